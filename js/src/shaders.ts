@@ -15,16 +15,15 @@ export function shaderSource(path: string): string {
   return source;
 }
 
+// A `return ...;` statement that ends in the marker comment `// @body`.
+const BODY_LINE = /^(\s*)return\b.*;\s*\/\/\s*@body\s*$/m;
+
 /**
- * Applies the elementwise body substitution: the line of `source` marked
- * `// @body` becomes `return <expression>;`. The file as written returns its
+ * Applies the elementwise body substitution: the `return ...; // @body` line
+ * of `source` becomes `return <expression>;`. The file as written returns its
  * input, so it stays valid WGSL on its own.
  */
 export function substituteBody(source: string, expression: string): string {
-  const lines = source.split('\n');
-  const at = lines.findIndex((line) => line.includes('// @body'));
-  if (at < 0) throw new Error('tensorweb: shader has no `// @body` line to substitute');
-  const indent = lines[at].match(/^\s*/)![0];
-  lines[at] = `${indent}return ${expression};`;
-  return lines.join('\n');
+  if (!BODY_LINE.test(source)) throw new Error('tensorweb: shader has no `return ...; // @body` line to substitute');
+  return source.replace(BODY_LINE, (_line, indent: string) => `${indent}return ${expression};`);
 }

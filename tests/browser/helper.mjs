@@ -1,0 +1,151 @@
+// The one helper every browser test uses: serve the repository on 127.0.0.1
+// (a free port), open headless Chromium with WebGPU on, load a page that
+// imports js/dist/tensorweb.js as `tw`, and evaluate async functions in it.
+// Any console error, uncaught exception or unhandled rejection in the page
+// fails the call, with the console text in the error.
+import { createServer } from 'node:http';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { extname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
+const CHROMIUM = process.env.TENSORWEB_CHROMIUM || '/usr/bin/chromium';
+
+// DESIGN.md: WebGPU on SwiftShader, and no background traffic on a closed network.
+const BASE_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.wgsl': 'text/plain; charset=utf-8',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.y4m': 'video/x-yuv4mpeg',
+  '.wav': 'audio/wav',
+};
+
+/** Resolves a URL path inside ROOT, or null when it would leave ROOT. */
+function resolveInRoot(urlPath) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
+  try {
+    const real = realpathSync(join(ROOT, decoded));
+    return real === ROOT || real.startsWith(ROOT + sep) ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+function startStaticServer() {
+  const server = createServer((req, res) => {
+    const urlPath = new URL(req.url, 'http://127.0.0.1').pathname;
+    const file = resolveInRoot(urlPath);
+    if (!file || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${urlPath}`);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      // Cross-origin isolation, so pages may use SharedArrayBuffer as on the dev server.
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** A page with `window.tw` loaded, collecting console errors and page errors. */
+class TensorwebPage {
+  constructor(page) {
+    this.page = page;
+    this.errors = [];
+    this.console = [];
+    page.on('console', (msg) => {
+      const line = `[${msg.type()}] ${msg.text()}`;
+      this.console.push(line);
+      if (msg.type() === 'error') this.errors.push(line);
+    });
+    page.on('pageerror', (err) => this.errors.push(`[pageerror] ${err.stack || err.message}`));
+  }
+
+  /**
+   * Runs `fn(tw, arg)` in the page and returns its JSON-able result. `fn` is
+   * sent as source text, so it must not close over test-side variables.
+   */
+  async run(fn, arg = null) {
+    let result;
+    try {
+      result = await this.page.evaluate(async ({ source, arg }) => {
+        const f = (0, eval)(`(${source})`);
+        return await f(window.tw, arg);
+      }, { source: fn.toString(), arg });
+    } catch (err) {
+      throw new Error(`${err.message}\n--- page console ---\n${this.console.join('\n')}`);
+    }
+    // Let late console messages and rejections arrive before judging the call.
+    await this.page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    if (this.errors.length) {
+      const errors = this.errors.splice(0);
+      throw new Error(`page reported errors:\n${errors.join('\n')}\n--- page console ---\n${this.console.join('\n')}`);
+    }
+    return result;
+  }
+
+  close() {
+    return this.page.close();
+  }
+}
+
+/** One Chromium and one static server; `newPage()` opens the tensorweb test page. */
+export class BrowserSession {
+  static async start({ extraArgs = [], pagePath = '/tests/browser/page.html' } = {}) {
+    const server = await startStaticServer();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...BASE_ARGS, ...extraArgs],
+    });
+    return new BrowserSession(server, browser, pagePath);
+  }
+
+  constructor(server, browser, pagePath) {
+    this.server = server;
+    this.browser = browser;
+    this.pagePath = pagePath;
+    this.origin = `http://127.0.0.1:${server.address().port}`;
+  }
+
+  async newPage(path = this.pagePath) {
+    const page = new TensorwebPage(await this.browser.newPage());
+    await page.page.goto(this.origin + path);
+    await page.page.waitForFunction(() => window.tw !== undefined || window.twLoadError !== undefined);
+    const loadError = await page.page.evaluate(() => window.twLoadError);
+    if (loadError) throw new Error(`tensorweb failed to load in the page: ${loadError}`);
+    return page;
+  }
+
+  async close() {
+    await this.browser.close();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
