@@ -10,7 +10,6 @@ PORT ?= 8000
 .PHONY: demo test setup system-deps python-deps js-deps build clean
 
 demo: setup
-	$(VPY) -m tensorweb examples
 	$(VPY) -m tensorweb serve --host $(HOST) --port $(PORT)
 
 test: setup

@@ -1,0 +1,5 @@
+import sys
+
+from tensorweb.cli import main
+
+sys.exit(main())
