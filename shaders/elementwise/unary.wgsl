@@ -1,8 +1,20 @@
-// y[i] = op(x[i]) for every element of a flat float32 tensor.
-// Specialisation: `size` in the uniform buffer (any shape), WORKGROUP_SIZE as
-// an override constant, the op as the `// @body` line substitution.
-// Dispatch is 2-D so sizes past 65,535 workgroups fit: the flat index runs
-// along x first, then y.
+// y[i] = op(x[i]) for every element of a flat tensor.
+//
+// Bindings (group 0): 0 x: storage read; 1 y: storage read_write;
+//   2 params: uniform Params; 3 scalars: uniform Scalars, used only by bodies
+//   that call alpha() or beta(), so a pipeline without them may leave it out.
+// Params { size: u32 }: the element count.
+// Scalars { alpha: f32, beta: f32 }: op attributes (leakyRelu and elu alpha,
+//   clipByValue's bounds, step's alpha).
+// Overrides: WORKGROUP_SIZE (64).
+// Helpers a body may call: alpha(), beta(), erf(v).
+// Slots: `types` names the element types In and Out (f32 as written; with
+//   f16, prefix `enable f16;`); `body` is the op on `v: In` returning Out
+//   (the identity as written).
+// Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D, x first,
+// then rows of y, so sizes past 65,535 workgroups fit.
+
+alias In = f32; alias Out = f32; // @types
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -10,11 +22,33 @@ struct Params {
   size: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<uniform> params: Params;
+struct Scalars {
+  alpha: f32,
+  beta: f32,
+}
 
-fn unary_op(v: f32) -> f32 {
+@group(0) @binding(0) var<storage, read> x: array<In>;
+@group(0) @binding(1) var<storage, read_write> y: array<Out>;
+@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(3) var<uniform> scalars: Scalars;
+
+fn alpha() -> In {
+  return In(scalars.alpha);
+}
+
+fn beta() -> In {
+  return In(scalars.beta);
+}
+
+// erf for the erf and exact gelu bodies (WGSL has none): Abramowitz and
+// Stegun 7.1.26, absolute error below 1.5e-7.
+fn erf(v: In) -> In {
+  let t = 1.0 / (1.0 + 0.3275911 * abs(v));
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(v) * (1.0 - poly * exp(-v * v));
+}
+
+fn unary_op(v: In) -> Out {
   return v; // @body
 }
 

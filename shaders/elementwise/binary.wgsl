@@ -1,0 +1,62 @@
+// out = op(a, b) with numpy broadcasting, rank up to 8.
+//
+// Bindings (group 0): 0 a: storage read; 1 b: storage read;
+//   2 out: storage read_write; 3 params: uniform Params.
+// Params {
+//   size: u32,                       output element count
+//   rank: u32,                       output rank (0 to 8)
+//   out_shape: array<vec4<u32>, 2>,  output dims, outermost first
+//   a_strides: array<vec4<u32>, 2>,  a's element strides per output dim, 0
+//   b_strides: array<vec4<u32>, 2>,  where that input is broadcast
+// }
+// Overrides: WORKGROUP_SIZE (64); BROADCAST (true): false when a, b and out
+//   have one shape, so indices are flat and the strides are not read.
+// Slots: `types` (In for a and b, Out for out; f32 as written), `body` (the op
+//   on `a: In, b: In` returning Out; `a` as written).
+// Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
+
+alias In = f32; alias Out = f32; // @types
+
+override WORKGROUP_SIZE: u32 = 64u;
+override BROADCAST: bool = true;
+
+struct Params {
+  size: u32,
+  rank: u32,
+  out_shape: array<vec4<u32>, 2>,
+  a_strides: array<vec4<u32>, 2>,
+  b_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<In>;
+@group(0) @binding(1) var<storage, read> b: array<In>;
+@group(0) @binding(2) var<storage, read_write> out: array<Out>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+fn binary_op(a: In, b: In) -> Out {
+  return a; // @body
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
+  if (i >= params.size) {
+    return;
+  }
+  var a_index = i;
+  var b_index = i;
+  if (BROADCAST) {
+    a_index = 0u;
+    b_index = 0u;
+    var rest = i;
+    for (var d = i32(params.rank) - 1; d >= 0; d--) {
+      let dim = params.out_shape[d / 4][d % 4];
+      let coord = rest % dim;
+      rest /= dim;
+      a_index += coord * params.a_strides[d / 4][d % 4];
+      b_index += coord * params.b_strides[d / 4][d % 4];
+    }
+  }
+  out[i] = binary_op(a[a_index], b[b_index]);
+}
