@@ -1,0 +1,153 @@
+// dweights = the gradient of conv2d with respect to its filter, as an
+// implicit GEMM with split-K over the long pixel dimension. x and dy are
+// NHWC; dweights is HWIO ([KH, KW, Cin, Cout]); `in_*` are x's dims, `out_*`
+// dy's.
+//
+// The GEMM: rows are filter taps (M = KH * KW * Cin, input channel fastest),
+// columns are output channels (N = Cout), and K = batch * out_h * out_w runs
+// over dy's pixels. A[tap, pixel] is the x value that tap reads for that
+// pixel (0 in the padding), B is dy as a [pixels, Cout] matrix. Tiling as in
+// matmul/matmul.wgsl.
+// Split-K: split s covers pixels [s * k_chunk, (s + 1) * k_chunk) and writes
+// dweights[s] (dweights holds splits x KH x KW x Cin x Cout values); with
+// splits > 1, matmul/split_k_reduce.wgsl (identity body) sums them.
+//
+// Bindings (group 0): 0 x, 1 dy: storage read of Elem; 2 dweights: storage
+//   read_write of Elem; 3 params: uniform.
+// Params {
+//   batch, in_h, in_w, in_c: u32,  x
+//   out_h, out_w, out_c: u32,      dy
+//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
+//   pad_top, pad_left: u32,
+//   m_tiles: u32,                  ceil(KH * KW * Cin / TILE_M)
+//   splits: u32,                   1 unless split-K
+//   k_chunk: u32,                  pixels per split (batch * out_h * out_w when splits == 1)
+// }
+// Overrides: WG_X, WG_Y (16, 16), TILE_K (16).
+// Slots: `types` (Elem; f32 as written; arithmetic is f32).
+// Dispatch: x = ceil(Cout / TILE_N); y and z hold m_tiles * splits
+// workgroups as a 2-D grid (y first).
+
+alias Elem = f32; // @types
+
+const ROWS_PER_THREAD = 4u;
+const COLS_PER_THREAD = 4u;
+
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 16u;
+override TILE_K: u32 = 16u;
+
+struct Params {
+  batch: u32,
+  in_h: u32,
+  in_w: u32,
+  in_c: u32,
+  out_h: u32,
+  out_w: u32,
+  out_c: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride_h: u32,
+  stride_w: u32,
+  dilation_h: u32,
+  dilation_w: u32,
+  pad_top: u32,
+  pad_left: u32,
+  m_tiles: u32,
+  splits: u32,
+  k_chunk: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<Elem>;
+@group(0) @binding(1) var<storage, read> dy: array<Elem>;
+@group(0) @binding(2) var<storage, read_write> dweights: array<Elem>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
+var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
+
+// x read by filter tap `tap` = (kh * KW + kw) * Cin + ci at dy pixel `pixel`; 0 in the padding.
+fn tap_input(tap: u32, pixel: u32) -> f32 {
+  let ow = pixel % params.out_w;
+  let oh = (pixel / params.out_w) % params.out_h;
+  let n = pixel / (params.out_w * params.out_h);
+  let ci = tap % params.in_c;
+  let kw = (tap / params.in_c) % params.kernel_w;
+  let kh = tap / (params.in_c * params.kernel_w);
+  let ih = i32(oh * params.stride_h + kh * params.dilation_h) - i32(params.pad_top);
+  let iw = i32(ow * params.stride_w + kw * params.dilation_w) - i32(params.pad_left);
+  if (ih < 0 || ih >= i32(params.in_h) || iw < 0 || iw >= i32(params.in_w)) {
+    return 0.0;
+  }
+  return f32(x[((n * params.in_h + u32(ih)) * params.in_w + u32(iw)) * params.in_c + ci]);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) local_index: u32) {
+  let tile_m = WG_Y * ROWS_PER_THREAD;
+  let tile_n = WG_X * COLS_PER_THREAD;
+  let flat = wid.y + wid.z * groups.y;
+  let m_tile = flat % params.m_tiles;
+  let split = flat / params.m_tiles;
+  if (split >= params.splits) {
+    return;
+  }
+  let m = params.kernel_h * params.kernel_w * params.in_c;
+  let n = params.out_c;
+  let k = params.batch * params.out_h * params.out_w;
+  let row0 = m_tile * tile_m;
+  let col0 = wid.x * tile_n;
+  let k_begin = split * params.k_chunk;
+  let k_end = min(k, k_begin + params.k_chunk);
+  let threads = WG_X * WG_Y;
+
+  var acc: array<array<f32, COLS_PER_THREAD>, ROWS_PER_THREAD>;
+  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
+    // Neighbouring threads take neighbouring taps: neighbouring input channels in memory.
+    for (var e = local_index; e < tile_m * TILE_K; e += threads) {
+      let row = e % tile_m;
+      let kk = e / tile_m;
+      var v = 0.0;
+      if (row0 + row < m && k0 + kk < k_end) {
+        v = tap_input(row0 + row, k0 + kk);
+      }
+      a_tile[row * TILE_K + kk] = v;
+    }
+    for (var e = local_index; e < TILE_K * tile_n; e += threads) {
+      let kk = k0 + e / tile_n;
+      let col = col0 + e % tile_n;
+      var v = 0.0;
+      if (kk < k_end && col < n) {
+        v = f32(dy[kk * n + col]);
+      }
+      b_tile[e] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      var b_row: array<f32, COLS_PER_THREAD>;
+      for (var c = 0u; c < COLS_PER_THREAD; c++) {
+        b_row[c] = b_tile[kk * tile_n + lid.x + c * WG_X];
+      }
+      for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+        let a_value = a_tile[(lid.y + r * WG_Y) * TILE_K + kk];
+        for (var c = 0u; c < COLS_PER_THREAD; c++) {
+          acc[r][c] = fma(a_value, b_row[c], acc[r][c]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+    let row = row0 + lid.y + r * WG_Y;
+    for (var c = 0u; c < COLS_PER_THREAD; c++) {
+      let col = col0 + lid.x + c * WG_X;
+      if (row < m && col < n) {
+        dweights[(split * m + row) * n + col] = Elem(acc[r][c]);
+      }
+    }
+  }
+}

@@ -1,0 +1,180 @@
+// dx = the gradient of conv2d with respect to its input (also conv2dTranspose,
+// whose input is dy), as an implicit GEMM, with an optional fused bias and
+// activation for conv2dTranspose. dy and dx are NHWC, the filter HWIO
+// ([KH, KW, Cin, Cout]); names follow the forward conv: `in_*` are dx's dims,
+// `out_*` are dy's.
+//
+// The GEMM: rows are dx pixels (M = batch * in_h * in_w), columns are input
+// channels (N = Cin), and K = KH * KW * Cout runs over filter taps with the
+// output channel fastest. A row of A gathers, for each tap, the dy pixel that
+// tap connects to: oh = (ih + pad_top - kh * dilation_h) / stride_h when that
+// divides exactly and lands inside dy, else 0. B[tap, ci] is the filter at
+// (kh, kw, ci, co). Tiling as in matmul/matmul.wgsl.
+//
+// Bindings (group 0): 0 dy, 1 weights (the filter), 2 bias ([Cin]): storage read of Elem;
+//   3 dx: storage read_write of Elem; 4 params: uniform. bias is bound even
+//   when HAS_BIAS is off.
+// Params {
+//   batch, in_h, in_w, in_c: u32,  dx
+//   out_h, out_w, out_c: u32,      dy
+//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
+//   pad_top, pad_left: u32,        the forward conv's padding
+//   m_tiles: u32,                  ceil(batch * in_h * in_w / TILE_M)
+//   alpha, beta: f32,              activation attributes
+// }
+// Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS (false).
+// Slots: `types` (Elem; f32 as written; arithmetic is f32), `body` (the
+//   activation on v: f32; identity as written).
+// Dispatch: x = ceil(Cin / TILE_N); y and z hold m_tiles workgroups as a 2-D
+// grid (y first).
+
+alias Elem = f32; // @types
+
+const ROWS_PER_THREAD = 4u;
+const COLS_PER_THREAD = 4u;
+
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 16u;
+override TILE_K: u32 = 16u;
+override HAS_BIAS: bool = false;
+
+struct Params {
+  batch: u32,
+  in_h: u32,
+  in_w: u32,
+  in_c: u32,
+  out_h: u32,
+  out_w: u32,
+  out_c: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride_h: u32,
+  stride_w: u32,
+  dilation_h: u32,
+  dilation_w: u32,
+  pad_top: u32,
+  pad_left: u32,
+  m_tiles: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<storage, read> dy: array<Elem>;
+@group(0) @binding(1) var<storage, read> weights: array<Elem>;
+@group(0) @binding(2) var<storage, read> bias: array<Elem>;
+@group(0) @binding(3) var<storage, read_write> dx: array<Elem>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
+var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
+
+fn alpha() -> f32 {
+  return params.alpha;
+}
+
+fn beta() -> f32 {
+  return params.beta;
+}
+
+fn activation(v: f32) -> f32 {
+  return v; // @body
+}
+
+// Index of the dy pixel coordinate that filter offset `offset` (kh * dilation)
+// connects to input coordinate `i`, or -1 when none does.
+fn source_coord(i: u32, offset: u32, pad: u32, stride: u32, size: u32) -> i32 {
+  let shifted = i32(i + pad) - i32(offset);
+  if (shifted < 0 || shifted % i32(stride) != 0) {
+    return -1;
+  }
+  let o = shifted / i32(stride);
+  return select(-1, o, o < i32(size));
+}
+
+// dy at dx pixel `pixel` and tap = (kh * KW + kw) * Cout + co; 0 where none.
+fn gathered_gradient(pixel: u32, tap: u32) -> f32 {
+  let iw = pixel % params.in_w;
+  let ih = (pixel / params.in_w) % params.in_h;
+  let n = pixel / (params.in_w * params.in_h);
+  let co = tap % params.out_c;
+  let kw = (tap / params.out_c) % params.kernel_w;
+  let kh = tap / (params.out_c * params.kernel_w);
+  let oh = source_coord(ih, kh * params.dilation_h, params.pad_top, params.stride_h, params.out_h);
+  let ow = source_coord(iw, kw * params.dilation_w, params.pad_left, params.stride_w, params.out_w);
+  if (oh < 0 || ow < 0) {
+    return 0.0;
+  }
+  return f32(dy[((n * params.out_h + u32(oh)) * params.out_w + u32(ow)) * params.out_c + co]);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) local_index: u32) {
+  let tile_m = WG_Y * ROWS_PER_THREAD;
+  let tile_n = WG_X * COLS_PER_THREAD;
+  let m_tile = wid.y + wid.z * groups.y;
+  if (m_tile >= params.m_tiles) {
+    return;
+  }
+  let m = params.batch * params.in_h * params.in_w;
+  let n = params.in_c;
+  let k = params.kernel_h * params.kernel_w * params.out_c;
+  let row0 = m_tile * tile_m;
+  let col0 = wid.x * tile_n;
+  let threads = WG_X * WG_Y;
+
+  var acc: array<array<f32, COLS_PER_THREAD>, ROWS_PER_THREAD>;
+  for (var k0 = 0u; k0 < k; k0 += TILE_K) {
+    for (var e = local_index; e < tile_m * TILE_K; e += threads) {
+      let row = row0 + e / TILE_K;
+      let kk = k0 + e % TILE_K;
+      var v = 0.0;
+      if (row < m && kk < k) {
+        v = gathered_gradient(row, kk);
+      }
+      a_tile[e] = v;
+    }
+    // Neighbouring threads take neighbouring taps: neighbouring output channels in memory.
+    for (var e = local_index; e < TILE_K * tile_n; e += threads) {
+      let kk = e % TILE_K;
+      let col = e / TILE_K;
+      var v = 0.0;
+      if (k0 + kk < k && col0 + col < n) {
+        let tap = k0 + kk;
+        let khw = tap / params.out_c;
+        v = f32(weights[(khw * params.in_c + col0 + col) * params.out_c + tap % params.out_c]);
+      }
+      b_tile[kk * tile_n + col] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      var b_row: array<f32, COLS_PER_THREAD>;
+      for (var c = 0u; c < COLS_PER_THREAD; c++) {
+        b_row[c] = b_tile[kk * tile_n + lid.x + c * WG_X];
+      }
+      for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+        let a_value = a_tile[(lid.y + r * WG_Y) * TILE_K + kk];
+        for (var c = 0u; c < COLS_PER_THREAD; c++) {
+          acc[r][c] = fma(a_value, b_row[c], acc[r][c]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+    let row = row0 + lid.y + r * WG_Y;
+    for (var c = 0u; c < COLS_PER_THREAD; c++) {
+      let col = col0 + lid.x + c * WG_X;
+      if (row < m && col < n) {
+        var v = acc[r][c];
+        if (HAS_BIAS) {
+          v += f32(bias[col]);
+        }
+        dx[row * n + col] = Elem(activation(v));
+      }
+    }
+  }
+}
