@@ -62,3 +62,29 @@ def depthwise_conv2d(x, w, stride=(1, 1), dilation=(1, 1), pads=(0, 0, 0, 0)):
         for kw in range(kw_):
             out += xp[_tap_slices(kh, kw, out_h, out_w, stride, dilation)][..., None] * w[kh, kw]
     return out.reshape(x.shape[0], out_h, out_w, c * mult)
+
+
+def depthwise_conv2d_backprop_input(dy, w, x_shape, stride=(1, 1), dilation=(1, 1), pads=(0, 0, 0, 0)):
+    top, bottom, left, right = pads
+    n, h, wd, c = x_shape
+    kh_, kw_, _, mult = w.shape
+    dy5 = dy.reshape(dy.shape[:3] + (c, mult)).astype(np.float64)
+    dxp = np.zeros((n, h + top + bottom, wd + left + right, c))
+    for kh in range(kh_):
+        for kw in range(kw_):
+            dxp[_tap_slices(kh, kw, dy.shape[1], dy.shape[2], stride, dilation)] += (dy5 * w[kh, kw]).sum(-1)
+    return dxp[:, top:top + h, left:left + wd]
+
+
+def depthwise_conv2d_backprop_filter(x, dy, filter_hw, multiplier, stride=(1, 1), dilation=(1, 1),
+                                     pads=(0, 0, 0, 0)):
+    top, bottom, left, right = pads
+    xp = np.pad(x.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))
+    c = x.shape[3]
+    dy5 = dy.reshape(dy.shape[:3] + (c, multiplier)).astype(np.float64)
+    dw = np.zeros(filter_hw + (c, multiplier))
+    for kh in range(filter_hw[0]):
+        for kw in range(filter_hw[1]):
+            patch = xp[_tap_slices(kh, kw, dy.shape[1], dy.shape[2], stride, dilation)]
+            dw[kh, kw] = (patch[..., None] * dy5).sum((0, 1, 2))
+    return dw

@@ -1,0 +1,88 @@
+"""conv/depthwise_conv2d*.wgsl against numpy references."""
+
+import numpy as np
+import pytest
+
+import conv_reference as ref
+from tensorweb.kernels import Output, body, types
+
+PLACEHOLDER = np.zeros(4, np.float32)
+
+# (x shape NHWC, filter (KH, KW), multiplier, stride, dilation, pads (top, bottom, left, right))
+CASES = {
+    "3x3 same": ((2, 6, 7, 5), (3, 3), 1, (1, 1), (1, 1), (1, 1, 1, 1)),
+    "5x5 stride 2 multiplier 3": ((1, 11, 9, 4), (5, 5), 3, (2, 2), (1, 1), (1, 2, 2, 1)),
+    "dilated": ((2, 9, 9, 3), (3, 3), 2, (1, 1), (2, 2), (2, 2, 2, 2)),
+}
+
+
+def geometry(x_shape, filter_hw, multiplier, stride, dilation, pads):
+    n, h, w, c = x_shape
+    return {"batch": n, "in_h": h, "in_w": w, "in_c": c,
+            "out_h": ref.output_size(h, filter_hw[0], stride[0], dilation[0], pads[0], pads[1]),
+            "out_w": ref.output_size(w, filter_hw[1], stride[1], dilation[1], pads[2], pads[3]),
+            "out_c": c * multiplier, "multiplier": multiplier,
+            "kernel_h": filter_hw[0], "kernel_w": filter_hw[1], "stride_h": stride[0], "stride_w": stride[1],
+            "dilation_h": dilation[0], "dilation_w": dilation[1], "pad_top": pads[0], "pad_left": pads[2]}
+
+
+def arrays(rng, case):
+    x_shape, filter_hw, multiplier = case[:3]
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(filter_hw + (x_shape[3], multiplier)).astype(np.float32)
+    return x, w
+
+
+def out_shape(g):
+    return (g["batch"], g["out_h"], g["out_w"], g["out_c"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_depthwise_conv2d(runner, rng, name):
+    case = CASES[name]
+    x, w = arrays(rng, case)
+    g = geometry(x.shape, *case[1:])
+    size = int(np.prod(out_shape(g)))
+    out = runner.run("conv/depthwise_conv2d.wgsl", workgroups=-(-size // 64), x=x, weights=w,
+                     bias=PLACEHOLDER, out=Output(out_shape(g)),
+                     params=g | {"size": size, "alpha": 0.0, "beta": 0.0})["out"]
+    np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
+
+
+def test_depthwise_fused_bias_leaky_relu_f16(runner, rng):
+    case = CASES["5x5 stride 2 multiplier 3"]
+    x, w = (a.astype(np.float16) for a in arrays(rng, case))
+    bias = rng.standard_normal(12).astype(np.float16)
+    g = geometry(x.shape, *case[1:])
+    size = int(np.prod(out_shape(g)))
+    out = runner.run("conv/depthwise_conv2d.wgsl", slots={"types": types(Elem="f16"),
+                                                            "body": body("select(alpha() * v, v, v >= 0.0)")},
+                     constants={"HAS_BIAS": True}, workgroups=-(-size // 64), x=x, weights=w, bias=bias,
+                     out=Output(out_shape(g), np.float16), params=g | {"size": size, "alpha": 0.3, "beta": 0.0})["out"]
+    pre = ref.depthwise_conv2d(x, w, *case[3:]) + bias
+    np.testing.assert_allclose(out.astype(np.float32), np.where(pre >= 0, pre, 0.3 * pre), rtol=1e-2, atol=5e-2)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_depthwise_backprop_input(runner, rng, name):
+    case = CASES[name]
+    x, w = arrays(rng, case)
+    g = geometry(x.shape, *case[1:])
+    dy = rng.standard_normal(out_shape(g)).astype(np.float32)
+    dx = runner.run("conv/depthwise_conv2d_backprop_input.wgsl", workgroups=-(-x.size // 64), dy=dy, weights=w,
+                    dx=Output(x.shape), params=g | {"size": x.size})["dx"]
+    expected = ref.depthwise_conv2d_backprop_input(dy, w, x.shape, *case[3:])
+    np.testing.assert_allclose(dx, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_depthwise_backprop_filter(runner, rng, name):
+    case = CASES[name]
+    x, w = arrays(rng, case)
+    g = geometry(x.shape, *case[1:])
+    dy = rng.standard_normal(out_shape(g)).astype(np.float32)
+    dw = runner.run("conv/depthwise_conv2d_backprop_filter.wgsl", workgroups=w.size, x=x, dy=dy,
+                    dweights=Output(w.shape), params=g)["dweights"]
+    expected = ref.depthwise_conv2d_backprop_filter(x, dy, w.shape[:2], w.shape[3], *case[3:])
+    pixels = g["batch"] * g["out_h"] * g["out_w"]
+    np.testing.assert_allclose(dw, expected, rtol=1e-4, atol=1e-5 * np.sqrt(pixels) * 10)
