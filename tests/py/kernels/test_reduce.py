@@ -1,0 +1,105 @@
+"""reduce/*.wgsl against numpy."""
+
+import numpy as np
+import pytest
+
+from tensorweb.kernels import Output, body, types
+
+
+def bits(value, dtype=np.float32):
+    return int(np.array(value, dtype).view(np.uint32))
+
+
+# name: (combine body, identity, numpy reduction, scaled)
+REDUCTIONS = {
+    "sum": ("a + b", 0.0, np.sum, False),
+    "mean": ("a + b", 0.0, np.mean, True),
+    "prod": ("a * b", 1.0, np.prod, False),
+    "max": ("max(a, b)", -np.inf, np.max, False),
+    "min": ("min(a, b)", np.inf, np.min, False),
+}
+
+
+def run_reduce(runner, x3, combine, identity_bits, *, scaled=False, elem="f32", workgroup_size=64):
+    outer, size, inner = x3.shape
+    return runner.run(
+        "reduce/reduce.wgsl", slots={"types": types(Elem=elem), "body": body(combine)},
+        constants={"WORKGROUP_SIZE": workgroup_size, "SCALED": scaled}, workgroups=outer * inner,
+        x=x3, out=Output((outer, inner), x3.dtype),
+        params={"outer": outer, "reduce_size": size, "inner": inner, "identity_bits": identity_bits,
+                "scale": 1.0 / max(size, 1)})["out"]
+
+
+SHAPES = [(3, 1000, 1), (4, 37, 5), (1, 1, 7), (2, 0, 3)]
+
+
+# The mean of an empty axis is NaN, which the runtime produces without this kernel.
+@pytest.mark.parametrize("name, shape", [(name, shape) for name in REDUCTIONS for shape in SHAPES
+                                         if not (name == "mean" and shape[1] == 0)])
+def test_reduce_axis(runner, rng, name, shape):
+    combine, identity, reduction, scaled = REDUCTIONS[name]
+    x = rng.uniform(0.9, 1.1, shape).astype(np.float32) if name == "prod" else \
+        rng.standard_normal(shape).astype(np.float32)
+    out = run_reduce(runner, x, combine, bits(identity), scaled=scaled)
+    expected = reduction(x.astype(np.float64), axis=1) if shape[1] else np.full((shape[0], shape[2]), identity)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5 * np.sqrt(shape[1] or 1))
+
+
+@pytest.mark.parametrize("workgroup_size", [1, 256])
+def test_reduce_workgroup_sizes(runner, rng, workgroup_size):
+    x = rng.standard_normal((5, 300, 2)).astype(np.float32)
+    out = run_reduce(runner, x, "max(a, b)", bits(-np.inf), workgroup_size=workgroup_size)
+    np.testing.assert_array_equal(out, x.max(axis=1))
+
+
+def test_reduce_int32_all_and_sum(runner, rng):
+    flags = rng.integers(0, 2, (6, 4, 3)).astype(np.int32)
+    flags[0] = 1
+    out = run_reduce(runner, flags, "a & b", bits(1, np.int32), elem="i32")
+    np.testing.assert_array_equal(out, flags.all(axis=1).astype(np.int32))
+    big = rng.integers(-2**20, 2**20, (2, 500, 1)).astype(np.int32)
+    np.testing.assert_array_equal(run_reduce(runner, big, "a + b", 0, elem="i32"), big.sum(axis=1))
+
+
+def test_reduce_past_65535_outputs(runner, rng):
+    x = rng.standard_normal((65536 + 9, 3, 1)).astype(np.float32)
+    out = run_reduce(runner, x, "a + b", 0, workgroup_size=1)
+    np.testing.assert_allclose(out, x.sum(axis=1), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("arg", ["max", "min"])
+@pytest.mark.parametrize("shape", [(3, 200, 1), (2, 9, 4), (1, 1, 1)])
+def test_arg_reduce(runner, rng, arg, shape):
+    # Few distinct values: many ties, which must resolve to the first index.
+    x = rng.integers(-3, 4, shape).astype(np.float32)
+    outer, size, inner = shape
+    out = runner.run(
+        "reduce/arg_reduce.wgsl", slots={"body": body("candidate > best" if arg == "max" else "candidate < best")},
+        workgroups=outer * inner, x=x, out=Output((outer, inner), np.int32),
+        params={"outer": outer, "reduce_size": size, "inner": inner})["out"]
+    expected = (np.argmax if arg == "max" else np.argmin)(x, axis=1)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumsum(runner, rng, exclusive, reverse):
+    x = rng.standard_normal((3, 50, 4)).astype(np.float32)
+    out = runner.run(
+        "reduce/cumulative.wgsl", constants={"EXCLUSIVE": exclusive, "REVERSE": reverse},
+        workgroups=1, x=x, out=Output(x.shape),
+        params={"outer": 3, "size": 50, "inner": 4, "identity_bits": 0})["out"]
+    y = x[:, ::-1] if reverse else x
+    expected = np.cumsum(y.astype(np.float64), axis=1)
+    if exclusive:
+        expected = np.concatenate([np.zeros_like(expected[:, :1]), expected[:, :-1]], axis=1)
+    expected = expected[:, ::-1] if reverse else expected
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_cumprod(runner, rng):
+    x = rng.uniform(0.8, 1.2, (2, 30, 1)).astype(np.float32)
+    out = runner.run("reduce/cumulative.wgsl", slots={"body": body("a * b")}, workgroups=1, x=x,
+                     out=Output(x.shape), params={"outer": 2, "size": 30, "inner": 1,
+                                                  "identity_bits": bits(1.0)})["out"]
+    np.testing.assert_allclose(out, np.cumprod(x, axis=1), rtol=1e-5)
