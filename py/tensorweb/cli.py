@@ -23,12 +23,31 @@ def _not_available(command: str, issue: str) -> Callable[[argparse.Namespace], i
 def _add_serve(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="serve the demo gallery, the runtime bundle and converted models")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind; 0 picks a free one (default: 8000)")
+    parser.add_argument("--models", metavar="DIR", action="append", default=[],
+                        help="a model folder, or a folder of model folders, to serve under /models/ (repeatable)")
+    parser.add_argument("--open", action="store_true", help="open the gallery in a web browser")
+    parser.add_argument("--no-reload", action="store_true",
+                        help="do not watch demos/, js/src/ and shaders/ (no rebuilds, no page reloads)")
+    parser.add_argument("--max-upload", metavar="MIB", type=int, default=1024,
+                        help="largest model file the gallery accepts for conversion, in MiB (default: 1024)")
+    parser.add_argument("--state-dir", metavar="DIR",
+                        help="where uploads are converted and kept (default: .tensorweb/ in the checkout)")
 
     def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
         from tensorweb.server.app import serve
 
-        serve(host=args.host, port=args.port)
+        for folder in args.models:
+            if not Path(folder).is_dir():
+                parser.error(f"--models {folder}: not a folder")
+        if args.max_upload < 1:
+            parser.error("--max-upload must be at least 1 MiB")
+        serve(host=args.host, port=args.port, model_dirs=[Path(f) for f in args.models],
+              state_dir=Path(args.state_dir) if args.state_dir else None,
+              upload_limit=args.max_upload * 1024 * 1024, live_reload=not args.no_reload,
+              open_browser=args.open)
         return EXIT_OK
 
     parser.set_defaults(run=run)

@@ -1,50 +1,293 @@
-"""The dev server: the demo gallery, the runtime bundle, and the demos."""
+"""The dev server: the demo gallery, the runtime bundle, the demos, converted models, upload and convert, live reload.
+
+Served roots, each only through `FileServer` (nothing outside them is readable):
+
+    /js/dist/...           the runtime bundle
+    /demos/<name>/...      the demo pages (index.html for a folder)
+    /shaders/...           the WGSL sources, read only
+    /models/<name>/...     model folders from --models and the uploads folder
+    /_tensorweb/...        the server's own page scripts
+
+The API: GET /api/models, POST /api/uploads?filename=NAME (the raw file as
+the body), GET /api/jobs/<id>, GET /api/jobs/<id>/events (SSE, ends with the
+job), GET /api/events (SSE: reload, building, build-error, models).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import re
+import socket
+import webbrowser
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tensorweb import __version__
 from tensorweb.paths import repo_root
+from tensorweb.server.events import Event, EventLog, sse_stream
+from tensorweb.server.files import FileServer, GzipCache
+from tensorweb.server.models import find_model, list_models
+from tensorweb.server.reload import DEFAULT_BUILD, LiveReload
+from tensorweb.server.uploads import (
+    ACCEPTED_KINDS,
+    DEFAULT_CONVERTER,
+    ConversionFailed,
+    Converter,
+    UploadTooLarge,
+    safe_upload_name,
+)
 
+PACKAGE_DIR = Path(__file__).parent
 TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(PACKAGE_DIR / "templates"),
     autoescape=select_autoescape(["html"]),
 )
+DEFAULT_UPLOAD_LIMIT = 1024 * 1024 * 1024
+RELOAD_SCRIPT = b'<script type="module" src="/_tensorweb/reload.js"></script>'
+# Every response: pages may use SharedArrayBuffer (cross-origin isolation), and
+# browsers take our media types as given.
+SECURITY_HEADERS = [
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-embedder-policy", b"require-corp"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+]
 
 
 def list_demos(demos_dir: Path) -> list[str]:
     """Demo folders that have an index.html."""
     if not demos_dir.is_dir():
         return []
-    return sorted(d.name for d in demos_dir.iterdir() if (d / "index.html").is_file())
+    return sorted(d.name for d in demos_dir.iterdir() if not d.name.startswith(".") and (d / "index.html").is_file())
 
 
-def create_app(root: Path | None = None) -> Starlette:
-    root = root or repo_root()
+def inject_reload_script(page: bytes) -> bytes:
+    """The page with the live-reload script before its last </body>, or at its end."""
+    closing = [m.start() for m in re.finditer(rb"</body\s*>", page, re.IGNORECASE)]
+    if not closing:
+        return page + RELOAD_SCRIPT
+    return page[: closing[-1]] + RELOAD_SCRIPT + page[closing[-1] :]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _same_origin(request: Request) -> bool:
+    """False for a browser request sent from another site's page (no Origin header: not a browser form or fetch)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / (1024 * 1024):g} MiB"
+
+
+def create_app(
+    root: Path | None = None,
+    *,
+    model_dirs: Sequence[Path] = (),
+    state_dir: Path | None = None,
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT,
+    live_reload: bool = False,
+    build_command: tuple[str, ...] = DEFAULT_BUILD,
+    reload_debounce_ms: int = 300,
+    converter_command: tuple[str, ...] = DEFAULT_CONVERTER,
+) -> Starlette:
+    """The server for the checkout at `root`.
+
+    Uploads are converted into `state_dir`/models (default `root`/.tensorweb),
+    which is served after `model_dirs`. `live_reload` watches the sources and
+    injects the reload script into pages.
+    """
+    root = (root or repo_root()).resolve()
+    state_dir = (state_dir or root / ".tensorweb").resolve()
+    uploads_dir = state_dir / "models"
+    model_roots = [Path(d).resolve() for d in model_dirs] + [uploads_dir]
     demos_dir = root / "demos"
+    site_events = EventLog()
+    gzip_cache = GzipCache()
+    converter = Converter(
+        state_dir=state_dir,
+        models_dir=uploads_dir,
+        upload_limit=upload_limit,
+        model_roots=model_roots,
+        site_events=site_events,
+        command=converter_command,
+    )
+    reloader = LiveReload(root, site_events, build_command=build_command, debounce_ms=reload_debounce_ms) if live_reload else None
+    html_transform = inject_reload_script if live_reload else None
+    bundle = FileServer(root / "js" / "dist", gzip_cache=gzip_cache)
+    demos = FileServer(demos_dir, gzip_cache=gzip_cache, index_html=True, html_transform=html_transform)
+    shaders = FileServer(root / "shaders", gzip_cache=gzip_cache)
+    own_static = FileServer(PACKAGE_DIR / "static", gzip_cache=gzip_cache)
 
     async def gallery(_request: Request) -> HTMLResponse:
-        page = TEMPLATES.get_template("gallery.html").render(version=__version__, demos=list_demos(demos_dir))
-        return HTMLResponse(page)
+        demo_names, models = await run_in_threadpool(lambda: (list_demos(demos_dir), list_models(model_roots)))
+        page = TEMPLATES.get_template("gallery.html").render(
+            version=__version__,
+            demos=demo_names,
+            models=models,
+            upload_limit=upload_limit,
+            upload_limit_text=_megabytes(upload_limit),
+            accepted_kinds=ACCEPTED_KINDS,
+            live_reload=live_reload,
+        )
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+    def files_route(path: str, server: FileServer) -> Route:
+        async def endpoint(request: Request) -> Response:
+            return await server.respond(request, request.path_params["path"])
+
+        return Route(path, endpoint, methods=["GET", "HEAD"])
+
+    async def model_file(request: Request) -> Response:
+        folder = await run_in_threadpool(find_model, model_roots, request.path_params["name"])
+        if folder is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return await FileServer(folder, gzip_cache=gzip_cache).respond(request, request.path_params["path"])
+
+    async def models_api(_request: Request) -> JSONResponse:
+        models = await run_in_threadpool(list_models, model_roots)
+        return JSONResponse([m.to_json() for m in models])
+
+    async def upload(request: Request) -> Response:
+        if not _same_origin(request):
+            return JSONResponse({"error": "uploads are taken only from this server's own pages"}, status_code=403)
+        name = safe_upload_name(request.query_params.get("filename", ""))
+        if name is None:
+            return JSONResponse({"error": f"name the file in ?filename=; accepted kinds: {ACCEPTED_KINDS}"}, status_code=400)
+        try:
+            job = await converter.receive(request, name)
+        except UploadTooLarge:
+            return JSONResponse({"error": f"the upload is larger than the limit of {_megabytes(upload_limit)}"}, status_code=413)
+        except ConversionFailed as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        body = job.to_json() | {"status": f"/api/jobs/{job.id}", "events": f"/api/jobs/{job.id}/events"}
+        return JSONResponse(body, status_code=202)
+
+    async def job_status(request: Request) -> JSONResponse:
+        job = converter.jobs.get(request.path_params["id"])
+        if job is None:
+            return JSONResponse({"error": "no such job"}, status_code=404)
+        return JSONResponse(job.to_json())
+
+    async def job_events(request: Request) -> Response:
+        job = converter.jobs.get(request.path_params["id"])
+        if job is None:
+            return JSONResponse({"error": "no such job"}, status_code=404)
+        return StreamingResponse(sse_stream(job.events.follow(0)), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    async def site_event_stream(_request: Request) -> Response:
+        if reloader is not None:
+            await reloader.ready.wait()
+        # The hello event goes out only once the reader is in place: a client that has
+        # read it will hear every later change.
+        start = site_events.next_number
+        hello = Event(-1, "hello", {"liveReload": reloader is not None, "version": __version__})
+        return StreamingResponse(
+            sse_stream(site_events.follow(start), first=hello), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(converter.prepare)
+        watcher = asyncio.create_task(reloader.run()) if reloader else None
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                reloader.stop()  # lets the watch thread return, so that the cancel below lands at once
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            await converter.shutdown()
+            await site_events.close()
 
     routes = [
         Route("/", gallery),
-        Mount("/js/dist", StaticFiles(directory=root / "js" / "dist", check_dir=False), name="bundle"),
-        Mount("/demos", StaticFiles(directory=demos_dir, html=True, check_dir=False), name="demos"),
+        files_route("/js/dist/{path:path}", bundle),
+        files_route("/demos/{path:path}", demos),
+        files_route("/shaders/{path:path}", shaders),
+        files_route("/_tensorweb/{path:path}", own_static),
+        Route("/models/{name}/{path:path}", model_file, methods=["GET", "HEAD"]),
+        Route("/api/models", models_api),
+        Route("/api/uploads", upload, methods=["POST"]),
+        Route("/api/jobs/{id}", job_status),
+        Route("/api/jobs/{id}/events", job_events),
+        Route("/api/events", site_event_stream),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    app.state.converter = converter
+    app.state.site_events = site_events
+    app.state.reloader = reloader
+    return app
 
 
-def serve(host: str, port: int) -> None:
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket: connections queue from here on, before the server runs."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def page_url(host: str, port: int) -> str:
+    """The address to open: a wildcard bind is reached through loopback."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    model_dirs: Sequence[Path] = (),
+    state_dir: Path | None = None,
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT,
+    live_reload: bool = True,
+    open_browser: bool = False,
+) -> None:
     import uvicorn
 
-    print(f"tensorweb {__version__}: serving the demo gallery on http://{host}:{port}/")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    sock = bind_socket(host, port)
+    url = page_url(host, sock.getsockname()[1])
+    app = create_app(model_dirs=model_dirs, state_dir=state_dir, upload_limit=upload_limit, live_reload=live_reload)
+    print(f"tensorweb {__version__}: serving the demo gallery on {url}", flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])

@@ -1,0 +1,290 @@
+"""Upload and convert: a posted model file becomes a model folder, or nothing.
+
+The upload is streamed to a job folder under the server's state folder with
+the size limit checked as bytes arrive. The converter then runs as a
+subprocess into a hidden temporary folder beside the other uploaded models;
+its output lines are the job's progress. Only on success is the temporary
+folder renamed into place; on any failure the job folder and the temporary
+folder are deleted and the job reports the converter's last line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import stat
+import sys
+import unicodedata
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+
+from tensorweb.server.events import EventLog
+from tensorweb.server.models import read_model
+
+ACCEPTED_SUFFIXES = (".onnx", ".keras", ".h5", ".pb", ".zip")
+ACCEPTED_NAMES = ("model.json",)
+ACCEPTED_KINDS = ", ".join(ACCEPTED_SUFFIXES + ACCEPTED_NAMES)
+DEFAULT_CONVERTER = (sys.executable, "-m", "tensorweb", "convert")
+MAX_ZIP_MEMBERS = 10_000
+MAX_LOG_LINES = 2000
+MAX_NAME_CHARS = 80
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+class ConversionFailed(Exception):
+    pass
+
+
+def safe_upload_name(raw: str) -> str | None:
+    """The upload's file name reduced to [A-Za-z0-9._-], or None for a kind we do not convert."""
+    base = unicodedata.normalize("NFKC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip("._-")
+    lowered = base.lower()
+    if lowered in ACCEPTED_NAMES:
+        return lowered
+    suffix = next((s for s in ACCEPTED_SUFFIXES if lowered.endswith(s)), None)
+    if suffix is None:
+        return None
+    stem = base[: -len(suffix)].rstrip("._-")[:MAX_NAME_CHARS] or "model"
+    return stem + suffix
+
+
+def model_name_for(upload_name: str) -> str:
+    """The folder name a converted upload gets: its stem ("model" for model.json)."""
+    stem = upload_name.rsplit(".", 1)[0]
+    return stem or "model"
+
+
+@dataclass
+class Job:
+    id: str
+    upload_name: str
+    upload_bytes: int
+    state: str = "queued"  # queued, converting, done, failed
+    model: str | None = None
+    error: str | None = None
+    log: list[str] = field(default_factory=list)
+    events: EventLog = field(default_factory=EventLog)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "upload": self.upload_name,
+            "bytes": self.upload_bytes,
+            "state": self.state,
+            "model": self.model,
+            "error": self.error,
+            "log": self.log[-50:],
+        }
+
+
+def extract_zip(archive: Path, into: Path, max_bytes: int) -> Path:
+    """Unpack `archive` into `into`, refusing names that leave it, links, and more than `max_bytes` unpacked.
+
+    Returns the model to convert: the single top folder if the archive holds
+    only one, else `into`.
+    """
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ConversionFailed(f"the upload is not a readable zip file ({exc})") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise ConversionFailed(f"the zip holds more than {MAX_ZIP_MEMBERS} entries")
+        unpacked = 0
+        for member in members:
+            name = member.filename
+            segments = name.rstrip("/").split("/")
+            if (
+                name.startswith("/")
+                or "\\" in name
+                or "\x00" in name
+                or re.match(r"^[A-Za-z]:", name)
+                or any(s in ("", ".", "..") for s in segments)
+            ):
+                raise ConversionFailed(f"the zip holds an unsafe path {name!r}")
+            if stat.S_ISLNK(member.external_attr >> 16):
+                raise ConversionFailed(f"the zip holds a symbolic link {name!r}")
+            if segments[0] == "__MACOSX":
+                continue
+            target = into.joinpath(*segments)
+            if member.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with zf.open(member) as source, open(target, "wb") as sink:
+                    # Count what actually comes out: the sizes in the zip's headers can lie.
+                    while chunk := source.read(1024 * 1024):
+                        unpacked += len(chunk)
+                        if unpacked > max_bytes:
+                            raise ConversionFailed(f"the zip unpacks to more than {max_bytes} bytes")
+                        sink.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+                raise ConversionFailed(f"cannot unpack {name!r} from the zip ({exc})") from None
+    top = [p for p in into.iterdir() if p.name != "__MACOSX"]
+    if len(top) == 1 and top[0].is_dir():
+        return top[0]
+    return into
+
+
+class Converter:
+    """Uploads in, model folders out, one conversion at a time."""
+
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        models_dir: Path,
+        upload_limit: int,
+        model_roots: list[Path],
+        site_events: EventLog,
+        command: tuple[str, ...] = DEFAULT_CONVERTER,
+        timeout_s: float = 1800,
+    ) -> None:
+        self.work_dir = state_dir / "uploads"
+        self.models_dir = models_dir
+        self.upload_limit = upload_limit
+        self.model_roots = model_roots
+        self.site_events = site_events
+        self.command = command
+        self.timeout_s = timeout_s
+        self.jobs: dict[str, Job] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._one_at_a_time = asyncio.Lock()
+
+    def prepare(self) -> None:
+        """Create the folders; clear what a previous run left half done."""
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in self.models_dir.glob(".converting-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    async def receive(self, request: Request, upload_name: str) -> Job:
+        """Stream the request body to disk and queue its conversion; UploadTooLarge past the limit."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.upload_limit:
+            raise UploadTooLarge()
+        job = Job(id=uuid.uuid4().hex[:12], upload_name=upload_name, upload_bytes=0)
+        job_dir = self.work_dir / job.id
+        job_dir.mkdir(parents=True)
+        try:
+            with open(job_dir / upload_name, "wb") as sink:
+                async for chunk in request.stream():
+                    job.upload_bytes += len(chunk)
+                    if job.upload_bytes > self.upload_limit:
+                        raise UploadTooLarge()
+                    sink.write(chunk)
+        except (UploadTooLarge, ClientDisconnect, OSError):
+            shutil.rmtree(job_dir, ignore_errors=True)
+            raise
+        if job.upload_bytes == 0:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            raise ConversionFailed("the upload is empty")
+        self.jobs[job.id] = job
+        task = asyncio.create_task(self._run(job, job_dir))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return job
+
+    async def shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _note(self, job: Job, line: str) -> None:
+        job.log.append(line)
+        del job.log[:-MAX_LOG_LINES]
+        await job.events.publish("log", line)
+
+    async def _run(self, job: Job, job_dir: Path) -> None:
+        output = self.models_dir / f".converting-{job.id}"
+        try:
+            await job.events.publish("state", job.state)
+            async with self._one_at_a_time:
+                job.state = "converting"
+                await job.events.publish("state", job.state)
+                source = job_dir / job.upload_name
+                if job.upload_name.lower().endswith(".zip"):
+                    await self._note(job, "unpacking the zip")
+                    unpacked = job_dir / "unpacked"
+                    unpacked.mkdir()
+                    source = await asyncio.to_thread(extract_zip, source, unpacked, 4 * self.upload_limit)
+                await self._convert(job, source, output)
+                job.model = self._free_name(model_name_for(job.upload_name))
+                os.rename(output, self.models_dir / job.model)
+            job.state = "done"
+            await self._note(job, f"converted: /models/{job.model}/model.json")
+            await self.site_events.publish("models", {"added": job.model})
+        except ConversionFailed as exc:
+            job.state, job.error = "failed", str(exc)
+        except asyncio.CancelledError:
+            job.state, job.error = "failed", "the server stopped during the conversion"
+            raise
+        except Exception as exc:  # a failed job must never take the server down or leave files behind
+            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            if job.state != "done":
+                shutil.rmtree(output, ignore_errors=True)
+            await asyncio.shield(self._finish(job))
+
+    async def _finish(self, job: Job) -> None:
+        await job.events.publish(job.state, job.to_json())
+        await job.events.close()
+
+    async def _convert(self, job: Job, source: Path, output: Path) -> None:
+        process = await asyncio.create_subprocess_exec(
+            *self.command,
+            str(source),
+            str(output),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            limit=1024 * 1024,
+        )
+        last_line = ""
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                assert process.stdout is not None
+                while raw := await process.stdout.readline():
+                    line = raw.decode("utf-8", errors="replace").rstrip()
+                    if line:
+                        last_line = line
+                        await self._note(job, line)
+                code = await process.wait()
+        except TimeoutError:
+            raise ConversionFailed(f"the conversion took longer than {self.timeout_s:g} s") from None
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        if code != 0:
+            raise ConversionFailed(last_line or f"the converter exited with status {code}")
+        converted = read_model(output.name, output)
+        if converted.error:
+            raise ConversionFailed(f"the converter's output is not a usable model: {converted.error}")
+
+    def _free_name(self, wanted: str) -> str:
+        taken = {p.name for root in self.model_roots if root.is_dir() for p in root.iterdir()}
+        taken |= {root.name for root in self.model_roots}
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted}-{n}", n + 1
+        return name
