@@ -1,0 +1,51 @@
+"""norm/*.wgsl against numpy."""
+
+import numpy as np
+import pytest
+
+from tensorweb.kernels import Output, body
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("rows, cols", [(3, 10), (2, 1000), (1, 1)])
+def test_softmax(runner, rng, log, rows, cols):
+    x = (rng.standard_normal((rows, cols)) * 30).astype(np.float32)  # large logits: must not overflow
+    out = runner.run("norm/softmax.wgsl", constants={"LOG": log}, workgroups=rows, x=x, out=Output(x.shape),
+                     params={"rows": rows, "cols": cols})["out"]
+    shifted = x.astype(np.float64) - x.max(axis=1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(out, log_softmax if log else np.exp(log_softmax), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows, cols", [(4, 33), (2, 700)])
+def test_layer_norm(runner, rng, rows, cols):
+    x = (rng.standard_normal((rows, cols)) * 3 + 100).astype(np.float32)  # a large mean
+    gamma = rng.standard_normal(cols).astype(np.float32)
+    beta = rng.standard_normal(cols).astype(np.float32)
+    out = runner.run("norm/layer_norm.wgsl", workgroups=rows, x=x, gamma=gamma, beta=beta, out=Output(x.shape),
+                     params={"rows": rows, "cols": cols, "epsilon": 1e-5})["out"]
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=1, keepdims=True), x64.var(axis=1, keepdims=True)
+    expected = (x64 - mean) / np.sqrt(var + 1e-5) * gamma + beta
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_norm_with_fused_relu(runner, rng):
+    x = rng.standard_normal((2, 5, 3, 6)).astype(np.float32)
+    mean, offset, scale = (rng.standard_normal(6).astype(np.float32) for _ in range(3))
+    variance = rng.uniform(0.1, 2, 6).astype(np.float32)
+    out = runner.run("norm/batch_norm.wgsl", slots={"body": body("max(v, 0.0)")}, workgroups=-(-x.size // 64),
+                     x=x, mean=mean, variance=variance, scale=scale, offset=offset, out=Output(x.shape),
+                     params={"size": x.size, "channels": 6, "epsilon": 1e-3, "alpha": 0.0, "beta": 0.0})["out"]
+    expected = np.maximum((x - mean) / np.sqrt(variance + 1e-3) * scale + offset, 0)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_lrn(runner, rng):
+    x = rng.standard_normal((2, 3, 4, 7)).astype(np.float32)
+    radius, bias, alpha, beta = 2, 1.5, 0.3, 0.75
+    out = runner.run("norm/lrn.wgsl", workgroups=-(-x.size // 64), x=x, out=Output(x.shape),
+                     params={"size": x.size, "channels": 7, "depth_radius": radius, "bias": bias, "alpha": alpha,
+                             "beta": beta})["out"]
+    squares = np.stack([(x[..., max(c - radius, 0):c + radius + 1] ** 2).sum(-1) for c in range(7)], -1)
+    np.testing.assert_allclose(out, x / (bias + alpha * squares) ** beta, rtol=1e-4, atol=1e-6)
