@@ -1,0 +1,34 @@
+"""Graph optimisations, run in order by `optimize` (off with --no-optimize).
+
+Each pass takes an ir.Graph, rewrites it in place and returns whether it changed it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..ir import Graph
+from .dead_nodes import remove_dead_nodes
+from .fold_batchnorm import fold_batchnorm
+from .fold_constants import fold_constants
+from .fuse import fuse_bias_activation
+from .layout import to_channels_last
+from .remove_identity import remove_identity
+
+PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
+    ("remove identity and dropout", remove_identity),
+    ("fold constants", fold_constants),
+    ("NCHW to NHWC", to_channels_last),
+    ("fold batch norm", fold_batchnorm),
+    ("fuse bias and activation", fuse_bias_activation),
+    ("fold constants again", fold_constants),
+    ("remove dead nodes", remove_dead_nodes),
+]
+
+
+def optimize(graph: Graph, progress=None) -> Graph:
+    for _, run_pass in PASSES:
+        run_pass(graph)
+        if progress:
+            progress.advance()
+    return graph

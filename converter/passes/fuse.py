@@ -1,0 +1,71 @@
+"""Bias and activation fusion: conv2d / depthwiseConv2d / matMul -> add(bias) -> activation
+becomes one fusedConv2d / fusedDepthwiseConv2d / fusedMatMul (TF.js's tf.fused ops)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Graph, Node
+from ..ops import complete_attrs
+from .common import other_input, replace_nodes, sole_consumer
+
+FUSED = {"conv2d": "fusedConv2d", "depthwiseConv2d": "fusedDepthwiseConv2d", "matMul": "fusedMatMul"}
+# runtime op -> the fused ops' activation name
+ACTIVATIONS = {"relu": "relu", "relu6": "relu6", "elu": "elu", "sigmoid": "sigmoid", "leakyRelu": "leakyrelu",
+               "prelu": "prelu"}
+
+
+def last_axis_constant(graph: Graph, name: str, channels: int) -> np.ndarray | None:
+    """A constant that varies along the last axis only, flattened to [channels] (or kept [1])."""
+    if not graph.is_constant(name):
+        return None
+    value = graph.constants[name]
+    if value.size not in (1, channels) or (value.ndim and value.shape[-1] != value.size):
+        return None
+    return value.reshape(-1)
+
+
+def fuse_one(graph: Graph, node: Node, consumers) -> bool:
+    if node.op not in FUSED:
+        return False
+    channels = graph.info[node.outputs[0]].shape[-1]
+    chain, bias, current = [node], None, node.outputs[0]
+    reader = sole_consumer(graph, consumers, current)
+    if reader is not None and reader.op == "add":
+        bias = last_axis_constant(graph, other_input(reader, current), channels)
+        if bias is not None:
+            chain.append(reader)
+            current = reader.outputs[0]
+            reader = sole_consumer(graph, consumers, current)
+    attrs = dict(node.attrs)
+    prelu_weights = None
+    if reader is not None and reader.op in ACTIVATIONS and reader.inputs[0] == current:
+        if reader.op == "prelu":
+            prelu_weights = last_axis_constant(graph, reader.inputs[1], channels)
+        if reader.op != "prelu" or prelu_weights is not None:
+            attrs["activation"] = ACTIVATIONS[reader.op]
+            if reader.op == "leakyRelu":
+                attrs["leakyreluAlpha"] = reader.attrs["alpha"]
+            chain.append(reader)
+    if len(chain) == 1:
+        return False
+    inputs = list(node.inputs)
+    if bias is not None or prelu_weights is not None:
+        bias = bias if bias is not None else np.zeros(1, np.float32)
+        inputs.append(graph.add_constant(bias, f"{node.name}/bias"))
+    if prelu_weights is not None:
+        inputs.append(graph.add_constant(prelu_weights, f"{node.name}/prelu"))
+    fused = Node(node.name, FUSED[node.op], inputs, chain[-1].outputs, complete_attrs(FUSED[node.op], attrs))
+    replace_nodes(graph, chain, [fused])
+    return True
+
+
+def fuse_bias_activation(graph: Graph) -> bool:
+    changed = False
+    for node in list(graph.nodes):
+        if node in graph.nodes and fuse_one(graph, node, graph.consumers()):
+            changed = True
+    if changed:
+        graph.remove_unused()
+        graph.reinfer()
+    return changed

@@ -1,0 +1,181 @@
+"""NCHW -> NHWC: cancels the transposes the ONNX reader puts around every channels-last op.
+
+The reader lowers NCHW ops as transpose -> NHWC op -> transpose.  This pass pushes
+each transpose down through ops that do not care about layout (elementwise ops,
+concat, reductions, softmax, pad, slice, split), merges consecutive transposes and
+drops identity ones, so that transposes remain only where the graph meets its
+inputs and outputs (or an op the pass cannot see through).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .. import ops
+from ..ir import Graph, Node
+from .common import replace_nodes
+
+MAX_ROUNDS = 1000
+
+# op -> rule(attrs, perm) -> (new attrs, output perm) or None; `perm` is the input transposes' perm
+Rule = Callable[[dict, list[int]], tuple[dict, list[int]] | None]
+
+
+def keep(attrs, perm):
+    return attrs, perm
+
+
+def permuted_axis(name):
+    def rule(attrs, perm):
+        return attrs | {name: perm[ops.normalize_axis(attrs[name], len(perm))]}, perm
+    return rule
+
+
+def reduced_perm(perm, reduced):
+    remaining = [perm[i] for i in range(len(perm)) if i not in reduced]
+    order = sorted(remaining)
+    return [order.index(v) for v in remaining]
+
+
+def reduction(attrs, perm):
+    axes = [ops.normalize_axis(a, len(perm)) for a in attrs["axis"]]
+    out_perm = perm if attrs["keepDims"] else reduced_perm(perm, set(axes))
+    return attrs | {"axis": sorted(perm[a] for a in axes)}, out_perm
+
+
+def arg_reduction(attrs, perm):
+    axis = ops.normalize_axis(attrs["axis"], len(perm))
+    return attrs | {"axis": perm[axis]}, reduced_perm(perm, {axis})
+
+
+def per_axis(*names):
+    """Attrs holding one entry per axis (paddings, begin, size) move with the axes."""
+    def rule(attrs, perm):
+        moved = {}
+        for name in names:
+            values = [None] * len(perm)
+            for i, p in enumerate(perm):
+                values[p] = attrs[name][i]
+            moved[name] = values
+        return attrs | moved, perm
+    return rule
+
+
+ELEMENTWISE_OPS = (set(ops.UNARY_OPS) | set(ops.BINARY_OPS) | set(ops.COMPARISON_OPS)
+                   | {"gelu", "leakyRelu", "prelu", "clipByValue", "logicalNot", "isNaN", "cast", "where"})
+RULES: dict[str, Rule] = {
+    **{op: keep for op in ELEMENTWISE_OPS},
+    **{op: reduction for op in ops.REDUCE_OPS},
+    "argMax": arg_reduction,
+    "argMin": arg_reduction,
+    "concat": permuted_axis("axis"),
+    "split": permuted_axis("axis"),
+    "softmax": permuted_axis("dim"),
+    "logSoftmax": permuted_axis("axis"),
+    "pad": per_axis("paddings"),
+    "mirrorPad": per_axis("paddings"),
+    "slice": per_axis("begin", "size"),
+}
+# ops whose every input is laid out like the output; the others only move their first input
+ALL_INPUTS_OPS = ELEMENTWISE_OPS | {"concat"}
+
+
+def inverse(perm):
+    result = [0] * len(perm)
+    for i, p in enumerate(perm):
+        result[p] = i
+    return result
+
+
+def untransposed_constant(array: np.ndarray, perm: list[int]) -> np.ndarray:
+    """The constant c' with transpose(c', perm) == c (after broadcasting c to the full rank)."""
+    full = array.reshape((1,) * (len(perm) - array.ndim) + array.shape)
+    moved = np.ascontiguousarray(np.transpose(full, inverse(perm)))
+    while moved.ndim > array.ndim and moved.shape[0] == 1:
+        moved = moved[0]  # leading unit dims broadcast anyway
+    return moved
+
+
+def sink(graph: Graph, node: Node, producers: dict[str, Node]) -> bool:
+    """Rewrites node(transpose(x)...) as transpose(node(x...)) when every input allows it."""
+    positions = range(len(node.inputs)) if node.op in ALL_INPUTS_OPS else range(1)
+    transposes = [producers.get(node.inputs[i]) for i in positions]
+    perms = {tuple(t.attrs["perm"]) for t in transposes if t is not None and t.op == "transpose"}
+    if len(perms) != 1:
+        return False
+    perm = list(perms.pop())
+    new_inputs = list(node.inputs)
+    for i, t in zip(positions, transposes):
+        name = node.inputs[i]
+        if t is not None and t.op == "transpose":
+            new_inputs[i] = t.inputs[0]
+        elif graph.is_constant(name) and graph.constants[name].ndim <= len(perm):
+            new_inputs[i] = graph.add_constant(untransposed_constant(graph.constants[name], perm), name)
+        elif ops.num_elements(graph.info[name].shape) != 1:
+            return False  # a runtime tensor in the other layout
+    rewritten = RULES[node.op](node.attrs, perm)
+    if rewritten is None:
+        return False
+    attrs, out_perm = rewritten
+    inner = Node(graph.unique_name(node.name), node.op, new_inputs,
+                 [graph.unique_name(f"{o}/nhwc") for o in node.outputs], attrs)
+    outer = [Node(graph.unique_name(f"{node.name}/transpose"), "transpose", [inner_out], [out],
+                  {"perm": out_perm}) for inner_out, out in zip(inner.outputs, node.outputs)]
+    replace_nodes(graph, [node], [inner, *outer])
+    return True
+
+
+def merge(graph: Graph, node: Node, producers: dict[str, Node]) -> bool:
+    """transpose(transpose(x)) -> one transpose; identity transposes disappear."""
+    source = producers.get(node.inputs[0])
+    if source is not None and source.op == "transpose":
+        first = source.attrs["perm"]
+        node.inputs = [source.inputs[0]]
+        node.attrs = {"perm": [first[p] for p in node.attrs["perm"]]}
+        return True
+    return False
+
+
+def reshape_through(graph: Graph, node: Node, consumers: dict[str, list[Node]]) -> bool:
+    """reshape(transpose(x)) -> reshape(x) when the transpose only moves unit dimensions."""
+    readers = consumers.get(node.outputs[0], [])
+    if not readers or node.outputs[0] in graph.outputs or any(r.op != "reshape" for r in readers):
+        return False
+    shape = graph.info[node.inputs[0]].shape
+    moved = [p for p in node.attrs["perm"] if shape[p] != 1]
+    if moved != sorted(moved):
+        return False
+    for reader in readers:
+        reader.inputs = [node.inputs[0]]
+    return True
+
+
+def to_channels_last(graph: Graph) -> bool:
+    changed_any = False
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        producers, consumers = graph.producers(), graph.consumers()
+        for node in list(graph.nodes):
+            if node.op == "transpose":
+                step = merge(graph, node, producers) or reshape_through(graph, node, consumers)
+            elif node.op in RULES:
+                step = sink(graph, node, producers)
+            else:
+                step = False
+            if step:
+                changed = True
+                producers, consumers = graph.producers(), graph.consumers()
+        for node in list(graph.nodes):
+            if node.op == "transpose" and node.attrs["perm"] == sorted(node.attrs["perm"]):
+                if node.outputs[0] not in graph.outputs or graph.producers().get(node.inputs[0]):
+                    graph.nodes.remove(node)
+                    graph.replace_value(node.outputs[0], node.inputs[0])
+                    changed = True
+        graph.remove_unused()
+        changed_any |= changed
+        if not changed:
+            break
+    graph.reinfer()
+    return changed_any

@@ -1,0 +1,392 @@
+"""A numpy interpreter of the op set in ops.py: the oracle for converter tests and `verify`.
+
+Kernels follow TensorFlow.js semantics (NHWC, HWIO filters, TF padding and
+resize rules).  Float work is done in float64 and returned as float32, so the
+oracle's own rounding stays well under the tolerances it checks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from . import ops
+
+Kernel = Callable[[list[np.ndarray], dict], list[np.ndarray]]
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _as(result, like: np.ndarray) -> np.ndarray:
+    return np.asarray(result).astype(like.dtype, copy=False)
+
+
+def _f64(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.float64, copy=False)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _gelu(x, approximate):
+    x = _f64(x)
+    if approximate:
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
+
+
+def _elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": lambda x: np.maximum(x, 0),
+    "relu6": lambda x: np.clip(x, 0, 6),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "tanh": np.tanh,
+    "erf": _erf,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x),
+    "exp": np.exp,
+    "log": np.log,
+    "neg": np.negative,
+    "abs": np.abs,
+    "reciprocal": lambda x: 1 / x,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "round": np.round,  # half to even, as TF.js and ONNX
+    "sin": np.sin,
+    "cos": np.cos,
+    "sign": np.sign,
+    "softplus": lambda x: np.logaddexp(0, x),
+    "elu": _elu,
+    "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    "clone": np.copy,
+}
+
+
+def _floor_div(a, b):
+    if np.issubdtype(a.dtype, np.integer):
+        return np.floor_divide(a, b)
+    return _f64(a) / b
+
+
+BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": _floor_div,
+    "pow": np.power,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "mod": np.mod,
+    "squaredDifference": lambda a, b: np.square(a - b),
+    "equal": np.equal,
+    "notEqual": np.not_equal,
+    "less": np.less,
+    "lessEqual": np.less_equal,
+    "greater": np.greater,
+    "greaterEqual": np.greater_equal,
+    "logicalAnd": np.logical_and,
+    "logicalOr": np.logical_or,
+}
+
+REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod}
+
+
+def unary_kernel(fn):
+    def kernel(inputs, attrs):
+        x = inputs[0]
+        return [_as(fn(_f64(x) if x.dtype == np.float32 else x), x)]
+    return kernel
+
+
+def binary_kernel(fn, comparison):
+    def kernel(inputs, attrs):
+        a, b = inputs
+        result = fn(_f64(a), _f64(b)) if a.dtype == np.float32 else fn(a, b)
+        return [np.asarray(result, dtype=np.bool_) if comparison else _as(result, a)]
+    return kernel
+
+
+def reduce_kernel(fn):
+    def kernel(inputs, attrs):
+        x = inputs[0]
+        return [_as(fn(x, axis=tuple(attrs["axis"]), keepdims=attrs["keepDims"]), x)]
+    return kernel
+
+
+# ------------------------------------------------------------------ matmul and convolution
+
+def activate(y, activation, alpha=None, leaky=0.2):
+    """The fused ops' epilogue, in float64."""
+    return {
+        "linear": lambda: y,
+        "relu": lambda: np.maximum(y, 0),
+        "relu6": lambda: np.clip(y, 0, 6),
+        "elu": lambda: _elu(y),
+        "prelu": lambda: np.where(y > 0, y, _f64(alpha) * y),
+        "leakyrelu": lambda: np.where(y > 0, y, leaky * y),
+        "sigmoid": lambda: 1 / (1 + np.exp(-y)),
+    }[activation]()
+
+
+def fused(base: Kernel) -> Kernel:
+    def kernel(inputs, attrs):
+        y = base(inputs[:2], attrs)[0]
+        if len(inputs) > 2:
+            y = y + _f64(inputs[2])
+        alpha = inputs[3] if len(inputs) > 3 else None
+        return [_as(activate(y, attrs["activation"], alpha, attrs["leakyreluAlpha"]), inputs[0])]
+    return kernel
+
+
+def matmul(inputs, attrs):
+    a, b = (_f64(i) for i in inputs)
+    if attrs["transposeA"]:
+        a = np.swapaxes(a, -1, -2)
+    if attrs["transposeB"]:
+        b = np.swapaxes(b, -1, -2)
+    return [np.matmul(a, b)]
+
+
+def _windows(x, kernel, strides, dilations, pad, fill=0.0):
+    """Yields ((i, j), patch) where patch[n, oh, ow, c] is the input under filter tap (i, j)."""
+    pads = ops.spatial_padding(pad, x.shape[1:3], kernel, strides, dilations)
+    out_h, out_w = ops.window_output(x.shape, kernel, strides, dilations, pad)
+    padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)], constant_values=fill)
+    (sh, sw), (dh, dw) = strides, dilations
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            yield (i, j), padded[:, i * dh: i * dh + sh * (out_h - 1) + 1: sh,
+                                 j * dw: j * dw + sw * (out_w - 1) + 1: sw, :]
+
+
+def conv2d(inputs, attrs):
+    x, w = _f64(inputs[0]), _f64(inputs[1])
+    out = 0.0
+    for (i, j), patch in _windows(x, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"]):
+        out = out + patch @ w[i, j]
+    return [out]
+
+
+def depthwise_conv2d(inputs, attrs):
+    x, w = _f64(inputs[0]), _f64(inputs[1])
+    out = 0.0
+    for (i, j), patch in _windows(x, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"]):
+        out = out + patch[..., :, None] * w[i, j]
+    return [out.reshape(*out.shape[:3], -1)]
+
+
+def conv2d_transpose(inputs, attrs):
+    x, w = _f64(inputs[0]), _f64(inputs[1])
+    n, h, wd, _ = x.shape
+    out_h, out_w, channels = attrs["outputShape"][-3:]
+    fh, fw = w.shape[:2]
+    sh, sw = attrs["strides"]
+    (top, _), (left, _) = ops.spatial_padding(attrs["pad"], (out_h, out_w), (fh, fw), (sh, sw), (1, 1))
+    full = np.zeros((n, max((h - 1) * sh + fh, top + out_h), max((wd - 1) * sw + fw, left + out_w), channels))
+    for i in range(fh):
+        for j in range(fw):
+            full[:, i: i + sh * (h - 1) + 1: sh, j: j + sw * (wd - 1) + 1: sw, :] += x @ w[i, j].T
+    return [full[:, top: top + out_h, left: left + out_w, :]]
+
+
+def max_pool(inputs, attrs):
+    x = _f64(inputs[0])
+    patches = [p for _, p in _windows(x, attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"], -np.inf)]
+    return [_as(np.max(patches, axis=0), inputs[0])]
+
+
+def avg_pool(inputs, attrs):
+    # TF.js averages over the window's in-bounds elements only
+    x = _f64(inputs[0])
+    window = (attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"])
+    total = sum(p for _, p in _windows(x, *window))
+    count = sum(p for _, p in _windows(np.ones((1, *x.shape[1:3], 1)), *window))
+    return [_as(total / count, inputs[0])]
+
+
+# ------------------------------------------------------------------ normalisation
+
+def batch_norm(inputs, attrs):
+    x, mean, variance = (_f64(i) for i in inputs[:3])
+    offset = _f64(inputs[3]) if len(inputs) > 3 else 0.0
+    scale = _f64(inputs[4]) if len(inputs) > 4 else 1.0
+    return [_as((x - mean) / np.sqrt(variance + attrs["varianceEpsilon"]) * scale + offset, inputs[0])]
+
+
+def layer_norm(inputs, attrs):
+    x = _f64(inputs[0])
+    axes = tuple(ops.normalize_axis(a, x.ndim) for a in attrs["axis"])
+    mean = x.mean(axis=axes, keepdims=True)
+    variance = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    y = (x - mean) / np.sqrt(variance + attrs["epsilon"])
+    if len(inputs) > 1:
+        y = y * _f64(inputs[1])
+    if len(inputs) > 2:
+        y = y + _f64(inputs[2])
+    return [_as(y, inputs[0])]
+
+
+def local_response_normalization(inputs, attrs):
+    x = _f64(inputs[0])
+    radius = attrs["depthRadius"]
+    squares = np.pad(x * x, [(0, 0)] * (x.ndim - 1) + [(radius, radius)])
+    window_sum = sum(squares[..., k: k + x.shape[-1]] for k in range(2 * radius + 1))
+    return [_as(x / (attrs["bias"] + attrs["alpha"] * window_sum) ** attrs["beta"], inputs[0])]
+
+
+def softmax_along(x, axis, log):
+    x = _f64(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted - log_sum if log else np.exp(shifted - log_sum)
+
+
+# ------------------------------------------------------------------ shape ops
+
+def gather(x, indices, axis, batch_dims):
+    if batch_dims == 0:
+        return np.take(x, indices, axis=axis)
+    return np.stack([gather(xi, ii, axis - 1, batch_dims - 1) for xi, ii in zip(x, indices)])
+
+
+def split(inputs, attrs):
+    bounds = np.cumsum(attrs["numOrSizeSplits"])[:-1]
+    return list(np.split(inputs[0], bounds, axis=attrs["axis"]))
+
+
+def slice_kernel(inputs, attrs):
+    x = inputs[0]
+    index = tuple(slice(b, b + s if s >= 0 else None) for b, s in zip(attrs["begin"], attrs["size"]))
+    return [x[index]]
+
+
+def strided_slice(inputs, attrs):
+    x = inputs[0]
+    index = []
+    for i, dim in enumerate(x.shape):
+        picked = ops.strided_range(dim, attrs["begin"][i], attrs["end"][i], attrs["strides"][i],
+                                   attrs["beginMask"] >> i & 1, attrs["endMask"] >> i & 1)
+        index.append(slice(picked.start, picked.stop if picked.stop >= 0 else None, picked.step))
+    return [x[tuple(index)]]
+
+
+def _source_coordinates(out_size, in_size, align_corners, half_pixel):
+    scale = (in_size - 1) / (out_size - 1) if align_corners and out_size > 1 else in_size / out_size
+    out = np.arange(out_size, dtype=np.float64)
+    return (out + 0.5) * scale - 0.5 if half_pixel else out * scale, scale
+
+
+def resize_bilinear(inputs, attrs):
+    x = _f64(inputs[0])
+    for axis, size in zip((1, 2), attrs["size"]):
+        coords, _ = _source_coordinates(size, x.shape[axis], attrs["alignCorners"], attrs["halfPixelCenters"])
+        floor = np.floor(coords)
+        lower = np.clip(floor, 0, x.shape[axis] - 1).astype(int)
+        upper = np.clip(np.ceil(coords), 0, x.shape[axis] - 1).astype(int)
+        weight = (coords - floor).reshape([-1 if a == axis else 1 for a in range(4)])
+        x = np.take(x, lower, axis=axis) * (1 - weight) + np.take(x, upper, axis=axis) * weight
+    return [_as(x, inputs[0])]
+
+
+def resize_nearest(inputs, attrs):
+    x = inputs[0]
+    for axis, size in zip((1, 2), attrs["size"]):
+        in_size = x.shape[axis]
+        scale = (in_size - 1) / (size - 1) if attrs["alignCorners"] and size > 1 else in_size / size
+        coords = (np.arange(size) + (0.5 if attrs["halfPixelCenters"] else 0.0)) * scale
+        index = np.round(coords) if attrs["alignCorners"] else np.floor(coords)
+        x = np.take(x, np.clip(index, 0, in_size - 1).astype(int), axis=axis)
+    return [x]
+
+
+def depth_to_space(inputs, attrs):
+    x, b = inputs[0], attrs["blockSize"]
+    n, h, w, c = x.shape
+    y = x.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
+    return [y.reshape(n, h * b, w * b, c // (b * b))]
+
+
+def cast(inputs, attrs):
+    x = inputs[0]
+    if attrs["dtype"] == "bool":
+        return [x != 0]
+    return [x.astype(attrs["dtype"])]
+
+
+def _first(fn) -> Kernel:
+    return lambda inputs, attrs: [fn(inputs[0], attrs)]
+
+
+KERNELS: dict[str, Kernel] = {
+    **{name: unary_kernel(fn) for name, fn in UNARY.items()},
+    **{name: binary_kernel(fn, name in ops.COMPARISON_OPS) for name, fn in BINARY.items()},
+    **{name: reduce_kernel(fn) for name, fn in REDUCE.items()},
+    "gelu": lambda i, a: [_as(_gelu(i[0], a["approximate"]), i[0])],
+    "leakyRelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], a["alpha"] * _f64(i[0])), i[0])],
+    "prelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], _f64(i[1]) * i[0]), i[0])],
+    "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],
+    "logicalNot": lambda i, a: [np.logical_not(i[0])],
+    "isNaN": lambda i, a: [np.isnan(i[0])],
+    "cast": cast,
+    "where": lambda i, a: [np.where(i[0], i[1], i[2])],
+    "softmax": lambda i, a: [_as(softmax_along(i[0], a["dim"], log=False), i[0])],
+    "logSoftmax": lambda i, a: [_as(softmax_along(i[0], a["axis"], log=True), i[0])],
+    "argMax": lambda i, a: [np.argmax(i[0], axis=a["axis"]).astype(np.int32)],
+    "argMin": lambda i, a: [np.argmin(i[0], axis=a["axis"]).astype(np.int32)],
+    "matMul": lambda i, a: [_as(matmul(i, a)[0], i[0])],
+    "fusedMatMul": fused(matmul),
+    "conv2d": lambda i, a: [_as(conv2d(i, a)[0], i[0])],
+    "fusedConv2d": fused(conv2d),
+    "depthwiseConv2d": lambda i, a: [_as(depthwise_conv2d(i, a)[0], i[0])],
+    "fusedDepthwiseConv2d": fused(depthwise_conv2d),
+    "conv2dTranspose": lambda i, a: [_as(conv2d_transpose(i, a)[0], i[0])],
+    "maxPool": max_pool,
+    "avgPool": avg_pool,
+    "batchNorm": batch_norm,
+    "layerNorm": layer_norm,
+    "localResponseNormalization": local_response_normalization,
+    "reshape": _first(lambda x, a: x.reshape(a["shape"])),
+    "transpose": _first(lambda x, a: np.transpose(x, a["perm"])),
+    "concat": lambda i, a: [np.concatenate(i, axis=a["axis"])],
+    "split": split,
+    "slice": slice_kernel,
+    "stridedSlice": strided_slice,
+    "gather": lambda i, a: [gather(i[0], i[1], ops.normalize_axis(a["axis"], i[0].ndim), a["batchDims"])],
+    "pad": _first(lambda x, a: np.pad(x, a["paddings"], constant_values=np.asarray(a["constantValue"], x.dtype))),
+    "mirrorPad": _first(lambda x, a: np.pad(x, a["paddings"], mode=a["mode"])),
+    "expandDims": _first(lambda x, a: np.expand_dims(x, a["axis"])),
+    "squeeze": _first(lambda x, a: np.squeeze(x, axis=tuple(a["axis"]))),
+    "tile": _first(lambda x, a: np.tile(x, a["reps"])),
+    "broadcastTo": _first(lambda x, a: np.broadcast_to(x, a["shape"]).copy()),
+    "resizeBilinear": resize_bilinear,
+    "resizeNearestNeighbor": resize_nearest,
+    "depthToSpace": depth_to_space,
+    "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
+}
+
+
+def run(graph, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Evaluates an ir.Graph on the given inputs; returns the requested (default: graph) outputs."""
+    values: dict[str, np.ndarray] = dict(graph.constants)
+    for name in graph.inputs:
+        if name not in feeds:
+            raise KeyError(f"no value fed for graph input {name!r}")
+        values[name] = np.asarray(feeds[name])
+    wanted = outputs or graph.outputs
+    remaining_uses: dict[str, int] = {}
+    for node in graph.nodes:
+        for i in node.inputs:
+            remaining_uses[i] = remaining_uses.get(i, 0) + 1
+    for node in graph.nodes:
+        results = KERNELS[node.op]([values[i] for i in node.inputs], node.attrs)
+        values.update(zip(node.outputs, results))
+        for i in node.inputs:  # free intermediates as soon as their last reader ran
+            remaining_uses[i] -= 1
+            if remaining_uses[i] == 0 and i not in wanted and i not in graph.constants:
+                del values[i]
+    return {name: values[name] for name in wanted}
