@@ -170,3 +170,17 @@ def test_binary_f16(runner, rng):
     out = run_binary(runner, a, b, "a * b + a", out_dtype=np.float16, slots_types=types(In="f16", Out="f16"))
     expected = a.astype(np.float32) * b.astype(np.float32) + a.astype(np.float32)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=1e-2)
+
+
+def test_select_broadcasts_condition_and_branches(runner, rng):
+    condition = rng.integers(0, 2, (4, 1, 3)).astype(np.uint32)
+    a = rng.standard_normal((5, 1)).astype(np.float32)
+    b = rng.standard_normal((4, 5, 3)).astype(np.float32)
+    out_shape = (4, 5, 3)
+    out = runner.run("elementwise/select.wgsl", workgroups=1, condition=condition, a=a, b=b,
+                     out=Output(out_shape),
+                     params={"size": 60, "rank": 3, "out_shape": out_shape,
+                             "condition_strides": broadcast_strides(condition.shape, out_shape),
+                             "a_strides": broadcast_strides(a.shape, out_shape),
+                             "b_strides": broadcast_strides(b.shape, out_shape)})["out"]
+    np.testing.assert_array_equal(out, np.where(condition != 0, a, b))

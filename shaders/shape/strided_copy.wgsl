@@ -1,0 +1,60 @@
+// out[out_offset + sum_d idx[d] * out_strides[d]] = x[in_offset + sum_d idx[d] * in_strides[d]]
+// for every index idx of `shape` (rank up to 8): the one data-movement kernel
+// behind transpose (permuted input strides), slice and stridedSlice (offset
+// and multiplied strides), reverse (negative strides from the last element),
+// broadcastTo (stride 0), tile (shape [r0, d0, r1, d1, ...] with stride 0 on
+// each repeat dim), concat (one copy per input into its region of the output,
+// through out_offset and out_strides), pad's interior, and depthToSpace /
+// spaceToDepth / space and batch to ND (transposes of reshaped views).
+//
+// Bindings (group 0): 0 x: storage read of Elem; 1 out: storage read_write of
+//   Elem; 2 params: uniform.
+// Params {
+//   size: u32,                       elements copied (product of shape)
+//   rank: u32,
+//   in_offset, out_offset: u32,      elements
+//   shape: array<vec4<u32>, 2>,      the copied index space, outermost first
+//   in_strides: array<vec4<i32>, 2>, element strides, may be negative or 0
+//   out_strides: array<vec4<i32>, 2>
+// }
+// Overrides: WORKGROUP_SIZE (64).
+// Slots: `types` (Elem, any 32-bit or f16 element; f32 as written).
+// Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
+
+alias Elem = f32; // @types
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+struct Params {
+  size: u32,
+  rank: u32,
+  in_offset: u32,
+  out_offset: u32,
+  shape: array<vec4<u32>, 2>,
+  in_strides: array<vec4<i32>, 2>,
+  out_strides: array<vec4<i32>, 2>,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<Elem>;
+@group(0) @binding(1) var<storage, read_write> out: array<Elem>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
+  if (i >= params.size) {
+    return;
+  }
+  var in_index = i32(params.in_offset);
+  var out_index = i32(params.out_offset);
+  var rest = i;
+  for (var d = i32(params.rank) - 1; d >= 0; d--) {
+    let dim = params.shape[d / 4][d % 4];
+    let coord = i32(rest % dim);
+    rest /= dim;
+    in_index += coord * params.in_strides[d / 4][d % 4];
+    out_index += coord * params.out_strides[d / 4][d % 4];
+  }
+  out[out_index] = x[in_index];
+}

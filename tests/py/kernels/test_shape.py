@@ -1,0 +1,112 @@
+"""shape/*.wgsl against numpy: the strided copy behind the data-movement ops, gather, pad."""
+
+import numpy as np
+import pytest
+
+from tensorweb.kernels import Output, contiguous_strides, types
+
+
+def strided_copy(runner, x, out, shape, in_strides, *, in_offset=0, out_strides=None, out_offset=0,
+                 elem="f32"):
+    """Copies `x` viewed through (in_offset, shape, in_strides) into `out` (an array: its initial contents)."""
+    size = int(np.prod(shape))
+    return runner.run(
+        "shape/strided_copy.wgsl", slots={"types": types(Elem=elem)}, workgroups=-(-size // 64), x=x, out=out,
+        params={"size": size, "rank": len(shape), "in_offset": in_offset, "out_offset": out_offset,
+                "shape": shape, "in_strides": in_strides,
+                "out_strides": contiguous_strides(shape) if out_strides is None else out_strides})["out"]
+
+
+def view(array, out_shape):
+    return np.zeros(out_shape, array.dtype)
+
+
+def test_transpose_rank_6(runner, rng):
+    x = rng.standard_normal((2, 3, 1, 4, 2, 3)).astype(np.float32)
+    perm = (5, 0, 3, 1, 4, 2)
+    strides = contiguous_strides(x.shape)
+    out_shape = tuple(x.shape[p] for p in perm)
+    out = strided_copy(runner, x, view(x, out_shape), out_shape, [strides[p] for p in perm])
+    np.testing.assert_array_equal(out, x.transpose(perm))
+
+
+def test_strided_slice_and_reverse(runner, rng):
+    x = rng.integers(-1000, 1000, (6, 10, 5)).astype(np.int32)
+    s = contiguous_strides(x.shape)
+    # x[1:6:2, ::-3, 4:0:-2]
+    expected = x[1:6:2, ::-3, 4:0:-2]
+    offset = 1 * s[0] + 9 * s[1] + 4 * s[2]
+    out = strided_copy(runner, x, view(x, expected.shape), expected.shape, [2 * s[0], -3 * s[1], -2 * s[2]],
+                       in_offset=offset, elem="i32")
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_broadcast_to_and_tile(runner, rng):
+    x = rng.standard_normal((3, 1, 4)).astype(np.float32)
+    out = strided_copy(runner, x, view(x, (2, 3, 5, 4)), (2, 3, 5, 4), [0, 4, 0, 1])
+    np.testing.assert_array_equal(out, np.broadcast_to(x, (2, 3, 5, 4)))
+    y = rng.standard_normal((2, 3)).astype(np.float32)
+    tiled_shape = (4, 2, 2, 3)  # tile(y, [4, 2]) viewed as [r0, d0, r1, d1]
+    out = strided_copy(runner, y, view(y, tiled_shape), tiled_shape, [0, 3, 0, 1])
+    np.testing.assert_array_equal(out.reshape(8, 6), np.tile(y, (4, 2)))
+
+
+def test_concat_writes_each_input_into_its_region(runner, rng):
+    parts = [rng.standard_normal((3, w, 2)).astype(np.float32) for w in (1, 4, 2)]
+    out = np.zeros((3, 7, 2), np.float32)
+    out_strides = contiguous_strides(out.shape)
+    start = 0
+    for part in parts:
+        out = strided_copy(runner, part, out, part.shape, contiguous_strides(part.shape),
+                           out_strides=out_strides, out_offset=start * out_strides[1])
+        start += part.shape[1]
+    np.testing.assert_array_equal(out, np.concatenate(parts, axis=1))
+
+
+def test_depth_to_space_as_rank_6_transpose(runner, rng):
+    n, h, w, bs, c = 2, 3, 4, 2, 3
+    x = rng.standard_normal((n, h, w, bs * bs * c)).astype(np.float32)
+    # NHWC depthToSpace: [n, h, w, bs, bs, c] -> [n, h, bs, w, bs, c]
+    six = (n, h, w, bs, bs, c)
+    strides = contiguous_strides(six)
+    perm = (0, 1, 3, 2, 4, 5)
+    shape = tuple(six[p] for p in perm)
+    out = strided_copy(runner, x, np.zeros(shape, np.float32), shape, [strides[p] for p in perm])
+    expected = x.reshape(six).transpose(perm).reshape(n, h * bs, w * bs, c)
+    np.testing.assert_array_equal(out.reshape(n, h * bs, w * bs, c), expected)
+
+
+def test_copy_past_65535_workgroups(runner, rng):
+    x = rng.standard_normal((64, 65536 + 3)).astype(np.float32)
+    out = strided_copy(runner, x, view(x, (65539, 64)), (65539, 64), [1, 65539])
+    np.testing.assert_array_equal(out, x.T)
+
+
+@pytest.mark.parametrize("axis_shape, indices", [((4, 7, 3), [6, 0, 0, 2, 6]), ((1, 5, 1), [4, 1]),
+                                                 ((2, 3, 4), [2, -1, 3])])
+def test_gather(runner, rng, axis_shape, indices):
+    outer, axis_size, inner = axis_shape
+    x = rng.standard_normal(axis_shape).astype(np.float32)
+    idx = np.array(indices, np.int32)
+    shape = (outer, len(idx), inner)
+    out = runner.run("shape/gather.wgsl", workgroups=-(-int(np.prod(shape)) // 64), x=x, indices=idx,
+                     out=Output(shape), params={"size": int(np.prod(shape)), "axis_size": axis_size,
+                                                "count": len(idx), "inner": inner})["out"]
+    valid = (idx >= 0) & (idx < axis_size)
+    expected = np.where(valid[None, :, None], x[:, np.clip(idx, 0, axis_size - 1)], 0)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("mode, numpy_mode", [(0, "constant"), (1, "reflect"), (2, "symmetric")])
+def test_pad(runner, rng, mode, numpy_mode):
+    x = rng.standard_normal((3, 4, 5)).astype(np.float32)
+    # reflect pads stay below the dim, symmetric ones reach it (TensorFlow's limits).
+    pads = [(2, 1), (0, 3), (3, 2)] if mode == 1 else [(3, 1), (0, 4), (5, 2)]
+    expected = np.pad(x, pads, mode=numpy_mode, **({"constant_values": 2.5} if mode == 0 else {}))
+    out = runner.run("shape/pad.wgsl", constants={"MODE": mode}, workgroups=-(-expected.size // 64), x=x,
+                     out=Output(expected.shape),
+                     params={"size": expected.size, "rank": 3,
+                             "constant_bits": int(np.array(2.5, np.float32).view(np.uint32)),
+                             "in_shape": x.shape, "out_shape": expected.shape,
+                             "pad_before": [b for b, _ in pads]})["out"]
+    np.testing.assert_array_equal(out, expected)
