@@ -1,0 +1,33 @@
+"""common/fma_peak.wgsl: the benchmark kernel computes its recurrence (and so is not optimised away)."""
+
+import time
+
+import numpy as np
+
+from tensorweb.kernels import Output
+
+
+def fma_peak_reference(threads, iterations, multiplier, addend):
+    start = (np.arange(threads) % 1024) * 1e-3
+    lanes = start[:, None] + np.arange(32)[None, :]  # chain k, lane l starts at start + 4k + l
+    # acc_n = m^n acc_0 + c (1 - m^n) / (1 - m)
+    power = multiplier ** iterations
+    return (power * lanes + addend * (1 - power) / (1 - multiplier)).sum(axis=1)
+
+
+def test_fma_peak_recurrence(runner):
+    threads, iterations, m, c = 1000, 300, 0.995, 0.25
+    out = runner.run("common/fma_peak.wgsl", workgroups=-(-threads // 256), out=Output((threads,)),
+                     params={"threads": threads, "iterations": iterations, "multiplier": m, "addend": c})["out"]
+    np.testing.assert_allclose(out, fma_peak_reference(threads, iterations, m, c), rtol=1e-4)
+
+
+def test_fma_peak_time_grows_with_iterations(runner):
+    # The loop is really executed: 40x the iterations must take clearly longer.
+    def timed(iterations):
+        start = time.perf_counter()
+        runner.run("common/fma_peak.wgsl", workgroups=64, out=Output((16384,)),
+                   params={"threads": 16384, "iterations": iterations, "multiplier": 0.99, "addend": 0.1})
+        return time.perf_counter() - start
+    timed(1)
+    assert timed(2000) > 3 * timed(50)
