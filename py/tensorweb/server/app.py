@@ -118,6 +118,7 @@ def create_app(
     build_command: tuple[str, ...] = DEFAULT_BUILD,
     reload_debounce_ms: int = 300,
     converter_command: tuple[str, ...] = DEFAULT_CONVERTER,
+    convert_timeout_s: float = 1800,
 ) -> Starlette:
     """The server for the checkout at `root`.
 
@@ -139,6 +140,7 @@ def create_app(
         model_roots=model_roots,
         site_events=site_events,
         command=converter_command,
+        timeout_s=convert_timeout_s,
     )
     reloader = LiveReload(root, site_events, build_command=build_command, debounce_ms=reload_debounce_ms) if live_reload else None
     html_transform = inject_reload_script if live_reload else None

@@ -1,0 +1,248 @@
+"""Upload and convert: limits, streaming to disk, progress, success, and failures that leave nothing behind."""
+
+import http.client
+import io
+import json
+import sys
+import tracemalloc
+import zipfile
+
+import pytest
+from server_fixtures import write_model
+from server_helpers import fake_converter, running_server, tree
+from starlette.testclient import TestClient
+
+from tensorweb.server.app import create_app
+
+LIMIT = 64 * 1024
+
+
+def parse_sse(text: str) -> list[tuple[str, object]]:
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "event" in fields:
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+@pytest.fixture
+def state(tmp_path):
+    return tmp_path / "state"
+
+
+def make_client(checkout, state, tmp_path, **options) -> TestClient:
+    options.setdefault("converter_command", fake_converter(tmp_path))
+    return TestClient(create_app(checkout, state_dir=state, upload_limit=LIMIT, **options))
+
+
+def upload_and_wait(client: TestClient, filename: str, body: bytes) -> tuple[dict, list[tuple[str, object]]]:
+    """Post the file, then read its job's event stream, which ends with the job."""
+    accepted = client.post(f"/api/uploads?filename={filename}", content=body)
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    events = parse_sse(client.get(job["events"]).text)
+    return job, events
+
+
+def nothing_left(state) -> bool:
+    """No upload, no unpacked zip, no half-converted folder, no model."""
+    return tree(state / "uploads") == [] and tree(state / "models") == []
+
+
+def test_a_declared_oversized_upload_is_refused_unread(checkout, state, tmp_path):
+    with make_client(checkout, state, tmp_path) as client:
+        response = client.post("/api/uploads?filename=big.onnx", content=b"good" + b"x" * LIMIT)
+        assert response.status_code == 413
+        assert "larger than the limit of 0.0625 MiB" in response.json()["error"]
+        assert nothing_left(state)
+
+
+def test_a_streamed_oversized_upload_is_cut_off_and_its_partial_file_deleted(checkout, state, tmp_path):
+    def chunks():  # no Content-Length: the limit is found while streaming
+        for _ in range(LIMIT // 4096 + 1):
+            yield b"g" * 4096
+
+    with make_client(checkout, state, tmp_path) as client:
+        response = client.post("/api/uploads?filename=big.onnx", content=chunks())
+        assert response.status_code == 413
+        assert nothing_left(state)
+        assert client.get("/api/models").json() == []
+
+
+def test_an_upload_at_the_limit_is_taken_and_one_byte_more_is_not_over_a_real_connection(checkout, state, tmp_path):
+    app = create_app(checkout, state_dir=state, upload_limit=LIMIT, converter_command=fake_converter(tmp_path))
+    with running_server(app) as port:
+        def post_chunked(size: int) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            body = (b"good" + b"x" * size)[:size]
+            connection.request("POST", "/api/uploads?filename=edge.onnx",
+                               body=iter([body[i:i + 10_000] for i in range(0, size, 10_000)]), encode_chunked=True)
+            status = connection.getresponse().status
+            connection.close()
+            return status
+
+        assert post_chunked(LIMIT + 1) == 413
+        assert post_chunked(LIMIT) == 202
+
+
+def test_uploads_are_streamed_to_disk_not_held_in_memory(checkout, state, tmp_path):
+    size = 24 * 1024 * 1024
+    app = create_app(checkout, state_dir=state, upload_limit=2 * size, converter_command=fake_converter(tmp_path))
+    chunk = b"good" + b"x" * (64 * 1024 - 4)
+    with running_server(app) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        tracemalloc.start()
+        try:
+            connection.request("POST", "/api/uploads?filename=large.onnx",
+                               body=(chunk for _ in range(size // len(chunk))), encode_chunked=True)
+            response = connection.getresponse()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert response.status == 202
+        assert json.loads(response.read())["bytes"] == size
+        connection.close()
+    assert peak < size / 4, f"the server held {peak} bytes while receiving {size}"
+
+
+def test_a_corrupt_model_fails_with_the_converters_error_and_leaves_nothing(checkout, state, tmp_path):
+    # The real converter: whatever state it is in, random bytes are no ONNX model.
+    with make_client(checkout, state, tmp_path, converter_command=(sys.executable, "-m", "tensorweb", "convert")) as client:
+        job, events = upload_and_wait(client, "corrupt.onnx", b"\x08\x07garbage, not a protobuf" * 100)
+        kinds = [kind for kind, _ in events]
+        assert kinds[:2] == ["state", "state"] and kinds[-1] == "failed"
+        final = events[-1][1]
+        log_lines = [data for kind, data in events if kind == "log"]
+        assert final["state"] == "failed"
+        assert final["error"] and final["error"] == log_lines[-1]
+        assert client.get(job["status"]).json()["state"] == "failed"
+        assert nothing_left(state)
+        assert client.get("/api/models").json() == []
+
+
+def test_a_converted_upload_appears_in_the_model_list_and_is_served(checkout, state, tmp_path):
+    with make_client(checkout, state, tmp_path) as client:
+        job, events = upload_and_wait(client, "../My Tiny.onnx", b"good model")
+        assert job["upload"] == "My_Tiny.onnx"
+        assert [data for kind, data in events if kind == "log"][:2] == ["reading My_Tiny.onnx", "writing shards"]
+        assert events[-1] == ("done", events[-1][1]) and events[-1][1]["model"] == "My_Tiny"
+        models = client.get("/api/models").json()
+        assert [(m["name"], m["error"]) for m in models] == [("My_Tiny", None)]
+        assert client.get("/models/My_Tiny/model.json").json()["format"] == "tensorweb-graph"
+        assert tree(state / "uploads") == []
+        assert [e.kind for e in client.app.state.site_events.events()] == ["models"]
+
+        second, events = upload_and_wait(client, "My Tiny.onnx", b"good again")
+        assert events[-1][1]["model"] == "My_Tiny-2"
+        assert "My_Tiny-2" in client.get("/").text
+
+
+def test_a_model_name_taken_by_a_models_folder_is_not_reused(checkout, state, tmp_path):
+    write_model(tmp_path / "mine" / "tiny")
+    with make_client(checkout, state, tmp_path, model_dirs=[tmp_path / "mine"]) as client:
+        _, events = upload_and_wait(client, "tiny.onnx", b"good")
+        assert events[-1][1]["model"] == "tiny-2"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"partial", "error: unsupported op FancyConv at node 3"),
+        (b"silent", "the converter's output is not a usable model: no model.json in this folder"),
+        (b"nonsense", "error: cannot parse the model"),
+    ],
+)
+def test_a_failed_conversion_leaves_nothing_behind(checkout, state, tmp_path, body, error):
+    with make_client(checkout, state, tmp_path) as client:
+        job, events = upload_and_wait(client, "tiny.onnx", body)
+        assert events[-1][0] == "failed"
+        assert events[-1][1]["error"] == error
+        assert nothing_left(state)
+        assert client.get("/api/models").json() == []
+
+
+def test_a_conversion_past_its_time_limit_is_stopped(checkout, state, tmp_path):
+    # A converter that never finishes: it waits on a pipe nobody writes to.
+    stuck = (sys.executable, "-c", "import os, sys; print('thinking', flush=True); r, w = os.pipe(); os.read(r, 1)")
+    with make_client(checkout, state, tmp_path, converter_command=stuck, convert_timeout_s=1) as client:
+        _, events = upload_and_wait(client, "tiny.onnx", b"good")
+        assert events[-1][1]["error"] == "the conversion took longer than 1 s"
+        assert nothing_left(state)
+
+
+def zipped(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zipped_model_folder_is_unpacked_and_converted(checkout, state, tmp_path):
+    folder = tmp_path / "web_model"
+    write_model(folder)
+    body = zipped({f"web_model/{p.name}": p.read_bytes() for p in folder.iterdir()} | {"__MACOSX/._x": b""})
+    with make_client(checkout, state, tmp_path) as client:
+        _, events = upload_and_wait(client, "web_model.zip", body)
+        assert events[-1][0] == "done", events
+        assert "unpacking the zip" in [data for kind, data in events if kind == "log"]
+        assert events[-1][1]["model"] == "web_model"
+        assert nothing_left(state) is False and tree(state / "uploads") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (zipped({"../escaped.txt": b"x"}), "the zip holds an unsafe path '../escaped.txt'"),
+        (zipped({"/abs.txt": b"x"}), "the zip holds an unsafe path '/abs.txt'"),
+        (zipped({"a/../../escaped.txt": b"x"}), "the zip holds an unsafe path 'a/../../escaped.txt'"),
+        (zipped({"bomb.bin": b"\0" * (4 * LIMIT + 1)}), f"the zip unpacks to more than {4 * LIMIT} bytes"),
+        (b"PK\x03\x04 not really a zip", None),
+    ],
+)
+def test_a_bad_zip_fails_and_writes_nothing_outside(checkout, state, tmp_path, body, error):
+    with make_client(checkout, state, tmp_path) as client:
+        _, events = upload_and_wait(client, "model.zip", body)
+        assert events[-1][0] == "failed"
+        if error:
+            assert events[-1][1]["error"] == error
+        else:
+            assert events[-1][1]["error"].startswith("the upload is not a readable zip file")
+        assert nothing_left(state)
+        assert not (state / "escaped.txt").exists() and not (state / "uploads" / "escaped.txt").exists()
+
+
+def test_a_zip_symlink_is_refused(checkout, state, tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        link = zipfile.ZipInfo("web_model/link")
+        link.external_attr = (0o120777 << 16)
+        archive.writestr(link, "/etc/passwd")
+    with make_client(checkout, state, tmp_path) as client:
+        _, events = upload_and_wait(client, "model.zip", buffer.getvalue())
+        assert events[-1][1]["error"] == "the zip holds a symbolic link 'web_model/link'"
+        assert nothing_left(state)
+
+
+def test_unaccepted_and_empty_uploads_are_refused(checkout, state, tmp_path):
+    with make_client(checkout, state, tmp_path) as client:
+        wrong_kind = client.post("/api/uploads?filename=notes.txt", content=b"good")
+        assert wrong_kind.status_code == 400 and ".onnx" in wrong_kind.json()["error"]
+        assert client.post("/api/uploads", content=b"good").status_code == 400
+        empty = client.post("/api/uploads?filename=tiny.onnx", content=b"")
+        assert (empty.status_code, empty.json()["error"]) == (400, "the upload is empty")
+        assert client.get("/api/jobs/unknown").status_code == 404
+        assert client.get("/api/jobs/unknown/events").status_code == 404
+        assert nothing_left(state)
+
+
+def test_starting_clears_what_a_previous_run_left_half_done(checkout, state, tmp_path):
+    (state / "models" / ".converting-0123").mkdir(parents=True)
+    (state / "models" / ".converting-0123" / "group1-shard1of2.bin").write_bytes(b"half")
+    (state / "uploads" / "0123").mkdir(parents=True)
+    (state / "uploads" / "0123" / "tiny.onnx").write_bytes(b"half")
+    write_model(state / "models" / "kept")
+    with make_client(checkout, state, tmp_path):
+        assert tree(state / "uploads") == []
+        assert tree(state / "models") == ["kept", "kept/group1-shard1of1.bin", "kept/model.json"]
