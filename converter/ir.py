@@ -57,6 +57,10 @@ class Graph:
         self._taken.add(name)
         return name
 
+    def reserve(self, names):
+        """Keeps generated names clear of names the graph must end up with (its outputs)."""
+        self._taken.update(names)
+
     def add_input(self, name: str, shape, dtype: str) -> str:
         ops.check_size(shape, f"input {name!r}")
         self._taken.add(name)

@@ -36,7 +36,6 @@ FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluatio
 EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-TO_NCHW, TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
 
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
 INT_TYPES = {TensorProto.INT8, TensorProto.INT16, TensorProto.INT32, TensorProto.INT64, TensorProto.UINT8,
@@ -1182,6 +1181,8 @@ class OnnxReader:
         self.progress = progress
 
     def read(self) -> ReadResult:
+        if self.progress:
+            self.progress.stage(f"reading {self.path.name}", 1)
         model = load_model(self.path)
         opset = self.default_opset(model)
         graph = Graph()
@@ -1192,7 +1193,9 @@ class OnnxReader:
             known[tensor.name] = Known(tensor_array(tensor, self.path.parent, f"initializer {tensor.name!r}"))
         source_inputs = self.add_inputs(onnx_graph, graph, ctx, known)
         self.check_ops(onnx_graph)
-        graph._taken.update(o.name for o in onnx_graph.output)
+        if self.progress:
+            self.progress.stage("lowering", len(onnx_graph.node))
+        graph.reserve(o.name for o in onnx_graph.output)
         problems: list[tuple[str, str, str]] = []
         poisoned: set[str] = set()
         for index, node in enumerate(onnx_graph.node):

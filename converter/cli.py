@@ -1,0 +1,107 @@
+"""The `convert` and `verify` commands (wired into `tensorweb` by py/tensorweb/cli.py).
+
+Exit status: 0 success, 1 verify over tolerance, 2 the model cannot be converted
+or read (one line on stderr, and no output folder left behind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .convert import ConvertOptions, ConvertSummary, convert
+from .errors import ConversionError
+from .progress import Progress
+from .quantize import parse_rule
+from .writer import DEFAULT_SHARD_MB
+
+
+def input_shape(spec: str) -> tuple[str, list[int]]:
+    """NAME:1,224,224,3 (-1 leaves a dimension free)."""
+    name, _, dims = spec.rpartition(":")
+    try:
+        shape = [int(d) for d in dims.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{spec!r} is not NAME:D1,D2,...") from None
+    if not name or any(d < -1 or d == 0 for d in shape):
+        raise argparse.ArgumentTypeError(f"{spec!r} is not NAME:D1,D2,... with positive sizes or -1")
+    return name, shape
+
+
+def add_convert_arguments(parser: argparse.ArgumentParser):
+    parser.add_argument("source", metavar="SRC", help="source model (.onnx)")
+    parser.add_argument("out", metavar="OUT", help="folder to write model.json and weight shards into")
+    parser.add_argument("--quantize", action="append", default=[], metavar="TYPE[:PATTERN]",
+                        help="float16, uint8 or uint16, optionally only for weights whose name matches the "
+                             "pattern (uint8:*conv*); may be repeated, the first matching rule wins")
+    parser.add_argument("--shard-size-mb", type=float, default=DEFAULT_SHARD_MB, metavar="N",
+                        help=f"weight shard size in MiB (default {DEFAULT_SHARD_MB})")
+    parser.add_argument("--input-shape", action="append", default=[], type=input_shape, metavar="NAME:D1,D2,...",
+                        help="fix an input's shape (-1 keeps a dimension free); may be repeated")
+    parser.add_argument("--no-optimize", action="store_true", help="skip the graph optimisation passes")
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw a progress bar (default: only on a terminal)")
+
+
+def print_summary(summary: ConvertSummary, out: str):
+    ops = ", ".join(f"{op} {count}" for op, count in summary.ops.items())
+    print(f"wrote {out}: {sum(summary.ops.values())} ops ({ops})")
+    print(f"  {summary.parameters:,} parameters, {summary.weight_bytes:,} bytes in {summary.shards} shard(s), "
+          f"{summary.seconds:.2f} s")
+
+
+def fail(command: str, message: str) -> int:
+    print(f"tensorweb {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    try:
+        options = ConvertOptions(quantize=[parse_rule(s) for s in args.quantize], shard_size_mb=args.shard_size_mb,
+                                 input_shapes=dict(args.input_shape), optimize=not args.no_optimize,
+                                 force=args.force)
+        summary = convert(args.source, args.out, options, Progress(enabled=args.progress))
+    except ConversionError as e:
+        return fail("convert", str(e))
+    except MemoryError:
+        return fail("convert", f"{args.source}: ran out of memory")
+    except RecursionError:
+        return fail("convert", f"{args.source}: nested too deeply to read")
+    print_summary(summary, args.out)
+    return 0
+
+
+def add_verify_arguments(parser: argparse.ArgumentParser):
+    parser.add_argument("converted", metavar="OUT", help="folder written by `tensorweb convert`")
+    parser.add_argument("--against", required=True, metavar="SRC", help="the source model")
+    parser.add_argument("--inputs", metavar="FILE.npz", help="inputs by name (default: random, free dims 1)")
+    parser.add_argument("--rtol", type=float, metavar="R",
+                        help="largest error allowed, relative to each output's largest magnitude "
+                             "(default 1e-4; 1e-2 for float16/uint16, 5e-2 for uint8 weights)")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from .verify import verify
+    try:
+        errors, rtol, runner = verify(args.converted, args.against, args.inputs, args.rtol)
+    except ConversionError as e:
+        return fail("verify", str(e))
+    print(f"source run by {runner}; tolerance {rtol:g} of each output's largest magnitude")
+    for e in errors:
+        verdict = "ok" if e.relative <= rtol else "OVER"
+        print(f"  {e.name}: max abs error {e.max_abs:.3g}, relative {e.relative:.3g}  {verdict}")
+    return 0 if all(e.relative <= rtol for e in errors) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tensorweb.converter.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_convert_arguments(commands.add_parser("convert", help="convert a model"))
+    add_verify_arguments(commands.add_parser("verify", help="compare a converted model with its source"))
+    args = parser.parse_args(argv)
+    return run_convert(args) if args.command == "convert" else run_verify(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

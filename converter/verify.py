@@ -1,0 +1,101 @@
+"""`verify`: runs a converted model and its source on the same inputs and reports the error per output.
+
+The converted model runs through reference.py; the source through onnxruntime where
+it is installed, else through reference.py on the source's unoptimised graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import reference
+from .convert import read_graph
+from .errors import ConversionError
+from .ir import NUMPY_DTYPES, Graph
+from .writer import load_model
+
+# default tolerance by the strongest quantization in the model (relative to the output's largest value)
+DEFAULT_RTOL = {None: 1e-4, "float16": 1e-2, "uint16": 1e-2, "uint8": 5e-2}
+ONNX_FEED_TYPES = {"FLOAT": np.float32, "DOUBLE": np.float64, "FLOAT16": np.float16, "INT64": np.int64,
+                   "INT32": np.int32, "INT16": np.int16, "INT8": np.int8, "UINT8": np.uint8, "BOOL": np.bool_}
+
+
+@dataclass
+class OutputError:
+    name: str
+    max_abs: float
+    relative: float  # max_abs over the largest magnitude of the expected output
+
+
+def make_feeds(graph: Graph, seed: int = 0) -> dict[str, np.ndarray]:
+    """Random inputs: free dimensions set to 1, floats normal, integers 0 or 1 (valid ids and masks)."""
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for name in graph.inputs:
+        info = graph.info[name]
+        shape = [d if d >= 0 else 1 for d in info.shape]
+        if info.dtype == "float32":
+            feeds[name] = rng.standard_normal(shape).astype(np.float32)
+        else:
+            feeds[name] = rng.integers(0, 2, shape).astype(NUMPY_DTYPES[info.dtype])
+    return feeds
+
+
+def load_feeds(path: Path, graph: Graph) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path) as data:
+            feeds = {name: data[name] for name in data.files}
+    except (OSError, ValueError) as e:
+        raise ConversionError(f"{path}: cannot read inputs ({e})") from None
+    missing = set(graph.inputs) - set(feeds)
+    if missing:
+        raise ConversionError(f"{path}: no array for input(s) {sorted(missing)}")
+    return {name: feeds[name].astype(NUMPY_DTYPES[graph.info[name].dtype]) for name in graph.inputs}
+
+
+def run_source(source: Path, feeds: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], str]:
+    _, result = read_graph(source, optimized=False)
+    try:
+        import onnxruntime
+    except ImportError:
+        return reference.run(result.graph, feeds), "reference.py (unoptimised)"
+    session = onnxruntime.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+    typed = {name: feeds[name].astype(ONNX_FEED_TYPES.get(result.source_inputs[name], np.float32))
+             for name in result.source_inputs}
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(names, typed))), f"onnxruntime {onnxruntime.__version__}"
+
+
+def compare(actual: np.ndarray, expected: np.ndarray, name: str) -> OutputError:
+    if actual.shape != expected.shape:
+        raise ConversionError(f"output {name!r}: shape {list(actual.shape)} differs from the source's "
+                              f"{list(expected.shape)}")
+    a, e = actual.astype(np.float64), expected.astype(np.float64)
+    if a.size == 0:
+        return OutputError(name, 0.0, 0.0)
+    both_nan = np.isnan(a) & np.isnan(e)
+    difference = np.where(both_nan, 0.0, np.abs(a - e))
+    max_abs = float(np.nan_to_num(difference, nan=np.inf).max())
+    scale = float(np.abs(np.where(np.isfinite(e), e, 0)).max())
+    return OutputError(name, max_abs, max_abs / scale if scale > 0 else max_abs)
+
+
+def default_rtol(document: dict) -> float:
+    kinds = {w.get("quantization", {}).get("dtype") for g in document["weightsManifest"] for w in g["weights"]}
+    return max(DEFAULT_RTOL.get(k, DEFAULT_RTOL[None]) for k in kinds | {None})
+
+
+def verify(converted, source, inputs_file=None, rtol: float | None = None):
+    """(errors per output, tolerance used, what ran the source)."""
+    graph, document = load_model(Path(converted))
+    feeds = load_feeds(Path(inputs_file), graph) if inputs_file else make_feeds(graph)
+    expected, runner = run_source(Path(source), feeds)
+    actual = reference.run(graph, feeds)
+    missing = set(actual) - set(expected)
+    if missing:
+        raise ConversionError(f"the source has no output(s) named {sorted(missing)}")
+    errors = [compare(actual[name], expected[name], name) for name in graph.outputs]
+    return errors, rtol if rtol is not None else default_rtol(document), runner

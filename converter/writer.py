@@ -1,0 +1,202 @@
+"""Writes model.json and its weight shards (DESIGN.md, "Model format"), and reads them back.
+
+Shards are the weights' bytes laid end to end and cut every `shard_bytes`, named
+group1-shard{i}of{n}.bin, each listed with its byte length and sha256.  Everything
+is written into a temporary folder beside OUT and renamed into place at the end,
+so a failed conversion leaves no OUT behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConversionError, MalformedModelError
+from .ir import Graph
+from .quantize import EncodedWeight, dequantize
+
+FORMAT = "tensorweb-graph"
+FORMAT_VERSION = 1
+MODEL_FILE = "model.json"
+DEFAULT_SHARD_MB = 4
+MANIFEST_DTYPES = {"float32": np.float32, "int32": np.int32, "bool": np.bool_, "float16": np.float16,
+                   "uint8": np.uint8, "uint16": np.uint16}
+
+
+@dataclass
+class WriteSummary:
+    weight_bytes: int
+    shards: int
+
+
+def tensor_entries(graph: Graph, names: list[str]) -> list[dict]:
+    return [{"name": n, "dtype": graph.info[n].dtype, "shape": list(graph.info[n].shape)} for n in names]
+
+
+def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], producer: dict,
+               metadata: dict) -> dict:
+    inputs, outputs = tensor_entries(graph, graph.inputs), tensor_entries(graph, graph.outputs)
+    return {
+        "format": FORMAT,
+        "formatVersion": FORMAT_VERSION,
+        "producer": producer,
+        "topology": {
+            "inputs": inputs,
+            "outputs": outputs,
+            "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs, "attrs": n.attrs}
+                      for n in graph.nodes],
+        },
+        "weightsManifest": [{
+            "paths": [s["path"] for s in shards],
+            "weights": [w.manifest_entry() for w in weights],
+            "shards": shards,
+        }],
+        "signature": {
+            "inputs": {e["name"]: {"dtype": e["dtype"], "shape": e["shape"]} for e in inputs},
+            "outputs": {e["name"]: {"dtype": e["dtype"], "shape": e["shape"]} for e in outputs},
+        },
+        "trainable": [w.name for w in weights if w.dtype == "float32" and len(w.shape) > 0],
+        "metadata": metadata,
+    }
+
+
+class ShardWriter:
+    """Cuts a stream of bytes into shard files, hashing each as it goes."""
+
+    def __init__(self, folder: Path, shard_bytes: int, total_bytes: int):
+        self.folder = folder
+        self.shard_bytes = shard_bytes
+        self.count = max(math.ceil(total_bytes / shard_bytes), 0)
+        self.shards: list[dict] = []
+        self.file = None
+        self.hash = None
+        self.written = 0
+
+    def _open_next(self):
+        path = f"group1-shard{len(self.shards) + 1}of{self.count}.bin"
+        self.file = open(self.folder / path, "wb")
+        self.hash = hashlib.sha256()
+        self.written = 0
+        self.shards.append({"path": path})
+
+    def _close_current(self):
+        self.file.close()
+        self.shards[-1].update(byteLength=self.written, sha256=self.hash.hexdigest())
+        self.file = None
+
+    def write(self, data: memoryview):
+        while len(data):
+            if self.file is None:
+                self._open_next()
+            take = min(len(data), self.shard_bytes - self.written)
+            self.file.write(data[:take])
+            self.hash.update(data[:take])
+            self.written += take
+            data = data[take:]
+            if self.written == self.shard_bytes:
+                self._close_current()
+
+    def finish(self) -> list[dict]:
+        if self.file is not None:
+            self._close_current()
+        return self.shards
+
+
+def write_model(graph: Graph, out: Path, weights: list[EncodedWeight], *, producer: dict, metadata: dict,
+                shard_bytes: int, force: bool, progress=None) -> WriteSummary:
+    out = Path(out)
+    if out.exists() and not force:
+        raise ConversionError(f"{out} already exists; pass --force to replace it")
+    if shard_bytes < 1:
+        raise ConversionError("--shard-size-mb must be positive")
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        total = sum(w.data.nbytes for w in weights)
+        shards = ShardWriter(staging, shard_bytes, total)
+        for weight in weights:
+            shards.write(memoryview(np.ascontiguousarray(weight.data).astype(weight.data.dtype.newbyteorder("<"),
+                                                                             copy=False)).cast("B"))
+            if progress:
+                progress.advance(weight.data.nbytes)
+        document = model_json(graph, weights, shards.finish(), producer, metadata)
+        with open(staging / MODEL_FILE, "w") as f:
+            json.dump(document, f, separators=(",", ":"))
+        replace_folder(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return WriteSummary(total, len(shards.shards))
+
+
+def replace_folder(staging: Path, out: Path):
+    """Moves the finished folder into place; an old OUT (with --force) is removed only afterwards."""
+    retired = None
+    if out.exists():
+        retired = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, retired)
+    os.replace(staging, out)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True) if retired.is_dir() else retired.unlink()
+
+
+# ---------------------------------------------------------------------- reading back
+
+
+def read_weights(folder: Path, group: dict) -> dict[str, np.ndarray]:
+    """The weights of one manifest group, shards checked against their byte length and sha256."""
+    chunks = []
+    for shard in group.get("shards", [{"path": p} for p in group["paths"]]):
+        path = folder / shard["path"]
+        if path.resolve().parent != folder.resolve():
+            raise MalformedModelError(f"{folder}: shard path {shard['path']!r} leaves the model folder")
+        data = path.read_bytes()
+        if "byteLength" in shard and len(data) != shard["byteLength"]:
+            raise MalformedModelError(f"{path}: {len(data)} bytes, the manifest says {shard['byteLength']}")
+        if "sha256" in shard and hashlib.sha256(data).hexdigest() != shard["sha256"]:
+            raise MalformedModelError(f"{path}: sha256 does not match the manifest")
+        chunks.append(data)
+    blob = b"".join(chunks)
+    weights, offset = {}, 0
+    for entry in group["weights"]:
+        quantization = entry.get("quantization")
+        stored = quantization["dtype"] if quantization else entry["dtype"]
+        np_type = np.dtype(MANIFEST_DTYPES[stored]).newbyteorder("<")
+        count = math.prod(entry["shape"])
+        end = offset + count * np_type.itemsize
+        if end > len(blob):
+            raise MalformedModelError(f"{folder}: weight {entry['name']!r} runs past the end of the shards")
+        array = np.frombuffer(blob, np_type, count, offset).reshape(entry["shape"])
+        weights[entry["name"]] = dequantize(array, quantization) if quantization else array.astype(np_type.newbyteorder("="))
+        offset = end
+    return weights
+
+
+def load_model(folder) -> tuple[Graph, dict]:
+    """Rebuilds the IR graph of a converted model (weights dequantized), and returns its model.json."""
+    folder = Path(folder)
+    try:
+        document = json.loads((folder / MODEL_FILE).read_text())
+    except (OSError, ValueError) as e:
+        raise MalformedModelError(f"{folder / MODEL_FILE}: cannot read ({e})") from None
+    if document.get("format") != FORMAT:
+        raise MalformedModelError(f"{folder / MODEL_FILE}: format is {document.get('format')!r}, not {FORMAT!r}")
+    graph = Graph()
+    for group in document["weightsManifest"]:
+        for name, array in read_weights(folder, group).items():
+            graph.set_constant(name, array)
+    topology = document["topology"]
+    for entry in topology["inputs"]:
+        graph.add_input(entry["name"], entry["shape"], entry["dtype"])
+    for node in topology["nodes"]:
+        graph.add_node(node["op"], node["inputs"], node["attrs"], node["name"], outputs=node["outputs"])
+    graph.outputs = [entry["name"] for entry in topology["outputs"]]
+    return graph, document
