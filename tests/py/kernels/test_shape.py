@@ -110,3 +110,73 @@ def test_pad(runner, rng, mode, numpy_mode):
                              "in_shape": x.shape, "out_shape": expected.shape,
                              "pad_before": [b for b, _ in pads]})["out"]
     np.testing.assert_array_equal(out, expected)
+
+
+def test_gather_nd(runner, rng):
+    x = rng.standard_normal((4, 3, 5, 2)).astype(np.float32)
+    idx = np.array([[3, 0], [1, 2], [0, 0], [4, 1], [2, -1]], np.int32)  # the last two are outside x
+    shape = (len(idx), 5, 2)
+    strides = contiguous_strides(x.shape)[:2]
+    out = runner.run("shape/gather_nd.wgsl", workgroups=1, x=x, indices=idx, out=Output(shape),
+                     params={"size": 50, "depth": 2, "slice_size": 10, "x_shape": x.shape[:2],
+                             "x_strides": strides})["out"]
+    expected = np.stack([x[i, j] if 0 <= i < 4 and 0 <= j < 3 else np.zeros((5, 2)) for i, j in idx])
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_scatter_nd_sums_duplicates(runner, rng):
+    out_shape = (5, 3, 4)
+    idx = np.array([[1, 2], [4, 0], [1, 2], [0, 1], [1, 2], [7, 0]], np.int32)  # [1, 2] thrice; [7, 0] outside
+    updates = rng.standard_normal((len(idx), 4)).astype(np.float32)
+    out = runner.run("shape/scatter_nd.wgsl", workgroups=1, updates=updates, indices=idx,
+                     out=np.zeros(out_shape, np.float32),
+                     params={"size": updates.size, "depth": 2, "slice_size": 4, "out_shape": out_shape[:2],
+                             "out_strides": contiguous_strides(out_shape)[:2]})["out"]
+    expected = np.zeros(out_shape)
+    for (i, j), update in zip(idx, updates):
+        if i < 5:
+            expected[i, j] += update
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+
+
+def resize_reference(x, out_hw, bilinear, align_corners, half_pixel):
+    """TensorFlow.js's CPU resizeBilinear / resizeNearestNeighbor."""
+    n, h, w, c = x.shape
+    scales = [((i - 1) / (o - 1) if align_corners and o > 1 else i / o) for i, o in zip((h, w), out_hw)]
+
+    def sources(o, scale, size):
+        r = np.arange(o, dtype=np.float64)
+        if not bilinear:
+            src = (r + 0.5) * scale if half_pixel else r * scale
+            near = np.floor(src + 0.5) if align_corners else np.floor(src)
+            return np.clip(near, 0, size - 1).astype(int)
+        src = (r + 0.5) * scale - 0.5 if half_pixel else r * scale
+        low = np.maximum(np.floor(src), 0)
+        return low.astype(int), np.minimum(np.ceil(src), size - 1).astype(int), src - low
+
+    if not bilinear:
+        return x[:, sources(out_hw[0], scales[0], h)][:, :, sources(out_hw[1], scales[1], w)]
+    (r0, r1, fr), (c0, c1, fc) = sources(out_hw[0], scales[0], h), sources(out_hw[1], scales[1], w)
+    fc = fc[None, None, :, None]
+    top = x[:, r0][:, :, c0] * (1 - fc) + x[:, r0][:, :, c1] * fc
+    bottom = x[:, r1][:, :, c0] * (1 - fc) + x[:, r1][:, :, c1] * fc
+    return top * (1 - fr[None, :, None, None]) + bottom * fr[None, :, None, None]
+
+
+@pytest.mark.parametrize("bilinear", [True, False])
+@pytest.mark.parametrize("align_corners, half_pixel", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("out_hw", [(7, 11), (2, 3)])
+def test_resize(runner, rng, bilinear, align_corners, half_pixel, out_hw):
+    x = rng.standard_normal((2, 4, 6, 3)).astype(np.float32)
+    h, w = x.shape[1:3]
+    scales = [((i - 1) / (o - 1) if align_corners and o > 1 else i / o) for i, o in zip((h, w), out_hw)]
+    shape = (2,) + out_hw + (3,)
+    size = int(np.prod(shape))
+    out = runner.run("shape/resize.wgsl", workgroups=-(-size // 64),
+                     constants={"BILINEAR": bilinear, "ALIGN_CORNERS": align_corners,
+                                "HALF_PIXEL_CENTERS": half_pixel},
+                     x=x, out=Output(shape),
+                     params={"size": size, "in_h": h, "in_w": w, "channels": 3, "out_h": out_hw[0],
+                             "out_w": out_hw[1], "scale_h": scales[0], "scale_w": scales[1]})["out"]
+    expected = resize_reference(x.astype(np.float64), out_hw, bilinear, align_corners, half_pixel)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
