@@ -841,10 +841,22 @@ def lower_range(ctx):
 @lowers("Reshape")
 def lower_reshape(ctx):
     input_shape = ctx.shape(0)
-    target = ctx.dims(1)
-    if not ctx.attr("allowzero", 0):  # 0 copies the input's dimension
-        target = [input_shape[i] if d == 0 and i < len(input_shape) else d for i, d in enumerate(target)]
-    ctx.output(0, ctx.reshape(ctx.tensor(0), target))
+    if ctx.input_name(1) not in ctx.known:
+        raise Unsupported("the target shape must be computable while converting")
+    target = ctx.known[ctx.input_name(1)]
+    copy_zeros = not ctx.attr("allowzero", 0)
+    variants = []
+    for variant, standin in enumerate(FREE_DIM_STANDINS):
+        # resolve 0 (copy) and -1 (infer) with the free dimensions at their stand-in sizes
+        source = [d if d >= 0 else standin for d in input_shape]
+        dims = [int(d) for d in target.variant(variant).reshape(-1)]
+        dims = [source[i] if d == 0 and copy_zeros and i < len(source) else d for i, d in enumerate(dims)]
+        if -1 in dims:
+            rest = math.prod(d for d in dims if d != -1)
+            dims[dims.index(-1)] = math.prod(source) // rest if rest else 0
+        variants.append(dims)
+    # entries that did not move with the free dimensions are fixed; the others stay free
+    ctx.output(0, ctx.reshape(ctx.tensor(0), [a if a == b else -1 for a, b in zip(*variants)]))
 
 
 @lowers("Flatten")
