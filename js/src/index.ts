@@ -1,3 +1,17 @@
 // The public entry of the tensorweb runtime: `import * as tw from 'tensorweb'`.
+// Functions follow TensorFlow.js's names, argument order and options.
+import './backends/cpu/register.js';
+
 export const version = '0.1.0';
 export { listShaders, shaderSource, substituteBody } from './shaders.js';
+
+export { Tensor, Variable } from './core/tensor.js';
+export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
+export type { TensorLike } from './core/convert.js';
+export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, TensorSpec } from './core/backend.js';
+export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
+export { tidy, keep, dispose, memory, profile, setBackend, getBackend, ready, engine } from './core/globals.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';
+export { philox4x32, seedKey } from './core/random.js';
+export { CpuBackend } from './backends/cpu/backend.js';
+export * from './ops/index.js';

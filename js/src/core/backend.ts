@@ -1,0 +1,76 @@
+// The contract between the engine and a compute backend (CPU in JS, WebGPU).
+import type { DataType, TypedArray } from './dtype.js';
+
+/**
+ * Opaque key of one tensor's data inside a backend. The backend that creates
+ * it (by `write` or inside a kernel) chooses the object; the engine only uses
+ * it as a map key and never looks inside. Several tensors may share one DataId
+ * (clone, reshape): the engine counts references and calls `disposeData` once
+ * the last of them is disposed.
+ */
+export type DataId = object;
+
+/** What a kernel sees of a tensor: where its data lives, and its shape and dtype. */
+export interface TensorInfo {
+  readonly dataId: DataId;
+  readonly shape: readonly number[];
+  readonly dtype: DataType;
+}
+
+/** The shape and dtype of an op output, as the op's shape rule computed it. */
+export interface TensorSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DataType;
+}
+
+export interface BackendMemory {
+  /** Data buffers this backend holds right now. */
+  numDataBuffers: number;
+  /** Bytes of tensor data this backend holds right now (pooled free buffers excluded). */
+  numBytes: number;
+}
+
+/**
+ * A compute backend. Implementations: `backends/cpu/backend.ts`,
+ * `backends/webgpu/` (asynchronous, data on the GPU).
+ *
+ * - Tensor data lives in the backend under a DataId. The engine never touches
+ *   it except through `write`/`move` (upload), `read`/`readSync` (download)
+ *   and `disposeData`.
+ * - Kernels (one per op, in the op's registry entry) receive `TensorInfo`s of
+ *   their inputs and the output specs the shape rule computed, and return one
+ *   DataId per output. They must not read data back to the CPU: a GPU kernel
+ *   only encodes work. A kernel may return an input's DataId unchanged (a view,
+ *   e.g. reshape); the engine then shares it and counts the reference.
+ * - `read` resolves once the data is on the CPU (for a GPU backend: after the
+ *   queued work finished and a staging buffer was mapped). `readSync` may
+ *   throw on backends that cannot block (WebGPU in a browser): say why.
+ * - Moving between backends is the engine's job: when an op runs on backend B
+ *   and an input lives on A, the engine does `values = A.readSync(id)`,
+ *   `A.disposeData(id)`, `B.move(id, values, shape, dtype)`; the DataId stays
+ *   the same object so every tensor holding it keeps working.
+ * - Values are always the dtype's storage array: Float32Array (float32),
+ *   Int32Array (int32), Uint8Array (bool, 0 or 1), Uint16Array (float16 bits).
+ */
+export interface KernelBackend {
+  /** The name `setBackend` takes: 'cpu', 'webgpu'. */
+  readonly name: string;
+  /** Stores `values` under a fresh DataId. The backend may keep `values` (callers hand it over). */
+  write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId;
+  /** Stores `values` under an existing DataId that the engine moves here from another backend. */
+  move(dataId: DataId, values: TypedArray, shape: readonly number[], dtype: DataType): void;
+  /** The values under `dataId`, once all work producing them has finished. The caller must not mutate them. */
+  read(dataId: DataId): Promise<TypedArray>;
+  /** The same, blocking; may throw where blocking is impossible. */
+  readSync(dataId: DataId): TypedArray;
+  /** Frees (or returns to a pool) the storage of `dataId`; the id must not be used again. */
+  disposeData(dataId: DataId): void;
+  /** Whether this backend holds data under `dataId`. */
+  has(dataId: DataId): boolean;
+  memory(): BackendMemory;
+  /** Releases everything the backend holds (device, pools). */
+  dispose(): void;
+}
+
+/** Creates a backend; may be asynchronous (WebGPU needs an adapter and device). */
+export type BackendFactory = () => KernelBackend | Promise<KernelBackend>;

@@ -1,0 +1,84 @@
+// Turning JS values (numbers, booleans, nested arrays, typed arrays) into tensors.
+import { type DataType, type NestedArray, type TypedArray, isDataType, sizeFromShape, toStorage } from './dtype.js';
+import { getEngine } from './engine.js';
+import { Tensor } from './tensor.js';
+
+/** What ops accept wherever TF.js accepts `Tensor|TensorLike`. */
+export type TensorLike = Tensor | NestedArray | TypedArray;
+
+function inferDtype(values: NestedArray | TypedArray): DataType {
+  if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Uint8Array) return 'bool';
+  if (ArrayBuffer.isView(values)) return 'float32';
+  let item: NestedArray = values;
+  while (Array.isArray(item)) {
+    if (item.length === 0) return 'float32';
+    item = item[0];
+  }
+  return typeof item === 'boolean' ? 'bool' : 'float32';
+}
+
+/** The shape of a nested array; throws on ragged nesting. */
+function inferShape(values: NestedArray | TypedArray): number[] {
+  if (ArrayBuffer.isView(values)) return [values.length];
+  const shape: number[] = [];
+  let item: NestedArray = values;
+  while (Array.isArray(item)) {
+    shape.push(item.length);
+    item = item[0];
+  }
+  const check = (node: NestedArray, depth: number): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(node)) throw new Error('tensorweb: tensor: values are nested unevenly');
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new Error(`tensorweb: tensor: values are nested unevenly (expected ${shape[depth]} elements at depth ${depth})`);
+    }
+    node.forEach((child) => check(child, depth + 1));
+  };
+  check(values, 0);
+  return shape;
+}
+
+function flatten(values: NestedArray | TypedArray): ArrayLike<number> {
+  if (ArrayBuffer.isView(values)) return values;
+  if (!Array.isArray(values)) return [Number(values)];
+  return (values as unknown[]).flat(Infinity).map(Number);
+}
+
+/**
+ * `tw.tensor(values, shape?, dtype?)`: values are a number, boolean, nested
+ * array or typed array; a flat array with `shape` is reshaped.
+ */
+export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DataType): Tensor {
+  if (dtype !== undefined && !isDataType(dtype)) throw new Error(`tensorweb: tensor: unknown dtype '${dtype}'`);
+  if (values instanceof Tensor) throw new Error('tensorweb: tensor: values are already a Tensor (use clone())');
+  const flat = flatten(values);
+  const inferred = inferShape(values);
+  const finalShape = shape ? [...shape] : inferred;
+  if (finalShape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`tensorweb: tensor: shape [${finalShape}] must be non-negative integers`);
+  }
+  const size = sizeFromShape(finalShape);
+  let storage: ArrayLike<number> = flat;
+  if (flat.length !== size) {
+    // A single value fills the shape, as in TF.js.
+    if (flat.length === 1 && Array.isArray(values) === false && !ArrayBuffer.isView(values)) {
+      storage = new Array<number>(size).fill(flat[0]);
+    } else {
+      throw new Error(`tensorweb: tensor: shape [${finalShape}] needs ${size} values, got ${flat.length}`);
+    }
+  }
+  const finalDtype = dtype ?? inferDtype(values);
+  return getEngine().makeTensor(toStorage(storage, finalDtype), finalShape, finalDtype);
+}
+
+/** The tensor behind an op argument; `created` says whether the caller must dispose it. */
+export function toTensor(x: TensorLike, argName: string, opName: string, dtype?: DataType): { tensor: Tensor; created: boolean } {
+  if (x instanceof Tensor) return { tensor: x, created: false };
+  if (x === null || x === undefined || (typeof x !== 'number' && typeof x !== 'boolean' && !Array.isArray(x) && !ArrayBuffer.isView(x))) {
+    throw new Error(`tw.${opName}: argument '${argName}' must be a Tensor or TensorLike, got ${x === null ? 'null' : typeof x}`);
+  }
+  return { tensor: tensor(x, undefined, dtype), created: true };
+}

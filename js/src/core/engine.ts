@@ -1,0 +1,515 @@
+// The engine: backends, tensor bookkeeping (reference-counted data, tidy
+// scopes, memory counters), running registry ops, and the gradient tapes.
+import type { BackendFactory, BackendMemory, DataId, KernelBackend, TensorInfo, TensorSpec } from './backend.js';
+import { type DataType, type TypedArray, bytesPerElement, float16BitsToFloat32, shapesEqual, sizeFromShape } from './dtype.js';
+import { Tensor, Variable } from './tensor.js';
+import { Tape, type TapeNode, backprop } from './tape.js';
+import { type AnyOpDef, type GradFn, checkAttrs, getOpDef } from '../ops/registry.js';
+
+/** Anything `tidy` may return; the tensors inside survive the scope. */
+export type TensorContainer = void | Tensor | string | number | boolean | null | undefined
+  | TensorContainer[] | { [key: string]: TensorContainer };
+
+export interface MemoryInfo {
+  numTensors: number;
+  numDataBuffers: number;
+  numBytes: number;
+  /** The same counters as each initialised backend sees them. */
+  backends: Record<string, BackendMemory>;
+}
+
+export interface ProfileInfo<T> {
+  newTensors: number;
+  newBytes: number;
+  peakBytes: number;
+  /** Every op that ran, in order, decompositions and their parts included. */
+  kernelNames: string[];
+  result: T;
+}
+
+interface DataRecord {
+  backend: KernelBackend;
+  refCount: number;
+  bytes: number;
+  shape: readonly number[];
+  dtype: DataType;
+}
+
+interface Scope {
+  tensors: Tensor[];
+}
+
+interface Profile {
+  kernelNames: string[];
+  peakBytes: number;
+}
+
+export class Engine {
+  private factories = new Map<string, { factory: BackendFactory; priority: number }>();
+  private backends = new Map<string, KernelBackend>();
+  private active: KernelBackend | null = null;
+  private pending: Promise<boolean> | null = null;
+  private data = new Map<DataId, DataRecord>();
+  private scopes: Scope[] = [];
+  private tapes: Tape[] = [];
+  private tapePaused = 0;
+  private profiles: Profile[] = [];
+  private variables = new Map<string, Variable>();
+  private nextId = 0;
+  private liveTensors = 0;
+  private liveBytes = 0;
+
+  // ---- backends ----------------------------------------------------------
+
+  /** Registers a backend under `name`; the highest priority that initialises becomes the default. */
+  registerBackend(name: string, factory: BackendFactory, priority = 1): boolean {
+    if (this.factories.has(name)) return false;
+    this.factories.set(name, { factory, priority });
+    return true;
+  }
+
+  /** Makes `name` the backend new ops run on; resolves false if it could not be initialised. */
+  async setBackend(name: string): Promise<boolean> {
+    const init = this.initBackend(name).then((backend) => {
+      if (backend) this.active = backend;
+      return backend !== null;
+    });
+    this.pending = init;
+    try {
+      return await init;
+    } finally {
+      if (this.pending === init) this.pending = null;
+    }
+  }
+
+  getBackendName(): string {
+    return this.backend.name;
+  }
+
+  /** Resolves once the chosen (or best available) backend is initialised. */
+  async ready(): Promise<void> {
+    if (this.pending) await this.pending;
+    if (this.active) return;
+    for (const name of this.namesByPriority()) {
+      if (await this.setBackend(name)) return;
+    }
+    throw new Error('tensorweb: no backend could be initialised');
+  }
+
+  /** The initialised backend instance called `name`, if any. */
+  findBackend(name: string): KernelBackend | undefined {
+    return this.backends.get(name);
+  }
+
+  /** The active backend; before `setBackend`/`ready`, the best one that initialises synchronously. */
+  get backend(): KernelBackend {
+    if (this.active) return this.active;
+    for (const name of this.namesByPriority()) {
+      const backend = this.initBackendSync(name);
+      if (backend) return (this.active = backend);
+    }
+    throw new Error('tensorweb: no backend initialises synchronously; await tw.ready() or tw.setBackend() first');
+  }
+
+  private namesByPriority(): string[] {
+    return [...this.factories.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([name]) => name);
+  }
+
+  private async initBackend(name: string): Promise<KernelBackend | null> {
+    const existing = this.backends.get(name);
+    if (existing) return existing;
+    const entry = this.factories.get(name);
+    if (!entry) throw new Error(`tensorweb: no backend named '${name}' (have: ${[...this.factories.keys()].join(', ')})`);
+    try {
+      const backend = await entry.factory();
+      this.backends.set(name, backend);
+      return backend;
+    } catch (error) {
+      console.warn(`tensorweb: backend '${name}' failed to initialise: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  private initBackendSync(name: string): KernelBackend | null {
+    const existing = this.backends.get(name);
+    if (existing) return existing;
+    const made = this.factories.get(name)!.factory();
+    if (made instanceof Promise) {
+      // Keep the async initialisation for `ready()`; it is not usable yet.
+      made.then((backend) => this.backends.set(name, backend), () => undefined);
+      return null;
+    }
+    this.backends.set(name, made);
+    return made;
+  }
+
+  private backendForKernel(def: AnyOpDef): KernelBackend {
+    const active = this.backend;
+    if (def.kernels?.[active.name as 'cpu' | 'webgpu']) return active;
+    // No kernel here yet: run on the CPU reference; data moves on demand.
+    const cpu = this.backends.get('cpu') ?? this.initBackendSync('cpu');
+    if (!cpu || !def.kernels?.cpu) throw new Error(`tensorweb: op '${def.name}' has no kernel for backend '${active.name}'`);
+    return cpu;
+  }
+
+  /** Moves `dataId` onto `target` if it lives elsewhere (same DataId object afterwards). */
+  private ensureOn(dataId: DataId, target: KernelBackend): void {
+    const record = this.data.get(dataId)!;
+    if (record.backend === target) return;
+    const values = record.backend.readSync(dataId);
+    record.backend.disposeData(dataId);
+    target.move(dataId, values, record.shape, record.dtype);
+    record.backend = target;
+  }
+
+  // ---- tensors and data ----------------------------------------------------
+
+  /** A tracked tensor over new data; `values` is handed to the backend. */
+  makeTensor(values: TypedArray, shape: readonly number[], dtype: DataType): Tensor {
+    const backend = this.backend;
+    const dataId = backend.write(values, shape, dtype);
+    return this.makeTensorFromDataId(dataId, shape, dtype, backend);
+  }
+
+  /** A tracked tensor over `dataId`, which `backend` holds; shared ids count a reference. */
+  makeTensorFromDataId(dataId: DataId, shape: readonly number[], dtype: DataType, backend: KernelBackend): Tensor {
+    this.addDataRef(dataId, shape, dtype, backend);
+    const tensor = new Tensor(dataId, shape, dtype, this.nextId++);
+    this.track(tensor);
+    return tensor;
+  }
+
+  private addDataRef(dataId: DataId, shape: readonly number[], dtype: DataType, backend: KernelBackend): void {
+    const record = this.data.get(dataId);
+    if (record) {
+      record.refCount++;
+      return;
+    }
+    const bytes = sizeFromShape(shape) * bytesPerElement(dtype);
+    this.data.set(dataId, { backend, refCount: 1, bytes, shape: [...shape], dtype });
+    this.liveBytes += bytes;
+    for (const profile of this.profiles) profile.peakBytes = Math.max(profile.peakBytes, this.liveBytes);
+  }
+
+  private releaseDataRef(dataId: DataId): void {
+    const record = this.data.get(dataId);
+    if (!record) return;
+    if (--record.refCount > 0) return;
+    record.backend.disposeData(dataId);
+    this.data.delete(dataId);
+    this.liveBytes -= record.bytes;
+  }
+
+  private track(tensor: Tensor): void {
+    this.liveTensors++;
+    if (this.scopes.length > 0) this.scopes[this.scopes.length - 1].tensors.push(tensor);
+  }
+
+  disposeTensor(tensor: Tensor): void {
+    if (tensor.isDisposed) return;
+    tensor.markDisposed();
+    this.liveTensors--;
+    this.releaseDataRef(tensor.dataId);
+    if (tensor instanceof Variable && this.variables.get(tensor.name) === tensor) this.variables.delete(tensor.name);
+  }
+
+  /** Disposes every tensor inside `container` (a tensor, an array or an object of them). */
+  dispose(container: TensorContainer): void {
+    for (const tensor of tensorsIn(container)) this.disposeTensor(tensor);
+  }
+
+  async read(tensor: Tensor): Promise<TypedArray> {
+    const record = this.data.get(tensor.dataId)!;
+    return decoded(await record.backend.read(tensor.dataId), tensor.dtype);
+  }
+
+  readSync(tensor: Tensor): TypedArray {
+    const record = this.data.get(tensor.dataId)!;
+    return decoded(record.backend.readSync(tensor.dataId), tensor.dtype);
+  }
+
+  /** Which backend holds a tensor's data right now. */
+  backendOf(tensor: Tensor): string {
+    tensor.assertNotDisposed('backendOf');
+    return this.data.get(tensor.dataId)!.backend.name;
+  }
+
+  memory(): MemoryInfo {
+    const backends: Record<string, BackendMemory> = {};
+    for (const [name, backend] of this.backends) backends[name] = backend.memory();
+    return { numTensors: this.liveTensors, numDataBuffers: this.data.size, numBytes: this.liveBytes, backends };
+  }
+
+  // ---- variables -----------------------------------------------------------
+
+  makeVariable(initial: Tensor, trainable: boolean, name: string | undefined): Variable {
+    initial.assertNotDisposed('variable');
+    const id = this.nextId++;
+    const varName = name ?? `variable${id}`;
+    if (this.variables.has(varName)) throw new Error(`tensorweb: a variable named '${varName}' already exists`);
+    const variable = new Variable(initial, trainable, varName, id);
+    this.addDataRef(initial.dataId, initial.shape, initial.dtype, this.data.get(initial.dataId)!.backend);
+    this.liveTensors++; // variables belong to no scope
+    this.variables.set(varName, variable);
+    return variable;
+  }
+
+  assignVariable(variable: Variable, value: Tensor): void {
+    variable.assertNotDisposed('assign');
+    value.assertNotDisposed('assign');
+    if (value.dtype !== variable.dtype || !shapesEqual(value.shape, variable.shape)) {
+      throw new Error(`tensorweb: assign: variable '${variable.name}' is [${variable.shape}] ${variable.dtype}, ` +
+        `the new value is [${value.shape}] ${value.dtype}`);
+    }
+    this.addDataRef(value.dataId, value.shape, value.dtype, this.data.get(value.dataId)!.backend);
+    this.releaseDataRef(variable.dataId);
+    variable.dataId = value.dataId;
+  }
+
+  /** Live variables by name. */
+  registeredVariables(): Map<string, Variable> {
+    return this.variables;
+  }
+
+  // ---- scopes ----------------------------------------------------------------
+
+  /**
+   * Runs `fn`; afterwards disposes every tensor it created except those it
+   * returns and those passed to `keep`. On a throw, disposes them all.
+   */
+  tidy<T extends TensorContainer>(fn: () => T): T {
+    const scope: Scope = { tensors: [] };
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.endScope(scope, new Set());
+      throw error;
+    }
+    if (result instanceof Promise) {
+      this.endScope(scope, new Set());
+      throw new Error('tensorweb: tidy: the function returned a Promise; tidy takes synchronous functions only');
+    }
+    this.endScope(scope, new Set(tensorsIn(result)));
+    return result;
+  }
+
+  private endScope(scope: Scope, survivors: Set<Tensor>): void {
+    this.scopes.splice(this.scopes.lastIndexOf(scope), 1);
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const tensor of scope.tensors) {
+      if (survivors.has(tensor)) parent?.tensors.push(tensor);
+      else if (!tensor.kept) this.disposeTensor(tensor);
+    }
+  }
+
+  keep<T extends Tensor>(tensor: T): T {
+    tensor.kept = true;
+    return tensor;
+  }
+
+  async profile<T extends TensorContainer>(fn: () => T | Promise<T>): Promise<ProfileInfo<T>> {
+    const profile: Profile = { kernelNames: [], peakBytes: this.liveBytes };
+    const tensorsBefore = this.liveTensors;
+    const bytesBefore = this.liveBytes;
+    this.profiles.push(profile);
+    try {
+      const result = await fn();
+      return {
+        newTensors: this.liveTensors - tensorsBefore, newBytes: this.liveBytes - bytesBefore,
+        peakBytes: profile.peakBytes, kernelNames: profile.kernelNames, result,
+      };
+    } finally {
+      this.profiles.splice(this.profiles.indexOf(profile), 1);
+    }
+  }
+
+  // ---- running ops ---------------------------------------------------------
+
+  /**
+   * Runs registry op `name`. Checks attributes and (through the entry's shape
+   * rule) inputs; errors name the op, the input shapes and the attributes.
+   * Everything allocated by an op that throws is released.
+   */
+  runOp(name: string, inputs: Tensor[], attrs: Record<string, unknown>): Tensor[] {
+    const def = getOpDef(name);
+    inputs.forEach((input, i) => {
+      if (!(input instanceof Tensor)) throw this.opError(def, inputs, attrs, `input ${inputName(def, i)} is not a Tensor`);
+      input.assertNotDisposed(`tw.${name} input ${inputName(def, i)}`);
+    });
+    for (const profile of this.profiles) profile.kernelNames.push(name);
+    let checked: Record<string, unknown>;
+    try {
+      checkInputCount(def, inputs.length);
+      checked = checkAttrs(def, attrs);
+    } catch (error) {
+      throw this.opError(def, inputs, attrs, (error as Error).message);
+    }
+    return this.tidy(() => {
+      const cast = inputs.map((input) => this.castForOp(def, input));
+      let specs: TensorSpec[];
+      try {
+        specs = def.shape(cast, checked);
+      } catch (error) {
+        throw this.opError(def, inputs, attrs, (error as Error).message);
+      }
+      if (def.decompose) {
+        const outputs = def.decompose(cast, checked);
+        outputs.forEach((out, k) => {
+          if (out.dtype !== specs[k].dtype || !shapesEqual(out.shape, specs[k].shape)) {
+            throw new Error(`tensorweb: ${name}: decomposition output ${k} is [${out.shape}] ${out.dtype}, ` +
+              `the shape rule says [${specs[k].shape}] ${specs[k].dtype}`);
+          }
+        });
+        return outputs;
+      }
+      const backend = this.backendForKernel(def);
+      const infos: TensorInfo[] = cast.map((input) => {
+        this.ensureOn(input.dataId, backend);
+        return { dataId: input.dataId, shape: input.shape, dtype: input.dtype };
+      });
+      const kernel = def.kernels![backend.name as 'cpu' | 'webgpu']!;
+      const ids = kernel({ backend, inputs: infos, attrs: checked, outputs: specs } as never);
+      const outputs = ids.map((id, k) => this.makeTensorFromDataId(id, specs[k].shape, specs[k].dtype, backend));
+      if (def.grad && def.grad !== 'not-differentiable') this.record(name, def.grad, checked, cast, outputs);
+      return outputs;
+    });
+  }
+
+  /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
+  private castForOp(def: AnyOpDef, input: Tensor): Tensor {
+    if (def.name === 'cast') return input;
+    const want = input.dtype === 'float16' ? 'float32' : def.inputDtype;
+    if (!want || input.dtype === want) return input;
+    return this.runOp('cast', [input], { dtype: want })[0];
+  }
+
+  private opError(def: AnyOpDef, inputs: unknown[], attrs: Record<string, unknown>, message: string): Error {
+    const described = inputs.map((input, i) => input instanceof Tensor
+      ? `${inputName(def, i)}: [${input.shape}] ${input.dtype}` : `${inputName(def, i)}: ${typeof input}`);
+    const shownAttrs = Object.entries(attrs).filter(([, v]) => v !== undefined);
+    return new Error(`tw.${def.name}: ${message}\n  inputs: ${described.join(', ') || 'none'}` +
+      `\n  attrs: ${shownAttrs.length ? JSON.stringify(Object.fromEntries(shownAttrs)) : 'none'}`);
+  }
+
+  // ---- gradients -------------------------------------------------------------
+
+  /** Records an op on every tape that watches one of its inputs. */
+  record(opName: string, grad: GradFn<unknown>, attrs: unknown, inputs: Tensor[], outputs: Tensor[], saved: Tensor[] = []): void {
+    if (this.tapePaused > 0) return;
+    for (const tape of this.tapes) {
+      if (!inputs.some((input) => tape.watched.has(input.id))) continue;
+      const node: TapeNode = {
+        opName, grad, attrs, inputIds: inputs.map((t) => t.id), outputIds: outputs.map((t) => t.id),
+        inputs: inputs.map((t) => this.hold(t)), outputs: outputs.map((t) => this.hold(t)), saved: saved.map((t) => this.hold(t)),
+      };
+      tape.nodes.push(node);
+      for (const output of outputs) tape.watched.add(output.id);
+    }
+  }
+
+  /** An untracked copy sharing data and tape id, alive until its tape is released. */
+  private hold(tensor: Tensor): Tensor {
+    const record = this.data.get(tensor.dataId)!;
+    record.refCount++;
+    this.liveTensors++;
+    return new Tensor(tensor.dataId, tensor.shape, tensor.dtype, tensor.id);
+  }
+
+  /** Runs `fn` with recording off (customGrad's forward pass). */
+  withoutTape<T>(fn: () => T): T {
+    this.tapePaused++;
+    try {
+      return fn();
+    } finally {
+      this.tapePaused--;
+    }
+  }
+
+  /**
+   * Computes `y = f()` while recording, then the gradients of `y` (seeded with
+   * `dy`, ones by default) with respect to `xs`. Throws when some x has no path
+   * to y, unless `allowNoGradients`.
+   */
+  gradients<T extends Tensor>(f: () => T, xs: Tensor[], dy?: Tensor, allowNoGradients = false):
+    { value: T; grads: (Tensor | null)[] } {
+    const tape = new Tape();
+    for (const x of xs) {
+      x.assertNotDisposed('gradient source');
+      tape.watched.add(x.id);
+    }
+    this.tapes.push(tape);
+    try {
+      let value: T;
+      try {
+        value = this.tidy(f);
+      } finally {
+        this.tapes.splice(this.tapes.indexOf(tape), 1);
+      }
+      if (!(value instanceof Tensor)) throw new Error('tensorweb: the function passed to a gradient function must return a Tensor');
+      if (dy && !shapesEqual(dy.shape, value.shape)) {
+        throw new Error(`tensorweb: dy has shape [${dy.shape}], the function returned [${value.shape}]`);
+      }
+      const grads = this.tidy(() => {
+        const seed = dy ?? this.runOp('onesLike', [value], {})[0];
+        return backprop(tape, value, seed, xs, (name, inputs) => this.runOp(name, inputs, {})[0])
+          .map((g) => (g === seed && dy ? this.runOp('clone', [g], {})[0] : g));
+      });
+      const missing = grads.findIndex((g) => g === null);
+      if (missing >= 0 && !allowNoGradients) {
+        this.dispose([value, grads]);
+        throw new Error(`tensorweb: cannot compute the gradient with respect to input ${missing}: no op leads from it to the ` +
+          'result. Make sure the function encloses every op between them.');
+      }
+      return { value, grads };
+    } finally {
+      this.releaseTape(tape);
+    }
+  }
+
+  private releaseTape(tape: Tape): void {
+    for (const node of tape.nodes) {
+      for (const held of [...node.inputs, ...node.outputs, ...node.saved]) this.disposeTensor(held);
+    }
+    tape.nodes.length = 0;
+  }
+}
+
+function inputName(def: AnyOpDef, index: number): string {
+  const last = def.inputs[def.inputs.length - 1];
+  if (index >= def.inputs.length - 1 && last?.variadic) return `${last.name}[${index - def.inputs.length + 1}]`;
+  return def.inputs[index]?.name ?? `#${index}`;
+}
+
+function checkInputCount(def: AnyOpDef, count: number): void {
+  const variadic = def.inputs.length > 0 && def.inputs[def.inputs.length - 1].variadic;
+  const required = def.inputs.filter((i) => !i.optional && !i.variadic).length;
+  if (count < required || (!variadic && count > def.inputs.length)) {
+    throw new Error(`takes ${variadic ? 'at least ' : ''}${required} input(s) (${def.inputs.map((i) => i.name).join(', ')}), got ${count}`);
+  }
+}
+
+function decoded(values: TypedArray, dtype: DataType): TypedArray {
+  if (dtype !== 'float16') return values.slice();
+  return Float32Array.from(values, float16BitsToFloat32);
+}
+
+/** Every tensor inside a container, depth first. */
+export function tensorsIn(container: unknown): Tensor[] {
+  const found: Tensor[] = [];
+  const walk = (item: unknown): void => {
+    if (item instanceof Tensor) found.push(item);
+    else if (Array.isArray(item)) item.forEach(walk);
+    else if (item !== null && typeof item === 'object' && !ArrayBuffer.isView(item)) Object.values(item).forEach(walk);
+  };
+  walk(container);
+  return found;
+}
+
+let engine: Engine | null = null;
+
+export function getEngine(): Engine {
+  if (!engine) engine = new Engine();
+  return engine;
+}

@@ -1,0 +1,47 @@
+// Engine-level functions of the public API, with TF.js's names and signatures.
+import { type MemoryInfo, type ProfileInfo, type TensorContainer, getEngine } from './engine.js';
+import type { Tensor } from './tensor.js';
+
+/** tw.tidy(fn) or tw.tidy(name, fn): disposes the tensors fn created, except those it returns or keeps. */
+export function tidy<T extends TensorContainer>(nameOrFn: string | (() => T), fn?: () => T): T {
+  const body = typeof nameOrFn === 'function' ? nameOrFn : fn;
+  if (typeof body !== 'function') throw new Error('tensorweb: tidy: pass a function (optionally after a name)');
+  return getEngine().tidy(body);
+}
+
+/** tw.keep(t): no enclosing tidy will dispose t. */
+export function keep<T extends Tensor>(result: T): T {
+  return getEngine().keep(result);
+}
+
+/** tw.dispose(container): disposes a tensor, or every tensor in an array or object. */
+export function dispose(container: TensorContainer): void {
+  getEngine().dispose(container);
+}
+
+/** tw.memory(): live tensors, data buffers and bytes, overall and per backend. */
+export function memory(): MemoryInfo {
+  return getEngine().memory();
+}
+
+/** tw.profile(f): tensors and bytes f left behind, its peak bytes, and the ops it ran. */
+export function profile<T extends TensorContainer>(f: () => T | Promise<T>): Promise<ProfileInfo<T>> {
+  return getEngine().profile(f);
+}
+
+export function setBackend(name: string): Promise<boolean> {
+  return getEngine().setBackend(name);
+}
+
+export function getBackend(): string {
+  return getEngine().getBackendName();
+}
+
+export function ready(): Promise<void> {
+  return getEngine().ready();
+}
+
+/** The engine itself, for backends and tools (registerBackend, findBackend, backendOf). */
+export function engine() {
+  return getEngine();
+}

@@ -1,0 +1,99 @@
+// The autodiff API, with TF.js's signatures: grad, grads, valueAndGrad,
+// valueAndGrads, variableGrads, customGrad.
+import { getEngine } from './engine.js';
+import { Tensor, type Variable } from './tensor.js';
+
+function assertTensors(values: unknown[], what: string): void {
+  values.forEach((v, i) => {
+    if (!(v instanceof Tensor)) throw new Error(`tensorweb: ${what}: argument ${i} must be a Tensor`);
+  });
+}
+
+/** tw.grad(f): x => df/dx (f must return a tensor; dy seeds the backward pass, ones by default). */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  return (x, dy) => {
+    const { value, grads } = valueAndGrad(f)(x, dy);
+    value.dispose();
+    return grads;
+  };
+}
+
+/** tw.grads(f): args => the gradient of f with respect to each arg. */
+export function grads(f: (...args: Tensor[]) => Tensor): (args: Tensor[], dy?: Tensor) => Tensor[] {
+  return (args, dy) => {
+    const { value, grads: result } = valueAndGrads(f)(args, dy);
+    value.dispose();
+    return result;
+  };
+}
+
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grads: Tensor } {
+  return (x, dy) => {
+    assertTensors([x], 'valueAndGrad');
+    const { value, grads: [g] } = getEngine().gradients(() => f(x), [x], dy);
+    return { value, grads: g! };
+  };
+}
+
+export function valueAndGrads(f: (...args: Tensor[]) => Tensor):
+  (args: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  return (args, dy) => {
+    if (!Array.isArray(args)) throw new Error('tensorweb: valueAndGrads: args must be an array of tensors');
+    assertTensors(args, 'valueAndGrads');
+    const { value, grads: result } = getEngine().gradients(() => f(...args), args, dy);
+    return { value, grads: result as Tensor[] };
+  };
+}
+
+/**
+ * tw.variableGrads(f, varList): the value of the scalar f() and its gradient
+ * with respect to each trainable variable (default: all of them) that f uses,
+ * keyed by variable name.
+ */
+export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+  const engine = getEngine();
+  const variables = varList ?? [...engine.registeredVariables().values()].filter((v) => v.trainable);
+  const { value, grads: result } = engine.gradients(f, variables, undefined, true);
+  if (value.rank !== 0) {
+    engine.dispose([value, result as Tensor[]]);
+    throw new Error(`tensorweb: variableGrads: f must return a scalar, got shape [${value.shape}]`);
+  }
+  const named: Record<string, Tensor> = {};
+  variables.forEach((v, i) => {
+    if (result[i]) named[v.name] = result[i]!;
+  });
+  return { value, grads: named };
+}
+
+export interface CustomGradResult {
+  value: Tensor;
+  /** Gradients of the inputs given dy and the tensors passed to `save`. */
+  gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[];
+}
+
+/**
+ * tw.customGrad(f): f(...inputs, save) returns {value, gradFunc}; the ops
+ * inside f are not recorded, gradFunc defines the gradient instead.
+ */
+export function customGrad(f: (...args: never[]) => CustomGradResult): (...inputs: Tensor[]) => Tensor {
+  return (...inputs) => {
+    assertTensors(inputs, 'customGrad');
+    const engine = getEngine();
+    let saved: Tensor[] = [];
+    const save = (tensors: Tensor[]) => {
+      saved = tensors;
+    };
+    const call = f as unknown as (...args: unknown[]) => CustomGradResult;
+    const { value, gradFunc } = engine.withoutTape(() => call(...inputs, save));
+    if (!(value instanceof Tensor)) throw new Error('tensorweb: customGrad: f must return {value: Tensor, gradFunc}');
+    engine.record('customGrad', ([dy], held) => {
+      const result = gradFunc(dy, held.saved ?? []);
+      const list = Array.isArray(result) ? result : [result];
+      if (list.length !== inputs.length) {
+        throw new Error(`tensorweb: customGrad: gradFunc returned ${list.length} gradients for ${inputs.length} inputs`);
+      }
+      return list;
+    }, null, inputs, [value], saved);
+    return value;
+  };
+}

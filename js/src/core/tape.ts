@@ -1,0 +1,57 @@
+// The gradient tape: which ops ran on tensors that depend on the watched
+// sources, and the backward pass over them.
+import type { Tensor } from './tensor.js';
+import type { GradFn } from '../ops/registry.js';
+
+export interface TapeNode {
+  opName: string;
+  /** Tape ids (Tensor.id) of the op's inputs and outputs, for connecting nodes. */
+  inputIds: number[];
+  outputIds: number[];
+  /** Copies the engine holds so the gradient can use them after the user disposed the originals. */
+  inputs: Tensor[];
+  outputs: Tensor[];
+  /** Extra tensors saved for the gradient (customGrad). */
+  saved: Tensor[];
+  grad: GradFn<unknown>;
+  attrs: unknown;
+}
+
+export class Tape {
+  /** Ids of the sources and of every output computed from them. */
+  readonly watched = new Set<number>();
+  readonly nodes: TapeNode[] = [];
+}
+
+/** Runs `fn(name, inputs)` as an op; the tape needs only add, zerosLike. */
+export type RunOp = (name: string, inputs: Tensor[]) => Tensor;
+
+/**
+ * Walks the tape backwards from `y` (seeded with `dy`) and returns the
+ * accumulated gradient of each source, or null where no path leads to it.
+ * Runs inside the caller's tidy; ops it runs are recorded on outer tapes,
+ * which is what makes higher-order gradients work.
+ */
+export function backprop(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[], runOp: RunOp): (Tensor | null)[] {
+  const grads = new Map<number, Tensor>([[y.id, dy]]);
+  for (let n = tape.nodes.length - 1; n >= 0; n--) {
+    const node = tape.nodes[n];
+    if (!node.outputIds.some((id) => grads.has(id))) continue;
+    const dys = node.outputIds.map((id, k) => grads.get(id) ?? runOp('zerosLike', [node.outputs[k]]));
+    const inputGrads = node.grad(dys, { inputs: node.inputs, outputs: node.outputs, saved: node.saved }, node.attrs);
+    if (inputGrads.length !== node.inputIds.length) {
+      throw new Error(`tensorweb: gradient of ${node.opName} returned ${inputGrads.length} gradients for ${node.inputIds.length} inputs`);
+    }
+    inputGrads.forEach((g, k) => {
+      const id = node.inputIds[k];
+      if (!g || !tape.watched.has(id)) return;
+      const input = node.inputs[k];
+      if (g.shape.length !== input.shape.length || g.shape.some((d, i) => d !== input.shape[i])) {
+        throw new Error(`tensorweb: gradient of ${node.opName} for input ${k} has shape [${g.shape}], the input has [${input.shape}]`);
+      }
+      const previous = grads.get(id);
+      grads.set(id, previous ? runOp('add', [previous, g]) : g);
+    });
+  }
+  return sources.map((x) => grads.get(x.id) ?? null);
+}

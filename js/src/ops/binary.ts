@@ -1,0 +1,183 @@
+// Binary elementwise ops with numpy broadcasting, generated from one table,
+// plus where (three-way broadcast) and addN.
+import { Tensor } from '../core/tensor.js';
+import { addNKernel, binaryKernel, whereKernel } from '../backends/cpu/elementwise.js';
+import { binaryFns, binaryIntFns } from '../backends/cpu/binary.js';
+import { broadcastShapes, requireDtypes, requireSameDtype, sumToShape } from './helpers.js';
+import { defineOp, spec } from './registry.js';
+import { type TensorLike, addMethods, runOp } from './run.js';
+import { floor, log, neg, square } from './unary.js';
+import { zerosLike } from './creation.js';
+
+/**
+ * same: float32/int32 operands, the result keeps their dtype.
+ * float: int32/bool operands are cast to float32 first.
+ * compare: any matching dtypes, bool result. logical: bool operands and result.
+ */
+type Kind = 'same' | 'float' | 'compare' | 'logical';
+/** Gradients of both operands before un-broadcasting. */
+type PairGrad = (a: Tensor, b: Tensor, dy: Tensor, y: Tensor) => [Tensor, Tensor];
+
+interface BinaryEntry {
+  kind: Kind;
+  grad: PairGrad | 'not-differentiable';
+  /** Input names as TF.js calls them. */
+  inputs?: [string, string];
+}
+
+const BINARY = {
+  add: { kind: 'same', grad: (_a, _b, dy) => [dy, dy] },
+  sub: { kind: 'same', grad: (_a, _b, dy) => [dy, neg(dy)] },
+  mul: { kind: 'same', grad: (a, b, dy) => [mul(dy, b), mul(dy, a)] },
+  div: { kind: 'float', grad: (a, b, dy) => [div(dy, b), neg(div(mul(dy, a), square(b)))] },
+  divNoNan: { kind: 'float', grad: (a, b, dy) => [divNoNan(dy, b), neg(divNoNan(mul(dy, a), square(b)))] },
+  floorDiv: { kind: 'same', grad: 'not-differentiable' },
+  mod: { kind: 'same', grad: (a, b, dy) => [dy, neg(mul(dy, floor(div(a, b))))] },
+  pow: {
+    kind: 'same',
+    grad: (a, b, dy, y) => [
+      mul(dy, mul(b, pow(a, sub(b, 1)))),
+      mul(dy, mul(y, where(greater(a, 0), log(a), 0))),
+    ],
+  },
+  maximum: { kind: 'same', grad: (a, b, dy) => [mul(dy, greaterEqual(a, b)), mul(dy, less(a, b))] },
+  minimum: { kind: 'same', grad: (a, b, dy) => [mul(dy, lessEqual(a, b)), mul(dy, greater(a, b))] },
+  squaredDifference: {
+    kind: 'same',
+    grad: (a, b, dy) => {
+      const twice = mul(dy, mul(sub(a, b), 2));
+      return [twice, neg(twice)];
+    },
+  },
+  atan2: {
+    kind: 'float',
+    grad: (a, b, dy) => {
+      const norm = add(square(a), square(b));
+      return [div(mul(dy, b), norm), neg(div(mul(dy, a), norm))];
+    },
+  },
+  prelu: {
+    kind: 'float', inputs: ['x', 'alpha'],
+    grad: (x, alpha, dy) => {
+      const negative = less(x, 0);
+      return [mul(dy, where(negative, alpha, 1)), mul(dy, where(negative, x, 0))];
+    },
+  },
+  equal: { kind: 'compare', grad: 'not-differentiable' },
+  notEqual: { kind: 'compare', grad: 'not-differentiable' },
+  less: { kind: 'compare', grad: 'not-differentiable' },
+  lessEqual: { kind: 'compare', grad: 'not-differentiable' },
+  greater: { kind: 'compare', grad: 'not-differentiable' },
+  greaterEqual: { kind: 'compare', grad: 'not-differentiable' },
+  logicalAnd: { kind: 'logical', grad: 'not-differentiable' },
+  logicalOr: { kind: 'logical', grad: 'not-differentiable' },
+  logicalXor: { kind: 'logical', grad: 'not-differentiable' },
+} satisfies Record<keyof typeof binaryFns, BinaryEntry>;
+
+type BinaryName = keyof typeof BINARY;
+
+for (const [name, entry] of Object.entries(BINARY) as [BinaryName, BinaryEntry][]) {
+  const { kind, grad } = entry;
+  const inputNames = entry.inputs ?? ['a', 'b'];
+  defineOp<Record<string, never>>({
+    name,
+    inputs: inputNames.map((n) => ({ name: n })),
+    attrs: {},
+    inputDtype: kind === 'float' ? 'float32' : kind === 'logical' ? 'bool' : undefined,
+    shape(inputs) {
+      const dtype = requireSameDtype(inputs);
+      if (kind === 'same') requireDtypes(inputs, inputNames, ['float32', 'int32']);
+      const out = broadcastShapes(inputs[0].shape, inputs[1].shape);
+      return [spec(out, kind === 'compare' || kind === 'logical' ? 'bool' : dtype)];
+    },
+    kernels: { cpu: binaryKernel(binaryFns[name], binaryIntFns[name]) },
+    grad: grad === 'not-differentiable' ? grad : ([dy], { inputs: [a, b], outputs: [y] }) => {
+      const [ga, gb] = grad(a, b, dy, y);
+      return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
+    },
+  });
+}
+
+type Binary = (a: TensorLike, b: TensorLike) => Tensor;
+
+/** tw.name(a, b): TensorLikes are converted and both operands upcast to a common dtype, as in TF.js. */
+function binaryFunction(name: BinaryName): Binary {
+  return (a, b) => runOp(name, [a, b], {}, { upcast: true });
+}
+
+export const add = binaryFunction('add');
+export const sub = binaryFunction('sub');
+export const mul = binaryFunction('mul');
+const realDiv = binaryFunction('div');
+/** tw.div(a, b); int32 / int32 is floor division, as in TF.js. */
+export const div: Binary = (a, b) =>
+  a instanceof Tensor && b instanceof Tensor && a.dtype === 'int32' && b.dtype === 'int32' ? floorDiv(a, b) : realDiv(a, b);
+export const divNoNan = binaryFunction('divNoNan');
+export const floorDiv = binaryFunction('floorDiv');
+export const mod = binaryFunction('mod');
+export const pow = binaryFunction('pow');
+export const maximum = binaryFunction('maximum');
+export const minimum = binaryFunction('minimum');
+export const squaredDifference = binaryFunction('squaredDifference');
+export const atan2 = binaryFunction('atan2');
+export const prelu: (x: TensorLike, alpha: TensorLike) => Tensor = binaryFunction('prelu');
+export const equal = binaryFunction('equal');
+export const notEqual = binaryFunction('notEqual');
+export const less = binaryFunction('less');
+export const lessEqual = binaryFunction('lessEqual');
+export const greater = binaryFunction('greater');
+export const greaterEqual = binaryFunction('greaterEqual');
+export const logicalAnd = binaryFunction('logicalAnd');
+export const logicalOr = binaryFunction('logicalOr');
+export const logicalXor = binaryFunction('logicalXor');
+
+defineOp<Record<string, never>>({
+  name: 'where',
+  inputs: [{ name: 'condition' }, { name: 'a' }, { name: 'b' }],
+  attrs: {},
+  shape([condition, a, b]) {
+    requireDtypes([condition], ['condition'], ['bool']);
+    const dtype = requireSameDtype([a, b]);
+    return [spec(broadcastShapes(condition.shape, a.shape, b.shape), dtype)];
+  },
+  kernels: { cpu: whereKernel },
+  grad: ([dy], { inputs: [condition, a, b] }) => {
+    const zero = zerosLike(dy);
+    return [null, sumToShape(where(condition, dy, zero), a.shape), sumToShape(where(condition, zero, dy), b.shape)];
+  },
+});
+
+/** tw.where(condition, a, b): a where condition holds, else b; all three broadcast. */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  return runOp('where', [condition, a, b], {}, { upcast: [1, 2], dtypes: ['bool'] });
+}
+
+defineOp<Record<string, never>>({
+  name: 'addN',
+  inputs: [{ name: 'tensors', variadic: true }],
+  attrs: {},
+  shape(inputs) {
+    if (inputs.length === 0) throw new Error('needs at least one tensor');
+    const dtype = requireSameDtype(inputs);
+    if (inputs.some((t) => t.shape.join() !== inputs[0].shape.join())) {
+      throw new Error(`inputs must all have one shape, got ${inputs.map((t) => `[${t.shape}]`).join(', ')}`);
+    }
+    return [spec(inputs[0].shape, dtype)];
+  },
+  kernels: { cpu: addNKernel },
+  grad: ([dy], { inputs }) => inputs.map(() => dy),
+});
+
+/** tw.addN(tensors): elementwise sum of same-shaped tensors. */
+export function addN(tensors: TensorLike[]): Tensor {
+  return runOp('addN', tensors);
+}
+
+addMethods({
+  add, sub, mul, div, divNoNan, floorDiv, mod, pow, maximum, minimum, squaredDifference, atan2, prelu,
+  equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, logicalXor,
+});
+type BinaryMethods = { [K in BinaryName]: (b: TensorLike) => Tensor };
+declare module '../core/tensor.js' {
+  interface Tensor extends BinaryMethods {}
+}

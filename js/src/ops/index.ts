@@ -1,0 +1,9 @@
+// Every op family; importing this registers their entries. Each family module
+// exports its public functions with TF.js names.
+export * from './creation.js';
+export * from './unary.js';
+export * from './binary.js';
+export * from './reduction.js';
+export * from './shape.js';
+export { listOps, getOpDef, registerKernel, opsMissingKernel } from './registry.js';
+export type { OpDef, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';

@@ -1,0 +1,168 @@
+// The op registry: one entry per op, joining its name, inputs, attributes,
+// shape+dtype rule, kernels per backend and gradient. See ops/README.md.
+import type { DataId, KernelBackend, TensorInfo, TensorSpec } from '../core/backend.js';
+import { type DataType, isDataType } from '../core/dtype.js';
+import type { Tensor } from '../core/tensor.js';
+import type { CpuBackend } from '../backends/cpu/backend.js';
+
+export type AttrValue = number | boolean | string | null | readonly AttrValue[] | { readonly [key: string]: AttrValue };
+
+/**
+ * How an attribute is validated. `nullable` admits null (and makes it the
+ * default when no default is given); `oneOf` restricts strings or numbers.
+ */
+export interface AttrSpec {
+  type: 'number' | 'int' | 'bool' | 'string' | 'dtype' | 'ints' | 'numbers' | 'intOrInts' | 'numberOrString';
+  default?: AttrValue;
+  nullable?: boolean;
+  oneOf?: readonly (string | number)[];
+  doc?: string;
+}
+
+/** A tensor input; `variadic` (last input only) takes any number of tensors, `optional` may be absent. */
+export interface InputSpec {
+  name: string;
+  optional?: boolean;
+  variadic?: boolean;
+}
+
+export interface KernelArgs<B extends KernelBackend, A> {
+  backend: B;
+  inputs: TensorInfo[];
+  attrs: A;
+  /** Output shapes and dtypes from the shape rule; the kernel allocates them. */
+  outputs: readonly TensorSpec[];
+}
+
+/** What a gradient function sees: the op's inputs and outputs (held for the tape). */
+export interface SavedTensors {
+  inputs: Tensor[];
+  outputs: Tensor[];
+  /** Extra tensors a customGrad forward pass saved. */
+  saved?: Tensor[];
+}
+
+/**
+ * Gradient of an op, written with ops so it runs on every backend: given the
+ * gradient of each output (`dys`, zeros for outputs not on the path), returns
+ * one gradient per input, shaped like that input, or null where none flows.
+ */
+export type GradFn<A> = (dys: Tensor[], saved: SavedTensors, attrs: A) => (Tensor | null)[];
+
+export interface OpDef<A = Record<string, AttrValue>> {
+  /** The TF.js function name in camelCase (`conv2d`, `fusedMatMul`). */
+  name: string;
+  inputs: readonly InputSpec[];
+  /** Attributes in TF.js argument order, with TF.js names. */
+  attrs: { readonly [K in keyof A]-?: AttrSpec };
+  /**
+   * int32/bool inputs are cast to this dtype before the rule and kernel see
+   * them (TF.js does the same for float-only ops and logical ops). float16
+   * inputs are always upcast to float32, except by `cast`.
+   */
+  inputDtype?: 'float32' | 'bool';
+  /** The only place inputs are checked: throws (naming the attribute) or returns the outputs. */
+  shape(inputs: readonly TensorSpec[], attrs: A): TensorSpec[];
+  /** Kernels, by backend name. A kernel op has `cpu`; `webgpu` is filled by the WebGPU backend. */
+  kernels?: {
+    cpu?(args: KernelArgs<CpuBackend, A>): DataId[];
+    webgpu?(args: KernelArgs<KernelBackend, A>): DataId[];
+  };
+  /** Kernel ops: the gradient, or the explicit decision that there is none. */
+  grad?: GradFn<A> | 'not-differentiable';
+  /** Instead of kernels and grad: the op as other ops; gradients come from those. */
+  decompose?(inputs: Tensor[], attrs: A): Tensor[];
+  doc?: string;
+}
+
+// Entries are stored with their attr type erased; each defineOp call checks its own.
+export type AnyOpDef = OpDef<any>;
+
+const registry = new Map<string, AnyOpDef>();
+
+/** Adds an entry. Every field is checked by tests/js/ops/registry.test.mjs. */
+export function defineOp<A>(def: OpDef<A>): OpDef<A> {
+  if (registry.has(def.name)) throw new Error(`tensorweb: op '${def.name}' is registered twice`);
+  registry.set(def.name, def);
+  return def;
+}
+
+/** Every registered op name, sorted. */
+export function listOps(): string[] {
+  return [...registry.keys()].sort();
+}
+
+export function getOpDef(name: string): AnyOpDef {
+  const def = registry.get(name);
+  if (!def) throw new Error(`tensorweb: no op named '${name}' (see tw.listOps())`);
+  return def;
+}
+
+/** Lets a backend module supply its kernel for an op after the entry was defined. */
+export function registerKernel(backendName: 'cpu' | 'webgpu', opName: string,
+  kernel: (args: KernelArgs<KernelBackend, Record<string, AttrValue>>) => DataId[]): void {
+  const def = getOpDef(opName);
+  if (def.decompose) throw new Error(`tensorweb: op '${opName}' is a decomposition and takes no kernels`);
+  def.kernels = { ...def.kernels, [backendName]: kernel };
+}
+
+/** Registered ops that have no kernel for `backendName` and are not decompositions. */
+export function opsMissingKernel(backendName: 'cpu' | 'webgpu'): string[] {
+  return listOps().filter((name) => {
+    const def = registry.get(name)!;
+    return !def.decompose && !def.kernels?.[backendName];
+  });
+}
+
+/** Fills defaults and checks every attribute against the entry's schema; unknown names are errors. */
+export function checkAttrs(def: AnyOpDef, given: Record<string, unknown>): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const key of Object.keys(given)) {
+    if (!(key in def.attrs) && given[key] !== undefined) {
+      throw new Error(`unknown attribute '${key}' (${def.name} takes: ${Object.keys(def.attrs).join(', ') || 'none'})`);
+    }
+  }
+  for (const [key, spec] of Object.entries(def.attrs) as [string, AttrSpec][]) {
+    let value = given[key];
+    if (value === undefined) {
+      if (spec.default !== undefined) value = spec.default;
+      else if (spec.nullable) value = null;
+      else throw new Error(`attribute '${key}' is required`);
+    }
+    if (value === null) {
+      if (!spec.nullable) throw new Error(`attribute '${key}' may not be null`);
+    } else {
+      const problem = attrProblem(spec, value);
+      if (problem) throw new Error(`attribute '${key}' ${problem}, got ${JSON.stringify(value)}`);
+    }
+    out[key] = value as AttrValue;
+  }
+  return out;
+}
+
+function attrProblem(spec: AttrSpec, value: unknown): string | null {
+  const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+  const isIntList = (v: unknown) => Array.isArray(v) && v.every(isInt);
+  let ok: boolean;
+  switch (spec.type) {
+    case 'number': ok = typeof value === 'number'; break;
+    case 'int': ok = isInt(value); break;
+    case 'bool': ok = typeof value === 'boolean'; break;
+    case 'string': ok = typeof value === 'string'; break;
+    case 'dtype': ok = isDataType(value); break;
+    case 'ints': ok = isIntList(value); break;
+    case 'numbers': ok = Array.isArray(value) && value.every((v) => typeof v === 'number'); break;
+    case 'intOrInts': ok = isInt(value) || isIntList(value); break;
+    case 'numberOrString': ok = typeof value === 'number' || typeof value === 'string'; break;
+  }
+  if (!ok) return `must be ${spec.type === 'intOrInts' ? 'an int or a list of ints' : `of type ${spec.type}`}`;
+  if (spec.oneOf && !spec.oneOf.includes(value as string | number)) {
+    return `must be one of ${spec.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return null;
+}
+
+/** Shorthand for dtype-valued outputs in shape rules. */
+export function spec(shape: readonly number[], dtype: DataType): TensorSpec {
+  return { shape: [...shape], dtype };
+}

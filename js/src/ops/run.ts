@@ -1,0 +1,68 @@
+// How public op functions call registry entries: TensorLike arguments become
+// tensors (disposed again after the op), then the engine runs the entry.
+import { type DataType, upcastType } from '../core/dtype.js';
+import { type TensorLike, toTensor } from '../core/convert.js';
+import { getEngine } from '../core/engine.js';
+import { Tensor } from '../core/tensor.js';
+import { getOpDef } from './registry.js';
+
+export type { TensorLike };
+
+/** Attributes as public functions pass them: undefined means "use the default". */
+export type AttrArgs = Record<string, unknown>;
+
+function argName(opName: string, index: number): string {
+  const inputs = getOpDef(opName).inputs;
+  return inputs[Math.min(index, inputs.length - 1)]?.name ?? `#${index}`;
+}
+
+export interface RunOptions {
+  /** Inputs cast to their common dtype before the op (true: all), as TF.js binary ops do. */
+  upcast?: boolean | readonly number[];
+  /** The dtype each TensorLike input is created with (default: inferred from the values). */
+  dtypes?: readonly (DataType | undefined)[];
+}
+
+/** Runs op `name` on `inputs`, converting TensorLikes and disposing what it created. Returns all outputs. */
+export function runOpMulti(name: string, inputs: readonly TensorLike[], attrs: AttrArgs = {}, options: RunOptions = {}): Tensor[] {
+  const engine = getEngine();
+  const created: Tensor[] = [];
+  try {
+    const tensors = inputs.map((x, i) => {
+      const { tensor, created: isNew } = toTensor(x, argName(name, i), name, options.dtypes?.[i]);
+      if (isNew) created.push(tensor);
+      return tensor;
+    });
+    const upcast = options.upcast === true ? tensors.map((_, i) => i) : options.upcast || [];
+    if (upcast.length > 1) {
+      upcast.forEach((i) => tensors[i].assertNotDisposed(`tw.${name} input ${argName(name, i)}`));
+      const dtype = upcast.map((i) => tensors[i].dtype).reduce(upcastType);
+      for (const i of upcast) {
+        if (tensors[i].dtype === dtype) continue;
+        tensors[i] = engine.runOp('cast', [tensors[i]], { dtype })[0];
+        created.push(tensors[i]);
+      }
+    }
+    return engine.runOp(name, tensors, attrs);
+  } finally {
+    for (const t of created) engine.disposeTensor(t);
+  }
+}
+
+/** `runOpMulti` for the usual single-output op. */
+export function runOp(name: string, inputs: readonly TensorLike[], attrs: AttrArgs = {}, options: RunOptions = {}): Tensor {
+  return runOpMulti(name, inputs, attrs, options)[0];
+}
+
+/** Adds ops as Tensor methods (`x.add(y)` calls `add(x, y)`), as TF.js chaining does. */
+export function addMethods(methods: Record<string, (...args: never[]) => unknown>): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    Object.defineProperty(Tensor.prototype, name, {
+      value: function (this: Tensor, ...args: unknown[]) {
+        return (fn as (...a: unknown[]) => unknown)(this, ...args);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}

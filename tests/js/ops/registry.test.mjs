@@ -1,0 +1,55 @@
+// Every registry entry is complete: shape rule, CPU kernel (or a
+// decomposition), gradient decision, valid attribute schema. WebGPU kernels are
+// not required here; opsMissingKernel('webgpu') lists them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tw from '../../../js/dist/tensorweb.js';
+
+const ATTR_TYPES = ['number', 'int', 'bool', 'string', 'dtype', 'ints', 'numbers', 'intOrInts', 'numberOrString'];
+
+test('listOps is sorted and names the TF.js functions', () => {
+  const ops = tw.listOps();
+  assert.deepEqual(ops, [...ops].sort());
+  for (const name of ['add', 'matMul', 'sum', 'cast', 'randomNormal', 'reshape'].filter((n) => ops.includes(n))) {
+    assert.equal(typeof tw.getOpDef(name), 'object');
+  }
+  assert.ok(ops.length > 80, `only ${ops.length} ops registered`);
+});
+
+for (const name of tw.listOps()) {
+  test(`registry entry ${name} is complete`, () => {
+    const def = tw.getOpDef(name);
+    assert.equal(def.name, name);
+    assert.match(name, /^[a-z][a-zA-Z0-9]*$/, 'camelCase TF.js name');
+    assert.equal(typeof def.shape, 'function', 'shape rule');
+    assert.ok(Array.isArray(def.inputs), 'inputs list');
+    def.inputs.forEach((input, i) => {
+      assert.equal(typeof input.name, 'string');
+      if (input.variadic) assert.equal(i, def.inputs.length - 1, 'only the last input may be variadic');
+    });
+    for (const [attr, spec] of Object.entries(def.attrs)) {
+      assert.ok(ATTR_TYPES.includes(spec.type), `attr ${attr} has type ${spec.type}`);
+    }
+    if (def.decompose) {
+      assert.equal(typeof def.decompose, 'function');
+      assert.equal(def.kernels, undefined, 'a decomposition has no kernels');
+      assert.equal(def.grad, undefined, 'a decomposition inherits its gradient');
+    } else {
+      assert.equal(typeof def.kernels?.cpu, 'function', 'CPU kernel');
+      assert.ok(typeof def.grad === 'function' || def.grad === 'not-differentiable', 'gradient decision');
+    }
+  });
+}
+
+test('no op lacks a CPU kernel', () => {
+  assert.deepEqual(tw.opsMissingKernel('cpu'), []);
+});
+
+test('attribute defaults pass their own validation', () => {
+  for (const name of tw.listOps()) {
+    for (const [attr, spec] of Object.entries(tw.getOpDef(name).attrs)) {
+      if (spec.default === undefined) continue;
+      if (spec.oneOf) assert.ok(spec.oneOf.includes(spec.default), `${name}.${attr} default not in oneOf`);
+    }
+  }
+});
