@@ -53,6 +53,7 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 DEFAULT_UPLOAD_LIMIT = 1024 * 1024 * 1024
+SHUTDOWN_GRACE_S = 2
 RELOAD_SCRIPT = b'<script type="module" src="/_tensorweb/reload.js"></script>'
 # Every response: pages may use SharedArrayBuffer (cross-origin isolation), and
 # browsers take our media types as given.
@@ -292,4 +293,6 @@ def serve(
     print(f"tensorweb {__version__}: serving the demo gallery on {url}", flush=True)
     if open_browser:
         webbrowser.open(url)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
+    # Open event streams never end by themselves: on Ctrl-C give them a moment, then cut them.
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    uvicorn.Server(config).run(sockets=[sock])

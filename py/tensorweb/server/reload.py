@@ -9,6 +9,7 @@ made during a build arrive as the next batch). Then every open page hears
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from watchfiles import DefaultFilter, awatch
@@ -64,6 +65,8 @@ class LiveReload:
             while batch is not None:
                 await self._handle([Path(path) for _, path in batch])
                 batch = await anext(changes, None)
+        except OSError as exc:  # e.g. the system's limit on watches: serve on, without live reload
+            print(f"tensorweb serve: live reload stopped: {exc}", file=sys.stderr)
         finally:
             first.cancel()
 

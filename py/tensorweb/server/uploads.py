@@ -34,6 +34,7 @@ ACCEPTED_KINDS = ", ".join(ACCEPTED_SUFFIXES + ACCEPTED_NAMES)
 DEFAULT_CONVERTER = (sys.executable, "-m", "tensorweb", "convert")
 MAX_ZIP_MEMBERS = 10_000
 MAX_LOG_LINES = 2000
+MAX_JOBS_KEPT = 100
 MAX_NAME_CHARS = 80
 
 
@@ -198,6 +199,9 @@ class Converter:
             shutil.rmtree(job_dir, ignore_errors=True)
             raise ConversionFailed("the upload is empty")
         self.jobs[job.id] = job
+        finished = [key for key, old in self.jobs.items() if old.finished]
+        for key in finished[: max(0, len(self.jobs) - MAX_JOBS_KEPT)]:  # oldest first: dicts keep insertion order
+            del self.jobs[key]
         task = asyncio.create_task(self._run(job, job_dir))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,103 @@
+"""Live reload: changes under demos/, js/src/ and shaders/ reach open pages, rebuilding the bundle first when needed."""
+
+import asyncio
+import socket
+import sys
+
+from server_helpers import running_server
+
+from tensorweb.server.app import create_app
+from tensorweb.server.events import EventLog
+from tensorweb.server.reload import LiveReload
+
+WAIT_S = 15
+
+
+def build_command(marker_name: str, fail_with: str | None = None) -> tuple[str, ...]:
+    """A stand-in for `npm run build`: runs in the checkout, leaves a marker, maybe fails."""
+    if fail_with is None:
+        code = f"open({marker_name!r}, 'a').write('built\\n'); print('built')"
+    else:
+        code = f"import sys; open({marker_name!r}, 'a').write('failed\\n'); print({fail_with!r}); sys.exit(1)"
+    return (sys.executable, "-c", code)
+
+
+async def watch_while(reloader: LiveReload, change, count: int) -> list:
+    """Start watching, make the change once the watches are in place, and collect `count` events."""
+    watcher = asyncio.create_task(reloader.run())
+    try:
+        await asyncio.wait_for(reloader.ready.wait(), WAIT_S)
+        start = reloader.events.next_number
+        change()
+        events = reloader.events.follow(start)
+        return [await asyncio.wait_for(anext(events), WAIT_S) for _ in range(count)]
+    finally:
+        reloader.stop()
+        await asyncio.wait_for(watcher, WAIT_S)
+
+
+def test_a_demo_change_reloads_pages_without_a_build(checkout):
+    reloader = LiveReload(checkout, EventLog(), build_command=build_command("built.txt"), debounce_ms=50)
+    change = lambda: (checkout / "demos" / "digits" / "index.html").write_text("<p>changed</p>")  # noqa: E731
+    [event] = asyncio.run(watch_while(reloader, change, 1))
+    assert (event.kind, event.data) == ("reload", {"changed": ["demos/digits/index.html"]})
+    assert not (checkout / "built.txt").exists()
+
+
+def test_a_runtime_change_rebuilds_the_bundle_then_reloads(checkout):
+    reloader = LiveReload(checkout, EventLog(), build_command=build_command("built.txt"), debounce_ms=50)
+    change = lambda: (checkout / "shaders" / "elementwise" / "unary.wgsl").write_text("// changed\n")  # noqa: E731
+    building, reload = asyncio.run(watch_while(reloader, change, 2))
+    assert building.kind == "building"
+    assert (reload.kind, reload.data) == ("reload", {"changed": ["shaders/elementwise/unary.wgsl"]})
+    assert (checkout / "built.txt").read_text() == "built\n"
+
+
+def test_a_failed_build_reaches_the_pages_instead_of_a_reload(checkout):
+    failing = build_command("built.txt", fail_with="js/src/index.ts(1,7): error TS1005: ';' expected.")
+    reloader = LiveReload(checkout, EventLog(), build_command=failing, debounce_ms=50)
+    change = lambda: (checkout / "js" / "src" / "index.ts").write_text("export const = ;\n")  # noqa: E731
+    building, failure = asyncio.run(watch_while(reloader, change, 2))
+    assert failure.kind == "build-error"
+    assert failure.data == {"changed": ["js/src/index.ts"], "output": "js/src/index.ts(1,7): error TS1005: ';' expected."}
+
+
+def test_a_build_tool_that_cannot_start_is_a_build_error(checkout):
+    reloader = LiveReload(checkout, EventLog(), build_command=(str(checkout / "no-such-tool"),))
+    ok, output = asyncio.run(reloader.build())
+    assert not ok and output.startswith(f"cannot run {checkout / 'no-such-tool'}")
+
+
+def test_editor_temporary_files_are_not_changes(checkout):
+    reloader = LiveReload(checkout, EventLog(), build_command=build_command("built.txt"), debounce_ms=50)
+
+    def change():
+        (checkout / "js" / "src" / ".index.ts.1234.tmp").write_text("draft")
+        (checkout / "demos" / "digits" / "index.html").write_text("<p>saved</p>")
+
+    [event] = asyncio.run(watch_while(reloader, change, 1))
+    assert (event.kind, event.data) == ("reload", {"changed": ["demos/digits/index.html"]})
+    assert not (checkout / "built.txt").exists()
+
+
+def _read_until(stream: socket.socket, marker: bytes, received: bytearray) -> None:
+    while marker not in received:
+        chunk = stream.recv(4096)
+        assert chunk, f"the stream ended before {marker!r}: {bytes(received)!r}"
+        received += chunk
+
+
+def test_open_pages_hear_reload_over_server_sent_events(checkout, tmp_path):
+    app = create_app(checkout, state_dir=tmp_path / "state", live_reload=True,
+                     build_command=build_command("built.txt"), reload_debounce_ms=50)
+    with running_server(app) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT_S) as stream:
+            stream.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            received = bytearray()
+            _read_until(stream, b'event: hello\ndata: {"liveReload": true', received)
+            assert b"content-type: text/event-stream" in received.lower()
+            # The hello event is sent once the watches and this reader are in place.
+            (checkout / "shaders" / "elementwise" / "unary.wgsl").write_text("// changed\n")
+            _read_until(stream, b"event: reload\n", received)
+            assert received.index(b"event: building") < received.index(b"event: reload")
+    assert (checkout / "built.txt").read_text() == "built\n"
