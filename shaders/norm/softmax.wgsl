@@ -49,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     return;
   }
   let base = row * params.cols;
-  var row_max = -3.40282347e38;
+  var row_max = -0x1.fffffep+127f;
   for (var c = lane; c < params.cols; c += WORKGROUP_SIZE) {
     row_max = max(row_max, x[base + c]);
   }

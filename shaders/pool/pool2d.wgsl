@@ -56,7 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   let ih0 = i32(oh * params.stride_h) - i32(params.pad_top);
   let iw0 = i32(ow * params.stride_w) - i32(params.pad_left);
   var total = 0.0;
-  var largest = -3.40282347e38;
+  var largest = -0x1.fffffep+127f;
   var count = 0u;
   for (var kh = 0u; kh < params.window_h; kh++) {
     let ih = ih0 + i32(kh * params.dilation_h);

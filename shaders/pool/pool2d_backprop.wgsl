@@ -70,7 +70,7 @@ fn taps_inside(start: i32, window: u32, dilation: u32, size: u32) -> u32 {
 fn window_argmax(n: u32, oh: u32, ow: u32, c: u32) -> u32 {
   let ih0 = i32(oh * params.stride_h) - i32(params.pad_top);
   let iw0 = i32(ow * params.stride_w) - i32(params.pad_left);
-  var best = -3.40282347e38;
+  var best = -0x1.fffffep+127f;
   var best_index = 0xffffffffu;
   for (var kh = 0u; kh < params.window_h; kh++) {
     let ih = ih0 + i32(kh * params.dilation_h);
