@@ -310,3 +310,27 @@ def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
     """Largest difference over the expected output's largest magnitude."""
     assert actual.shape == expected.shape, (actual.shape, expected.shape)
     return float(np.abs(actual.astype(np.float64) - expected).max() / max(np.abs(expected).max(), 1e-30))
+
+
+def single_op(op: str, inputs: list, attrs: dict | None = None, opset: int = 17, outputs: int = 1,
+              input_types: dict | None = None) -> onnx.ModelProto:
+    """A one-node model.  Each input is a shape (a runtime float input) or an array (an initializer)."""
+    graph_inputs, initializers, names = [], [], []
+    for i, spec in enumerate(inputs):
+        name = f"in{i}"
+        if spec is None:
+            names.append("")
+            continue
+        names.append(name)
+        if isinstance(spec, (np.ndarray, np.generic)):
+            initializers.append(numpy_helper.from_array(np.asarray(spec), name))
+        else:
+            elem = (input_types or {}).get(i, FLOAT)
+            graph_inputs.append(helper.make_tensor_value_info(name, elem, list(spec)))
+    out_names = [f"out{i}" for i in range(outputs)]
+    node = helper.make_node(op, names, out_names, name="node", **(attrs or {}))
+    graph = helper.make_graph([node], op, graph_inputs,
+                              [helper.make_empty_tensor_value_info(n) for n in out_names], initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return onnx.shape_inference.infer_shapes(model)  # gives the outputs their types
