@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import uvicorn
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -219,6 +220,11 @@ def create_app(
             sse_stream(site_events.follow(start), first=hello), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
 
+    async def end_streams() -> None:
+        """Stop the conversions and end every event stream, so that open pages let the server stop."""
+        await converter.shutdown()
+        await site_events.close()
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(converter.prepare)
@@ -231,8 +237,7 @@ def create_app(
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-            await converter.shutdown()
-            await site_events.close()
+            await end_streams()
 
     routes = [
         Route("/", gallery),
@@ -252,7 +257,21 @@ def create_app(
     app.state.converter = converter
     app.state.site_events = site_events
     app.state.reloader = reloader
+    app.state.end_streams = end_streams
     return app
+
+
+class DevServer(uvicorn.Server):
+    """uvicorn, which ends the app's event streams before it waits for open responses to finish."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self.config.app.state.end_streams()
+        await super().shutdown(sockets=sockets)
+
+
+def server_for(app: Starlette) -> DevServer:
+    # Streams still open after the grace period (a client that ignores the end) are cut.
+    return DevServer(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_S))
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -285,14 +304,10 @@ def serve(
     live_reload: bool = True,
     open_browser: bool = False,
 ) -> None:
-    import uvicorn
-
     sock = bind_socket(host, port)
     url = page_url(host, sock.getsockname()[1])
     app = create_app(model_dirs=model_dirs, state_dir=state_dir, upload_limit=upload_limit, live_reload=live_reload)
     print(f"tensorweb {__version__}: serving the demo gallery on {url}", flush=True)
     if open_browser:
         webbrowser.open(url)
-    # Open event streams never end by themselves: on Ctrl-C give them a moment, then cut them.
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
-    uvicorn.Server(config).run(sockets=[sock])
+    server_for(app).run(sockets=[sock])

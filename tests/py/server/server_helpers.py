@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
-
-from tensorweb.server.app import SHUTDOWN_GRACE_S, bind_socket
+from tensorweb.server.app import bind_socket, server_for
 
 
 @contextmanager
@@ -22,8 +20,7 @@ def running_server(app) -> Iterator[int]:
     The socket listens before the server starts, so a client may connect at once.
     """
     sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
-    server = uvicorn.Server(config)
+    server = server_for(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

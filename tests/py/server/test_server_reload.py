@@ -101,3 +101,23 @@ def test_open_pages_hear_reload_over_server_sent_events(checkout, tmp_path):
             _read_until(stream, b"event: reload\n", received)
             assert received.index(b"event: building") < received.index(b"event: reload")
     assert (checkout / "built.txt").read_text() == "built\n"
+
+
+def _read_to_end(stream: socket.socket, received: bytearray) -> bytes:
+    while chunk := stream.recv(4096):
+        received += chunk
+    return bytes(received)
+
+
+def test_stopping_the_server_ends_open_event_streams(checkout, tmp_path):
+    app = create_app(checkout, state_dir=tmp_path / "state", live_reload=True,
+                     build_command=build_command("built.txt"), reload_debounce_ms=50)
+    with socket.socket() as stream:
+        with running_server(app) as port:
+            stream.settimeout(WAIT_S)
+            stream.connect(("127.0.0.1", port))
+            stream.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            received = bytearray()
+            _read_until(stream, b"event: hello", received)
+        # The response ended as a response does (the last chunk), rather than being cut off.
+        assert _read_to_end(stream, received).endswith(b"\r\n0\r\n\r\n")

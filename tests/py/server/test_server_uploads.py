@@ -246,3 +246,24 @@ def test_starting_clears_what_a_previous_run_left_half_done(checkout, state, tmp
     with make_client(checkout, state, tmp_path):
         assert tree(state / "uploads") == []
         assert tree(state / "models") == ["kept", "kept/group1-shard1of1.bin", "kept/model.json"]
+
+
+def test_stopping_the_server_fails_a_running_conversion_and_cleans_up(checkout, state, tmp_path):
+    # Says it has started, then waits on a pipe nobody writes to.
+    stuck = (sys.executable, "-c", "import os; print('started', flush=True); r, w = os.pipe(); os.read(r, 1)")
+    app = create_app(checkout, state_dir=state, upload_limit=LIMIT, converter_command=stuck)
+    with running_server(app) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        connection.request("POST", "/api/uploads?filename=tiny.onnx", body=b"good")
+        job = json.loads(connection.getresponse().read())
+        connection.request("GET", job["events"])
+        events = connection.getresponse()
+        first_lines = b""
+        while b'data: "started"' not in first_lines:
+            first_lines += events.read1()
+    rest = events.read()  # the stream ends once the server stops
+    connection.close()
+    final = parse_sse((first_lines + rest).decode())[-1]
+    assert final[0] == "failed"
+    assert final[1]["error"] == "the server stopped during the conversion"
+    assert nothing_left(state)
