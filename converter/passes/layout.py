@@ -93,8 +93,8 @@ def untransposed_constant(array: np.ndarray, perm: list[int]) -> np.ndarray:
     """The constant c' with transpose(c', perm) == c (after broadcasting c to the full rank)."""
     full = array.reshape((1,) * (len(perm) - array.ndim) + array.shape)
     moved = np.ascontiguousarray(np.transpose(full, inverse(perm)))
-    while moved.ndim > array.ndim and moved.shape[0] == 1:
-        moved = moved[0]  # leading unit dims broadcast anyway
+    while moved.ndim > 1 and moved.shape[0] == 1:
+        moved = moved[0]  # leading unit dims broadcast anyway: the transposed operand has the full rank
     return moved
 
 

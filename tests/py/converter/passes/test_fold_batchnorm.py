@@ -1,0 +1,54 @@
+import pytest
+from graphs import run_pass_and_compare, weight
+
+from tensorweb.converter.ir import Graph
+from tensorweb.converter.passes.fold_batchnorm import fold_batchnorm
+
+
+def batch_norm(g, x, channels, seed=1):
+    params = [g.add_constant(weight(channels, seed=seed + i, positive=(i == 1))) for i in range(4)]
+    return g.emit("batchNorm", x, *params, varianceEpsilon=1e-3, name="bn")
+
+
+@pytest.mark.parametrize("op,filter_shape,attrs", [
+    ("conv2d", (3, 3, 4, 6), {"pad": "same"}),
+    ("depthwiseConv2d", (3, 3, 4, 2), {"pad": "valid", "strides": [2, 2]}),
+])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_batch_norm_after_a_convolution_folds_into_its_filter(op, filter_shape, attrs, with_bias):
+    g = Graph()
+    x = g.add_input("x", [2, 7, 7, 4], "float32")
+    y = g.emit(op, x, g.add_constant(weight(*filter_shape)), **attrs)
+    channels = g.info[y].shape[-1]
+    if with_bias:
+        y = g.emit("add", y, g.add_constant(weight(channels, seed=9)))
+    g.outputs = [batch_norm(g, y, channels)]
+    assert run_pass_and_compare(g, fold_batchnorm)
+    assert [n.op for n in g.nodes] == [op, "add"] and g.outputs == ["bn"]
+
+
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_batch_norm_after_a_matmul_scales_the_weight_columns(transpose_b):
+    g = Graph()
+    x = g.add_input("x", [5, 4], "float32")
+    w = g.add_constant(weight(6, 4) if transpose_b else weight(4, 6))
+    g.outputs = [batch_norm(g, g.emit("matMul", x, w, transposeB=transpose_b), 6)]
+    assert run_pass_and_compare(g, fold_batchnorm)
+    assert [n.op for n in g.nodes] == ["matMul", "add"]
+
+
+def test_a_convolution_output_read_elsewhere_too_is_left_alone():
+    g = Graph()
+    x = g.add_input("x", [1, 5, 5, 2], "float32")
+    y = g.emit("conv2d", x, g.add_constant(weight(1, 1, 2, 3)))
+    g.outputs = [batch_norm(g, y, 3), g.emit("relu", y, name="side")]
+    assert not fold_batchnorm(g)
+
+
+def test_batch_norm_with_runtime_statistics_is_left_alone():
+    g = Graph()
+    x = g.add_input("x", [1, 5, 5, 2], "float32")
+    mean = g.add_input("mean", [3], "float32")
+    y = g.emit("conv2d", x, g.add_constant(weight(1, 1, 2, 3)))
+    g.outputs = [g.emit("batchNorm", y, mean, g.add_constant(weight(3, positive=True)))]
+    assert not fold_batchnorm(g)

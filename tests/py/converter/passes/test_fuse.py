@@ -1,0 +1,62 @@
+import pytest
+from graphs import run_pass_and_compare, weight
+
+from tensorweb.converter.ir import Graph
+from tensorweb.converter.passes.fuse import fuse_bias_activation
+
+
+def conv(g, x):
+    return g.emit("conv2d", x, g.add_constant(weight(3, 3, 2, 4)), pad="same")
+
+
+@pytest.mark.parametrize("activation,attrs,expected", [
+    ("relu", {}, "relu"), ("relu6", {}, "relu6"), ("sigmoid", {}, "sigmoid"), ("elu", {}, "elu"),
+    ("leakyRelu", {"alpha": 0.3}, "leakyrelu")])
+def test_conv_bias_activation_become_one_fused_conv(activation, attrs, expected):
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 2], "float32")
+    y = g.emit("add", conv(g, x), g.add_constant(weight(4)))
+    g.outputs = [g.emit(activation, y, name="out", **attrs)]
+    assert run_pass_and_compare(g, fuse_bias_activation)
+    (node,) = g.nodes
+    assert node.op == "fusedConv2d" and node.attrs["activation"] == expected and node.outputs == ["out"]
+    assert node.attrs["leakyreluAlpha"] == attrs.get("alpha", 0.2)
+
+
+def test_prelu_weights_become_the_fourth_input():
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 2], "float32")
+    y = g.emit("depthwiseConv2d", x, g.add_constant(weight(3, 3, 2, 2)), pad="same")
+    g.outputs = [g.emit("prelu", y, g.add_constant(weight(4) * 0.1), name="out")]
+    assert run_pass_and_compare(g, fuse_bias_activation)
+    (node,) = g.nodes
+    assert node.op == "fusedDepthwiseConv2d" and node.attrs["activation"] == "prelu" and len(node.inputs) == 4
+
+
+@pytest.mark.parametrize("bias_shape", [(5,), (1, 5)])
+def test_matmul_bias_fuses(bias_shape):
+    g = Graph()
+    x = g.add_input("x", [3, 4], "float32")
+    y = g.emit("matMul", x, g.add_constant(weight(5, 4)), transposeB=True)
+    g.outputs = [g.emit("add", g.add_constant(weight(*bias_shape)), y, name="out")]
+    assert run_pass_and_compare(g, fuse_bias_activation)
+    (node,) = g.nodes
+    assert node.op == "fusedMatMul" and node.attrs["transposeB"] and node.attrs["activation"] == "linear"
+
+
+def test_a_residual_add_is_not_a_bias():
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    y = g.emit("conv2d", x, g.add_constant(weight(1, 1, 4, 4)))
+    g.outputs = [g.emit("add", y, x, name="out")]
+    assert not fuse_bias_activation(g)
+
+
+def test_an_intermediate_read_twice_stops_the_chain():
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 2], "float32")
+    y = g.emit("add", conv(g, x), g.add_constant(weight(4)))
+    g.outputs = [g.emit("relu", y, name="out"), g.emit("neg", y, name="other")]
+    assert run_pass_and_compare(g, fuse_bias_activation)
+    assert [n.op for n in g.nodes] == ["fusedConv2d", "relu", "neg"]
+    assert g.nodes[0].attrs["activation"] == "linear"

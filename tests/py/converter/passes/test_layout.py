@@ -1,0 +1,91 @@
+import numpy as np
+import onnx
+import pytest
+from graphs import run_pass_and_compare, weight
+from onnx_models import ARCHITECTURES
+
+from tensorweb.converter.ir import Graph
+from tensorweb.converter.passes.layout import to_channels_last
+from tensorweb.converter.readers.onnx import read_onnx
+
+TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+
+
+def transposes(g):
+    return sum(n.op == "transpose" for n in g.nodes)
+
+
+@pytest.mark.parametrize("name", ["resnet", "mobilenet", "squeezenet", "densenet", "efficientnet", "inception"])
+def test_convnets_keep_only_the_input_transpose(name, tmp_path):
+    onnx.save(ARCHITECTURES[name](), tmp_path / "m.onnx")
+    g = read_onnx(tmp_path / "m.onnx").graph
+    assert transposes(g) > 10
+    assert run_pass_and_compare(g, to_channels_last)
+    assert transposes(g) == 1
+    only = next(n for n in g.nodes if n.op == "transpose")
+    assert only.inputs == g.inputs and only.attrs["perm"] == TO_NHWC
+
+
+def nchw_wrapped(op_attrs):
+    """x(NHWC input) -> transpose to NCHW -> op -> output, the pattern the reader leaves between convs."""
+    g = Graph()
+    x = g.add_input("x", [2, 4, 5, 3], "float32")
+    nchw = g.emit("transpose", x, perm=TO_NCHW)
+    return g, nchw
+
+
+def test_constants_broadcast_per_channel_are_permuted_and_trimmed():
+    g, nchw = nchw_wrapped({})
+    y = g.emit("add", nchw, g.add_constant(weight(3, 1, 1)))
+    g.outputs = [g.emit("transpose", y, perm=TO_NHWC, name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["add"]
+    assert g.constants[g.nodes[0].inputs[1]].shape == (3,)
+
+
+@pytest.mark.parametrize("axes,keep", [([1], False), ([2, 3], True), ([1, 3], False), ([0, 2], False)])
+def test_reductions_move_their_axes_with_the_layout(axes, keep):
+    g, nchw = nchw_wrapped({})
+    g.outputs = [g.emit("sum", g.emit("relu", nchw), axis=axes, keepDims=keep, name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert g.nodes[0].op == "relu" and g.nodes[0].inputs == ["x"]
+
+
+@pytest.mark.parametrize("op,attrs", [("concat", {"axis": 1}), ("softmax", {"dim": 1}),
+                                      ("pad", {"paddings": [[0, 0], [1, 2], [0, 1], [3, 0]]}),
+                                      ("slice", {"begin": [0, 1, 1, 0], "size": [-1, 2, 3, -1]})])
+def test_axis_attrs_follow_the_transpose(op, attrs):
+    g, nchw = nchw_wrapped({})
+    inputs = [nchw, nchw] if op == "concat" else [nchw]
+    y = g.add_node(op, inputs, attrs)[0]
+    g.outputs = [g.emit("transpose", y, perm=TO_NHWC, name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert transposes(g) == 0
+
+
+def test_a_transpose_moving_only_unit_dims_before_a_reshape_disappears():
+    g = Graph()
+    x = g.add_input("x", [-1, 1, 1, 8], "float32")
+    y = g.emit("transpose", x, perm=TO_NCHW)
+    g.outputs = [g.emit("reshape", y, shape=[-1, 8], name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["reshape"]
+
+
+def test_a_real_reorder_before_a_flatten_stays():
+    g = Graph()
+    x = g.add_input("x", [-1, 2, 2, 8], "float32")
+    y = g.emit("transpose", x, perm=TO_NCHW)
+    g.outputs = [g.emit("reshape", y, shape=[-1, 32], name="out")]
+    assert not run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["transpose", "reshape"]
+
+
+def test_a_runtime_tensor_in_the_other_layout_blocks_the_move():
+    g = Graph()
+    x = g.add_input("x", [2, 4, 5, 3], "float32")
+    other = g.add_input("other", [2, 3, 4, 5], "float32")
+    y = g.emit("add", g.emit("transpose", x, perm=TO_NCHW), other)
+    g.outputs = [g.emit("relu", y, name="out")]
+    assert not run_pass_and_compare(g, to_channels_last)
+    np.testing.assert_equal([n.op for n in g.nodes], ["transpose", "add", "relu"])
