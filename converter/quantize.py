@@ -2,8 +2,9 @@
 
 Affine quantization follows TensorFlow.js (value = q * scale + min, with min nudged so
 that 0.0 is exactly representable).  Where one (min, scale) per output channel (the
-weight's last axis) at least halves the worst error, a weight gets per-channel
-vectors and an `axis` entry; otherwise its manifest entry is TF.js's own.
+weight's last axis) at least halves the worst error of any channel, measured relative
+to that channel's largest magnitude, a weight gets per-channel vectors and an `axis`
+entry; otherwise its manifest entry is TF.js's own.
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ def affine_encode(weight: np.ndarray, dtype: str, per_channel: bool):
     axes = tuple(range(weight.ndim - 1)) if per_channel else None
     scale, nudged_min = affine_range(values.min(axis=axes), values.max(axis=axes), levels)
     codes = np.clip(np.round((values - nudged_min) / scale), 0, levels).astype(QUANTIZED_TYPES[dtype])
-    error = np.abs(codes * scale + nudged_min - values).max()
-    return codes, scale, nudged_min, error
+    return codes, scale, nudged_min, worst_channel_error(codes * scale + nudged_min, values)
+
+
+def worst_channel_error(restored: np.ndarray, values: np.ndarray) -> float:
+    """The largest error of any output channel, relative to that channel's largest magnitude."""
+    axes = tuple(range(values.ndim - 1))
+    error = np.abs(restored - values).max(axis=axes) if values.ndim else np.abs(restored - values)
+    magnitude = np.abs(values).max(axis=axes) if values.ndim else np.abs(values)
+    return float(np.max(error / np.where(magnitude > 0, magnitude, 1.0)))
 
 
 def quantize_weight(name: str, weight: np.ndarray, dtype: str) -> EncodedWeight:

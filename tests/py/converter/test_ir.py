@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from tensorweb.converter import reference
+from tensorweb.converter.errors import ShapeError
+from tensorweb.converter.ir import Graph
+
+
+def test_nodes_get_inferred_shapes_and_unique_names():
+    g = Graph()
+    x = g.add_input("x", [-1, 4], "float32")
+    a = g.emit("relu", x, name="act")
+    b = g.emit("relu", a, name="act")
+    assert (a, b) == ("act", "act_2")
+    assert g.info[b].shape == (-1, 4) and g.info[b].dtype == "float32"
+
+
+def test_shape_errors_name_the_node():
+    g = Graph()
+    x = g.add_input("x", [2, 4], "float32")
+    with pytest.raises(ShapeError, match="node 'proj' \\(matMul\\)"):
+        g.emit("matMul", x, g.add_constant(np.zeros((5, 3), np.float32)), name="proj")
+
+
+def test_inputs_past_the_element_limit_are_refused():
+    with pytest.raises(ShapeError, match="past the limit"):
+        Graph().add_input("x", [2**20, 2**20], "float32")
+
+
+def test_an_eager_graph_evaluates_instead_of_recording():
+    g = Graph(eager=True)
+    shape = g.add_constant(np.array([2, 3, 4], np.int32))
+    picked = g.emit("gather", shape, g.add_constant(np.array([0, 2], np.int32)))
+    joined = g.emit("concat", picked, g.add_constant(np.array([-1], np.int32)))
+    assert not g.nodes
+    np.testing.assert_array_equal(g.constants[joined], [2, 4, -1])
+
+
+def test_replace_value_keeps_graph_output_names():
+    g = Graph()
+    x = g.add_input("x", [3], "float32")
+    old = g.emit("neg", x, name="out")
+    g.outputs = [old]
+    new = g.emit("abs", x, name="replacement")
+    g.nodes = [n for n in g.nodes if n.name != "out"]
+    g.replace_value(old, new)
+    assert g.outputs == ["out"] and g.nodes[0].outputs == ["out"]
+    np.testing.assert_array_equal(reference.run(g, {"x": np.array([-1, 2, -3], np.float32)})["out"], [1, 2, 3])
+
+
+def test_toposort_restores_order_and_spots_cycles():
+    g = Graph()
+    x = g.add_input("x", [3], "float32")
+    a = g.emit("neg", x)
+    b = g.emit("abs", a)
+    g.nodes.reverse()
+    g.toposort()
+    assert [n.outputs[0] for n in g.nodes] == [a, b]
+    g.nodes[0].inputs = [b]
+    with pytest.raises(Exception, match="cycle"):
+        g.toposort()

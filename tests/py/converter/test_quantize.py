@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from tensorweb.converter.errors import ConversionError
+from tensorweb.converter.quantize import dequantize, encode_weights, parse_rule, quantize_weight
+
+rng = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("dtype,bound", [("float16", 1e-3), ("uint16", 1e-4), ("uint8", 1e-2)])
+def test_round_trip_error_is_bounded(dtype, bound):
+    w = rng.standard_normal((3, 3, 8, 16)).astype(np.float32)
+    encoded = quantize_weight("w", w, dtype)
+    restored = dequantize(encoded.data, encoded.quantization)
+    assert np.abs(restored - w).max() <= bound * np.abs(w).max() * 4
+    assert encoded.data.dtype == np.dtype(dtype)
+
+
+def test_affine_entries_are_tfjs_style_with_zero_exact():
+    w = np.array([[-1.0, 0.0, 0.5, 3.0]], np.float32).T
+    entry = quantize_weight("w", w, "uint8")
+    q = entry.quantization
+    assert set(q) == {"dtype", "min", "scale", "original_dtype"} and q["dtype"] == "uint8"
+    assert dequantize(entry.data, q)[1, 0] == 0.0
+
+
+def test_per_channel_is_chosen_when_channels_differ_in_range():
+    w = rng.standard_normal((16, 4)).astype(np.float32) * np.array([0.01, 0.1, 1, 10], np.float32)
+    entry = quantize_weight("w", w, "uint8")
+    assert entry.quantization["axis"] == 1 and len(entry.quantization["scale"]) == 4
+    restored = dequantize(entry.data, entry.quantization)
+    per_tensor_step = np.ptp(w) / 255
+    # the smallest channel keeps its detail instead of drowning in the largest one's step
+    assert np.abs(restored[:, 0] - w[:, 0]).max() < per_tensor_step / 100
+
+
+def test_per_tensor_is_kept_when_channels_look_alike():
+    w = rng.uniform(-1, 1, (64, 4)).astype(np.float32)
+    w[0] = [-1, -1, -1, -1]
+    w[1] = [1, 1, 1, 1]
+    assert "axis" not in quantize_weight("w", w, "uint8").quantization
+
+
+def test_rules_pick_weights_by_name_and_skip_integers():
+    constants = {"conv1/filter": rng.standard_normal((3, 3)).astype(np.float32),
+                 "dense/kernel": rng.standard_normal((3, 3)).astype(np.float32),
+                 "indices": np.arange(3, dtype=np.int32)}
+    encoded = {e.name: e for e in encode_weights(constants, [parse_rule("uint8:*CONV*"), parse_rule("float16")])}
+    assert encoded["conv1/filter"].quantization["dtype"] == "uint8"
+    assert encoded["dense/kernel"].quantization == {"dtype": "float16"}
+    assert encoded["indices"].quantization is None and encoded["indices"].dtype == "int32"
+
+
+def test_unknown_types_are_refused():
+    with pytest.raises(ConversionError, match="must be one of"):
+        parse_rule("int4")
