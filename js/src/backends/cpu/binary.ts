@@ -18,7 +18,8 @@ export const binaryFns = {
   divNoNan: (a: number, b: number) => (b === 0 ? 0 : a / b),
   floorDiv: (a: number, b: number) => Math.floor(a / b),
   mod,
-  pow: (a: number, b: number) => a ** b,
+  // IEEE pow: 1 to any power (NaN included) is 1.
+  pow: (a: number, b: number) => (a === 1 ? 1 : a ** b),
   maximum: (a: number, b: number) => Math.max(a, b),
   minimum: (a: number, b: number) => Math.min(a, b),
   squaredDifference: (a: number, b: number) => (a - b) * (a - b),

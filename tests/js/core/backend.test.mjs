@@ -1,0 +1,60 @@
+// Backends are pluggable; data moves to the backend an op runs on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tw from '../../../js/dist/tensorweb.js';
+
+// A second backend with no kernels of its own: every op falls back to the CPU.
+class StorageOnly extends tw.CpuBackend {
+  constructor() {
+    super();
+    Object.defineProperty(this, 'name', { value: 'storage-only' });
+  }
+}
+
+test('cpu is the default backend and ready() resolves', async () => {
+  await tw.ready();
+  assert.equal(tw.getBackend(), 'cpu');
+  assert.equal(await tw.setBackend('cpu'), true);
+});
+
+test('setBackend on an unknown name fails clearly', async () => {
+  await assert.rejects(tw.setBackend('nope'), /no backend named 'nope'/);
+});
+
+test('a backend that fails to initialise resolves false and keeps the current one', async () => {
+  tw.engine().registerBackend('broken', async () => { throw new Error('no adapter'); });
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    assert.equal(await tw.setBackend('broken'), false);
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(tw.getBackend(), 'cpu');
+});
+
+test('data moves between backends on demand', async () => {
+  assert.ok(tw.engine().registerBackend('storage-only', async () => new StorageOnly()));
+  assert.equal(await tw.setBackend('storage-only'), true);
+  try {
+    assert.equal(tw.getBackend(), 'storage-only');
+    const x = tw.tensor([1, 2, 3]);
+    assert.equal(tw.engine().backendOf(x), 'storage-only');
+    assert.equal(tw.memory().backends['storage-only'].numDataBuffers, 1);
+    const y = x.mul(2); // no kernel on storage-only: runs on cpu, x moves there
+    assert.equal(tw.engine().backendOf(x), 'cpu');
+    assert.equal(tw.engine().backendOf(y), 'cpu');
+    assert.equal(tw.memory().backends['storage-only'].numDataBuffers, 0);
+    assert.deepEqual(Array.from(await y.data()), [2, 4, 6]);
+    tw.dispose([x, y]);
+  } finally {
+    await tw.setBackend('cpu');
+  }
+});
+
+test('registry entries expose their attribute schema and missing kernels', () => {
+  const def = tw.getOpDef('sum');
+  assert.deepEqual(Object.keys(def.attrs), ['axis', 'keepDims']);
+  assert.equal(def.attrs.keepDims.default, false);
+  assert.ok(tw.opsMissingKernel('webgpu').includes('add') || tw.getOpDef('add').kernels.webgpu);
+});

@@ -1,0 +1,112 @@
+// The autodiff API: grad, grads, valueAndGrad(s), variableGrads, customGrad,
+// higher order, and a training loop that must not leak.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tw from '../../../js/dist/tensorweb.js';
+
+const close = (actual, expected, tol = 1e-5) =>
+  assert.ok(actual.every((v, i) => Math.abs(v - expected[i]) <= tol), `${Array.from(actual)} vs ${expected}`);
+
+test('grad and valueAndGrad', () => {
+  const x = tw.tensor([1, 2, 3]);
+  close(tw.grad((v) => v.square().sum())(x).dataSync(), [2, 4, 6]);
+  close(tw.grad((v) => v.square())(x, tw.tensor([1, 0, 2])).dataSync(), [2, 0, 12]);
+  const { value, grads } = tw.valueAndGrad((v) => v.mul(v).mean())(x);
+  close(value.dataSync(), [14 / 3]);
+  close(grads.dataSync(), [2 / 3, 4 / 3, 2]);
+});
+
+test('grads and valueAndGrads with broadcasting', () => {
+  const a = tw.tensor([[1, 2], [3, 4]]);
+  const b = tw.tensor([10, 20]);
+  const [da, db] = tw.grads((p, q) => p.mul(q).sum())([a, b]);
+  close(da.dataSync(), [10, 20, 10, 20]);
+  close(db.dataSync(), [4, 6]);
+  const { value, grads } = tw.valueAndGrads((p, q) => p.sub(q).square().sum())([a, b]);
+  assert.equal(value.rank, 0);
+  assert.deepEqual(grads.map((g) => g.shape), [[2, 2], [2]]);
+});
+
+test('a source with no path to the result is an error', () => {
+  const a = tw.tensor([1]);
+  const b = tw.tensor([2]);
+  assert.throws(() => tw.grads((p) => b.mul(2))([a]), /no op leads from it/);
+});
+
+test('gradients survive tidy and dispose inside f', () => {
+  const x = tw.tensor([0.5, -1]);
+  const g = tw.grad((v) => {
+    const h = tw.tidy(() => v.exp());
+    const y = h.mul(v).sum();
+    h.dispose();
+    return y;
+  })(x);
+  close(g.dataSync(), [Math.exp(0.5) * 1.5, 0]);
+});
+
+test('second-order gradients', () => {
+  const x = tw.scalar(2);
+  const d2 = tw.grad((v) => tw.grad((u) => u.pow(3))(v))(x);
+  close(d2.dataSync(), [12]);
+  const dd = tw.grad((v) => tw.grad((u) => u.sin())(v))(x);
+  close(dd.dataSync(), [-Math.sin(2)]);
+});
+
+test('customGrad replaces the gradient of its forward pass', () => {
+  const f = tw.customGrad((x, save) => {
+    save([x]);
+    return { value: x.square(), gradFunc: (dy, [saved]) => dy.mul(saved).mul(3) };
+  });
+  const x = tw.tensor([1, 2]);
+  close(f(x).dataSync(), [1, 4]);
+  close(tw.grad((v) => f(v).sum())(x).dataSync(), [3, 6]);
+  // Chained with ordinary ops on both sides.
+  close(tw.grad((v) => f(v.mul(2)).sum())(x).dataSync(), [12, 24]);
+});
+
+test('variableGrads differentiates trainable variables by name', () => {
+  const w = tw.variable(tw.tensor([1, 2]), true, 'vg_w');
+  const frozen = tw.variable(tw.tensor([3, 4]), false, 'vg_frozen');
+  const { value, grads } = tw.variableGrads(() => w.mul(frozen).sum());
+  close(value.dataSync(), [11]);
+  assert.ok(!('vg_frozen' in grads));
+  close(grads.vg_w.dataSync(), [3, 4]);
+  assert.throws(() => tw.variable(tw.tensor([1]), true, 'vg_w'), /already exists/);
+  assert.throws(() => tw.variableGrads(() => w.mul(2)), /scalar/);
+  tw.dispose([w, frozen, value, grads]);
+});
+
+test('variables: assign, tidy never disposes them', () => {
+  const v = tw.variable(tw.zeros([2]), true, 'assign_me');
+  tw.tidy(() => v.assign(tw.ones([2])));
+  assert.deepEqual(Array.from(v.dataSync()), [1, 1]);
+  assert.throws(() => v.assign(tw.ones([3])), /assign/);
+  v.dispose();
+});
+
+test('1,000 tidy\'d training steps leave numTensors unchanged', () => {
+  // Fit y = 3x - 1 with plain gradient descent.
+  const xs = tw.tensor([[0], [1], [2], [3]]);
+  const ys = tw.tensor([[-1], [2], [5], [8]]);
+  const w = tw.variable(tw.zeros([1, 1]), true, 'train_w');
+  const b = tw.variable(tw.zeros([1]), true, 'train_b');
+  const step = () => tw.tidy(() => {
+    const { value, grads } = tw.variableGrads(() => xs.mul(w.reshape([1])).add(b).squaredDifference(ys).mean());
+    w.assign(w.sub(grads.train_w.mul(0.05)));
+    b.assign(b.sub(grads.train_b.mul(0.05)));
+    return value;
+  });
+  tw.dispose(step());
+  const before = tw.memory();
+  let loss;
+  for (let i = 0; i < 1000; i++) {
+    loss?.dispose();
+    loss = step();
+  }
+  loss.dispose();
+  assert.equal(tw.memory().numTensors, before.numTensors);
+  assert.equal(tw.memory().numBytes, before.numBytes);
+  close(w.dataSync(), [3], 1e-3);
+  close(b.dataSync(), [-1], 1e-3);
+  tw.dispose([w, b, xs, ys]);
+});
