@@ -176,6 +176,10 @@ def create_app(
             return PlainTextResponse("Not found", status_code=404)
         return await FileServer(folder, gzip_cache=gzip_cache).respond(request, request.path_params["path"])
 
+    async def no_icon(_request: Request) -> Response:
+        # Browsers ask every page's server for one; an empty answer keeps 404s out of the console.
+        return Response(status_code=204)
+
     async def models_api(_request: Request) -> JSONResponse:
         models = await run_in_threadpool(list_models, model_roots)
         return JSONResponse([m.to_json() for m in models])
@@ -241,6 +245,7 @@ def create_app(
 
     routes = [
         Route("/", gallery),
+        Route("/favicon.ico", no_icon),
         files_route("/js/dist/{path:path}", bundle),
         files_route("/demos/{path:path}", demos),
         files_route("/shaders/{path:path}", shaders),

@@ -186,6 +186,11 @@ def test_live_reload_script_goes_into_pages_only_when_reload_is_on(checkout, tmp
     assert "/_tensorweb/reload.js" in on.get("/").text
 
 
+def test_the_favicon_request_gets_an_empty_answer_rather_than_a_404(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.content) == (204, b"")
+
+
 def test_inject_reload_script_without_a_body_tag_appends_it():
     assert inject_reload_script(b"<p>hi</p>") == b"<p>hi</p>" + RELOAD_SCRIPT
     assert inject_reload_script(b"<body></BODY >x</body>") == b"<body></BODY >x" + RELOAD_SCRIPT + b"</body>"
