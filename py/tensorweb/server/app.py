@@ -28,6 +28,7 @@ import uvicorn
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -81,14 +82,35 @@ def inject_reload_script(page: bytes) -> bytes:
     return page[: closing[-1]] + RELOAD_SCRIPT + page[closing[-1] :]
 
 
+def _host_name(host_header: str) -> str:
+    """The name in a Host header, without its port: "[::1]:8000" gives "::1"."""
+    if host_header.startswith("["):
+        return host_header[1:].split("]", 1)[0]
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """Isolation headers on every response; with `allowed_hosts`, a 421 for any other Host.
+
+    The host check keeps a loopback server out of reach of other sites through
+    DNS rebinding (their name resolving to 127.0.0.1 in the visitor's browser).
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None) -> None:
         self.app = app
+        self.allowed_hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.allowed_hosts is not None:
+            host = _host_name(Headers(scope=scope).get("host", "")).lower()
+            if host not in self.allowed_hosts:
+                refusal = PlainTextResponse(f"this server answers only for {', '.join(sorted(self.allowed_hosts))}", 421,
+                                            headers={k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+                await refusal(scope, receive, send)
+                return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -99,7 +121,7 @@ class SecurityHeaders:
 
 
 def _same_origin(request: Request) -> bool:
-    """False for a browser request sent from another site's page (no Origin header: not a browser form or fetch)."""
+    """False for a request a page of another site made (browsers name that page in Origin; other clients send none)."""
     origin = request.headers.get("origin")
     if origin is None:
         return True
@@ -121,12 +143,14 @@ def create_app(
     reload_debounce_ms: int = 300,
     converter_command: tuple[str, ...] = DEFAULT_CONVERTER,
     convert_timeout_s: float = 1800,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
     """The server for the checkout at `root`.
 
     Uploads are converted into `state_dir`/models (default `root`/.tensorweb),
     which is served after `model_dirs`. `live_reload` watches the sources and
-    injects the reload script into pages.
+    injects the reload script into pages. `allowed_hosts`, when given, are the
+    only names the server answers to.
     """
     root = (root or repo_root()).resolve()
     state_dir = (state_dir or root / ".tensorweb").resolve()
@@ -258,7 +282,7 @@ def create_app(
         Route("/api/events", site_event_stream),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, allowed_hosts=allowed_hosts)
     app.state.converter = converter
     app.state.site_events = site_events
     app.state.reloader = reloader
@@ -293,6 +317,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts_for(host: str) -> list[str] | None:
+    """A loopback bind answers only to loopback names; any other bind to any name."""
+    return list(LOOPBACK_NAMES) if host in LOOPBACK_NAMES else None
+
+
 def page_url(host: str, port: int) -> str:
     """The address to open: a wildcard bind is reached through loopback."""
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
@@ -309,9 +341,13 @@ def serve(
     live_reload: bool = True,
     open_browser: bool = False,
 ) -> None:
-    sock = bind_socket(host, port)
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        raise SystemExit(f"tensorweb serve: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = page_url(host, sock.getsockname()[1])
-    app = create_app(model_dirs=model_dirs, state_dir=state_dir, upload_limit=upload_limit, live_reload=live_reload)
+    app = create_app(model_dirs=model_dirs, state_dir=state_dir, upload_limit=upload_limit, live_reload=live_reload,
+                     allowed_hosts=allowed_hosts_for(host))
     print(f"tensorweb {__version__}: serving the demo gallery on {url}", flush=True)
     if open_browser:
         webbrowser.open(url)

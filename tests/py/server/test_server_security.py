@@ -1,13 +1,15 @@
 """Nothing outside the served roots is readable, however the path is spelled."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from server_fixtures import write_model
 from server_helpers import raw_get, running_server
 from starlette.testclient import TestClient
 
-from tensorweb.server.app import create_app
+from tensorweb.server.app import _host_name, allowed_hosts_for, bind_socket, create_app
 from tensorweb.server.files import resolve_inside
 from tensorweb.server.uploads import safe_upload_name
 
@@ -137,3 +139,34 @@ def test_bind_defaults_to_loopback():
 
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port) == ("127.0.0.1", 8000)
+
+
+def test_a_loopback_server_answers_only_to_loopback_names(checkout, tmp_path):
+    app = create_app(checkout, state_dir=tmp_path / "state", allowed_hosts=allowed_hosts_for("127.0.0.1"))
+    client = TestClient(app, base_url="http://127.0.0.1:8000")
+    for host in ["127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "127.0.0.1"]:
+        assert client.get("/js/dist/tensorweb.js", headers={"host": host}).status_code == 200, host
+    for host in ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "[::2]:8000", ""]:
+        response = client.get("/js/dist/tensorweb.js", headers={"host": host})
+        assert response.status_code == 421, host
+        assert response.headers["cross-origin-embedder-policy"] == "require-corp"
+    assert allowed_hosts_for("0.0.0.0") is None
+    assert allowed_hosts_for("192.168.1.20") is None
+
+
+def test_host_names_without_their_port():
+    assert _host_name("127.0.0.1:8000") == "127.0.0.1"
+    assert _host_name("[::1]:8000") == "::1"
+    assert _host_name("[::1]") == "::1"
+    assert _host_name("localhost") == "localhost"
+
+
+def test_serve_on_a_port_in_use_says_so(tmp_path):
+    with bind_socket("127.0.0.1", 0) as taken:
+        result = subprocess.run(
+            [sys.executable, "-m", "tensorweb", "serve", "--no-reload", "--state-dir", str(tmp_path / "state"),
+             "--port", str(taken.getsockname()[1])],
+            capture_output=True, text=True, timeout=30,
+        )
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1:" in result.stderr and "in use" in result.stderr
