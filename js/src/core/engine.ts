@@ -49,6 +49,8 @@ export class Engine {
   private backends = new Map<string, KernelBackend>();
   private active: KernelBackend | null = null;
   private pending: Promise<boolean> | null = null;
+  private chosenByUser = false;
+  private inits = new Map<string, Promise<KernelBackend | null>>();
   private data = new Map<DataId, DataRecord>();
   private scopes: Scope[] = [];
   private tapes: Tape[] = [];
@@ -71,7 +73,10 @@ export class Engine {
   /** Makes `name` the backend new ops run on; resolves false if it could not be initialised. */
   async setBackend(name: string): Promise<boolean> {
     const init = this.initBackend(name).then((backend) => {
-      if (backend) this.active = backend;
+      if (backend) {
+        this.active = backend;
+        this.chosenByUser = true;
+      }
       return backend !== null;
     });
     this.pending = init;
@@ -86,12 +91,21 @@ export class Engine {
     return this.backend.name;
   }
 
-  /** Resolves once the chosen (or best available) backend is initialised. */
+  /**
+   * Resolves once the backend ops will run on is initialised: the one
+   * `setBackend` chose, else the highest-priority backend that initialises
+   * (replacing a synchronous fallback picked before, e.g. cpu while webgpu was
+   * still starting).
+   */
   async ready(): Promise<void> {
     if (this.pending) await this.pending;
-    if (this.active) return;
+    if (this.chosenByUser) return;
     for (const name of this.namesByPriority()) {
-      if (await this.setBackend(name)) return;
+      const backend = await this.initBackend(name);
+      if (backend) {
+        this.active = backend;
+        return;
+      }
     }
     throw new Error('tensorweb: no backend could be initialised');
   }
@@ -115,32 +129,39 @@ export class Engine {
     return [...this.factories.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([name]) => name);
   }
 
-  private async initBackend(name: string): Promise<KernelBackend | null> {
-    const existing = this.backends.get(name);
-    if (existing) return existing;
-    const entry = this.factories.get(name);
-    if (!entry) throw new Error(`tensorweb: no backend named '${name}' (have: ${[...this.factories.keys()].join(', ')})`);
-    try {
-      const backend = await entry.factory();
-      this.backends.set(name, backend);
-      return backend;
-    } catch (error) {
-      console.warn(`tensorweb: backend '${name}' failed to initialise: ${(error as Error).message}`);
-      return null;
-    }
+  /** Initialises backend `name` once (later calls share the result); null if its factory failed. */
+  private initBackend(name: string): Promise<KernelBackend | null> {
+    this.initBackendSync(name);
+    return this.inits.get(name)!;
   }
 
+  /** Starts initialising `name` if nothing did yet; returns the backend if it is ready now. */
   private initBackendSync(name: string): KernelBackend | null {
-    const existing = this.backends.get(name);
-    if (existing) return existing;
-    const made = this.factories.get(name)!.factory();
-    if (made instanceof Promise) {
-      // Keep the async initialisation for `ready()`; it is not usable yet.
-      made.then((backend) => this.backends.set(name, backend), () => undefined);
-      return null;
+    if (!this.inits.has(name)) {
+      const entry = this.factories.get(name);
+      if (!entry) throw new Error(`tensorweb: no backend named '${name}' (have: ${[...this.factories.keys()].join(', ')})`);
+      const failed = (error: unknown) => {
+        console.warn(`tensorweb: backend '${name}' failed to initialise: ${(error as Error).message}`);
+        return null;
+      };
+      let made: KernelBackend | Promise<KernelBackend>;
+      try {
+        made = entry.factory();
+      } catch (error) {
+        this.inits.set(name, Promise.resolve(failed(error)));
+        return null;
+      }
+      if (made instanceof Promise) {
+        this.inits.set(name, made.then((backend) => {
+          this.backends.set(name, backend);
+          return backend;
+        }, failed));
+      } else {
+        this.backends.set(name, made);
+        this.inits.set(name, Promise.resolve(made));
+      }
     }
-    this.backends.set(name, made);
-    return made;
+    return this.backends.get(name) ?? null;
   }
 
   private backendForKernel(def: AnyOpDef): KernelBackend {

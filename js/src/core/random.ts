@@ -81,7 +81,15 @@ export function truncatedNormalAt(key: readonly number[], index: number): number
   }
 }
 
-/** A seed for ops called without one (TF.js draws from Math.random the same way). */
-export function freshSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32);
+/**
+ * The numeric seed random ops carry as their `seed` attribute: a number as
+ * given; a string (TF.js accepts those too) hashed with 32-bit FNV-1a; none, a
+ * fresh one from Math.random.
+ */
+export function seedValue(seed?: number | string): number {
+  if (seed === undefined) return Math.floor(Math.random() * 2 ** 32);
+  if (typeof seed === 'number') return seed;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
 }

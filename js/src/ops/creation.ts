@@ -4,7 +4,7 @@ import type { TensorSpec } from '../core/backend.js';
 import { type DataType, type NestedArray, type TypedArray } from '../core/dtype.js';
 import { tensor } from '../core/convert.js';
 import { getEngine } from '../core/engine.js';
-import { freshSeed } from '../core/random.js';
+import { seedValue } from '../core/random.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { aliasKernel } from '../backends/cpu/elementwise.js';
 import {
@@ -201,15 +201,15 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
   });
 }
 
-export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: number): Tensor {
-  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype, seed: seed ?? freshSeed() });
+export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
+  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype, seed: seedValue(seed) });
 }
-export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): Tensor {
-  return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seed ?? freshSeed() });
+export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
+  return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seedValue(seed) });
 }
 /** Normal samples redrawn until within two standard deviations of the mean. */
-export function truncatedNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): Tensor {
-  return runOp('truncatedNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seed ?? freshSeed() });
+export function truncatedNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
+  return runOp('truncatedNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seedValue(seed) });
 }
 
 defineOp<Record<string, never>>({

@@ -183,25 +183,25 @@ export function logSumExp(x: TensorLike, axis: number | number[] | null = null, 
   return runOp('logSumExp', [x], { axis, keepDims });
 }
 
-defineOp<{ axes: Axis; keepDims: boolean }>({
+defineOp<ReduceAttrs>({
   name: 'moments',
   inputs: [{ name: 'x' }],
-  attrs: { axes: reduceAttrs.axis, keepDims: reduceAttrs.keepDims },
+  attrs: reduceAttrs,
   inputDtype: 'float32',
-  shape: ([x], { axes, keepDims }) => {
-    const out = spec(reducedShapes(x.shape, axes, keepDims).out, 'float32');
+  shape: ([x], attrs) => {
+    const [out] = floatReduceRule([x], attrs);
     return [out, out];
   },
-  decompose([x], { axes, keepDims }) {
-    const keptMean = mean(x, axes, true);
-    const variance = mean(squaredDifference(x, keptMean), axes, keepDims);
+  decompose([x], { axis, keepDims }) {
+    const keptMean = mean(x, axis, true);
+    const variance = mean(squaredDifference(x, keptMean), axis, keepDims);
     return [keepDims ? keptMean : reshape(keptMean, variance.shape), variance];
   },
 });
 
-/** tw.moments(x, axes, keepDims): mean and (population) variance over `axes`. */
-export function moments(x: TensorLike, axes: number | number[] | null = null, keepDims = false): { mean: Tensor; variance: Tensor } {
-  const [m, v] = runOpMulti('moments', [x], { axes, keepDims });
+/** tw.moments(x, axis, keepDims): mean and (population) variance over `axis`. */
+export function moments(x: TensorLike, axis: number | number[] | null = null, keepDims = false): { mean: Tensor; variance: Tensor } {
+  const [m, v] = runOpMulti('moments', [x], { axis, keepDims });
   return { mean: m, variance: v };
 }
 
@@ -221,7 +221,7 @@ defineOp<NormAttrs>({
     const axes = normalizeAxes(attrs.axis, x.shape.length);
     const matrix = attrs.axis !== null && axes.length === 2;
     if (attrs.axis !== null && axes.length > 2) throw new Error(`attribute axis [${attrs.axis}] names more than 2 axes`);
-    const valid = matrix ? [1, Infinity, 'fro', 'euclidean'].includes(attrs.ord) : typeof attrs.ord === 'number' || attrs.ord === 'euclidean';
+    const valid = matrix ? [1, Infinity, -Infinity, 'fro', 'euclidean'].includes(attrs.ord) : typeof attrs.ord === 'number' || attrs.ord === 'euclidean';
     if (!valid) throw new Error(`attribute ord ${JSON.stringify(attrs.ord)} is not a ${matrix ? 'matrix' : 'vector'} norm`);
     return floatReduceRule([x], attrs);
   },
@@ -232,7 +232,8 @@ defineOp<NormAttrs>({
       const [rows, cols] = typeof axis === 'number' ? [axis, axis] : axis;
       kept = ord === 1 ? max(sum(abs(x), rows, true), cols, true)
         : ord === Infinity ? max(sum(abs(x), cols, true), rows, true)
-          : sqrt(sum(square(x), axes, true));
+          : ord === -Infinity ? min(sum(abs(x), cols, true), rows, true)
+            : sqrt(sum(square(x), axes, true));
     } else {
       kept = ord === 'euclidean' || ord === 2 ? sqrt(sum(square(x), axes, true))
         : ord === 1 ? sum(abs(x), axes, true)
@@ -244,7 +245,10 @@ defineOp<NormAttrs>({
   },
 });
 
-/** tw.norm(x, ord, axis, keepDims): vector norms (any p, ±Infinity, 'euclidean') or matrix norms (1, Infinity, 'fro') over two axes. */
+/**
+ * tw.norm(x, ord, axis, keepDims): vector norms (1, 2/'euclidean', ±Infinity, and any other p, which TF.js
+ * rejects) or, over two axes, matrix norms (1, ±Infinity, 'fro'/'euclidean').
+ */
 export function norm(x: TensorLike, ord: Ord = 'euclidean', axis: number | number[] | null = null, keepDims = false): Tensor {
   return runOp('norm', [x], { ord, axis, keepDims });
 }

@@ -41,3 +41,8 @@ test('random ops have the requested moments', () => {
 test('unseeded random ops differ between calls', () => {
   assert.notDeepEqual(tw.randomUniform([8]).dataSync(), tw.randomUniform([8]).dataSync());
 });
+
+test('string seeds are accepted and deterministic', () => {
+  assert.deepEqual(tw.randomUniform([5], 0, 1, 'float32', 'abc').dataSync(), tw.randomUniform([5], 0, 1, 'float32', 'abc').dataSync());
+  assert.notDeepEqual(tw.randomUniform([5], 0, 1, 'float32', 'abc').dataSync(), tw.randomUniform([5], 0, 1, 'float32', 'abd').dataSync());
+});
