@@ -68,6 +68,8 @@ def run_convert(args: argparse.Namespace) -> int:
         return fail("convert", f"{args.source}: ran out of memory")
     except RecursionError:
         return fail("convert", f"{args.source}: nested too deeply to read")
+    except Exception as e:  # a converter bug must still end in one line, not a traceback
+        return fail("convert", f"{args.source}: internal error ({type(e).__name__}: {e}); please report it")
     print_summary(summary, args.out)
     return 0
 
@@ -87,6 +89,8 @@ def run_verify(args: argparse.Namespace) -> int:
         errors, rtol, runner = verify(args.converted, args.against, args.inputs, args.rtol)
     except ConversionError as e:
         return fail("verify", str(e))
+    except Exception as e:  # as in run_convert
+        return fail("verify", f"internal error ({type(e).__name__}: {e}); please report it")
     print(f"source run by {runner}; tolerance {rtol:g} of each output's largest magnitude")
     for e in errors:
         verdict = "ok" if e.relative <= rtol else "OVER"

@@ -103,7 +103,18 @@ def load_model(path: Path) -> onnx.ModelProto:
     del data
     if not model.HasField("graph") or not model.graph.output or not model.opset_import:
         raise MalformedModelError(f"{path}: not an ONNX model (no graph, outputs or opset)")
+    check_names(model.graph, path)
     return model
+
+
+def check_names(graph: onnx.GraphProto, path: Path):
+    """Names must be text; protobuf hands invalid UTF-8 back as bytes."""
+    named = [(n.name, n.op_type, *n.input, *n.output) for n in graph.node]
+    named += [(v.name,) for v in (*graph.input, *graph.output, *graph.initializer)]
+    for names in named:
+        for name in names:
+            if not isinstance(name, str):
+                raise MalformedModelError(f"{path}: name {name!r} is not valid UTF-8")
 
 
 def tensor_array(tensor: TensorProto, base_dir: Path, what: str) -> np.ndarray:
@@ -577,8 +588,11 @@ def window_of(ctx: Lowering, kernel: list[int], spatial: list[int]) -> Window:
     strides = ctx.ints("strides", [1] * n)
     dilations = ctx.ints("dilations", [1] * n)
     pads = ctx.ints("pads", [0] * 2 * n)
-    if len(strides) != n or len(dilations) != n or len(pads) != 2 * n or n not in (1, 2):
+    if n not in (1, 2):
         raise Unsupported(f"{n}-D windows (kernel {kernel}); 1-D and 2-D are supported")
+    if len(strides) != n or len(dilations) != n or len(pads) != 2 * n:
+        raise ConversionError(f"node {ctx.node_name!r}: strides {strides}, dilations {dilations} or pads {pads} "
+                              f"do not match kernel {kernel}")
     if min(strides + dilations + kernel) < 1 or min(pads) < 0:
         raise ConversionError(f"node {ctx.node_name!r}: kernel/strides/dilations must be positive, pads >= 0")
     auto_pad = ctx.attr("auto_pad", "NOTSET")
