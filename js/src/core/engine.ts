@@ -392,6 +392,10 @@ export class Engine {
       });
       const kernel = def.kernels![backend.name as 'cpu' | 'webgpu']!;
       const ids = kernel({ backend, inputs: infos, attrs: checked, outputs: specs } as never);
+      if (ids.length !== specs.length) {
+        ids.forEach((id) => !this.data.has(id) && backend.disposeData(id));
+        throw new Error(`tensorweb: ${name}: the ${backend.name} kernel returned ${ids.length} outputs, the shape rule says ${specs.length}`);
+      }
       const outputs = ids.map((id, k) => this.makeTensorFromDataId(id, specs[k].shape, specs[k].dtype, backend));
       if (def.grad && def.grad !== 'not-differentiable') this.record(name, def.grad, checked, cast, outputs);
       return outputs;

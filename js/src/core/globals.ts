@@ -19,6 +19,11 @@ export function dispose(container: TensorContainer): void {
   getEngine().dispose(container);
 }
 
+/** tw.print(x, verbose): logs the tensor's values (and with `verbose`, its dtype, rank and shape). */
+export function print(x: Tensor, verbose = false): void {
+  x.print(verbose);
+}
+
 /** tw.memory(): live tensors, data buffers and bytes, overall and per backend. */
 export function memory(): MemoryInfo {
   return getEngine().memory();
