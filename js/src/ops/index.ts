@@ -5,5 +5,5 @@ export * from './unary.js';
 export * from './binary.js';
 export * from './reduction.js';
 export * from './shape.js';
-export { listOps, getOpDef, registerKernel, opsMissingKernel } from './registry.js';
-export type { OpDef, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';
+export { listOps, getOpDef, describeOps, registerKernel, opsMissingKernel } from './registry.js';
+export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';

@@ -98,6 +98,36 @@ export function getOpDef(name: string): AnyOpDef {
   return def;
 }
 
+export interface OpDescription {
+  inputs: InputSpec[];
+  attrs: Record<string, Omit<AttrSpec, 'doc'>>;
+  /** 'kernel' ops have per-backend kernels; 'decomposition' ops run other ops. */
+  kind: 'kernel' | 'decomposition';
+  /** Whether gradients flow through the op (decompositions: through the ops they use). */
+  differentiable: boolean;
+  /** Backends with a kernel for it. */
+  backends: string[];
+}
+
+/**
+ * The registry as plain JSON, for tools outside the runtime (the converter's
+ * op-table consistency test): every op's inputs, attribute schema and kind.
+ */
+export function describeOps(): Record<string, OpDescription> {
+  return Object.fromEntries(listOps().map((name) => {
+    const def = registry.get(name)!;
+    const attrs = Object.fromEntries(Object.entries(def.attrs as Record<string, AttrSpec>)
+      .map(([key, { doc: _doc, ...rest }]) => [key, rest]));
+    return [name, {
+      inputs: def.inputs.map((i) => ({ ...i })),
+      attrs,
+      kind: def.decompose ? 'decomposition' : 'kernel',
+      differentiable: def.decompose ? true : def.grad !== 'not-differentiable',
+      backends: Object.keys(def.kernels ?? {}).filter((b) => def.kernels?.[b as 'cpu' | 'webgpu']),
+    }];
+  }));
+}
+
 /** Lets a backend module supply its kernel for an op after the entry was defined. */
 export function registerKernel(backendName: 'cpu' | 'webgpu', opName: string,
   kernel: (args: KernelArgs<KernelBackend, Record<string, AttrValue>>) => DataId[]): void {

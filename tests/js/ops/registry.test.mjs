@@ -53,3 +53,14 @@ test('attribute defaults pass their own validation', () => {
     }
   }
 });
+
+test('describeOps is plain JSON describing every op', () => {
+  const described = JSON.parse(JSON.stringify(tw.describeOps()));
+  assert.deepEqual(Object.keys(described), tw.listOps());
+  assert.deepEqual(described.sum.attrs.keepDims, { type: 'bool', default: false });
+  assert.equal(described.sum.kind, 'kernel');
+  assert.ok(described.sum.backends.includes('cpu'));
+  assert.equal(described.logSumExp.kind, 'decomposition');
+  assert.equal(described.equal.differentiable, false);
+  assert.deepEqual(described.where.inputs.map((i) => i.name), ['condition', 'a', 'b']);
+});
