@@ -4,6 +4,7 @@ Changes come in debounced batches from watchfiles. A batch that touches
 js/src/ or shaders/ first rebuilds the bundle (one build at a time: changes
 made during a build arrive as the next batch). Then every open page hears
 `reload`, or `build-error` with the build's output, which it shows instead.
+A checkout with sources but no bundle gets one built when watching starts.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class LiveReload:
         self.build_timeout_s = build_timeout_s
         self.page_dirs = [root / "demos"]
         self.runtime_dirs = [root / "js" / "src", root / "shaders"]
+        self.bundle = root / "js" / "dist" / "tensorweb.js"
         self.ready = asyncio.Event()  # set once the watches are in place
         self._stop = asyncio.Event()
 
@@ -61,6 +63,8 @@ class LiveReload:
             # await; by then watchfiles has set its watches, so no change is missed.
             await asyncio.sleep(0)
             self.ready.set()
+            if not self.bundle.exists() and self.runtime_dirs[0].is_dir():
+                await self._handle([self.bundle])
             batch = await first
             while batch is not None:
                 await self._handle([Path(path) for _, path in batch])
@@ -72,7 +76,7 @@ class LiveReload:
 
     async def _handle(self, paths: list[Path]) -> None:
         changed = sorted({self._relative(p) for p in paths})
-        if any(self._is_under(p, self.runtime_dirs) for p in paths):
+        if any(p == self.bundle or self._is_under(p, self.runtime_dirs) for p in paths):
             await self.events.publish("building", {"changed": changed})
             ok, output = await self.build()
             if not ok:

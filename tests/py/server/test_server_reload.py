@@ -24,12 +24,11 @@ def build_command(marker_name: str, fail_with: str | None = None) -> tuple[str, 
 
 async def watch_while(reloader: LiveReload, change, count: int) -> list:
     """Start watching, make the change once the watches are in place, and collect `count` events."""
+    events = reloader.events.follow(reloader.events.next_number)
     watcher = asyncio.create_task(reloader.run())
     try:
         await asyncio.wait_for(reloader.ready.wait(), WAIT_S)
-        start = reloader.events.next_number
         change()
-        events = reloader.events.follow(start)
         return [await asyncio.wait_for(anext(events), WAIT_S) for _ in range(count)]
     finally:
         reloader.stop()
@@ -121,3 +120,12 @@ def test_stopping_the_server_ends_open_event_streams(checkout, tmp_path):
             _read_until(stream, b"event: hello", received)
         # The response ended as a response does (the last chunk), rather than being cut off.
         assert _read_to_end(stream, received).endswith(b"\r\n0\r\n\r\n")
+
+
+def test_a_missing_bundle_is_built_when_watching_starts(checkout):
+    (checkout / "js" / "dist" / "tensorweb.js").unlink()
+    reloader = LiveReload(checkout, EventLog(), build_command=build_command("built.txt"), debounce_ms=50)
+    building, reload = asyncio.run(watch_while(reloader, lambda: None, 2))
+    assert (building.kind, reload.kind) == ("building", "reload")
+    assert reload.data == {"changed": ["js/dist/tensorweb.js"]}
+    assert (checkout / "built.txt").read_text() == "built\n"
