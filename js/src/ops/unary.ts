@@ -92,7 +92,14 @@ const UNARY = {
       return mul(s, add(1, mul(x, sub(1, s))));
     },
   },
-  hardSigmoid: { kind: 'float', derivative: (x) => mul(indicator(logicalAnd(greater(x, -3), less(x, 3))), 1 / 6) },
+  hardSigmoid: {
+    kind: 'float',
+    attrs: { alpha: { type: 'number', default: 1 / 6 }, beta: { type: 'number', default: 0.5 } },
+    derivative: (x, _y, { alpha, beta }) => {
+      const inner = add(mul(x, alpha as number), beta as number);
+      return mul(indicator(logicalAnd(greater(inner, 0), less(inner, 1))), alpha as number);
+    },
+  },
   hardSwish: {
     kind: 'float',
     derivative: (x) => where(lessEqual(x, -3), 0, where(greaterEqual(x, 3), 1, div(add(mul(x, 2), 3), 6))),
@@ -183,8 +190,11 @@ export const softsign: Plain = unaryFunction('softsign');
 /** Not in tfjs-core: x·sigmoid(x), also exported as `swish`. */
 export const silu: Plain = unaryFunction('silu');
 export const swish: Plain = silu;
-/** Not in tfjs-core: Keras 3's relu6(x + 3) / 6. */
-export const hardSigmoid: Plain = unaryFunction('hardSigmoid');
+/**
+ * Not in tfjs-core: clip(alpha·x + beta, 0, 1). The defaults (1/6, 0.5) are Keras 3's and PyTorch's
+ * relu6(x + 3) / 6; ONNX and tfjs-layers use alpha 0.2.
+ */
+export const hardSigmoid: (x: TensorLike, alpha?: number, beta?: number) => Tensor = unaryFunction('hardSigmoid');
 /** Not in tfjs-core: x · relu6(x + 3) / 6. */
 export const hardSwish: Plain = unaryFunction('hardSwish');
 export const isNaN: Plain = unaryFunction('isNaN');
@@ -209,7 +219,7 @@ export function cast(x: TensorLike, dtype: DataType): Tensor {
   return runOp('cast', [x], { dtype });
 }
 
-type UnaryMethods = { [K in Exclude<UnaryName, 'leakyRelu' | 'gelu' | 'clipByValue' | 'step'>]: () => Tensor };
+type UnaryMethods = { [K in Exclude<UnaryName, 'leakyRelu' | 'gelu' | 'clipByValue' | 'step' | 'hardSigmoid'>]: () => Tensor };
 addMethods({
   ...Object.fromEntries((Object.keys(UNARY) as UnaryName[]).map((name) => [name, unaryFunction(name)])),
   swish, cast,
@@ -220,6 +230,7 @@ declare module '../core/tensor.js' {
     gelu(approximate?: boolean): Tensor;
     clipByValue(clipValueMin: number, clipValueMax: number): Tensor;
     step(alpha?: number): Tensor;
+    hardSigmoid(alpha?: number, beta?: number): Tensor;
     swish(): Tensor;
     cast(dtype: DataType): Tensor;
   }

@@ -23,6 +23,7 @@ export const cases = [
   ...Object.entries(table).map(([op, [input, ...attrs]]) => ({
     op, f: (x) => tw[op](x, ...attrs), inputs: [input],
   })),
+  { op: 'hardSigmoid', name: 'hardSigmoid alpha 0.2', f: (x) => tw.hardSigmoid(x, 0.2, 0.5), inputs: [wide] },
   { op: 'gelu', name: 'gelu tanh approximation', f: (x) => tw.gelu(x, true), inputs: [general] },
   { op: 'cast', name: 'cast float32 to float16 and back', f: (x) => tw.cast(x, 'float16').mul(1), inputs: [general], eps: 0.25, rtol: 2e-2 },
 ];

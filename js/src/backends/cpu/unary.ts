@@ -84,7 +84,7 @@ export const unaryFns = {
   softplus,
   softsign: (x: number) => x / (1 + Math.abs(x)),
   silu: (x: number) => x * sigmoid(x),
-  hardSigmoid: (x: number) => relu6(x + 3) / 6,
+  hardSigmoid: (x: number, { alpha, beta }: { alpha: number; beta: number }) => Math.max(0, Math.min(1, alpha * x + beta)),
   hardSwish: (x: number) => (x * relu6(x + 3)) / 6,
   isNaN: (x: number) => (Number.isNaN(x) ? 1 : 0),
   isInf: (x: number) => (x === Infinity || x === -Infinity ? 1 : 0),
