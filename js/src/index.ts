@@ -3,7 +3,7 @@
 import './backends/cpu/register.js';
 
 export const version = '0.1.0';
-export { listShaders, shaderSource, substituteBody } from './shaders.js';
+export { fillSlots, listShaders, shaderSource, substituteBody } from './shaders.js';
 
 export { Tensor, Variable } from './core/tensor.js';
 export type { DataType, TypedArray, NestedArray } from './core/dtype.js';

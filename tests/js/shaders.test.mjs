@@ -26,9 +26,16 @@ test('an unknown shader names itself in the error', () => {
   assert.throws(() => tw.shaderSource('nope/missing.wgsl'), /nope\/missing\.wgsl/);
 });
 
-test('substituteBody replaces only the marked return line', () => {
+test('substituteBody replaces only the marked code line, not a comment that mentions it', () => {
   const source = '// the `// @body` marker\nfn f(v: f32) -> f32 {\n  return v; // @body\n}\n';
   assert.equal(tw.substituteBody(source, 'exp(v)'),
     '// the `// @body` marker\nfn f(v: f32) -> f32 {\n  return exp(v);\n}\n');
-  assert.throws(() => tw.substituteBody('fn f() {}', 'v'), /@body/);
+  assert.throws(() => tw.substituteBody('fn f() {}', 'v'), /no slot\(s\) body/);
+});
+
+test('fillSlots fills the named slots it is given and leaves the others as written', () => {
+  const source = 'alias T = f32; // @types\nfn f(v: T) -> T {\n  return v; // @body\n}\n';
+  assert.equal(tw.fillSlots(source, { types: 'enable f16; alias T = f16;' }),
+    'enable f16; alias T = f16;\nfn f(v: T) -> T {\n  return v; // @body\n}\n');
+  assert.throws(() => tw.fillSlots(source, { bodyy: 'x' }), /bodyy.*has body, types/);
 });
