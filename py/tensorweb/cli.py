@@ -53,6 +53,17 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _add_converter_commands(sub: argparse._SubParsersAction) -> None:
+    from tensorweb.converter import cli as converter_cli
+
+    convert = sub.add_parser("convert", help="convert an ONNX, TensorFlow, Keras or TF.js model for the web")
+    converter_cli.add_convert_arguments(convert)
+    convert.set_defaults(run=converter_cli.run_convert)
+    verify = sub.add_parser("verify", help="compare a converted model's outputs with its source's")
+    converter_cli.add_verify_arguments(verify)
+    verify.set_defaults(run=converter_cli.run_verify)
+
+
 def _add_pending(sub: argparse._SubParsersAction, command: str, help_text: str, issue: str) -> None:
     parser = sub.add_parser(command, help=f"{help_text} (not available yet)")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -66,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tensorweb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _add_pending(sub, "convert", "convert an ONNX, TensorFlow, Keras or TF.js model for the web", "the converter issue")
-    _add_pending(sub, "verify", "compare a converted model's outputs with its source's", "the converter issue")
+    _add_converter_commands(sub)
     _add_serve(sub)
     _add_pending(sub, "bench", "benchmark tensorweb against TF.js and ONNX Runtime Web in Chromium", "the WebGPU backend issue")
     _add_pending(sub, "examples", "make the example models the demos use", "the demos issue")

@@ -35,6 +35,26 @@ def test_unknown_subcommand_is_a_usage_error():
     assert exit_info.value.code == EXIT_USAGE
 
 
+def test_convert_and_verify_run_through_the_tensorweb_command(tmp_path, capsys):
+    import json
+
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")], "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    source = tmp_path / "tiny.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), source)
+    out = tmp_path / "web_model"
+    assert main(["convert", str(source), str(out)]) == 0
+    assert json.loads((out / "model.json").read_text())["format"] == "tensorweb-graph"
+    assert main(["verify", str(out), "--against", str(source)]) == 0
+    assert main(["convert", str(source), str(out)]) == EXIT_USAGE
+    assert "already exists" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("command", ["bench", "examples"])
 def test_pending_subcommand_says_so_and_exits_2(command, capsys):
     assert main([command]) == EXIT_USAGE
