@@ -12,7 +12,9 @@ export type AttrValue = number | boolean | string | null | readonly AttrValue[] 
  * default when no default is given); `oneOf` restricts strings or numbers.
  */
 export interface AttrSpec {
-  type: 'number' | 'int' | 'bool' | 'string' | 'dtype' | 'ints' | 'numbers' | 'intOrInts' | 'numberOrString';
+  type: 'number' | 'int' | 'bool' | 'string' | 'dtype' | 'ints' | 'numbers' | 'intOrInts' | 'numberOrString'
+    /** pairs: [[before, after], ...] ints; pad: conv padding, 'valid' | 'same' | an int | pairs. */
+    | 'pairs' | 'pad';
   default?: AttrValue;
   nullable?: boolean;
   oneOf?: readonly (string | number)[];
@@ -170,9 +172,16 @@ export function checkAttrs(def: AnyOpDef, given: Record<string, unknown>): Recor
   return out;
 }
 
+const ATTR_TYPE_WORDS: Partial<Record<AttrSpec['type'], string>> = {
+  intOrInts: 'an int or a list of ints',
+  pairs: 'a list of [before, after] int pairs',
+  pad: "'valid', 'same', an int or a list of [before, after] int pairs",
+};
+
 function attrProblem(spec: AttrSpec, value: unknown): string | null {
   const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
   const isIntList = (v: unknown) => Array.isArray(v) && v.every(isInt);
+  const isPairs = (v: unknown) => Array.isArray(v) && v.every((p) => isIntList(p) && (p as number[]).length === 2);
   let ok: boolean;
   switch (spec.type) {
     case 'number': ok = typeof value === 'number'; break;
@@ -184,8 +193,10 @@ function attrProblem(spec: AttrSpec, value: unknown): string | null {
     case 'numbers': ok = Array.isArray(value) && value.every((v) => typeof v === 'number'); break;
     case 'intOrInts': ok = isInt(value) || isIntList(value); break;
     case 'numberOrString': ok = typeof value === 'number' || typeof value === 'string'; break;
+    case 'pairs': ok = isPairs(value); break;
+    case 'pad': ok = value === 'valid' || value === 'same' || isInt(value) || isPairs(value); break;
   }
-  if (!ok) return `must be ${spec.type === 'intOrInts' ? 'an int or a list of ints' : `of type ${spec.type}`}`;
+  if (!ok) return `must be ${ATTR_TYPE_WORDS[spec.type] ?? `of type ${spec.type}`}`;
   if (spec.oneOf && !spec.oneOf.includes(value as string | number)) {
     return `must be one of ${spec.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
   }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tw from '../../../js/dist/tensorweb.js';
 
-const ATTR_TYPES = ['number', 'int', 'bool', 'string', 'dtype', 'ints', 'numbers', 'intOrInts', 'numberOrString'];
+const ATTR_TYPES = ['number', 'int', 'bool', 'string', 'dtype', 'ints', 'numbers', 'intOrInts', 'numberOrString', 'pairs', 'pad'];
 
 test('listOps is sorted and names the TF.js functions', () => {
   const ops = tw.listOps();
