@@ -46,7 +46,7 @@ def test_convert_and_verify_run_through_the_tensorweb_command(tmp_path, capsys):
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
     source = tmp_path / "tiny.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), source)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), source)
     out = tmp_path / "web_model"
     assert main(["convert", str(source), str(out)]) == 0
     assert json.loads((out / "model.json").read_text())["format"] == "tensorweb-graph"
