@@ -376,7 +376,9 @@ export class Engine {
         throw this.opError(def, inputs, attrs, (error as Error).message);
       }
       if (def.decompose) {
-        const outputs = def.decompose(cast, checked);
+        // An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own.
+        const outputs = def.decompose(cast, checked)
+          .map((out) => (inputs.includes(out) || cast.includes(out) ? this.runOp('clone', [out], {})[0] : out));
         outputs.forEach((out, k) => {
           if (out.dtype !== specs[k].dtype || !shapesEqual(out.shape, specs[k].shape)) {
             throw new Error(`tensorweb: ${name}: decomposition output ${k} is [${out.shape}] ${out.dtype}, ` +
@@ -405,7 +407,7 @@ export class Engine {
   /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
   private castForOp(def: AnyOpDef, input: Tensor): Tensor {
     if (def.name === 'cast') return input;
-    const want = input.dtype === 'float16' ? 'float32' : def.inputDtype;
+    const want = def.inputDtype ?? (input.dtype === 'float16' ? 'float32' : undefined);
     if (!want || input.dtype === want) return input;
     return this.runOp('cast', [input], { dtype: want })[0];
   }
