@@ -13,7 +13,7 @@ import {
 } from '../backends/cpu/creation.js';
 import { requireDtypes } from './helpers.js';
 import { type AttrSpec, defineOp, spec } from './registry.js';
-import { type TensorLike, runOp } from './run.js';
+import { type TensorLike, addMethods, runOp } from './run.js';
 
 export { tensor };
 
@@ -239,4 +239,13 @@ export function variable(initialValue: Tensor, trainable = true, name?: string, 
     }
   }
   return engine.makeVariable(initialValue, trainable, name);
+}
+
+addMethods({ zerosLike, onesLike, variable });
+declare module '../core/tensor.js' {
+  interface Tensor {
+    zerosLike(): Tensor;
+    onesLike(): Tensor;
+    variable(trainable?: boolean, name?: string, dtype?: DataType): Variable;
+  }
 }

@@ -83,3 +83,14 @@ test('print and toString show the values', () => {
   assert.match(tw.tensor([1, 2]).toString(), /\[1,2\]/);
   assert.match(tw.tensor([1, 2]).toString(true), /shape: \[2\]/);
 });
+
+test('creation methods chain as in TF.js', () => {
+  const x = tw.tensor([[1, 2]], undefined, 'int32');
+  assert.deepEqual(x.zerosLike().arraySync(), [[0, 0]]);
+  assert.equal(x.onesLike().dtype, 'int32');
+  const v = x.variable(false, 'chained', 'float32');
+  assert.ok(v instanceof tw.Variable);
+  assert.equal(v.dtype, 'float32');
+  assert.equal(v.trainable, false);
+  v.dispose();
+});
