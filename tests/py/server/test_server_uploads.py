@@ -267,3 +267,25 @@ def test_stopping_the_server_fails_a_running_conversion_and_cleans_up(checkout, 
     assert final[0] == "failed"
     assert final[1]["error"] == "the server stopped during the conversion"
     assert nothing_left(state)
+
+
+def test_a_real_onnx_model_converts_with_the_real_converter(checkout, state, tmp_path):
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(3, 2), name="w")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["xw"]), helper.make_node("Relu", ["xw"], ["y"])], "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])], [weights],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with make_client(checkout, state, tmp_path, converter_command=(sys.executable, "-m", "tensorweb", "convert")) as client:
+        _, events = upload_and_wait(client, "tiny.onnx", model.SerializeToString())
+        assert events[-1][0] == "done", events
+        [listed] = client.get("/api/models").json()
+        assert (listed["name"], listed["error"]) == ("tiny", None)
+        assert [t["name"] for t in listed["inputs"]] == ["x"]
+        assert [t["name"] for t in listed["outputs"]] == ["y"]
+        assert client.get("/models/tiny/model.json").json()["weightsManifest"]
+        assert tree(state / "uploads") == []
