@@ -149,6 +149,12 @@ class Graph:
             node.outputs = [new if o == old else o for o in node.outputs]
         self.info[new] = self.info.pop(old)
 
+    def discard_if_unused(self, name: str):
+        """Drops a constant no node reads any more, so large rewritten weights do not pile up."""
+        if name in self.constants and name not in self.outputs and not any(name in n.inputs for n in self.nodes):
+            del self.constants[name]
+            del self.info[name]
+
     def remove_unused(self):
         """Drops nodes and constants nothing downstream of the graph outputs reads."""
         needed: set[str] = set(self.outputs)

@@ -56,16 +56,16 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
     offset = params[2] if len(params) > 2 else np.zeros(channels)
     gamma = params[3] if len(params) > 3 else np.ones(channels)
     scale = gamma / np.sqrt(variance + reader.attrs["varianceEpsilon"])
-    weight = scaled_filter(node, graph.constants[node.inputs[1]].astype(np.float64), scale)
+    weight = scaled_filter(node, graph.constants[node.inputs[1]], scale.astype(np.float32))
     if weight is None:
         return False
     chain.append(reader)
-    folded = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight.astype(np.float32),
-                                                                            f"{node.name}/folded_filter")],
+    folded = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight, f"{node.name}/folded_filter")],
                   [graph.unique_name(f"{node.name}/scaled")], node.attrs)
     new_bias = graph.add_constant(((bias - mean) * scale + offset).astype(np.float32), f"{node.name}/folded_bias")
     add = Node(graph.unique_name(f"{reader.name}/bias"), "add", [folded.outputs[0], new_bias], reader.outputs, {})
     replace_nodes(graph, chain, [folded, add])
+    graph.discard_if_unused(node.inputs[1])
     return True
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -30,6 +31,7 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
+from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
 FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
@@ -65,6 +67,13 @@ def narrow(array: np.ndarray, what: str) -> np.ndarray:
     raise ConversionError(f"{what}: numpy dtype {array.dtype} has no runtime equivalent")
 
 
+def known_dtype(value: np.ndarray) -> str:
+    """The runtime dtype `narrow` will give a known value."""
+    if value.dtype == np.bool_:
+        return "bool"
+    return "int32" if np.issubdtype(value.dtype, np.integer) else "float32"
+
+
 class Unsupported(Exception):
     """One node that cannot be lowered; gathered with the others into UnsupportedOpsError."""
 
@@ -92,15 +101,17 @@ class Known:
 
 
 def load_model(path: Path) -> onnx.ModelProto:
+    """The model's structure; inline weights become references into the file (see onnx_wire)."""
     try:
-        data = path.read_bytes()
+        data = model_without_weights(path)
     except OSError as e:
         raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
+    except WireError as e:
+        raise MalformedModelError(f"{path}: not a valid ONNX protobuf (truncated or corrupt: {e})") from None
     try:
         model = onnx.ModelProto.FromString(data)
     except (DecodeError, RuntimeError, ValueError) as e:
         raise MalformedModelError(f"{path}: not a valid ONNX protobuf (truncated or corrupt: {e})") from None
-    del data
     if not model.HasField("graph") or not model.graph.output or not model.opset_import:
         raise MalformedModelError(f"{path}: not an ONNX model (no graph, outputs or opset)")
     check_names(model.graph, path)
@@ -156,17 +167,16 @@ def external_array(tensor: TensorProto, base_dir: Path, dims: list[int], what: s
     except ValueError:
         raise MalformedModelError(f"{what}: external data offset/length are not integers") from None
     if length != expected:
-        raise MalformedModelError(f"{what}: external data length {length} does not match shape {dims}")
+        raise MalformedModelError(f"{what}: holds {length} bytes, its shape {dims} needs {expected}")
     try:
         with open(target, "rb") as f:
             f.seek(offset)
-            data = f.read(length)
-    except OSError as e:
-        raise MalformedModelError(f"{what}: cannot read external data {location!r} ({e.strerror})") from None
-    if len(data) != length:
+            array = np.fromfile(f, dtype=np_type.newbyteorder("<"), count=math.prod(dims))
+    except (OSError, ValueError) as e:
+        raise MalformedModelError(f"{what}: cannot read external data {location!r} ({e})") from None
+    if array.nbytes != length:
         raise MalformedModelError(f"{what}: external data {location!r} is truncated")
-    array = np.frombuffer(data, dtype=np_type.newbyteorder("<")).reshape(dims)
-    return array.astype(np_type, copy=False)
+    return array.reshape(dims).astype(np_type, copy=False)
 
 
 # ------------------------------------------------------------------------ the lowering context
@@ -226,9 +236,11 @@ class Lowering:
 
     def info(self, index: int) -> ops.TensorInfo:
         name = self.input_name(index)
-        if name in self.known and self.known[name].partial:
+        if name in self.values:
+            return self.graph.info[self.values[name]]
+        if name in self.known:  # without adding it to the graph: a lowering may only need its shape
             value = self.known[name].value
-            return ops.TensorInfo(tuple(value.shape), "int32")
+            return ops.TensorInfo(tuple(value.shape), known_dtype(value))
         return self.graph.info[self.tensor(index)]
 
     def shape(self, index: int) -> tuple[int, ...]:
@@ -1224,8 +1236,13 @@ class OnnxReader:
         graph.reserve(o.name for o in onnx_graph.output)
         problems: list[tuple[str, str, str]] = []
         poisoned: set[str] = set()
+        # known contents are dropped after their last reader, so a weight and its rearranged copy overlap briefly
+        readers_left = Counter(i for node in onnx_graph.node for i in node.input)
+        readers_left.update(o.name for o in onnx_graph.output)
         for index, node in enumerate(onnx_graph.node):
             name = node_display_name(node, index)
+            for i in node.input:
+                readers_left[i] -= 1
             if any(i in poisoned for i in node.input):
                 poisoned.update(node.output)
                 continue
@@ -1241,6 +1258,9 @@ class OnnxReader:
             except (ValueError, IndexError, TypeError, KeyError, OverflowError) as e:
                 raise ConversionError(f"{self.path}: node {name!r} ({node.op_type}): malformed node "
                                       f"({type(e).__name__}: {e})") from None
+            for i in node.input:
+                if readers_left[i] == 0:
+                    known.pop(i, None)
             if self.progress:
                 self.progress.advance()
         if problems:
