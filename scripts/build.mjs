@@ -2,8 +2,9 @@
 // as text through the virtual module 'tensorweb:shaders') and the type
 // declarations at js/dist/tensorweb.d.ts.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
+  from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -11,45 +12,77 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const shaderDir = join(root, 'shaders');
 const dist = join(root, 'js', 'dist');
 
-function wgslFiles(folder) {
+/** Every file below `folder`, as paths relative to it, sorted. */
+function filesUnder(folder, base = folder) {
   return readdirSync(folder).sort().flatMap((name) => {
     const path = join(folder, name);
-    if (statSync(path).isDirectory()) return wgslFiles(path);
-    return name.endsWith('.wgsl') ? [path] : [];
+    return statSync(path).isDirectory() ? filesUnder(path, base) : [relative(base, path)];
   });
 }
 
-// Keys are paths relative to shaders/ with forward slashes: 'matmul/tiled.wgsl'.
+function wgslFiles() {
+  return filesUnder(shaderDir).filter((f) => f.endsWith('.wgsl'));
+}
+
+// Keys are paths relative to shaders/ with forward slashes: 'matmul/matmul.wgsl'.
 const shadersPlugin = {
   name: 'tensorweb-shaders',
   setup(b) {
     b.onResolve({ filter: /^tensorweb:shaders$/ }, () => ({ path: 'shaders', namespace: 'tensorweb-shaders' }));
     b.onLoad({ filter: /.*/, namespace: 'tensorweb-shaders' }, () => {
-      const files = wgslFiles(shaderDir);
+      const files = wgslFiles();
       const table = Object.fromEntries(
-        files.map((f) => [relative(shaderDir, f).split('\\').join('/'), readFileSync(f, 'utf8')]));
-      return { contents: `export default ${JSON.stringify(table)};`, loader: 'js', watchFiles: files };
+        files.map((f) => [f.split('\\').join('/'), readFileSync(join(shaderDir, f), 'utf8')]));
+      return {
+        contents: `export default ${JSON.stringify(table)};`,
+        loader: 'js',
+        watchFiles: files.map((f) => join(shaderDir, f)),
+      };
     });
   },
 };
 
-rmSync(dist, { recursive: true, force: true });
-await build({
-  entryPoints: [join(root, 'js', 'src', 'index.ts')],
-  outfile: join(dist, 'tensorweb.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'neutral',
-  target: 'es2022',
-  sourcemap: true,
-  plugins: [shadersPlugin],
-  logLevel: 'warning',
-});
-
-// Declarations: tsc emits one .d.ts per module under dist/types; the public
-// entry re-exports them so editors see the whole API from 'tensorweb'.
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p',
-  join(root, 'tsconfig.json'), '--emitDeclarationOnly', '--declaration', '--outDir', join(dist, 'types')],
+async function buildInto(out) {
+  await build({
+    entryPoints: [join(root, 'js', 'src', 'index.ts')],
+    outfile: join(out, 'tensorweb.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    sourcemap: true,
+    plugins: [shadersPlugin],
+    logLevel: 'warning',
+  });
+  // Declarations: tsc emits one .d.ts per module under types/; the public
+  // entry re-exports them so editors see the whole API from 'tensorweb'.
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p',
+    join(root, 'tsconfig.json'), '--emitDeclarationOnly', '--declaration', '--outDir', join(out, 'types')],
   { stdio: 'inherit' });
-writeFileSync(join(dist, 'tensorweb.d.ts'), "export * from './types/index.js';\n");
-console.log(`built ${relative(root, join(dist, 'tensorweb.js'))} with ${wgslFiles(shaderDir).length} shaders`);
+  writeFileSync(join(out, 'tensorweb.d.ts'), "export * from './types/index.js';\n");
+}
+
+/**
+ * Moves each built file into `to` with an atomic rename, then deletes the
+ * files of `to` this build no longer makes: a test or page reading dist/
+ * during a rebuild sees the old file or the new one, never a missing one.
+ */
+function install(from, to) {
+  const built = filesUnder(from);
+  for (const file of built) {
+    mkdirSync(dirname(join(to, file)), { recursive: true });
+    renameSync(join(from, file), join(to, file));
+  }
+  const keep = new Set(built);
+  for (const file of filesUnder(to)) if (!keep.has(file)) rmSync(join(to, file));
+}
+
+mkdirSync(dist, { recursive: true });
+const staging = mkdtempSync(join(root, 'js', '.dist-'));
+try {
+  await buildInto(staging);
+  install(staging, dist);
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}
+console.log(`built ${relative(root, join(dist, 'tensorweb.js'))} with ${wgslFiles().length} shaders`);
