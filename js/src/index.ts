@@ -10,7 +10,7 @@ export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
 export type { TensorLike } from './core/convert.js';
 export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, TensorSpec } from './core/backend.js';
 export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
-export { tidy, keep, dispose, memory, print, profile, setBackend, getBackend, ready, engine } from './core/globals.js';
+export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, profile, setBackend, getBackend, ready, engine } from './core/globals.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';
 export { philox4x32, seedKey } from './core/random.js';
 export { CpuBackend } from './backends/cpu/backend.js';

@@ -19,6 +19,20 @@ export function dispose(container: TensorContainer): void {
   getEngine().dispose(container);
 }
 
+/** tw.disposeVariables(): disposes every registered variable. */
+export function disposeVariables(): void {
+  const engine = getEngine();
+  for (const variable of [...engine.registeredVariables().values()]) engine.disposeTensor(variable);
+}
+
+/** tw.nextFrame(): resolves on the next animation frame (a macrotask outside browsers), to keep pages responsive in loops. */
+export function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => resolve());
+    else setTimeout(resolve, 0);
+  });
+}
+
 /** tw.print(x, verbose): logs the tensor's values (and with `verbose`, its dtype, rank and shape). */
 export function print(x: Tensor, verbose = false): void {
   x.print(verbose);

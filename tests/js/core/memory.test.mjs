@@ -74,3 +74,13 @@ test('a failed op names the op, the input shapes and the attribute, and leaks no
   assert.deepEqual(tw.memory(), start);
   tw.dispose([a, b, c]);
 });
+
+test('disposeVariables disposes every variable; nextFrame resolves', async () => {
+  const start = tw.memory().numTensors;
+  const a = tw.variable(tw.zeros([2]), true, 'dv_a');
+  tw.variable(tw.ones([3]), false, 'dv_b');
+  tw.disposeVariables();
+  assert.ok(a.isDisposed);
+  assert.equal(tw.memory().numTensors, start + 2, 'the initial values stay, the variables go');
+  await tw.nextFrame();
+});
