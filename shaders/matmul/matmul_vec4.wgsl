@@ -4,10 +4,12 @@
 // numpy batch broadcasting; split-K as in matmul/matmul.wgsl.
 //
 // Work split: a workgroup computes a TILE_M x TILE_N tile of the output
-// (TILE_M = WG_Y * 4, TILE_N = WG_X * 4), walking K in TILE_K-deep slices
+// (TILE_M = WG_Y * 8, TILE_N = WG_X * 4), walking K in TILE_K-deep slices
 // (TILE_K a multiple of 4) staged in workgroup memory as vec4s. Each thread
-// owns 4 consecutive rows of one vec4 column: for every 4 values of K it does
-// 16 vec4 FMAs from one vec4 of A per row and 4 vec4s of B.
+// owns 8 consecutive rows of one vec4 column: for every 4 values of K it
+// reads 4 vec4s of B and one vec4 of A per row and does 32 vec4 multiply-adds.
+// The 8 accumulators are named variables, not an indexed array, so CPU
+// WebGPU implementations (SwiftShader, lavapipe) keep them in registers.
 // Split-K: with splits > 1, split s covers K in [s * k_chunk, (s + 1) * k_chunk)
 // (k_chunk a multiple of 4) and writes its partial product to out[s]; the
 // epilogue must then be off and matmul/split_k_reduce.wgsl applies it.
@@ -18,7 +20,7 @@
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
-//   m_tiles: u32,                ceil(m / TILE_M)
+//   m_tiles: u32,                ceil(m / TILE_M), TILE_M = WG_Y * 8
 //   splits: u32,                 1 unless split-K
 //   k_chunk: u32,                K depth of one split (k when splits == 1)
 //   batch_shape: vec4<u32>,      output batch dims, front-padded with 1
@@ -26,7 +28,9 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS, HAS_RESIDUAL (false).
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false).
+//   Workgroup memory: (WG_Y * 8 * TILE_K + TILE_K * WG_X * 4) * 4 bytes, 12 KiB
+//   by default; WebGPU guarantees 16 KiB.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
 // Dispatch: x = ceil(N / TILE_N); y and z hold m_tiles * batch * splits
@@ -34,11 +38,11 @@
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 4u;
+const ROWS_PER_THREAD = 8u;
 
-override WG_X: u32 = 16u;
-override WG_Y: u32 = 16u;
-override TILE_K: u32 = 16u;
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+override TILE_K: u32 = 32u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 
@@ -79,6 +83,12 @@ fn activation(v: f32) -> f32 {
   return v; // @body
 }
 
+// acc + the product of one row's 4 values of A (a4) with 4 rows of B.
+fn multiply_add(acc: vec4<f32>, a4: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>,
+                b3: vec4<f32>) -> vec4<f32> {
+  return acc + a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
+}
+
 // Element offsets of batch entry `batch` in A and in B.
 fn batch_offsets(batch: u32) -> vec2<u32> {
   var rest = batch;
@@ -114,7 +124,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let k_end = min(params.k, k_begin + params.k_chunk);
   let threads = WG_X * WG_Y;
 
-  var acc: array<vec4<f32>, ROWS_PER_THREAD>;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
   for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
     for (var e = local_index; e < tile_m * tile_k4; e += threads) {
       let row = row0 + e / tile_k4;
@@ -140,18 +157,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       let b1 = b_tile[(kk * 4u + 1u) * WG_X + lid.x];
       let b2 = b_tile[(kk * 4u + 2u) * WG_X + lid.x];
       let b3 = b_tile[(kk * 4u + 3u) * WG_X + lid.x];
-      for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-        let a4 = a_tile[(lid.y * ROWS_PER_THREAD + r) * tile_k4 + kk];
-        acc[r] = fma(vec4<f32>(a4.x), b0, acc[r]);
-        acc[r] = fma(vec4<f32>(a4.y), b1, acc[r]);
-        acc[r] = fma(vec4<f32>(a4.z), b2, acc[r]);
-        acc[r] = fma(vec4<f32>(a4.w), b3, acc[r]);
-      }
+      let a_row = lid.y * ROWS_PER_THREAD * tile_k4 + kk;
+      acc0 = multiply_add(acc0, a_tile[a_row], b0, b1, b2, b3);
+      acc1 = multiply_add(acc1, a_tile[a_row + tile_k4], b0, b1, b2, b3);
+      acc2 = multiply_add(acc2, a_tile[a_row + 2u * tile_k4], b0, b1, b2, b3);
+      acc3 = multiply_add(acc3, a_tile[a_row + 3u * tile_k4], b0, b1, b2, b3);
+      acc4 = multiply_add(acc4, a_tile[a_row + 4u * tile_k4], b0, b1, b2, b3);
+      acc5 = multiply_add(acc5, a_tile[a_row + 5u * tile_k4], b0, b1, b2, b3);
+      acc6 = multiply_add(acc6, a_tile[a_row + 6u * tile_k4], b0, b1, b2, b3);
+      acc7 = multiply_add(acc7, a_tile[a_row + 7u * tile_k4], b0, b1, b2, b3);
     }
     workgroupBarrier();
   }
 
   let out_base = (split * params.batch + batch) * params.m * n4;
+  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
     let row = row0 + lid.y * ROWS_PER_THREAD + r;
     if (row < params.m && col4 < n4) {

@@ -26,7 +26,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     b_batch_strides = broadcast_strides(b.shape[:-2], padded)
     a_batch_strides = [s * m * k for s in a_batch_strides]
     b_batch_strides = [s * k * n for s in b_batch_strides]
-    tile_m = tile["WG_Y"] * 4
+    tile_m = tile["WG_Y"] * (8 if vec4 else 4)  # rows per thread
     tile_n = tile["WG_X"] * 4
     m_tiles = -(-m // tile_m)
     k_chunk = k_chunk or k
