@@ -1,6 +1,7 @@
 // The public entry of the tensorweb runtime: `import * as tw from 'tensorweb'`.
 // Functions follow TensorFlow.js's names, argument order and options.
 import './backends/cpu/register.js';
+import './backends/webgpu/register.js';
 
 export const version = '0.1.0';
 export { fillSlots, listShaders, shaderSource, substituteBody } from './shaders.js';
@@ -10,8 +11,13 @@ export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
 export type { TensorLike } from './core/convert.js';
 export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, TensorSpec } from './core/backend.js';
 export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
-export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, profile, setBackend, getBackend, ready, engine } from './core/globals.js';
+export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, setBackend, getBackend, ready, engine } from './core/globals.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';
 export { philox4x32, seedKey } from './core/random.js';
 export { CpuBackend } from './backends/cpu/backend.js';
+export { WebGpuBackend, type WebGpuFlags } from './backends/webgpu/backend.js';
+export { profile, time } from './backends/webgpu/profile.js';
 export * from './ops/index.js';
+export * as train from './train/index.js';
+export * as losses from './train/losses.js';
+export * as metrics from './train/metrics.js';
