@@ -11,6 +11,7 @@ folder are deleted and the job reports the converter's last line.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 import re
 import shutil
@@ -31,9 +32,12 @@ from tensorweb.server.models import read_model
 ACCEPTED_SUFFIXES = (".onnx", ".keras", ".h5", ".pb", ".zip")
 ACCEPTED_NAMES = ("model.json",)
 ACCEPTED_KINDS = ", ".join(ACCEPTED_SUFFIXES + ACCEPTED_NAMES)
-DEFAULT_CONVERTER = (sys.executable, "-m", "tensorweb", "convert")
+# --progress: the converter draws its bar even though its output is a pipe; each redraw is a progress event.
+DEFAULT_CONVERTER = (sys.executable, "-m", "tensorweb", "convert", "--progress")
 MAX_ZIP_MEMBERS = 10_000
 MAX_LOG_LINES = 2000
+MAX_LINE_CHARS = 64 * 1024
+LINE_END = re.compile(r"\r\n|\n|\r(?!$)")
 MAX_JOBS_KEPT = 100
 MAX_NAME_CHARS = 80
 
@@ -66,6 +70,22 @@ def model_name_for(upload_name: str) -> str:
     return stem or "model"
 
 
+def split_output(text: str) -> tuple[list[tuple[str, str]], str]:
+    """The complete lines of `text` as (kind, line), and the unfinished rest.
+
+    A line ended by a lone CR is a redrawn progress bar ("progress"); one
+    ended by LF or CRLF is a line of the log ("log"). A CR at the very end
+    stays in the rest: it may be half of a CRLF.
+    """
+    lines, start = [], 0
+    for end in LINE_END.finditer(text):
+        line = text[start : end.start()].strip()
+        if line:
+            lines.append(("progress" if end.group() == "\r" else "log", line))
+        start = end.end()
+    return lines, text[start:]
+
+
 @dataclass
 class Job:
     id: str
@@ -74,6 +94,7 @@ class Job:
     state: str = "queued"  # queued, converting, done, failed
     model: str | None = None
     error: str | None = None
+    progress: str = ""  # the converter's latest progress bar
     log: list[str] = field(default_factory=list)
     events: EventLog = field(default_factory=EventLog)
 
@@ -89,6 +110,7 @@ class Job:
             "state": self.state,
             "model": self.model,
             "error": self.error,
+            "progress": self.progress,
             "log": self.log[-50:],
         }
 
@@ -261,17 +283,30 @@ class Converter:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            limit=1024 * 1024,
         )
         last_line = ""
+
+        async def report(lines: list[tuple[str, str]]) -> None:
+            nonlocal last_line
+            for kind, line in lines:
+                if kind == "progress":
+                    job.progress = line
+                    await job.events.publish("progress", line)
+                else:
+                    last_line = line
+                    await self._note(job, line)
+
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
         try:
             async with asyncio.timeout(self.timeout_s):
                 assert process.stdout is not None
-                while raw := await process.stdout.readline():
-                    line = raw.decode("utf-8", errors="replace").rstrip()
-                    if line:
-                        last_line = line
-                        await self._note(job, line)
+                while chunk := await process.stdout.read(64 * 1024):
+                    lines, pending = split_output(pending + decoder.decode(chunk))
+                    if len(pending) > MAX_LINE_CHARS:  # no line end in sight: take it as a line
+                        lines, pending = lines + [("log", pending[:MAX_LINE_CHARS])], ""
+                    await report(lines)
+                await report(split_output(pending + decoder.decode(b"", final=True) + "\n")[0])
                 code = await process.wait()
         except TimeoutError:
             raise ConversionFailed(f"the conversion took longer than {self.timeout_s:g} s") from None

@@ -49,7 +49,7 @@ def raw_get(port: int, raw_path: str, headers: dict[str, str] | None = None) -> 
 def fake_converter(folder: Path) -> tuple[str, ...]:
     """A stand-in converter whose behaviour the uploaded bytes choose.
 
-    b"good..." writes a model (progress lines on stderr); b"partial..." writes
+    b"good..." writes a model (a progress bar and lines on stderr); b"partial..." writes
     half a model, then fails with an error line; b"silent..." exits 0 having
     written nothing; a folder (an unpacked zip) is converted if it holds model.json.
     """
@@ -60,7 +60,7 @@ import os, sys
 from pathlib import Path
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from server_fixtures import write_model
-source, output = sys.argv[1], sys.argv[2]
+source, output = [a for a in sys.argv[1:] if not a.startswith("--")]
 if os.path.isdir(source):
     if not os.path.isfile(os.path.join(source, "model.json")):
         print("error: no model.json in " + source, file=sys.stderr)
@@ -70,6 +70,7 @@ else:
     kind = open(source, "rb").read(8)
 print("reading " + os.path.basename(source), file=sys.stderr, flush=True)
 if kind.startswith(b"good"):
+    sys.stderr.write("converting [##..] 50%\\rconverting [####] 100%\\n")
     print("writing shards", file=sys.stderr, flush=True)
     write_model(Path(output))
 elif kind.startswith(b"partial"):

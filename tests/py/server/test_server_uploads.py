@@ -13,6 +13,7 @@ from server_helpers import fake_converter, running_server, tree
 from starlette.testclient import TestClient
 
 from tensorweb.server.app import create_app
+from tensorweb.server.uploads import DEFAULT_CONVERTER, split_output
 
 LIMIT = 64 * 1024
 
@@ -106,9 +107,17 @@ def test_uploads_are_streamed_to_disk_not_held_in_memory(checkout, state, tmp_pa
     assert peak < size / 4, f"the server held {peak} bytes while receiving {size}"
 
 
+def test_converter_output_splits_into_log_lines_and_progress_redraws():
+    assert split_output("a\nb\r\nbar 10%\rbar 20%\rdone\n") == (
+        [("log", "a"), ("log", "b"), ("progress", "bar 10%"), ("progress", "bar 20%"), ("log", "done")], "")
+    assert split_output("a\npart") == ([("log", "a")], "part")
+    assert split_output("bar 30%\r") == ([], "bar 30%\r")  # may be half of a CRLF
+    assert split_output("\n\n  \n") == ([], "")
+
+
 def test_a_corrupt_model_fails_with_the_converters_error_and_leaves_nothing(checkout, state, tmp_path):
     # The real converter: whatever state it is in, random bytes are no ONNX model.
-    with make_client(checkout, state, tmp_path, converter_command=(sys.executable, "-m", "tensorweb", "convert")) as client:
+    with make_client(checkout, state, tmp_path, converter_command=DEFAULT_CONVERTER) as client:
         job, events = upload_and_wait(client, "corrupt.onnx", b"\x08\x07garbage, not a protobuf" * 100)
         kinds = [kind for kind, _ in events]
         assert kinds[:2] == ["state", "state"] and kinds[-1] == "failed"
@@ -125,7 +134,10 @@ def test_a_converted_upload_appears_in_the_model_list_and_is_served(checkout, st
     with make_client(checkout, state, tmp_path) as client:
         job, events = upload_and_wait(client, "../My Tiny.onnx", b"good model")
         assert job["upload"] == "My_Tiny.onnx"
-        assert [data for kind, data in events if kind == "log"][:2] == ["reading My_Tiny.onnx", "writing shards"]
+        assert [data for kind, data in events if kind == "log"][:3] == [
+            "reading My_Tiny.onnx", "converting [####] 100%", "writing shards"]
+        assert [data for kind, data in events if kind == "progress"] == ["converting [##..] 50%"]
+        assert events[-1][1]["progress"] == "converting [##..] 50%"
         assert events[-1] == ("done", events[-1][1]) and events[-1][1]["model"] == "My_Tiny"
         models = client.get("/api/models").json()
         assert [(m["name"], m["error"]) for m in models] == [("My_Tiny", None)]
@@ -280,7 +292,7 @@ def test_a_real_onnx_model_converts_with_the_real_converter(checkout, state, tmp
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])], [weights],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    with make_client(checkout, state, tmp_path, converter_command=(sys.executable, "-m", "tensorweb", "convert")) as client:
+    with make_client(checkout, state, tmp_path, converter_command=DEFAULT_CONVERTER) as client:
         _, events = upload_and_wait(client, "tiny.onnx", model.SerializeToString())
         assert events[-1][0] == "done", events
         [listed] = client.get("/api/models").json()

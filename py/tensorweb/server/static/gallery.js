@@ -45,6 +45,13 @@ function followJob(job) {
       log.scrollTop = log.scrollHeight;
     });
     events.addEventListener('state', (e) => say(`${job.upload}: ${JSON.parse(e.data)}`));
+    // The converter's bar, redrawn: "reading weights [#####.....] 50%".
+    events.addEventListener('progress', (e) => {
+      const bar = JSON.parse(e.data);
+      say(`${job.upload}: ${bar}`);
+      const percent = /(\d+)%\s*$/.exec(bar);
+      if (percent) progress.value = Number(percent[1]) / 100;
+    });
     for (const end of ['done', 'failed']) {
       events.addEventListener(end, (e) => {
         events.close();
@@ -69,6 +76,7 @@ form.addEventListener('submit', async (event) => {
   try {
     const job = await upload(file);
     say(`${file.name}: converting`);
+    progress.value = 0;
     const result = await followJob(job);
     if (result.state === 'done') {
       say(`${file.name}: converted as ${result.model}`);
