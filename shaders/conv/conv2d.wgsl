@@ -34,7 +34,7 @@
 alias Elem = f32; // @types
 
 const ROWS_PER_THREAD = 4u;
-const COLS_PER_THREAD = 4u;
+const COLS_PER_THREAD = 4u;  // the lanes of one vec4 accumulator
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -120,7 +120,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let col0 = wid.x * tile_n;
   let threads = WG_X * WG_Y;
 
-  var acc: array<array<f32, COLS_PER_THREAD>, ROWS_PER_THREAD>;
+  // Row r of this thread's 4 x 4 block; named, not an indexed array, so CPU
+  // WebGPU implementations keep them in registers.
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < k; k0 += TILE_K) {
     for (var e = local_index; e < tile_m * TILE_K; e += threads) {
       let row = row0 + e / TILE_K;
@@ -142,19 +147,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
-      var b_row: array<f32, COLS_PER_THREAD>;
-      for (var c = 0u; c < COLS_PER_THREAD; c++) {
-        b_row[c] = b_tile[kk * tile_n + lid.x + c * WG_X];
-      }
-      for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-        let a_value = a_tile[(lid.y + r * WG_Y) * TILE_K + kk];
-        for (var c = 0u; c < COLS_PER_THREAD; c++) {
-          acc[r][c] = fma(a_value, b_row[c], acc[r][c]);
-        }
-      }
+      let b_at = kk * tile_n + lid.x;
+      let b_row = vec4<f32>(b_tile[b_at], b_tile[b_at + WG_X], b_tile[b_at + 2u * WG_X], b_tile[b_at + 3u * WG_X]);
+      let a_at = lid.y * TILE_K + kk;
+      let a_step = WG_Y * TILE_K;
+      acc0 += a_tile[a_at] * b_row;
+      acc1 += a_tile[a_at + a_step] * b_row;
+      acc2 += a_tile[a_at + 2u * a_step] * b_row;
+      acc3 += a_tile[a_at + 3u * a_step] * b_row;
     }
     workgroupBarrier();
   }
+  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3);
 
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
     let row = row0 + lid.y + r * WG_Y;
