@@ -467,6 +467,7 @@ export class Engine {
       tape.watched.add(x.id);
     }
     this.tapes.push(tape);
+    const firstNewId = this.nextId;
     try {
       let value: T;
       try {
@@ -489,7 +490,8 @@ export class Engine {
         throw new Error(`tensorweb: cannot compute the gradient with respect to input ${missing}: no op leads from it to the ` +
           'result. Make sure the function encloses every op between them.');
       }
-      return { value, grads };
+      // f may return a tensor it did not create (an input): the caller gets a handle of its own.
+      return { value: value.id < firstNewId ? this.runOp('clone', [value], {})[0] as T : value, grads };
     } finally {
       this.releaseTape(tape);
     }

@@ -110,3 +110,11 @@ test('1,000 tidy\'d training steps leave numTensors unchanged', () => {
   close(b.dataSync(), [-1], 1e-3);
   tw.dispose([w, b, xs, ys]);
 });
+
+test('a function returning its input: the gradient is dy and the input survives', () => {
+  const x = tw.tensor([1, 2]);
+  close(tw.grad((v) => v)(x).dataSync(), [1, 1]);
+  const { value } = tw.valueAndGrad((v) => v)(x);
+  value.dispose();
+  assert.ok(!x.isDisposed);
+});
