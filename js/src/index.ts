@@ -21,3 +21,4 @@ export * from './ops/index.js';
 export * as train from './train/index.js';
 export * as losses from './train/losses.js';
 export * as metrics from './train/metrics.js';
+export * as data from './data/index.js';
