@@ -394,8 +394,9 @@ RESIZE_ATTRS = {"size": Attr("ints"), "alignCorners": Attr("bool", False), "half
 MATMUL_ATTRS = {"transposeA": Attr("bool", False), "transposeB": Attr("bool", False)}
 
 UNARY_OPS = ("relu", "relu6", "sigmoid", "tanh", "erf", "sqrt", "rsqrt", "exp", "log", "neg", "abs",
-             "reciprocal", "floor", "ceil", "round", "sin", "cos", "sign", "softplus", "elu", "selu", "clone")
-BINARY_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "mod", "squaredDifference")
+             "reciprocal", "floor", "ceil", "round", "sin", "cos", "sign", "softplus", "softsign", "elu", "selu",
+             "hardSwish", "clone")
+BINARY_OPS = ("add", "sub", "mul", "div", "floorDiv", "pow", "maximum", "minimum", "mod", "squaredDifference")
 COMPARISON_OPS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr")
 REDUCE_OPS = ("sum", "mean", "max", "min", "prod")
 
@@ -408,6 +409,7 @@ def _table() -> dict[str, OpSpec]:
     specs += [
         OpSpec("gelu", ("x",), {"approximate": Attr("bool", False)}, same_as_first),
         OpSpec("leakyRelu", ("x",), {"alpha": Attr("float", 0.2)}, same_as_first),
+        OpSpec("hardSigmoid", ("x",), {"alpha": Attr("float", 1 / 6), "beta": Attr("float", 0.5)}, same_as_first),
         OpSpec("prelu", ("x", "alpha"), {}, broadcast()),
         OpSpec("clipByValue", ("x",), {"clipValueMin": Attr("float"), "clipValueMax": Attr("float")}, same_as_first),
         OpSpec("logicalNot", ("x",), {}, to_dtype("bool")),
@@ -416,6 +418,8 @@ def _table() -> dict[str, OpSpec]:
         OpSpec("where", ("condition", "a", "b"), {}, infer_where),
         OpSpec("softmax", ("logits",), {"dim": Attr("int", -1)}, same_as_first),
         OpSpec("logSoftmax", ("logits",), {"axis": Attr("int", -1)}, same_as_first),
+        OpSpec("cumsum", ("x",), {"axis": Attr("int", 0), "exclusive": Attr("bool", False),
+                                  "reverse": Attr("bool", False)}, same_as_first),
         OpSpec("argMax", ("x",), {"axis": Attr("int", 0)}, infer_arg_reduce),
         OpSpec("argMin", ("x",), {"axis": Attr("int", 0)}, infer_arg_reduce),
         OpSpec("matMul", ("a", "b"), MATMUL_ATTRS, infer_matmul),

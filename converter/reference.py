@@ -61,23 +61,20 @@ UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "cos": np.cos,
     "sign": np.sign,
     "softplus": lambda x: np.logaddexp(0, x),
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "hardSwish": lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
     "elu": _elu,
     "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
     "clone": np.copy,
 }
 
 
-def _floor_div(a, b):
-    if np.issubdtype(a.dtype, np.integer):
-        return np.floor_divide(a, b)
-    return _f64(a) / b
-
-
 BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "add": np.add,
     "sub": np.subtract,
     "mul": np.multiply,
-    "div": _floor_div,
+    "div": np.divide,
+    "floorDiv": np.floor_divide,
     "pow": np.power,
     "maximum": np.maximum,
     "minimum": np.minimum,
@@ -248,6 +245,14 @@ def softmax_along(x, axis, log):
 
 # ------------------------------------------------------------------ shape ops
 
+def cumsum(x, axis, exclusive, reverse):
+    y = np.flip(x, axis) if reverse else x
+    total = np.cumsum(_f64(y) if y.dtype == np.float32 else y, axis=axis)
+    if exclusive:
+        total = total - y
+    return _as(np.flip(total, axis) if reverse else total, x)
+
+
 def gather(x, indices, axis, batch_dims):
     if batch_dims == 0:
         return np.take(x, indices, axis=axis)
@@ -327,6 +332,8 @@ KERNELS: dict[str, Kernel] = {
     **{name: binary_kernel(fn, name in ops.COMPARISON_OPS) for name, fn in BINARY.items()},
     **{name: reduce_kernel(fn) for name, fn in REDUCE.items()},
     "gelu": lambda i, a: [_as(_gelu(i[0], a["approximate"]), i[0])],
+    "hardSigmoid": lambda i, a: [_as(np.clip(a["alpha"] * _f64(i[0]) + a["beta"], 0, 1), i[0])],
+    "cumsum": lambda i, a: [cumsum(i[0], a["axis"], a["exclusive"], a["reverse"])],
     "leakyRelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], a["alpha"] * _f64(i[0])), i[0])],
     "prelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], _f64(i[1]) * i[0]), i[0])],
     "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],

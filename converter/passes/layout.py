@@ -64,13 +64,14 @@ def per_axis(*names):
 
 
 ELEMENTWISE_OPS = (set(ops.UNARY_OPS) | set(ops.BINARY_OPS) | set(ops.COMPARISON_OPS)
-                   | {"gelu", "leakyRelu", "prelu", "clipByValue", "logicalNot", "isNaN", "cast", "where"})
+                   | {"gelu", "leakyRelu", "hardSigmoid", "prelu", "clipByValue", "logicalNot", "isNaN", "cast", "where"})
 RULES: dict[str, Rule] = {
     **{op: keep for op in ELEMENTWISE_OPS},
     **{op: reduction for op in ops.REDUCE_OPS},
     "argMax": arg_reduction,
     "argMin": arg_reduction,
     "concat": permuted_axis("axis"),
+    "cumsum": permuted_axis("axis"),
     "split": permuted_axis("axis"),
     "softmax": permuted_axis("dim"),
     "logSoftmax": permuted_axis("axis"),

@@ -337,7 +337,8 @@ def lowers(*op_types: str):
 UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
          "Neg": "neg", "Abs": "abs", "Reciprocal": "reciprocal", "Floor": "floor", "Ceil": "ceil",
          "Round": "round", "Sin": "sin", "Cos": "cos", "Erf": "erf", "Sign": "sign", "Softplus": "softplus",
-         "Not": "logicalNot", "IsNaN": "isNaN", "Identity": "clone", "Dropout": "clone"}
+         "Not": "logicalNot", "IsNaN": "isNaN", "Identity": "clone", "Dropout": "clone", "HardSwish": "hardSwish",
+         "Softsign": "softsign"}
 BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Mod": "mod", "Equal": "equal",
           "Less": "less", "Greater": "greater", "LessOrEqual": "lessEqual", "GreaterOrEqual": "greaterEqual",
           "And": "logicalAnd", "Or": "logicalOr"}
@@ -356,7 +357,10 @@ def binary(op: str) -> Lower:
         a_type, b_type = ctx.graph.info[a].dtype, ctx.graph.info[b].dtype
         if a_type != b_type:  # Pow may raise floats to integer powers
             b = ctx.emit("cast", b, dtype=a_type)
-        ctx.output(0, ctx.emit(op, a, b))
+        # the runtime's div is real division; floorDiv matches ONNX's truncating integer Div on the
+        # non-negative sizes and indices integer division meets in practice
+        chosen = "floorDiv" if op == "div" and a_type == "int32" else op
+        ctx.output(0, ctx.emit(chosen, a, b))
     return lower
 
 
@@ -409,28 +413,9 @@ def lower_prelu(ctx):
     ctx.output(0, ctx.emit("prelu", ctx.tensor(0), ctx.tensor(1)))
 
 
-def hard_sigmoid(ctx: Lowering, x: str, alpha: float, beta: float) -> str:
-    linear = ctx.emit("add", ctx.emit("mul", x, ctx.constant(np.float32(alpha), "alpha")),
-                      ctx.constant(np.float32(beta), "beta"))
-    return ctx.emit("clipByValue", linear, clipValueMin=0.0, clipValueMax=1.0)
-
-
 @lowers("HardSigmoid")
 def lower_hard_sigmoid(ctx):
-    ctx.output(0, hard_sigmoid(ctx, ctx.tensor(0), ctx.attr("alpha", 0.2), ctx.attr("beta", 0.5)))
-
-
-@lowers("HardSwish")
-def lower_hard_swish(ctx):
-    x = ctx.tensor(0)
-    ctx.output(0, ctx.emit("mul", x, hard_sigmoid(ctx, x, 1 / 6, 0.5)))
-
-
-@lowers("Softsign")
-def lower_softsign(ctx):
-    x = ctx.tensor(0)
-    one = ctx.constant(np.float32(1), "one")
-    ctx.output(0, ctx.emit("div", x, ctx.emit("add", ctx.emit("abs", x), one)))
+    ctx.output(0, ctx.emit("hardSigmoid", ctx.tensor(0), alpha=ctx.attr("alpha", 0.2), beta=ctx.attr("beta", 0.5)))
 
 
 @lowers("Mish")
@@ -539,6 +524,13 @@ def lower_reduce_squares(ctx):
     axes = list(range(ctx.rank(0))) if not axes else axes
     total = ctx.emit("sum", ctx.emit("mul", x, x), axis=axes, keepDims=bool(ctx.attr("keepdims", 1)))
     ctx.output(0, ctx.emit("sqrt", total) if ctx.node.op_type == "ReduceL2" else total)
+
+
+@lowers("CumSum")
+def lower_cumsum(ctx):
+    axis = ops.normalize_axis(int(ctx.const(1).reshape(-1)[0]), ctx.rank(0))
+    ctx.output(0, ctx.emit("cumsum", ctx.tensor(0), axis=axis, exclusive=bool(ctx.attr("exclusive", 0)),
+                           reverse=bool(ctx.attr("reverse", 0))))
 
 
 @lowers("ArgMax", "ArgMin")

@@ -123,6 +123,8 @@ CASES = {
     "Slice-reverse-partial": ("Slice", [[4, 6, 5], i64(4), i64(1), i64(1), i64(-1)], {}, 13),
     "Gather-axis1": ("Gather", [[3, 5, 2], i64(4, -1, 0)], {"axis": 1}, 13),
     "Gather-scalar": ("Gather", [[3, 5, 2], np.array(-2, np.int64)], {"axis": 0}, 13),
+    "CumSum": ("CumSum", [[2, 3, 4], np.array(1, np.int64)], {}, 14),
+    "CumSum-exclusive-reverse": ("CumSum", [[2, 3, 4], np.array(-1, np.int32)], {"exclusive": 1, "reverse": 1}, 14),
     "Split-opset11": ("Split", [[2, 6, 4]], {"axis": 1, "split": [2, 4]}, 11),
     "Split-opset13": ("Split", [[2, 6, 4], i64(1, 5)], {"axis": 1}, 13),
     "Split-num-outputs": ("Split", [[2, 7, 4]], {"axis": 1, "num_outputs": 3}, 18),
@@ -163,6 +165,16 @@ def test_runtime_integer_indices_are_narrowed_to_int32(tmp_path):
     indices = np.array([[1, 9, 0, 3], [2, 2, 5, 7]], np.int32)
     expected = run_onnxruntime(path, {"in1": indices})["out0"]
     np.testing.assert_allclose(reference.run(result.graph, {"in1": indices})["out0"], expected)
+
+
+def test_integer_division_becomes_floor_division(tmp_path):
+    path = tmp_path / "div.onnx"
+    onnx.save(single_op("Div", [[2, 3], np.array([2, 3, 4], np.int64)], {}, 14, input_types={0: TensorProto.INT64}),
+              path)
+    graph = read_onnx(path).graph
+    assert [n.op for n in graph.nodes] == ["floorDiv"]
+    x = np.array([[7, 9, 3], [0, 11, 8]], np.int32)
+    np.testing.assert_array_equal(reference.run(graph, {"in0": x})["out0"], run_onnxruntime(path, {"in0": x})["out0"])
 
 
 def test_int64_weights_that_overflow_int32_are_refused(tmp_path):
