@@ -72,9 +72,12 @@ def _tensors(topology: dict, key: str) -> list[Tensor]:
 
 
 def _producer(value: Any) -> str:
+    """One line: "tensorweb.converter 0.1.0 from onnx model.onnx"."""
     if isinstance(value, dict):
-        parts = [str(value[k]) for k in ("name", "version", "source", "sourceFormat", "file") if k in value]
-        return " ".join(parts) if parts else json.dumps(value, sort_keys=True)[:200]
+        tool = " ".join(str(value[k]) for k in ("name", "version") if value.get(k))
+        source = " ".join(str(value[k]) for k in ("sourceFormat", "sourceFile") if value.get(k))
+        line = f"{tool} from {source}" if tool and source else tool or source
+        return (line or json.dumps(value, sort_keys=True))[:200]
     return "" if value is None else str(value)[:200]
 
 

@@ -15,7 +15,7 @@ def write_model(folder: Path, shard_bytes: int = 4096, seed: int = 0) -> bytes:
     model = {
         "format": "tensorweb-graph",
         "formatVersion": "1.0",
-        "producer": {"name": "tensorweb", "version": "0.1.0", "source": "onnx", "file": "tiny.onnx"},
+        "producer": {"name": "tensorweb.converter", "version": "0.1.0", "sourceFormat": "onnx", "sourceFile": "tiny.onnx"},
         "topology": {
             "inputs": [{"name": "image", "dtype": "float32", "shape": [-1, 28, 28, 1]}],
             "outputs": [{"name": "logits", "dtype": "float32", "shape": [-1, 10]}],

@@ -63,7 +63,7 @@ def test_gallery_lists_models_and_shows_broken_folders_as_errors(checkout, tmp_p
     assert listed["digits"]["url"] == "/models/digits/model.json"
     assert listed["digits"]["format"] == "tensorweb-graph"
     assert listed["digits"]["inputs"] == [{"name": "image", "dtype": "float32", "shape": [-1, 28, 28, 1]}]
-    assert listed["digits"]["producer"] == "tensorweb 0.1.0 onnx tiny.onnx"
+    assert listed["digits"]["producer"] == "tensorweb.converter 0.1.0 from onnx tiny.onnx"
     assert listed["digits"]["weight_bytes"] == 4096
     assert listed["single"]["error"] is None  # a --models folder that is itself a model
     assert listed["no-json"]["error"] == "no model.json in this folder"
@@ -147,3 +147,19 @@ def test_serve_refuses_a_models_folder_that_does_not_exist(tmp_path):
     assert result.returncode == 2
     assert "not a folder" in result.stderr
     assert not Path(tmp_path / "nowhere").exists()
+
+
+def test_producers_read_as_one_line(tmp_path):
+    from tensorweb.server.models import read_model
+
+    cases = {
+        '{"producer": "tf.js converter 4.22"}': "tf.js converter 4.22",
+        '{"producer": {"name": "tensorweb.converter", "version": "0.1.0"}}': "tensorweb.converter 0.1.0",
+        '{"producer": {"sourceFormat": "keras"}}': "keras",
+        '{"producer": {"other": 1}}': '{"other": 1}',
+        "{}": "",
+    }
+    for text, expected in cases.items():
+        (tmp_path / "model.json").write_text(text)
+        entry = read_model("m", tmp_path)
+        assert (entry.error, entry.producer) == (None, expected), text
