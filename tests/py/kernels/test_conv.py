@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import conv_reference as ref
+from matmul_launch import run_matmul
 from tensorweb.kernels import Output, body, grid, types
 
 TILE = {"WG_X": 8, "WG_Y": 8, "TILE_K": 8}
@@ -33,17 +34,19 @@ def geometry(x_shape, filter_hw, out_c, stride, dilation, pads):
             "dilation_h": dilation[0], "dilation_w": dilation[1], "pad_top": pads[0], "pad_left": pads[2]}
 
 
-def launch(runner, m, n):
-    m_tiles = -(-m // TILE_M)
+def launch(runner, m, n, tile_m=TILE_M):
+    m_tiles = -(-m // tile_m)
     return m_tiles, (-(-n // TILE_N),) + grid(m_tiles, runner.max_per_dimension)[:2]
 
 
-def run_conv2d(runner, x, w, case, *, bias=None, residual=None, activation="v", elem="f32"):
+def run_conv2d(runner, x, w, case, *, bias=None, residual=None, activation="v", elem="f32", vec4=False):
     g = geometry(x.shape, w.shape[:2], w.shape[3], *case[3:])
-    m_tiles, workgroups = launch(runner, g["batch"] * g["out_h"] * g["out_w"], g["out_c"])
+    # vec4 tiles are 8 rows per thread: 64 pixels by 32 channels with 8 x 8 threads.
+    m_tiles, workgroups = launch(runner, g["batch"] * g["out_h"] * g["out_w"], g["out_c"], 2 * TILE_M if vec4 else TILE_M)
     dtype = x.dtype
     return runner.run(
-        "conv/conv2d.wgsl", slots={"types": types(Elem=elem), "body": body(activation)},
+        "conv/conv2d_vec4.wgsl" if vec4 else "conv/conv2d.wgsl",
+        slots={"types": types(Elem=elem), "body": body(activation)},
         constants=TILE | {"HAS_BIAS": bias is not None, "HAS_RESIDUAL": residual is not None},
         workgroups=workgroups, x=x, weights=w,
         bias=PLACEHOLDER.astype(dtype) if bias is None else bias,
@@ -67,20 +70,39 @@ def test_conv2d_implicit_gemm(runner, rng, name):
     np.testing.assert_allclose(run_conv2d(runner, x, w, case), expected, **tolerance(w[..., 0].size))
 
 
-def test_conv2d_fused_bias_residual_relu6(runner, rng):
-    case = CASES["3x3 same"]
+# Cases whose channel counts are multiples of 4, for the vec4 kernel.
+VEC4_CASES = {
+    "3x3 same": ((2, 7, 9, 8), (3, 3), 12, (1, 1), (1, 1), (1, 1, 1, 1)),
+    "stride 2 asymmetric pad": ((1, 11, 8, 4), (3, 3), 36, (2, 2), (1, 1), (0, 1, 0, 1)),
+    "dilated 5x3 many pixels": ((2, 12, 10, 4), (5, 3), 8, (1, 2), (2, 1), (2, 2, 1, 0)),
+    "1x1": ((3, 5, 5, 32), (1, 1), 40, (1, 1), (1, 1), (0, 0, 0, 0)),
+}
+
+
+@pytest.mark.parametrize("name", VEC4_CASES)
+def test_conv2d_vec4(runner, rng, name):
+    case = VEC4_CASES[name]
+    x, w = case_arrays(rng, case)
+    expected = ref.conv2d(x, w, *case[3:])
+    np.testing.assert_allclose(run_conv2d(runner, x, w, case, vec4=True), expected, **tolerance(w[..., 0].size))
+
+
+@pytest.mark.parametrize("vec4", [False, True])
+def test_conv2d_fused_bias_residual_relu6(runner, rng, vec4):
+    case = VEC4_CASES["3x3 same"]
     x, w = case_arrays(rng, case)
     bias = rng.standard_normal(w.shape[3]).astype(np.float32)
-    residual = rng.standard_normal((2, 7, 9, 6)).astype(np.float32)
-    out = run_conv2d(runner, x, w, case, bias=bias, residual=residual, activation="clamp(v, 0.0, 6.0)")
+    residual = rng.standard_normal((2, 7, 9, 12)).astype(np.float32)
+    out = run_conv2d(runner, x, w, case, bias=bias, residual=residual, activation="clamp(v, 0.0, 6.0)", vec4=vec4)
     expected = np.clip(ref.conv2d(x, w, *case[3:]) + bias + residual, 0, 6)
     np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))
 
 
-def test_conv2d_f16(runner, rng):
-    case = CASES["stride 2 asymmetric pad"]
+@pytest.mark.parametrize("vec4", [False, True])
+def test_conv2d_f16(runner, rng, vec4):
+    case = VEC4_CASES["stride 2 asymmetric pad"]
     x, w = (a.astype(np.float16) for a in case_arrays(rng, case))
-    out = run_conv2d(runner, x, w, case, elem="f16")
+    out = run_conv2d(runner, x, w, case, elem="f16", vec4=vec4)
     np.testing.assert_allclose(out.astype(np.float32), ref.conv2d(x, w, *case[3:]), rtol=1e-2, atol=5e-2)
 
 
@@ -144,3 +166,12 @@ def test_conv2d_backprop_filter(runner, rng, name, split_k):
     dw = run_backprop_filter(runner, x, dy, g, splits, k_chunk)
     expected = ref.conv2d_backprop_filter(x, dy, w.shape[:2], *case[3:])
     np.testing.assert_allclose(dw, expected, **tolerance(pixels))
+
+
+def test_1x1_conv_runs_as_vec4_matmul(runner, rng):
+    # A 1x1, stride-1, unpadded conv is [N*H*W, Cin] @ [Cin, Cout]: the runtime sends it to matmul_vec4.
+    case = CASES["1x1"]
+    x, w = case_arrays(rng, ((3, 5, 5, 36),) + case[1:2] + (32,) + case[3:])
+    bias = rng.standard_normal(32).astype(np.float32)
+    out = run_matmul(runner, x.reshape(-1, 36), w.reshape(36, 32), bias=bias, vec4=True)
+    np.testing.assert_allclose(out.reshape(3, 5, 5, 32), ref.conv2d(x, w) + bias, **tolerance(36))

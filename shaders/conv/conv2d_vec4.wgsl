@@ -1,0 +1,188 @@
+// out = activation(conv2d(x, weights) + bias + residual) as an implicit GEMM
+// with vec4 loads and stores: the fast path when in_c and out_c are
+// multiples of 4 (else conv/conv2d.wgsl). Layouts, padding and the GEMM as
+// in conv/conv2d.wgsl: rows are output pixels, columns output channels, and
+// K = KH * KW * Cin runs over taps with the input channel fastest, so four
+// consecutive taps are one vec4 of x and a row of the weights is out_c / 4 vec4s.
+// Tiling as in matmul/matmul_vec4.wgsl: TILE_M = WG_Y * 8 pixels by
+// TILE_N = WG_X * 4 channels per workgroup, TILE_K-deep slices (a multiple
+// of 4) in workgroup memory, 8 rows of one vec4 column per thread.
+//
+// Bindings (group 0): 0 x, 1 weights (the filter, HWIO), 2 bias ([Cout]),
+//   3 residual (out's layout): storage read of vec4<Elem>; 4 out: storage
+//   read_write of vec4<Elem>; 5 params: uniform. bias and residual are bound
+//   even when their knob is off.
+// Params {
+//   batch, in_h, in_w, in_c: u32,      (in_c a multiple of 4)
+//   out_h, out_w, out_c: u32,          (out_c a multiple of 4)
+//   kernel_h, kernel_w: u32,
+//   stride_h, stride_w: u32,
+//   dilation_h, dilation_w: u32,
+//   pad_top, pad_left: u32,
+//   m_tiles: u32,                      ceil(batch * out_h * out_w / TILE_M)
+//   alpha, beta: f32,                  activation attributes
+// }
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false).
+//   Workgroup memory: (WG_Y * 8 * TILE_K + TILE_K * WG_X * 4) * 4 bytes, 12 KiB
+//   by default.
+// Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
+//   is f32), `body` (the activation on v: f32; identity as written).
+// Dispatch: x = ceil(Cout / TILE_N); y and z hold m_tiles workgroups as a 2-D
+// grid (y first).
+
+alias Elem = f32; // @types
+
+const ROWS_PER_THREAD = 8u;
+
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+override TILE_K: u32 = 32u;
+override HAS_BIAS: bool = false;
+override HAS_RESIDUAL: bool = false;
+
+struct Params {
+  batch: u32,
+  in_h: u32,
+  in_w: u32,
+  in_c: u32,
+  out_h: u32,
+  out_w: u32,
+  out_c: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride_h: u32,
+  stride_w: u32,
+  dilation_h: u32,
+  dilation_w: u32,
+  pad_top: u32,
+  pad_left: u32,
+  m_tiles: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<vec4<Elem>>;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<Elem>>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4<Elem>>;
+@group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+var<workgroup> a_tile: array<vec4<f32>, WG_Y * ROWS_PER_THREAD * TILE_K / 4u>;  // [TILE_M][TILE_K / 4]
+var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
+
+fn alpha() -> f32 {
+  return params.alpha;
+}
+
+fn beta() -> f32 {
+  return params.beta;
+}
+
+fn activation(v: f32) -> f32 {
+  return v; // @body
+}
+
+// acc + the product of one row's 4 values of A (a4) with 4 rows of B.
+fn multiply_add(acc: vec4<f32>, a4: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>,
+                b3: vec4<f32>) -> vec4<f32> {
+  return acc + a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
+}
+
+// x at output pixel `pixel` for the 4 taps from `tap` (a multiple of 4:
+// (kh * KW + kw) * Cin + ci, same kh and kw); zeros in the padding.
+fn receptive_field(pixel: u32, tap: u32) -> vec4<f32> {
+  let ow = pixel % params.out_w;
+  let oh = (pixel / params.out_w) % params.out_h;
+  let n = pixel / (params.out_w * params.out_h);
+  let ci = tap % params.in_c;
+  let kw = (tap / params.in_c) % params.kernel_w;
+  let kh = tap / (params.in_c * params.kernel_w);
+  let ih = i32(oh * params.stride_h + kh * params.dilation_h) - i32(params.pad_top);
+  let iw = i32(ow * params.stride_w + kw * params.dilation_w) - i32(params.pad_left);
+  if (ih < 0 || ih >= i32(params.in_h) || iw < 0 || iw >= i32(params.in_w)) {
+    return vec4<f32>(0.0);
+  }
+  return vec4<f32>(x[(((n * params.in_h + u32(ih)) * params.in_w + u32(iw)) * params.in_c + ci) / 4u]);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) local_index: u32) {
+  let tile_m = WG_Y * ROWS_PER_THREAD;
+  let tile_k4 = TILE_K / 4u;
+  let m_tile = wid.y + wid.z * groups.y;
+  if (m_tile >= params.m_tiles) {
+    return;
+  }
+  let m = params.batch * params.out_h * params.out_w;
+  let n4 = params.out_c / 4u;
+  let k = params.kernel_h * params.kernel_w * params.in_c;
+  let row0 = m_tile * tile_m;
+  let col4 = wid.x * WG_X + lid.x;
+  let threads = WG_X * WG_Y;
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < k; k0 += TILE_K) {
+    for (var e = local_index; e < tile_m * tile_k4; e += threads) {
+      let row = row0 + e / tile_k4;
+      let kk = k0 + (e % tile_k4) * 4u;
+      var v = vec4<f32>(0.0);
+      if (row < m && kk < k) {
+        v = receptive_field(row, kk);
+      }
+      a_tile[e] = v;
+    }
+    for (var e = local_index; e < TILE_K * WG_X; e += threads) {
+      let kk = k0 + e / WG_X;
+      let col = wid.x * WG_X + e % WG_X;
+      var v = vec4<f32>(0.0);
+      if (kk < k && col < n4) {
+        v = vec4<f32>(weights[kk * n4 + col]);
+      }
+      b_tile[e] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < tile_k4; kk++) {
+      let b0 = b_tile[(kk * 4u) * WG_X + lid.x];
+      let b1 = b_tile[(kk * 4u + 1u) * WG_X + lid.x];
+      let b2 = b_tile[(kk * 4u + 2u) * WG_X + lid.x];
+      let b3 = b_tile[(kk * 4u + 3u) * WG_X + lid.x];
+      let a_row = lid.y * ROWS_PER_THREAD * tile_k4 + kk;
+      acc0 = multiply_add(acc0, a_tile[a_row], b0, b1, b2, b3);
+      acc1 = multiply_add(acc1, a_tile[a_row + tile_k4], b0, b1, b2, b3);
+      acc2 = multiply_add(acc2, a_tile[a_row + 2u * tile_k4], b0, b1, b2, b3);
+      acc3 = multiply_add(acc3, a_tile[a_row + 3u * tile_k4], b0, b1, b2, b3);
+      acc4 = multiply_add(acc4, a_tile[a_row + 4u * tile_k4], b0, b1, b2, b3);
+      acc5 = multiply_add(acc5, a_tile[a_row + 5u * tile_k4], b0, b1, b2, b3);
+      acc6 = multiply_add(acc6, a_tile[a_row + 6u * tile_k4], b0, b1, b2, b3);
+      acc7 = multiply_add(acc7, a_tile[a_row + 7u * tile_k4], b0, b1, b2, b3);
+    }
+    workgroupBarrier();
+  }
+
+  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+    let row = row0 + lid.y * ROWS_PER_THREAD + r;
+    if (row < m && col4 < n4) {
+      let index = row * n4 + col4;
+      var v = acc[r];
+      if (HAS_BIAS) {
+        v += vec4<f32>(bias[col4]);
+      }
+      if (HAS_RESIDUAL) {
+        v += vec4<f32>(residual[index]);
+      }
+      out[index] = vec4<Elem>(vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w)));
+    }
+  }
+}

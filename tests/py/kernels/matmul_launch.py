@@ -1,0 +1,61 @@
+"""How the runtime launches the matmul kernels: uniforms, tiles, split-K second pass."""
+
+import numpy as np
+
+from tensorweb.kernels import Output, body, broadcast_strides, grid, types
+
+TILE = {"WG_X": 8, "WG_Y": 8, "TILE_K": 8}  # 32 x 32 output tiles: small shapes span several
+PLACEHOLDER = np.zeros(4, np.float32)
+
+
+def tolerance(k):
+    return {"rtol": 1e-4, "atol": 1e-5 * np.sqrt(max(k, 1)) * 10}
+
+
+def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
+               activation="v", alpha=0.0, vec4=False, splits=1, k_chunk=None, elem="f32", tile=TILE):
+    """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K])."""
+    m, k = a.shape[-2:][::-1] if transpose_a else a.shape[-2:]
+    n = b.shape[-2] if transpose_b else b.shape[-1]
+    batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    assert len(batch_shape) <= 4
+    padded = (1,) * (4 - len(batch_shape)) + batch_shape
+    batch = int(np.prod(batch_shape))
+    a_batch_strides = broadcast_strides(a.shape[:-2], padded)
+    b_batch_strides = broadcast_strides(b.shape[:-2], padded)
+    a_batch_strides = [s * m * k for s in a_batch_strides]
+    b_batch_strides = [s * k * n for s in b_batch_strides]
+    tile_m = tile["WG_Y"] * (8 if vec4 else 4)  # rows per thread
+    tile_n = tile["WG_X"] * 4
+    m_tiles = -(-m // tile_m)
+    k_chunk = k_chunk or k
+    dtype = np.float16 if elem == "f16" else np.float32
+    params = {"m": m, "n": n, "k": k, "batch": batch, "m_tiles": m_tiles, "splits": splits,
+              "k_chunk": k_chunk, "batch_shape": padded, "a_batch_strides": a_batch_strides,
+              "b_batch_strides": b_batch_strides, "alpha": alpha, "beta": 0.0}
+    if not vec4:
+        params |= {"a_stride_m": 1 if transpose_a else k, "a_stride_k": m if transpose_a else 1,
+                   "b_stride_k": 1 if transpose_b else n, "b_stride_n": k if transpose_b else 1}
+    epilogue = splits == 1
+    slots = {"types": types(Elem=elem)}
+    if epilogue:
+        slots["body"] = body(activation)
+    out_shape = (splits,) + batch_shape + (m, n)
+    placeholder = PLACEHOLDER.astype(dtype)
+    result = runner.run(
+        "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl", slots=slots,
+        constants=tile | {"HAS_BIAS": epilogue and bias is not None,
+                          "HAS_RESIDUAL": epilogue and residual is not None},
+        workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
+        a=a, b=b, bias=placeholder if bias is None else bias,
+        residual=placeholder if residual is None else residual,
+        out=Output(out_shape, dtype), params=params)["out"]
+    if epilogue:
+        return result[0]
+    size = batch * m * n
+    return runner.run(
+        "matmul/split_k_reduce.wgsl", slots={"types": types(Elem=elem), "body": body(activation)},
+        constants={"HAS_BIAS": bias is not None, "HAS_RESIDUAL": residual is not None},
+        workgroups=-(-size // 64), partials=result, bias=placeholder if bias is None else bias,
+        residual=placeholder if residual is None else residual, out=Output(batch_shape + (m, n), dtype),
+        params={"size": size, "n": n, "splits": splits, "alpha": alpha, "beta": 0.0})["out"]
