@@ -7,7 +7,7 @@
 // Scalars { alpha: f32, beta: f32 }: op attributes (leakyRelu and elu alpha,
 //   clipByValue's bounds, step's alpha).
 // Overrides: WORKGROUP_SIZE (64).
-// Helpers a body may call: alpha(), beta(), erf(v).
+// Helpers a body may call: alpha(), beta(), erf(v: f32) -> f32.
 // Slots: `types` names the element types In and Out (f32 as written; with
 //   f16, prefix `enable f16;`); `body` is the op on `v: In` returning Out
 //   (the identity as written).
@@ -41,8 +41,9 @@ fn beta() -> In {
 }
 
 // erf for the erf and exact gelu bodies (WGSL has none): Abramowitz and
-// Stegun 7.1.26, absolute error below 1.5e-7.
-fn erf(v: In) -> In {
+// Stegun 7.1.26, absolute error below 1.5e-7. On f32, so the file also
+// compiles with integer In types (bodies on f16 call In(erf(f32(v)))).
+fn erf(v: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * abs(v));
   let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return sign(v) * (1.0 - poly * exp(-v * v));
