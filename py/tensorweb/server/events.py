@@ -38,10 +38,6 @@ class EventLog:
     def next_number(self) -> int:
         return self._next_number
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def events(self) -> list[Event]:
         return list(self._events)
 
