@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from matmul_launch import TILE, run_matmul, tolerance
+from matmul_launch import run_matmul, tolerance
 
 
 def reference(a, b, transpose_a=False, transpose_b=False):
