@@ -118,8 +118,7 @@ class Job:
 def extract_zip(archive: Path, into: Path, max_bytes: int) -> Path:
     """Unpack `archive` into `into`, refusing names that leave it, links, and more than `max_bytes` unpacked.
 
-    Returns the model to convert: the single top folder if the archive holds
-    only one, else `into`.
+    Returns the model to convert (see `model_in`).
     """
     try:
         zf = zipfile.ZipFile(archive)
@@ -160,10 +159,28 @@ def extract_zip(archive: Path, into: Path, max_bytes: int) -> Path:
                         sink.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
                 raise ConversionFailed(f"cannot unpack {name!r} from the zip ({exc})") from None
-    top = [p for p in into.iterdir() if p.name != "__MACOSX"]
-    if len(top) == 1 and top[0].is_dir():
-        return top[0]
-    return into
+    return model_in(into)
+
+
+def model_in(folder: Path) -> Path:
+    """What to hand the converter from an unpacked zip.
+
+    A single top folder is looked into. A SavedModel is its folder; a
+    TensorFlow.js model is its model.json; a lone model file is that file;
+    anything else is the folder, for the converter to judge.
+    """
+    entries = [p for p in folder.iterdir() if p.name != "__MACOSX"]
+    if len(entries) == 1 and entries[0].is_dir():
+        return model_in(entries[0])
+    names = {p.name for p in entries}
+    if names & {"saved_model.pb", "saved_model.pbtxt"}:
+        return folder
+    if "model.json" in names:
+        return folder / "model.json"
+    model_files = [p for p in entries if p.is_file() and p.suffix.lower() in (".onnx", ".keras", ".h5", ".pb")]
+    if len(model_files) == 1:
+        return model_files[0]
+    return folder
 
 
 class Converter:

@@ -51,7 +51,7 @@ def fake_converter(folder: Path) -> tuple[str, ...]:
 
     b"good..." writes a model (a progress bar and lines on stderr); b"partial..." writes
     half a model, then fails with an error line; b"silent..." exits 0 having
-    written nothing; a folder (an unpacked zip) is converted if it holds model.json.
+    written nothing; a model.json, or a folder holding saved_model.pb, is converted.
     """
     script = folder / "fake_convert.py"
     script.write_text(
@@ -62,9 +62,11 @@ sys.path.insert(0, {str(Path(__file__).parent)!r})
 from server_fixtures import write_model
 source, output = [a for a in sys.argv[1:] if not a.startswith("--")]
 if os.path.isdir(source):
-    if not os.path.isfile(os.path.join(source, "model.json")):
-        print("error: no model.json in " + source, file=sys.stderr)
+    if not os.path.isfile(os.path.join(source, "saved_model.pb")):
+        print("error: no saved_model.pb in " + source, file=sys.stderr)
         sys.exit(1)
+    kind = b"good"
+elif source.endswith("model.json"):
     kind = b"good"
 else:
     kind = open(source, "rb").read(8)

@@ -3,6 +3,7 @@
 import http.client
 import io
 import json
+import shutil
 import sys
 import tracemalloc
 import zipfile
@@ -13,7 +14,7 @@ from server_helpers import fake_converter, running_server, tree
 from starlette.testclient import TestClient
 
 from tensorweb.server.app import create_app
-from tensorweb.server.uploads import DEFAULT_CONVERTER, split_output
+from tensorweb.server.uploads import DEFAULT_CONVERTER, model_in, split_output
 
 LIMIT = 64 * 1024
 
@@ -189,6 +190,25 @@ def zipped(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_what_a_zip_hands_the_converter(tmp_path):
+    def unpacked(*names: str):
+        folder = tmp_path / "unpacked"
+        shutil.rmtree(folder, ignore_errors=True)
+        for name in names:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(b"x")
+        return folder
+
+    folder = unpacked("export/saved_model.pb", "export/variables/variables.index")
+    assert model_in(folder) == folder / "export"
+    folder = unpacked("web_model/model.json", "web_model/group1-shard1of1.bin", "__MACOSX/._model.json")
+    assert model_in(folder) == folder / "web_model" / "model.json"
+    folder = unpacked("net.onnx", "README.md")
+    assert model_in(folder) == folder / "net.onnx"
+    folder = unpacked("a.onnx", "b.onnx")
+    assert model_in(folder) == folder
 
 
 def test_a_zipped_model_folder_is_unpacked_and_converted(checkout, state, tmp_path):
