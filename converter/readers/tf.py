@@ -453,10 +453,10 @@ def lower_control_flow(ctx):
 UNARY = {"Relu": "relu", "Relu6": "relu6", "Elu": "elu", "Selu": "selu", "Sigmoid": "sigmoid", "Tanh": "tanh",
          "Exp": "exp", "Log": "log", "Sqrt": "sqrt", "Rsqrt": "rsqrt", "Neg": "neg", "Abs": "abs", "Erf": "erf",
          "Reciprocal": "reciprocal", "Inv": "reciprocal", "Floor": "floor", "Ceil": "ceil", "Round": "round",
-         "Sin": "sin", "Cos": "cos", "Sign": "sign", "Softplus": "softplus", "LogicalNot": "logicalNot",
+         "Sin": "sin", "Cos": "cos", "Sign": "sign", "Softplus": "softplus", "Softsign": "softsign", "LogicalNot": "logicalNot",
          "IsNan": "isNaN"}
 BINARY = {"Add": "add", "AddV2": "add", "Sub": "sub", "Mul": "mul", "RealDiv": "div", "Div": "div",
-          "FloorDiv": "div", "Maximum": "maximum", "Minimum": "minimum", "Pow": "pow", "FloorMod": "mod",
+          "FloorDiv": "floorDiv", "Maximum": "maximum", "Minimum": "minimum", "Pow": "pow", "FloorMod": "mod",
           "SquaredDifference": "squaredDifference", "Equal": "equal", "NotEqual": "notEqual", "Less": "less",
           "LessEqual": "lessEqual", "Greater": "greater", "GreaterEqual": "greaterEqual",
           "LogicalAnd": "logicalAnd", "LogicalOr": "logicalOr"}
@@ -471,10 +471,7 @@ def unary(op: str) -> Lower:
 def binary(op: str) -> Lower:
     def lower(ctx: Lowering):
         a, b = ctx.tensor(0), ctx.tensor(1)
-        y = ctx.emit(op, a, b)
-        if ctx.node.op == "FloorDiv" and ctx.graph.info[y].dtype == "float32":
-            y = ctx.emit("floor", y)
-        ctx.output(0, y)
+        ctx.output(0, ctx.emit(op, a, b))
     return lower
 
 
@@ -486,12 +483,6 @@ LOWERINGS.update({tf_op: binary(op) for tf_op, op in BINARY.items()})
 def lower_square(ctx):
     x = ctx.tensor(0)
     ctx.output(0, ctx.emit("mul", x, x))
-
-
-@lowers("Softsign")
-def lower_softsign(ctx):
-    x = ctx.tensor(0)
-    ctx.output(0, ctx.emit("div", x, ctx.emit("add", ctx.emit("abs", x), ctx.constant(np.float32(1), "one"))))
 
 
 @lowers("LeakyRelu")
