@@ -5,5 +5,8 @@ export * from './unary.js';
 export * from './binary.js';
 export * from './reduction.js';
 export * from './shape.js';
+export * from './linalg.js';
+export * from './nn_conv.js';
+export * from './nn.js';
 export { listOps, getOpDef, describeOps, registerKernel, opsMissingKernel } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';

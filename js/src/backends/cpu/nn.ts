@@ -1,0 +1,108 @@
+// CPU kernels of the fused ops' epilogue (bias + activation) and of the
+// image resizes.
+import type { DataId, TensorInfo } from '../../core/backend.js';
+import { makeArray, sizeFromShape } from '../../core/dtype.js';
+import type { KernelArgs } from '../../ops/registry.js';
+import type { CpuBackend } from './backend.js';
+import { broadcastIndex } from './elementwise.js';
+import { unaryFns } from './unary.js';
+
+export type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid';
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid'];
+
+export interface FusedAttrs {
+  activation: Activation;
+  leakyreluAlpha: number;
+}
+
+/**
+ * The fused ops' epilogue, in place on `values` (shaped `shape`): add `bias`,
+ * then apply the activation; prelu's weights broadcast like the bias.
+ */
+export function applyEpilogue(backend: CpuBackend, values: Float32Array, shape: readonly number[],
+  bias: TensorInfo | undefined, preluWeights: TensorInfo | undefined, { activation, leakyreluAlpha }: FusedAttrs): void {
+  if (bias) {
+    const b = backend.values(bias);
+    const at = broadcastIndex(shape, bias.shape);
+    for (let i = 0; i < values.length; i++) values[i] += b[at ? at[i] : i];
+  }
+  if (activation === 'prelu') {
+    const w = backend.values(preluWeights!);
+    const at = broadcastIndex(shape, preluWeights!.shape);
+    for (let i = 0; i < values.length; i++) if (values[i] < 0) values[i] *= w[at ? at[i] : i];
+    return;
+  }
+  const fn: ((x: number) => number) | null = activation === 'linear' ? null
+    : activation === 'leakyrelu' ? (x) => unaryFns.leakyRelu(x, { alpha: leakyreluAlpha })
+      : unaryFns[activation];
+  if (fn) for (let i = 0; i < values.length; i++) values[i] = fn(values[i]);
+}
+
+export interface ResizeAttrs {
+  size: number[];
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/**
+ * For each output coordinate along one axis, the input coordinates it reads
+ * and their weights, by TF.js's rules (alignCorners scales by
+ * (in-1)/(out-1); halfPixelCenters samples at pixel centres). Bilinear reads
+ * two neighbours, nearest one.
+ */
+export function resizeTaps(inSize: number, outSize: number, { alignCorners, halfPixelCenters }: ResizeAttrs,
+  mode: 'bilinear' | 'nearest'): { source: Int32Array; weight: Float32Array; taps: number } {
+  const scale = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  const taps = mode === 'bilinear' ? 2 : 1;
+  const source = new Int32Array(outSize * taps);
+  const weight = new Float32Array(outSize * taps);
+  for (let o = 0; o < outSize; o++) {
+    if (mode === 'bilinear') {
+      const f = halfPixelCenters ? (o + 0.5) * scale - 0.5 : o * scale;
+      const low = Math.min(inSize - 1, Math.max(0, Math.floor(f)));
+      const high = Math.min(inSize - 1, Math.ceil(f));
+      const frac = f - low;
+      source.set([low, high], 2 * o);
+      weight.set([1 - frac, frac], 2 * o);
+    } else {
+      const f = halfPixelCenters ? (o + 0.5) * scale : o * scale;
+      const nearest = Math.min(inSize - 1, alignCorners ? Math.round(f) : Math.floor(f));
+      source[o] = Math.max(0, nearest);
+      weight[o] = 1;
+    }
+  }
+  return { source, weight, taps };
+}
+
+/** resizeBilinear / resizeNearestNeighbor on [batch, height, width, channels] (batch optional). */
+export function resizeKernel(mode: 'bilinear' | 'nearest') {
+  return ({ backend, inputs: [images], attrs, outputs: [out] }: KernelArgs<CpuBackend, ResizeAttrs>): DataId[] => {
+    const values = backend.values(images);
+    const rank = images.shape.length;
+    const [inH, inW, channels] = images.shape.slice(rank - 3);
+    const [outH, outW] = attrs.size;
+    const batch = sizeFromShape(images.shape.slice(0, rank - 3));
+    const rows = resizeTaps(inH, outH, attrs, mode);
+    const cols = resizeTaps(inW, outW, attrs, mode);
+    const result = makeArray(out.dtype, sizeFromShape(out.shape));
+    let at = 0;
+    for (let n = 0; n < batch; n++) {
+      for (let y = 0; y < outH; y++) {
+        for (let x = 0; x < outW; x++) {
+          for (let c = 0; c < channels; c++) {
+            let total = 0;
+            for (let i = 0; i < rows.taps; i++) {
+              const rowBase = (n * inH + rows.source[y * rows.taps + i]) * inW;
+              for (let j = 0; j < cols.taps; j++) {
+                const w = rows.weight[y * rows.taps + i] * cols.weight[x * cols.taps + j];
+                if (w !== 0) total += w * values[(rowBase + cols.source[x * cols.taps + j]) * channels + c];
+              }
+            }
+            result[at++] = total;
+          }
+        }
+      }
+    }
+    return [backend.write(result, out.shape, out.dtype)];
+  };
+}

@@ -1,0 +1,604 @@
+// Convolutions and pools (channels-last: NWC, NHWC, NDHWC). One geometry
+// helper turns the TF.js attributes (strides, pad, dilations,
+// dimRoundingMode) into output sizes and padding for every op here; the CPU
+// kernels (backends/cpu/nn_conv.ts) all walk that geometry.
+//
+// Kernel ops come in families of three: the forward op, its input gradient
+// (conv2dTranspose, conv3dTranspose, depthwiseConv2dBackpropInput) and its
+// filter gradient (...BackpropFilter); each one's gradient is written with the
+// other two. Pools have a gradient op each (maxPoolGrad, avgPoolGrad, ...).
+import type { TensorSpec } from '../core/backend.js';
+import type { Tensor } from '../core/tensor.js';
+import type { CpuBackend } from '../backends/cpu/backend.js';
+import {
+  type ConvGeometry, type GeometryOf, avgPoolGradKernel, avgPoolKernel, convBackpropFilterValues, convBackpropInputValues,
+  convFamilyKernel, convValues, maxPoolGradKernel, maxPoolKernel,
+} from '../backends/cpu/nn_conv.js';
+import { type Activation, type FusedAttrs, ACTIVATIONS, applyEpilogue } from '../backends/cpu/nn.js';
+import { add, greater, less, logicalAnd, mul, where } from './binary.js';
+import { sumToShape } from './helpers.js';
+import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
+import { type TensorLike, addMethods, runOp } from './run.js';
+import { reshape } from './shape.js';
+import { exp, sigmoid } from './unary.js';
+
+export type Pad = 'valid' | 'same' | number | number[][];
+export type DimRoundingMode = 'floor' | 'round' | 'ceil';
+
+/** The attributes every conv and pool shares. */
+interface WindowAttrs {
+  strides: number | number[];
+  pad: Pad;
+  dilations: number | number[];
+  dimRoundingMode: DimRoundingMode | null;
+}
+
+const ROUND: Record<DimRoundingMode, (v: number) => number> = { floor: Math.floor, round: Math.round, ceil: Math.ceil };
+
+/** An int-or-list attribute as one value per spatial dim. */
+function perDim(value: number | number[], rank: number, name: string): number[] {
+  const list = typeof value === 'number' ? new Array(rank).fill(value) : value;
+  if (list.length !== rank) throw new Error(`attribute ${name} [${list}] needs ${rank} entries`);
+  if (list.some((v) => v < 1)) throw new Error(`attribute ${name} [${list}] must be positive`);
+  return list;
+}
+
+/**
+ * Output sizes and padding, by TF.js's rules: 'valid' ceil((in - k + 1) / s);
+ * 'same' ceil(in / s) with the extra padding after; an explicit number or
+ * pairs (one per dim of x, batch and channel pairs [0, 0]) give
+ * (in - k + before + after) / s + 1, rounded by dimRoundingMode (default: truncated).
+ * k is the dilated window (k - 1) * dilation + 1.
+ */
+export function windowGeometry(inSpatial: readonly number[], window: readonly number[], attrs: WindowAttrs):
+  { outSpatial: number[]; padBefore: number[]; strides: number[]; dilations: number[] } {
+  const rank = inSpatial.length;
+  const strides = perDim(attrs.strides, rank, 'strides');
+  const dilations = perDim(attrs.dilations, rank, 'dilations');
+  const { pad } = attrs;
+  if (Array.isArray(pad)) {
+    const inner = pad.slice(1, -1);
+    if (pad.length !== rank + 2 || pad[0].some((p) => p !== 0) || pad[rank + 1].some((p) => p !== 0) || inner.flat().some((p) => p < 0)) {
+      throw new Error(`attribute pad ${JSON.stringify(pad)} must hold ${rank + 2} non-negative pairs, [0, 0] for batch and channels`);
+    }
+  } else if (typeof pad === 'number' && pad < 0) {
+    throw new Error(`attribute pad ${pad} must be non-negative`);
+  }
+  const round = attrs.dimRoundingMode ? ROUND[attrs.dimRoundingMode] : Math.trunc;
+  const outSpatial: number[] = [];
+  const padBefore: number[] = [];
+  inSpatial.forEach((size, d) => {
+    const k = (window[d] - 1) * dilations[d] + 1;
+    const s = strides[d];
+    let out: number;
+    let before: number;
+    if (pad === 'same') {
+      out = Math.ceil(size / s);
+      before = Math.floor(Math.max(0, (out - 1) * s + k - size) / 2);
+    } else if (pad === 'valid') {
+      out = Math.ceil((size - k + 1) / s);
+      before = 0;
+    } else {
+      const [b, a] = typeof pad === 'number' ? [pad, pad] : pad[d + 1];
+      out = round((size - k + b + a) / s + 1);
+      before = b;
+    }
+    if (out < 0 || (out === 0 && size > 0)) {
+      throw new Error(`the window (size ${window[d]}, dilation ${dilations[d]}) does not fit spatial dim ${d} (size ${size}) with pad ${JSON.stringify(pad)}`);
+    }
+    outSpatial.push(out);
+    padBefore.push(before);
+  });
+  return { outSpatial, padBefore, strides, dilations };
+}
+
+/** Splits a channels-last shape with `rank` spatial dims into batch, spatial and channels; the batch dim may be absent. */
+function channelsLast(shape: readonly number[], rank: number, name: string): { batch: number; spatial: number[]; channels: number; batched: boolean } {
+  if (shape.length !== rank + 2 && shape.length !== rank + 1) {
+    throw new Error(`input ${name} must have rank ${rank + 2} (or ${rank + 1} without the batch dim), got ${shape.length}`);
+  }
+  const batched = shape.length === rank + 2;
+  return { batch: batched ? shape[0] : 1, spatial: shape.slice(batched ? 1 : 0, -1), channels: shape[shape.length - 1], batched };
+}
+
+interface ConvAttrs extends WindowAttrs {
+  dataFormat: string;
+}
+
+interface ConvFamily {
+  /** Spatial dims. */
+  rank: number;
+  depthwise: boolean;
+  names: { forward: string; backpropInput: string; backpropFilter: string };
+  dataFormat: string;
+}
+
+const FAMILIES: ConvFamily[] = [
+  { rank: 2, depthwise: false, dataFormat: 'NHWC', names: { forward: 'conv2d', backpropInput: 'conv2dTranspose', backpropFilter: 'conv2dBackpropFilter' } },
+  { rank: 3, depthwise: false, dataFormat: 'NDHWC', names: { forward: 'conv3d', backpropInput: 'conv3dTranspose', backpropFilter: 'conv3dBackpropFilter' } },
+  {
+    rank: 2, depthwise: true, dataFormat: 'NHWC',
+    names: { forward: 'depthwiseConv2d', backpropInput: 'depthwiseConv2dBackpropInput', backpropFilter: 'depthwiseConv2dBackpropFilter' },
+  },
+];
+
+/**
+ * The geometry of a forward conv of `family` from x's and the filter's
+ * shapes (filter [...window, inC, outC], depthwise [...window, inC, multiplier]).
+ */
+function convGeometry(family: ConvFamily, xShape: readonly number[], filterShape: readonly number[], attrs: WindowAttrs): ConvGeometry {
+  const x = channelsLast(xShape, family.rank, 'x');
+  if (filterShape.length !== family.rank + 2) throw new Error(`input filter must have rank ${family.rank + 2}, got ${filterShape.length}`);
+  const window = filterShape.slice(0, family.rank);
+  const [filterIn, filterOut] = filterShape.slice(family.rank);
+  if (filterIn !== x.channels) throw new Error(`input filter has ${filterIn} input channels, x has ${x.channels}`);
+  const { outSpatial, padBefore, strides, dilations } = windowGeometry(x.spatial, window, attrs);
+  return {
+    batch: x.batch, inSpatial: x.spatial, outSpatial, window, strides, dilations, padBefore, inChannels: x.channels,
+    outChannels: family.depthwise ? x.channels * filterOut : filterOut, groups: family.depthwise ? x.channels : 1,
+  };
+}
+
+/** The output shape of a forward conv: x's layout with the output sizes and channels. */
+function convOutShape(g: ConvGeometry, xShape: readonly number[]): number[] {
+  return [...(xShape.length === g.inSpatial.length + 2 ? [g.batch] : []), ...g.outSpatial, g.outChannels];
+}
+
+function convAttrSpecs(family: ConvFamily): Record<keyof ConvAttrs, AttrSpec> {
+  const ones = new Array(family.rank).fill(1);
+  return {
+    strides: { type: 'intOrInts', default: ones },
+    pad: { type: 'pad', default: 'valid' },
+    dataFormat: { type: 'string', default: family.dataFormat, oneOf: [family.dataFormat], doc: 'channels-last only; the converter makes NCHW graphs NHWC' },
+    dilations: { type: 'intOrInts', default: ones },
+    dimRoundingMode: { type: 'string', nullable: true, oneOf: ['floor', 'round', 'ceil'] },
+  };
+}
+
+const requireFloat = (inputs: readonly TensorSpec[], names: string[]) => inputs.forEach((t, i) => {
+  if (t.dtype !== 'float32') throw new Error(`input ${names[i]} has dtype ${t.dtype}; this op takes float32`);
+});
+
+/** The three ops of a family run from gradients; attrs pass through unchanged. */
+function familyOps(family: ConvFamily) {
+  const { forward, backpropInput, backpropFilter } = family.names;
+  const pass = ({ strides, pad, dataFormat, dilations, dimRoundingMode }: ConvAttrs) => ({ strides, pad, dataFormat, dilations, dimRoundingMode });
+  return {
+    forward: (x: Tensor, filter: Tensor, attrs: ConvAttrs) => runOp(forward, [x, filter], pass(attrs)),
+    input: (dy: Tensor, filter: Tensor, xShape: readonly number[], attrs: ConvAttrs) =>
+      runOp(backpropInput, [dy, filter], { ...pass(attrs), outputShape: [...xShape] }),
+    filter: (x: Tensor, dy: Tensor, filterShape: readonly number[], attrs: ConvAttrs) =>
+      runOp(backpropFilter, [x, dy], { ...pass(attrs), filterShape: [...filterShape] }),
+  };
+}
+
+/** Checks that `dy` has the forward conv's output shape for input `xShape`; returns the geometry. */
+function backpropGeometry(family: ConvFamily, xShape: readonly number[], filterShape: readonly number[], dy: TensorSpec, attrs: WindowAttrs, dyName: string): ConvGeometry {
+  const g = convGeometry(family, xShape, filterShape, attrs);
+  const want = convOutShape(g, xShape);
+  if (want.join() !== dy.shape.join()) {
+    throw new Error(`input ${dyName} [${dy.shape}] is not the ${family.names.forward} output [${want}] for input [${xShape}]`);
+  }
+  return g;
+}
+
+for (const family of FAMILIES) {
+  const ops = familyOps(family);
+  const attrs = convAttrSpecs(family);
+  const { forward, backpropInput, backpropFilter } = family.names;
+
+  defineOp<ConvAttrs>({
+    name: forward,
+    inputs: [{ name: 'x' }, { name: 'filter' }],
+    attrs,
+    inputDtype: 'float32',
+    shape([x, filter], a) {
+      return [spec(convOutShape(convGeometry(family, x.shape, filter.shape, a), x.shape), 'float32')];
+    },
+    kernels: { cpu: convFamilyKernel(convValues, ({ inputs: [x, filter], attrs: a }) => convGeometry(family, x.shape, filter.shape, a)) },
+    grad: ([dy], { inputs: [x, filter] }, a) => [ops.input(dy, filter, x.shape, a), ops.filter(x, dy, filter.shape, a)],
+  });
+
+  type InputAttrs = ConvAttrs & { outputShape: number[] };
+  // The output shape may leave out the batch dim; it then comes from dy.
+  const fullInputShape = (dy: { shape: readonly number[] }, outputShape: number[]) =>
+    (outputShape.length === family.rank + 1 && dy.shape.length === family.rank + 2 ? [dy.shape[0], ...outputShape] : outputShape);
+  const inputGeometry: GeometryOf<InputAttrs> = ({ inputs: [dy, filter], attrs: a }) =>
+    convGeometry(family, fullInputShape(dy, a.outputShape), filter.shape, a);
+  defineOp<InputAttrs>({
+    name: backpropInput,
+    inputs: [{ name: family.depthwise ? 'dy' : 'x' }, { name: 'filter' }],
+    attrs: { outputShape: { type: 'ints', doc: 'the shape of the forward conv input this computes' }, ...attrs },
+    inputDtype: 'float32',
+    shape([dy, filter], a) {
+      requireFloat([dy, filter], ['x', 'filter']);
+      const xShape = fullInputShape(dy, a.outputShape);
+      backpropGeometry(family, xShape, filter.shape, dy, a, family.depthwise ? 'dy' : 'x');
+      return [spec(xShape, 'float32')];
+    },
+    kernels: { cpu: convFamilyKernel(convBackpropInputValues, inputGeometry) },
+    grad: ([g], { inputs: [dy, filter] }, a) => [ops.forward(g, filter, a), ops.filter(g, dy, filter.shape, a)],
+  });
+
+  type FilterAttrs = ConvAttrs & { filterShape: number[] };
+  defineOp<FilterAttrs>({
+    name: backpropFilter,
+    inputs: [{ name: 'x' }, { name: 'dy' }],
+    attrs: { filterShape: { type: 'ints' }, ...attrs },
+    inputDtype: 'float32',
+    shape([x, dy], a) {
+      backpropGeometry(family, x.shape, a.filterShape, dy, a, 'dy');
+      return [spec(a.filterShape, 'float32')];
+    },
+    kernels: { cpu: convFamilyKernel(convBackpropFilterValues, ({ inputs: [x], attrs: a }) => convGeometry(family, x.shape, a.filterShape, a)) },
+    grad: ([g], { inputs: [x, dy] }, a) => [ops.input(dy, g, x.shape, a), ops.forward(x, g, a)],
+  });
+}
+
+type Strides = number | number[];
+
+/** tw.conv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, outC]. */
+export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
+  dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('conv2d', [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.depthwiseConv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, multiplier]. */
+export function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
+  dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.conv3d(x, filter, strides, pad, dataFormat = 'NDHWC', dilations = 1); filter [fd, fh, fw, inC, outC]. */
+export function conv3d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NDHWC' = 'NDHWC',
+  dilations: Strides = [1, 1, 1]): Tensor {
+  return runOp('conv3d', [x, filter], { strides, pad, dataFormat, dilations });
+}
+
+/**
+ * tw.conv2dTranspose(x, filter, outputShape, strides, pad, dimRoundingMode?): the input gradient of conv2d;
+ * filter [fh, fw, outC, inC] (conv2d's filter for the output's channels). Also takes `dilations` as an extra
+ * last argument (not in TF.js).
+ */
+export function conv2dTranspose(x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad,
+  dimRoundingMode?: DimRoundingMode, dilations: Strides = [1, 1]): Tensor {
+  return runOp('conv2dTranspose', [x, filter], { outputShape: [...outputShape], strides, pad, dilations, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.conv3dTranspose(x, filter, outputShape, strides, pad): conv3d's input gradient; filter [fd, fh, fw, outC, inC]. */
+export function conv3dTranspose(x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad): Tensor {
+  return runOp('conv3dTranspose', [x, filter], { outputShape: [...outputShape], strides, pad });
+}
+
+// ---- conv1d and separableConv2d: conv2d with a height of 1, depthwise then pointwise ----
+
+interface Conv1dAttrs {
+  stride: number;
+  pad: Pad;
+  dataFormat: string;
+  dilation: number;
+  dimRoundingMode: DimRoundingMode | null;
+}
+
+/** conv1d's pad as conv2d's, with a height of 1 and no padding there. */
+function padFor2d(pad: Pad): Pad {
+  if (typeof pad === 'number') return [[0, 0], [0, 0], [pad, pad], [0, 0]];
+  if (Array.isArray(pad)) return [[0, 0], [0, 0], ...pad.slice(1)];
+  return pad;
+}
+
+const conv1dAs2d = (xShape: readonly number[], filterShape: readonly number[], a: Conv1dAttrs) => ({
+  x: [...xShape.slice(0, -2), 1, ...xShape.slice(-2)],
+  filter: [1, ...filterShape],
+  attrs: { strides: [1, a.stride], pad: padFor2d(a.pad), dataFormat: 'NHWC', dilations: [1, a.dilation], dimRoundingMode: a.dimRoundingMode },
+});
+
+defineOp<Conv1dAttrs>({
+  name: 'conv1d',
+  inputs: [{ name: 'x' }, { name: 'filter' }],
+  attrs: {
+    stride: { type: 'int', default: 1 }, pad: { type: 'pad', default: 'valid' },
+    dataFormat: { type: 'string', default: 'NWC', oneOf: ['NWC'] }, dilation: { type: 'int', default: 1 },
+    dimRoundingMode: { type: 'string', nullable: true, oneOf: ['floor', 'round', 'ceil'] },
+  },
+  inputDtype: 'float32',
+  shape([x, filter], a) {
+    if (x.shape.length !== 3 && x.shape.length !== 2) throw new Error(`input x must have rank 3 (or 2 without the batch dim), got ${x.shape.length}`);
+    if (filter.shape.length !== 3) throw new Error(`input filter must have rank 3 [fw, inC, outC], got ${filter.shape.length}`);
+    const as2d = conv1dAs2d(x.shape, filter.shape, a);
+    const g = convGeometry(FAMILIES[0], as2d.x, as2d.filter, as2d.attrs);
+    return [spec([...x.shape.slice(0, -2), g.outSpatial[1], g.outChannels], 'float32')];
+  },
+  decompose([x, filter], a) {
+    const as2d = conv1dAs2d(x.shape, filter.shape, a);
+    const y = runOp('conv2d', [reshape(x, as2d.x), reshape(filter, as2d.filter)], as2d.attrs);
+    return [reshape(y, [...y.shape.slice(0, -3), ...y.shape.slice(-2)])];
+  },
+});
+
+/** tw.conv1d(x, filter, stride, pad, dataFormat = 'NWC', dilation = 1, dimRoundingMode?); filter [fw, inC, outC]. */
+export function conv1d(x: TensorLike, filter: TensorLike, stride: number, pad: Pad, dataFormat: 'NWC' = 'NWC', dilation = 1,
+  dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('conv1d', [x, filter], { stride, pad, dataFormat, dilation, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+interface SeparableAttrs {
+  strides: Strides;
+  pad: Pad;
+  dilation: Strides;
+  dataFormat: string;
+}
+
+defineOp<SeparableAttrs>({
+  name: 'separableConv2d',
+  inputs: [{ name: 'x' }, { name: 'depthwiseFilter' }, { name: 'pointwiseFilter' }],
+  attrs: {
+    strides: { type: 'intOrInts', default: [1, 1] }, pad: { type: 'pad', default: 'valid' },
+    dilation: { type: 'intOrInts', default: [1, 1] }, dataFormat: { type: 'string', default: 'NHWC', oneOf: ['NHWC'] },
+  },
+  inputDtype: 'float32',
+  shape([x, depthwise, pointwise], a) {
+    const g = convGeometry(FAMILIES[2], x.shape, depthwise.shape, { ...a, dilations: a.dilation, dimRoundingMode: null });
+    if (pointwise.shape.length !== 4 || pointwise.shape[0] !== 1 || pointwise.shape[1] !== 1 || pointwise.shape[2] !== g.outChannels) {
+      throw new Error(`input pointwiseFilter must be [1, 1, ${g.outChannels}, outC], got [${pointwise.shape}]`);
+    }
+    return [spec([...convOutShape(g, x.shape).slice(0, -1), pointwise.shape[3]], 'float32')];
+  },
+  decompose([x, depthwise, pointwise], { strides, pad, dilation, dataFormat }) {
+    const spread = depthwiseConv2d(x, depthwise, strides, pad, dataFormat as 'NHWC', dilation);
+    return [conv2d(spread, pointwise, 1, 'valid')];
+  },
+});
+
+/** tw.separableConv2d(x, depthwiseFilter, pointwiseFilter, strides, pad, dilation = 1, dataFormat = 'NHWC'). */
+export function separableConv2d(x: TensorLike, depthwiseFilter: TensorLike, pointwiseFilter: TensorLike, strides: Strides, pad: Pad,
+  dilation: Strides = [1, 1], dataFormat: 'NHWC' = 'NHWC'): Tensor {
+  return runOp('separableConv2d', [x, depthwiseFilter, pointwiseFilter], { strides, pad, dilation, dataFormat });
+}
+
+// ---- pools ----
+
+interface PoolAttrs {
+  filterSize: number | number[];
+  strides: Strides;
+  pad: Pad;
+  dimRoundingMode: DimRoundingMode | null;
+  dataFormat: string;
+}
+
+function poolGeometry(rank: number, xShape: readonly number[], a: PoolAttrs): ConvGeometry {
+  const x = channelsLast(xShape, rank, 'x');
+  const window = perDim(a.filterSize, rank, 'filterSize');
+  const { outSpatial, padBefore, strides, dilations } = windowGeometry(x.spatial, window, { ...a, dilations: 1 });
+  return { batch: x.batch, inSpatial: x.spatial, outSpatial, window, strides, dilations, padBefore, inChannels: x.channels, outChannels: x.channels, groups: 1 };
+}
+
+for (const [suffix, rank, dataFormat] of [['', 2, 'NHWC'], ['3d', 3, 'NDHWC']] as const) {
+  const attrs: Record<keyof PoolAttrs, AttrSpec> = {
+    filterSize: { type: 'intOrInts', default: new Array(rank).fill(1) },
+    strides: { type: 'intOrInts', default: new Array(rank).fill(1) },
+    pad: { type: 'pad', default: 'valid' },
+    dimRoundingMode: { type: 'string', nullable: true, oneOf: ['floor', 'round', 'ceil'] },
+    dataFormat: { type: 'string', default: dataFormat, oneOf: [dataFormat] },
+  };
+  const geometryOf: GeometryOf<PoolAttrs> = ({ inputs: [x], attrs: a }) => poolGeometry(rank, x.shape, a);
+  const outShape = (xShape: readonly number[], a: PoolAttrs) => {
+    const g = poolGeometry(rank, xShape, a);
+    return [...xShape.slice(0, xShape.length - rank - 1), ...g.outSpatial, g.outChannels];
+  };
+  const maxName = `maxPool${suffix}`;
+  const avgName = `avgPool${suffix}`;
+
+  defineOp<PoolAttrs>({
+    name: maxName,
+    inputs: [{ name: 'x' }],
+    attrs,
+    inputDtype: 'float32',
+    shape: ([x], a) => [spec(outShape(x.shape, a), 'float32')],
+    kernels: { cpu: maxPoolKernel(geometryOf) },
+    grad: ([dy], { inputs: [x] }, a) => [runOp(`${maxName}Grad`, [dy, x], { ...a })],
+  });
+  defineOp<PoolAttrs>({
+    name: `${maxName}Grad`,
+    inputs: [{ name: 'dy' }, { name: 'x' }],
+    attrs,
+    inputDtype: 'float32',
+    shape([dy, x], a) {
+      const want = outShape(x.shape, a);
+      if (want.join() !== dy.shape.join()) throw new Error(`input dy [${dy.shape}] is not the ${maxName} output [${want}]`);
+      return [spec(x.shape, 'float32')];
+    },
+    kernels: { cpu: maxPoolGradKernel(({ inputs: [, x], attrs: a }) => poolGeometry(rank, x.shape, a)) },
+    // Piecewise constant in x and only needed for second derivatives through a max pool.
+    grad: 'not-differentiable',
+  });
+  defineOp<PoolAttrs>({
+    name: avgName,
+    inputs: [{ name: 'x' }],
+    attrs,
+    inputDtype: 'float32',
+    shape: ([x], a) => [spec(outShape(x.shape, a), 'float32')],
+    kernels: { cpu: avgPoolKernel(geometryOf) },
+    grad: ([dy], { inputs: [x] }, a) => [runOp(`${avgName}Grad`, [dy], { ...a, inputShape: x.shape })],
+  });
+  type GradAttrs = PoolAttrs & { inputShape: number[] };
+  defineOp<GradAttrs>({
+    name: `${avgName}Grad`,
+    inputs: [{ name: 'dy' }],
+    attrs: { inputShape: { type: 'ints' }, ...attrs },
+    inputDtype: 'float32',
+    shape([dy], a) {
+      const want = outShape(a.inputShape, a);
+      if (want.join() !== dy.shape.join()) throw new Error(`input dy [${dy.shape}] is not the ${avgName} output [${want}] for inputShape [${a.inputShape}]`);
+      return [spec(a.inputShape, 'float32')];
+    },
+    kernels: { cpu: avgPoolGradKernel(({ attrs: a }) => poolGeometry(rank, a.inputShape, a)) },
+    // Linear in dy: its adjoint is the average pool itself.
+    grad: ([g], _saved, { inputShape: _inputShape, ...a }) => [runOp(avgName, [g], a)],
+  });
+}
+
+/** tw.maxPool(x, filterSize, strides, pad, dimRoundingMode?). */
+export function maxPool(x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('maxPool', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.avgPool(x, filterSize, strides, pad, dimRoundingMode?): padding is left out of each average. */
+export function avgPool(x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('avgPool', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.maxPool3d(x, filterSize = 1, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC'). */
+export function maxPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], strides: Strides = [1, 1, 1], pad: Pad = 'valid',
+  dimRoundingMode?: DimRoundingMode, dataFormat: 'NDHWC' = 'NDHWC'): Tensor {
+  return runOp('maxPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
+}
+
+/** tw.avgPool3d(x, filterSize = 1, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC'). */
+export function avgPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], strides: Strides = [1, 1, 1], pad: Pad = 'valid',
+  dimRoundingMode?: DimRoundingMode, dataFormat: 'NDHWC' = 'NDHWC'): Tensor {
+  return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
+}
+
+// ---- fused ops: bias + activation after the matMul or conv ----
+
+export const fusedAttrSpecs: Record<keyof FusedAttrs, AttrSpec> = {
+  activation: { type: 'string', default: 'linear', oneOf: ACTIVATIONS },
+  leakyreluAlpha: { type: 'number', default: 0.2 },
+};
+
+export const FUSED_INPUTS = [{ name: 'bias', optional: true }, { name: 'preluActivationWeights', optional: true }];
+
+/**
+ * Checks bias and prelu weights against the core op's output shape. With
+ * activation 'prelu' the fourth input is the weights, so the public
+ * functions pass a zero bias when there is none.
+ */
+export function fusedRule(outShape: readonly number[], extra: readonly TensorSpec[], { activation }: FusedAttrs): void {
+  const [bias, weights] = extra;
+  if (activation === 'prelu' && !weights) throw new Error("activation 'prelu' needs input preluActivationWeights");
+  if (activation !== 'prelu' && weights) throw new Error(`input preluActivationWeights is only for activation 'prelu', not '${activation}'`);
+  for (const [t, name] of [[bias, 'bias'], [weights, 'preluActivationWeights']] as const) {
+    if (!t) continue;
+    if (t.dtype !== 'float32') throw new Error(`input ${name} has dtype ${t.dtype}; this op takes float32`);
+    const lead = outShape.length - t.shape.length;
+    if (lead < 0 || t.shape.some((n, d) => n !== 1 && n !== outShape[d + lead])) {
+      throw new Error(`input ${name} [${t.shape}] does not broadcast to the output [${outShape}]`);
+    }
+  }
+}
+
+/** dy times the activation's derivative at the pre-activation `pre`. */
+function activationBackprop(dy: Tensor, pre: Tensor, { activation, leakyreluAlpha }: FusedAttrs, weights: Tensor | undefined): Tensor {
+  const positive = greater(pre, 0);
+  switch (activation as Activation) {
+    case 'linear': return dy;
+    case 'relu': return where(positive, dy, 0);
+    case 'relu6': return where(logicalAnd(positive, less(pre, 6)), dy, 0);
+    case 'elu': return where(positive, dy, mul(dy, exp(pre)));
+    case 'sigmoid': {
+      const s = sigmoid(pre);
+      return mul(dy, mul(s, add(mul(s, -1), 1)));
+    }
+    case 'leakyrelu': return where(less(pre, 0), mul(dy, leakyreluAlpha), dy);
+    case 'prelu': return where(less(pre, 0), mul(dy, weights!), dy);
+  }
+}
+
+/**
+ * The gradient of a fused op: recomputes the pre-activation `core + bias`
+ * with ops, backpropagates the activation, then the core op (`coreGrads`);
+ * bias and prelu weights get dy summed to their shapes.
+ */
+export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs: A) => Tensor,
+  coreGrads: (inputs: Tensor[], dPre: Tensor, attrs: A) => Tensor[]): GradFn<A> {
+  return ([dy], { inputs }, attrs) => {
+    const [first, second, bias, weights] = inputs;
+    const core = coreOp([first, second], attrs);
+    const pre = bias ? add(core, bias) : core;
+    const dPre = activationBackprop(dy, pre, attrs, weights);
+    const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs);
+    if (bias) grads.push(sumToShape(dPre, bias.shape));
+    if (weights) grads.push(sumToShape(mul(dy, where(less(pre, 0), pre, 0)), weights.shape));
+    return grads;
+  };
+}
+
+/** The CPU kernel of a fused op: the core values, then the epilogue. */
+export function fusedKernel<A extends FusedAttrs>(coreValues: (args: KernelArgs<CpuBackend, A>) => Float32Array) {
+  return (args: KernelArgs<CpuBackend, A>) => {
+    const { backend, inputs: [, , bias, weights], attrs, outputs: [out] } = args;
+    const values = coreValues(args);
+    applyEpilogue(backend, values, out.shape, bias, weights, attrs);
+    return [backend.write(values, out.shape, out.dtype)];
+  };
+}
+
+const convFused = (family: ConvFamily) => {
+  type Attrs = ConvAttrs & FusedAttrs;
+  const ops = familyOps(family);
+  defineOp<Attrs>({
+    name: family.depthwise ? 'fusedDepthwiseConv2d' : 'fusedConv2d',
+    inputs: [{ name: 'x' }, { name: 'filter' }, ...FUSED_INPUTS],
+    attrs: { ...convAttrSpecs(family), ...fusedAttrSpecs },
+    inputDtype: 'float32',
+    shape([x, filter, ...extra], a) {
+      const out = convOutShape(convGeometry(family, x.shape, filter.shape, a), x.shape);
+      fusedRule(out, extra, a);
+      return [spec(out, 'float32')];
+    },
+    kernels: {
+      cpu: fusedKernel<Attrs>(({ backend, inputs: [x, filter], attrs: a }) =>
+        convValues(convGeometry(family, x.shape, filter.shape, a), backend.values(x), backend.values(filter))),
+    },
+    grad: fusedGrad<Attrs>(([x, filter], a) => ops.forward(x, filter, a),
+      ([x, filter], dPre, a) => [ops.input(dPre, filter, x.shape, a), ops.filter(x, dPre, filter.shape, a)]),
+  });
+};
+convFused(FAMILIES[0]);
+convFused(FAMILIES[2]);
+
+export interface FusedConv2dArgs {
+  x: TensorLike;
+  filter: TensorLike;
+  strides: Strides;
+  pad: Pad;
+  dataFormat?: 'NHWC';
+  dilations?: Strides;
+  dimRoundingMode?: DimRoundingMode;
+  bias?: TensorLike;
+  activation?: Activation;
+  preluActivationWeights?: TensorLike;
+  leakyreluAlpha?: number;
+}
+
+/** The optional inputs as runOp takes them: a zero bias stands in when only prelu weights are given. */
+export function fusedExtraInputs(bias: TensorLike | undefined, weights: TensorLike | undefined): TensorLike[] {
+  if (weights !== undefined) return [bias ?? 0, weights];
+  return bias !== undefined ? [bias] : [];
+}
+
+function fusedConvFunction(name: string) {
+  return ({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias, activation = 'linear',
+    preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor =>
+    runOp(name, [x, filter, ...fusedExtraInputs(bias, preluActivationWeights)],
+      { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+}
+
+/** tw.fused.conv2d({x, filter, strides, pad, dataFormat, dilations, dimRoundingMode, bias, activation, preluActivationWeights, leakyreluAlpha}). */
+export const fusedConv2d = fusedConvFunction('fusedConv2d');
+/** tw.fused.depthwiseConv2d({...}) with the same options as fused.conv2d. */
+export const fusedDepthwiseConv2d = fusedConvFunction('fusedDepthwiseConv2d');
+
+addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool });
+declare module '../core/tensor.js' {
+  interface Tensor {
+    conv1d(filter: TensorLike, stride: number, pad: Pad, dataFormat?: 'NWC', dilation?: number, dimRoundingMode?: DimRoundingMode): Tensor;
+    conv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
+    conv2dTranspose(filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
+    depthwiseConv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
+    separableConv2d(depthwiseFilter: TensorLike, pointwiseFilter: TensorLike, strides: Strides, pad: Pad, dilation?: Strides, dataFormat?: 'NHWC'): Tensor;
+    maxPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
+    avgPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
+  }
+}
