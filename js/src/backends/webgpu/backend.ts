@@ -1,0 +1,496 @@
+// The WebGPU backend: tensor data in GPU buffers, kernels recorded as compute
+// dispatches (many per command submission), and values read back to the CPU
+// only when asked for (`data()`). Kernels live in ./kernels/ and describe a
+// launch by the shader's own binding and uniform names (see ./wgsl.ts).
+import type { BackendMemory, DataId, KernelBackend } from '../../core/backend.js';
+import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.js';
+import { fillSlots, shaderSource } from '../../shaders.js';
+import { BufferPool } from './buffer_pool.js';
+import { type DeviceInfo, acquireDevice } from './device.js';
+import { type Binding, type StructLayout, type UniformValues, packStruct, parseBindings, structLayout } from './wgsl.js';
+
+/**
+ * Knobs that pick kernel variants; 'auto' lets the backend choose by shape
+ * and adapter. Tests force each variant through `setFlags`.
+ */
+export interface WebGpuFlags {
+  /** matmul and 1x1 convolutions: vec4 loads (needs K and N multiples of 4). */
+  vec4: 'auto' | 'on' | 'off';
+  /** matmul: split the K dimension across workgroups, then sum the partials. */
+  splitK: 'auto' | 'on' | 'off';
+  /** float16 tensors: converted with f16 arithmetic ('native', needs shader-f16) or by unpacking bits ('packed'). */
+  f16: 'auto' | 'native' | 'packed';
+  /** Dispatches recorded before a command buffer is submitted. */
+  dispatchesPerSubmit: number;
+}
+
+const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', splitK: 'auto', f16: 'auto', dispatchesPerSubmit: 64 };
+
+/** Idle buffers kept for reuse, at most. */
+const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+
+// WebGPU's flag values, spelled out so this module loads where the GPU* globals do not exist (node).
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, UNIFORM: 0x40, QUERY_RESOLVE: 0x200 };
+const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+const SHADER_STAGE_COMPUTE = 0x4;
+const MAP_MODE_READ = 0x1;
+/** Queries per timing query set: two timestamps per dispatch. */
+const MAX_TIMED_DISPATCHES = 2048;
+
+interface GpuData {
+  /** Null once the device that held it was lost. */
+  buffer: GPUBuffer | null;
+  dtype: DataType;
+  size: number;
+  /** A CPU copy: the uploaded values, or the last read. Data never changes under a DataId. */
+  values: TypedArray | null;
+  /** The device generation the buffer belongs to. */
+  generation: number;
+}
+
+/** A storage binding: a tensor's DataId or a raw buffer. */
+export type StorageResource = DataId | GPUBuffer;
+
+export interface Launch {
+  /** Path under shaders/. */
+  shader: string;
+  /** Text slots (`types`, `body`) by name. */
+  slots?: Readonly<Record<string, string>>;
+  /** Pipeline-overridable constants by name. */
+  constants?: Readonly<Record<string, number | boolean>>;
+  /** By binding name: storage takes a DataId or buffer, uniform takes the struct's field values. Unlisted read-only storage gets a placeholder. */
+  bindings: Readonly<Record<string, StorageResource | UniformValues>>;
+  /** Workgroup count (laid out 2-D as x, then rows of y) or an explicit [x, y, z]. */
+  workgroups: number | readonly [number, number, number];
+}
+
+interface Pipeline {
+  pipeline: GPUComputePipeline;
+  bindings: Binding[];
+  uniforms: Map<string, StructLayout>;
+}
+
+export interface KernelTiming {
+  /** The op whose kernel made the dispatch. */
+  name: string;
+  shader: string;
+  ms: number;
+}
+
+interface Timing {
+  results: KernelTiming[];
+  reads: Promise<void>[];
+  /** Dispatches in the command buffer being recorded, in order. */
+  recorded: { name: string; shader: string }[];
+  querySet: GPUQuerySet | null;
+}
+
+/** Bytes one element takes in a GPU buffer: bool is a u32, float16 packs two per u32. */
+function gpuBytes(dtype: DataType, size: number): number {
+  const raw = dtype === 'float16' ? size * 2 : size * 4;
+  return Math.ceil(raw / 4) * 4;
+}
+
+/** What a buffer holds for `values`, padded to 4 bytes. */
+function toGpuLayout(values: TypedArray, dtype: DataType): ArrayBufferView {
+  if (dtype === 'bool') return Uint32Array.from(values);
+  if (dtype === 'float16' && values.length % 2 === 1) {
+    const padded = new Uint16Array(values.length + 1);
+    padded.set(values);
+    return padded;
+  }
+  return values;
+}
+
+function fromGpuLayout(bytes: ArrayBuffer, dtype: DataType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(bytes, 0, size).slice();
+    case 'int32': return new Int32Array(bytes, 0, size).slice();
+    case 'bool': return Uint8Array.from(new Uint32Array(bytes, 0, size));
+    case 'float16': return new Uint16Array(bytes, 0, size).slice();
+  }
+}
+
+export class WebGpuBackend implements KernelBackend {
+  readonly name = 'webgpu';
+  flags: WebGpuFlags = { ...DEFAULT_FLAGS };
+  /** The adapter, features and limits of the current device. */
+  info!: DeviceInfo;
+  /** The op whose kernel is encoding right now (set by the kernel wrappers; labels timings). */
+  currentOp = '';
+  private device: GPUDevice | null = null;
+  private generation = 0;
+  private pool!: BufferPool;
+  private pipelines = new Map<string, Pipeline>();
+  private layouts = new Map<string, GPUBindGroupLayout>();
+  private placeholder!: GPUBuffer;
+  private data = new Map<DataId, GpuData>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private recordedDispatches = 0;
+  private timing: Timing | null = null;
+  private lostMessage = '';
+  private restoring: Promise<void> | null = null;
+  private allocationError: Error | null = null;
+  private disposed = false;
+
+  /** Creates the backend on the high-performance adapter; rejects where WebGPU is missing. */
+  static async create(): Promise<WebGpuBackend> {
+    const backend = new WebGpuBackend();
+    const { device, info } = await acquireDevice();
+    backend.attach(device, info);
+    return backend;
+  }
+
+  private attach(device: GPUDevice, info: DeviceInfo): void {
+    this.device = device;
+    this.info = info;
+    this.generation++;
+    this.pool = new BufferPool(MAX_POOLED_BYTES, (descriptor) => this.createBuffer(descriptor));
+    this.pipelines.clear();
+    this.layouts.clear();
+    this.placeholder = device.createBuffer({ size: 16, usage: USAGE.STORAGE, label: 'tensorweb placeholder' });
+    this.encoder = null;
+    this.pass = null;
+    this.recordedDispatches = 0;
+    device.onuncapturederror = (event) => console.error(`tensorweb: WebGPU error: ${event.error.message}`);
+    device.lost.then((lost) => this.onLost(device, lost));
+  }
+
+  private onLost(device: GPUDevice, lost: GPUDeviceLostInfo): void {
+    if (device !== this.device || this.disposed) return;
+    this.device = null;
+    this.lostMessage = `${lost.reason}${lost.message ? `: ${lost.message}` : ''}`;
+    console.warn(`tensorweb: the WebGPU device was lost (${this.lostMessage}); re-initialising`);
+    this.restore();
+  }
+
+  private restore(): void {
+    if (this.restoring) return;
+    this.restoring = acquireDevice().then(({ device, info }) => {
+      this.restoring = null;
+      if (this.disposed) device.destroy();
+      else this.attach(device, info);
+    }, (error: Error) => {
+      this.restoring = null;
+      console.warn(`tensorweb: re-initialising WebGPU failed (${error.message}); the next op tries again`);
+    });
+  }
+
+  /** Resolves once a lost device has been replaced (at once when none was lost). */
+  async restored(): Promise<void> {
+    while (this.restoring) await this.restoring;
+  }
+
+  /** The device, or a clear error when it was lost or a recent allocation failed (each reported once). */
+  private live(): GPUDevice {
+    if (this.allocationError) {
+      const error = this.allocationError;
+      this.allocationError = null;
+      throw error;
+    }
+    if (!this.device) {
+      this.restore();
+      throw new Error(`tensorweb: the WebGPU device was lost (${this.lostMessage}); the backend is re-initialising ` +
+        '(await tw.engine().findBackend("webgpu").restored(), then retry). Tensors computed on the GPU are gone.');
+    }
+    return this.device;
+  }
+
+  private createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const device = this.live();
+    const limit = Math.min(this.info.limits.maxBufferSize, this.info.limits.maxStorageBufferBindingSize);
+    if (descriptor.size > limit) {
+      throw new Error(`tensorweb: WebGPU cannot allocate ${descriptor.size} bytes in one buffer; ` +
+        `this adapter allows at most ${limit} bytes (maxBufferSize / maxStorageBufferBindingSize)`);
+    }
+    device.pushErrorScope('out-of-memory');
+    const buffer = device.createBuffer(descriptor);
+    device.popErrorScope().then((error) => {
+      if (!error || device !== this.device) return;
+      this.pool.drain();
+      this.allocationError = new Error(`tensorweb: WebGPU ran out of memory allocating ${descriptor.size} bytes ` +
+        `(${error.message}); idle pooled buffers were freed, dispose tensors and retry`);
+    });
+    return buffer;
+  }
+
+  setFlags(flags: Partial<WebGpuFlags>): void {
+    if (flags.f16 === 'native' && !this.hasF16) {
+      throw new Error("tensorweb: webgpu flag f16 'native' needs the adapter feature shader-f16, which this adapter lacks");
+    }
+    this.flags = { ...this.flags, ...flags };
+  }
+
+  get hasF16(): boolean {
+    return this.info.features.includes('shader-f16');
+  }
+
+  get maxWorkgroupsPerDimension(): number {
+    return this.info.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  // ---- data ---------------------------------------------------------------
+
+  write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId {
+    const dataId = {};
+    this.move(dataId, values, shape, dtype);
+    return dataId;
+  }
+
+  move(dataId: DataId, values: TypedArray, _shape: readonly number[], dtype: DataType): void {
+    const record: GpuData = { buffer: null, dtype, size: values.length, values, generation: this.generation };
+    this.data.set(dataId, record);
+    this.upload(record);
+  }
+
+  private upload(record: GpuData): void {
+    const device = this.live();
+    record.buffer = this.pool.acquire(gpuBytes(record.dtype, record.size), STORAGE_USAGE);
+    record.generation = this.generation;
+    const view = toGpuLayout(record.values!, record.dtype);
+    if (view.byteLength > 0) device.queue.writeBuffer(record.buffer, 0, view.buffer, view.byteOffset, view.byteLength);
+  }
+
+  /** A new tensor's storage, written by a kernel. */
+  allocate(shape: readonly number[], dtype: DataType): DataId {
+    const size = sizeFromShape(shape);
+    this.live();
+    const dataId = {};
+    this.data.set(dataId, {
+      buffer: this.pool.acquire(gpuBytes(dtype, size), STORAGE_USAGE), dtype, size, values: null, generation: this.generation,
+    });
+    return dataId;
+  }
+
+  /** The buffer under `dataId`, re-uploaded from its CPU copy if a lost device took the old one. */
+  buffer(dataId: DataId): GPUBuffer {
+    const record = this.data.get(dataId);
+    if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
+    if (record.generation !== this.generation || !record.buffer) {
+      if (!record.values) throw new Error('tensorweb: this tensor was computed on a WebGPU device that was lost; its values are gone');
+      this.upload(record);
+    }
+    return record.buffer!;
+  }
+
+  async read(dataId: DataId): Promise<TypedArray> {
+    const record = this.data.get(dataId);
+    if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
+    if (record.values) return record.values;
+    if (record.size === 0) return fromGpuLayout(new ArrayBuffer(0), record.dtype, 0);
+    const source = this.buffer(dataId);
+    const bytes = gpuBytes(record.dtype, record.size);
+    const staging = this.pool.acquire(bytes, USAGE.MAP_READ | USAGE.COPY_DST);
+    this.commandEncoder().copyBufferToBuffer(source, 0, staging, 0, bytes);
+    this.submit();
+    try {
+      await staging.mapAsync(MAP_MODE_READ, 0, bytes);
+    } catch (error) {
+      throw new Error(`tensorweb: reading a tensor back from WebGPU failed (${(error as Error).message})` +
+        (this.device ? '' : `: the device was lost (${this.lostMessage})`));
+    }
+    const values = fromGpuLayout(staging.getMappedRange(0, bytes), record.dtype, record.size);
+    staging.unmap();
+    this.pool.release(staging);
+    if (this.data.get(dataId) === record) record.values = values;
+    return values;
+  }
+
+  readSync(dataId: DataId): TypedArray {
+    const record = this.data.get(dataId);
+    if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
+    if (record.values) return record.values;
+    throw new Error('tensorweb: webgpu: a tensor computed on the GPU cannot be read synchronously in a browser ' +
+      '(WebGPU cannot block); use `await tensor.data()` / `await tensor.array()`');
+  }
+
+  disposeData(dataId: DataId): void {
+    const record = this.data.get(dataId);
+    if (!record) return;
+    if (record.buffer && record.generation === this.generation) this.pool.release(record.buffer);
+    this.data.delete(dataId);
+  }
+
+  has(dataId: DataId): boolean {
+    return this.data.has(dataId);
+  }
+
+  memory(): BackendMemory & { pooledBytes: number; allocatedBytes: number } {
+    let numBytes = 0;
+    for (const record of this.data.values()) {
+      if (record.buffer && record.generation === this.generation) numBytes += record.buffer.size;
+    }
+    return { numDataBuffers: this.data.size, numBytes, pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.data.clear();
+    this.pipelines.clear();
+    this.device?.destroy();
+    this.device = null;
+  }
+
+  // ---- kernels --------------------------------------------------------------
+
+  private pipeline(device: GPUDevice, launch: Launch): Pipeline {
+    const key = `${launch.shader}|${JSON.stringify(launch.slots ?? {})}|${JSON.stringify(launch.constants ?? {})}`;
+    let cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const code = fillSlots(shaderSource(launch.shader), launch.slots ?? {});
+    const bindings = parseBindings(code);
+    // One explicit layout per binding list, so every specialisation of a file shares it.
+    const layoutKey = bindings.map((b) => `${b.index}:${b.kind}`).join(',');
+    let layout = this.layouts.get(layoutKey);
+    if (!layout) {
+      layout = device.createBindGroupLayout({
+        entries: bindings.map((b) => ({ binding: b.index, visibility: SHADER_STAGE_COMPUTE, buffer: { type: b.kind } })),
+      });
+      this.layouts.set(layoutKey, layout);
+    }
+    const module = device.createShaderModule({ code, label: launch.shader });
+    const pipeline = device.createComputePipeline({
+      label: launch.shader,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main', constants: launch.constants as Record<string, number> | undefined },
+    });
+    const uniforms = new Map(bindings.filter((b) => b.kind === 'uniform').map((b) => [b.name, structLayout(code, b.type)]));
+    cached = { pipeline, bindings, uniforms };
+    this.pipelines.set(key, cached);
+    return cached;
+  }
+
+  /** Records one dispatch; submits when enough are recorded. */
+  run(launch: Launch): void {
+    const device = this.live();
+    const { pipeline, bindings, uniforms } = this.pipeline(device, launch);
+    const given = Object.keys(launch.bindings);
+    const unknown = given.filter((name) => !bindings.some((b) => b.name === name));
+    if (unknown.length) throw new Error(`tensorweb: ${launch.shader} has no binding(s) ${unknown.join(', ')}`);
+    const entries: GPUBindGroupEntry[] = bindings.map((b) => {
+      const resource = launch.bindings[b.name];
+      let buffer: GPUBuffer;
+      if (b.kind === 'uniform') {
+        if (!resource) throw new Error(`tensorweb: ${launch.shader}: uniform ${b.name} not given`);
+        const bytes = packStruct(uniforms.get(b.name)!, resource as UniformValues);
+        buffer = this.pool.acquire(bytes.byteLength, USAGE.UNIFORM | USAGE.COPY_DST);
+        device.queue.writeBuffer(buffer, 0, bytes);
+        this.pool.release(buffer);
+      } else if (resource === undefined) {
+        if (b.kind === 'storage') throw new Error(`tensorweb: ${launch.shader}: output ${b.name} not given`);
+        buffer = this.placeholder;
+      } else {
+        buffer = this.data.has(resource) ? this.buffer(resource) : resource as GPUBuffer;
+      }
+      return { binding: b.index, resource: { buffer } };
+    });
+    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.computePass(launch.shader);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y, z] = typeof launch.workgroups === 'number' ? this.grid(launch.workgroups) : launch.workgroups;
+    if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    if (this.timing) {
+      pass.end();
+      this.pass = null;
+    }
+    const timedFull = (this.timing?.recorded.length ?? 0) >= MAX_TIMED_DISPATCHES;
+    if (++this.recordedDispatches >= this.flags.dispatchesPerSubmit || timedFull) this.submit();
+  }
+
+  /** `count` workgroups as x, then rows of y, within the per-dimension limit. */
+  grid(count: number): [number, number, number] {
+    const x = Math.max(1, Math.min(count, this.maxWorkgroupsPerDimension));
+    return [x, Math.ceil(count / x), 1];
+  }
+
+  /** `count` workgroups on y, then z (kernels that use x for columns). */
+  gridYZ(x: number, count: number): [number, number, number] {
+    const y = Math.max(1, Math.min(count, this.maxWorkgroupsPerDimension));
+    return [x, y, Math.ceil(count / y)];
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (!this.encoder) this.encoder = this.live().createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(shader: string): GPUComputePassEncoder {
+    if (this.pass) return this.pass;
+    const encoder = this.commandEncoder();
+    if (!this.timing) return (this.pass = encoder.beginComputePass());
+    const timing = this.timing;
+    if (!timing.querySet) timing.querySet = this.live().createQuerySet({ type: 'timestamp', count: 2 * MAX_TIMED_DISPATCHES });
+    const index = timing.recorded.length;
+    timing.recorded.push({ name: this.currentOp, shader });
+    this.pass = encoder.beginComputePass({
+      timestampWrites: { querySet: timing.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 },
+    });
+    return this.pass;
+  }
+
+  /** Submits everything recorded so far. */
+  submit(): void {
+    if (!this.encoder && !this.pass) return;
+    const device = this.live();
+    const encoder = this.commandEncoder();
+    const timing = this.timing;
+    let timestamps: GPUBuffer | null = null;
+    if (timing?.querySet && timing.recorded.length) {
+      const count = 2 * timing.recorded.length;
+      const resolved = this.pool.acquire(count * 8, USAGE.QUERY_RESOLVE | USAGE.COPY_SRC);
+      timestamps = this.pool.acquire(count * 8, USAGE.MAP_READ | USAGE.COPY_DST);
+      encoder.resolveQuerySet(timing.querySet, 0, count, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, timestamps, 0, count * 8);
+      this.pool.release(resolved);
+    }
+    device.queue.submit([encoder.finish()]);
+    this.encoder = null;
+    this.recordedDispatches = 0;
+    this.pool.submitted();
+    if (timing && timestamps) {
+      const recorded = timing.recorded.splice(0);
+      const buffer = timestamps;
+      timing.reads.push(buffer.mapAsync(MAP_MODE_READ, 0, recorded.length * 16).then(() => {
+        const ticks = new BigInt64Array(buffer.getMappedRange(0, recorded.length * 16));
+        recorded.forEach((r, i) => timing.results.push({ ...r, ms: Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6 }));
+        buffer.unmap();
+        this.pool.release(buffer);
+      }));
+    }
+  }
+
+  /** Whether per-kernel GPU times can be measured (the adapter has timestamp queries). */
+  get canTime(): boolean {
+    return this.info.features.includes('timestamp-query');
+  }
+
+  /** Starts timing every dispatch (one compute pass each, with timestamp writes). */
+  startTiming(): void {
+    if (!this.canTime) throw new Error('tensorweb: this WebGPU adapter has no timestamp-query feature');
+    this.submit();
+    this.timing = { results: [], reads: [], recorded: [], querySet: null };
+  }
+
+  /** Stops timing; resolves with one entry per dispatch since `startTiming`, once the GPU finished them. */
+  async stopTiming(): Promise<KernelTiming[]> {
+    const timing = this.timing;
+    if (!timing) return [];
+    this.submit();
+    this.timing = null;
+    await Promise.all(timing.reads);
+    timing.querySet?.destroy();
+    return timing.results;
+  }
+
+  /** Resolves when the GPU has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.submit();
+    await this.live().queue.onSubmittedWorkDone();
+  }
+}

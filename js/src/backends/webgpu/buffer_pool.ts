@@ -1,0 +1,73 @@
+// GPU buffers reused by size class and usage. Sizes round up to the next of
+// 2^k, 1.25·2^k, 1.5·2^k, 1.75·2^k (at most 25% waste), so a freed buffer
+// serves any later request of its class. Buffers freed while recorded work may
+// still use them wait in `pending` until that work is submitted: queue writes
+// issued after a submit are ordered after it, so reuse is then safe.
+
+const MIN_BYTES = 16;
+
+/** The size class `bytes` rounds up to. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= MIN_BYTES) return MIN_BYTES;
+  const power = 2 ** Math.floor(Math.log2(bytes));
+  if (power === bytes) return bytes;
+  const quarter = power / 4;
+  return power + Math.ceil((bytes - power) / quarter) * quarter;
+}
+
+export class BufferPool {
+  private free = new Map<string, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  /** Bytes of idle buffers held for reuse. */
+  pooledBytes = 0;
+  /** Bytes of every buffer this pool created and has not destroyed. */
+  allocatedBytes = 0;
+
+  constructor(private maxPooledBytes: number,
+    private create: (descriptor: GPUBufferDescriptor) => GPUBuffer) {}
+
+  acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
+    const size = sizeClass(bytes);
+    const reused = this.free.get(`${usage}:${size}`)?.pop();
+    if (reused) {
+      this.pooledBytes -= size;
+      return reused;
+    }
+    const buffer = this.create({ size, usage });
+    this.allocatedBytes += size;
+    return buffer;
+  }
+
+  /** Returns `buffer` for reuse once the work recorded so far is submitted. */
+  release(buffer: GPUBuffer): void {
+    this.pending.push(buffer);
+  }
+
+  /** Call after each submit: buffers released before it become reusable. */
+  submitted(): void {
+    for (const buffer of this.pending) {
+      if (this.pooledBytes + buffer.size > this.maxPooledBytes) {
+        this.destroy(buffer);
+        continue;
+      }
+      const key = `${buffer.usage}:${buffer.size}`;
+      let list = this.free.get(key);
+      if (!list) this.free.set(key, (list = []));
+      list.push(buffer);
+      this.pooledBytes += buffer.size;
+    }
+    this.pending.length = 0;
+  }
+
+  /** Destroys every idle buffer (after an allocation failure, or on dispose). */
+  drain(): void {
+    for (const list of this.free.values()) list.forEach((b) => this.destroy(b));
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+
+  private destroy(buffer: GPUBuffer): void {
+    this.allocatedBytes -= buffer.size;
+    buffer.destroy();
+  }
+}

@@ -1,0 +1,349 @@
+// Elementwise kernels: unary ops (elementwise/unary.wgsl with a body per op),
+// broadcasting binary ops (elementwise/binary.wgsl), where (select.wgsl),
+// addN, cast, and the creation ops (elementwise/generate.wgsl). NaN is
+// tested through the bits, since WGSL comparisons with NaN are not portable.
+import type { DataId } from '../../../core/backend.js';
+import { type DataType, sizeFromShape } from '../../../core/dtype.js';
+import type { WebGpuBackend } from '../backend.js';
+import { typesSlot } from '../wgsl.js';
+import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
+
+/** WGSL: whether the f32 `x` is NaN. */
+const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
+
+const SELU_SCALE = 1.0507009873554805;
+const SELU_ALPHA = 1.6732632423543772;
+const SIGMOID = 'select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0)';
+/** log(1 + exp(-|v|)) + max(v, 0), exact to f32 rounding for every v. */
+const SOFTPLUS = 'max(v, 0.0) + log(1.0 + exp(-abs(v)))';
+
+/**
+ * Unary bodies on `v`: `float` for float32 (and the float side of predicates),
+ * `int` for int32 inputs of the ops that keep int32. Multi-statement bodies
+ * end in a return.
+ */
+const UNARY: Record<string, { float: string; int?: string }> = {
+  neg: { float: 'return -v;', int: 'return -v;' },
+  abs: { float: 'return abs(v);', int: 'return abs(v);' },
+  sign: { float: `return select(sign(v), v, ${nan('v')});`, int: 'return sign(v);' },
+  exp: { float: 'return exp(v);' },
+  // exp(v) - 1 cancels for small v; (u - 1) * v / log(u) does not (Kahan).
+  expm1: { float: 'if (abs(v) >= 0.5) { return exp(v) - 1.0; } let u = exp(v); if (u == 1.0) { return v; } return (u - 1.0) * v / log(u);' },
+  log: { float: 'return log(v);' },
+  log1p: { float: 'if (abs(v) >= 0.5) { return log(1.0 + v); } let u = 1.0 + v; if (u == 1.0) { return v; } return log(u) * v / (u - 1.0);' },
+  sqrt: { float: 'return sqrt(v);' },
+  rsqrt: { float: 'return inverseSqrt(v);' },
+  reciprocal: { float: 'return 1.0 / v;' },
+  square: { float: 'return v * v;', int: 'return v * v;' },
+  sin: { float: 'return sin(v);' },
+  cos: { float: 'return cos(v);' },
+  tan: { float: 'return tan(v);' },
+  asin: { float: 'return asin(v);' },
+  acos: { float: 'return acos(v);' },
+  atan: { float: 'return atan(v);' },
+  sinh: { float: 'return sinh(v);' },
+  cosh: { float: 'return cosh(v);' },
+  tanh: { float: 'return tanh(v);' },
+  asinh: { float: 'return asinh(v);' },
+  acosh: { float: 'return acosh(v);' },
+  atanh: { float: 'return atanh(v);' },
+  erf: { float: 'return erf(v);' },
+  floor: { float: 'return floor(v);' },
+  ceil: { float: 'return ceil(v);' },
+  round: { float: 'return round(v);' },
+  relu: { float: 'return select(v, 0.0, v < 0.0);', int: 'return max(v, 0);' },
+  relu6: { float: 'return select(select(v, 6.0, v > 6.0), 0.0, v < 0.0);', int: 'return clamp(v, 0, 6);' },
+  leakyRelu: { float: 'return select(v, alpha() * v, v < 0.0);' },
+  elu: { float: 'return select(v, exp(v) - 1.0, v < 0.0);' },
+  selu: { float: `return select(${SELU_SCALE} * v, ${SELU_SCALE * SELU_ALPHA} * (exp(v) - 1.0), v <= 0.0);` },
+  gelu: { float: 'return 0.5 * v * (1.0 + erf(v * 0.7071067811865476));' },
+  sigmoid: { float: `return ${SIGMOID};` },
+  logSigmoid: { float: 'return -(max(-v, 0.0) + log(1.0 + exp(-abs(v))));' },
+  softplus: { float: `return ${SOFTPLUS};` },
+  softsign: { float: 'return v / (1.0 + abs(v));' },
+  silu: { float: `return v * ${SIGMOID};` },
+  hardSigmoid: { float: 'return clamp(alpha() * v + beta(), 0.0, 1.0);' },
+  hardSwish: { float: 'return v * clamp(v + 3.0, 0.0, 6.0) / 6.0;' },
+  isNaN: { float: `return Out(${nan('v')});` },
+  isInf: { float: 'return Out((bitcast<u32>(v) & 0x7fffffffu) == 0x7f800000u);' },
+  isFinite: { float: 'return Out((bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u);' },
+  logicalNot: { float: 'return Out(v == 0u);' },
+  clipByValue: {
+    float: `if (${nan('v')}) { return v; } return clamp(v, alpha(), beta());`,
+    int: 'return i32(clamp(f32(v), scalars.alpha, scalars.beta));',
+  },
+  step: { float: `if (${nan('v')}) { return v; } return select(alpha(), 1.0, v > 0.0);` },
+};
+
+const GELU_TANH = 'return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));';
+
+/** alpha and beta of the Scalars uniform, from the op's attributes. */
+function scalarsOf(name: string, attrs: Record<string, number | boolean>): { alpha: number; beta: number } {
+  if (name === 'clipByValue') return { alpha: attrs.clipValueMin as number, beta: attrs.clipValueMax as number };
+  return { alpha: (attrs.alpha as number | undefined) ?? 0, beta: (attrs.beta as number | undefined) ?? 0 };
+}
+
+/** One unary dispatch of `body` from `x` (In type from x's dtype) into a new tensor of `outDtype`. */
+export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataType, body: string,
+  scalars = { alpha: 0, beta: 0 }, inType: string = wgslType(x.dtype)): DataId {
+  const out = backend.allocate(x.shape, outDtype);
+  const size = sizeFromShape(x.shape);
+  if (size === 0) return out;
+  backend.run({
+    shader: 'elementwise/unary.wgsl',
+    slots: { types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body },
+    bindings: { x: x.dataId, y: out, params: { size }, scalars },
+    workgroups: groupsFor(size),
+  });
+  return out;
+}
+
+export function unaryKernel(name: string): WebGpuKernel<Record<string, number | boolean>> {
+  const bodies = UNARY[name];
+  if (!bodies) throw new Error(`tensorweb: no WGSL body for unary op '${name}'`);
+  return (args) => {
+    const { inputs: [x], attrs, outputs: [out] } = args;
+    let body = x.dtype === 'int32' && bodies.int ? bodies.int : bodies.float;
+    if (name === 'gelu' && attrs.approximate) body = GELU_TANH;
+    return [runUnary(gpu(args), x, out.dtype, body, scalarsOf(name, attrs))];
+  };
+}
+
+/** Binary bodies on `a`, `b`: `float` for float32 operands, `int` for int32, `bool` for bool (u32). */
+const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
+  add: { float: 'return a + b;', int: 'return a + b;' },
+  sub: { float: 'return a - b;', int: 'return a - b;' },
+  mul: { float: 'return a * b;', int: 'return a * b;' },
+  div: { float: 'return a / b;' },
+  divNoNan: { float: 'return select(a / b, 0.0, b == 0.0);' },
+  floorDiv: {
+    float: 'return floor(a / b);',
+    // numpy: floor division, and 0 for a zero divisor.
+    int: 'if (b == 0) { return 0; } let q = a / b; return select(q, q - 1, q * b != a && ((a < 0) != (b < 0)));',
+  },
+  mod: {
+    float: 'let r = a % b; return select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0)));',
+    int: 'if (b == 0) { return 0; } let r = a % b; return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));',
+  },
+  // IEEE pow: x^0 = 1 and 1^y = 1 (NaN included); negative bases need an integral exponent.
+  pow: {
+    float: `if (b == 0.0 || a == 1.0) { return 1.0; }
+    if (${nan('a')} || ${nan('b')}) { return a + b; }
+    let inf = bitcast<f32>(0x7f800000u + u32(a != a));
+    var m = pow(abs(a), b);
+    if (a == 0.0) { m = select(0.0, inf, b < 0.0); }
+    if (a >= 0.0) { return m; }
+    if (floor(b) != b) { return inf - inf; }
+    return select(m, -m, abs(b) < 16777216.0 && (i32(b) & 1) == 1);`,
+    int: `if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(1, -1, (b & 1) == 1); } return 0; }
+    var result = 1;
+    var base = a;
+    var e = u32(b);
+    while (e > 0u) { if ((e & 1u) == 1u) { result *= base; } base *= base; e = e >> 1u; }
+    return result;`,
+  },
+  maximum: { float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return max(a, b);`, int: 'return max(a, b);' },
+  minimum: { float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return min(a, b);`, int: 'return min(a, b);' },
+  squaredDifference: { float: 'return (a - b) * (a - b);', int: 'return (a - b) * (a - b);' },
+  atan2: { float: 'return atan2(a, b);' },
+  prelu: { float: 'return select(a, a * b, a < 0.0);' },
+  equal: { float: 'return Out(a == b);' },
+  notEqual: { float: 'return Out(a != b);' },
+  less: { float: 'return Out(a < b);' },
+  lessEqual: { float: 'return Out(a <= b);' },
+  greater: { float: 'return Out(a > b);' },
+  greaterEqual: { float: 'return Out(a >= b);' },
+  logicalAnd: { float: 'return Out(a != 0u && b != 0u);' },
+  logicalOr: { float: 'return Out(a != 0u || b != 0u);' },
+  logicalXor: { float: 'return Out((a != 0u) != (b != 0u));' },
+};
+
+/** One broadcasting binary dispatch into a new tensor of `outDtype`. */
+export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, outShape: readonly number[],
+  outDtype: DataType, body: string): DataId {
+  const out = backend.allocate(outShape, outDtype);
+  const size = sizeFromShape(outShape);
+  if (size === 0) return out;
+  const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
+  backend.run({
+    shader: 'elementwise/binary.wgsl',
+    slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body },
+    constants: { BROADCAST: !same },
+    bindings: {
+      a: a.dataId, b: b.dataId, out,
+      params: {
+        size, rank: outShape.length, out_shape: outShape,
+        a_strides: broadcastStrides(a.shape, outShape), b_strides: broadcastStrides(b.shape, outShape),
+      },
+    },
+    workgroups: groupsFor(size),
+  });
+  return out;
+}
+
+export function binaryKernel(name: string): WebGpuKernel {
+  const bodies = BINARY[name];
+  if (!bodies) throw new Error(`tensorweb: no WGSL body for binary op '${name}'`);
+  return (args) => {
+    const { inputs: [a, b], outputs: [out] } = args;
+    const body = (a.dtype === 'int32' && bodies.int) || (a.dtype === 'bool' && bodies.bool) || bodies.float;
+    return [runBinary(gpu(args), a, b, out.shape, out.dtype, body)];
+  };
+}
+
+export const addBody = (dtype: DataType) => (dtype === 'int32' ? BINARY.add.int! : BINARY.add.float);
+
+/** Sum of same-shaped inputs as a chain of adds; intermediate sums are freed as it goes. */
+export const addNKernel: WebGpuKernel = (args) => {
+  const backend = gpu(args);
+  const { inputs, outputs: [out] } = args;
+  if (inputs.length === 1) return [inputs[0].dataId];
+  let sum = runBinary(backend, inputs[0], inputs[1], out.shape, out.dtype, addBody(out.dtype));
+  for (const next of inputs.slice(2)) {
+    const partial = sum;
+    sum = runBinary(backend, { dataId: partial, shape: out.shape, dtype: out.dtype }, next, out.shape, out.dtype, addBody(out.dtype));
+    backend.disposeData(partial);
+  }
+  return [sum];
+};
+
+/** where(condition, a, b); a and b are copied as u32 bits, so one pipeline serves every dtype. */
+export const whereKernel: WebGpuKernel = (args) => {
+  const backend = gpu(args);
+  const { inputs: [condition, a, b], outputs: [spec] } = args;
+  const out = backend.allocate(spec.shape, spec.dtype);
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  backend.run({
+    shader: 'elementwise/select.wgsl',
+    slots: { types: typesSlot({ Elem: 'u32' }) },
+    bindings: {
+      condition: condition.dataId, a: a.dataId, b: b.dataId, out,
+      params: {
+        size, rank: spec.shape.length, out_shape: spec.shape,
+        condition_strides: broadcastStrides(condition.shape, spec.shape),
+        a_strides: broadcastStrides(a.shape, spec.shape), b_strides: broadcastStrides(b.shape, spec.shape),
+      },
+    },
+    workgroups: groupsFor(size),
+  });
+  return [out];
+};
+
+/** Conversion bodies between compute dtypes (bool is 0/1 in a u32; to bool is `!= 0`, so NaN is true). */
+function castBody(from: DataType, to: DataType): string {
+  if (to === 'bool') return from === 'float32' ? `return Out(v != 0.0 || ${nan('v')});` : 'return Out(v != 0);';
+  return 'return Out(v);';
+}
+
+/** float16 <-> float32: f16 arithmetic where the adapter has it, else pack2x16float/unpack2x16float on u32 words. */
+function castHalf(backend: WebGpuBackend, x: TensorInfo, toHalf: boolean): DataId {
+  const size = sizeFromShape(x.shape);
+  const outDtype: DataType = toHalf ? 'float16' : 'float32';
+  const native = backend.flags.f16 === 'native' || (backend.flags.f16 === 'auto' && backend.hasF16);
+  if (native) {
+    const out = backend.allocate(x.shape, outDtype);
+    if (size === 0) return out;
+    backend.run({
+      shader: 'elementwise/unary.wgsl',
+      slots: { types: typesSlot({ In: toHalf ? 'f32' : 'f16', Out: toHalf ? 'f16' : 'f32' }), body: 'return Out(v);' },
+      bindings: { x: x.dataId, y: out, params: { size }, scalars: { alpha: 0, beta: 0 } },
+      workgroups: groupsFor(size),
+    });
+    return out;
+  }
+  const out = backend.allocate(x.shape, outDtype);
+  if (size === 0) return out;
+  backend.run({
+    shader: 'elementwise/cast_f16_packed.wgsl',
+    constants: { TO_F16: toHalf },
+    bindings: { x: x.dataId, out, params: { size } },
+    workgroups: groupsFor(Math.ceil(size / 2)),
+  });
+  return out;
+}
+
+export const castKernel: WebGpuKernel<{ dtype: DataType }> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x], outputs: [out] } = args;
+  if (x.dtype === out.dtype) return [x.dataId];
+  if (x.dtype === 'float16' || out.dtype === 'float16') {
+    // One side is float16: go through float32.
+    const toHalf = out.dtype === 'float16';
+    if (toHalf && x.dtype !== 'float32') {
+      const float = runUnary(backend, x, 'float32', castBody(x.dtype, 'float32'));
+      const half = castHalf(backend, { dataId: float, shape: x.shape, dtype: 'float32' }, true);
+      backend.disposeData(float);
+      return [half];
+    }
+    const converted = castHalf(backend, x, toHalf);
+    if (toHalf || out.dtype === 'float32') return [converted];
+    const final = runUnary(backend, { dataId: converted, shape: x.shape, dtype: 'float32' }, out.dtype, castBody('float32', out.dtype));
+    backend.disposeData(converted);
+    return [final];
+  }
+  return [runUnary(backend, x, out.dtype, castBody(x.dtype, out.dtype))];
+};
+
+interface GenerateParams {
+  u0?: number;
+  u1?: number;
+  bits0?: number;
+  bits1?: number;
+  f0?: number;
+  f1?: number;
+}
+
+/** One dispatch of elementwise/generate.wgsl with `body` into a new tensor of the output spec. */
+function generate(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, body: string,
+  params: GenerateParams, x?: DataId): DataId {
+  const out = backend.allocate(shape, dtype);
+  const size = sizeFromShape(shape);
+  if (size === 0) return out;
+  backend.run({
+    shader: 'elementwise/generate.wgsl',
+    slots: { types: typesSlot({ Out: wgslType(dtype) }), body },
+    bindings: {
+      ...(x ? { x } : {}), out,
+      params: { size, u0: 0, u1: 0, bits0: 0, bits1: 0, f0: 0, f1: 0, ...params },
+    },
+    workgroups: groupsFor(size),
+  });
+  return out;
+}
+
+export const fillKernel: WebGpuKernel<{ value: number }> = (args) => {
+  const { attrs: { value }, outputs: [out] } = args;
+  return [generate(gpu(args), out.shape, out.dtype, 'return bitcast<Out>(params.bits0);', { bits0: valueBits(value, out.dtype) })];
+};
+
+export const rangeKernel: WebGpuKernel<{ start: number; stop: number; step: number }> = (args) => {
+  const { attrs: { start, stop, step }, outputs: [out] } = args;
+  // TF.js counts down with a step of 1 when stop < start.
+  const delta = stop < start && step === 1 ? -1 : step;
+  const body = out.dtype === 'int32' ? 'return i32(params.f0) + i32(i) * i32(params.f1);' : 'return params.f0 + f32(i) * params.f1;';
+  return [generate(gpu(args), out.shape, out.dtype, body, { f0: start, f1: delta })];
+};
+
+export const linspaceKernel: WebGpuKernel<{ start: number; stop: number; num: number }> = (args) => {
+  const { attrs: { start, stop, num }, outputs: [out] } = args;
+  return [generate(gpu(args), out.shape, out.dtype, 'return params.f0 + f32(i) * params.f1;',
+    { f0: start, f1: num === 1 ? 0 : (stop - start) / (num - 1) })];
+};
+
+export const eyeKernel: WebGpuKernel = (args) => {
+  const { outputs: [out] } = args;
+  const [rows, cols] = out.shape.slice(-2);
+  const body = 'let j = i % (params.u0 * params.u1); return Out(j / params.u1 == j % params.u1);';
+  return [generate(gpu(args), out.shape, out.dtype, body, { u0: rows, u1: cols })];
+};
+
+export const oneHotKernel: WebGpuKernel<{ depth: number; onValue: number; offValue: number }> = (args) => {
+  const { inputs: [indices], attrs: { depth, onValue, offValue }, outputs: [out] } = args;
+  const body = 'return bitcast<Out>(select(params.bits1, params.bits0, x[i / params.u0] == i32(i % params.u0)));';
+  return [generate(gpu(args), out.shape, out.dtype, body,
+    { u0: depth, bits0: valueBits(onValue, out.dtype), bits1: valueBits(offValue, out.dtype) }, indices.dataId)];
+};
+
+/** A view: the output shares the input's buffer (reshape, clone). */
+export const aliasKernel: WebGpuKernel = ({ inputs: [x] }) => [x.dataId];

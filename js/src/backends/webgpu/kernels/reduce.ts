@@ -1,0 +1,153 @@
+// Reductions over axes (reduce/reduce.wgsl), argMax/argMin
+// (reduce/arg_reduce.wgsl) and cumsum/cumprod (reduce/cumulative.wgsl).
+// Reduced axes that are not adjacent are first transposed to the end.
+import type { DataId } from '../../../core/backend.js';
+import { normalizeAxes } from '../../../core/axes.js';
+import { type DataType, sizeFromShape } from '../../../core/dtype.js';
+import type { WebGpuBackend } from '../backend.js';
+import { typesSlot } from '../wgsl.js';
+import { type TensorInfo, type WebGpuKernel, gpu, groupsFor, wgslType } from './common.js';
+import { castKernel } from './elementwise.js';
+import { transposeData } from './shape.js';
+
+const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
+const F32 = { one: 0x3f800000, inf: 0x7f800000, negInf: 0xff800000 };
+
+interface Reduction {
+  /** combine(a, b) bodies for float32 and for int32/bool (u32 for all/any). */
+  float: string;
+  int: string;
+  identity: (dtype: DataType) => number;
+}
+
+const REDUCTIONS: Record<string, Reduction> = {
+  sum: { float: 'return a + b;', int: 'return a + b;', identity: () => 0 },
+  mean: { float: 'return a + b;', int: 'return a + b;', identity: () => 0 },
+  prod: { float: 'return a * b;', int: 'return a * b;', identity: (d) => (d === 'float32' ? F32.one : 1) },
+  max: {
+    float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return max(a, b);`, int: 'return max(a, b);',
+    identity: (d) => (d === 'float32' ? F32.negInf : 0x80000000),
+  },
+  min: {
+    float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return min(a, b);`, int: 'return min(a, b);',
+    identity: (d) => (d === 'float32' ? F32.inf : 0x7fffffff),
+  },
+  all: { float: 'return a & b;', int: 'return a & b;', identity: () => 1 },
+  any: { float: 'return a | b;', int: 'return a | b;', identity: () => 0 },
+};
+
+/** Below this many reduced elements per output, one pass; above, two (see reduce.wgsl). */
+const TWO_PASS_THRESHOLD = 8192;
+
+/** A divisor r2 of `size` to reduce first (r2 in [256, 4096]), or 0 when none suits. */
+function firstPassLength(size: number): number {
+  for (let r2 = Math.min(4096, Math.floor(size / 64)); r2 >= 256; r2--) if (size % r2 === 0) return r2;
+  return 0;
+}
+
+function reducePass(backend: WebGpuBackend, x: DataId, dtype: DataType, outer: number, reduceSize: number, inner: number,
+  reduction: Reduction, scale: number | null): DataId {
+  const out = backend.allocate([outer * inner], dtype);
+  if (outer * inner === 0) return out;
+  backend.run({
+    shader: 'reduce/reduce.wgsl',
+    slots: { types: typesSlot({ Elem: wgslType(dtype) }), body: dtype === 'float32' ? reduction.float : reduction.int },
+    constants: { SCALED: scale !== null },
+    bindings: { x, out, params: { outer, reduce_size: reduceSize, inner, identity_bits: reduction.identity(dtype), scale: scale ?? 1 } },
+    workgroups: outer * inner,
+  });
+  return out;
+}
+
+/** Converts `x` to `dtype` when it differs (bool sums and products count in int32). */
+function castTo(backend: WebGpuBackend, x: TensorInfo, dtype: DataType): { info: TensorInfo; temporary: boolean } {
+  if (x.dtype === dtype) return { info: x, temporary: false };
+  const [dataId] = castKernel({ backend, inputs: [x], attrs: { dtype }, outputs: [{ shape: x.shape, dtype }] });
+  return { info: { dataId, shape: x.shape, dtype }, temporary: true };
+}
+
+export function reduceKernel(name: string): WebGpuKernel<{ axis: number | number[] | null; keepDims: boolean }> {
+  const reduction = REDUCTIONS[name];
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [input], attrs, outputs: [out] } = args;
+    const cast = castTo(backend, input, out.dtype);
+    const x = cast.info;
+    const axes = normalizeAxes(attrs.axis, x.shape.length);
+    const temporaries: DataId[] = cast.temporary ? [x.dataId] : [];
+    let source = x.dataId;
+    let [outer, reduceSize, inner] = [1, 1, 1];
+    const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+    if (axes.length === 0) {
+      outer = sizeFromShape(x.shape);
+    } else if (adjacent) {
+      outer = sizeFromShape(x.shape.slice(0, axes[0]));
+      reduceSize = sizeFromShape(axes.map((a) => x.shape[a]));
+      inner = sizeFromShape(x.shape.slice(axes[axes.length - 1] + 1));
+    } else {
+      const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      source = transposeData(backend, x, [...kept, ...axes]);
+      temporaries.push(source);
+      outer = sizeFromShape(kept.map((a) => x.shape[a]));
+      reduceSize = sizeFromShape(axes.map((a) => x.shape[a]));
+    }
+    const scale = name === 'mean' ? 1 / reduceSize : null;
+    const r2 = reduceSize >= TWO_PASS_THRESHOLD && outer * inner <= 256 ? firstPassLength(reduceSize) : 0;
+    let result: DataId;
+    if (r2) {
+      const partial = reducePass(backend, source, out.dtype, outer * (reduceSize / r2), r2, inner, reduction, null);
+      temporaries.push(partial);
+      result = reducePass(backend, partial, out.dtype, outer, reduceSize / r2, inner, reduction, scale);
+    } else {
+      result = reducePass(backend, source, out.dtype, outer, reduceSize, inner, reduction, scale);
+    }
+    temporaries.forEach((t) => backend.disposeData(t));
+    return [result];
+  };
+}
+
+/** [outer, size, inner] around one axis. */
+function aroundAxis(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeFromShape(shape.slice(0, axis)), shape[axis], sizeFromShape(shape.slice(axis + 1))];
+}
+
+export function argReduceKernel(name: 'argMax' | 'argMin'): WebGpuKernel<{ axis: number }> {
+  const nanWins = `(${nan('candidate')} && !${nan('best')})`;
+  const body = `return ${nanWins} || candidate ${name === 'argMax' ? '>' : '<'} best;`;
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [x], attrs, outputs: [out] } = args;
+    const [outer, reduceSize, inner] = aroundAxis(x.shape, normalizeAxes(attrs.axis, x.shape.length)[0]);
+    const result = backend.allocate(out.shape, 'int32');
+    if (outer * inner === 0) return [result];
+    backend.run({
+      shader: 'reduce/arg_reduce.wgsl',
+      slots: { types: typesSlot({ Elem: wgslType(x.dtype) }), body: x.dtype === 'float32' ? body : `return candidate ${name === 'argMax' ? '>' : '<'} best;` },
+      bindings: { x: x.dataId, out: result, params: { outer, reduce_size: reduceSize, inner } },
+      workgroups: outer * inner,
+    });
+    return [result];
+  };
+}
+
+export function scanKernel(name: 'cumsum' | 'cumprod'): WebGpuKernel<{ axis: number; exclusive: boolean; reverse: boolean }> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [input], attrs, outputs: [out] } = args;
+    const cast = castTo(backend, input, out.dtype);
+    const [outer, size, inner] = aroundAxis(input.shape, normalizeAxes(attrs.axis, input.shape.length)[0]);
+    const result = backend.allocate(out.shape, out.dtype);
+    if (outer * size * inner > 0) {
+      const identity = name === 'cumsum' ? 0 : out.dtype === 'float32' ? F32.one : 1;
+      backend.run({
+        shader: 'reduce/cumulative.wgsl',
+        slots: { types: typesSlot({ Elem: wgslType(out.dtype) }), body: name === 'cumsum' ? 'return a + b;' : 'return a * b;' },
+        constants: { EXCLUSIVE: attrs.exclusive, REVERSE: attrs.reverse },
+        bindings: { x: cast.info.dataId, out: result, params: { outer, size, inner, identity_bits: identity } },
+        workgroups: groupsFor(outer * inner),
+      });
+    }
+    if (cast.temporary) backend.disposeData(cast.info.dataId);
+    return [result];
+  };
+}
