@@ -48,16 +48,41 @@ export function broadcastIndex(outShape: readonly number[], inShape: readonly nu
   return index;
 }
 
+/**
+ * Broadcasting by rows of the output's last dim, so index arrays hold one
+ * entry per row rather than per element: row r of an input broadcast against
+ * `outShape` starts at `starts[r]` and advances by `step` (1, or 0 where the
+ * input repeats one value along the row).
+ */
+function broadcastRows(outShape: readonly number[], inShape: readonly number[]): { starts: Int32Array; step: number } {
+  const rows = sizeFromShape(outShape.slice(0, -1));
+  const starts = new Int32Array(rows);
+  if (inShape.length === 0) return { starts, step: 0 };
+  const rowLength = inShape[inShape.length - 1];
+  const lead = broadcastIndex(outShape.slice(0, -1), inShape.slice(0, -1));
+  for (let r = 0; r < rows; r++) starts[r] = (lead ? lead[r] : r) * rowLength;
+  return { starts, step: rowLength === 1 ? 0 : 1 };
+}
+
+/** Elements per row: the output's last dim (1 for a scalar). */
+const rowLength = (shape: readonly number[]) => (shape.length ? shape[shape.length - 1] : 1);
+
 /** out[i] = fn(a[.], b[.]) with numpy broadcasting; `intFn` replaces `fn` for int32 outputs. */
 export function binaryKernel(fn: (a: number, b: number) => number, intFn?: (a: number, b: number) => number) {
   return ({ backend, inputs: [a, b], outputs: [out] }: KernelArgs<CpuBackend, unknown>): DataId[] => {
     const av = backend.values(a);
     const bv = backend.values(b);
-    const ai = broadcastIndex(out.shape, a.shape);
-    const bi = broadcastIndex(out.shape, b.shape);
     const result = makeArray(out.dtype, sizeFromShape(out.shape));
     const f = out.dtype === 'int32' && intFn ? intFn : fn;
-    for (let i = 0; i < result.length; i++) result[i] = f(av[ai ? ai[i] : i], bv[bi ? bi[i] : i]);
+    const inner = rowLength(out.shape);
+    const ra = broadcastRows(out.shape, a.shape);
+    const rb = broadcastRows(out.shape, b.shape);
+    let i = 0;
+    for (let r = 0; r < ra.starts.length; r++) {
+      let ia = ra.starts[r];
+      let ib = rb.starts[r];
+      for (let j = 0; j < inner; j++, ia += ra.step, ib += rb.step) result[i++] = f(av[ia], bv[ib]);
+    }
     return [backend.write(result, out.shape, out.dtype)];
   };
 }
@@ -65,10 +90,15 @@ export function binaryKernel(fn: (a: number, b: number) => number, intFn?: (a: n
 /** where(condition, a, b) with all three broadcast. */
 export function whereKernel({ backend, inputs: [c, a, b], outputs: [out] }: KernelArgs<CpuBackend, unknown>): DataId[] {
   const [cv, av, bv] = [c, a, b].map((t) => backend.values(t));
-  const [ci, ai, bi] = [c, a, b].map((t) => broadcastIndex(out.shape, t.shape));
+  const [rc, ra, rb] = [c, a, b].map((t) => broadcastRows(out.shape, t.shape));
   const result = makeArray(out.dtype, sizeFromShape(out.shape));
-  for (let i = 0; i < result.length; i++) {
-    result[i] = cv[ci ? ci[i] : i] ? av[ai ? ai[i] : i] : bv[bi ? bi[i] : i];
+  const inner = rowLength(out.shape);
+  let i = 0;
+  for (let r = 0; r < rc.starts.length; r++) {
+    let ic = rc.starts[r];
+    let ia = ra.starts[r];
+    let ib = rb.starts[r];
+    for (let j = 0; j < inner; j++, ic += rc.step, ia += ra.step, ib += rb.step) result[i++] = cv[ic] ? av[ia] : bv[ib];
   }
   return [backend.write(result, out.shape, out.dtype)];
 }
