@@ -1,0 +1,89 @@
+"""Every .wgsl in shaders/ stands on its own: documented, parseable by the runner, valid WGSL in every knob setting."""
+
+import re
+
+import numpy as np
+import pytest
+
+from tensorweb.kernels import (SHADER_DIR, fill_slots, pack_struct, parse_bindings, read_shader, struct_layout,
+                               types)
+
+SHADERS = sorted(p.relative_to(SHADER_DIR).as_posix() for p in SHADER_DIR.rglob("*.wgsl"))
+DECLARATION = re.compile(r"^(override|struct|var|fn|const|alias|@)", re.MULTILINE)
+
+
+def test_every_family_has_shaders():
+    families = {path.split("/")[0] for path in SHADERS}
+    assert {"common", "elementwise", "reduce", "matmul", "conv", "pool", "norm", "shape"} <= families
+
+
+@pytest.mark.parametrize("path", SHADERS)
+def test_header_documents_the_launch(path):
+    header = read_shader(path).split("\n\n")[0]
+    for word in ("Bindings", "Dispatch"):
+        assert word in header, f"{path}: the header comment must describe {word}"
+    source = read_shader(path)
+    for struct in set(b.type for b in parse_bindings(source) if b.kind == "uniform"):
+        for field in struct_layout(source, struct).fields:
+            assert field in header, f"{path}: uniform field {field} is not in the header comment"
+
+
+@pytest.mark.parametrize("path", SHADERS)
+def test_bindings_parse_completely(path):
+    source = read_shader(path)
+    bindings = parse_bindings(source)
+    assert [b.index for b in bindings] == list(range(source.count("@binding(")))
+
+
+@pytest.mark.parametrize("path", SHADERS)
+def test_slots_are_single_lines_and_types_leads(path):
+    source = read_shader(path)
+    assert source.count("// @body") <= 1 and source.count("// @types") <= 1
+    if "// @types" in source:
+        first = DECLARATION.search(source)
+        assert first is not None and source[first.start():].startswith("alias"), \
+            f"{path}: the types line must be the first declaration so `enable f16;` may lead it"
+
+
+@pytest.mark.parametrize("path", SHADERS)
+def test_compiles_with_every_boolean_knob(runner, path):
+    source = read_shader(path)
+    knobs = re.findall(r"override (\w+): bool", source)
+    for setting in (False, True):
+        constants = {name: setting for name in knobs}
+        # Creating the pipeline runs naga's validation for this specialisation.
+        runner._pipeline(path, {}, constants, "main")
+
+
+# Files that take a value as Elem bits (reduce identities, pad's constant) are 32-bit only.
+@pytest.mark.parametrize("path", [p for p in SHADERS
+                                  if "// @types" in read_shader(p) and "bitcast<Elem>" not in read_shader(p)])
+def test_compiles_with_f16_storage(runner, path):
+    names = re.search(r"^(.*)// @types", read_shader(path), re.MULTILINE).group(1)
+    aliases = {name: "f16" for name in re.findall(r"alias (\w+)", names)}
+    runner._pipeline(path, {"types": types(**aliases)}, {}, "main")
+
+
+def test_fill_slots_rejects_unknown_names():
+    with pytest.raises(KeyError):
+        fill_slots(read_shader("elementwise/unary.wgsl"), {"bdy": "return v;"})
+
+
+def test_struct_layout_follows_uniform_rules():
+    source = """struct P {
+      a: u32,
+      b: vec4<f32>,   // aligned to 16
+      c: array<vec4<i32>, 2>,
+      d: f32,
+      e: vec2<u32>,
+    }"""
+    layout = struct_layout(source, "P")
+    assert {name: f.offset for name, f in layout.fields.items()} == {"a": 0, "b": 16, "c": 32, "d": 64, "e": 72}
+    assert layout.size == 80
+    data = pack_struct(layout, {"a": 7, "b": [1.5, 2.5], "c": [1, -2, 3, 4, 5], "d": 0.25, "e": [9, 10]})
+    assert np.frombuffer(data[:4], np.uint32)[0] == 7
+    np.testing.assert_array_equal(np.frombuffer(data[16:32], np.float32), [1.5, 2.5, 0, 0])
+    np.testing.assert_array_equal(np.frombuffer(data[32:64], np.int32), [1, -2, 3, 4, 5, 0, 0, 0])
+    np.testing.assert_array_equal(np.frombuffer(data[72:80], np.uint32), [9, 10])
+    with pytest.raises(KeyError):
+        pack_struct(layout, {"a": 1})
