@@ -1,5 +1,7 @@
 // The gallery's upload form: send the file as the request body, show the
 // upload's progress, then follow the conversion job's events until it ends.
+import { serverEvents } from './events.js';
+
 const form = document.getElementById('upload');
 const status = document.getElementById('upload-status');
 const progress = document.getElementById('upload-progress');
@@ -18,7 +20,7 @@ async function refreshModels() {
 }
 
 // Models converted from another tab, or by another visitor, show up here too.
-new EventSource('/api/events').addEventListener('models', refreshModels);
+serverEvents.addEventListener('models', refreshModels);
 
 function upload(file) {
   return new Promise((resolve, reject) => {

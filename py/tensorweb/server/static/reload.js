@@ -1,12 +1,13 @@
 // Live reload: the server says `reload` after a change (and a rebuilt bundle),
 // or `build-error` with the build's output, shown over the page until the
 // next good build.
-const events = new EventSource('/api/events');
+import { serverEvents } from './events.js';
+
 let overlay = null;
 
-events.addEventListener('reload', () => location.reload());
+serverEvents.addEventListener('reload', () => location.reload());
 
-events.addEventListener('build-error', (e) => {
+serverEvents.addEventListener('build-error', (e) => {
   const { output } = JSON.parse(e.data);
   if (!overlay) {
     overlay = document.createElement('pre');
