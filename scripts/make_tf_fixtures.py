@@ -210,7 +210,7 @@ def write_tfjs(folder: Path, document: dict, weights: list[tuple[dict, bytes]]):
     (folder / "model.json").write_text(json.dumps(document))
 
 
-def tfjs_graph_model(graph_def):
+def tfjs_graph_model(graph_def, outputs: list[str]):
     """TF.js graph model: the frozen CNN's GraphDef as JSON, Const values moved into the weights."""
     from google.protobuf import json_format
     from tensorflow.core.framework import graph_pb2
@@ -240,7 +240,7 @@ def tfjs_graph_model(graph_def):
     document = {"format": "graph-model", "generatedBy": "2.21.0", "convertedBy": "make_tf_fixtures.py",
                 "modelTopology": topology,
                 "signature": {"inputs": {"image:0": {"name": "image:0"}},
-                              "outputs": {"Identity:0": {"name": "Identity:0"}}}}
+                              "outputs": {f"{o}:0": {"name": f"{o}:0"} for o in outputs}}}
     write_tfjs(OUT / "cnn_tfjs_graph", document, weights)
     return replaced
 
@@ -295,8 +295,8 @@ def main():
     tokens = rng.integers(0, 50, (2, 8)).astype(np.int32)
     tokens[1, 5:] = 0
     save_tf_model("attention", TinyAttention(), {"tokens": tokens})
-    replaced = tfjs_graph_model(cnn_graph)
     outputs = [n.name for n in cnn_graph.node if n.op == "Identity" and n.name.startswith("Identity")]
+    replaced = tfjs_graph_model(cnn_graph, outputs)
     record("cnn_tfjs_graph", cnn_feeds, run_graph_def(cnn_graph, replaced, cnn_feeds, outputs))
     model = keras_model()
     feeds, _ = save_keras(model)

@@ -1081,6 +1081,11 @@ class TfReader:
             graph_def = parse(tf_protos.GraphDef, read_bytes(self.path), self.path, "TensorFlow GraphDef")
             inputs, outputs = self.frozen_endpoints(graph_def)
             producer = f"TensorFlow GraphDef (producer {graph_def.versions.producer})"
+        return self.lower(graph_def, inputs, outputs, producer)
+
+    def lower(self, graph_def, inputs, outputs, producer: str) -> ReadResult:
+        """Lowers what `outputs` ([(name, tensor reference)]) need, with `inputs` ([(name, reference,
+        SignatureDef TensorInfo or None)]) as the graph inputs."""
         check_names(graph_def, self.path)
         self.functions = {f.signature.name: f for f in graph_def.library.function}
         scope = Scope({n.name: n for n in graph_def.node})

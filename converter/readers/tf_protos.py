@@ -241,6 +241,12 @@ def _parse(text: str) -> list[tuple[str, list]]:
     return [(name, fields, oneofs[name]) for name, fields in messages.items()]
 
 
+def _camel(name: str) -> str:
+    """protoc's JSON name: lowerCamelCase (protobuf's JSON parser accepts it and the field name)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def _resolve(type_name: str, scope: str, known: set[str]) -> str:
     """A message type named inside `scope`, looked up from the innermost scope outwards (as protoc does)."""
     parts = scope.split(".")
@@ -265,7 +271,7 @@ def _build_pool() -> descriptor_pool.DescriptorPool:
         for oneof in oneof_names:
             message.oneof_decl.add(name=oneof)
         for name, number, type_name, label, oneof in fields:
-            field = message.field.add(name=name, number=number, json_name=name)
+            field = message.field.add(name=name, number=number, json_name=_camel(name))
             field.label = Label.LABEL_REPEATED if label in ("repeated", "map") else Label.LABEL_OPTIONAL
             if type_name in SCALARS:
                 field.type = SCALARS[type_name]
