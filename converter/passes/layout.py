@@ -9,6 +9,7 @@ inputs and outputs (or an op the pass cannot see through).
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable
 
 import numpy as np
@@ -153,14 +154,104 @@ def reshape_through(graph: Graph, node: Node, consumers: dict[str, list[Node]]) 
     return True
 
 
+def flatten_into_weights(graph: Graph, node: Node, consumers: dict[str, list[Node]]) -> bool:
+    """matMul(reshape(transpose(x)), W) -> matMul(reshape(x), W with its rows reordered).
+
+    The NCHW flatten before a classifier (AlexNet, VGG) otherwise keeps a real transpose inside the graph.
+    """
+    perm, shape = node.attrs["perm"], graph.info[node.inputs[0]].shape
+    readers = consumers.get(node.outputs[0], [])
+    if perm[0] != 0 or -1 in shape[1:] or len(readers) != 1 or node.outputs[0] in graph.outputs:
+        return False
+    flatten = readers[0]
+    features = ops.num_elements(shape[1:])
+    if flatten.op != "reshape" or list(graph.info[flatten.outputs[0]].shape[1:]) != [features]:
+        return False
+    matmuls = consumers.get(flatten.outputs[0], [])
+    if len(matmuls) != 1 or flatten.outputs[0] in graph.outputs:
+        return False
+    matmul = matmuls[0]
+    if (matmul.op != "matMul" or matmul.inputs[0] != flatten.outputs[0] or matmul.attrs["transposeA"]
+            or not graph.is_constant(matmul.inputs[1]) or graph.constants[matmul.inputs[1]].ndim != 2):
+        return False
+    # feature j of the transposed flatten is element source[j] of x's own flatten
+    source = np.transpose(np.arange(features).reshape(shape[1:]), [p - 1 for p in perm[1:]]).reshape(-1)
+    weight = graph.constants[matmul.inputs[1]]
+    reordered = np.empty_like(weight)
+    if matmul.attrs["transposeB"]:
+        reordered[:, source] = weight
+    else:
+        reordered[source] = weight
+    matmul.inputs = [matmul.inputs[0], graph.add_constant(reordered, f"{matmul.name}/weight_nhwc")]
+    flatten.inputs = [node.inputs[0]]
+    return True
+
+
+def chain_end(graph: Graph, node: Node, consumers) -> bool:
+    """The last reshape/transpose of a run of them (a live node)."""
+    readers = consumers.get(node.outputs[0], [])
+    return (node.op in ("reshape", "transpose") and any(n is node for n in graph.nodes)
+            and not (len(readers) == 1 and readers[0].op in ("reshape", "transpose")))
+
+
+def channel_permutation(graph: Graph, end: Node, producers, consumers) -> bool:
+    """A chain of reshapes and transposes that amounts to reordering the last axis and one transpose
+    (ShuffleNet's channel shuffle seen through the layout transposes around it) becomes one gather of
+    that axis and that transpose, which can then move on or cancel."""
+    chain = [end]
+    while True:
+        source = producers.get(chain[-1].inputs[0])
+        if (source is None or source.op not in ("reshape", "transpose") or source.outputs[0] in graph.outputs
+                or len(consumers.get(source.outputs[0], [])) != 1):
+            break
+        chain.append(source)
+    chain.reverse()
+    start = chain[0].inputs[0]
+    shape, out_shape = graph.info[start].shape, graph.info[end.outputs[0]].shape
+    rank, channels = len(shape), shape[-1]
+    if len(chain) < 3 or len(out_shape) != rank or rank < 2 or -1 in shape[1:] or channels < 2:
+        return False
+    # run the chain on element numbers, with a batch of 2 so that the batch's own position is checked too
+    values = np.arange(2 * ops.num_elements(shape[1:])).reshape((2, *shape[1:]))
+    for node in chain:
+        values = values.reshape(node.attrs["shape"]) if node.op == "reshape" else values.transpose(node.attrs["perm"])
+    for perm in itertools.permutations(range(rank)):
+        if perm[0] != 0 or values.shape != tuple((2, *shape[1:])[p] for p in perm):
+            continue
+        rows = values.transpose(inverse(list(perm))).reshape(-1, channels)
+        order = rows[0]
+        if sorted(order) == list(range(channels)) and np.array_equal(
+                rows, np.arange(len(rows))[:, None] * channels + order):
+            break
+    else:
+        return False
+    rewrite, current = [], start
+    if list(order) != sorted(order):
+        indices = graph.add_constant(order.astype(np.int32), f"{end.name}/channel_order")
+        current = graph.unique_name(f"{end.name}/shuffled")
+        rewrite.append(Node(graph.unique_name(f"{end.name}/gather"), "gather", [start, indices], [current],
+                            {"axis": rank - 1, "batchDims": 0}))
+    # the (possibly identity) transpose left over; identity ones are dropped with the others
+    rewrite.append(Node(graph.unique_name(f"{end.name}/transpose"), "transpose", [current], end.outputs,
+                        {"perm": list(perm)}))
+    replace_nodes(graph, chain, rewrite)
+    return True
+
+
 def to_channels_last(graph: Graph) -> bool:
     changed_any = False
     for _ in range(MAX_ROUNDS):
         changed = False
         producers, consumers = graph.producers(), graph.consumers()
+        # before sinking moves elementwise ops into a shuffle's chain, and after it moved them out
+        for node in list(graph.nodes):
+            if chain_end(graph, node, consumers) and channel_permutation(graph, node, producers, consumers):
+                changed = True
+                producers, consumers = graph.producers(), graph.consumers()
         for node in list(graph.nodes):
             if node.op == "transpose":
-                step = merge(graph, node, producers) or reshape_through(graph, node, consumers)
+                step = (merge(graph, node, producers) or reshape_through(graph, node, consumers)
+                        or flatten_into_weights(graph, node, consumers))
             elif node.op in RULES:
                 step = sink(graph, node, producers)
             else:

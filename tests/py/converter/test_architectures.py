@@ -57,7 +57,7 @@ def test_converted_model_matches_onnxruntime(name, variant, sources, tmp_path):
     if optimize and name != "bert":
         transposes = sum(node["op"] == "transpose" for node in document["topology"]["nodes"])
         # NHWC inside: a transpose where the image comes in, and only where the graph needs a real reorder
-        assert transposes <= {"shufflenet": 6, "vgg": 2}.get(name, 1)
+        assert transposes == 1
         assert not ops & {"batchNorm"} or name in ("densenet", "shufflenet")
     if quantize:
         entries = document["weightsManifest"][0]["weights"]

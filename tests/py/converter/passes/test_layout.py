@@ -72,13 +72,24 @@ def test_a_transpose_moving_only_unit_dims_before_a_reshape_disappears():
     assert [n.op for n in g.nodes] == ["reshape"]
 
 
-def test_a_real_reorder_before_a_flatten_stays():
+def test_a_real_reorder_before_a_flatten_output_stays():
     g = Graph()
     x = g.add_input("x", [-1, 2, 2, 8], "float32")
     y = g.emit("transpose", x, perm=TO_NCHW)
     g.outputs = [g.emit("reshape", y, shape=[-1, 32], name="out")]
     assert not run_pass_and_compare(g, to_channels_last)
     assert [n.op for n in g.nodes] == ["transpose", "reshape"]
+
+
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_a_flatten_into_a_dense_layer_reorders_the_weights_instead(transpose_b):
+    g = Graph()
+    x = g.add_input("x", [-1, 3, 2, 8], "float32")
+    flat = g.emit("reshape", g.emit("transpose", x, perm=TO_NCHW), shape=[-1, 48])
+    w = g.add_constant(weight(10, 48) if transpose_b else weight(48, 10))
+    g.outputs = [g.emit("matMul", flat, w, transposeB=transpose_b, name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["reshape", "matMul"]
 
 
 def test_a_runtime_tensor_in_the_other_layout_blocks_the_move():
@@ -89,3 +100,36 @@ def test_a_runtime_tensor_in_the_other_layout_blocks_the_move():
     g.outputs = [g.emit("relu", y, name="out")]
     assert not run_pass_and_compare(g, to_channels_last)
     np.testing.assert_equal([n.op for n in g.nodes], ["transpose", "add", "relu"])
+
+
+def test_a_channel_shuffle_between_layout_transposes_becomes_one_gather():
+    g = Graph()
+    x = g.add_input("x", [-1, 4, 4, 6], "float32")
+    y = g.emit("transpose", x, perm=TO_NCHW)
+    y = g.emit("reshape", y, shape=[-1, 2, 3, 4, 4])
+    y = g.emit("transpose", y, perm=[0, 2, 1, 3, 4])
+    y = g.emit("reshape", y, shape=[-1, 6, 4, 4])
+    g.outputs = [g.emit("relu", g.emit("transpose", y, perm=TO_NHWC), name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["gather", "relu"]
+    np.testing.assert_array_equal(g.constants[g.nodes[0].inputs[1]], [0, 3, 1, 4, 2, 5])
+
+
+def test_a_chain_amounting_to_one_transpose_becomes_that_transpose():
+    g = Graph()
+    x = g.add_input("x", [-1, 4, 4, 6], "float32")
+    y = g.emit("transpose", x, perm=[0, 2, 1, 3])  # swaps height and width
+    y = g.emit("reshape", y, shape=[-1, 96])
+    g.outputs = [g.emit("relu", g.emit("reshape", y, shape=[-1, 4, 4, 6]), name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["relu", "transpose"]
+
+
+def test_a_chain_mixing_positions_and_channels_stays():
+    g = Graph()
+    x = g.add_input("x", [-1, 4, 4, 6], "float32")
+    y = g.emit("reshape", x, shape=[-1, 16, 6])
+    y = g.emit("transpose", y, perm=[0, 2, 1])
+    g.outputs = [g.emit("relu", g.emit("reshape", y, shape=[-1, 4, 4, 6]), name="out")]
+    assert not run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["reshape", "transpose", "reshape", "relu"]
