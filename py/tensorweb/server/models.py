@@ -130,6 +130,8 @@ def read_model(name: str, folder: Path) -> ModelEntry:
         entry.error = f"model.json is not valid JSON: {exc.msg} at line {exc.lineno}"
     except ModelJsonError as exc:
         entry.error = str(exc)
+    except (RecursionError, ValueError) as exc:  # nested past the parser's depth, an integer too long to read
+        entry.error = f"model.json cannot be read: {type(exc).__name__}"
     return entry
 
 

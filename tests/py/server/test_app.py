@@ -54,6 +54,10 @@ def test_gallery_lists_models_and_shows_broken_folders_as_errors(checkout, tmp_p
     (models / "not-an-object" / "model.json").write_text("[1, 2]")
     (models / "bad-shape").mkdir()
     (models / "bad-shape" / "model.json").write_text('{"topology": {"inputs": [{"name": "x", "shape": "28x28"}]}}')
+    (models / "too-deep").mkdir()
+    (models / "too-deep" / "model.json").write_text("[" * 100_000 + "]" * 100_000)
+    (models / "long-number").mkdir()
+    (models / "long-number" / "model.json").write_text('{"formatVersion": ' + "9" * 10_000 + "}")
     single = tmp_path / "single"
     write_model(single)
     client = TestClient(create_app(checkout, model_dirs=[models, single]))
@@ -72,6 +76,8 @@ def test_gallery_lists_models_and_shows_broken_folders_as_errors(checkout, tmp_p
     assert "unsafe shard path" in listed["escaping-shard"]["error"]
     assert "not a JSON object" in listed["not-an-object"]["error"]
     assert "shape is not a list" in listed["bad-shape"]["error"]
+    assert listed["too-deep"]["error"] == "model.json cannot be read: RecursionError"
+    assert listed["long-number"]["error"] == "model.json cannot be read: ValueError"
 
     page = client.get("/")
     assert page.status_code == 200
