@@ -103,3 +103,31 @@ def test_cumprod(runner, rng):
                      out=Output(x.shape), params={"outer": 2, "size": 30, "inner": 1,
                                                   "identity_bits": bits(1.0)})["out"]
     np.testing.assert_allclose(out, np.cumprod(x, axis=1), rtol=1e-5)
+
+
+def bitonic_sort(runner, x):
+    """Sorts each row of x largest first (ties: smaller column first) by bitonic stages."""
+    rows, n = x.shape
+    n_pow2 = 1 << max(n - 1, 0).bit_length()
+    state = {"values": Output((rows, n_pow2)), "indices": Output((rows, n_pow2), np.int32)}
+    first = True
+    block = 2
+    while block <= n_pow2:
+        distance = block // 2
+        while distance >= 1:
+            state = runner.run("reduce/bitonic_sort_step.wgsl", constants={"FIRST": first},
+                               workgroups=-(-rows * n_pow2 // 2 // 64), x=x, **state,
+                               params={"rows": rows, "n": n, "n_pow2": n_pow2, "block": block, "distance": distance})
+            first = False
+            distance //= 2
+        block *= 2
+    return state["values"][:, :n], state["indices"][:, :n]
+
+
+@pytest.mark.parametrize("shape", [(3, 37), (2, 64), (1, 2), (5, 1000)])
+def test_bitonic_sort_orders_rows_for_topk(runner, rng, shape):
+    x = rng.integers(-20, 20, shape).astype(np.float32)  # many ties
+    values, indices = bitonic_sort(runner, x)
+    order = np.argsort(-x, axis=1, kind="stable")  # TF's topk: larger first, ties by smaller index
+    np.testing.assert_array_equal(indices, order)
+    np.testing.assert_array_equal(values, np.take_along_axis(x, order, axis=1))
