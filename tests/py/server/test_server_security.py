@@ -39,6 +39,8 @@ ESCAPES = [
     "link-out/secret.txt",
     "leak.txt",
     "%252e%252e/%252e%252e/secret.txt",
+    "..%c0%af..%c0%afsecret.txt",
+    "%ff/../../secret.txt",
 ]
 PREFIXES = ["/js/dist/", "/demos/", "/shaders/", "/models/digits/", "/_tensorweb/"]
 
