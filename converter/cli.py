@@ -29,7 +29,9 @@ def input_shape(spec: str) -> tuple[str, list[int]]:
 
 
 def add_convert_arguments(parser: argparse.ArgumentParser):
-    parser.add_argument("source", metavar="SRC", help="source model (.onnx)")
+    parser.add_argument("source", metavar="SRC",
+                        help="source model: .onnx, frozen TensorFlow .pb, SavedModel folder, Keras .keras or .h5, "
+                             "TensorFlow.js model.json folder")
     parser.add_argument("out", metavar="OUT", help="folder to write model.json and weight shards into")
     parser.add_argument("--quantize", action="append", default=[], metavar="TYPE[:PATTERN]",
                         help="float16, uint8 or uint16, optionally only for weights whose name matches the "
@@ -38,6 +40,13 @@ def add_convert_arguments(parser: argparse.ArgumentParser):
                         help=f"weight shard size in MiB (default {DEFAULT_SHARD_MB})")
     parser.add_argument("--input-shape", action="append", default=[], type=input_shape, metavar="NAME:D1,D2,...",
                         help="fix an input's shape (-1 keeps a dimension free); may be repeated")
+    parser.add_argument("--signature", metavar="NAME",
+                        help="SavedModel signature to convert (default serving_default)")
+    parser.add_argument("--tags", type=lambda s: [t for t in s.split(",") if t], metavar="TAG[,TAG...]",
+                        help="tags of the SavedModel meta graph to convert (default serve)")
+    parser.add_argument("--output-format", choices=("graph", "layers"),
+                        help="layers keeps a Keras / TF.js layers model's layers for training with the layers API "
+                             "(their default); graph writes the op graph (everything else's only format)")
     parser.add_argument("--no-optimize", action="store_true", help="skip the graph optimisation passes")
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -60,7 +69,8 @@ def run_convert(args: argparse.Namespace) -> int:
     try:
         options = ConvertOptions(quantize=[parse_rule(s) for s in args.quantize], shard_size_mb=args.shard_size_mb,
                                  input_shapes=dict(args.input_shape), optimize=not args.no_optimize,
-                                 force=args.force)
+                                 force=args.force, signature=args.signature, tags=args.tags,
+                                 output_format=args.output_format)
         summary = convert(args.source, args.out, options, Progress(enabled=args.progress))
     except ConversionError as e:
         return fail("convert", str(e))
