@@ -32,13 +32,11 @@ def running_server(app) -> Iterator[int]:
         assert not thread.is_alive(), "the server did not stop"
 
 
-def raw_get(port: int, raw_path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+def raw_get(port: int, raw_path: str) -> tuple[int, bytes]:
     """GET with the path sent exactly as given (no client-side normalisation of dots or escapes)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.putrequest("GET", raw_path, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
         connection.endheaders()
         response = connection.getresponse()
         return response.status, response.read()
