@@ -202,7 +202,7 @@ defineOp<{ paddings: number[][]; mode: MirrorMode }>({
     return [spec(paddedShape(x.shape, paddings), x.dtype)];
   },
   kernels: { cpu: remapKernel(mirrorTables) },
-  grad: ([dy], { inputs: [x] }, attrs) => [scatterBack(dy, sourceOffsets(dy.shape, mirrorTables(x.shape, attrs, dy.shape)), x.shape)],
+  grad: ([dy], { inputs: [x] }, attrs) => [scatterBack(dy, sourceOffsets(mirrorTables(x.shape, attrs, dy.shape)), x.shape)],
 });
 
 /** tw.mirrorPad(x, paddings, mode): 'reflect' leaves out the edge, 'symmetric' repeats it. */
@@ -523,8 +523,7 @@ defineOp<StridedSliceAttrs>({
     cpu: remapKernel((inShape, attrs) => stridedSliceTables(inShape, attrs)),
   },
   grad: ([dy], { inputs: [x] }, attrs) => {
-    const { count } = stridedSliceSpec(x.shape, attrs);
-    return [scatterBack(dy, sourceOffsets(count, stridedSliceTables(x.shape, attrs)), x.shape)];
+    return [scatterBack(dy, sourceOffsets(stridedSliceTables(x.shape, attrs)), x.shape)];
   },
 });
 
@@ -785,7 +784,7 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis = 0
     values.forEach((v, i) => { if (v) picked.push(i); });
     const flatShape = [...source.shape.slice(0, a), sizeFromShape(maskShape), ...source.shape.slice(a + maskShape.length)];
     const flat = reshape(source, flatShape);
-    const result = gather(flat, tensor(picked, [picked.length], 'int32'), a);
+    const result = gather(flat, Int32Array.from(picked), a);
     flat.dispose();
     return result;
   } finally {

@@ -9,10 +9,11 @@ import type { CpuBackend } from './backend.js';
 /**
  * For output dimension d at coordinate c, `tables[d][c]` is that coordinate's
  * contribution to the input offset, or -1 where the element comes from no
- * input element (padding). Returns the input offset of every output element
- * (-1: fill).
+ * input element (padding); the output walks the tables' lengths in row-major
+ * order. Returns the input offset of every output element (-1: fill).
  */
-export function sourceOffsets(outShape: readonly number[], tables: readonly Int32Array[]): Int32Array {
+export function sourceOffsets(tables: readonly Int32Array[]): Int32Array {
+  const outShape = tables.map((t) => t.length);
   const size = sizeFromShape(outShape);
   const offsets = new Int32Array(size);
   const rank = outShape.length;
@@ -46,12 +47,16 @@ export function axisTable(length: number, stride: number, at: (c: number) => num
   return table;
 }
 
-/** A kernel that copies input elements as `tables(input shape, attrs, output shape)` says, filling the rest with `fill(attrs)`. */
+/**
+ * A kernel that copies input elements as `tables(input shape, attrs, output
+ * shape)` says, filling the rest with `fill(attrs)`. The tables may walk a
+ * shape that differs from the output's by size-1 dims (stridedSlice).
+ */
 export function remapKernel<A>(tables: (inShape: readonly number[], attrs: A, outShape: readonly number[]) => Int32Array[],
   fill: (attrs: A) => number = () => 0) {
   return ({ backend, inputs: [x], attrs, outputs: [out] }: KernelArgs<CpuBackend, A>): DataId[] => {
     const values = backend.values(x);
-    const offsets = sourceOffsets(out.shape, tables(x.shape, attrs, out.shape));
+    const offsets = sourceOffsets(tables(x.shape, attrs, out.shape));
     const result = makeArray(out.dtype, offsets.length);
     const background = fill(attrs);
     for (let i = 0; i < offsets.length; i++) result[i] = offsets[i] < 0 ? background : values[offsets[i]];

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tw from '../../../js/dist/tensorweb.js';
+import { goldenTests } from '../helpers/golden.mjs';
+import { gradientTests } from '../helpers/gradcheck.mjs';
+import { cases } from './shape.grads.mjs';
+import { assertOpError } from './shape.errors.mjs';
+
+goldenTests('shape');
+gradientTests('shape', cases);
+
+test('shape op errors name the op, the input or attribute, and leak nothing', () => {
+  const x = () => [tw.zeros([2, 3, 4])];
+  assertOpError(x, (t) => tw.reshape(t, [5, 5]), [/^tw\.reshape:/, /attribute shape \[5,5\]/, /inputs: x: \[2,3,4\] float32/]);
+  assertOpError(x, (t) => tw.transpose(t, [0, 0, 1]), [/^tw\.transpose:/, /perm \[0,0,1\] is not a permutation/]);
+  assertOpError(x, (t) => tw.slice(t, [0, 2], [1, 2]), [/^tw\.slice:/, /attribute size/, /dim 1/]);
+  assertOpError(x, (t) => tw.pad(t, [[1, 1]]), [/^tw\.pad:/, /paddings has 1 pairs for rank 3/]);
+  assertOpError(x, (t) => tw.mirrorPad(t, [[0, 0], [3, 0], [0, 0]], 'reflect'), [/^tw\.mirrorPad:/, /at most 2 for mode 'reflect'/]);
+  assertOpError(x, (t) => tw.mirrorPad(t, [[0, 0], [0, 0], [0, 0]], 'wrap'), [/^tw\.mirrorPad:/, /attribute 'mode' must be one of/]);
+  assertOpError(x, (t) => tw.broadcastTo(t, [2, 5, 4]), [/^tw\.broadcastTo:/, /input dim 1 \(size 3\)/]);
+  assertOpError(x, (t) => tw.split(t, 5, 2), [/^tw\.split:/, /numOrSizeSplits 5 does not divide axis 2/]);
+  assertOpError(x, (t) => tw.squeeze(t, [1]), [/^tw\.squeeze:/, /axis 1 has size 3/]);
+  assertOpError(() => [tw.zeros([2, 3, 4]), tw.zeros([2, 2, 2])], (a, b) => tw.concat([a, b], 1), [/^tw\.concat:/, /tensors\[1\] \[2,2,2\] does not match/]);
+  assertOpError(x, (t) => tw.stridedSlice(t, [0], [1], [0]), [/^tw\.stridedSlice:/, /strides \[0\] has a 0/]);
+  assertOpError(() => [tw.zeros([2, 3, 4]), tw.tensor([0.5])], (t, i) => tw.gather(t, i), [/^tw\.gather:/, /input indices has dtype float32/]);
+  assertOpError(x, (t) => tw.gather(t, [0], 3), [/^tw\.gather:/, /axis 3 is out of range for rank 3/]);
+  assertOpError(x, (t) => tw.topk(t, 5), [/^tw\.topk:/, /attribute k 5 must be in \[0, 4\]/]);
+  assertOpError(x, (t) => tw.depthToSpace(t, 2), [/^tw\.depthToSpace:/, /rank 4/]);
+  assertOpError(x, (t) => tw.scatterND([[0]], t, [3]), [/^tw\.scatterND:/, /input updates must have shape/]);
+});
+
+test('gather and gatherND give zeros for out-of-range indices (a GPU kernel cannot throw)', () => {
+  const x = tw.tensor([[1, 2], [3, 4]]);
+  assert.deepEqual(Array.from(tw.gather(x, [1, 2, -1]).dataSync()), [3, 4, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(tw.gatherND(x, [[1, 1], [2, 0]]).dataSync()), [4, 0]);
+  x.dispose();
+});
+
+test('shape ops are tensor methods', () => {
+  const x = tw.tensor([[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(x.transpose().shape, [3, 2]);
+  assert.deepEqual(x.expandDims(0).squeeze().shape, [2, 3]);
+  assert.deepEqual(x.concat(x, 1).shape, [2, 6]);
+  assert.deepEqual(x.stack(x).shape, [2, 2, 3]);
+  assert.deepEqual(x.tile([2, 1]).slice([1, 0], [2, 3]).arraySync(), [[4, 5, 6], [1, 2, 3]]);
+  assert.deepEqual(x.gather([1]).arraySync(), [[4, 5, 6]]);
+  assert.deepEqual(x.topk(1).indices.arraySync(), [[2], [2]]);
+});
+
+test('booleanMaskAsync rejects a mask that does not match', async () => {
+  const x = tw.zeros([2, 3]);
+  await assert.rejects(tw.booleanMaskAsync(x, [true, false, true], 0), /mask \[3\] must match tensor \[2,3\] from axis 0/);
+  x.dispose();
+});
