@@ -297,3 +297,34 @@ def test_two_free_dimensions_in_one_reshape_ask_for_input_shape(tmp_path):
         read_onnx(path)
     graph = read_onnx(path, {"x": [-1, 5, 8]}).graph
     assert [n.attrs["shape"] for n in graph.nodes if n.op == "reshape"] == [[-1, 5, 2, 4]]
+
+
+def test_constants_and_shape_arithmetic_fold_while_reading(tmp_path):
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Constant", [], ["one"], value_ints=[1]),
+        helper.make_node("Gather", ["shape", "one"], ["width"], axis=0),
+        helper.make_node("Squeeze", ["width"], ["width_scalar"]),
+        helper.make_node("Constant", [], ["zero"], value=numpy_helper.from_array(np.array(0, np.int64))),
+        helper.make_node("Constant", [], ["step"], value_int=1),
+        helper.make_node("Range", ["zero", "width_scalar", "step"], ["positions"]),
+        helper.make_node("Cast", ["positions"], ["positions_f"], to=TensorProto.FLOAT),
+        helper.make_node("Size", ["x"], ["count"]),
+        helper.make_node("Cast", ["count"], ["count_f"], to=TensorProto.FLOAT),
+        helper.make_node("ConstantOfShape", ["shape"], ["halves"],
+                         value=numpy_helper.from_array(np.array([0.5], np.float32))),
+        helper.make_node("Constant", [], ["scale"], value_float=3.0),
+        helper.make_node("Mul", ["x", "scale"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "positions_f"], ["shifted"]),
+        helper.make_node("Div", ["shifted", "count_f"], ["normalised"]),
+        helper.make_node("Add", ["normalised", "halves"], ["y"]),
+    ]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 6])])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
+    result = read_onnx(path)
+    assert sorted(n.op for n in result.graph.nodes) == ["add", "add", "div", "mul"]
+    x = rng.standard_normal((2, 6)).astype(np.float32)
+    np.testing.assert_allclose(reference.run(result.graph, {"x": x})["y"], run_onnxruntime(path, {"x": x})["y"],
+                               rtol=1e-6)
