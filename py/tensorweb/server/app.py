@@ -235,7 +235,10 @@ def create_app(
         job = converter.jobs.get(request.path_params["id"])
         if job is None:
             return JSONResponse({"error": "no such job"}, status_code=404)
-        return StreamingResponse(sse_stream(job.events.follow(0)), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        # A reconnecting EventSource names the last event it had: go on after it rather than repeat the log.
+        last_seen = request.headers.get("last-event-id", "")
+        start = min(int(last_seen) + 1, job.events.next_number) if last_seen.isdigit() else 0
+        return StreamingResponse(sse_stream(job.events.follow(start)), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     async def site_event_stream(_request: Request) -> Response:
         if reloader is not None:

@@ -151,6 +151,16 @@ def test_a_converted_upload_appears_in_the_model_list_and_is_served(checkout, st
         assert "My_Tiny-2" in client.get("/").text
 
 
+def test_a_reconnecting_page_gets_the_job_events_after_the_last_it_had(checkout, state, tmp_path):
+    with make_client(checkout, state, tmp_path) as client:
+        job, events = upload_and_wait(client, "tiny.onnx", b"good")
+        resumed = client.get(job["events"], headers={"last-event-id": "2"}).text
+        assert parse_sse(resumed) == events[3:]
+        assert resumed.split("id: ", 1)[1].startswith("3\n")
+        assert parse_sse(client.get(job["events"], headers={"last-event-id": "9999"}).text) == []
+        assert parse_sse(client.get(job["events"], headers={"last-event-id": "junk"}).text) == events
+
+
 def test_a_model_name_taken_by_a_models_folder_is_not_reused(checkout, state, tmp_path):
     write_model(tmp_path / "mine" / "tiny")
     with make_client(checkout, state, tmp_path, model_dirs=[tmp_path / "mine"]) as client:
