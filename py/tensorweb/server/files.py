@@ -215,7 +215,8 @@ class FileServer:
             return PlainTextResponse("Not found", status_code=404)
         if stat.S_ISDIR(st.st_mode) and self.index_html:
             if relative and not relative.endswith("/"):
-                return RedirectResponse(request.url.path + "/", status_code=307)
+                query = request.url.query
+                return RedirectResponse(request.url.path + "/" + (f"?{query}" if query else ""), status_code=307)
             path = path / "index.html"
             try:
                 st = await run_in_threadpool(os.stat, path)

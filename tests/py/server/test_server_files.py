@@ -171,6 +171,8 @@ def test_demo_folders_redirect_to_their_slash_and_serve_index_html(client):
     redirect = client.get("/demos/digits", follow_redirects=False)
     assert redirect.status_code == 307
     assert redirect.headers["location"].endswith("/demos/digits/")
+    with_query = client.get("/demos/digits?model=tiny", follow_redirects=False)
+    assert with_query.headers["location"].endswith("/demos/digits/?model=tiny")
     assert client.get("/demos/missing/").status_code == 404
     assert client.get("/demos/").status_code == 404  # no index of its own: the gallery lists the demos
 
