@@ -1,10 +1,12 @@
 """Batch-norm folding: conv2d / depthwiseConv2d / matMul [+ bias] -> batchNorm becomes the op with
-scaled weights plus one bias add (which fuse.py then folds into a fused op)."""
+scaled weights plus one bias add (which fuse.py then folds into a fused op).  A batchNorm after the
+channel concat of such ops (a grouped convolution lowered to split/conv2d/concat) folds into each of them."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import ops
 from ..ir import Graph, Node
 from .common import other_input, replace_nodes, sole_consumer
 
@@ -32,13 +34,38 @@ def channel_vector(graph: Graph, name: str, channels: int) -> np.ndarray | None:
     return np.broadcast_to(value.reshape(-1).astype(np.float64), (channels,))
 
 
+def affine(graph: Graph, batch_norm: Node, channels: int):
+    """batchNorm(x) as x * scale + shift, or None when its statistics are not constants."""
+    params = [channel_vector(graph, name, channels) for name in batch_norm.inputs[1:]]
+    if any(p is None for p in params):
+        return None
+    mean, variance = params[0], params[1]
+    offset = params[2] if len(params) > 2 else np.zeros(channels)
+    gamma = params[3] if len(params) > 3 else np.ones(channels)
+    scale = gamma / np.sqrt(variance + batch_norm.attrs["varianceEpsilon"])
+    return scale, offset - mean * scale
+
+
+def foldable(graph: Graph, node: Node | None) -> bool:
+    return node is not None and node.op in FOLDABLE and graph.is_constant(node.inputs[1])
+
+
+def scaled_copy(graph: Graph, node: Node, scale: np.ndarray, bias: np.ndarray, output: str) -> list[Node] | None:
+    """node with its weight scaled, then add(bias) writing `output`."""
+    weight = scaled_filter(node, graph.constants[node.inputs[1]], scale.astype(np.float32))
+    if weight is None:
+        return None
+    scaled = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight, f"{node.name}/folded_filter")],
+                  [graph.unique_name(f"{node.name}/scaled")], node.attrs)
+    bias_name = graph.add_constant(bias.astype(np.float32), f"{node.name}/folded_bias")
+    return [scaled, Node(graph.unique_name(f"{node.name}/bias"), "add", [scaled.outputs[0], bias_name], [output], {})]
+
+
 def fold_one(graph: Graph, node: Node, consumers) -> bool:
-    if node.op not in FOLDABLE or not graph.is_constant(node.inputs[1]):
+    if not foldable(graph, node):
         return False
     channels = graph.info[node.outputs[0]].shape[-1]
-    chain = [node]
-    bias = np.zeros(channels)
-    current = node.outputs[0]
+    chain, bias, current = [node], np.zeros(channels), node.outputs[0]
     reader = sole_consumer(graph, consumers, current)
     if reader is not None and reader.op == "add":
         vector = channel_vector(graph, other_input(reader, current), channels)
@@ -49,30 +76,50 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
         reader = sole_consumer(graph, consumers, current)
     if reader is None or reader.op != "batchNorm" or reader.inputs[0] != current:
         return False
-    params = [channel_vector(graph, name, channels) for name in reader.inputs[1:]]
-    if any(p is None for p in params):
+    folded = affine(graph, reader, channels)
+    rewrite = folded and scaled_copy(graph, node, folded[0], bias * folded[0] + folded[1], reader.outputs[0])
+    if not rewrite:
         return False
-    mean, variance = params[0], params[1]
-    offset = params[2] if len(params) > 2 else np.zeros(channels)
-    gamma = params[3] if len(params) > 3 else np.ones(channels)
-    scale = gamma / np.sqrt(variance + reader.attrs["varianceEpsilon"])
-    weight = scaled_filter(node, graph.constants[node.inputs[1]], scale.astype(np.float32))
-    if weight is None:
-        return False
-    chain.append(reader)
-    folded = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight, f"{node.name}/folded_filter")],
-                  [graph.unique_name(f"{node.name}/scaled")], node.attrs)
-    new_bias = graph.add_constant(((bias - mean) * scale + offset).astype(np.float32), f"{node.name}/folded_bias")
-    add = Node(graph.unique_name(f"{reader.name}/bias"), "add", [folded.outputs[0], new_bias], reader.outputs, {})
-    replace_nodes(graph, chain, [folded, add])
+    replace_nodes(graph, [*chain, reader], rewrite)
     graph.discard_if_unused(node.inputs[1])
+    return True
+
+
+def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
+    shape = graph.info[concat.outputs[0]].shape
+    if concat.op != "concat" or ops.normalize_axis(concat.attrs["axis"], len(shape)) != len(shape) - 1:
+        return False
+    reader = sole_consumer(graph, consumers, concat.outputs[0])
+    parts = [producers.get(i) for i in concat.inputs]
+    if (reader is None or reader.op != "batchNorm" or len(set(concat.inputs)) != len(parts)
+            or not all(foldable(graph, p) and sole_consumer(graph, consumers, p.outputs[0]) is concat
+                       for p in parts)):
+        return False
+    folded = affine(graph, reader, shape[-1])
+    if folded is None:
+        return False
+    rewrite, start, outputs = [], 0, []
+    for part in parts:
+        width = graph.info[part.outputs[0]].shape[-1]
+        window = slice(start, start + width)
+        outputs.append(graph.unique_name(f"{part.name}/normalised"))
+        nodes = scaled_copy(graph, part, folded[0][window], folded[1][window], outputs[-1])
+        if nodes is None:
+            return False
+        rewrite += nodes
+        start += width
+    rewrite.append(Node(concat.name, "concat", outputs, reader.outputs, concat.attrs))
+    replace_nodes(graph, [*parts, concat, reader], rewrite)
+    for part in parts:
+        graph.discard_if_unused(part.inputs[1])
     return True
 
 
 def fold_batchnorm(graph: Graph) -> bool:
     changed = False
     for node in list(graph.nodes):
-        if node in graph.nodes and fold_one(graph, node, graph.consumers()):
+        if any(n is node for n in graph.nodes) and (fold_one(graph, node, graph.consumers()) or fold_into_concat(
+                graph, node, graph.consumers(), graph.producers())):
             changed = True
     if changed:
         graph.remove_unused()

@@ -337,7 +337,7 @@ def lowers(*op_types: str):
 UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
          "Neg": "neg", "Abs": "abs", "Reciprocal": "reciprocal", "Floor": "floor", "Ceil": "ceil",
          "Round": "round", "Sin": "sin", "Cos": "cos", "Erf": "erf", "Sign": "sign", "Softplus": "softplus",
-         "Not": "logicalNot", "IsNaN": "isNaN", "Identity": "clone", "Dropout": "clone", "HardSwish": "hardSwish",
+         "Not": "logicalNot", "IsNaN": "isNaN", "Identity": "clone", "HardSwish": "hardSwish",
          "Softsign": "softsign"}
 BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Mod": "mod", "Equal": "equal",
           "Less": "less", "Greater": "greater", "LessOrEqual": "lessEqual", "GreaterOrEqual": "greaterEqual",
@@ -378,6 +378,19 @@ def variadic(op: str, average: bool) -> Lower:
 LOWERINGS.update({onnx_op: unary(op) for onnx_op, op in UNARY.items()})
 LOWERINGS.update({onnx_op: binary(op) for onnx_op, op in BINARY.items()})
 LOWERINGS.update({onnx_op: variadic(op, onnx_op == "Mean") for onnx_op, op in VARIADIC.items()})
+
+
+@lowers("Dropout")
+def lower_dropout(ctx):
+    """Inference-time Dropout passes its input through (removed by passes/remove_identity.py)."""
+    if ctx.has(2) and bool(ctx.const(2).reshape(-1)[0]):
+        raise Unsupported("Dropout in training mode")
+    ctx.output(0, ctx.emit("clone", ctx.tensor(0)))
+    if len(ctx.node.output) > 1 and ctx.node.output[1]:
+        shape = ctx.shape(0)
+        if -1 in shape:
+            raise Unsupported("Dropout mask output over free dimensions")
+        ctx.set_known(1, np.ones(shape, np.bool_))  # nothing is dropped at inference
 
 
 def scaled_elu(ctx: Lowering, x: str, alpha: float, gamma: float) -> str:

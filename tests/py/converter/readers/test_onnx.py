@@ -25,6 +25,7 @@ CASES = {
     "Mish": ("Mish", [[2, 3, 4]], {}, 18),
     "HardSwish": ("HardSwish", [[2, 3, 4]], {}, 14),
     "Dropout": ("Dropout", [[2, 3, 4]], {}, 12),
+    "Dropout-mask": ("Dropout", [[2, 3, 4], np.float32(0.5), np.array(False)], {}, 13),
     "Elu": ("Elu", [[2, 3, 4]], {}, 17),
     "Elu-alpha": ("Elu", [[2, 3, 4]], {"alpha": 0.5}, 17),
     "Selu": ("Selu", [[2, 3, 4]], {}, 17),
@@ -129,7 +130,7 @@ CASES = {
     "Split-opset13": ("Split", [[2, 6, 4], i64(1, 5)], {"axis": 1}, 13),
     "Split-num-outputs": ("Split", [[2, 7, 4]], {"axis": 1, "num_outputs": 3}, 18),
 }
-OUTPUTS = {"Split-opset11": 2, "Split-opset13": 2, "Split-num-outputs": 3}
+OUTPUTS = {"Dropout-mask": 2, "Split-opset11": 2, "Split-opset13": 2, "Split-num-outputs": 3}
 
 
 def feeds_for(model):
