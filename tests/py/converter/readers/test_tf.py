@@ -294,3 +294,64 @@ def test_dangling_input_is_reported(tmp_path):
     nodes = [placeholder("x", [2]), op("y", "Relu", ["nowhere"])]
     with pytest.raises(MalformedModelError, match="'nowhere' is produced by no node"):
         read_tf(write_graph(tmp_path / "g.pb", nodes))
+
+
+# ------------------------------------------------------------------ single ops against numpy
+
+R = np.random.default_rng(3).standard_normal((2, 3, 4, 5)).astype(np.float32)
+SELU = 1.0507009873554805 * np.where(R > 0, R, 1.6732632423543772 * np.expm1(np.minimum(R, 0)))
+
+SINGLE_OPS = {
+    # id: (op type, constant inputs after x, attrs, expected)
+    "Selu": ("Selu", [], {}, SELU),
+    "Relu6": ("Relu6", [], {}, np.clip(R, 0, 6)),
+    "LeakyRelu": ("LeakyRelu", [], {"alpha": 0.1}, np.where(R > 0, R, 0.1 * R)),
+    "Square": ("Square", [], {}, R * R),
+    "Sum-keep": ("Sum", [np.int32([1, -1])], {"keep_dims": True}, R.sum(axis=(1, 3), keepdims=True)),
+    "Max": ("Max", [np.int32(2)], {}, R.max(axis=2)),
+    "ArgMax": ("ArgMax", [np.int32(-1)], {}, R.argmax(axis=-1).astype(np.int32)),
+    "Slice": ("Slice", [np.int32([0, 1, 1, 0]), np.int32([-1, 2, -1, 3])], {}, R[:, 1:3, 1:, 0:3]),
+    "Tile": ("Tile", [np.int32([1, 2, 1, 1])], {}, np.tile(R, (1, 2, 1, 1))),
+    "Transpose": ("Transpose", [np.int32([0, 3, 1, 2])], {}, R.transpose(0, 3, 1, 2)),
+    "MirrorPad-symmetric": ("MirrorPad", [np.int32([[0, 0], [1, 1], [2, 0], [0, 0]])], {"mode": "SYMMETRIC"},
+                            np.pad(R, [(0, 0), (1, 1), (2, 0), (0, 0)], mode="symmetric")),
+    "ResizeNearestNeighbor": ("ResizeNearestNeighbor", [np.int32([6, 8])], {},
+                              R[:, [0, 0, 1, 1, 2, 2]][:, :, [0, 0, 1, 1, 2, 2, 3, 3]]),
+    "Softmax": ("Softmax", [], {}, np.exp(R) / np.exp(R).sum(axis=-1, keepdims=True)),
+    "GatherV2": ("GatherV2", [np.int32([[2, 0]]), np.int32(3)], {"batch_dims": 0}, R[:, :, :, [[2, 0]]]),
+}
+
+
+@pytest.mark.parametrize("case", SINGLE_OPS, ids=list(SINGLE_OPS))
+def test_single_op_matches_numpy(case, tmp_path):
+    op_type, constants, attrs, expected = SINGLE_OPS[case]
+    names = [f"c{i}" for i in range(len(constants))]
+    nodes = [placeholder("x", R.shape)] + [const(n, c) for n, c in zip(names, constants)]
+    nodes.append(op("y", op_type, ["x", *names], **attrs))
+    result = read_tf(write_graph(tmp_path / "g.pb", nodes))
+    got = reference.run(result.graph, {"x": R})["y"]
+    assert got.dtype == expected.dtype or expected.dtype == np.float64
+    assert relative_error(got, expected) < 1e-5
+
+
+def test_fill_identity_n_unpack_and_squeeze(tmp_path):
+    nodes = [placeholder("x", [2, 1, 3]), op("pair", "IdentityN", ["x", "x"]), const("dims", np.int32([2, 1, 3])),
+             const("value", np.float32(0.5)), op("half", "Fill", ["dims", "value"]),
+             op("sum", "AddV2", ["pair:1", "half"]), op("parts", "Unpack", ["sum"], num=3, axis=2),
+             op("y", "Squeeze", ["parts:2"], squeeze_dims=[1])]
+    result = read_tf(write_graph(tmp_path / "g.pb", nodes))
+    x = np.arange(6, dtype=np.float32).reshape(2, 1, 3)
+    np.testing.assert_array_equal(reference.run(result.graph, {"x": x})["y"], x[:, 0, 2] + 0.5)
+
+
+def test_cli_takes_signature_and_tags(tmp_path, capsys):
+    from tensorweb.converter.cli import main
+
+    assert main(["convert", str(source("cnn_saved_model")), str(tmp_path / "ok"), "--signature", "serving_default",
+                 "--tags", "serve"]) == 0
+    assert (tmp_path / "ok" / "model.json").is_file()
+    assert main(["convert", str(source("cnn_saved_model")), str(tmp_path / "bad"), "--tags", "train"]) == 2
+    assert "no meta graph tagged ['train']" in capsys.readouterr().err
+    assert main(["convert", str(source("cnn_frozen")), str(tmp_path / "layers"), "--output-format", "layers"]) == 2
+    assert "--output-format does not apply" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
