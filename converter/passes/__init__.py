@@ -12,6 +12,7 @@ from .dead_nodes import remove_dead_nodes
 from .fold_batchnorm import fold_batchnorm
 from .fold_constants import fold_constants
 from .fuse import fuse_bias_activation
+from .fuse_decompositions import fuse_decompositions
 from .layout import to_channels_last
 from .remove_identity import remove_identity
 
@@ -20,6 +21,7 @@ PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("fold constants", fold_constants),
     ("NCHW to NHWC", to_channels_last),
     ("fold batch norm", fold_batchnorm),
+    ("fuse layer norm and GELU", fuse_decompositions),
     ("fuse bias and activation", fuse_bias_activation),
     ("fold constants again", fold_constants),
     ("remove dead nodes", remove_dead_nodes),
