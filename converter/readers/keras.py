@@ -702,7 +702,7 @@ def lower_upsampling(c, inputs):
     _, h, w, _ = c.shape(x)
     if h < 0 or w < 0:
         raise Unsupported("UpSampling2D over free spatial dimensions")
-    size = [h * s for h, s in zip((h, w), c.pair("size", 2))]
+    size = [n * factor for n, factor in zip((h, w), c.pair("size", 2))]
     op = {"nearest": "resizeNearestNeighbor", "bilinear": "resizeBilinear"}.get(c.config.get("interpolation",
                                                                                                "nearest"))
     if op is None:
@@ -742,15 +742,17 @@ def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
     graph.reserve(output_names)
     ctx = LayerLowering(graph, model)
     problems: list[tuple[str, str, str]] = []
+    failed: set[str] = set()  # layers that could not be lowered, and those reading them
     pending = [(layer, index, call) for layer in model.layers for index, call in enumerate(layer.calls)]
     while pending:
         waiting = []
         for layer, index, call in pending:
-            if not all(ref in values or ref[0] in {p[0] for p in problems} for ref in call):
+            if not all(ref in values or ref[0] in failed for ref in call):
                 waiting.append((layer, index, call))
                 continue
-            if any(ref[0] in {p[0] for p in problems} for ref in call):
+            if any(ref[0] in failed for ref in call):
                 problems.append((layer.name, layer.class_name, "reads an unsupported layer"))
+                failed.add(layer.name)
                 continue
             lower = LAYERS.get(layer.class_name)
             try:
@@ -760,6 +762,7 @@ def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
                 outputs = lower(ctx, [values[ref] for ref in call])
             except Unsupported as e:
                 problems.append((layer.name, layer.class_name, str(e)))
+                failed.add(layer.name)
                 continue
             except ConversionError as e:
                 raise type(e)(f"{where}: layer {layer.name!r} ({layer.class_name}): {e}") from None

@@ -405,7 +405,8 @@ def lower_no_op(ctx):
 
 @lowers("Placeholder")
 def lower_placeholder(ctx):
-    ctx.reader.placeholder_input(ctx)
+    # declared inputs are bound before the walk, so the walk reaches only placeholders nobody feeds
+    raise Unsupported("placeholder is not an input of the chosen signature")
 
 
 @lowers("VarHandleOp", "VariableV2", "Variable")
@@ -983,7 +984,7 @@ def read_bytes(path: Path) -> bytes:
 def check_names(graph_def, path: Path):
     """Names must be text; protobuf hands invalid UTF-8 back as bytes."""
     functions = [(f.signature.name, f.node_def) for f in graph_def.library.function]
-    for owner, nodes in [("", graph_def.node)] + functions:
+    for _, nodes in [("", graph_def.node)] + functions:
         for node in nodes:
             for name in (node.name, node.op, *node.input):
                 if not isinstance(name, str):
@@ -1065,7 +1066,6 @@ class TfReader:
         self.resources: dict[str, Resource] = {}
         self.problems: list[tuple[str, str, str]] = []
         self.source_inputs: dict[str, str] = {}
-        self.frozen = True
 
     # -- entry points
 
@@ -1132,14 +1132,13 @@ class TfReader:
         variables = self.path / "variables" / "variables"
         if self.checkpoint_keys:
             self.bundle = TensorBundle(variables)
-        self.frozen = False
         version = meta_graph.meta_info_def.tensorflow_version
         producer = f"TensorFlow {version} SavedModel" if version else "TensorFlow SavedModel"
         return meta_graph.graph_def, inputs, outputs, producer
 
     def frozen_endpoints(self, graph_def):
         """A frozen graph's inputs (its Placeholders) and outputs (nodes nothing reads)."""
-        read = {node_of(Scope({}).key(i)) for n in graph_def.node for i in data_inputs(n)}
+        read = {i.partition(":")[0] for n in graph_def.node for i in data_inputs(n)}
         sources = ("Const", "NoOp", "Placeholder", "VarHandleOp", "VariableV2", "Assign", "AssignVariableOp",
                    "SaveV2", "RestoreV2")
         outputs = [(n.name, n.name) for n in graph_def.node if n.name not in read and n.op not in sources]
@@ -1171,10 +1170,6 @@ class TfReader:
             scope.values[scope.key(ref)] = self.graph.add_input(name, shape, runtime)
             scope.done.add(node.name)
             self.source_inputs[name] = {**FLOAT_DTYPES, **INT_DTYPES}.get(dtype, "DT_BOOL")
-
-    def placeholder_input(self, ctx: Lowering):
-        """A Placeholder the walk reached that is not a declared input (only SavedModels declare them)."""
-        raise Unsupported("placeholder is not an input of the chosen signature")
 
     def bind_outputs(self, scope: Scope, outputs):
         producers = self.graph.producers()

@@ -141,9 +141,6 @@ class TensorBundle:
         self.num_shards = header.num_shards
         self._shards: dict[int, bytes] = {}
 
-    def __contains__(self, name: str) -> bool:
-        return name in self.entries
-
     def shard(self, shard_id: int) -> bytes:
         if shard_id not in self._shards:
             if not 0 <= shard_id < self.num_shards:
