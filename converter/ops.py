@@ -287,8 +287,13 @@ def infer_strided_slice(inputs, attrs):
     shape = inputs[0].shape
     out = []
     for i, dim in enumerate(shape):
+        whole = attrs["strides"][i] == 1 and attrs["endMask"] >> i & 1 and (
+            attrs["begin"][i] == 0 or attrs["beginMask"] >> i & 1)
         if not known(dim):
-            raise ShapeError("stridedSlice needs a known size along every dimension")
+            if not whole:
+                raise ShapeError(f"stridedSlice can only keep free dimension {i} whole")
+            out.append(-1)
+            continue
         picked = strided_range(dim, attrs["begin"][i], attrs["end"][i], attrs["strides"][i],
                                attrs["beginMask"] >> i & 1, attrs["endMask"] >> i & 1)
         out.append(len(picked))

@@ -775,6 +775,8 @@ def lower_global_pool(ctx):
 def lower_batch_norm(ctx):
     if ctx.attr("training_mode", 0) or any(ctx.node.output[1:]):
         raise Unsupported("training-mode BatchNormalization")
+    if ctx.opset < 9 and ctx.attr("spatial", 1) == 0:
+        raise Unsupported("per-activation (spatial=0) BatchNormalization")
     x = ctx.tensor(0)
     channels_last = ctx.rank(0) > 2
     if channels_last:
@@ -974,8 +976,8 @@ def lower_slice(ctx):
         starts, ends = ctx.ints("starts"), ctx.ints("ends")
         axes = ctx.ints("axes", list(range(len(starts))))
         steps = [1] * len(starts)
-    begin, size, end, stride = [0] * rank, [-1] * rank, [0] * rank, [1] * rank
-    end_mask = (1 << rank) - 1
+    begin, size, end, strides = [0] * rank, [-1] * rank, [0] * rank, [1] * rank
+    end_mask = (1 << rank) - 1  # axes left alone run to their end
     for start, stop, axis, step in zip(starts, ends, axes, steps):
         axis = ops.normalize_axis(axis, rank)
         dim = shape[axis]
@@ -985,22 +987,16 @@ def lower_slice(ctx):
             if step != 1 or start != 0 or stop < INT32_MAX:
                 raise Unsupported(f"Slice along free dimension {axis}")
             continue
-        picked = range(dim)[slice(start, stop, step)]
-        begin[axis], stride[axis] = picked.start, step
-        size[axis] = len(picked)
-        end[axis] = picked.stop
-        if picked.stop >= 0:
+        picked = range(dim)[slice(start, stop, step)]  # ONNX clamps as Python slicing does
+        begin[axis], size[axis], strides[axis] = picked.start, len(picked), step
+        if picked.stop >= 0:  # a stop before index 0 only the end mask can express
+            end[axis] = picked.stop
             end_mask &= ~(1 << axis)
-        elif not picked:
-            end[axis], end_mask = picked.start, end_mask & ~(1 << axis)
     x = ctx.tensor(0)
-    if all(s == 1 for s in stride):
+    if all(s == 1 for s in strides):
         y = ctx.emit("slice", x, begin=begin, size=size)
     else:
-        full = [i for i in range(rank) if shape[i] >= 0 and stride[i] == 1 and size[i] == -1]
-        for i in full:
-            end[i] = shape[i]
-        y = ctx.emit("stridedSlice", x, begin=begin, end=end, strides=stride, beginMask=0, endMask=end_mask)
+        y = ctx.emit("stridedSlice", x, begin=begin, end=end, strides=strides, beginMask=0, endMask=end_mask)
     ctx.output(0, y)
 
 

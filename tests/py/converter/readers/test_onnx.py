@@ -121,6 +121,7 @@ CASES = {
     "Slice-opset9": ("Slice", [[4, 6, 5]], {"starts": [1, -4], "ends": [3, 1000], "axes": [0, 1]}, 9),
     "Slice-steps": ("Slice", [[4, 6, 5], i64(-1, 0), i64(-9223372036854775807, 9223372036854775807),
                               i64(1, 2), i64(-2, 2)], {}, 13),
+    "Slice-reverse-free-batch": ("Slice", [["batch", 6, 5], i64(5), i64(-100), i64(1), i64(-2)], {}, 13),
     "Slice-reverse-partial": ("Slice", [[4, 6, 5], i64(4), i64(1), i64(1), i64(-1)], {}, 13),
     "Gather-axis1": ("Gather", [[3, 5, 2], i64(4, -1, 0)], {"axis": 1}, 13),
     "Gather-scalar": ("Gather", [[3, 5, 2], np.array(-2, np.int64)], {"axis": 0}, 13),
@@ -136,7 +137,7 @@ OUTPUTS = {"Dropout-mask": 2, "Split-opset11": 2, "Split-opset13": 2, "Split-num
 def feeds_for(model):
     feeds = {}
     for value in model.graph.input:
-        shape = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        shape = [d.dim_value or 3 for d in value.type.tensor_type.shape.dim]  # free dims get 3
         feeds[value.name] = rng.standard_normal(shape).astype(np.float32)
     return feeds
 
