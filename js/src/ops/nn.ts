@@ -123,9 +123,9 @@ defineOp<{ varianceEpsilon: number }>({
 });
 
 /** tw.batchNorm(x, mean, variance, offset?, scale?, varianceEpsilon = 0.001). */
-export function batchNorm(x: TensorLike, mean: TensorLike, variance: TensorLike, offset?: TensorLike, scale?: TensorLike,
+export function batchNorm(x: TensorLike, mean: TensorLike, variance: TensorLike, offset?: TensorLike | null, scale?: TensorLike | null,
   varianceEpsilon = 0.001): Tensor {
-  const optional = scale !== undefined ? [offset ?? 0, scale] : offset !== undefined ? [offset] : [];
+  const optional = scale != null ? [offset ?? 0, scale] : offset != null ? [offset] : [];
   return runOp('batchNorm', [x, mean, variance, ...optional], { varianceEpsilon });
 }
 
@@ -158,9 +158,9 @@ defineOp<{ axis: number | number[]; epsilon: number }>({
  * (both optional, broadcast against x):
  * `tw.layerNorm(x, gamma?, beta?, {axis = -1, epsilon = 1e-3})`.
  */
-export function layerNorm(x: TensorLike, gamma?: TensorLike, beta?: TensorLike,
+export function layerNorm(x: TensorLike, gamma?: TensorLike | null, beta?: TensorLike | null,
   { axis = -1, epsilon = 0.001 }: { axis?: number | number[]; epsilon?: number } = {}): Tensor {
-  const optional = beta !== undefined ? [gamma ?? 1, beta] : gamma !== undefined ? [gamma] : [];
+  const optional = beta != null ? [gamma ?? 1, beta] : gamma != null ? [gamma] : [];
   return runOp('layerNorm', [x, ...optional], { axis, epsilon });
 }
 

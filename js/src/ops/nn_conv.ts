@@ -83,7 +83,7 @@ export function windowGeometry(inSpatial: readonly number[], window: readonly nu
       out = round((size - k + b + a) / s + 1);
       before = b;
     }
-    if (out < 0 || (out === 0 && size > 0)) {
+    if (out < 0) {
       throw new Error(`the window (size ${window[d]}, dilation ${dilations[d]}) does not fit spatial dim ${d} (size ${size}) with pad ${JSON.stringify(pad)}`);
     }
     outSpatial.push(out);
@@ -268,6 +268,32 @@ export function conv2dTranspose(x: TensorLike, filter: TensorLike, outputShape: 
 /** tw.conv3dTranspose(x, filter, outputShape, strides, pad): conv3d's input gradient; filter [fd, fh, fw, outC, inC]. */
 export function conv3dTranspose(x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad): Tensor {
   return runOp('conv3dTranspose', [x, filter], { outputShape: [...outputShape], strides, pad });
+}
+
+// The gradient ops as functions (not in TF.js's public API; useful in custom gradients).
+
+/** tw.conv2dBackpropFilter(x, dy, filterShape, strides, pad, dataFormat?, dilations?, dimRoundingMode?): conv2d's filter gradient. */
+export function conv2dBackpropFilter(x: TensorLike, dy: TensorLike, filterShape: readonly number[], strides: Strides, pad: Pad,
+  dataFormat: 'NHWC' = 'NHWC', dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('conv2dBackpropFilter', [x, dy], { filterShape: [...filterShape], strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.conv3dBackpropFilter(x, dy, filterShape, strides, pad, dataFormat?, dilations?): conv3d's filter gradient. */
+export function conv3dBackpropFilter(x: TensorLike, dy: TensorLike, filterShape: readonly number[], strides: Strides, pad: Pad,
+  dataFormat: 'NDHWC' = 'NDHWC', dilations: Strides = [1, 1, 1]): Tensor {
+  return runOp('conv3dBackpropFilter', [x, dy], { filterShape: [...filterShape], strides, pad, dataFormat, dilations });
+}
+
+/** tw.depthwiseConv2dBackpropInput(dy, filter, outputShape, strides, pad, dilations?, dimRoundingMode?): the input gradient. */
+export function depthwiseConv2dBackpropInput(dy: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad,
+  dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('depthwiseConv2dBackpropInput', [dy, filter], { outputShape: [...outputShape], strides, pad, dilations, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.depthwiseConv2dBackpropFilter(x, dy, filterShape, strides, pad, dilations?, dimRoundingMode?): the filter gradient. */
+export function depthwiseConv2dBackpropFilter(x: TensorLike, dy: TensorLike, filterShape: readonly number[], strides: Strides, pad: Pad,
+  dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('depthwiseConv2dBackpropFilter', [x, dy], { filterShape: [...filterShape], strides, pad, dilations, dimRoundingMode: dimRoundingMode ?? null });
 }
 
 // ---- conv1d and separableConv2d: conv2d with a height of 1, depthwise then pointwise ----
@@ -460,6 +486,28 @@ export function avgPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], stride
   return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
 }
 
+/** tw.maxPoolGrad(dy, x, filterSize, strides, pad, dimRoundingMode?): maxPool's input gradient (each dy to its window's maximum). */
+export function maxPoolGrad(dy: TensorLike, x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('maxPoolGrad', [dy, x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.maxPool3dGrad(dy, x, filterSize, strides, pad, dimRoundingMode?). */
+export function maxPool3dGrad(dy: TensorLike, x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('maxPool3dGrad', [dy, x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.avgPoolGrad(dy, inputShape, filterSize, strides, pad, dimRoundingMode?): avgPool's input gradient. */
+export function avgPoolGrad(dy: TensorLike, inputShape: readonly number[], filterSize: Strides, strides: Strides, pad: Pad,
+  dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('avgPoolGrad', [dy], { inputShape: [...inputShape], filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+}
+
+/** tw.avgPool3dGrad(dy, inputShape, filterSize, strides, pad, dimRoundingMode?). */
+export function avgPool3dGrad(dy: TensorLike, inputShape: readonly number[], filterSize: Strides, strides: Strides, pad: Pad,
+  dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('avgPool3dGrad', [dy], { inputShape: [...inputShape], filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+}
+
 // ---- fused ops: bias + activation after the matMul or conv ----
 
 export const fusedAttrSpecs: Record<keyof FusedAttrs, AttrSpec> = {
@@ -573,9 +621,9 @@ export interface FusedConv2dArgs {
 }
 
 /** The optional inputs as runOp takes them: a zero bias stands in when only prelu weights are given. */
-export function fusedExtraInputs(bias: TensorLike | undefined, weights: TensorLike | undefined): TensorLike[] {
-  if (weights !== undefined) return [bias ?? 0, weights];
-  return bias !== undefined ? [bias] : [];
+export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: TensorLike | null | undefined): TensorLike[] {
+  if (weights != null) return [bias ?? 0, weights];
+  return bias != null ? [bias] : [];
 }
 
 function fusedConvFunction(name: string) {
