@@ -7,7 +7,7 @@ Needs TensorFlow, which the project never installs; run it from a separate venv:
 
 Writes, for a small CNN and a small attention model, a SavedModel folder and a
 frozen GraphDef; for a two-branch Keras functional model, a `.keras` file and a
-legacy `.h5`; and two TensorFlow.js model.json folders written by hand (this
+legacy `.h5` plus the SavedModel `model.export()` makes of it; and two TensorFlow.js model.json folders written by hand (this
 script plays TF.js's converter, so `tensorflowjs` and its dependencies are not
 needed): a graph model from the frozen CNN with one uint8- and one
 float16-quantised weight, and a layers model from the Keras model with a
@@ -189,6 +189,10 @@ def save_keras(model):
     model.save(OUT / "two_branch.keras")
     model.save(OUT / "two_branch.h5")
     record("two_branch", feeds, outputs)
+    # the SavedModel Keras 3 exports (its ops differ from hand-written TF: Erfc gelu, unfused batch norm)
+    shutil.rmtree(OUT / "two_branch_saved_model", ignore_errors=True)
+    model.export(str(OUT / "two_branch_saved_model"), format="tf_saved_model", verbose=False)
+    record("two_branch_saved_model", feeds, {"output_0": outputs["probabilities"]})
     return feeds, outputs
 
 

@@ -149,6 +149,10 @@ class Unsupported(Exception):
     """One node that cannot be lowered; gathered with the others into UnsupportedOpsError."""
 
 
+class CalleeUnsupported(Exception):
+    """A call whose function body holds unsupported nodes, already listed under their own names."""
+
+
 @dataclass
 class Known:
     """A value known while converting; `alternate` is set when it depends on a free dimension.
@@ -478,6 +482,27 @@ def binary(op: str) -> Lower:
 
 LOWERINGS.update({tf_op: unary(op) for tf_op, op in UNARY.items()})
 LOWERINGS.update({tf_op: binary(op) for tf_op, op in BINARY.items()})
+
+
+@lowers("Erfc")
+def lower_erfc(ctx):
+    ctx.output(0, ctx.emit("sub", ctx.constant(np.float32(1), "one"), ctx.emit("erf", ctx.tensor(0))))
+
+
+@lowers("Log1p")
+def lower_log1p(ctx):
+    ctx.output(0, ctx.emit("log", ctx.emit("add", ctx.tensor(0), ctx.constant(np.float32(1), "one"))))
+
+
+@lowers("Expm1")
+def lower_expm1(ctx):
+    ctx.output(0, ctx.emit("sub", ctx.emit("exp", ctx.tensor(0)), ctx.constant(np.float32(1), "one")))
+
+
+@lowers("Cumsum")
+def lower_cumsum(ctx):
+    ctx.output(0, ctx.emit("cumsum", ctx.tensor(0), axis=int(ctx.const(1).reshape(-1)[0]),
+                           exclusive=bool(ctx.attr("exclusive", False)), reverse=bool(ctx.attr("reverse", False))))
 
 
 @lowers("Square")
@@ -1256,6 +1281,8 @@ class TfReader:
         except Unsupported as e:
             self.problems.append((node.name, node.op, f"{e}{scope.where()}"))
             scope.poisoned.add(node.name)
+        except CalleeUnsupported:
+            scope.poisoned.add(node.name)
         except ConversionError as e:
             raise type(e)(f"{e}{scope.where()}") from None
         except (ValueError, IndexError, TypeError, KeyError, OverflowError) as e:
@@ -1284,7 +1311,7 @@ class TfReader:
             results.append(callee.key(body.ret[arg.name]))
         self.evaluate(callee, results)
         if any(node_of(r) in callee.poisoned for r in results):
-            raise Unsupported(f"function {function_name!r} holds unsupported nodes (listed above)")
+            raise CalleeUnsupported()
         for i, key in enumerate(results):
             ctx.output(i, callee.values[key])
 
