@@ -1,1 +1,75 @@
-export const cases = [];
+// Gradient cases of the nn ops: every conv family op (forward, input and
+// filter gradient, each differentiated with the other two), pools, fused ops
+// for each activation, and the decompositions.
+import * as tw from '../../../js/dist/tensorweb.js';
+
+const r = (shape, low = -1, high = 1) => ({ shape, low, high });
+const x = r([1, 4, 4, 2]);
+const filter = r([3, 3, 2, 2]);
+const depthwise = r([2, 2, 2, 2]);
+const x3d = r([1, 3, 3, 3, 1]);
+const filter3d = r([2, 2, 2, 1, 2]);
+// Distinct values a step apart, so each pool window has one clear maximum.
+const poolInput = { shape: [1, 4, 4, 1], values: [3, 7, 1, 12, 9, 0, 14, 5, 2, 15, 6, 11, 13, 4, 10, 8].map((v) => v / 4) };
+
+export const cases = [
+  { op: 'conv2d', f: (a, w) => tw.conv2d(a, w, 1, 'same'), inputs: [x, filter] },
+  { op: 'conv2d', name: 'conv2d strided, explicit pad', f: (a, w) => tw.conv2d(a, w, 2, [[0, 0], [1, 0], [0, 1], [0, 0]]), inputs: [x, filter] },
+  { op: 'conv2d', name: 'conv2d dilated', f: (a, w) => tw.conv2d(a, w, 1, 'valid', 'NHWC', 2), inputs: [r([1, 5, 5, 1]), r([2, 2, 1, 2])] },
+  { op: 'conv2dTranspose', f: (dy, w) => tw.conv2dTranspose(dy, w, [1, 4, 4, 2], 2, 'same'), inputs: [r([1, 2, 2, 2]), filter] },
+  { op: 'conv2dBackpropFilter', f: (a, dy) => tw.conv2dBackpropFilter(a, dy, [3, 3, 2, 2], 2, 'same'), inputs: [x, r([1, 2, 2, 2])] },
+  { op: 'depthwiseConv2d', f: (a, w) => tw.depthwiseConv2d(a, w, 1, 'same'), inputs: [x, depthwise] },
+  { op: 'depthwiseConv2d', name: 'depthwiseConv2d strided', f: (a, w) => tw.depthwiseConv2d(a, w, 2, 'valid'), inputs: [x, depthwise] },
+  {
+    op: 'depthwiseConv2dBackpropInput', f: (dy, w) => tw.depthwiseConv2dBackpropInput(dy, w, [1, 4, 4, 2], 2, 'same'),
+    inputs: [r([1, 2, 2, 4]), depthwise],
+  },
+  {
+    op: 'depthwiseConv2dBackpropFilter', f: (a, dy) => tw.depthwiseConv2dBackpropFilter(a, dy, [2, 2, 2, 2], 2, 'same'),
+    inputs: [x, r([1, 2, 2, 4])],
+  },
+  { op: 'conv3d', f: (a, w) => tw.conv3d(a, w, 1, 'same'), inputs: [x3d, filter3d] },
+  { op: 'conv3dTranspose', f: (dy, w) => tw.conv3dTranspose(dy, w, [1, 3, 3, 3, 1], 2, 'valid'), inputs: [r([1, 1, 1, 1, 2]), filter3d] },
+  { op: 'conv3dBackpropFilter', f: (a, dy) => tw.conv3dBackpropFilter(a, dy, [2, 2, 2, 1, 2], 1, 'valid'), inputs: [x3d, r([1, 2, 2, 2, 2])] },
+  { op: 'conv2d', name: 'conv1d', f: (a, w) => tw.conv1d(a, w, 2, 'same'), inputs: [r([2, 5, 2]), r([3, 2, 2])] },
+  { op: 'depthwiseConv2d', name: 'separableConv2d', f: (a, d, p) => tw.separableConv2d(a, d, p, 1, 'valid'), inputs: [x, depthwise, r([1, 1, 4, 2])] },
+  { op: 'maxPool', f: (a) => tw.maxPool(a, 2, 1, 'same'), inputs: [poolInput] },
+  { op: 'avgPool', f: (a) => tw.avgPool(a, 3, 2, 'same'), inputs: [x] },
+  { op: 'avgPoolGrad', f: (dy) => tw.avgPoolGrad(dy, [1, 4, 4, 2], 3, 2, 'same'), inputs: [r([1, 2, 2, 2])] },
+  { op: 'maxPool3d', f: (a) => tw.maxPool3d(a, 2, 1, 'valid'), inputs: [{ shape: [1, 2, 2, 4, 1], values: poolInput.values }] },
+  { op: 'avgPool3d', f: (a) => tw.avgPool3d(a, 2, 1, 'same'), inputs: [x3d] },
+  { op: 'avgPool3dGrad', f: (dy) => tw.avgPool3dGrad(dy, [1, 3, 3, 3, 1], 2, 2, 'valid'), inputs: [r([1, 1, 1, 1, 1])] },
+  ...['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'].map((activation) => ({
+    op: 'fusedMatMul', name: `fused.matMul ${activation}`,
+    f: (a, b, bias) => tw.fused.matMul({ a, b, bias, activation, leakyreluAlpha: 0.3 }),
+    inputs: [r([3, 4]), r([4, 2]), r([2])],
+  })),
+  {
+    op: 'fusedMatMul', name: 'fused.matMul prelu, transposed',
+    f: (a, b, bias, weights) => tw.fused.matMul({ a, b, transposeA: true, transposeB: true, bias, activation: 'prelu', preluActivationWeights: weights }),
+    inputs: [r([4, 3]), r([2, 4]), r([2]), r([2], 0.1, 0.5)],
+  },
+  {
+    op: 'fusedConv2d', f: (a, w, bias) => tw.fused.conv2d({ x: a, filter: w, strides: 1, pad: 'same', bias, activation: 'elu' }),
+    inputs: [x, filter, r([2])],
+  },
+  {
+    op: 'fusedConv2d', name: 'fused.conv2d prelu',
+    f: (a, w, bias, weights) => tw.fused.conv2d({ x: a, filter: w, strides: 2, pad: 'valid', bias, activation: 'prelu', preluActivationWeights: weights }),
+    inputs: [x, filter, r([2]), r([2], 0.1, 0.5)],
+  },
+  {
+    op: 'fusedDepthwiseConv2d',
+    f: (a, w, bias) => tw.fused.depthwiseConv2d({ x: a, filter: w, strides: 1, pad: 'same', bias, activation: 'sigmoid' }),
+    inputs: [x, depthwise, r([4])],
+  },
+  { op: 'softmax', f: (a) => tw.softmax(a), inputs: [r([2, 3], -2, 2)] },
+  { op: 'logSoftmax', f: (a) => tw.logSoftmax(a, 0), inputs: [r([3, 2], -2, 2)] },
+  { op: 'batchNorm', f: (a, m, v, o, s) => tw.batchNorm(a, m, v, o, s, 0.01), inputs: [r([2, 3]), r([3]), r([3], 0.5, 1.5), r([3]), r([3])] },
+  { op: 'layerNorm', f: (a, g, b) => tw.layerNorm(a, g, b), inputs: [r([2, 4]), r([4]), r([4])] },
+  { op: 'localResponseNormalization', f: (a) => tw.localResponseNormalization(a, 1, 1, 0.5, 0.75), inputs: [r([1, 1, 2, 4])] },
+  { op: 'dropout', f: (a) => tw.dropout(a, 0.4, undefined, 5), inputs: [r([3, 4])] },
+  { op: 'resizeBilinear', f: (a) => tw.resizeBilinear(a, [3, 5], false, true), inputs: [r([1, 2, 3, 2])] },
+  { op: 'resizeBilinear', name: 'resizeBilinear alignCorners', f: (a) => tw.resizeBilinear(a, [4, 2], true), inputs: [r([1, 3, 3, 1])] },
+  { op: 'resizeNearestNeighbor', f: (a) => tw.resizeNearestNeighbor(a, [3, 5]), inputs: [r([1, 2, 3, 2])] },
+];
