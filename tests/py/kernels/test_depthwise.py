@@ -8,22 +8,22 @@ from tensorweb.kernels import Output, body, types
 
 PLACEHOLDER = np.zeros(4, np.float32)
 
-# (x shape NHWC, filter (KH, KW), multiplier, stride, dilation, pads (top, bottom, left, right))
+# (x shape NHWC, filter (KH, KW), multiplier, stride, dilation, pads ((top, bottom), (left, right)))
 CASES = {
-    "3x3 same": ((2, 6, 7, 5), (3, 3), 1, (1, 1), (1, 1), (1, 1, 1, 1)),
-    "5x5 stride 2 multiplier 3": ((1, 11, 9, 4), (5, 5), 3, (2, 2), (1, 1), (1, 2, 2, 1)),
-    "dilated": ((2, 9, 9, 3), (3, 3), 2, (1, 1), (2, 2), (2, 2, 2, 2)),
+    "3x3 same": ((2, 6, 7, 5), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "5x5 stride 2 multiplier 3": ((1, 11, 9, 4), (5, 5), 3, (2, 2), (1, 1), ((1, 2), (2, 1))),
+    "dilated": ((2, 9, 9, 3), (3, 3), 2, (1, 1), (2, 2), ((2, 2), (2, 2))),
 }
 
 
 def geometry(x_shape, filter_hw, multiplier, stride, dilation, pads):
     n, h, w, c = x_shape
     return {"batch": n, "in_h": h, "in_w": w, "in_c": c,
-            "out_h": ref.output_size(h, filter_hw[0], stride[0], dilation[0], pads[0], pads[1]),
-            "out_w": ref.output_size(w, filter_hw[1], stride[1], dilation[1], pads[2], pads[3]),
+            "out_h": ref.output_size(h, filter_hw[0], stride[0], dilation[0], *pads[0]),
+            "out_w": ref.output_size(w, filter_hw[1], stride[1], dilation[1], *pads[1]),
             "out_c": c * multiplier, "multiplier": multiplier,
             "kernel_h": filter_hw[0], "kernel_w": filter_hw[1], "stride_h": stride[0], "stride_w": stride[1],
-            "dilation_h": dilation[0], "dilation_w": dilation[1], "pad_top": pads[0], "pad_left": pads[2]}
+            "dilation_h": dilation[0], "dilation_w": dilation[1], "pad_top": pads[0][0], "pad_left": pads[1][0]}
 
 
 def arrays(rng, case):

@@ -1,27 +1,27 @@
-// dweights = the gradient of conv2d with respect to its filter, as an
-// implicit GEMM with split-K over the long pixel dimension. x and dy are
-// NHWC; dweights is HWIO ([KH, KW, Cin, Cout]); `in_*` are x's dims, `out_*`
-// dy's.
+// dweights = the gradient of conv (conv/conv.wgsl: conv3d, conv2d with depth
+// 1, conv1d) with respect to its weights, as an implicit GEMM with split-K
+// over the long pixel dimension. x and dy are NDHWC; dweights is DHWIO
+// ([KD, KH, KW, Cin, Cout]); `in_*` are x's, `out_*` dy's.
 //
-// The GEMM: rows are filter taps (M = KH * KW * Cin, input channel fastest),
-// columns are output channels (N = Cout), and K = batch * out_h * out_w runs
-// over dy's pixels. A[tap, pixel] is the x value that tap reads for that
-// pixel (0 in the padding), B is dy as a [pixels, Cout] matrix. Tiling as in
-// matmul/matmul.wgsl.
+// The GEMM: rows are weight taps (M = volume(kernel_size) * Cin, input
+// channel fastest), columns are output channels (N = Cout), and K = batch *
+// volume(out_size) runs over dy's pixels. A[tap, pixel] is the x value that
+// tap reads for that pixel (0 in the padding), B is dy as a [pixels, Cout]
+// matrix. Tiling as in matmul/matmul.wgsl.
 // Split-K: split s covers pixels [s * k_chunk, (s + 1) * k_chunk) and writes
-// dweights[s] (dweights holds splits x KH x KW x Cin x Cout values); with
+// dweights[s] (dweights holds splits x KD x KH x KW x Cin x Cout values); with
 // splits > 1, matmul/split_k_reduce.wgsl (identity body) sums them.
 //
 // Bindings (group 0): 0 x, 1 dy: storage read of Elem; 2 dweights: storage
 //   read_write of Elem; 3 params: uniform.
 // Params {
-//   batch, in_h, in_w, in_c: u32,  x
-//   out_h, out_w, out_c: u32,      dy
-//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
-//   pad_top, pad_left: u32,
-//   m_tiles: u32,                  ceil(KH * KW * Cin / TILE_M)
+//   batch, in_c, out_c: u32,
+//   m_tiles: u32,                  ceil(volume(kernel_size) * Cin / TILE_M)
+//   in_size, out_size: vec3<u32>,  (depth, height, width) of x and dy
+//   kernel_size, stride, dilation: vec3<u32>,
+//   pad: vec3<u32>,                (front, top, left)
 //   splits: u32,                   1 unless split-K
-//   k_chunk: u32,                  pixels per split (batch * out_h * out_w when splits == 1)
+//   k_chunk: u32,                  pixels per split (batch * volume(out_size) when splits == 1)
 // }
 // Overrides: WG_X, WG_Y (16, 16), TILE_K (16).
 // Slots: `types` (Elem; f32 as written; arithmetic is f32).
@@ -39,21 +39,15 @@ override TILE_K: u32 = 16u;
 
 struct Params {
   batch: u32,
-  in_h: u32,
-  in_w: u32,
   in_c: u32,
-  out_h: u32,
-  out_w: u32,
   out_c: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_h: u32,
-  stride_w: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  pad_top: u32,
-  pad_left: u32,
   m_tiles: u32,
+  in_size: vec3<u32>,
+  out_size: vec3<u32>,
+  kernel_size: vec3<u32>,
+  stride: vec3<u32>,
+  dilation: vec3<u32>,
+  pad: vec3<u32>,
   splits: u32,
   k_chunk: u32,
 }
@@ -66,20 +60,28 @@ struct Params {
 var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
 var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
 
-// x read by filter tap `tap` = (kh * KW + kw) * Cin + ci at dy pixel `pixel`; 0 in the padding.
+// (depth, height, width) coordinates of a flat index into a `size` volume.
+fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
+}
+
+fn volume(size: vec3<u32>) -> u32 {
+  return size.x * size.y * size.z;
+}
+
+// x read by weight tap `tap` = (kernel offset) * Cin + ci at dy pixel
+// `pixel`; 0 in the padding.
 fn tap_input(tap: u32, pixel: u32) -> f32 {
-  let ow = pixel % params.out_w;
-  let oh = (pixel / params.out_w) % params.out_h;
-  let n = pixel / (params.out_w * params.out_h);
+  let n = pixel / volume(params.out_size);
+  let o = spatial(pixel % volume(params.out_size), params.out_size);
   let ci = tap % params.in_c;
-  let kw = (tap / params.in_c) % params.kernel_w;
-  let kh = tap / (params.in_c * params.kernel_w);
-  let ih = i32(oh * params.stride_h + kh * params.dilation_h) - i32(params.pad_top);
-  let iw = i32(ow * params.stride_w + kw * params.dilation_w) - i32(params.pad_left);
-  if (ih < 0 || ih >= i32(params.in_h) || iw < 0 || iw >= i32(params.in_w)) {
+  let k = spatial(tap / params.in_c, params.kernel_size);
+  let signed = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
+  if (any(signed < vec3<i32>(0)) || any(signed >= vec3<i32>(params.in_size))) {
     return 0.0;
   }
-  return f32(x[((n * params.in_h + u32(ih)) * params.in_w + u32(iw)) * params.in_c + ci]);
+  let i = vec3<u32>(signed);
+  return f32(x[(((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -95,9 +97,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   if (split >= params.splits) {
     return;
   }
-  let m = params.kernel_h * params.kernel_w * params.in_c;
+  let m = volume(params.kernel_size) * params.in_c;
   let n = params.out_c;
-  let k = params.batch * params.out_h * params.out_w;
+  let k = params.batch * volume(params.out_size);
   let row0 = m_tile * tile_m;
   let col0 = wid.x * tile_n;
   let k_begin = split * params.k_chunk;

@@ -1,25 +1,26 @@
-// dx = the gradient of conv2d with respect to its input (also conv2dTranspose,
-// whose input is dy), as an implicit GEMM, with an optional fused bias and
-// activation for conv2dTranspose. dy and dx are NHWC, the filter HWIO
-// ([KH, KW, Cin, Cout]); names follow the forward conv: `in_*` are dx's dims,
-// `out_*` are dy's.
+// dx = the gradient of conv (conv/conv.wgsl: conv3d, conv2d with depth 1,
+// conv1d) with respect to its input, which is also conv2dTranspose /
+// conv3dTranspose of dy, as an implicit GEMM, with an optional fused bias and
+// activation for the transposed convs. dy and dx are NDHWC, the weights
+// DHWIO ([KD, KH, KW, Cin, Cout]); names follow the forward conv: `in_*` are
+// dx's, `out_*` dy's.
 //
-// The GEMM: rows are dx pixels (M = batch * in_h * in_w), columns are input
-// channels (N = Cin), and K = KH * KW * Cout runs over filter taps with the
-// output channel fastest. A row of A gathers, for each tap, the dy pixel that
-// tap connects to: oh = (ih + pad_top - kh * dilation_h) / stride_h when that
-// divides exactly and lands inside dy, else 0. B[tap, ci] is the filter at
-// (kh, kw, ci, co). Tiling as in matmul/matmul.wgsl.
+// The GEMM: rows are dx pixels (M = batch * volume(in_size)), columns are
+// input channels (N = Cin), and K = volume(kernel_size) * Cout runs over
+// taps with the output channel fastest. A row of A gathers, for each tap,
+// the dy pixel that tap connects to: o = (i + pad - k * dilation) / stride
+// per dim when that divides exactly and lands inside dy, else 0. B[tap, ci]
+// is the weight at (k, ci, co). Tiling as in matmul/matmul.wgsl.
 //
-// Bindings (group 0): 0 dy, 1 weights (the filter), 2 bias ([Cin]): storage read of Elem;
+// Bindings (group 0): 0 dy, 1 weights, 2 bias ([Cin]): storage read of Elem;
 //   3 dx: storage read_write of Elem; 4 params: uniform. bias is bound even
 //   when HAS_BIAS is off.
 // Params {
-//   batch, in_h, in_w, in_c: u32,  dx
-//   out_h, out_w, out_c: u32,      dy
-//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
-//   pad_top, pad_left: u32,        the forward conv's padding
-//   m_tiles: u32,                  ceil(batch * in_h * in_w / TILE_M)
+//   batch, in_c, out_c: u32,
+//   m_tiles: u32,                  ceil(batch * volume(in_size) / TILE_M)
+//   in_size, out_size: vec3<u32>,  (depth, height, width) of dx and dy
+//   kernel_size, stride, dilation: vec3<u32>,
+//   pad: vec3<u32>,                (front, top, left) padding of the forward conv
 //   alpha, beta: f32,              activation attributes
 // }
 // Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS (false).
@@ -40,21 +41,15 @@ override HAS_BIAS: bool = false;
 
 struct Params {
   batch: u32,
-  in_h: u32,
-  in_w: u32,
   in_c: u32,
-  out_h: u32,
-  out_w: u32,
   out_c: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_h: u32,
-  stride_w: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  pad_top: u32,
-  pad_left: u32,
   m_tiles: u32,
+  in_size: vec3<u32>,
+  out_size: vec3<u32>,
+  kernel_size: vec3<u32>,
+  stride: vec3<u32>,
+  dilation: vec3<u32>,
+  pad: vec3<u32>,
   alpha: f32,
   beta: f32,
 }
@@ -80,31 +75,31 @@ fn activation(v: f32) -> f32 {
   return v; // @body
 }
 
-// Index of the dy pixel coordinate that filter offset `offset` (kh * dilation)
-// connects to input coordinate `i`, or -1 when none does.
-fn source_coord(i: u32, offset: u32, pad: u32, stride: u32, size: u32) -> i32 {
-  let shifted = i32(i + pad) - i32(offset);
-  if (shifted < 0 || shifted % i32(stride) != 0) {
-    return -1;
-  }
-  let o = shifted / i32(stride);
-  return select(-1, o, o < i32(size));
+// (depth, height, width) coordinates of a flat index into a `size` volume.
+fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
 }
 
-// dy at dx pixel `pixel` and tap = (kh * KW + kw) * Cout + co; 0 where none.
+fn volume(size: vec3<u32>) -> u32 {
+  return size.x * size.y * size.z;
+}
+
+// dy at dx pixel `pixel` and tap = (kernel offset) * Cout + co; 0 where no dy
+// pixel reaches it through that tap.
 fn gathered_gradient(pixel: u32, tap: u32) -> f32 {
-  let iw = pixel % params.in_w;
-  let ih = (pixel / params.in_w) % params.in_h;
-  let n = pixel / (params.in_w * params.in_h);
+  let n = pixel / volume(params.in_size);
+  let i = spatial(pixel % volume(params.in_size), params.in_size);
   let co = tap % params.out_c;
-  let kw = (tap / params.out_c) % params.kernel_w;
-  let kh = tap / (params.out_c * params.kernel_w);
-  let oh = source_coord(ih, kh * params.dilation_h, params.pad_top, params.stride_h, params.out_h);
-  let ow = source_coord(iw, kw * params.dilation_w, params.pad_left, params.stride_w, params.out_w);
-  if (oh < 0 || ow < 0) {
+  let k = spatial(tap / params.out_c, params.kernel_size);
+  let shifted = vec3<i32>(i + params.pad) - vec3<i32>(k * params.dilation);
+  let stride = vec3<i32>(params.stride);
+  let o = shifted / stride;
+  if (any(shifted < vec3<i32>(0)) || any(shifted % stride != vec3<i32>(0)) ||
+      any(o >= vec3<i32>(params.out_size))) {
     return 0.0;
   }
-  return f32(dy[((n * params.out_h + u32(oh)) * params.out_w + u32(ow)) * params.out_c + co]);
+  let u = vec3<u32>(o);
+  return f32(dy[(((n * params.out_size.x + u.x) * params.out_size.y + u.y) * params.out_size.z + u.z) * params.out_c + co]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -118,9 +113,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   if (m_tile >= params.m_tiles) {
     return;
   }
-  let m = params.batch * params.in_h * params.in_w;
+  let m = params.batch * volume(params.in_size);
   let n = params.in_c;
-  let k = params.kernel_h * params.kernel_w * params.out_c;
+  let k = volume(params.kernel_size) * params.out_c;
   let row0 = m_tile * tile_m;
   let col0 = wid.x * tile_n;
   let threads = WG_X * WG_Y;

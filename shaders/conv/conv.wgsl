@@ -1,28 +1,27 @@
-// out = activation(conv2d(x, weights) + bias + residual) as an implicit GEMM.
-// x is NHWC, filter HWIO ([KH, KW, Cin, Cout]), out NHWC; stride, dilation
-// and explicit padding (SAME padding is computed by the caller). conv1d is
-// the case in_h = out_h = kernel_h = 1; a 1x1 convolution with stride 1 and
-// no padding should run as matmul/matmul_vec4.wgsl instead.
+// out = activation(conv(x, weights) + bias + residual) as an implicit GEMM,
+// over three spatial dims: conv3d (x NDHWC, weights DHWIO [KD, KH, KW, Cin,
+// Cout]), conv2d with depth 1 (NHWC, HWIO) and conv1d with depth and height
+// 1. Stride, dilation and explicit padding per dim (SAME padding is computed
+// by the caller). A 1x1 convolution with stride 1 and no padding should run
+// as matmul/matmul_vec4.wgsl instead.
 //
-// The GEMM: rows are output pixels (M = batch * out_h * out_w), columns are
-// output channels (N = Cout), and K = KH * KW * Cin runs over filter taps with
-// the input channel fastest, so B is the filter itself and a row of A is the
-// receptive field of one pixel, gathered from x while staging (zero outside
-// the image). Tiling as in matmul/matmul.wgsl: TILE_M = WG_Y * 4 pixels by
+// The GEMM: rows are output pixels (M = batch * volume(out_size)), columns
+// are output channels (N = Cout), and K = volume(kernel_size) * Cin runs over
+// filter taps with the input channel fastest, so B is the weights tensor
+// itself and a row of A is the receptive field of one pixel, gathered from x
+// while staging (zero outside the input). Tiling as in matmul/matmul.wgsl: TILE_M = WG_Y * 4 pixels by
 // TILE_N = WG_X * 4 channels per workgroup, TILE_K-deep slices in workgroup
 // memory, 4 x 4 outputs per thread.
 //
-// Bindings (group 0): 0 x, 1 weights (the filter), 2 bias ([Cout]), 3 residual (out's
+// Bindings (group 0): 0 x, 1 weights, 2 bias ([Cout]), 3 residual (out's
 //   layout): storage read of Elem; 4 out: storage read_write of Elem;
 //   5 params: uniform. bias and residual are bound even when their knob is off.
 // Params {
-//   batch, in_h, in_w, in_c: u32,
-//   out_h, out_w, out_c: u32,
-//   kernel_h, kernel_w: u32,
-//   stride_h, stride_w: u32,
-//   dilation_h, dilation_w: u32,
-//   pad_top, pad_left: u32,
-//   m_tiles: u32,                ceil(batch * out_h * out_w / TILE_M)
+//   batch, in_c, out_c: u32,
+//   m_tiles: u32,                    ceil(batch * volume(out_size) / TILE_M)
+//   in_size, out_size: vec3<u32>,   (depth, height, width) of x and out
+//   kernel_size, stride, dilation: vec3<u32>,  (depth, height, width)
+//   pad: vec3<u32>,                  (front, top, left) padding of the forward conv
 //   alpha, beta: f32,            activation attributes
 // }
 // Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS, HAS_RESIDUAL (false).
@@ -44,21 +43,15 @@ override HAS_RESIDUAL: bool = false;
 
 struct Params {
   batch: u32,
-  in_h: u32,
-  in_w: u32,
   in_c: u32,
-  out_h: u32,
-  out_w: u32,
   out_c: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_h: u32,
-  stride_w: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  pad_top: u32,
-  pad_left: u32,
   m_tiles: u32,
+  in_size: vec3<u32>,
+  out_size: vec3<u32>,
+  kernel_size: vec3<u32>,
+  stride: vec3<u32>,
+  dilation: vec3<u32>,
+  pad: vec3<u32>,
   alpha: f32,
   beta: f32,
 }
@@ -85,21 +78,28 @@ fn activation(v: f32) -> f32 {
   return v; // @body
 }
 
-// x at output pixel `pixel` and filter tap `tap` = (kh * KW + kw) * Cin + ci;
-// 0 in the padding.
+// (depth, height, width) coordinates of a flat index into a `size` volume.
+fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
+}
+
+fn volume(size: vec3<u32>) -> u32 {
+  return size.x * size.y * size.z;
+}
+
+// x at output pixel `pixel` and filter tap `tap` = (kernel offset) * Cin + ci,
+// the kernel offset running over (kd, kh, kw); 0 in the padding.
 fn receptive_field(pixel: u32, tap: u32) -> f32 {
-  let ow = pixel % params.out_w;
-  let oh = (pixel / params.out_w) % params.out_h;
-  let n = pixel / (params.out_w * params.out_h);
+  let n = pixel / volume(params.out_size);
+  let o = spatial(pixel % volume(params.out_size), params.out_size);
   let ci = tap % params.in_c;
-  let kw = (tap / params.in_c) % params.kernel_w;
-  let kh = tap / (params.in_c * params.kernel_w);
-  let ih = i32(oh * params.stride_h + kh * params.dilation_h) - i32(params.pad_top);
-  let iw = i32(ow * params.stride_w + kw * params.dilation_w) - i32(params.pad_left);
-  if (ih < 0 || ih >= i32(params.in_h) || iw < 0 || iw >= i32(params.in_w)) {
+  let k = spatial(tap / params.in_c, params.kernel_size);
+  let signed = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
+  if (any(signed < vec3<i32>(0)) || any(signed >= vec3<i32>(params.in_size))) {
     return 0.0;
   }
-  return f32(x[((n * params.in_h + u32(ih)) * params.in_w + u32(iw)) * params.in_c + ci]);
+  let i = vec3<u32>(signed);
+  return f32(x[(((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -113,9 +113,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   if (m_tile >= params.m_tiles) {
     return;
   }
-  let m = params.batch * params.out_h * params.out_w;
+  let m = params.batch * volume(params.out_size);
   let n = params.out_c;
-  let k = params.kernel_h * params.kernel_w * params.in_c;
+  let k = volume(params.kernel_size) * params.in_c;
   let row0 = m_tile * tile_m;
   let col0 = wid.x * tile_n;
   let threads = WG_X * WG_Y;

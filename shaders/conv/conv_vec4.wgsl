@@ -1,25 +1,24 @@
-// out = activation(conv2d(x, weights) + bias + residual) as an implicit GEMM
+// out = activation(conv(x, weights) + bias + residual) as an implicit GEMM
 // with vec4 loads and stores: the fast path when in_c and out_c are
-// multiples of 4 (else conv/conv2d.wgsl). Layouts, padding and the GEMM as
-// in conv/conv2d.wgsl: rows are output pixels, columns output channels, and
-// K = KH * KW * Cin runs over taps with the input channel fastest, so four
-// consecutive taps are one vec4 of x and a row of the weights is out_c / 4 vec4s.
+// multiples of 4 (else conv/conv.wgsl). Layouts (conv3d, conv2d with depth
+// 1, conv1d), padding and the GEMM as in conv/conv.wgsl: rows are output
+// pixels, columns output channels, and K runs over taps with the input
+// channel fastest, so four consecutive taps are one vec4 of x and a row of
+// the weights is out_c / 4 vec4s.
 // Tiling as in matmul/matmul_vec4.wgsl: TILE_M = WG_Y * 8 pixels by
 // TILE_N = WG_X * 4 channels per workgroup, TILE_K-deep slices (a multiple
 // of 4) in workgroup memory, 8 rows of one vec4 column per thread.
 //
-// Bindings (group 0): 0 x, 1 weights (the filter, HWIO), 2 bias ([Cout]),
+// Bindings (group 0): 0 x, 1 weights, 2 bias ([Cout]),
 //   3 residual (out's layout): storage read of vec4<Elem>; 4 out: storage
 //   read_write of vec4<Elem>; 5 params: uniform. bias and residual are bound
 //   even when their knob is off.
 // Params {
-//   batch, in_h, in_w, in_c: u32,      (in_c a multiple of 4)
-//   out_h, out_w, out_c: u32,          (out_c a multiple of 4)
-//   kernel_h, kernel_w: u32,
-//   stride_h, stride_w: u32,
-//   dilation_h, dilation_w: u32,
-//   pad_top, pad_left: u32,
-//   m_tiles: u32,                      ceil(batch * out_h * out_w / TILE_M)
+//   batch, in_c, out_c: u32,           (in_c and out_c multiples of 4)
+//   m_tiles: u32,                      ceil(batch * volume(out_size) / TILE_M)
+//   in_size, out_size: vec3<u32>,      (depth, height, width) of x and out
+//   kernel_size, stride, dilation: vec3<u32>,  (depth, height, width)
+//   pad: vec3<u32>,                    (front, top, left)
 //   alpha, beta: f32,                  activation attributes
 // }
 // Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false).
@@ -42,21 +41,15 @@ override HAS_RESIDUAL: bool = false;
 
 struct Params {
   batch: u32,
-  in_h: u32,
-  in_w: u32,
   in_c: u32,
-  out_h: u32,
-  out_w: u32,
   out_c: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_h: u32,
-  stride_w: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  pad_top: u32,
-  pad_left: u32,
   m_tiles: u32,
+  in_size: vec3<u32>,
+  out_size: vec3<u32>,
+  kernel_size: vec3<u32>,
+  stride: vec3<u32>,
+  dilation: vec3<u32>,
+  pad: vec3<u32>,
   alpha: f32,
   beta: f32,
 }
@@ -89,21 +82,28 @@ fn multiply_add(acc: vec4<f32>, a4: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2:
   return acc + a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
 }
 
+// (depth, height, width) coordinates of a flat index into a `size` volume.
+fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
+}
+
+fn volume(size: vec3<u32>) -> u32 {
+  return size.x * size.y * size.z;
+}
+
 // x at output pixel `pixel` for the 4 taps from `tap` (a multiple of 4:
-// (kh * KW + kw) * Cin + ci, same kh and kw); zeros in the padding.
+// (kernel offset) * Cin + ci, one kernel offset); zeros in the padding.
 fn receptive_field(pixel: u32, tap: u32) -> vec4<f32> {
-  let ow = pixel % params.out_w;
-  let oh = (pixel / params.out_w) % params.out_h;
-  let n = pixel / (params.out_w * params.out_h);
+  let n = pixel / volume(params.out_size);
+  let o = spatial(pixel % volume(params.out_size), params.out_size);
   let ci = tap % params.in_c;
-  let kw = (tap / params.in_c) % params.kernel_w;
-  let kh = tap / (params.in_c * params.kernel_w);
-  let ih = i32(oh * params.stride_h + kh * params.dilation_h) - i32(params.pad_top);
-  let iw = i32(ow * params.stride_w + kw * params.dilation_w) - i32(params.pad_left);
-  if (ih < 0 || ih >= i32(params.in_h) || iw < 0 || iw >= i32(params.in_w)) {
+  let k = spatial(tap / params.in_c, params.kernel_size);
+  let signed = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
+  if (any(signed < vec3<i32>(0)) || any(signed >= vec3<i32>(params.in_size))) {
     return vec4<f32>(0.0);
   }
-  return vec4<f32>(x[(((n * params.in_h + u32(ih)) * params.in_w + u32(iw)) * params.in_c + ci) / 4u]);
+  let i = vec3<u32>(signed);
+  return vec4<f32>(x[((((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci) / 4u]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -117,9 +117,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   if (m_tile >= params.m_tiles) {
     return;
   }
-  let m = params.batch * params.out_h * params.out_w;
+  let m = params.batch * volume(params.out_size);
   let n4 = params.out_c / 4u;
-  let k = params.kernel_h * params.kernel_w * params.in_c;
+  let k = volume(params.kernel_size) * params.in_c;
   let row0 = m_tile * tile_m;
   let col4 = wid.x * WG_X + lid.x;
   let threads = WG_X * WG_Y;

@@ -1,0 +1,76 @@
+// out = maxPool or avgPool of x over windows in three spatial dims: the 3-D
+// pools on NDHWC, and the 2-D pools on NHWC with depth 1. One thread per
+// output element. The average counts only the window's taps inside the
+// input, as TensorFlow does for SAME padding; padding never wins a max.
+//
+// Bindings (group 0): 0 x: storage read of Elem; 1 out: storage read_write of
+//   Elem; 2 params: uniform.
+// Params {
+//   size: u32,                        output element count
+//   batch, channels: u32,
+//   in_size, out_size: vec3<u32>,     (depth, height, width) of x and out
+//   window, stride, dilation: vec3<u32>,
+//   pad: vec3<u32>,                   (front, top, left)
+// }
+// Overrides: WORKGROUP_SIZE (64), AVERAGE (false: max).
+// Slots: `types` (Elem; f32 as written; arithmetic is f32).
+// Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
+
+alias Elem = f32; // @types
+
+override WORKGROUP_SIZE: u32 = 64u;
+override AVERAGE: bool = false;
+
+struct Params {
+  size: u32,
+  batch: u32,
+  channels: u32,
+  in_size: vec3<u32>,
+  out_size: vec3<u32>,
+  window: vec3<u32>,
+  stride: vec3<u32>,
+  dilation: vec3<u32>,
+  pad: vec3<u32>,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<Elem>;
+@group(0) @binding(1) var<storage, read_write> out: array<Elem>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+// (depth, height, width) coordinates of a flat index into a `size` volume.
+fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
+}
+
+fn volume(size: vec3<u32>) -> u32 {
+  return size.x * size.y * size.z;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
+  if (i >= params.size) {
+    return;
+  }
+  let c = i % params.channels;
+  let pixel = i / params.channels;
+  let n = pixel / volume(params.out_size);
+  let start = vec3<i32>(spatial(pixel % volume(params.out_size), params.out_size) * params.stride) -
+              vec3<i32>(params.pad);
+  var total = 0.0;
+  var largest = -0x1.fffffep+127f;
+  var count = 0u;
+  for (var tap = 0u; tap < volume(params.window); tap++) {
+    let at = start + vec3<i32>(spatial(tap, params.window) * params.dilation);
+    if (any(at < vec3<i32>(0)) || any(at >= vec3<i32>(params.in_size))) {
+      continue;
+    }
+    let u = vec3<u32>(at);
+    let v = f32(x[(((n * params.in_size.x + u.x) * params.in_size.y + u.y) * params.in_size.z + u.z) * params.channels + c]);
+    total += v;
+    largest = max(largest, v);
+    count++;
+  }
+  out[i] = Elem(select(largest, total / f32(count), AVERAGE));
+}
