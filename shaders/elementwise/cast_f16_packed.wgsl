@@ -21,6 +21,21 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
+// The half bits of v, rounded to nearest even; pack2x16float leaves values
+// beyond the half range (and NaN) undefined, so those are spelled out.
+fn half_bits(v: f32) -> u32 {
+  let bits = bitcast<u32>(v);
+  let sign = (bits >> 16u) & 0x8000u;
+  let magnitude = bits & 0x7fffffffu;
+  if (magnitude > 0x7f800000u) {
+    return sign | 0x7e00u;
+  }
+  if (magnitude >= 0x477ff000u) {  // 65520 and up round to infinity
+    return sign | 0x7c00u;
+  }
+  return pack2x16float(vec2<f32>(v, 0.0)) & 0xffffu;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
@@ -31,9 +46,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   }
   let has_second = first + 1u < params.size;
   if (TO_F16) {
-    let low = bitcast<f32>(x[first]);
-    let high = select(0.0, bitcast<f32>(x[min(first + 1u, params.size - 1u)]), has_second);
-    out[w] = pack2x16float(vec2<f32>(low, high));
+    let low = half_bits(bitcast<f32>(x[first]));
+    let high = select(0u, half_bits(bitcast<f32>(x[min(first + 1u, params.size - 1u)])), has_second);
+    out[w] = low | (high << 16u);
   } else {
     let pair = unpack2x16float(x[w]);
     out[first] = bitcast<u32>(pair.x);

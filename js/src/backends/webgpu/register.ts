@@ -10,7 +10,12 @@ import {
   addNKernel, aliasKernel, binaryKernel, castKernel, eyeKernel, fillKernel, linspaceKernel, oneHotKernel, rangeKernel,
   unaryKernel, whereKernel,
 } from './kernels/elementwise.js';
+import { fusedMatMulKernel, matMulKernel } from './kernels/matmul.js';
 import { argReduceKernel, reduceKernel, scanKernel } from './kernels/reduce.js';
+import {
+  broadcastToKernel, concatKernel, gatherKernel, gatherNDKernel, mirrorPadKernel, padKernel, reverseKernel, scatterNDKernel,
+  sliceKernel, splitKernel, transposeKernel,
+} from './kernels/shape.js';
 
 const UNARY_OPS = [
   'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal', 'square', 'sin', 'cos', 'tan',
@@ -42,6 +47,19 @@ export const WEBGPU_KERNELS: Record<string, WebGpuKernel> = {
   argMin: argReduceKernel('argMin'),
   cumsum: scanKernel('cumsum'),
   cumprod: scanKernel('cumprod'),
+  transpose: transposeKernel,
+  slice: sliceKernel,
+  reverse: reverseKernel,
+  broadcastTo: broadcastToKernel,
+  concat: concatKernel,
+  split: splitKernel,
+  pad: padKernel,
+  mirrorPad: mirrorPadKernel,
+  gather: gatherKernel,
+  gatherND: gatherNDKernel,
+  scatterND: scatterNDKernel,
+  matMul: matMulKernel,
+  fusedMatMul: fusedMatMulKernel,
 };
 
 const registered = new Set(listOps());

@@ -14,39 +14,62 @@ const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
 const SELU_SCALE = 1.0507009873554805;
 const SELU_ALPHA = 1.6732632423543772;
 const SIGMOID = 'select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0)';
-/** log(1 + exp(-|v|)) + max(v, 0), exact to f32 rounding for every v. */
-const SOFTPLUS = 'max(v, 0.0) + log(1.0 + exp(-abs(v)))';
+// Tint rejects infinite and NaN constants, so these are built from the runtime v (its bits & 0).
+const INF = 'bitcast<f32>(0x7f800000u | (bitcast<u32>(v) & 0u))';
+const NAN = 'bitcast<f32>(0x7fc00000u | (bitcast<u32>(v) & 0u))';
+const IS_INF = '((bitcast<u32>(v) & 0x7fffffffu) == 0x7f800000u)';
+
+/**
+ * sin (shift 0), cos (shift 1) or tan with our own range reduction and
+ * polynomials: some adapters' builtins (SwiftShader's) are off by 1e-4.
+ * r = v - k·π/2 (Cody-Waite, two parts), then the quadrant q = k + shift.
+ */
+function trig(kind: 'sin' | 'cos' | 'tan'): string {
+  const shift = kind === 'cos' ? 1 : 0;
+  const result = kind === 'tan'
+    ? 'select(s / c, -c / s, (q & 1) == 1)'
+    : 'select(select(select(-c, -s, q == 2), c, q == 1), s, q == 0)';
+  return `if (${IS_INF}) { return ${NAN}; }
+    let k = round(v * 0.6366197723675814);
+    let r = (v - k * 1.5707963705062866) - k * -4.371139000186243e-8;
+    let r2 = r * r;
+    let s = r + r * r2 * (-0.16666667 + r2 * (0.008333331 + r2 * (-0.00019840874 + r2 * 2.7525562e-6)));
+    let c = 1.0 - 0.5 * r2 + r2 * r2 * (0.041666638 + r2 * (-0.0013888378 + r2 * 2.4760495e-5));
+    let q = (i32(k) + ${shift}) & 3;
+    return ${result};`;
+}
 
 /**
  * Unary bodies on `v`: `float` for float32 (and the float side of predicates),
  * `int` for int32 inputs of the ops that keep int32. Multi-statement bodies
- * end in a return.
+ * end in a return; float bodies of float ops get a NaN-in, NaN-out guard
+ * (`nanIn`), and handle IEEE special values themselves where builtins differ.
  */
-const UNARY: Record<string, { float: string; int?: string }> = {
+const UNARY: Record<string, { float: string; int?: string; passesNaN?: boolean }> = {
   neg: { float: 'return -v;', int: 'return -v;' },
   abs: { float: 'return abs(v);', int: 'return abs(v);' },
-  sign: { float: `return select(sign(v), v, ${nan('v')});`, int: 'return sign(v);' },
-  exp: { float: 'return exp(v);' },
+  sign: { float: 'return sign(v);', int: 'return sign(v);' },
+  exp: { float: `if (v > 88.72284) { return ${INF}; } if (v < -104.0) { return 0.0; } return exp(v);` },
   // exp(v) - 1 cancels for small v; (u - 1) * v / log(u) does not (Kahan).
-  expm1: { float: 'if (abs(v) >= 0.5) { return exp(v) - 1.0; } let u = exp(v); if (u == 1.0) { return v; } return (u - 1.0) * v / log(u);' },
-  log: { float: 'return log(v);' },
-  log1p: { float: 'if (abs(v) >= 0.5) { return log(1.0 + v); } let u = 1.0 + v; if (u == 1.0) { return v; } return log(u) * v / (u - 1.0);' },
+  expm1: { float: `if (v > 88.72284) { return ${INF}; } if (abs(v) >= 0.5) { return exp(v) - 1.0; } let u = exp(v); if (u == 1.0) { return v; } return (u - 1.0) * v / log(u);` },
+  log: { float: `if (v < 0.0) { return ${NAN}; } if (v == 0.0) { return -${INF}; } if (${IS_INF}) { return v; } return log(v);` },
+  log1p: { float: `if (v < -1.0) { return ${NAN}; } if (v == -1.0) { return -${INF}; } if (${IS_INF}) { return v; } if (abs(v) >= 0.5) { return log(1.0 + v); } let u = 1.0 + v; if (u == 1.0) { return v; } return log(u) * v / (u - 1.0);` },
   sqrt: { float: 'return sqrt(v);' },
   rsqrt: { float: 'return inverseSqrt(v);' },
   reciprocal: { float: 'return 1.0 / v;' },
   square: { float: 'return v * v;', int: 'return v * v;' },
-  sin: { float: 'return sin(v);' },
-  cos: { float: 'return cos(v);' },
-  tan: { float: 'return tan(v);' },
+  sin: { float: trig('sin') },
+  cos: { float: trig('cos') },
+  tan: { float: trig('tan') },
   asin: { float: 'return asin(v);' },
   acos: { float: 'return acos(v);' },
   atan: { float: 'return atan(v);' },
-  sinh: { float: 'return sinh(v);' },
-  cosh: { float: 'return cosh(v);' },
-  tanh: { float: 'return tanh(v);' },
-  asinh: { float: 'return asinh(v);' },
-  acosh: { float: 'return acosh(v);' },
-  atanh: { float: 'return atanh(v);' },
+  sinh: { float: `if (abs(v) > 89.4) { return sign(v) * ${INF}; } return sinh(v);` },
+  cosh: { float: `if (abs(v) > 89.4) { return ${INF}; } return cosh(v);` },
+  tanh: { float: 'if (abs(v) > 15.0) { return sign(v); } return tanh(v);' },
+  asinh: { float: `if (${IS_INF}) { return v; } if (abs(v) > 1e18) { return sign(v) * (log(abs(v)) + 0.6931471805599453); } return asinh(v);` },
+  acosh: { float: `if (v < 1.0) { return ${NAN}; } if (${IS_INF}) { return v; } if (v > 1e18) { return log(v) + 0.6931471805599453; } return acosh(v);` },
+  atanh: { float: `if (abs(v) > 1.0) { return ${NAN}; } if (abs(v) == 1.0) { return sign(v) * ${INF}; } return atanh(v);` },
   erf: { float: 'return erf(v);' },
   floor: { float: 'return floor(v);' },
   ceil: { float: 'return ceil(v);' },
@@ -59,21 +82,26 @@ const UNARY: Record<string, { float: string; int?: string }> = {
   gelu: { float: 'return 0.5 * v * (1.0 + erf(v * 0.7071067811865476));' },
   sigmoid: { float: `return ${SIGMOID};` },
   logSigmoid: { float: 'return -(max(-v, 0.0) + log(1.0 + exp(-abs(v))));' },
-  softplus: { float: `return ${SOFTPLUS};` },
+  softplus: { float: 'return max(v, 0.0) + log(1.0 + exp(-abs(v)));' },
   softsign: { float: 'return v / (1.0 + abs(v));' },
   silu: { float: `return v * ${SIGMOID};` },
   hardSigmoid: { float: 'return clamp(alpha() * v + beta(), 0.0, 1.0);' },
   hardSwish: { float: 'return v * clamp(v + 3.0, 0.0, 6.0) / 6.0;' },
-  isNaN: { float: `return Out(${nan('v')});` },
-  isInf: { float: 'return Out((bitcast<u32>(v) & 0x7fffffffu) == 0x7f800000u);' },
-  isFinite: { float: 'return Out((bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u);' },
-  logicalNot: { float: 'return Out(v == 0u);' },
+  isNaN: { float: `return Out(${nan('v')});`, passesNaN: true },
+  isInf: { float: `return Out(${IS_INF});`, passesNaN: true },
+  isFinite: { float: 'return Out((bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u);', passesNaN: true },
+  logicalNot: { float: 'return Out(v == 0u);', passesNaN: true },
   clipByValue: {
-    float: `if (${nan('v')}) { return v; } return clamp(v, alpha(), beta());`,
+    float: 'return clamp(v, alpha(), beta());',
     int: 'return i32(clamp(f32(v), scalars.alpha, scalars.beta));',
   },
-  step: { float: `if (${nan('v')}) { return v; } return select(alpha(), 1.0, v > 0.0);` },
+  step: { float: 'return select(alpha(), 1.0, v > 0.0);' },
 };
+
+/** The float body with NaN passed through first (WGSL builtins need not keep NaN). */
+function floatBody(entry: { float: string; passesNaN?: boolean }): string {
+  return entry.passesNaN ? entry.float : `if (${nan('v')}) { return v; } ${entry.float}`;
+}
 
 const GELU_TANH = 'return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));';
 
@@ -103,10 +131,17 @@ export function unaryKernel(name: string): WebGpuKernel<Record<string, number | 
   if (!bodies) throw new Error(`tensorweb: no WGSL body for unary op '${name}'`);
   return (args) => {
     const { inputs: [x], attrs, outputs: [out] } = args;
-    let body = x.dtype === 'int32' && bodies.int ? bodies.int : bodies.float;
-    if (name === 'gelu' && attrs.approximate) body = GELU_TANH;
+    let body = x.dtype === 'int32' && bodies.int ? bodies.int : floatBody(bodies);
+    if (name === 'gelu' && attrs.approximate) body = floatBody({ float: GELU_TANH });
     return [runUnary(gpu(args), x, out.dtype, body, scalarsOf(name, attrs))];
   };
+}
+
+/** A comparison; with float operands NaN compares unequal to everything (some adapters' comparisons are unordered). */
+function compare(op: string): { float: string; int: string; bool: string } {
+  const plain = `return Out(a ${op} b);`;
+  const either = `(${nan('a')} || ${nan('b')})`;
+  return { float: op === '!=' ? `return Out(${either} || a != b);` : `return Out(!${either} && a ${op} b);`, int: plain, bool: plain };
 }
 
 /** Binary bodies on `a`, `b`: `float` for float32 operands, `int` for int32, `bool` for bool (u32). */
@@ -129,11 +164,11 @@ const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
   pow: {
     float: `if (b == 0.0 || a == 1.0) { return 1.0; }
     if (${nan('a')} || ${nan('b')}) { return a + b; }
-    let inf = bitcast<f32>(0x7f800000u + u32(a != a));
+    let inf = bitcast<f32>(0x7f800000u | (bitcast<u32>(a) & 0u));
     var m = pow(abs(a), b);
     if (a == 0.0) { m = select(0.0, inf, b < 0.0); }
     if (a >= 0.0) { return m; }
-    if (floor(b) != b) { return inf - inf; }
+    if (floor(b) != b) { return bitcast<f32>(0x7fc00000u | (bitcast<u32>(a) & 0u)); }
     return select(m, -m, abs(b) < 16777216.0 && (i32(b) & 1) == 1);`,
     int: `if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(1, -1, (b & 1) == 1); } return 0; }
     var result = 1;
@@ -147,12 +182,12 @@ const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
   squaredDifference: { float: 'return (a - b) * (a - b);', int: 'return (a - b) * (a - b);' },
   atan2: { float: 'return atan2(a, b);' },
   prelu: { float: 'return select(a, a * b, a < 0.0);' },
-  equal: { float: 'return Out(a == b);' },
-  notEqual: { float: 'return Out(a != b);' },
-  less: { float: 'return Out(a < b);' },
-  lessEqual: { float: 'return Out(a <= b);' },
-  greater: { float: 'return Out(a > b);' },
-  greaterEqual: { float: 'return Out(a >= b);' },
+  equal: compare('=='),
+  notEqual: compare('!='),
+  less: compare('<'),
+  lessEqual: compare('<='),
+  greater: compare('>'),
+  greaterEqual: compare('>='),
   logicalAnd: { float: 'return Out(a != 0u && b != 0u);' },
   logicalOr: { float: 'return Out(a != 0u || b != 0u);' },
   logicalXor: { float: 'return Out((a != 0u) != (b != 0u));' },
@@ -190,6 +225,9 @@ export function binaryKernel(name: string): WebGpuKernel {
     return [runBinary(gpu(args), a, b, out.shape, out.dtype, body)];
   };
 }
+
+/** The float32 body of binary op `name`. */
+export const binaryBody = (name: string): string => BINARY[name].float;
 
 export const addBody = (dtype: DataType) => (dtype === 'int32' ? BINARY.add.int! : BINARY.add.float);
 
@@ -295,7 +333,7 @@ interface GenerateParams {
 }
 
 /** One dispatch of elementwise/generate.wgsl with `body` into a new tensor of the output spec. */
-function generate(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, body: string,
+export function generate(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, body: string,
   params: GenerateParams, x?: DataId): DataId {
   const out = backend.allocate(shape, dtype);
   const size = sizeFromShape(shape);

@@ -1,10 +1,15 @@
-// Data movement through shape/strided_copy.wgsl. Elements are copied as u32
-// bits, so one pipeline serves every 32-bit dtype.
+// Shape ops: data movement through shape/strided_copy.wgsl (transpose,
+// slice, reverse, broadcastTo, concat, split), pad.wgsl, gather.wgsl,
+// gather_nd.wgsl and scatter_nd.wgsl. Elements are copied as u32 bits, so
+// one pipeline serves every 32-bit dtype.
 import type { DataId } from '../../../core/backend.js';
+import { normalizeAxes } from '../../../core/axes.js';
 import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
+import { gatherLayout } from '../../cpu/shape.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
-import { type TensorInfo, groupsFor } from './common.js';
+import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits } from './common.js';
+import { generate, runUnary } from './elementwise.js';
 
 export interface StridedCopy {
   /** The copied index space. */
@@ -40,3 +45,187 @@ export function transposeData(backend: WebGpuBackend, x: TensorInfo, perm: reado
   const out = backend.allocate(perm.map((p) => x.shape[p]), x.dtype);
   return stridedCopy(backend, x.dataId, { shape: perm.map((p) => x.shape[p]), inStrides: perm.map((p) => strides[p]) }, out);
 }
+
+type Kernel<A> = WebGpuKernel<A>;
+
+/** One strided copy from the single input into a new tensor of the output spec. */
+function copyKernel<A>(plan: (x: TensorInfo, attrs: A, outShape: readonly number[]) => Omit<StridedCopy, 'outStrides' | 'outOffset'>): Kernel<A> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [x], attrs, outputs: [spec] } = args;
+    return [stridedCopy(backend, x.dataId, plan(x, attrs, spec.shape), backend.allocate(spec.shape, spec.dtype))];
+  };
+}
+
+export const transposeKernel = copyKernel<{ perm: number[] | null }>((x, { perm }) => {
+  const order = perm ?? x.shape.map((_, d) => x.shape.length - 1 - d);
+  const strides = stridesOf(x.shape);
+  return { shape: order.map((p) => x.shape[p]), inStrides: order.map((p) => strides[p]) };
+});
+
+export const sliceKernel = copyKernel<{ begin: number[] }>((x, { begin }, outShape) => {
+  const strides = stridesOf(x.shape);
+  return { shape: outShape, inStrides: strides, inOffset: strides.reduce((at, s, d) => at + (begin[d] ?? 0) * s, 0) };
+});
+
+export const reverseKernel = copyKernel<{ axis: number | number[] | null }>((x, { axis }) => {
+  const axes = normalizeAxes(axis, x.shape.length);
+  const strides = stridesOf(x.shape);
+  // Reversed axes start at their last element and step backwards.
+  return {
+    shape: x.shape,
+    inStrides: strides.map((s, d) => (axes.includes(d) ? -s : s)),
+    inOffset: axes.reduce((at, d) => at + Math.max(0, x.shape[d] - 1) * strides[d], 0),
+  };
+});
+
+export const broadcastToKernel = copyKernel<{ shape: number[] }>((x, _attrs, outShape) =>
+  ({ shape: outShape, inStrides: broadcastStrides(x.shape, outShape) }));
+
+/** Copies `x` (whole) into the region of `out` that starts at `offset` along `axis`. */
+function copyIntoAlong(backend: WebGpuBackend, x: TensorInfo, out: DataId, outShape: readonly number[], axis: number, offset: number): void {
+  const outStrides = stridesOf(outShape);
+  stridedCopy(backend, x.dataId, { shape: x.shape, inStrides: stridesOf(x.shape), outStrides, outOffset: offset * outStrides[axis] }, out);
+}
+
+export const concatKernel: Kernel<{ axis: number }> = (args) => {
+  const backend = gpu(args);
+  const { inputs, attrs, outputs: [spec] } = args;
+  const [axis] = normalizeAxes(attrs.axis, spec.shape.length);
+  const out = backend.allocate(spec.shape, spec.dtype);
+  let offset = 0;
+  for (const x of inputs) {
+    copyIntoAlong(backend, x, out, spec.shape, axis, offset);
+    offset += x.shape[axis];
+  }
+  return [out];
+};
+
+export const splitKernel: Kernel<{ axis: number }> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x], attrs, outputs } = args;
+  const [axis] = normalizeAxes(attrs.axis, x.shape.length);
+  const strides = stridesOf(x.shape);
+  let offset = 0;
+  return outputs.map((spec) => {
+    const part = stridedCopy(backend, x.dataId, { shape: spec.shape, inStrides: strides, inOffset: offset * strides[axis] },
+      backend.allocate(spec.shape, spec.dtype));
+    offset += spec.shape[axis];
+    return part;
+  });
+};
+
+function padLaunch(backend: WebGpuBackend, x: TensorInfo, outShape: readonly number[], paddings: number[][], mode: number, constantBits: number): DataId {
+  const out = backend.allocate(outShape, x.dtype);
+  const size = sizeFromShape(outShape);
+  if (size === 0) return out;
+  backend.run({
+    shader: 'shape/pad.wgsl',
+    slots: { types: typesSlot({ Elem: 'u32' }) },
+    constants: { MODE: mode },
+    bindings: {
+      x: x.dataId, out,
+      params: {
+        size, rank: outShape.length, constant_bits: constantBits, in_shape: x.shape, out_shape: outShape,
+        pad_before: paddings.map(([before]) => before),
+      },
+    },
+    workgroups: groupsFor(size),
+  });
+  return out;
+}
+
+export const padKernel: Kernel<{ paddings: number[][]; constantValue: number }> = (args) => {
+  const { inputs: [x], attrs, outputs: [spec] } = args;
+  return [padLaunch(gpu(args), x, spec.shape, attrs.paddings, 0, valueBits(attrs.constantValue, x.dtype))];
+};
+
+export const mirrorPadKernel: Kernel<{ paddings: number[][]; mode: 'reflect' | 'symmetric' }> = (args) => {
+  const { inputs: [x], attrs, outputs: [spec] } = args;
+  return [padLaunch(gpu(args), x, spec.shape, attrs.paddings, attrs.mode === 'reflect' ? 1 : 2, 0)];
+};
+
+/**
+ * gather through shape/gather.wgsl with x as [outer, n, inner]. With batch
+ * dims, each index first becomes a row of x viewed as [batch * outer * n,
+ * inner] (-1 when out of range), so one gather serves every batch.
+ */
+export const gatherKernel: Kernel<{ axis: number; batchDims: number }> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x, indices], attrs, outputs: [spec] } = args;
+  const { batch, outer, n, inner, count } = gatherLayout(x, indices, attrs);
+  const out = backend.allocate(spec.shape, spec.dtype);
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  let rows = indices.dataId;
+  let layout = { outer: batch * outer, axisSize: n, count };
+  if (batch > 1) {
+    rows = generate(backend, [batch, outer, count], 'int32',
+      'let k = x[(i / (params.u0 * params.u1)) * params.u1 + i % params.u1]; ' +
+      'let row = i32((i / params.u1) * params.bits0) + k; ' +
+      'return select(-1, row, k >= 0 && u32(k) < params.bits0);',
+      { u0: outer, u1: count, bits0: n }, indices.dataId);
+    layout = { outer: 1, axisSize: batch * outer * n, count: batch * outer * count };
+  }
+  backend.run({
+    shader: 'shape/gather.wgsl',
+    slots: { types: typesSlot({ Elem: 'u32' }) },
+    bindings: { x: x.dataId, indices: rows, out, params: { size, axis_size: layout.axisSize, count: layout.count, inner } },
+    workgroups: groupsFor(size),
+  });
+  if (rows !== indices.dataId) backend.disposeData(rows);
+  return [out];
+};
+
+export const gatherNDKernel: Kernel<Record<string, never>> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x, indices], outputs: [spec] } = args;
+  const depth = indices.shape[indices.shape.length - 1];
+  const out = backend.allocate(spec.shape, spec.dtype);
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  backend.run({
+    shader: 'shape/gather_nd.wgsl',
+    slots: { types: typesSlot({ Elem: 'u32' }) },
+    bindings: {
+      x: x.dataId, indices: indices.dataId, out,
+      params: {
+        size, depth, slice_size: sizeFromShape(x.shape.slice(depth)),
+        x_shape: x.shape.slice(0, depth), x_strides: stridesOf(x.shape).slice(0, depth),
+      },
+    },
+    workgroups: groupsFor(size),
+  });
+  return [out];
+};
+
+/**
+ * scatterND: zeros, then float adds by compare-and-swap (duplicates sum).
+ * int32 updates go through float32 (exact below 2^24).
+ */
+export const scatterNDKernel: Kernel<{ shape: number[] }> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [indices, updates], attrs, outputs: [spec] } = args;
+  const depth = indices.shape[indices.shape.length - 1];
+  const floats = updates.dtype === 'float32' ? updates.dataId : runUnary(backend, updates, 'float32', 'return Out(v);');
+  const out = generate(backend, spec.shape, 'float32', 'return 0.0;', {});
+  const size = sizeFromShape(updates.shape);
+  if (size > 0) {
+    backend.run({
+      shader: 'shape/scatter_nd.wgsl',
+      bindings: {
+        updates: floats, indices: indices.dataId, out,
+        params: {
+          size, depth, slice_size: sizeFromShape(attrs.shape.slice(depth)),
+          out_shape: attrs.shape.slice(0, depth), out_strides: stridesOf(attrs.shape).slice(0, depth),
+        },
+      },
+      workgroups: groupsFor(size),
+    });
+  }
+  if (floats !== updates.dataId) backend.disposeData(floats);
+  if (spec.dtype === 'float32') return [out];
+  const converted = runUnary(backend, { dataId: out, shape: spec.shape, dtype: 'float32' }, spec.dtype, 'return Out(v);');
+  backend.disposeData(out);
+  return [converted];
+};

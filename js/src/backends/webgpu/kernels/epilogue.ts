@@ -1,0 +1,83 @@
+// The fused ops' epilogue (bias, then activation) as the matmul and conv
+// shaders take it: a bias of one value per output column goes to their
+// `bias` binding, a bias shaped like the output to `residual`, and the
+// activation into the `body` slot. What cannot be fused (another bias
+// shape, prelu's weights) runs after the core op as elementwise kernels.
+import type { DataId } from '../../../core/backend.js';
+import { sizeFromShape } from '../../../core/dtype.js';
+import type { WebGpuBackend } from '../backend.js';
+import type { TensorInfo } from './common.js';
+import { binaryBody, runBinary, runUnary } from './elementwise.js';
+
+/** What the core kernel applies to each output value v (f32) before storing it. */
+export interface Epilogue {
+  body: string;
+  alpha: number;
+  beta: number;
+  /** One value per output column (the last dim). */
+  bias?: DataId;
+  /** One value per output element. */
+  residual?: DataId;
+}
+
+export const NO_EPILOGUE: Epilogue = { body: 'return v;', alpha: 0, beta: 0 };
+
+const ACTIVATION_BODIES: Record<string, string> = {
+  linear: 'return v;',
+  relu: 'return max(v, 0.0);',
+  relu6: 'return clamp(v, 0.0, 6.0);',
+  elu: 'return select(v, exp(v) - 1.0, v < 0.0);',
+  leakyrelu: 'return select(v, alpha() * v, v < 0.0);',
+  sigmoid: 'return select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0);',
+};
+
+export interface EpiloguePlan {
+  fused: Epilogue;
+  /** A bias that broadcasts some other way: added after the core op. */
+  biasAfter?: TensorInfo;
+  /** Activation applied after that add (and prelu, whose weights broadcast). */
+  activationAfter?: { body: string; alpha: number; weights?: TensorInfo };
+}
+
+export interface FusedActivation {
+  activation: string;
+  leakyreluAlpha: number;
+}
+
+export function planEpilogue(outShape: readonly number[], bias: TensorInfo | undefined, weights: TensorInfo | undefined,
+  { activation, leakyreluAlpha }: FusedActivation): EpiloguePlan {
+  const columns = outShape[outShape.length - 1];
+  const perColumn = bias && sizeFromShape(bias.shape) === columns && (bias.shape.length === 0 || bias.shape[bias.shape.length - 1] === columns);
+  const perElement = bias && !perColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
+  const fusedBias = perColumn || perElement;
+  const body = activation === 'prelu' ? null : ACTIVATION_BODIES[activation];
+  const fuseActivation = activation === 'linear' || (body !== null && (!bias || fusedBias));
+  return {
+    fused: {
+      body: fuseActivation ? body! : 'return v;', alpha: leakyreluAlpha, beta: 0,
+      ...(perColumn ? { bias: bias!.dataId } : {}),
+      ...(perElement ? { residual: bias!.dataId } : {}),
+    },
+    ...(bias && !fusedBias ? { biasAfter: bias } : {}),
+    ...(fuseActivation ? {} : {
+      activationAfter: activation === 'prelu'
+        ? { body: binaryBody('prelu'), alpha: 0, weights }
+        : { body: ACTIVATION_BODIES[activation], alpha: leakyreluAlpha },
+    }),
+  };
+}
+
+/** Applies what the core kernel did not: the broadcast bias, then the activation. */
+export function finishEpilogue(backend: WebGpuBackend, core: DataId, outShape: readonly number[], plan: EpiloguePlan): DataId {
+  let result = core;
+  const replace = (next: DataId) => {
+    backend.disposeData(result);
+    result = next;
+  };
+  const info = (): TensorInfo => ({ dataId: result, shape: outShape, dtype: 'float32' });
+  if (plan.biasAfter) replace(runBinary(backend, info(), plan.biasAfter, outShape, 'float32', binaryBody('add')));
+  const after = plan.activationAfter;
+  if (after?.weights) replace(runBinary(backend, info(), after.weights, outShape, 'float32', after.body));
+  else if (after) replace(runUnary(backend, info(), 'float32', after.body, { alpha: after.alpha, beta: 0 }));
+  return result;
+}

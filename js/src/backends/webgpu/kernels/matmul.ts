@@ -1,0 +1,138 @@
+// matMul and fusedMatMul: matmul/matmul.wgsl (any strides: transposes, any
+// M, N, K) or matmul/matmul_vec4.wgsl (row-major, K and N multiples of 4),
+// optionally split along K (partials summed by matmul/split_k_reduce.wgsl),
+// with bias, activation and a full-shape addend fused into the epilogue.
+import type { DataId } from '../../../core/backend.js';
+import { sizeFromShape } from '../../../core/dtype.js';
+import type { WebGpuBackend } from '../backend.js';
+import { typesSlot } from '../wgsl.js';
+import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
+import { type Epilogue, finishEpilogue, planEpilogue } from './epilogue.js';
+
+const IDENTITY = 'return v;';
+
+interface Tiles {
+  WG_X: number;
+  WG_Y: number;
+  TILE_K: number;
+}
+
+/** Tile sizes within the device's workgroup limits (the shaders' defaults where they fit). */
+function tilesFor(backend: WebGpuBackend, vec4: boolean): Tiles & { tileM: number; tileN: number } {
+  const { maxComputeInvocationsPerWorkgroup: invocations, maxComputeWorkgroupStorageSize: storage } = backend.info.limits;
+  const rows = vec4 ? 8 : 4;
+  let tiles: Tiles = vec4 ? { WG_X: 8, WG_Y: 8, TILE_K: 32 } : { WG_X: 16, WG_Y: 16, TILE_K: 16 };
+  const bytes = (t: Tiles) => (t.WG_Y * rows * t.TILE_K + t.TILE_K * t.WG_X * 4) * 4;
+  while (tiles.WG_X * tiles.WG_Y > invocations || bytes(tiles) > storage) {
+    tiles = { WG_X: Math.max(1, tiles.WG_X / 2), WG_Y: Math.max(1, tiles.WG_Y / 2), TILE_K: tiles.TILE_K };
+  }
+  return { ...tiles, tileM: tiles.WG_Y * rows, tileN: tiles.WG_X * 4 };
+}
+
+/**
+ * Output batch dims with both operands' batch strides (elements), merged
+ * where the layout allows, padded in front to the shaders' four dims.
+ */
+function batchLayout(outBatch: readonly number[], aStrides: number[], bStrides: number[]) {
+  const dims: { size: number; a: number; b: number }[] = [];
+  outBatch.forEach((size, d) => {
+    const last = dims[dims.length - 1];
+    if (last && last.a === aStrides[d] * size && last.b === bStrides[d] * size) {
+      last.size *= size;
+      last.a = aStrides[d];
+      last.b = bStrides[d];
+    } else if (size !== 1) {
+      dims.push({ size, a: aStrides[d], b: bStrides[d] });
+    }
+  });
+  if (dims.length > 4) throw new Error(`tensorweb: webgpu matMul handles at most 4 independent batch dims, got [${outBatch}]`);
+  while (dims.length < 4) dims.unshift({ size: 1, a: 0, b: 0 });
+  return { shape: dims.map((d) => d.size), a: dims.map((d) => d.a), b: dims.map((d) => d.b) };
+}
+
+export interface MatMulOperands {
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** Records out = epilogue(op(A) @ op(B)) into a new float32/int32 tensor of `outShape`. */
+export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB }: MatMulOperands, outShape: readonly number[],
+  epilogue: Epilogue): DataId {
+  const rank = outShape.length;
+  const [m, n] = outShape.slice(rank - 2);
+  const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
+  const elem = a.dtype === 'int32' ? 'i32' : 'f32';
+  const out = backend.allocate(outShape, a.dtype);
+  if (sizeFromShape(outShape) === 0) return out;
+  const outBatch = outShape.slice(0, rank - 2);
+  const batchStrides = (shape: readonly number[]) => broadcastStrides(shape.slice(0, -2), outBatch).map((s) => s * sizeFromShape(shape.slice(-2)));
+  const batch = batchLayout(outBatch, batchStrides(a.shape), batchStrides(b.shape));
+  const batchCount = sizeFromShape(outBatch);
+
+  const flags = backend.flags;
+  const vec4Valid = !transposeA && !transposeB && k % 4 === 0 && n % 4 === 0 && elem === 'f32';
+  const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && m * n >= 1024));
+  const tiles = tilesFor(backend, vec4);
+  const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
+  // Split K when it is long and the output alone would leave most of the GPU idle.
+  const wantSplits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
+    : k >= 1024 && workgroups < 32 ? Math.min(32, Math.ceil(k / 512)) : 1;
+  const kChunk = Math.ceil(Math.ceil(k / Math.max(1, wantSplits)) / tiles.TILE_K) * tiles.TILE_K;
+  const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
+
+  const fused = splits === 1;
+  const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
+  const mTiles = Math.ceil(m / tiles.tileM);
+  const common = {
+    m, n, k, batch: batchCount, m_tiles: mTiles, splits, k_chunk: splits === 1 ? k : kChunk,
+    batch_shape: batch.shape, a_batch_strides: batch.a, b_batch_strides: batch.b,
+    alpha: epilogue.alpha, beta: epilogue.beta,
+  };
+  const params = vec4 ? common : {
+    ...common,
+    a_stride_m: transposeA ? 1 : k, a_stride_k: transposeA ? m : 1,
+    b_stride_k: transposeB ? 1 : n, b_stride_n: transposeB ? k : 1,
+  };
+  backend.run({
+    shader: vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
+    slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY },
+    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
+    bindings: {
+      a: a.dataId, b: b.dataId, out: target, params,
+      ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),
+      ...(fused && epilogue.residual ? { residual: epilogue.residual } : {}),
+    },
+    workgroups: backend.gridYZ(Math.ceil(n / tiles.tileN), mTiles * batchCount * splits),
+  });
+  if (fused) return out;
+  const size = batchCount * m * n;
+  backend.run({
+    shader: 'matmul/split_k_reduce.wgsl',
+    slots: { types: typesSlot({ Elem: elem }), body: epilogue.body },
+    constants: { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    bindings: {
+      partials: target, out, params: { size, n, splits, alpha: epilogue.alpha, beta: epilogue.beta },
+      ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+    },
+    workgroups: Math.ceil(size / 64),
+  });
+  backend.disposeData(target);
+  return out;
+}
+
+export const matMulKernel: WebGpuKernel<{ transposeA: boolean; transposeB: boolean }> = (args) => {
+  const { inputs: [a, b], attrs, outputs: [out] } = args;
+  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, { body: IDENTITY, alpha: 0, beta: 0 })];
+};
+
+export const fusedMatMulKernel: WebGpuKernel = (args) => {
+  const backend = gpu(args);
+  const { inputs: [a, b, bias, weights], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  const core = runMatMul(backend, { a, b, transposeA: attrs.transposeA, transposeB: attrs.transposeB }, out.shape, plan.fused);
+  return [finishEpilogue(backend, core, out.shape, plan)];
+};
+
