@@ -11,6 +11,7 @@ against the bytes actually there.
 from __future__ import annotations
 
 import math
+import mmap
 import struct
 from pathlib import Path
 
@@ -139,15 +140,17 @@ class TensorBundle:
         if header.endianness != 0:
             raise ConversionError(f"{index_path}: big-endian checkpoints are not supported")
         self.num_shards = header.num_shards
-        self._shards: dict[int, bytes] = {}
+        self._shards: dict[int, bytes | mmap.mmap] = {}  # mapped, so a large checkpoint is not read whole
 
-    def shard(self, shard_id: int) -> bytes:
+    def shard(self, shard_id: int) -> bytes | mmap.mmap:
         if shard_id not in self._shards:
             if not 0 <= shard_id < self.num_shards:
                 raise MalformedModelError(f"{self.prefix}: shard {shard_id} of {self.num_shards} does not exist")
             path = self.prefix.with_name(f"{self.prefix.name}.data-{shard_id:05d}-of-{self.num_shards:05d}")
             try:
-                self._shards[shard_id] = path.read_bytes()
+                with open(path, "rb") as f:
+                    size = path.stat().st_size
+                    self._shards[shard_id] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
             except OSError as e:
                 raise MalformedModelError(f"{path}: cannot read checkpoint data ({e.strerror})") from None
         return self._shards[shard_id]
