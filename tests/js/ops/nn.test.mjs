@@ -22,7 +22,7 @@ test('nn op errors name the op, the input or attribute, and leak nothing', () =>
   assertOpError(ok, (x, w) => tw.conv2d(x, w, 1, 'valid', 'NHWC', 3), [/does not fit spatial dim 0 \(size 4\)/]);
   assertOpError(ok, (x, w) => tw.conv2dTranspose(x, w, [1, 9, 9, 2], 1, 'same'), [/^tw\.conv2dTranspose:/, /is not the conv2d output \[1,9,9,2\]/]);
   assertOpError(ok, (x) => tw.maxPool(x, [2, 2, 2], 1, 'valid'), [/^tw\.maxPool:/, /attribute filterSize \[2,2,2\] needs 2 entries/]);
-  assertOpError(ok, (x) => tw.avgPool3d(x, 2, 1, 'valid'), [/^tw\.avgPool3d:/, /must have rank 5 \(or 4 without the batch dim\)/]);
+  assertOpError(() => [tw.zeros([4, 2])], (x) => tw.avgPool3d(x, 2, 1, 'valid'), [/^tw\.avgPool3d:/, /must have rank 5 \(or 4 without the batch dim\), got 2/]);
   assertOpError(ok, (x, w) => tw.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: [1, 2, 3] }), [/^tw\.fusedConv2d:/,
     /input bias \[3\] does not broadcast to the output \[1,4,4,2\]/]);
   assertOpError(ok, (x, w) => tw.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'prelu' }),
