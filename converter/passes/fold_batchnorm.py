@@ -55,9 +55,9 @@ def scaled_copy(graph: Graph, node: Node, scale: np.ndarray, bias: np.ndarray, o
     weight = scaled_filter(node, graph.constants[node.inputs[1]], scale.astype(np.float32))
     if weight is None:
         return None
-    scaled = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight, f"{node.name}/folded_filter")],
+    scaled = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight, f"{node.inputs[1]}/folded")],
                   [graph.unique_name(f"{node.name}/scaled")], node.attrs)
-    bias_name = graph.add_constant(bias.astype(np.float32), f"{node.name}/folded_bias")
+    bias_name = graph.add_constant(bias.astype(np.float32), f"{node.name}/bias")
     return [scaled, Node(graph.unique_name(f"{node.name}/bias"), "add", [scaled.outputs[0], bias_name], [output], {})]
 
 

@@ -648,7 +648,8 @@ def conv_filter(ctx: Lowering, index: int, layout: list[int]) -> str:
         weight = narrow(ctx.const(index), f"weight {name!r}")
         if weight.ndim == 3:
             weight = weight[:, :, None, :]
-        return ctx.constant(np.ascontiguousarray(weight.transpose(layout)), "filter")
+        # named after the source weight, so that --quantize patterns and `trainable` read naturally
+        return ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(layout)), name)
     weight = ctx.tensor(index)
     if len(ctx.graph.info[weight].shape) == 3:
         weight = ctx.emit("expandDims", weight, axis=2)
@@ -683,8 +684,8 @@ def lower_conv(ctx):
         weight = weight.reshape(group, multiplier, *weight.shape[2:])
         if weight.ndim == 3:
             weight = weight[:, :, None, :]
-        y = ctx.emit("depthwiseConv2d", x, ctx.constant(np.ascontiguousarray(weight.transpose(2, 3, 0, 1)),
-                                                         "filter"), **attrs)
+        weight = ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(2, 3, 0, 1)), ctx.input_name(1))
+        y = ctx.emit("depthwiseConv2d", x, weight, **attrs)
     else:
         # grouped: no runtime op takes groups, so split, convolve each group, concatenate
         weight = conv_filter(ctx, 1, [2, 3, 1, 0])

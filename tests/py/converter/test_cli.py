@@ -47,11 +47,12 @@ def test_no_optimize_keeps_the_graph_as_read(model_path, tmp_path):
 
 def test_quantize_and_input_shape_options(model_path, tmp_path):
     out = tmp_path / "q"
-    assert main(["convert", str(model_path), str(out), "--quantize", "uint8:*filter*", "--quantize", "float16",
+    assert main(["convert", str(model_path), str(out), "--quantize", "uint8:w_*/folded", "--quantize", "float16",
                  "--input-shape", "image:1,3,32,32"]) == 0
     doc = json.loads((out / "model.json").read_text())
     kinds = {w["name"]: w.get("quantization", {}).get("dtype") for w in doc["weightsManifest"][0]["weights"]}
-    assert {k for n, k in kinds.items() if "filter" in n} == {"uint8"}
+    # conv weights keep their source names (w_N), with "/folded" once a batch norm is folded in
+    assert {k for n, k in kinds.items() if n.endswith("/folded")} == {"uint8"}
     assert "float16" in kinds.values()
     assert doc["topology"]["inputs"][0]["shape"] == [1, 3, 32, 32]
 
