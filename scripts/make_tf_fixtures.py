@@ -6,7 +6,7 @@ Needs TensorFlow, which the project never installs; run it from a separate venv:
     /tmp/tfenv/bin/python scripts/make_tf_fixtures.py
 
 Writes, for a small CNN and a small attention model, a SavedModel folder and a
-frozen GraphDef; for a two-branch Keras functional model, a `.keras` file and a
+frozen GraphDef; a TF1-style SavedModel (reference variables); for a two-branch Keras functional model, a `.keras` file and a
 legacy `.h5` plus the SavedModel `model.export()` makes of it; and two TensorFlow.js model.json folders written by hand (this
 script plays TF.js's converter, so `tensorflowjs` and its dependencies are not
 needed): a graph model from the frozen CNN with one uint8- and one
@@ -143,6 +143,26 @@ def save_tf_model(name: str, module: tf.Module, feeds: dict[str, np.ndarray]):
     record(f"{name}_frozen", {f"{k}": v for k, v in feeds.items()},
            {k: v.numpy() for k, v in frozen_outputs.items()})
     return graph_def, feeds
+
+
+def save_tf1_model():
+    """A TF1-style SavedModel: a reference variable (VariableV2) and a resource one, restored by
+    save/restore_all's Assign ops rather than by a traced restore function."""
+    tf1 = tf.compat.v1
+    folder = OUT / "tf1_saved_model"
+    shutil.rmtree(folder, ignore_errors=True)
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 4], name="x")
+        kernel = tf1.Variable(rng.standard_normal((4, 3)).astype(np.float32), name="dense/kernel",
+                              use_resource=False)
+        bias = tf1.get_variable("dense/bias", initializer=rng.standard_normal(3).astype(np.float32),
+                                use_resource=True)
+        y = tf.nn.tanh(tf.matmul(x, kernel) + bias, name="y")
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            tf1.saved_model.simple_save(session, str(folder), {"x": x}, {"y": y})
+            feeds = {"x": rng.standard_normal((2, 4)).astype(np.float32)}
+            record("tf1_saved_model", feeds, {"y": session.run(y, {x: feeds["x"]})})
 
 
 def record(name: str, feeds: dict, outputs: dict):
@@ -299,6 +319,7 @@ def main():
     tokens = rng.integers(0, 50, (2, 8)).astype(np.int32)
     tokens[1, 5:] = 0
     save_tf_model("attention", TinyAttention(), {"tokens": tokens})
+    save_tf1_model()
     outputs = [n.name for n in cnn_graph.node if n.op == "Identity" and n.name.startswith("Identity")]
     replaced = tfjs_graph_model(cnn_graph, outputs)
     record("cnn_tfjs_graph", cnn_feeds, run_graph_def(cnn_graph, replaced, cnn_feeds, outputs))

@@ -20,7 +20,8 @@ from tensorweb.converter.writer import load_model
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "tf"
 MODELS = ["cnn_saved_model", "cnn_frozen", "attention_saved_model", "attention_frozen",
-          "two_branch_saved_model"]  # the last one is Keras 3's model.export()
+          "two_branch_saved_model",  # Keras 3's model.export()
+          "tf1_saved_model"]  # TF1 style: VariableV2, restored by Assign ops
 
 
 def source(name: str) -> Path:
