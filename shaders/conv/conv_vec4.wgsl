@@ -21,7 +21,8 @@
 //   pad: vec3<u32>,                    (front, top, left)
 //   alpha, beta: f32,                  activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false).
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false);
+//   WG_X * WG_Y must be a multiple of TILE_K / 4.
 //   Workgroup memory: (WG_Y * 8 * TILE_K + TILE_K * WG_X * 4) * 4 bytes, 12 KiB
 //   by default.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -63,6 +64,7 @@ struct Params {
 
 var<workgroup> a_tile: array<vec4<f32>, WG_Y * ROWS_PER_THREAD * TILE_K / 4u>;  // [TILE_M][TILE_K / 4]
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
+var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
 
 fn alpha() -> f32 {
   return params.alpha;
@@ -91,19 +93,29 @@ fn volume(size: vec3<u32>) -> u32 {
   return size.x * size.y * size.z;
 }
 
-// x at output pixel `pixel` for the 4 taps from `tap` (a multiple of 4:
-// (kernel offset) * Cin + ci, one kernel offset); zeros in the padding.
-fn receptive_field(pixel: u32, tap: u32) -> vec4<f32> {
-  let n = pixel / volume(params.out_size);
-  let o = spatial(pixel % volume(params.out_size), params.out_size);
-  let ci = tap % params.in_c;
-  let k = spatial(tap / params.in_c, params.kernel_size);
-  let signed = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
-  if (any(signed < vec3<i32>(0)) || any(signed >= vec3<i32>(params.in_size))) {
+// A pixel's window start far outside any input, for tile rows past the last pixel.
+const OUTSIDE = -0x40000000i;
+
+// Where output pixel `pixel` reads x: (element offset of its image, then
+// the (d, h, w) of its window's first tap, which may lie in the padding).
+fn pixel_origin(pixel: u32) -> vec4<i32> {
+  let out_volume = volume(params.out_size);
+  if (pixel >= params.batch * out_volume) {
+    return vec4<i32>(0, OUTSIDE, OUTSIDE, OUTSIDE);
+  }
+  let start = vec3<i32>(spatial(pixel % out_volume, params.out_size) * params.stride) - vec3<i32>(params.pad);
+  return vec4<i32>(i32((pixel / out_volume) * volume(params.in_size) * params.in_c), start);
+}
+
+// x at channels ci .. ci + 3 of the pixel `offset` (a kernel offset times the
+// dilation) away from a window start; zeros in the padding.
+fn gather(origin: vec4<i32>, offset: vec3<i32>, ci: u32) -> vec4<f32> {
+  // Negative coordinates wrap to huge unsigned ones: one comparison per dim.
+  let u = vec3<u32>(origin.yzw + offset);
+  if (!all(u < params.in_size)) {
     return vec4<f32>(0.0);
   }
-  let i = vec3<u32>(signed);
-  return vec4<f32>(x[((((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci) / 4u]);
+  return vec4<f32>(x[(u32(origin.x) + ((u.x * params.in_size.y + u.y) * params.in_size.z + u.z) * params.in_c + ci) / 4u]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -123,6 +135,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let row0 = m_tile * tile_m;
   let col4 = wid.x * WG_X + lid.x;
   let threads = WG_X * WG_Y;
+  for (var r = local_index; r < tile_m; r += threads) {
+    row_origin[r] = pixel_origin(row0 + r);
+  }
+  workgroupBarrier();
+  // Each thread stages the same 4-tap column of A in every K slice, so it
+  // splits its tap into channel and kernel offset once per slice.
+  let a_column = local_index % tile_k4;
+  let a_row_step = threads / tile_k4;
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
@@ -133,14 +153,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var acc6 = vec4<f32>(0.0);
   var acc7 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < k; k0 += TILE_K) {
-    for (var e = local_index; e < tile_m * tile_k4; e += threads) {
-      let row = row0 + e / tile_k4;
-      let kk = k0 + (e % tile_k4) * 4u;
+    let tap = k0 + a_column * 4u;
+    let ci = tap % params.in_c;
+    let offset = vec3<i32>(spatial(tap / params.in_c, params.kernel_size) * params.dilation);
+    for (var r = local_index / tile_k4; r < tile_m; r += a_row_step) {
       var v = vec4<f32>(0.0);
-      if (row < m && kk < k) {
-        v = receptive_field(row, kk);
+      if (tap < k) {
+        v = gather(row_origin[r], offset, ci);
       }
-      a_tile[e] = v;
+      a_tile[r * tile_k4 + a_column] = v;
     }
     for (var e = local_index; e < TILE_K * WG_X; e += threads) {
       let kk = k0 + e / WG_X;
