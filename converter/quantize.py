@@ -94,12 +94,24 @@ def quantize_weight(name: str, weight: np.ndarray, dtype: str) -> EncodedWeight:
                          {"dtype": dtype, "min": float(low), "scale": float(scale), "original_dtype": "float32"})
 
 
+FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+
+def representable(array: np.ndarray, dtype: str) -> bool:
+    """Whether quantizing keeps the weight's meaning: finite, and inside float16's range for float16
+    (an attention mask's float32-min would turn into -inf, and 0 * -inf into NaN)."""
+    if not np.isfinite(array).all():
+        return False
+    return dtype != "float16" or float(np.abs(array).max()) <= FLOAT16_MAX
+
+
 def encode_weights(constants: dict[str, np.ndarray], rules: list[QuantizeRule]) -> list[EncodedWeight]:
-    """Manifest entries for every weight, float32 ones quantized by the first rule matching their name."""
+    """Manifest entries for every weight, float32 ones quantized by the first rule matching their name
+    (weights the quantized type cannot represent stay float32)."""
     encoded = []
     for name, array in constants.items():
         rule = next((r for r in rules if r.matches(name)), None) if array.dtype == np.float32 else None
-        if rule is None or array.size == 0:
+        if rule is None or array.size == 0 or not representable(array, rule.dtype):
             encoded.append(EncodedWeight(name, list(array.shape), str(array.dtype), array))
         else:
             encoded.append(quantize_weight(name, array, rule.dtype))

@@ -56,8 +56,9 @@ def load_feeds(path: Path, graph: Graph) -> dict[str, np.ndarray]:
     return {name: feeds[name].astype(NUMPY_DTYPES[graph.info[name].dtype]) for name in graph.inputs}
 
 
-def run_source(source: Path, feeds: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], str]:
-    _, result = read_graph(source, optimized=False)
+def run_source(source: Path, feeds: dict[str, np.ndarray], input_shapes: dict[str, list[int]]):
+    """The source's outputs on `feeds` and what computed them; `input_shapes` as given when converting."""
+    _, result = read_graph(source, input_shapes, optimized=False)
     try:
         import onnxruntime
     except ImportError:
@@ -92,7 +93,8 @@ def verify(converted, source, inputs_file=None, rtol: float | None = None):
     """(errors per output, tolerance used, what ran the source)."""
     graph, document = load_model(Path(converted))
     feeds = load_feeds(Path(inputs_file), graph) if inputs_file else make_feeds(graph)
-    expected, runner = run_source(Path(source), feeds)
+    input_shapes = {name: list(graph.info[name].shape) for name in graph.inputs}
+    expected, runner = run_source(Path(source), feeds, input_shapes)
     actual = reference.run(graph, feeds)
     missing = set(actual) - set(expected)
     if missing:

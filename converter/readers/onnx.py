@@ -1290,14 +1290,15 @@ class OnnxReader:
             raise UnsupportedOpsError(problems)
 
     def add_inputs(self, onnx_graph, graph: Graph, ctx: Lowering, known: dict[str, Known]) -> dict[str, str]:
-        source_inputs = {}
-        for value in onnx_graph.input:
-            if value.name in known:  # before IR 4, initializers are listed as inputs too
-                continue
-            tensor_type = value.type.tensor_type
+        inputs = [v for v in onnx_graph.input if v.name not in known]  # before IR 4 initializers are inputs too
+        for value in inputs:
             if not value.type.HasField("tensor_type"):
                 raise ConversionError(f"{self.path}: input {value.name!r} is not a tensor")
-            dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else -1
+        fixed = self.named_dims_fixed(inputs)
+        source_inputs = {}
+        for value in inputs:
+            tensor_type = value.type.tensor_type
+            dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else fixed.get(d.dim_param, -1)
                     for d in tensor_type.shape.dim]
             if value.name in self.input_shapes:
                 override = self.input_shapes[value.name]
@@ -1312,6 +1313,16 @@ class OnnxReader:
         if unknown:
             raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
         return source_inputs
+
+    def named_dims_fixed(self, inputs) -> dict[str, int]:
+        """Sizes --input-shape gives to named free dimensions ('sequence'), for every input that shares them."""
+        fixed = {}
+        for value in inputs:
+            override = self.input_shapes.get(value.name, [])
+            for dim, size in zip(value.type.tensor_type.shape.dim, override):
+                if dim.dim_param and size > 0:
+                    fixed[dim.dim_param] = size
+        return fixed
 
     def bind_outputs(self, onnx_graph, graph: Graph, ctx: Lowering):
         """Makes the IR's output names the ONNX output names."""

@@ -54,3 +54,12 @@ def test_rules_pick_weights_by_name_and_skip_integers():
 def test_unknown_types_are_refused():
     with pytest.raises(ConversionError, match="must be one of"):
         parse_rule("int4")
+
+
+def test_weights_the_type_cannot_hold_stay_float32():
+    constants = {"mask_fill": np.array([-3.4e38], np.float32), "nan": np.array([np.nan, 1], np.float32),
+                 "fine": np.array([1.0, -2.0], np.float32)}
+    encoded = {e.name: e for e in encode_weights(constants, [parse_rule("float16")])}
+    assert encoded["mask_fill"].quantization is None and encoded["nan"].quantization is None
+    assert encoded["fine"].quantization == {"dtype": "float16"}
+    assert encode_weights(constants, [parse_rule("uint8")])[0].quantization["dtype"] == "uint8"

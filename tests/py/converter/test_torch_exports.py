@@ -1,0 +1,57 @@
+"""Models exported from PyTorch (tests/fixtures/onnx, made by scripts/make_onnx_fixtures.py) convert and
+match the outputs PyTorch recorded, with and without the passes and quantized."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx_models import relative_error
+
+from tensorweb.converter import reference
+from tensorweb.converter.convert import ConvertOptions, convert
+from tensorweb.converter.errors import UnsupportedOpsError
+from tensorweb.converter.quantize import parse_rule
+from tensorweb.converter.writer import load_model
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "onnx"
+# the encoder slices its position table by the sequence length, so that length must be fixed; batch stays free
+INPUT_SHAPES = {"torch_convnet": {}, "torch_encoder": {"input_ids": [-1, 12]}}
+VARIANTS = {"float32": (True, [], 1e-4), "no-optimize": (False, [], 1e-4), "float16": (True, ["float16"], 1e-2),
+            "uint8": (True, ["uint8"], 8e-2)}
+
+
+def recorded(name):
+    with np.load(FIXTURES / f"{name}.npz") as data:
+        arrays = dict(data)
+    inputs = {k: v for k, v in arrays.items() if not k.startswith("output_")}
+    outputs = {k.removeprefix("output_"): v for k, v in arrays.items() if k.startswith("output_")}
+    return inputs, outputs
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("name", INPUT_SHAPES)
+def test_converted_export_matches_pytorch(name, variant, tmp_path):
+    optimize, quantize, tolerance = VARIANTS[variant]
+    options = ConvertOptions(optimize=optimize, quantize=[parse_rule(q) for q in quantize],
+                             input_shapes=INPUT_SHAPES[name])
+    convert(FIXTURES / f"{name}.onnx", tmp_path / "web", options)
+    graph, _ = load_model(tmp_path / "web")
+    inputs, expected = recorded(name)
+    feeds = {k: v.astype(np.int32) if v.dtype == np.int64 else v for k, v in inputs.items()}
+    actual = reference.run(graph, feeds)
+    for output, value in expected.items():
+        assert relative_error(actual[output], value) <= tolerance, output
+    assert graph.info[graph.inputs[0]].shape[0] == -1  # the batch stays free
+
+
+def test_optimised_encoder_uses_fused_layers(tmp_path):
+    convert(FIXTURES / "torch_encoder.onnx", tmp_path / "web", ConvertOptions(input_shapes={"input_ids": [-1, 12]}))
+    counts = load_model(tmp_path / "web")[0].op_counts()
+    assert counts["layerNorm"] == 3 and counts["gelu"] == 1 and counts["fusedMatMul"] == 7
+    assert "erf" not in counts and "sqrt" not in counts
+
+
+def test_a_free_sequence_length_is_asked_for(tmp_path):
+    with pytest.raises(UnsupportedOpsError, match="--input-shape"):
+        convert(FIXTURES / "torch_encoder.onnx", tmp_path / "web")
+    assert not (tmp_path / "web").exists()
