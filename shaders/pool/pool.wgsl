@@ -37,6 +37,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(2) var<uniform> params: Params;
 
+// NaN by its bits: WGSL comparisons and max need not see NaN.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 // (depth, height, width) coordinates of a flat index into a `size` volume.
 fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
   return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
@@ -69,7 +74,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     let u = vec3<u32>(at);
     let v = f32(x[(((n * params.in_size.x + u.x) * params.in_size.y + u.y) * params.in_size.z + u.z) * params.channels + c]);
     total += v;
-    largest = max(largest, v);
+    if (!is_nan(largest) && (is_nan(v) || v > largest)) {
+      largest = v;  // NaN propagates, as in numpy and TensorFlow
+    }
     count++;
   }
   out[i] = Elem(select(largest, total / f32(count), AVERAGE));

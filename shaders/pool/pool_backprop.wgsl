@@ -39,6 +39,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<Elem>;
 @group(0) @binding(3) var<uniform> params: Params;
 
+// NaN by its bits: WGSL comparisons and max need not see NaN.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 // (depth, height, width) coordinates of a flat index into a `size` volume.
 fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
   return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
@@ -68,7 +73,7 @@ fn scan_window(n: u32, o: vec3<u32>, c: u32) -> vec2<u32> {
     if (!AVERAGE) {
       let index = x_index(n, vec3<u32>(at), c);
       let v = f32(x[index]);
-      if (v > best || best_index == 0xffffffffu) {
+      if (best_index == 0xffffffffu || (!is_nan(best) && (is_nan(v) || v > best))) {
         best = v;
         best_index = index;
       }
