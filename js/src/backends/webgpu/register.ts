@@ -11,6 +11,10 @@ import {
   unaryKernel, whereKernel,
 } from './kernels/elementwise.js';
 import { fusedMatMulKernel, matMulKernel } from './kernels/matmul.js';
+import {
+  convBackpropFilterKernel, convBackpropInputKernel, convKernel, depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel,
+  depthwiseConv2dKernel, fusedConv2dKernel, fusedDepthwiseConv2dKernel, poolGradKernel, poolKernel,
+} from './kernels/conv.js';
 import { argReduceKernel, reduceKernel, scanKernel } from './kernels/reduce.js';
 import {
   broadcastToKernel, concatKernel, gatherKernel, gatherNDKernel, mirrorPadKernel, padKernel, reverseKernel, scatterNDKernel,
@@ -60,6 +64,25 @@ export const WEBGPU_KERNELS: Record<string, WebGpuKernel> = {
   scatterND: scatterNDKernel,
   matMul: matMulKernel,
   fusedMatMul: fusedMatMulKernel,
+  conv2d: convKernel(2),
+  conv3d: convKernel(3),
+  conv2dTranspose: convBackpropInputKernel(2),
+  conv3dTranspose: convBackpropInputKernel(3),
+  conv2dBackpropFilter: convBackpropFilterKernel(2),
+  conv3dBackpropFilter: convBackpropFilterKernel(3),
+  fusedConv2d: fusedConv2dKernel,
+  depthwiseConv2d: depthwiseConv2dKernel,
+  fusedDepthwiseConv2d: fusedDepthwiseConv2dKernel,
+  depthwiseConv2dBackpropInput: depthwiseBackpropInputKernel,
+  depthwiseConv2dBackpropFilter: depthwiseBackpropFilterKernel,
+  maxPool: poolKernel(2, false),
+  avgPool: poolKernel(2, true),
+  maxPool3d: poolKernel(3, false),
+  avgPool3d: poolKernel(3, true),
+  maxPoolGrad: poolGradKernel(2, false),
+  avgPoolGrad: poolGradKernel(2, true),
+  maxPool3dGrad: poolGradKernel(3, false),
+  avgPool3dGrad: poolGradKernel(3, true),
 };
 
 const registered = new Set(listOps());

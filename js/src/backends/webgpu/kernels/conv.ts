@@ -1,0 +1,312 @@
+// Convolutions and pools over up to three spatial dims (channels last):
+// conv as an implicit GEMM (conv/conv.wgsl, conv_vec4.wgsl when the channel
+// counts are multiples of 4), a 1x1 stride-1 unpadded conv as a plain matmul,
+// its input gradient (conv_backprop_input.wgsl, also the transposed convs),
+// its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
+// then matmul/split_k_reduce.wgsl), direct depthwise convs and their
+// gradients, and max/avg pools with their gradients.
+import type { DataId } from '../../../core/backend.js';
+import { sizeFromShape } from '../../../core/dtype.js';
+import { windowGeometry } from '../../../ops/nn_conv.js';
+import type { WebGpuBackend } from '../backend.js';
+import { typesSlot } from '../wgsl.js';
+import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
+import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
+import { runMatMul } from './matmul.js';
+
+interface WindowAttrs {
+  strides: number | number[];
+  pad: 'valid' | 'same' | number | number[][];
+  dilations: number | number[];
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | null;
+}
+
+interface Geometry {
+  batch: number;
+  inSpatial: number[];
+  outSpatial: number[];
+  window: number[];
+  strides: number[];
+  dilations: number[];
+  padBefore: number[];
+}
+
+/** Window geometry of a channels-last input of `xShape` (batch dim optional) with `rank` spatial dims. */
+function geometry(rank: number, xShape: readonly number[], window: readonly number[], attrs: WindowAttrs): Geometry {
+  const inSpatial = xShape.slice(xShape.length - rank - 1, -1);
+  const batch = xShape.length === rank + 2 ? xShape[0] : 1;
+  return { batch, inSpatial, window: [...window], ...windowGeometry(inSpatial, window, attrs) };
+}
+
+/** (depth, height, width) for the shaders' vec3 fields: missing leading dims are `fill`. */
+const vec3 = (values: readonly number[], fill: number) => [...new Array(3 - values.length).fill(fill), ...values];
+
+/** The uniform fields every conv GEMM shader shares. */
+function convFields(g: Geometry, inSpatial: readonly number[], outSpatial: readonly number[]) {
+  return {
+    in_size: vec3(inSpatial, 1), out_size: vec3(outSpatial, 1), kernel_size: vec3(g.window, 1),
+    stride: vec3(g.strides, 1), dilation: vec3(g.dilations, 1), pad: vec3(g.padBefore, 0),
+  };
+}
+
+const SCALAR_TILES = { WG_X: 16, WG_Y: 16, TILE_K: 16, tileM: 64, tileN: 64 };
+const VEC4_TILES = { WG_X: 8, WG_Y: 8, TILE_K: 32, tileM: 64, tileN: 32 };
+
+/** Scalar GEMM tiles that fit the device's invocation limit. */
+function scalarTiles(backend: WebGpuBackend) {
+  return backend.info.limits.maxComputeInvocationsPerWorkgroup >= 256 ? SCALAR_TILES
+    : { WG_X: 8, WG_Y: 8, TILE_K: 16, tileM: 32, tileN: 32 };
+}
+
+/** Forward conv of x [batch?, ...spatial, Cin] with filter [...window, Cin, Cout]; `rank` spatial dims. */
+function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs,
+  outShape: readonly number[], epilogue: Epilogue): DataId {
+  const [inC, outC] = filter.shape.slice(rank);
+  const g = geometry(rank, x.shape, filter.shape.slice(0, rank), attrs);
+  const pixels = g.batch * sizeFromShape(g.outSpatial);
+  const pointwise = g.window.every((k) => k === 1) && g.strides.every((s) => s === 1) && g.padBefore.every((p) => p === 0) &&
+    g.outSpatial.every((n, d) => n === g.inSpatial[d]);
+  if (pointwise) {
+    // A 1x1 convolution is a matmul of the pixels by the filter.
+    return runMatMul(backend, {
+      a: { ...x, shape: [pixels, inC] }, b: { ...filter, shape: [inC, outC] }, transposeA: false, transposeB: false,
+    }, [pixels, outC], epilogue);
+  }
+  const out = backend.allocate(outShape, 'float32');
+  if (sizeFromShape(outShape) === 0) return out;
+  const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
+  const tiles = vec4 ? VEC4_TILES : scalarTiles(backend);
+  const mTiles = Math.ceil(pixels / tiles.tileM);
+  backend.run({
+    shader: vec4 ? 'conv/conv_vec4.wgsl' : 'conv/conv.wgsl',
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    bindings: {
+      x: x.dataId, weights: filter.dataId, out,
+      ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      params: {
+        batch: g.batch, in_c: inC, out_c: outC, m_tiles: mTiles, ...convFields(g, g.inSpatial, g.outSpatial),
+        alpha: epilogue.alpha, beta: epilogue.beta,
+      },
+    },
+    workgroups: backend.gridYZ(Math.ceil(outC / tiles.tileN), mTiles),
+  });
+  return out;
+}
+
+export function convKernel(rank: number): WebGpuKernel<WindowAttrs> {
+  return (args) => {
+    const { inputs: [x, filter], attrs, outputs: [out] } = args;
+    return [runConv(gpu(args), rank, x, filter, attrs, out.shape, NO_EPILOGUE)];
+  };
+}
+
+export const fusedConv2dKernel: WebGpuKernel = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  return [finishEpilogue(backend, runConv(backend, 2, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
+};
+
+/** dx of a conv (and the transposed conv): inputs dy and filter [...window, Cin, Cout]; out is dx's shape. */
+export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [dy, filter], attrs, outputs: [spec] } = args;
+    const [inC, outC] = filter.shape.slice(rank);
+    const g = geometry(rank, spec.shape, filter.shape.slice(0, rank), attrs);
+    const out = backend.allocate(spec.shape, 'float32');
+    if (sizeFromShape(spec.shape) === 0) return [out];
+    const tiles = scalarTiles(backend);
+    const mTiles = Math.ceil(g.batch * sizeFromShape(g.inSpatial) / tiles.tileM);
+    backend.run({
+      shader: 'conv/conv_backprop_input.wgsl',
+      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K },
+      bindings: {
+        dy: dy.dataId, weights: filter.dataId, dx: out,
+        params: { batch: g.batch, in_c: inC, out_c: outC, m_tiles: mTiles, ...convFields(g, g.inSpatial, g.outSpatial), alpha: 0, beta: 0 },
+      },
+      workgroups: backend.gridYZ(Math.ceil(inC / tiles.tileN), mTiles),
+    });
+    return [out];
+  };
+}
+
+/** Pixels of dy per split of the filter gradient: enough splits to fill the GPU, each a multiple of TILE_K. */
+const PIXELS_PER_SPLIT = 512;
+
+/** dfilter of a conv: inputs x and dy; out is the filter's shape [...window, Cin, Cout]. */
+export function convBackpropFilterKernel(rank: number): WebGpuKernel<WindowAttrs> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [x, dy], attrs, outputs: [spec] } = args;
+    const [inC, outC] = spec.shape.slice(rank);
+    const g = geometry(rank, x.shape, spec.shape.slice(0, rank), attrs);
+    const out = backend.allocate(spec.shape, 'float32');
+    const size = sizeFromShape(spec.shape);
+    if (size === 0) return [out];
+    const tiles = scalarTiles(backend);
+    const pixels = g.batch * sizeFromShape(g.outSpatial);
+    const mTiles = Math.ceil(sizeFromShape(g.window) * inC / tiles.tileM);
+    const kChunk = Math.max(tiles.TILE_K, Math.ceil(Math.min(pixels, PIXELS_PER_SPLIT) / tiles.TILE_K) * tiles.TILE_K);
+    const splits = backend.flags.splitK === 'off' ? 1 : Math.max(1, Math.ceil(pixels / kChunk));
+    const target = splits === 1 ? out : backend.allocate([splits * size], 'float32');
+    backend.run({
+      shader: 'conv/conv_backprop_filter.wgsl',
+      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K },
+      bindings: {
+        x: x.dataId, dy: dy.dataId, dweights: target,
+        params: {
+          batch: g.batch, in_c: inC, out_c: outC, m_tiles: mTiles, ...convFields(g, g.inSpatial, g.outSpatial),
+          splits, k_chunk: splits === 1 ? pixels : kChunk,
+        },
+      },
+      workgroups: backend.gridYZ(Math.ceil(outC / tiles.tileN), mTiles * splits),
+    });
+    if (splits === 1) return [out];
+    backend.run({
+      shader: 'matmul/split_k_reduce.wgsl',
+      bindings: { partials: target, out, params: { size, n: outC, splits, alpha: 0, beta: 0 } },
+      workgroups: groupsFor(size),
+    });
+    backend.disposeData(target);
+    return [out];
+  };
+}
+
+/** The depthwise shaders' uniform fields (2-D): x/dx sizes `in`, y/dy sizes `out`. */
+function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
+  const [inH, inW] = g.inSpatial;
+  const [outH, outW] = g.outSpatial;
+  return {
+    batch: g.batch, in_h: inH, in_w: inW, in_c: inC, out_h: outH, out_w: outW, out_c: inC * multiplier, multiplier,
+    kernel_h: g.window[0], kernel_w: g.window[1], stride_h: g.strides[0], stride_w: g.strides[1],
+    dilation_h: g.dilations[0], dilation_w: g.dilations[1], pad_top: g.padBefore[0], pad_left: g.padBefore[1],
+  };
+}
+
+function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs, outShape: readonly number[], epilogue: Epilogue): DataId {
+  const [inC, multiplier] = filter.shape.slice(2);
+  const g = geometry(2, x.shape, filter.shape.slice(0, 2), attrs);
+  const out = backend.allocate(outShape, 'float32');
+  const size = sizeFromShape(outShape);
+  if (size === 0) return out;
+  backend.run({
+    shader: 'conv/depthwise_conv2d.wgsl',
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    constants: { HAS_BIAS: !!epilogue.bias },
+    bindings: {
+      x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+      params: { size, ...depthwiseFields(g, inC, multiplier), alpha: epilogue.alpha, beta: epilogue.beta },
+    },
+    workgroups: groupsFor(size),
+  });
+  return out;
+}
+
+export const depthwiseConv2dKernel: WebGpuKernel<WindowAttrs> = (args) => {
+  const { inputs: [x, filter], attrs, outputs: [out] } = args;
+  return [runDepthwise(gpu(args), x, filter, attrs, out.shape, NO_EPILOGUE)];
+};
+
+export const fusedDepthwiseConv2dKernel: WebGpuKernel = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  // The direct kernel has a bias but no per-element addend.
+  if (plan.fused.residual) {
+    plan.biasAfter = bias;
+    plan.fused = { ...plan.fused, residual: undefined };
+  }
+  return [finishEpilogue(backend, runDepthwise(backend, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
+};
+
+export const depthwiseBackpropInputKernel: WebGpuKernel<WindowAttrs> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [dy, filter], attrs, outputs: [spec] } = args;
+  const [inC, multiplier] = filter.shape.slice(2);
+  const g = geometry(2, spec.shape, filter.shape.slice(0, 2), attrs);
+  const out = backend.allocate(spec.shape, 'float32');
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  backend.run({
+    shader: 'conv/depthwise_conv2d_backprop_input.wgsl',
+    bindings: { dy: dy.dataId, weights: filter.dataId, dx: out, params: { size, ...depthwiseFields(g, inC, multiplier) } },
+    workgroups: groupsFor(size),
+  });
+  return [out];
+};
+
+export const depthwiseBackpropFilterKernel: WebGpuKernel<WindowAttrs> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [x, dy], attrs, outputs: [spec] } = args;
+  const [inC, multiplier] = spec.shape.slice(2);
+  const g = geometry(2, x.shape, spec.shape.slice(0, 2), attrs);
+  const out = backend.allocate(spec.shape, 'float32');
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  backend.run({
+    shader: 'conv/depthwise_conv2d_backprop_filter.wgsl',
+    bindings: { x: x.dataId, dy: dy.dataId, dweights: out, params: depthwiseFields(g, inC, multiplier) },
+    workgroups: size,
+  });
+  return [out];
+};
+
+interface PoolAttrs {
+  filterSize: number | number[];
+  strides: number | number[];
+  pad: WindowAttrs['pad'];
+  dimRoundingMode: WindowAttrs['dimRoundingMode'];
+}
+
+const perDim = (v: number | number[], rank: number) => (typeof v === 'number' ? new Array(rank).fill(v) : v);
+
+function poolFields(g: Geometry, channels: number) {
+  return {
+    batch: g.batch, channels, in_size: vec3(g.inSpatial, 1), out_size: vec3(g.outSpatial, 1), window: vec3(g.window, 1),
+    stride: vec3(g.strides, 1), dilation: vec3(g.dilations, 1), pad: vec3(g.padBefore, 0),
+  };
+}
+
+function poolGeometry(rank: number, xShape: readonly number[], attrs: PoolAttrs): Geometry {
+  return geometry(rank, xShape, perDim(attrs.filterSize, rank), { ...attrs, dilations: 1 });
+}
+
+export function poolKernel(rank: number, average: boolean): WebGpuKernel<PoolAttrs> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [x], attrs, outputs: [spec] } = args;
+    const g = poolGeometry(rank, x.shape, attrs);
+    const out = backend.allocate(spec.shape, 'float32');
+    const size = sizeFromShape(spec.shape);
+    if (size === 0) return [out];
+    backend.run({
+      shader: 'pool/pool.wgsl',
+      constants: { AVERAGE: average },
+      bindings: { x: x.dataId, out, params: { size, ...poolFields(g, x.shape[x.shape.length - 1]) } },
+      workgroups: groupsFor(size),
+    });
+    return [out];
+  };
+}
+
+/** maxPoolGrad (inputs dy, x) and avgPoolGrad (input dy; attrs.inputShape). */
+export function poolGradKernel(rank: number, average: boolean): WebGpuKernel<PoolAttrs> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [dy, x], attrs, outputs: [spec] } = args;
+    const g = poolGeometry(rank, spec.shape, attrs);
+    const out = backend.allocate(spec.shape, 'float32');
+    const size = sizeFromShape(spec.shape);
+    if (size === 0) return [out];
+    backend.run({
+      shader: 'pool/pool_backprop.wgsl',
+      constants: { AVERAGE: average },
+      bindings: { dy: dy.dataId, ...(x ? { x: x.dataId } : {}), dx: out, params: { size, ...poolFields(g, spec.shape[spec.shape.length - 1]) } },
+      workgroups: groupsFor(size),
+    });
+    return [out];
+  };
+}
