@@ -244,6 +244,11 @@ class KernelRunner:
     def source(self, path: str, slots: Mapping[str, str] | None = None) -> str:
         return fill_slots(read_shader(path), slots or {})
 
+    def compile(self, path: str, slots: Mapping[str, str] | None = None,
+                constants: Mapping[str, float] | None = None, entry_point: str = "main") -> None:
+        """Creates (and caches) the pipeline, which is where naga validates the WGSL."""
+        self._pipeline(path, slots or {}, constants or {}, entry_point)
+
     def _pipeline(self, path: str, slots: Mapping[str, str], constants: Mapping[str, float],
                   entry_point: str):
         key = (path, tuple(sorted(slots.items())), tuple(sorted(constants.items())), entry_point)

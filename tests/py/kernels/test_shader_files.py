@@ -51,8 +51,7 @@ def test_compiles_with_every_boolean_knob(runner, path):
     knobs = re.findall(r"override (\w+): bool", source)
     for setting in (False, True):
         constants = {name: setting for name in knobs}
-        # Creating the pipeline runs naga's validation for this specialisation.
-        runner._pipeline(path, {}, constants, "main")
+        runner.compile(path, constants=constants)
 
 
 # Files that take a value as Elem bits (reduce identities, pad's constant) are 32-bit only.
@@ -61,7 +60,7 @@ def test_compiles_with_every_boolean_knob(runner, path):
 def test_compiles_with_f16_storage(runner, path):
     names = re.search(r"^(.*)// @types", read_shader(path), re.MULTILINE).group(1)
     aliases = {name: "f16" for name in re.findall(r"alias (\w+)", names)}
-    runner._pipeline(path, {"types": types(**aliases)}, {}, "main")
+    runner.compile(path, slots={"types": types(**aliases)})
 
 
 def test_fill_slots_rejects_unknown_names():
