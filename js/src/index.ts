@@ -22,3 +22,8 @@ export * as train from './train/index.js';
 export * as losses from './train/losses.js';
 export * as metrics from './train/metrics.js';
 export * as data from './data/index.js';
+export * as layers from './layers/index.js';
+export { sequential, model, input, loadLayersModel } from './layers/index.js';
+export * as callbacks from './layers/callbacks.js';
+export { initializers, constraints } from './layers/index.js';
+export * as regularizers from './layers/regularizers.js';

@@ -1,6 +1,6 @@
 // tw.train: optimizers, learning-rate schedules, gradient clipping.
 export {
-  sgd, momentum, adam, adamw, adamax, rmsprop, adagrad, adadelta, optimizerFromName,
+  sgd, momentum, adam, adamw, adamax, rmsprop, adagrad, adadelta, optimizerFromName, optimizerFromConfig,
   SGDOptimizer, AdamOptimizer, AdamWOptimizer, AdamaxOptimizer, RMSPropOptimizer, AdagradOptimizer, AdadeltaOptimizer,
 } from './optimizers.js';
 export { Optimizer, clipGradients, type ClipOptions, type NamedGradients, type NamedWeight } from './optimizer.js';

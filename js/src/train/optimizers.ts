@@ -4,7 +4,9 @@
 import type { Tensor, Variable } from '../core/tensor.js';
 import { abs, add, div, maximum, mul, sqrt, square, sub } from '../ops/index.js';
 import { type ClipOptions, Optimizer } from './optimizer.js';
-import type { LearningRate } from './schedules.js';
+import {
+  type LearningRate, type LearningRateSchedule, cosineDecay, exponentialDecay, inverseTimeDecay, piecewiseConstantDecay, polynomialDecay,
+} from './schedules.js';
 
 /** TF.js's default epsilon (its backends' float32 epsilon). */
 const EPSILON = 1e-7;
@@ -201,4 +203,30 @@ export function optimizerFromName(name: string): Optimizer {
   const make = makers[name.toLowerCase()];
   if (!make) throw new Error(`tensorweb: unknown optimizer '${name}' (known: ${Object.keys(makers).join(', ')})`);
   return make();
+}
+
+type ScheduleMaker = (config: never) => LearningRateSchedule;
+const SCHEDULES: Record<string, ScheduleMaker> = {
+  ExponentialDecay: exponentialDecay, InverseTimeDecay: inverseTimeDecay, PiecewiseConstantDecay: piecewiseConstantDecay,
+  PolynomialDecay: polynomialDecay, CosineDecay: cosineDecay,
+};
+
+/** An optimizer from a saved {class_name, config} (the config getConfig() and the clip options wrote, plus learningRate). */
+export function optimizerFromConfig(className: string, config: Record<string, unknown>): Optimizer {
+  const c = config as Record<string, never>;
+  const rate = c.learningRate as LearningRate | { className: string; config: object } | undefined;
+  const learningRate: LearningRate | undefined = rate !== null && typeof rate === 'object' && 'className' in rate
+    ? (SCHEDULES[rate.className] ?? (() => { throw new Error(`tensorweb: unknown learning-rate schedule '${rate.className}'`); }))(rate.config as never)
+    : rate;
+  const clip: ClipOptions = { clipNorm: c.clipNorm, globalClipNorm: c.globalClipNorm, clipValue: c.clipValue };
+  switch (className) {
+    case 'SGD': return new SGDOptimizer(learningRate ?? 0.01, c.momentum, c.nesterov, clip);
+    case 'Adam': return new AdamOptimizer(learningRate ?? 0.001, c.beta1, c.beta2, c.epsilon, clip);
+    case 'AdamW': return new AdamWOptimizer(learningRate ?? 0.001, c.weightDecay, c.beta1, c.beta2, c.epsilon, clip);
+    case 'Adamax': return new AdamaxOptimizer(learningRate ?? 0.002, c.beta1, c.beta2, c.epsilon, c.decay, clip);
+    case 'RMSProp': case 'RMSprop': return new RMSPropOptimizer(learningRate ?? 0.001, c.decay ?? c.rho, c.momentum, c.epsilon, c.centered, clip);
+    case 'Adagrad': return new AdagradOptimizer(learningRate ?? 0.01, c.initialAccumulatorValue, clip);
+    case 'Adadelta': return new AdadeltaOptimizer(learningRate ?? 0.001, c.rho, c.epsilon, clip);
+    default: throw new Error(`tensorweb: unknown optimizer class '${className}'`);
+  }
 }
