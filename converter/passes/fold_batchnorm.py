@@ -85,33 +85,47 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
     return True
 
 
+def group_feeding(graph: Graph, value: str, reader: Node, producers, consumers):
+    """(op, its bias, the nodes) when `value`, read only by `reader`, is a foldable op [+ constant bias]."""
+    node = producers.get(value)
+    if node is None or sole_consumer(graph, consumers, value) is not reader:
+        return None
+    channels = graph.info[value].shape[-1]
+    if node.op == "add":
+        source = next((i for i in node.inputs if foldable(graph, producers.get(i))), None)
+        bias = source and channel_vector(graph, other_input(node, source), channels)
+        if bias is None or sole_consumer(graph, consumers, source) is not node:
+            return None
+        return producers[source], bias, [producers[source], node]
+    return (node, np.zeros(channels), [node]) if foldable(graph, node) else None
+
+
 def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
     shape = graph.info[concat.outputs[0]].shape
     if concat.op != "concat" or ops.normalize_axis(concat.attrs["axis"], len(shape)) != len(shape) - 1:
         return False
     reader = sole_consumer(graph, consumers, concat.outputs[0])
-    parts = [producers.get(i) for i in concat.inputs]
-    if (reader is None or reader.op != "batchNorm" or len(set(concat.inputs)) != len(parts)
-            or not all(foldable(graph, p) and sole_consumer(graph, consumers, p.outputs[0]) is concat
-                       for p in parts)):
+    groups = [group_feeding(graph, i, concat, producers, consumers) for i in concat.inputs]
+    if reader is None or reader.op != "batchNorm" or len(set(concat.inputs)) != len(groups) or None in groups:
         return False
     folded = affine(graph, reader, shape[-1])
     if folded is None:
         return False
-    rewrite, start, outputs = [], 0, []
-    for part in parts:
-        width = graph.info[part.outputs[0]].shape[-1]
-        window = slice(start, start + width)
-        outputs.append(graph.unique_name(f"{part.name}/normalised"))
-        nodes = scaled_copy(graph, part, folded[0][window], folded[1][window], outputs[-1])
+    rewrite, replaced, start, outputs = [], [], 0, []
+    for (node, bias, chain), value in zip(groups, concat.inputs):
+        window = slice(start, start + len(bias))
+        outputs.append(graph.unique_name(f"{node.name}/normalised"))
+        nodes = scaled_copy(graph, node, folded[0][window], bias * folded[0][window] + folded[1][window],
+                            outputs[-1])
         if nodes is None:
             return False
         rewrite += nodes
-        start += width
+        replaced += chain
+        start += len(bias)
     rewrite.append(Node(concat.name, "concat", outputs, reader.outputs, concat.attrs))
-    replace_nodes(graph, [*parts, concat, reader], rewrite)
-    for part in parts:
-        graph.discard_if_unused(part.inputs[1])
+    replace_nodes(graph, [*replaced, concat, reader], rewrite)
+    for node, _, _ in groups:
+        graph.discard_if_unused(node.inputs[1])
     return True
 
 

@@ -60,10 +60,31 @@ def fuse_one(graph: Graph, node: Node, consumers) -> bool:
     return True
 
 
+def activation_into_groups(graph: Graph, node: Node, consumers, producers) -> bool:
+    """activation(concat(fused ops)) -> concat(fused ops with that activation): a grouped convolution's
+    activation comes after the concat that joins its groups."""
+    concat = producers.get(node.inputs[0]) if node.op in ACTIVATIONS and node.op != "prelu" else None
+    if concat is None or concat.op != "concat" or sole_consumer(graph, consumers, concat.outputs[0]) is not node:
+        return False
+    parts = [producers.get(i) for i in concat.inputs]
+    if not all(p is not None and p.op in FUSED.values() and p.attrs["activation"] == "linear"
+               and sole_consumer(graph, consumers, p.outputs[0]) is concat for p in parts):
+        return False
+    for part in parts:
+        part.attrs = part.attrs | {"activation": ACTIVATIONS[node.op],
+                                   "leakyreluAlpha": node.attrs.get("alpha", part.attrs["leakyreluAlpha"])}
+    graph.nodes.remove(node)
+    graph.replace_value(node.outputs[0], concat.outputs[0])
+    return True
+
+
 def fuse_bias_activation(graph: Graph) -> bool:
     changed = False
     for node in list(graph.nodes):
         if node in graph.nodes and fuse_one(graph, node, graph.consumers()):
+            changed = True
+    for node in list(graph.nodes):
+        if activation_into_groups(graph, node, graph.consumers(), graph.producers()):
             changed = True
     if changed:
         graph.remove_unused()

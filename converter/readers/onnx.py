@@ -687,11 +687,15 @@ def lower_conv(ctx):
         weight = ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(2, 3, 0, 1)), ctx.input_name(1))
         y = ctx.emit("depthwiseConv2d", x, weight, **attrs)
     else:
-        # grouped: no runtime op takes groups, so split, convolve each group, concatenate
-        weight = conv_filter(ctx, 1, [2, 3, 1, 0])
+        # grouped: no runtime op takes groups, so split, convolve (and add the bias to) each group, concatenate
+        widths = [out_channels // group] * group
         parts = ctx.emit_many("split", [x], numOrSizeSplits=[group_channels] * group, axis=3)
-        filters = ctx.emit_many("split", [weight], numOrSizeSplits=[out_channels // group] * group, axis=3)
-        y = ctx.emit("concat", *(ctx.emit("conv2d", p, f, **attrs) for p, f in zip(parts, filters)), axis=3)
+        filters = ctx.emit_many("split", [conv_filter(ctx, 1, [2, 3, 1, 0])], numOrSizeSplits=widths, axis=3)
+        biases = ctx.emit_many("split", [ctx.tensor(2)], numOrSizeSplits=widths, axis=0) if ctx.has(2) else []
+        groups = [ctx.emit("conv2d", p, f, **attrs) for p, f in zip(parts, filters)]
+        groups = [ctx.emit("add", g, b) for g, b in zip(groups, biases)] or groups
+        ctx.output(0, from_2d(ctx, ctx.channels_first(ctx.emit("concat", *groups, axis=3)), rank))
+        return
     if ctx.has(2):
         y = ctx.emit("add", y, ctx.tensor(2))
     ctx.output(0, from_2d(ctx, ctx.channels_first(y), rank))

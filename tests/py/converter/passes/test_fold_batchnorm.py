@@ -54,11 +54,15 @@ def test_batch_norm_with_runtime_statistics_is_left_alone():
     assert not fold_batchnorm(g)
 
 
-def test_batch_norm_after_a_grouped_convolution_folds_into_each_group():
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_batch_norm_after_a_grouped_convolution_folds_into_each_group(with_bias):
     g = Graph()
     x = g.add_input("x", [1, 6, 6, 4], "float32")
     halves = g.add_node("split", [x], {"numOrSizeSplits": [2, 2], "axis": 3})
-    convs = [g.emit("conv2d", h, g.add_constant(weight(3, 3, 2, 3, seed=i)), pad="same") for i, h in enumerate(halves)]
-    g.outputs = [batch_norm(g, g.emit("concat", *convs, axis=3), 6)]
+    groups = [g.emit("conv2d", h, g.add_constant(weight(3, 3, 2, 3, seed=i)), pad="same")
+              for i, h in enumerate(halves)]
+    if with_bias:
+        groups = [g.emit("add", c, g.add_constant(weight(3, seed=7 + i))) for i, c in enumerate(groups)]
+    g.outputs = [batch_norm(g, g.emit("concat", *groups, axis=3), 6)]
     assert run_pass_and_compare(g, fold_batchnorm)
     assert sorted(n.op for n in g.nodes) == ["add", "add", "concat", "conv2d", "conv2d", "split"]

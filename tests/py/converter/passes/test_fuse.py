@@ -60,3 +60,16 @@ def test_an_intermediate_read_twice_stops_the_chain():
     assert run_pass_and_compare(g, fuse_bias_activation)
     assert [n.op for n in g.nodes] == ["fusedConv2d", "relu", "neg"]
     assert g.nodes[0].attrs["activation"] == "linear"
+
+
+def test_an_activation_after_grouped_convolutions_moves_into_each_group():
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    halves = g.add_node("split", [x], {"numOrSizeSplits": [2, 2], "axis": 3})
+    groups = [g.emit("add", g.emit("conv2d", h, g.add_constant(weight(3, 3, 2, 3, seed=i)), pad="same"),
+                     g.add_constant(weight(3, seed=5 + i))) for i, h in enumerate(halves)]
+    g.outputs = [g.emit("relu6", g.emit("concat", *groups, axis=3), name="out")]
+    assert run_pass_and_compare(g, fuse_bias_activation)
+    assert sorted(n.op for n in g.nodes) == ["concat", "fusedConv2d", "fusedConv2d", "split"]
+    assert {n.attrs["activation"] for n in g.nodes if n.op == "fusedConv2d"} == {"relu6"}
+    assert g.outputs == ["out"]
