@@ -449,7 +449,7 @@ interface StridedSliceAttrs {
  * the step and the count; plus the final output shape (new axes inserted,
  * shrunk axes dropped).
  */
-function stridedSliceSpec(shape: readonly number[], a: StridedSliceAttrs): { start: number[]; step: number[]; count: number[]; outShape: number[] } {
+export function stridedSliceSpec(shape: readonly number[], a: StridedSliceAttrs): { start: number[]; step: number[]; count: number[]; outShape: number[] } {
   const n = a.begin.length;
   const strides = a.strides ?? new Array(n).fill(1);
   if (a.end.length !== n || strides.length !== n) {
