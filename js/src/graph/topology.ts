@@ -1,0 +1,77 @@
+// The op graph of a "tensorweb-graph" model.json (DESIGN.md, "Model format"),
+// checked when a model loads so that a bad file fails before any weight is decoded.
+import type { DataType } from '../core/dtype.js';
+import { listOps } from '../ops/registry.js';
+import type { ModelFields } from '../io/types.js';
+
+export const GRAPH_FORMAT = 'tensorweb-graph';
+
+/** A graph input or output: shape with -1 for a free dimension. */
+export interface TensorDesc {
+  name: string;
+  shape: number[];
+  dtype: DataType;
+}
+
+export interface GraphNode {
+  name: string;
+  /** A registry op name (tw.listOps()). */
+  op: string;
+  /** Value names: graph inputs, weights or earlier nodes' outputs. */
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, unknown>;
+}
+
+export interface GraphTopology {
+  inputs: TensorDesc[];
+  outputs: TensorDesc[];
+  nodes: GraphNode[];
+}
+
+function fail(message: string): never {
+  throw new Error(`tensorweb: loadGraphModel: ${message}`);
+}
+
+function checkDesc(entry: unknown, what: string): TensorDesc {
+  const desc = entry as TensorDesc;
+  if (typeof desc?.name !== 'string' || !Array.isArray(desc.shape) || typeof desc.dtype !== 'string') {
+    fail(`${what} must be {name, shape, dtype}, got ${JSON.stringify(entry)}`);
+  }
+  return { name: desc.name, shape: [...desc.shape], dtype: desc.dtype };
+}
+
+/**
+ * The topology of `modelJSON`, checked: the format, every op registered, and
+ * every node input provided by a graph input, a weight or an earlier node.
+ */
+export function readTopology(modelJSON: ModelFields, weightNames: ReadonlySet<string>): GraphTopology {
+  if (modelJSON.format !== GRAPH_FORMAT) {
+    fail(`model.json has format '${modelJSON.format}', not '${GRAPH_FORMAT}'` +
+      (modelJSON.format === 'tensorweb-layers' ? ' (load layers models with tw.loadLayersModel)' : ''));
+  }
+  const raw = modelJSON.topology as { inputs?: unknown; outputs?: unknown; nodes?: unknown } | undefined;
+  if (!raw || !Array.isArray(raw.inputs) || !Array.isArray(raw.outputs) || !Array.isArray(raw.nodes)) {
+    fail('model.json has no topology with inputs, outputs and nodes');
+  }
+  const inputs = raw.inputs.map((e, i) => checkDesc(e, `topology input ${i}`));
+  const outputs = raw.outputs.map((e, i) => checkDesc(e, `topology output ${i}`));
+  const known = new Set(listOps());
+  const available = new Set<string>([...inputs.map((i) => i.name), ...weightNames]);
+  const nodes = raw.nodes.map((entry, index): GraphNode => {
+    const node = entry as GraphNode;
+    if (typeof node?.name !== 'string' || typeof node.op !== 'string' || !Array.isArray(node.inputs) || !Array.isArray(node.outputs)) {
+      fail(`node ${index} must be {name, op, inputs, outputs, attrs}, got ${JSON.stringify(entry).slice(0, 200)}`);
+    }
+    if (!known.has(node.op)) fail(`unknown op '${node.op}' at node '${node.name}' (this runtime has no such op; see tw.listOps())`);
+    for (const input of node.inputs) {
+      if (!available.has(input)) fail(`node '${node.name}' reads '${input}', which no graph input, weight or earlier node provides`);
+    }
+    for (const output of node.outputs) available.add(output);
+    return { name: node.name, op: node.op, inputs: [...node.inputs], outputs: [...node.outputs], attrs: { ...(node.attrs ?? {}) } };
+  });
+  for (const output of outputs) {
+    if (!available.has(output.name)) fail(`graph output '${output.name}' is produced by no node`);
+  }
+  return { inputs, outputs, nodes };
+}

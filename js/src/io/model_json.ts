@@ -1,0 +1,49 @@
+// model.json in and out: parsing it with errors that say what is wrong, and
+// writing one for saved artifacts with a single checked shard.
+import type { ModelArtifacts, ModelFields, ModelJSON, WeightsManifestGroup } from './types.js';
+import { sha256Hex } from './sha256.js';
+
+/** Parses model.json text; `source` names where it came from in errors. */
+export function parseModelJSON(text: string, source: string): ModelJSON {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`tensorweb: ${source} is not valid JSON (${(error as Error).message})`);
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new Error(`tensorweb: ${source} is not a model.json object`);
+  }
+  const model = document as ModelJSON;
+  if (typeof model.format !== 'string') throw new Error(`tensorweb: ${source} has no "format" field`);
+  const manifest = model.weightsManifest ?? [];
+  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
+    throw new Error(`tensorweb: ${source}: "weightsManifest" must be a list of {paths, weights} groups`);
+  }
+  return model;
+}
+
+/** model.json without its manifest. */
+export function withoutManifest(model: ModelJSON): ModelFields {
+  const { weightsManifest: _manifest, ...rest } = model;
+  return rest;
+}
+
+/**
+ * The model.json for `artifacts` whose weights are written as one shard named
+ * `shardPath`, listed with its byte length and sha256.
+ */
+export async function modelJSONFor(artifacts: ModelArtifacts, shardPath: string): Promise<ModelJSON> {
+  if (artifacts.weightData.byteLength === 0) {
+    return { ...artifacts.modelJSON, weightsManifest: [{ paths: [], weights: artifacts.weightSpecs, shards: [] }] };
+  }
+  const group: WeightsManifestGroup = {
+    paths: [shardPath],
+    weights: artifacts.weightSpecs,
+    shards: [{
+      path: shardPath, byteLength: artifacts.weightData.byteLength,
+      sha256: await sha256Hex(new Uint8Array(artifacts.weightData)),
+    }],
+  };
+  return { ...artifacts.modelJSON, weightsManifest: [group] };
+}

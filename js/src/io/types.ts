@@ -1,0 +1,77 @@
+// What model handlers exchange, shaped as TensorFlow.js's io types so that
+// graph and layers models (and user-written handlers) share them.
+
+/** TF.js's quantisation entry; tensorweb adds per-channel vectors along `axis`. */
+export interface Quantization {
+  dtype: 'float16' | 'uint8' | 'uint16';
+  min?: number | number[];
+  scale?: number | number[];
+  axis?: number;
+  original_dtype?: string;
+}
+
+/** One weight in a manifest: its bytes follow the previous weight's in the shards. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | 'float16';
+  quantization?: Quantization;
+}
+
+export interface ShardEntry {
+  path: string;
+  byteLength?: number;
+  sha256?: string;
+}
+
+export interface WeightsManifestGroup {
+  paths: string[];
+  weights: WeightSpec[];
+  /** tensorweb's addition: each shard's byte length and sha256, for checking what was fetched. */
+  shards?: ShardEntry[];
+}
+
+/** model.json's fields but the manifest: `format` picks the model kind; the rest passes through. */
+export interface ModelFields {
+  format: string;
+  formatVersion?: number;
+  [field: string]: unknown;
+}
+
+export interface ModelJSON extends ModelFields {
+  weightsManifest?: WeightsManifestGroup[];
+}
+
+/** A model in memory: model.json without its manifest, the weights' specs and their bytes end to end. */
+export interface ModelArtifacts {
+  modelJSON: ModelFields;
+  weightSpecs: WeightSpec[];
+  weightData: ArrayBuffer;
+}
+
+export interface SaveResult {
+  /** Where the model went, per handler ('downloads://name', an IndexedDB key, a URL). */
+  location: string;
+  modelJSONBytes: number;
+  weightDataBytes: number;
+  /** The server's responses (http handler). */
+  responses?: Response[];
+}
+
+export interface IOHandler {
+  load?(): Promise<ModelArtifacts>;
+  save?(artifacts: ModelArtifacts): Promise<SaveResult>;
+}
+
+export type FetchFunction = (url: string, init?: RequestInit) => Promise<Response>;
+
+export interface LoadOptions {
+  /** Called with the fraction of weight bytes received so far, from 0 to 1. */
+  onProgress?: (fraction: number) => void;
+  /** Replaces the global fetch (node tests, custom transports). */
+  fetchFunc?: FetchFunction;
+  /** Shards are fetched from here instead of model.json's folder. */
+  weightPathPrefix?: string;
+  /** Passed to every fetch (headers, credentials). */
+  requestInit?: RequestInit;
+}

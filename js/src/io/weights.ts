@@ -1,0 +1,234 @@
+// Weights in and out of their manifest: shards fetched in parallel into one
+// buffer (lengths and hashes checked), decoded and dequantised into tensors,
+// and tensors encoded back into bytes and specs for saving.
+import { getEngine } from '../core/engine.js';
+import type { Tensor } from '../core/tensor.js';
+import { sizeFromShape, toStorage } from '../core/dtype.js';
+import type { ShardEntry, WeightSpec, WeightsManifestGroup } from './types.js';
+import { sha256Hex } from './sha256.js';
+
+const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1, uint16: 2 };
+
+/** The dtype whose bytes the shards hold for a weight (its quantisation dtype, if any). */
+function storedDtype(spec: WeightSpec): string {
+  return spec.quantization?.dtype ?? spec.dtype;
+}
+
+/** Bytes a weight takes in the shards; throws on a malformed spec, naming the weight. */
+export function weightByteLength(spec: WeightSpec): number {
+  const bytes = STORED_BYTES[storedDtype(spec)];
+  if (bytes === undefined) throw new Error(`tensorweb: weight '${spec.name}' has unknown dtype '${storedDtype(spec)}'`);
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new Error(`tensorweb: weight '${spec.name}' has an invalid shape ${JSON.stringify(spec.shape)}`);
+  }
+  return sizeFromShape(spec.shape) * bytes;
+}
+
+/** Where the bytes of one shard come from: a stream to copy as it arrives, or the bytes at once. */
+export type ShardBody = ReadableStream<Uint8Array> | ArrayBuffer;
+export type ShardFetcher = (path: string, signal: AbortSignal) => Promise<ShardBody>;
+
+export interface ReadWeightsResult {
+  weightSpecs: WeightSpec[];
+  weightData: ArrayBuffer;
+}
+
+/**
+ * Fetches every shard of `manifest` in parallel into one buffer, checking each
+ * against its manifest byte length and sha256. The first failure aborts the
+ * other fetches and is thrown, naming the shard.
+ */
+export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: ShardFetcher,
+  onProgress?: (fraction: number) => void): Promise<ReadWeightsResult> {
+  const weightSpecs = manifest.flatMap((group) => group.weights);
+  const needed = weightSpecs.reduce((total, spec) => total + weightByteLength(spec), 0);
+  const shards: ShardEntry[] = manifest.flatMap((group) => group.shards ?? group.paths.map((path) => ({ path })));
+  const declared = shards.every((s) => s.byteLength !== undefined)
+    ? shards.reduce((total, s) => total + s.byteLength!, 0) : null;
+  if (declared !== null && declared !== needed) {
+    throw new Error(`tensorweb: the manifest's shards hold ${declared} bytes but its weights need ${needed}`);
+  }
+  const abort = new AbortController();
+  let received = 0;
+  const report = (bytes: number) => {
+    received += bytes;
+    onProgress?.(needed === 0 ? 1 : Math.min(received / needed, 1));
+  };
+  // With every length known, shards land straight in the final buffer; otherwise each gets its own and they are joined.
+  const whole = declared !== null ? new Uint8Array(needed) : null;
+  let offset = 0;
+  const jobs = shards.map((shard) => {
+    const start = offset;
+    offset += shard.byteLength ?? 0;
+    return readShard(shard, fetchShard, abort.signal, whole ? whole.subarray(start, start + shard.byteLength!) : null, report);
+  });
+  let parts: Uint8Array[];
+  try {
+    parts = await Promise.all(jobs);
+  } catch (error) {
+    abort.abort();
+    await Promise.allSettled(jobs);
+    throw error;
+  }
+  if (whole) return { weightSpecs, weightData: whole.buffer };
+  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
+  if (total !== needed) throw new Error(`tensorweb: the shards hold ${total} bytes but the manifest's weights need ${needed}`);
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.byteLength;
+  }
+  return { weightSpecs, weightData: joined.buffer };
+}
+
+/** Reads one shard into `target` (when its length is known) and checks its length and hash. */
+async function readShard(shard: ShardEntry, fetchShard: ShardFetcher, signal: AbortSignal, target: Uint8Array | null,
+  report: (bytes: number) => void): Promise<Uint8Array> {
+  const body = await fetchShard(shard.path, signal);
+  let bytes: Uint8Array;
+  if (body instanceof ArrayBuffer) {
+    bytes = new Uint8Array(body);
+    checkLength(shard, bytes.byteLength);
+    if (target) {
+      target.set(bytes);
+      bytes = target;
+    }
+    report(bytes.byteLength);
+  } else {
+    bytes = await drain(shard, body, target, report);
+  }
+  if (shard.sha256 !== undefined) {
+    const actual = await sha256Hex(bytes);
+    if (actual !== shard.sha256.toLowerCase()) {
+      throw new Error(`tensorweb: shard '${shard.path}' has sha256 ${actual}, the manifest says ${shard.sha256}`);
+    }
+  }
+  return bytes;
+}
+
+function checkLength(shard: ShardEntry, actual: number): void {
+  if (shard.byteLength !== undefined && actual !== shard.byteLength) {
+    throw new Error(`tensorweb: shard '${shard.path}' is ${actual} bytes long, the manifest says ${shard.byteLength}`);
+  }
+}
+
+/** Copies a streamed body as it arrives; a body longer than the manifest says stops at the first extra byte. */
+async function drain(shard: ShardEntry, stream: ReadableStream<Uint8Array>, target: Uint8Array | null,
+  report: (bytes: number) => void): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (target) {
+        if (length + value.byteLength > target.byteLength) {
+          throw new Error(`tensorweb: shard '${shard.path}' is longer than the ${shard.byteLength} bytes the manifest says`);
+        }
+        target.set(value, length);
+      } else {
+        chunks.push(value);
+      }
+      length += value.byteLength;
+      report(value.byteLength);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  checkLength(shard, length);
+  if (target) return target;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return joined;
+}
+
+/**
+ * Turns weight bytes into tensors, one per spec, on the active backend: each
+ * weight's stored bytes are uploaded once, and quantised ones are dequantised
+ * there by ops (cast, mul, add) — on the GPU when webgpu is active. On a
+ * failure every tensor made so far is disposed.
+ */
+export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<string, Tensor> {
+  const needed = specs.reduce((total, spec) => total + weightByteLength(spec), 0);
+  if (needed !== data.byteLength) {
+    throw new Error(`tensorweb: the weight data is ${data.byteLength} bytes, the weight specs need ${needed}`);
+  }
+  const engine = getEngine();
+  const tensors = new Map<string, Tensor>();
+  let offset = 0;
+  try {
+    for (const spec of specs) {
+      if (tensors.has(spec.name)) throw new Error(`tensorweb: weight '${spec.name}' appears twice in the manifest`);
+      const length = weightByteLength(spec);
+      const bytes = data.slice(offset, offset + length);
+      offset += length;
+      tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, bytes)));
+    }
+  } catch (error) {
+    for (const tensor of tensors.values()) tensor.dispose();
+    throw error;
+  }
+  return tensors;
+}
+
+function decodeWeight(spec: WeightSpec, bytes: ArrayBuffer): Tensor {
+  const engine = getEngine();
+  const q = spec.quantization;
+  if (!q) {
+    const values = spec.dtype === 'float32' ? new Float32Array(bytes) : spec.dtype === 'int32' ? new Int32Array(bytes)
+      : spec.dtype === 'float16' ? new Uint16Array(bytes) : new Uint8Array(bytes);
+    return engine.makeTensor(values, spec.shape, spec.dtype);
+  }
+  if (spec.dtype !== 'float32') throw new Error(`tensorweb: weight '${spec.name}': quantised weights must be float32, not ${spec.dtype}`);
+  if (q.dtype === 'float16') {
+    return engine.runOp('cast', [engine.makeTensor(new Uint16Array(bytes), spec.shape, 'float16')], { dtype: 'float32' })[0];
+  }
+  const codes: ArrayLike<number> = q.dtype === 'uint8' ? new Uint8Array(bytes) : new Uint16Array(bytes);
+  const { scale, min } = affineParameters(spec);
+  const asFloat = engine.runOp('cast', [engine.makeTensor(Int32Array.from(codes), spec.shape, 'int32')], { dtype: 'float32' })[0];
+  return engine.runOp('add', [engine.runOp('mul', [asFloat, scale], {})[0], min], {})[0];
+}
+
+/** Scale and min as tensors broadcasting against the weight (vectors lie along `axis`). */
+function affineParameters(spec: WeightSpec): { scale: Tensor; min: Tensor } {
+  const engine = getEngine();
+  const q = spec.quantization!;
+  const rank = spec.shape.length;
+  const make = (value: number | number[] | undefined, what: string): Tensor => {
+    if (typeof value === 'number') return engine.makeTensor(Float32Array.of(value), [], 'float32');
+    const axis = q.axis ?? rank - 1;
+    if (!Array.isArray(value) || axis < 0 || axis >= rank || value.length !== spec.shape[axis]) {
+      throw new Error(`tensorweb: weight '${spec.name}': quantization ${what} must be a number or one per entry of axis ${axis}`);
+    }
+    const shape = spec.shape.map((d, i) => (i === axis ? d : 1));
+    return engine.makeTensor(Float32Array.from(value), shape, 'float32');
+  };
+  return { scale: make(q.scale, 'scale'), min: make(q.min, 'min') };
+}
+
+/** The bytes and specs of named tensors, in order, for saving (float32, int32, bool and float16 as stored). */
+export async function encodeWeights(named: { name: string; tensor: Tensor }[]): Promise<ReadWeightsResult> {
+  const parts: Uint8Array[] = [];
+  const weightSpecs: WeightSpec[] = [];
+  for (const { name, tensor } of named) {
+    const values = await tensor.data();
+    const stored = toStorage(values, tensor.dtype);
+    parts.push(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
+    weightSpecs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype });
+  }
+  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.byteLength;
+  }
+  return { weightSpecs, weightData: joined.buffer };
+}
