@@ -1198,7 +1198,12 @@ def fold(ctx: Lowering, node: onnx.NodeProto, name: str) -> bool:
         scratch = Lowering(Graph(eager=True), {n: Known(ctx.known[n].variant(variant)) for n in names},
                            ctx.opset, ctx.base_dir)
         scratch.begin(node, name)
-        LOWERINGS[node.op_type](scratch)
+        try:
+            LOWERINGS[node.op_type](scratch)
+        except ConversionError:
+            if variants == 1:
+                raise
+            return False  # the stand-in sizes made no sense here: lower it normally, or report it
         outs = []
         for out in node.output:
             if out in scratch.known:
@@ -1208,12 +1213,10 @@ def fold(ctx: Lowering, node: onnx.NodeProto, name: str) -> bool:
             else:
                 outs.append(None)
         results.append(outs)
-    for i, out in enumerate(node.output):
-        first, last = results[0][i], results[-1][i]
-        if first is None:
-            continue
-        if first.shape != last.shape:
-            return False
+    pairs = [(out, first, last) for out, first, last in zip(node.output, results[0], results[-1]) if first is not None]
+    if any(first.shape != last.shape for _, first, last in pairs):
+        return False  # its size depends on a free dimension
+    for out, first, last in pairs:
         ctx.known[out] = Known(first, None if np.array_equal(first, last) else last)
     return True
 
