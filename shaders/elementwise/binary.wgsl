@@ -11,8 +11,9 @@
 // }
 // Overrides: WORKGROUP_SIZE (64); BROADCAST (true): false when a, b and out
 //   have one shape, so indices are flat and the strides are not read.
-// Slots: `types` (In for a and b, Out for out; f32 as written), `body` (the op
-//   on `a: In, b: In` returning Out; `a` as written).
+// Slots: `types` (In for a and b, Out for out; f32 as written; vec4 types
+//   map 4 elements per thread when BROADCAST is off, `size` counting vec4s),
+//   `body` (the op on `a: In, b: In` returning Out; `a` as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias In = f32; alias Out = f32; // @types

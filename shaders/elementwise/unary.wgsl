@@ -9,8 +9,9 @@
 // Overrides: WORKGROUP_SIZE (64).
 // Helpers a body may call: alpha(), beta(), erf(v: f32) -> f32.
 // Slots: `types` names the element types In and Out (f32 as written; with
-//   f16, prefix `enable f16;`); `body` is the op on `v: In` returning Out
-//   (the identity as written).
+//   f16, prefix `enable f16;`; vec4<f32> maps 4 elements per thread, `size`
+//   then counts vec4s and bodies splat scalars as In(0.0)); `body` is the op
+//   on `v: In` returning Out (the identity as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D, x first,
 // then rows of y, so sizes past 65,535 workgroups fit.
 

@@ -184,3 +184,24 @@ def test_select_broadcasts_condition_and_branches(runner, rng):
                              "a_strides": broadcast_strides(a.shape, out_shape),
                              "b_strides": broadcast_strides(b.shape, out_shape)})["out"]
     np.testing.assert_array_equal(out, np.where(condition != 0, a, b))
+
+
+def test_unary_vec4_elements_through_the_types_slot(runner, rng):
+    # In = Out = vec4<f32>: each thread maps 4 elements; size counts vec4s. Bodies splat scalars with In(...).
+    x = rng.uniform(-3, 3, 4 * 999).astype(np.float32)
+    y = runner.run("elementwise/unary.wgsl",
+                   slots={"types": types(In="vec4<f32>", Out="vec4<f32>"),
+                          "body": body("select(alpha() * v, v, v >= In(0.0)) + exp(v)")},
+                   workgroups=-(-999 // 64), x=x, y=Output(x.shape), params={"size": 999},
+                   scalars={"alpha": 0.2, "beta": 0.0})["y"]
+    np.testing.assert_allclose(y, np.where(x >= 0, x, 0.2 * x) + np.exp(x), rtol=1e-4, atol=1e-6)
+
+
+def test_binary_vec4_elements_for_same_shapes(runner, rng):
+    a = rng.standard_normal((5, 12)).astype(np.float32)
+    b = rng.standard_normal((5, 12)).astype(np.float32)
+    out = runner.run("elementwise/binary.wgsl", slots={"types": types(In="vec4<f32>", Out="vec4<f32>"),
+                                                       "body": body("max(a * b, In(0.5))")},
+                     constants={"BROADCAST": False}, workgroups=1, a=a, b=b, out=Output(a.shape),
+                     params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": []})["out"]
+    np.testing.assert_allclose(out, np.maximum(a * b, 0.5), rtol=1e-6)

@@ -57,9 +57,10 @@ def test_fused_bias_activation_residual(runner, rng, vec4):
 def test_split_k_with_epilogue(runner, rng, vec4):
     # A long K with a small output: 4 splits of 96, the last one short.
     m, k, n = 6, 360, 12
-    a, b, bias = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n)
-    out = run_matmul(runner, a, b, bias=bias, vec4=vec4, splits=4, k_chunk=96, activation="max(v, 0.0)")
-    np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias, 0), **tolerance(k))
+    a, b, bias, residual = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n), rand(rng, 2, m, n)
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, vec4=vec4, splits=4, k_chunk=96,
+                     activation="max(v, 0.0)")
+    np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias + residual, 0), **tolerance(k))
 
 
 @pytest.mark.parametrize("vec4", [False, True])
