@@ -1,0 +1,38 @@
+// Converted models (tests/fixtures/graph, made by `tensorweb convert`) run on
+// the CPU backend against onnxruntime's recorded outputs; and the committed
+// fixtures are what the current converter writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tw from '../../../js/dist/tensorweb.js';
+import { FIXTURES, FIXTURE_NAMES, assertClose, ioTensors, loadFixture, readIO } from './helpers.mjs';
+
+await tw.setBackend('cpu');
+
+for (const name of FIXTURE_NAMES) {
+  test(`${name}: outputs match onnxruntime, and nothing is left behind`, async () => {
+    const before = tw.memory();
+    const io = readIO(name);
+    const model = await loadFixture(name);
+    const inputs = ioTensors(io.inputs);
+    const outputs = model.predict(inputs);
+    const byName = outputs instanceof tw.Tensor ? { [model.outputNodes[0]]: outputs } : outputs;
+    assert.deepEqual(Object.keys(byName).sort(), Object.keys(io.outputs).sort());
+    for (const [output, expected] of Object.entries(io.outputs)) {
+      assert.deepEqual(byName[output].shape, expected.shape, `${name} ${output} shape`);
+      assertClose(await byName[output].data(), expected.values, io.tolerance, `${name} ${output}`);
+    }
+    tw.dispose([inputs, outputs]);
+    model.dispose();
+    assert.equal(tw.memory().numTensors, before.numTensors);
+    assert.equal(tw.memory().numBytes, before.numBytes);
+  });
+}
+
+test('the committed fixtures are what tensorweb convert and onnxruntime give now', () => {
+  const python = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
+  const script = fileURLToPath(new URL('make_graph_fixtures.py', FIXTURES));
+  const run = spawnSync(python, [script, '--check'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+});
