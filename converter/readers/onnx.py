@@ -1135,6 +1135,10 @@ def lower_resize(ctx):
     mode = ctx.attr("mode", "nearest")
     if transform == "pytorch_half_pixel" and min(size) > 1:
         transform = "half_pixel"
+    if mode == "nearest" and transform == "half_pixel" and all(
+            out % n == 0 for out, n in zip(size, ctx.shape(0)[2:]) if n > 0):
+        # upsampling by whole factors never lands on a tie, so every rounding picks floor(out / factor)
+        transform, nearest_mode = "asymmetric", "floor"
     options = {"align_corners": dict(alignCorners=True, halfPixelCenters=False),
                "asymmetric": dict(alignCorners=False, halfPixelCenters=False),
                "half_pixel": dict(alignCorners=False, halfPixelCenters=True)}

@@ -114,6 +114,8 @@ CASES = {
     "Resize-nearest": ("Resize", [NCHW, None, np.array([1, 1, 2, 2], np.float32)],
                        {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
                        13),
+    "Resize-nearest-default-modes": ("Resize", [NCHW, None, np.array([1, 1, 3, 2], np.float32)],
+                                     {"mode": "nearest"}, 13),
     "Resize-opset10": ("Resize", [NCHW, np.array([1, 1, 2, 2], np.float32)], {"mode": "nearest"}, 10),
     "Upsample": ("Upsample", [NCHW, np.array([1, 1, 2, 3], np.float32)], {"mode": "nearest"}, 9),
     "Einsum": ("Einsum", [[2, 3, 4], [2, 4, 5]], {"equation": "bij,bjk->bik"}, 13),
