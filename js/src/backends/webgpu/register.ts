@@ -15,10 +15,10 @@ import {
   convBackpropFilterKernel, convBackpropInputKernel, convKernel, depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel,
   depthwiseConv2dKernel, fusedConv2dKernel, fusedDepthwiseConv2dKernel, poolGradKernel, poolKernel,
 } from './kernels/conv.js';
-import { argReduceKernel, reduceKernel, scanKernel } from './kernels/reduce.js';
+import { argReduceKernel, reduceKernel, scanKernel, topkKernel } from './kernels/reduce.js';
 import {
   broadcastToKernel, concatKernel, gatherKernel, gatherNDKernel, mirrorPadKernel, padKernel, reverseKernel, scatterNDKernel,
-  sliceKernel, splitKernel, transposeKernel,
+  resizeKernel, sliceKernel, splitKernel, stridedSliceKernel, transposeKernel,
 } from './kernels/shape.js';
 
 const UNARY_OPS = [
@@ -62,6 +62,10 @@ export const WEBGPU_KERNELS: Record<string, WebGpuKernel> = {
   gather: gatherKernel,
   gatherND: gatherNDKernel,
   scatterND: scatterNDKernel,
+  stridedSlice: stridedSliceKernel,
+  topk: topkKernel,
+  resizeBilinear: resizeKernel(true),
+  resizeNearestNeighbor: resizeKernel(false),
   matMul: matMulKernel,
   fusedMatMul: fusedMatMulKernel,
   conv2d: convKernel(2),

@@ -8,7 +8,7 @@ import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor, wgslType } from './common.js';
 import { castKernel } from './elementwise.js';
-import { transposeData } from './shape.js';
+import { stridedCopy, transposeData } from './shape.js';
 
 const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
 const F32 = { one: 0x3f800000, inf: 0x7f800000, negInf: 0xff800000 };
@@ -151,3 +151,46 @@ export function scanKernel(name: 'cumsum' | 'cumprod'): WebGpuKernel<{ axis: num
     return [result];
   };
 }
+
+/**
+ * topk: each row of the last dim sorted largest first (ties by smaller
+ * index) by bitonic stages (reduce/bitonic_sort_step.wgsl) over the row
+ * padded to a power of two, then the first k columns copied out. int32
+ * values sort as float32 (exact below 2^24).
+ */
+export const topkKernel: WebGpuKernel<{ k: number }> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [input], attrs: { k }, outputs: [valuesSpec, indicesSpec] } = args;
+  const n = input.shape[input.shape.length - 1];
+  const rows = sizeFromShape(input.shape.slice(0, -1));
+  const cast = castTo(backend, input, 'float32');
+  const nPow2 = 2 ** Math.ceil(Math.log2(Math.max(2, n)));
+  const sortedValues = backend.allocate([rows, nPow2], 'float32');
+  const sortedIndices = backend.allocate([rows, nPow2], 'int32');
+  if (rows * k > 0) {
+    let first = true;
+    for (let block = 2; block <= nPow2; block *= 2) {
+      for (let distance = block / 2; distance >= 1; distance /= 2) {
+        backend.run({
+          shader: 'reduce/bitonic_sort_step.wgsl',
+          constants: { FIRST: first },
+          bindings: { x: cast.info.dataId, values: sortedValues, indices: sortedIndices, params: { rows, n, n_pow2: nPow2, block, distance } },
+          workgroups: groupsFor(rows * nPow2 / 2),
+        });
+        first = false;
+      }
+    }
+  }
+  const firstColumns = (sorted: DataId, dtype: DataType) =>
+    stridedCopy(backend, sorted, { shape: [rows, k], inStrides: [nPow2, 1] }, backend.allocate([rows, k], dtype));
+  let values = firstColumns(sortedValues, 'float32');
+  const indices = firstColumns(sortedIndices, 'int32');
+  if (valuesSpec.dtype !== 'float32') {
+    const [converted] = castKernel({ backend, inputs: [{ dataId: values, shape: valuesSpec.shape, dtype: 'float32' }],
+      attrs: { dtype: valuesSpec.dtype }, outputs: [valuesSpec] });
+    backend.disposeData(values);
+    values = converted;
+  }
+  [sortedValues, sortedIndices, ...(cast.temporary ? [cast.info.dataId] : [])].forEach((t) => backend.disposeData(t));
+  return [values, indices];
+};

@@ -6,9 +6,10 @@ import type { DataId } from '../../../core/backend.js';
 import { normalizeAxes } from '../../../core/axes.js';
 import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import { gatherLayout } from '../../cpu/shape.js';
+import { stridedSliceSpec } from '../../../ops/shape.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
-import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits } from './common.js';
+import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
 import { generate, runUnary } from './elementwise.js';
 
 export interface StridedCopy {
@@ -229,3 +230,35 @@ export const scatterNDKernel: Kernel<{ shape: number[] }> = (args) => {
   backend.disposeData(out);
   return [converted];
 };
+
+/** stridedSlice: TF's begin/end/stride/mask rules (resolved by the op's own spec) as one strided copy. */
+export const stridedSliceKernel = copyKernel<Parameters<typeof stridedSliceSpec>[1]>((x, attrs) => {
+  const { start, step, count } = stridedSliceSpec(x.shape, attrs);
+  const strides = stridesOf(x.shape);
+  // New and shrunk axes have size 1, so the copy over the per-input-dim counts is in the output's order.
+  return { shape: count, inStrides: strides.map((s, d) => s * step[d]), inOffset: start.reduce((at, b, d) => at + b * strides[d], 0) };
+});
+
+/** resizeBilinear / resizeNearestNeighbor of [batch?, h, w, c] images with TF.js's corner rules. */
+export function resizeKernel(bilinear: boolean): Kernel<{ size: number[]; alignCorners: boolean; halfPixelCenters: boolean }> {
+  return (args) => {
+    const backend = gpu(args);
+    const { inputs: [images], attrs: { size: [outH, outW], alignCorners, halfPixelCenters }, outputs: [spec] } = args;
+    const [inH, inW, channels] = images.shape.slice(-3);
+    const out = backend.allocate(spec.shape, spec.dtype);
+    const size = sizeFromShape(spec.shape);
+    if (size === 0) return [out];
+    const scale = (inSize: number, outSize: number) => (alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize);
+    backend.run({
+      shader: 'shape/resize.wgsl',
+      slots: { types: typesSlot({ Elem: wgslType(images.dtype) }) },
+      constants: { BILINEAR: bilinear, ALIGN_CORNERS: alignCorners, HALF_PIXEL_CENTERS: halfPixelCenters },
+      bindings: {
+        x: images.dataId, out,
+        params: { size, in_h: inH, in_w: inW, channels, out_h: outH, out_w: outW, scale_h: scale(inH, outH), scale_w: scale(inW, outW) },
+      },
+      workgroups: groupsFor(size),
+    });
+    return [out];
+  };
+}
