@@ -216,7 +216,12 @@ export abstract class Layer implements Serializable {
     const tensors = list as Tensor[];
     const shapes = tensors.map((t) => t.shape as Shape);
     this.ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]);
-    return getEngine().tidy(() => this.call(Array.isArray(inputs) ? tensors : tensors[0], args));
+    return getEngine().tidy(() => {
+      const out = this.call(Array.isArray(inputs) ? tensors : tensors[0], args);
+      // An identity layer (dropout at inference...) still hands out a tensor of its own.
+      const own = (t: Tensor) => (tensors.includes(t) ? t.clone() : t);
+      return Array.isArray(out) ? out.map(own) : own(out);
+    });
   }
 
   private applySymbolic(inputs: SymbolicTensor[], asList: boolean, args: CallArgs): SymbolicTensor | SymbolicTensor[] {
