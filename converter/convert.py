@@ -36,6 +36,7 @@ class ConvertOptions:
     signature: str | None = None  # SavedModel signature (default serving_default)
     tags: list[str] | None = None  # SavedModel meta graph tags (default serve)
     output_format: str | None = None  # "graph" or "layers" (Keras and TF.js layers models default to layers)
+    metadata: dict = field(default_factory=dict)  # added to model.json's metadata (labels, tokenizer, ...)
 
     def reader_options(self) -> dict:
         return {"signature": self.signature, "tags": self.tags, "output_format": self.output_format}
@@ -103,7 +104,7 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
     producer = {"name": "tensorweb.converter", "version": __version__, "sourceFormat": format_name,
                 "sourceFile": source.name, "sourceProducer": result.producer, "opset": result.opset}
     metadata = {"optimized": options.optimize,
-                "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize]}
+                "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize], **options.metadata}
     shard_bytes = int(options.shard_size_mb * 1024 * 1024)
     if getattr(result, "layers", None) is not None:  # a Keras / TF.js layers model kept as layers
         progress.stage("writing", graph.parameter_count() * 4)
