@@ -295,12 +295,15 @@ function functionalFromConfig(config: Record<string, unknown>): LayersModel {
     const ins = refs.map((ref) => tensorOf(ref)!);
     layer.apply(ins.length === 1 && !isMergeLayer(layer) ? ins[0] : ins, camelKwargs(kwargs));
   }
-  const endpoints = (key: string) => ((config[key] ?? config[key.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase())]) as Endpoint[])
-    .map((ref) => {
+  const endpoints = (key: string) => {
+    const refs = (config[key] ?? config[key.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase())]) as Endpoint[] | Endpoint;
+    // Keras 3 writes a single endpoint unwrapped.
+    return (typeof refs[0] === 'string' ? [refs as Endpoint] : refs as Endpoint[]).map((ref) => {
       const t = tensorOf(ref);
       if (!t) throw new Error(`tensorweb: model config: ${key} names '${ref[0]}', which the model does not have`);
       return t;
     });
+  };
   return new LayersModel({ inputs: endpoints('input_layers'), outputs: endpoints('output_layers'), name: config.name as string | undefined });
 }
 
