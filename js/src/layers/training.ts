@@ -134,7 +134,8 @@ function losses(model: LayersModel, compiled: Compiled, outputs: Tensor[], ys: T
 /** The values of compiled.logNames for one batch, as scalars. */
 function batchValues(model: LayersModel, compiled: Compiled, outputs: Tensor[], ys: Tensor[], total: Tensor, parts: Tensor[]): Tensor[] {
   const metrics = compiled.metrics.map((m) => mean(m.fn(ys[m.output], outputs[m.output])));
-  return [total, ...(parts.length > 1 ? parts : []), ...metrics];
+  // Copies: training disposes the per-output losses it kept for the tape.
+  return [total, ...(parts.length > 1 ? parts.map((p) => p.clone()) : []), ...metrics];
 }
 
 /** One optimizer step; returns the batch's log values (scalars the caller disposes). */
