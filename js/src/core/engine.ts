@@ -525,7 +525,7 @@ function decoded(values: TypedArray, dtype: DataType): TypedArray {
 }
 
 /** Every tensor inside a container, depth first. */
-export function tensorsIn(container: unknown): Tensor[] {
+function tensorsIn(container: unknown): Tensor[] {
   const found: Tensor[] = [];
   const walk = (item: unknown): void => {
     if (item instanceof Tensor) found.push(item);

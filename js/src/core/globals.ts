@@ -1,5 +1,5 @@
 // Engine-level functions of the public API, with TF.js's names and signatures.
-import { type MemoryInfo, type ProfileInfo, type TensorContainer, getEngine } from './engine.js';
+import { type MemoryInfo, type TensorContainer, getEngine } from './engine.js';
 import type { Tensor } from './tensor.js';
 
 /** tw.tidy(fn) or tw.tidy(name, fn): disposes the tensors fn created, except those it returns or keeps. */
@@ -41,11 +41,6 @@ export function print(x: Tensor, verbose = false): void {
 /** tw.memory(): live tensors, data buffers and bytes, overall and per backend. */
 export function memory(): MemoryInfo {
   return getEngine().memory();
-}
-
-/** tw.profile(f): tensors and bytes f left behind, its peak bytes, and the ops it ran. */
-export function profile<T extends TensorContainer>(f: () => T | Promise<T>): Promise<ProfileInfo<T>> {
-  return getEngine().profile(f);
 }
 
 export function setBackend(name: string): Promise<boolean> {
