@@ -2,7 +2,9 @@
 
 Every value (graph input, constant, node output) has a TensorInfo (shape with -1
 for a free dimension, runtime dtype) inferred when its node is added.  Nodes are
-kept in topological order.  A graph built with ``eager=True`` evaluates each node
+kept in topological order, with an index of each value's producer and readers
+that the graph keeps up to date: passes change nodes' inputs and the node list
+only through the Graph's methods (or by assigning `nodes`, which re-indexes).  A graph built with ``eager=True`` evaluates each node
 at once with the reference kernels and keeps only constants: the ONNX reader uses
 such scratch graphs to fold shape-computing subgraphs.
 """
@@ -41,11 +43,70 @@ class Graph:
     def __init__(self, eager: bool = False):
         self.inputs: list[str] = []
         self.outputs: list[str] = []
-        self.nodes: list[Node] = []
+        self.nodes = []
         self.constants: dict[str, np.ndarray] = {}
         self.info: dict[str, TensorInfo] = {}
         self.eager = eager
         self._taken: set[str] = set()
+
+    # ------------------------------------------------------------ the node list and its index
+
+    @property
+    def nodes(self) -> list[Node]:
+        return self._nodes
+
+    @nodes.setter
+    def nodes(self, nodes):
+        self._nodes: list[Node] = list(nodes)
+        if not hasattr(self, "_producers"):
+            self._producers: dict[str, Node] = {}
+            self._consumers: dict[str, list[Node]] = defaultdict(list)
+            self._live: set[int] = set()
+        # the same dicts, refilled: passes hold on to them across rewrites
+        self._producers.clear()
+        self._consumers.clear()
+        self._live.clear()
+        for node in self._nodes:
+            self._index(node)
+
+    def _index(self, node: Node):
+        self._live.add(id(node))
+        for out in node.outputs:
+            self._producers[out] = node
+        for name in dict.fromkeys(node.inputs):
+            self._consumers[name].append(node)
+
+    def _unindex(self, node: Node):
+        self._live.discard(id(node))
+        for out in node.outputs:
+            if self._producers.get(out) is node:
+                del self._producers[out]
+        for name in dict.fromkeys(node.inputs):
+            self._consumers[name] = [n for n in self._consumers[name] if n is not node]
+
+    def contains(self, node: Node) -> bool:
+        return id(node) in self._live
+
+    def set_inputs(self, node: Node, inputs: list[str]):
+        self._unindex(node)
+        node.inputs = list(inputs)
+        self._index(node)
+
+    def remove_node(self, node: Node):
+        self._unindex(node)
+        self._nodes.remove(node)
+
+    def replace_nodes(self, old: list[Node], new: list[Node]):
+        """Swaps nodes for their rewrite, placed where the last of them stood; infers the new nodes."""
+        removed = {id(n) for n in old}
+        position = max(i for i, n in enumerate(self._nodes) if id(n) in removed)
+        for node in old:
+            self._unindex(node)
+        self._nodes = ([n for n in self._nodes[:position] if id(n) not in removed] + new
+                       + [n for n in self._nodes[position + 1:] if id(n) not in removed])
+        for node in new:
+            self._index(node)
+            self.infer_node(node)
 
     # ------------------------------------------------------------ building
 
@@ -97,7 +158,9 @@ class Graph:
         for out, out_info in zip(outputs, infos):
             self._taken.add(out)
             self.info[out] = out_info
-        self.nodes.append(Node(name, op, list(inputs), outputs, attrs))
+        node = Node(name, op, list(inputs), outputs, attrs)
+        self._nodes.append(node)
+        self._index(node)
         return outputs
 
     def emit(self, op: str, *inputs: str, name: str | None = None, **attrs) -> str:
@@ -110,14 +173,12 @@ class Graph:
         return name in self.constants
 
     def producers(self) -> dict[str, Node]:
-        return {out: node for node in self.nodes for out in node.outputs}
+        """Value -> the node writing it (kept up to date; do not modify)."""
+        return self._producers
 
     def consumers(self) -> dict[str, list[Node]]:
-        result: dict[str, list[Node]] = defaultdict(list)
-        for node in self.nodes:
-            for i in dict.fromkeys(node.inputs):
-                result[i].append(node)
-        return result
+        """Value -> the nodes reading it (kept up to date; do not modify)."""
+        return self._consumers
 
     def op_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -129,29 +190,36 @@ class Graph:
 
     def replace_value(self, old: str, new: str):
         """Points every use of `old` (graph outputs included) at `new`, keeping output names stable."""
-        for node in self.nodes:
-            node.inputs = [new if i == old else i for i in node.inputs]
+        self._redirect_readers(old, new)
         if old not in self.outputs:
             return
-        producers = self.producers()
-        if new in producers and new not in self.outputs:
-            if old in producers:
+        if new in self._producers and new not in self.outputs:
+            if old in self._producers:
                 retired = self.unique_name(f"{old}/replaced")
-                producers[old].outputs = [retired if o == old else o for o in producers[old].outputs]
+                self._set_output_name(self._producers[old], old, retired)
                 self.info[retired] = self.info[old]
             self._rename(new, old)
         else:
             self.outputs = [new if o == old else o for o in self.outputs]
 
+    def _redirect_readers(self, old: str, new: str):
+        for node in list(self._consumers.get(old, [])):
+            self.set_inputs(node, [new if i == old else i for i in node.inputs])
+
+    def _set_output_name(self, node: Node, old: str, new: str):
+        self._unindex(node)
+        node.outputs = [new if o == old else o for o in node.outputs]
+        self._index(node)
+
     def _rename(self, old: str, new: str):
-        for node in self.nodes:
-            node.inputs = [new if i == old else i for i in node.inputs]
-            node.outputs = [new if o == old else o for o in node.outputs]
+        self._redirect_readers(old, new)
+        if old in self._producers:
+            self._set_output_name(self._producers[old], old, new)
         self.info[new] = self.info.pop(old)
 
     def discard_if_unused(self, name: str):
         """Drops a constant no node reads any more, so large rewritten weights do not pile up."""
-        if name in self.constants and name not in self.outputs and not any(name in n.inputs for n in self.nodes):
+        if name in self.constants and name not in self.outputs and not self._consumers.get(name):
             del self.constants[name]
             del self.info[name]
 

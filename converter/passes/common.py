@@ -15,14 +15,3 @@ def sole_consumer(graph: Graph, consumers: dict[str, list[Node]], value: str) ->
 
 def other_input(node: Node, value: str) -> str:
     return node.inputs[1] if node.inputs[0] == value else node.inputs[0]
-
-
-def replace_nodes(graph: Graph, old: list[Node], new: list[Node]):
-    """Swaps a matched chain for its rewrite, placed where the chain's last node stood."""
-    removed = {id(n) for n in old}
-    position = max(i for i, n in enumerate(graph.nodes) if id(n) in removed)
-    kept_before = [n for n in graph.nodes[:position] if id(n) not in removed]
-    kept_after = [n for n in graph.nodes[position + 1:] if id(n) not in removed]
-    graph.nodes = kept_before + new + kept_after
-    for node in new:
-        graph.infer_node(node)

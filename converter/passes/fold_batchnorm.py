@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import ops
 from ..ir import Graph, Node
-from .common import other_input, replace_nodes, sole_consumer
+from .common import other_input, sole_consumer
 
 FOLDABLE = ("conv2d", "depthwiseConv2d", "matMul")
 
@@ -80,7 +80,7 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
     rewrite = folded and scaled_copy(graph, node, folded[0], bias * folded[0] + folded[1], reader.outputs[0])
     if not rewrite:
         return False
-    replace_nodes(graph, [*chain, reader], rewrite)
+    graph.replace_nodes([*chain, reader], rewrite)
     graph.discard_if_unused(node.inputs[1])
     return True
 
@@ -123,7 +123,7 @@ def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
         replaced += chain
         start += len(bias)
     rewrite.append(Node(concat.name, "concat", outputs, reader.outputs, concat.attrs))
-    replace_nodes(graph, [*replaced, concat, reader], rewrite)
+    graph.replace_nodes([*replaced, concat, reader], rewrite)
     for node, _, _ in groups:
         graph.discard_if_unused(node.inputs[1])
     return True
@@ -132,7 +132,7 @@ def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
 def fold_batchnorm(graph: Graph) -> bool:
     changed = False
     for node in list(graph.nodes):
-        if any(n is node for n in graph.nodes) and (fold_one(graph, node, graph.consumers()) or fold_into_concat(
+        if graph.contains(node) and (fold_one(graph, node, graph.consumers()) or fold_into_concat(
                 graph, node, graph.consumers(), graph.producers())):
             changed = True
     if changed:

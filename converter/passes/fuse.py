@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ir import Graph, Node
 from ..ops import complete_attrs
-from .common import other_input, replace_nodes, sole_consumer
+from .common import other_input, sole_consumer
 
 FUSED = {"conv2d": "fusedConv2d", "depthwiseConv2d": "fusedDepthwiseConv2d", "matMul": "fusedMatMul"}
 # runtime op -> the fused ops' activation name
@@ -56,7 +56,7 @@ def fuse_one(graph: Graph, node: Node, consumers) -> bool:
     if prelu_weights is not None:
         inputs.append(graph.add_constant(prelu_weights, f"{node.name}/prelu"))
     fused = Node(node.name, FUSED[node.op], inputs, chain[-1].outputs, complete_attrs(FUSED[node.op], attrs))
-    replace_nodes(graph, chain, [fused])
+    graph.replace_nodes(chain, [fused])
     return True
 
 
@@ -73,7 +73,7 @@ def activation_into_groups(graph: Graph, node: Node, consumers, producers) -> bo
     for part in parts:
         part.attrs = part.attrs | {"activation": ACTIVATIONS[node.op],
                                    "leakyreluAlpha": node.attrs.get("alpha", part.attrs["leakyreluAlpha"])}
-    graph.nodes.remove(node)
+    graph.remove_node(node)
     graph.replace_value(node.outputs[0], concat.outputs[0])
     return True
 
@@ -81,10 +81,10 @@ def activation_into_groups(graph: Graph, node: Node, consumers, producers) -> bo
 def fuse_bias_activation(graph: Graph) -> bool:
     changed = False
     for node in list(graph.nodes):
-        if node in graph.nodes and fuse_one(graph, node, graph.consumers()):
+        if graph.contains(node) and fuse_one(graph, node, graph.consumers()):
             changed = True
     for node in list(graph.nodes):
-        if activation_into_groups(graph, node, graph.consumers(), graph.producers()):
+        if graph.contains(node) and activation_into_groups(graph, node, graph.consumers(), graph.producers()):
             changed = True
     if changed:
         graph.remove_unused()

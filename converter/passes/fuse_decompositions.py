@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..ir import Graph, Node
-from .common import other_input, replace_nodes, sole_consumer
+from .common import other_input, sole_consumer
 
 SQRT2 = math.sqrt(2)
 
@@ -115,11 +115,11 @@ MATCHERS = {"div": match_layer_norm, "erf": match_gelu}
 def fuse_decompositions(graph: Graph) -> bool:
     changed = False
     for node in list(graph.nodes):
-        if node.op not in MATCHERS or not any(n is node for n in graph.nodes):
+        if node.op not in MATCHERS or not graph.contains(node):
             continue
         found = MATCHERS[node.op](graph, node, graph.producers(), graph.consumers())
         if found:
-            replace_nodes(graph, found[0], [found[1]])
+            graph.replace_nodes(found[0], [found[1]])
             changed = True
     if changed:
         graph.remove_unused()

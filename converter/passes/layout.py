@@ -16,7 +16,6 @@ import numpy as np
 
 from .. import ops
 from ..ir import Graph, Node
-from .common import replace_nodes
 
 MAX_ROUNDS = 1000
 
@@ -125,7 +124,7 @@ def sink(graph: Graph, node: Node, producers: dict[str, Node]) -> bool:
                  [graph.unique_name(f"{o}/nhwc") for o in node.outputs], attrs)
     outer = [Node(graph.unique_name(f"{node.name}/transpose"), "transpose", [inner_out], [out],
                   {"perm": out_perm}) for inner_out, out in zip(inner.outputs, node.outputs)]
-    replace_nodes(graph, [node], [inner, *outer])
+    graph.replace_nodes([node], [inner, *outer])
     return True
 
 
@@ -134,7 +133,7 @@ def merge(graph: Graph, node: Node, producers: dict[str, Node]) -> bool:
     source = producers.get(node.inputs[0])
     if source is not None and source.op == "transpose":
         first = source.attrs["perm"]
-        node.inputs = [source.inputs[0]]
+        graph.set_inputs(node, [source.inputs[0]])
         node.attrs = {"perm": [first[p] for p in node.attrs["perm"]]}
         return True
     return False
@@ -149,8 +148,8 @@ def reshape_through(graph: Graph, node: Node, consumers: dict[str, list[Node]]) 
     moved = [p for p in node.attrs["perm"] if shape[p] != 1]
     if moved != sorted(moved):
         return False
-    for reader in readers:
-        reader.inputs = [node.inputs[0]]
+    for reader in list(readers):
+        graph.set_inputs(reader, [node.inputs[0]])
     return True
 
 
@@ -182,15 +181,15 @@ def flatten_into_weights(graph: Graph, node: Node, consumers: dict[str, list[Nod
         reordered[:, source] = weight
     else:
         reordered[source] = weight
-    matmul.inputs = [matmul.inputs[0], graph.add_constant(reordered, f"{matmul.name}/weight_nhwc")]
-    flatten.inputs = [node.inputs[0]]
+    graph.set_inputs(matmul, [matmul.inputs[0], graph.add_constant(reordered, f"{matmul.name}/weight_nhwc")])
+    graph.set_inputs(flatten, [node.inputs[0]])
     return True
 
 
 def chain_end(graph: Graph, node: Node, consumers) -> bool:
     """The last reshape/transpose of a run of them (a live node)."""
     readers = consumers.get(node.outputs[0], [])
-    return (node.op in ("reshape", "transpose") and any(n is node for n in graph.nodes)
+    return (node.op in ("reshape", "transpose") and graph.contains(node)
             and not (len(readers) == 1 and readers[0].op in ("reshape", "transpose")))
 
 
@@ -234,37 +233,33 @@ def channel_permutation(graph: Graph, end: Node, producers, consumers) -> bool:
     # the (possibly identity) transpose left over; identity ones are dropped with the others
     rewrite.append(Node(graph.unique_name(f"{end.name}/transpose"), "transpose", [current], end.outputs,
                         {"perm": list(perm)}))
-    replace_nodes(graph, chain, rewrite)
+    graph.replace_nodes(chain, rewrite)
     return True
 
 
 def to_channels_last(graph: Graph) -> bool:
+    producers, consumers = graph.producers(), graph.consumers()  # kept current by the graph
     changed_any = False
     for _ in range(MAX_ROUNDS):
         changed = False
-        producers, consumers = graph.producers(), graph.consumers()
         # before sinking moves elementwise ops into a shuffle's chain, and after it moved them out
         for node in list(graph.nodes):
-            if chain_end(graph, node, consumers) and channel_permutation(graph, node, producers, consumers):
-                changed = True
-                producers, consumers = graph.producers(), graph.consumers()
+            if chain_end(graph, node, consumers):
+                changed |= channel_permutation(graph, node, producers, consumers)
         for node in list(graph.nodes):
+            if not graph.contains(node):
+                continue
             if node.op == "transpose":
-                step = (merge(graph, node, producers) or reshape_through(graph, node, consumers)
-                        or flatten_into_weights(graph, node, consumers))
+                changed |= (merge(graph, node, producers) or reshape_through(graph, node, consumers)
+                            or flatten_into_weights(graph, node, consumers))
             elif node.op in RULES:
-                step = sink(graph, node, producers)
-            else:
-                step = False
-            if step:
-                changed = True
-                producers, consumers = graph.producers(), graph.consumers()
+                changed |= sink(graph, node, producers)
         for node in list(graph.nodes):
-            if node.op == "transpose" and node.attrs["perm"] == sorted(node.attrs["perm"]):
-                if node.outputs[0] not in graph.outputs or graph.producers().get(node.inputs[0]):
-                    graph.nodes.remove(node)
-                    graph.replace_value(node.outputs[0], node.inputs[0])
-                    changed = True
+            if node.op == "transpose" and node.attrs["perm"] == sorted(node.attrs["perm"]) and (
+                    node.outputs[0] not in graph.outputs or node.inputs[0] in producers):
+                graph.remove_node(node)
+                graph.replace_value(node.outputs[0], node.inputs[0])
+                changed = True
         graph.remove_unused()
         changed_any |= changed
         if not changed:

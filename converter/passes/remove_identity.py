@@ -21,13 +21,12 @@ def remove_identity(graph: Graph) -> bool:
     producers = graph.producers()
     changed = False
     for node in list(graph.nodes):
-        if not is_pass_through(graph, node):
+        if not graph.contains(node) or not is_pass_through(graph, node):
             continue
         out, source = node.outputs[0], node.inputs[0]
         if out in graph.outputs and (source not in producers or source in graph.outputs):
             continue  # the graph's output name must survive
-        graph.nodes.remove(node)
+        graph.remove_node(node)
         graph.replace_value(out, source)
-        producers = graph.producers()
         changed = True
     return changed
