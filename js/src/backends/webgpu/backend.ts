@@ -74,15 +74,28 @@ export interface KernelTiming {
   /** The op whose kernel made the dispatch. */
   name: string;
   shader: string;
-  ms: number;
+  /** GPU time from timestamp queries; null where the adapter has none. */
+  ms: number | null;
 }
 
-interface Timing {
+/** Dispatches logged between `startRecording` and `stopRecording`. */
+interface Recording {
   results: KernelTiming[];
   reads: Promise<void>[];
   /** Dispatches in the command buffer being recorded, in order. */
   recorded: { name: string; shader: string }[];
+  /** Timestamp queries, when the adapter has them. */
   querySet: GPUQuerySet | null;
+}
+
+/** Counters for tests and diagnostics. */
+export interface WebGpuStats {
+  dispatches: number;
+  submits: number;
+  /** Tensors read back to the CPU. */
+  readbacks: number;
+  /** Pipelines compiled (cache misses). */
+  pipelines: number;
 }
 
 /** Bytes one element takes in a GPU buffer: bool is a u32, float16 packs two per u32. */
@@ -128,7 +141,8 @@ export class WebGpuBackend implements KernelBackend {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recordedDispatches = 0;
-  private timing: Timing | null = null;
+  private recording: Recording | null = null;
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0 };
   private lostMessage = '';
   private restoring: Promise<void> | null = null;
   private allocationError: Error | null = null;
@@ -282,6 +296,7 @@ export class WebGpuBackend implements KernelBackend {
     const source = this.buffer(dataId);
     const bytes = gpuBytes(record.dtype, record.size);
     const staging = this.pool.acquire(bytes, USAGE.MAP_READ | USAGE.COPY_DST);
+    this.stats.readbacks++;
     this.commandEncoder().copyBufferToBuffer(source, 0, staging, 0, bytes);
     this.submit();
     try {
@@ -358,6 +373,7 @@ export class WebGpuBackend implements KernelBackend {
     const uniforms = new Map(bindings.filter((b) => b.kind === 'uniform').map((b) => [b.name, structLayout(code, b.type)]));
     cached = { pipeline, bindings, uniforms };
     this.pipelines.set(key, cached);
+    this.stats.pipelines++;
     return cached;
   }
 
@@ -386,16 +402,19 @@ export class WebGpuBackend implements KernelBackend {
       return { binding: b.index, resource: { buffer } };
     });
     const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.computePass(launch.shader);
+    this.recording?.recorded.push({ name: this.currentOp, shader: launch.shader });
+    const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     const [x, y, z] = typeof launch.workgroups === 'number' ? this.grid(launch.workgroups) : launch.workgroups;
     if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
-    if (this.timing) {
+    this.stats.dispatches++;
+    if (this.recording?.querySet) {
+      // Timed dispatches each get their own pass, whose timestamps bracket it.
       pass.end();
       this.pass = null;
     }
-    const timedFull = (this.timing?.recorded.length ?? 0) >= MAX_TIMED_DISPATCHES;
+    const timedFull = (this.recording?.recorded.length ?? 0) >= MAX_TIMED_DISPATCHES;
     if (++this.recordedDispatches >= this.flags.dispatchesPerSubmit || timedFull) this.submit();
   }
 
@@ -420,16 +439,14 @@ export class WebGpuBackend implements KernelBackend {
     return this.encoder;
   }
 
-  private computePass(shader: string): GPUComputePassEncoder {
+  private computePass(): GPUComputePassEncoder {
     if (this.pass) return this.pass;
     const encoder = this.commandEncoder();
-    if (!this.timing) return (this.pass = encoder.beginComputePass());
-    const timing = this.timing;
-    if (!timing.querySet) timing.querySet = this.live().createQuerySet({ type: 'timestamp', count: 2 * MAX_TIMED_DISPATCHES });
-    const index = timing.recorded.length;
-    timing.recorded.push({ name: this.currentOp, shader });
+    const querySet = this.recording?.querySet;
+    if (!querySet) return (this.pass = encoder.beginComputePass());
+    const index = this.recording!.recorded.length - 1;
     this.pass = encoder.beginComputePass({
-      timestampWrites: { querySet: timing.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 },
+      timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 },
     });
     return this.pass;
   }
@@ -439,30 +456,34 @@ export class WebGpuBackend implements KernelBackend {
     if (!this.encoder && !this.pass) return;
     const device = this.live();
     const encoder = this.commandEncoder();
-    const timing = this.timing;
+    const recording = this.recording;
     let timestamps: GPUBuffer | null = null;
-    if (timing?.querySet && timing.recorded.length) {
-      const count = 2 * timing.recorded.length;
+    if (recording?.querySet && recording.recorded.length) {
+      const count = 2 * recording.recorded.length;
       const resolved = this.pool.acquire(count * 8, USAGE.QUERY_RESOLVE | USAGE.COPY_SRC);
       timestamps = this.pool.acquire(count * 8, USAGE.MAP_READ | USAGE.COPY_DST);
-      encoder.resolveQuerySet(timing.querySet, 0, count, resolved, 0);
+      encoder.resolveQuerySet(recording.querySet, 0, count, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, timestamps, 0, count * 8);
       this.pool.release(resolved);
     }
     device.queue.submit([encoder.finish()]);
+    this.stats.submits++;
     this.encoder = null;
     this.recordedDispatches = 0;
     this.pool.submitted();
-    if (timing && timestamps) {
-      const recorded = timing.recorded.splice(0);
-      const buffer = timestamps;
-      timing.reads.push(buffer.mapAsync(MAP_MODE_READ, 0, recorded.length * 16).then(() => {
-        const ticks = new BigInt64Array(buffer.getMappedRange(0, recorded.length * 16));
-        recorded.forEach((r, i) => timing.results.push({ ...r, ms: Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6 }));
-        buffer.unmap();
-        this.pool.release(buffer);
-      }));
+    if (!recording) return;
+    const recorded = recording.recorded.splice(0);
+    if (!timestamps) {
+      recording.results.push(...recorded.map((r) => ({ ...r, ms: null })));
+      return;
     }
+    const buffer = timestamps;
+    recording.reads.push(buffer.mapAsync(MAP_MODE_READ, 0, recorded.length * 16).then(() => {
+      const ticks = new BigInt64Array(buffer.getMappedRange(0, recorded.length * 16));
+      recorded.forEach((r, i) => recording.results.push({ ...r, ms: Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6 }));
+      buffer.unmap();
+      this.pool.release(buffer);
+    }));
   }
 
   /** Whether per-kernel GPU times can be measured (the adapter has timestamp queries). */
@@ -470,22 +491,22 @@ export class WebGpuBackend implements KernelBackend {
     return this.info.features.includes('timestamp-query');
   }
 
-  /** Starts timing every dispatch (one compute pass each, with timestamp writes). */
-  startTiming(): void {
-    if (!this.canTime) throw new Error('tensorweb: this WebGPU adapter has no timestamp-query feature');
+  /** Starts logging every dispatch, timed (one compute pass each, with timestamp writes) where the adapter can. */
+  startRecording(): void {
     this.submit();
-    this.timing = { results: [], reads: [], recorded: [], querySet: null };
+    const querySet = this.canTime ? this.live().createQuerySet({ type: 'timestamp', count: 2 * MAX_TIMED_DISPATCHES }) : null;
+    this.recording = { results: [], reads: [], recorded: [], querySet };
   }
 
-  /** Stops timing; resolves with one entry per dispatch since `startTiming`, once the GPU finished them. */
-  async stopTiming(): Promise<KernelTiming[]> {
-    const timing = this.timing;
-    if (!timing) return [];
+  /** Stops logging; resolves with one entry per dispatch since `startRecording`, once the GPU finished them. */
+  async stopRecording(): Promise<KernelTiming[]> {
+    const recording = this.recording;
+    if (!recording) return [];
     this.submit();
-    this.timing = null;
-    await Promise.all(timing.reads);
-    timing.querySet?.destroy();
-    return timing.results;
+    this.recording = null;
+    await Promise.all(recording.reads);
+    recording.querySet?.destroy();
+    return recording.results;
   }
 
   /** Resolves when the GPU has finished all submitted work. */

@@ -9,11 +9,12 @@ export interface KernelProfile {
   name: string;
   /** The WGSL file it ran. */
   shader: string;
-  kernelTimeMs: number;
+  /** GPU time from timestamp queries; null where the adapter has none. */
+  kernelTimeMs: number | null;
 }
 
 export interface ProfileWithKernels<T> extends ProfileInfo<T> {
-  /** One entry per GPU dispatch, in order; empty unless kernels ran on WebGPU with timestamp queries. */
+  /** One entry per GPU dispatch, in order (empty unless the active backend is WebGPU). */
   kernels: KernelProfile[];
 }
 
@@ -25,10 +26,10 @@ export interface TimingInfo {
   kernels: KernelProfile[];
 }
 
-/** The active backend if it is a WebGPU backend that can time kernels. */
-function timingBackend(): WebGpuBackend | null {
+/** The active backend if it is the WebGPU backend. */
+function webgpuBackend(): WebGpuBackend | null {
   const backend = getEngine().backend as WebGpuBackend;
-  return backend.name === 'webgpu' && backend.canTime ? backend : null;
+  return backend.name === 'webgpu' ? backend : null;
 }
 
 const asProfiles = (timings: KernelTiming[]): KernelProfile[] =>
@@ -36,33 +37,32 @@ const asProfiles = (timings: KernelTiming[]): KernelProfile[] =>
 
 /** tw.profile(fn): tensors and bytes fn left behind, its peak bytes, the ops it ran and per-kernel GPU times. */
 export async function profile<T extends TensorContainer>(fn: () => T | Promise<T>): Promise<ProfileWithKernels<T>> {
-  const backend = timingBackend();
-  backend?.startTiming();
+  const backend = webgpuBackend();
+  backend?.startRecording();
   let timings: KernelTiming[] = [];
   let info: ProfileInfo<T>;
   try {
     info = await getEngine().profile(fn);
   } finally {
-    if (backend) timings = await backend.stopTiming();
+    if (backend) timings = await backend.stopRecording();
   }
   return { ...info, kernels: asProfiles(timings) };
 }
 
 /** tw.time(fn): wall time until the GPU finished fn's work, and the GPU time of its kernels. */
 export async function time(fn: () => unknown): Promise<TimingInfo> {
-  const engine = getEngine();
-  const backend = timingBackend();
-  backend?.startTiming();
+  const backend = webgpuBackend();
+  backend?.startRecording();
   const start = performance.now();
   let timings: KernelTiming[] = [];
   try {
     await fn();
-    const active = engine.backend as WebGpuBackend;
-    if (active.name === 'webgpu') await active.sync();
+    await backend?.sync();
   } finally {
-    if (backend) timings = await backend.stopTiming();
+    if (backend) timings = await backend.stopRecording();
   }
   const wallMs = performance.now() - start;
   const kernels = asProfiles(timings);
-  return { wallMs, kernelMs: backend ? kernels.reduce((total, k) => total + k.kernelTimeMs, 0) : null, kernels };
+  const timed = backend?.canTime ?? false;
+  return { wallMs, kernelMs: timed ? kernels.reduce((total, k) => total + k.kernelTimeMs!, 0) : null, kernels };
 }

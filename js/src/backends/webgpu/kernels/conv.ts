@@ -12,7 +12,7 @@ import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
-import { runMatMul } from './matmul.js';
+import { gemmTiles, runMatMul } from './matmul.js';
 
 interface WindowAttrs {
   strides: number | number[];
@@ -49,15 +49,6 @@ function convFields(g: Geometry, inSpatial: readonly number[], outSpatial: reado
   };
 }
 
-const SCALAR_TILES = { WG_X: 16, WG_Y: 16, TILE_K: 16, tileM: 64, tileN: 64 };
-const VEC4_TILES = { WG_X: 8, WG_Y: 8, TILE_K: 32, tileM: 64, tileN: 32 };
-
-/** Scalar GEMM tiles that fit the device's invocation limit. */
-function scalarTiles(backend: WebGpuBackend) {
-  return backend.info.limits.maxComputeInvocationsPerWorkgroup >= 256 ? SCALAR_TILES
-    : { WG_X: 8, WG_Y: 8, TILE_K: 16, tileM: 32, tileN: 32 };
-}
-
 /** Forward conv of x [batch?, ...spatial, Cin] with filter [...window, Cin, Cout]; `rank` spatial dims. */
 function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs,
   outShape: readonly number[], epilogue: Epilogue): DataId {
@@ -75,7 +66,7 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   const out = backend.allocate(outShape, 'float32');
   if (sizeFromShape(outShape) === 0) return out;
   const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
-  const tiles = vec4 ? VEC4_TILES : scalarTiles(backend);
+  const tiles = gemmTiles(backend, vec4, pixels, outC);
   const mTiles = Math.ceil(pixels / tiles.tileM);
   backend.run({
     shader: vec4 ? 'conv/conv_vec4.wgsl' : 'conv/conv.wgsl',
@@ -118,8 +109,9 @@ export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs>
     const g = geometry(rank, spec.shape, filter.shape.slice(0, rank), attrs);
     const out = backend.allocate(spec.shape, 'float32');
     if (sizeFromShape(spec.shape) === 0) return [out];
-    const tiles = scalarTiles(backend);
-    const mTiles = Math.ceil(g.batch * sizeFromShape(g.inSpatial) / tiles.tileM);
+    const pixels = g.batch * sizeFromShape(g.inSpatial);
+    const tiles = gemmTiles(backend, false, pixels, inC);
+    const mTiles = Math.ceil(pixels / tiles.tileM);
     backend.run({
       shader: 'conv/conv_backprop_input.wgsl',
       constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K },
@@ -146,10 +138,13 @@ export function convBackpropFilterKernel(rank: number): WebGpuKernel<WindowAttrs
     const out = backend.allocate(spec.shape, 'float32');
     const size = sizeFromShape(spec.shape);
     if (size === 0) return [out];
-    const tiles = scalarTiles(backend);
     const pixels = g.batch * sizeFromShape(g.outSpatial);
-    const mTiles = Math.ceil(sizeFromShape(g.window) * inC / tiles.tileM);
-    const kChunk = Math.max(tiles.TILE_K, Math.ceil(Math.min(pixels, PIXELS_PER_SPLIT) / tiles.TILE_K) * tiles.TILE_K);
+    const taps = sizeFromShape(g.window) * inC;
+    const tiles = gemmTiles(backend, false, taps, outC);
+    const mTiles = Math.ceil(taps / tiles.tileM);
+    // 'on' forces about four splits however short the pixel dimension is.
+    const perSplit = backend.flags.splitK === 'on' ? Math.ceil(pixels / 4) : Math.min(pixels, PIXELS_PER_SPLIT);
+    const kChunk = Math.max(tiles.TILE_K, Math.ceil(perSplit / tiles.TILE_K) * tiles.TILE_K);
     const splits = backend.flags.splitK === 'off' ? 1 : Math.max(1, Math.ceil(pixels / kChunk));
     const target = splits === 1 ? out : backend.allocate([splits * size], 'float32');
     backend.run({

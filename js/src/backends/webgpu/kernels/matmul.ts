@@ -17,11 +17,19 @@ interface Tiles {
   TILE_K: number;
 }
 
-/** Tile sizes within the device's workgroup limits (the shaders' defaults where they fit). */
-function tilesFor(backend: WebGpuBackend, vec4: boolean): Tiles & { tileM: number; tileN: number } {
+/** Outputs up to this many elements use small tiles: less padding waste, and far quicker pipeline compiles. */
+const SMALL_OUTPUT = 16384;
+
+/**
+ * GEMM tile sizes (matmul and the conv GEMMs) for an M x N output, within
+ * the device's workgroup limits: 4 x 4 threads for small outputs, else the
+ * shaders' defaults (16 x 16 threads scalar, 8 x 8 with vec4).
+ */
+export function gemmTiles(backend: WebGpuBackend, vec4: boolean, m: number, n: number): Tiles & { tileM: number; tileN: number } {
   const { maxComputeInvocationsPerWorkgroup: invocations, maxComputeWorkgroupStorageSize: storage } = backend.info.limits;
   const rows = vec4 ? 8 : 4;
-  let tiles: Tiles = vec4 ? { WG_X: 8, WG_Y: 8, TILE_K: 32 } : { WG_X: 16, WG_Y: 16, TILE_K: 16 };
+  let tiles: Tiles = m * n <= SMALL_OUTPUT ? { WG_X: 4, WG_Y: 4, TILE_K: 8 }
+    : vec4 ? { WG_X: 8, WG_Y: 8, TILE_K: 32 } : { WG_X: 16, WG_Y: 16, TILE_K: 16 };
   const bytes = (t: Tiles) => (t.WG_Y * rows * t.TILE_K + t.TILE_K * t.WG_X * 4) * 4;
   while (tiles.WG_X * tiles.WG_Y > invocations || bytes(tiles) > storage) {
     tiles = { WG_X: Math.max(1, tiles.WG_X / 2), WG_Y: Math.max(1, tiles.WG_Y / 2), TILE_K: tiles.TILE_K };
@@ -74,7 +82,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const flags = backend.flags;
   const vec4Valid = !transposeA && !transposeB && k % 4 === 0 && n % 4 === 0 && elem === 'f32';
   const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && m * n >= 1024));
-  const tiles = tilesFor(backend, vec4);
+  const tiles = gemmTiles(backend, vec4, m, n);
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
   // Split K when it is long and the output alone would leave most of the GPU idle.
   const wantSplits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))

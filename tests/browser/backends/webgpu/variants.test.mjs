@@ -1,0 +1,140 @@
+// Every kernel variant forced through the backend flags (vec4 on/off,
+// split-K on/off, float16 packed), each checked against the CPU backend in
+// the same page and shown to have run through the shader it names.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BrowserSession } from '../../helper.mjs';
+
+let session;
+let page;
+before(async () => {
+  session = await BrowserSession.start();
+  page = await session.newPage();
+});
+after(() => session.close());
+
+/**
+ * Runs each case (a function of tw and seeded inputs) on the CPU and on
+ * webgpu with `flags`; returns per case the largest error relative to
+ * sqrt(K)-scaled tolerance, and the shaders webgpu dispatched.
+ */
+function runVariant(flags, caseNames) {
+  return page.run(async (tw, { flags, caseNames }) => {
+    const input = (shape, seed) => tw.randomUniform(shape, -1, 1, 'float32', seed);
+    const CASES = {
+      matMulVec4Shape: { k: 64, f: () => tw.matMul(input([2, 33, 64], 1), input([64, 36], 2)) },
+      matMulTransposed: { k: 24, f: () => tw.matMul(input([24, 9], 3), input([7, 24], 4), true, true) },
+      matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 8], 6)) },
+      fusedMatMulBiasRelu: {
+        k: 32, f: () => tw.fused.matMul({ a: input([20, 32], 7), b: input([32, 12], 8), bias: input([12], 9), activation: 'relu' }),
+      },
+      fusedMatMulFullBiasSigmoid: {
+        k: 40, f: () => tw.fused.matMul({ a: input([6, 40], 10), b: input([40, 8], 11), bias: input([6, 8], 12), activation: 'sigmoid' }),
+      },
+      fusedMatMulPrelu: {
+        k: 16, f: () => tw.fused.matMul({ a: input([5, 16], 13), b: input([16, 4], 14), bias: input([1], 15), activation: 'prelu',
+          preluActivationWeights: input([4], 16) }),
+      },
+      conv2dVec4Channels: { k: 72, f: () => tw.conv2d(input([2, 9, 9, 8], 17), input([3, 3, 8, 12], 18), 1, 'same') },
+      conv2dOddChannels: { k: 27, f: () => tw.conv2d(input([1, 8, 7, 3], 19), input([3, 3, 3, 5], 20), 2, 'valid') },
+      conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
+      fusedConv2dBiasRelu6: {
+        k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
+          bias: input([8], 25), activation: 'relu6' }),
+      },
+      conv2dBackpropFilter: {
+        k: 2 * 12 * 12, f: () => tw.conv2dBackpropFilter(input([2, 12, 12, 3], 26), input([2, 12, 12, 4], 27), [3, 3, 3, 4], 1, 'same'),
+      },
+      conv2dTranspose: { k: 36, f: () => tw.conv2dTranspose(input([1, 5, 5, 4], 28), input([3, 3, 2, 4], 29), [1, 10, 10, 2], 2, 'same') },
+      depthwise: { k: 9, f: () => tw.depthwiseConv2d(input([1, 9, 9, 6], 30), input([3, 3, 6, 2], 31), 1, 'same') },
+      float16RoundTrip: { k: 1, f: () => tw.cast(tw.cast(tw.mul(input([37], 32), 1000), 'float16'), 'float32') },
+    };
+    const results = {};
+    for (const name of caseNames) {
+      const { k, f } = CASES[name];
+      await tw.setBackend('cpu');
+      const want = tw.tidy(f);
+      const expected = await want.data();
+      want.dispose();
+      await tw.setBackend('webgpu');
+      const backend = tw.engine().findBackend('webgpu');
+      const saved = { ...backend.flags };
+      backend.setFlags(flags);
+      try {
+        const { result, kernels } = await tw.profile(() => tw.tidy(f));
+        const got = await result.data();
+        result.dispose();
+        // float16 rounds to 11 bits; the rest are float32 sums of k products.
+        const tolerance = name.startsWith('float16') ? 1e-3 : 1e-5 * Math.sqrt(k);
+        let worst = 0;
+        got.forEach((v, i) => {
+          worst = Math.max(worst, Math.abs(v - expected[i]) / (tolerance * (1 + Math.abs(expected[i]))));
+        });
+        results[name] = { worst, size: got.length, expectedSize: expected.length, shaders: [...new Set(kernels.map((kk) => kk.shader))] };
+      } finally {
+        backend.setFlags(saved);
+      }
+    }
+    return results;
+  }, { flags, caseNames });
+}
+
+const GEMM_CASES = ['matMulVec4Shape', 'matMulTransposed', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid',
+  'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
+  'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise'];
+
+function assertAllMatch(results) {
+  for (const [name, r] of Object.entries(results)) {
+    assert.equal(r.size, r.expectedSize, `${name}: size`);
+    assert.ok(r.worst <= 1, `${name}: differs from the CPU backend by ${r.worst.toFixed(2)}x the tolerance`);
+  }
+}
+
+test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, results match the CPU', async () => {
+  const results = await runVariant({ vec4: 'on', splitK: 'off' }, GEMM_CASES);
+  assertAllMatch(results);
+  assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
+  assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
+  assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
+  assert.ok(results.matMulTransposed.shaders.includes('matmul/matmul.wgsl'), 'transposed operands fall back to the scalar kernel');
+  for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.includes('matmul/split_k_reduce.wgsl'), `${name} used split-K`);
+});
+
+test('vec4 off, split-K on: scalar kernels only, partial products summed by split_k_reduce, results match the CPU', async () => {
+  const results = await runVariant({ vec4: 'off', splitK: 'on' }, GEMM_CASES);
+  assertAllMatch(results);
+  for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.some((s) => s.includes('vec4')), `${name} used a vec4 kernel`);
+  for (const name of ['matMulVec4Shape', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid', 'conv2dBackpropFilter']) {
+    assert.ok(results[name].shaders.includes('matmul/split_k_reduce.wgsl'), `${name} did not split K`);
+  }
+  assert.ok(results.conv2dOddChannels.shaders.includes('conv/conv.wgsl'));
+});
+
+test('auto: a long K with a small output splits K by itself', async () => {
+  const results = await runVariant({ vec4: 'auto', splitK: 'auto' }, ['matMulLongK', 'matMulVec4Shape']);
+  assertAllMatch(results);
+  assert.ok(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'));
+  assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
+});
+
+test('float16: packed conversion (no shader-f16 needed) round-trips within half precision', async () => {
+  const results = await runVariant({ f16: 'packed' }, ['float16RoundTrip']);
+  assertAllMatch(results);
+  assert.ok(results.float16RoundTrip.shaders.includes('elementwise/cast_f16_packed.wgsl'));
+});
+
+test('float16: native conversion runs where the adapter has shader-f16, and is refused clearly where not', async (t) => {
+  const hasF16 = await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    return tw.engine().findBackend('webgpu').hasF16;
+  });
+  t.diagnostic(`adapter shader-f16: ${hasF16}`);
+  if (hasF16) {
+    const results = await runVariant({ f16: 'native' }, ['float16RoundTrip']);
+    assertAllMatch(results);
+    assert.ok(results.float16RoundTrip.shaders.includes('elementwise/unary.wgsl'));
+    assert.ok(!results.float16RoundTrip.shaders.includes('elementwise/cast_f16_packed.wgsl'));
+  } else {
+    await assert.rejects(runVariant({ f16: 'native' }, ['float16RoundTrip']), /shader-f16/);
+  }
+});
