@@ -98,12 +98,13 @@ class Graph:
 
     def replace_nodes(self, old: list[Node], new: list[Node]):
         """Swaps nodes for their rewrite, placed where the last of them stood; infers the new nodes."""
-        removed = {id(n) for n in old}
-        position = max(i for i, n in enumerate(self._nodes) if id(n) in removed)
+        last = max(old, key=self._nodes.index)  # list scans compare by identity, in C
         for node in old:
             self._unindex(node)
-        self._nodes = ([n for n in self._nodes[:position] if id(n) not in removed] + new
-                       + [n for n in self._nodes[position + 1:] if id(n) not in removed])
+            if node is not last:
+                self._nodes.remove(node)
+        position = self._nodes.index(last)
+        self._nodes[position:position + 1] = new
         for node in new:
             self._index(node)
             self.infer_node(node)
