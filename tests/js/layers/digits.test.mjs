@@ -1,35 +1,25 @@
 // Training on scikit-learn's 8x8 digits (tests/fixtures/digits) on the CPU
-// backend, seeded: an MLP and a CNN must reach the stated accuracy on the 360
+// backend, seeded (recipes in digits_models.mjs, shared with the webgpu
+// browser test): an MLP and a CNN must reach the stated accuracy on the 360
 // held-out digits within the stated epochs; the trained MLP survives save ->
 // load with identical predictions and keeps training.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tw from '../../../js/dist/tensorweb.js';
 import { digits } from './digits.mjs';
-
-async function testAccuracy(model, d) {
-  const [, accuracy] = model.evaluate(d.xTest, d.yTest);
-  const value = (await accuracy.data())[0];
-  tw.dispose(accuracy);
-  return value;
-}
+import { RECIPES, trainDigits } from './digits_models.mjs';
 
 let trainedMlp;
 let mlpData;
 
-test('MLP 64-32-10 (adam 0.01, batch 32, seed 42) reaches >= 0.87 held-out accuracy in 4 epochs', async (t) => {
+test(`MLP 64-32-10 (adam 0.01, batch 32, seed 42) reaches >= ${RECIPES.mlp.threshold} held-out accuracy in ${RECIPES.mlp.epochs} epochs`, async (t) => {
   mlpData = digits(tw);
-  tw.layers.setSeed(42);
-  const model = tw.sequential({
-    layers: [tw.layers.dense({ inputShape: [64], units: 32, activation: 'relu' }), tw.layers.dense({ units: 10, activation: 'softmax' })],
-  });
-  model.compile({ optimizer: tw.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const history = await model.fit(mlpData.xTrain, mlpData.yTrain, { epochs: 4, batchSize: 32 });
-  assert.deepEqual(history.epoch, [0, 1, 2, 3]);
-  assert.ok(history.history.loss[3] < history.history.loss[0], `loss went ${history.history.loss}`);
-  const accuracy = await testAccuracy(model, mlpData);
-  t.diagnostic(`MLP held-out accuracy after 4 epochs: ${accuracy.toFixed(4)}`);
-  assert.ok(accuracy >= 0.87, `accuracy ${accuracy}`);
+  const { model, history, accuracy } = await trainDigits(tw, 'mlp', mlpData);
+  const { loss } = history.history;
+  assert.equal(loss.length, RECIPES.mlp.epochs);
+  assert.ok(loss[loss.length - 1] < loss[0], `loss went ${loss}`);
+  t.diagnostic(`MLP held-out accuracy after ${RECIPES.mlp.epochs} epochs: ${accuracy.toFixed(4)}`);
+  assert.ok(accuracy >= RECIPES.mlp.threshold, `accuracy ${accuracy}`);
   trainedMlp = model;
 });
 
@@ -60,30 +50,17 @@ test('save -> load gives identical predictions, and the loaded model keeps train
   assert.deepEqual(Array.from(after.dataSync()), Array.from(before.dataSync()));
   // The training config came along: the loaded model is compiled with the same loss, metrics and optimizer.
   assert.equal(loaded.optimizer.className, 'Adam');
-  const accuracy = await testAccuracy(loaded, mlpData);
   const history = await loaded.fit(mlpData.xTrain, mlpData.yTrain, { epochs: 1, batchSize: 32 });
   assert.ok(history.history.loss[0] < 0.5, `loss after loading ${history.history.loss[0]}`);
-  assert.ok(accuracy >= 0.87);
   tw.dispose([before, after]);
   loaded.dispose();
 });
 
-test('CNN conv8-pool-dense (adam 0.01, batch 32, seed 42) reaches >= 0.83 held-out accuracy in 2 epochs', async (t) => {
-  const d = digits(tw, { image: true });
-  tw.layers.setSeed(42);
-  const model = tw.sequential({
-    layers: [
-      tw.layers.conv2d({ inputShape: [8, 8, 1], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tw.layers.maxPooling2d({ poolSize: 2 }),
-      tw.layers.flatten(),
-      tw.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  model.compile({ optimizer: tw.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  await model.fit(d.xTrain, d.yTrain, { epochs: 2, batchSize: 32 });
-  const accuracy = await testAccuracy(model, d);
-  t.diagnostic(`CNN held-out accuracy after 2 epochs: ${accuracy.toFixed(4)}`);
-  assert.ok(accuracy >= 0.83, `accuracy ${accuracy}`);
+test(`CNN conv8-pool-dense (adam 0.01, batch 32, seed 42) reaches >= ${RECIPES.cnn.threshold} held-out accuracy in ${RECIPES.cnn.epochs} epochs`, async (t) => {
+  const data = digits(tw, { image: true });
+  const { model, accuracy } = await trainDigits(tw, 'cnn', data);
+  t.diagnostic(`CNN held-out accuracy after ${RECIPES.cnn.epochs} epochs: ${accuracy.toFixed(4)}`);
+  assert.ok(accuracy >= RECIPES.cnn.threshold, `accuracy ${accuracy}`);
   model.dispose();
-  tw.dispose(d);
+  tw.dispose(data);
 });

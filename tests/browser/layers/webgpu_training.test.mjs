@@ -1,0 +1,67 @@
+// The layers and training stack on the webgpu backend in headless Chromium:
+// every optimizer golden and every layer golden (the numpy references the
+// cpu tests replay), the digits MLP and CNN reaching their stated accuracy,
+// and save -> load with identical predictions.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { BrowserSession } from '../helper.mjs';
+import { RECIPES } from '../../js/layers/digits_models.mjs';
+
+const fixture = (path) => JSON.parse(readFileSync(new URL(`../../fixtures/train/${path}`, import.meta.url)));
+const optimizers = fixture('optimizers.json').optimizers;
+const layerCases = fixture('layers.json').cases;
+
+let session;
+let page;
+before(async () => {
+  session = await BrowserSession.start();
+  page = await session.newPage();
+  const backend = await page.run(async (tw) => {
+    if (!(await tw.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
+    return tw.getBackend();
+  });
+  assert.equal(backend, 'webgpu');
+});
+after(() => session?.close());
+
+for (const golden of optimizers) {
+  test(`webgpu: optimizer ${golden.name} matches numpy`, () =>
+    page.run(async (tw, g) => (await import('/tests/js/train/replay.mjs')).replayOptimizer(tw, g), golden));
+}
+
+for (const c of layerCases) {
+  test(`webgpu: layer ${c.name} output and gradients match numpy`, () =>
+    page.run(async (tw, cs) => (await import('/tests/js/train/replay.mjs')).replayLayer(tw, cs), c));
+}
+
+for (const kind of ['mlp', 'cnn']) {
+  const { threshold, epochs } = RECIPES[kind];
+  test(`webgpu: digits ${kind} reaches >= ${threshold} held-out accuracy in ${epochs} epochs, and save -> load predicts the same`, async (t) => {
+    const result = await page.run(async (tw, which) => {
+      const recipes = await import('/tests/js/layers/digits_models.mjs');
+      const meta = await (await fetch('/tests/fixtures/digits/digits.json')).json();
+      const bytes = new Uint8Array(await (await fetch('/tests/fixtures/digits/digits.bin')).arrayBuffer());
+      const data = recipes.digitsTensors(tw, bytes, meta, { image: recipes.RECIPES[which].image });
+      const { model, accuracy, seconds } = await recipes.trainDigits(tw, which, data);
+      const onGpu = model.weights.every((w) => tw.engine().backendOf(w.variable) === 'webgpu');
+      let saved;
+      await model.save(tw.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { location: 'memory', modelJSONBytes: 0, weightDataBytes: artifacts.weightData.byteLength };
+      }));
+      const loaded = await tw.loadLayersModel(tw.io.fromMemory(saved));
+      const a = await model.predict(data.xTest).data();
+      const b = await loaded.predict(data.xTest).data();
+      const identical = a.length === b.length && a.every((v, i) => v === b[i]);
+      model.dispose();
+      loaded.dispose();
+      tw.dispose(data);
+      return { accuracy, seconds, onGpu, identical };
+    }, kind);
+    t.diagnostic(`webgpu ${kind}: held-out accuracy ${result.accuracy.toFixed(4)} after ${epochs} epochs (${result.seconds.toFixed(1)} s)`);
+    assert.ok(result.onGpu, 'the weights live on the GPU');
+    assert.ok(result.accuracy >= threshold, `accuracy ${result.accuracy}`);
+    assert.ok(result.identical, 'the loaded model predicts exactly what the saved one did');
+  });
+}
