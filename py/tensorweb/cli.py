@@ -64,6 +64,34 @@ def _add_converter_commands(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(run=converter_cli.run_verify)
 
 
+def _add_examples(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("examples", help="make the example models the demos use (needs PyTorch: "
+                                             "pip install -e '.[examples]')")
+    parser.add_argument("--out", metavar="DIR",
+                        help="folder to build them into, one folder per model (default: .tensorweb/examples/ in the "
+                             "checkout; serve it with `tensorweb serve --models DIR`)")
+    parser.add_argument("--force", action="store_true", help="rebuild models that are up to date")
+
+    def run(args: argparse.Namespace) -> int:
+        from tensorweb.converter.errors import ConversionError
+        from tensorweb.examples import MissingDependencies, make_examples
+
+        try:
+            make_examples(args.out, force=args.force)
+        except MissingDependencies as e:
+            print(f"tensorweb examples: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        except ConversionError as e:
+            print(f"tensorweb examples: error: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        except Exception as e:  # a failed check or an export that broke: one line, as `convert` does
+            print(f"tensorweb examples: error: {type(e).__name__}: {e}", file=sys.stderr)
+            return 1
+        return EXIT_OK
+
+    parser.set_defaults(run=run)
+
+
 def _add_pending(sub: argparse._SubParsersAction, command: str, help_text: str, issue: str) -> None:
     parser = sub.add_parser(command, help=f"{help_text} (not available yet)")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -80,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_converter_commands(sub)
     _add_serve(sub)
     _add_pending(sub, "bench", "benchmark tensorweb against TF.js and ONNX Runtime Web in Chromium", "the WebGPU backend issue")
-    _add_pending(sub, "examples", "make the example models the demos use", "the demos issue")
+    _add_examples(sub)
     return parser
 
 

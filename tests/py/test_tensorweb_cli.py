@@ -55,7 +55,7 @@ def test_convert_and_verify_run_through_the_tensorweb_command(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["bench", "examples"])
+@pytest.mark.parametrize("command", ["bench"])
 def test_pending_subcommand_says_so_and_exits_2(command, capsys):
     assert main([command]) == EXIT_USAGE
     assert "not available yet" in capsys.readouterr().err
