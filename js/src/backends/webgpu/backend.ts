@@ -453,7 +453,11 @@ export class WebGpuBackend implements KernelBackend {
 
   /** Submits everything recorded so far. */
   submit(): void {
-    if (!this.encoder && !this.pass) return;
+    if (!this.encoder && !this.pass) {
+      // Nothing is recorded, so no work can still use the buffers released since.
+      this.pool.submitted();
+      return;
+    }
     const device = this.live();
     const encoder = this.commandEncoder();
     const recording = this.recording;

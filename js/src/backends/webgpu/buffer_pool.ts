@@ -43,13 +43,9 @@ export class BufferPool {
     this.pending.push(buffer);
   }
 
-  /** Call after each submit: buffers released before it become reusable. */
+  /** Call after each submit: buffers released before it become reusable. Over the cap, the largest idle buffers go first. */
   submitted(): void {
     for (const buffer of this.pending) {
-      if (this.pooledBytes + buffer.size > this.maxPooledBytes) {
-        this.destroy(buffer);
-        continue;
-      }
       const key = `${buffer.usage}:${buffer.size}`;
       let list = this.free.get(key);
       if (!list) this.free.set(key, (list = []));
@@ -57,6 +53,13 @@ export class BufferPool {
       this.pooledBytes += buffer.size;
     }
     this.pending.length = 0;
+    while (this.pooledBytes > this.maxPooledBytes) {
+      const [key, list] = [...this.free.entries()].reduce((a, b) => (a[1][0].size >= b[1][0].size ? a : b));
+      const buffer = list.pop()!;
+      if (list.length === 0) this.free.delete(key);
+      this.pooledBytes -= buffer.size;
+      this.destroy(buffer);
+    }
   }
 
   /** Destroys every idle buffer (after an allocation failure, or on dispose). */
