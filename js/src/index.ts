@@ -30,3 +30,4 @@ export { sequential, model, input, loadLayersModel } from './layers/index.js';
 export * as callbacks from './layers/callbacks.js';
 export { initializers, constraints } from './layers/index.js';
 export * as regularizers from './layers/regularizers.js';
+export { logMelSpectrogram, melWeightMatrix } from './ops/audio.js';
