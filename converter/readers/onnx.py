@@ -760,7 +760,12 @@ def lower_pool(ctx):
     if ctx.attr("ceil_mode", 0) and window.pad != "same":
         window = ceil_mode_padding(window, sizes)
     x = ctx.channels_last(to_2d(ctx, ctx.tensor(0)))
-    if ctx.node.op_type == "AveragePool" and ctx.attr("count_include_pad", 0) and isinstance(window.pad, list):
+    if ctx.node.op_type == "AveragePool" and ctx.attr("count_include_pad", 0) and window.pad != "valid":
+        if window.pad == "same":
+            if any(d < 0 for d in sizes):
+                raise Unsupported("count_include_pad with auto_pad SAME over free spatial dimensions")
+            pairs = ops.spatial_padding("same", sizes[-2:], window.kernel, window.strides, window.dilations)
+            window.pad = [[0, 0], *map(list, pairs), [0, 0]]
         x = ctx.emit("pad", x, paddings=window.pad)  # padded zeros count towards the average
         window.pad = "valid"
     op = "maxPool" if ctx.node.op_type == "MaxPool" else "avgPool"
