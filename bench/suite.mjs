@@ -1,0 +1,188 @@
+// The benchmark suite, run in one page: tensorweb, TensorFlow.js 4.22's
+// webgpu backend and onnxruntime-web 1.30's webgpu execution provider on the
+// same adapter and the same input values. Every figure is the median of
+// `runs` timed runs after `warmup` untimed ones; a run ends when its result
+// is back on the CPU (readback included), so all three are timed alike.
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function measure(run, { warmup, runs }) {
+  for (let i = 0; i < warmup; i++) await run();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return { medianMs: median(times), times };
+}
+
+/** Deterministic values in [-1, 1), the same for every framework. */
+function values(size, seed) {
+  const out = new Float32Array(size);
+  let state = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** NHWC [h, w, c] values as NCHW [c, h, w] (batch 1), and an HWIO filter as OIHW. */
+function toNchw(data, [h, w, c]) {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = data[(y * w + x) * c + k];
+  return out;
+}
+function toOihw(data, [kh, kw, ci, co]) {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
+    out[((o * ci + i) * kh + y) * kw + x] = data[((y * kw + x) * ci + i) * co + o];
+  }
+  return out;
+}
+
+/** The small CNN's parameters and batch, as plain arrays (HWIO filters, NHWC images). */
+function cnnData() {
+  return {
+    w1: [values(3 * 3 * 1 * 8, 11).map((v) => v * 0.3), [3, 3, 1, 8]], b1: [new Float32Array(8), [8]],
+    w2: [values(3 * 3 * 8 * 16, 12).map((v) => v * 0.1), [3, 3, 8, 16]], b2: [new Float32Array(16), [16]],
+    w3: [values(7 * 7 * 16 * 10, 13).map((v) => v * 0.03), [7 * 7 * 16, 10]], b3: [new Float32Array(10), [10]],
+    x: [values(32 * 28 * 28, 14).map((v) => (v + 1) / 2), [32, 28, 28, 1]],
+    labels: [Float32Array.from({ length: 32 * 10 }, (_, i) => (i % 10 === (Math.floor(i / 10) * 7) % 10 ? 1 : 0)), [32, 10]],
+  };
+}
+
+/**
+ * One Adam step of the CNN written with the ops both tensorweb and TF.js
+ * have: conv 8 -> relu -> max-pool -> conv 16 -> relu -> max-pool -> dense 10,
+ * softmax cross-entropy.
+ */
+function cnnStep(lib, params, x, labels, optimizer) {
+  const loss = () => {
+    let h = lib.relu(lib.add(lib.conv2d(x, params.w1, 1, 'same'), params.b1));
+    h = lib.maxPool(h, 2, 2, 'valid');
+    h = lib.relu(lib.add(lib.conv2d(h, params.w2, 1, 'same'), params.b2));
+    h = lib.maxPool(h, 2, 2, 'valid');
+    const logits = lib.add(lib.matMul(lib.reshape(h, [32, 7 * 7 * 16]), params.w3), params.b3);
+    return lib.mean(lib.neg(lib.sum(lib.mul(labels, lib.logSoftmax(logits)), -1)));
+  };
+  return optimizer.minimize(loss, true, Object.values(params));
+}
+
+/** tensorweb and TF.js share an API shape; this runs a workload with either. */
+function tensorSuite(lib, { adam, variable }) {
+  const make = ([data, shape]) => lib.tensor(data, shape);
+  return {
+    async matmul(n) {
+      const a = make([values(n * n, 1), [n, n]]);
+      const b = make([values(n * n, 2), [n, n]]);
+      return { run: async () => { const c = lib.matMul(a, b); await c.data(); c.dispose(); }, dispose: () => lib.dispose([a, b]) };
+    },
+    async conv() {
+      const x = make([values(56 * 56 * 64, 3), [1, 56, 56, 64]]);
+      const w = make([values(3 * 3 * 64 * 64, 4).map((v) => v * 0.05), [3, 3, 64, 64]]);
+      return { run: async () => { const y = lib.conv2d(x, w, 1, 'same'); await y.data(); y.dispose(); }, dispose: () => lib.dispose([x, w]) };
+    },
+    async depthwise() {
+      const x = make([values(112 * 112 * 32, 5), [1, 112, 112, 32]]);
+      const w = make([values(3 * 3 * 32, 6), [3, 3, 32, 1]]);
+      return { run: async () => { const y = lib.depthwiseConv2d(x, w, 1, 'same'); await y.data(); y.dispose(); }, dispose: () => lib.dispose([x, w]) };
+    },
+    async train() {
+      const data = cnnData();
+      const params = Object.fromEntries(['w1', 'b1', 'w2', 'b2', 'w3', 'b3'].map((k) => [k, variable(make(data[k]))]));
+      const x = make(data.x);
+      const labels = make(data.labels);
+      const optimizer = adam(0.001);
+      return {
+        run: async () => { const loss = cnnStep(lib, params, x, labels, optimizer); await loss.data(); loss.dispose(); },
+        dispose: () => { lib.dispose([x, labels, ...Object.values(params)]); optimizer.dispose?.(); },
+      };
+    },
+  };
+}
+
+function ortSuite(ort) {
+  const feeds = (entries) => Object.fromEntries(entries.map(([name, data, shape]) => [name, new ort.Tensor('float32', data, shape)]));
+  const session = (file) => ort.InferenceSession.create(`/bench/models/${file}.onnx`, { executionProviders: ['webgpu'] });
+  const runner = async (file, inputs) => {
+    const s = await session(file);
+    const f = feeds(inputs);
+    return { run: async () => { const out = await s.run(f); for (const t of Object.values(out)) await t.getData(); }, dispose: () => s.release() };
+  };
+  return {
+    matmul: (n) => runner(`matmul_${n}`, [['a', values(n * n, 1), [n, n]], ['b', values(n * n, 2), [n, n]]]),
+    conv: () => runner('conv_56x56x64_64_3x3', [
+      ['x', toNchw(values(56 * 56 * 64, 3), [56, 56, 64]), [1, 64, 56, 56]],
+      ['w', toOihw(values(3 * 3 * 64 * 64, 4).map((v) => v * 0.05), [3, 3, 64, 64]), [64, 64, 3, 3]]]),
+    depthwise: () => runner('depthwise_112x112x32_3x3', [
+      ['x', toNchw(values(112 * 112 * 32, 5), [112, 112, 32]), [1, 32, 112, 112]],
+      ['w', toOihw(values(3 * 3 * 32, 6), [3, 3, 32, 1]), [32, 1, 3, 3]]]),
+  };
+}
+
+/** The adapter's FMA throughput through tensorweb's backend: common/fma_peak.wgsl, 64 flops per thread-iteration. */
+async function fmaPeak(tw, { runs }) {
+  const backend = tw.engine().findBackend('webgpu');
+  const threads = 65536;
+  const iterations = 512;
+  const out = backend.allocate([threads], 'float32');
+  const dispatch = async () => {
+    backend.run({
+      shader: 'common/fma_peak.wgsl', bindings: { out, params: { threads, iterations, multiplier: 0.999, addend: 0.001 } },
+      workgroups: Math.ceil(threads / 256),
+    });
+    await backend.sync();
+  };
+  const { medianMs } = await measure(dispatch, { warmup: 1, runs });
+  backend.disposeData(out);
+  return { gflops: (threads * iterations * 64) / (medianMs * 1e6), medianMs };
+}
+
+export const WORKLOADS = [
+  { id: 'matmul_256', label: 'matmul 256³ (with readback)', make: (s) => s.matmul(256) },
+  { id: 'matmul_1024', label: 'matmul 1024³ (with readback)', make: (s) => s.matmul(1024), flops: 2 * 1024 ** 3 },
+  { id: 'conv2d_56x56x64_64_3x3', label: 'conv2d 1×56×56×64 → 64, 3×3 same', make: (s) => s.conv() },
+  { id: 'depthwise_112x112x32_3x3', label: 'depthwise 3×3 on 1×112×112×32', make: (s) => s.depthwise() },
+  { id: 'cnn_adam_step_b32', label: 'small CNN, one Adam step, batch 32', make: (s) => s.train?.() },
+];
+
+/** Runs every workload on every framework; returns the medians, ratios (peer / ours) and the adapter's peak. */
+export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
+  const tf = window.tf;
+  const ort = window.ort;
+  if (!(await tw.setBackend('webgpu'))) throw new Error('tensorweb: no webgpu backend');
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const suites = {
+    tensorweb: tensorSuite(tw, { adam: (lr) => tw.train.adam(lr), variable: (t) => tw.variable(t) }),
+    tfjs: tensorSuite(tf, { adam: (lr) => tf.train.adam(lr), variable: (t) => tf.variable(t) }),
+    ort: ortSuite(ort),
+  };
+  const results = [];
+  for (const workload of WORKLOADS.filter((w) => !only || only.includes(w.id))) {
+    const row = { id: workload.id, label: workload.label, medianMs: {}, ratio: {} };
+    for (const [name, suite] of Object.entries(suites)) {
+      const prepared = await workload.make(suite);
+      if (!prepared) continue;
+      try {
+        row.medianMs[name] = (await measure(prepared.run, { warmup, runs })).medianMs;
+      } finally {
+        await prepared.dispose();
+      }
+    }
+    for (const peer of ['tfjs', 'ort']) {
+      if (row.medianMs[peer] !== undefined) row.ratio[peer] = row.medianMs[peer] / row.medianMs.tensorweb;
+    }
+    if (workload.flops) row.gflops = workload.flops / (row.medianMs.tensorweb * 1e6);
+    results.push(row);
+  }
+  const peak = await fmaPeak(tw, { runs });
+  const adapter = tw.engine().findBackend('webgpu').info;
+  return { adapter: { vendor: adapter.vendor, architecture: adapter.architecture, description: adapter.description }, warmup, runs, peak, results };
+}

@@ -1,0 +1,54 @@
+// The benchmark: tensorweb against TensorFlow.js 4.22 (webgpu backend) and
+// onnxruntime-web 1.30 (webgpu EP) in one headless Chromium page on the same
+// adapter (bench/index.html, bench/suite.mjs). Prints a table of medians and
+// ratios (peer time / ours) and, with --json FILE, writes the same as JSON.
+// Usage: npm run bench [-- --json FILE] [--runs N] [--warmup N] [--only id,id]
+// Build first (npm run build): the page loads js/dist/tensorweb.js.
+import { writeFileSync } from 'node:fs';
+import { BrowserSession } from '../tests/browser/helper.mjs';
+
+function parseArgs(argv) {
+  const options = { json: null, runs: 5, warmup: 2, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--json') options.json = value;
+    else if (flag === '--runs') options.runs = Number(value);
+    else if (flag === '--warmup') options.warmup = Number(value);
+    else if (flag === '--only') options.only = value.split(',');
+    else throw new Error(`bench: unknown argument ${flag} (takes --json FILE, --runs N, --warmup N, --only id,id)`);
+    i++;
+  }
+  return options;
+}
+
+const ms = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (v) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
+
+function table(report) {
+  const rows = [['workload', 'tensorweb ms', 'tfjs-webgpu ms', 'ort-webgpu ms', 'tfjs / ours', 'ort / ours']];
+  for (const r of report.results) {
+    rows.push([r.label, ms(r.medianMs.tensorweb), ms(r.medianMs.tfjs), ms(r.medianMs.ort), ratio(r.ratio.tfjs), ratio(r.ratio.ort)]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  const matmul = report.results.find((r) => r.id === 'matmul_1024');
+  out.push('');
+  out.push(`adapter: ${report.adapter.vendor}/${report.adapter.architecture}; medians of ${report.runs} runs after ${report.warmup} warm-up runs`);
+  out.push(`FMA peak (common/fma_peak.wgsl): ${report.peak.gflops.toFixed(2)} GFLOP/s`);
+  if (matmul?.gflops) {
+    out.push(`matmul 1024³: ${matmul.gflops.toFixed(2)} GFLOP/s = ${((100 * matmul.gflops) / report.peak.gflops).toFixed(0)}% of the FMA peak`);
+  }
+  return out.join('\n');
+}
+
+const options = parseArgs(process.argv.slice(2));
+const session = await BrowserSession.start();
+try {
+  const page = await session.newPage('/bench/index.html');
+  const report = await page.run((tw, opts) => window.runBench(tw, opts), { runs: options.runs, warmup: options.warmup, only: options.only });
+  console.log(table(report));
+  if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+} finally {
+  await session.close();
+}
