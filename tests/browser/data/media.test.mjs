@@ -1,0 +1,147 @@
+// tw.data.webcam and tw.data.microphone in headless Chromium with its fake
+// camera and microphone playing files this test writes: a y4m video whose left
+// half is white and right half black, and a WAV of a 1 kHz tone. Also the
+// logMelSpectrogram op on the captured waveform on the webgpu backend.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrowserSession } from '../helper.mjs';
+
+const WIDTH = 64;
+const HEIGHT = 48;
+const TONE_HZ = 1000;
+const SAMPLE_RATE = 44100;
+
+/** YUV4MPEG2 4:2:0, `frames` frames: luma 235 on the left half, 16 on the right, neutral chroma. */
+function y4m(frames) {
+  const header = Buffer.from(`YUV4MPEG2 W${WIDTH} H${HEIGHT} F30:1 Ip A1:1 C420jpeg\n`);
+  const luma = Buffer.alloc(WIDTH * HEIGHT);
+  for (let y = 0; y < HEIGHT; y++) for (let x = 0; x < WIDTH; x++) luma[y * WIDTH + x] = x < WIDTH / 2 ? 235 : 16;
+  const chroma = Buffer.alloc((WIDTH / 2) * (HEIGHT / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
+  return Buffer.concat([header, ...Array(frames).fill(frame)]);
+}
+
+/** 16-bit mono PCM WAV of a sine at `hz`, amplitude 0.5. */
+function wav(seconds, hz) {
+  const count = Math.round(seconds * SAMPLE_RATE);
+  const data = Buffer.alloc(count * 2);
+  for (let i = 0; i < count; i++) data.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / SAMPLE_RATE)), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(SAMPLE_RATE, 24);
+  header.writeUInt32LE(SAMPLE_RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+let folder;
+let session;
+let page;
+before(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'tensorweb-media-'));
+  writeFileSync(join(folder, 'camera.y4m'), y4m(30));
+  writeFileSync(join(folder, 'tone.wav'), wav(3, TONE_HZ));
+  session = await BrowserSession.start({
+    extraArgs: [
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${join(folder, 'camera.y4m')}`, `--use-file-for-fake-audio-capture=${join(folder, 'tone.wav')}`,
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  page = await session.newPage();
+});
+after(async () => {
+  await session?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+test('webcam: frames come out [height, width, 3] int32 with the file\'s picture; resize and centerCrop', async () => {
+  const result = await page.run(async (tw) => {
+    const describe = (frame) => {
+      const [h, w] = frame.shape;
+      const values = frame.dataSync();
+      const mean = (x0, x1) => {
+        let total = 0;
+        for (let y = 0; y < h; y++) for (let x = x0; x < x1; x++) total += values[(y * w + x) * 3 + 1];
+        return total / (h * (x1 - x0));
+      };
+      return { shape: frame.shape, dtype: frame.dtype, left: mean(0, Math.floor(w / 4)), right: mean(Math.ceil((3 * w) / 4), w) };
+    };
+    const camera = await tw.data.webcam();
+    const full = await camera.capture();
+    const fromNext = (await camera.next()).value;
+    camera.stop();
+    const stopped = await camera.next();
+    const cropped = await tw.data.webcam(undefined, { resizeWidth: 16, resizeHeight: 16, centerCrop: true });
+    const square = await cropped.capture();
+    cropped.stop();
+    const stretched = await tw.data.webcam(document.createElement('video'), { resizeWidth: 20, resizeHeight: 10 });
+    const small = await stretched.capture();
+    stretched.stop();
+    return { full: describe(full), next: describe(fromNext), stoppedDone: stopped.done, square: describe(square), small: describe(small) };
+  });
+  assert.deepEqual(result.full.shape, [48, 64, 3]);
+  assert.equal(result.full.dtype, 'int32');
+  for (const frame of [result.full, result.next, result.square, result.small]) {
+    assert.ok(frame.left > 200, `left half is white: ${frame.left}`);
+    assert.ok(frame.right < 40, `right half is black: ${frame.right}`);
+  }
+  assert.equal(result.stoppedDone, true);
+  assert.deepEqual(result.square.shape, [16, 16, 3]);
+  assert.deepEqual(result.small.shape, [10, 20, 3]);
+});
+
+test('microphone: spectrogram peaks at the tone, waveform is the tone, log-mel runs on webgpu', async () => {
+  const result = await page.run(async (tw, { toneHz }) => {
+    await tw.setBackend('webgpu');
+    // Without the browser's voice processing (automatic gain would rescale the tone).
+    const audioTrackConstraints = { autoGainControl: false, echoCancellation: false, noiseSuppression: false };
+    const mic = await tw.data.microphone({ fftSize: 1024, numFramesPerSpectrogram: 8, columnTruncateLength: 200, includeWaveform: true, audioTrackConstraints });
+    const { spectrogram, waveform } = await mic.capture();
+    const rate = mic.getSampleRate();
+    mic.stop();
+    const meanSpectrum = spectrogram.mean([0, 2]);
+    const peakBin = (await meanSpectrum.argMax().data())[0];
+    const samples = await waveform.data();
+    // Frames are read on a timer, so only within a frame are samples contiguous; the median frame judges the pitch.
+    const perFrame = Array.from({ length: 8 }, (_, f) => {
+      let crossings = 0;
+      for (let i = f * 1024 + 1; i < (f + 1) * 1024; i++) if ((samples[i - 1] < 0) !== (samples[i] < 0)) crossings++;
+      return crossings / 2 / (1023 / rate);
+    }).sort((a, b) => a - b);
+    const logMel = tw.logMelSpectrogram(waveform.reshape([-1]), { sampleRate: rate, frameLength: 1024, frameStep: 512, numMelBins: 40 });
+    const melPeak = (await logMel.mean(0).argMax().data())[0];
+    const centers = [];
+    const weights = tw.melWeightMatrix(40, 513, rate, 80, rate / 2);
+    for (let m = 0; m < 40; m++) {
+      let best = 0;
+      for (let b = 1; b < 513; b++) if (weights[b * 40 + m] > weights[best * 40 + m]) best = b;
+      centers.push((best * rate) / 1024);
+    }
+    return {
+      spectrogramShape: spectrogram.shape, waveformShape: waveform.shape, rate, peakHz: (peakBin * rate) / 1024,
+      maxAmplitude: Math.max(...samples.map(Math.abs)), crossingHz: perFrame[4], perFrame,
+      logMelShape: logMel.shape, logMelBackend: tw.engine().backendOf(logMel), melPeakHz: centers[melPeak], toneHz,
+    };
+  }, { toneHz: TONE_HZ });
+  assert.deepEqual(result.spectrogramShape, [8, 200, 1]);
+  assert.deepEqual(result.waveformShape, [8 * 1024, 1]);
+  assert.equal(result.rate, SAMPLE_RATE);
+  assert.ok(Math.abs(result.peakHz - TONE_HZ) < 2 * SAMPLE_RATE / 1024, `spectrogram peak at ${result.peakHz} Hz`);
+  assert.ok(result.maxAmplitude > 0.3 && result.maxAmplitude < 0.7, `amplitude ${result.maxAmplitude}`);
+  assert.ok(Math.abs(result.crossingHz - TONE_HZ) < 50, `zero crossings say ${result.perFrame} Hz`);
+  assert.deepEqual(result.logMelShape, [15, 40]);
+  assert.equal(result.logMelBackend, 'webgpu');
+  assert.ok(Math.abs(result.melPeakHz - TONE_HZ) < 150, `log-mel peak band centred at ${result.melPeakHz} Hz`);
+});
