@@ -162,7 +162,7 @@ export class GraphModel {
     return typeof outputs === 'string' || result.length === 1 ? result[0] : result;
   }
 
-  /** Async form of execute, as TF.js has (the graph has no control flow, so it only waits for nothing). */
+  /** execute, as a promise: TF.js needs it for control flow, which converted graphs here do not have. */
   async executeAsync(x: GraphInputs, outputs?: string | string[]): Promise<Tensor | Tensor[]> {
     return this.execute(x, outputs);
   }

@@ -16,7 +16,7 @@ export class BrowserDownloads implements IOHandler {
     if (artifacts.weightData.byteLength > 0) {
       clickDownload(new Blob([artifacts.weightData], { type: 'application/octet-stream' }), weightsName);
     }
-    return { location: `${DOWNLOADS_SCHEME}${this.name}`, modelJSONBytes: modelJSON.length, weightDataBytes: artifacts.weightData.byteLength };
+    return { location: `${DOWNLOADS_SCHEME}${this.name}`, modelJSONBytes: new Blob([modelJSON]).size, weightDataBytes: artifacts.weightData.byteLength };
   }
 }
 

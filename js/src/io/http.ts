@@ -39,7 +39,7 @@ export class HTTPRequest implements IOHandler {
     form.append(weightsPath, new Blob([artifacts.weightData], { type: 'application/octet-stream' }), weightsPath);
     const response = await this.fetchOrExplain(this.url,
       { ...this.options.requestInit, method: this.options.method ?? 'POST', body: form }, 'the save request');
-    return { location: this.url, modelJSONBytes: modelJSON.length, weightDataBytes: artifacts.weightData.byteLength, responses: [response] };
+    return { location: this.url, modelJSONBytes: new Blob([modelJSON]).size, weightDataBytes: artifacts.weightData.byteLength, responses: [response] };
   }
 
   /** fetch, with network failures and non-2xx answers turned into errors naming `what`. */

@@ -11,3 +11,4 @@ export { fromMemory, withSaveHandler } from './memory.js';
 export { loadHandlerFor, saveHandlerFor } from './router.js';
 export { readWeights, decodeWeights, encodeWeights, weightByteLength } from './weights.js';
 export { parseModelJSON, modelJSONFor } from './model_json.js';
+export { sha256, sha256Hex } from './sha256.js';
