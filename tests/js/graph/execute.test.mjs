@@ -97,3 +97,41 @@ test('a second copy of a model gets its own variables', async () => {
   tw.dispose([x, y]);
   b.dispose();
 });
+
+/** A hand-written graph: x [-1, 4] -> split in three along axis 1 -> (part0 * w) + part2; part1 is never read. */
+function splitGraph() {
+  const w = Float32Array.of(2, 3);
+  return {
+    modelJSON: {
+      format: 'tensorweb-graph', formatVersion: 1, trainable: ['w'],
+      topology: {
+        inputs: [{ name: 'x', shape: [-1, 4], dtype: 'float32' }],
+        outputs: [{ name: 'sum', shape: [-1, 2], dtype: 'float32' }],
+        nodes: [
+          { name: 'parts', op: 'split', inputs: ['x'], outputs: ['part0', 'part1', 'part2'], attrs: { numOrSizeSplits: [2, 1, 1], axis: 1 } },
+          { name: 'scaled', op: 'mul', inputs: ['part0', 'w'], outputs: ['scaled'], attrs: {} },
+          { name: 'sum', op: 'add', inputs: ['scaled', 'part2'], outputs: ['sum'], attrs: {} },
+        ],
+      },
+    },
+    weightSpecs: [{ name: 'w', shape: [2], dtype: 'float32' }],
+    weightData: w.buffer,
+  };
+}
+
+test('multi-output nodes: node:k picks an output, and an output nothing reads is released at once', async () => {
+  const model = await tw.loadGraphModel(tw.io.fromMemory(splitGraph()));
+  const x = tw.tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  const [second, third] = model.execute(x, ['parts:1', 'parts:2']);
+  assert.deepEqual(second.arraySync(), [[3], [7]]);
+  assert.deepEqual(third.arraySync(), [[4], [8]]);
+  const sum = model.predict(x);
+  assert.deepEqual(sum.arraySync(), [[1 * 2 + 4, 2 * 3 + 4], [5 * 2 + 8, 6 * 3 + 8]]);
+  const before = tw.memory().numTensors;
+  const { newTensors, result } = await tw.profile(() => model.predict(x));
+  assert.equal(newTensors, 1);
+  assert.equal(tw.memory().numTensors, before + 1);
+  assert.throws(() => model.execute(x, 'parts:3'), /no node or value named 'parts:3'/);
+  tw.dispose([x, second, third, sum, result]);
+  model.dispose();
+});
