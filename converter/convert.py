@@ -12,7 +12,7 @@ from .errors import ConversionError
 from .ir import Graph
 from .passes import PASSES, optimize
 from .progress import Progress
-from .quantize import QuantizeRule, encode_weights
+from .quantize import QuantizeRule, encode_weights, output_channel_axes
 from .readers.keras import read_keras
 from .readers.onnx import read_onnx
 from .readers.tf import read_tf
@@ -111,7 +111,7 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
         written = result.layers.write(out, options.quantize, producer=producer, metadata=metadata,
                                       shard_bytes=shard_bytes, force=options.force, progress=progress)
     else:
-        weights = encode_weights(graph.constants, options.quantize)
+        weights = encode_weights(graph.constants, options.quantize, output_channel_axes(graph))
         progress.stage("writing", sum(w.data.nbytes for w in weights))
         written = write_model(graph, out, weights, producer=producer, metadata=metadata, shard_bytes=shard_bytes,
                               force=options.force, progress=progress)

@@ -1,10 +1,11 @@
 """Weight quantization: `--quantize float16 | uint8 | uint16`, optionally per weight-name pattern.
 
 Affine quantization follows TensorFlow.js (value = q * scale + min, with min nudged so
-that 0.0 is exactly representable).  Where one (min, scale) per output channel (the
-weight's last axis) at least halves the worst error of any channel, measured relative
-to that channel's largest magnitude, a weight gets per-channel vectors and an `axis`
-entry; otherwise its manifest entry is TF.js's own.
+that 0.0 is exactly representable).  Where one (min, scale) per output channel (the axis
+the consuming convolution or matmul writes its channels from; the last axis otherwise)
+at least halves the worst error of any channel, measured relative to that channel's
+largest magnitude, a weight gets per-channel vectors and an `axis` entry; otherwise its
+manifest entry is TF.js's own.
 """
 
 from __future__ import annotations
@@ -62,34 +63,62 @@ def affine_range(low, high, levels: int):
     return scale, nudged_min
 
 
-def affine_encode(weight: np.ndarray, dtype: str, per_channel: bool):
+# the axis of a weight that holds its op's output channels: op -> (input position, axis from the attrs)
+OUTPUT_CHANNEL_AXES = {
+    "conv2d": (1, lambda attrs: 3), "fusedConv2d": (1, lambda attrs: 3),  # HWIO
+    "depthwiseConv2d": (1, lambda attrs: 2), "fusedDepthwiseConv2d": (1, lambda attrs: 2),  # [fh, fw, C, mult]
+    "conv2dTranspose": (1, lambda attrs: 2),  # [fh, fw, outC, inC]
+    "matMul": (1, lambda attrs: -2 if attrs["transposeB"] else -1),
+    "fusedMatMul": (1, lambda attrs: -2 if attrs["transposeB"] else -1),
+}
+
+
+def output_channel_axes(graph) -> dict[str, int]:
+    """Weight name -> the axis of its output channels, for the weights a convolution or matmul reads."""
+    axes = {}
+    for node in graph.nodes:
+        if node.op in OUTPUT_CHANNEL_AXES:
+            position, axis = OUTPUT_CHANNEL_AXES[node.op]
+            name = node.inputs[position]
+            if graph.is_constant(name) and graph.constants[name].ndim >= 2:
+                axes[name] = axis(node.attrs) % graph.constants[name].ndim
+    return axes
+
+
+def affine_encode(values: np.ndarray, dtype: str, axis: int | None):
+    """Codes, scale and min for one range over the whole weight (axis None) or one per slice along `axis`."""
     levels = np.iinfo(QUANTIZED_TYPES[dtype]).max
-    values = weight.astype(np.float64)
-    axes = tuple(range(weight.ndim - 1)) if per_channel else None
-    scale, nudged_min = affine_range(values.min(axis=axes), values.max(axis=axes), levels)
+    reduced = None if axis is None else tuple(a for a in range(values.ndim) if a != axis)
+    scale, nudged_min = affine_range(values.min(axis=reduced), values.max(axis=reduced), levels)
+    if axis is not None:
+        scale, nudged_min = (np.expand_dims(v, reduced) for v in (scale, nudged_min))
     codes = np.clip(np.round((values - nudged_min) / scale), 0, levels).astype(QUANTIZED_TYPES[dtype])
-    return codes, scale, nudged_min, worst_channel_error(codes * scale + nudged_min, values)
+    return codes, scale, nudged_min
 
 
-def worst_channel_error(restored: np.ndarray, values: np.ndarray) -> float:
-    """The largest error of any output channel, relative to that channel's largest magnitude."""
-    axes = tuple(range(values.ndim - 1))
-    error = np.abs(restored - values).max(axis=axes) if values.ndim else np.abs(restored - values)
-    magnitude = np.abs(values).max(axis=axes) if values.ndim else np.abs(values)
+def worst_channel_error(restored: np.ndarray, values: np.ndarray, axis: int) -> float:
+    """The largest error of any channel along `axis`, relative to that channel's largest magnitude."""
+    reduced = tuple(a for a in range(values.ndim) if a != axis)
+    error = np.abs(restored - values).max(axis=reduced)
+    magnitude = np.abs(values).max(axis=reduced)
     return float(np.max(error / np.where(magnitude > 0, magnitude, 1.0)))
 
 
-def quantize_weight(name: str, weight: np.ndarray, dtype: str) -> EncodedWeight:
+def quantize_weight(name: str, weight: np.ndarray, dtype: str, channel_axis: int | None = None) -> EncodedWeight:
+    """`channel_axis`: where the output channels lie (default: the last axis)."""
     shape = list(weight.shape)
     if dtype == "float16":
         return EncodedWeight(name, shape, "float32", weight.astype(np.float16), {"dtype": "float16"})
-    codes, scale, low, error = affine_encode(weight, dtype, per_channel=False)
-    if weight.ndim >= 2 and weight.shape[-1] > 1:
-        channel_codes, channel_scale, channel_low, channel_error = affine_encode(weight, dtype, per_channel=True)
-        if channel_error * PER_CHANNEL_GAIN <= error:
+    values = weight.astype(np.float64)
+    axis = weight.ndim - 1 if channel_axis is None else channel_axis
+    codes, scale, low = affine_encode(values, dtype, None)
+    if weight.shape[axis] > 1:
+        channel_codes, channel_scale, channel_low = affine_encode(values, dtype, axis)
+        if (worst_channel_error(channel_codes * channel_scale + channel_low, values, axis) * PER_CHANNEL_GAIN
+                <= worst_channel_error(codes * scale + low, values, axis)):
             return EncodedWeight(name, shape, "float32", channel_codes, {
-                "dtype": dtype, "min": [float(v) for v in channel_low], "scale": [float(v) for v in channel_scale],
-                "axis": weight.ndim - 1, "original_dtype": "float32"})
+                "dtype": dtype, "min": channel_low.reshape(-1).tolist(), "scale": channel_scale.reshape(-1).tolist(),
+                "axis": axis, "original_dtype": "float32"})
     return EncodedWeight(name, shape, "float32", codes,
                          {"dtype": dtype, "min": float(low), "scale": float(scale), "original_dtype": "float32"})
 
@@ -97,24 +126,29 @@ def quantize_weight(name: str, weight: np.ndarray, dtype: str) -> EncodedWeight:
 FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 
-def representable(array: np.ndarray, dtype: str) -> bool:
-    """Whether quantizing keeps the weight's meaning: finite, and inside float16's range for float16
-    (an attention mask's float32-min would turn into -inf, and 0 * -inf into NaN)."""
+def worth_quantizing(array: np.ndarray, dtype: str) -> bool:
+    """Whether quantizing keeps the weight's meaning: finite; inside float16's range for float16 (an
+    attention mask's float32-min would turn into -inf, and 0 * -inf into NaN); and, for the 8/16-bit
+    codes, a matrix or filter: a bias or scale vector is small, and one range over all its entries
+    costs the entries near zero most of their precision."""
     if not np.isfinite(array).all():
         return False
-    return dtype != "float16" or float(np.abs(array).max()) <= FLOAT16_MAX
+    if dtype == "float16":
+        return float(np.abs(array).max()) <= FLOAT16_MAX
+    return array.ndim >= 2
 
 
-def encode_weights(constants: dict[str, np.ndarray], rules: list[QuantizeRule]) -> list[EncodedWeight]:
+def encode_weights(constants: dict[str, np.ndarray], rules: list[QuantizeRule],
+                   channel_axes: dict[str, int] | None = None) -> list[EncodedWeight]:
     """Manifest entries for every weight, float32 ones quantized by the first rule matching their name
-    (weights the quantized type cannot represent stay float32)."""
+    (unless `worth_quantizing` says otherwise); `channel_axes` from `output_channel_axes`."""
     encoded = []
     for name, array in constants.items():
         rule = next((r for r in rules if r.matches(name)), None) if array.dtype == np.float32 else None
-        if rule is None or array.size == 0 or not representable(array, rule.dtype):
+        if rule is None or array.size == 0 or not worth_quantizing(array, rule.dtype):
             encoded.append(EncodedWeight(name, list(array.shape), str(array.dtype), array))
         else:
-            encoded.append(quantize_weight(name, array, rule.dtype))
+            encoded.append(quantize_weight(name, array, rule.dtype, (channel_axes or {}).get(name)))
     return encoded
 
 

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from tensorweb.converter.errors import ConversionError
-from tensorweb.converter.quantize import dequantize, encode_weights, parse_rule, quantize_weight
+from tensorweb.converter.ir import Graph
+from tensorweb.converter.quantize import (dequantize, encode_weights, output_channel_axes, parse_rule,
+                                          quantize_weight)
 
 rng = np.random.default_rng(0)
 
@@ -17,11 +19,12 @@ def test_round_trip_error_is_bounded(dtype, bound):
 
 
 def test_affine_entries_are_tfjs_style_with_zero_exact():
-    w = np.array([[-1.0, 0.0, 0.5, 3.0]], np.float32).T
+    w = rng.uniform(-1, 3, (64, 2)).astype(np.float32)
+    w[0], w[1], w[2] = -1.0, 3.0, 0.0  # both columns span the same range, and hold an exact zero
     entry = quantize_weight("w", w, "uint8")
     q = entry.quantization
     assert set(q) == {"dtype", "min", "scale", "original_dtype"} and q["dtype"] == "uint8"
-    assert dequantize(entry.data, q)[1, 0] == 0.0
+    assert (dequantize(entry.data, q)[2] == 0.0).all()
 
 
 def test_per_channel_is_chosen_when_channels_differ_in_range():
@@ -46,6 +49,7 @@ def test_rules_pick_weights_by_name_and_skip_integers():
                  "dense/kernel": rng.standard_normal((3, 3)).astype(np.float32),
                  "indices": np.arange(3, dtype=np.int32)}
     encoded = {e.name: e for e in encode_weights(constants, [parse_rule("uint8:*CONV*"), parse_rule("float16")])}
+    assert encoded["conv1/filter"].data.dtype == np.uint8
     assert encoded["conv1/filter"].quantization["dtype"] == "uint8"
     assert encoded["dense/kernel"].quantization == {"dtype": "float16"}
     assert encoded["indices"].quantization is None and encoded["indices"].dtype == "int32"
@@ -62,4 +66,31 @@ def test_weights_the_type_cannot_hold_stay_float32():
     encoded = {e.name: e for e in encode_weights(constants, [parse_rule("float16")])}
     assert encoded["mask_fill"].quantization is None and encoded["nan"].quantization is None
     assert encoded["fine"].quantization == {"dtype": "float16"}
-    assert encode_weights(constants, [parse_rule("uint8")])[0].quantization["dtype"] == "uint8"
+    assert encode_weights({"m": np.ones((2, 2), np.float32) * -3.4e38}, [parse_rule("uint8")])[0].quantization
+
+
+def test_depthwise_filters_get_per_channel_ranges_along_their_channel_axis():
+    # [fh, fw, C, 1]: channel c scaled by 10^c, as a batch norm folded into a depthwise conv leaves it
+    g = Graph()
+    x = g.add_input("x", [1, 5, 5, 4], "float32")
+    w = rng.standard_normal((3, 3, 4, 1)).astype(np.float32) * np.array([1, 10, 100, 1000], np.float32)[:, None]
+    g.outputs = [g.emit("depthwiseConv2d", x, g.add_constant(w, "dw"))]
+    assert output_channel_axes(g) == {"dw": 2}
+    entry = quantize_weight("w", w, "uint8", channel_axis=2)
+    assert entry.quantization["axis"] == 2 and len(entry.quantization["min"]) == 4
+    restored = dequantize(entry.data, entry.quantization)
+    assert np.abs(restored - w)[:, :, 0].max() < np.abs(w[:, :, 0]).max() / 100
+
+
+def test_vectors_are_not_given_8_or_16_bit_codes():
+    constants = {"bias": rng.standard_normal(8).astype(np.float32)}
+    assert encode_weights(constants, [parse_rule("uint8")])[0].quantization is None
+    assert encode_weights(constants, [parse_rule("float16")])[0].quantization == {"dtype": "float16"}
+
+
+def test_matmul_weights_take_the_axis_of_their_outputs():
+    g = Graph()
+    x = g.add_input("x", [2, 4], "float32")
+    g.outputs = [g.emit("matMul", x, g.add_constant(np.ones((4, 3), np.float32), "kn")),
+                 g.emit("matMul", x, g.add_constant(np.ones((3, 4), np.float32), "nk"), transposeB=True)]
+    assert output_channel_axes(g) == {"kn": 1, "nk": 0}
