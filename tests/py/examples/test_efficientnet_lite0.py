@@ -12,6 +12,8 @@ from tensorweb.converter import reference
 from tensorweb.converter.writer import load_model
 from tensorweb.examples import efficientnet_lite0 as lite0
 
+NAME = "efficientnet-lite0"  # the demos load /models/efficientnet-lite0/model.json
+
 
 @pytest.fixture(scope="module")
 def fixture():
@@ -53,7 +55,7 @@ def test_pytorch_top5_is_the_recorded_one(fixture):
 
 
 def test_converted_model_gives_the_recorded_top5(examples_dir, fixture):
-    graph, _ = load_model(examples_dir / lite0.NAME)
+    graph, _ = load_model(examples_dir / NAME)
     outputs = reference.run(graph, {"image": lite0.synthetic_image()})
     probabilities = outputs["probabilities"][0]
     assert lite0.top_k(probabilities) == [entry["index"] for entry in fixture["top5"]]
@@ -64,7 +66,7 @@ def test_converted_model_gives_the_recorded_top5(examples_dir, fixture):
 
 
 def test_converted_model_carries_the_imagenet_labels(examples_dir, fixture):
-    document = json.loads((examples_dir / lite0.NAME / "model.json").read_text(encoding="utf-8"))
+    document = json.loads((examples_dir / NAME / "model.json").read_text(encoding="utf-8"))
     metadata = document["metadata"]
     labels = metadata["labels"]
     assert len(labels) == 1000 and labels[0] == "tench, Tinca tinca" and labels[999].startswith("toilet tissue")
@@ -75,7 +77,7 @@ def test_converted_model_carries_the_imagenet_labels(examples_dir, fixture):
 
 
 def test_converted_graph_has_no_transposes_and_folded_batch_norms(examples_dir):
-    record = json.loads((examples_dir / lite0.NAME / "example.json").read_text(encoding="utf-8"))
+    record = json.loads((examples_dir / NAME / "example.json").read_text(encoding="utf-8"))
     counts = record["opCounts"]
     assert "transpose" not in counts and "batchNormalization" not in counts
     assert counts["fusedConv2d"] == 33 and counts["fusedDepthwiseConv2d"] == 16

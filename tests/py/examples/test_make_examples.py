@@ -12,13 +12,11 @@ import pytest
 import tensorweb.examples
 from tensorweb.cli import EXIT_USAGE, main
 from tensorweb.converter.verify import OutputError
-from tensorweb.examples import build
+from tensorweb.examples import Recipe, build
 
 TINY_RECIPE = '''
 import torch
 
-NAME = "tiny"
-PACKAGES = ("numpy",)
 INPUT_SHAPES = {}
 BROKEN = False
 
@@ -38,18 +36,12 @@ def metadata():
 '''
 
 
-def load_recipe(path):
-    spec = importlib.util.spec_from_file_location("tiny_recipe", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def recipe(tmp_path):
-    path = tmp_path / "tiny_recipe.py"
-    path.write_text(TINY_RECIPE)
-    return load_recipe(path)
+def recipe(tmp_path, monkeypatch):
+    (tmp_path / "tiny_recipe.py").write_text(TINY_RECIPE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "tiny_recipe", raising=False)
+    return Recipe("tiny", "tiny_recipe", ("numpy",))
 
 
 def quiet(_message):
@@ -75,15 +67,14 @@ def test_up_to_date_model_is_skipped_and_force_rebuilds(recipe, tmp_path):
 def test_changed_code_rebuilds(recipe, tmp_path):
     out = tmp_path / "out"
     build.build_example(recipe, out, report=quiet)
-    path = tmp_path / "tiny_recipe.py"
-    path.write_text(TINY_RECIPE + "\n# a change\n")
-    assert build.build_example(load_recipe(path), out, report=quiet).built
+    (tmp_path / "tiny_recipe.py").write_text(TINY_RECIPE + "\n# a change\n")
+    assert build.build_example(recipe, out, report=quiet).built
 
 
 def test_a_failed_build_keeps_the_old_model(recipe, tmp_path):
     out = tmp_path / "out"
     record = build.build_example(recipe, out, report=quiet).record
-    recipe.BROKEN = True
+    recipe.load().BROKEN = True
     with pytest.raises(RuntimeError, match="the export broke"):
         build.build_example(recipe, out, force=True, report=quiet)
     assert json.loads((out / "tiny" / build.RECORD_FILE).read_text()) == record
@@ -111,9 +102,12 @@ def test_missing_packages_are_named_with_how_to_install_them(tmp_path, monkeypat
     assert not (tmp_path / "out").exists()
 
 
-def test_the_command_leaves_up_to_date_models_alone(examples_dir, capsys):
-    assert main(["examples", "--out", str(examples_dir)]) == 0
-    assert capsys.readouterr().out.count("up to date") == 2
+def test_the_command_leaves_up_to_date_models_alone_without_importing_torch(examples_dir):
+    code = ("import sys; from tensorweb.cli import main; status = main(['examples', '--out', sys.argv[1]]); "
+            "sys.exit(status or 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(examples_dir)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("up to date") == 2
 
 
 def test_tensorweb_itself_never_imports_torch():

