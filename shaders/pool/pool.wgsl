@@ -1,7 +1,8 @@
 // out = maxPool or avgPool of x over windows in three spatial dims: the 3-D
 // pools on NDHWC, and the 2-D pools on NHWC with depth 1. One thread per
 // output element. The average counts only the window's taps inside the
-// input, as TensorFlow does for SAME padding; padding never wins a max.
+// input, as TensorFlow does for SAME padding; padding never wins a max. A
+// window with no tap inside gives -inf (max) or NaN (average).
 //
 // Bindings (group 0): 0 x: storage read of Elem; 1 out: storage read_write of
 //   Elem; 2 params: uniform.
@@ -64,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   let start = vec3<i32>(spatial(pixel % volume(params.out_size), params.out_size) * params.stride) -
               vec3<i32>(params.pad);
   var total = 0.0;
-  var largest = -0x1.fffffep+127f;
+  var largest = bitcast<f32>(0xff800000u);  // -inf
   var count = 0u;
   for (var tap = 0u; tap < volume(params.window); tap++) {
     let at = start + vec3<i32>(spatial(tap, params.window) * params.dilation);

@@ -8,7 +8,8 @@
 // Params { outer, reduce_size, inner: u32 }
 // Overrides: WORKGROUP_SIZE (64, a power of two).
 // Slots: `types` (Elem; f32 as written), `body` (better(candidate: Elem,
-//   best: Elem) -> bool, strict; argMax as written: `candidate > best`).
+//   best: Elem) -> bool, strict; argMax as written: `candidate > best`;
+//   is_nan(v: f32) is there for bodies that count NaN as the extreme).
 // Dispatch: outer * inner workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -27,6 +28,12 @@ struct Params {
 
 var<workgroup> best_values: array<Elem, WORKGROUP_SIZE>;
 var<workgroup> best_indices: array<u32, WORKGROUP_SIZE>;
+
+// For bodies that treat NaN apart (NaN-propagating max, argMax counting
+// NaN as largest): by its bits, as compilers may assume `v != v` is false.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
 
 fn better(candidate: Elem, best: Elem) -> bool {
   return candidate > best; // @body

@@ -1,5 +1,6 @@
 // One compare-and-exchange stage of a bitonic sort of every row of a
-// [rows, n] tensor, largest first, ties by smaller index: topk sorts each
+// [rows, n] tensor, largest first (NaN above +inf), ties by smaller index,
+// as the CPU backend's topk: topk sorts each
 // row padded to n_pow2 = the next power of two (padding sorts last), then
 // takes the first k columns of `values` and `indices` (shape/strided_copy.wgsl).
 // A full sort is the stages block = 2, 4, ..., n_pow2 and, inside each,
@@ -37,6 +38,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> indices: array<i32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
+// NaN by its bits: compilers may assume `v != v` is false.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 struct Entry {
   value: f32,
   index: i32,
@@ -60,10 +66,16 @@ fn store(row: u32, column: u32, e: Entry) {
   indices[at] = e.index;
 }
 
-// Whether `a` belongs before `b`: larger first, ties by smaller index, padding last.
+// Whether `a` belongs before `b`: larger first, NaN largest, ties by smaller
+// index, padding last.
 fn before(a: Entry, b: Entry) -> bool {
   if (a.padding || b.padding) {
     return !a.padding;
+  }
+  let a_nan = is_nan(a.value);
+  let b_nan = is_nan(b.value);
+  if (a_nan || b_nan) {
+    return a_nan && (!b_nan || a.index < b.index);
   }
   return a.value > b.value || (a.value == b.value && a.index < b.index);
 }

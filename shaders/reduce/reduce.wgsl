@@ -15,7 +15,8 @@
 // Overrides: WORKGROUP_SIZE (64, a power of two), SCALED (false).
 // Slots: `types` (Elem; f32 as written), `body` (combine(a: Elem, b: Elem)
 //   -> Elem; a sum as written: `a + b`; max(a, b), a * b, min(a, b) and for
-//   0/1 integers a & b (all) and a | b (any)).
+//   0/1 integers a & b (all) and a | b (any); is_nan(v: f32) is there for
+//   NaN-propagating bodies).
 // Dispatch: outer * inner workgroups laid out 2-D (x, then y). A very long
 // axis with few outputs is better split in two passes (reduce_size = r1 * r2:
 // reduce r2, then r1).
@@ -38,6 +39,12 @@ struct Params {
 @group(0) @binding(2) var<uniform> params: Params;
 
 var<workgroup> partials: array<Elem, WORKGROUP_SIZE>;
+
+// For bodies that treat NaN apart (NaN-propagating max, argMax counting
+// NaN as largest): by its bits, as compilers may assume `v != v` is false.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
 
 fn combine(a: Elem, b: Elem) -> Elem {
   return a + b; // @body

@@ -82,3 +82,29 @@ def test_pool_backprop(runner, rng, name, average):
     dx = runner.run("pool/pool_backprop.wgsl", constants={"AVERAGE": average}, workgroups=-(-x.size // 64),
                     x=x, dy=dy, dx=Output(x.shape), params=g | {"size": x.size})["dx"]
     np.testing.assert_allclose(dx, pool_backprop_reference(x, dy, CASES[name], average), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["3x3 same stride 2", "3d 2x3x2"])
+def test_max_pool_nan_wins_and_empty_windows_give_minus_inf(runner, rng, name):
+    g, out_shape = geometry(CASES[name])
+    x = rng.standard_normal(CASES[name][0]).astype(np.float32)
+    x[:, :2] = -np.inf  # the first output row's windows hold only -inf (and padding)
+    x.reshape(-1)[rng.choice(x.size, 5, replace=False)] = np.nan
+    out = runner.run("pool/pool.wgsl", workgroups=-(-int(np.prod(out_shape)) // 64), x=x,
+                     out=Output(out_shape), params=g | {"size": int(np.prod(out_shape))})["out"]
+    np.testing.assert_array_equal(out, pool_reference(x, CASES[name], out_shape, False))
+    dy = rng.standard_normal(out_shape).astype(np.float32)
+    dx = runner.run("pool/pool_backprop.wgsl", workgroups=-(-x.size // 64), x=x, dy=dy, dx=Output(x.shape),
+                    params=g | {"size": x.size})["dx"]
+    np.testing.assert_allclose(dx, pool_backprop_reference(x, dy, CASES[name], False), rtol=1e-5, atol=1e-6)
+
+
+def test_pool_window_entirely_in_padding(runner):
+    # A 1x1 window, stride 2, padding 1: the first output row and column see only padding.
+    case = ((1, 3, 3, 1), (1, 1), (2, 2), (1, 1), ((1, 0), (1, 0)))
+    g, out_shape = geometry(case)
+    x = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
+    for average, empty in ((False, -np.inf), (True, np.nan)):
+        out = runner.run("pool/pool.wgsl", constants={"AVERAGE": average}, workgroups=1, x=x, out=Output(out_shape),
+                         params=g | {"size": int(np.prod(out_shape))})["out"]
+        np.testing.assert_array_equal(out[0, :, :, 0], [[empty, empty], [empty, 4]])

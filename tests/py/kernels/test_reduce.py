@@ -131,3 +131,20 @@ def test_bitonic_sort_orders_rows_for_topk(runner, rng, shape):
     order = np.argsort(-x, axis=1, kind="stable")  # TF's topk: larger first, ties by smaller index
     np.testing.assert_array_equal(indices, order)
     np.testing.assert_array_equal(values, np.take_along_axis(x, order, axis=1))
+
+
+def test_nan_aware_bodies_for_max_and_arg_max(runner):
+    x = np.array([[1, np.nan, 5, np.nan], [2, 7, -np.inf, 7], [np.nan, 3, 3, 1]], np.float32)[:, :, None]
+    out = run_reduce(runner, x, "select(max(a, b), a + b, is_nan(a) || is_nan(b))", bits(-np.inf))
+    np.testing.assert_array_equal(out[:, 0], np.max(x[:, :, 0], axis=1))
+    arg = runner.run("reduce/arg_reduce.wgsl", slots={"body": body("(is_nan(candidate) && !is_nan(best)) || candidate > best")},
+                     workgroups=3, x=x, out=Output((3, 1), np.int32),
+                     params={"outer": 3, "reduce_size": 4, "inner": 1})["out"]
+    np.testing.assert_array_equal(arg[:, 0], np.argmax(x[:, :, 0], axis=1))  # numpy: the first NaN wins
+
+
+def test_bitonic_sort_puts_nan_first(runner):
+    x = np.array([[3, np.nan, np.inf, -1, np.nan, 3, -np.inf]], np.float32)
+    values, indices = bitonic_sort(runner, x)
+    np.testing.assert_array_equal(indices[0], [1, 4, 2, 0, 5, 3, 6])
+    np.testing.assert_array_equal(values[0], x[0, [1, 4, 2, 0, 5, 3, 6]])
