@@ -296,8 +296,8 @@ def keras3_weights(path: Path, layers: list[KerasLayer], where: str) -> dict[str
                 found.setdefault(layer_name, [h5_array(item[k], where) for k in keys])
         try:
             f["layers"].visititems(visit)
-        except (OSError, RuntimeError, KeyError) as e:
-            raise MalformedModelError(f"{where}: model.weights.h5 is corrupt ({e})") from None
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError, UnicodeError) as e:
+            raise MalformedModelError(f"{where}: model.weights.h5 is corrupt ({type(e).__name__}: {e})") from None
     return {layer.name: name_weights(layer, found.get(layer.name, []), where) for layer in layers}
 
 
@@ -341,13 +341,15 @@ def read_legacy_h5(path: Path) -> KerasModel:
             raw = f.attrs.get("model_config")
             if raw is None:
                 raise ConversionError(f"{path}: holds weights only (no model_config); save the whole model")
-            config = parse_json(raw.encode() if isinstance(raw, str) else bytes(raw), f"{path}: model_config")
+            # h5py hands back undecodable bytes as surrogates; they make parse_json report bad UTF-8
+            text = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+            config = parse_json(text, f"{path}: model_config")
             name, layers, inputs, outputs = parse_model_config(config, str(path))
             weights = legacy_h5_weights(f, layers, str(path))
             version = f.attrs.get("keras_version", "")
             backend = f.attrs.get("backend", "")
-        except (OSError, RuntimeError, KeyError) as e:
-            raise MalformedModelError(f"{path}: corrupt HDF5 contents ({e})") from None
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError, UnicodeError) as e:
+            raise MalformedModelError(f"{path}: corrupt HDF5 contents ({type(e).__name__}: {e})") from None
     as_text = lambda v: v.decode() if isinstance(v, bytes) else str(v)  # noqa: E731
     return KerasModel(name, layers, inputs, outputs, weights, as_text(version), as_text(backend))
 

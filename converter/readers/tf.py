@@ -225,9 +225,6 @@ def data_inputs(node) -> list[str]:
     return [i for i in node.input if not i.startswith("^")]
 
 
-ATTR_KINDS = ("s", "i", "f", "b", "type", "shape", "tensor", "list", "func", "placeholder")
-
-
 class Lowering:
     """What a lowering function works with while it lowers one TF node."""
 
@@ -384,6 +381,8 @@ def lowers(*op_types: str):
 
 @lowers("Const")
 def lower_const(ctx):
+    if ctx.node.attr["value"].tensor.dtype == DT_STRING:
+        raise Unsupported("string constants (text processing inside the graph) are not supported")
     value = ctx.attr("value")
     if not isinstance(value, np.ndarray):
         raise ConversionError(f"node {ctx.node_name!r}: Const without a tensor value")
@@ -1051,13 +1050,16 @@ def variable_keys(meta_graph, functions: dict, path: Path) -> dict[str, str]:
         if node.op not in ("AssignVariableOp", "Assign") or len(data_inputs(node)) < 2:
             continue
         target, value = data_inputs(node)[:2]
-        key = scope.key(value)
-        while node_of(key) in nodes and nodes[node_of(key)].op == "Identity":
-            key = scope.key(data_inputs(nodes[node_of(key)])[0])
+        key, steps = scope.key(value), 0
+        while node_of(key) in nodes and nodes[node_of(key)].op == "Identity" and steps < len(nodes):
+            key, steps = scope.key((data_inputs(nodes[node_of(key)]) or [""])[0]), steps + 1
         source = nodes.get(node_of(key))
         if source is None or source.op not in ("RestoreV2", "Restore", "RestoreSlice"):
             continue
-        names = nodes[data_inputs(source)[1].partition(":")[0]].attr["value"].tensor.string_val
+        names_node = nodes.get((data_inputs(source)[1:] or [""])[0].partition(":")[0])
+        if names_node is None:
+            raise MalformedModelError(f"{path}: restore op {source.name!r} has no tensor-names input")
+        names = names_node.attr["value"].tensor.string_val
         index = int(key.rpartition(":")[2])
         if index >= len(names):
             raise MalformedModelError(f"{path}: restore op {source.name!r} has no tensor name {index}")
