@@ -121,3 +121,20 @@ def test_savedmodel_options_are_refused():
         read_tfjs(FIXTURES / "cnn_tfjs_graph", signature="serving_default")
     with pytest.raises(ConversionError, match="--tags"):
         read_tfjs(FIXTURES / "two_branch_tfjs_layers", tags=["serve"])
+
+
+def test_keras2_style_inbound_nodes_are_read(tmp_path):
+    # TF.js's own converter writes Keras 2 configs: [[layer, node, tensor, kwargs], ...] per call
+    folder = copy_fixture("two_branch_tfjs_layers", tmp_path)
+    document = json.loads((folder / "model.json").read_text())
+    for layer in document["modelTopology"]["config"]["layers"]:
+        calls = []
+        for call in layer["inbound_nodes"]:
+            args = call["args"][0] if isinstance(call["args"][0], list) else call["args"]
+            calls.append([[*t["config"]["keras_history"], {}] for t in args])
+        layer["inbound_nodes"] = calls
+        layer["config"]["batch_input_shape"] = layer["config"].pop("batch_shape", None)
+    document["modelTopology"]["config"]["input_layers"] = [["image", 0, 0]]
+    (folder / "model.json").write_text(json.dumps(document))
+    _, result = read_graph(folder, reader_options={"output_format": "graph"})
+    assert_matches(result.graph, "two_branch_tfjs_layers")
