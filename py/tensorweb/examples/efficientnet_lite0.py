@@ -182,10 +182,12 @@ def metadata() -> dict:
     return {
         "task": "image-classification",
         "labels": imagenet_labels(),
-        "labelsSource": LABELS_PACKAGE,
+        "labelsSource": f"{LABELS_PACKAGE}: the ILSVRC-2012 synset words, synonyms separated by ', ' "
+                        "(the first is the usual name)",
         "input": {"name": "image", "layout": "NHWC", "shape": [1, IMAGE_SIZE, IMAGE_SIZE, 3], "channels": "RGB",
                   "range": [0, 255], "normalization": "in the graph: (pixel - 127) / 128",
-                  "resize": "shorter side to 224, center crop 224x224"},
+                  "resize": "a centred square of 224/256 of the shorter side, resized to 224x224 "
+                            "(as ImageNet evaluation crops)"},
         "outputs": {"probabilities": "softmax over the 1000 ImageNet classes, index = label index",
                     "features": f"the {FEATURES} globally pooled features before the classifier (for new heads)"},
     }

@@ -366,9 +366,10 @@ def metadata() -> dict:
     return {
         "task": "sentence-embedding",
         "tokenizer": settings.metadata(),
-        "inputs": {"input_ids": "[batch, sequence] token ids: [CLS] pieces [SEP], padded with [PAD] (id 0)",
-                   "attention_mask": "[batch, sequence]: 1 for tokens, 0 for padding"},
-        "outputs": {"embedding": "[batch, 384] mean-pooled over the mask and L2-normalised: "
+        "inputs": {"input_ids": "[1, sequence] token ids of one text: [CLS] pieces [SEP] (any length up to "
+                                "maxLength; [PAD] (id 0) after them if the mask says so)",
+                   "attention_mask": "[1, sequence]: 1 for tokens, 0 for padding"},
+        "outputs": {"embedding": "[1, 384] mean-pooled over the mask and L2-normalised: "
                                  "the dot product of two is their cosine similarity"},
         "pooling": "mean",
         "normalized": True,
