@@ -65,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   let start = vec3<i32>(spatial(pixel % volume(params.out_size), params.out_size) * params.stride) -
               vec3<i32>(params.pad);
   var total = 0.0;
-  var largest = bitcast<f32>(0xff800000u);  // -inf
+  var largest = 0.0;
   var count = 0u;
   for (var tap = 0u; tap < volume(params.window); tap++) {
     let at = start + vec3<i32>(spatial(tap, params.window) * params.dilation);
@@ -75,10 +75,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     let u = vec3<u32>(at);
     let v = f32(x[(((n * params.in_size.x + u.x) * params.in_size.y + u.y) * params.in_size.z + u.z) * params.channels + c]);
     total += v;
-    if (!is_nan(largest) && (is_nan(v) || v > largest)) {
+    if (count == 0u || (!is_nan(largest) && (is_nan(v) || v > largest))) {
       largest = v;  // NaN propagates, as in numpy and TensorFlow
     }
     count++;
+  }
+  if (!AVERAGE && count == 0u) {
+    // -inf from bits that are not a constant (count is 0): Tint rejects an infinite constant.
+    largest = bitcast<f32>(0xff800000u | count);
   }
   out[i] = Elem(select(largest, total / f32(count), AVERAGE));
 }
