@@ -152,8 +152,10 @@ async function drain(shard: ShardEntry, stream: ReadableStream<Uint8Array>, targ
 /**
  * Turns weight bytes into tensors, one per spec, on the active backend: each
  * weight's stored bytes are uploaded once, and quantised ones are dequantised
- * there by ops (cast, mul, add) — on the GPU when webgpu is active. On a
- * failure every tensor made so far is disposed.
+ * there by ops (cast, mul, add) — on the GPU when webgpu is active. Aligned
+ * weights are read through views of `data` rather than copies (the CPU backend
+ * keeps them), so `data` must not change afterwards. On a failure every tensor
+ * made so far is disposed.
  */
 export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<string, Tensor> {
   const needed = specs.reduce((total, spec) => total + weightByteLength(spec), 0);
@@ -167,9 +169,9 @@ export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<strin
     for (const spec of specs) {
       if (tensors.has(spec.name)) throw new Error(`tensorweb: weight '${spec.name}' appears twice in the manifest`);
       const length = weightByteLength(spec);
-      const bytes = data.slice(offset, offset + length);
+      const start = offset;
       offset += length;
-      tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, bytes)));
+      tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, data, start, length)));
     }
   } catch (error) {
     for (const tensor of tensors.values()) tensor.dispose();
@@ -178,19 +180,28 @@ export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<strin
   return tensors;
 }
 
-function decodeWeight(spec: WeightSpec, bytes: ArrayBuffer): Tensor {
+/** The `length` bytes at `offset` as `Type`: a view when aligned, else a copy. */
+function typedView<T>(Type: { new (buffer: ArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number },
+  data: ArrayBuffer, offset: number, length: number): T {
+  const count = length / Type.BYTES_PER_ELEMENT;
+  return offset % Type.BYTES_PER_ELEMENT === 0 ? new Type(data, offset, count) : new Type(data.slice(offset, offset + length));
+}
+
+function decodeWeight(spec: WeightSpec, data: ArrayBuffer, offset: number, length: number): Tensor {
   const engine = getEngine();
   const q = spec.quantization;
   if (!q) {
-    const values = spec.dtype === 'float32' ? new Float32Array(bytes) : spec.dtype === 'int32' ? new Int32Array(bytes)
-      : spec.dtype === 'float16' ? new Uint16Array(bytes) : new Uint8Array(bytes);
+    const values = spec.dtype === 'float32' ? typedView(Float32Array, data, offset, length)
+      : spec.dtype === 'int32' ? typedView(Int32Array, data, offset, length)
+        : spec.dtype === 'float16' ? typedView(Uint16Array, data, offset, length) : typedView(Uint8Array, data, offset, length);
     return engine.makeTensor(values, spec.shape, spec.dtype);
   }
   if (spec.dtype !== 'float32') throw new Error(`tensorweb: weight '${spec.name}': quantised weights must be float32, not ${spec.dtype}`);
   if (q.dtype === 'float16') {
-    return engine.runOp('cast', [engine.makeTensor(new Uint16Array(bytes), spec.shape, 'float16')], { dtype: 'float32' })[0];
+    const bits = engine.makeTensor(typedView(Uint16Array, data, offset, length), spec.shape, 'float16');
+    return engine.runOp('cast', [bits], { dtype: 'float32' })[0];
   }
-  const codes: ArrayLike<number> = q.dtype === 'uint8' ? new Uint8Array(bytes) : new Uint16Array(bytes);
+  const codes: ArrayLike<number> = q.dtype === 'uint8' ? typedView(Uint8Array, data, offset, length) : typedView(Uint16Array, data, offset, length);
   const { scale, min } = affineParameters(spec);
   const asFloat = engine.runOp('cast', [engine.makeTensor(Int32Array.from(codes), spec.shape, 'int32')], { dtype: 'float32' })[0];
   return engine.runOp('add', [engine.runOp('mul', [asFloat, scale], {})[0], min], {})[0];
