@@ -1,13 +1,13 @@
 // Registers the WebGPU backend (preferred over the CPU where WebGPU exists)
-// and its kernels with the op registry. Ops without an entry here run on the
-// CPU reference kernel; ./README.md lists them and why.
+// and its kernels with the op registry. Ops without an entry here would run
+// on the CPU reference kernel; ./README.md lists any such op and why.
 import '../../ops/index.js';
 import { getEngine } from '../../core/engine.js';
 import { listOps, registerKernel } from '../../ops/registry.js';
 import { WebGpuBackend } from './backend.js';
 import type { WebGpuKernel } from './kernels/common.js';
 import {
-  addNKernel, aliasKernel, binaryKernel, castKernel, eyeKernel, fillKernel, linspaceKernel, oneHotKernel, rangeKernel,
+  addNKernel, aliasKernel, binaryKernel, castKernel, eyeKernel, fillKernel, linspaceKernel, oneHotKernel, randomKernel, rangeKernel,
   unaryKernel, whereKernel,
 } from './kernels/elementwise.js';
 import { fusedMatMulKernel, matMulKernel } from './kernels/matmul.js';
@@ -44,6 +44,9 @@ export const WEBGPU_KERNELS: Record<string, WebGpuKernel> = {
   linspace: linspaceKernel,
   eye: eyeKernel,
   oneHot: oneHotKernel,
+  randomUniform: randomKernel(0),
+  randomNormal: randomKernel(1),
+  truncatedNormal: randomKernel(2),
   clone: aliasKernel,
   reshape: aliasKernel,
   ...Object.fromEntries(['sum', 'mean', 'prod', 'max', 'min', 'all', 'any'].map((name) => [name, reduceKernel(name)])),

@@ -4,6 +4,7 @@
 // tested through the bits, since WGSL comparisons with NaN are not portable.
 import type { DataId } from '../../../core/backend.js';
 import { type DataType, sizeFromShape } from '../../../core/dtype.js';
+import { seedKey } from '../../../core/random.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
@@ -382,6 +383,27 @@ export const oneHotKernel: WebGpuKernel<{ depth: number; onValue: number; offVal
   return [generate(gpu(args), out.shape, out.dtype, body,
     { u0: depth, bits0: valueBits(onValue, out.dtype), bits1: valueBits(offValue, out.dtype) }, indices.dataId)];
 };
+
+/** randomUniform (0), randomNormal (1), truncatedNormal (2) by elementwise/random.wgsl's Philox contract. */
+export function randomKernel(distribution: 0 | 1 | 2): WebGpuKernel<{ seed: number; minval?: number; maxval?: number; mean?: number; stdDev?: number }> {
+  return (args) => {
+    const backend = gpu(args);
+    const { attrs, outputs: [spec] } = args;
+    const out = backend.allocate(spec.shape, spec.dtype);
+    const size = sizeFromShape(spec.shape);
+    if (size === 0) return [out];
+    const [key0, key1] = seedKey(attrs.seed);
+    const [a, b] = distribution === 0 ? [attrs.minval!, attrs.maxval!] : [attrs.mean!, attrs.stdDev!];
+    backend.run({
+      shader: 'elementwise/random.wgsl',
+      slots: { types: typesSlot({ Out: wgslType(spec.dtype) }) },
+      constants: { DISTRIBUTION: distribution, INTEGER: spec.dtype === 'int32' },
+      bindings: { out, params: { size, key0, key1, a, b } },
+      workgroups: groupsFor(size),
+    });
+    return [out];
+  };
+}
 
 /** A view: the output shares the input's buffer (reshape, clone). */
 export const aliasKernel: WebGpuKernel = ({ inputs: [x] }) => [x.dataId];
