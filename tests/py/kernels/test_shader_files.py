@@ -86,3 +86,18 @@ def test_struct_layout_follows_uniform_rules():
     np.testing.assert_array_equal(np.frombuffer(data[72:80], np.uint32), [9, 10])
     with pytest.raises(KeyError):
         pack_struct(layout, {"a": 1})
+
+
+FLOAT_LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)f?(?![\w.])")
+F32_BITS_LITERAL = re.compile(r"bitcast<f32>\((0x[0-9a-fA-F]+)u\)")
+
+
+@pytest.mark.parametrize("path", SHADERS)
+def test_constants_are_finite_f32(path):
+    # Tint (Chromium) rejects a constant f32 that is out of range or infinite, even where naga accepts it.
+    code = "\n".join(line.split("//")[0] for line in read_shader(path).splitlines())
+    for text in FLOAT_LITERAL.findall(code):
+        assert abs(float(text)) <= float(np.finfo(np.float32).max), f"{path}: {text} is beyond f32"
+    for bits in F32_BITS_LITERAL.findall(code):
+        assert np.isfinite(np.array(int(bits, 16), np.uint32).view(np.float32)), \
+            f"{path}: bitcast<f32>({bits}u) is a non-finite constant"
