@@ -11,6 +11,7 @@ from ..ir import Graph
 from .dead_nodes import remove_dead_nodes
 from .fold_batchnorm import fold_batchnorm
 from .fold_constants import fold_constants
+from .fold_pad import fold_pad_into_conv
 from .fuse import fuse_bias_activation
 from .fuse_decompositions import fuse_decompositions
 from .layout import to_channels_last
@@ -21,6 +22,7 @@ PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("fold constants", fold_constants),
     ("NCHW to NHWC", to_channels_last),
     ("fold batch norm", fold_batchnorm),
+    ("fold padding into convolutions", fold_pad_into_conv),
     ("fuse layer norm and GELU", fuse_decompositions),
     ("fuse bias and activation", fuse_bias_activation),
     ("fold constants again", fold_constants),

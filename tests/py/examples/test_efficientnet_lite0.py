@@ -79,6 +79,6 @@ def test_converted_model_carries_the_imagenet_labels(examples_dir, fixture):
 def test_converted_graph_has_no_transposes_and_folded_batch_norms(examples_dir):
     record = json.loads((examples_dir / NAME / "example.json").read_text(encoding="utf-8"))
     counts = record["opCounts"]
-    assert "transpose" not in counts and "batchNormalization" not in counts
+    assert "transpose" not in counts and "batchNormalization" not in counts and "pad" not in counts
     assert counts["fusedConv2d"] == 33 and counts["fusedDepthwiseConv2d"] == 16
     assert all(e["relativeError"] <= record["verify"]["rtol"] for e in record["verify"]["outputs"].values())
