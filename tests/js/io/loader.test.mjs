@@ -94,10 +94,12 @@ test('uint8 and float16 weights dequantise to within half a step of the float32 
     const got = uint8.getWeight(spec.name).dataSync();
     const q = spec.quantization;
     const scales = q ? [q.scale].flat() : [0];
-    const channels = scales.length;
+    // Per-channel scales lie along q.axis: the channel of flat index i is its coordinate on that axis.
+    const axis = q?.axis ?? 0;
+    const stride = spec.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     if (q) quantised++;
     got.forEach((v, i) => {
-      const step = scales[channels === 1 ? 0 : i % channels];
+      const step = scales[scales.length === 1 ? 0 : Math.floor(i / stride) % spec.shape[axis]];
       assert.ok(Math.abs(v - want[i]) <= step / 2 + 1e-6, `${spec.name}[${i}]: ${v} vs ${want[i]} (step ${step})`);
     });
   }
