@@ -77,6 +77,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -318,7 +319,8 @@ def legacy_h5_weights(f, layers: list[KerasLayer], where: str) -> dict[str, dict
     return result
 
 
-def read_keras_archive(path: Path) -> KerasModel:
+def read_keras_archive(path: Path, scratch: Path) -> KerasModel:
+    """A `.keras` archive; its weights file is copied into the folder `scratch`, which the caller removes."""
     with SafeZip(path) as archive:
         for member in ("config.json", "model.weights.h5"):
             if not archive.has(member):
@@ -328,10 +330,9 @@ def read_keras_archive(path: Path) -> KerasModel:
         if archive.has("metadata.json"):
             metadata = parse_json(archive.read("metadata.json", MAX_CONFIG_BYTES), f"{path}: metadata.json")
         name, layers, inputs, outputs = parse_model_config(config, str(path))
-        with tempfile.TemporaryDirectory(prefix="tensorweb-keras-") as scratch:
-            weights_file = Path(scratch) / "model.weights.h5"
-            archive.extract_to("model.weights.h5", weights_file)
-            weights = keras3_weights(weights_file, layers, f"{path}: model.weights.h5")
+        weights_file = scratch / "model.weights.h5"
+        archive.extract_to("model.weights.h5", weights_file)
+        weights = keras3_weights(weights_file, layers, f"{path}: model.weights.h5")
     return KerasModel(name, layers, inputs, outputs, weights, str(metadata.get("keras_version", "3")), "tensorflow")
 
 
@@ -352,6 +353,64 @@ def read_legacy_h5(path: Path) -> KerasModel:
             raise MalformedModelError(f"{path}: corrupt HDF5 contents ({type(e).__name__}: {e})") from None
     as_text = lambda v: v.decode() if isinstance(v, bytes) else str(v)  # noqa: E731
     return KerasModel(name, layers, inputs, outputs, weights, as_text(version), as_text(backend))
+
+
+def _report(sender, function, args):
+    """The child side of `isolated`: sends back ("ok", result) or what went wrong."""
+    try:
+        sender.send(("ok", function(*args)))
+    except UnsupportedOpsError as e:
+        sender.send(("unsupported", e.problems))
+    except MalformedModelError as e:
+        sender.send(("malformed", str(e)))
+    except ConversionError as e:
+        sender.send(("conversion", str(e)))
+    except Exception as e:  # noqa: BLE001 - anything else is reported by the parent as an internal error
+        sender.send(("crash", f"{type(e).__name__}: {e}"))
+
+
+def isolated(function, *args, what: str, timeout: float):
+    """Runs function(*args) in a child process and returns its result.
+
+    libhdf5 can loop forever on some corrupt files, inside C code no signal
+    interrupts; in a child process such a read ends in an error after `timeout`.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_report, args=(sender, function, args), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise MalformedModelError(f"{what}: the HDF5 library did not finish reading it in {timeout:.0f} s "
+                                      f"(corrupt files can make it loop)")
+        kind, payload = receiver.recv()
+    except EOFError:
+        raise MalformedModelError(f"{what}: the HDF5 reader crashed (corrupt file?)") from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if kind == "ok":
+        return payload
+    if kind == "unsupported":
+        raise UnsupportedOpsError(payload)
+    if kind == "malformed":
+        raise MalformedModelError(payload)
+    if kind == "conversion":
+        raise ConversionError(payload)
+    raise RuntimeError(payload)
+
+
+def read_timeout(path: Path) -> float:
+    """Generous: 2 minutes plus 10 s per 100 MB, far beyond what a sound file needs."""
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
+    return 120 + size / 10e6
 
 
 def parse_json(data: bytes, where: str):
@@ -947,6 +1006,10 @@ def read_keras(path, input_shapes=None, progress=None, output_format=None) -> Re
     path = Path(path)
     if progress:
         progress.stage(f"reading {path.name}", 1)
-    model = read_keras_archive(path) if path.suffix.lower() == ".keras" else read_legacy_h5(path)
+    with tempfile.TemporaryDirectory(prefix="tensorweb-keras-") as scratch:
+        if path.suffix.lower() == ".keras":
+            model = isolated(read_keras_archive, path, Path(scratch), what=str(path), timeout=read_timeout(path))
+        else:
+            model = isolated(read_legacy_h5, path, what=str(path), timeout=read_timeout(path))
     return model_result(model, input_shapes, output_format, str(path))
 

@@ -178,9 +178,13 @@ def test_missing_weight_is_reported(tmp_path):
 # ------------------------------------------------------------------ corrupt and hostile files
 
 
-def leftovers(out: Path) -> list:
-    scratch = list(Path(tempfile.gettempdir()).glob("tensorweb-keras-*"))
-    return [p.name for p in out.iterdir()] + [p.name for p in scratch]
+@pytest.fixture(autouse=True)
+def scratch_space(tmp_path, monkeypatch):
+    """A temporary-files folder of this test's own, to see that the reader's scratch files are removed."""
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 def convert_fails(source: Path, tmp_path: Path, error, match: str):
@@ -188,7 +192,8 @@ def convert_fails(source: Path, tmp_path: Path, error, match: str):
     out.mkdir()
     with pytest.raises(error, match=match):
         convert(source, out / "model")
-    assert leftovers(out) == []
+    assert list(out.iterdir()) == []
+    assert list((tmp_path / "scratch").iterdir()) == []
 
 
 def rezip(tmp_path: Path, members: dict[str, bytes], name: str = "hostile.keras") -> Path:
@@ -262,3 +267,22 @@ def test_broken_config_json_is_reported(tmp_path):
 def test_output_format_must_be_known(tmp_path):
     with pytest.raises(ConversionError, match="--output-format"):
         read_keras(FIXTURES / "two_branch.keras", output_format="onnx")
+
+
+def test_a_reader_that_hangs_is_stopped(tmp_path):
+    import time
+
+    from tensorweb.converter.readers.keras import isolated
+
+    started = time.monotonic()
+    with pytest.raises(MalformedModelError, match="did not finish reading it in 1 s"):
+        isolated(time.sleep, 30, what="slow.h5", timeout=1)
+    assert time.monotonic() - started < 10
+
+
+def test_hdf5_file_that_makes_libhdf5_loop_is_reported(tmp_path, monkeypatch):
+    # a mutant of two_branch.h5 on which libhdf5 (2.0 here) spins in C code reading the root's attributes
+    from tensorweb.converter.readers import keras
+
+    monkeypatch.setattr(keras, "read_timeout", lambda path: 2)
+    convert_fails(FIXTURES / "corrupt_hdf5_loops.h5", tmp_path, MalformedModelError, "corrupt_hdf5_loops.h5")
