@@ -13,6 +13,9 @@ needed): a graph model from the frozen CNN with one uint8- and one
 float16-quantised weight, and a layers model from the Keras model with a
 uint8-quantised kernel.  Each model's inputs and TensorFlow's outputs are
 recorded in `<name>.npz` (keys `input:NAME` and `output:NAME`).
+
+`corrupt_hdf5_loops.h5` is not made here: it is a byte-mutated copy of an
+earlier two_branch.h5 on which libhdf5 loops, kept for the malformed-input tests.
 """
 
 from __future__ import annotations
