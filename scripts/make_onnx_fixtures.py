@@ -1,11 +1,16 @@
 """Exports small PyTorch models to ONNX fixtures for the converter tests, with PyTorch's own outputs.
 
-Run by hand (needs torch: `pip install torch==2.13.0`); the tests only read what it writes into
-tests/fixtures/onnx/: <name>.onnx and <name>.npz (inputs under their names, outputs as output_<name>).
+Run by hand (needs torch: `pip install torch==2.13.0`, and onnxscript for the torch.export-based
+exporter); the tests only read what it writes into tests/fixtures/onnx/: <name>.onnx (the
+torch.export-based exporter's also <name>.onnx.data, its weights as external data) and <name>.npz
+(inputs under their names, outputs as output_<name>).  Each model is exported twice: by the
+TorchScript exporter at opsets 13/14 (layer norm and GELU written out) and by the torch.export-based
+exporter (opset 20: LayerNormalization, Gelu).
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
 
@@ -89,10 +94,11 @@ class EncoderLayer(nn.Module):
         return x, torch.tanh(self.pooler(x[:, 0]))
 
 
-def export(name: str, model: nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], dynamic: dict,
-           opset: int):
-    model.eval()
+def export(name: str, build, inputs: dict[str, torch.Tensor], outputs: list[str], free: dict[str, list[int]],
+           opset: int, dynamo: bool):
+    """`free`: input -> the axes left free in the ONNX model."""
     torch.manual_seed(0)
+    model = build().eval()
     with torch.no_grad():
         for module in model.modules():  # batch norms with non-trivial statistics
             if isinstance(module, nn.BatchNorm2d):
@@ -100,8 +106,18 @@ def export(name: str, model: nn.Module, inputs: dict[str, torch.Tensor], outputs
                 module.running_var.uniform_(0.5, 1.5)
         results = model(*inputs.values())
     results = results if isinstance(results, tuple) else (results,)
-    torch.onnx.export(model, tuple(inputs.values()), OUT / f"{name}.onnx", input_names=list(inputs),
-                      output_names=outputs, dynamic_axes=dynamic, opset_version=opset, dynamo=False)
+    path = OUT / f"{name}.onnx"
+    if dynamo:
+        batch = torch.export.Dim("batch", min=1, max=64)
+        parameters = list(inspect.signature(model.forward).parameters)
+        torch.onnx.export(model, tuple(inputs.values()), path, input_names=list(inputs), output_names=outputs,
+                          dynamic_shapes={p: {axis: batch for axis in free[i]} for p, i in zip(parameters, inputs)},
+                          dynamo=True)
+    else:
+        names = {0: "batch", 1: "sequence"}
+        torch.onnx.export(model, tuple(inputs.values()), path, input_names=list(inputs), output_names=outputs,
+                          dynamic_axes={i: {axis: names[axis] for axis in axes} for i, axes in free.items()},
+                          opset_version=opset, dynamo=False)
     arrays = {k: v.numpy() for k, v in inputs.items()}
     arrays.update({f"output_{n}": r.numpy() for n, r in zip(outputs, results)})
     np.savez(OUT / f"{name}.npz", **arrays)
@@ -110,13 +126,17 @@ def export(name: str, model: nn.Module, inputs: dict[str, torch.Tensor], outputs
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    export("torch_convnet", TinyConvNet(), {"image": torch.randn(2, 3, 32, 32)}, ["probabilities"],
-           {"image": {0: "batch"}, "probabilities": {0: "batch"}}, opset=13)
+    image = torch.randn(2, 3, 32, 32)
     ids = torch.randint(0, 100, (2, 12))
     mask = torch.ones(2, 12, dtype=torch.int64)
     mask[1, 9:] = 0
-    export("torch_encoder", EncoderLayer(), {"input_ids": ids, "attention_mask": mask}, ["sequence", "pooled"],
-           {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}, opset=14)
+    for dynamo, suffix in ((False, ""), (True, "_dynamo")):
+        export(f"torch_convnet{suffix}", TinyConvNet, {"image": image}, ["probabilities"], {"image": [0]},
+               opset=13, dynamo=dynamo)
+        # the torch.export-based exporter keeps the sequence fixed; the TorchScript one frees it too
+        free = [0] if dynamo else [0, 1]
+        export(f"torch_encoder{suffix}", EncoderLayer, {"input_ids": ids, "attention_mask": mask},
+               ["sequence", "pooled"], {"input_ids": free, "attention_mask": free}, opset=14, dynamo=dynamo)
 
 
 if __name__ == "__main__":

@@ -61,18 +61,20 @@ def fuse_one(graph: Graph, node: Node, consumers) -> bool:
 
 
 def activation_into_groups(graph: Graph, node: Node, consumers, producers) -> bool:
-    """activation(concat(fused ops)) -> concat(fused ops with that activation): a grouped convolution's
-    activation comes after the concat that joins its groups."""
+    """activation(concat(convolutions)) -> concat(fused convolutions with that activation): a grouped
+    convolution's activation comes after the concat that joins its groups."""
     concat = producers.get(node.inputs[0]) if node.op in ACTIVATIONS and node.op != "prelu" else None
     if concat is None or concat.op != "concat" or sole_consumer(graph, consumers, concat.outputs[0]) is not node:
         return False
     parts = [producers.get(i) for i in concat.inputs]
-    if not all(p is not None and p.op in FUSED.values() and p.attrs["activation"] == "linear"
+    if not all(p is not None and (p.op in FUSED or (p.op in FUSED.values() and p.attrs["activation"] == "linear"))
                and sole_consumer(graph, consumers, p.outputs[0]) is concat for p in parts):
         return False
+    activation = {"activation": ACTIVATIONS[node.op], "leakyreluAlpha": node.attrs.get("alpha", 0.2)}
     for part in parts:
-        part.attrs = part.attrs | {"activation": ACTIVATIONS[node.op],
-                                   "leakyreluAlpha": node.attrs.get("alpha", part.attrs["leakyreluAlpha"])}
+        op = FUSED.get(part.op, part.op)
+        graph.replace_nodes([part], [Node(part.name, op, part.inputs, part.outputs,
+                                          complete_attrs(op, part.attrs | activation))])
     graph.remove_node(node)
     graph.replace_value(node.outputs[0], concat.outputs[0])
     return True

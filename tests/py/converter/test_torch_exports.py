@@ -1,5 +1,6 @@
-"""Models exported from PyTorch (tests/fixtures/onnx, made by scripts/make_onnx_fixtures.py) convert and
-match the outputs PyTorch recorded, with and without the passes and quantized."""
+"""Models exported from PyTorch (tests/fixtures/onnx, made by scripts/make_onnx_fixtures.py) by both of its
+exporters convert and match the outputs PyTorch recorded, with and without the passes and quantized.
+The torch.export-based exports keep their weights in external data files."""
 
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from tensorweb.converter.quantize import parse_rule
 from tensorweb.converter.writer import load_model
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "onnx"
-# the encoder slices its position table by the sequence length, so that length must be fixed; batch stays free
-INPUT_SHAPES = {"torch_convnet": {}, "torch_encoder": {"input_ids": [-1, 12]}}
+# the TorchScript encoder slices its position table by the sequence length, so that length must be fixed
+# (the torch.export-based exporter fixed it already); the batch stays free
+INPUT_SHAPES = {"torch_convnet": {}, "torch_encoder": {"input_ids": [-1, 12]}, "torch_convnet_dynamo": {},
+                "torch_encoder_dynamo": {}}
 VARIANTS = {"float32": (True, [], 1e-4), "no-optimize": (False, [], 1e-4), "float16": (True, ["float16"], 1e-2),
             "uint8": (True, ["uint8"], 8e-2)}
 
@@ -44,8 +47,9 @@ def test_converted_export_matches_pytorch(name, variant, tmp_path):
     assert graph.info[graph.inputs[0]].shape[0] == -1  # the batch stays free
 
 
-def test_optimised_encoder_uses_fused_layers(tmp_path):
-    convert(FIXTURES / "torch_encoder.onnx", tmp_path / "web", ConvertOptions(input_shapes={"input_ids": [-1, 12]}))
+@pytest.mark.parametrize("name", ["torch_encoder", "torch_encoder_dynamo"])
+def test_optimised_encoder_uses_fused_layers(name, tmp_path):
+    convert(FIXTURES / f"{name}.onnx", tmp_path / "web", ConvertOptions(input_shapes=INPUT_SHAPES[name]))
     counts = load_model(tmp_path / "web")[0].op_counts()
     assert counts["layerNorm"] == 3 and counts["gelu"] == 1 and counts["fusedMatMul"] == 7
     assert "erf" not in counts and "sqrt" not in counts

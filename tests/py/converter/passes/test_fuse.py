@@ -62,12 +62,14 @@ def test_an_intermediate_read_twice_stops_the_chain():
     assert g.nodes[0].attrs["activation"] == "linear"
 
 
-def test_an_activation_after_grouped_convolutions_moves_into_each_group():
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_an_activation_after_grouped_convolutions_moves_into_each_group(with_bias):
     g = Graph()
     x = g.add_input("x", [1, 6, 6, 4], "float32")
     halves = g.add_node("split", [x], {"numOrSizeSplits": [2, 2], "axis": 3})
-    groups = [g.emit("add", g.emit("conv2d", h, g.add_constant(weight(3, 3, 2, 3, seed=i)), pad="same"),
-                     g.add_constant(weight(3, seed=5 + i))) for i, h in enumerate(halves)]
+    groups = [g.emit("conv2d", h, g.add_constant(weight(3, 3, 2, 3, seed=i)), pad="same") for i, h in enumerate(halves)]
+    if with_bias:
+        groups = [g.emit("add", c, g.add_constant(weight(3, seed=5 + i))) for i, c in enumerate(groups)]
     g.outputs = [g.emit("relu6", g.emit("concat", *groups, axis=3), name="out")]
     assert run_pass_and_compare(g, fuse_bias_activation)
     assert sorted(n.op for n in g.nodes) == ["concat", "fusedConv2d", "fusedConv2d", "split"]
