@@ -3,7 +3,7 @@ import pytest
 
 from tensorweb.converter import reference
 from tensorweb.converter.errors import ShapeError
-from tensorweb.converter.ir import Graph
+from tensorweb.converter.ir import Graph, Node
 
 
 def test_nodes_get_inferred_shapes_and_unique_names():
@@ -59,3 +59,23 @@ def test_toposort_restores_order_and_spots_cycles():
     g.nodes[0].inputs = [b]
     with pytest.raises(Exception, match="cycle"):
         g.toposort()
+
+
+def test_the_producer_and_reader_index_follows_every_edit():
+    g = Graph()
+    x = g.add_input("x", [3], "float32")
+    a = g.emit("neg", x, name="a")
+    b = g.emit("abs", a, name="b")
+    g.outputs = [g.emit("exp", b, name="c")]
+    producers, consumers = g.producers(), g.consumers()
+    assert producers[b].name == "b" and [n.name for n in consumers[a]] == ["b"]
+    exp = consumers[b][0]
+    g.set_inputs(exp, [a])  # skip abs
+    assert consumers[b] == [] and {n.name for n in consumers[a]} == {"b", "c"}
+    g.remove_node(producers[b])
+    assert b not in producers and [n.name for n in consumers[a]] == ["c"]
+    relu = Node("r", "relu", [a], ["r"])
+    g.replace_nodes([exp], [relu, Node("c2", "exp", ["r"], ["c"])])
+    assert producers["c"].name == "c2" and [n.name for n in consumers["r"]] == ["c2"] and not g.contains(exp)
+    g.nodes = list(g.nodes)  # re-indexing keeps the same dicts current
+    assert g.producers() is producers and producers["r"] is relu
