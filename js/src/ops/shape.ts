@@ -433,7 +433,7 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
 
 // ---- stridedSlice ----
 
-interface StridedSliceAttrs {
+export interface StridedSliceAttrs {
   begin: number[];
   end: number[];
   strides: number[] | null;
