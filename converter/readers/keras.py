@@ -85,6 +85,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import h5py
 import numpy as np
 
 from .. import ops
@@ -122,11 +123,8 @@ class KerasModel:
     keras_version: str = ""
     backend: str = ""
 
-    def layer(self, name: str) -> KerasLayer:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ConversionError(f"no layer named {name!r}")
+    def layer(self, name: str) -> KerasLayer | None:
+        return next((layer for layer in self.layers if layer.name == name), None)
 
 
 # ------------------------------------------------------------------------ topology
@@ -257,8 +255,6 @@ def name_weights(layer: KerasLayer, arrays: list[np.ndarray], where: str) -> dic
 
 
 def h5_array(dataset, where: str) -> np.ndarray:
-    import h5py
-
     if not isinstance(dataset, h5py.Dataset):
         raise MalformedModelError(f"{where}: {dataset.name} is not a dataset")
     if math.prod(dataset.shape) > ops.MAX_ELEMENTS:
@@ -270,8 +266,6 @@ def h5_array(dataset, where: str) -> np.ndarray:
 
 
 def open_h5(path: Path, where: str):
-    import h5py
-
     try:
         return h5py.File(path, "r")
     except (OSError, ValueError) as e:
@@ -280,8 +274,6 @@ def open_h5(path: Path, where: str):
 
 def keras3_weights(path: Path, layers: list[KerasLayer], where: str) -> dict[str, dict[str, np.ndarray]]:
     """Weights of a Keras 3 `model.weights.h5`: `.../vars` groups named by their `name` attribute."""
-    import h5py
-
     found: dict[str, list[np.ndarray]] = {}
     with open_h5(path, where) as f:
         if "layers" not in f:
@@ -784,6 +776,8 @@ def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
     values: dict[tuple[str, int, int], str] = {}
     for ref in model.inputs:
         layer = model.layer(ref[0])
+        if layer is None:
+            raise MalformedModelError(f"{where}: model input {ref[0]!r} names no layer")
         shape = input_shape_of(layer.config)
         if shape is None:
             raise ConversionError(f"{where}: input layer {layer.name!r} has no shape")
