@@ -52,7 +52,7 @@ DEFAULT_SIGNATURE = "serving_default"
 FLOAT_DTYPES = {1: "DT_FLOAT", 2: "DT_DOUBLE", 14: "DT_BFLOAT16", 19: "DT_HALF"}
 INT_DTYPES = {3: "DT_INT32", 4: "DT_UINT8", 5: "DT_INT16", 6: "DT_INT8", 9: "DT_INT64", 17: "DT_UINT16",
               22: "DT_UINT32", 23: "DT_UINT64"}
-DT_BOOL, DT_STRING, DT_RESOURCE = 10, 7, 20
+DT_BOOL, DT_STRING = 10, 7
 # TensorProto's typed value fields, by DataType
 NUMPY_TYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
                10: np.bool_, 14: np.uint16, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
