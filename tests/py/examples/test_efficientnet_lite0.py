@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import read_fixture
+from recorded import read_fixture
 
 from tensorweb.converter import reference
 from tensorweb.converter.writer import load_model
