@@ -1164,14 +1164,21 @@ class TfReader:
         return meta_graph.graph_def, inputs, outputs, producer
 
     def frozen_endpoints(self, graph_def):
-        """A frozen graph's inputs (its Placeholders) and outputs (nodes nothing reads)."""
+        """A frozen graph's inputs (the Placeholders its outputs read) and outputs (nodes nothing reads)."""
         read = {i.partition(":")[0] for n in graph_def.node for i in data_inputs(n)}
         sources = ("Const", "NoOp", "Placeholder", "VarHandleOp", "VariableV2", "Assign", "AssignVariableOp",
                    "SaveV2", "RestoreV2")
         outputs = [(n.name, n.name) for n in graph_def.node if n.name not in read and n.op not in sources]
         if not outputs:
             raise ConversionError(f"{self.path}: the graph has no outputs (every node's result is read or constant)")
-        inputs = [(n.name, n.name, None) for n in graph_def.node if n.op == "Placeholder"]
+        by_name = {n.name: n for n in graph_def.node}
+        needed, stack = set(), [name for name, _ in outputs]
+        while stack:
+            name = stack.pop()
+            if name not in needed and name in by_name:
+                needed.add(name)
+                stack.extend(i.partition(":")[0] for i in data_inputs(by_name[name]))
+        inputs = [(n.name, n.name, None) for n in graph_def.node if n.op == "Placeholder" and n.name in needed]
         return inputs, outputs
 
     # -- inputs and outputs

@@ -364,3 +364,10 @@ def test_cli_takes_signature_and_tags(tmp_path, capsys):
     assert main(["convert", str(source("cnn_frozen")), str(tmp_path / "layers"), "--output-format", "layers"]) == 2
     assert "--output-format does not apply" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
+
+
+def test_frozen_graph_inputs_are_the_placeholders_its_outputs_read(tmp_path):
+    nodes = [placeholder("x", [2]), placeholder("unused", [3]), placeholder("learning_phase", [], dtype=10),
+             op("y", "Relu", ["x"])]
+    result = read_tf(write_graph(tmp_path / "g.pb", nodes))
+    assert result.graph.inputs == ["x"] and result.graph.outputs == ["y"]
