@@ -1110,10 +1110,12 @@ def lower_space_to_depth(ctx):
 
 def resize_target(ctx: Lowering, scales_index: int, sizes_index: int | None) -> list[int]:
     shape = ctx.shape(0)
-    if sizes_index is not None and ctx.has(sizes_index) and ctx.const(sizes_index).size:
-        sizes = ctx.const_ints(sizes_index)
-        if sizes[:2] != list(shape[:2]) and -1 not in shape[:2]:
+    if sizes_index is not None and ctx.has(sizes_index) and ctx.shape(sizes_index) != (0,):
+        sizes = ctx.dims(sizes_index)  # may copy a free batch from a Shape
+        if any(s >= 0 and d >= 0 and s != d for s, d in zip(sizes[:2], shape[:2])):
             raise Unsupported("Resize of batch or channel dimensions")
+        if -1 in sizes[2:]:
+            raise Unsupported("Resize to a size that follows a free dimension")
         return sizes[2:]
     scales = [float(s) for s in ctx.const(scales_index).reshape(-1)]
     if scales[:2] != [1.0, 1.0]:

@@ -335,3 +335,20 @@ def test_constants_and_shape_arithmetic_fold_while_reading(tmp_path):
     x = rng.standard_normal((2, 6)).astype(np.float32)
     np.testing.assert_allclose(reference.run(result.graph, {"x": x})["y"], run_onnxruntime(path, {"x": x})["y"],
                                rtol=1e-6)
+
+
+def test_resize_to_another_tensors_size_with_the_batch_free(tmp_path):
+    # FPN-style: upsample `small` to the spatial size of `large`, sizes read from Shape(large)
+    nodes = [helper.make_node("Shape", ["large"], ["shape"]),
+             helper.make_node("Resize", ["small", "", "", "shape"], ["y"], mode="nearest",
+                              coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+             helper.make_node("Add", ["y", "large"], ["out"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("small", TensorProto.FLOAT, ["n", 3, 4, 4]),
+                                           helper.make_tensor_value_info("large", TensorProto.FLOAT, ["n", 3, 8, 8])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
+    result = read_onnx(path)
+    feeds = {"small": f32(2, 3, 4, 4), "large": f32(2, 3, 8, 8)}
+    np.testing.assert_allclose(reference.run(result.graph, feeds)["out"], run_onnxruntime(path, feeds)["out"],
+                               rtol=1e-6)
