@@ -145,16 +145,17 @@ def test_conv2d_transpose_with_bias_and_activation(runner, rng):
     np.testing.assert_allclose(out, expected, **tolerance(63))
 
 
-def run_backprop_filter(runner, x, dy, case, splits):
+def run_backprop_filter(runner, x, dy, case, splits, vec4=False):
     g = geometry(case)
     kernel = case[1]
     pixels = int(np.prod(dy.shape[:-1]))
     k_chunk = -(-pixels // splits)
-    m_tiles = -(-(int(np.prod(kernel)) * g["in_c"]) // (TILE["WG_Y"] * 4))
+    m_tiles = -(-(int(np.prod(kernel)) * g["in_c"]) // (TILE["WG_Y"] * (8 if vec4 else 4)))
     workgroups = (-(-g["out_c"] // TILE_N),) + grid(m_tiles * splits, runner.max_per_dimension)[:2]
     weights_shape = tuple(kernel) + (g["in_c"], g["out_c"])
     partials = runner.run(
-        "conv/conv_backprop_filter.wgsl", constants=TILE, workgroups=workgroups, x=x, dy=dy,
+        "conv/conv_backprop_filter_vec4.wgsl" if vec4 else "conv/conv_backprop_filter.wgsl",
+        constants=TILE, workgroups=workgroups, x=x, dy=dy,
         dweights=Output((splits,) + weights_shape),
         params=g | {"m_tiles": m_tiles, "splits": splits, "k_chunk": k_chunk})["dweights"]
     if splits == 1:
@@ -174,6 +175,26 @@ def test_conv_backprop_filter(runner, rng, name, splits):
     x, w = case_arrays(rng, case)
     dy = rng.standard_normal(out_shape(case)).astype(np.float32)
     dw = run_backprop_filter(runner, x, dy, case, splits)
+    expected = ref.conv_backprop_filter(x, dy, case[1], *case[3:])
+    np.testing.assert_allclose(dw, expected, **tolerance(dy[..., 0].size))
+
+
+# Output channel counts that are multiples of 4, any input channels.
+FILTER_VEC4_CASES = {
+    "3x3 same, one input channel": ((2, 7, 9, 1), (3, 3), 8, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "stride 2 asymmetric pad": ((1, 11, 8, 3), (3, 3), 36, (2, 2), (1, 1), ((0, 1), (0, 1))),
+    "dilated 5x3": ((2, 12, 10, 5), (5, 3), 4, (1, 2), (2, 1), ((2, 2), (1, 0))),
+    "conv3d": ((2, 5, 6, 4, 3), (3, 2, 3), 12, (2, 1, 1), (1, 2, 1), ((1, 1), (0, 1), (1, 1))),
+}
+
+
+@pytest.mark.parametrize("name", FILTER_VEC4_CASES)
+@pytest.mark.parametrize("splits", [1, 3])
+def test_conv_backprop_filter_vec4(runner, rng, name, splits):
+    case = FILTER_VEC4_CASES[name]
+    x, w = case_arrays(rng, case)
+    dy = rng.standard_normal(out_shape(case)).astype(np.float32)
+    dw = run_backprop_filter(runner, x, dy, case, splits, vec4=True)
     expected = ref.conv_backprop_filter(x, dy, case[1], *case[3:])
     np.testing.assert_allclose(dw, expected, **tolerance(dy[..., 0].size))
 

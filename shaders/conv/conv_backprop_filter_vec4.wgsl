@@ -1,0 +1,165 @@
+// dweights = the gradient of conv (conv/conv.wgsl) with respect to its
+// weights, with vec4 loads of dy and vec4 stores: the fast path when out_c is
+// a multiple of 4 (else conv/conv_backprop_filter.wgsl, whose GEMM, layouts
+// and split-K this shares). Rows are weight taps (M = volume(kernel_size) *
+// Cin), columns output channels, and K runs over dy's pixels. Each thread
+// owns 8 consecutive taps of one vec4 of output channels: per pixel it reads
+// one vec4 of dy and 8 x values and does 8 vec4 multiply-adds.
+// Staging: the taps' kernel offsets are split once per workgroup into
+// workgroup memory, and each thread stages one pixel column of the x tile
+// per K slice, so it splits that pixel once per slice.
+//
+// Bindings (group 0): 0 x: storage read of Elem; 1 dy: storage read of
+//   vec4<Elem>; 2 dweights: storage read_write of vec4<Elem>; 3 params: uniform.
+// Params {
+//   batch, in_c, out_c: u32,       (out_c a multiple of 4)
+//   m_tiles: u32,                  ceil(volume(kernel_size) * Cin / TILE_M), TILE_M = WG_Y * 8
+//   in_size, out_size: vec3<u32>,  (depth, height, width) of x and dy
+//   kernel_size, stride, dilation: vec3<u32>,
+//   pad: vec3<u32>,                (front, top, left)
+//   splits: u32,                   1 unless split-K
+//   k_chunk: u32,                  pixels per split (batch * volume(out_size) when splits == 1)
+// }
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (32); WG_X * WG_Y must be a multiple
+//   of TILE_K. Workgroup memory: (WG_Y * 8 * TILE_K + TILE_K * WG_X * 4 +
+//   WG_Y * 8 * 4) * 4 bytes, 13 KiB by default.
+// Slots: `types` (Elem; f32 as written; arithmetic is f32).
+// Dispatch: x = ceil(Cout / (WG_X * 4)); y and z hold m_tiles * splits
+// workgroups as a 2-D grid (y first).
+
+alias Elem = f32; // @types
+
+const ROWS_PER_THREAD = 8u;
+
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+override TILE_K: u32 = 32u;
+
+struct Params {
+  batch: u32,
+  in_c: u32,
+  out_c: u32,
+  m_tiles: u32,
+  in_size: vec3<u32>,
+  out_size: vec3<u32>,
+  kernel_size: vec3<u32>,
+  stride: vec3<u32>,
+  dilation: vec3<u32>,
+  pad: vec3<u32>,
+  splits: u32,
+  k_chunk: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<Elem>;
+@group(0) @binding(1) var<storage, read> dy: array<vec4<Elem>>;
+@group(0) @binding(2) var<storage, read_write> dweights: array<vec4<Elem>>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M taps][TILE_K pixels]
+var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K pixels][TILE_N / 4]
+var<workgroup> tap_offsets: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // tap_offset of each tile row
+
+// (depth, height, width) coordinates of a flat index into a `size` volume.
+fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
+}
+
+fn volume(size: vec3<u32>) -> u32 {
+  return size.x * size.y * size.z;
+}
+
+// Tap `tap` = (kernel offset) * Cin + ci as (ci, kernel offset * dilation);
+// taps past the last get an offset no pixel reaches.
+fn tap_offset(tap: u32) -> vec4<i32> {
+  if (tap >= volume(params.kernel_size) * params.in_c) {
+    return vec4<i32>(0, -0x40000000i, -0x40000000i, -0x40000000i);
+  }
+  let k = vec3<i32>(spatial(tap / params.in_c, params.kernel_size) * params.dilation);
+  return vec4<i32>(i32(tap % params.in_c), k);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) local_index: u32) {
+  let tile_m = WG_Y * ROWS_PER_THREAD;
+  let flat = wid.y + wid.z * groups.y;
+  let m_tile = flat % params.m_tiles;
+  let split = flat / params.m_tiles;
+  if (split >= params.splits) {
+    return;
+  }
+  let m = volume(params.kernel_size) * params.in_c;
+  let n4 = params.out_c / 4u;
+  let pixels = params.batch * volume(params.out_size);
+  let row0 = m_tile * tile_m;
+  let col4 = wid.x * WG_X + lid.x;
+  let k_begin = split * params.k_chunk;
+  let k_end = min(pixels, k_begin + params.k_chunk);
+  let threads = WG_X * WG_Y;
+  for (var r = local_index; r < tile_m; r += threads) {
+    tap_offsets[r] = tap_offset(row0 + r);
+  }
+  workgroupBarrier();
+  let a_column = local_index % TILE_K;
+  let a_row_step = threads / TILE_K;
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
+  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
+    // This thread's pixel: its image's offset in x and its window start.
+    let pixel = k0 + a_column;
+    let in_range = pixel < k_end;
+    let image = (pixel / volume(params.out_size)) * volume(params.in_size) * params.in_c;
+    let start = vec3<i32>(spatial(pixel % volume(params.out_size), params.out_size) * params.stride) -
+                vec3<i32>(params.pad);
+    for (var r = local_index / TILE_K; r < tile_m; r += a_row_step) {
+      let tap = tap_offsets[r];
+      // Negative coordinates wrap to huge unsigned ones: one comparison per dim.
+      let at = vec3<u32>(start + tap.yzw);
+      var v = 0.0;
+      if (in_range && all(at < params.in_size)) {
+        v = f32(x[image + ((at.x * params.in_size.y + at.y) * params.in_size.z + at.z) * params.in_c + u32(tap.x)]);
+      }
+      a_tile[r * TILE_K + a_column] = v;
+    }
+    for (var e = local_index; e < TILE_K * WG_X; e += threads) {
+      let kk = k0 + e / WG_X;
+      let col = wid.x * WG_X + e % WG_X;
+      var v = vec4<f32>(0.0);
+      if (kk < k_end && col < n4) {
+        v = vec4<f32>(dy[kk * n4 + col]);
+      }
+      b_tile[e] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let b_row = b_tile[kk * WG_X + lid.x];
+      let a_at = lid.y * ROWS_PER_THREAD * TILE_K + kk;
+      acc0 += a_tile[a_at] * b_row;
+      acc1 += a_tile[a_at + TILE_K] * b_row;
+      acc2 += a_tile[a_at + 2u * TILE_K] * b_row;
+      acc3 += a_tile[a_at + 3u * TILE_K] * b_row;
+      acc4 += a_tile[a_at + 4u * TILE_K] * b_row;
+      acc5 += a_tile[a_at + 5u * TILE_K] * b_row;
+      acc6 += a_tile[a_at + 6u * TILE_K] * b_row;
+      acc7 += a_tile[a_at + 7u * TILE_K] * b_row;
+    }
+    workgroupBarrier();
+  }
+
+  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+    let row = row0 + lid.y * ROWS_PER_THREAD + r;
+    if (row < m && col4 < n4) {
+      dweights[(split * m + row) * n4 + col4] = vec4<Elem>(acc[r]);
+    }
+  }
+}
