@@ -129,19 +129,47 @@ def test_conv_backprop_input(runner, rng, name):
     np.testing.assert_allclose(dx, expected, **tolerance(w[..., 0, :].size))
 
 
-def test_conv2d_transpose_with_bias_and_activation(runner, rng):
+# Input channel counts that are multiples of 4, any output channels.
+INPUT_VEC4_CASES = {
+    "3x3 same": ((2, 7, 9, 8), (3, 3), 5, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "stride 2 asymmetric pad": ((1, 11, 8, 4), (3, 3), 7, (2, 2), (1, 1), ((0, 1), (0, 1))),
+    "dilated 5x3 stride 3": ((2, 12, 10, 12), (5, 3), 3, (3, 2), (2, 1), ((2, 2), (1, 0))),
+    "conv3d": ((2, 5, 6, 4, 4), (3, 2, 3), 6, (2, 1, 1), (1, 2, 1), ((1, 1), (0, 1), (1, 1))),
+}
+
+
+@pytest.mark.parametrize("name", INPUT_VEC4_CASES)
+def test_conv_backprop_input_vec4(runner, rng, name):
+    case = INPUT_VEC4_CASES[name]
+    x, w = case_arrays(rng, case)
+    dy = rng.standard_normal(out_shape(case)).astype(np.float32)
+    # The kernel reads the weights as [*kernel, Cout, Cin]: the runtime transposes them with one strided copy.
+    w_t = np.ascontiguousarray(np.swapaxes(w, -1, -2))
+    m_tiles, workgroups = launch(runner, int(np.prod(x.shape[:-1])), x.shape[-1], TILE["WG_Y"] * 8)
+    dx = runner.run(
+        "conv/conv_backprop_input_vec4.wgsl", constants=TILE, workgroups=workgroups,
+        dy=dy, weights_t=w_t, bias=np.zeros(4, np.float32), dx=Output(x.shape),
+        params=geometry(case) | {"m_tiles": m_tiles, "alpha": 0.0, "beta": 0.0})["dx"]
+    expected = ref.conv_backprop_input(dy, w, x.shape, *case[3:])
+    np.testing.assert_allclose(dx, expected, **tolerance(w[..., 0, :].size))
+
+
+@pytest.mark.parametrize("vec4", [False, True])
+def test_conv2d_transpose_with_bias_and_activation(runner, rng, vec4):
     # conv2dTranspose(y, w) is conv2d's input gradient: upsample 4x5 -> 8x10 with stride 2.
-    case = ((1, 8, 10, 3), (3, 3), 7, (2, 2), (1, 1), ((1, 0), (1, 0)))
+    case = ((1, 8, 10, 4), (3, 3), 7, (2, 2), (1, 1), ((1, 0), (1, 0)))
     assert out_shape(case) == (1, 4, 5, 7)
     y = rng.standard_normal((1, 4, 5, 7)).astype(np.float32)
-    w = rng.standard_normal((3, 3, 3, 7)).astype(np.float32)
-    bias = rng.standard_normal(3).astype(np.float32)
-    m_tiles, workgroups = launch(runner, 80, 3, TILE["WG_Y"] * 4)
+    w = rng.standard_normal((3, 3, 4, 7)).astype(np.float32)
+    bias = rng.standard_normal(4).astype(np.float32)
+    m_tiles, workgroups = launch(runner, 80, 4, TILE["WG_Y"] * (8 if vec4 else 4))
+    weights = {"weights_t": np.ascontiguousarray(np.swapaxes(w, -1, -2))} if vec4 else {"weights": w}
     out = runner.run(
-        "conv/conv_backprop_input.wgsl", slots={"body": body("max(v, 0.0)")},
-        constants=TILE | {"HAS_BIAS": True}, workgroups=workgroups, dy=y, weights=w, bias=bias,
-        dx=Output((1, 8, 10, 3)), params=geometry(case) | {"m_tiles": m_tiles, "alpha": 0.0, "beta": 0.0})["dx"]
-    expected = np.maximum(ref.conv_backprop_input(y, w, (1, 8, 10, 3), *case[3:]) + bias, 0)
+        "conv/conv_backprop_input_vec4.wgsl" if vec4 else "conv/conv_backprop_input.wgsl",
+        slots={"body": body("max(v, 0.0)")}, constants=TILE | {"HAS_BIAS": True}, workgroups=workgroups,
+        dy=y, bias=bias, dx=Output((1, 8, 10, 4)),
+        params=geometry(case) | {"m_tiles": m_tiles, "alpha": 0.0, "beta": 0.0}, **weights)["dx"]
+    expected = np.maximum(ref.conv_backprop_input(y, w, (1, 8, 10, 4), *case[3:]) + bias, 0)
     np.testing.assert_allclose(out, expected, **tolerance(63))
 
 
