@@ -7,7 +7,8 @@ Needs TensorFlow, which the project never installs; run it from a separate venv:
 
 Writes, for a small CNN and a small attention model, a SavedModel folder and a
 frozen GraphDef; a TF1-style SavedModel (reference variables); for a two-branch Keras functional model, a `.keras` file and a
-legacy `.h5` plus the SavedModel `model.export()` makes of it; and two TensorFlow.js model.json folders written by hand (this
+legacy `.h5` plus the SavedModel `model.export()` makes of it; for a small Keras
+text model with MultiHeadAttention, a `.keras` file and a legacy `.h5`; and two TensorFlow.js model.json folders written by hand (this
 script plays TF.js's converter, so `tensorflowjs` and its dependencies are not
 needed): a graph model from the frozen CNN with one uint8- and one
 float16-quantised weight, and a layers model from the Keras model with a
@@ -219,6 +220,23 @@ def save_keras(model):
     return feeds, outputs
 
 
+def save_keras_text_model():
+    """Embedding, self-attention (MultiHeadAttention), residual, layer norm, pooling: as .keras and .h5."""
+    from tensorflow import keras
+    layers = keras.layers
+    tokens = keras.Input((8,), dtype="int32", name="tokens")
+    x = layers.Embedding(20, 8, name="embed")(tokens)
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="attention")(x, x)
+    x = layers.LayerNormalization(name="norm")(layers.Add(name="residual")([x, attended]))
+    x = layers.GlobalAveragePooling1D(name="pool")(x)
+    output = layers.Dense(3, activation="softmax", name="out")(x)
+    model = keras.Model(tokens, output, name="tiny_text")
+    feeds = {"tokens": rng.integers(0, 20, (2, 8)).astype(np.int32)}
+    model.save(OUT / "tiny_text.keras")
+    model.save(OUT / "tiny_text.h5")
+    record("tiny_text", feeds, {"out": model.predict(feeds["tokens"], verbose=0)})
+
+
 # ------------------------------------------------------------------ TensorFlow.js folders (written by hand)
 
 
@@ -329,6 +347,7 @@ def main():
     model = keras_model()
     feeds, _ = save_keras(model)
     tfjs_layers_model(model, feeds)
+    save_keras_text_model()
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT}: {total / 1e6:.2f} MB")
 

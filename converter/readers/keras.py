@@ -46,7 +46,9 @@ Shaped like TensorFlow.js's layers-model model.json, inside DESIGN.md's fields::
   `input_layers`, `output_layers`) are TF.js model.json's.  Each inbound node is
   one call of the layer: a list of `[layer name, node index, tensor index,
   kwargs]` inputs (Keras 2 / TF.js form; Keras 3's `args`/`kwargs` form is
-  flattened into it).
+  flattened into it: the args' tensors, then those of the `value` and `key`
+  keywords, so MultiHeadAttention reads [query, value, key]).  A layer called
+  with other tensor keywords (an attention mask) is refused, naming them.
 - Layer **configs** use the TF.js layer-argument names (camelCase), so that
   they can be handed to the JS layer constructors as they are: every key is
   camelCased (`kernel_size` -> `kernelSize`), `batch_shape` /
@@ -60,7 +62,10 @@ Shaped like TensorFlow.js's layers-model model.json, inside DESIGN.md's fields::
   (DepthwiseConv2D; Keras 3 calls it kernel), depthwise_kernel /
   pointwise_kernel (SeparableConv2D), gamma/beta/moving_mean/moving_variance
   (BatchNormalization), gamma/beta (LayerNormalization), embeddings
-  (Embedding), alpha (PReLU).  Shapes are Keras's (conv kernels HWIO,
+  (Embedding), alpha (PReLU), and for MultiHeadAttention query/kernel,
+  query/bias, key/..., value/..., attention_output/kernel and
+  attention_output/bias (Keras's EinsumDense shapes: [dim, heads, head dim],
+  [heads, head dim], output kernel [heads, value dim, dim]).  Shapes are Keras's (conv kernels HWIO,
   depthwise [h, w, in, multiplier], dense [in, out]).
 - `trainable` lists the weights an optimizer may update: not batch-norm moving
   statistics and nothing of a layer saved with `trainable: false`.
@@ -68,7 +73,8 @@ Shaped like TensorFlow.js's layers-model model.json, inside DESIGN.md's fields::
 Reading: a `.keras` file is a zip (read through archive.SafeZip) of
 `config.json` and `model.weights.h5`, whose `layers/<object path>/vars` groups
 carry the layer's name in their `name` attribute and its weights as datasets
-`0`, `1`, ... in the layer's weight order.  A legacy `.h5` keeps its config in
+`0`, `1`, ... in the layer's weight order (a composite layer's are in its
+sublayers' groups, SUBLAYER_PATHS).  A legacy `.h5` keeps its config in
 the `model_config` attribute and weights under `model_weights/<layer>/`, listed
 by the group's `weight_names` attribute.
 """
@@ -81,7 +87,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -111,6 +117,7 @@ class KerasLayer:
     name: str
     config: dict  # Keras's snake_case config
     calls: list[list[tuple[str, int, int]]]  # per call (inbound node): its inputs as (layer, node, tensor)
+    tensor_kwargs: set[str] = field(default_factory=set)  # keyword arguments given tensors (masks...)
 
 
 @dataclass
@@ -146,17 +153,26 @@ def keras_tensors(value, where: str) -> list[tuple[str, int, int]]:
     return []
 
 
-def parse_calls(nodes, where: str) -> list[list[tuple[str, int, int]]]:
-    """Inbound nodes in either form: Keras 3 {args, kwargs}, or Keras 2 / TF.js [[layer, node, tensor, kwargs]...]."""
-    calls = []
+INPUT_KWARGS = ("value", "key")  # keyword arguments that are layer inputs (MultiHeadAttention's), in order
+
+
+def parse_calls(nodes, where: str) -> tuple[list[list[tuple[str, int, int]]], set[str]]:
+    """Inbound nodes in either form: Keras 3 {args, kwargs}, or Keras 2 / TF.js [[layer, node, tensor, kwargs]...];
+    also the names of other keyword arguments that were given tensors."""
+    calls, tensor_kwargs = [], set()
     for node in nodes or []:
         if isinstance(node, dict):
-            calls.append(keras_tensors(node.get("args", []), where) + keras_tensors(node.get("kwargs", {}), where))
+            kwargs = node.get("kwargs") or {}
+            inputs = keras_tensors(node.get("args", []), where)
+            inputs += [ref for key in INPUT_KWARGS for ref in keras_tensors(kwargs.get(key), where)]
+            tensor_kwargs |= {key for key, value in kwargs.items()
+                              if key not in INPUT_KWARGS and keras_tensors(value, where)}
+            calls.append(inputs)
         elif isinstance(node, list):
             calls.append([tensor_ref(entry, where) for entry in node])
         else:
             raise MalformedModelError(f"{where}: inbound node {node!r} is neither a list nor a dict")
-    return calls
+    return calls, tensor_kwargs
 
 
 def endpoint_list(value, where: str) -> list[tuple[str, int, int]]:
@@ -190,8 +206,8 @@ def parse_model_config(document: dict, where: str) -> tuple[str, list[KerasLayer
         layer_name = entry.get("name") or layer_config.get("name")
         if not isinstance(layer_name, str):
             raise MalformedModelError(f"{where}: a {entry.get('class_name')} layer has no name")
-        layers.append(KerasLayer(str(entry.get("class_name")), layer_name, layer_config,
-                                 parse_calls(entry.get("inbound_nodes"), f"{where}: layer {layer_name!r}")))
+        calls, tensor_kwargs = parse_calls(entry.get("inbound_nodes"), f"{where}: layer {layer_name!r}")
+        layers.append(KerasLayer(str(entry.get("class_name")), layer_name, layer_config, calls, tensor_kwargs))
     if class_name in ("Functional", "Model"):
         return name, layers, endpoint_list(config.get("input_layers"), where), \
             endpoint_list(config.get("output_layers"), where)
@@ -227,6 +243,11 @@ def weight_names(layer: KerasLayer) -> list[str]:
     return names(config, bias) if callable(names) else names + bias
 
 
+def attention_weights(config, bias):
+    return [f"{part}/{weight}" for part in ("query", "key", "value", "attention_output")
+            for weight in ["kernel"] + bias]
+
+
 def norm_weights(config, _bias):
     return (["gamma"] if config.get("scale", True) else []) + (["beta"] if config.get("center", True) else [])
 
@@ -239,7 +260,10 @@ WEIGHT_NAMES: dict[str, list[str] | Callable] = {
     "LayerNormalization": norm_weights,
     "Embedding": lambda c, b: ["embeddings"],
     "PReLU": lambda c, b: ["alpha"],
+    "MultiHeadAttention": attention_weights,
 }
+# composite layers keep their weights in sublayers: in a `.keras` file, the sublayers' object paths in order
+SUBLAYER_PATHS = {"MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense")}
 NON_TRAINABLE_WEIGHTS = ("moving_mean", "moving_variance")
 
 
@@ -272,23 +296,35 @@ def open_h5(path: Path, where: str):
         raise MalformedModelError(f"{where}: not a readable HDF5 file ({e})") from None
 
 
+def numbered_arrays(group, where: str) -> list[np.ndarray]:
+    """The datasets `0`, `1`, ... of a `vars` group, in order."""
+    keys = sorted(group.keys(), key=lambda k: int(k) if k.isdigit() else -1)
+    if any(not k.isdigit() for k in keys):
+        raise MalformedModelError(f"{where}: {group.name} holds non-numbered entries {keys}")
+    return [h5_array(group[k], where) for k in keys]
+
+
 def keras3_weights(path: Path, layers: list[KerasLayer], where: str) -> dict[str, dict[str, np.ndarray]]:
-    """Weights of a Keras 3 `model.weights.h5`: `.../vars` groups named by their `name` attribute."""
+    """Weights of a Keras 3 `model.weights.h5`: each `layers/<object path>` group has a `vars` group carrying
+    the layer's name in its `name` attribute (a composite layer's weights are in its sublayers' groups)."""
+    by_name = {layer.name: layer for layer in layers}
     found: dict[str, list[np.ndarray]] = {}
     with open_h5(path, where) as f:
         if "layers" not in f:
             raise MalformedModelError(f"{where}: model.weights.h5 has no 'layers' group")
-
-        def visit(name, item):
-            if isinstance(item, h5py.Group) and name.endswith("/vars") and "name" in item.attrs:
-                layer_name = item.attrs["name"]
-                layer_name = layer_name.decode() if isinstance(layer_name, bytes) else str(layer_name)
-                keys = sorted(item.keys(), key=lambda k: int(k) if k.isdigit() else -1)
-                if any(not k.isdigit() for k in keys):
-                    raise MalformedModelError(f"{where}: {item.name} holds non-numbered entries {keys}")
-                found.setdefault(layer_name, [h5_array(item[k], where) for k in keys])
         try:
-            f["layers"].visititems(visit)
+            for group in f["layers"].values():
+                own = group.get("vars") if isinstance(group, h5py.Group) else None
+                if own is None or "name" not in own.attrs:
+                    continue
+                name = own.attrs["name"]
+                name = name.decode() if isinstance(name, bytes) else str(name)
+                arrays = numbered_arrays(own, where)
+                for part in SUBLAYER_PATHS.get(by_name[name].class_name, ()) if name in by_name else ():
+                    if f"{part}/vars" not in group:
+                        raise MalformedModelError(f"{where}: layer {name!r} lacks its {part!r} weights")
+                    arrays += numbered_arrays(group[f"{part}/vars"], where)
+                found[name] = arrays
         except (OSError, RuntimeError, KeyError, ValueError, TypeError, UnicodeError) as e:
             raise MalformedModelError(f"{where}: model.weights.h5 is corrupt ({type(e).__name__}: {e})") from None
     return {layer.name: name_weights(layer, found.get(layer.name, []), where) for layer in layers}
@@ -727,6 +763,33 @@ def lower_inference_identity(c, inputs):
     return [single(inputs, c.layer.class_name)]  # only active while training
 
 
+@lowers("MultiHeadAttention")
+def lower_attention(c, inputs):
+    """Keras's einsum formulation: per-head projections, scaled dot products over the key axis."""
+    if len(inputs) not in (2, 3):
+        raise Unsupported(f"takes query, value and optionally key; got {len(inputs)} inputs")
+    unsupported = {k: c.config.get(k) for k in ("use_gate", "sliding_window", "output_shape") if c.config.get(k)}
+    if unsupported or c.config.get("attention_axes") not in (None, [1], 1, -2):
+        raise Unsupported(f"options {unsupported or {'attention_axes': c.config.get('attention_axes')}}")
+    query, value = inputs[:2]
+    key = inputs[2] if len(inputs) == 3 else value
+    if any(len(c.shape(t)) != 3 for t in (query, value, key)):
+        raise Unsupported("inputs other than [batch, steps, features]")
+    bias = c.config.get("use_bias", True)
+
+    def project(x: str, part: str, equation: str) -> str:
+        y = c.emit("einsum", x, c.weight(f"{part}/kernel"), equation=equation)
+        return c.emit("add", y, c.weight(f"{part}/bias")) if bias else y
+
+    scale = c.constant(np.float32(1 / math.sqrt(int(c.config["key_dim"]))), "scale")
+    q = c.emit("mul", project(query, "query", "bsd,dhk->bshk"), scale)
+    k = project(key, "key", "btd,dhk->bthk")
+    v = project(value, "value", "btd,dhv->bthv")
+    weights = c.emit("softmax", c.emit("einsum", q, k, equation="bshk,bthk->bhst"), dim=-1)
+    attended = c.emit("einsum", weights, v, equation="bhst,bthv->bshv")
+    return [project(attended, "attention_output", "bshv,hvo->bso")]
+
+
 @lowers("Embedding")
 def lower_embedding(c, inputs):
     indices = single(inputs, "Embedding")
@@ -813,6 +876,8 @@ def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
             try:
                 if lower is None:
                     raise Unsupported("no lowering for this layer class")
+                if layer.tensor_kwargs:
+                    raise Unsupported(f"called with tensor argument(s) {sorted(layer.tensor_kwargs)}")
                 ctx.layer = layer
                 outputs = lower(ctx, [values[ref] for ref in call])
             except Unsupported as e:

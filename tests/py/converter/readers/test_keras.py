@@ -286,3 +286,39 @@ def test_hdf5_file_that_makes_libhdf5_loop_is_reported(tmp_path, monkeypatch):
 
     monkeypatch.setattr(keras, "read_timeout", lambda path: 2)
     convert_fails(FIXTURES / "corrupt_hdf5_loops.h5", tmp_path, MalformedModelError, "corrupt_hdf5_loops.h5")
+
+
+# ------------------------------------------------------------------ a text model: embedding and self-attention
+
+
+@pytest.mark.parametrize("name", ["tiny_text.keras", "tiny_text.h5"])
+def test_attention_model_matches_keras(name):
+    _, result = read_graph(FIXTURES / name, reader_options={"output_format": "graph"})
+    assert result.graph.info["tokens"].dtype == "int32"
+    assert result.graph.op_counts()["einsum"] == 6
+    assert_matches(result.graph, "tiny_text")
+
+
+def test_attention_layer_keeps_its_weights_and_config_as_layers(tmp_path):
+    document, weights = layers_document("tiny_text.keras", tmp_path)
+    attention = next(layer for layer in document["modelTopology"]["config"]["layers"] if layer["name"] == "attention")
+    assert attention["config"]["numHeads"] == 2 and attention["config"]["keyDim"] == 4
+    assert [ref[0] for ref in attention["inbound_nodes"][0]] == ["embed", "embed"]  # query and value
+    assert weights["attention/query/kernel"].shape == (8, 2, 4)
+    assert weights["attention/query/bias"].shape == (2, 4)
+    assert weights["attention/attention_output/kernel"].shape == (2, 4, 8)
+    _, from_h5 = layers_document("tiny_text.h5", tmp_path / "h5")
+    for name in weights:
+        np.testing.assert_array_equal(weights[name], from_h5[name])
+
+
+def test_attention_with_a_mask_tensor_is_refused_by_name(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "tiny_text.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    attention = next(layer for layer in config["config"]["layers"] if layer["name"] == "attention")
+    tensor = attention["inbound_nodes"][0]["args"][0]
+    attention["inbound_nodes"][0]["kwargs"] = {"attention_mask": tensor}
+    members["config.json"] = json.dumps(config).encode()
+    with pytest.raises(UnsupportedOpsError, match=r"attention \(MultiHeadAttention\).*attention_mask"):
+        read_keras(rezip(tmp_path, members, "masked.keras"))
