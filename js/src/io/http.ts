@@ -25,7 +25,9 @@ export class HTTPRequest implements IOHandler {
     const model = parseModelJSON(await response.text(), this.url);
     const prefix = this.options.weightPathPrefix ?? this.url.slice(0, this.url.lastIndexOf('/') + 1);
     const { weightSpecs, weightData } = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
-      const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal }, `shard '${path}'`);
+      // The caller's own signal (requestInit.signal) still cancels shard fetches.
+      const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;
+      const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal: both }, `shard '${path}'`);
       return shard.body ?? shard.arrayBuffer();
     }, onProgress);
     return { modelJSON: withoutManifest(model), weightSpecs, weightData };

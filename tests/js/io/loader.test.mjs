@@ -198,3 +198,15 @@ test('saving where no page is, or loading from downloads://, says why it cannot'
   await assert.rejects(tw.loadGraphModel('downloads://resnet'), /downloads:\/\/ can only save/);
   model.dispose();
 });
+
+test("the caller's requestInit.signal cancels a load in flight", async () => {
+  const before = tw.memory().numTensors;
+  const controller = new AbortController();
+  const { fetchFunc } = slowFetch(100);
+  const loading = tw.loadGraphModel(`${BASE}mobilenet/model.json`, {
+    fetchFunc, requestInit: { signal: controller.signal },
+  });
+  setTimeout(() => controller.abort(), 20);
+  await assert.rejects(loading, { name: 'AbortError' });
+  assert.equal(tw.memory().numTensors, before);
+});
