@@ -57,13 +57,27 @@ def load_feeds(path: Path, graph: Graph) -> dict[str, np.ndarray]:
 
 
 def run_source(source: Path, feeds: dict[str, np.ndarray], input_shapes: dict[str, list[int]]):
-    """The source's outputs on `feeds` and what computed them; `input_shapes` as given when converting."""
+    """The source's outputs on `feeds` and what computed them; `input_shapes` as given when converting.
+
+    ONNX sources run through onnxruntime when it is installed and can load
+    them; anything else runs through reference.py on the unoptimised graph.
+    """
     _, result = read_graph(source, input_shapes, optimized=False)
+
+    def run_reference(why: str):
+        return reference.run(result.graph, feeds), f"reference.py on the unoptimised graph ({why})"
+
+    if source.suffix.lower() != ".onnx":
+        return run_reference("no independent runner for this source format")
     try:
         import onnxruntime
     except ImportError:
-        return reference.run(result.graph, feeds), "reference.py (unoptimised)"
-    session = onnxruntime.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+        return run_reference("onnxruntime is not installed")
+    try:
+        session = onnxruntime.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types (Fail, InvalidGraph, ...)
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        return run_reference(f"onnxruntime {onnxruntime.__version__} cannot load it: {reason}")
     typed = {name: feeds[name].astype(ONNX_FEED_TYPES.get(result.source_inputs[name], np.float32))
              for name in result.source_inputs}
     names = [o.name for o in session.get_outputs()]
