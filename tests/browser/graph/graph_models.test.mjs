@@ -1,5 +1,5 @@
 // Converted models (tests/fixtures/graph, made by `tensorweb convert`) in
-// headless Chromium on the webgpu backend: outputs against onnxruntime's,
+// headless Chromium on the webgpu backend: outputs against those onnxruntime or PyTorch recorded,
 // weights resident (and dequantised) on the GPU, fine-tuning with flat
 // memory, save/reload through indexeddb:// and downloads://, and named load errors.
 import { test, before, after } from 'node:test';
@@ -41,7 +41,7 @@ function runFixture(name) {
 }
 
 for (const name of FIXTURE_NAMES) {
-  test(`webgpu: ${name} matches onnxruntime, with its weights on the GPU`, async () => {
+  test(`webgpu: ${name} matches its source framework's recorded outputs, with its weights on the GPU`, async () => {
     const io = readIO(name);
     const report = await runFixture(name);
     assert.deepEqual(report.weightBackends, ['webgpu']);

@@ -1,5 +1,5 @@
 // Converted models (tests/fixtures/graph, made by `tensorweb convert`) run on
-// the CPU backend against onnxruntime's recorded outputs; and the committed
+// the CPU backend against the outputs onnxruntime or PyTorch recorded; and the committed
 // fixtures are what the current converter writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { FIXTURES, FIXTURE_NAMES, assertClose, ioTensors, loadFixture, readIO } 
 await tw.setBackend('cpu');
 
 for (const name of FIXTURE_NAMES) {
-  test(`${name}: outputs match onnxruntime, and nothing is left behind`, async () => {
+  test(`${name}: outputs match its source framework's recorded outputs, and nothing is left behind`, async () => {
     const before = tw.memory();
     const io = readIO(name);
     const model = await loadFixture(name);
