@@ -15,6 +15,10 @@ float16-quantised weight, and a layers model from the Keras model with a
 uint8-quantised kernel.  Each model's inputs and TensorFlow's outputs are
 recorded in `<name>.npz` (keys `input:NAME` and `output:NAME`).
 
+Regenerating changes the weights of every model.  tests/fixtures/train/
+make_keras_layers_fixture.py copies Keras's outputs from two_branch*.npz, so
+rerun it after regenerating the two_branch fixtures.
+
 `corrupt_hdf5_loops.h5` is not made here: it is a byte-mutated copy of an
 earlier two_branch.h5 on which libhdf5 loops, kept for the malformed-input tests.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +37,14 @@ from tensorflow.python.framework.convert_to_constants import convert_variables_t
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tf"
 rng = np.random.default_rng(7)
+
+
+def seed(model: str):
+    """Each model draws from generators seeded by its name, so adding or reordering models changes no other."""
+    global rng
+    number = zlib.crc32(model.encode())
+    rng = np.random.default_rng(number)
+    tf.keras.utils.set_random_seed(number % 2**31)
 
 
 def variable(*shape, scale=0.3, name=None):
@@ -334,19 +347,23 @@ def tfjs_layers_model(model, feeds):
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    tf.random.set_seed(0)
+    seed("cnn")
     cnn_graph, cnn_feeds = save_tf_model("cnn", SmallCnn(), {"image": rng.standard_normal((2, 16, 16, 3))
                                                              .astype(np.float32)})
+    seed("attention")
     tokens = rng.integers(0, 50, (2, 8)).astype(np.int32)
     tokens[1, 5:] = 0
     save_tf_model("attention", TinyAttention(), {"tokens": tokens})
+    seed("tf1")
     save_tf1_model()
     outputs = [n.name for n in cnn_graph.node if n.op == "Identity" and n.name.startswith("Identity")]
     replaced = tfjs_graph_model(cnn_graph, outputs)
     record("cnn_tfjs_graph", cnn_feeds, run_graph_def(cnn_graph, replaced, cnn_feeds, outputs))
+    seed("two_branch")
     model = keras_model()
     feeds, _ = save_keras(model)
     tfjs_layers_model(model, feeds)
+    seed("tiny_text")
     save_keras_text_model()
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT}: {total / 1e6:.2f} MB")
