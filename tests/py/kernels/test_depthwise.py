@@ -86,3 +86,42 @@ def test_depthwise_backprop_filter(runner, rng, name):
     expected = ref.depthwise_conv2d_backprop_filter(x, dy, w.shape[:2], w.shape[3], *case[3:])
     pixels = g["batch"] * g["out_h"] * g["out_w"]
     np.testing.assert_allclose(dw, expected, rtol=1e-4, atol=1e-5 * np.sqrt(pixels) * 10)
+
+
+# Multiplier 1 and channels divisible by 4, for depthwise_conv2d_vec4.wgsl.
+VEC4_CASES = {
+    "3x3 same": ((2, 6, 7, 8), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "5x5 stride 2": ((1, 11, 9, 12), (5, 5), 1, (2, 2), (1, 1), ((1, 2), (2, 1))),
+    "dilated": ((2, 9, 9, 4), (3, 3), 1, (1, 1), (2, 2), ((2, 2), (2, 2))),
+}
+
+
+def vec4_params(g, size):
+    fields = {k: v for k, v in g.items() if k not in ("in_c", "out_c", "multiplier")}
+    return fields | {"channels": g["in_c"], "size": size // 4}
+
+
+@pytest.mark.parametrize("name", VEC4_CASES)
+def test_depthwise_conv2d_vec4(runner, rng, name):
+    case = VEC4_CASES[name]
+    x, w = arrays(rng, case)
+    g = geometry(x.shape, *case[1:])
+    size = int(np.prod(out_shape(g)))
+    out = runner.run("conv/depthwise_conv2d_vec4.wgsl", workgroups=-(-size // 4 // 64), x=x, weights=w,
+                     bias=PLACEHOLDER, out=Output(out_shape(g)),
+                     params=vec4_params(g, size) | {"alpha": 0.0, "beta": 0.0})["out"]
+    np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
+
+
+def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
+    case = VEC4_CASES["5x5 stride 2"]
+    x, w = (a.astype(np.float16) for a in arrays(rng, case))
+    bias = rng.standard_normal(12).astype(np.float16)
+    g = geometry(x.shape, *case[1:])
+    size = int(np.prod(out_shape(g)))
+    out = runner.run("conv/depthwise_conv2d_vec4.wgsl",
+                     slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},
+                     constants={"HAS_BIAS": True}, workgroups=-(-size // 4 // 64), x=x, weights=w, bias=bias,
+                     out=Output(out_shape(g), np.float16), params=vec4_params(g, size) | {"alpha": 0.0, "beta": 0.0})["out"]
+    expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
+    np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
