@@ -8,7 +8,8 @@ Needs TensorFlow, which the project never installs; run it from a separate venv:
 Writes, for a small CNN and a small attention model, a SavedModel folder and a
 frozen GraphDef; a TF1-style SavedModel (reference variables); for a two-branch Keras functional model, a `.keras` file and a
 legacy `.h5` plus the SavedModel `model.export()` makes of it; for a small Keras
-text model with MultiHeadAttention, a `.keras` file and a legacy `.h5`; and two TensorFlow.js model.json folders written by hand (this
+text model with MultiHeadAttention, a `.keras` file and a legacy `.h5`; for a 1-D
+convolution model, a `.keras` file; and two TensorFlow.js model.json folders written by hand (this
 script plays TF.js's converter, so `tensorflowjs` and its dependencies are not
 needed): a graph model from the frozen CNN with one uint8- and one
 float16-quantised weight, and a layers model from the Keras model with a
@@ -250,6 +251,22 @@ def save_keras_text_model():
     record("tiny_text", feeds, {"out": model.predict(feeds["tokens"], verbose=0)})
 
 
+def save_keras_signal_model():
+    """1-D convolutions (causal with dilation, strided same, valid) and 1-D pooling, as .keras."""
+    from tensorflow import keras
+    layers = keras.layers
+    signal = keras.Input((16, 3), name="signal")
+    x = layers.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="relu", name="causal")(signal)
+    x = layers.Conv1D(5, 3, strides=2, padding="same", name="strided")(x)
+    x = layers.MaxPooling1D(2, name="max_pool")(x)
+    x = layers.AveragePooling1D(2, padding="same", name="avg_pool")(x)
+    output = layers.Conv1D(2, 2, padding="valid", name="head")(x)
+    model = keras.Model(signal, output, name="signal_1d")
+    feeds = {"signal": rng.standard_normal((2, 16, 3)).astype(np.float32)}
+    model.save(OUT / "signal_1d.keras")
+    record("signal_1d", feeds, {"head": model.predict(feeds["signal"], verbose=0)})
+
+
 # ------------------------------------------------------------------ TensorFlow.js folders (written by hand)
 
 
@@ -365,6 +382,8 @@ def main():
     tfjs_layers_model(model, feeds)
     seed("tiny_text")
     save_keras_text_model()
+    seed("signal_1d")
+    save_keras_signal_model()
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT}: {total / 1e6:.2f} MB")
 

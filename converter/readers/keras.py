@@ -583,6 +583,39 @@ def lower_conv2d(c, inputs):
     return [c.activation(with_bias(c, y))]
 
 
+@lowers("Conv1D")
+def lower_conv1d(c, inputs):
+    """As a 2-D convolution over [batch, 1, steps, channels]; causal padding pads the start only."""
+    c.channels_last()
+    if int(c.config.get("groups", 1)) != 1:
+        raise Unsupported("grouped convolution")
+    x = c.emit("expandDims", single(inputs, "Conv1D"), axis=1)
+    kernel = c.emit("expandDims", c.weight("kernel"), axis=0)
+    (size,), (stride,), (dilation,) = (c.config[k] if isinstance(c.config[k], list) else [c.config[k]]
+                                       for k in ("kernel_size", "strides", "dilation_rate"))
+    padding = str(c.config.get("padding", "valid")).lower()
+    if padding == "causal":
+        x = c.emit("pad", x, paddings=[[0, 0], [0, 0], [(size - 1) * dilation, 0], [0, 0]])
+        padding = "valid"
+    elif padding not in ("same", "valid"):
+        raise Unsupported(f"padding {padding!r}")
+    y = c.emit("conv2d", x, kernel, strides=[1, int(stride)], pad=padding, dilations=[1, int(dilation)])
+    return [c.activation(with_bias(c, c.emit("squeeze", y, axis=[1])))]
+
+
+@lowers("MaxPooling1D", "AveragePooling1D")
+def lower_pool1d(c, inputs):
+    c.channels_last()
+    size = c.config.get("pool_size", 2)
+    size = int(size[0] if isinstance(size, list) else size)
+    strides = c.config.get("strides") or size
+    strides = int(strides[0] if isinstance(strides, list) else strides)
+    op = "maxPool" if c.layer.class_name == "MaxPooling1D" else "avgPool"
+    x = c.emit("expandDims", single(inputs, c.layer.class_name), axis=1)
+    y = c.emit(op, x, filterSize=[1, size], strides=[1, strides], pad=window_pad(c))
+    return [c.emit("squeeze", y, axis=[1])]
+
+
 @lowers("DepthwiseConv2D")
 def lower_depthwise(c, inputs):
     c.channels_last()

@@ -322,3 +322,9 @@ def test_attention_with_a_mask_tensor_is_refused_by_name(tmp_path):
     members["config.json"] = json.dumps(config).encode()
     with pytest.raises(UnsupportedOpsError, match=r"attention \(MultiHeadAttention\).*attention_mask"):
         read_keras(rezip(tmp_path, members, "masked.keras"))
+
+
+def test_one_dimensional_convolutions_and_pooling_match_keras():
+    # causal (dilated), strided same and valid Conv1D; MaxPooling1D; AveragePooling1D with same padding
+    _, result = read_graph(FIXTURES / "signal_1d.keras", reader_options={"output_format": "graph"})
+    assert_matches(result.graph, "signal_1d")
