@@ -20,19 +20,25 @@ interface Tiles {
 /** Outputs up to this many elements use small tiles: less padding waste, and far quicker pipeline compiles. */
 const SMALL_OUTPUT = 16384;
 
+const nextPowerOfTwo = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
+
 /**
  * GEMM tile sizes (matmul and the conv GEMMs) for an M x N output, within
- * the device's workgroup limits: 4 x 4 threads for small outputs, else the
- * shaders' defaults (16 x 16 threads scalar, 8 x 8 with vec4).
+ * the device's workgroup limits: 16 threads for small outputs, else 256
+ * (64 with vec4, whose threads each hold 8 rows); columns of threads only
+ * as many as N needs (4 columns each), the rest stacked along M, so thin
+ * outputs (a conv with one or eight channels) waste no lanes.
  */
 export function gemmTiles(backend: WebGpuBackend, vec4: boolean, m: number, n: number): Tiles & { tileM: number; tileN: number } {
   const { maxComputeInvocationsPerWorkgroup: invocations, maxComputeWorkgroupStorageSize: storage } = backend.info.limits;
   const rows = vec4 ? 8 : 4;
-  let tiles: Tiles = m * n <= SMALL_OUTPUT ? { WG_X: 4, WG_Y: 4, TILE_K: 8 }
-    : vec4 ? { WG_X: 8, WG_Y: 8, TILE_K: 32 } : { WG_X: 16, WG_Y: 16, TILE_K: 16 };
+  const small = m * n <= SMALL_OUTPUT;
+  const threads = small ? 16 : vec4 ? 64 : 256;
+  const wgX = Math.min(small ? 4 : vec4 ? 8 : 16, nextPowerOfTwo(Math.ceil(n / 4)));
+  let tiles: Tiles = { WG_X: wgX, WG_Y: threads / wgX, TILE_K: small ? 8 : vec4 ? 32 : 16 };
   const bytes = (t: Tiles) => (t.WG_Y * rows * t.TILE_K + t.TILE_K * t.WG_X * 4) * 4;
   while (tiles.WG_X * tiles.WG_Y > invocations || bytes(tiles) > storage) {
-    tiles = { WG_X: Math.max(1, tiles.WG_X / 2), WG_Y: Math.max(1, tiles.WG_Y / 2), TILE_K: tiles.TILE_K };
+    tiles = tiles.WG_Y > 1 ? { ...tiles, WG_Y: tiles.WG_Y / 2 } : { ...tiles, WG_X: tiles.WG_X / 2 };
   }
   return { ...tiles, tileM: tiles.WG_Y * rows, tileN: tiles.WG_X * 4 };
 }
