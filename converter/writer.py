@@ -8,6 +8,8 @@ so a failed conversion leaves no OUT behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 import json
 import math
@@ -111,7 +113,15 @@ class ShardWriter:
 
 def write_model(graph: Graph, out: Path, weights: list[EncodedWeight], *, producer: dict, metadata: dict,
                 shard_bytes: int, force: bool, progress=None) -> WriteSummary:
-    out = Path(out)
+    """A graph model: model.json (format tensorweb-graph) and its shards, written atomically."""
+    return write_folder(Path(out), weights, lambda shards: model_json(graph, weights, shards, producer, metadata),
+                        shard_bytes=shard_bytes, force=force, progress=progress)
+
+
+def write_folder(out: Path, weights: list[EncodedWeight], document: Callable[[list[dict]], dict], *,
+                 shard_bytes: int, force: bool, progress=None) -> WriteSummary:
+    """Writes the shards and `document(manifest groups)` as model.json into a staging folder
+    beside OUT, then moves it into place: OUT is never seen half written."""
     if out.exists() and not force:
         raise ConversionError(f"{out} already exists; pass --force to replace it")
     if shard_bytes < 1:
@@ -123,13 +133,12 @@ def write_model(graph: Graph, out: Path, weights: list[EncodedWeight], *, produc
         total = sum(w.data.nbytes for w in weights)
         shards = ShardWriter(staging, shard_bytes, total)
         for weight in weights:
-            shards.write(memoryview(np.ascontiguousarray(weight.data).astype(weight.data.dtype.newbyteorder("<"),
-                                                                             copy=False)).cast("B"))
+            data = np.ascontiguousarray(weight.data)
+            shards.write(memoryview(data.astype(data.dtype.newbyteorder("<"), copy=False)).cast("B"))
             if progress:
-                progress.advance(weight.data.nbytes)
-        document = model_json(graph, weights, shards.finish(), producer, metadata)
+                progress.advance(data.nbytes)
         with open(staging / MODEL_FILE, "w") as f:
-            json.dump(document, f, separators=(",", ":"))
+            json.dump(document(shards.finish()), f, separators=(",", ":"))
         replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

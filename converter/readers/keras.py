@@ -84,8 +84,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +97,7 @@ from ..archive import SafeZip
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from ..quantize import encode_weights
-from ..writer import MODEL_FILE, ShardWriter, WriteSummary, replace_folder
+from ..writer import write_folder
 
 LAYERS_FORMAT = "tensorweb-layers"
 LAYERS_FORMAT_VERSION = 1
@@ -1045,33 +1043,6 @@ class LayersModel:
                 "metadata": metadata,
             }
         return write_folder(Path(out), encoded, document, shard_bytes=shard_bytes, force=force, progress=progress)
-
-
-def write_folder(out: Path, encoded: list, document: Callable[[list[dict]], dict], *, shard_bytes: int, force: bool,
-                 progress=None) -> WriteSummary:
-    """Writes shards and model.json into a staging folder beside OUT, then moves it into place (as writer.py)."""
-    if out.exists() and not force:
-        raise ConversionError(f"{out} already exists; pass --force to replace it")
-    if shard_bytes < 1:
-        raise ConversionError("--shard-size-mb must be positive")
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        total = sum(w.data.nbytes for w in encoded)
-        shards = ShardWriter(staging, shard_bytes, total)
-        for weight in encoded:
-            data = np.ascontiguousarray(weight.data)
-            shards.write(memoryview(data.astype(data.dtype.newbyteorder("<"), copy=False)).cast("B"))
-            if progress:
-                progress.advance(data.nbytes)
-        with open(staging / MODEL_FILE, "w") as f:
-            json.dump(document(shards.finish()), f, separators=(",", ":"))
-        replace_folder(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteSummary(total, len(shards.shards))
 
 
 @dataclass
