@@ -18,13 +18,15 @@ export interface WebGpuFlags {
   vec4: 'auto' | 'on' | 'off';
   /** matmul: split the K dimension across workgroups, then sum the partials. */
   splitK: 'auto' | 'on' | 'off';
+  /** Convolutions and their input gradients: implicit GEMM, or direct (one thread per output); 'auto': direct for thin outputs with short sums. */
+  conv: 'auto' | 'gemm' | 'direct';
   /** float16 tensors: converted with f16 arithmetic ('native', needs shader-f16) or by unpacking bits ('packed'). */
   f16: 'auto' | 'native' | 'packed';
   /** Dispatches recorded before a command buffer is submitted. */
   dispatchesPerSubmit: number;
 }
 
-const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', splitK: 'auto', f16: 'auto', dispatchesPerSubmit: 64 };
+const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', dispatchesPerSubmit: 64 };
 
 /** Idle buffers kept for reuse, at most. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;

@@ -1,5 +1,5 @@
 // Every kernel variant forced through the backend flags (vec4 on/off,
-// split-K on/off, float16 packed), each checked against the CPU backend in
+// split-K on/off, conv direct/GEMM, float16 packed/native), each checked against the CPU backend in
 // the same page and shown to have run through the shader it names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,7 +91,7 @@ function assertAllMatch(results) {
 }
 
 test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, results match the CPU', async () => {
-  const results = await runVariant({ vec4: 'on', splitK: 'off' }, GEMM_CASES);
+  const results = await runVariant({ vec4: 'on', splitK: 'off', conv: 'gemm' }, GEMM_CASES);
   assertAllMatch(results);
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
@@ -101,13 +101,32 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
 });
 
 test('vec4 off, split-K on: scalar kernels only, partial products summed by split_k_reduce, results match the CPU', async () => {
-  const results = await runVariant({ vec4: 'off', splitK: 'on' }, GEMM_CASES);
+  const results = await runVariant({ vec4: 'off', splitK: 'on', conv: 'gemm' }, GEMM_CASES);
   assertAllMatch(results);
   for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.some((s) => s.includes('vec4')), `${name} used a vec4 kernel`);
   for (const name of ['matMulVec4Shape', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid', 'conv2dBackpropFilter']) {
     assert.ok(results[name].shaders.includes('matmul/split_k_reduce.wgsl'), `${name} did not split K`);
   }
   assert.ok(results.conv2dOddChannels.shaders.includes('conv/conv.wgsl'));
+});
+
+const CONV_CASES = ['conv2dVec4Channels', 'conv2dOddChannels', 'fusedConv2dBiasRelu6', 'conv2dTranspose'];
+
+test('conv direct: convolutions and input gradients one thread per output, results match the CPU', async () => {
+  const results = await runVariant({ conv: 'direct' }, CONV_CASES);
+  assertAllMatch(results);
+  for (const name of CONV_CASES) {
+    assert.ok(results[name].shaders.includes('conv/conv_direct.wgsl'), `${name} did not run directly`);
+    assert.ok(!results[name].shaders.some((s) => /conv\/conv(_vec4|_backprop_input)?\.wgsl/.test(s)), `${name} ran a GEMM`);
+  }
+});
+
+test('conv gemm: the same convolutions as implicit GEMMs, results match the CPU', async () => {
+  const results = await runVariant({ conv: 'gemm' }, CONV_CASES);
+  assertAllMatch(results);
+  assert.ok(results.conv2dOddChannels.shaders.includes('conv/conv.wgsl'));
+  assert.ok(results.conv2dTranspose.shaders.includes('conv/conv_backprop_input.wgsl'));
+  for (const name of CONV_CASES) assert.ok(!results[name].shaders.includes('conv/conv_direct.wgsl'), `${name} ran directly`);
 });
 
 test('auto: a long K with a small output splits K by itself', async () => {

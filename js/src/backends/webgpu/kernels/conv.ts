@@ -1,7 +1,8 @@
 // Convolutions and pools over up to three spatial dims (channels last):
 // conv as an implicit GEMM (conv/conv.wgsl, conv_vec4.wgsl when the channel
-// counts are multiples of 4), a 1x1 stride-1 unpadded conv as a plain matmul,
-// its input gradient (conv_backprop_input.wgsl, also the transposed convs),
+// counts are multiples of 4) or, for thin outputs, directly (conv_direct.wgsl),
+// a 1x1 stride-1 unpadded conv as a plain matmul, its input gradient
+// (conv_backprop_input.wgsl or conv_direct.wgsl, also the transposed convs),
 // its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
 // then matmul/split_k_reduce.wgsl), direct depthwise convs and their
 // gradients, and max/avg pools with their gradients.
@@ -49,6 +50,34 @@ function convFields(g: Geometry, inSpatial: readonly number[], outSpatial: reado
   };
 }
 
+/**
+ * Whether to convolve directly rather than by GEMM: a GEMM with few output
+ * columns has little to share its staged inputs with, and one with a short
+ * reduction spends its time staging. Measured on SwiftShader: direct wins
+ * below 4 output channels, and below 16 when each output sums at most 64
+ * products (a first conv layer on 1-3 input channels).
+ */
+function useDirect(backend: WebGpuBackend, outChannels: number, productsPerOutput: number): boolean {
+  const { conv } = backend.flags;
+  if (conv !== 'auto') return conv === 'direct';
+  return outChannels < 4 || (outChannels < 16 && productsPerOutput <= 64);
+}
+
+/** One dispatch of conv/conv_direct.wgsl into `out` (x is dy when `backpropInput`). */
+function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataId, inC: number, outC: number, out: DataId,
+  size: number, backpropInput: boolean, epilogue: Epilogue): void {
+  backend.run({
+    shader: 'conv/conv_direct.wgsl',
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    constants: { BACKPROP_INPUT: backpropInput, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    bindings: {
+      x, weights: filter, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}), ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      params: { size, batch: g.batch, in_c: inC, out_c: outC, ...convFields(g, g.inSpatial, g.outSpatial), alpha: epilogue.alpha, beta: epilogue.beta },
+    },
+    workgroups: groupsFor(size),
+  });
+}
+
 /** Forward conv of x [batch?, ...spatial, Cin] with filter [...window, Cin, Cout]; `rank` spatial dims. */
 function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs,
   outShape: readonly number[], epilogue: Epilogue): DataId {
@@ -65,6 +94,10 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   }
   const out = backend.allocate(outShape, 'float32');
   if (sizeFromShape(outShape) === 0) return out;
+  if (useDirect(backend, outC, sizeFromShape(g.window) * inC)) {
+    runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
+    return out;
+  }
   const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
   const tiles = gemmTiles(backend, vec4, pixels, outC);
   const mTiles = Math.ceil(pixels / tiles.tileM);
@@ -109,6 +142,10 @@ export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs>
     const g = geometry(rank, spec.shape, filter.shape.slice(0, rank), attrs);
     const out = backend.allocate(spec.shape, 'float32');
     if (sizeFromShape(spec.shape) === 0) return [out];
+    if (useDirect(backend, inC, sizeFromShape(g.window) * outC)) {
+      runDirect(backend, g, dy.dataId, filter.dataId, inC, outC, out, sizeFromShape(spec.shape), true, NO_EPILOGUE);
+      return [out];
+    }
     const pixels = g.batch * sizeFromShape(g.inSpatial);
     const tiles = gemmTiles(backend, false, pixels, inC);
     const mTiles = Math.ceil(pixels / tiles.tileM);
