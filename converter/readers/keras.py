@@ -98,15 +98,12 @@ from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from ..quantize import encode_weights
 from ..writer import write_folder
+from .lowering import Unsupported
 
 LAYERS_FORMAT = "tensorweb-layers"
 LAYERS_FORMAT_VERSION = 1
 MAX_CONFIG_BYTES = 64 << 20
 OUTPUT_FORMATS = ("layers", "graph")
-
-
-class Unsupported(Exception):
-    """One layer that cannot be lowered; gathered with the others into UnsupportedOpsError."""
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """ONNX reader: lowers an ONNX model (opsets 7 to 23) into an ir.Graph of runtime ops.
 
-Each ONNX op has one lowering function in LOWERINGS.  Lowerings see a Lowering
+Each ONNX op has one lowering function in LOWERINGS.  Lowerings see an OnnxLowering
 context: the graph being built, the runtime tensor behind each ONNX value, and
 the ONNX values whose contents are known at conversion time (initializers,
 Constant nodes, shapes).  A node whose inputs are all known and which computes
@@ -31,12 +31,12 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
+from .lowering import INT32_MAX, Known, Lowering, LoweringTable, Unsupported, narrow, runtime_dtype_of_array
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
 FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
 EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
@@ -52,49 +52,6 @@ def runtime_dtype_of(elem_type: int, what: str) -> str:
     if elem_type == TensorProto.BOOL:
         return "bool"
     raise ConversionError(f"{what}: element type {TensorProto.DataType.Name(elem_type)} is not supported")
-
-
-def narrow(array: np.ndarray, what: str) -> np.ndarray:
-    """Brings an array to a runtime dtype: floats to float32, integers to int32 (range-checked)."""
-    if array.dtype == np.bool_:
-        return array
-    if np.issubdtype(array.dtype, np.floating) or array.dtype.name == "bfloat16":
-        return array.astype(np.float32, copy=False)
-    if np.issubdtype(array.dtype, np.integer):
-        if array.size and (array.min() < INT32_MIN or array.max() > INT32_MAX):
-            raise ConversionError(f"{what}: values from {array.min()} to {array.max()} do not fit in int32")
-        return array.astype(np.int32, copy=False)
-    raise ConversionError(f"{what}: numpy dtype {array.dtype} has no runtime equivalent")
-
-
-def known_dtype(value: np.ndarray) -> str:
-    """The runtime dtype `narrow` will give a known value."""
-    if value.dtype == np.bool_:
-        return "bool"
-    return "int32" if np.issubdtype(value.dtype, np.integer) else "float32"
-
-
-class Unsupported(Exception):
-    """One node that cannot be lowered; gathered with the others into UnsupportedOpsError."""
-
-
-@dataclass
-class Known:
-    """An ONNX value known while converting; `alternate` is set when it depends on a free dimension."""
-    value: np.ndarray
-    alternate: np.ndarray | None = None
-
-    @property
-    def partial(self) -> bool:
-        return self.alternate is not None
-
-    def variant(self, index: int) -> np.ndarray:
-        return self.alternate if index and self.partial else self.value
-
-    def entries(self) -> list[int]:
-        """Integer entries, -1 where a free dimension decides them."""
-        flat, other = self.value.reshape(-1), self.variant(1).reshape(-1)
-        return [int(a) if a == b else -1 for a, b in zip(flat, other)]
 
 
 # ------------------------------------------------------------------------ loading
@@ -185,7 +142,7 @@ ATTRIBUTE_KINDS = {int: AttributeProto.INT, float: AttributeProto.FLOAT, str: At
                    "ints": AttributeProto.INTS, "floats": AttributeProto.FLOATS, "tensor": AttributeProto.TENSOR}
 
 
-class Lowering:
+class OnnxLowering(Lowering):
     """What a lowering function works with while it lowers one ONNX node."""
 
     def __init__(self, graph: Graph, known: dict[str, Known], opset: int, base_dir: Path):
@@ -240,14 +197,8 @@ class Lowering:
             return self.graph.info[self.values[name]]
         if name in self.known:  # without adding it to the graph: a lowering may only need its shape
             value = self.known[name].value
-            return ops.TensorInfo(tuple(value.shape), known_dtype(value))
+            return ops.TensorInfo(tuple(value.shape), runtime_dtype_of_array(value))
         return self.graph.info[self.tensor(index)]
-
-    def shape(self, index: int) -> tuple[int, ...]:
-        return self.info(index).shape
-
-    def rank(self, index: int) -> int:
-        return len(self.shape(index))
 
     def tensor(self, index: int) -> str:
         """The IR value of input `index`, adding known contents to the graph as a constant."""
@@ -273,9 +224,6 @@ class Lowering:
             raise Unsupported(f"input {name!r} depends on a free dimension; fix its size with --input-shape")
         return self.known[name].value
 
-    def const_ints(self, index: int) -> list[int]:
-        return [int(v) for v in self.const(index).reshape(-1)]
-
     def dims(self, index: int) -> list[int]:
         """An integer vector input (a shape, say) with -1 where a free dimension decides the entry."""
         name = self.input_name(index)
@@ -294,15 +242,6 @@ class Lowering:
 
     # -- emitting
 
-    def emit(self, op: str, *inputs: str, **attrs) -> str:
-        return self.graph.emit(op, *inputs, name=self.node_name, **attrs)
-
-    def emit_many(self, op: str, inputs: list[str], **attrs) -> list[str]:
-        return self.graph.add_node(op, inputs, attrs, self.node_name)
-
-    def constant(self, array, hint: str = "const") -> str:
-        return self.graph.add_constant(np.asarray(array), f"{self.node_name}/{hint}")
-
     def channels_last(self, x: str) -> str:
         """NCHW -> NHWC in front of a runtime op that works channels-last."""
         rank = len(self.graph.info[x].shape)
@@ -312,24 +251,10 @@ class Lowering:
         rank = len(self.graph.info[y].shape)
         return self.emit("transpose", y, perm=[0, rank - 1, *range(1, rank - 1)])
 
-    def reshape(self, x: str, shape: list[int]) -> str:
-        """A reshape whose target may hold free (-1) entries; one of them can be left to the runtime."""
-        if shape.count(-1) > 1:
-            raise Unsupported(f"reshape to {shape} has {shape.count(-1)} free dimensions; the runtime allows one; "
-                              f"fix the others with --input-shape")
-        return self.emit("reshape", x, shape=shape)
 
-
-Lower = Callable[[Lowering], None]
-LOWERINGS: dict[str, Lower] = {}
-
-
-def lowers(*op_types: str):
-    def register(fn: Lower) -> Lower:
-        for op_type in op_types:
-            LOWERINGS[op_type] = fn
-        return fn
-    return register
+Lower = Callable[[OnnxLowering], None]
+LOWERINGS: LoweringTable[OnnxLowering] = LoweringTable()
+lowers = LOWERINGS.lowers
 
 
 # ------------------------------------------------------------------------ elementwise
@@ -345,14 +270,8 @@ BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", 
 VARIADIC = {"Max": "maximum", "Min": "minimum", "Sum": "add", "Mean": "add"}
 
 
-def unary(op: str) -> Lower:
-    def lower(ctx: Lowering):
-        ctx.output(0, ctx.emit(op, ctx.tensor(0)))
-    return lower
-
-
 def binary(op: str) -> Lower:
-    def lower(ctx: Lowering):
+    def lower(ctx: OnnxLowering):
         a, b = ctx.tensor(0), ctx.tensor(1)
         a_type, b_type = ctx.graph.info[a].dtype, ctx.graph.info[b].dtype
         if a_type != b_type:  # Pow may raise floats to integer powers
@@ -365,7 +284,7 @@ def binary(op: str) -> Lower:
 
 
 def variadic(op: str, average: bool) -> Lower:
-    def lower(ctx: Lowering):
+    def lower(ctx: OnnxLowering):
         total = ctx.tensor(0)
         for i in range(1, len(ctx.node.input)):
             total = ctx.emit(op, total, ctx.tensor(i))
@@ -375,7 +294,7 @@ def variadic(op: str, average: bool) -> Lower:
     return lower
 
 
-LOWERINGS.update({onnx_op: unary(op) for onnx_op, op in UNARY.items()})
+LOWERINGS.update({onnx_op: LOWERINGS.unary(op) for onnx_op, op in UNARY.items()})
 LOWERINGS.update({onnx_op: binary(op) for onnx_op, op in BINARY.items()})
 LOWERINGS.update({onnx_op: variadic(op, onnx_op == "Mean") for onnx_op, op in VARIADIC.items()})
 
@@ -393,7 +312,7 @@ def lower_dropout(ctx):
         ctx.set_known(1, np.ones(shape, np.bool_))  # nothing is dropped at inference
 
 
-def scaled_elu(ctx: Lowering, x: str, alpha: float, gamma: float) -> str:
+def scaled_elu(ctx: OnnxLowering, x: str, alpha: float, gamma: float) -> str:
     """gamma * (relu(x) + alpha * (elu(x) - relu(x))): Elu/Selu with non-default constants."""
     positive = ctx.emit("relu", x)
     negative = ctx.emit("sub", ctx.emit("elu", x), positive)
@@ -476,7 +395,7 @@ def lower_where(ctx):
 
 
 def softmax(op: str, axis_attr: str) -> Lower:
-    def lower(ctx: Lowering):
+    def lower(ctx: OnnxLowering):
         x, rank = ctx.tensor(0), ctx.rank(0)
         axis = ops.normalize_axis(ctx.attr("axis", -1 if ctx.opset >= 13 else 1), rank)
         if ctx.opset >= 13 or axis == rank - 1:
@@ -502,7 +421,7 @@ REDUCTIONS = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "max", "Red
               "ReduceProd": "prod"}
 
 
-def reduction_axes(ctx: Lowering, axes_input_since: int) -> list[int] | None:
+def reduction_axes(ctx: OnnxLowering, axes_input_since: int) -> list[int] | None:
     """The reduced axes, None for all of them."""
     rank = ctx.rank(0)
     if ctx.opset >= axes_input_since:
@@ -515,7 +434,7 @@ def reduction_axes(ctx: Lowering, axes_input_since: int) -> list[int] | None:
 
 
 def reduction(op: str, axes_input_since: int) -> Lower:
-    def lower(ctx: Lowering):
+    def lower(ctx: OnnxLowering):
         axes = reduction_axes(ctx, axes_input_since)
         x = ctx.tensor(0)
         if axes == []:
@@ -598,7 +517,7 @@ class Window:
     pad: object  # 'valid' | 'same' | [[0,0],[t,b],[l,r],[0,0]]
 
 
-def window_of(ctx: Lowering, kernel: list[int], spatial: list[int]) -> Window:
+def window_of(ctx: OnnxLowering, kernel: list[int], spatial: list[int]) -> Window:
     """Reads kernel/strides/dilations/pads/auto_pad in 2-D form (1-D ops get a leading unit dim)."""
     n = len(kernel)
     lift = (lambda v, fill: [fill] + v) if n == 1 else (lambda v, fill: v)
@@ -632,16 +551,16 @@ def window_of(ctx: Lowering, kernel: list[int], spatial: list[int]) -> Window:
     return Window(kernel2, strides2, dilations2, pad)
 
 
-def to_2d(ctx: Lowering, x: str) -> str:
+def to_2d(ctx: OnnxLowering, x: str) -> str:
     """[N, C, L] -> [N, C, 1, L] so that 1-D convolution and pooling use the 2-D ops."""
     return ctx.emit("expandDims", x, axis=2) if len(ctx.graph.info[x].shape) == 3 else x
 
 
-def from_2d(ctx: Lowering, y: str, rank: int) -> str:
+def from_2d(ctx: OnnxLowering, y: str, rank: int) -> str:
     return ctx.emit("squeeze", y, axis=[2]) if rank == 3 else y
 
 
-def conv_filter(ctx: Lowering, index: int, layout: list[int]) -> str:
+def conv_filter(ctx: OnnxLowering, index: int, layout: list[int]) -> str:
     """The convolution weight in the runtime's layout; known weights are rearranged right here."""
     name = ctx.input_name(index)
     if name in ctx.known and not ctx.known[name].partial:
@@ -656,7 +575,7 @@ def conv_filter(ctx: Lowering, index: int, layout: list[int]) -> str:
     return ctx.emit("transpose", weight, perm=layout)
 
 
-def spatial_dims(ctx: Lowering) -> list[int]:
+def spatial_dims(ctx: OnnxLowering) -> list[int]:
     return list(ctx.shape(0)[2:])
 
 
@@ -920,7 +839,7 @@ def lower_transpose(ctx):
     ctx.output(0, ctx.emit("transpose", ctx.tensor(0), perm=perm))
 
 
-def axes_of(ctx: Lowering, since: int) -> list[int] | None:
+def axes_of(ctx: OnnxLowering, since: int) -> list[int] | None:
     if ctx.opset >= since:
         return ctx.const_ints(1) if ctx.has(1) else None
     return ctx.ints("axes")
@@ -1108,7 +1027,7 @@ def lower_space_to_depth(ctx):
     ctx.output(0, ctx.emit("reshape", y, shape=[-1, c * block * block, h // block, w // block]))
 
 
-def resize_target(ctx: Lowering, scales_index: int, sizes_index: int | None) -> list[int]:
+def resize_target(ctx: OnnxLowering, scales_index: int, sizes_index: int | None) -> list[int]:
     shape = ctx.shape(0)
     if sizes_index is not None and ctx.has(sizes_index) and ctx.shape(sizes_index) != (0,):
         sizes = ctx.dims(sizes_index)  # may copy a free batch from a Shape
@@ -1187,7 +1106,7 @@ def node_display_name(node: onnx.NodeProto, index: int) -> str:
     return node.name or f"{node.op_type}_{index}"
 
 
-def should_fold(ctx: Lowering, node: onnx.NodeProto) -> bool:
+def should_fold(ctx: OnnxLowering, node: onnx.NodeProto) -> bool:
     """Shape-computing nodes with every input known are evaluated while reading."""
     if node.op_type in ("Shape", "Size", "Constant") or not node.input:
         return False
@@ -1200,13 +1119,13 @@ def should_fold(ctx: Lowering, node: onnx.NodeProto) -> bool:
     return any(k.partial for k in knowns) or all(not np.issubdtype(k.value.dtype, np.floating) for k in knowns)
 
 
-def fold(ctx: Lowering, node: onnx.NodeProto, name: str) -> bool:
+def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
     """Evaluates `node` on scratch graphs; False when its result is not fixed at conversion time."""
     names = [n for n in node.input if n]
     variants = 2 if any(ctx.known[n].partial for n in names) else 1
     results = []
     for variant in range(variants):
-        scratch = Lowering(Graph(eager=True), {n: Known(ctx.known[n].variant(variant)) for n in names},
+        scratch = OnnxLowering(Graph(eager=True), {n: Known(ctx.known[n].variant(variant)) for n in names},
                            ctx.opset, ctx.base_dir)
         scratch.begin(node, name)
         try:
@@ -1245,7 +1164,7 @@ class OnnxReader:
         opset = self.default_opset(model)
         graph = Graph()
         known: dict[str, Known] = {}
-        ctx = Lowering(graph, known, opset, self.path.parent)
+        ctx = OnnxLowering(graph, known, opset, self.path.parent)
         onnx_graph = model.graph
         for tensor in onnx_graph.initializer:
             known[tensor.name] = Known(tensor_array(tensor, self.path.parent, f"initializer {tensor.name!r}"))
@@ -1307,7 +1226,7 @@ class OnnxReader:
         if problems:
             raise UnsupportedOpsError(problems)
 
-    def add_inputs(self, onnx_graph, graph: Graph, ctx: Lowering, known: dict[str, Known]) -> dict[str, str]:
+    def add_inputs(self, onnx_graph, graph: Graph, ctx: OnnxLowering, known: dict[str, Known]) -> dict[str, str]:
         inputs = [v for v in onnx_graph.input if v.name not in known]  # before IR 4 initializers are inputs too
         for value in inputs:
             if not value.type.HasField("tensor_type"):
@@ -1342,7 +1261,7 @@ class OnnxReader:
                     fixed[dim.dim_param] = size
         return fixed
 
-    def bind_outputs(self, onnx_graph, graph: Graph, ctx: Lowering):
+    def bind_outputs(self, onnx_graph, graph: Graph, ctx: OnnxLowering):
         """Makes the IR's output names the ONNX output names."""
         producers = graph.producers()
         for value in onnx_graph.output:

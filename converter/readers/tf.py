@@ -40,12 +40,12 @@ from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf_protos
+from .lowering import INT32_MAX, Known, Lowering, LoweringTable, Unsupported, narrow, runtime_dtype_of_array
 from .tf_bundle import TensorBundle, bfloat16_to_float32
 
 FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
 EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
 MAX_CALL_DEPTH = 64
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 DEFAULT_TAGS = ("serve",)
 DEFAULT_SIGNATURE = "serving_default"
 
@@ -80,26 +80,6 @@ def runtime_dtype_of(dtype: int, what: str) -> str:
     if dtype == DT_BOOL:
         return "bool"
     raise ConversionError(f"{what}: TensorFlow dtype {dtype} is not supported")
-
-
-def narrow(array: np.ndarray, what: str) -> np.ndarray:
-    """Brings an array to a runtime dtype: floats to float32, integers to int32 (range-checked)."""
-    if array.dtype == np.bool_:
-        return array
-    if np.issubdtype(array.dtype, np.floating):
-        return array.astype(np.float32, copy=False)
-    if np.issubdtype(array.dtype, np.integer):
-        if array.size and (array.min() < INT32_MIN or array.max() > INT32_MAX):
-            raise ConversionError(f"{what}: values from {array.min()} to {array.max()} do not fit in int32")
-        return array.astype(np.int32, copy=False)
-    raise ConversionError(f"{what}: numpy dtype {array.dtype} has no runtime equivalent")
-
-
-def array_dtype(array: np.ndarray) -> str:
-    """The runtime dtype an array becomes (see narrow)."""
-    if array.dtype == np.bool_:
-        return "bool"
-    return "float32" if np.issubdtype(array.dtype, np.floating) else "int32"
 
 
 def shape_of(proto) -> list[int] | None:
@@ -145,34 +125,8 @@ def tensor_array(tensor, what: str) -> np.ndarray:
     return array.reshape(shape)
 
 
-class Unsupported(Exception):
-    """One node that cannot be lowered; gathered with the others into UnsupportedOpsError."""
-
-
 class CalleeUnsupported(Exception):
     """A call whose function body holds unsupported nodes, already listed under their own names."""
-
-
-@dataclass
-class Known:
-    """A value known while converting; `alternate` is set when it depends on a free dimension.
-    `hint` names the weight it becomes; `ir_name` remembers that constant once added."""
-    value: np.ndarray
-    alternate: np.ndarray | None = None
-    hint: str | None = None
-    ir_name: str | None = None
-
-    @property
-    def partial(self) -> bool:
-        return self.alternate is not None
-
-    def variant(self, index: int) -> np.ndarray:
-        return self.alternate if index and self.partial else self.value
-
-    def entries(self) -> list[int]:
-        """Integer entries, -1 where a free dimension decides them."""
-        flat, other = self.value.reshape(-1), self.variant(1).reshape(-1)
-        return [int(a) if a == b else -1 for a, b in zip(flat, other)]
 
 
 @dataclass
@@ -225,7 +179,7 @@ def data_inputs(node) -> list[str]:
     return [i for i in node.input if not i.startswith("^")]
 
 
-class Lowering:
+class TfLowering(Lowering):
     """What a lowering function works with while it lowers one TF node."""
 
     def __init__(self, reader: "TfReader", graph: Graph, scope: Scope):
@@ -276,16 +230,10 @@ class Lowering:
     def info(self, index: int) -> ops.TensorInfo:
         value = self.value(index)
         if isinstance(value, Known):
-            return ops.TensorInfo(tuple(value.value.shape), array_dtype(value.value))
+            return ops.TensorInfo(tuple(value.value.shape), runtime_dtype_of_array(value.value))
         if isinstance(value, Resource):
             raise Unsupported(f"input {self.inputs[index]!r} is a variable handle, not a tensor")
         return self.graph.info[value]
-
-    def shape(self, index: int) -> tuple[int, ...]:
-        return self.info(index).shape
-
-    def rank(self, index: int) -> int:
-        return len(self.shape(index))
 
     def tensor(self, index: int) -> str:
         """The IR value of input `index`, adding known contents to the graph as a constant."""
@@ -312,9 +260,6 @@ class Lowering:
                               f"fix its size with --input-shape")
         return value.value
 
-    def const_ints(self, index: int) -> list[int]:
-        return [int(v) for v in self.const(index).reshape(-1)]
-
     def dims(self, index: int) -> list[int]:
         """An integer vector input (a shape, say) with -1 where a free dimension decides the entry."""
         value = self.value(index)
@@ -330,15 +275,6 @@ class Lowering:
         self.output(index, Known(np.asarray(value), alternate))
 
     # -- emitting
-
-    def emit(self, op: str, *inputs: str, **attrs) -> str:
-        return self.graph.emit(op, *inputs, name=self.node_name, **attrs)
-
-    def emit_many(self, op: str, inputs: list[str], **attrs) -> list[str]:
-        return self.graph.add_node(op, inputs, attrs, self.node_name)
-
-    def constant(self, array, hint: str = "const") -> str:
-        return self.graph.add_constant(np.asarray(array), f"{self.node_name}/{hint}")
 
     def data_format(self) -> str:
         layout = self.attr("data_format", "NHWC")
@@ -358,23 +294,10 @@ class Lowering:
             raise ConversionError(f"node {self.node_name!r}: {what} {values} must have 4 entries")
         return list(values[2:4]) if self.data_format() == "NCHW" else list(values[1:3])
 
-    def reshape(self, x: str, shape: list[int]) -> str:
-        if shape.count(-1) > 1:
-            raise Unsupported(f"reshape to {shape} has {shape.count(-1)} free dimensions; the runtime allows one; "
-                              f"fix the others with --input-shape")
-        return self.emit("reshape", x, shape=shape)
 
-
-Lower = Callable[[Lowering], None]
-LOWERINGS: dict[str, Lower] = {}
-
-
-def lowers(*op_types: str):
-    def register(fn: Lower) -> Lower:
-        for op_type in op_types:
-            LOWERINGS[op_type] = fn
-        return fn
-    return register
+Lower = Callable[[TfLowering], None]
+LOWERINGS: LoweringTable[TfLowering] = LoweringTable()
+lowers = LOWERINGS.lowers
 
 
 # ------------------------------------------------------------------------ sources, identities, variables
@@ -423,7 +346,7 @@ def lower_variable(ctx):
         ctx.output(0, resource.known)
 
 
-def variable_value(ctx: Lowering, index: int) -> Known:
+def variable_value(ctx: TfLowering, index: int) -> Known:
     resource = ctx.value(index)
     if not isinstance(resource, Resource):
         raise Unsupported(f"input {ctx.inputs[index]!r} is not a variable handle")
@@ -466,20 +389,14 @@ BINARY = {"Add": "add", "AddV2": "add", "Sub": "sub", "Mul": "mul", "RealDiv": "
           "LogicalAnd": "logicalAnd", "LogicalOr": "logicalOr"}
 
 
-def unary(op: str) -> Lower:
-    def lower(ctx: Lowering):
-        ctx.output(0, ctx.emit(op, ctx.tensor(0)))
-    return lower
-
-
 def binary(op: str) -> Lower:
-    def lower(ctx: Lowering):
+    def lower(ctx: TfLowering):
         a, b = ctx.tensor(0), ctx.tensor(1)
         ctx.output(0, ctx.emit(op, a, b))
     return lower
 
 
-LOWERINGS.update({tf_op: unary(op) for tf_op, op in UNARY.items()})
+LOWERINGS.update({tf_op: LOWERINGS.unary(op) for tf_op, op in UNARY.items()})
 LOWERINGS.update({tf_op: binary(op) for tf_op, op in BINARY.items()})
 
 
@@ -566,7 +483,7 @@ REDUCTIONS = {"Mean": "mean", "Sum": "sum", "Max": "max", "Min": "min", "Prod": 
 
 
 def reduction(op: str) -> Lower:
-    def lower(ctx: Lowering):
+    def lower(ctx: TfLowering):
         rank = ctx.rank(0)
         axes = sorted({ops.normalize_axis(a, rank) for a in ctx.const_ints(1)})
         x = ctx.tensor(0)
@@ -605,7 +522,7 @@ def lower_einsum(ctx):
 
 # ------------------------------------------------------------------------ convolution, pooling, normalisation
 
-def padding(ctx: Lowering):
+def padding(ctx: TfLowering):
     """TF's padding attr as the runtime's pad ('same' | 'valid' | NHWC pairs)."""
     kind = ctx.attr("padding", "VALID")
     if kind == "SAME":
@@ -623,7 +540,7 @@ def padding(ctx: Lowering):
     raise ConversionError(f"node {ctx.node_name!r}: unknown padding {kind!r}")
 
 
-def conv_attrs(ctx: Lowering) -> dict:
+def conv_attrs(ctx: TfLowering) -> dict:
     return dict(strides=ctx.spatial(ctx.attr("strides", [1, 1, 1, 1]), "strides"), pad=padding(ctx),
                 dilations=ctx.spatial(ctx.attr("dilations", [1, 1, 1, 1]), "dilations"))
 
@@ -780,7 +697,7 @@ def lower_expand_dims(ctx):
     ctx.output(0, ctx.emit("expandDims", ctx.tensor(0), axis=int(ctx.const(1).reshape(-1)[0])))
 
 
-def concat(ctx: Lowering, indices: list[int], axis: int):
+def concat(ctx: TfLowering, indices: list[int], axis: int):
     inputs = [ctx.tensor(i) for i in indices]
     inputs = [i for i in inputs if 0 not in ctx.graph.info[i].shape] or inputs[:1]
     ctx.output(0, ctx.emit("concat", *inputs, axis=axis) if len(inputs) > 1 else inputs[0])
@@ -815,7 +732,7 @@ def lower_unpack(ctx):
         ctx.output(i, ctx.emit("squeeze", part, axis=[axis]))
 
 
-def split(ctx: Lowering, x_index: int, axis: int, sizes: list[int]):
+def split(ctx: TfLowering, x_index: int, axis: int, sizes: list[int]):
     shape = ctx.shape(x_index)
     axis = ops.normalize_axis(axis, len(shape))
     if -1 in sizes:
@@ -961,7 +878,7 @@ def lower_strided_slice(ctx):
     ctx.output(0, x)
 
 
-def gather(ctx: Lowering, params: str, params_shape, indices_index: int, axis: int, batch_dims: int):
+def gather(ctx: TfLowering, params: str, params_shape, indices_index: int, axis: int, batch_dims: int):
     axis = ops.normalize_axis(axis, len(params_shape))
     if ctx.is_known(indices_index):
         indices = ctx.const(indices_index).astype(np.int64)
@@ -1280,7 +1197,7 @@ class TfReader:
         if any(node_of(i) in scope.poisoned for i in inputs):
             scope.poisoned.add(node.name)
             return
-        ctx = Lowering(self, self.graph, scope)
+        ctx = TfLowering(self, self.graph, scope)
         ctx.begin(node, inputs)
         try:
             if node.op not in LOWERINGS:
@@ -1298,7 +1215,7 @@ class TfReader:
             raise ConversionError(f"node {node.name!r} ({node.op}){scope.where()}: malformed node "
                                   f"({type(e).__name__}: {e})") from None
 
-    def inline_call(self, ctx: Lowering, function_name: str):
+    def inline_call(self, ctx: TfLowering, function_name: str):
         body = self.functions.get(function_name)
         if body is None:
             raise MalformedModelError(f"node {ctx.node_name!r} calls function {function_name!r}, which the graph "
@@ -1325,7 +1242,7 @@ class TfReader:
             ctx.output(i, callee.values[key])
 
 
-def should_fold(ctx: Lowering) -> bool:
+def should_fold(ctx: TfLowering) -> bool:
     """Shape-computing nodes with every input known are evaluated while reading."""
     if ctx.node.op in ("Shape", "Size", "Rank", "Const") or not ctx.inputs or ctx.node.op not in FOLDABLE:
         return False
@@ -1337,14 +1254,14 @@ def should_fold(ctx: Lowering) -> bool:
     return any(v.partial for v in values) or all(not np.issubdtype(v.value.dtype, np.floating) for v in values)
 
 
-def fold(ctx: Lowering) -> bool:
+def fold(ctx: TfLowering) -> bool:
     """Evaluates the node on scratch graphs; False when its result is not fixed at conversion time."""
     variants = 2 if any(ctx.scope.values[i].partial for i in ctx.inputs) else 1
     results = []
     for variant in range(variants):
         scope = Scope(ctx.scope.nodes, ctx.scope.function)
         scope.values = {i: Known(ctx.scope.values[i].variant(variant)) for i in ctx.inputs}
-        scratch = Lowering(ctx.reader, Graph(eager=True), scope)
+        scratch = TfLowering(ctx.reader, Graph(eager=True), scope)
         scratch.begin(ctx.node, ctx.inputs)
         LOWERINGS[ctx.node.op](scratch)
         outputs = {}

@@ -1,0 +1,130 @@
+"""What every graph reader shares while it lowers source nodes into runtime ops.
+
+A reader walks its source graph node by node; for each node a lowering
+function (registered in the reader's `LoweringTable` under the source op
+type) reads the node's inputs through a `Lowering` context and emits runtime
+ops into the IR. Values computable while converting (shapes and the
+arithmetic on them) are kept as `Known` arrays instead of being emitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Generic, TypeVar
+
+import numpy as np
+
+from .. import ops
+from ..errors import ConversionError
+from ..ir import Graph
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+class Unsupported(Exception):
+    """One node that cannot be lowered; gathered with the others into UnsupportedOpsError."""
+
+
+def narrow(array: np.ndarray, what: str) -> np.ndarray:
+    """Brings an array to a runtime dtype: floats to float32, integers to int32 (range-checked)."""
+    if array.dtype == np.bool_:
+        return array
+    if np.issubdtype(array.dtype, np.floating) or array.dtype.name == "bfloat16":
+        return array.astype(np.float32, copy=False)
+    if np.issubdtype(array.dtype, np.integer):
+        if array.size and (array.min() < INT32_MIN or array.max() > INT32_MAX):
+            raise ConversionError(f"{what}: values from {array.min()} to {array.max()} do not fit in int32")
+        return array.astype(np.int32, copy=False)
+    raise ConversionError(f"{what}: numpy dtype {array.dtype} has no runtime equivalent")
+
+
+def runtime_dtype_of_array(array: np.ndarray) -> str:
+    """The runtime dtype `narrow` gives an array."""
+    if array.dtype == np.bool_:
+        return "bool"
+    return "int32" if np.issubdtype(array.dtype, np.integer) else "float32"
+
+
+@dataclass
+class Known:
+    """A value known while converting; `alternate` is set when it depends on a free dimension
+    (it is the value computed with the free dimensions at another size). `hint` names the weight
+    it becomes; `ir_name` remembers that constant once added to the graph."""
+    value: np.ndarray
+    alternate: np.ndarray | None = None
+    hint: str | None = None
+    ir_name: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        return self.alternate is not None
+
+    def variant(self, index: int) -> np.ndarray:
+        return self.alternate if index and self.partial else self.value
+
+    def entries(self) -> list[int]:
+        """Integer entries, -1 where a free dimension decides them."""
+        flat, other = self.value.reshape(-1), self.variant(1).reshape(-1)
+        return [int(a) if a == b else -1 for a, b in zip(flat, other)]
+
+
+class Lowering:
+    """The context of one source node being lowered; readers add how inputs and attributes are read.
+
+    Subclasses provide `info(index)`, `const(index)`, and set `graph` and `node_name`.
+    """
+
+    graph: Graph
+    node_name: str
+
+    def info(self, index: int) -> ops.TensorInfo:
+        raise NotImplementedError
+
+    def const(self, index: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def shape(self, index: int) -> tuple[int, ...]:
+        return self.info(index).shape
+
+    def rank(self, index: int) -> int:
+        return len(self.shape(index))
+
+    def const_ints(self, index: int) -> list[int]:
+        return [int(v) for v in self.const(index).reshape(-1)]
+
+    def emit(self, op: str, *inputs: str, **attrs) -> str:
+        return self.graph.emit(op, *inputs, name=self.node_name, **attrs)
+
+    def emit_many(self, op: str, inputs: list[str], **attrs) -> list[str]:
+        return self.graph.add_node(op, inputs, attrs, self.node_name)
+
+    def constant(self, array, hint: str = "const") -> str:
+        return self.graph.add_constant(np.asarray(array), f"{self.node_name}/{hint}")
+
+    def reshape(self, x: str, shape: list[int]) -> str:
+        """A reshape whose target may hold free (-1) entries; one of them can be left to the runtime."""
+        if shape.count(-1) > 1:
+            raise Unsupported(f"reshape to {shape} has {shape.count(-1)} free dimensions; the runtime allows one; "
+                              f"fix the others with --input-shape")
+        return self.emit("reshape", x, shape=shape)
+
+
+Context = TypeVar("Context", bound=Lowering)
+
+
+class LoweringTable(Generic[Context], dict[str, Callable[[Context], None]]):
+    """Source op type -> the function that lowers such a node."""
+
+    def lowers(self, *op_types: str):
+        """Decorator: registers the function for each of `op_types`."""
+        def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+            for op_type in op_types:
+                self[op_type] = fn
+            return fn
+        return register
+
+    def unary(self, op: str) -> Callable[[Context], None]:
+        """The lowering of a one-input source op that is runtime op `op`."""
+        def lower(ctx: Context):
+            ctx.output(0, ctx.emit(op, ctx.tensor(0)))
+        return lower
