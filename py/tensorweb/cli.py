@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
 from tensorweb import __version__
 
 EXIT_OK = 0
-EXIT_USAGE = 2  # argparse's own code for bad usage; also "not available yet"
-
-
-def _not_available(command: str, issue: str) -> Callable[[argparse.Namespace], int]:
-    def run(_args: argparse.Namespace) -> int:
-        print(f"tensorweb {command}: not available yet ({issue} has not landed)", file=sys.stderr)
-        return EXIT_USAGE
-
-    return run
+EXIT_USAGE = 2  # argparse's own code for bad usage, and "cannot run here"
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:
@@ -92,10 +85,36 @@ def _add_examples(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _add_pending(sub: argparse._SubParsersAction, command: str, help_text: str, issue: str) -> None:
-    parser = sub.add_parser(command, help=f"{help_text} (not available yet)")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    parser.set_defaults(run=_not_available(command, issue))
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "bench", help="benchmark tensorweb against TF.js and ONNX Runtime Web in headless Chromium",
+        description="Runs scripts/bench.mjs: every workload on tensorweb, TensorFlow.js (webgpu) and "
+                    "onnxruntime-web (webgpu) in one Chromium page on the same adapter; prints medians "
+                    "and ratios (peer time / ours).")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--runs", type=int, default=5, metavar="N", help="timed runs per workload (default 5)")
+    parser.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed runs first (default 2)")
+    parser.add_argument("--only", metavar="ID,ID", help="run only these workloads (ids as in the JSON)")
+
+    def run(args: argparse.Namespace) -> int:
+        import shutil
+        import subprocess
+
+        from tensorweb.paths import repo_root
+
+        root = repo_root()
+        if not (root / "js" / "dist" / "tensorweb.js").is_file() or shutil.which("node") is None:
+            print("tensorweb bench: needs Node.js and the runtime bundle; run `make setup` (or npm ci && "
+                  "npm run build) in the checkout first", file=sys.stderr)
+            return EXIT_USAGE
+        command = ["node", str(root / "scripts" / "bench.mjs"), "--runs", str(args.runs), "--warmup", str(args.warmup)]
+        if args.json:
+            command += ["--json", str(Path(args.json).resolve())]
+        if args.only:
+            command += ["--only", args.only]
+        return subprocess.run(command, cwd=root).returncode
+
+    parser.set_defaults(run=run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_converter_commands(sub)
     _add_serve(sub)
-    _add_pending(sub, "bench", "benchmark tensorweb against TF.js and ONNX Runtime Web in Chromium", "the WebGPU backend issue")
+    _add_bench(sub)
     _add_examples(sub)
     return parser
 
