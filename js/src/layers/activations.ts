@@ -20,7 +20,9 @@ const ACTIVATIONS: Record<string, ActivationFn> = {
   mish: (x) => mul(x, tanh(softplus(x))),
 };
 
-const FUSED: Record<string, 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid'> = {
+export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid';
+
+const FUSED: Record<string, FusedActivation> = {
   linear: 'linear', relu: 'relu', relu6: 'relu6', elu: 'elu', sigmoid: 'sigmoid',
 };
 
@@ -36,6 +38,6 @@ export function getActivation(identifier: string | null | undefined): Activation
 }
 
 /** The fused-op epilogue for an activation, or null when it must run as its own op. */
-export function fusedActivation(identifier: string): 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | null {
+export function fusedActivation(identifier: string): FusedActivation | null {
   return FUSED[activationName(identifier)] ?? null;
 }

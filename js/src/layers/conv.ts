@@ -1,14 +1,14 @@
 // Convolution layers (channels-last), padding, cropping and upsampling.
 import type { Tensor } from '../core/tensor.js';
 import {
-  add, conv1d, conv2dTranspose, fused, pad, resizeBilinear, resizeNearestNeighbor, separableConv2d, slice,
+  add, conv1d, conv2d, conv2dTranspose, depthwiseConv2d, fused, pad, resizeBilinear, resizeNearestNeighbor, separableConv2d, slice,
 } from '../ops/index.js';
 import { getActivation } from './activations.js';
 import { KernelBiasLayer, type KernelBiasArgs, single, singleShape } from './core.js';
 import type { ConstraintIdentifier } from './constraints.js';
 import type { InitializerIdentifier } from './initializers.js';
 import type { RegularizerIdentifier } from './regularizers.js';
-import { Layer, type LayerArgs, type LayerWeight, type Shape } from './topology.js';
+import { type CallArgs, Layer, type LayerArgs, type LayerWeight, type Shape } from './topology.js';
 import { WeightSpec } from './weights.js';
 
 type Padding = 'valid' | 'same' | 'causal';
@@ -95,11 +95,12 @@ export class Conv2D extends Conv {
     this.addKernelAndBias([...this.kernelSize, this.inChannels(inputShape), this.filters], this.filters);
   }
 
-  call(inputs: Tensor | Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[], { training = false }: CallArgs): Tensor {
     const x = single(inputs);
-    return this.withBiasAndActivation((bias, activation) => fused.conv2d({
-      x, filter: this.kernel.variable, strides: this.strides, pad: this.padding as 'valid' | 'same', dilations: this.dilationRate, bias, activation,
-    }));
+    const pad = this.padding as 'valid' | 'same';
+    return this.withBiasAndActivation(
+      (bias, activation) => fused.conv2d({ x, filter: this.kernel.variable, strides: this.strides, pad, dilations: this.dilationRate, bias, activation }),
+      () => conv2d(x, this.kernel.variable, this.strides, pad, 'NHWC', this.dilationRate), training);
   }
 }
 
@@ -194,11 +195,13 @@ export class DepthwiseConv2D extends Conv {
     if (this.useBias) this.bias = this.biasSpec.addTo(this, [outChannels]);
   }
 
-  call(inputs: Tensor | Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[], { training = false }: CallArgs): Tensor {
     const x = single(inputs);
-    return this.withBiasAndActivation((bias, activation) => fused.depthwiseConv2d({
-      x, filter: this.depthwiseKernel.variable, strides: this.strides, pad: this.padding as 'valid' | 'same', dilations: this.dilationRate, bias, activation,
-    }));
+    const pad = this.padding as 'valid' | 'same';
+    const filter = this.depthwiseKernel.variable;
+    return this.withBiasAndActivation(
+      (bias, activation) => fused.depthwiseConv2d({ x, filter, strides: this.strides, pad, dilations: this.dilationRate, bias, activation }),
+      () => depthwiseConv2d(x, filter, this.strides, pad, 'NHWC', this.dilationRate), training);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -1,9 +1,9 @@
 // Core layers: dense, activations, dropout, and shape layers.
 import type { Tensor } from '../core/tensor.js';
 import {
-  add, cast, dropout, expandDims, fused, gather, greaterEqual, leakyRelu, minimum, mul, reshape, softmax, sub, tile, transpose, where,
+  add, cast, dropout, expandDims, fused, gather, greaterEqual, leakyRelu, matMul, minimum, mul, reshape, softmax, sub, tile, transpose, where,
 } from '../ops/index.js';
-import { activationName, fusedActivation, getActivation } from './activations.js';
+import { type FusedActivation, activationName, fusedActivation, getActivation } from './activations.js';
 import { nextSeed } from './random.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerWeight, type Shape, type SymbolicTensor } from './topology.js';
 import { WeightSpec } from './weights.js';
@@ -60,13 +60,17 @@ export abstract class KernelBiasLayer extends Layer {
   }
 
   /**
-   * Runs `core` with bias and activation fused into it when the op supports
-   * that activation, else applies the activation after it.
+   * The layer's op with bias and activation: the fused op (`fused`) when it
+   * supports the activation, else the plain op (`plain`) followed by them.
+   * While training the plain form runs: a fused op's gradient recomputes its
+   * core op (a second matMul or convolution) to find the pre-activation values.
    */
-  protected withBiasAndActivation(core: (bias: Tensor | undefined, activation: 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid') => Tensor): Tensor {
-    const fusedAct = fusedActivation(this.activation);
-    const y = core(this.bias?.variable, fusedAct ?? 'linear');
-    return fusedAct ? y : getActivation(this.activation)(y);
+  protected withBiasAndActivation(fused: (bias: Tensor | undefined, activation: FusedActivation) => Tensor, plain: () => Tensor,
+    training: boolean): Tensor {
+    const fusedAct = training ? null : fusedActivation(this.activation);
+    if (fusedAct) return fused(this.bias?.variable, fusedAct);
+    const y = plain();
+    return getActivation(this.activation)(this.bias ? add(y, this.bias.variable) : y);
   }
 
   override getConfig(): Record<string, unknown> {
@@ -92,10 +96,11 @@ export class Dense extends KernelBiasLayer {
     this.addKernelAndBias([lastDim(singleShape(inputShape), this.name), this.units], this.units);
   }
 
-  call(inputs: Tensor | Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[], { training = false }: CallArgs): Tensor {
     const x = single(inputs);
-    return this.withBiasAndActivation((bias, activation) =>
-      onLastAxis(x, (m) => fused.matMul({ a: m, b: this.kernel.variable, bias, activation })));
+    return this.withBiasAndActivation(
+      (bias, activation) => onLastAxis(x, (m) => fused.matMul({ a: m, b: this.kernel.variable, bias, activation })),
+      () => onLastAxis(x, (m) => matMul(m, this.kernel.variable)), training);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
