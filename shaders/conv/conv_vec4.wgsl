@@ -1,30 +1,30 @@
 // out = activation(conv(x, weights) + bias + residual) as an implicit GEMM
-// with vec4 loads and stores: the fast path when in_c and out_c are
-// multiples of 4 (else conv/conv.wgsl). Layouts (conv3d, conv2d with depth
-// 1, conv1d), padding and the GEMM as in conv/conv.wgsl: rows are output
-// pixels, columns output channels, and K runs over taps with the input
-// channel fastest, so four consecutive taps are one vec4 of x and a row of
-// the weights is out_c / 4 vec4s.
-// Tiling as in matmul/matmul_vec4.wgsl: TILE_M = WG_Y * 8 pixels by
-// TILE_N = WG_X * 4 channels per workgroup, TILE_K-deep slices (a multiple
-// of 4) in workgroup memory, 8 rows of one vec4 column per thread.
+// with vec4 weight loads and vec4 stores: the fast path when out_c is a
+// multiple of 4, whatever in_c (else conv/conv.wgsl). Layouts (conv3d,
+// conv2d with depth 1, conv1d), padding and the GEMM as in conv/conv.wgsl:
+// rows are output pixels, columns output channels, and K runs over taps with
+// the input channel fastest, so a row of the weights is out_c / 4 vec4s.
+// Tiling: TILE_M = WG_Y * 8 pixels by TILE_N = WG_X * 4 channels per
+// workgroup, TILE_K-deep slices in workgroup memory; each thread owns 8
+// consecutive pixels of one vec4 column and per tap does 8 vec4
+// multiply-adds from one vec4 of weights and 8 staged x values. (Staging x
+// as scalars measured as fast as vec4 gathers on SwiftShader, and frees in_c.)
 //
-// Bindings (group 0): 0 x, 1 weights, 2 bias ([Cout]),
+// Bindings (group 0): 0 x: storage read of Elem; 1 weights, 2 bias ([Cout]),
 //   3 residual (out's layout): storage read of vec4<Elem>; 4 out: storage
 //   read_write of vec4<Elem>; 5 params: uniform. bias and residual are bound
 //   even when their knob is off.
 // Params {
-//   batch, in_c, out_c: u32,           (in_c and out_c multiples of 4)
+//   batch, in_c, out_c: u32,           (out_c a multiple of 4)
 //   m_tiles: u32,                      ceil(batch * volume(out_size) / TILE_M)
 //   in_size, out_size: vec3<u32>,      (depth, height, width) of x and out
 //   kernel_size, stride, dilation: vec3<u32>,  (depth, height, width)
 //   pad: vec3<u32>,                    (front, top, left)
 //   alpha, beta: f32,                  activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false);
-//   WG_X * WG_Y must be a multiple of TILE_K / 4.
-//   Workgroup memory: (WG_Y * 8 * TILE_K + TILE_K * WG_X * 4) * 4 bytes, 12 KiB
-//   by default.
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (16), HAS_BIAS, HAS_RESIDUAL (false);
+//   WG_X * WG_Y must be a multiple of TILE_K. Workgroup memory: (WG_Y * 8 *
+//   TILE_K + TILE_K * WG_X * 4 + WG_Y * 8 * 4) * 4 bytes, 7 KiB by default.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
 // Dispatch: x = ceil(Cout / TILE_N); y and z hold m_tiles workgroups as a 2-D
@@ -36,7 +36,7 @@ const ROWS_PER_THREAD = 8u;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-override TILE_K: u32 = 32u;
+override TILE_K: u32 = 16u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 
@@ -55,14 +55,14 @@ struct Params {
   beta: f32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<vec4<Elem>>;
+@group(0) @binding(0) var<storage, read> x: array<Elem>;
 @group(0) @binding(1) var<storage, read> weights: array<vec4<Elem>>;
 @group(0) @binding(2) var<storage, read> bias: array<vec4<Elem>>;
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-var<workgroup> a_tile: array<vec4<f32>, WG_Y * ROWS_PER_THREAD * TILE_K / 4u>;  // [TILE_M][TILE_K / 4]
+var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
 var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
 
@@ -76,12 +76,6 @@ fn beta() -> f32 {
 
 fn activation(v: f32) -> f32 {
   return v; // @body
-}
-
-// acc + the product of one row's 4 values of A (a4) with 4 rows of B.
-fn multiply_add(acc: vec4<f32>, a4: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>,
-                b3: vec4<f32>) -> vec4<f32> {
-  return acc + a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
 }
 
 // (depth, height, width) coordinates of a flat index into a `size` volume.
@@ -107,15 +101,15 @@ fn pixel_origin(pixel: u32) -> vec4<i32> {
   return vec4<i32>(i32((pixel / out_volume) * volume(params.in_size) * params.in_c), start);
 }
 
-// x at channels ci .. ci + 3 of the pixel `offset` (a kernel offset times the
-// dilation) away from a window start; zeros in the padding.
-fn gather(origin: vec4<i32>, offset: vec3<i32>, ci: u32) -> vec4<f32> {
+// x at channel ci of the pixel `offset` (a kernel offset times the dilation)
+// away from a window start; 0 in the padding.
+fn gather(origin: vec4<i32>, offset: vec3<i32>, ci: u32) -> f32 {
   // Negative coordinates wrap to huge unsigned ones: one comparison per dim.
   let u = vec3<u32>(origin.yzw + offset);
   if (!all(u < params.in_size)) {
-    return vec4<f32>(0.0);
+    return 0.0;
   }
-  return vec4<f32>(x[(u32(origin.x) + ((u.x * params.in_size.y + u.y) * params.in_size.z + u.z) * params.in_c + ci) / 4u]);
+  return f32(x[u32(origin.x) + ((u.x * params.in_size.y + u.y) * params.in_size.z + u.z) * params.in_c + ci]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -124,7 +118,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) local_index: u32) {
   let tile_m = WG_Y * ROWS_PER_THREAD;
-  let tile_k4 = TILE_K / 4u;
   let m_tile = wid.y + wid.z * groups.y;
   if (m_tile >= params.m_tiles) {
     return;
@@ -139,10 +132,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     row_origin[r] = pixel_origin(row0 + r);
   }
   workgroupBarrier();
-  // Each thread stages the same 4-tap column of A in every K slice, so it
+  // Each thread stages the same tap column of A in every K slice, so it
   // splits its tap into channel and kernel offset once per slice.
-  let a_column = local_index % tile_k4;
-  let a_row_step = threads / tile_k4;
+  let a_column = local_index % TILE_K;
+  let a_row_step = threads / TILE_K;
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
@@ -153,15 +146,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var acc6 = vec4<f32>(0.0);
   var acc7 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < k; k0 += TILE_K) {
-    let tap = k0 + a_column * 4u;
+    let tap = k0 + a_column;
     let ci = tap % params.in_c;
     let offset = vec3<i32>(spatial(tap / params.in_c, params.kernel_size) * params.dilation);
-    for (var r = local_index / tile_k4; r < tile_m; r += a_row_step) {
-      var v = vec4<f32>(0.0);
+    for (var r = local_index / TILE_K; r < tile_m; r += a_row_step) {
+      var v = 0.0;
       if (tap < k) {
         v = gather(row_origin[r], offset, ci);
       }
-      a_tile[r * tile_k4 + a_column] = v;
+      a_tile[r * TILE_K + a_column] = v;
     }
     for (var e = local_index; e < TILE_K * WG_X; e += threads) {
       let kk = k0 + e / WG_X;
@@ -173,20 +166,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       b_tile[e] = v;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < tile_k4; kk++) {
-      let b0 = b_tile[(kk * 4u) * WG_X + lid.x];
-      let b1 = b_tile[(kk * 4u + 1u) * WG_X + lid.x];
-      let b2 = b_tile[(kk * 4u + 2u) * WG_X + lid.x];
-      let b3 = b_tile[(kk * 4u + 3u) * WG_X + lid.x];
-      let a_row = lid.y * ROWS_PER_THREAD * tile_k4 + kk;
-      acc0 = multiply_add(acc0, a_tile[a_row], b0, b1, b2, b3);
-      acc1 = multiply_add(acc1, a_tile[a_row + tile_k4], b0, b1, b2, b3);
-      acc2 = multiply_add(acc2, a_tile[a_row + 2u * tile_k4], b0, b1, b2, b3);
-      acc3 = multiply_add(acc3, a_tile[a_row + 3u * tile_k4], b0, b1, b2, b3);
-      acc4 = multiply_add(acc4, a_tile[a_row + 4u * tile_k4], b0, b1, b2, b3);
-      acc5 = multiply_add(acc5, a_tile[a_row + 5u * tile_k4], b0, b1, b2, b3);
-      acc6 = multiply_add(acc6, a_tile[a_row + 6u * tile_k4], b0, b1, b2, b3);
-      acc7 = multiply_add(acc7, a_tile[a_row + 7u * tile_k4], b0, b1, b2, b3);
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let b_row = b_tile[kk * WG_X + lid.x];
+      let a_at = lid.y * ROWS_PER_THREAD * TILE_K + kk;
+      acc0 += a_tile[a_at] * b_row;
+      acc1 += a_tile[a_at + TILE_K] * b_row;
+      acc2 += a_tile[a_at + 2u * TILE_K] * b_row;
+      acc3 += a_tile[a_at + 3u * TILE_K] * b_row;
+      acc4 += a_tile[a_at + 4u * TILE_K] * b_row;
+      acc5 += a_tile[a_at + 5u * TILE_K] * b_row;
+      acc6 += a_tile[a_at + 6u * TILE_K] * b_row;
+      acc7 += a_tile[a_at + 7u * TILE_K] * b_row;
     }
     workgroupBarrier();
   }

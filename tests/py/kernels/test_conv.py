@@ -19,8 +19,10 @@ CASES = {
     "conv1d": ((2, 40, 6), (7,), 10, (3,), (1,), ((3, 3),)),
     "conv3d": ((2, 5, 6, 4, 3), (3, 2, 3), 7, (2, 1, 1), (1, 2, 1), ((1, 1), (0, 1), (1, 1))),
 }
-# Channel counts that are multiples of 4, for conv_vec4.wgsl.
+# Output channel counts that are multiples of 4 (any input channels), for conv_vec4.wgsl.
 VEC4_CASES = {
+    "first layer, 3 input channels": ((2, 9, 8, 3), (3, 3), 16, (2, 2), (1, 1), ((1, 1), (0, 1))),
+    "conv1d, 1 input channel": ((3, 30, 1), (5,), 8, (1,), (2,), ((4, 4),)),
     "3x3 same": ((2, 7, 9, 8), (3, 3), 12, (1, 1), (1, 1), ((1, 1), (1, 1))),
     "stride 2 asymmetric pad": ((1, 11, 8, 4), (3, 3), 36, (2, 2), (1, 1), ((0, 1), (0, 1))),
     "dilated 5x3": ((2, 12, 10, 4), (5, 3), 8, (1, 2), (2, 1), ((2, 2), (1, 0))),
