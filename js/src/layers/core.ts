@@ -201,6 +201,9 @@ export class Dropout extends Layer {
   readonly rate: number;
   readonly noiseShape: (number | null)[] | null;
   readonly seed: number | null;
+  /** Calls so far: with a layer seed, call n uses seed + n. */
+  private calls = 0;
+
   constructor(args: DropoutArgs) {
     super(args);
     if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`tensorweb: dropout: rate must be in [0, 1), got ${args.rate}`);
@@ -219,8 +222,6 @@ export class Dropout extends Layer {
     // A fresh mask per call; with a layer seed the sequence of masks is reproducible.
     return dropout(x, this.rate, this.noiseShapeFor(x), this.seed === null ? nextSeed() : this.seed + this.calls++);
   }
-
-  private calls = 0;
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), rate: this.rate, noiseShape: this.noiseShape, seed: this.seed };

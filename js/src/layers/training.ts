@@ -132,7 +132,7 @@ function losses(model: LayersModel, compiled: Compiled, outputs: Tensor[], ys: T
 }
 
 /** The values of compiled.logNames for one batch, as scalars. */
-function batchValues(model: LayersModel, compiled: Compiled, outputs: Tensor[], ys: Tensor[], total: Tensor, parts: Tensor[]): Tensor[] {
+function batchValues(compiled: Compiled, outputs: Tensor[], ys: Tensor[], total: Tensor, parts: Tensor[]): Tensor[] {
   const metrics = compiled.metrics.map((m) => mean(m.fn(ys[m.output], outputs[m.output])));
   // Copies: training disposes the per-output losses it kept for the tape.
   return [total, ...(parts.length > 1 ? parts.map((p) => p.clone()) : []), ...metrics];
@@ -154,7 +154,7 @@ function trainStep(model: LayersModel, xs: Tensor[], ys: Tensor[], sampleWeight:
   try {
     compiled.optimizer.applyGradientPairs(variables.flatMap((v, i) => (grads[i] ? [[v, grads[i]!] as const] : [])));
     model.applyConstraints();
-    return engine.tidy(() => batchValues(model, compiled, outputs, ys, value, parts));
+    return engine.tidy(() => batchValues(compiled, outputs, ys, value, parts));
   } finally {
     // With one output the total is that output's loss: `value` itself, which the caller gets.
     engine.dispose([grads.filter((g): g is Tensor => g !== null), outputs, parts.filter((p) => p !== value)]);
@@ -167,7 +167,7 @@ function testStep(model: LayersModel, xs: Tensor[], ys: Tensor[], sampleWeight: 
   return getEngine().tidy(() => {
     const outputs = model.execute(xs, { training: false });
     const { total, parts } = losses(model, compiled, outputs, ys, sampleWeight);
-    return batchValues(model, compiled, outputs, ys, total, parts);
+    return batchValues(compiled, outputs, ys, total, parts);
   });
 }
 
