@@ -77,6 +77,16 @@ def types(**aliases: str) -> str:
     return ("enable f16; " if "f16" in aliases.values() else "") + decls
 
 
+# naga (wgpu-py 0.32) runs subgroup builtins on a device with the `subgroup`
+# feature but rejects the `enable subgroups;` directive that WGSL (and Tint)
+# require, so the runner drops that one directive before compiling.
+_ENABLE_SUBGROUPS = re.compile(r"^enable subgroups;[ \t]*$", re.MULTILINE)
+
+
+def uses_subgroups(source: str) -> bool:
+    return _ENABLE_SUBGROUPS.search(source) is not None
+
+
 # --- declarations read from the shader ------------------------------------------
 
 _BINDING = re.compile(
@@ -233,8 +243,10 @@ class KernelRunner:
                                "(on Debian: mesa-vulkan-drivers for lavapipe)")
         self.adapter = adapter
         self.has_f16 = "shader-f16" in adapter.features
+        self.has_subgroups = "subgroup" in adapter.features
         self.device = adapter.request_device_sync(
-            required_features=["shader-f16"] if self.has_f16 else [],
+            required_features=[name for name, present in (("shader-f16", self.has_f16),
+                                                          ("subgroup", self.has_subgroups)) if present],
             required_limits={"max-compute-workgroup-storage-size":
                              adapter.limits["max-compute-workgroup-storage-size"]})
         self.max_per_dimension = self.device.limits["max-compute-workgroups-per-dimension"]
@@ -257,7 +269,7 @@ class KernelRunner:
             layout = self.device.create_bind_group_layout(entries=[
                 {"binding": b.index, "visibility": wgpu.ShaderStage.COMPUTE,
                  "buffer": {"type": b.kind}} for b in bindings])
-            module = self.device.create_shader_module(code=code, label=path)
+            module = self.device.create_shader_module(code=_ENABLE_SUBGROUPS.sub("", code), label=path)
             pipeline = self.device.create_compute_pipeline(
                 label=path,
                 layout=self.device.create_pipeline_layout(bind_group_layouts=[layout]),
