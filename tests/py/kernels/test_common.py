@@ -25,9 +25,10 @@ def test_fma_peak_recurrence(runner):
 def test_fma_peak_time_grows_with_iterations(runner):
     # The loop is really executed: 40x the iterations must take clearly longer.
     def timed(iterations):
-        start = time.perf_counter()
-        runner.run("common/fma_peak.wgsl", workgroups=64, out=Output((16384,)),
-                   params={"threads": 16384, "iterations": iterations, "multiplier": 0.99, "addend": 0.1})
-        return time.perf_counter() - start
-    timed(1)
+        def once():
+            start = time.perf_counter()
+            runner.run("common/fma_peak.wgsl", workgroups=64, out=Output((16384,)),
+                       params={"threads": 16384, "iterations": iterations, "multiplier": 0.99, "addend": 0.1})
+            return time.perf_counter() - start
+        return min(once() for _ in range(3))  # the least disturbed of three, on a shared machine
     assert timed(2000) > 3 * timed(50)
