@@ -125,8 +125,8 @@ export class LayersModel extends Layer {
     return this.outputs.map((s) => values.get(s.id)!);
   }
 
-  /** Hook for Sequential: builds the graph once the input shape is known. */
-  protected ensureGraph(_inputShapes: number[][]): void {}
+  /** Builds what depends on the input shapes (a Sequential model without an inputShape); nothing for a graph model. */
+  ensureGraph(_inputShapes: number[][]): void {}
 
   call(inputs: Tensor | Tensor[], args: CallArgs): Tensor | Tensor[] {
     const outputs = this.execute(toList(inputs), args);
@@ -375,7 +375,7 @@ export class Sequential extends LayersModel {
     this.setGraph(inputs, [out]);
   }
 
-  protected override ensureGraph(inputShapes: number[][]): void {
+  override ensureGraph(inputShapes: number[][]): void {
     if (this.pending.length > 0) this.buildFrom([null, ...inputShapes[0].slice(1)], 'float32');
     if (this.outputs.length === 0) throw new Error('tensorweb: sequential: the model has no layers');
   }

@@ -142,6 +142,8 @@ function batchValues(compiled: Compiled, outputs: Tensor[], ys: Tensor[], total:
 function trainStep(model: LayersModel, xs: Tensor[], ys: Tensor[], sampleWeight: Tensor | null): Tensor[] {
   const compiled = requireCompiled(model);
   const engine = getEngine();
+  // The weights must exist before the tape starts (a Sequential model may build on its first batch).
+  model.ensureGraph(xs.map((t) => t.shape));
   const variables = model.trainableWeights.map((w) => w.variable);
   let outputs: Tensor[] = [];
   let parts: Tensor[] = [];

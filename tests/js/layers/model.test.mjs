@@ -219,6 +219,11 @@ test('sequential without an input shape builds on first use; bad graphs are name
   assert.deepEqual(model.predict(tw.ones([3, 5])).shape, [3, 1]);
   assert.deepEqual(model.layers[0].getWeights()[0].shape, [5, 2]);
   assert.throws(() => model.predict(tw.ones([3, 4])), /expects shape \[null,5\], got \[3,4\]/);
+  // Trained before it was ever called: the first batch already updates the weights it builds.
+  const fresh = tw.sequential({ layers: [tw.layers.dense({ units: 1 })] });
+  fresh.compile({ optimizer: tw.train.sgd(0.1), loss: 'mse' });
+  await fresh.fit(tw.ones([2, 3]), tw.ones([2, 1]).mul(5), { epochs: 1, batchSize: 2 });
+  assert.notDeepEqual(Array.from(fresh.getWeights()[1].dataSync()), [0], 'the bias moved in the first step');
   const a = tw.input({ shape: [2] });
   const b = tw.input({ shape: [2] });
   const out = tw.layers.add().apply([a, b]);
