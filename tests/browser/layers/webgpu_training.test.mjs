@@ -65,3 +65,24 @@ for (const kind of ['mlp', 'cnn']) {
     assert.ok(result.identical, 'the loaded model predicts exactly what the saved one did');
   });
 }
+
+test('webgpu: a tw.data pipeline (zip, shuffle, batch, prefetch) feeds fitDataset; nothing leaks', async () => {
+  const result = await page.run(async (tw) => {
+    tw.layers.setSeed(5);
+    const points = Array.from({ length: 96 }, (_, i) => [Math.cos(i), Math.sin(i)]);
+    const dataset = tw.data.zip({ xs: tw.data.array(points), ys: tw.data.array(points.map(([c, s]) => [c - 2 * s])) })
+      .shuffle(96, 2).batch(32).prefetch(1);
+    const model = tw.sequential({ layers: [tw.layers.dense({ inputShape: [2], units: 1 })] });
+    model.compile({ optimizer: tw.train.adam(0.1), loss: 'mse' });
+    await model.fitDataset(dataset, { epochs: 1 });
+    const before = tw.memory().numTensors;
+    const history = await model.fitDataset(dataset, { epochs: 20 });
+    const leaked = tw.memory().numTensors - before;
+    const onGpu = tw.engine().backendOf(model.getWeights()[0]);
+    model.dispose();
+    return { first: history.history.loss[0], last: history.history.loss[19], leaked, onGpu };
+  });
+  assert.equal(result.onGpu, 'webgpu');
+  assert.ok(result.last < result.first / 10 && result.last < 0.05, `loss ${result.first} -> ${result.last}`);
+  assert.equal(result.leaked, 0);
+});

@@ -56,9 +56,12 @@ test('a converted Keras model continues training: the loss falls on a fixed batc
   const x = tw.randomNormal([8, 12, 12, 3], 0, 1, 'float32', 5);
   const y = tw.tensor([0, 1, 2, 3, 4, 0, 1, 2], [8], 'int32');
   model.compile({ optimizer: tw.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const movingMean = () => Array.from(model.getLayer('stem_bn').weights.find((w) => w.name.endsWith('moving_mean')).variable.dataSync());
+  const meanBefore = movingMean();
   const history = await model.fit(x, y, { epochs: 8, batchSize: 8 });
   const losses = history.history.loss;
   assert.ok(losses[7] < losses[0] * 0.7, `losses ${losses}`);
+  assert.notDeepEqual(movingMean(), meanBefore, 'batch normalization moved its statistics while training');
   tw.dispose([x, y]);
   model.dispose();
 });
