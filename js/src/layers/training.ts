@@ -174,9 +174,9 @@ function testStep(model: LayersModel, xs: Tensor[], ys: Tensor[], sampleWeight: 
 }
 
 /** Per-sample weights from Keras's classWeight ({class: weight}), by each sample's class in y. */
-function classSampleWeights(y: Tensor, classWeight: Record<number, number>): Tensor {
+async function classSampleWeights(y: Tensor, classWeight: Record<number, number>): Promise<Tensor> {
   const labels = getEngine().tidy(() => (y.rank >= 2 && y.shape[y.rank - 1] > 1 ? argMax(y, -1) : reshape(y, [y.shape[0]])));
-  const values = labels.dataSync();
+  const values = await labels.data();
   labels.dispose();
   return tensor(Float32Array.from(values, (c) => classWeight[Math.round(c)] ?? 1), [values.length]);
 }
@@ -294,7 +294,7 @@ export async function fitModel(model: LayersModel, x: ModelData, y: ModelData, a
   try {
     const all: Split = { xs: dataList(model, x, 'inputs'), ys: dataList(model, y, 'targets'), weights: args.sampleWeight ?? null };
     sampleCount([...all.xs, ...all.ys]);
-    if (args.classWeight) all.weights = own(classSampleWeights(all.ys[0], args.classWeight));
+    if (args.classWeight) all.weights = own(await classSampleWeights(all.ys[0], args.classWeight));
     let train = all;
     let validation: Split | null = null;
     if (args.validationData) {
@@ -425,7 +425,7 @@ export async function fitDatasetModel(model: LayersModel, dataset: Dataset<DataE
       const yList = dataList(model, ys, 'targets');
       const size = sampleCount([...xList, ...yList]);
       await callbacks.batchBegin(batch, { batch, size });
-      const weights = args.classWeight ? classSampleWeights(yList[0], args.classWeight) : null;
+      const weights = args.classWeight ? await classSampleWeights(yList[0], args.classWeight) : null;
       const values = trainStep(model, xList, yList, weights);
       totals.add(values, size);
       if (callbacks.wantsBatchLogs) {

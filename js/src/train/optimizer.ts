@@ -132,12 +132,12 @@ export abstract class Optimizer {
     return weights;
   }
 
-  /** Restores what getWeights returned (slots are matched by `<variable>/<slot>` name). */
-  setWeights(weights: NamedWeight[]): void {
+  /** Restores what getWeights returned (slots are matched by `<variable>/<slot>` name); async as in TF.js. */
+  async setWeights(weights: NamedWeight[]): Promise<void> {
     const variables = getEngine().registeredVariables();
     for (const { name, tensor } of weights) {
       if (name === 'iter') {
-        this.iterations = tensor.dataSync()[0];
+        this.iterations = (await tensor.data())[0];
         continue;
       }
       const cut = name.lastIndexOf('/');

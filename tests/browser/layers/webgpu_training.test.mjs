@@ -86,3 +86,25 @@ test('webgpu: a tw.data pipeline (zip, shuffle, batch, prefetch) feeds fitDatase
   assert.ok(result.last < result.first / 10 && result.last < 0.05, `loss ${result.first} -> ${result.last}`);
   assert.equal(result.leaked, 0);
 });
+
+test('webgpu: fit with classWeight, validationSplit, batch callbacks and early stopping reads nothing synchronously', async () => {
+  const result = await page.run(async (tw) => {
+    tw.layers.setSeed(6);
+    const x = tw.randomNormal([64, 4], 0, 1, 'float32', 1);
+    const y = tw.oneHot(tw.tensor(Array.from({ length: 64 }, (_, i) => i % 3), [64], 'int32'), 3).cast('float32');
+    const model = tw.sequential({ layers: [tw.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), tw.layers.dropout({ rate: 0.2 }),
+      tw.layers.batchNormalization(), tw.layers.dense({ units: 3, activation: 'softmax' })] });
+    model.compile({ optimizer: tw.train.rmsprop(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'precision'] });
+    let batches = 0;
+    const history = await model.fit(x, y, {
+      epochs: 6, batchSize: 16, validationSplit: 0.25, classWeight: { 0: 1, 1: 2, 2: 0.5 },
+      callbacks: [{ onBatchEnd: (_b, logs) => { if (typeof logs.loss === 'number') batches++; } },
+        tw.callbacks.earlyStopping({ monitor: 'val_loss', patience: 10, restoreBestWeights: true })],
+    });
+    await model.optimizer.setWeights(model.optimizer.getWeights());
+    return { keys: Object.keys(history.history).sort(), epochs: history.epoch.length, batches };
+  });
+  assert.deepEqual(result.keys, ['accuracy', 'loss', 'precision', 'val_accuracy', 'val_loss', 'val_precision']);
+  assert.equal(result.epochs, 6);
+  assert.equal(result.batches, 6 * 3);
+});

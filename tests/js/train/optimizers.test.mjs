@@ -54,7 +54,7 @@ test('applyGradients by name, frozen variables stay, unknown names are errors', 
   tw.dispose([w, frozen]);
 });
 
-test('optimizer weights round-trip: a restored adam continues exactly like the original', () => {
+test('optimizer weights round-trip: a restored adam continues exactly like the original', async () => {
   const run = (optimizer, v, steps) => {
     for (let i = 0; i < steps; i++) optimizer.applyGradients([{ name: v.name, tensor: tw.tensor([0.3 * i - 0.5, 1]) }]);
   };
@@ -64,7 +64,7 @@ test('optimizer weights round-trip: a restored adam continues exactly like the o
   const saved = first.getWeights().map(({ name, tensor }) => ({ name: name.replace('roundtrip_1', 'roundtrip_2'), tensor: tensor.clone() }));
   const v2 = tw.variable(v1.clone(), true, 'roundtrip_2');
   const second = tw.train.adam(0.05);
-  second.setWeights(saved);
+  await second.setWeights(saved);
   assert.equal(second.iterations, 3);
   run(first, v1, 2);
   run(second, v2, 2);
