@@ -3,10 +3,10 @@
 // Chromium. Per model: load time (model.json + shards, or the .onnx file, to
 // weights on the device), first inference, and steady-state inference
 // (median of `runs`), each with its readback; plus the largest difference
-// between the two runtimes' outputs.
+// between the two runtimes' outputs (relative to each output's largest value).
 //
 //   .venv/bin/python bench/graph_models.py   # writes build/bench-graph/
-//   node bench/graph.mjs [--runs N]
+//   node bench/graph.mjs [--runs N] [--models squeezenet1_0,efficientnet_lite0,minilm_l6]
 //
 // scripts/bench.mjs may import benchGraphModels(session, options).
 import { existsSync } from 'node:fs';
@@ -14,15 +14,24 @@ import { pathToFileURL } from 'node:url';
 import { BrowserSession, ROOT } from '../tests/browser/helper.mjs';
 import { join } from 'node:path';
 
-export const MODELS = [{ name: 'squeezenet1_0', input: 'image', shape: [1, 3, 224, 224] }];
+/** Models bench/graph_models.py writes, and what to feed them: 'normal' noise, 'pixels' in 0..255, token 'ids', 'ones'. */
+export const MODELS = [
+  { name: 'squeezenet1_0', inputs: [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
+  { name: 'efficientnet_lite0', inputs: [{ name: 'image', shape: [1, 224, 224, 3], fill: 'pixels', ortType: 'float32' }] },
+  {
+    name: 'minilm_l6', inputs: [
+      { name: 'input_ids', shape: [1, 128], fill: 'ids', ortType: 'int64' },
+      { name: 'attention_mask', shape: [1, 128], fill: 'ones', ortType: 'int64' }],
+  },
+];
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Runs both runtimes on each model in one page of `session`; returns one row per model. */
-export async function benchGraphModels(session, { runs = 5, models = MODELS } = {}) {
+/** Runs both runtimes on each model in one page of `session`; returns one row per model, each also passed to onRow. */
+export async function benchGraphModels(session, { runs = 5, models = MODELS, onRow = () => {} } = {}) {
   const rows = [];
   for (const model of models) {
     if (!existsSync(join(ROOT, 'build', 'bench-graph', model.name, 'model.json'))) {
@@ -33,6 +42,8 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS } = 
     const result = await page.run(async (tw, { model, runs }) => {
       const ort = await import('/node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs');
       ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
+      // Its warnings (shape ops placed on the CPU) go to console.error, which the page helper counts as failures.
+      ort.env.logLevel = 'error';
       if (!(await tw.setBackend('webgpu'))) throw new Error('webgpu did not initialise');
       const timed = async (f) => {
         const start = performance.now();
@@ -42,18 +53,39 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS } = 
       const [twLoadMs, graph] = await timed(() => tw.loadGraphModel(`/build/bench-graph/${model.name}/model.json`));
       const [ortLoadMs, session] = await timed(() => ort.InferenceSession.create(`/build/bench-graph/${model.name}.onnx`,
         { executionProviders: ['webgpu'] }));
-      const x = tw.randomNormal(model.shape, 0, 1, 'float32', 7);
-      const feeds = { [model.input]: new ort.Tensor('float32', await x.data(), model.shape) };
+      // Deterministic inputs (an LCG), the same numbers for both runtimes.
+      let state = 12345;
+      const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const fills = {
+        normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()),
+        pixels: () => Math.floor(256 * uniform()),
+        ids: () => 1000 + Math.floor(4000 * uniform()),
+        ones: () => 1,
+      };
+      const twFeeds = {};
+      const ortFeeds = {};
+      for (const input of model.inputs) {
+        const values = Array.from({ length: input.shape.reduce((a, b) => a * b, 1) }, fills[input.fill]);
+        const dtype = graph.inputs.find((d) => d.name === input.name).dtype;
+        twFeeds[input.name] = tw.tensor(values, input.shape, dtype);
+        ortFeeds[input.name] = input.ortType === 'int64'
+          ? new ort.Tensor('int64', BigInt64Array.from(values, BigInt), input.shape)
+          : new ort.Tensor('float32', Float32Array.from(values), input.shape);
+      }
       const twInfer = async () => {
-        const y = graph.predict(x);
-        const values = await y.data();
-        y.dispose();
-        return values;
+        const outputs = graph.execute(twFeeds, graph.outputNodes);
+        const list = Array.isArray(outputs) ? outputs : [outputs];
+        const values = await Promise.all(list.map((t) => t.data()));
+        tw.dispose(list);
+        return Object.fromEntries(graph.outputNodes.map((name, k) => [name, Array.from(values[k])]));
       };
       const ortInfer = async () => {
-        const output = (await session.run(feeds))[session.outputNames[0]];
-        const values = await output.getData();
-        output.dispose();
+        const results = await session.run(ortFeeds);
+        const values = {};
+        for (const name of session.outputNames) {
+          values[name] = Array.from(await results[name].getData());
+          results[name].dispose();
+        }
         return values;
       };
       const [twFirstMs, twOutput] = await timed(twInfer);
@@ -65,23 +97,29 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS } = 
         ortTimes.push((await timed(ortInfer))[0]);
       }
       await session.release();
-      x.dispose();
+      tw.dispose(twFeeds);
       graph.dispose();
       return {
-        tensorweb: { loadMs: twLoadMs, firstMs: twFirstMs, times: twTimes, output: Array.from(twOutput) },
-        ort: { loadMs: ortLoadMs, firstMs: ortFirstMs, times: ortTimes, output: Array.from(ortOutput) },
+        tensorweb: { loadMs: twLoadMs, firstMs: twFirstMs, times: twTimes, outputs: twOutput },
+        ort: { loadMs: ortLoadMs, firstMs: ortFirstMs, times: ortTimes, outputs: ortOutput },
       };
     }, { model, runs });
     const { tensorweb, ort } = result;
     await page.close();
-    const scale = Math.max(...ort.output.map(Math.abs));
-    const maxDiff = Math.max(...ort.output.map((v, i) => Math.abs(v - tensorweb.output[i])));
+    // Per output, the largest difference over the output's largest magnitude; the worst output counts.
+    const differences = Object.entries(ort.outputs).map(([name, expected]) => {
+      const actual = tensorweb.outputs[name];
+      if (!actual) throw new Error(`${model.name}: tensorweb has no output '${name}'`);
+      const scale = Math.max(...expected.map(Math.abs));
+      return Math.max(...expected.map((v, i) => Math.abs(v - actual[i]))) / scale;
+    });
     rows.push({
       model: model.name,
       tensorweb: { loadMs: tensorweb.loadMs, firstMs: tensorweb.firstMs, steadyMs: median(tensorweb.times) },
       onnxruntimeWeb: { loadMs: ort.loadMs, firstMs: ort.firstMs, steadyMs: median(ort.times) },
-      outputRelativeDifference: maxDiff / scale,
+      outputRelativeDifference: Math.max(...differences),
     });
+    onRow(rows.at(-1));
   }
   return rows;
 }
@@ -89,17 +127,23 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS } = 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const runsAt = process.argv.indexOf('--runs');
   const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
+  const modelsAt = process.argv.indexOf('--models');
+  const models = modelsAt > 0 ? process.argv[modelsAt + 1].split(',').map((name) => {
+    const model = MODELS.find((m) => m.name === name);
+    if (!model) throw new Error(`unknown model '${name}' (have: ${MODELS.map((m) => m.name).join(', ')})`);
+    return model;
+  }) : MODELS;
   const session = await BrowserSession.start();
   try {
-    const rows = await benchGraphModels(session, { runs });
     const ms = (v) => `${v.toFixed(0)} ms`;
-    for (const row of rows) {
+    const print = (row) => {
       console.log(`${row.model} (steady state: median of ${runs}; outputs differ by ${row.outputRelativeDifference.toExponential(1)} of their largest)`);
       console.log('  runtime                 load        first       steady');
       for (const [label, r] of [['tensorweb webgpu', row.tensorweb], ['onnxruntime-web webgpu', row.onnxruntimeWeb]]) {
         console.log(`  ${label.padEnd(22)}  ${ms(r.loadMs).padEnd(10)}  ${ms(r.firstMs).padEnd(10)}  ${ms(r.steadyMs)}`);
       }
-    }
+    };
+    await benchGraphModels(session, { runs, models, onRow: print });
   } finally {
     await session.close();
   }

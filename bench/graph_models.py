@@ -1,9 +1,10 @@
-"""Full-size models for the graph benchmark (bench/graph.mjs), with random weights.
+"""Full-size models for the graph benchmark (bench/graph.mjs).
 
 Writes build/bench-graph/<name>.onnx and its conversion build/bench-graph/<name>/
-(`tensorweb convert`).  The compute is that of the real architectures, so timings
-compare with DESIGN.md's peer table; the weights are random because no model hub
-can be reached.
+(`tensorweb convert`): SqueezeNet 1.0 in torchvision's architecture with random
+weights (no model hub can be reached), and the two pretrained models that install
+from the package registries, exported from PyTorch by tensorweb.examples:
+EfficientNet-Lite0 (ImageNet) and the all-MiniLM-L6-v2 sentence encoder.
 
     .venv/bin/python bench/graph_models.py
 """
@@ -14,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import onnx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,16 +53,29 @@ def squeezenet1_0() -> onnx.ModelProto:
     return b.model([("image", FLOAT, [1, 3, 224, 224])], [out])
 
 
-MODELS = {"squeezenet1_0": squeezenet1_0}
+def exported(module_name: str):
+    """(writer of the PyTorch export of tensorweb.examples.<module_name>, its --input-shape arguments)."""
+    import importlib
+    module = importlib.import_module(f"tensorweb.examples.{module_name}")
+    shapes = [f"{name}:{','.join(map(str, dims))}" for name, dims in module.INPUT_SHAPES.items()]
+    return module.export_onnx, [arg for shape in shapes for arg in ("--input-shape", shape)]
+
+
+MODELS = {
+    "squeezenet1_0": lambda: ((lambda path: onnx.save(squeezenet1_0(), path)), []),
+    "efficientnet_lite0": lambda: exported("efficientnet_lite0"),
+    "minilm_l6": lambda: exported("minilm"),
+}
 
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, build in MODELS.items():
+    for name, recipe in MODELS.items():
+        write_onnx, convert_args = recipe()
         source = OUT / f"{name}.onnx"
-        onnx.save(build(), source)
-        subprocess.run([str(Path(sys.executable).parent / "tensorweb"), "convert", str(source), str(OUT / name), "--force"],
-                       check=True)
+        write_onnx(source)
+        subprocess.run([str(Path(sys.executable).parent / "tensorweb"), "convert", str(source), str(OUT / name), "--force",
+                        *convert_args], check=True)
 
 
 if __name__ == "__main__":

@@ -32,20 +32,17 @@ function globToRegExp(pattern: string): RegExp {
 }
 
 export class GraphModel {
-  /** Weights by their manifest name, in manifest order. */
-  private readonly weightMap: Map<string, Variable>;
   private readonly schedules = new Map<string, Schedule>();
   private disposed = false;
 
   private constructor(
     private readonly fields: ModelFields,
     private readonly topology: GraphTopology,
-    weights: Map<string, Variable>,
+    /** Weights by their manifest name, in manifest order. */
+    private readonly weightMap: Map<string, Variable>,
     /** False for feature extractors, whose weights belong to the model they were cut from. */
     private readonly ownsWeights: boolean,
-  ) {
-    this.weightMap = weights;
-  }
+  ) {}
 
   /** Builds a model from loaded artifacts: checks the graph, then decodes weights into variables. */
   static fromArtifacts(artifacts: ModelArtifacts): GraphModel {
