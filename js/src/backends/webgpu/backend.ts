@@ -16,17 +16,21 @@ import { type Binding, type StructLayout, type UniformValues, packStruct, parseB
 export interface WebGpuFlags {
   /** matmul and 1x1 convolutions: vec4 loads (needs K and N multiples of 4). */
   vec4: 'auto' | 'on' | 'off';
+  /** vec4 matmul: tiles staged in workgroup memory, or each thread's rows and columns kept in registers ('auto': registers on CPU adapters). */
+  matmul: 'auto' | 'tiled' | 'registers';
   /** matmul: split the K dimension across workgroups, then sum the partials. */
   splitK: 'auto' | 'on' | 'off';
   /** Convolutions and their input gradients: implicit GEMM, or direct (one thread per output); 'auto': direct for thin outputs with short sums. */
   conv: 'auto' | 'gemm' | 'direct';
   /** float16 tensors: converted with f16 arithmetic ('native', needs shader-f16) or by unpacking bits ('packed'). */
   f16: 'auto' | 'native' | 'packed';
+  /** Reductions: subgroup shuffles ('auto': where the adapter has the subgroups feature) or a tree in workgroup memory ('off'). */
+  subgroups: 'auto' | 'off';
   /** Dispatches recorded before a command buffer is submitted. */
   dispatchesPerSubmit: number;
 }
 
-const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', dispatchesPerSubmit: 64 };
+const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', dispatchesPerSubmit: 64 };
 
 /** Idle buffers kept for reuse, at most. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
@@ -236,6 +240,10 @@ export class WebGpuBackend implements KernelBackend {
       throw new Error("tensorweb: webgpu flag f16 'native' needs the adapter feature shader-f16, which this adapter lacks");
     }
     this.flags = { ...this.flags, ...flags };
+  }
+
+  get useSubgroups(): boolean {
+    return this.flags.subgroups === 'auto' && this.info.features.includes('subgroups');
   }
 
   get hasF16(): boolean {

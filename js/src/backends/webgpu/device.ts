@@ -8,6 +8,8 @@ export interface DeviceInfo {
   description: string;
   /** Optional features the device was created with. */
   features: string[];
+  /** Whether the adapter runs shaders on CPU cores (SwiftShader, lavapipe/llvmpipe, a fallback adapter). */
+  runsOnCpu: boolean;
   limits: Record<string, number>;
 }
 
@@ -32,10 +34,10 @@ export async function acquireDevice(): Promise<{ device: GPUDevice; info: Device
   const device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits, label: 'tensorweb' });
   const limits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) limits[name] = device.limits[name];
-  const info: DeviceInfo = {
-    vendor: adapter.info.vendor, architecture: adapter.info.architecture, description: adapter.info.description,
-    features, limits,
-  };
+  const { vendor, architecture, description } = adapter.info;
+  const runsOnCpu = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+    /swiftshader|llvmpipe|lavapipe/i.test(`${vendor} ${architecture} ${description}`);
+  const info: DeviceInfo = { vendor, architecture, description, features, limits, runsOnCpu };
   console.info(`tensorweb: WebGPU adapter ${info.vendor}/${info.architecture}${info.description ? ` (${info.description})` : ''}; ` +
     `features: ${features.join(', ') || 'none of shader-f16, subgroups, timestamp-query'}; limits: ${JSON.stringify(limits)}`);
   return { device, info };

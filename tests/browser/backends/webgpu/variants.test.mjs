@@ -1,5 +1,5 @@
 // Every kernel variant forced through the backend flags (vec4 on/off,
-// split-K on/off, conv direct/GEMM, float16 packed/native), each checked against the CPU backend in
+// split-K on/off, conv direct/GEMM, subgroups on/off, float16 packed/native), each checked against the CPU backend in
 // the same page and shown to have run through the shader it names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +48,9 @@ function runVariant(flags, caseNames) {
       conv2dTranspose: { k: 36, f: () => tw.conv2dTranspose(input([1, 5, 5, 4], 28), input([3, 3, 2, 4], 29), [1, 10, 10, 2], 2, 'same') },
       depthwise: { k: 9, f: () => tw.depthwiseConv2d(input([1, 9, 9, 6], 30), input([3, 3, 6, 2], 31), 1, 'same') },
       float16RoundTrip: { k: 1, f: () => tw.cast(tw.cast(tw.mul(input([37], 32), 1000), 'float16'), 'float32') },
+      sumRows: { k: 300, f: () => tw.sum(input([7, 300], 33), 1) },
+      maxColumns: { k: 45, f: () => tw.max(input([45, 6, 5], 34), [0, 2]) },
+      meanLong: { k: 20000, f: () => tw.mean(input([20000], 35)) },
     };
     const results = {};
     for (const name of caseNames) {
@@ -91,7 +94,7 @@ function assertAllMatch(results) {
 }
 
 test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, results match the CPU', async () => {
-  const results = await runVariant({ vec4: 'on', splitK: 'off', conv: 'gemm' }, GEMM_CASES);
+  const results = await runVariant({ vec4: 'on', matmul: 'tiled', splitK: 'off', conv: 'gemm' }, GEMM_CASES);
   assertAllMatch(results);
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
@@ -111,6 +114,16 @@ test('vec4 off, split-K on: scalar kernels only, partial products summed by spli
 });
 
 const CONV_CASES = ['conv2dVec4Channels', 'conv2dOddChannels', 'fusedConv2dBiasRelu6', 'conv2dTranspose'];
+
+test('vec4 matmul in registers, with and without split-K: results match the CPU', async () => {
+  const cases = ['matMulVec4Shape', 'matMulLongK', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
+  for (const splitK of ['off', 'on']) {
+    const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK }, cases);
+    assertAllMatch(results);
+    for (const name of cases) assert.ok(results[name].shaders.includes('matmul/matmul_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
+    assert.equal(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'), splitK === 'on');
+  }
+});
 
 test('conv direct: convolutions and input gradients one thread per output, results match the CPU', async () => {
   const results = await runVariant({ conv: 'direct' }, CONV_CASES);
@@ -134,6 +147,26 @@ test('auto: a long K with a small output splits K by itself', async () => {
   assertAllMatch(results);
   assert.ok(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'));
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
+});
+
+const REDUCE_CASES = ['sumRows', 'maxColumns', 'meanLong'];
+
+test('subgroups auto: reductions combine by subgroup shuffles where the adapter has subgroups, results match the CPU', async (t) => {
+  const results = await runVariant({ subgroups: 'auto' }, REDUCE_CASES);
+  assertAllMatch(results);
+  const hasSubgroups = await page.run(async (tw) => tw.engine().findBackend('webgpu').info.features.includes('subgroups'));
+  t.diagnostic(`adapter subgroups: ${hasSubgroups}`);
+  const expected = hasSubgroups ? 'reduce/reduce_subgroup.wgsl' : 'reduce/reduce.wgsl';
+  for (const name of REDUCE_CASES) assert.ok(results[name].shaders.includes(expected), `${name} did not run ${expected}`);
+});
+
+test('subgroups off: the workgroup-memory tree reduction, results match the CPU', async () => {
+  const results = await runVariant({ subgroups: 'off' }, REDUCE_CASES);
+  assertAllMatch(results);
+  for (const name of REDUCE_CASES) {
+    assert.ok(results[name].shaders.includes('reduce/reduce.wgsl'));
+    assert.ok(!results[name].shaders.includes('reduce/reduce_subgroup.wgsl'));
+  }
 });
 
 test('float16: packed conversion (no shader-f16 needed) round-trips within half precision', async () => {

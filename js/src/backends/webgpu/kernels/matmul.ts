@@ -1,5 +1,6 @@
 // matMul and fusedMatMul: matmul/matmul.wgsl (any strides: transposes, any
-// M, N, K) or matmul/matmul_vec4.wgsl (row-major, K and N multiples of 4),
+// M, N, K) or, row-major with K and N multiples of 4, matmul/matmul_vec4.wgsl
+// (tiles in workgroup memory) or matmul_vec4_registers.wgsl (for CPU adapters),
 // optionally split along K (partials summed by matmul/split_k_reduce.wgsl),
 // with bias, activation and a full-shape addend fused into the epilogue.
 import type { DataId } from '../../../core/backend.js';
@@ -109,10 +110,15 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     a_stride_m: transposeA ? 1 : k, a_stride_k: transposeA ? m : 1,
     b_stride_k: transposeB ? 1 : n, b_stride_n: transposeB ? k : 1,
   };
+  // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
+  const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
   backend.run({
-    shader: vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
+    shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
     slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY },
-    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
+    constants: {
+      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...(registers ? {} : { TILE_K: tiles.TILE_K }),
+      HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual,
+    },
     bindings: {
       a: a.dataId, b: b.dataId, out: target, params,
       ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),

@@ -50,7 +50,8 @@ function reducePass(backend: WebGpuBackend, x: DataId, dtype: DataType, outer: n
   const out = backend.allocate([outer * inner], dtype);
   if (outer * inner === 0) return out;
   backend.run({
-    shader: 'reduce/reduce.wgsl',
+    // Subgroup shuffles where the adapter has them; the workgroup-memory tree otherwise.
+    shader: backend.useSubgroups ? 'reduce/reduce_subgroup.wgsl' : 'reduce/reduce.wgsl',
     slots: { types: typesSlot({ Elem: wgslType(dtype) }), body: dtype === 'float32' ? reduction.float : reduction.int },
     constants: { SCALED: scale !== null },
     bindings: { x, out, params: { outer, reduce_size: reduceSize, inner, identity_bits: reduction.identity(dtype), scale: scale ?? 1 } },
