@@ -16,7 +16,7 @@ import { type Binding, type StructLayout, type UniformValues, packStruct, parseB
 export interface WebGpuFlags {
   /** matmul and 1x1 convolutions: vec4 loads (needs K and N multiples of 4). */
   vec4: 'auto' | 'on' | 'off';
-  /** vec4 matmul: tiles staged in workgroup memory, or each thread's rows and columns kept in registers ('auto': registers on CPU adapters). */
+  /** vec4 matmul and conv GEMMs: tiles staged in workgroup memory, or each thread's rows and columns kept in registers ('auto': registers on CPU adapters). */
   matmul: 'auto' | 'tiled' | 'registers';
   /** matmul: split the K dimension across workgroups, then sum the partials. */
   splitK: 'auto' | 'on' | 'off';

@@ -115,12 +115,13 @@ test('vec4 off, split-K on: scalar kernels only, partial products summed by spli
 
 const CONV_CASES = ['conv2dVec4Channels', 'conv2dOddChannels', 'fusedConv2dBiasRelu6', 'conv2dTranspose'];
 
-test('vec4 matmul in registers, with and without split-K: results match the CPU', async () => {
-  const cases = ['matMulVec4Shape', 'matMulLongK', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
+test('vec4 matmul and conv in registers, with and without split-K: results match the CPU', async () => {
+  const cases = ['matMulVec4Shape', 'matMulLongK', 'fusedMatMulBiasRelu', 'conv2dPointwise', 'conv2dVec4Channels', 'fusedConv2dBiasRelu6'];
   for (const splitK of ['off', 'on']) {
-    const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK }, cases);
+    const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK, conv: 'gemm' }, cases);
     assertAllMatch(results);
-    for (const name of cases) assert.ok(results[name].shaders.includes('matmul/matmul_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
+    for (const name of cases.slice(0, 4)) assert.ok(results[name].shaders.includes('matmul/matmul_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
+    for (const name of cases.slice(4)) assert.ok(results[name].shaders.includes('conv/conv_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
     assert.equal(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'), splitK === 'on');
   }
 });

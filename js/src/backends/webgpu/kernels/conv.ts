@@ -1,6 +1,7 @@
 // Convolutions and pools over up to three spatial dims (channels last):
-// conv as an implicit GEMM (conv/conv.wgsl, conv_vec4.wgsl when the channel
-// counts are multiples of 4) or, for thin outputs, directly (conv_direct.wgsl),
+// conv as an implicit GEMM (conv/conv.wgsl; conv_vec4.wgsl when the channel
+// counts are multiples of 4, conv_vec4_registers.wgsl for that on CPU
+// adapters) or, for thin outputs, directly (conv_direct.wgsl),
 // a 1x1 stride-1 unpadded conv as a plain matmul, its input gradient
 // (conv_backprop_input.wgsl or conv_direct.wgsl, also the transposed convs),
 // its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
@@ -101,10 +102,15 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
   const tiles = gemmTiles(backend, vec4, pixels, outC);
   const mTiles = Math.ceil(pixels / tiles.tileM);
+  // As for matmul: on CPU adapters, registers instead of workgroup tiles.
+  const registers = vec4 && (backend.flags.matmul === 'registers' || (backend.flags.matmul === 'auto' && backend.info.runsOnCpu));
   backend.run({
-    shader: vec4 ? 'conv/conv_vec4.wgsl' : 'conv/conv.wgsl',
+    shader: registers ? 'conv/conv_vec4_registers.wgsl' : vec4 ? 'conv/conv_vec4.wgsl' : 'conv/conv.wgsl',
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    constants: {
+      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...(registers ? {} : { TILE_K: tiles.TILE_K }),
+      HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual,
+    },
     bindings: {
       x: x.dataId, weights: filter.dataId, out,
       ...(epilogue.bias ? { bias: epilogue.bias } : {}),
