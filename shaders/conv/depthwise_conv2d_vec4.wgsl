@@ -1,23 +1,16 @@
-// out = activation(depthwiseConv2d(x, weights) + bias) with channel
-// multiplier 1, four channels per thread: the fast path when channels is a
-// multiple of 4 (else conv/depthwise_conv2d.wgsl, whose layouts this shares:
-// x and out NHWC, weights [KH, KW, channels, 1]). One thread per vec4 of
-// output channels at one output pixel, looping over the filter window.
+// conv/depthwise_conv2d.wgsl for channel multiplier 1 and a channel count that
+// is a multiple of 4: one thread per output pixel and 4 channels, vec4 loads
+// and multiply-adds, so the window's index arithmetic is shared by 4 channels.
+// Same uniform, overrides, slots and epilogue as depthwise_conv2d.wgsl
+// (multiplier must be 1, so out_c = in_c).
 //
-// Bindings (group 0): 0 x, 1 weights, 2 bias ([channels]): storage read of
-//   vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params: uniform.
-//   bias is bound even when HAS_BIAS is off.
-// Params {
-//   size: u32,                     output vec4 count (output elements / 4)
-//   batch, in_h, in_w, channels: u32,  (channels a multiple of 4)
-//   out_h, out_w: u32,
-//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
-//   pad_top, pad_left: u32,
-//   alpha, beta: f32,              activation attributes
-// }
+// Bindings (group 0): 0 x, 1 weights ([KH, KW, C, 1]), 2 bias ([C]): storage
+//   read of vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params:
+//   uniform. bias is bound even when HAS_BIAS is off.
+// Params: as conv/depthwise_conv2d.wgsl, with `size` the output element count / 4.
 // Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false).
-// Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
-//   is f32), `body` (the activation on v: f32; identity as written).
+// Slots: `types` (Elem; f32 as written; arithmetic is f32), `body` (the
+//   activation on v: f32; identity as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -30,9 +23,11 @@ struct Params {
   batch: u32,
   in_h: u32,
   in_w: u32,
-  channels: u32,
+  in_c: u32,
   out_h: u32,
   out_w: u32,
+  out_c: u32,
+  multiplier: u32,
   kernel_h: u32,
   kernel_w: u32,
   stride_h: u32,
@@ -70,32 +65,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   if (i >= params.size) {
     return;
   }
-  let c4 = params.channels / 4u;
-  let c = i % c4;
-  let pixel = i / c4;
-  let ow = pixel % params.out_w;
-  let oh = (pixel / params.out_w) % params.out_h;
-  let n = pixel / (params.out_w * params.out_h);
+  let c4 = params.out_c / 4u;
+  let oc4 = i % c4;
+  let ow = (i / c4) % params.out_w;
+  let oh = (i / (c4 * params.out_w)) % params.out_h;
+  let n = i / (c4 * params.out_w * params.out_h);
   let ih0 = i32(oh * params.stride_h) - i32(params.pad_top);
   let iw0 = i32(ow * params.stride_w) - i32(params.pad_left);
   var acc = vec4<f32>(0.0);
   for (var kh = 0u; kh < params.kernel_h; kh++) {
-    // Negative coordinates wrap to huge unsigned ones: one comparison per dim.
-    let ih = u32(ih0 + i32(kh * params.dilation_h));
-    if (ih >= params.in_h) {
+    let ih = ih0 + i32(kh * params.dilation_h);
+    if (ih < 0 || ih >= i32(params.in_h)) {
       continue;
     }
-    let row = (n * params.in_h + ih) * params.in_w;
+    let row = (n * params.in_h + u32(ih)) * params.in_w;
     for (var kw = 0u; kw < params.kernel_w; kw++) {
-      let iw = u32(iw0 + i32(kw * params.dilation_w));
-      if (iw >= params.in_w) {
+      let iw = iw0 + i32(kw * params.dilation_w);
+      if (iw < 0 || iw >= i32(params.in_w)) {
         continue;
       }
-      acc += vec4<f32>(x[(row + iw) * c4 + c]) * vec4<f32>(weights[(kh * params.kernel_w + kw) * c4 + c]);
+      let xv = vec4<f32>(x[(row + u32(iw)) * c4 + oc4]);
+      acc = fma(xv, vec4<f32>(weights[(kh * params.kernel_w + kw) * c4 + oc4]), acc);
     }
   }
   if (HAS_BIAS) {
-    acc += vec4<f32>(bias[c]);
+    acc += vec4<f32>(bias[oc4]);
   }
   out[i] = vec4<Elem>(vec4<f32>(activation(acc.x), activation(acc.y), activation(acc.z), activation(acc.w)));
 }

@@ -47,6 +47,10 @@ function runVariant(flags, caseNames) {
       },
       conv2dTranspose: { k: 36, f: () => tw.conv2dTranspose(input([1, 5, 5, 4], 28), input([3, 3, 2, 4], 29), [1, 10, 10, 2], 2, 'same') },
       depthwise: { k: 9, f: () => tw.depthwiseConv2d(input([1, 9, 9, 6], 30), input([3, 3, 6, 2], 31), 1, 'same') },
+      depthwiseVec4Channels: {
+        k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 9, 8, 8], 36), filter: input([3, 3, 8, 1], 37), strides: 2, pad: 'same',
+          bias: input([8], 38), activation: 'relu' }),
+      },
       float16RoundTrip: { k: 1, f: () => tw.cast(tw.cast(tw.mul(input([37], 32), 1000), 'float16'), 'float32') },
       sumRows: { k: 300, f: () => tw.sum(input([7, 300], 33), 1) },
       maxColumns: { k: 45, f: () => tw.max(input([45, 6, 5], 34), [0, 2]) },
@@ -84,7 +88,7 @@ function runVariant(flags, caseNames) {
 
 const GEMM_CASES = ['matMulVec4Shape', 'matMulTransposed', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid',
   'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
-  'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise'];
+  'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise', 'depthwiseVec4Channels'];
 
 function assertAllMatch(results) {
   for (const [name, r] of Object.entries(results)) {
@@ -99,6 +103,8 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
   assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
+  assert.ok(results.depthwiseVec4Channels.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'));
+  assert.ok(results.depthwise.shaders.includes('conv/depthwise_conv2d.wgsl'), 'a channel multiplier of 2 runs the scalar kernel');
   assert.ok(results.matMulTransposed.shaders.includes('matmul/matmul.wgsl'), 'transposed operands fall back to the scalar kernel');
   for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.includes('matmul/split_k_reduce.wgsl'), `${name} used split-K`);
 });

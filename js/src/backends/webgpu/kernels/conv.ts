@@ -5,8 +5,8 @@
 // a 1x1 stride-1 unpadded conv as a plain matmul, its input gradient
 // (conv_backprop_input.wgsl or conv_direct.wgsl, also the transposed convs),
 // its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
-// then matmul/split_k_reduce.wgsl), direct depthwise convs and their
-// gradients, and max/avg pools with their gradients.
+// then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels per
+// thread where they allow) and their gradients, and max/avg pools with their gradients.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
 import { windowGeometry } from '../../../ops/nn_conv.js';
@@ -230,15 +230,18 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const out = backend.allocate(outShape, 'float32');
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
+  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4).
+  const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
+  const threads = vec4 ? size / 4 : size;
   backend.run({
-    shader: 'conv/depthwise_conv2d.wgsl',
+    shader: vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
     constants: { HAS_BIAS: !!epilogue.bias },
     bindings: {
       x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
-      params: { size, ...depthwiseFields(g, inC, multiplier), alpha: epilogue.alpha, beta: epilogue.beta },
+      params: { size: threads, ...depthwiseFields(g, inC, multiplier), alpha: epilogue.alpha, beta: epilogue.beta },
     },
-    workgroups: groupsFor(size),
+    workgroups: groupsFor(threads),
   });
   return out;
 }
