@@ -116,11 +116,23 @@ export class LayersModel extends Layer {
     inputs.forEach((t, i) => checkInputShape(t, this.inputs[i]));
     const values = new Map<number, Tensor>();
     this.inputs.forEach((s, i) => values.set(s.id, inputs[i]));
+    // Intermediate results are freed after their last reader (the tape keeps its own copies while training).
+    const readers = new Map<number, number>();
+    for (const node of this.nodes) for (const s of node.inputs) readers.set(s.id, (readers.get(s.id) ?? 0) + 1);
+    const kept = new Set([...this.inputs, ...this.outputs].map((s) => s.id));
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
       const ins = node.inputs.map((s) => values.get(s.id)!);
       const out = node.layer.call(node.inputsAsList ? ins : ins[0], { ...node.callArgs, training: args.training ?? false });
       (Array.isArray(out) ? out : [out]).forEach((t, i) => values.set(node.outputs[i].id, t));
+      for (const s of node.inputs) {
+        readers.set(s.id, readers.get(s.id)! - 1);
+        if (readers.get(s.id)! > 0 || kept.has(s.id)) continue;
+        const t = values.get(s.id)!;
+        values.delete(s.id);
+        // An identity layer hands on the tensor it was given: free it only when no other result is it.
+        if (![...values.values()].includes(t)) t.dispose();
+      }
     }
     return this.outputs.map((s) => values.get(s.id)!);
   }

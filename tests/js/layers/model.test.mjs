@@ -242,3 +242,18 @@ test('a model is a layer: nested in another model, its weights train and its con
   const input = tw.randomNormal([5, 3]);
   assert.deepEqual(Array.from(rebuilt.predict(input).dataSync()), Array.from(outer.predict(input).dataSync()));
 });
+
+test('predict frees each intermediate result after its last reader (peak memory of a deep model)', async () => {
+  const layers = [tw.layers.dense({ inputShape: [128], units: 128 })];
+  for (let i = 0; i < 8; i++) layers.push(tw.layers.dense({ units: 128 }), tw.layers.dropout({ rate: 0.1 }));
+  const model = tw.sequential({ layers });
+  const x = tw.ones([256, 128]);
+  const activationBytes = 256 * 128 * 4;
+  const before = tw.memory().numBytes;
+  const { peakBytes, result } = await tw.profile(() => model.predict(x));
+  // The weights and x are live before; at most three activations at once (input, output, and one in flight).
+  assert.ok(peakBytes - before <= 3 * activationBytes, `peak ${peakBytes - before} bytes over the live ones`);
+  assert.deepEqual(result.shape, [256, 128]);
+  tw.dispose([x, result]);
+  model.dispose();
+});
