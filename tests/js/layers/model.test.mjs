@@ -46,6 +46,7 @@ test('functional model with two inputs and two outputs: compile by output name, 
 });
 
 test('callbacks see every epoch and batch; early stopping stops and restores the best weights', async () => {
+  tw.layers.setSeed(11);
   const model = tw.sequential({ layers: [tw.layers.dense({ inputShape: [2], units: 1 })] });
   model.compile({ optimizer: tw.train.sgd(0.1), loss: 'mse' });
   const x = tw.tensor([[0, 1], [1, 0], [1, 1], [2, 1]]);
