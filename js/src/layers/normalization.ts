@@ -70,8 +70,8 @@ export interface BatchNormalizationArgs extends LayerArgs, AffineArgs {
 /**
  * Training: normalizes by the batch's mean and (biased) variance over every
  * axis but `axis`, and moves the moving statistics towards them
- * (moving = moving·momentum + batch·(1 - momentum), as Keras). Inference:
- * normalizes by the moving statistics.
+ * (moving = moving·momentum + batch·(1 - momentum), as Keras). Inference, or
+ * a layer with trainable = false: normalizes by the moving statistics.
  */
 export class BatchNormalization extends AffineNormalization {
   static override readonly className = 'BatchNormalization';
@@ -102,7 +102,8 @@ export class BatchNormalization extends AffineNormalization {
     const along = (t: Tensor) => (axis === x.rank - 1 ? t : reshape(t, x.shape.map((d, i) => (i === axis ? d : 1))));
     const gamma = this.gamma ? along(this.gamma.variable) : undefined;
     const beta = this.beta ? along(this.beta.variable) : undefined;
-    if (!training) {
+    // A frozen layer normalizes with its moving statistics even while the model trains (Keras's fine-tuning rule).
+    if (!training || !this.trainable) {
       return batchNorm(x, along(this.movingMean.variable), along(this.movingVariance.variable), beta, gamma, this.epsilon);
     }
     const reduceAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);

@@ -258,3 +258,17 @@ test('predict frees each intermediate result after its last reader (peak memory 
   tw.dispose([x, result]);
   model.dispose();
 });
+
+test('a frozen batch normalization layer keeps its statistics and normalizes with them while the model trains', async () => {
+  const bn = tw.layers.batchNormalization({ name: 'frozen_bn' });
+  const model = tw.sequential({ layers: [tw.layers.dense({ inputShape: [3], units: 2 }), bn] });
+  bn.trainable = false;
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  const statistics = () => bn.getWeights().map((w) => Array.from(w.dataSync()));
+  const before = statistics();
+  await model.fit(tw.randomNormal([16, 3], 3, 2, 'float32', 1), tw.randomNormal([16, 2]), { epochs: 2, batchSize: 8 });
+  assert.deepEqual(statistics(), before);
+  bn.trainable = true;
+  await model.fit(tw.randomNormal([16, 3], 3, 2, 'float32', 1), tw.randomNormal([16, 2]), { epochs: 1, batchSize: 8 });
+  assert.notDeepEqual(statistics()[2], before[2], 'moving mean moves once the layer trains');
+});
