@@ -234,6 +234,31 @@ class Accumulator {
   }
 }
 
+/**
+ * Lets the page handle events between batches, at most every 50 ms. A
+ * MessageChannel task, not requestAnimationFrame or setTimeout, which
+ * background tabs pause or throttle.
+ */
+function eventLoopYielder(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < 50) return;
+    await new Promise<void>((resolve) => {
+      if (typeof MessageChannel === 'undefined') {
+        setTimeout(resolve, 0);
+        return;
+      }
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+    last = performance.now();
+  };
+}
+
 function batchRanges(count: number, batchSize: number): [number, number][] {
   const ranges: [number, number][] = [];
   for (let start = 0; start < count; start += batchSize) ranges.push([start, Math.min(count, start + batchSize)]);
@@ -309,6 +334,7 @@ export async function fitModel(model: LayersModel, x: ModelData, y: ModelData, a
     const history = new History();
     const callbacks = new CallbackList(args.callbacks, model);
     const random = randomStream(nextSeed());
+    const yieldToPage = eventLoopYielder();
     model.stopTraining = false;
     await callbacks.trainBegin();
     let logs: Logs = {};
@@ -328,6 +354,7 @@ export async function fitModel(model: LayersModel, x: ModelData, y: ModelData, a
             ...compiled.logNames.map((name, i) => [name, read[i][0]])]));
         }
         getEngine().dispose(values);
+        await yieldToPage();
       }
       logs = await totals.means(compiled.logNames);
       if (validation) {
@@ -403,6 +430,7 @@ export async function fitDatasetModel(model: LayersModel, dataset: Dataset<DataE
   const { epochs, batchesPerEpoch, initialEpoch = 0, verbose = 0 } = args;
   const history = new History();
   const callbacks = new CallbackList(args.callbacks, model);
+  const yieldToPage = eventLoopYielder();
   model.stopTraining = false;
   await callbacks.trainBegin();
   // With batchesPerEpoch, epochs continue one iterator (as TF.js); otherwise each epoch is a fresh pass.
@@ -432,7 +460,8 @@ export async function fitDatasetModel(model: LayersModel, dataset: Dataset<DataE
         const read = await Promise.all(values.map((v) => v.data()));
         await callbacks.batchEnd(batch, Object.fromEntries([['batch', batch], ['size', size], ...compiled.logNames.map((name, i) => [name, read[i][0]])]));
       }
-      getEngine().dispose([values, weights, next.value as Tensor[]]);
+      getEngine().dispose([values, weights, next.value]);
+      await yieldToPage();
     }
     logs = await totals.means(compiled.logNames);
     if (args.validationData) {

@@ -272,3 +272,19 @@ test('a frozen batch normalization layer keeps its statistics and normalizes wit
   await model.fit(tw.randomNormal([16, 3], 3, 2, 'float32', 1), tw.randomNormal([16, 2]), { epochs: 1, batchSize: 8 });
   assert.notDeepEqual(statistics()[2], before[2], 'moving mean moves once the layer trains');
 });
+
+test('fit lets the event loop run between batches (pages stay responsive)', async () => {
+  const model = tw.sequential({ layers: [tw.layers.dense({ inputShape: [32], units: 64, activation: 'relu' }), tw.layers.dense({ units: 1 })] });
+  model.compile({ optimizer: 'adam', loss: 'mse' });
+  const x = tw.randomNormal([2048, 32]);
+  const y = tw.randomNormal([2048, 1]);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const started = performance.now();
+  await model.fit(x, y, { epochs: 1, batchSize: 8 });
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  assert.ok(ticks >= Math.floor(seconds / 0.05) / 2, `${ticks} timer ticks during ${seconds.toFixed(2)} s of fit`);
+  tw.dispose([x, y]);
+  model.dispose();
+});
