@@ -56,6 +56,8 @@ abstract class Conv extends KernelBiasLayer {
   constructor(readonly rank: number, args: ConvArgs) {
     super(args);
     checkFormat(args);
+    const groups = (args as { groups?: number }).groups ?? 1;
+    if (groups !== 1) throw new Error(`tensorweb: ${this.className}: grouped convolution (groups ${groups}) is not supported`);
     this.filters = args.filters;
     this.kernelSize = tuple(args.kernelSize, rank, 'kernelSize');
     this.strides = tuple(args.strides ?? 1, rank, 'strides');

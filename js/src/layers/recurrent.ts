@@ -58,6 +58,7 @@ export abstract class Recurrent extends Layer {
   constructor(args: RecurrentArgs, readonly gates: number, readonly stateCount: number) {
     super(args);
     if (args.dropout || args.recurrentDropout) throw new Error(`tensorweb: ${this.className}: dropout and recurrentDropout are not supported; use a Dropout layer`);
+    if ((args as { stateful?: boolean }).stateful) throw new Error(`tensorweb: ${this.className}: stateful recurrent layers are not supported`);
     this.units = args.units;
     this.activation = activationName(args.activation === undefined ? 'tanh' : args.activation);
     this.useBias = args.useBias ?? true;

@@ -288,3 +288,11 @@ test('fit lets the event loop run between batches (pages stay responsive)', asyn
   tw.dispose([x, y]);
   model.dispose();
 });
+
+test('Keras options tensorweb does not implement are refused by name, not ignored', () => {
+  assert.throws(() => tw.layers.conv2d({ filters: 4, kernelSize: 3, groups: 2 }), /grouped convolution \(groups 2\) is not supported/);
+  assert.throws(() => tw.layers.lstm({ units: 2, stateful: true }), /stateful recurrent layers are not supported/);
+  assert.throws(() => tw.layers.gru({ units: 2, recurrentDropout: 0.1 }), /dropout and recurrentDropout are not supported/);
+  assert.throws(() => tw.layers.embedding({ inputDim: 3, outputDim: 2, maskZero: true }), /maskZero \(masking\) is not supported/);
+  assert.throws(() => tw.layers.conv2d({ filters: 4, kernelSize: 3, dataFormat: 'channelsFirst' }), /dataFormat 'channelsLast'/);
+});
