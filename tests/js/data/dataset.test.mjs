@@ -113,3 +113,8 @@ test('a full pipeline over tensors leaks nothing, even when stopped early', asyn
   assert.equal(tw.memory().numTensors, before);
   assert.ok(source.every((t) => !t.isDisposed), 'the source tensors belong to the caller');
 });
+
+test('webcam and microphone outside a browser page say what they need', async () => {
+  await assert.rejects(tw.data.webcam(), /navigator\.mediaDevices\.getUserMedia/);
+  await assert.rejects(tw.data.microphone(), /navigator\.mediaDevices\.getUserMedia/);
+});
