@@ -194,10 +194,10 @@ function withoutKeys<T extends object>(options: T | undefined, keys: string[]): 
   return Object.fromEntries(Object.entries(options ?? {}).filter(([k]) => !keys.includes(k))) as ClipOptions;
 }
 
-/** The optimizer `compile` makes from a Keras/TF.js name, with Keras's default learning rates. */
+/** The optimizer `compile` makes from a name, with TF.js's default learning rates (adamw: Keras's). */
 export function optimizerFromName(name: string): Optimizer {
   const makers: Record<string, () => Optimizer> = {
-    sgd: () => sgd(0.01), adam: () => adam(0.001), adamw: () => adamw(0.001), adamax: () => adamax(0.001),
+    sgd: () => sgd(0.01), adam: () => adam(0.001), adamw: () => adamw(0.001), adamax: () => adamax(0.002),
     rmsprop: () => rmsprop(0.001), adagrad: () => adagrad(0.01), adadelta: () => adadelta(1),
   };
   const make = makers[name.toLowerCase()];
