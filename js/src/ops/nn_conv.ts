@@ -20,7 +20,6 @@ import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 import { reshape } from './shape.js';
-import { exp, sigmoid } from './unary.js';
 
 export type Pad = 'valid' | 'same' | number | number[][];
 export type DimRoundingMode = 'floor' | 'round' | 'ceil';
@@ -537,37 +536,44 @@ export function fusedRule(outShape: readonly number[], extra: readonly TensorSpe
 }
 
 /** dy times the activation's derivative at the pre-activation `pre`. */
-function activationBackprop(dy: Tensor, pre: Tensor, { activation, leakyreluAlpha }: FusedAttrs, weights: Tensor | undefined): Tensor {
-  const positive = greater(pre, 0);
+/**
+ * dy through the activation, read from the fused op's output `y` where `y`
+ * determines the derivative; undefined where it does not (prelu, whose
+ * weights may have any sign, and leakyrelu with alpha <= 0).
+ */
+function activationBackpropFromOutput(dy: Tensor, y: Tensor, { activation, leakyreluAlpha }: FusedAttrs): Tensor | undefined {
   switch (activation as Activation) {
     case 'linear': return dy;
-    case 'relu': return where(positive, dy, 0);
-    case 'relu6': return where(logicalAnd(positive, less(pre, 6)), dy, 0);
-    case 'elu': return where(positive, dy, mul(dy, exp(pre)));
-    case 'sigmoid': {
-      const s = sigmoid(pre);
-      return mul(dy, mul(s, add(mul(s, -1), 1)));
-    }
-    case 'leakyrelu': return where(less(pre, 0), mul(dy, leakyreluAlpha), dy);
-    case 'prelu': return where(less(pre, 0), mul(dy, weights!), dy);
+    case 'relu': return where(greater(y, 0), dy, 0);
+    case 'relu6': return where(logicalAnd(greater(y, 0), less(y, 6)), dy, 0);
+    case 'elu': return where(greater(y, 0), dy, mul(dy, add(y, 1)));
+    case 'sigmoid': return mul(dy, mul(y, add(mul(y, -1), 1)));
+    case 'leakyrelu': return leakyreluAlpha > 0 ? where(less(y, 0), mul(dy, leakyreluAlpha), dy) : undefined;
+    case 'prelu': return undefined;
   }
 }
 
 /**
- * The gradient of a fused op: recomputes the pre-activation `core + bias`
- * with ops, backpropagates the activation, then the core op (`coreGrads`);
- * bias and prelu weights get dy summed to their shapes.
+ * The gradient of a fused op. The activation's derivative comes from the
+ * op's output when it can (no recomputation); otherwise the pre-activation
+ * `core + bias` is recomputed with ops. Then the core op's gradients
+ * (`coreGrads`); bias and prelu weights get their gradients summed to shape.
  */
 export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs: A) => Tensor,
   coreGrads: (inputs: Tensor[], dPre: Tensor, attrs: A) => Tensor[]): GradFn<A> {
-  return ([dy], { inputs }, attrs) => {
+  return ([dy], { inputs, outputs: [y] }, attrs) => {
     const [first, second, bias, weights] = inputs;
-    const core = coreOp([first, second], attrs);
-    const pre = bias ? add(core, bias) : core;
-    const dPre = activationBackprop(dy, pre, attrs, weights);
+    const recomputePre = () => {
+      const core = coreOp([first, second], attrs);
+      return bias ? add(core, bias) : core;
+    };
+    const fromOutput = activationBackpropFromOutput(dy, y, attrs);
+    const pre = fromOutput === undefined ? recomputePre() : undefined;
+    // Only prelu and leakyrelu with alpha <= 0 reach `pre`: their slope below zero.
+    const dPre = fromOutput ?? where(less(pre!, 0), mul(dy, attrs.activation === 'prelu' ? weights! : attrs.leakyreluAlpha), dy);
     const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs);
     if (bias) grads.push(sumToShape(dPre, bias.shape));
-    if (weights) grads.push(sumToShape(mul(dy, where(less(pre, 0), pre, 0)), weights.shape));
+    if (weights) grads.push(sumToShape(mul(dy, where(less(pre!, 0), pre!, 0)), weights.shape));
     return grads;
   };
 }

@@ -45,6 +45,12 @@ export const cases = [
     inputs: [r([3, 4]), r([4, 2]), r([2])],
   })),
   {
+    // alpha <= 0: the output's sign no longer tells the pre-activation's, so the gradient recomputes it
+    op: 'fusedMatMul', name: 'fused.matMul leakyrelu, negative alpha',
+    f: (a, b, bias) => tw.fused.matMul({ a, b, bias, activation: 'leakyrelu', leakyreluAlpha: -0.5 }),
+    inputs: [r([3, 4]), r([4, 2]), r([2])],
+  },
+  {
     op: 'fusedMatMul', name: 'fused.matMul prelu, transposed',
     f: (a, b, bias, weights) => tw.fused.matMul({ a, b, transposeA: true, transposeB: true, bias, activation: 'prelu', preluActivationWeights: weights }),
     inputs: [r([4, 3]), r([2, 4]), r([2]), r([2], 0.1, 0.5)],
