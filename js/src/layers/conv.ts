@@ -8,7 +8,7 @@ import { KernelBiasLayer, type KernelBiasArgs, single, singleShape } from './cor
 import type { ConstraintIdentifier } from './constraints.js';
 import type { InitializerIdentifier } from './initializers.js';
 import type { RegularizerIdentifier } from './regularizers.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerWeight, type Shape } from './topology.js';
+import { Layer, type LayerArgs, type LayerWeight, type Shape } from './topology.js';
 import { WeightSpec } from './weights.js';
 
 type Padding = 'valid' | 'same' | 'causal';
@@ -97,12 +97,12 @@ export class Conv2D extends Conv {
     this.addKernelAndBias([...this.kernelSize, this.inChannels(inputShape), this.filters], this.filters);
   }
 
-  call(inputs: Tensor | Tensor[], { training = false }: CallArgs): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     const x = single(inputs);
     const pad = this.padding as 'valid' | 'same';
     return this.withBiasAndActivation(
       (bias, activation) => fused.conv2d({ x, filter: this.kernel.variable, strides: this.strides, pad, dilations: this.dilationRate, bias, activation }),
-      () => conv2d(x, this.kernel.variable, this.strides, pad, 'NHWC', this.dilationRate), training);
+      () => conv2d(x, this.kernel.variable, this.strides, pad, 'NHWC', this.dilationRate));
   }
 }
 
@@ -197,13 +197,13 @@ export class DepthwiseConv2D extends Conv {
     if (this.useBias) this.bias = this.biasSpec.addTo(this, [outChannels]);
   }
 
-  call(inputs: Tensor | Tensor[], { training = false }: CallArgs): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     const x = single(inputs);
     const pad = this.padding as 'valid' | 'same';
     const filter = this.depthwiseKernel.variable;
     return this.withBiasAndActivation(
       (bias, activation) => fused.depthwiseConv2d({ x, filter, strides: this.strides, pad, dilations: this.dilationRate, bias, activation }),
-      () => depthwiseConv2d(x, filter, this.strides, pad, 'NHWC', this.dilationRate), training);
+      () => depthwiseConv2d(x, filter, this.strides, pad, 'NHWC', this.dilationRate));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

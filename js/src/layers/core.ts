@@ -62,12 +62,10 @@ export abstract class KernelBiasLayer extends Layer {
   /**
    * The layer's op with bias and activation: the fused op (`fused`) when it
    * supports the activation, else the plain op (`plain`) followed by them.
-   * While training the plain form runs: a fused op's gradient recomputes its
-   * core op (a second matMul or convolution) to find the pre-activation values.
    */
-  protected withBiasAndActivation(fused: (bias: Tensor | undefined, activation: FusedActivation) => Tensor, plain: () => Tensor,
-    training: boolean): Tensor {
-    const fusedAct = training ? null : fusedActivation(this.activation);
+  protected withBiasAndActivation(fused: (bias: Tensor | undefined, activation: FusedActivation) => Tensor,
+    plain: () => Tensor): Tensor {
+    const fusedAct = fusedActivation(this.activation);
     if (fusedAct) return fused(this.bias?.variable, fusedAct);
     const y = plain();
     return getActivation(this.activation)(this.bias ? add(y, this.bias.variable) : y);
@@ -96,11 +94,11 @@ export class Dense extends KernelBiasLayer {
     this.addKernelAndBias([lastDim(singleShape(inputShape), this.name), this.units], this.units);
   }
 
-  call(inputs: Tensor | Tensor[], { training = false }: CallArgs): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     const x = single(inputs);
     return this.withBiasAndActivation(
       (bias, activation) => onLastAxis(x, (m) => fused.matMul({ a: m, b: this.kernel.variable, bias, activation })),
-      () => onLastAxis(x, (m) => matMul(m, this.kernel.variable)), training);
+      () => onLastAxis(x, (m) => matMul(m, this.kernel.variable)));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
