@@ -38,7 +38,8 @@ export function backprop(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[], r
     const node = tape.nodes[n];
     if (!node.outputIds.some((id) => grads.has(id))) continue;
     const dys = node.outputIds.map((id, k) => grads.get(id) ?? runOp('zerosLike', [node.outputs[k]]));
-    const inputGrads = node.grad(dys, { inputs: node.inputs, outputs: node.outputs, saved: node.saved }, node.attrs);
+    const needsGrad = node.inputIds.map((id) => tape.watched.has(id));
+    const inputGrads = node.grad(dys, { inputs: node.inputs, outputs: node.outputs, saved: node.saved, needsGrad }, node.attrs);
     if (inputGrads.length !== node.inputIds.length) {
       throw new Error(`tensorweb: gradient of ${node.opName} returned ${inputGrads.length} gradients for ${node.inputIds.length} inputs`);
     }

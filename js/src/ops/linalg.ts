@@ -35,23 +35,16 @@ export function matMulDtype(a: TensorSpec, b: TensorSpec) {
 }
 
 /** Gradients of a and b for dy = matMul(a, b, transposeA, transposeB), batch broadcasting undone. */
-export function matMulGrads(a: Tensor, b: Tensor, dy: Tensor, { transposeA, transposeB }: MatMulAttrs): [Tensor, Tensor] {
-  let da: Tensor;
-  let db: Tensor;
-  if (!transposeA && !transposeB) {
-    da = matMul(dy, b, false, true);
-    db = matMul(a, dy, true, false);
-  } else if (!transposeA && transposeB) {
-    da = matMul(dy, b, false, false);
-    db = matMul(dy, a, true, false);
-  } else if (transposeA && !transposeB) {
-    da = matMul(b, dy, false, true);
-    db = matMul(a, dy, false, false);
-  } else {
-    da = matMul(b, dy, true, true);
-    db = matMul(dy, a, true, true);
-  }
-  return [sumToShape(da, a.shape), sumToShape(db, b.shape)];
+/** The gradients of matMul's two operands; only those `needsGrad` asks for are computed. */
+export function matMulGrads(a: Tensor, b: Tensor, dy: Tensor, { transposeA, transposeB }: MatMulAttrs,
+  [needA, needB]: readonly boolean[]): [Tensor | null, Tensor | null] {
+  // Each operand's gradient as a matMul of (left, right, transposeLeft, transposeRight).
+  const [gradA, gradB]: [() => Tensor, () => Tensor] =
+    !transposeA && !transposeB ? [() => matMul(dy, b, false, true), () => matMul(a, dy, true, false)]
+      : !transposeA && transposeB ? [() => matMul(dy, b, false, false), () => matMul(dy, a, true, false)]
+        : transposeA && !transposeB ? [() => matMul(b, dy, false, true), () => matMul(a, dy, false, false)]
+          : [() => matMul(b, dy, true, true), () => matMul(dy, a, true, true)];
+  return [needA ? sumToShape(gradA(), a.shape) : null, needB ? sumToShape(gradB(), b.shape) : null];
 }
 
 defineOp<MatMulAttrs>({
@@ -60,7 +53,7 @@ defineOp<MatMulAttrs>({
   attrs: { transposeA: { type: 'bool', default: false }, transposeB: { type: 'bool', default: false } },
   shape: ([a, b], attrs) => [spec(matMulShape(a, b, attrs), matMulDtype(a, b))],
   kernels: { cpu: matMulKernel },
-  grad: ([dy], { inputs: [a, b] }, attrs) => matMulGrads(a, b, dy, attrs),
+  grad: ([dy], { inputs: [a, b], needsGrad }, attrs) => matMulGrads(a, b, dy, attrs, needsGrad),
 });
 
 /** tw.matMul(a, b, transposeA = false, transposeB = false): batched; batch dims broadcast. */

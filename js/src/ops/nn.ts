@@ -40,7 +40,7 @@ defineOp<FusedMatMulAttrs>({
       matMulValues(backend.values(a), a.shape, backend.values(b), b.shape, attrs, out.shape, 'float32') as Float32Array),
   },
   grad: fusedGrad<FusedMatMulAttrs>(([a, b], { transposeA, transposeB }) => matMul(a, b, transposeA, transposeB),
-    ([a, b], dPre, attrs) => matMulGrads(a, b, dPre, attrs)),
+    ([a, b], dPre, attrs, needsGrad) => matMulGrads(a, b, dPre, attrs, needsGrad)),
 });
 
 export interface FusedMatMulArgs {

@@ -195,7 +195,8 @@ for (const family of FAMILIES) {
       return [spec(convOutShape(convGeometry(family, x.shape, filter.shape, a), x.shape), 'float32')];
     },
     kernels: { cpu: convFamilyKernel(convValues, ({ inputs: [x, filter], attrs: a }) => convGeometry(family, x.shape, filter.shape, a)) },
-    grad: ([dy], { inputs: [x, filter] }, a) => [ops.input(dy, filter, x.shape, a), ops.filter(x, dy, filter.shape, a)],
+    grad: ([dy], { inputs: [x, filter], needsGrad: [needX, needFilter] }, a) =>
+      [needX ? ops.input(dy, filter, x.shape, a) : null, needFilter ? ops.filter(x, dy, filter.shape, a) : null],
   });
 
   type InputAttrs = ConvAttrs & { outputShape: number[] };
@@ -560,8 +561,8 @@ function activationBackpropFromOutput(dy: Tensor, y: Tensor, { activation, leaky
  * (`coreGrads`); bias and prelu weights get their gradients summed to shape.
  */
 export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs: A) => Tensor,
-  coreGrads: (inputs: Tensor[], dPre: Tensor, attrs: A) => Tensor[]): GradFn<A> {
-  return ([dy], { inputs, outputs: [y] }, attrs) => {
+  coreGrads: (inputs: Tensor[], dPre: Tensor, attrs: A, needsGrad: readonly boolean[]) => (Tensor | null)[]): GradFn<A> {
+  return ([dy], { inputs, outputs: [y], needsGrad }, attrs) => {
     const [first, second, bias, weights] = inputs;
     const recomputePre = () => {
       const core = coreOp([first, second], attrs);
@@ -571,7 +572,7 @@ export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs
     const pre = fromOutput === undefined ? recomputePre() : undefined;
     // Only prelu and leakyrelu with alpha <= 0 reach `pre`: their slope below zero.
     const dPre = fromOutput ?? where(less(pre!, 0), mul(dy, attrs.activation === 'prelu' ? weights! : attrs.leakyreluAlpha), dy);
-    const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs);
+    const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs, needsGrad);
     if (bias) grads.push(sumToShape(dPre, bias.shape));
     if (weights) grads.push(sumToShape(mul(dy, where(less(pre!, 0), pre!, 0)), weights.shape));
     return grads;
@@ -606,7 +607,8 @@ const convFused = (family: ConvFamily) => {
         convValues(convGeometry(family, x.shape, filter.shape, a), backend.values(x), backend.values(filter))),
     },
     grad: fusedGrad<Attrs>(([x, filter], a) => ops.forward(x, filter, a),
-      ([x, filter], dPre, a) => [ops.input(dPre, filter, x.shape, a), ops.filter(x, dPre, filter.shape, a)]),
+      ([x, filter], dPre, a, [needX, needFilter]) =>
+        [needX ? ops.input(dPre, filter, x.shape, a) : null, needFilter ? ops.filter(x, dPre, filter.shape, a) : null]),
   });
 };
 convFused(FAMILIES[0]);

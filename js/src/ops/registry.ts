@@ -42,6 +42,12 @@ export interface SavedTensors {
   outputs: Tensor[];
   /** Extra tensors a customGrad forward pass saved. */
   saved?: Tensor[];
+  /**
+   * Per input, whether the backward pass will use its gradient (it leads to
+   * a source). A gradient may return null for the others instead of paying
+   * for them (a first layer's input gradient, say).
+   */
+  needsGrad: readonly boolean[];
 }
 
 /**

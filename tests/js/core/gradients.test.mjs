@@ -118,3 +118,21 @@ test('a function returning its input: the gradient is dy and the input survives'
   value.dispose();
   assert.ok(!x.isDisposed);
 });
+
+test('the backward pass skips gradients that lead to no source (a first layer\'s input gradient)', async () => {
+  tw.setBackend('cpu');
+  const x = tw.randomNormal([1, 5, 5, 2], 0, 1, 'float32', 1);
+  const filter = tw.variable(tw.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 2));
+  const weights = tw.variable(tw.randomNormal([4, 3], 0, 1, 'float32', 3));
+  const loss = (input) => tw.matMul(tw.conv2d(input, filter, 1, 'same').reshape([25, 4]), weights).sum();
+  const onlyVariables = await tw.profile(() => Object.values(tw.variableGrads(() => loss(x)).grads));
+  const withInput = await tw.profile(() => tw.grad(loss)(x));
+  assert.ok(onlyVariables.kernelNames.includes('conv2dBackpropFilter'));
+  assert.ok(!onlyVariables.kernelNames.includes('conv2dTranspose'), 'the input gradient was computed for nothing');
+  assert.ok(withInput.kernelNames.includes('conv2dTranspose'), 'the input gradient is computed when asked for');
+  const features = tw.randomNormal([6, 4], 0, 1, 'float32', 4);
+  const head = await tw.profile(() => Object.values(tw.variableGrads(() => tw.matMul(features, weights).sum()).grads));
+  assert.equal(head.kernelNames.filter((name) => name === 'matMul').length, 2,
+    'the forward matMul and the weights gradient, not the constant features\' gradient');
+  tw.dispose([x, features, filter, weights]);
+});
