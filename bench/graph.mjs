@@ -52,7 +52,7 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS, onR
       };
       const [twLoadMs, graph] = await timed(() => tw.loadGraphModel(`/build/bench-graph/${model.name}/model.json`));
       const [ortLoadMs, session] = await timed(() => ort.InferenceSession.create(`/build/bench-graph/${model.name}.onnx`,
-        { executionProviders: ['webgpu'] }));
+        { executionProviders: ['webgpu'], logSeverityLevel: 3 }));
       // Deterministic inputs (an LCG), the same numbers for both runtimes.
       let state = 12345;
       const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
