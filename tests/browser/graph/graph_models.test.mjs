@@ -77,6 +77,46 @@ test('webgpu: fine-tuning a converted ResNet lowers the loss with flat memory', 
   memory.slice(1).forEach((m, i) => assert.deepEqual(m, memory[1], `step ${i + 1}`));
 });
 
+test('webgpu: tw.variableGrads on a converted BERT encoder matches finite differences for every trainable weight', async () => {
+  const io = readIO('bert');
+  const checks = await page.run(async (tw, inputs) => {
+    const model = await tw.loadGraphModel('/tests/fixtures/graph/bert/model.json');
+    const feeds = [inputs.input_ids, inputs.attention_mask].map((v) => tw.tensor(v.values, v.shape, v.dtype));
+    const probes = model.outputs.map((o, k) => tw.randomNormal([2, ...o.shape.slice(1)], 0, 1, 'float32', 10 + k));
+    const objective = () => tw.tidy(() => model.predict(feeds)
+      .map((out, k) => tw.sum(tw.mul(out, probes[k]))).reduce((a, b) => tw.add(a, b)));
+    const { value, grads } = tw.variableGrads(objective, model.trainableWeights);
+    const checks = [];
+    for (const weight of model.trainableWeights) {
+      const g = await grads[weight.name].data();
+      let index = 0;
+      for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[index])) index = i;
+      const original = await weight.data();
+      const at = async (delta) => {
+        const moved = original.slice();
+        moved[index] += delta;
+        weight.assign(tw.tensor(moved, weight.shape));
+        const f = objective();
+        const result = (await f.data())[0];
+        f.dispose();
+        return result;
+      };
+      const eps = 1e-2;
+      const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
+      weight.assign(tw.tensor(original, weight.shape));
+      checks.push({ name: weight.name, index, analytic: g[index], numeric, backend: tw.engine().backendOf(grads[weight.name]) });
+    }
+    tw.dispose([value, grads, feeds, probes]);
+    model.dispose();
+    return checks;
+  }, io.inputs);
+  assert.ok(checks.length > 20);
+  for (const { name, index, analytic, numeric, backend } of checks) {
+    assert.equal(backend, 'webgpu', `${name} gradient computed on the GPU`);
+    assert.ok(Math.abs(numeric - analytic) <= 2e-2 * Math.abs(analytic) + 2e-2, `${name}[${index}]: ${analytic} vs ${numeric}`);
+  }
+});
+
 test('webgpu: save to indexeddb:// and load back gives the same outputs', async () => {
   const { same, location } = await page.run(async (tw) => {
     const model = await tw.loadGraphModel('/tests/fixtures/graph/bert/model.json');
