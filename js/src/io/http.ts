@@ -23,7 +23,8 @@ export class HTTPRequest implements IOHandler {
     const { requestInit, onProgress } = this.options;
     const response = await this.fetchOrExplain(this.url, requestInit, 'model.json');
     const model = parseModelJSON(await response.text(), this.url);
-    const prefix = this.options.weightPathPrefix ?? this.url.slice(0, this.url.lastIndexOf('/') + 1);
+    const path = this.url.split(/[?#]/)[0]; // shards sit beside model.json, whatever its query says
+    const prefix = this.options.weightPathPrefix ?? path.slice(0, path.lastIndexOf('/') + 1);
     const { weightSpecs, weightData } = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
       // The caller's own signal (requestInit.signal) still cancels shard fetches.
       const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;

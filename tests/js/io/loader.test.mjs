@@ -70,6 +70,15 @@ test('weightPathPrefix and requestInit reach the shard fetches', async () => {
   model.dispose();
 });
 
+test('shards resolve beside model.json even when its URL has a query with slashes', async () => {
+  const { fetchFunc, fetched } = fixtureFetch();
+  const model = await tw.loadGraphModel(`${BASE}resnet/model.json?from=a/b`, {
+    fetchFunc: (url, init) => fetchFunc(url.replace('?from=a/b', ''), init),
+  });
+  assert.deepEqual(fetched, [`${BASE}resnet/model.json`, `${BASE}resnet/group1-shard1of1.bin`]);
+  model.dispose();
+});
+
 test('a failure while decoding releases the weights decoded before it', async () => {
   const model = JSON.parse(readFixtureFile('resnet_uint8/model.json'));
   const weights = model.weightsManifest[0].weights;
