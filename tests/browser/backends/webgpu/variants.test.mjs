@@ -48,7 +48,7 @@ function runVariant(flags, caseNames) {
       conv2dTranspose: { k: 36, f: () => tw.conv2dTranspose(input([1, 5, 5, 4], 28), input([3, 3, 2, 4], 29), [1, 10, 10, 2], 2, 'same') },
       depthwise: { k: 9, f: () => tw.depthwiseConv2d(input([1, 9, 9, 6], 30), input([3, 3, 6, 2], 31), 1, 'same') },
       depthwiseVec4Channels: {
-        k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 9, 8, 8], 36), filter: input([3, 3, 8, 1], 37), strides: 2, pad: 'same',
+        k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 9, 10, 8], 36), filter: input([3, 3, 8, 1], 37), strides: 2, pad: 'same',
           bias: input([8], 38), activation: 'relu' }),
       },
       float16RoundTrip: { k: 1, f: () => tw.cast(tw.cast(tw.mul(input([37], 32), 1000), 'float16'), 'float32') },

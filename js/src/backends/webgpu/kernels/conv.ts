@@ -230,9 +230,9 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const out = backend.allocate(outShape, 'float32');
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
-  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4).
+  // Four channels of four neighbouring pixels per thread when the layout allows (multiplier 1, channels a multiple of 4).
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
-  const threads = vec4 ? size / 4 : size;
+  const threads = vec4 ? (size / outShape[outShape.length - 2]) * Math.ceil(outShape[outShape.length - 2] / 4) / 4 : size;
   backend.run({
     shader: vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
