@@ -30,7 +30,7 @@ for (const name of FIXTURE_NAMES) {
   });
 }
 
-test('the committed fixtures are what tensorweb convert and onnxruntime give now', () => {
+test('the committed fixtures are what tensorweb convert, onnxruntime and the PyTorch recordings give now', () => {
   const python = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
   const script = fileURLToPath(new URL('make_graph_fixtures.py', FIXTURES));
   const run = spawnSync(python, [script, '--check'], { encoding: 'utf8' });
