@@ -27,7 +27,7 @@ defineOp<{ shape: number[] }>({
     if (free > 1 || shape.some((d) => d < -1)) throw new Error(`attribute shape [${shape}] may hold one -1 and no other negatives`);
     const known = sizeFromShape(shape.filter((d) => d !== -1));
     const out = shape.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
-    if (!Number.isInteger(sizeFromShape(out)) || sizeFromShape(out) !== size || (free && known === 0 && size !== 0)) {
+    if (!out.every(Number.isInteger) || sizeFromShape(out) !== size || (free && known === 0 && size !== 0)) {
       throw new Error(`attribute shape [${shape}] does not fit the input's ${size} elements`);
     }
     return [spec(out, x.dtype)];

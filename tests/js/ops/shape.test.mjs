@@ -12,6 +12,8 @@ gradientTests('shape', cases);
 test('shape op errors name the op, the input or attribute, and leak nothing', () => {
   const x = () => [tw.zeros([2, 3, 4])];
   assertOpError(x, (t) => tw.reshape(t, [5, 5]), [/^tw\.reshape:/, /attribute shape \[5,5\]/, /inputs: x: \[2,3,4\] float32/]);
+  // 24 / 7 is no whole dimension, though the sizes multiply back to 24
+  assertOpError(x, (t) => tw.reshape(t, [-1, 7]), [/^tw\.reshape:/, /attribute shape \[-1,7\] does not fit the input's 24 elements/]);
   assertOpError(x, (t) => tw.transpose(t, [0, 0, 1]), [/^tw\.transpose:/, /perm \[0,0,1\] is not a permutation/]);
   assertOpError(x, (t) => tw.slice(t, [0, 2], [1, 2]), [/^tw\.slice:/, /attribute size/, /dim 1/]);
   assertOpError(x, (t) => tw.pad(t, [[1, 1]]), [/^tw\.pad:/, /paddings has 1 pairs for rank 3/]);
