@@ -1,6 +1,6 @@
 // out = activation(A @ B + bias + residual) for row-major A [.., M, K] and
 // B [.., K, N] with K and N multiples of 4, with no workgroup memory: each
-// thread keeps 8 rows x one vec4 column of the output in registers and reads
+// thread keeps 8 rows x 2 vec4 columns of the output in registers and reads
 // its A rows and B columns straight from storage. For adapters that run
 // compute shaders on CPU cores (SwiftShader, lavapipe), whose caches do what
 // workgroup tiles do on a GPU, while barriers cost a great deal; on GPUs
@@ -21,11 +21,11 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 rows by WG_X * 4
+// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 rows by WG_X * 8
 //   columns; HAS_BIAS, HAS_RESIDUAL (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
-// Dispatch: x = ceil(N / (WG_X * 4)); y and z hold m_tiles * batch * splits
+// Dispatch: x = ceil(N / (WG_X * 8)); y and z hold m_tiles * batch * splits
 // workgroups as a 2-D grid (y first).
 
 alias Elem = f32; // @types
@@ -109,6 +109,23 @@ fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   out[index] = vec4<Elem>(v);
 }
 
+// 4 values of K for 2 vec4 columns: B rows k..k+3 as the columns of two
+// matrices, so a row's update is one matrix-vector product each.
+struct BBlock {
+  left: mat4x4<f32>,
+  right: mat4x4<f32>,
+}
+
+fn b_block(at: u32, n4: u32, has_right: bool) -> BBlock {
+  let left = mat4x4<f32>(vec4<f32>(b[at]), vec4<f32>(b[at + n4]), vec4<f32>(b[at + 2u * n4]), vec4<f32>(b[at + 3u * n4]));
+  var right = mat4x4<f32>();
+  if (has_right) {
+    right = mat4x4<f32>(vec4<f32>(b[at + 1u]), vec4<f32>(b[at + n4 + 1u]), vec4<f32>(b[at + 2u * n4 + 1u]),
+                        vec4<f32>(b[at + 3u * n4 + 1u]));
+  }
+  return BBlock(left, right);
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
@@ -118,56 +135,80 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let m_tile = flat % params.m_tiles;
   let batch = (flat / params.m_tiles) % params.batch;
   let split = flat / (params.m_tiles * params.batch);
-  let col4 = wid.x * WG_X + lid.x;
+  let col4 = (wid.x * WG_X + lid.x) * 2u;
   if (split >= params.splits || col4 >= n4) {
     return;
   }
+  let has_right = col4 + 1u < n4;
   let offsets = batch_offsets(batch) / 4u;
   let row0 = (m_tile * WG_Y + lid.y) * ROWS_PER_THREAD;
   let k_begin = split * params.k_chunk;
   let k_end = min(params.k, k_begin + params.k_chunk);
 
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
+  // Named accumulators (not an indexed array), so CPU compilers keep them in registers.
+  var l0 = vec4<f32>(0.0);
+  var l1 = vec4<f32>(0.0);
+  var l2 = vec4<f32>(0.0);
+  var l3 = vec4<f32>(0.0);
+  var l4 = vec4<f32>(0.0);
+  var l5 = vec4<f32>(0.0);
+  var l6 = vec4<f32>(0.0);
+  var l7 = vec4<f32>(0.0);
+  var r0 = vec4<f32>(0.0);
+  var r1 = vec4<f32>(0.0);
+  var r2 = vec4<f32>(0.0);
+  var r3 = vec4<f32>(0.0);
+  var r4 = vec4<f32>(0.0);
+  var r5 = vec4<f32>(0.0);
+  var r6 = vec4<f32>(0.0);
+  var r7 = vec4<f32>(0.0);
   for (var k = k_begin; k < k_end; k += 4u) {
-    let b_at = offsets.y + k * n4 + col4;
-    let b0 = vec4<f32>(b[b_at]);
-    let b1 = vec4<f32>(b[b_at + n4]);
-    let b2 = vec4<f32>(b[b_at + 2u * n4]);
-    let b3 = vec4<f32>(b[b_at + 3u * n4]);
+    let bb = b_block(offsets.y + k * n4 + col4, n4, has_right);
     let k4 = k / 4u;
     var v = a_at(offsets.x, row0, k4);
-    acc0 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l0 += bb.left * v;
+    r0 += bb.right * v;
     v = a_at(offsets.x, row0 + 1u, k4);
-    acc1 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l1 += bb.left * v;
+    r1 += bb.right * v;
     v = a_at(offsets.x, row0 + 2u, k4);
-    acc2 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l2 += bb.left * v;
+    r2 += bb.right * v;
     v = a_at(offsets.x, row0 + 3u, k4);
-    acc3 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l3 += bb.left * v;
+    r3 += bb.right * v;
     v = a_at(offsets.x, row0 + 4u, k4);
-    acc4 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l4 += bb.left * v;
+    r4 += bb.right * v;
     v = a_at(offsets.x, row0 + 5u, k4);
-    acc5 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l5 += bb.left * v;
+    r5 += bb.right * v;
     v = a_at(offsets.x, row0 + 6u, k4);
-    acc6 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l6 += bb.left * v;
+    r6 += bb.right * v;
     v = a_at(offsets.x, row0 + 7u, k4);
-    acc7 += v.x * b0 + v.y * b1 + v.z * b2 + v.w * b3;
+    l7 += bb.left * v;
+    r7 += bb.right * v;
   }
 
   let fused = params.splits == 1u;
   let out_base = (split * params.batch + batch) * params.m * n4;
-  store(row0, col4, out_base, fused, acc0);
-  store(row0 + 1u, col4, out_base, fused, acc1);
-  store(row0 + 2u, col4, out_base, fused, acc2);
-  store(row0 + 3u, col4, out_base, fused, acc3);
-  store(row0 + 4u, col4, out_base, fused, acc4);
-  store(row0 + 5u, col4, out_base, fused, acc5);
-  store(row0 + 6u, col4, out_base, fused, acc6);
-  store(row0 + 7u, col4, out_base, fused, acc7);
+  store(row0, col4, out_base, fused, l0);
+  store(row0 + 1u, col4, out_base, fused, l1);
+  store(row0 + 2u, col4, out_base, fused, l2);
+  store(row0 + 3u, col4, out_base, fused, l3);
+  store(row0 + 4u, col4, out_base, fused, l4);
+  store(row0 + 5u, col4, out_base, fused, l5);
+  store(row0 + 6u, col4, out_base, fused, l6);
+  store(row0 + 7u, col4, out_base, fused, l7);
+  if (has_right) {
+    store(row0, col4 + 1u, out_base, fused, r0);
+    store(row0 + 1u, col4 + 1u, out_base, fused, r1);
+    store(row0 + 2u, col4 + 1u, out_base, fused, r2);
+    store(row0 + 3u, col4 + 1u, out_base, fused, r3);
+    store(row0 + 4u, col4 + 1u, out_base, fused, r4);
+    store(row0 + 5u, col4 + 1u, out_base, fused, r5);
+    store(row0 + 6u, col4 + 1u, out_base, fused, r6);
+    store(row0 + 7u, col4 + 1u, out_base, fused, r7);
+  }
 }

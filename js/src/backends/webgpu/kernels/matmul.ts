@@ -89,7 +89,11 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const flags = backend.flags;
   const vec4Valid = !transposeA && !transposeB && k % 4 === 0 && n % 4 === 0 && elem === 'f32';
   const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && m * n >= 1024));
-  const tiles = gemmTiles(backend, vec4, m, n);
+  // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
+  const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
+  const gemm = gemmTiles(backend, vec4, m, n);
+  // The registers kernel gives each thread two vec4 columns.
+  const tiles = registers ? { ...gemm, tileN: gemm.tileN * 2 } : gemm;
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
   // Split K when it is long and the output alone would leave most of the GPU idle.
   const wantSplits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
@@ -110,8 +114,6 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     a_stride_m: transposeA ? 1 : k, a_stride_k: transposeA ? m : 1,
     b_stride_k: transposeB ? 1 : n, b_stride_n: transposeB ? k : 1,
   };
-  // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
-  const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
   backend.run({
     shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
     slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY },
