@@ -1,7 +1,8 @@
 // out = activation(A @ B + bias + residual) for row-major A [.., M, K] and
 // B [.., K, N] with K and N multiples of 4, with no workgroup memory: each
-// thread keeps 8 rows x 2 vec4 columns of the output in registers and reads
-// its A rows and B columns straight from storage. For adapters that run
+// thread keeps 8 rows x 16 columns of the output in registers (a 4x4 matrix
+// per row: its columns are 4 vec4s of the output row) and reads its A rows
+// and B columns straight from storage. For adapters that run
 // compute shaders on CPU cores (SwiftShader, lavapipe), whose caches do what
 // workgroup tiles do on a GPU, while barriers cost a great deal; on GPUs
 // matmul/matmul_vec4.wgsl is the fast path. Batching, numpy batch
@@ -21,11 +22,11 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 rows by WG_X * 8
+// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 rows by WG_X * 16
 //   columns; HAS_BIAS, HAS_RESIDUAL (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
-// Dispatch: x = ceil(N / (WG_X * 8)); y and z hold m_tiles * batch * splits
+// Dispatch: x = ceil(N / (WG_X * 16)); y and z hold m_tiles * batch * splits
 // workgroups as a 2-D grid (y first).
 
 alias Elem = f32; // @types
@@ -109,21 +110,42 @@ fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   out[index] = vec4<Elem>(v);
 }
 
-// 4 values of K for 2 vec4 columns: B rows k..k+3 as the columns of two
-// matrices, so a row's update is one matrix-vector product each.
+const COLUMNS_PER_THREAD = 4u;  // vec4 columns
+
+// B at rows k..k+3 and 4 vec4 columns, as one matrix per vec4 column (its
+// columns are the 4 rows), so a row of A updates each column by one
+// matrix-vector product; zero past the last column.
 struct BBlock {
-  left: mat4x4<f32>,
-  right: mat4x4<f32>,
+  c0: mat4x4<f32>,
+  c1: mat4x4<f32>,
+  c2: mat4x4<f32>,
+  c3: mat4x4<f32>,
 }
 
-fn b_block(at: u32, n4: u32, has_right: bool) -> BBlock {
-  let left = mat4x4<f32>(vec4<f32>(b[at]), vec4<f32>(b[at + n4]), vec4<f32>(b[at + 2u * n4]), vec4<f32>(b[at + 3u * n4]));
-  var right = mat4x4<f32>();
-  if (has_right) {
-    right = mat4x4<f32>(vec4<f32>(b[at + 1u]), vec4<f32>(b[at + n4 + 1u]), vec4<f32>(b[at + 2u * n4 + 1u]),
-                        vec4<f32>(b[at + 3u * n4 + 1u]));
+fn b_column(at: u32, n4: u32, present: bool) -> mat4x4<f32> {
+  if (!present) {
+    return mat4x4<f32>();
   }
-  return BBlock(left, right);
+  return mat4x4<f32>(vec4<f32>(b[at]), vec4<f32>(b[at + n4]), vec4<f32>(b[at + 2u * n4]), vec4<f32>(b[at + 3u * n4]));
+}
+
+fn b_block(at: u32, col4: u32, n4: u32) -> BBlock {
+  return BBlock(b_column(at, n4, true), b_column(at + 1u, n4, col4 + 1u < n4), b_column(at + 2u, n4, col4 + 2u < n4),
+                b_column(at + 3u, n4, col4 + 3u < n4));
+}
+
+// A row's update: each of its 4 output vec4s gains B's column matrix times the row's 4 values of A.
+fn update(acc: mat4x4<f32>, bb: BBlock, v: vec4<f32>) -> mat4x4<f32> {
+  return acc + mat4x4<f32>(bb.c0 * v, bb.c1 * v, bb.c2 * v, bb.c3 * v);
+}
+
+// One output row's 16 values (`acc`'s columns) with the epilogue.
+fn store_row(row: u32, col4: u32, n4: u32, out_base: u32, fused: bool, acc: mat4x4<f32>) {
+  for (var c = 0u; c < COLUMNS_PER_THREAD; c++) {
+    if (col4 + c < n4) {
+      store(row, col4 + c, out_base, fused, acc[c]);
+    }
+  }
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -135,80 +157,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let m_tile = flat % params.m_tiles;
   let batch = (flat / params.m_tiles) % params.batch;
   let split = flat / (params.m_tiles * params.batch);
-  let col4 = (wid.x * WG_X + lid.x) * 2u;
+  let col4 = (wid.x * WG_X + lid.x) * COLUMNS_PER_THREAD;
   if (split >= params.splits || col4 >= n4) {
     return;
   }
-  let has_right = col4 + 1u < n4;
   let offsets = batch_offsets(batch) / 4u;
   let row0 = (m_tile * WG_Y + lid.y) * ROWS_PER_THREAD;
   let k_begin = split * params.k_chunk;
   let k_end = min(params.k, k_begin + params.k_chunk);
 
   // Named accumulators (not an indexed array), so CPU compilers keep them in registers.
-  var l0 = vec4<f32>(0.0);
-  var l1 = vec4<f32>(0.0);
-  var l2 = vec4<f32>(0.0);
-  var l3 = vec4<f32>(0.0);
-  var l4 = vec4<f32>(0.0);
-  var l5 = vec4<f32>(0.0);
-  var l6 = vec4<f32>(0.0);
-  var l7 = vec4<f32>(0.0);
-  var r0 = vec4<f32>(0.0);
-  var r1 = vec4<f32>(0.0);
-  var r2 = vec4<f32>(0.0);
-  var r3 = vec4<f32>(0.0);
-  var r4 = vec4<f32>(0.0);
-  var r5 = vec4<f32>(0.0);
-  var r6 = vec4<f32>(0.0);
-  var r7 = vec4<f32>(0.0);
+  var acc0 = mat4x4<f32>();
+  var acc1 = mat4x4<f32>();
+  var acc2 = mat4x4<f32>();
+  var acc3 = mat4x4<f32>();
+  var acc4 = mat4x4<f32>();
+  var acc5 = mat4x4<f32>();
+  var acc6 = mat4x4<f32>();
+  var acc7 = mat4x4<f32>();
   for (var k = k_begin; k < k_end; k += 4u) {
-    let bb = b_block(offsets.y + k * n4 + col4, n4, has_right);
+    let bb = b_block(offsets.y + k * n4 + col4, col4, n4);
     let k4 = k / 4u;
-    var v = a_at(offsets.x, row0, k4);
-    l0 += bb.left * v;
-    r0 += bb.right * v;
-    v = a_at(offsets.x, row0 + 1u, k4);
-    l1 += bb.left * v;
-    r1 += bb.right * v;
-    v = a_at(offsets.x, row0 + 2u, k4);
-    l2 += bb.left * v;
-    r2 += bb.right * v;
-    v = a_at(offsets.x, row0 + 3u, k4);
-    l3 += bb.left * v;
-    r3 += bb.right * v;
-    v = a_at(offsets.x, row0 + 4u, k4);
-    l4 += bb.left * v;
-    r4 += bb.right * v;
-    v = a_at(offsets.x, row0 + 5u, k4);
-    l5 += bb.left * v;
-    r5 += bb.right * v;
-    v = a_at(offsets.x, row0 + 6u, k4);
-    l6 += bb.left * v;
-    r6 += bb.right * v;
-    v = a_at(offsets.x, row0 + 7u, k4);
-    l7 += bb.left * v;
-    r7 += bb.right * v;
+    acc0 = update(acc0, bb, a_at(offsets.x, row0, k4));
+    acc1 = update(acc1, bb, a_at(offsets.x, row0 + 1u, k4));
+    acc2 = update(acc2, bb, a_at(offsets.x, row0 + 2u, k4));
+    acc3 = update(acc3, bb, a_at(offsets.x, row0 + 3u, k4));
+    acc4 = update(acc4, bb, a_at(offsets.x, row0 + 4u, k4));
+    acc5 = update(acc5, bb, a_at(offsets.x, row0 + 5u, k4));
+    acc6 = update(acc6, bb, a_at(offsets.x, row0 + 6u, k4));
+    acc7 = update(acc7, bb, a_at(offsets.x, row0 + 7u, k4));
   }
 
   let fused = params.splits == 1u;
   let out_base = (split * params.batch + batch) * params.m * n4;
-  store(row0, col4, out_base, fused, l0);
-  store(row0 + 1u, col4, out_base, fused, l1);
-  store(row0 + 2u, col4, out_base, fused, l2);
-  store(row0 + 3u, col4, out_base, fused, l3);
-  store(row0 + 4u, col4, out_base, fused, l4);
-  store(row0 + 5u, col4, out_base, fused, l5);
-  store(row0 + 6u, col4, out_base, fused, l6);
-  store(row0 + 7u, col4, out_base, fused, l7);
-  if (has_right) {
-    store(row0, col4 + 1u, out_base, fused, r0);
-    store(row0 + 1u, col4 + 1u, out_base, fused, r1);
-    store(row0 + 2u, col4 + 1u, out_base, fused, r2);
-    store(row0 + 3u, col4 + 1u, out_base, fused, r3);
-    store(row0 + 4u, col4 + 1u, out_base, fused, r4);
-    store(row0 + 5u, col4 + 1u, out_base, fused, r5);
-    store(row0 + 6u, col4 + 1u, out_base, fused, r6);
-    store(row0 + 7u, col4 + 1u, out_base, fused, r7);
-  }
+  store_row(row0, col4, n4, out_base, fused, acc0);
+  store_row(row0 + 1u, col4, n4, out_base, fused, acc1);
+  store_row(row0 + 2u, col4, n4, out_base, fused, acc2);
+  store_row(row0 + 3u, col4, n4, out_base, fused, acc3);
+  store_row(row0 + 4u, col4, n4, out_base, fused, acc4);
+  store_row(row0 + 5u, col4, n4, out_base, fused, acc5);
+  store_row(row0 + 6u, col4, n4, out_base, fused, acc6);
+  store_row(row0 + 7u, col4, n4, out_base, fused, acc7);
 }
