@@ -1,7 +1,8 @@
 // out = activation(conv(x, weights) + bias + residual) for in_c and out_c
 // multiples of 4, with no workgroup memory: each thread keeps 8 output pixels
-// x one vec4 of output channels in registers, and per filter tap reads the 8
-// pixels' input channels (vec4s) straight from storage. The conv/conv_vec4.wgsl
+// x 16 output channels in registers (a 4x4 matrix per pixel: its columns are
+// 4 vec4s of channels), and per filter tap reads the 8 pixels' input
+// channels (vec4s) straight from storage. The conv/conv_vec4.wgsl
 // counterpart for adapters that run shaders on CPU cores (SwiftShader,
 // lavapipe), as matmul/matmul_vec4_registers.wgsl is for matmul/matmul_vec4.wgsl.
 // Layouts (conv3d, conv2d with depth 1, conv1d) and padding as in conv/conv.wgsl.
@@ -18,11 +19,11 @@
 //   pad: vec3<u32>,                    (front, top, left)
 //   alpha, beta: f32,                  activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 pixels by WG_X * 4
+// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 pixels by WG_X * 16
 //   channels; HAS_BIAS, HAS_RESIDUAL (false).
 // Slots: `types` (Elem; f32 as written; arithmetic is f32), `body` (the
 //   activation on v: f32; identity as written).
-// Dispatch: x = ceil(Cout / (WG_X * 4)); y and z hold m_tiles workgroups as a
+// Dispatch: x = ceil(Cout / (WG_X * 16)); y and z hold m_tiles workgroups as a
 // 2-D grid (y first).
 
 alias Elem = f32; // @types
@@ -119,13 +120,52 @@ fn store(pixel: u32, col4: u32, acc: vec4<f32>) {
   out[index] = vec4<Elem>(vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w)));
 }
 
+const COLUMNS_PER_THREAD = 4u;  // vec4s of output channels
+
+// The weights of input channels 4 ci4 .. 4 ci4 + 3 for 4 vec4s of output
+// channels, as one matrix per vec4 (its columns are the 4 input channels), so
+// a pixel's 4 input channels update each vec4 by one matrix-vector product;
+// zero past the last output channel.
+struct WBlock {
+  c0: mat4x4<f32>,
+  c1: mat4x4<f32>,
+  c2: mat4x4<f32>,
+  c3: mat4x4<f32>,
+}
+
+fn w_column(at: u32, out_c4: u32, present: bool) -> mat4x4<f32> {
+  if (!present) {
+    return mat4x4<f32>();
+  }
+  return mat4x4<f32>(vec4<f32>(weights[at]), vec4<f32>(weights[at + out_c4]), vec4<f32>(weights[at + 2u * out_c4]),
+                     vec4<f32>(weights[at + 3u * out_c4]));
+}
+
+fn w_block(at: u32, col4: u32, out_c4: u32) -> WBlock {
+  return WBlock(w_column(at, out_c4, true), w_column(at + 1u, out_c4, col4 + 1u < out_c4),
+                w_column(at + 2u, out_c4, col4 + 2u < out_c4), w_column(at + 3u, out_c4, col4 + 3u < out_c4));
+}
+
+fn update(acc: mat4x4<f32>, wb: WBlock, v: vec4<f32>) -> mat4x4<f32> {
+  return acc + mat4x4<f32>(wb.c0 * v, wb.c1 * v, wb.c2 * v, wb.c3 * v);
+}
+
+// One pixel's 16 channels (`acc`'s columns) with the epilogue.
+fn store_pixel(pixel: u32, col4: u32, out_c4: u32, acc: mat4x4<f32>) {
+  for (var c = 0u; c < COLUMNS_PER_THREAD; c++) {
+    if (col4 + c < out_c4) {
+      store(pixel, col4 + c, acc[c]);
+    }
+  }
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let out_c4 = params.out_c / 4u;
   let in_c4 = params.in_c / 4u;
-  let col4 = wid.x * WG_X + lid.x;
+  let col4 = (wid.x * WG_X + lid.x) * COLUMNS_PER_THREAD;
   let m_tile = wid.y + wid.z * groups.y;
   if (col4 >= out_c4 || m_tile >= params.m_tiles) {
     return;
@@ -139,14 +179,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let s5 = window_start(pixel0 + 5u);
   let s6 = window_start(pixel0 + 6u);
   let s7 = window_start(pixel0 + 7u);
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
+  // Named accumulators (not an indexed array), so CPU compilers keep them in registers.
+  var acc0 = mat4x4<f32>();
+  var acc1 = mat4x4<f32>();
+  var acc2 = mat4x4<f32>();
+  var acc3 = mat4x4<f32>();
+  var acc4 = mat4x4<f32>();
+  var acc5 = mat4x4<f32>();
+  var acc6 = mat4x4<f32>();
+  var acc7 = mat4x4<f32>();
   for (var tap = 0u; tap < volume(params.kernel_size); tap++) {
     let k = vec3<i32>(spatial(tap, params.kernel_size) * params.dilation);
     let b0 = x_base(s0, k);
@@ -158,36 +199,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let b6 = x_base(s6, k);
     let b7 = x_base(s7, k);
     for (var ci4 = 0u; ci4 < in_c4; ci4++) {
-      // The weights of 4 input channels for this thread's 4 output channels.
-      let w_at = (tap * params.in_c + ci4 * 4u) * out_c4 + col4;
-      let w0 = vec4<f32>(weights[w_at]);
-      let w1 = vec4<f32>(weights[w_at + out_c4]);
-      let w2 = vec4<f32>(weights[w_at + 2u * out_c4]);
-      let w3 = vec4<f32>(weights[w_at + 3u * out_c4]);
-      var v = x_at(b0, ci4);
-      acc0 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b1, ci4);
-      acc1 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b2, ci4);
-      acc2 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b3, ci4);
-      acc3 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b4, ci4);
-      acc4 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b5, ci4);
-      acc5 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b6, ci4);
-      acc6 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-      v = x_at(b7, ci4);
-      acc7 += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
+      let wb = w_block((tap * params.in_c + ci4 * 4u) * out_c4 + col4, col4, out_c4);
+      acc0 = update(acc0, wb, x_at(b0, ci4));
+      acc1 = update(acc1, wb, x_at(b1, ci4));
+      acc2 = update(acc2, wb, x_at(b2, ci4));
+      acc3 = update(acc3, wb, x_at(b3, ci4));
+      acc4 = update(acc4, wb, x_at(b4, ci4));
+      acc5 = update(acc5, wb, x_at(b5, ci4));
+      acc6 = update(acc6, wb, x_at(b6, ci4));
+      acc7 = update(acc7, wb, x_at(b7, ci4));
     }
   }
-  store(pixel0, col4, acc0);
-  store(pixel0 + 1u, col4, acc1);
-  store(pixel0 + 2u, col4, acc2);
-  store(pixel0 + 3u, col4, acc3);
-  store(pixel0 + 4u, col4, acc4);
-  store(pixel0 + 5u, col4, acc5);
-  store(pixel0 + 6u, col4, acc6);
-  store(pixel0 + 7u, col4, acc7);
+  store_pixel(pixel0, col4, out_c4, acc0);
+  store_pixel(pixel0 + 1u, col4, out_c4, acc1);
+  store_pixel(pixel0 + 2u, col4, out_c4, acc2);
+  store_pixel(pixel0 + 3u, col4, out_c4, acc3);
+  store_pixel(pixel0 + 4u, col4, out_c4, acc4);
+  store_pixel(pixel0 + 5u, col4, out_c4, acc5);
+  store_pixel(pixel0 + 6u, col4, out_c4, acc6);
+  store_pixel(pixel0 + 7u, col4, out_c4, acc7);
 }

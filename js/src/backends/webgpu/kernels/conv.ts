@@ -100,10 +100,11 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     return out;
   }
   const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
-  const tiles = gemmTiles(backend, vec4, pixels, outC);
-  const mTiles = Math.ceil(pixels / tiles.tileM);
-  // As for matmul: on CPU adapters, registers instead of workgroup tiles.
+  // As for matmul: on CPU adapters, registers instead of workgroup tiles (16 channels per thread).
   const registers = vec4 && (backend.flags.matmul === 'registers' || (backend.flags.matmul === 'auto' && backend.info.runsOnCpu));
+  const gemm = gemmTiles(backend, vec4, pixels, outC);
+  const tiles = registers ? { ...gemm, tileN: gemm.tileN * 4 } : gemm;
+  const mTiles = Math.ceil(pixels / tiles.tileM);
   backend.run({
     shader: registers ? 'conv/conv_vec4_registers.wgsl' : vec4 ? 'conv/conv_vec4.wgsl' : 'conv/conv.wgsl',
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
