@@ -6,7 +6,7 @@
 // (conv_backprop_input.wgsl or conv_direct.wgsl, also the transposed convs),
 // its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
 // then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels per
-// thread where they allow) and their gradients, and max/avg pools with their gradients.
+// thread where they allow: depthwise_conv2d_vec4.wgsl) and their gradients, and max/avg pools with their gradients.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
 import { windowGeometry } from '../../../ops/nn_conv.js';
@@ -214,15 +214,20 @@ export function convBackpropFilterKernel(rank: number): WebGpuKernel<WindowAttrs
   };
 }
 
-/** The depthwise shaders' uniform fields (2-D): x/dx sizes `in`, y/dy sizes `out`. */
-function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
+/** The 2-D window fields the depthwise shaders share: x/dx sizes `in`, y/dy sizes `out`. */
+function windowFields2d(g: Geometry) {
   const [inH, inW] = g.inSpatial;
   const [outH, outW] = g.outSpatial;
   return {
-    batch: g.batch, in_h: inH, in_w: inW, in_c: inC, out_h: outH, out_w: outW, out_c: inC * multiplier, multiplier,
+    batch: g.batch, in_h: inH, in_w: inW, out_h: outH, out_w: outW,
     kernel_h: g.window[0], kernel_w: g.window[1], stride_h: g.strides[0], stride_w: g.strides[1],
     dilation_h: g.dilations[0], dilation_w: g.dilations[1], pad_top: g.padBefore[0], pad_left: g.padBefore[1],
   };
+}
+
+/** The scalar depthwise shaders' fields, with the channel counts and multiplier. */
+function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
+  return { ...windowFields2d(g), in_c: inC, out_c: inC * multiplier, multiplier };
 }
 
 function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs, outShape: readonly number[], epilogue: Epilogue): DataId {
@@ -231,16 +236,19 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const out = backend.allocate(outShape, 'float32');
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
-  // Four channels of four neighbouring pixels per thread when the layout allows (multiplier 1, channels a multiple of 4).
+  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4).
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
-  const threads = vec4 ? (size / outShape[outShape.length - 2]) * Math.ceil(outShape[outShape.length - 2] / 4) / 4 : size;
+  const threads = vec4 ? size / 4 : size;
   backend.run({
     shader: vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
     constants: { HAS_BIAS: !!epilogue.bias },
     bindings: {
       x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
-      params: { size: threads, ...depthwiseFields(g, inC, multiplier), alpha: epilogue.alpha, beta: epilogue.beta },
+      params: {
+        size: threads, ...(vec4 ? { ...windowFields2d(g), channels: inC } : depthwiseFields(g, inC, multiplier)),
+        alpha: epilogue.alpha, beta: epilogue.beta,
+      },
     },
     workgroups: groupsFor(threads),
   });
