@@ -124,8 +124,9 @@ const COLUMNS_PER_THREAD = 4u;  // vec4s of output channels
 
 // The weights of input channels 4 ci4 .. 4 ci4 + 3 for 4 vec4s of output
 // channels, as one matrix per vec4 (its columns are the 4 input channels), so
-// a pixel's 4 input channels update each vec4 by one matrix-vector product;
-// zero past the last output channel.
+// a pixel's 4 input channels update each vec4 by one matrix-vector product.
+// Vec4s past the last output channel read the last one (never stored), so
+// the loads need no branch.
 struct WBlock {
   c0: mat4x4<f32>,
   c1: mat4x4<f32>,
@@ -133,17 +134,15 @@ struct WBlock {
   c3: mat4x4<f32>,
 }
 
-fn w_column(at: u32, out_c4: u32, present: bool) -> mat4x4<f32> {
-  if (!present) {
-    return mat4x4<f32>();
-  }
+fn w_column(row_start: u32, col4: u32, out_c4: u32) -> mat4x4<f32> {
+  let at = row_start + min(col4, out_c4 - 1u);
   return mat4x4<f32>(vec4<f32>(weights[at]), vec4<f32>(weights[at + out_c4]), vec4<f32>(weights[at + 2u * out_c4]),
                      vec4<f32>(weights[at + 3u * out_c4]));
 }
 
-fn w_block(at: u32, col4: u32, out_c4: u32) -> WBlock {
-  return WBlock(w_column(at, out_c4, true), w_column(at + 1u, out_c4, col4 + 1u < out_c4),
-                w_column(at + 2u, out_c4, col4 + 2u < out_c4), w_column(at + 3u, out_c4, col4 + 3u < out_c4));
+fn w_block(row_start: u32, col4: u32, out_c4: u32) -> WBlock {
+  return WBlock(w_column(row_start, col4, out_c4), w_column(row_start, col4 + 1u, out_c4),
+                w_column(row_start, col4 + 2u, out_c4), w_column(row_start, col4 + 3u, out_c4));
 }
 
 fn update(acc: mat4x4<f32>, wb: WBlock, v: vec4<f32>) -> mat4x4<f32> {
@@ -199,7 +198,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let b6 = x_base(s6, k);
     let b7 = x_base(s7, k);
     for (var ci4 = 0u; ci4 < in_c4; ci4++) {
-      let wb = w_block((tap * params.in_c + ci4 * 4u) * out_c4 + col4, col4, out_c4);
+      let wb = w_block((tap * params.in_c + ci4 * 4u) * out_c4, col4, out_c4);
       acc0 = update(acc0, wb, x_at(b0, ci4));
       acc1 = update(acc1, wb, x_at(b1, ci4));
       acc2 = update(acc2, wb, x_at(b2, ci4));

@@ -84,12 +84,10 @@ fn batch_offsets(batch: u32) -> vec2<u32> {
   return offsets;
 }
 
-// Row `row` of A as vec4 `k4` (zero past the last row).
+// Row `row` of A as vec4 `k4`. Rows past the last read the last row (their
+// results are never stored), so the load needs no branch.
 fn a_at(base: u32, row: u32, k4: u32) -> vec4<f32> {
-  if (row >= params.m) {
-    return vec4<f32>(0.0);
-  }
-  return vec4<f32>(a[base + row * (params.k / 4u) + k4]);
+  return vec4<f32>(a[base + min(row, params.m - 1u) * (params.k / 4u) + k4]);
 }
 
 fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
@@ -114,7 +112,8 @@ const COLUMNS_PER_THREAD = 4u;  // vec4 columns
 
 // B at rows k..k+3 and 4 vec4 columns, as one matrix per vec4 column (its
 // columns are the 4 rows), so a row of A updates each column by one
-// matrix-vector product; zero past the last column.
+// matrix-vector product. Columns past the last read the last one (their
+// results are never stored), so the loads need no branch.
 struct BBlock {
   c0: mat4x4<f32>,
   c1: mat4x4<f32>,
@@ -122,16 +121,14 @@ struct BBlock {
   c3: mat4x4<f32>,
 }
 
-fn b_column(at: u32, n4: u32, present: bool) -> mat4x4<f32> {
-  if (!present) {
-    return mat4x4<f32>();
-  }
+fn b_column(row_start: u32, col4: u32, n4: u32) -> mat4x4<f32> {
+  let at = row_start + min(col4, n4 - 1u);
   return mat4x4<f32>(vec4<f32>(b[at]), vec4<f32>(b[at + n4]), vec4<f32>(b[at + 2u * n4]), vec4<f32>(b[at + 3u * n4]));
 }
 
-fn b_block(at: u32, col4: u32, n4: u32) -> BBlock {
-  return BBlock(b_column(at, n4, true), b_column(at + 1u, n4, col4 + 1u < n4), b_column(at + 2u, n4, col4 + 2u < n4),
-                b_column(at + 3u, n4, col4 + 3u < n4));
+fn b_block(row_start: u32, col4: u32, n4: u32) -> BBlock {
+  return BBlock(b_column(row_start, col4, n4), b_column(row_start, col4 + 1u, n4), b_column(row_start, col4 + 2u, n4),
+                b_column(row_start, col4 + 3u, n4));
 }
 
 // A row's update: each of its 4 output vec4s gains B's column matrix times the row's 4 values of A.
@@ -176,7 +173,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var acc6 = mat4x4<f32>();
   var acc7 = mat4x4<f32>();
   for (var k = k_begin; k < k_end; k += 4u) {
-    let bb = b_block(offsets.y + k * n4 + col4, col4, n4);
+    let bb = b_block(offsets.y + k * n4, col4, n4);
     let k4 = k / 4u;
     acc0 = update(acc0, bb, a_at(offsets.x, row0, k4));
     acc1 = update(acc1, bb, a_at(offsets.x, row0 + 1u, k4));
