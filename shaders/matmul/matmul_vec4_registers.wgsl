@@ -1,6 +1,6 @@
 // out = activation(A @ B + bias + residual) for row-major A [.., M, K] and
 // B [.., K, N] with K and N multiples of 4, with no workgroup memory: each
-// thread keeps 8 rows x 16 columns of the output in registers (a 4x4 matrix
+// thread keeps 16 rows x 16 columns of the output in registers (a 4x4 matrix
 // per row: its columns are 4 vec4s of the output row) and reads its A rows
 // and B columns straight from storage. For adapters that run
 // compute shaders on CPU cores (SwiftShader, lavapipe), whose caches do what
@@ -14,7 +14,7 @@
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
-//   m_tiles: u32,                ceil(m / (WG_Y * 8))
+//   m_tiles: u32,                ceil(m / (WG_Y * 16))
 //   splits: u32,                 1 unless split-K
 //   k_chunk: u32,                K depth of one split (a multiple of 4; k when splits == 1)
 //   batch_shape: vec4<u32>,      output batch dims, front-padded with 1
@@ -22,7 +22,7 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 rows by WG_X * 16
+// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 16 rows by WG_X * 16
 //   columns; HAS_BIAS, HAS_RESIDUAL (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
@@ -31,7 +31,7 @@
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 8u;
+const ROWS_PER_THREAD = 16u;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -172,6 +172,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var acc5 = mat4x4<f32>();
   var acc6 = mat4x4<f32>();
   var acc7 = mat4x4<f32>();
+  var acc8 = mat4x4<f32>();
+  var acc9 = mat4x4<f32>();
+  var acc10 = mat4x4<f32>();
+  var acc11 = mat4x4<f32>();
+  var acc12 = mat4x4<f32>();
+  var acc13 = mat4x4<f32>();
+  var acc14 = mat4x4<f32>();
+  var acc15 = mat4x4<f32>();
   for (var k = k_begin; k < k_end; k += 4u) {
     let bb = b_block(offsets.y + k * n4, col4, n4);
     let k4 = k / 4u;
@@ -183,6 +191,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     acc5 = update(acc5, bb, a_at(offsets.x, row0 + 5u, k4));
     acc6 = update(acc6, bb, a_at(offsets.x, row0 + 6u, k4));
     acc7 = update(acc7, bb, a_at(offsets.x, row0 + 7u, k4));
+    acc8 = update(acc8, bb, a_at(offsets.x, row0 + 8u, k4));
+    acc9 = update(acc9, bb, a_at(offsets.x, row0 + 9u, k4));
+    acc10 = update(acc10, bb, a_at(offsets.x, row0 + 10u, k4));
+    acc11 = update(acc11, bb, a_at(offsets.x, row0 + 11u, k4));
+    acc12 = update(acc12, bb, a_at(offsets.x, row0 + 12u, k4));
+    acc13 = update(acc13, bb, a_at(offsets.x, row0 + 13u, k4));
+    acc14 = update(acc14, bb, a_at(offsets.x, row0 + 14u, k4));
+    acc15 = update(acc15, bb, a_at(offsets.x, row0 + 15u, k4));
   }
 
   let fused = params.splits == 1u;
@@ -195,4 +211,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   store_row(row0 + 5u, col4, n4, out_base, fused, acc5);
   store_row(row0 + 6u, col4, n4, out_base, fused, acc6);
   store_row(row0 + 7u, col4, n4, out_base, fused, acc7);
+  store_row(row0 + 8u, col4, n4, out_base, fused, acc8);
+  store_row(row0 + 9u, col4, n4, out_base, fused, acc9);
+  store_row(row0 + 10u, col4, n4, out_base, fused, acc10);
+  store_row(row0 + 11u, col4, n4, out_base, fused, acc11);
+  store_row(row0 + 12u, col4, n4, out_base, fused, acc12);
+  store_row(row0 + 13u, col4, n4, out_base, fused, acc13);
+  store_row(row0 + 14u, col4, n4, out_base, fused, acc14);
+  store_row(row0 + 15u, col4, n4, out_base, fused, acc15);
 }
