@@ -7,6 +7,12 @@ that the graph keeps up to date: passes change nodes' inputs and the node list
 only through the Graph's methods (or by assigning `nodes`, which re-indexes).  A graph built with ``eager=True`` evaluates each node
 at once with the reference kernels and keeps only constants: the ONNX reader uses
 such scratch graphs to fold shape-computing subgraphs.
+
+`parameters` names the constants that are the source model's parameters (its
+weights: ONNX weight initializers, TF variables, Keras layer weights) or were
+derived from them (a transposed filter, a folded batch norm): the weights model.json
+lists as trainable.  Constants the converter makes up (fills, shape arithmetic,
+synthesised gammas) are not parameters.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Graph:
         self.outputs: list[str] = []
         self.nodes = []
         self.constants: dict[str, np.ndarray] = {}
+        self.parameters: set[str] = set()  # constants that are (derived from) source parameters
         self.info: dict[str, TensorInfo] = {}
         self.eager = eager
         self._taken: set[str] = set()
@@ -130,16 +137,30 @@ class Graph:
         self.info[name] = TensorInfo(tuple(int(d) for d in shape), dtype)
         return name
 
-    def add_constant(self, array: np.ndarray, hint: str = "const") -> str:
+    def add_constant(self, array: np.ndarray, hint: str = "const", parameter: bool = False) -> str:
         name = self.unique_name(hint)
-        self.set_constant(name, array)
+        self.set_constant(name, array, parameter)
         return name
 
-    def set_constant(self, name: str, array: np.ndarray):
+    def set_constant(self, name: str, array: np.ndarray, parameter: bool | None = None):
+        """Stores a constant; `parameter` marks it a parameter or not, None keeps its current mark."""
         array = np.asarray(array)
         self._taken.add(name)
         self.constants[name] = array
         self.info[name] = TensorInfo(tuple(array.shape), runtime_dtype(array))
+        if parameter:
+            self.parameters.add(name)
+        elif parameter is not None:
+            self.parameters.discard(name)
+
+    def derived_from_parameter(self, names) -> bool:
+        """Whether a constant computed from the values `names` is a parameter: iff one of them is."""
+        return any(name in self.parameters for name in names)
+
+    def _drop_constant(self, name: str):
+        del self.constants[name]
+        del self.info[name]
+        self.parameters.discard(name)
 
     def add_node(self, op: str, inputs: list[str], attrs: dict | None = None, name: str | None = None,
                  outputs: list[str] | None = None) -> list[str]:
@@ -154,7 +175,7 @@ class Graph:
         if self.eager:
             values = reference.KERNELS[op]([self.constants[i] for i in inputs], attrs)
             for out, value in zip(outputs, values):
-                self.set_constant(out, value)
+                self.set_constant(out, value, self.derived_from_parameter(inputs))
             return outputs
         for out, out_info in zip(outputs, infos):
             self._taken.add(out)
@@ -221,8 +242,7 @@ class Graph:
     def discard_if_unused(self, name: str):
         """Drops a constant no node reads any more, so large rewritten weights do not pile up."""
         if name in self.constants and name not in self.outputs and not self._consumers.get(name):
-            del self.constants[name]
-            del self.info[name]
+            self._drop_constant(name)
 
     def remove_unused(self):
         """Drops nodes and constants nothing downstream of the graph outputs reads."""
@@ -235,8 +255,7 @@ class Graph:
         self.nodes = live[::-1]
         for name in list(self.constants):
             if name not in needed:
-                del self.constants[name]
-                del self.info[name]
+                self._drop_constant(name)
         produced = {o for node in self.nodes for o in node.outputs}
         for name in list(self.info):
             if name not in needed and name not in produced and name not in self.inputs:

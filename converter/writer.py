@@ -64,7 +64,9 @@ def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], p
             "inputs": {e["name"]: {"dtype": e["dtype"], "shape": e["shape"]} for e in inputs},
             "outputs": {e["name"]: {"dtype": e["dtype"], "shape": e["shape"]} for e in outputs},
         },
-        "trainable": [w.name for w in weights if w.dtype == "float32" and len(w.shape) > 0],
+        # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
+        # a quantised weight is listed too: the runtime dequantises it to float32
+        "trainable": [w.name for w in weights if w.name in graph.parameters and w.dtype == "float32"],
         "metadata": metadata,
     }
 
@@ -199,9 +201,10 @@ def load_model(folder) -> tuple[Graph, dict]:
     if document.get("format") != FORMAT:
         raise MalformedModelError(f"{folder / MODEL_FILE}: format is {document.get('format')!r}, not {FORMAT!r}")
     graph = Graph()
+    trainable = set(document.get("trainable", []))  # the parameters, so that a model read back keeps its marks
     for group in document["weightsManifest"]:
         for name, array in read_weights(folder, group).items():
-            graph.set_constant(name, array)
+            graph.set_constant(name, array, name in trainable)
     topology = document["topology"]
     for entry in topology["inputs"]:
         graph.add_input(entry["name"], entry["shape"], entry["dtype"])

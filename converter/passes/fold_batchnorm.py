@@ -50,14 +50,21 @@ def foldable(graph: Graph, node: Node | None) -> bool:
     return node is not None and node.op in FOLDABLE and graph.is_constant(node.inputs[1])
 
 
-def scaled_copy(graph: Graph, node: Node, scale: np.ndarray, bias: np.ndarray, output: str) -> list[Node] | None:
-    """node with its weight scaled, then add(bias) writing `output`."""
+def scaled_copy(graph: Graph, node: Node, scale: np.ndarray, bias: np.ndarray, output: str, batch_norm: Node,
+                added: str | None) -> list[Node] | None:
+    """node with its weight scaled, then add(bias) writing `output`.  The scaled weight is a parameter iff
+    the weight or what the scale comes from (variance, gamma) is; the bias iff the constant `added` before
+    the batch norm or one of its statistics is."""
     weight = scaled_filter(node, graph.constants[node.inputs[1]], scale.astype(np.float32))
     if weight is None:
         return None
-    scaled = Node(node.name, node.op, [node.inputs[0], graph.add_constant(weight, f"{node.inputs[1]}/folded")],
-                  [graph.unique_name(f"{node.name}/scaled")], node.attrs)
-    bias_name = graph.add_constant(bias.astype(np.float32), f"{node.name}/bias")
+    statistics = batch_norm.inputs[1:]
+    weight_name = graph.add_constant(weight, f"{node.inputs[1]}/folded", graph.derived_from_parameter(
+        [node.inputs[1], *statistics[1:2], *statistics[3:4]]))
+    scaled = Node(node.name, node.op, [node.inputs[0], weight_name], [graph.unique_name(f"{node.name}/scaled")],
+                  node.attrs)
+    bias_name = graph.add_constant(bias.astype(np.float32), f"{node.name}/bias",
+                                   graph.derived_from_parameter([*statistics, *([added] if added else [])]))
     return [scaled, Node(graph.unique_name(f"{node.name}/bias"), "add", [scaled.outputs[0], bias_name], [output], {})]
 
 
@@ -65,10 +72,11 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
     if not foldable(graph, node):
         return False
     channels = graph.info[node.outputs[0]].shape[-1]
-    chain, bias, current = [node], np.zeros(channels), node.outputs[0]
+    chain, bias, added, current = [node], np.zeros(channels), None, node.outputs[0]
     reader = sole_consumer(graph, consumers, current)
     if reader is not None and reader.op == "add":
-        vector = channel_vector(graph, other_input(reader, current), channels)
+        added = other_input(reader, current)
+        vector = channel_vector(graph, added, channels)
         if vector is None:
             return False
         bias, current = vector, reader.outputs[0]
@@ -77,7 +85,8 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
     if reader is None or reader.op != "batchNorm" or reader.inputs[0] != current:
         return False
     folded = affine(graph, reader, channels)
-    rewrite = folded and scaled_copy(graph, node, folded[0], bias * folded[0] + folded[1], reader.outputs[0])
+    rewrite = folded and scaled_copy(graph, node, folded[0], bias * folded[0] + folded[1], reader.outputs[0],
+                                     reader, added)
     if not rewrite:
         return False
     graph.replace_nodes([*chain, reader], rewrite)
@@ -86,7 +95,8 @@ def fold_one(graph: Graph, node: Node, consumers) -> bool:
 
 
 def group_feeding(graph: Graph, value: str, reader: Node, producers, consumers):
-    """(op, its bias, the nodes) when `value`, read only by `reader`, is a foldable op [+ constant bias]."""
+    """(op, its bias, the bias constant, the nodes) when `value`, read only by `reader`, is a foldable op
+    [+ constant bias]."""
     node = producers.get(value)
     if node is None or sole_consumer(graph, consumers, value) is not reader:
         return None
@@ -96,8 +106,8 @@ def group_feeding(graph: Graph, value: str, reader: Node, producers, consumers):
         bias = source and channel_vector(graph, other_input(node, source), channels)
         if bias is None or sole_consumer(graph, consumers, source) is not node:
             return None
-        return producers[source], bias, [producers[source], node]
-    return (node, np.zeros(channels), [node]) if foldable(graph, node) else None
+        return producers[source], bias, other_input(node, source), [producers[source], node]
+    return (node, np.zeros(channels), None, [node]) if foldable(graph, node) else None
 
 
 def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
@@ -112,11 +122,11 @@ def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
     if folded is None:
         return False
     rewrite, replaced, start, outputs = [], [], 0, []
-    for (node, bias, chain), value in zip(groups, concat.inputs):
+    for (node, bias, added, chain), value in zip(groups, concat.inputs):
         window = slice(start, start + len(bias))
         outputs.append(graph.unique_name(f"{node.name}/normalised"))
         nodes = scaled_copy(graph, node, folded[0][window], bias * folded[0][window] + folded[1][window],
-                            outputs[-1])
+                            outputs[-1], reader, added)
         if nodes is None:
             return False
         rewrite += nodes
@@ -124,7 +134,7 @@ def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
         start += len(bias)
     rewrite.append(Node(concat.name, "concat", outputs, reader.outputs, concat.attrs))
     graph.replace_nodes([*replaced, concat, reader], rewrite)
-    for node, _, _ in groups:
+    for node, *_ in groups:
         graph.discard_if_unused(node.inputs[1])
     return True
 

@@ -1,4 +1,5 @@
-"""Constant folding: a node whose inputs are all weights is evaluated now, with the reference kernels."""
+"""Constant folding: a node whose inputs are all weights is evaluated now, with the reference kernels.
+The result is a parameter (trainable) iff one of the node's inputs is."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def fold_constants(graph: Graph) -> bool:
         values = reference.KERNELS[node.op]([graph.constants[i] for i in node.inputs], node.attrs)
         graph.remove_node(node)
         for out, value in zip(node.outputs, values):
-            graph.set_constant(out, value)
+            graph.set_constant(out, value, graph.derived_from_parameter(node.inputs))
         changed = True
     return changed
 

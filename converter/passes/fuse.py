@@ -29,10 +29,11 @@ def fuse_one(graph: Graph, node: Node, consumers) -> bool:
     if node.op not in FUSED:
         return False
     channels = graph.info[node.outputs[0]].shape[-1]
-    chain, bias, current = [node], None, node.outputs[0]
+    chain, bias, bias_source, current = [node], None, None, node.outputs[0]
     reader = sole_consumer(graph, consumers, current)
     if reader is not None and reader.op == "add":
-        bias = last_axis_constant(graph, other_input(reader, current), channels)
+        bias_source = other_input(reader, current)
+        bias = last_axis_constant(graph, bias_source, channels)
         if bias is not None:
             chain.append(reader)
             current = reader.outputs[0]
@@ -50,11 +51,13 @@ def fuse_one(graph: Graph, node: Node, consumers) -> bool:
     if len(chain) == 1:
         return False
     inputs = list(node.inputs)
+    # the flattened bias and PReLU weights keep their source's mark; a zero bias made up here is no parameter
     if bias is not None or prelu_weights is not None:
+        parameter = bias is not None and bias_source in graph.parameters
         bias = bias if bias is not None else np.zeros(1, np.float32)
-        inputs.append(graph.add_constant(bias, f"{node.name}/bias"))
+        inputs.append(graph.add_constant(bias, f"{node.name}/bias", parameter))
     if prelu_weights is not None:
-        inputs.append(graph.add_constant(prelu_weights, f"{node.name}/prelu"))
+        inputs.append(graph.add_constant(prelu_weights, f"{node.name}/prelu", chain[-1].inputs[1] in graph.parameters))
     fused = Node(node.name, FUSED[node.op], inputs, chain[-1].outputs, complete_attrs(FUSED[node.op], attrs))
     graph.replace_nodes(chain, [fused])
     return True

@@ -70,6 +70,7 @@ def match_layer_norm(graph: Graph, divide: Node, producers, consumers):
     inputs = [x]
     if affine:
         normalized = graph.info[x].shape[len(graph.info[x].shape) + axes[0]:]
+        # a gamma of ones made up here is no parameter of the source model: not trainable
         gamma = affine.get("gamma") or graph.add_constant(np.ones(normalized, np.float32), f"{divide.name}/gamma")
         inputs += [gamma] + ([affine["beta"]] if "beta" in affine else [])
     rewrite = Node(divide.name, "layerNorm", inputs, end.outputs,

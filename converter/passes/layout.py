@@ -113,7 +113,8 @@ def sink(graph: Graph, node: Node, producers: dict[str, Node]) -> bool:
         if t is not None and t.op == "transpose":
             new_inputs[i] = t.inputs[0]
         elif graph.is_constant(name) and graph.constants[name].ndim <= len(perm):
-            new_inputs[i] = graph.add_constant(untransposed_constant(graph.constants[name], perm), name)
+            new_inputs[i] = graph.add_constant(untransposed_constant(graph.constants[name], perm), name,
+                                               name in graph.parameters)
         elif ops.num_elements(graph.info[name].shape) != 1:
             return False  # a runtime tensor in the other layout
     rewritten = RULES[node.op](node.attrs, perm)
@@ -181,7 +182,8 @@ def flatten_into_weights(graph: Graph, node: Node, consumers: dict[str, list[Nod
         reordered[:, source] = weight
     else:
         reordered[source] = weight
-    graph.set_inputs(matmul, [matmul.inputs[0], graph.add_constant(reordered, f"{matmul.name}/weight_nhwc")])
+    weight_nhwc = graph.add_constant(reordered, f"{matmul.name}/weight_nhwc", matmul.inputs[1] in graph.parameters)
+    graph.set_inputs(matmul, [matmul.inputs[0], weight_nhwc])
     graph.set_inputs(flatten, [node.inputs[0]])
     return True
 

@@ -475,7 +475,8 @@ class LayerLowering:
             array = self.model.weights.get(self.layer.name, {}).get(name)
             if array is None:
                 raise MalformedModelError(f"layer {self.layer.name!r}: weight {name!r} is missing")
-            self.constants[key] = self.graph.add_constant(array.astype(np.float32, copy=False), key)
+            self.constants[key] = self.graph.add_constant(array.astype(np.float32, copy=False), key,
+                                                          is_trainable(self.layer, name, array))
         return self.constants[key]
 
     def has_weight(self, name: str) -> bool:
@@ -997,15 +998,21 @@ def layers_topology(model: KerasModel) -> dict:
     }
 
 
+def is_trainable(layer: KerasLayer, name: str, array: np.ndarray) -> bool:
+    """Whether an optimizer may update a layer's weight: a float one, not a batch-norm moving statistic,
+    of a layer not saved with `trainable: false`.  Both output formats list these as trainable."""
+    return (layer.config.get("trainable", True) is not False and name not in NON_TRAINABLE_WEIGHTS
+            and array.dtype.kind == "f")
+
+
 def layer_weights(model: KerasModel) -> tuple[dict[str, np.ndarray], list[str]]:
     """All weights as `layer/weight` -> float32 array, and the names an optimizer may train."""
     weights, trainable = {}, []
     for layer in model.layers:
-        layer_trainable = layer.config.get("trainable", True) is not False
         for name, array in model.weights.get(layer.name, {}).items():
             key = f"{layer.name}/{name}"
             weights[key] = array.astype(np.float32, copy=False) if array.dtype.kind == "f" else array
-            if layer_trainable and name not in NON_TRAINABLE_WEIGHTS and array.dtype.kind == "f":
+            if is_trainable(layer, name, array):
                 trainable.append(key)
     return weights, trainable
 

@@ -29,7 +29,7 @@ def narrow(array: np.ndarray, what: str) -> np.ndarray:
     """Brings an array to a runtime dtype: floats to float32, integers to int32 (range-checked)."""
     if array.dtype == np.bool_:
         return array
-    if np.issubdtype(array.dtype, np.floating) or array.dtype.name == "bfloat16":
+    if is_float(array):
         return array.astype(np.float32, copy=False)
     if np.issubdtype(array.dtype, np.integer):
         if array.size and (array.min() < INT32_MIN or array.max() > INT32_MAX):
@@ -45,15 +45,26 @@ def runtime_dtype_of_array(array: np.ndarray) -> str:
     return "int32" if np.issubdtype(array.dtype, np.integer) else "float32"
 
 
+def is_float(array: np.ndarray) -> bool:
+    return np.issubdtype(array.dtype, np.floating) or array.dtype.name == "bfloat16"
+
+
+def folded_parameter(inputs: list[Known], value: np.ndarray) -> bool:
+    """Whether a value a reader folded from `inputs` is a parameter: a float computed from one."""
+    return is_float(value) and any(k.parameter for k in inputs)
+
+
 @dataclass
 class Known:
     """A value known while converting; `alternate` is set when it depends on a free dimension
     (it is the value computed with the free dimensions at another size). `hint` names the weight
-    it becomes; `ir_name` remembers that constant once added to the graph."""
+    it becomes; `ir_name` remembers that constant once added to the graph.  `parameter` marks a
+    source model parameter (or a value computed from one): its constant is a Graph parameter."""
     value: np.ndarray
     alternate: np.ndarray | None = None
     hint: str | None = None
     ir_name: str | None = None
+    parameter: bool = False
 
     @property
     def partial(self) -> bool:
@@ -98,8 +109,8 @@ class Lowering:
     def emit_many(self, op: str, inputs: list[str], **attrs) -> list[str]:
         return self.graph.add_node(op, inputs, attrs, self.node_name)
 
-    def constant(self, array, hint: str = "const") -> str:
-        return self.graph.add_constant(np.asarray(array), f"{self.node_name}/{hint}")
+    def constant(self, array, hint: str = "const", parameter: bool = False) -> str:
+        return self.graph.add_constant(np.asarray(array), f"{self.node_name}/{hint}", parameter)
 
     def reshape(self, x: str, shape: list[int]) -> str:
         """A reshape whose target may hold free (-1) entries; one of them can be left to the runtime."""

@@ -31,7 +31,8 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
-from .lowering import INT32_MAX, Known, Lowering, LoweringTable, Unsupported, narrow, runtime_dtype_of_array
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, Unsupported, folded_parameter, is_float, narrow,
+                       runtime_dtype_of_array)
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
@@ -211,7 +212,7 @@ class OnnxLowering(Lowering):
         if known.partial:
             raise Unsupported(f"input {name!r} depends on a free dimension at run time; "
                               f"fix its size with --input-shape")
-        ir_name = self.graph.add_constant(narrow(known.value, f"tensor {name!r}"), name)
+        ir_name = self.graph.add_constant(narrow(known.value, f"tensor {name!r}"), name, known.parameter)
         self.values[name] = ir_name
         return ir_name
 
@@ -223,6 +224,11 @@ class OnnxLowering(Lowering):
         if self.known[name].partial:
             raise Unsupported(f"input {name!r} depends on a free dimension; fix its size with --input-shape")
         return self.known[name].value
+
+    def is_parameter(self, index: int) -> bool:
+        """Whether input `index` is known and a parameter, so that constants made from it are too."""
+        known = self.known.get(self.input_name(index))
+        return known is not None and known.parameter
 
     def dims(self, index: int) -> list[int]:
         """An integer vector input (a shape, say) with -1 where a free dimension decides the entry."""
@@ -498,7 +504,7 @@ def lower_gemm(ctx):
         y = ctx.emit("mul", y, ctx.constant(np.float32(alpha), "alpha"))
     if ctx.has(2) and beta != 0.0:
         if ctx.input_name(2) in ctx.known and not ctx.known[ctx.input_name(2)].partial:
-            bias = ctx.constant(narrow(ctx.const(2), "Gemm C") * np.float32(beta), "bias")
+            bias = ctx.constant(narrow(ctx.const(2), "Gemm C") * np.float32(beta), "bias", ctx.is_parameter(2))
         else:
             bias = ctx.tensor(2)
             if beta != 1.0:
@@ -568,7 +574,7 @@ def conv_filter(ctx: OnnxLowering, index: int, layout: list[int]) -> str:
         if weight.ndim == 3:
             weight = weight[:, :, None, :]
         # named after the source weight, so that --quantize patterns and `trainable` read naturally
-        return ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(layout)), name)
+        return ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(layout)), name, ctx.is_parameter(index))
     weight = ctx.tensor(index)
     if len(ctx.graph.info[weight].shape) == 3:
         weight = ctx.emit("expandDims", weight, axis=2)
@@ -603,7 +609,8 @@ def lower_conv(ctx):
         weight = weight.reshape(group, multiplier, *weight.shape[2:])
         if weight.ndim == 3:
             weight = weight[:, :, None, :]
-        weight = ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(2, 3, 0, 1)), ctx.input_name(1))
+        weight = ctx.graph.add_constant(np.ascontiguousarray(weight.transpose(2, 3, 0, 1)), ctx.input_name(1),
+                                        ctx.is_parameter(1))
         y = ctx.emit("depthwiseConv2d", x, weight, **attrs)
     else:
         # grouped: no runtime op takes groups, so split, convolve (and add the bias to) each group, concatenate
@@ -1102,6 +1109,13 @@ class ReadResult:
     source_inputs: dict[str, str]  # input name -> ONNX element type name, for verify's feeds
 
 
+def is_parameter_initializer(value: np.ndarray) -> bool:
+    """The model's parameters: floating-point initializers of rank >= 1.  Integer initializers (shapes,
+    indices) and float scalars (exporters store literals such as 1, -10000 or sqrt(d) as scalar
+    initializers) are not; nor are Constant nodes, which exporters use for literals, not for weights."""
+    return is_float(value) and value.ndim >= 1
+
+
 def node_display_name(node: onnx.NodeProto, index: int) -> str:
     return node.name or f"{node.op_type}_{index}"
 
@@ -1146,8 +1160,10 @@ def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
     pairs = [(out, first, last) for out, first, last in zip(node.output, results[0], results[-1]) if first is not None]
     if any(first.shape != last.shape for _, first, last in pairs):
         return False  # its size depends on a free dimension
+    sources = [ctx.known[n] for n in names]
     for out, first, last in pairs:
-        ctx.known[out] = Known(first, None if np.array_equal(first, last) else last)
+        ctx.known[out] = Known(first, None if np.array_equal(first, last) else last,
+                               parameter=folded_parameter(sources, first))
     return True
 
 
@@ -1167,7 +1183,8 @@ class OnnxReader:
         ctx = OnnxLowering(graph, known, opset, self.path.parent)
         onnx_graph = model.graph
         for tensor in onnx_graph.initializer:
-            known[tensor.name] = Known(tensor_array(tensor, self.path.parent, f"initializer {tensor.name!r}"))
+            value = tensor_array(tensor, self.path.parent, f"initializer {tensor.name!r}")
+            known[tensor.name] = Known(value, parameter=is_parameter_initializer(value))
         source_inputs = self.add_inputs(onnx_graph, graph, ctx, known)
         self.check_ops(onnx_graph)
         if self.progress:
@@ -1269,7 +1286,8 @@ class OnnxReader:
             if name in ctx.values:
                 ir_name = ctx.values[name]
             elif name in ctx.known and not ctx.known[name].partial:
-                ir_name = graph.add_constant(narrow(ctx.known[name].value, f"output {name!r}"), f"{name}/value")
+                ir_name = graph.add_constant(narrow(ctx.known[name].value, f"output {name!r}"), f"{name}/value",
+                                             ctx.known[name].parameter)
             else:
                 raise ConversionError(f"{self.path}: graph output {name!r} is produced by no node")
             if ir_name != name:

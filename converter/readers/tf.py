@@ -40,7 +40,8 @@ from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf_protos
-from .lowering import INT32_MAX, Known, Lowering, LoweringTable, Unsupported, narrow, runtime_dtype_of_array
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, Unsupported, folded_parameter, is_float, narrow,
+                       runtime_dtype_of_array)
 from .tf_bundle import TensorBundle, bfloat16_to_float32
 
 FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
@@ -247,7 +248,7 @@ class TfLowering(Lowering):
                               f"fix its size with --input-shape")
         if value.ir_name is None or value.ir_name not in self.graph.info:
             hint = value.hint or node_of(self.inputs[index])
-            value.ir_name = self.graph.add_constant(narrow(value.value, f"tensor {hint!r}"), hint)
+            value.ir_name = self.graph.add_constant(narrow(value.value, f"tensor {hint!r}"), hint, value.parameter)
         return value.ir_name
 
     def const(self, index: int) -> np.ndarray:
@@ -309,7 +310,10 @@ def lower_const(ctx):
     value = ctx.attr("value")
     if not isinstance(value, np.ndarray):
         raise ConversionError(f"node {ctx.node_name!r}: Const without a tensor value")
-    ctx.output(0, Known(value, hint=ctx.node_name))
+    # a graph without a checkpoint (a frozen GraphDef, a TF.js graph model) holds its variables as Consts:
+    # there a float Const of rank >= 1 is a parameter (scalars are literals: epsilons, scales, fill values)
+    parameter = ctx.reader.frozen and is_float(value) and value.ndim >= 1
+    ctx.output(0, Known(value, hint=ctx.node_name, parameter=parameter))
 
 
 @lowers("Identity", "StopGradient", "Snapshot", "PreventGradient", "EnsureShape", "CheckNumerics",
@@ -900,7 +904,8 @@ def lower_gather(ctx):
 def lower_resource_gather(ctx):
     known = variable_value(ctx, 0)
     if known.ir_name is None or known.ir_name not in ctx.graph.info:
-        known.ir_name = ctx.graph.add_constant(narrow(known.value, f"variable {known.hint!r}"), known.hint)
+        known.ir_name = ctx.graph.add_constant(narrow(known.value, f"variable {known.hint!r}"), known.hint,
+                                               known.parameter)
     batch_dims = int(ctx.attr("batch_dims", 0))
     gather(ctx, known.ir_name, known.value.shape, 1, batch_dims, batch_dims)  # gathers along axis batch_dims
 
@@ -1130,7 +1135,8 @@ class TfReader:
             if isinstance(value, Known):
                 if value.partial:
                     raise ConversionError(f"{self.path}: output {name!r} depends on a free dimension")
-                ir_name = self.graph.add_constant(narrow(value.value, f"output {name!r}"), f"{name}/value")
+                ir_name = self.graph.add_constant(narrow(value.value, f"output {name!r}"), f"{name}/value",
+                                                  value.parameter)
             elif isinstance(value, str):
                 ir_name = value
             else:
@@ -1145,6 +1151,11 @@ class TfReader:
 
     # -- variables
 
+    @property
+    def frozen(self) -> bool:
+        """No checkpoint to read variables from: the weights are Const nodes (see lower_const)."""
+        return self.bundle is None
+
     def variable(self, node) -> Resource:
         if node.name in self.resources:
             return self.resources[node.name]
@@ -1155,7 +1166,8 @@ class TfReader:
             resource = Resource(label, None)
         else:
             value = self.bundle.tensor(key)
-            resource = Resource(label, Known(value, hint=label))
+            # variables are the model's parameters (float ones: a step counter is not)
+            resource = Resource(label, Known(value, hint=label, parameter=is_float(value)))
         self.resources[node.name] = resource
         return resource
 
@@ -1273,9 +1285,11 @@ def fold(ctx: TfLowering) -> bool:
         last = results[-1][key]
         if first.shape != last.shape:
             return False
+    sources = [ctx.scope.values[i] for i in ctx.inputs]
     for key, first in results[0].items():
         last = results[-1][key]
-        ctx.scope.values[key] = Known(first, None if np.array_equal(first, last) else last)
+        ctx.scope.values[key] = Known(first, None if np.array_equal(first, last) else last,
+                                      parameter=folded_parameter(sources, first))
     return True
 
 

@@ -79,3 +79,36 @@ def test_the_producer_and_reader_index_follows_every_edit():
     assert producers["c"].name == "c2" and [n.name for n in consumers["r"]] == ["c2"] and not g.contains(exp)
     g.nodes = list(g.nodes)  # re-indexing keeps the same dicts current
     assert g.producers() is producers and producers["r"] is relu
+
+
+def test_parameter_marks_follow_constants_through_set_discard_and_pruning():
+    g = Graph()
+    x = g.add_input("x", [3], "float32")
+    kernel = g.add_constant(np.ones(3, np.float32), "kernel", parameter=True)
+    fill = g.add_constant(np.zeros(3, np.float32), "fill")
+    assert g.parameters == {kernel}
+    g.set_constant(kernel, np.full(3, 2, np.float32))  # None keeps the mark
+    g.set_constant(fill, np.zeros(3, np.float32))
+    assert g.parameters == {kernel}
+    g.set_constant(kernel, np.full(3, 2, np.float32), parameter=False)
+    g.set_constant(fill, np.zeros(3, np.float32), parameter=True)
+    assert g.parameters == {fill}
+    unused = g.add_constant(np.ones(2, np.float32), "unused", parameter=True)
+    g.outputs = [g.emit("add", x, fill)]
+    g.discard_if_unused(unused)
+    assert unused not in g.constants and g.parameters == {fill}
+    g.set_constant(kernel, np.ones(3, np.float32), parameter=True)
+    g.remove_unused()  # nothing reads the kernel: gone, and so is its mark
+    assert kernel not in g.constants and g.parameters == {fill}
+    # a name reused for a new constant does not inherit a removed constant's mark
+    g.set_constant(kernel, np.ones(3, np.float32))
+    assert kernel not in g.parameters
+
+
+def test_an_eager_graph_marks_values_computed_from_a_parameter():
+    g = Graph(eager=True)
+    table = g.add_constant(np.arange(12, dtype=np.float32).reshape(4, 3), "table", parameter=True)
+    rows = g.add_constant(np.array([0, 2], np.int32), "rows")
+    picked = g.emit("gather", table, rows)
+    fill = g.emit("mul", g.add_constant(np.zeros(3, np.float32)), g.add_constant(np.float32(2)))
+    assert picked in g.parameters and fill not in g.parameters

@@ -13,9 +13,9 @@ from tensorweb.converter.writer import load_model, write_model
 def small_graph(size=1000):
     g = Graph()
     x = g.add_input("x", [-1, size], "float32")
-    w = g.add_constant(np.arange(size * 3, dtype=np.float32).reshape(size, 3) / size, "dense/kernel")
-    y = g.emit("fusedMatMul", x, w, g.add_constant(np.ones(3, np.float32), "dense/bias"), activation="relu",
-               name="dense")
+    w = g.add_constant(np.arange(size * 3, dtype=np.float32).reshape(size, 3) / size, "dense/kernel", parameter=True)
+    y = g.emit("fusedMatMul", x, w, g.add_constant(np.ones(3, np.float32), "dense/bias", parameter=True),
+               activation="relu", name="dense")
     g.outputs = [g.emit("argMax", y, axis=1, name="label")]
     return g
 
@@ -38,6 +38,29 @@ def test_model_json_follows_the_design(tmp_path):
     assert doc["signature"]["inputs"]["x"]["shape"] == [-1, 1000]
     assert doc["trainable"] == ["dense/kernel", "dense/bias"]
     assert doc["metadata"]["labels"] == ["a", "b", "c"]
+
+
+def graph_with_made_up_constants():
+    """A parameter, a scalar parameter, and constants the converter made: a mask fill, an int index."""
+    g = Graph()
+    x = g.add_input("x", [-1, 4], "float32")
+    scaled = g.emit("mul", x, g.add_constant(np.full(4, 2, np.float32), "kernel", parameter=True))
+    shifted = g.emit("add", scaled, g.add_constant(np.zeros([1, 4], np.float32), "Expand/zeros"))
+    scaled = g.emit("mul", shifted, g.add_constant(np.float32(0.5), "temperature", parameter=True))
+    g.outputs = [g.emit("gather", scaled, g.add_constant(np.array([0, 2], np.int32), "indices"), axis=1)]
+    return g
+
+
+@pytest.mark.parametrize("rule", [None, "float16", "uint8"])
+def test_trainable_lists_the_parameters_and_survives_a_round_trip(rule, tmp_path):
+    rules = [parse_rule(rule)] if rule else []
+    write(graph_with_made_up_constants(), tmp_path / "m", rules=rules)
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert doc["trainable"] == ["kernel", "temperature"]  # quantised ones too: the runtime dequantises them
+    loaded, _ = load_model(tmp_path / "m")
+    assert loaded.parameters == {"kernel", "temperature"}
+    write(loaded, tmp_path / "again", rules=rules)
+    assert json.loads((tmp_path / "again" / "model.json").read_text())["trainable"] == ["kernel", "temperature"]
 
 
 def test_shards_are_cut_at_the_size_with_length_and_sha256(tmp_path):

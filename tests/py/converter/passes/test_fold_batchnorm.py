@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from graphs import run_pass_and_compare, weight
 
@@ -66,3 +67,42 @@ def test_batch_norm_after_a_grouped_convolution_folds_into_each_group(with_bias)
     g.outputs = [batch_norm(g, g.emit("concat", *groups, axis=3), 6)]
     assert run_pass_and_compare(g, fold_batchnorm)
     assert sorted(n.op for n in g.nodes) == ["add", "add", "concat", "conv2d", "conv2d", "split"]
+
+
+def folded_constants(g):
+    """(scaled weight, bias) of each folded op."""
+    adds = [n for n in g.nodes if n.op == "add"]
+    producers = g.producers()
+    return [(producers[a.inputs[0]].inputs[1], a.inputs[1]) for a in adds]
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_folded_filter_and_bias_are_parameters_when_their_sources_are(grouped):
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    parts = g.add_node("split", [x], {"numOrSizeSplits": [2, 2], "axis": 3}) if grouped else [x]
+    convs = [g.emit("conv2d", p, g.add_constant(weight(3, 3, g.info[p].shape[-1], 3, seed=i), "w",
+                                                parameter=True), pad="same") for i, p in enumerate(parts)]
+    y = g.emit("concat", *convs, axis=3) if grouped else convs[0]
+    channels = g.info[y].shape[-1]
+    statistics = [g.add_constant(weight(channels, seed=i, positive=(i == 1)), "bn", parameter=True) for i in range(4)]
+    g.outputs = [g.emit("batchNorm", y, *statistics, varianceEpsilon=1e-3, name="bn")]
+    assert run_pass_and_compare(g, fold_batchnorm)
+    assert len(folded_constants(g)) == len(parts)
+    for scaled, bias in folded_constants(g):
+        assert {scaled, bias} <= g.parameters
+    assert g.parameters == set(g.constants)  # the source's filters and statistics are gone with their marks
+
+
+def test_a_bias_made_only_of_made_up_statistics_is_not_a_parameter():
+    # a Keras BatchNormalization(center=False, scale=False): moving statistics (not trainable) and a
+    # synthesised offset and gamma; the convolution's kernel is the only parameter
+    g = Graph()
+    x = g.add_input("x", [1, 5, 5, 2], "float32")
+    y = g.emit("conv2d", x, g.add_constant(weight(1, 1, 2, 3), "kernel", parameter=True))
+    statistics = [g.add_constant(weight(3, seed=1)), g.add_constant(weight(3, seed=2, positive=True)),
+                  g.add_constant(np.zeros(3, np.float32)), g.add_constant(np.ones(3, np.float32))]
+    g.outputs = [g.emit("batchNorm", y, *statistics, varianceEpsilon=1e-3)]
+    assert run_pass_and_compare(g, fold_batchnorm)
+    [(scaled, bias)] = folded_constants(g)
+    assert scaled in g.parameters and bias not in g.parameters

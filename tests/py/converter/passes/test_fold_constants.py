@@ -38,3 +38,17 @@ def test_graph_outputs_keep_their_producing_node():
     g.outputs = [g.emit("neg", g.add_constant(weight(3)), name="result")]
     assert not fold_constants(g)
     assert g.outputs == ["result"] and g.nodes[0].op == "neg"
+
+
+def test_a_value_folded_from_a_parameter_is_a_parameter():
+    g = Graph()
+    x = g.add_input("x", [2, 4], "float32")
+    kernel = g.emit("transpose", g.add_constant(weight(3, 4), "kernel", parameter=True), perm=[1, 0])
+    scaled = g.emit("mul", kernel, g.add_constant(np.float32(2), "two"))
+    fill = g.emit("mul", g.add_constant(np.ones([2, 3], np.float32), "ones"), g.add_constant(np.float32(-1e4)))
+    g.outputs = [g.emit("add", g.emit("matMul", x, scaled), fill)]
+    assert run_pass_and_compare(g, fold_constants)
+    matmul = next(n for n in g.nodes if n.op == "matMul")
+    add = next(n for n in g.nodes if n.op == "add")
+    assert matmul.inputs[1] in g.parameters  # transposed and scaled: still the kernel
+    assert add.inputs[1] not in g.parameters  # a fill made of literals is no parameter

@@ -75,3 +75,16 @@ def test_an_activation_after_grouped_convolutions_moves_into_each_group(with_bia
     assert sorted(n.op for n in g.nodes) == ["concat", "fusedConv2d", "fusedConv2d", "split"]
     assert {n.attrs["activation"] for n in g.nodes if n.op == "fusedConv2d"} == {"relu6"}
     assert g.outputs == ["out"]
+
+
+def test_a_split_off_bias_and_prelu_weights_keep_their_marks_and_a_zero_bias_gets_none():
+    g = Graph()
+    x = g.add_input("x", [3, 4], "float32")
+    y = g.emit("add", g.emit("matMul", x, g.add_constant(weight(4, 5), "kernel", parameter=True)),
+               g.add_constant(weight(1, 5), "bias", parameter=True))
+    z = g.emit("matMul", g.emit("relu", y), g.add_constant(weight(5, 5), "kernel2", parameter=True))
+    g.outputs = [g.emit("prelu", z, g.add_constant(weight(5) * 0.1, "alpha", parameter=True), name="out")]
+    assert run_pass_and_compare(g, fuse_bias_activation)
+    first, second = g.nodes
+    assert first.inputs[2] in g.parameters  # the [1, 5] bias flattened to [5]
+    assert second.inputs[2] not in g.parameters and second.inputs[3] in g.parameters  # made-up zero bias, alpha

@@ -78,3 +78,15 @@ def test_the_bert_layer_loses_its_decompositions(tmp_path):
     assert run_pass_and_compare(g, fuse_decompositions, rtol=1e-4)
     ops = [n.op for n in g.nodes]
     assert ops.count("layerNorm") == 3 and ops.count("gelu") == 1 and "erf" not in ops and "sqrt" not in ops
+
+
+@pytest.mark.parametrize("gamma", [False, True])
+def test_a_made_up_gamma_is_not_a_parameter_and_a_real_one_stays_one(gamma):
+    g = Graph()
+    x = g.add_input("x", [-1, 5, 8], "float32")
+    y = layer_norm_by_hand(g, x, gamma=gamma)
+    g.parameters.update(n for n in g.constants if g.constants[n].ndim == 1)  # the source's gamma and beta
+    g.outputs = [g.emit("relu", y, name="out")]
+    assert run_pass_and_compare(g, fuse_decompositions, rtol=1e-4)
+    _, gamma_name, beta_name = g.nodes[0].inputs
+    assert beta_name in g.parameters and (gamma_name in g.parameters) == gamma

@@ -133,3 +133,16 @@ def test_a_chain_mixing_positions_and_channels_stays():
     g.outputs = [g.emit("relu", g.emit("reshape", y, shape=[-1, 4, 4, 6]), name="out")]
     assert not run_pass_and_compare(g, to_channels_last)
     assert [n.op for n in g.nodes] == ["reshape", "transpose", "reshape", "relu"]
+
+
+@pytest.mark.parametrize("parameter", [False, True])
+def test_moved_and_reordered_constants_keep_their_parameter_mark(parameter):
+    g, nchw = nchw_wrapped({})
+    y = g.emit("mul", nchw, g.add_constant(weight(3, 1, 1), "scale", parameter=parameter))
+    flat = g.emit("reshape", y, shape=[-1, 60])
+    g.outputs = [g.emit("matMul", flat, g.add_constant(weight(60, 10), "kernel", parameter=parameter), name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["mul", "reshape", "matMul"]
+    moved, reordered = g.nodes[0].inputs[1], g.nodes[2].inputs[1]
+    assert {moved, reordered} <= set(g.constants) and {"scale", "kernel"}.isdisjoint(g.constants)
+    assert (moved in g.parameters, reordered in g.parameters) == (parameter, parameter)

@@ -56,6 +56,37 @@ def test_graph_output_format_writes_a_graph_model(name, tmp_path):
     assert_matches(graph)
 
 
+@pytest.mark.parametrize("name", SOURCES)
+def test_graph_output_parameters_are_the_weights_the_layers_output_lists_trainable(name, tmp_path):
+    layers, _ = layers_document(name, tmp_path / "layers")
+    _, result = read_graph(FIXTURES / name, optimized=False, reader_options={"output_format": "graph"})
+    assert result.graph.parameters == set(layers["trainable"])  # moving statistics are not
+
+
+def test_graph_output_leaves_frozen_layers_and_made_up_constants_out_of_trainable(tmp_path):
+    rng = np.random.default_rng(0)
+    weights = {"frozen": {"kernel": rng.standard_normal((4, 3)).astype(np.float32)},
+               "bn": {"moving_mean": rng.standard_normal(3).astype(np.float32),
+                      "moving_variance": np.abs(rng.standard_normal(3)).astype(np.float32) + 0.5},
+               "out": {"kernel": rng.standard_normal((3, 2)).astype(np.float32),
+                       "bias": rng.standard_normal(2).astype(np.float32)}}
+    config = sequential([
+        {"class_name": "InputLayer", "config": {"name": "x", "batch_input_shape": [None, 4]}},
+        {"class_name": "Dense", "config": {"name": "frozen", "units": 3, "use_bias": False, "trainable": False}},
+        # no gamma nor beta: the reader makes up ones and zeros
+        {"class_name": "BatchNormalization", "config": {"name": "bn", "center": False, "scale": False}},
+        {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "relu"}},
+    ])
+    write_h5(tmp_path / "m.h5", config, weights)
+    convert(tmp_path / "m.h5", tmp_path / "out", ConvertOptions(output_format="graph"))
+    document = json.loads((tmp_path / "out" / "model.json").read_text())
+    names = [w["name"] for w in document["weightsManifest"][0]["weights"]]
+    assert document["trainable"] == ["out/kernel", "out/matMul/bias"]  # the bias split off for fusion
+    # the frozen kernel scaled by the statistics, and the bias they make: none of it trainable
+    untrained = [n for n in names if n not in document["trainable"]]
+    assert len(untrained) == 2 and all(n.startswith("frozen/") for n in untrained)
+
+
 def layers_document(name: str, tmp_path: Path, options: ConvertOptions | None = None) -> tuple[dict, dict]:
     convert(FIXTURES / name, tmp_path / "out", options)
     document = json.loads((tmp_path / "out" / "model.json").read_text())

@@ -5,12 +5,13 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from onnx_models import relative_error, run_onnxruntime, single_op
+from onnx_models import ARCHITECTURES, relative_error, run_onnxruntime, single_op
 
 from tensorweb.converter import reference
-from tensorweb.converter.convert import read_graph
+from tensorweb.converter.convert import convert, read_graph
 from tensorweb.converter.errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from tensorweb.converter.readers.onnx import read_onnx
+from tensorweb.converter.writer import load_model
 
 rng = np.random.default_rng(0)
 f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
@@ -352,3 +353,42 @@ def test_resize_to_another_tensors_size_with_the_batch_free(tmp_path):
     feeds = {"small": f32(2, 3, 4, 4), "large": f32(2, 3, 8, 8)}
     np.testing.assert_allclose(reference.run(result.graph, feeds)["out"], run_onnxruntime(path, feeds)["out"],
                                rtol=1e-6)
+
+
+# ------------------------------------------------------------------------ trainable weights
+
+def converted_weights(model, folder):
+    """Converts `model` (with the passes) and returns its weights read back and its model.json's trainable."""
+    folder.mkdir()
+    onnx.save(model, folder / "m.onnx")
+    convert(folder / "m.onnx", folder / "out")
+    graph, document = load_model(folder / "out")
+    return graph.constants, document["trainable"]
+
+
+def with_weights_changed(model):
+    """The model with every weight initializer changed (the builders name literals const_*)."""
+    changed = onnx.ModelProto()
+    changed.CopyFrom(model)
+    for i, tensor in enumerate(changed.graph.initializer):
+        if not tensor.name.startswith("const_"):
+            value = numpy_helper.to_array(tensor)
+            changed.graph.initializer[i].CopyFrom(numpy_helper.from_array(value * 1.5 + 0.1, tensor.name))
+    return changed
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_trainable_is_exactly_what_the_weight_initializers_decide(name, tmp_path):
+    # a converted weight descends from the source's weights iff it changes when they do
+    model = ARCHITECTURES[name]()
+    weights, trainable = converted_weights(model, tmp_path / "original")
+    other, _ = converted_weights(with_weights_changed(model), tmp_path / "changed")
+    descendants = [n for n in weights if not np.array_equal(weights[n], other[n])]
+    assert trainable == descendants
+    if name == "bert":  # literals, the attention mask's fill and shape constants stay out
+        assert "Expand_37/zeros" in weights and set(weights) - set(trainable) == {
+            "const_19", "const_22", "Expand_37/zeros", "const_73", "const_169"}
+        assert "Gather_7" in trainable  # the position table's rows, folded from a weight
+    if name == "resnet":  # every batch norm folded into its convolution's weight and a bias, both trainable
+        assert trainable == list(weights)
+        assert sum(n.endswith("/folded") for n in trainable) == 6 and sum("/bias" in n for n in trainable) == 7

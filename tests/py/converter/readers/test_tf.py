@@ -371,3 +371,56 @@ def test_frozen_graph_inputs_are_the_placeholders_its_outputs_read(tmp_path):
              op("y", "Relu", ["x"])]
     result = read_tf(write_graph(tmp_path / "g.pb", nodes))
     assert result.graph.inputs == ["x"] and result.graph.outputs == ["y"]
+
+
+# ------------------------------------------------------------------ trainable weights
+
+def trainable_values(path, tmp_path) -> tuple[list, list]:
+    """The converted model's trainable weights and the others, as (shape, values) sorted by shape and sum."""
+    convert(path, tmp_path / path.name)
+    graph, document = load_model(tmp_path / path.name)
+    entries = lambda names: sorted(((graph.constants[n].shape, graph.constants[n]) for n in names),  # noqa: E731
+                                   key=lambda e: (e[0], round(float(e[1].sum()), 3)))
+    return entries(document["trainable"]), entries(n for n in graph.constants if n not in document["trainable"])
+
+
+def assert_same_weights(a: list, b: list, atol: float):
+    assert [shape for shape, _ in a] == [shape for shape, _ in b]
+    for (_, x), (_, y) in zip(a, b):
+        np.testing.assert_allclose(x, y, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("saved,frozen,atol", [("cnn_saved_model", "cnn_frozen.pb", 1e-6),
+                                               ("attention_saved_model", "attention_frozen.pb", 1e-6),
+                                               ("cnn_saved_model", "cnn_tfjs_graph", 1e-2)])  # uint8 weights
+def test_variables_and_the_consts_a_frozen_graph_made_of_them_are_the_trainable_weights(saved, frozen, atol,
+                                                                                         tmp_path):
+    # the SavedModel's trainable weights are its variables and what the passes made of them; freezing
+    # (a frozen GraphDef, a TF.js graph model) turned those variables into Consts, which must come out as
+    # the same trainable weights
+    from_variables, others = trainable_values(source(saved), tmp_path)
+    from_consts, frozen_others = trainable_values(FIXTURES / frozen, tmp_path)
+    assert len(from_variables) >= 6
+    assert_same_weights(from_consts, from_variables, atol)
+    assert_same_weights(frozen_others, others, atol)
+    assert all(shape == () for shape, _ in others)  # literals: epsilons, 1/sqrt(d), ...
+
+
+def test_in_a_frozen_graph_consts_are_parameters_and_values_made_while_converting_are_not(tmp_path):
+    nodes = [placeholder("x", [-1, 4]), const("kernel", np.ones([4, 3], np.float32)),
+             const("bias", np.arange(3, dtype=np.float32)), const("dims", np.int32([1, 3])),
+             const("fill_value", np.float32(-1)), op("fill", "Fill", ["dims", "fill_value"]),
+             const("two", np.float32(2)), op("kernel_read", "Identity", ["kernel"]),
+             op("matmul", "MatMul", ["x", "kernel_read"]), op("biased", "AddV2", ["matmul", "bias"]),
+             op("scaled", "Mul", ["biased", "two"]), op("y", "AddV2", ["scaled", "fill"])]
+    result = read_tf(write_graph(tmp_path / "g.pb", nodes))
+    assert result.graph.parameters == {"kernel", "bias"}
+    assert {"two", "fill"} <= set(result.graph.constants)  # made, but no parameters
+
+
+def test_saved_model_variables_are_its_parameters():
+    _, result = read_graph(source("attention_saved_model"), optimized=False)
+    graph = result.graph
+    variables = {"embedding", "position", "ln/gamma", "ln/beta", "qkv", "out", "ff1", "ff2", "head"}
+    assert graph.parameters == variables
+    assert all(graph.constants[n].ndim == 0 for n in set(graph.constants) - variables)
