@@ -3,6 +3,7 @@
 // same adapter and the same input values. Every figure is the median of
 // `runs` timed runs after `warmup` untimed ones; a run ends when its result
 // is back on the CPU (readback included), so all three are timed alike.
+import { layersCnn } from './layers.mjs';
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -104,6 +105,7 @@ function tensorSuite(lib, { adam, variable }) {
         dispose: () => { lib.dispose([x, labels, ...Object.values(params)]); optimizer.dispose?.(); },
       };
     },
+    layersCnn: () => layersCnn(lib),
   };
 }
 
@@ -150,6 +152,7 @@ export const WORKLOADS = [
   { id: 'conv2d_56x56x64_64_3x3', label: 'conv2d 1×56×56×64 → 64, 3×3 same', make: (s) => s.conv() },
   { id: 'depthwise_112x112x32_3x3', label: 'depthwise 3×3 on 1×112×112×32', make: (s) => s.depthwise() },
   { id: 'cnn_adam_step_b32', label: 'small CNN, one Adam step, batch 32', make: (s) => s.train?.() },
+  { id: 'layers_cnn_fit_b32', label: 'layers API CNN, trainOnBatch, batch 32', make: (s) => s.layersCnn?.(), samples: 32 },
 ];
 
 /** Runs every workload on every framework; returns the medians, ratios (peer / ours) and the adapter's peak. */
@@ -180,6 +183,9 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
       if (row.medianMs[peer] !== undefined) row.ratio[peer] = row.medianMs[peer] / row.medianMs.tensorweb;
     }
     if (workload.flops) row.gflops = workload.flops / (row.medianMs.tensorweb * 1e6);
+    if (workload.samples) {
+      row.samplesPerSecond = Object.fromEntries(Object.entries(row.medianMs).map(([name, ms]) => [name, (workload.samples * 1000) / ms]));
+    }
     results.push(row);
   }
   const peak = await fmaPeak(tw, { runs });

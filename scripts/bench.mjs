@@ -2,20 +2,24 @@
 // onnxruntime-web 1.30 (webgpu EP) in one headless Chromium page on the same
 // adapter (bench/index.html, bench/suite.mjs). Prints a table of medians and
 // ratios (peer time / ours) and, with --json FILE, writes the same as JSON.
-// Usage: npm run bench [-- --json FILE] [--runs N] [--warmup N] [--only id,id]
-// Build first (npm run build): the page loads js/dist/tensorweb.js.
+// Usage: npm run bench [-- --json FILE] [--runs N] [--warmup N] [--only id,id] [--graph]
+// Build first (npm run build): the page loads js/dist/tensorweb.js. --graph
+// also compares converted models with onnxruntime-web (bench/graph.mjs; make
+// the models first with .venv/bin/python bench/graph_models.py).
 import { writeFileSync } from 'node:fs';
 import { BrowserSession } from '../tests/browser/helper.mjs';
+import { benchGraphModels } from '../bench/graph.mjs';
 
 function parseArgs(argv) {
-  const options = { json: null, runs: 5, warmup: 2, only: null };
+  const options = { json: null, runs: 5, warmup: 2, only: null, graph: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--graph') { options.graph = true; continue; }
     if (flag === '--json') options.json = value;
     else if (flag === '--runs') options.runs = Number(value);
     else if (flag === '--warmup') options.warmup = Number(value);
     else if (flag === '--only') options.only = value.split(',');
-    else throw new Error(`bench: unknown argument ${flag} (takes --json FILE, --runs N, --warmup N, --only id,id)`);
+    else throw new Error(`bench: unknown argument ${flag} (takes --json FILE, --runs N, --warmup N, --only id,id, --graph)`);
     i++;
   }
   return options;
@@ -39,6 +43,20 @@ function table(report) {
   if (matmul?.gflops) {
     out.push(`matmul 1024³: ${matmul.gflops.toFixed(2)} GFLOP/s = ${((100 * matmul.gflops) / report.peak.gflops).toFixed(0)}% of the FMA peak`);
   }
+  for (const r of report.results.filter((row) => row.samplesPerSecond)) {
+    const rates = Object.entries(r.samplesPerSecond).map(([name, rate]) => `${name} ${rate.toFixed(0)}`).join(', ');
+    out.push(`${r.label}: samples per second: ${rates}`);
+  }
+  return out.join('\n');
+}
+
+function graphTable(rows, runs) {
+  const out = ['', `converted models, tensorweb vs onnxruntime-web (webgpu): load / first / steady (median of ${runs}) ms`];
+  for (const row of rows) {
+    const cells = (r) => [r.loadMs, r.firstMs, r.steadyMs].map((v) => v.toFixed(0).padStart(6)).join(' ');
+    out.push(`${row.model.padEnd(20)} tensorweb ${cells(row.tensorweb)}   ort ${cells(row.onnxruntimeWeb)}   ` +
+      `steady ort/ours ${(row.onnxruntimeWeb.steadyMs / row.tensorweb.steadyMs).toFixed(2)}×  outputs differ ${row.outputRelativeDifference.toExponential(1)}`);
+  }
   return out.join('\n');
 }
 
@@ -48,6 +66,10 @@ try {
   const page = await session.newPage('/bench/index.html');
   const report = await page.run((tw, opts) => window.runBench(tw, opts), { runs: options.runs, warmup: options.warmup, only: options.only });
   console.log(table(report));
+  if (options.graph) {
+    report.graphModels = await benchGraphModels(session, { runs: options.runs });
+    console.log(graphTable(report.graphModels, options.runs));
+  }
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
 } finally {
   await session.close();

@@ -95,6 +95,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--runs", type=int, default=5, metavar="N", help="timed runs per workload (default 5)")
     parser.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed runs first (default 2)")
     parser.add_argument("--only", metavar="ID,ID", help="run only these workloads (ids as in the JSON)")
+    parser.add_argument("--graph", action="store_true",
+                        help="also compare converted models with onnxruntime-web (make them first with "
+                             ".venv/bin/python bench/graph_models.py)")
 
     def run(args: argparse.Namespace) -> int:
         import shutil
@@ -112,6 +115,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
             command += ["--json", str(Path(args.json).resolve())]
         if args.only:
             command += ["--only", args.only]
+        if args.graph:
+            command.append("--graph")
         return subprocess.run(command, cwd=root).returncode
 
     parser.set_defaults(run=run)
