@@ -5,18 +5,11 @@ import { Tensor } from '../core/tensor.js';
 import { type LossFn, getLoss } from '../train/losses.js';
 import type { Optimizer } from '../train/optimizer.js';
 import { optimizerFromName } from '../train/optimizers.js';
+import type { Callback } from '../layers/callbacks.js';
 import type { GraphInputs, GraphModel, NamedTensorMap } from './graph_model.js';
 
-export type Logs = Record<string, number>;
-
-export interface FitCallbacks {
-  onTrainBegin?(logs?: Logs): void | Promise<void>;
-  onTrainEnd?(logs?: Logs): void | Promise<void>;
-  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
-  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
-  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
-}
+/** The hooks fit() awaits: the layers API's callbacks (a graph model has no setModel). */
+export type FitCallbacks = Omit<Callback, 'setModel'>;
 
 export interface FitArgs {
   /** A tw.losses name ('meanSquaredError', 'categoricalCrossentropy'...) or (yTrue, yPred) => per-example loss. */
