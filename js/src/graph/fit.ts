@@ -6,6 +6,8 @@ import { type LossFn, getLoss } from '../train/losses.js';
 import type { Optimizer } from '../train/optimizer.js';
 import { optimizerFromName } from '../train/optimizers.js';
 import type { Callback } from '../layers/callbacks.js';
+import { nextSeed } from '../layers/random.js';
+import { randomStream, shuffleInPlace } from '../data/random.js';
 import type { GraphInputs, GraphModel, NamedTensorMap } from './graph_model.js';
 
 /** The hooks fit() awaits: the layers API's callbacks (a graph model has no setModel). */
@@ -50,15 +52,6 @@ function inputsInOrder(model: GraphModel, x: GraphInputs): Tensor[] {
   });
 }
 
-function shuffled(count: number): Int32Array {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
-
 export async function fitGraph(model: GraphModel, x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
   const engine = getEngine();
   const { epochs = 1, batchSize = 32, shuffle = true } = args;
@@ -81,17 +74,19 @@ export async function fitGraph(model: GraphModel, x: GraphInputs, y: Tensor | Te
     for (const c of callbacks) await (c[hook] as ((...a: unknown[]) => unknown) | undefined)?.call(c, ...rest);
   };
   const history: History = { epoch: [], history: { loss: [] } };
+  // Seeded like the layers API's fit: tw.layers.setSeed makes the order reproducible.
+  const random = randomStream(nextSeed());
   await call('onTrainBegin', {});
   for (let epoch = 0; epoch < epochs; epoch++) {
     await call('onEpochBegin', epoch, {});
-    const order = shuffle ? shuffled(examples) : null;
+    const order = shuffle ? shuffleInPlace(Array.from({ length: examples }, (_, i) => i), random) : null;
     let lossSum = 0;
     for (let start = 0, batch = 0; start < examples; start += batchSize, batch++) {
       const size = Math.min(batchSize, examples - start);
       await call('onBatchBegin', batch, { batch, size });
       const cost = engine.tidy(() => {
         const pick = (t: Tensor) => (order
-          ? engine.runOp('gather', [t, engine.makeTensor(order.slice(start, start + size), [size], 'int32')], { axis: 0 })[0]
+          ? engine.runOp('gather', [t, engine.makeTensor(Int32Array.from(order.slice(start, start + size)), [size], 'int32')], { axis: 0 })[0]
           : engine.runOp('slice', [t], { begin: [start, ...t.shape.slice(1).map(() => 0)], size: [size, ...t.shape.slice(1)] })[0]);
         const xs = inputs.map(pick);
         const ys = targets.map(pick);

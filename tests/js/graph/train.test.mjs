@@ -15,7 +15,7 @@ test('fit on a converted ResNet lowers the loss, and memory stays flat across st
   const optimizer = tw.train.adam(0.01);
   const counts = [];
   const history = await model.fit(x, y, {
-    loss: 'categoricalCrossentropy', optimizer, epochs: 6, batchSize: 4,
+    loss: 'categoricalCrossentropy', optimizer, epochs: 6, batchSize: 4, shuffle: false,
     callbacks: { onBatchEnd: () => counts.push([tw.memory().numTensors, tw.memory().numBytes]) },
   });
   const losses = history.history.loss;
@@ -134,4 +134,22 @@ test('a ResNet cut at its pooled features is a frozen backbone under a new head'
   tw.dispose([x, targets, kernel, bias, a, b]);
   reloaded.dispose();
   model.dispose();
+});
+
+test('fit shuffles in an order tw.layers.setSeed makes reproducible', async () => {
+  const lossesAfterSeed = async (seed) => {
+    const model = await loadFixture('resnet');
+    const x = tw.randomNormal([8, 3, 32, 32], 0, 1, 'float32', 1);
+    const y = tw.oneHot(tw.tensor([0, 1, 2, 3, 4, 5, 6, 7], [8], 'int32'), 10);
+    const optimizer = tw.train.sgd(0.05);
+    tw.layers.setSeed(seed);
+    const history = await model.fit(x, y, { loss: 'categoricalCrossentropy', optimizer, epochs: 2, batchSize: 3 });
+    tw.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+    return history.history.loss;
+  };
+  const first = await lossesAfterSeed(7);
+  assert.deepEqual(await lossesAfterSeed(7), first);
+  assert.notDeepEqual(await lossesAfterSeed(8), first, 'another seed gives another order');
 });
