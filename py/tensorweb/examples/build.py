@@ -79,7 +79,7 @@ def build_example(recipe: Recipe, out_dir: Path, force: bool = False, report=pri
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{recipe.name}.building-") as work_dir:
         work = Path(work_dir)
         report(f"{recipe.name}: exporting through PyTorch to ONNX")
-        source = work / "source.onnx"
+        source = work / f"{recipe.name}.onnx"  # its name becomes model.json's producer.sourceFile
         module = recipe.load()
         # the TorchScript exporter's notes (its deprecation, its own constant folding) are not the user's to act on
         with warnings.catch_warnings():

@@ -57,7 +57,9 @@ def test_up_to_date_model_is_skipped_and_force_rebuilds(recipe, tmp_path):
     first = build.build_example(recipe, out, report=quiet)
     model_json = out / "tiny" / "model.json"
     written = model_json.stat().st_mtime_ns
-    assert first.built and json.loads(model_json.read_text())["metadata"]["labels"] == ["a", "b", "c"]
+    document = json.loads(model_json.read_text())
+    assert first.built and document["metadata"]["labels"] == ["a", "b", "c"]
+    assert document["producer"]["sourceFile"] == "tiny.onnx"
     again = build.build_example(recipe, out, report=quiet)
     assert not again.built and model_json.stat().st_mtime_ns == written and again.record == first.record
     assert build.build_example(recipe, out, force=True, report=quiet).built
