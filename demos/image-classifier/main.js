@@ -1,0 +1,134 @@
+// EfficientNet-Lite0 on a picked image or a camera frame; preprocessing follows
+// the model's metadata.input: a centred square of 224/256 of the shorter side,
+// resized to 224x224, RGB NHWC in 0..255 (the graph normalises itself).
+import * as tw from '/js/dist/tensorweb.js';
+import { showError, startBackend } from '../common.js';
+
+const MODEL_URL = '/models/efficientnet-lite0/model.json';
+const SIZE = 224;
+const CROP = 224 / 256;
+
+const $ = (id) => document.getElementById(id);
+const preview = $('preview').getContext('2d', { willReadFrequently: true });
+let model = null;
+let labels = [];
+let webcam = null;
+let busy = false;
+
+/** Draws the metadata's centre crop of `source` (w x h) onto the 224x224 preview canvas. */
+function drawCrop(source, width, height) {
+  const side = Math.min(width, height) * CROP;
+  preview.imageSmoothingQuality = 'high';
+  preview.drawImage(source, (width - side) / 2, (height - side) / 2, side, side, 0, 0, SIZE, SIZE);
+}
+
+/** The preview canvas as a [1, 224, 224, 3] float32 tensor in 0..255. */
+function previewTensor() {
+  const rgba = preview.getImageData(0, 0, SIZE, SIZE).data;
+  const rgb = new Float32Array(SIZE * SIZE * 3);
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    rgb[3 * p] = rgba[4 * p];
+    rgb[3 * p + 1] = rgba[4 * p + 1];
+    rgb[3 * p + 2] = rgba[4 * p + 2];
+  }
+  return tw.tensor(rgb, [1, SIZE, SIZE, 3]);
+}
+
+async function classify(input) {
+  const started = performance.now();
+  const probabilities = model.execute(input, 'probabilities');
+  const values = await probabilities.data();
+  tw.dispose([input, probabilities]);
+  const top = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b).slice(0, 5);
+  const results = $('results');
+  results.replaceChildren(...top.map((index) => {
+    const row = document.createElement('div');
+    row.className = 'bar';
+    row.dataset.index = index;
+    const name = document.createElement('span');
+    name.className = 'name';
+    // The label's first synonym is the usual name; the rest go in the tooltip.
+    name.textContent = labels[index].split(',')[0];
+    name.title = labels[index];
+    const track = document.createElement('span');
+    track.className = 'track';
+    const fill = document.createElement('span');
+    fill.className = 'fill';
+    fill.style.display = 'block';
+    fill.style.width = `${(values[index] * 100).toFixed(1)}%`;
+    track.append(fill);
+    const value = document.createElement('span');
+    value.className = 'value';
+    value.textContent = `${(values[index] * 100).toFixed(1)}%`;
+    row.append(name, track, value);
+    return row;
+  }));
+  results.classList.remove('status');
+  $('status').textContent = `Classified in ${Math.round(performance.now() - started)} ms on ${tw.getBackend()}.`;
+}
+
+async function run(task) {
+  if (busy || !model) return;
+  busy = true;
+  try {
+    await task();
+  } catch (error) {
+    showError(error);
+  } finally {
+    busy = false;
+  }
+}
+
+$('file').addEventListener('change', (event) => run(async () => {
+  const file = event.target.files[0];
+  if (!file) return;
+  const bitmap = await createImageBitmap(file).catch(() => { throw new Error(`${file.name}: not an image this browser can decode`); });
+  drawCrop(bitmap, bitmap.width, bitmap.height);
+  bitmap.close();
+  await classify(previewTensor());
+  event.target.value = '';
+}));
+
+$('camera').addEventListener('click', () => run(async () => {
+  if (webcam) {
+    webcam.stop();
+    webcam = null;
+    $('video').hidden = true;
+    $('snap').hidden = true;
+    $('camera').textContent = 'Start camera';
+    return;
+  }
+  // A 256x256 square from the frame's largest centred square; its central 224x224 is the metadata's crop.
+  webcam = await tw.data.webcam($('video'), { resizeWidth: 256, resizeHeight: 256, centerCrop: true, facingMode: 'environment' });
+  $('video').hidden = false;
+  $('snap').hidden = false;
+  $('snap').disabled = false;
+  $('camera').textContent = 'Stop camera';
+}));
+
+$('snap').addEventListener('click', () => run(async () => {
+  const frame = await webcam.capture();
+  const input = tw.tidy(() => frame.slice([16, 16, 0], [SIZE, SIZE, 3]).cast('float32').expandDims(0));
+  frame.dispose();
+  // Show what the model sees.
+  const pixels = await input.data();
+  const image = preview.createImageData(SIZE, SIZE);
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    image.data.set([pixels[3 * p], pixels[3 * p + 1], pixels[3 * p + 2], 255], 4 * p);
+  }
+  preview.putImageData(image, 0, 0);
+  await classify(input);
+}));
+
+async function main() {
+  const backend = await startBackend();
+  model = await tw.loadGraphModel(MODEL_URL, { onProgress: (fraction) => { $('progress').value = fraction; } });
+  labels = model.metadata.labels ?? [];
+  if (labels.length !== 1000) throw new Error(`${MODEL_URL}: metadata.labels has ${labels.length} labels, not 1000`);
+  $('progress').value = 1;
+  $('status').textContent = `Model loaded, running on ${backend}.`;
+  $('camera').disabled = !navigator.mediaDevices?.getUserMedia;
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((error) => showError(`Could not start: ${error.message ?? error}. Is the server run with --models .tensorweb/examples (tensorweb examples makes them)?`));

@@ -1,0 +1,83 @@
+// The demos' end-to-end tests run against the real dev server (`tensorweb serve`
+// on a free port, --no-reload) serving the example models, in headless Chromium
+// with WebGPU on; any console error or page error fails the test.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT } from '../helper.mjs';
+
+const PYTHON = join(ROOT, '.venv/bin/python');
+const CHROMIUM = process.env.TENSORWEB_CHROMIUM || '/usr/bin/chromium';
+export const EXAMPLES = join(ROOT, '.tensorweb/examples');
+export const SCREENSHOTS = join(ROOT, 'test-artifacts/screenshots');
+
+/** Makes the example models (idempotent: about a second when they are already built). */
+export function ensureExamples() {
+  const result = spawnSync(PYTHON, ['-m', 'tensorweb', 'examples'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`tensorweb examples failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Starts `tensorweb serve --port 0` and resolves with its URL once it prints it. */
+export function startServer() {
+  const child = spawn(PYTHON, ['-m', 'tensorweb', 'serve', '--port', '0', '--no-reload', '--models', EXAMPLES],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`tensorweb serve printed no URL in 30 s:\n${output}`)); }, 30_000);
+    const read = (chunk) => {
+      output += chunk;
+      const match = output.match(/serving the demo gallery on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1].replace(/\/$/, ''), stop: () => stopServer(child) });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', read);
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`tensorweb serve exited (${code}):\n${output}`)); });
+  });
+}
+
+function stopServer(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => { clearTimeout(force); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** Opens `url` in a phone-sized page that records console errors and page errors. */
+export async function openDemo(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
+  const errors = [];
+  const console = [];
+  page.on('console', (msg) => {
+    console.push(`[${msg.type()}] ${msg.text()}`);
+    if (msg.type() === 'error') errors.push(`[console.error] ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`[pageerror] ${err.stack || err.message}`));
+  await page.goto(url);
+  const assertNoErrors = async () => {
+    const shown = await page.locator('#error').evaluate((box) => (box.hidden ? '' : box.textContent));
+    if (errors.length || shown) {
+      throw new Error(`the page reported errors:\n${[...errors, shown && `[in page] ${shown}`].filter(Boolean).join('\n')}\n--- console ---\n${console.join('\n')}`);
+    }
+  };
+  return { page, errors, console, assertNoErrors };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
