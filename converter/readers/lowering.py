@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Generic, TypeVar
 
+import math
+
 import numpy as np
 
 from .. import ops
@@ -19,6 +21,7 @@ from ..errors import ConversionError
 from ..ir import Graph
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
 
 
 class Unsupported(Exception):
@@ -94,6 +97,19 @@ class Lowering:
     def const(self, index: int) -> np.ndarray:
         raise NotImplementedError
 
+    def set_known(self, index: int, value: np.ndarray, alternate: np.ndarray | None = None):
+        raise NotImplementedError
+
+    def set_known_shape(self, index: int, dims) -> None:
+        """Output `index` is the int32 vector `dims`, whose free (-1) entries are known only at run time."""
+        values = [np.array([d if d >= 0 else standin for d in dims], np.int32) for standin in FREE_DIM_STANDINS]
+        self.set_known(index, values[0], values[1] if -1 in dims else None)
+
+    def set_known_size(self, index: int, dims) -> None:
+        """Output `index` is the element count of a tensor of shape `dims`."""
+        sizes = [np.int32(math.prod(d if d >= 0 else s for d in dims)) for s in FREE_DIM_STANDINS]
+        self.set_known(index, np.array(sizes[0]), np.array(sizes[1]) if -1 in dims else None)
+
     def shape(self, index: int) -> tuple[int, ...]:
         return self.info(index).shape
 
@@ -111,6 +127,25 @@ class Lowering:
 
     def constant(self, array, hint: str = "const", parameter: bool = False) -> str:
         return self.graph.add_constant(np.asarray(array), f"{self.node_name}/{hint}", parameter)
+
+    def reshape_to_known(self, x: str, target: Known, copy_zeros: bool = False) -> str:
+        """Reshapes `x` to a target known while converting, whose entries may follow free dimensions.
+
+        -1 infers an entry; with `copy_zeros` (ONNX) a 0 copies the input's dimension.
+        """
+        input_shape = self.graph.info[x].shape
+        variants = []
+        for variant, standin in enumerate(FREE_DIM_STANDINS):
+            # resolve the target with the free dimensions at their stand-in sizes
+            source = [d if d >= 0 else standin for d in input_shape]
+            dims = [int(d) for d in target.variant(variant).reshape(-1)]
+            dims = [source[i] if d == 0 and copy_zeros and i < len(source) else d for i, d in enumerate(dims)]
+            if -1 in dims:
+                rest = math.prod(d for d in dims if d != -1)
+                dims[dims.index(-1)] = math.prod(source) // rest if rest else 0
+            variants.append(dims)
+        # entries that did not move with the free dimensions are fixed; the others stay free
+        return self.reshape(x, [a if a == b else -1 for a, b in zip(*variants)])
 
     def reshape(self, x: str, shape: list[int]) -> str:
         """A reshape whose target may hold free (-1) entries; one of them can be left to the runtime."""

@@ -36,7 +36,6 @@ from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, Unsupported, f
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
-FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
 EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -760,16 +759,12 @@ def lower_lrn(ctx):
 def lower_shape(ctx):
     shape = ctx.shape(0)
     start, end = ctx.attr("start", 0), ctx.attr("end", len(shape))
-    picked = list(shape)[slice(start, end)]
-    values = [np.array([d if d >= 0 else standin for d in picked], np.int32) for standin in FREE_DIM_STANDINS]
-    ctx.set_known(0, values[0], values[1] if -1 in picked else None)
+    ctx.set_known_shape(0, list(shape)[slice(start, end)])
 
 
 @lowers("Size")
 def lower_size(ctx):
-    shape = ctx.shape(0)
-    sizes = [np.int32(math.prod(d if d >= 0 else s for d in shape)) for s in FREE_DIM_STANDINS]
-    ctx.set_known(0, np.array(sizes[0]), np.array(sizes[1]) if -1 in shape else None)
+    ctx.set_known_size(0, ctx.shape(0))
 
 
 @lowers("Constant")
@@ -809,23 +804,10 @@ def lower_range(ctx):
 
 @lowers("Reshape")
 def lower_reshape(ctx):
-    input_shape = ctx.shape(0)
     if ctx.input_name(1) not in ctx.known:
         raise Unsupported("the target shape must be computable while converting")
     target = ctx.known[ctx.input_name(1)]
-    copy_zeros = not ctx.attr("allowzero", 0)
-    variants = []
-    for variant, standin in enumerate(FREE_DIM_STANDINS):
-        # resolve 0 (copy) and -1 (infer) with the free dimensions at their stand-in sizes
-        source = [d if d >= 0 else standin for d in input_shape]
-        dims = [int(d) for d in target.variant(variant).reshape(-1)]
-        dims = [source[i] if d == 0 and copy_zeros and i < len(source) else d for i, d in enumerate(dims)]
-        if -1 in dims:
-            rest = math.prod(d for d in dims if d != -1)
-            dims[dims.index(-1)] = math.prod(source) // rest if rest else 0
-        variants.append(dims)
-    # entries that did not move with the free dimensions are fixed; the others stay free
-    ctx.output(0, ctx.reshape(ctx.tensor(0), [a if a == b else -1 for a, b in zip(*variants)]))
+    ctx.output(0, ctx.reshape_to_known(ctx.tensor(0), target, copy_zeros=not ctx.attr("allowzero", 0)))
 
 
 @lowers("Flatten")

@@ -44,7 +44,6 @@ from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, Unsupported, f
                        runtime_dtype_of_array)
 from .tf_bundle import TensorBundle, bfloat16_to_float32
 
-FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
 EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
 MAX_CALL_DEPTH = 64
 DEFAULT_TAGS = ("serve",)
@@ -616,16 +615,12 @@ def lower_depth_to_space(ctx):
 
 @lowers("Shape")
 def lower_shape(ctx):
-    shape = ctx.shape(0)
-    values = [np.array([d if d >= 0 else standin for d in shape], np.int32) for standin in FREE_DIM_STANDINS]
-    ctx.set_known(0, values[0], values[1] if -1 in shape else None)
+    ctx.set_known_shape(0, ctx.shape(0))
 
 
 @lowers("Size")
 def lower_size(ctx):
-    shape = ctx.shape(0)
-    sizes = [np.int32(math.prod(d if d >= 0 else s for d in shape)) for s in FREE_DIM_STANDINS]
-    ctx.set_known(0, np.array(sizes[0]), np.array(sizes[1]) if -1 in shape else None)
+    ctx.set_known_size(0, ctx.shape(0))
 
 
 @lowers("Rank")
@@ -666,21 +661,10 @@ def lower_zeros_like(ctx):
 
 @lowers("Reshape")
 def lower_reshape(ctx):
-    input_shape = ctx.shape(0)
     target = ctx.value(1)
     if not isinstance(target, Known):
         raise Unsupported("the target shape must be computable while converting")
-    variants = []
-    for variant, standin in enumerate(FREE_DIM_STANDINS):
-        # resolve -1 with the free dimensions at their stand-in sizes
-        source = [d if d >= 0 else standin for d in input_shape]
-        dims = [int(d) for d in target.variant(variant).reshape(-1)]
-        if -1 in dims:
-            rest = math.prod(d for d in dims if d != -1)
-            dims[dims.index(-1)] = math.prod(source) // rest if rest else 0
-        variants.append(dims)
-    # entries that did not move with the free dimensions are fixed; the others stay free
-    ctx.output(0, ctx.reshape(ctx.tensor(0), [a if a == b else -1 for a, b in zip(*variants)]))
+    ctx.output(0, ctx.reshape_to_known(ctx.tensor(0), target))
 
 
 @lowers("Squeeze")
