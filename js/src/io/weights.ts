@@ -73,13 +73,18 @@ export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: 
   if (whole) return { weightSpecs, weightData: whole.buffer };
   const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
   if (total !== needed) throw new Error(`tensorweb: the shards hold ${total} bytes but the manifest's weights need ${needed}`);
-  const joined = new Uint8Array(total);
+  return { weightSpecs, weightData: concatBytes(parts).buffer };
+}
+
+/** The chunks one after another in one new buffer. */
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
   let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.byteLength;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.byteLength;
   }
-  return { weightSpecs, weightData: joined.buffer };
+  return joined;
 }
 
 /** Reads one shard into `target` (when its length is known) and checks its length and hash. */
@@ -140,13 +145,7 @@ async function drain(shard: ShardEntry, stream: ReadableStream<Uint8Array>, targ
   }
   checkLength(shard, length);
   if (target) return target;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return joined;
+  return concatBytes(chunks);
 }
 
 /**
@@ -234,12 +233,5 @@ export async function encodeWeights(named: { name: string; tensor: Tensor }[]): 
     parts.push(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
     weightSpecs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype });
   }
-  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.byteLength;
-  }
-  return { weightSpecs, weightData: joined.buffer };
+  return { weightSpecs, weightData: concatBytes(parts).buffer };
 }
