@@ -3,27 +3,19 @@
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
 import { add, dropout, matMul, mul, reshape, softmax, sub, transpose, cast } from '../ops/index.js';
-import type { ConstraintIdentifier } from './constraints.js';
-import type { InitializerIdentifier } from './initializers.js';
+import type { KernelBiasArgs } from './core.js';
 import { nextSeed } from './random.js';
-import type { RegularizerIdentifier } from './regularizers.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerWeight, type Shape, isShapeList } from './topology.js';
 import { WeightSpec } from './weights.js';
 
-export interface MultiHeadAttentionArgs extends LayerArgs {
+/** The projections' kernel and bias options are Dense's (no activation: attention has none). */
+export interface MultiHeadAttentionArgs extends LayerArgs, Omit<KernelBiasArgs, 'activation'> {
   numHeads: number;
   keyDim: number;
   valueDim?: number | null;
   dropout?: number;
-  useBias?: boolean;
   /** The last dimension of the output (default: the query's). */
   outputShape?: number | null;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
-  kernelConstraint?: ConstraintIdentifier | null;
-  biasConstraint?: ConstraintIdentifier | null;
 }
 
 interface Projection {
