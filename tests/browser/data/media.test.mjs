@@ -8,50 +8,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserSession } from '../helper.mjs';
+import { tone, wav, y4m } from '../media_files.mjs';
 
 const WIDTH = 64;
 const HEIGHT = 48;
 const TONE_HZ = 1000;
 const SAMPLE_RATE = 44100;
 
-/** YUV4MPEG2 4:2:0, `frames` frames: luma 235 on the left half, 16 on the right, neutral chroma. */
-function y4m(frames) {
-  const header = Buffer.from(`YUV4MPEG2 W${WIDTH} H${HEIGHT} F30:1 Ip A1:1 C420jpeg\n`);
-  const luma = Buffer.alloc(WIDTH * HEIGHT);
-  for (let y = 0; y < HEIGHT; y++) for (let x = 0; x < WIDTH; x++) luma[y * WIDTH + x] = x < WIDTH / 2 ? 235 : 16;
-  const chroma = Buffer.alloc((WIDTH / 2) * (HEIGHT / 2) * 2, 128);
-  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
-  return Buffer.concat([header, ...Array(frames).fill(frame)]);
-}
-
-/** 16-bit mono PCM WAV of a sine at `hz`, amplitude 0.5. */
-function wav(seconds, hz) {
-  const count = Math.round(seconds * SAMPLE_RATE);
-  const data = Buffer.alloc(count * 2);
-  for (let i = 0; i < count; i++) data.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / SAMPLE_RATE)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(SAMPLE_RATE, 24);
-  header.writeUInt32LE(SAMPLE_RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
-
 let folder;
 let session;
 let page;
 before(async () => {
   folder = mkdtempSync(join(tmpdir(), 'tensorweb-media-'));
-  writeFileSync(join(folder, 'camera.y4m'), y4m(30));
-  writeFileSync(join(folder, 'tone.wav'), wav(3, TONE_HZ));
+  writeFileSync(join(folder, 'camera.y4m'), y4m({ width: WIDTH, height: HEIGHT, frames: 30, luma: (x) => (x < WIDTH / 2 ? 235 : 16) }));
+  writeFileSync(join(folder, 'tone.wav'), wav(tone(3, TONE_HZ, SAMPLE_RATE), SAMPLE_RATE));
   session = await BrowserSession.start({
     extraArgs: [
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',

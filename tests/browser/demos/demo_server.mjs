@@ -48,12 +48,13 @@ function stopServer(child) {
   });
 }
 
-export function launchBrowser() {
+/** Headless Chromium with WebGPU on; `extraArgs` adds flags (the fake camera and microphone, for example). */
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
+      '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
 }
 
