@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tensorweb import __version__
 from tensorweb.paths import repo_root
+from tensorweb.server.demos import list_demos
 from tensorweb.server.events import Event, EventLog, sse_stream
 from tensorweb.server.files import FileServer, GzipCache
 from tensorweb.server.models import find_model, list_models
@@ -65,13 +66,6 @@ SECURITY_HEADERS = [
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"x-content-type-options", b"nosniff"),
 ]
-
-
-def list_demos(demos_dir: Path) -> list[str]:
-    """Demo folders that have an index.html."""
-    if not demos_dir.is_dir():
-        return []
-    return sorted(d.name for d in demos_dir.iterdir() if not d.name.startswith(".") and (d / "index.html").is_file())
 
 
 def inject_reload_script(page: bytes) -> bytes:
@@ -176,10 +170,10 @@ def create_app(
     own_static = FileServer(PACKAGE_DIR / "static", gzip_cache=gzip_cache)
 
     async def gallery(_request: Request) -> HTMLResponse:
-        demo_names, models = await run_in_threadpool(lambda: (list_demos(demos_dir), list_models(model_roots)))
+        demo_list, models = await run_in_threadpool(lambda: (list_demos(demos_dir), list_models(model_roots)))
         page = TEMPLATES.get_template("gallery.html").render(
             version=__version__,
-            demos=demo_names,
+            demos=demo_list,
             models=models,
             upload_limit=upload_limit,
             upload_limit_text=_megabytes(upload_limit),

@@ -7,23 +7,21 @@ from pathlib import Path
 from server_fixtures import write_model
 from starlette.testclient import TestClient
 
-from tensorweb.server.app import create_app, list_demos, page_url
+from tensorweb.server.app import create_app, page_url
 
 
 def test_gallery_lists_demos_with_an_index(tmp_path):
     (tmp_path / "demos" / "digits").mkdir(parents=True)
-    (tmp_path / "demos" / "digits" / "index.html").write_text("<p>digits</p>")
+    digits_page = '<title>Digits</title><meta name="description" content="Train a CNN &amp; draw."><p>digits</p>'
+    (tmp_path / "demos" / "digits" / "index.html").write_text(digits_page)
     (tmp_path / "demos" / "unfinished").mkdir()
     client = TestClient(create_app(tmp_path))
     page = client.get("/")
     assert page.status_code == 200
-    assert 'href="/demos/digits/"' in page.text
+    assert '<a href="/demos/digits/">Digits</a>' in page.text
+    assert "Train a CNN &amp; draw." in page.text
     assert "unfinished" not in page.text
-    assert client.get("/demos/digits/").text == "<p>digits</p>"
-
-
-def test_list_demos_of_a_missing_folder_is_empty(tmp_path):
-    assert list_demos(tmp_path / "nothing") == []
+    assert client.get("/demos/digits/").text == digits_page
 
 
 def test_bundle_is_served_and_parent_paths_are_not(tmp_path):
