@@ -31,3 +31,4 @@ export * as callbacks from './layers/callbacks.js';
 export { initializers, constraints } from './layers/index.js';
 export * as regularizers from './layers/regularizers.js';
 export { logMelSpectrogram, melWeightMatrix } from './ops/audio.js';
+export * as text from './text/index.js';

@@ -1,0 +1,2 @@
+// tw.text: text preprocessing for converted language models.
+export { WordPieceTokenizer, type WordPieceConfig, type ModelInputs } from './wordpiece.js';
