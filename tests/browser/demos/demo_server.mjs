@@ -18,9 +18,13 @@ export function ensureExamples() {
   if (result.status !== 0) throw new Error(`tensorweb examples failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
 }
 
-/** Starts `tensorweb serve --port 0` and resolves with its URL once it prints it. */
-export function startServer() {
-  const child = spawn(PYTHON, ['-m', 'tensorweb', 'serve', '--port', '0', '--no-reload', '--models', EXAMPLES],
+/**
+ * Starts `tensorweb serve --port 0` and resolves with its URL once it prints it.
+ * `stateDir` (--state-dir) takes the uploads and their converted models, instead of the checkout's .tensorweb.
+ */
+export function startServer({ stateDir } = {}) {
+  const stateArgs = stateDir ? ['--state-dir', stateDir] : [];
+  const child = spawn(PYTHON, ['-m', 'tensorweb', 'serve', '--port', '0', '--no-reload', '--models', EXAMPLES, ...stateArgs],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {

@@ -1,0 +1,152 @@
+// demos/model-explorer against the real dev server: fixture models go in
+// through the page's file input, the server converts them (into a temporary
+// state folder, not the checkout's .tensorweb), and the page must show the
+// converted model.json's op or layer counts, run the model and time its ops.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helper.mjs';
+import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+
+const FIXTURES = join(ROOT, 'tests/fixtures');
+
+let server;
+let browser;
+let stateDir;
+before(async () => {
+  ensureExamples();
+  stateDir = mkdtempSync(join(tmpdir(), 'tensorweb-model-explorer-'));
+  server = await startServer({ stateDir });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function openExplorer() {
+  const demo = await openDemo(browser, `${server.url}/demos/model-explorer/`);
+  assert.match(await demo.page.title(), /Model explorer/);
+  await demo.page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
+  await demo.assertNoErrors();
+  return demo;
+}
+
+/** Picks `files` in the page's file input; resolves with the conversion's outcome as the page shows it. */
+async function convertInPage(page, files) {
+  await page.setInputFiles('#file', files);
+  await page.waitForFunction(() => /^Converted /.test(document.getElementById('convert-status').textContent)
+    || !document.getElementById('convert-error').hidden || !document.getElementById('error').hidden, null, { timeout: 60_000 });
+  return page.evaluate(() => ({
+    status: document.getElementById('convert-status').textContent,
+    error: document.getElementById('convert-error').hidden ? '' : document.getElementById('convert-error').textContent,
+  }));
+}
+
+/** The converted model.json in the server's state folder. */
+const convertedModel = (name) => JSON.parse(readFileSync(join(stateDir, 'models', name, 'model.json'), 'utf8'));
+
+/** Counts by op (graph) or layer class (layers model, inputs left out), as [name, count] sorted by name. */
+function expectedCounts(modelJSON) {
+  const names = modelJSON.format === 'tensorweb-graph'
+    ? modelJSON.topology.nodes.map((node) => node.op)
+    : modelJSON.modelTopology.config.layers.map((layer) => layer.class_name).filter((name) => name !== 'InputLayer');
+  const counts = {};
+  for (const name of names) counts[name] = (counts[name] ?? 0) + 1;
+  return Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+}
+
+async function shownCounts(page) {
+  const rows = await page.locator('#op-counts tr:not(:first-child)').evaluateAll((trs) => trs.map((tr) => [tr.cells[0].textContent, Number(tr.cells[1].textContent)]));
+  return rows.sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Clicks Run; resolves with the output rows and the profile rows the page shows. */
+async function runInPage(page) {
+  await page.click('#run');
+  await page.waitForFunction(() => !document.getElementById('run-results').hidden || !document.getElementById('run-error').hidden
+    || !document.getElementById('error').hidden, null, { timeout: 60_000 });
+  const runError = await page.locator('#run-error').evaluate((box) => (box.hidden ? '' : box.textContent));
+  assert.equal(runError, '', 'the run failed in the page');
+  const table = (id) => page.locator(`#${id}`).evaluate((t) => {
+    const [head, ...rows] = [...t.rows].map((row) => [...row.cells].map((cell) => cell.textContent));
+    return rows.map((row) => Object.fromEntries(head.map((h, i) => [h, row[i]])));
+  });
+  return { outputs: await table('run-outputs'), profile: await table('profile'), note: await page.locator('#profile-note').textContent() };
+}
+
+test('model explorer: an ONNX upload is converted, its op counts are model.json\'s, and a run times every op on the GPU', async () => {
+  const { page, assertNoErrors } = await openExplorer();
+  const outcome = await convertInPage(page, join(FIXTURES, 'onnx/torch_convnet.onnx'));
+  assert.equal(outcome.error, '');
+  assert.match(outcome.status, /into the model 'torch_convnet'/);
+  assert.equal(await page.locator('#model-picker').inputValue(), 'torch_convnet', 'the new model is picked');
+
+  const modelJSON = convertedModel('torch_convnet');
+  assert.deepEqual(await shownCounts(page), expectedCounts(modelJSON));
+  const inputs = await page.locator('#inputs tr:not(:first-child)').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(inputs, [['image', 'float32', '[?, 3, 32, 32]']]);
+
+  const { outputs, profile, note } = await runInPage(page);
+  assert.equal(outputs.length, 1);
+  assert.equal(outputs[0].output, 'probabilities');
+  assert.equal(outputs[0].shape, 'float32[1, 10]', 'the free batch dimension ran at its default size 1');
+  assert.ok(Math.abs(Number(outputs[0].mean) - 0.1) < 1e-3, `ten softmax probabilities average 0.1, shown ${outputs[0].mean}`);
+  // SwiftShader has timestamp queries: every dispatched op has a GPU time.
+  assert.match(note, /timestamp queries/);
+  const timed = profile.filter((row) => row.dispatches !== '0');
+  assert.ok(timed.length >= 5, `ops with GPU work: ${JSON.stringify(profile)}`);
+  for (const row of timed) assert.ok(Number(row['GPU ms']) >= 0, `op ${row.op} has a time: ${JSON.stringify(row)}`);
+  assert.ok(timed.reduce((sum, row) => sum + Number(row['GPU ms']), 0) > 0, 'the kernels took some GPU time');
+  assert.ok(profile.some((row) => row.op === 'fusedConv2d'), 'the convolutions are in the profile');
+  await screenshot(page, 'model-explorer');
+  await assertNoErrors();
+  await page.close();
+});
+
+test('model explorer: a TF.js model picked as model.json with its weights goes up as a zip; model.json alone names the missing shard', async () => {
+  const { page, assertNoErrors } = await openExplorer();
+  const folder = join(FIXTURES, 'tf/cnn_tfjs_graph');
+  const alone = await convertInPage(page, join(folder, 'model.json'));
+  assert.match(alone.error, /model\.json needs its weight file group1-shard1of1\.bin/);
+
+  const outcome = await convertInPage(page, [join(folder, 'model.json'), join(folder, 'group1-shard1of1.bin')]);
+  assert.equal(outcome.error, '');
+  assert.match(outcome.status, /Converted model\.zip into the model 'model'/);
+  assert.deepEqual(await shownCounts(page), expectedCounts(convertedModel('model')));
+  const { profile } = await runInPage(page);
+  assert.ok(profile.length > 0);
+  await assertNoErrors();
+  await page.close();
+});
+
+test('model explorer: a .keras upload shows its layers and runs with token ids inside the Embedding\'s range', async () => {
+  const { page, assertNoErrors } = await openExplorer();
+  const outcome = await convertInPage(page, join(FIXTURES, 'tf/tiny_text.keras'));
+  assert.equal(outcome.error, '');
+  const modelJSON = convertedModel('tiny_text');
+  assert.equal(modelJSON.format, 'tensorweb-layers');
+  assert.equal(await page.locator('#op-counts-title').textContent(), 'Layers');
+  assert.deepEqual(await shownCounts(page), expectedCounts(modelJSON));
+  const embedding = modelJSON.modelTopology.config.layers.find((layer) => layer.class_name === 'Embedding');
+  assert.equal(await page.locator('fieldset[data-input="tokens"] input[data-id-limit]').inputValue(), String(embedding.config.inputDim));
+
+  const { outputs, profile } = await runInPage(page);
+  assert.equal(outputs[0].shape, 'float32[1, 3]');
+  assert.ok(profile.some((row) => row.op === 'gather'), `the embedding lookup ran: ${JSON.stringify(profile)}`);
+  await assertNoErrors();
+  await page.close();
+});
+
+test('model explorer: a corrupt file shows the converter\'s message and leaves no model behind', async () => {
+  const { page, assertNoErrors } = await openExplorer();
+  const outcome = await convertInPage(page, { name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an onnx file') });
+  assert.match(outcome.error, /broken\.onnx could not be converted: .*not a valid ONNX protobuf/);
+  const served = await page.evaluate(async () => (await (await fetch('/api/models')).json()).map((m) => m.name));
+  assert.ok(!served.includes('broken'), `served models: ${served}`);
+  await assertNoErrors();
+  await page.close();
+});
