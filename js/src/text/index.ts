@@ -1,2 +1,2 @@
 // tw.text: text preprocessing for converted language models.
-export { WordPieceTokenizer, type WordPieceConfig, type ModelInputs } from './wordpiece.js';
+export { WordPieceTokenizer, type WordPieceConfig, type ModelInputs, type PaddingOptions } from './wordpiece.js';

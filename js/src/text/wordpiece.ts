@@ -32,6 +32,14 @@ export interface ModelInputs {
   tokenCount: number;
 }
 
+/** Padding for `encodeForModel`; with both, `padTo` rounded up to the multiple. */
+export interface PaddingOptions {
+  /** Pad to this many tokens; an error when the text has more. */
+  padTo?: number;
+  /** Pad up to a multiple of this (as Hugging Face's pad_to_multiple_of, even past maxLength). */
+  padToMultipleOf?: number;
+}
+
 const CONTROL = /^\p{C}$/u;
 const SPACE_SEPARATOR = /^\p{Zs}$/u;
 const NONSPACING_MARK = /\p{Mn}/gu;
@@ -185,15 +193,19 @@ export class WordPieceTokenizer {
   }
 
   /**
-   * The encoding as int32 ids and attention mask, padded with padToken (mask 0) to `padTo` when given,
-   * so that texts of different lengths can share one input shape.
+   * The encoding as int32 ids and attention mask, padded with padToken (mask 0) as `padding` asks:
+   * texts of different lengths can then share one input shape.
    */
-  encodeForModel(text: string, { padTo }: { padTo?: number } = {}): ModelInputs {
+  encodeForModel(text: string, { padTo, padToMultipleOf }: PaddingOptions = {}): ModelInputs {
     const ids = this.encode(text);
-    const length = padTo ?? ids.length;
-    if (!Number.isInteger(length) || length < ids.length) {
+    if (padTo !== undefined && (!Number.isInteger(padTo) || padTo < ids.length)) {
       throw new Error(`WordPiece tokenizer: padTo ${padTo} is shorter than the text's ${ids.length} tokens (or not an integer)`);
     }
+    if (padToMultipleOf !== undefined && (!Number.isInteger(padToMultipleOf) || padToMultipleOf < 1)) {
+      throw new Error(`WordPiece tokenizer: padToMultipleOf must be a positive integer, got ${padToMultipleOf}`);
+    }
+    const step = padToMultipleOf ?? 1;
+    const length = Math.ceil((padTo ?? ids.length) / step) * step;
     const inputIds = new Int32Array(length).fill(this.ids.get(this.padToken)!);
     inputIds.set(ids);
     const attentionMask = new Int32Array(length);

@@ -69,7 +69,7 @@ test('wordpieces: longest match first, ## continuations, [UNK] for a word with a
   assert.deepEqual(tokens(small({ maxInputCharsPerWord: 1 }), '😀 ab'), ['😀', '[UNK]']);
 });
 
-test('encode adds [CLS] and [SEP] and truncates; encodeForModel pads with [PAD] and a zero mask', () => {
+test('encode adds [CLS] and [SEP] and truncates; encodeForModel pads with [PAD] and a zero mask, to a length or a multiple', () => {
   const tokenizer = small({ maxLength: 4 });
   assert.deepEqual(tokenizer.encode('un ab a'), [2, 4, 15, 3]);
   assert.deepEqual(tokenizer.encode(''), [2, 3]);
@@ -79,7 +79,11 @@ test('encode adds [CLS] and [SEP] and truncates; encodeForModel pads with [PAD] 
   assert.equal(inputs.tokenCount, 3);
   assert.ok(inputs.inputIds instanceof Int32Array && inputs.attentionMask instanceof Int32Array);
   assert.deepEqual(Array.from(tokenizer.encodeForModel('ab').attentionMask), [1, 1, 1]);
+  assert.deepEqual(Array.from(tokenizer.encodeForModel('ab', { padToMultipleOf: 4 }).inputIds), [2, 15, 3, 0]);
+  assert.equal(tokenizer.encodeForModel('un ab', { padToMultipleOf: 4 }).inputIds.length, 4);
+  assert.equal(tokenizer.encodeForModel('ab', { padTo: 5, padToMultipleOf: 4 }).inputIds.length, 8);
   assert.throws(() => tokenizer.encodeForModel('un ab', { padTo: 3 }), /padTo 3 is shorter than the text's 4 tokens/);
+  assert.throws(() => tokenizer.encodeForModel('ab', { padToMultipleOf: 0 }), /padToMultipleOf must be a positive integer, got 0/);
 });
 
 test('bad settings and metadata are errors that name the fault', () => {

@@ -1,0 +1,80 @@
+// demos/semantic-search against the real dev server: the fixture's sentences and
+// query (tests/fixtures/examples/minilm.json) typed into the page must come back
+// in PyTorch's order with PyTorch's cosine similarities (within 1e-3); a listed
+// sentence as the query must then rank itself first at 1.000 from cached embeddings.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helper.mjs';
+import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+
+const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/minilm.json'), 'utf8'));
+const TOLERANCE = 1e-3;
+
+let server;
+let browser;
+before(async () => {
+  ensureExamples();
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Submits `query` and waits for the ranking of it (or an error in the page). */
+async function search(page, query) {
+  await page.fill('#query', query);
+  await page.click('#search');
+  await page.waitForFunction((q) => document.getElementById('results').dataset.query === q || !document.getElementById('error').hidden,
+    query, { timeout: 60_000 });
+}
+
+const shownRanking = (page) => page.locator('#results .hit').evaluateAll((hits) => hits.map((hit) => ({
+  index: Number(hit.dataset.index),
+  text: hit.querySelector('.sentence').textContent,
+  score: Number(hit.querySelector('.score').textContent),
+})));
+
+test('semantic search: the fixture sentences rank in PyTorch\'s order with its scores; cached embeddings are reused', async (t) => {
+  const { page, assertNoErrors } = await openDemo(browser, `${server.url}/demos/semantic-search/`);
+  assert.match(await page.title(), /Semantic search/);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
+  await assertNoErrors();
+  assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1, 'the load progress reached 1');
+
+  // An empty query is an error shown in the page, not a ranking.
+  await page.fill('#query', '  ');
+  await page.click('#search');
+  await page.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: 10_000 });
+  assert.match(await page.locator('#error').textContent(), /query is empty/);
+  assert.equal(await page.locator('#results .hit').count(), 0);
+
+  const sentences = FIXTURE.sentences.map((s) => s.text);
+  await page.fill('#sentences', sentences.join('\n'));
+  await search(page, FIXTURE.query.text);
+  await assertNoErrors();
+  const ranking = await shownRanking(page);
+  t.diagnostic(`${await page.locator('#search-status').textContent()}; shown ${JSON.stringify(ranking.map((r) => [r.index, r.score]))}`);
+  const pytorchOrder = sentences.map((_, i) => i).sort((a, b) => FIXTURE.scores[b] - FIXTURE.scores[a]);
+  assert.equal(ranking[0].index, pytorchOrder[0], `top sentence "${ranking[0].text}", PyTorch's "${sentences[pytorchOrder[0]]}"`);
+  assert.deepEqual(ranking.map((r) => r.index), pytorchOrder, 'the whole ranking is PyTorch\'s');
+  for (const { index, text, score } of ranking) {
+    assert.equal(text, sentences[index]);
+    assert.ok(Math.abs(score - FIXTURE.scores[index]) <= TOLERANCE, `"${text}": shown ${score}, PyTorch ${FIXTURE.scores[index]}`);
+  }
+  assert.match(await page.locator('#search-status').textContent(), /\(7 embedded, 0 from the cache\)/);
+  await screenshot(page, 'semantic-search');
+
+  // A listed sentence as the query: every embedding is cached, and it matches itself best.
+  await search(page, sentences[2]);
+  await assertNoErrors();
+  const selfRanking = await shownRanking(page);
+  assert.equal(selfRanking[0].index, 2);
+  assert.equal(selfRanking[0].score, 1);
+  assert.match(await page.locator('#search-status').textContent(), /\(0 embedded, 6 from the cache\)/);
+  await assertNoErrors();
+  await page.close();
+});
