@@ -107,6 +107,9 @@ export class WordPieceTokenizer {
     if (!Number.isInteger(this.maxLength) || this.maxLength < 2) {
       throw new Error(`WordPiece tokenizer: maxLength must be an integer of at least 2 ([CLS] and [SEP]), got ${this.maxLength}`);
     }
+    if (!Number.isInteger(this.maxInputCharsPerWord) || this.maxInputCharsPerWord < 1) {
+      throw new Error(`WordPiece tokenizer: maxInputCharsPerWord must be a positive integer, got ${this.maxInputCharsPerWord}`);
+    }
     for (const key of ['unkToken', 'clsToken', 'sepToken', 'padToken'] as const) {
       if (!this.ids.has(this[key])) throw new Error(`WordPiece tokenizer: ${key} ${JSON.stringify(this[key])} is not in the vocab`);
     }
@@ -193,7 +196,7 @@ export class WordPieceTokenizer {
   }
 
   /**
-   * The encoding as int32 ids and attention mask, padded with padToken (mask 0) as `padding` asks:
+   * The encoding as int32 ids and attention mask, padded with padToken (mask 0) as the options ask:
    * texts of different lengths can then share one input shape.
    */
   encodeForModel(text: string, { padTo, padToMultipleOf }: PaddingOptions = {}): ModelInputs {

@@ -91,6 +91,7 @@ test('bad settings and metadata are errors that name the fault', () => {
   assert.throws(() => new WordPieceTokenizer({ vocab: ['[PAD]', '[CLS]', '[SEP]'] }), /unkToken "\[UNK\]" is not in the vocab/);
   assert.throws(() => small({ lowercase: 'yes' }), /lowercase must be a boolean/);
   assert.throws(() => small({ maxLength: 1 }), /maxLength must be an integer of at least 2/);
+  assert.throws(() => small({ maxInputCharsPerWord: 0 }), /maxInputCharsPerWord must be a positive integer, got 0/);
   assert.throws(() => new WordPieceTokenizer({ vocab: [...VOCAB, 'ab'] }), /vocab has "ab" twice \(ids 15 and 17\)/);
   assert.throws(() => WordPieceTokenizer.fromMetadata({ labels: [] }), /metadata has no tokenizer/);
   assert.throws(() => WordPieceTokenizer.fromMetadata({ tokenizer: { type: 'bpe', vocab: VOCAB } }), /tokenizer.type is "bpe", not "wordpiece"/);
