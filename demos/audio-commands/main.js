@@ -331,22 +331,11 @@ async function train() {
 function showBars(probabilities) {
   const best = probabilities.indexOf(Math.max(...probabilities));
   $('bars').replaceChildren(...trained.names.map((name, i) => {
-    const row = document.createElement('div');
-    row.className = `bar${i === best && probabilities[i] > 0 ? ' top' : ''}`;
-    const label = document.createElement('span');
-    label.className = 'name';
-    label.textContent = name;
-    const track = document.createElement('span');
-    track.className = 'track';
-    const fill = document.createElement('span');
-    fill.className = 'fill';
-    fill.style.display = 'block';
-    fill.style.width = `${(probabilities[i] * 100).toFixed(1)}%`;
-    track.append(fill);
-    const value = document.createElement('span');
-    value.className = 'value';
-    value.textContent = `${(probabilities[i] * 100).toFixed(0)}%`;
-    row.append(label, track, value);
+    const row = $('bar-template').content.firstElementChild.cloneNode(true);
+    row.classList.toggle('top', i === best && probabilities[i] > 0);
+    row.querySelector('.name').textContent = name;
+    row.querySelector('.fill').style.width = `${(probabilities[i] * 100).toFixed(1)}%`;
+    row.querySelector('.value').textContent = `${(probabilities[i] * 100).toFixed(0)}%`;
     return row;
   }));
 }

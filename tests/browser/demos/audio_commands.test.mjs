@@ -1,8 +1,9 @@
 // demos/audio-commands against the real dev server, with Chromium's fake
 // microphone playing a WAV file this test writes: a steady 440 Hz tone for one
-// sound and rising 1.5-5 kHz chirps for the other. The page must learn both
-// from clips recorded through its hold-to-record buttons and then name each
-// one, fed again, as its top class.
+// sound and rising 1.5-5 kHz chirps for the other. The page must draw their
+// log-mel spectrograms at the right pitches, learn both from clips recorded
+// through its hold-to-record buttons, and then name each one, fed again, as
+// its top class. Bad input (no clips, 0 epochs) must be refused in the page.
 //
 // Two sounds in one browser: --use-file-for-fake-audio-capture names one path,
 // but Chromium opens that file anew for each getUserMedia stream (tried: stop
@@ -94,6 +95,21 @@ test('audio commands: clips of a tone and of chirps recorded through the page tr
   t.diagnostic(`clips recorded: ${counts}`);
   assert.ok(counts.every((n) => n >= CLIPS_PER_SOUND), `clips ${counts}`);
   assert.equal(await page.locator('#sounds .clips canvas').count(), counts[0] + counts[1]);
+  // The drawn spectrograms (low pitches at the bottom of 40 mel rows): the 440 Hz
+  // tone is brightest near the bottom, the 1.5-5 kHz chirps in the upper half.
+  const brightestRows = await soundCards.evaluateAll((cards) => cards.map((card) => {
+    const canvas = card.querySelector('.clips canvas:last-child');
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const rows = Array.from({ length: canvas.height }, (_, y) => {
+      let sum = 0;
+      for (let i = 4 * y * canvas.width; i < 4 * (y + 1) * canvas.width; i += 4) sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
+      return sum;
+    });
+    return rows.indexOf(Math.max(...rows));
+  }));
+  t.diagnostic(`brightest drawn mel row (0 = top of 40): ${brightestRows}`);
+  assert.ok(brightestRows[0] >= 30, `tone drawn brightest at row ${brightestRows[0]}`);
+  assert.ok(brightestRows[1] < 20, `chirps drawn brightest at row ${brightestRows[1]}`);
 
   await page.fill('#epochs', '0');
   await expectRefusal(page, /Epochs must be a whole number from 1 to 200, got "0"/);
