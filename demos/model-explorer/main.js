@@ -10,8 +10,8 @@ const $ = (id) => document.getElementById(id);
 const SEED = 7;
 const BATCH_SIZE = 1;
 const FREE_DIMENSION_SIZE = 16;
-// Int inputs that index no lookup table we can find get ids below this.
-const DEFAULT_ID_LIMIT = 10;
+// Int inputs that index no lookup table we can find are most often masks or flags: 0 or 1.
+const DEFAULT_ID_LIMIT = 2;
 
 let models = [];                 // GET /api/models
 let shown = null;                // {entry, modelJSON, description} of the picked model
@@ -90,11 +90,13 @@ drop.addEventListener('drop', (event) => {
   drop.classList.remove('over');
   droppedEntries(event.dataTransfer).then(convert, (error) => showBox('convert-error', `Cannot read the drop: ${error.message}`));
 });
-$('file').addEventListener('change', (event) => {
-  const entries = pickedEntries(event.target.files);
-  event.target.value = '';
-  convert(entries);
-});
+for (const input of [$('file'), $('folder')]) {
+  input.addEventListener('change', () => {
+    const entries = pickedEntries(input.files);
+    input.value = '';
+    convert(entries);
+  });
+}
 
 // ---- picking and describing -----------------------------------------------
 
@@ -118,6 +120,7 @@ async function showModel(name) {
   const entry = models.find((m) => m.name === name);
   $('model-details').hidden = true;
   $('run-card').hidden = true;
+  showBox('model-error', '');
   shown = null;
   if (!entry) {
     $('model-summary').textContent = '';
@@ -149,7 +152,10 @@ async function showModel(name) {
 }
 
 $('model-picker').addEventListener('change', (event) => {
-  showModel(event.target.value).catch((error) => showBox('run-error', `Cannot show ${event.target.value}: ${error.message}`));
+  showModel(event.target.value).catch((error) => {
+    $('model-summary').textContent = '';
+    showBox('model-error', `Cannot show ${event.target.value}: ${error.message}`);
+  });
 });
 
 // ---- running ----------------------------------------------------------------

@@ -27,17 +27,28 @@ after(async () => {
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
-async function openExplorer() {
-  const demo = await openDemo(browser, `${server.url}/demos/model-explorer/`);
+/** The page in a phone-sized tab; `withoutWebGpu` takes navigator.gpu away before the page's scripts run. */
+async function openExplorer({ withoutWebGpu = false } = {}) {
+  let opener = browser;
+  if (withoutWebGpu) {
+    opener = await browser.newContext({ viewport: { width: 412, height: 915 } });
+    await opener.addInitScript(() => { delete Navigator.prototype.gpu; });
+  }
+  const demo = await openDemo(opener, `${server.url}/demos/model-explorer/`);
   assert.match(await demo.page.title(), /Model explorer/);
   await demo.page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
   await demo.assertNoErrors();
   return demo;
 }
 
-/** Picks `files` in the page's file input; resolves with the conversion's outcome as the page shows it. */
-async function convertInPage(page, files) {
-  await page.setInputFiles('#file', files);
+/** Picks `files` in the page's file input (or a folder in its folder input); resolves with the conversion's outcome as the page shows it. */
+async function convertInPage(page, files, input = '#file') {
+  await page.setInputFiles(input, files);
+  return conversionOutcome(page);
+}
+
+/** Waits for the conversion the page started to end; its outcome as the page shows it. */
+async function conversionOutcome(page) {
   await page.waitForFunction(() => /^Converted /.test(document.getElementById('convert-status').textContent)
     || !document.getElementById('convert-error').hidden || !document.getElementById('error').hidden, null, { timeout: 60_000 });
   return page.evaluate(() => ({
@@ -107,6 +118,23 @@ test('model explorer: an ONNX upload is converted, its op counts are model.json\
   await page.close();
 });
 
+test('model explorer: without WebGPU the page runs on the CPU backend and says why the profile has no per-op times', async () => {
+  const { page, assertNoErrors } = await openExplorer({ withoutWebGpu: true });
+  assert.match(await page.locator('#backend').textContent(), /no WebGPU.*CPU backend/);
+  const outcome = await convertInPage(page, join(FIXTURES, 'onnx/torch_convnet.onnx'));
+  assert.equal(outcome.error, '');
+  const { outputs, profile, note } = await runInPage(page);
+  assert.ok(Math.abs(Number(outputs[0].mean) - 0.1) < 1e-3, `ten softmax probabilities average 0.1, shown ${outputs[0].mean}`);
+  assert.match(note, /The cpu backend has no GPU kernels to time, so there are no per-op times/);
+  assert.ok(!Object.keys(profile[0]).includes('GPU ms'), 'no time column without times');
+  const convolutions = profile.find((row) => row.op === 'fusedConv2d');
+  assert.equal(Number(convolutions?.calls), expectedCounts(convertedModel(await page.locator('#model-picker').inputValue()))
+    .find(([op]) => op === 'fusedConv2d')[1], 'each convolution node ran once');
+  assert.equal(convolutions.dispatches, '0');
+  await assertNoErrors();
+  await page.context().close();
+});
+
 test('model explorer: a TF.js model picked as model.json with its weights goes up as a zip; model.json alone names the missing shard', async () => {
   const { page, assertNoErrors } = await openExplorer();
   const folder = join(FIXTURES, 'tf/cnn_tfjs_graph');
@@ -119,6 +147,18 @@ test('model explorer: a TF.js model picked as model.json with its weights goes u
   assert.deepEqual(await shownCounts(page), expectedCounts(convertedModel('model')));
   const { profile } = await runInPage(page);
   assert.ok(profile.length > 0);
+  await assertNoErrors();
+  await page.close();
+});
+
+test('model explorer: a SavedModel folder picked in the folder input is zipped in the page and converted', async () => {
+  const { page, assertNoErrors } = await openExplorer();
+  const outcome = await convertInPage(page, join(FIXTURES, 'tf/two_branch_saved_model'), '#folder');
+  assert.equal(outcome.error, '');
+  assert.match(outcome.status, /Converted two_branch_saved_model\.zip into the model 'two_branch_saved_model'/);
+  assert.deepEqual(await shownCounts(page), expectedCounts(convertedModel('two_branch_saved_model')));
+  const { outputs } = await runInPage(page);
+  assert.ok(Math.abs(Number(outputs[0].mean) - 1 / 5) < 1e-3, `five softmax probabilities average 0.2: ${JSON.stringify(outputs)}`);
   await assertNoErrors();
   await page.close();
 });
@@ -141,9 +181,15 @@ test('model explorer: a .keras upload shows its layers and runs with token ids i
   await page.close();
 });
 
-test('model explorer: a corrupt file shows the converter\'s message and leaves no model behind', async () => {
+test('model explorer: a corrupt file dropped on the page shows the converter\'s message and leaves no model behind', async () => {
   const { page, assertNoErrors } = await openExplorer();
-  const outcome = await convertInPage(page, { name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an onnx file') });
+  // Dropped on the drop zone this time, as a desktop visitor would.
+  await page.evaluate(() => {
+    const dropped = new DataTransfer();
+    dropped.items.add(new File(['this is not an onnx file'], 'broken.onnx'));
+    document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+  });
+  const outcome = await conversionOutcome(page);
   assert.match(outcome.error, /broken\.onnx could not be converted: .*not a valid ONNX protobuf/);
   const served = await page.evaluate(async () => (await (await fetch('/api/models')).json()).map((m) => m.name));
   assert.ok(!served.includes('broken'), `served models: ${served}`);
