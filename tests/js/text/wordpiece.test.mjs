@@ -6,32 +6,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tw from '../../../js/dist/tensorweb.js';
+// The demo tests' way to make the example models (idempotent: about a second when they are built):
+// this tier runs before the browser tier, so on a fresh checkout it makes them first.
+import { EXAMPLES, ensureExamples } from '../../browser/demos/demo_server.mjs';
+import { ROOT } from '../../browser/helper.mjs';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/minilm.json'), 'utf8'));
-const MODEL_JSON = join(ROOT, '.tensorweb/examples/all-minilm-l6-v2/model.json');
 const { WordPieceTokenizer } = tw.text;
 
-/** The converted model's metadata; `tensorweb examples` makes it (the demo tests run that too). */
-function minilmMetadata() {
-  try {
-    return JSON.parse(readFileSync(MODEL_JSON, 'utf8')).metadata;
-  } catch (error) {
-    throw new Error(`${MODEL_JSON} is missing or unreadable: run \`.venv/bin/python -m tensorweb examples\` (${error.message})`);
-  }
-}
+ensureExamples();
+const METADATA = JSON.parse(readFileSync(join(EXAMPLES, 'all-minilm-l6-v2/model.json'), 'utf8')).metadata;
 
 test('MiniLM\'s tokenizer gives the reference ids for every fixture text', () => {
-  const tokenizer = WordPieceTokenizer.fromMetadata(minilmMetadata());
+  const tokenizer = WordPieceTokenizer.fromMetadata(METADATA);
   const cases = [...FIXTURE.tokenizer, ...FIXTURE.sentences, FIXTURE.query];
   assert.ok(cases.length >= 14);
   for (const { text, ids } of cases) assert.deepEqual(tokenizer.encode(text), ids, JSON.stringify(text));
 });
 
 test('MiniLM\'s tokenizer truncates to maxLength, [SEP] kept last', () => {
-  const tokenizer = WordPieceTokenizer.fromMetadata(minilmMetadata());
+  const tokenizer = WordPieceTokenizer.fromMetadata(METADATA);
   const ids = tokenizer.encode('word '.repeat(tokenizer.maxLength));
   assert.equal(ids.length, tokenizer.maxLength);
   assert.equal(ids[0], tokenizer.tokenToId('[CLS]'));
