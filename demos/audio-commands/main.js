@@ -34,6 +34,8 @@ const MICROPHONE = {
 const LOG_MEL = { sampleRate: SAMPLE_RATE, frameLength: FRAME_LENGTH, frameStep: FRAME_LENGTH, numMelBins: MEL_BINS };
 
 const $ = (id) => document.getElementById(id);
+const soundName = (sound) => sound.element.querySelector('.name').value.trim();
+const clipCount = (n) => `${n} clip${n === 1 ? '' : 's'}`;
 const sounds = []; // { element, clips: Float32Array[], noise }
 let busy = null; // 'recording' | 'training' | 'listening' | null: one use of the microphone or GPU at a time
 let holding = false; // a record button is held down
@@ -123,7 +125,7 @@ function soundsChanged() {
 
 function showClips(sound) {
   const count = sound.element.querySelector('.count');
-  count.textContent = `${sound.clips.length} clip${sound.clips.length === 1 ? '' : 's'}`;
+  count.textContent = clipCount(sound.clips.length);
   count.dataset.count = String(sound.clips.length);
 }
 
@@ -160,7 +162,7 @@ async function record(sound) {
       }
       return holding || filled > 0;
     });
-    $('status').textContent = `"${soundName(sound) || 'unnamed'}" has ${sound.clips.length} clip${sound.clips.length === 1 ? '' : 's'}.`;
+    $('status').textContent = `"${soundName(sound) || 'unnamed'}" has ${clipCount(sound.clips.length)}.`;
   } finally {
     holding = false;
     button.classList.remove('recording');
@@ -168,8 +170,6 @@ async function record(sound) {
     setBusy(null);
   }
 }
-
-const soundName = (sound) => sound.element.querySelector('.name').value.trim();
 
 function addSound({ noise = false } = {}) {
   const element = $('sound-template').content.firstElementChild.cloneNode(true);
@@ -224,7 +224,7 @@ function checkedNames() {
     if (!name) throw new Error(`Sound ${i + 1} has no name: type one in its box.`);
     if (names.indexOf(name) !== i) throw new Error(`Two sounds are called "${name}": give each its own name.`);
     const clips = sounds[i].clips.length;
-    if (clips < MIN_CLIPS) throw new Error(`"${name}" has ${clips} clip${clips === 1 ? '' : 's'}: record at least ${MIN_CLIPS} of each sound.`);
+    if (clips < MIN_CLIPS) throw new Error(`"${name}" has ${clipCount(clips)}: record at least ${MIN_CLIPS} of each sound.`);
   });
   return names;
 }
@@ -320,7 +320,6 @@ async function train() {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     $('train-status').textContent = `Trained ${epochs} epochs on ${clips.length} clips in ${seconds} s on ${tw.getBackend()}: `
       + `loss ${lossHistory.at(-1).toFixed(3)}, last epoch's accuracy ${(accuracy * 100).toFixed(0)}%. Press "Start listening".`;
-    $('train-status').dataset.loss = String(lossHistory.at(-1));
     showBars(names.map(() => 0));
     document.body.dataset.trained = 'true';
   } finally {
