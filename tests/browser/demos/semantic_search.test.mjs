@@ -29,13 +29,14 @@ async function search(page, query) {
   await page.fill('#query', query);
   await page.click('#search');
   await page.waitForFunction((q) => document.getElementById('results').dataset.query === q || !document.getElementById('error').hidden,
-    query, { timeout: 60_000 });
+    query, { timeout: 120_000 });
 }
 
 const shownRanking = (page) => page.locator('#results .hit').evaluateAll((hits) => hits.map((hit) => ({
   index: Number(hit.dataset.index),
   text: hit.querySelector('.sentence').textContent,
   score: Number(hit.querySelector('.score').textContent),
+  barPercent: parseFloat(hit.querySelector('.fill').style.width),
 })));
 
 test('semantic search: the fixture sentences rank in PyTorch\'s order with its scores; cached embeddings are reused', async (t) => {
@@ -61,8 +62,10 @@ test('semantic search: the fixture sentences rank in PyTorch\'s order with its s
   const pytorchOrder = sentences.map((_, i) => i).sort((a, b) => FIXTURE.scores[b] - FIXTURE.scores[a]);
   assert.equal(ranking[0].index, pytorchOrder[0], `top sentence "${ranking[0].text}", PyTorch's "${sentences[pytorchOrder[0]]}"`);
   assert.deepEqual(ranking.map((r) => r.index), pytorchOrder, 'the whole ranking is PyTorch\'s');
-  for (const { index, text, score } of ranking) {
+  for (const { index, text, score, barPercent } of ranking) {
     assert.equal(text, sentences[index]);
+    // The bar is the similarity in percent; a negative one leaves it empty.
+    assert.ok(Math.abs(barPercent - Math.max(0, score) * 100) <= 0.1, `"${text}": bar ${barPercent}% for score ${score}`);
     assert.ok(Math.abs(score - FIXTURE.scores[index]) <= TOLERANCE, `"${text}": shown ${score}, PyTorch ${FIXTURE.scores[index]}`);
   }
   assert.match(await page.locator('#search-status').textContent(), /\(7 embedded, 0 from the cache\)/);
