@@ -96,9 +96,9 @@ VEC4_CASES = {
 }
 
 
-def vec4_params(g, size):
+def vec4_params(g, threads):
     fields = {k: v for k, v in g.items() if k not in ("in_c", "out_c", "multiplier")}
-    return fields | {"channels": g["in_c"], "size": size // 4}
+    return fields | {"channels": g["in_c"], "size": threads}
 
 
 @pytest.mark.parametrize("name", VEC4_CASES)
@@ -109,7 +109,7 @@ def test_depthwise_conv2d_vec4(runner, rng, name):
     size = int(np.prod(out_shape(g)))
     out = runner.run("conv/depthwise_conv2d_vec4.wgsl", workgroups=-(-size // 4 // 64), x=x, weights=w,
                      bias=PLACEHOLDER, out=Output(out_shape(g)),
-                     params=vec4_params(g, size) | {"alpha": 0.0, "beta": 0.0})["out"]
+                     params=vec4_params(g, size // 4) | {"alpha": 0.0, "beta": 0.0})["out"]
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
 
@@ -122,6 +122,45 @@ def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
     out = runner.run("conv/depthwise_conv2d_vec4.wgsl",
                      slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},
                      constants={"HAS_BIAS": True}, workgroups=-(-size // 4 // 64), x=x, weights=w, bias=bias,
-                     out=Output(out_shape(g), np.float16), params=vec4_params(g, size) | {"alpha": 0.0, "beta": 0.0})["out"]
+                     out=Output(out_shape(g), np.float16), params=vec4_params(g, size // 4) | {"alpha": 0.0, "beta": 0.0})["out"]
+    expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
+    np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
+
+
+# Multiplier 1, channels divisible by 4 and width dilation == width stride, for
+# depthwise_conv2d_vec4_sliding.wgsl (4 pixels of a row per thread): widths that
+# leave a partial group of 4, padding on every side, unequal height and width
+# geometry.
+SLIDING_CASES = {
+    "3x3 same, width 7": ((2, 6, 7, 8), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "5x5 stride 2 dilation 2": ((1, 13, 11, 12), (5, 5), 1, (2, 2), (2, 2), ((4, 4), (4, 3))),
+    "3x5 valid, stride (2, 1), dilation (3, 1)": ((2, 11, 6, 4), (3, 5), 1, (2, 1), (3, 1), ((0, 0), (0, 0))),
+    "1x1 on a 1-wide input": ((1, 3, 1, 4), (1, 1), 1, (1, 1), (1, 1), ((0, 0), (0, 0))),
+}
+
+
+def run_sliding(runner, case, x, w, bias=PLACEHOLDER, **launch):
+    g = geometry(x.shape, *case[1:])
+    threads = g["batch"] * g["out_h"] * -(-g["out_w"] // 4) * g["in_c"] // 4
+    out = runner.run("conv/depthwise_conv2d_vec4_sliding.wgsl", workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
+                     out=Output(out_shape(g), x.dtype), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0},
+                     **launch)
+    return out["out"]
+
+
+@pytest.mark.parametrize("name", SLIDING_CASES)
+def test_depthwise_conv2d_vec4_sliding(runner, rng, name):
+    case = SLIDING_CASES[name]
+    x, w = arrays(rng, case)
+    out = run_sliding(runner, case, x, w)
+    np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
+
+
+def test_depthwise_conv2d_vec4_sliding_fused_bias_relu6_f16(runner, rng):
+    case = SLIDING_CASES["3x3 same, width 7"]
+    x, w = (a.astype(np.float16) for a in arrays(rng, case))
+    bias = rng.standard_normal(8).astype(np.float16)
+    out = run_sliding(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},
+                      constants={"HAS_BIAS": True})
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
