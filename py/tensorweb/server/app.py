@@ -9,7 +9,8 @@ Served roots, each only through `FileServer` (nothing outside them is readable):
     /_tensorweb/...        the server's own page scripts
 
 The API: GET /api/models, POST /api/uploads?filename=NAME (the raw file as
-the body), GET /api/jobs/<id>, GET /api/jobs/<id>/events (SSE, ends with the
+the body; input_shape=NAME:D1,D2,... any number of times fixes free input
+dimensions, as `tensorweb convert --input-shape` does), GET /api/jobs/<id>, GET /api/jobs/<id>/events (SSE, ends with the
 job), GET /api/events (SSE: reload, building, build-error, models).
 """
 
@@ -47,6 +48,7 @@ from tensorweb.server.uploads import (
     ConversionFailed,
     Converter,
     UploadTooLarge,
+    input_shape_arguments,
     safe_upload_name,
 )
 
@@ -209,7 +211,7 @@ def create_app(
         if name is None:
             return JSONResponse({"error": f"name the file in ?filename=; accepted kinds: {ACCEPTED_KINDS}"}, status_code=400)
         try:
-            job = await converter.receive(request, name)
+            job = await converter.receive(request, name, input_shape_arguments(request.query_params.getlist("input_shape")))
         except UploadTooLarge:
             return JSONResponse({"error": f"the upload is larger than the limit of {_megabytes(upload_limit)}"}, status_code=413)
         except ConversionFailed as exc:

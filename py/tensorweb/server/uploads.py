@@ -40,6 +40,8 @@ MAX_LINE_CHARS = 64 * 1024
 LINE_END = re.compile(r"\r\n|\n|\r(?!$)")
 MAX_JOBS_KEPT = 100
 MAX_NAME_CHARS = 80
+MAX_INPUT_SHAPES = 16
+MAX_INPUT_SHAPE_CHARS = 200
 
 
 class UploadTooLarge(Exception):
@@ -62,6 +64,21 @@ def safe_upload_name(raw: str) -> str | None:
         return None
     stem = base[: -len(suffix)].rstrip("._-")[:MAX_NAME_CHARS] or "model"
     return stem + suffix
+
+
+def input_shape_arguments(specs: list[str]) -> list[str]:
+    """The converter's arguments for an upload's `input_shape=NAME:D1,D2,...` values.
+
+    The converter judges their form (its message becomes the job's error);
+    here only their number and size are bounded. Each is one
+    `--input-shape=SPEC` argument, so a value is never read as another option.
+    """
+    if len(specs) > MAX_INPUT_SHAPES:
+        raise ConversionFailed(f"at most {MAX_INPUT_SHAPES} input_shape values are taken, not {len(specs)}")
+    for spec in specs:
+        if len(spec) > MAX_INPUT_SHAPE_CHARS or not spec.isprintable():
+            raise ConversionFailed(f"input_shape {spec[:40]!r} is not NAME:D1,D2,... of at most {MAX_INPUT_SHAPE_CHARS} printable characters")
+    return [f"--input-shape={spec}" for spec in specs]
 
 
 def model_name_for(upload_name: str) -> str:
@@ -91,6 +108,7 @@ class Job:
     id: str
     upload_name: str
     upload_bytes: int
+    converter_args: list[str] = field(default_factory=list)  # options from the upload's query (input shapes)
     state: str = "queued"  # queued, converting, done, failed
     model: str | None = None
     error: str | None = None
@@ -216,12 +234,12 @@ class Converter:
         for leftover in self.models_dir.glob(".converting-*"):
             shutil.rmtree(leftover, ignore_errors=True)
 
-    async def receive(self, request: Request, upload_name: str) -> Job:
-        """Stream the request body to disk and queue its conversion; UploadTooLarge past the limit."""
+    async def receive(self, request: Request, upload_name: str, converter_args: list[str] | None = None) -> Job:
+        """Stream the request body to disk and queue its conversion (with `converter_args`); UploadTooLarge past the limit."""
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.upload_limit:
             raise UploadTooLarge()
-        job = Job(id=uuid.uuid4().hex[:12], upload_name=upload_name, upload_bytes=0)
+        job = Job(id=uuid.uuid4().hex[:12], upload_name=upload_name, upload_bytes=0, converter_args=converter_args or [])
         job_dir = self.work_dir / job.id
         job_dir.mkdir(parents=True)
         try:
@@ -295,6 +313,7 @@ class Converter:
     async def _convert(self, job: Job, source: Path, output: Path) -> None:
         process = await asyncio.create_subprocess_exec(
             *self.command,
+            *job.converter_args,
             str(source),
             str(output),
             stdin=asyncio.subprocess.DEVNULL,
