@@ -68,11 +68,15 @@ export async function uploadFor(entries) {
   return { name: `${stem}.zip`, body: await zipFiles(entries) };
 }
 
-/** Posts the upload; resolves with the server's job ({id, events, ...}), rejects with the server's reason. */
-export function sendUpload({ name, body }, onProgress) {
+/**
+ * Posts the upload, with `inputShapes` ("NAME:1,128", the converter's --input-shape)
+ * for the server to pass on; resolves with its job ({id, events, ...}), rejects with its reason.
+ */
+export function sendUpload({ name, body }, inputShapes, onProgress) {
   return new Promise((resolve, reject) => {
+    const query = new URLSearchParams([['filename', name], ...inputShapes.map((shape) => ['input_shape', shape])]);
     const request = new XMLHttpRequest();
-    request.open('POST', `/api/uploads?filename=${encodeURIComponent(name)}`);
+    request.open('POST', `/api/uploads?${query}`);
     request.responseType = 'json';
     request.upload.onprogress = (event) => { if (event.lengthComputable) onProgress(event.loaded / event.total); };
     request.onload = () => {

@@ -59,7 +59,8 @@ async function convert(entries) {
   try {
     const upload = await uploadFor(entries);
     $('convert-status').textContent = `Uploading ${upload.name} (${megabytes(upload.body.size)})…`;
-    const job = await sendUpload(upload, (fraction) => { progress.value = fraction; });
+    const inputShapes = $('input-shapes').value.split(/[\s;]+/).filter(Boolean);
+    const job = await sendUpload(upload, inputShapes, (fraction) => { progress.value = fraction; });
     $('convert-status').textContent = `Converting ${upload.name}…`;
     progress.value = 0;
     $('convert-details').hidden = false;
@@ -70,7 +71,11 @@ async function convert(entries) {
         if (fraction !== null) progress.value = fraction;
       },
     });
-    if (finished.state !== 'done') throw new Error(`${upload.name} could not be converted: ${finished.error}`);
+    if (finished.state !== 'done') {
+      const hint = /--input-shape/.test(finished.error) ? '\nSet the sizes under "Conversion options" and convert it again.' : '';
+      if (hint) $('convert-options').open = true;
+      throw new Error(`${upload.name} could not be converted: ${finished.error}${hint}`);
+    }
     await refreshModels(finished.model);
     $('convert-status').textContent = `Converted ${upload.name} into the model '${finished.model}'.`;
   } catch (error) {

@@ -163,6 +163,29 @@ test('model explorer: a SavedModel folder picked in the folder input is zipped i
   await page.close();
 });
 
+test('model explorer: a model the converter cannot keep free gets its input sizes from the page\'s options', async () => {
+  const { page, assertNoErrors } = await openExplorer();
+  const encoder = join(FIXTURES, 'onnx/torch_encoder.onnx');
+  const refused = await convertInPage(page, encoder);
+  assert.match(refused.error, /torch_encoder\.onnx could not be converted: .*--input-shape/);
+  assert.match(refused.error, /Set the sizes under "Conversion options"/);
+  assert.ok(await page.locator('#input-shapes').isVisible(), 'the options are opened');
+
+  await page.fill('#input-shapes', 'input_ids:1,8');
+  const outcome = await convertInPage(page, encoder);
+  assert.equal(outcome.error, '');
+  const inputs = await page.locator('#inputs tr:not(:first-child)').evaluateAll((trs) => trs.map((tr) => tr.cells[2].textContent));
+  assert.deepEqual(inputs, ['[1, 8]', '[1, 8]'], 'both inputs share the fixed sequence length');
+  const modelJSON = convertedModel('torch_encoder');
+  const table = modelJSON.topology.nodes.find((node) => node.op === 'gather' && node.inputs[1] === 'input_ids').inputs[0];
+  const rows = modelJSON.weightsManifest.flatMap((group) => group.weights).find((weight) => weight.name === table).shape[0];
+  assert.equal(await page.locator('fieldset[data-input="input_ids"] input[data-id-limit]').inputValue(), String(rows), 'token ids stay inside the embedding table');
+  const { outputs } = await runInPage(page);
+  assert.ok(outputs.length > 0);
+  await assertNoErrors();
+  await page.close();
+});
+
 test('model explorer: a .keras upload shows its layers and runs with token ids inside the Embedding\'s range', async () => {
   const { page, assertNoErrors } = await openExplorer();
   const outcome = await convertInPage(page, join(FIXTURES, 'tf/tiny_text.keras'));
