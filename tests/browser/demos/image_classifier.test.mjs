@@ -1,11 +1,16 @@
 // demos/image-classifier against the real dev server: the synthetic image that
 // tests/fixtures/examples/efficientnet_lite0.json describes goes in through the
 // page's file input (a PNG made here), and the page must show PyTorch's top-1.
+// The camera path runs on Chromium's fake camera playing a y4m file made here:
+// "Classify frame" must show the frame's centre crop and classify exactly those
+// pixels, as the file path does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
+import { y4m } from '../media_files.mjs';
 import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
 import { encodePng } from './png.mjs';
 
@@ -15,6 +20,8 @@ const SIZE = 224;
 // with the image in its centre makes that crop the image itself, pixel for pixel.
 const FRAME = 256;
 const BORDER = (FRAME - SIZE) / 2;
+// The fake camera's picture: a white square, half the frame's height, centred on black in a 4:3 frame.
+const CAMERA = { width: 160, height: 120, square: 60 };
 
 /** The fixture's synthetic image (py/tensorweb/examples/efficientnet_lite0.py synthetic_image), row-major RGB. */
 function syntheticImage() {
@@ -30,48 +37,74 @@ function syntheticImage() {
   return rgb;
 }
 
+/** A 224x224 row-major RGB image in the middle of a 256x256 grey PNG, so that the page's crop is the image itself. */
+function framedPng(rgb) {
+  const framed = new Uint8Array(FRAME * FRAME * 3).fill(128);
+  for (let row = 0; row < SIZE; row++) framed.set(rgb.subarray(row * SIZE * 3, (row + 1) * SIZE * 3), ((row + BORDER) * FRAME + BORDER) * 3);
+  return encodePng(FRAME, FRAME, framed);
+}
+
+/** The preview canvas (what the model saw) as row-major RGB. */
+async function previewPixels(page) {
+  const rgba = await page.locator('#preview').evaluate((canvas) => Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data));
+  return Uint8Array.from(rgba.filter((_, i) => i % 4 !== 3));
+}
+
+/** The top-5 rows the page shows. */
+function shownTop5(page) {
+  return page.locator('#results .bar').evaluateAll((bars) => bars.map((bar) => ({
+    index: Number(bar.dataset.index),
+    name: bar.querySelector('.name').textContent,
+    percent: parseFloat(bar.querySelector('.value').textContent),
+  })));
+}
+
+/** Waits for the page to show `count` results bars, or an error. */
+async function waitForResults(page) {
+  await page.waitForFunction(() => document.querySelectorAll('#results .bar').length === 5 || !document.getElementById('error').hidden, null, { timeout: 30_000 });
+}
+
+async function openReadyPage() {
+  const demo = await openDemo(browser, `${server.url}/demos/image-classifier/`);
+  assert.match(await demo.page.title(), /Image classifier/);
+  await demo.page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
+  await demo.assertNoErrors();
+  assert.equal(await demo.page.locator('#progress').evaluate((p) => p.value), 1, 'the load progress reached 1');
+  return demo;
+}
+
+let folder;
 let server;
 let browser;
 before(async () => {
   ensureExamples();
+  folder = mkdtempSync(join(tmpdir(), 'tensorweb-image-classifier-'));
+  const cameraFile = join(folder, 'camera.y4m');
+  const inSquare = (x, y) => Math.abs(x + 0.5 - CAMERA.width / 2) < CAMERA.square / 2 && Math.abs(y + 0.5 - CAMERA.height / 2) < CAMERA.square / 2;
+  writeFileSync(cameraFile, y4m({ width: CAMERA.width, height: CAMERA.height, frames: 10, luma: (x, y) => (inSquare(x, y) ? 235 : 16) }));
   server = await startServer();
-  browser = await launchBrowser();
+  browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${cameraFile}`, '--autoplay-policy=no-user-gesture-required']);
 });
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
 test('image classifier: the synthetic image picked through the file input shows PyTorch\'s top-1 label first', async () => {
   const image = syntheticImage();
   assert.equal(image.reduce((a, b) => a + b, 0), FIXTURE.image.pixelSum, 'the image drawn here is the fixture\'s');
-  const framed = new Uint8Array(FRAME * FRAME * 3).fill(128);
-  for (let row = 0; row < SIZE; row++) framed.set(image.subarray(row * SIZE * 3, (row + 1) * SIZE * 3), ((row + BORDER) * FRAME + BORDER) * 3);
 
-  const { page, assertNoErrors } = await openDemo(browser, `${server.url}/demos/image-classifier/`);
-  assert.match(await page.title(), /Image classifier/);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
-  await assertNoErrors();
-  assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1, 'the load progress reached 1');
-
-  await page.setInputFiles('#file', { name: 'synthetic.png', mimeType: 'image/png', buffer: encodePng(FRAME, FRAME, framed) });
-  await page.waitForFunction(() => document.querySelectorAll('#results .bar').length === 5 || !document.getElementById('error').hidden, null, { timeout: 30_000 });
+  const { page, assertNoErrors } = await openReadyPage();
+  await page.setInputFiles('#file', { name: 'synthetic.png', mimeType: 'image/png', buffer: framedPng(image) });
+  await waitForResults(page);
   await assertNoErrors();
 
-  // What the model saw is the fixture image exactly.
-  const seenSum = await page.locator('#preview').evaluate((canvas) => {
-    const data = canvas.getContext('2d').getImageData(0, 0, 224, 224).data;
-    let sum = 0;
-    for (let i = 0; i < data.length; i++) if (i % 4 !== 3) sum += data[i];
-    return sum;
-  });
-  assert.equal(seenSum, FIXTURE.image.pixelSum, 'the page\'s 224x224 crop is the fixture image');
+  const seen = await previewPixels(page);
+  assert.equal(seen.reduce((a, b) => a + b, 0), FIXTURE.image.pixelSum, 'the page\'s 224x224 crop is the fixture image');
 
-  const rows = await page.locator('#results .bar').evaluateAll((bars) => bars.map((bar) => ({
-    index: Number(bar.dataset.index),
-    name: bar.querySelector('.name').textContent,
-    percent: parseFloat(bar.querySelector('.value').textContent),
-  })));
+  const rows = await shownTop5(page);
   const expected = FIXTURE.top5[0];
   assert.equal(rows[0].index, expected.index, `top-1 ${JSON.stringify(rows[0])}, PyTorch's ${JSON.stringify(expected)}`);
   assert.equal(rows[0].name, expected.label.split(',')[0]);
@@ -79,5 +112,40 @@ test('image classifier: the synthetic image picked through the file input shows 
   assert.ok(await page.getByText(expected.label.split(',')[0], { exact: true }).isVisible(), 'the label is visible');
   await screenshot(page, 'image-classifier');
   await assertNoErrors();
+  await page.close();
+});
+
+test('image classifier: a camera frame is centre-cropped like a picked image, and its top-5 is that of the same pixels picked as a file', async () => {
+  const { page, assertNoErrors } = await openReadyPage();
+  await page.locator('#camera').click();
+  await page.locator('#snap').click();
+  await waitForResults(page);
+  await assertNoErrors();
+  assert.ok(await page.locator('#video').isVisible(), 'the camera shows in the page');
+
+  // The frame's centred square (120x120 of 160x120) scaled to 256, then its middle 224: the white
+  // square (60 of 120) spans 128 of 256 pixels, so 48 to 176 of the 224 the model sees.
+  const seen = await previewPixels(page);
+  const bright = (x, y) => seen[(y * SIZE + x) * 3 + 1] > 127;
+  const lit = (line) => Array.from({ length: SIZE }, (_, i) => i).filter(line);
+  const litColumns = lit((x) => bright(x, SIZE / 2));
+  const litRows = lit((y) => bright(SIZE / 2, y));
+  const expectedSpan = (FRAME * CAMERA.square) / CAMERA.height;
+  const expectedStart = (SIZE - expectedSpan) / 2;
+  for (const [what, span] of [['columns', litColumns], ['rows', litRows]]) {
+    assert.ok(Math.abs(span[0] - expectedStart) <= 2 && Math.abs(span.at(-1) + 1 - (expectedStart + expectedSpan)) <= 2 && span.length === span.at(-1) - span[0] + 1,
+      `the white square's ${what} are ${span[0]}..${span.at(-1)}, expected ${expectedStart}..${expectedStart + expectedSpan - 1} (a square, not stretched)`);
+  }
+  const fromCamera = await shownTop5(page);
+
+  await page.locator('#camera').click();
+  assert.equal(await page.locator('#snap').isVisible(), false, 'stopping the camera hides "Classify frame"');
+  assert.equal(await page.locator('#video').isVisible(), false);
+  await page.evaluate(() => document.getElementById('results').replaceChildren()); // so that waiting for five bars waits for the new ones
+  await page.setInputFiles('#file', { name: 'frame.png', mimeType: 'image/png', buffer: framedPng(seen) });
+  await waitForResults(page);
+  await assertNoErrors();
+  assert.deepEqual(await previewPixels(page), seen, 'the picked file gives the model the camera frame\'s pixels');
+  assert.deepEqual(await shownTop5(page), fromCamera, 'the same pixels get the same top-5 through either path');
   await page.close();
 });
