@@ -32,18 +32,19 @@ let tokenizer = null;
 const embeddings = new Map();
 let busy = false;
 
-/** The model's embedding of `text`, from the cache when it was embedded before. */
+/** The model's embedding of `text` (384 numbers of unit length). */
 async function embed(text) {
-  const cached = embeddings.get(text);
-  if (cached) return cached;
   const { inputIds, attentionMask } = tokenizer.encodeForModel(text, { padToMultipleOf: LENGTH_STEP });
   const shape = [1, inputIds.length];
   const feeds = { input_ids: tw.tensor(inputIds, shape, 'int32'), attention_mask: tw.tensor(attentionMask, shape, 'int32') };
-  const output = model.execute(feeds, 'embedding');
-  const embedding = await output.data();
-  tw.dispose([feeds.input_ids, feeds.attention_mask, output]);
-  embeddings.set(text, embedding);
-  return embedding;
+  try {
+    const output = model.execute(feeds, 'embedding');
+    const embedding = await output.data();
+    output.dispose();
+    return embedding;
+  } finally {
+    tw.dispose(Object.values(feeds));
+  }
 }
 
 function dot(a, b) {
@@ -72,7 +73,7 @@ async function search() {
   for (const [done, text] of missing.entries()) {
     progress.value = done / missing.length;
     $('search-status').textContent = `Embedding ${done + 1} of ${missing.length}: “${text}”`;
-    await embed(text);
+    embeddings.set(text, await embed(text));
   }
   progress.value = 1;
   const queryEmbedding = embeddings.get(query);
