@@ -89,7 +89,8 @@ async function convert(entries) {
 
 const drop = $('drop');
 drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over'); });
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+// Moving over the zone's own text fires dragleave too: only leaving the zone counts.
+drop.addEventListener('dragleave', (event) => { if (!drop.contains(event.relatedTarget)) drop.classList.remove('over'); });
 drop.addEventListener('drop', (event) => {
   event.preventDefault();
   drop.classList.remove('over');

@@ -75,6 +75,17 @@ async function shownCounts(page) {
   return rows.sort(([a], [b]) => a.localeCompare(b));
 }
 
+/** Converts `files` through the page into the model `name`, checks the counts the page shows against its model.json, and returns that. */
+async function convertAndCheckCounts(page, files, name, input = '#file') {
+  const outcome = await convertInPage(page, files, input);
+  assert.equal(outcome.error, '');
+  assert.match(outcome.status, new RegExp(`into the model '${name}'\\.$`));
+  assert.equal(await page.locator('#model-picker').inputValue(), name, 'the new model is picked');
+  const modelJSON = convertedModel(name);
+  assert.deepEqual(await shownCounts(page), expectedCounts(modelJSON));
+  return modelJSON;
+}
+
 /** Clicks Run; resolves with the output rows and the profile rows the page shows. */
 async function runInPage(page) {
   await page.click('#run');
@@ -91,13 +102,7 @@ async function runInPage(page) {
 
 test('model explorer: an ONNX upload is converted, its op counts are model.json\'s, and a run times every op on the GPU', async () => {
   const { page, assertNoErrors } = await openExplorer();
-  const outcome = await convertInPage(page, join(FIXTURES, 'onnx/torch_convnet.onnx'));
-  assert.equal(outcome.error, '');
-  assert.match(outcome.status, /into the model 'torch_convnet'/);
-  assert.equal(await page.locator('#model-picker').inputValue(), 'torch_convnet', 'the new model is picked');
-
-  const modelJSON = convertedModel('torch_convnet');
-  assert.deepEqual(await shownCounts(page), expectedCounts(modelJSON));
+  await convertAndCheckCounts(page, join(FIXTURES, 'onnx/torch_convnet.onnx'), 'torch_convnet');
   const inputs = await page.locator('#inputs tr:not(:first-child)').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   assert.deepEqual(inputs, [['image', 'float32', '[?, 3, 32, 32]']]);
 
@@ -141,10 +146,8 @@ test('model explorer: a TF.js model picked as model.json with its weights goes u
   const alone = await convertInPage(page, join(folder, 'model.json'));
   assert.match(alone.error, /model\.json needs its weight file group1-shard1of1\.bin/);
 
-  const outcome = await convertInPage(page, [join(folder, 'model.json'), join(folder, 'group1-shard1of1.bin')]);
-  assert.equal(outcome.error, '');
-  assert.match(outcome.status, /Converted model\.zip into the model 'model'/);
-  assert.deepEqual(await shownCounts(page), expectedCounts(convertedModel('model')));
+  await convertAndCheckCounts(page, [join(folder, 'model.json'), join(folder, 'group1-shard1of1.bin')], 'model');
+  assert.match(await page.locator('#convert-status').textContent(), /^Converted model\.zip /);
   const { profile } = await runInPage(page);
   assert.ok(profile.length > 0);
   await assertNoErrors();
@@ -153,10 +156,8 @@ test('model explorer: a TF.js model picked as model.json with its weights goes u
 
 test('model explorer: a SavedModel folder picked in the folder input is zipped in the page and converted', async () => {
   const { page, assertNoErrors } = await openExplorer();
-  const outcome = await convertInPage(page, join(FIXTURES, 'tf/two_branch_saved_model'), '#folder');
-  assert.equal(outcome.error, '');
-  assert.match(outcome.status, /Converted two_branch_saved_model\.zip into the model 'two_branch_saved_model'/);
-  assert.deepEqual(await shownCounts(page), expectedCounts(convertedModel('two_branch_saved_model')));
+  await convertAndCheckCounts(page, join(FIXTURES, 'tf/two_branch_saved_model'), 'two_branch_saved_model', '#folder');
+  assert.match(await page.locator('#convert-status').textContent(), /^Converted two_branch_saved_model\.zip /);
   const { outputs } = await runInPage(page);
   assert.ok(Math.abs(Number(outputs[0].mean) - 1 / 5) < 1e-3, `five softmax probabilities average 0.2: ${JSON.stringify(outputs)}`);
   await assertNoErrors();
@@ -172,11 +173,9 @@ test('model explorer: a model the converter cannot keep free gets its input size
   assert.ok(await page.locator('#input-shapes').isVisible(), 'the options are opened');
 
   await page.fill('#input-shapes', 'input_ids:1,8');
-  const outcome = await convertInPage(page, encoder);
-  assert.equal(outcome.error, '');
+  const modelJSON = await convertAndCheckCounts(page, encoder, 'torch_encoder');
   const inputs = await page.locator('#inputs tr:not(:first-child)').evaluateAll((trs) => trs.map((tr) => tr.cells[2].textContent));
   assert.deepEqual(inputs, ['[1, 8]', '[1, 8]'], 'both inputs share the fixed sequence length');
-  const modelJSON = convertedModel('torch_encoder');
   const table = modelJSON.topology.nodes.find((node) => node.op === 'gather' && node.inputs[1] === 'input_ids').inputs[0];
   const rows = modelJSON.weightsManifest.flatMap((group) => group.weights).find((weight) => weight.name === table).shape[0];
   assert.equal(await page.locator('fieldset[data-input="input_ids"] input[data-id-limit]').inputValue(), String(rows), 'token ids stay inside the embedding table');
@@ -188,12 +187,9 @@ test('model explorer: a model the converter cannot keep free gets its input size
 
 test('model explorer: a .keras upload shows its layers and runs with token ids inside the Embedding\'s range', async () => {
   const { page, assertNoErrors } = await openExplorer();
-  const outcome = await convertInPage(page, join(FIXTURES, 'tf/tiny_text.keras'));
-  assert.equal(outcome.error, '');
-  const modelJSON = convertedModel('tiny_text');
+  const modelJSON = await convertAndCheckCounts(page, join(FIXTURES, 'tf/tiny_text.keras'), 'tiny_text');
   assert.equal(modelJSON.format, 'tensorweb-layers');
   assert.equal(await page.locator('#op-counts-title').textContent(), 'Layers');
-  assert.deepEqual(await shownCounts(page), expectedCounts(modelJSON));
   const embedding = modelJSON.modelTopology.config.layers.find((layer) => layer.class_name === 'Embedding');
   assert.equal(await page.locator('fieldset[data-input="tokens"] input[data-id-limit]').inputValue(), String(embedding.config.inputDim));
 

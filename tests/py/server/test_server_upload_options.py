@@ -22,25 +22,24 @@ def test_each_input_shape_is_one_converter_argument_that_cannot_pass_for_another
     assert input_shape_arguments([]) == []
 
 
-def test_a_model_with_two_free_dimensions_converts_once_the_upload_fixes_them(checkout, state):
+@pytest.mark.parametrize("query, error", [
+    ("", "fix its size with --input-shape"),
+    ("&input_shape=input_ids:x", "'input_ids:x' is not NAME:D1,D2,..."),
+])
+def test_free_dimensions_left_free_or_a_malformed_input_shape_fail_with_the_converters_reason(checkout, state, query, error):
     with real_converter_client(checkout, state) as client:
-        _, events = upload_and_wait(client, "encoder.onnx", ENCODER.read_bytes())
+        _, events = upload_and_wait(client, f"encoder.onnx{query}", ENCODER.read_bytes())
         assert events[-1][0] == "failed"
-        assert "--input-shape" in events[-1][1]["error"]
+        assert error in events[-1][1]["error"]
         assert nothing_left(state)
 
+
+def test_a_model_with_two_free_dimensions_converts_once_the_upload_fixes_them(checkout, state):
+    with real_converter_client(checkout, state) as client:
         _, events = upload_and_wait(client, "encoder.onnx&input_shape=input_ids:1,8", ENCODER.read_bytes())
         assert events[-1][0] == "done", events
         [listed] = client.get("/api/models").json()
         assert {t["name"]: t["shape"] for t in listed["inputs"]} == {"input_ids": [1, 8], "attention_mask": [1, 8]}
-
-
-def test_a_malformed_input_shape_fails_with_the_converters_reason(checkout, state):
-    with real_converter_client(checkout, state) as client:
-        _, events = upload_and_wait(client, "encoder.onnx&input_shape=input_ids:x", ENCODER.read_bytes())
-        assert events[-1][0] == "failed"
-        assert "'input_ids:x' is not NAME:D1,D2,..." in events[-1][1]["error"]
-        assert nothing_left(state)
 
 
 @pytest.mark.parametrize("query, error", [
