@@ -123,6 +123,12 @@ test('camera classifier: learns two fake-camera scenes from held-button examples
   assert.equal(firstAfter, firstCount, 'holding the second button added nothing to the first class');
   assert.ok(secondCount >= EXAMPLES_PER_CLASS);
 
+  // Two classes with one name are refused with a message naming it; renamed, they train.
+  await names.nth(1).fill(CLASSES[0]);
+  await page.locator('#train').click();
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  assert.match(await page.locator('#error').textContent(), new RegExp(`Two classes are named "${CLASSES[0]}"`));
+  await names.nth(1).fill(CLASSES[1]);
   await page.locator('#train').click();
   await page.waitForFunction(() => document.body.dataset.trained === 'true' || !document.getElementById('error').hidden, null, { timeout: 60_000 });
   await assertNoErrors();
