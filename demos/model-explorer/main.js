@@ -14,7 +14,7 @@ const FREE_DIMENSION_SIZE = 16;
 const DEFAULT_ID_LIMIT = 2;
 
 let models = [];                 // GET /api/models
-let shown = null;                // {entry, modelJSON, description} of the picked model
+let shown = null;                // {entry, description} of the picked model
 let loaded = null;               // {url, model} of the model last run
 let converting = false;
 let running = false;
@@ -48,7 +48,10 @@ function showBox(id, message) {
 // ---- converting -----------------------------------------------------------
 
 async function convert(entries) {
-  if (converting) return;
+  if (converting) {
+    showBox('convert-error', 'One model at a time: wait for the conversion under way to finish, then drop this one again.');
+    return;
+  }
   converting = true;
   showBox('convert-error', '');
   $('convert-log').textContent = '';
@@ -77,6 +80,7 @@ async function convert(entries) {
       throw new Error(`${upload.name} could not be converted: ${finished.error}${hint}`);
     }
     await refreshModels(finished.model);
+    showBox('convert-error', ''); // a drop refused while this one converted
     $('convert-status').textContent = `Converted ${upload.name} into the model '${finished.model}'.`;
   } catch (error) {
     $('convert-status').textContent = '';
@@ -135,9 +139,8 @@ async function showModel(name) {
   $('model-summary').textContent = `Reading ${entry.url}…`;
   const response = await fetch(entry.url, { cache: 'no-store' });
   if (!response.ok) throw new Error(`${entry.url}: HTTP ${response.status}`);
-  const modelJSON = await response.json();
-  const description = describeModel(modelJSON);
-  shown = { entry, modelJSON, description };
+  const description = describeModel(await response.json());
+  shown = { entry, description };
   $('model-summary').textContent = `${description.kind === 'graph' ? 'Graph' : 'Layers'} model from ${entry.producer || 'an unknown producer'}; ` +
     `${entry.shards} weight file${entry.shards === 1 ? '' : 's'}, ${megabytes(entry.weight_bytes)}.`;
   const tensorColumns = [['name', (t) => t.name], ['dtype', (t) => t.dtype], ['shape', (t) => shapeText(t.shape)]];
