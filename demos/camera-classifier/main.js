@@ -70,7 +70,6 @@ function addClass(name) {
   removeButton.setAttribute('aria-label', 'remove this class');
   removeButton.addEventListener('click', () => removeClass(entry));
   listenForHold(entry);
-  nameInput.addEventListener('input', () => updateControls());
   classes.push(entry);
   classesChanged();
   return entry;
@@ -88,6 +87,14 @@ function removeClass(entry) {
 function classesChanged() {
   if (head) setHead(null, 'The classes changed: train again to predict.');
   updateControls();
+}
+
+/** 'Class k' for the smallest k no class is named. */
+function unusedClassName() {
+  const taken = new Set(classes.map((entry) => entry.nameInput.value.trim()));
+  let k = 1;
+  while (taken.has(`Class ${k}`)) k += 1;
+  return `Class ${k}`;
 }
 
 /** The class names, checked: each one given and none twice. */
@@ -140,6 +147,7 @@ function updateControls() {
   const lacking = classes.filter((entry) => entry.examples.length < MIN_EXAMPLES).length;
   $('train').disabled = training || !backbone || lacking > 0;
   $('export').disabled = training || !head;
+  $('import').disabled = training; // a loaded head would be replaced by the one in training
   $('examples-status').textContent = lacking
     ? `${lacking} of ${classes.length} classes need at least ${MIN_EXAMPLES} examples.`
     : `${classes.reduce((total, entry) => total + entry.examples.length, 0)} examples to train on.`;
@@ -269,9 +277,7 @@ function drawLoss(losses) {
 }
 
 async function train() {
-  classNames(); // names are checked before any work
-  const lacking = classes.find((entry) => entry.examples.length < MIN_EXAMPLES);
-  if (lacking) throw new Error(`"${lacking.nameInput.value}" has ${lacking.examples.length} examples; each class needs at least ${MIN_EXAMPLES}: hold its button while the camera shows it.`);
+  classNames(); // names are checked before any work (the button is off until every class has its examples)
   training = true;
   heldClass = null;
   updateControls();
@@ -411,7 +417,7 @@ function action(task) {
 }
 
 $('camera').addEventListener('click', action(toggleCamera));
-$('add-class').addEventListener('click', action(() => addClass(`Class ${classes.length + 1}`)));
+$('add-class').addEventListener('click', action(() => addClass(unusedClassName())));
 $('train').addEventListener('click', action(train));
 $('export').addEventListener('click', action(exportModel));
 $('import').addEventListener('change', action(async (event) => {
@@ -421,8 +427,8 @@ $('import').addEventListener('change', action(async (event) => {
 }));
 
 async function main() {
-  addClass('Class 1');
-  addClass('Class 2');
+  addClass(unusedClassName());
+  addClass(unusedClassName());
   const backend = await startBackend();
   backbone = await tw.loadGraphModel(BACKBONE_URL, { onProgress: (fraction) => { $('progress').value = fraction; } });
   const features = backbone.outputs.find((output) => output.name === FEATURES_OUTPUT);
