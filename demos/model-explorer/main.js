@@ -5,6 +5,8 @@ import * as tw from '/js/dist/tensorweb.js';
 import { showError, startBackend } from '../common.js';
 import { droppedEntries, followJob, pickedEntries, sendUpload, uploadFor } from './convert.js';
 import { describeModel } from './describe.js';
+// The server's one event stream per page (shared with its live-reload script): `models` when the list changes.
+import { serverEvents } from '/_tensorweb/events.js';
 
 const $ = (id) => document.getElementById(id);
 const SEED = 7;
@@ -110,11 +112,13 @@ for (const input of [$('file'), $('folder')]) {
 
 // ---- picking and describing -----------------------------------------------
 
+/** Lists the served models in the picker, keeping the one picked, or picking and showing `select`. */
 async function refreshModels(select) {
   const response = await fetch('/api/models', { cache: 'no-store' });
   if (!response.ok) throw new Error(`GET /api/models answered HTTP ${response.status}`);
   models = await response.json();
   const picker = $('model-picker');
+  const picked = picker.value;
   picker.replaceChildren(element('option', models.length ? 'Pick a model…' : 'No models yet: convert one above'), ...models.map((m) => {
     const option = element('option', m.error ? `${m.name}: ${m.error}` : `${m.name} (${m.format})`);
     option.value = m.name;
@@ -122,7 +126,7 @@ async function refreshModels(select) {
     return option;
   }));
   picker.options[0].value = '';
-  picker.value = select ?? shown?.entry.name ?? '';
+  picker.value = select ?? picked;
   if (select) await showModel(select);
 }
 
@@ -159,6 +163,11 @@ async function showModel(name) {
   $('model-details').hidden = false;
   $('run-card').hidden = false;
 }
+
+// A model converted in another tab, or by another visitor, joins the list.
+serverEvents.addEventListener('models', () => {
+  refreshModels().catch((error) => showBox('model-error', `Cannot list the models: ${error.message}`));
+});
 
 $('model-picker').addEventListener('change', (event) => {
   showModel(event.target.value).catch((error) => {

@@ -140,7 +140,8 @@ test('model explorer: without WebGPU the page runs on the CPU backend and says w
   await page.context().close();
 });
 
-test('model explorer: a TF.js model picked as model.json with its weights goes up as a zip; model.json alone names the missing shard', async () => {
+test('model explorer: a TF.js model picked as model.json with its weights goes up as a zip, and joins the picker of a page open beside it; model.json alone names the missing shard', async () => {
+  const other = await openExplorer();
   const { page, assertNoErrors } = await openExplorer();
   const folder = join(FIXTURES, 'tf/cnn_tfjs_graph');
   const alone = await convertInPage(page, join(folder, 'model.json'));
@@ -152,6 +153,10 @@ test('model explorer: a TF.js model picked as model.json with its weights goes u
   assert.ok(profile.length > 0);
   await assertNoErrors();
   await page.close();
+  // The server's models event reached the page open beside it.
+  await other.page.waitForFunction(() => [...document.getElementById('model-picker').options].some((o) => o.value === 'model'), null, { timeout: 10_000 });
+  await other.assertNoErrors();
+  await other.page.close();
 });
 
 test('model explorer: a SavedModel folder picked in the folder input is zipped in the page and converted', async () => {
