@@ -56,19 +56,31 @@ class ModelJsonError(ValueError):
     pass
 
 
-def _tensors(topology: dict, key: str) -> list[Tensor]:
+def _tensor(where: str, item: Any, default_name: str) -> Tensor:
+    if not isinstance(item, dict):
+        raise ModelJsonError(f"{where} is not an object")
+    shape = item.get("shape", [])
+    if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
+        raise ModelJsonError(f"{where}.shape is not a list of integers")
+    return Tensor(name=str(item.get("name", default_name)), dtype=str(item.get("dtype", "?")), shape=shape)
+
+
+def _io_tensors(data: dict, key: str) -> list[Tensor]:
+    """The model's inputs or outputs: from `signature` (both of our formats write it; a layers model
+    has nothing else that lists them), else from a graph topology's lists."""
+    signature = data.get("signature")
+    if signature is not None:
+        items = signature.get(key, {}) if isinstance(signature, dict) else None
+        if not isinstance(items, dict):
+            raise ModelJsonError(f"signature.{key} is not an object")
+        return [_tensor(f"signature.{key}.{name}", item, name) for name, item in items.items()]
+    topology = data.get("topology", {})
+    if not isinstance(topology, dict):
+        raise ModelJsonError("topology is not an object")
     items = topology.get(key, [])
     if not isinstance(items, list):
         raise ModelJsonError(f"topology.{key} is not a list")
-    tensors = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ModelJsonError(f"topology.{key}[{i}] is not an object")
-        shape = item.get("shape", [])
-        if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
-            raise ModelJsonError(f"topology.{key}[{i}].shape is not a list of integers")
-        tensors.append(Tensor(name=str(item.get("name", f"{key}{i}")), dtype=str(item.get("dtype", "?")), shape=shape))
-    return tensors
+    return [_tensor(f"topology.{key}[{i}]", item, f"{key}{i}") for i, item in enumerate(items)]
 
 
 def _producer(value: Any) -> str:
@@ -110,14 +122,11 @@ def read_model(name: str, folder: Path) -> ModelEntry:
         data = json.loads(model_json.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ModelJsonError("model.json is not a JSON object")
-        topology = data.get("topology", {})
-        if not isinstance(topology, dict):
-            raise ModelJsonError("topology is not an object")
         entry.format = str(data.get("format", ""))
         entry.format_version = str(data.get("formatVersion", ""))
         entry.producer = _producer(data.get("producer"))
-        entry.inputs = _tensors(topology, "inputs")
-        entry.outputs = _tensors(topology, "outputs")
+        entry.inputs = _io_tensors(data, "inputs")
+        entry.outputs = _io_tensors(data, "outputs")
         shard_paths = _shard_paths(data.get("weightsManifest", []))
         missing = [p for p in shard_paths if not (folder / p).is_file()]
         if missing:
