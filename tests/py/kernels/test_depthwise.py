@@ -128,11 +128,11 @@ def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
 
 
 # Multiplier 1, channels divisible by 4 and width dilation == width stride, for
-# depthwise_conv2d_vec4_sliding.wgsl (4 pixels of a row per thread): widths that
-# leave a partial group of 4, padding on every side, unequal height and width
+# depthwise_conv2d_vec4_sliding.wgsl (4x4 pixels per thread): heights and widths
+# that leave partial tiles, padding on every side, unequal height and width
 # geometry.
 SLIDING_CASES = {
-    "3x3 same, width 7": ((2, 6, 7, 8), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "3x3 same, 6x7 in partial tiles": ((2, 6, 7, 8), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
     "5x5 stride 2 dilation 2": ((1, 13, 11, 12), (5, 5), 1, (2, 2), (2, 2), ((4, 4), (4, 3))),
     "3x5 valid, stride (2, 1), dilation (3, 1)": ((2, 11, 6, 4), (3, 5), 1, (2, 1), (3, 1), ((0, 0), (0, 0))),
     "1x1 on a 1-wide input": ((1, 3, 1, 4), (1, 1), 1, (1, 1), (1, 1), ((0, 0), (0, 0))),
@@ -141,7 +141,7 @@ SLIDING_CASES = {
 
 def run_sliding(runner, case, x, w, bias=PLACEHOLDER, **launch):
     g = geometry(x.shape, *case[1:])
-    threads = g["batch"] * g["out_h"] * -(-g["out_w"] // 4) * g["in_c"] // 4
+    threads = g["batch"] * -(-g["out_h"] // 4) * -(-g["out_w"] // 4) * g["in_c"] // 4
     out = runner.run("conv/depthwise_conv2d_vec4_sliding.wgsl", workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
                      out=Output(out_shape(g), x.dtype), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0},
                      **launch)
@@ -157,7 +157,7 @@ def test_depthwise_conv2d_vec4_sliding(runner, rng, name):
 
 
 def test_depthwise_conv2d_vec4_sliding_fused_bias_relu6_f16(runner, rng):
-    case = SLIDING_CASES["3x3 same, width 7"]
+    case = SLIDING_CASES["3x3 same, 6x7 in partial tiles"]
     x, w = (a.astype(np.float16) for a in arrays(rng, case))
     bias = rng.standard_normal(8).astype(np.float16)
     out = run_sliding(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},

@@ -6,8 +6,8 @@
 // (conv_backprop_input.wgsl or conv_direct.wgsl, also the transposed convs),
 // its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
 // then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels per
-// thread where they allow: depthwise_conv2d_vec4.wgsl, and 4 pixels of a row
-// per thread where the window also allows: depthwise_conv2d_vec4_sliding.wgsl)
+// thread where they allow: depthwise_conv2d_vec4.wgsl, and 4x4 pixels per
+// thread where the window also allows: depthwise_conv2d_vec4_sliding.wgsl)
 // and their gradients, and max/avg pools with their gradients.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
@@ -238,12 +238,12 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const out = backend.allocate(outShape, 'float32');
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
-  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4), and four
-  // neighbouring pixels of a row per thread when the width dilation equals the width stride (the sliding kernel).
+  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4), and a tile
+  // of 4x4 pixels per thread when the width dilation equals the width stride (the sliding kernel).
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
   const sliding = vec4 && g.dilations[1] === g.strides[1];
   const [outH, outW] = g.outSpatial;
-  const threads = sliding ? g.batch * outH * Math.ceil(outW / 4) * (inC / 4) : vec4 ? size / 4 : size;
+  const threads = sliding ? g.batch * Math.ceil(outH / 4) * Math.ceil(outW / 4) * (inC / 4) : vec4 ? size / 4 : size;
   backend.run({
     shader: sliding ? 'conv/depthwise_conv2d_vec4_sliding.wgsl' : vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
