@@ -10,8 +10,8 @@
 // pixel and tap. On SwiftShader, which gathers every storage load lane by
 // lane, loads are most of the time (this tile: ~2.7x fewer per pixel than
 // one pixel per thread); it also runs both sides of a branch, so padding is
-// handled by selects, and it keeps values in registers only where they are
-// indexed by constants, so the tile is written out rather than looped over.
+// handled by selects, and runs loops slowly, so the runtime writes the loops
+// over the window out (the `taps` slot).
 // Layouts as depthwise_conv2d.wgsl: x and out NHWC, weights [KH, KW, C, 1].
 //
 // Bindings (group 0): 0 x, 1 weights, 2 bias ([channels]): storage read of
@@ -27,7 +27,10 @@
 // }
 // Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
-//   is f32), `body` (the activation on v: f32; identity as written).
+//   is f32), `body` (the activation on v: f32; identity as written), `taps`
+//   (the loops over the window; as written they loop over params.kernel_h/w;
+//   filled, one `start_tap_row(&tile, kh);` per window row, each followed by
+//   `tap(&tile, kh, kw);` for kw = 0 .. kernel_w - 1, literal u32 arguments).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -86,29 +89,76 @@ fn input_row(n: u32, ih: u32) -> InputRow {
   return InputRow((n * params.in_h + select(0u, ih, inside)) * params.in_w, inside);
 }
 
-// Channels c of input column `iw` of `row`; zero outside the input.
-fn load_column(row: InputRow, iw: u32, c4: u32, c: u32) -> vec4<f32> {
+// The tile's channels of input column `iw` of `row`; zero outside the input.
+fn load_column(row: InputRow, iw: u32, tile: Tile) -> vec4<f32> {
   let inside = row.inside && iw < params.in_w;
-  return select(vec4<f32>(0.0), vec4<f32>(x[(row.start + select(0u, iw, inside)) * c4 + c]), inside);
+  return select(vec4<f32>(0.0), vec4<f32>(x[(row.start + select(0u, iw, inside)) * tile.c4 + tile.c]), inside);
 }
 
-// The columns a tile row's 4 pixels read at tap 0, but the last one (loaded per tap).
-fn start_window(row: InputRow, iw0: u32, c4: u32, c: u32) -> array<vec4<f32>, 4> {
+// What a thread carries through the taps: where its tile is, and per tile
+// row its input row, its window of 4 input columns (the columns its pixels
+// read at the current tap) and its pixels' sums. Indexed by constants only:
+// SwiftShader keeps such arrays in registers, but gathers lane by lane from
+// ones indexed by a variable.
+struct Tile {
+  n: u32,
+  ih0: u32,                      // the input row tile row 0 reads at tap row 0 (wrapped when negative)
+  iw0: u32,                      // the input column pixel 0 reads at tap column 0 (wrapped when negative)
+  c4: u32,
+  c: u32,
+  rows: array<InputRow, 4>,
+  windows: array<array<vec4<f32>, 4>, 4>,
+  sums: array<array<vec4<f32>, 4>, 4>,
+}
+
+// Tap row kh: each tile row's input row, and its window's first 3 columns.
+fn start_tap_row(tile: ptr<function, Tile>, kh: u32) {
+  let ih = (*tile).ih0 + kh * params.dilation_h;
+  (*tile).rows[0] = input_row((*tile).n, ih);
+  (*tile).rows[1] = input_row((*tile).n, ih + params.stride_h);
+  (*tile).rows[2] = input_row((*tile).n, ih + 2u * params.stride_h);
+  (*tile).rows[3] = input_row((*tile).n, ih + 3u * params.stride_h);
+  (*tile).windows[0] = start_window((*tile).rows[0], *tile);
+  (*tile).windows[1] = start_window((*tile).rows[1], *tile);
+  (*tile).windows[2] = start_window((*tile).rows[2], *tile);
+  (*tile).windows[3] = start_window((*tile).rows[3], *tile);
+}
+
+// The columns a tile row's pixels read at tap column 0, but the last one (loaded per tap).
+fn start_window(row: InputRow, tile: Tile) -> array<vec4<f32>, 4> {
   let step = params.stride_w;
-  return array<vec4<f32>, 4>(load_column(row, iw0, c4, c), load_column(row, iw0 + step, c4, c),
-                             load_column(row, iw0 + 2u * step, c4, c), vec4<f32>(0.0));
+  return array<vec4<f32>, 4>(load_column(row, tile.iw0, tile), load_column(row, tile.iw0 + step, tile),
+                             load_column(row, tile.iw0 + 2u * step, tile), vec4<f32>(0.0));
 }
 
-// Adds tap weight w times the window's columns to the 4 pixels' sums, then
-// slides the window one column on.
-fn accumulate(sums: ptr<function, array<vec4<f32>, 4>>, window: ptr<function, array<vec4<f32>, 4>>, w: vec4<f32>) {
-  (*sums)[0] = fma((*window)[0], w, (*sums)[0]);
-  (*sums)[1] = fma((*window)[1], w, (*sums)[1]);
-  (*sums)[2] = fma((*window)[2], w, (*sums)[2]);
-  (*sums)[3] = fma((*window)[3], w, (*sums)[3]);
-  (*window)[0] = (*window)[1];
-  (*window)[1] = (*window)[2];
-  (*window)[2] = (*window)[3];
+// Tap (kh, kw): loads its weight and each tile row's new column, adds
+// weight x window to the sums, and slides the windows one column on.
+fn tap(tile: ptr<function, Tile>, kh: u32, kw: u32) {
+  let w = vec4<f32>(weights[(kh * params.kernel_w + kw) * (*tile).c4 + (*tile).c]);
+  // The column pixel 3 reads at this tap.
+  let iw = (*tile).iw0 + kw * params.dilation_w + 3u * params.stride_w;
+  (*tile).windows[0][3] = load_column((*tile).rows[0], iw, *tile);
+  (*tile).windows[1][3] = load_column((*tile).rows[1], iw, *tile);
+  (*tile).windows[2][3] = load_column((*tile).rows[2], iw, *tile);
+  (*tile).windows[3][3] = load_column((*tile).rows[3], iw, *tile);
+  (*tile).sums[0] = accumulate((*tile).sums[0], (*tile).windows[0], w);
+  (*tile).sums[1] = accumulate((*tile).sums[1], (*tile).windows[1], w);
+  (*tile).sums[2] = accumulate((*tile).sums[2], (*tile).windows[2], w);
+  (*tile).sums[3] = accumulate((*tile).sums[3], (*tile).windows[3], w);
+  (*tile).windows[0] = slide((*tile).windows[0]);
+  (*tile).windows[1] = slide((*tile).windows[1]);
+  (*tile).windows[2] = slide((*tile).windows[2]);
+  (*tile).windows[3] = slide((*tile).windows[3]);
+}
+
+fn accumulate(sums: array<vec4<f32>, 4>, window: array<vec4<f32>, 4>, w: vec4<f32>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(fma(window[0], w, sums[0]), fma(window[1], w, sums[1]),
+                             fma(window[2], w, sums[2]), fma(window[3], w, sums[3]));
+}
+
+// The window one column on: pixel p now reads what pixel p + 1 read (the last column is loaded next tap).
+fn slide(window: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(window[1], window[2], window[3], vec4<f32>(0.0));
 }
 
 // Output vec4 `index` (channels c of one pixel) with the epilogue.
@@ -148,43 +198,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   let c4 = params.channels / 4u;
   let column_tiles = (params.out_w + 3u) / 4u;
   let row_tiles = (params.out_h + 3u) / 4u;
-  let tile = t / c4;
-  let c = t - tile * c4;
-  let tile_row = tile / column_tiles;
-  let ow0 = (tile - tile_row * column_tiles) * 4u;
+  let tile_index = t / c4;
+  let c = t - tile_index * c4;
+  let tile_row = tile_index / column_tiles;
+  let ow0 = (tile_index - tile_row * column_tiles) * 4u;
   let n = tile_row / row_tiles;
   let oh0 = (tile_row - n * row_tiles) * 4u;
-  let iw0 = ow0 * params.stride_w - params.pad_left;
-  var sums0: array<vec4<f32>, 4>;
-  var sums1: array<vec4<f32>, 4>;
-  var sums2: array<vec4<f32>, 4>;
-  var sums3: array<vec4<f32>, 4>;
-  for (var kh = 0u; kh < params.kernel_h; kh++) {
-    let ih = oh0 * params.stride_h - params.pad_top + kh * params.dilation_h;
-    let row0 = input_row(n, ih);
-    let row1 = input_row(n, ih + params.stride_h);
-    let row2 = input_row(n, ih + 2u * params.stride_h);
-    let row3 = input_row(n, ih + 3u * params.stride_h);
-    var window0 = start_window(row0, iw0, c4, c);
-    var window1 = start_window(row1, iw0, c4, c);
-    var window2 = start_window(row2, iw0, c4, c);
-    var window3 = start_window(row3, iw0, c4, c);
-    for (var kw = 0u; kw < params.kernel_w; kw++) {
-      let w = vec4<f32>(weights[(kh * params.kernel_w + kw) * c4 + c]);
-      // The column pixel 3 reads at this tap.
-      let iw = iw0 + kw * params.dilation_w + 3u * params.stride_w;
-      window0[3] = load_column(row0, iw, c4, c);
-      window1[3] = load_column(row1, iw, c4, c);
-      window2[3] = load_column(row2, iw, c4, c);
-      window3[3] = load_column(row3, iw, c4, c);
-      accumulate(&sums0, &window0, w);
-      accumulate(&sums1, &window1, w);
-      accumulate(&sums2, &window2, w);
-      accumulate(&sums3, &window3, w);
-    }
-  }
-  store_row(oh0, n, ow0, c4, c, sums0);
-  store_row(oh0 + 1u, n, ow0, c4, c, sums1);
-  store_row(oh0 + 2u, n, ow0, c4, c, sums2);
-  store_row(oh0 + 3u, n, ow0, c4, c, sums3);
+  var tile: Tile;
+  tile.n = n;
+  tile.ih0 = oh0 * params.stride_h - params.pad_top;
+  tile.iw0 = ow0 * params.stride_w - params.pad_left;
+  tile.c4 = c4;
+  tile.c = c;
+  for (var kh = 0u; kh < params.kernel_h; kh++) { start_tap_row(&tile, kh); for (var kw = 0u; kw < params.kernel_w; kw++) { tap(&tile, kh, kw); } } // @taps
+  store_row(oh0, n, ow0, c4, c, tile.sums[0]);
+  store_row(oh0 + 1u, n, ow0, c4, c, tile.sums[1]);
+  store_row(oh0 + 2u, n, ow0, c4, c, tile.sums[2]);
+  store_row(oh0 + 3u, n, ow0, c4, c, tile.sums[3]);
 }

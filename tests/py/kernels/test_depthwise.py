@@ -148,11 +148,19 @@ def run_sliding(runner, case, x, w, bias=PLACEHOLDER, **launch):
     return out["out"]
 
 
+def unrolled_taps(kernel_h, kernel_w):
+    """The `taps` slot as js/src/backends/webgpu/kernels/conv.ts fills it: the window's loops written out."""
+    return " ".join(f"start_tap_row(&tile, {kh}u); " + " ".join(f"tap(&tile, {kh}u, {kw}u);" for kw in range(kernel_w))
+                    for kh in range(kernel_h))
+
+
+@pytest.mark.parametrize("unrolled", [False, True], ids=["loops", "unrolled"])
 @pytest.mark.parametrize("name", SLIDING_CASES)
-def test_depthwise_conv2d_vec4_sliding(runner, rng, name):
+def test_depthwise_conv2d_vec4_sliding(runner, rng, name, unrolled):
     case = SLIDING_CASES[name]
     x, w = arrays(rng, case)
-    out = run_sliding(runner, case, x, w)
+    slots = {"taps": unrolled_taps(*case[1])} if unrolled else {}
+    out = run_sliding(runner, case, x, w, slots=slots)
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
 
@@ -160,7 +168,7 @@ def test_depthwise_conv2d_vec4_sliding_fused_bias_relu6_f16(runner, rng):
     case = SLIDING_CASES["3x3 same, 6x7 in partial tiles"]
     x, w = (a.astype(np.float16) for a in arrays(rng, case))
     bias = rng.standard_normal(8).astype(np.float16)
-    out = run_sliding(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},
-                      constants={"HAS_BIAS": True})
+    out = run_sliding(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)"),
+                                                         "taps": unrolled_taps(*case[1])}, constants={"HAS_BIAS": True})
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)

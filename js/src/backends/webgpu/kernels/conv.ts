@@ -232,6 +232,22 @@ function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
   return { ...windowFields2d(g), in_c: inC, out_c: inC * multiplier, multiplier };
 }
 
+/** Windows up to this many taps run depthwise_conv2d_vec4_sliding.wgsl with its tap loops unrolled. */
+const MAX_UNROLLED_TAPS = 49;
+
+/**
+ * The sliding depthwise kernel's `taps` slot: its loops over the window written
+ * out, one call per tap (SwiftShader runs loops slowly: ~1.6x on a 3x3 window).
+ */
+function unrolledTaps(kernelH: number, kernelW: number): string {
+  const calls: string[] = [];
+  for (let kh = 0; kh < kernelH; kh++) {
+    calls.push(`start_tap_row(&tile, ${kh}u);`);
+    for (let kw = 0; kw < kernelW; kw++) calls.push(`tap(&tile, ${kh}u, ${kw}u);`);
+  }
+  return calls.join(' ');
+}
+
 function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs, outShape: readonly number[], epilogue: Epilogue): DataId {
   const [inC, multiplier] = filter.shape.slice(2);
   const g = geometry(2, x.shape, filter.shape.slice(0, 2), attrs);
@@ -244,9 +260,11 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const sliding = vec4 && g.dilations[1] === g.strides[1];
   const [outH, outW] = g.outSpatial;
   const threads = sliding ? g.batch * Math.ceil(outH / 4) * Math.ceil(outW / 4) * (inC / 4) : vec4 ? size / 4 : size;
+  const [kernelH, kernelW] = g.window;
+  const unrolled = sliding && kernelH * kernelW <= MAX_UNROLLED_TAPS;
   backend.run({
     shader: sliding ? 'conv/depthwise_conv2d_vec4_sliding.wgsl' : vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
-    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(kernelH, kernelW) } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias },
     bindings: {
       x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
