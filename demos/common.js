@@ -24,3 +24,33 @@ export async function startBackend() {
 
 window.addEventListener('error', (event) => showError(event.error ?? event.message));
 window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+
+/** A bar track filled to `fraction` (clamped to 0..1) of its width. */
+export function barTrack(fraction) {
+  const track = document.createElement('span');
+  track.className = 'track';
+  const fill = document.createElement('span');
+  fill.className = 'fill';
+  fill.style.width = `${(Math.min(1, Math.max(0, fraction)) * 100).toFixed(1)}%`;
+  track.append(fill);
+  return track;
+}
+
+/**
+ * One row of the classifier demos' confidence bars: the class name, a bar and
+ * the percentage (`digits` decimals). `top` marks the predicted class; `title`
+ * is the name's tooltip.
+ */
+export function confidenceBar(name, probability, { top = false, digits = 1, title = '' } = {}) {
+  const row = document.createElement('div');
+  row.className = top ? 'bar top' : 'bar';
+  const label = document.createElement('span');
+  label.className = 'name';
+  label.textContent = name;
+  if (title) label.title = title;
+  const value = document.createElement('span');
+  value.className = 'value';
+  value.textContent = `${(probability * 100).toFixed(digits)}%`;
+  row.append(label, barTrack(probability), value);
+  return row;
+}

@@ -7,7 +7,7 @@
 // otherwise: the browser's microphone indicator is only on while the page
 // listens (and Chromium's fake microphone in the tests rereads its file).
 import * as tw from '/js/dist/tensorweb.js';
-import { showError, startBackend } from '../common.js';
+import { confidenceBar, showError, startBackend } from '../common.js';
 
 const SAMPLE_RATE = 16000;
 const FRAME_LENGTH = 512; // 32 ms: one analyser read, one log-mel frame (frames are contiguous only within a read)
@@ -329,14 +329,8 @@ async function train() {
 
 function showBars(probabilities) {
   const best = probabilities.indexOf(Math.max(...probabilities));
-  $('bars').replaceChildren(...trained.names.map((name, i) => {
-    const row = $('bar-template').content.firstElementChild.cloneNode(true);
-    row.classList.toggle('top', i === best && probabilities[i] > 0);
-    row.querySelector('.name').textContent = name;
-    row.querySelector('.fill').style.width = `${(probabilities[i] * 100).toFixed(1)}%`;
-    row.querySelector('.value').textContent = `${(probabilities[i] * 100).toFixed(0)}%`;
-    return row;
-  }));
+  $('bars').replaceChildren(...trained.names.map((name, i) => (
+    confidenceBar(name, probabilities[i], { top: i === best && probabilities[i] > 0, digits: 0 }))));
 }
 
 async function recognise(window) {

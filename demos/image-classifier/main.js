@@ -2,7 +2,7 @@
 // the model's metadata.input: a centred square of 224/256 of the shorter side,
 // resized to 224x224, RGB NHWC in 0..255 (the graph normalises itself).
 import * as tw from '/js/dist/tensorweb.js';
-import { showError, startBackend } from '../common.js';
+import { confidenceBar, showError, startBackend } from '../common.js';
 
 const MODEL_URL = '/models/efficientnet-lite0/model.json';
 const SIZE = 224;
@@ -42,25 +42,9 @@ async function classify(input) {
   const top = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b).slice(0, 5);
   const results = $('results');
   results.replaceChildren(...top.map((index) => {
-    const row = document.createElement('div');
-    row.className = 'bar';
-    row.dataset.index = index;
-    const name = document.createElement('span');
-    name.className = 'name';
     // The label's first synonym is the usual name; the rest go in the tooltip.
-    name.textContent = labels[index].split(',')[0];
-    name.title = labels[index];
-    const track = document.createElement('span');
-    track.className = 'track';
-    const fill = document.createElement('span');
-    fill.className = 'fill';
-    fill.style.display = 'block';
-    fill.style.width = `${(values[index] * 100).toFixed(1)}%`;
-    track.append(fill);
-    const value = document.createElement('span');
-    value.className = 'value';
-    value.textContent = `${(values[index] * 100).toFixed(1)}%`;
-    row.append(name, track, value);
+    const row = confidenceBar(labels[index].split(',')[0], values[index], { title: labels[index] });
+    row.dataset.index = index;
     return row;
   }));
   results.classList.remove('status');

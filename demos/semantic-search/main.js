@@ -3,7 +3,7 @@
 // mean-pools over the attention mask and L2-normalises), and the sentences are
 // ranked by the dot product of their embedding with the query's: their cosine similarity.
 import * as tw from '/js/dist/tensorweb.js';
-import { showError, startBackend } from '../common.js';
+import { barTrack, showError, startBackend } from '../common.js';
 
 const MODEL_URL = '/models/all-minilm-l6-v2/model.json';
 // Every new input length builds a new schedule. Padding to a multiple of 8 tokens (the
@@ -98,13 +98,8 @@ function showResults(ranked) {
     sentence.textContent = text;
     const meter = document.createElement('div');
     meter.className = 'meter';
-    const track = document.createElement('span');
-    track.className = 'track';
-    const fill = document.createElement('span');
-    fill.className = 'fill';
     // Cosine similarity is in -1..1; unrelated sentences sit near 0 and get an empty bar.
-    fill.style.width = `${(Math.max(0, score) * 100).toFixed(1)}%`;
-    track.append(fill);
+    const track = barTrack(score);
     const value = document.createElement('span');
     value.className = 'score';
     value.textContent = score.toFixed(3);
