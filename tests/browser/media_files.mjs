@@ -46,3 +46,18 @@ export function wav(samples, sampleRate) {
 export function tone(seconds, hz, sampleRate, amplitude = 0.5) {
   return Float32Array.from({ length: Math.round(seconds * sampleRate) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / sampleRate));
 }
+
+/**
+ * Chromium flags for the fake camera and microphone playing `camera` (a y4m
+ * path) and `microphone` (a WAV path); none when neither is given. Chromium
+ * reopens the file each time a page starts a new stream, so a test can change
+ * what the device plays by rewriting the file between streams.
+ */
+export function fakeMediaArgs({ camera, microphone } = {}) {
+  if (!camera && !microphone) return [];
+  return [
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+    ...(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []),
+    ...(microphone ? [`--use-file-for-fake-audio-capture=${microphone}`] : []),
+  ];
+}

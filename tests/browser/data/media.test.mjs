@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserSession } from '../helper.mjs';
-import { tone, wav, y4m } from '../media_files.mjs';
+import { fakeMediaArgs, tone, wav, y4m } from '../media_files.mjs';
 
 const WIDTH = 64;
 const HEIGHT = 48;
@@ -23,11 +23,7 @@ before(async () => {
   writeFileSync(join(folder, 'camera.y4m'), y4m({ width: WIDTH, height: HEIGHT, frames: 30, luma: (x) => (x < WIDTH / 2 ? 235 : 16) }));
   writeFileSync(join(folder, 'tone.wav'), wav(tone(3, TONE_HZ, SAMPLE_RATE), SAMPLE_RATE));
   session = await BrowserSession.start({
-    extraArgs: [
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${join(folder, 'camera.y4m')}`, `--use-file-for-fake-audio-capture=${join(folder, 'tone.wav')}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    extraArgs: fakeMediaArgs({ camera: join(folder, 'camera.y4m'), microphone: join(folder, 'tone.wav') }),
   });
   page = await session.newPage();
 });

@@ -10,13 +10,11 @@
 // the tracks, overwrite the file, getUserMedia again, and the new tone is
 // heard). The page opens the microphone for each recording and each listening
 // session, so the test overwrites the file between them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { tone, wav } from '../media_files.mjs';
-import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
 
 const SAMPLE_RATE = 16000;
 const CLIPS_PER_SOUND = 5;
@@ -37,27 +35,10 @@ const SOUNDS = [
   { name: 'chirp', samples: chirps(2, 1500, 5000, 0.25) },
 ];
 
-let folder;
-let microphoneFile;
-let server;
-let browser;
-before(async () => {
-  ensureExamples();
-  folder = mkdtempSync(join(tmpdir(), 'tensorweb-audio-demo-'));
-  microphoneFile = join(folder, 'microphone.wav');
-  writeFileSync(microphoneFile, wav(SOUNDS[0].samples, SAMPLE_RATE));
-  server = await startServer();
-  browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-audio-capture=${microphoneFile}`, '--autoplay-policy=no-user-gesture-required']);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+const site = useDemoServer({ microphone: wav(SOUNDS[0].samples, SAMPLE_RATE) });
 
 /** What the fake microphone plays from the next time the page opens it. */
-const play = (sound) => writeFileSync(microphoneFile, wav(sound.samples, SAMPLE_RATE));
+const play = (sound) => writeFileSync(site.microphoneFile, wav(sound.samples, SAMPLE_RATE));
 
 /** Train is pressed with bad input: the page shows `message` in its error box (hidden again here for what follows). */
 async function expectRefusal(page, message) {
@@ -70,7 +51,7 @@ async function expectRefusal(page, message) {
 const idleOrError = () => (!document.body.dataset.busy || !document.getElementById('error').hidden);
 
 test('audio commands: clips of a tone and of chirps recorded through the page train its CNN, which then names each sound fed again', async (t) => {
-  const { page, assertNoErrors } = await openDemo(browser, `${server.url}/demos/audio-commands/`);
+  const { page, assertNoErrors } = await openDemo(site.browser, `${site.server.url}/demos/audio-commands/`);
   assert.match(await page.title(), /Audio commands/);
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 30_000 });
   await assertNoErrors();

@@ -10,13 +10,12 @@
 // buttons, must then predict each scene, export the model (two downloads),
 // and a fresh page must load those files back, class names included, and
 // predict each scene again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { y4m } from '../media_files.mjs';
-import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
 
 const WIDTH = 160;
 const HEIGHT = 120;
@@ -39,27 +38,10 @@ const SCENES = {
   'Blue checks': movingClip((x, y, t) => ({ luma: (((x + 3 * t) >> 4) + (y >> 4)) & 1 ? 210 : 40, chroma: [210, 100] })),
 };
 
-let folder;
-let cameraFile;
-let server;
-let browser;
-before(async () => {
-  ensureExamples();
-  folder = mkdtempSync(join(tmpdir(), 'tensorweb-camera-classifier-'));
-  cameraFile = join(folder, 'camera.y4m');
-  writeFileSync(cameraFile, SCENES[CLASSES[0]]);
-  server = await startServer();
-  browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${cameraFile}`, '--autoplay-policy=no-user-gesture-required']);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+const site = useDemoServer({ camera: SCENES[CLASSES[0]] });
 
 async function openReadyPage() {
-  const demo = await openDemo(browser, `${server.url}/demos/camera-classifier/`);
+  const demo = await openDemo(site.browser, `${site.server.url}/demos/camera-classifier/`);
   await demo.page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 90_000 });
   await demo.assertNoErrors();
   return demo;
@@ -69,7 +51,7 @@ async function openReadyPage() {
 async function showScene(page, scene) {
   const camera = page.locator('#camera');
   if ((await camera.textContent()) === 'Stop camera') await camera.click();
-  writeFileSync(cameraFile, SCENES[scene]);
+  writeFileSync(site.cameraFile, SCENES[scene]);
   await camera.click();
   await page.waitForFunction(() => document.getElementById('camera').textContent === 'Stop camera' || !document.getElementById('error').hidden);
 }
@@ -151,7 +133,7 @@ test('camera classifier: learns two fake-camera scenes from held-button examples
   await assertNoErrors();
   const files = {};
   for (const download of await downloads) {
-    files[download.suggestedFilename()] = join(folder, download.suggestedFilename());
+    files[download.suggestedFilename()] = join(site.folder, download.suggestedFilename());
     await download.saveAs(files[download.suggestedFilename()]);
   }
   assert.deepEqual(Object.keys(files).sort(), ['camera-classifier.json', 'camera-classifier.weights.bin']);

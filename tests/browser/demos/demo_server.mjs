@@ -2,10 +2,13 @@
 // on a free port, --no-reload) serving the example models, in headless Chromium
 // with WebGPU on; any console error or page error fails the test.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { ROOT } from '../helper.mjs';
+import { fakeMediaArgs } from '../media_files.mjs';
 
 const PYTHON = join(ROOT, '.venv/bin/python');
 const CHROMIUM = process.env.TENSORWEB_CHROMIUM || '/usr/bin/chromium';
@@ -85,4 +88,33 @@ export async function openDemo(browser, url) {
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The set-up every demo test file shares, as node:test before/after hooks: the
+ * example models, `tensorweb serve`, a temporary folder and Chromium. `camera`
+ * (y4m bytes) and `microphone` (WAV bytes) start the fake devices playing
+ * `folder/camera.y4m` and `folder/microphone.wav` (rewrite them to change what
+ * they play); `ownState` gives the server a state folder inside `folder`, so
+ * uploads stay out of the repository's. Returns an object whose `server`,
+ * `browser`, `folder`, `cameraFile`, `microphoneFile` and `stateDir` are set
+ * once the hook ran.
+ */
+export function useDemoServer({ camera, microphone, ownState = false } = {}) {
+  const site = {};
+  before(async () => {
+    ensureExamples();
+    site.folder = mkdtempSync(join(tmpdir(), 'tensorweb-demo-'));
+    if (camera) writeFileSync((site.cameraFile = join(site.folder, 'camera.y4m')), camera);
+    if (microphone) writeFileSync((site.microphoneFile = join(site.folder, 'microphone.wav')), microphone);
+    if (ownState) site.stateDir = join(site.folder, 'state');
+    site.server = await startServer(ownState ? { stateDir: site.stateDir } : {});
+    site.browser = await launchBrowser(fakeMediaArgs({ camera: site.cameraFile, microphone: site.microphoneFile }));
+  });
+  after(async () => {
+    await site.browser?.close();
+    await site.server?.stop();
+    if (site.folder) rmSync(site.folder, { recursive: true, force: true });
+  });
+  return site;
 }

@@ -1,27 +1,17 @@
 // demos/digits against the real dev server: training through the page's button
 // (seeded, 3 epochs) must report a held-out accuracy of at least 0.8, and a
 // stroke drawn on the pad must become 8x8 counts in 0..16 and a prediction.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
 
 const EPOCHS = 3;
 const THRESHOLD = 0.8;
 
-let server;
-let browser;
-before(async () => {
-  ensureExamples();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useDemoServer();
 
 test(`digits: ${EPOCHS} seeded epochs through the Train button reach >= ${THRESHOLD} held-out accuracy, and a drawn stroke gets a prediction`, async (t) => {
-  const { page, assertNoErrors } = await openDemo(browser, `${server.url}/demos/digits/`);
+  const { page, assertNoErrors } = await openDemo(site.browser, `${site.server.url}/demos/digits/`);
   assert.match(await page.title(), /Digits/);
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 20_000 });
   await assertNoErrors();

@@ -4,14 +4,13 @@
 // The camera path runs on Chromium's fake camera playing a y4m file made here:
 // "Classify frame" must show the frame's centre crop and classify exactly those
 // pixels, as the file path does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
 import { y4m } from '../media_files.mjs';
-import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
 import { encodePng } from './png.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/efficientnet_lite0.json'), 'utf8'));
@@ -65,7 +64,7 @@ async function waitForResults(page) {
 }
 
 async function openReadyPage() {
-  const demo = await openDemo(browser, `${server.url}/demos/image-classifier/`);
+  const demo = await openDemo(site.browser, `${site.server.url}/demos/image-classifier/`);
   assert.match(await demo.page.title(), /Image classifier/);
   await demo.page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
   await demo.assertNoErrors();
@@ -73,24 +72,13 @@ async function openReadyPage() {
   return demo;
 }
 
-let folder;
-let server;
-let browser;
-before(async () => {
-  ensureExamples();
-  folder = mkdtempSync(join(tmpdir(), 'tensorweb-image-classifier-'));
-  const cameraFile = join(folder, 'camera.y4m');
+/** The fake camera's clip: CAMERA's white square on black. */
+function cameraClip() {
   const inSquare = (x, y) => Math.abs(x + 0.5 - CAMERA.width / 2) < CAMERA.square / 2 && Math.abs(y + 0.5 - CAMERA.height / 2) < CAMERA.square / 2;
-  writeFileSync(cameraFile, y4m({ width: CAMERA.width, height: CAMERA.height, frames: 10, luma: (x, y) => (inSquare(x, y) ? 235 : 16) }));
-  server = await startServer();
-  browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${cameraFile}`, '--autoplay-policy=no-user-gesture-required']);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+  return y4m({ width: CAMERA.width, height: CAMERA.height, frames: 10, luma: (x, y) => (inSquare(x, y) ? 235 : 16) });
+}
+
+const site = useDemoServer({ camera: cameraClip() });
 
 test('image classifier: the synthetic image picked through the file input shows PyTorch\'s top-1 label first', async () => {
   const image = syntheticImage();

@@ -2,39 +2,25 @@
 // through the page's file input, the server converts them (into a temporary
 // state folder, not the checkout's .tensorweb), and the page must show the
 // converted model.json's op or layer counts, run the model and time its ops.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 
-let server;
-let browser;
-let stateDir;
-before(async () => {
-  ensureExamples();
-  stateDir = mkdtempSync(join(tmpdir(), 'tensorweb-model-explorer-'));
-  server = await startServer({ stateDir });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+const site = useDemoServer({ ownState: true });
 
 /** The page in a phone-sized tab; `withoutWebGpu` takes navigator.gpu away before the page's scripts run. */
 async function openExplorer({ withoutWebGpu = false } = {}) {
-  let opener = browser;
+  let opener = site.browser;
   if (withoutWebGpu) {
-    opener = await browser.newContext({ viewport: { width: 412, height: 915 } });
+    opener = await site.browser.newContext({ viewport: { width: 412, height: 915 } });
     await opener.addInitScript(() => { delete Navigator.prototype.gpu; });
   }
-  const demo = await openDemo(opener, `${server.url}/demos/model-explorer/`);
+  const demo = await openDemo(opener, `${site.server.url}/demos/model-explorer/`);
   assert.match(await demo.page.title(), /Model explorer/);
   await demo.page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
   await demo.assertNoErrors();
@@ -58,7 +44,7 @@ async function conversionOutcome(page) {
 }
 
 /** The converted model.json in the server's state folder. */
-const convertedModel = (name) => JSON.parse(readFileSync(join(stateDir, 'models', name, 'model.json'), 'utf8'));
+const convertedModel = (name) => JSON.parse(readFileSync(join(site.stateDir, 'models', name, 'model.json'), 'utf8'));
 
 /** Counts by op (graph) or layer class (layers model, inputs left out), as [name, count] sorted by name. */
 function expectedCounts(modelJSON) {

@@ -2,27 +2,17 @@
 // query (tests/fixtures/examples/minilm.json) typed into the page must come back
 // in PyTorch's order with PyTorch's cosine similarities (within 1e-3); a listed
 // sentence as the query must then rank itself first at 1.000 from cached embeddings.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { ensureExamples, launchBrowser, openDemo, screenshot, startServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/minilm.json'), 'utf8'));
 const TOLERANCE = 1e-3;
 
-let server;
-let browser;
-before(async () => {
-  ensureExamples();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useDemoServer();
 
 /** Submits `query` and waits for the ranking of it (or an error in the page). */
 async function search(page, query) {
@@ -40,7 +30,7 @@ const shownRanking = (page) => page.locator('#results .hit').evaluateAll((hits) 
 })));
 
 test('semantic search: the fixture sentences rank in PyTorch\'s order with its scores; cached embeddings are reused', async (t) => {
-  const { page, assertNoErrors } = await openDemo(browser, `${server.url}/demos/semantic-search/`);
+  const { page, assertNoErrors } = await openDemo(site.browser, `${site.server.url}/demos/semantic-search/`);
   assert.match(await page.title(), /Semantic search/);
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
   await assertNoErrors();
