@@ -6,7 +6,7 @@
 // The head exports through downloads:// with the class names in model.json's
 // userDefinedMetadata, and loads back through tw.io.browserFiles.
 import * as tw from '/js/dist/tensorweb.js';
-import { showError, startBackend } from '../common.js';
+import { confidenceBar, showError, startBackend } from '../common.js';
 
 const BACKBONE_URL = '/models/efficientnet-lite0/model.json';
 const FEATURES_OUTPUT = 'features';
@@ -338,24 +338,8 @@ async function showPrediction(features) {
   if (!head || values.length !== classes.length) return; // the head changed while this frame ran
   const top = values.indexOf(Math.max(...values));
   const box = $('predictions');
-  box.replaceChildren(...classes.map((entry, index) => {
-    const row = document.createElement('div');
-    row.className = index === top ? 'bar top' : 'bar';
-    const name = document.createElement('span');
-    name.className = 'name';
-    name.textContent = entry.nameInput.value.trim();
-    const track = document.createElement('span');
-    track.className = 'track';
-    const fill = document.createElement('span');
-    fill.className = 'fill';
-    fill.style.width = `${(values[index] * 100).toFixed(1)}%`;
-    track.append(fill);
-    const value = document.createElement('span');
-    value.className = 'value';
-    value.textContent = `${(values[index] * 100).toFixed(0)}%`;
-    row.append(name, track, value);
-    return row;
-  }));
+  box.replaceChildren(...classes.map((entry, index) => (
+    confidenceBar(entry.nameInput.value.trim(), values[index], { top: index === top, digits: 0 }))));
   box.className = '';
   box.dataset.top = classes[top].nameInput.value.trim();
   box.dataset.confidence = String(values[top]);
@@ -366,15 +350,14 @@ async function showPrediction(features) {
 
 async function exportModel() {
   const names = classNames();
-  await head.save(tw.io.withSaveHandler((artifacts) => new tw.io.BrowserDownloads(EXPORT_NAME).save({
-    ...artifacts, modelJSON: { ...artifacts.modelJSON, userDefinedMetadata: { classes: names } },
-  })));
+  head.setUserDefinedMetadata({ classes: names });
+  await head.save(`downloads://${EXPORT_NAME}`);
   $('status').textContent = `Exported ${EXPORT_NAME}.json and ${EXPORT_NAME}.weights.bin to your downloads.`;
 }
 
-/** The class names a model.json of this page carries, or null when it has none that fit. */
-function savedClassNames(modelJSON) {
-  const names = modelJSON.userDefinedMetadata?.classes;
+/** The class names a model exported by this page carries in its user-defined metadata, or null when it has none that fit. */
+function savedClassNames(metadata) {
+  const names = metadata?.classes;
   const fits = Array.isArray(names) && names.length >= MIN_CLASSES && names.length <= MAX_CLASSES
     && names.every((name) => typeof name === 'string' && name.trim()) && new Set(names).size === names.length;
   return fits ? names : null;
@@ -383,9 +366,12 @@ function savedClassNames(modelJSON) {
 async function importModel(files) {
   const jsonFile = files.find((file) => file.name.endsWith('.json'));
   if (!jsonFile) throw new Error(`Pick the exported .json file together with its .weights.bin (picked: ${files.map((file) => file.name).join(', ')}).`);
-  const names = savedClassNames(tw.io.parseModelJSON(await jsonFile.text(), jsonFile.name));
-  if (!names) throw new Error(`${jsonFile.name} has no class names (userDefinedMetadata.classes: ${MIN_CLASSES} to ${MAX_CLASSES} different names): is it a model this page exported?`);
   const model = await tw.loadLayersModel(tw.io.browserFiles(files));
+  const names = savedClassNames(model.getUserDefinedMetadata());
+  if (!names) {
+    model.dispose();
+    throw new Error(`${jsonFile.name} has no class names (userDefinedMetadata.classes: ${MIN_CLASSES} to ${MAX_CLASSES} different names): is it a model this page exported?`);
+  }
   const inputs = model.inputs[0].shape;
   const outputs = model.outputs[0].shape;
   if (model.inputs.length !== 1 || inputs.length !== 2 || inputs[1] !== featureSize || outputs.at(-1) !== names.length) {

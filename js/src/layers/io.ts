@@ -54,6 +54,7 @@ export async function modelArtifacts(model: LayersModel): Promise<ModelArtifacts
       signature: { inputs: signatureOf(model.inputs), outputs: signatureOf(model.outputs) },
       trainable: weights.filter((w) => w.variable.trainable).map((w) => w.name),
       ...(training ? { trainingConfig: training } : {}),
+      ...(model.getUserDefinedMetadata() ? { userDefinedMetadata: model.getUserDefinedMetadata() } : {}),
     },
     weightSpecs,
     weightData,
@@ -105,6 +106,14 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, compileFrom: (mode
     throw error;
   } finally {
     getEngine().dispose([...stored.values()]);
+  }
+  const metadata = modelJSON.userDefinedMetadata;
+  if (metadata !== undefined) {
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      model.dispose();
+      throw new Error('tensorweb: loadLayersModel: model.json\'s userDefinedMetadata is not an object');
+    }
+    model.setUserDefinedMetadata(metadata as Record<string, unknown>);
   }
   const training = modelJSON.trainingConfig as Record<string, unknown> | undefined;
   if (training) compileFrom(model, training);

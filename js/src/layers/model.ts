@@ -46,6 +46,7 @@ export class LayersModel extends Layer {
   compiled: Compiled | null = null;
   /** Set to true (e.g. by a callback) to end fit() after the current epoch. */
   stopTraining = false;
+  private userDefinedMetadata: Record<string, unknown> | undefined;
 
   /** Sequential passes only a name and adds its graph later. */
   constructor(args: ModelArgs | { name?: string } = {}) {
@@ -210,6 +211,31 @@ export class LayersModel extends Layer {
   /** Prints (or hands to printFn) a table of layers, output shapes and parameter counts. */
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
     for (const line of summaryLines(this, lineLength, positions)) printFn(line);
+  }
+
+  /**
+   * Data of the page's own (class names, a vocabulary) that save() writes into
+   * model.json as `userDefinedMetadata` and loadLayersModel() gives back; a
+   * plain object that survives JSON, as in TF.js.
+   */
+  setUserDefinedMetadata(metadata: Record<string, unknown> | undefined): void {
+    if (metadata !== undefined) {
+      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+        throw new Error(`tensorweb: setUserDefinedMetadata: the metadata must be a plain object, got ${Array.isArray(metadata) ? 'an array' : String(metadata)}`);
+      }
+      let text: string;
+      try {
+        text = JSON.stringify(metadata);
+      } catch (error) {
+        throw new Error(`tensorweb: setUserDefinedMetadata: the metadata cannot be written as JSON (${(error as Error).message})`);
+      }
+      metadata = JSON.parse(text) as Record<string, unknown>; // a copy: later changes to the caller's object are not saved
+    }
+    this.userDefinedMetadata = metadata;
+  }
+
+  getUserDefinedMetadata(): Record<string, unknown> | undefined {
+    return this.userDefinedMetadata;
   }
 
   /** Saves to a URL ('downloads://name', 'indexeddb://name', http(s)) or a tw.io handler. */
