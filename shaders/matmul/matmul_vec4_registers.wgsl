@@ -1,12 +1,13 @@
 // out = activation(A @ B + bias + residual) for row-major A [.., M, K] and
 // B [.., K, N] with K and N multiples of 4, with no workgroup memory: each
-// thread keeps 16 rows x 16 columns of the output in registers (a 4x4 matrix
+// thread keeps 32 rows x 16 columns of the output in registers (a 4x4 matrix
 // per row: its columns are 4 vec4s of the output row) and reads its A rows
-// and B columns straight from storage. For adapters that run
-// compute shaders on CPU cores (SwiftShader, lavapipe), whose caches do what
-// workgroup tiles do on a GPU, while barriers cost a great deal; on GPUs
-// matmul/matmul_vec4.wgsl is the fast path. Batching, numpy batch
-// broadcasting, split-K and the epilogue as in matmul/matmul_vec4.wgsl.
+// and B columns straight from storage, two K steps of 4 per loop iteration.
+// For adapters that run compute shaders on CPU cores (SwiftShader, lavapipe),
+// whose caches do what workgroup tiles do on a GPU, while barriers cost a
+// great deal; on GPUs matmul/matmul_vec4.wgsl is the fast path. Batching,
+// numpy batch broadcasting, split-K and the epilogue as in
+// matmul/matmul_vec4.wgsl.
 //
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
@@ -14,7 +15,7 @@
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
-//   m_tiles: u32,                ceil(m / (WG_Y * 16))
+//   m_tiles: u32,                ceil(m / (WG_Y * 32))
 //   splits: u32,                 1 unless split-K
 //   k_chunk: u32,                K depth of one split (a multiple of 4; k when splits == 1)
 //   batch_shape: vec4<u32>,      output batch dims, front-padded with 1
@@ -22,7 +23,7 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 16 rows by WG_X * 16
+// Overrides: WG_X, WG_Y (8, 4): a workgroup covers WG_Y * 32 rows by WG_X * 16
 //   columns; HAS_BIAS, HAS_RESIDUAL (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
@@ -31,10 +32,10 @@
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 16u;
+const ROWS_PER_THREAD = 32u;
 
 override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
+override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 
@@ -84,12 +85,6 @@ fn batch_offsets(batch: u32) -> vec2<u32> {
   return offsets;
 }
 
-// Row `row` of A as vec4 `k4`. Rows past the last read the last row (their
-// results are never stored), so the load needs no branch.
-fn a_at(base: u32, row: u32, k4: u32) -> vec4<f32> {
-  return vec4<f32>(a[base + min(row, params.m - 1u) * (params.k / 4u) + k4]);
-}
-
 fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   if (row >= params.m) {
     return;
@@ -121,19 +116,105 @@ struct BBlock {
   c3: mat4x4<f32>,
 }
 
-fn b_column(row_start: u32, col4: u32, n4: u32) -> mat4x4<f32> {
-  let at = row_start + min(col4, n4 - 1u);
+// `columns`: the 4 vec4 columns' indices in B's row 0 (batch offset added),
+// `row`: the index offset of B's row k.
+fn b_column(column: u32, row: u32, n4: u32) -> mat4x4<f32> {
+  let at = column + row;
   return mat4x4<f32>(vec4<f32>(b[at]), vec4<f32>(b[at + n4]), vec4<f32>(b[at + 2u * n4]), vec4<f32>(b[at + 3u * n4]));
 }
 
-fn b_block(row_start: u32, col4: u32, n4: u32) -> BBlock {
-  return BBlock(b_column(row_start, col4, n4), b_column(row_start, col4 + 1u, n4), b_column(row_start, col4 + 2u, n4),
-                b_column(row_start, col4 + 3u, n4));
+fn b_block(columns: vec4<u32>, row: u32, n4: u32) -> BBlock {
+  return BBlock(b_column(columns[0], row, n4), b_column(columns[1], row, n4), b_column(columns[2], row, n4),
+                b_column(columns[3], row, n4));
 }
 
-// A row's update: each of its 4 output vec4s gains B's column matrix times the row's 4 values of A.
+// One output vec4 (`acc`) gains B's column matrix `c` times the row's 4 values
+// of A, as explicit fma() so CPU adapters may fuse each multiply-add.
+fn column_update(acc: vec4<f32>, c: mat4x4<f32>, v: vec4<f32>) -> vec4<f32> {
+  return fma(c[3], vec4<f32>(v.w), fma(c[2], vec4<f32>(v.z), fma(c[1], vec4<f32>(v.y), fma(c[0], vec4<f32>(v.x), acc))));
+}
+
+// A row's update: each of its 4 output vec4s gains its B column matrix times the row's 4 values of A.
 fn update(acc: mat4x4<f32>, bb: BBlock, v: vec4<f32>) -> mat4x4<f32> {
-  return acc + mat4x4<f32>(bb.c0 * v, bb.c1 * v, bb.c2 * v, bb.c3 * v);
+  return mat4x4<f32>(column_update(acc[0], bb.c0, v), column_update(acc[1], bb.c1, v), column_update(acc[2], bb.c2, v),
+                     column_update(acc[3], bb.c3, v));
+}
+
+// A thread's output tile, one 4x4 matrix per row (its columns are the row's 4
+// output vec4s). Named members, not an indexed array, so CPU compilers keep
+// them in registers.
+struct Accumulators {
+  r0: mat4x4<f32>,
+  r1: mat4x4<f32>,
+  r2: mat4x4<f32>,
+  r3: mat4x4<f32>,
+  r4: mat4x4<f32>,
+  r5: mat4x4<f32>,
+  r6: mat4x4<f32>,
+  r7: mat4x4<f32>,
+  r8: mat4x4<f32>,
+  r9: mat4x4<f32>,
+  r10: mat4x4<f32>,
+  r11: mat4x4<f32>,
+  r12: mat4x4<f32>,
+  r13: mat4x4<f32>,
+  r14: mat4x4<f32>,
+  r15: mat4x4<f32>,
+  r16: mat4x4<f32>,
+  r17: mat4x4<f32>,
+  r18: mat4x4<f32>,
+  r19: mat4x4<f32>,
+  r20: mat4x4<f32>,
+  r21: mat4x4<f32>,
+  r22: mat4x4<f32>,
+  r23: mat4x4<f32>,
+  r24: mat4x4<f32>,
+  r25: mat4x4<f32>,
+  r26: mat4x4<f32>,
+  r27: mat4x4<f32>,
+  r28: mat4x4<f32>,
+  r29: mat4x4<f32>,
+  r30: mat4x4<f32>,
+  r31: mat4x4<f32>,
+}
+
+// One K step of 4 for all of the thread's rows: `bb` holds B's rows k .. k + 3,
+// `a_at` is the index of the first row's vec4 of A at k, `k4n` the vec4s per row of A.
+fn k_step(acc: Accumulators, bb: BBlock, a_at: u32, k4n: u32) -> Accumulators {
+  return Accumulators(
+    update(acc.r0, bb, vec4<f32>(a[a_at])),
+    update(acc.r1, bb, vec4<f32>(a[a_at + 1u * k4n])),
+    update(acc.r2, bb, vec4<f32>(a[a_at + 2u * k4n])),
+    update(acc.r3, bb, vec4<f32>(a[a_at + 3u * k4n])),
+    update(acc.r4, bb, vec4<f32>(a[a_at + 4u * k4n])),
+    update(acc.r5, bb, vec4<f32>(a[a_at + 5u * k4n])),
+    update(acc.r6, bb, vec4<f32>(a[a_at + 6u * k4n])),
+    update(acc.r7, bb, vec4<f32>(a[a_at + 7u * k4n])),
+    update(acc.r8, bb, vec4<f32>(a[a_at + 8u * k4n])),
+    update(acc.r9, bb, vec4<f32>(a[a_at + 9u * k4n])),
+    update(acc.r10, bb, vec4<f32>(a[a_at + 10u * k4n])),
+    update(acc.r11, bb, vec4<f32>(a[a_at + 11u * k4n])),
+    update(acc.r12, bb, vec4<f32>(a[a_at + 12u * k4n])),
+    update(acc.r13, bb, vec4<f32>(a[a_at + 13u * k4n])),
+    update(acc.r14, bb, vec4<f32>(a[a_at + 14u * k4n])),
+    update(acc.r15, bb, vec4<f32>(a[a_at + 15u * k4n])),
+    update(acc.r16, bb, vec4<f32>(a[a_at + 16u * k4n])),
+    update(acc.r17, bb, vec4<f32>(a[a_at + 17u * k4n])),
+    update(acc.r18, bb, vec4<f32>(a[a_at + 18u * k4n])),
+    update(acc.r19, bb, vec4<f32>(a[a_at + 19u * k4n])),
+    update(acc.r20, bb, vec4<f32>(a[a_at + 20u * k4n])),
+    update(acc.r21, bb, vec4<f32>(a[a_at + 21u * k4n])),
+    update(acc.r22, bb, vec4<f32>(a[a_at + 22u * k4n])),
+    update(acc.r23, bb, vec4<f32>(a[a_at + 23u * k4n])),
+    update(acc.r24, bb, vec4<f32>(a[a_at + 24u * k4n])),
+    update(acc.r25, bb, vec4<f32>(a[a_at + 25u * k4n])),
+    update(acc.r26, bb, vec4<f32>(a[a_at + 26u * k4n])),
+    update(acc.r27, bb, vec4<f32>(a[a_at + 27u * k4n])),
+    update(acc.r28, bb, vec4<f32>(a[a_at + 28u * k4n])),
+    update(acc.r29, bb, vec4<f32>(a[a_at + 29u * k4n])),
+    update(acc.r30, bb, vec4<f32>(a[a_at + 30u * k4n])),
+    update(acc.r31, bb, vec4<f32>(a[a_at + 31u * k4n])),
+  );
 }
 
 // One output row's 16 values (`acc`'s columns) with the epilogue.
@@ -163,60 +244,58 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let k_begin = split * params.k_chunk;
   let k_end = min(params.k, k_begin + params.k_chunk);
 
-  // Named accumulators (not an indexed array), so CPU compilers keep them in registers.
-  var acc0 = mat4x4<f32>();
-  var acc1 = mat4x4<f32>();
-  var acc2 = mat4x4<f32>();
-  var acc3 = mat4x4<f32>();
-  var acc4 = mat4x4<f32>();
-  var acc5 = mat4x4<f32>();
-  var acc6 = mat4x4<f32>();
-  var acc7 = mat4x4<f32>();
-  var acc8 = mat4x4<f32>();
-  var acc9 = mat4x4<f32>();
-  var acc10 = mat4x4<f32>();
-  var acc11 = mat4x4<f32>();
-  var acc12 = mat4x4<f32>();
-  var acc13 = mat4x4<f32>();
-  var acc14 = mat4x4<f32>();
-  var acc15 = mat4x4<f32>();
-  for (var k = k_begin; k < k_end; k += 4u) {
-    let bb = b_block(offsets.y + k * n4, col4, n4);
-    let k4 = k / 4u;
-    acc0 = update(acc0, bb, a_at(offsets.x, row0, k4));
-    acc1 = update(acc1, bb, a_at(offsets.x, row0 + 1u, k4));
-    acc2 = update(acc2, bb, a_at(offsets.x, row0 + 2u, k4));
-    acc3 = update(acc3, bb, a_at(offsets.x, row0 + 3u, k4));
-    acc4 = update(acc4, bb, a_at(offsets.x, row0 + 4u, k4));
-    acc5 = update(acc5, bb, a_at(offsets.x, row0 + 5u, k4));
-    acc6 = update(acc6, bb, a_at(offsets.x, row0 + 6u, k4));
-    acc7 = update(acc7, bb, a_at(offsets.x, row0 + 7u, k4));
-    acc8 = update(acc8, bb, a_at(offsets.x, row0 + 8u, k4));
-    acc9 = update(acc9, bb, a_at(offsets.x, row0 + 9u, k4));
-    acc10 = update(acc10, bb, a_at(offsets.x, row0 + 10u, k4));
-    acc11 = update(acc11, bb, a_at(offsets.x, row0 + 11u, k4));
-    acc12 = update(acc12, bb, a_at(offsets.x, row0 + 12u, k4));
-    acc13 = update(acc13, bb, a_at(offsets.x, row0 + 13u, k4));
-    acc14 = update(acc14, bb, a_at(offsets.x, row0 + 14u, k4));
-    acc15 = update(acc15, bb, a_at(offsets.x, row0 + 15u, k4));
+  // Index math hoisted out of the K loop: CPU compilers do not hoist it themselves.
+  // Rows past the last read past A's rows (bounds-checked like every WebGPU
+  // access; their results are never stored); columns past the last read the
+  // last one. So the loads need no branch.
+  let k4n = params.k / 4u;
+  let a_row0 = offsets.x + row0 * k4n;
+  let b_columns = offsets.y + min(vec4<u32>(col4) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(n4 - 1u));
+  let k4_end = k_end / 4u;
+  var acc = Accumulators();
+  var k4 = k_begin / 4u;
+  // Two K steps per iteration: CPU adapters pay per iteration to merge every
+  // loop-carried accumulator under the lane mask, so this halves that cost.
+  for (; k4 + 1u < k4_end; k4 += 2u) {
+    acc = k_step(acc, b_block(b_columns, 4u * k4 * n4, n4), a_row0 + k4, k4n);
+    acc = k_step(acc, b_block(b_columns, 4u * (k4 + 1u) * n4, n4), a_row0 + k4 + 1u, k4n);
+  }
+  if (k4 < k4_end) {
+    acc = k_step(acc, b_block(b_columns, 4u * k4 * n4, n4), a_row0 + k4, k4n);
   }
 
   let fused = params.splits == 1u;
   let out_base = (split * params.batch + batch) * params.m * n4;
-  store_row(row0, col4, n4, out_base, fused, acc0);
-  store_row(row0 + 1u, col4, n4, out_base, fused, acc1);
-  store_row(row0 + 2u, col4, n4, out_base, fused, acc2);
-  store_row(row0 + 3u, col4, n4, out_base, fused, acc3);
-  store_row(row0 + 4u, col4, n4, out_base, fused, acc4);
-  store_row(row0 + 5u, col4, n4, out_base, fused, acc5);
-  store_row(row0 + 6u, col4, n4, out_base, fused, acc6);
-  store_row(row0 + 7u, col4, n4, out_base, fused, acc7);
-  store_row(row0 + 8u, col4, n4, out_base, fused, acc8);
-  store_row(row0 + 9u, col4, n4, out_base, fused, acc9);
-  store_row(row0 + 10u, col4, n4, out_base, fused, acc10);
-  store_row(row0 + 11u, col4, n4, out_base, fused, acc11);
-  store_row(row0 + 12u, col4, n4, out_base, fused, acc12);
-  store_row(row0 + 13u, col4, n4, out_base, fused, acc13);
-  store_row(row0 + 14u, col4, n4, out_base, fused, acc14);
-  store_row(row0 + 15u, col4, n4, out_base, fused, acc15);
+  store_row(row0, col4, n4, out_base, fused, acc.r0);
+  store_row(row0 + 1u, col4, n4, out_base, fused, acc.r1);
+  store_row(row0 + 2u, col4, n4, out_base, fused, acc.r2);
+  store_row(row0 + 3u, col4, n4, out_base, fused, acc.r3);
+  store_row(row0 + 4u, col4, n4, out_base, fused, acc.r4);
+  store_row(row0 + 5u, col4, n4, out_base, fused, acc.r5);
+  store_row(row0 + 6u, col4, n4, out_base, fused, acc.r6);
+  store_row(row0 + 7u, col4, n4, out_base, fused, acc.r7);
+  store_row(row0 + 8u, col4, n4, out_base, fused, acc.r8);
+  store_row(row0 + 9u, col4, n4, out_base, fused, acc.r9);
+  store_row(row0 + 10u, col4, n4, out_base, fused, acc.r10);
+  store_row(row0 + 11u, col4, n4, out_base, fused, acc.r11);
+  store_row(row0 + 12u, col4, n4, out_base, fused, acc.r12);
+  store_row(row0 + 13u, col4, n4, out_base, fused, acc.r13);
+  store_row(row0 + 14u, col4, n4, out_base, fused, acc.r14);
+  store_row(row0 + 15u, col4, n4, out_base, fused, acc.r15);
+  store_row(row0 + 16u, col4, n4, out_base, fused, acc.r16);
+  store_row(row0 + 17u, col4, n4, out_base, fused, acc.r17);
+  store_row(row0 + 18u, col4, n4, out_base, fused, acc.r18);
+  store_row(row0 + 19u, col4, n4, out_base, fused, acc.r19);
+  store_row(row0 + 20u, col4, n4, out_base, fused, acc.r20);
+  store_row(row0 + 21u, col4, n4, out_base, fused, acc.r21);
+  store_row(row0 + 22u, col4, n4, out_base, fused, acc.r22);
+  store_row(row0 + 23u, col4, n4, out_base, fused, acc.r23);
+  store_row(row0 + 24u, col4, n4, out_base, fused, acc.r24);
+  store_row(row0 + 25u, col4, n4, out_base, fused, acc.r25);
+  store_row(row0 + 26u, col4, n4, out_base, fused, acc.r26);
+  store_row(row0 + 27u, col4, n4, out_base, fused, acc.r27);
+  store_row(row0 + 28u, col4, n4, out_base, fused, acc.r28);
+  store_row(row0 + 29u, col4, n4, out_base, fused, acc.r29);
+  store_row(row0 + 30u, col4, n4, out_base, fused, acc.r30);
+  store_row(row0 + 31u, col4, n4, out_base, fused, acc.r31);
 }

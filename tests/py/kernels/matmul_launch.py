@@ -13,8 +13,14 @@ def tolerance(k):
 
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
-               activation="v", alpha=0.0, vec4=False, splits=1, k_chunk=None, elem="f32", tile=TILE):
-    """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K])."""
+               activation="v", alpha=0.0, vec4=False, registers=False, splits=1, k_chunk=None, elem="f32",
+               tile=TILE):
+    """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
+
+    registers: matmul/matmul_vec4_registers.wgsl (row-major, K and N multiples
+    of 4; each thread owns 32 rows and 16 columns; TILE_K unused).
+    """
+    vec4 = vec4 or registers
     m, k = a.shape[-2:][::-1] if transpose_a else a.shape[-2:]
     n = b.shape[-2] if transpose_b else b.shape[-1]
     batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -25,8 +31,8 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     b_batch_strides = broadcast_strides(b.shape[:-2], padded)
     a_batch_strides = [s * m * k for s in a_batch_strides]
     b_batch_strides = [s * k * n for s in b_batch_strides]
-    tile_m = tile["WG_Y"] * (8 if vec4 else 4)  # rows per thread
-    tile_n = tile["WG_X"] * 4
+    tile_m = tile["WG_Y"] * (32 if registers else 8 if vec4 else 4)  # rows per thread
+    tile_n = tile["WG_X"] * (16 if registers else 4)
     m_tiles = -(-m // tile_m)
     k_chunk = k_chunk or k
     dtype = np.float16 if elem == "f16" else np.float32
@@ -43,9 +49,10 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     out_shape = (splits,) + batch_shape + (m, n)
     placeholder = PLACEHOLDER.astype(dtype)
     result = runner.run(
-        "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl", slots=slots,
-        constants=tile | {"HAS_BIAS": epilogue and bias is not None,
-                          "HAS_RESIDUAL": epilogue and residual is not None},
+        "matmul/matmul_vec4_registers.wgsl" if registers else "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl",
+        slots=slots,
+        constants=({k: v for k, v in tile.items() if k != "TILE_K"} if registers else tile) | {
+            "HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None},
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,
         residual=placeholder if residual is None else residual,

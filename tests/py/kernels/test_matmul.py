@@ -1,4 +1,4 @@
-"""matmul/matmul.wgsl, matmul/matmul_vec4.wgsl and split-K against numpy."""
+"""matmul/matmul.wgsl, matmul/matmul_vec4.wgsl, matmul/matmul_vec4_registers.wgsl and split-K against numpy."""
 
 import numpy as np
 import pytest
@@ -31,45 +31,54 @@ def test_scalar_matmul_transposes(runner, rng, transpose_a, transpose_b):
     np.testing.assert_allclose(out, reference(a, b, transpose_a, transpose_b), **tolerance(k))
 
 
-@pytest.mark.parametrize("vec4", [False, True])
-def test_batched_matmul_broadcasts_batch_dims(runner, rng, vec4):
+VEC4_VARIANTS = [pytest.param({"vec4": True}, id="vec4"), pytest.param({"registers": True}, id="registers")]
+VARIANTS = [pytest.param({}, id="scalar"), *VEC4_VARIANTS]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_batched_matmul_broadcasts_batch_dims(runner, rng, variant):
     a, b = rand(rng, 2, 1, 3, 9, 12), rand(rng, 4, 1, 12, 8)
-    np.testing.assert_allclose(run_matmul(runner, a, b, vec4=vec4), reference(a, b), **tolerance(12))
+    np.testing.assert_allclose(run_matmul(runner, a, b, **variant), reference(a, b), **tolerance(12))
 
 
-@pytest.mark.parametrize("m, k, n", [(1, 4, 4), (37, 20, 36), (70, 48, 132)])
-def test_vec4_matmul(runner, rng, m, k, n):
+# K = 20 and 36 are odd counts of 4-deep K steps (the registers kernel's tail
+# step); N = 36 and 132 leave a thread's last vec4 columns past the edge; 70
+# rows end inside a thread's 32.
+@pytest.mark.parametrize("variant", VEC4_VARIANTS)
+@pytest.mark.parametrize("m, k, n", [(1, 4, 4), (37, 20, 36), (70, 48, 132), (100, 36, 20)])
+def test_vec4_matmul(runner, rng, variant, m, k, n):
     a, b = rand(rng, m, k), rand(rng, k, n)
-    np.testing.assert_allclose(run_matmul(runner, a, b, vec4=True), reference(a, b), **tolerance(k))
+    np.testing.assert_allclose(run_matmul(runner, a, b, **variant), reference(a, b), **tolerance(k))
 
 
-@pytest.mark.parametrize("vec4", [False, True])
-def test_fused_bias_activation_residual(runner, rng, vec4):
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_fused_bias_activation_residual(runner, rng, variant):
     m, k, n = 45, 24, 20
     a, b, bias, residual = rand(rng, m, k), rand(rng, k, n), rand(rng, n), rand(rng, m, n)
-    out = run_matmul(runner, a, b, bias=bias, residual=residual, vec4=vec4,
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, **variant,
                      activation="select(alpha() * v, v, v >= 0.0)", alpha=0.1)
     pre = reference(a, b) + bias + residual
     np.testing.assert_allclose(out, np.where(pre >= 0, pre, 0.1 * pre), **tolerance(k))
 
 
-@pytest.mark.parametrize("vec4", [False, True])
-def test_split_k_with_epilogue(runner, rng, vec4):
-    # A long K with a small output: 4 splits of 96, the last one short.
-    m, k, n = 6, 360, 12
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_split_k_with_epilogue(runner, rng, variant):
+    # A long K with a small output: 4 splits of 96, the last one short (68:
+    # an odd count of 4-deep K steps).
+    m, k, n = 6, 356, 12
     a, b, bias, residual = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n), rand(rng, 2, m, n)
-    out = run_matmul(runner, a, b, bias=bias, residual=residual, vec4=vec4, splits=4, k_chunk=96,
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, **variant, splits=4, k_chunk=96,
                      activation="max(v, 0.0)")
     np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias + residual, 0), **tolerance(k))
 
 
-@pytest.mark.parametrize("vec4", [False, True])
-def test_f16_storage(runner, rng, vec4):
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_f16_storage(runner, rng, variant):
     m, k, n = 19, 32, 24
     a = rng.uniform(-1, 1, (m, k)).astype(np.float16)
     b = rng.uniform(-1, 1, (k, n)).astype(np.float16)
     bias = rng.uniform(-1, 1, n).astype(np.float16)
-    out = run_matmul(runner, a, b, bias=bias, vec4=vec4, elem="f16")
+    out = run_matmul(runner, a, b, bias=bias, **variant, elem="f16")
     assert out.dtype == np.float16
     np.testing.assert_allclose(out.astype(np.float32), reference(a, b) + bias, rtol=1e-2, atol=1e-2)
 

@@ -92,8 +92,10 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
   const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
   const gemm = gemmTiles(backend, vec4, m, n);
-  // The registers kernel gives each thread 16 rows and four vec4 columns.
-  const tiles = registers ? { ...gemm, tileM: gemm.WG_Y * 16, tileN: gemm.tileN * 4 } : gemm;
+  // The registers kernel gives each thread 32 rows and four vec4 columns: half
+  // the GEMM tile's rows of threads cover the same rows.
+  const registersWgY = Math.max(1, gemm.WG_Y / 2);
+  const tiles = registers ? { ...gemm, WG_Y: registersWgY, tileM: registersWgY * 32, tileN: gemm.tileN * 4 } : gemm;
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
   // Split K when it is long and the output alone would leave most of the GPU idle.
   const wantSplits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
