@@ -3,15 +3,18 @@
 // whose width dilation equals its width stride (stride 1 dilation 1 above
 // all): one thread per 4 channels of a tile of 4 x 4 output pixels (4 rows
 // of 4 neighbouring pixels). With that geometry output pixel p + 1 at tap kw
-// reads the input column that pixel p reads at tap kw + 1, so each row of
-// the tile slides one window of 4 input columns along its input row: a tap
-// loads one new column per tile row and one weight for all 16 pixels, where
-// depthwise_conv2d_vec4.wgsl (any geometry) loads a column and a weight per
-// pixel and tap. On SwiftShader, which gathers every storage load lane by
-// lane, loads are most of the time (this tile: ~2.7x fewer per pixel than
-// one pixel per thread); it also runs both sides of a branch, so padding is
-// handled by selects, and runs loops slowly, so the runtime writes the loops
-// over the window out (the `taps` slot).
+// reads the input column that pixel p reads at tap kw + 1, so the thread
+// goes along each input row it needs sliding one window of 4 input columns:
+// a tap loads one new column for 4 pixels, where depthwise_conv2d_vec4.wgsl
+// (any geometry) loads a column and a weight per pixel and tap. When the
+// height dilation equals the height stride too, tile row r + 1 at tap row kh
+// reads the input row tile row r reads at tap row kh + 1, and the filled
+// `taps` slot goes along each such row once for all the tile rows it feeds.
+// On SwiftShader, which gathers every storage load lane by lane, loads are
+// most of the time (3x3 window: 36 column and 9 weight loads for 16 pixels,
+// against 9 + 9 per pixel one pixel per thread); it also runs both sides of
+// a branch, so padding is handled by selects, and runs loops slowly, so the
+// runtime writes the loops over the window out (the `taps` slot).
 // Layouts as depthwise_conv2d.wgsl: x and out NHWC, weights [KH, KW, C, 1].
 //
 // Bindings (group 0): 0 x, 1 weights, 2 bias ([channels]): storage read of
@@ -28,9 +31,12 @@
 // Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written), `taps`
-//   (the loops over the window; as written they loop over params.kernel_h/w;
-//   filled, one `start_tap_row(&tile, kh);` per window row, each followed by
-//   `tap(&tile, kh, kw);` for kw = 0 .. kernel_w - 1, literal u32 arguments).
+//   (the loops over the window, as written over params.kernel_h/w; filled by
+//   conv.ts with those loops written out: `let w<kh>_<kw> = tap_weight(tile,
+//   kh, kw);` per tap, then per input row `start_input_row(&tile, r, kh);`
+//   and per tap column `new_column(&tile, kw);`, one `tile.sums[r] =
+//   accumulate(tile.sums[r], tile.window, w<kh>_<kw>);` per tile row that
+//   row feeds, and `tile.window = slide(tile.window);`; literal arguments).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -95,62 +101,67 @@ fn load_column(row: InputRow, iw: u32, tile: Tile) -> vec4<f32> {
   return select(vec4<f32>(0.0), vec4<f32>(x[(row.start + select(0u, iw, inside)) * tile.c4 + tile.c]), inside);
 }
 
-// What a thread carries through the taps: where its tile is, and per tile
-// row its input row, its window of 4 input columns (the columns its pixels
-// read at the current tap) and its pixels' sums. Indexed by constants only:
-// SwiftShader keeps such arrays in registers, but gathers lane by lane from
-// ones indexed by a variable.
+// What a thread carries through the taps: where its tile is, the input row
+// it is going along with its window of 4 input columns (the columns the
+// tile row's pixels read at the current tap column), and its pixels' sums,
+// per tile row. Indexed by constants only: SwiftShader keeps such arrays in
+// registers, but gathers lane by lane from ones indexed by a variable.
 struct Tile {
   n: u32,
   ih0: u32,                      // the input row tile row 0 reads at tap row 0 (wrapped when negative)
   iw0: u32,                      // the input column pixel 0 reads at tap column 0 (wrapped when negative)
   c4: u32,
   c: u32,
-  rows: array<InputRow, 4>,
-  windows: array<array<vec4<f32>, 4>, 4>,
+  row: InputRow,
+  window: array<vec4<f32>, 4>,
   sums: array<array<vec4<f32>, 4>, 4>,
 }
 
-// Tap row kh: each tile row's input row, and its window's first 3 columns.
-fn start_tap_row(tile: ptr<function, Tile>, kh: u32) {
-  let ih = (*tile).ih0 + kh * params.dilation_h;
-  (*tile).rows[0] = input_row((*tile).n, ih);
-  (*tile).rows[1] = input_row((*tile).n, ih + params.stride_h);
-  (*tile).rows[2] = input_row((*tile).n, ih + 2u * params.stride_h);
-  (*tile).rows[3] = input_row((*tile).n, ih + 3u * params.stride_h);
-  (*tile).windows[0] = start_window((*tile).rows[0], *tile);
-  (*tile).windows[1] = start_window((*tile).rows[1], *tile);
-  (*tile).windows[2] = start_window((*tile).rows[2], *tile);
-  (*tile).windows[3] = start_window((*tile).rows[3], *tile);
+fn tap_weight(tile: Tile, kh: u32, kw: u32) -> vec4<f32> {
+  return vec4<f32>(weights[(kh * params.kernel_w + kw) * tile.c4 + tile.c]);
 }
 
-// The columns a tile row's pixels read at tap column 0, but the last one (loaded per tap).
-fn start_window(row: InputRow, tile: Tile) -> array<vec4<f32>, 4> {
+// Goes to the input row tile row r reads at tap row kh; loads the first 3
+// columns of its window (the last one comes with each tap column).
+fn start_input_row(tile: ptr<function, Tile>, r: u32, kh: u32) {
+  let row = input_row((*tile).n, (*tile).ih0 + r * params.stride_h + kh * params.dilation_h);
   let step = params.stride_w;
-  return array<vec4<f32>, 4>(load_column(row, tile.iw0, tile), load_column(row, tile.iw0 + step, tile),
-                             load_column(row, tile.iw0 + 2u * step, tile), vec4<f32>(0.0));
+  (*tile).row = row;
+  (*tile).window = array<vec4<f32>, 4>(load_column(row, (*tile).iw0, *tile), load_column(row, (*tile).iw0 + step, *tile),
+                                       load_column(row, (*tile).iw0 + 2u * step, *tile), vec4<f32>(0.0));
 }
 
-// Tap (kh, kw): loads its weight and each tile row's new column, adds
-// weight x window to the sums, and slides the windows one column on.
-fn tap(tile: ptr<function, Tile>, kh: u32, kw: u32) {
-  let w = vec4<f32>(weights[(kh * params.kernel_w + kw) * (*tile).c4 + (*tile).c]);
-  // The column pixel 3 reads at this tap.
-  let iw = (*tile).iw0 + kw * params.dilation_w + 3u * params.stride_w;
-  (*tile).windows[0][3] = load_column((*tile).rows[0], iw, *tile);
-  (*tile).windows[1][3] = load_column((*tile).rows[1], iw, *tile);
-  (*tile).windows[2][3] = load_column((*tile).rows[2], iw, *tile);
-  (*tile).windows[3][3] = load_column((*tile).rows[3], iw, *tile);
-  (*tile).sums[0] = accumulate((*tile).sums[0], (*tile).windows[0], w);
-  (*tile).sums[1] = accumulate((*tile).sums[1], (*tile).windows[1], w);
-  (*tile).sums[2] = accumulate((*tile).sums[2], (*tile).windows[2], w);
-  (*tile).sums[3] = accumulate((*tile).sums[3], (*tile).windows[3], w);
-  (*tile).windows[0] = slide((*tile).windows[0]);
-  (*tile).windows[1] = slide((*tile).windows[1]);
-  (*tile).windows[2] = slide((*tile).windows[2]);
-  (*tile).windows[3] = slide((*tile).windows[3]);
+// Loads the window's last column for tap column kw: the column pixel 3 reads.
+fn new_column(tile: ptr<function, Tile>, kw: u32) {
+  (*tile).window[3] = load_column((*tile).row, (*tile).iw0 + kw * params.dilation_w + 3u * params.stride_w, *tile);
 }
 
+// Tap row kh for tile row r, as the loops as written run it: slides along
+// the row, returning what it adds to the row's 4 sums.
+fn tap_row(tile: ptr<function, Tile>, r: u32, kh: u32) -> array<vec4<f32>, 4> {
+  start_input_row(tile, r, kh);
+  var sums: array<vec4<f32>, 4>;
+  for (var kw = 0u; kw < params.kernel_w; kw++) {
+    new_column(tile, kw);
+    sums = accumulate(sums, (*tile).window, tap_weight(*tile, kh, kw));
+    (*tile).window = slide((*tile).window);
+  }
+  return sums;
+}
+
+fn add(a: array<vec4<f32>, 4>, b: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]);
+}
+
+// Tap row kh for every tile row.
+fn tap_rows(tile: ptr<function, Tile>, kh: u32) {
+  (*tile).sums[0] = add((*tile).sums[0], tap_row(tile, 0u, kh));
+  (*tile).sums[1] = add((*tile).sums[1], tap_row(tile, 1u, kh));
+  (*tile).sums[2] = add((*tile).sums[2], tap_row(tile, 2u, kh));
+  (*tile).sums[3] = add((*tile).sums[3], tap_row(tile, 3u, kh));
+}
+
+// Adds tap weight w times the window's columns to the 4 pixels' sums.
 fn accumulate(sums: array<vec4<f32>, 4>, window: array<vec4<f32>, 4>, w: vec4<f32>) -> array<vec4<f32>, 4> {
   return array<vec4<f32>, 4>(fma(window[0], w, sums[0]), fma(window[1], w, sums[1]),
                              fma(window[2], w, sums[2]), fma(window[3], w, sums[3]));
@@ -210,7 +221,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   tile.iw0 = ow0 * params.stride_w - params.pad_left;
   tile.c4 = c4;
   tile.c = c;
-  for (var kh = 0u; kh < params.kernel_h; kh++) { start_tap_row(&tile, kh); for (var kw = 0u; kw < params.kernel_w; kw++) { tap(&tile, kh, kw); } } // @taps
+  for (var kh = 0u; kh < params.kernel_h; kh++) { tap_rows(&tile, kh); } // @taps
   store_row(oh0, n, ow0, c4, c, tile.sums[0]);
   store_row(oh0 + 1u, n, ow0, c4, c, tile.sums[1]);
   store_row(oh0 + 2u, n, ow0, c4, c, tile.sums[2]);

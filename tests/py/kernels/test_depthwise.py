@@ -148,18 +148,33 @@ def run_sliding(runner, case, x, w, bias=PLACEHOLDER, **launch):
     return out["out"]
 
 
-def unrolled_taps(kernel_h, kernel_w):
+def unrolled_taps(kernel_h, kernel_w, rows_shared):
     """The `taps` slot as js/src/backends/webgpu/kernels/conv.ts fills it: the window's loops written out."""
-    return " ".join(f"start_tap_row(&tile, {kh}u); " + " ".join(f"tap(&tile, {kh}u, {kw}u);" for kw in range(kernel_w))
-                    for kh in range(kernel_h))
+    statements = [f"let w{kh}_{kw} = tap_weight(tile, {kh}u, {kw}u);" for kh in range(kernel_h) for kw in range(kernel_w)]
+    input_rows = {}  # per input row, the (tile row, tap row) pairs it feeds
+    for kh in range(kernel_h):
+        for r in range(4):
+            input_rows.setdefault(r + kh if rows_shared else len(input_rows), []).append((r, kh))
+    for pairs in input_rows.values():
+        statements.append(f"start_input_row(&tile, {pairs[0][0]}u, {pairs[0][1]}u);")
+        for kw in range(kernel_w):
+            statements.append(f"new_column(&tile, {kw}u);")
+            statements += [f"tile.sums[{r}] = accumulate(tile.sums[{r}], tile.window, w{kh}_{kw});" for r, kh in pairs]
+            statements.append("tile.window = slide(tile.window);")
+    return " ".join(statements)
 
 
-@pytest.mark.parametrize("unrolled", [False, True], ids=["loops", "unrolled"])
-@pytest.mark.parametrize("name", SLIDING_CASES)
-def test_depthwise_conv2d_vec4_sliding(runner, rng, name, unrolled):
+# Each case with the taps as written (loops), unrolled, and unrolled sharing input rows between tile rows
+# where the height dilation equals the height stride (conv.ts shares them exactly then).
+SLIDING_RUNS = [(name, taps) for name, case in SLIDING_CASES.items()
+                for taps in ["loops", "unrolled"] + (["unrolled, rows shared"] if case[3][0] == case[4][0] else [])]
+
+
+@pytest.mark.parametrize(("name", "taps"), SLIDING_RUNS)
+def test_depthwise_conv2d_vec4_sliding(runner, rng, name, taps):
     case = SLIDING_CASES[name]
     x, w = arrays(rng, case)
-    slots = {"taps": unrolled_taps(*case[1])} if unrolled else {}
+    slots = {"taps": unrolled_taps(*case[1], rows_shared=taps.endswith("shared"))} if taps != "loops" else {}
     out = run_sliding(runner, case, x, w, slots=slots)
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
@@ -169,6 +184,6 @@ def test_depthwise_conv2d_vec4_sliding_fused_bias_relu6_f16(runner, rng):
     x, w = (a.astype(np.float16) for a in arrays(rng, case))
     bias = rng.standard_normal(8).astype(np.float16)
     out = run_sliding(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)"),
-                                                         "taps": unrolled_taps(*case[1])}, constants={"HAS_BIAS": True})
+                                                         "taps": unrolled_taps(*case[1], rows_shared=True)}, constants={"HAS_BIAS": True})
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)

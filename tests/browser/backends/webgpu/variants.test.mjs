@@ -57,6 +57,10 @@ function runVariant(flags, caseNames) {
         k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 7, 10, 8], 39), filter: input([3, 3, 8, 1], 40), strides: 1, pad: 'same',
           bias: input([8], 41), activation: 'relu6' }),
       },
+      // Height dilation 2, stride 1: unrolled taps that cannot share input rows between tile rows.
+      depthwiseSlidingRowsApart: {
+        k: 9, f: () => tw.depthwiseConv2d(input([1, 10, 9, 8], 44), input([3, 3, 8, 1], 45), 1, 'valid', 'NHWC', [2, 1]),
+      },
       // 56 taps: more than conv.ts unrolls, so the sliding kernel's loops run as written.
       depthwiseSlidingWideWindow: { k: 56, f: () => tw.depthwiseConv2d(input([1, 9, 11, 4], 42), input([8, 7, 4, 1], 43), 1, 'same') },
       float16RoundTrip: { k: 1, f: () => tw.cast(tw.cast(tw.mul(input([37], 32), 1000), 'float16'), 'float32') },
@@ -97,7 +101,7 @@ function runVariant(flags, caseNames) {
 const GEMM_CASES = ['matMulVec4Shape', 'matMulTransposed', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid',
   'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
   'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise', 'depthwiseVec4Channels', 'depthwiseSliding',
-  'depthwiseSlidingWideWindow'];
+  'depthwiseSlidingRowsApart', 'depthwiseSlidingWideWindow'];
 
 function assertAllMatch(results) {
   for (const [name, r] of Object.entries(results)) {
@@ -113,7 +117,7 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
   assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
   assert.ok(results.depthwiseVec4Channels.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), 'stride 2, dilation 1 runs a pixel per thread');
-  for (const name of ['depthwiseSliding', 'depthwiseSlidingWideWindow']) {
+  for (const name of ['depthwiseSliding', 'depthwiseSlidingRowsApart', 'depthwiseSlidingWideWindow']) {
     assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4_sliding.wgsl'), `${name}: stride 1 slides along the row`);
   }
   assert.ok(results.depthwise.shaders.includes('conv/depthwise_conv2d.wgsl'), 'a channel multiplier of 2 runs the scalar kernel');

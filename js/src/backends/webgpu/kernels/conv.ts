@@ -234,18 +234,40 @@ function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
 
 /** Windows up to this many taps run depthwise_conv2d_vec4_sliding.wgsl with its tap loops unrolled. */
 const MAX_UNROLLED_TAPS = 49;
+/** Output rows per thread in depthwise_conv2d_vec4_sliding.wgsl. */
+const SLIDING_TILE_ROWS = 4;
 
 /**
  * The sliding depthwise kernel's `taps` slot: its loops over the window written
- * out, one call per tap (SwiftShader runs loops slowly: ~1.6x on a 3x3 window).
+ * out (SwiftShader runs loops slowly: ~1.6x on a 3x3 window), with the weights
+ * loaded once. It goes along each input row the tile needs once; when
+ * `rowsShared` (height dilation == height stride) tile row r at tap row kh and
+ * tile row r + 1 at tap row kh - 1 read the same input row, which then feeds
+ * both (3x3: 6 input rows instead of 12).
  */
-function unrolledTaps(kernelH: number, kernelW: number): string {
-  const calls: string[] = [];
+function unrolledTaps(kernelH: number, kernelW: number, rowsShared: boolean): string {
+  const statements: string[] = [];
   for (let kh = 0; kh < kernelH; kh++) {
-    calls.push(`start_tap_row(&tile, ${kh}u);`);
-    for (let kw = 0; kw < kernelW; kw++) calls.push(`tap(&tile, ${kh}u, ${kw}u);`);
+    for (let kw = 0; kw < kernelW; kw++) statements.push(`let w${kh}_${kw} = tap_weight(tile, ${kh}u, ${kw}u);`);
   }
-  return calls.join(' ');
+  // Per input row, the (tile row, tap row) pairs it feeds.
+  const inputRows: [number, number][][] = [];
+  for (let kh = 0; kh < kernelH; kh++) {
+    for (let r = 0; r < SLIDING_TILE_ROWS; r++) {
+      const shared = rowsShared ? inputRows[r + kh] : undefined;
+      if (shared) shared.push([r, kh]);
+      else inputRows[rowsShared ? r + kh : inputRows.length] = [[r, kh]];
+    }
+  }
+  for (const pairs of inputRows) {
+    statements.push(`start_input_row(&tile, ${pairs[0][0]}u, ${pairs[0][1]}u);`);
+    for (let kw = 0; kw < kernelW; kw++) {
+      statements.push(`new_column(&tile, ${kw}u);`,
+        ...pairs.map(([r, kh]) => `tile.sums[${r}] = accumulate(tile.sums[${r}], tile.window, w${kh}_${kw});`),
+        'tile.window = slide(tile.window);');
+    }
+  }
+  return statements.join(' ');
 }
 
 function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs, outShape: readonly number[], epilogue: Epilogue): DataId {
@@ -259,12 +281,13 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
   const sliding = vec4 && g.dilations[1] === g.strides[1];
   const [outH, outW] = g.outSpatial;
-  const threads = sliding ? g.batch * Math.ceil(outH / 4) * Math.ceil(outW / 4) * (inC / 4) : vec4 ? size / 4 : size;
+  const threads = sliding ? g.batch * Math.ceil(outH / SLIDING_TILE_ROWS) * Math.ceil(outW / 4) * (inC / 4) : vec4 ? size / 4 : size;
   const [kernelH, kernelW] = g.window;
   const unrolled = sliding && kernelH * kernelW <= MAX_UNROLLED_TAPS;
+  const taps = unrolled ? unrolledTaps(kernelH, kernelW, g.dilations[0] === g.strides[0]) : null;
   backend.run({
     shader: sliding ? 'conv/depthwise_conv2d_vec4_sliding.wgsl' : vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
-    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(kernelH, kernelW) } : {}) },
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(taps ? { taps } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias },
     bindings: {
       x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
