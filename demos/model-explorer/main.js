@@ -3,7 +3,8 @@
 // run it on made-up inputs under tw.profile for a per-op time table.
 import * as tw from '/js/dist/tensorweb.js';
 import { showError, startBackend } from '../common.js';
-import { droppedEntries, followJob, pickedEntries, sendUpload, uploadFor } from './convert.js';
+import { droppedEntries, pickedEntries, uploadFor } from './convert.js';
+import { followJob, sendUpload } from '/_tensorweb/uploads.js';
 import { describeModel } from './describe.js';
 // The server's one event stream per page (shared with its live-reload script): `models` when the list changes.
 import { serverEvents } from '/_tensorweb/events.js';
