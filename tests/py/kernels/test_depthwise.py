@@ -127,63 +127,68 @@ def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
 
 
-# Multiplier 1, channels divisible by 4 and width dilation == width stride, for
-# depthwise_conv2d_vec4_sliding.wgsl (4x4 pixels per thread): heights and widths
-# that leave partial tiles, padding on every side, unequal height and width
-# geometry.
-SLIDING_CASES = {
+# Multiplier 1 and channels divisible by 4, for depthwise_conv2d_vec4_tile.wgsl (4x4 pixels per thread):
+# heights and widths that leave partial tiles, padding on every side, unequal height and width geometry,
+# strides that make tile rows share input rows and ones that do not.
+TILE_CASES = {
     "3x3 same, 6x7 in partial tiles": ((2, 6, 7, 8), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "3x3 stride 2": ((1, 9, 10, 8), (3, 3), 1, (2, 2), (1, 1), ((0, 1), (0, 1))),
     "5x5 stride 2 dilation 2": ((1, 13, 11, 12), (5, 5), 1, (2, 2), (2, 2), ((4, 4), (4, 3))),
     "3x5 valid, stride (2, 1), dilation (3, 1)": ((2, 11, 6, 4), (3, 5), 1, (2, 1), (3, 1), ((0, 0), (0, 0))),
     "1x1 on a 1-wide input": ((1, 3, 1, 4), (1, 1), 1, (1, 1), (1, 1), ((0, 0), (0, 0))),
 }
 
 
-def run_sliding(runner, case, x, w, bias=PLACEHOLDER, **launch):
+def unrolled_taps(kernel_hw, stride, dilation):
+    """The `taps` slot as js/src/backends/webgpu/kernels/conv.ts fills it: the window's loops written out."""
+    (kernel_h, kernel_w), (stride_h, stride_w), (dilation_h, dilation_w) = kernel_hw, stride, dilation
+    statements = [f"let w{kh}_{kw} = tap_weight(tile, {kh}u, {kw}u);" for kh in range(kernel_h) for kw in range(kernel_w)]
+    rows = {}  # the tile's input rows by offset, each with the (tile row, tap row) pairs that read it
+    for kh in range(kernel_h):
+        for r in range(4):
+            rows.setdefault(r * stride_h + kh * dilation_h, []).append((r, kh))
+    for row_offset, pairs in rows.items():
+        columns, sums = {}, []
+        for r, kh in pairs:
+            for kw in range(kernel_w):
+                for p in range(4):
+                    column = p * stride_w + kw * dilation_w
+                    columns[column] = f"let x{column} = column(tile, {column}u);"
+                    sums.append(f"tile.sums[{r}][{p}] = fma(x{column}, w{kh}_{kw}, tile.sums[{r}][{p}]);")
+        statements += [f"{{ go_to_row(&tile, {row_offset}u);", *columns.values(), *sums, "}"]
+    return " ".join(statements)
+
+
+def run_tile(runner, case, x, w, bias=PLACEHOLDER, **launch):
     g = geometry(x.shape, *case[1:])
     threads = g["batch"] * -(-g["out_h"] // 4) * -(-g["out_w"] // 4) * g["in_c"] // 4
-    out = runner.run("conv/depthwise_conv2d_vec4_sliding.wgsl", workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
+    out = runner.run("conv/depthwise_conv2d_vec4_tile.wgsl", workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
                      out=Output(out_shape(g), x.dtype), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0},
                      **launch)
     return out["out"]
 
 
-def unrolled_taps(kernel_h, kernel_w, rows_shared):
-    """The `taps` slot as js/src/backends/webgpu/kernels/conv.ts fills it: the window's loops written out."""
-    statements = [f"let w{kh}_{kw} = tap_weight(tile, {kh}u, {kw}u);" for kh in range(kernel_h) for kw in range(kernel_w)]
-    input_rows = {}  # per input row, the (tile row, tap row) pairs it feeds
-    for kh in range(kernel_h):
-        for r in range(4):
-            input_rows.setdefault(r + kh if rows_shared else len(input_rows), []).append((r, kh))
-    for pairs in input_rows.values():
-        statements.append(f"start_input_row(&tile, {pairs[0][0]}u, {pairs[0][1]}u);")
-        for kw in range(kernel_w):
-            statements.append(f"new_column(&tile, {kw}u);")
-            statements += [f"tile.sums[{r}] = accumulate(tile.sums[{r}], tile.window, w{kh}_{kw});" for r, kh in pairs]
-            statements.append("tile.window = slide(tile.window);")
-    return " ".join(statements)
+# Each case with its taps written out, and with the loops as written where they apply (width dilation ==
+# width stride).
+TILE_RUNS = [(name, taps) for name, case in TILE_CASES.items()
+             for taps in ["unrolled"] + (["loops"] if case[3][1] == case[4][1] else [])]
 
 
-# Each case with the taps as written (loops), unrolled, and unrolled sharing input rows between tile rows
-# where the height dilation equals the height stride (conv.ts shares them exactly then).
-SLIDING_RUNS = [(name, taps) for name, case in SLIDING_CASES.items()
-                for taps in ["loops", "unrolled"] + (["unrolled, rows shared"] if case[3][0] == case[4][0] else [])]
-
-
-@pytest.mark.parametrize(("name", "taps"), SLIDING_RUNS)
-def test_depthwise_conv2d_vec4_sliding(runner, rng, name, taps):
-    case = SLIDING_CASES[name]
+@pytest.mark.parametrize(("name", "taps"), TILE_RUNS)
+def test_depthwise_conv2d_vec4_tile(runner, rng, name, taps):
+    case = TILE_CASES[name]
     x, w = arrays(rng, case)
-    slots = {"taps": unrolled_taps(*case[1], rows_shared=taps.endswith("shared"))} if taps != "loops" else {}
-    out = run_sliding(runner, case, x, w, slots=slots)
+    slots = {"taps": unrolled_taps(*case[1:2], *case[3:5])} if taps == "unrolled" else {}
+    out = run_tile(runner, case, x, w, slots=slots)
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
 
-def test_depthwise_conv2d_vec4_sliding_fused_bias_relu6_f16(runner, rng):
-    case = SLIDING_CASES["3x3 same, 6x7 in partial tiles"]
+def test_depthwise_conv2d_vec4_tile_fused_bias_relu6_f16(runner, rng):
+    case = TILE_CASES["3x3 same, 6x7 in partial tiles"]
     x, w = (a.astype(np.float16) for a in arrays(rng, case))
     bias = rng.standard_normal(8).astype(np.float16)
-    out = run_sliding(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)"),
-                                                         "taps": unrolled_taps(*case[1], rows_shared=True)}, constants={"HAS_BIAS": True})
+    out = run_tile(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)"),
+                                                    "taps": unrolled_taps(*case[1:2], *case[3:5])},
+                   constants={"HAS_BIAS": True})
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)

@@ -49,20 +49,21 @@ function runVariant(flags, caseNames) {
       },
       conv2dTranspose: { k: 36, f: () => tw.conv2dTranspose(input([1, 5, 5, 4], 28), input([3, 3, 2, 4], 29), [1, 10, 10, 2], 2, 'same') },
       depthwise: { k: 9, f: () => tw.depthwiseConv2d(input([1, 9, 9, 6], 30), input([3, 3, 6, 2], 31), 1, 'same') },
-      depthwiseVec4Channels: {
+      // Stride 2: taps written out, tile rows reading input rows of their own and columns shared between taps.
+      depthwiseTileStrided: {
         k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 9, 10, 8], 36), filter: input([3, 3, 8, 1], 37), strides: 2, pad: 'same',
           bias: input([8], 38), activation: 'relu' }),
       },
-      depthwiseSliding: {
+      // Stride 1: taps written out, tile rows sharing input rows.
+      depthwiseTile: {
         k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 7, 10, 8], 39), filter: input([3, 3, 8, 1], 40), strides: 1, pad: 'same',
           bias: input([8], 41), activation: 'relu6' }),
       },
-      // Height dilation 2, stride 1: unrolled taps that cannot share input rows between tile rows.
-      depthwiseSlidingRowsApart: {
-        k: 9, f: () => tw.depthwiseConv2d(input([1, 10, 9, 8], 44), input([3, 3, 8, 1], 45), 1, 'valid', 'NHWC', [2, 1]),
+      // 56 taps: more than conv.ts writes out; stride 1 slides the loops as written, stride 2 runs a pixel per thread.
+      depthwiseTileWideWindow: { k: 56, f: () => tw.depthwiseConv2d(input([1, 9, 11, 4], 42), input([8, 7, 4, 1], 43), 1, 'same') },
+      depthwiseVec4WideWindowStrided: {
+        k: 56, f: () => tw.depthwiseConv2d(input([1, 12, 11, 4], 44), input([7, 8, 4, 1], 45), 2, 'same'),
       },
-      // 56 taps: more than conv.ts unrolls, so the sliding kernel's loops run as written.
-      depthwiseSlidingWideWindow: { k: 56, f: () => tw.depthwiseConv2d(input([1, 9, 11, 4], 42), input([8, 7, 4, 1], 43), 1, 'same') },
       float16RoundTrip: { k: 1, f: () => tw.cast(tw.cast(tw.mul(input([37], 32), 1000), 'float16'), 'float32') },
       sumRows: { k: 300, f: () => tw.sum(input([7, 300], 33), 1) },
       maxColumns: { k: 45, f: () => tw.max(input([45, 6, 5], 34), [0, 2]) },
@@ -100,8 +101,8 @@ function runVariant(flags, caseNames) {
 
 const GEMM_CASES = ['matMulVec4Shape', 'matMulTransposed', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid',
   'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
-  'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise', 'depthwiseVec4Channels', 'depthwiseSliding',
-  'depthwiseSlidingRowsApart', 'depthwiseSlidingWideWindow'];
+  'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise', 'depthwiseTileStrided', 'depthwiseTile',
+  'depthwiseTileWideWindow', 'depthwiseVec4WideWindowStrided'];
 
 function assertAllMatch(results) {
   for (const [name, r] of Object.entries(results)) {
@@ -116,10 +117,10 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
   assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
-  assert.ok(results.depthwiseVec4Channels.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), 'stride 2, dilation 1 runs a pixel per thread');
-  for (const name of ['depthwiseSliding', 'depthwiseSlidingRowsApart', 'depthwiseSlidingWideWindow']) {
-    assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4_sliding.wgsl'), `${name}: stride 1 slides along the row`);
+  for (const name of ['depthwiseTileStrided', 'depthwiseTile', 'depthwiseTileWideWindow']) {
+    assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4_tile.wgsl'), `${name} ran 4x4 pixels per thread`);
   }
+  assert.ok(results.depthwiseVec4WideWindowStrided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), 'a pixel per thread');
   assert.ok(results.depthwise.shaders.includes('conv/depthwise_conv2d.wgsl'), 'a channel multiplier of 2 runs the scalar kernel');
   assert.ok(results.matMulTransposed.shaders.includes('matmul/matmul.wgsl'), 'transposed operands fall back to the scalar kernel');
   for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.includes('matmul/split_k_reduce.wgsl'), `${name} used split-K`);

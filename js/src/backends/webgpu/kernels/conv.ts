@@ -6,8 +6,8 @@
 // (conv_backprop_input.wgsl or conv_direct.wgsl, also the transposed convs),
 // its filter gradient with split-K over pixels (conv_backprop_filter.wgsl
 // then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels per
-// thread where they allow: depthwise_conv2d_vec4.wgsl, and 4x4 pixels per
-// thread where the window also allows: depthwise_conv2d_vec4_sliding.wgsl)
+// thread where they allow: depthwise_conv2d_vec4.wgsl, and then mostly 4x4
+// pixels per thread: depthwise_conv2d_vec4_tile.wgsl)
 // and their gradients, and max/avg pools with their gradients.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
@@ -232,40 +232,49 @@ function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
   return { ...windowFields2d(g), in_c: inC, out_c: inC * multiplier, multiplier };
 }
 
-/** Windows up to this many taps run depthwise_conv2d_vec4_sliding.wgsl with its tap loops unrolled. */
+/** Windows up to this many taps run depthwise_conv2d_vec4_tile.wgsl with its tap loops written out. */
 const MAX_UNROLLED_TAPS = 49;
-/** Output rows per thread in depthwise_conv2d_vec4_sliding.wgsl. */
-const SLIDING_TILE_ROWS = 4;
+/** Output rows per thread in depthwise_conv2d_vec4_tile.wgsl. */
+const TILE_ROWS = 4;
+/** Output pixels per tile row in depthwise_conv2d_vec4_tile.wgsl. */
+const TILE_COLUMNS = 4;
 
 /**
- * The sliding depthwise kernel's `taps` slot: its loops over the window written
- * out (SwiftShader runs loops slowly: ~1.6x on a 3x3 window), with the weights
- * loaded once. It goes along each input row the tile needs once; when
- * `rowsShared` (height dilation == height stride) tile row r at tap row kh and
- * tile row r + 1 at tap row kh - 1 read the same input row, which then feeds
- * both (3x3: 6 input rows instead of 12).
+ * The tile depthwise kernel's `taps` slot: its loops over the window written
+ * out for this geometry (SwiftShader runs loops slowly). The weights are loaded
+ * once; each input row the tile reads is visited once, for every (tile row,
+ * tap row) that reads it (stride 1 dilation 1 3x3: 6 rows, not 12); along it
+ * each column once, for every (pixel, tap column) that reads it.
  */
-function unrolledTaps(kernelH: number, kernelW: number, rowsShared: boolean): string {
+function unrolledTaps(g: Geometry): string {
+  const [kernelH, kernelW] = g.window;
+  const [strideH, strideW] = g.strides;
+  const [dilationH, dilationW] = g.dilations;
   const statements: string[] = [];
   for (let kh = 0; kh < kernelH; kh++) {
     for (let kw = 0; kw < kernelW; kw++) statements.push(`let w${kh}_${kw} = tap_weight(tile, ${kh}u, ${kw}u);`);
   }
-  // Per input row, the (tile row, tap row) pairs it feeds.
-  const inputRows: [number, number][][] = [];
+  // The tile's input rows by offset from its first, each with the (tile row, tap row) pairs that read it.
+  const rows = new Map<number, [number, number][]>();
   for (let kh = 0; kh < kernelH; kh++) {
-    for (let r = 0; r < SLIDING_TILE_ROWS; r++) {
-      const shared = rowsShared ? inputRows[r + kh] : undefined;
-      if (shared) shared.push([r, kh]);
-      else inputRows[rowsShared ? r + kh : inputRows.length] = [[r, kh]];
+    for (let r = 0; r < TILE_ROWS; r++) {
+      const offset = r * strideH + kh * dilationH;
+      rows.set(offset, [...(rows.get(offset) ?? []), [r, kh]]);
     }
   }
-  for (const pairs of inputRows) {
-    statements.push(`start_input_row(&tile, ${pairs[0][0]}u, ${pairs[0][1]}u);`);
-    for (let kw = 0; kw < kernelW; kw++) {
-      statements.push(`new_column(&tile, ${kw}u);`,
-        ...pairs.map(([r, kh]) => `tile.sums[${r}] = accumulate(tile.sums[${r}], tile.window, w${kh}_${kw});`),
-        'tile.window = slide(tile.window);');
+  for (const [rowOffset, pairs] of rows) {
+    const columns = new Set<number>();
+    const sums: string[] = [];
+    for (const [r, kh] of pairs) {
+      for (let kw = 0; kw < kernelW; kw++) {
+        for (let p = 0; p < TILE_COLUMNS; p++) {
+          const column = p * strideW + kw * dilationW;
+          columns.add(column);
+          sums.push(`tile.sums[${r}][${p}] = fma(x${column}, w${kh}_${kw}, tile.sums[${r}][${p}]);`);
+        }
+      }
     }
+    statements.push(`{ go_to_row(&tile, ${rowOffset}u);`, ...[...columns].map((o) => `let x${o} = column(tile, ${o}u);`), ...sums, '}');
   }
   return statements.join(' ');
 }
@@ -276,18 +285,16 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const out = backend.allocate(outShape, 'float32');
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
-  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4), and a tile
-  // of 4x4 pixels per thread when the width dilation equals the width stride (the sliding kernel).
+  // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4), and then a
+  // tile of 4x4 pixels per thread where its taps can be written out or the loops as written slide.
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
-  const sliding = vec4 && g.dilations[1] === g.strides[1];
+  const unrolled = vec4 && g.window[0] * g.window[1] <= MAX_UNROLLED_TAPS;
+  const tile = unrolled || (vec4 && g.dilations[1] === g.strides[1]);
   const [outH, outW] = g.outSpatial;
-  const threads = sliding ? g.batch * Math.ceil(outH / SLIDING_TILE_ROWS) * Math.ceil(outW / 4) * (inC / 4) : vec4 ? size / 4 : size;
-  const [kernelH, kernelW] = g.window;
-  const unrolled = sliding && kernelH * kernelW <= MAX_UNROLLED_TAPS;
-  const taps = unrolled ? unrolledTaps(kernelH, kernelW, g.dilations[0] === g.strides[0]) : null;
+  const threads = tile ? g.batch * Math.ceil(outH / TILE_ROWS) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
   backend.run({
-    shader: sliding ? 'conv/depthwise_conv2d_vec4_sliding.wgsl' : vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
-    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(taps ? { taps } : {}) },
+    shader: tile ? 'conv/depthwise_conv2d_vec4_tile.wgsl' : vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g) } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias },
     bindings: {
       x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),

@@ -1,20 +1,20 @@
 // out = activation(depthwiseConv2d(x, weights) + bias) with channel
-// multiplier 1 and a channel count that is a multiple of 4, for a window
-// whose width dilation equals its width stride (stride 1 dilation 1 above
-// all): one thread per 4 channels of a tile of 4 x 4 output pixels (4 rows
-// of 4 neighbouring pixels). With that geometry output pixel p + 1 at tap kw
-// reads the input column that pixel p reads at tap kw + 1, so the thread
-// goes along each input row it needs sliding one window of 4 input columns:
-// a tap loads one new column for 4 pixels, where depthwise_conv2d_vec4.wgsl
-// (any geometry) loads a column and a weight per pixel and tap. When the
-// height dilation equals the height stride too, tile row r + 1 at tap row kh
-// reads the input row tile row r reads at tap row kh + 1, and the filled
-// `taps` slot goes along each such row once for all the tile rows it feeds.
+// multiplier 1 and a channel count that is a multiple of 4: one thread per 4
+// channels of a tile of 4 x 4 output pixels (4 rows of 4 neighbouring
+// pixels), reading each input column it needs once for all the tile's pixels
+// and taps that read it, where depthwise_conv2d_vec4.wgsl loads a column and
+// a weight per pixel and tap. The runtime writes the loops over the window
+// out (the `taps` slot): each weight loaded once, each input row the tile
+// needs visited once (with stride 1 dilation 1, tile row r + 1 at tap row kh
+// reads the row tile row r reads at tap row kh + 1), and along it each
+// distinct column loaded once. The loops as written (for windows too large
+// to write out) need the width dilation to equal the width stride: they
+// slide a window of 4 columns along each tile row's input row, pixel p + 1
+// at tap kw reading the column pixel p reads at tap kw + 1.
 // On SwiftShader, which gathers every storage load lane by lane, loads are
-// most of the time (3x3 window: 36 column and 9 weight loads for 16 pixels,
-// against 9 + 9 per pixel one pixel per thread); it also runs both sides of
-// a branch, so padding is handled by selects, and runs loops slowly, so the
-// runtime writes the loops over the window out (the `taps` slot).
+// most of the time (3x3, stride 1: 36 column and 9 weight loads for 16
+// pixels, against 9 + 9 per pixel one pixel per thread); it also runs both
+// sides of a branch, so padding is handled by selects, and runs loops slowly.
 // Layouts as depthwise_conv2d.wgsl: x and out NHWC, weights [KH, KW, C, 1].
 //
 // Bindings (group 0): 0 x, 1 weights, 2 bias ([channels]): storage read of
@@ -24,19 +24,20 @@
 //   size: u32,                     thread count: batch * ceil(out_h / 4) * ceil(out_w / 4) * channels / 4
 //   batch, in_h, in_w, channels: u32,  (channels a multiple of 4)
 //   out_h, out_w: u32,
-//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,  (dilation_w == stride_w)
+//   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
 //   pad_top, pad_left: u32,
 //   alpha, beta: f32,              activation attributes
 // }
 // Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written), `taps`
-//   (the loops over the window, as written over params.kernel_h/w; filled by
-//   conv.ts with those loops written out: `let w<kh>_<kw> = tap_weight(tile,
-//   kh, kw);` per tap, then per input row `start_input_row(&tile, r, kh);`
-//   and per tap column `new_column(&tile, kw);`, one `tile.sums[r] =
-//   accumulate(tile.sums[r], tile.window, w<kh>_<kw>);` per tile row that
-//   row feeds, and `tile.window = slide(tile.window);`; literal arguments).
+//   (the loops over the window, as written over params.kernel_h/w, which then
+//   must have dilation_w == stride_w; conv.ts fills it with them written out:
+//   `let w<kh>_<kw> = tap_weight(tile, kh, kw);` per tap, then per input row
+//   the tile reads a block `{ go_to_row(&tile, r * stride_h + kh *
+//   dilation_h); let x<o> = column(tile, o); ...; tile.sums[r][p] = fma(x<o>,
+//   w<kh>_<kw>, tile.sums[r][p]); ... }` with o = p * stride_w + kw *
+//   dilation_w; literal u32 arguments).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -102,10 +103,9 @@ fn load_column(row: InputRow, iw: u32, tile: Tile) -> vec4<f32> {
 }
 
 // What a thread carries through the taps: where its tile is, the input row
-// it is going along with its window of 4 input columns (the columns the
-// tile row's pixels read at the current tap column), and its pixels' sums,
-// per tile row. Indexed by constants only: SwiftShader keeps such arrays in
-// registers, but gathers lane by lane from ones indexed by a variable.
+// it is reading, and its pixels' sums (per tile row, per pixel). Indexed by
+// constants only: SwiftShader keeps such arrays in registers, but gathers
+// lane by lane from ones indexed by a variable.
 struct Tile {
   n: u32,
   ih0: u32,                      // the input row tile row 0 reads at tap row 0 (wrapped when negative)
@@ -113,7 +113,6 @@ struct Tile {
   c4: u32,
   c: u32,
   row: InputRow,
-  window: array<vec4<f32>, 4>,
   sums: array<array<vec4<f32>, 4>, 4>,
 }
 
@@ -121,30 +120,31 @@ fn tap_weight(tile: Tile, kh: u32, kw: u32) -> vec4<f32> {
   return vec4<f32>(weights[(kh * params.kernel_w + kw) * tile.c4 + tile.c]);
 }
 
-// Goes to the input row tile row r reads at tap row kh; loads the first 3
-// columns of its window (the last one comes with each tap column).
-fn start_input_row(tile: ptr<function, Tile>, r: u32, kh: u32) {
-  let row = input_row((*tile).n, (*tile).ih0 + r * params.stride_h + kh * params.dilation_h);
-  let step = params.stride_w;
-  (*tile).row = row;
-  (*tile).window = array<vec4<f32>, 4>(load_column(row, (*tile).iw0, *tile), load_column(row, (*tile).iw0 + step, *tile),
-                                       load_column(row, (*tile).iw0 + 2u * step, *tile), vec4<f32>(0.0));
+// Goes to input row ih0 + offset: the row tile row r reads at tap row kh
+// for offset r * stride_h + kh * dilation_h.
+fn go_to_row(tile: ptr<function, Tile>, offset: u32) {
+  (*tile).row = input_row((*tile).n, (*tile).ih0 + offset);
 }
 
-// Loads the window's last column for tap column kw: the column pixel 3 reads.
-fn new_column(tile: ptr<function, Tile>, kw: u32) {
-  (*tile).window[3] = load_column((*tile).row, (*tile).iw0 + kw * params.dilation_w + 3u * params.stride_w, *tile);
+// Column iw0 + offset of the current row: the column pixel p reads at tap
+// column kw for offset p * stride_w + kw * dilation_w.
+fn column(tile: Tile, offset: u32) -> vec4<f32> {
+  return load_column(tile.row, tile.iw0 + offset, tile);
 }
 
-// Tap row kh for tile row r, as the loops as written run it: slides along
-// the row, returning what it adds to the row's 4 sums.
+// Tap row kh for tile row r as the loops as written run it: slides a window
+// of 4 columns along the row (dilation_w == stride_w), returning what it
+// adds to the row's 4 sums.
 fn tap_row(tile: ptr<function, Tile>, r: u32, kh: u32) -> array<vec4<f32>, 4> {
-  start_input_row(tile, r, kh);
+  go_to_row(tile, r * params.stride_h + kh * params.dilation_h);
+  let step = params.stride_w;
+  var window = array<vec4<f32>, 4>(column(*tile, 0u), column(*tile, step), column(*tile, 2u * step), vec4<f32>(0.0));
   var sums: array<vec4<f32>, 4>;
   for (var kw = 0u; kw < params.kernel_w; kw++) {
-    new_column(tile, kw);
-    sums = accumulate(sums, (*tile).window, tap_weight(*tile, kh, kw));
-    (*tile).window = slide((*tile).window);
+    // The column pixel 3 reads at this tap.
+    window[3] = column(*tile, kw * params.dilation_w + 3u * step);
+    sums = accumulate(sums, window, tap_weight(*tile, kh, kw));
+    window = slide(window);
   }
   return sums;
 }
