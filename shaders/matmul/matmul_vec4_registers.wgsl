@@ -2,12 +2,11 @@
 // B [.., K, N] with K and N multiples of 4, with no workgroup memory: each
 // thread keeps 32 rows x 16 columns of the output in registers (a 4x4 matrix
 // per row: its columns are 4 vec4s of the output row) and reads its A rows
-// and B columns straight from storage, two K steps of 4 per loop iteration.
-// For adapters that run compute shaders on CPU cores (SwiftShader, lavapipe),
-// whose caches do what workgroup tiles do on a GPU, while barriers cost a
-// great deal; on GPUs matmul/matmul_vec4.wgsl is the fast path. Batching,
-// numpy batch broadcasting, split-K and the epilogue as in
-// matmul/matmul_vec4.wgsl.
+// and B columns straight from storage. For adapters that run compute
+// shaders on CPU cores (SwiftShader, lavapipe), whose caches do what
+// workgroup tiles do on a GPU, while barriers cost a great deal; on GPUs
+// matmul/matmul_vec4.wgsl is the fast path. Batching, numpy batch
+// broadcasting, split-K and the epilogue as in matmul/matmul_vec4.wgsl.
 //
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
@@ -24,7 +23,9 @@
 //   alpha, beta: f32,            activation attributes
 // }
 // Overrides: WG_X, WG_Y (8, 4): a workgroup covers WG_Y * 32 rows by WG_X * 16
-//   columns; HAS_BIAS, HAS_RESIDUAL (false).
+//   columns; HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
+//   steps of 4 per loop iteration, only where every split's K depth is a
+//   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
 // Dispatch: x = ceil(N / (WG_X * 16)); y and z hold m_tiles * batch * splits
@@ -38,6 +39,10 @@ override WG_X: u32 = 8u;
 override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+// Two K steps per loop iteration: CPU adapters pay per iteration to merge
+// every loop-carried accumulator under the lane mask, so this halves that
+// cost, but doubles the loop body and so the pipeline's compile time.
+override TWO_K_STEPS: bool = false;
 
 struct Params {
   m: u32,
@@ -253,15 +258,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let b_columns = offsets.y + min(vec4<u32>(col4) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(n4 - 1u));
   let k4_end = k_end / 4u;
   var acc = Accumulators();
-  var k4 = k_begin / 4u;
-  // Two K steps per iteration: CPU adapters pay per iteration to merge every
-  // loop-carried accumulator under the lane mask, so this halves that cost.
-  for (; k4 + 1u < k4_end; k4 += 2u) {
+  let k_steps_per_iteration = select(1u, 2u, TWO_K_STEPS);
+  for (var k4 = k_begin / 4u; k4 < k4_end; k4 += k_steps_per_iteration) {
     acc = k_step(acc, b_block(b_columns, 4u * k4 * n4, n4), a_row0 + k4, k4n);
-    acc = k_step(acc, b_block(b_columns, 4u * (k4 + 1u) * n4, n4), a_row0 + k4 + 1u, k4n);
-  }
-  if (k4 < k4_end) {
-    acc = k_step(acc, b_block(b_columns, 4u * k4 * n4, n4), a_row0 + k4, k4n);
+    if (TWO_K_STEPS) {
+      acc = k_step(acc, b_block(b_columns, 4u * (k4 + 1u) * n4, n4), a_row0 + k4 + 1u, k4n);
+    }
   }
 
   let fused = params.splits == 1u;

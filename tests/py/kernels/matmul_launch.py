@@ -13,12 +13,13 @@ def tolerance(k):
 
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
-               activation="v", alpha=0.0, vec4=False, registers=False, splits=1, k_chunk=None, elem="f32",
-               tile=TILE):
+               activation="v", alpha=0.0, vec4=False, registers=False, two_k_steps=False, splits=1, k_chunk=None,
+               elem="f32", tile=TILE):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
     registers: matmul/matmul_vec4_registers.wgsl (row-major, K and N multiples
-    of 4; each thread owns 32 rows and 16 columns; TILE_K unused).
+    of 4; each thread owns 32 rows and 16 columns; TILE_K unused), with its
+    TWO_K_STEPS knob from two_k_steps.
     """
     vec4 = vec4 or registers
     m, k = a.shape[-2:][::-1] if transpose_a else a.shape[-2:]
@@ -51,7 +52,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     result = runner.run(
         "matmul/matmul_vec4_registers.wgsl" if registers else "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl",
         slots=slots,
-        constants=({k: v for k, v in tile.items() if k != "TILE_K"} if registers else tile) | {
+        constants=({k: v for k, v in tile.items() if k != "TILE_K"} | {"TWO_K_STEPS": two_k_steps} if registers else tile) | {
             "HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None},
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,

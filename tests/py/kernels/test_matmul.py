@@ -51,6 +51,16 @@ def test_vec4_matmul(runner, rng, variant, m, k, n):
     np.testing.assert_allclose(run_matmul(runner, a, b, **variant), reference(a, b), **tolerance(k))
 
 
+# TWO_K_STEPS runs only where every split's K depth is a multiple of 8; 70
+# rows and 33 vec4 columns leave threads past both edges.
+@pytest.mark.parametrize("m, k, n, splits, k_chunk", [(70, 48, 132, 1, None), (37, 8, 36, 1, None), (6, 352, 12, 4, 96)])
+def test_registers_two_k_steps_with_epilogue(runner, rng, m, k, n, splits, k_chunk):
+    a, b, bias, residual = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n), rand(rng, 2, m, n)
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, registers=True, two_k_steps=True, splits=splits,
+                     k_chunk=k_chunk, activation="max(v, 0.0)")
+    np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias + residual, 0), **tolerance(k))
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_fused_bias_activation_residual(runner, rng, variant):
     m, k, n = 45, 24, 20

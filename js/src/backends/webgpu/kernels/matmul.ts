@@ -65,6 +65,16 @@ function batchLayout(outBatch: readonly number[], aStrides: number[], bStrides: 
   return { shape: dims.map((d) => d.size), a: dims.map((d) => d.a), b: dims.map((d) => d.b) };
 }
 
+/** Products from here on run long enough to repay the registers kernel's slower compile with two K steps per iteration. */
+const TWO_K_STEPS_MIN_PRODUCT = 2 ** 27;
+
+/**
+ * The registers kernel's TWO_K_STEPS: only where every split's K depth is a
+ * multiple of 8 (split chunks are multiples of TILE_K, so the last split's
+ * depth has K's parity) and the product is large.
+ */
+const twoKSteps = (m: number, n: number, k: number) => k % 8 === 0 && m * n * k >= TWO_K_STEPS_MIN_PRODUCT;
+
 export interface MatMulOperands {
   a: TensorInfo;
   b: TensorInfo;
@@ -120,7 +130,8 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
     slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY },
     constants: {
-      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...(registers ? {} : { TILE_K: tiles.TILE_K }),
+      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y,
+      ...(registers ? { TWO_K_STEPS: twoKSteps(m, n, k) } : { TILE_K: tiles.TILE_K }),
       HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual,
     },
     bindings: {
