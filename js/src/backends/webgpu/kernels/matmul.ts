@@ -71,9 +71,9 @@ const TWO_K_STEPS_MIN_PRODUCT = 2 ** 27;
 /**
  * The registers kernel's TWO_K_STEPS: only where every split's K depth is a
  * multiple of 8 (split chunks are multiples of TILE_K, so the last split's
- * depth has K's parity) and the product is large.
+ * depth has K's parity) and the product (all batches) is large.
  */
-const twoKSteps = (m: number, n: number, k: number) => k % 8 === 0 && m * n * k >= TWO_K_STEPS_MIN_PRODUCT;
+const twoKSteps = (multiplyAdds: number, k: number) => k % 8 === 0 && multiplyAdds >= TWO_K_STEPS_MIN_PRODUCT;
 
 export interface MatMulOperands {
   a: TensorInfo;
@@ -131,7 +131,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY },
     constants: {
       WG_X: tiles.WG_X, WG_Y: tiles.WG_Y,
-      ...(registers ? { TWO_K_STEPS: twoKSteps(m, n, k) } : { TILE_K: tiles.TILE_K }),
+      ...(registers ? { TWO_K_STEPS: twoKSteps(batchCount * m * n * k, k) } : { TILE_K: tiles.TILE_K }),
       HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual,
     },
     bindings: {
