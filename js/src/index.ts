@@ -10,6 +10,7 @@ export { Tensor, Variable } from './core/tensor.js';
 export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
 export type { TensorLike } from './core/convert.js';
 export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, TensorSpec } from './core/backend.js';
+export { BackendUnavailableError } from './core/backend.js';
 export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
 export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, setBackend, getBackend, ready, engine } from './core/globals.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';

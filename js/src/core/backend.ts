@@ -72,5 +72,15 @@ export interface KernelBackend {
   dispose(): void;
 }
 
+/**
+ * Thrown by a backend factory when the environment simply lacks what the
+ * backend needs (no navigator.gpu in Node or an older browser): an expected
+ * absence, which the automatic backend choice passes over without a warning.
+ * Asking for the backend by name with setBackend still warns with the reason.
+ */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}
+
 /** Creates a backend; may be asynchronous (WebGPU needs an adapter and device). */
 export type BackendFactory = () => KernelBackend | Promise<KernelBackend>;

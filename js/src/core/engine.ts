@@ -1,6 +1,6 @@
 // The engine: backends, tensor bookkeeping (reference-counted data, tidy
 // scopes, memory counters), running registry ops, and the gradient tapes.
-import type { BackendFactory, BackendMemory, DataId, KernelBackend, TensorInfo, TensorSpec } from './backend.js';
+import { type BackendFactory, type BackendMemory, BackendUnavailableError, type DataId, type KernelBackend, type TensorInfo, type TensorSpec } from './backend.js';
 import { type DataType, type TypedArray, bytesPerElement, float16BitsToFloat32, shapesEqual, sizeFromShape } from './dtype.js';
 import { Tensor, Variable } from './tensor.js';
 import { Tape, type TapeNode, backprop } from './tape.js';
@@ -51,6 +51,8 @@ export class Engine {
   private pending: Promise<boolean> | null = null;
   private chosenByUser = false;
   private inits = new Map<string, Promise<KernelBackend | null>>();
+  /** Why a backend is absent here (its factory threw BackendUnavailableError), by name. */
+  private unavailable = new Map<string, string>();
   private data = new Map<DataId, DataRecord>();
   private scopes: Scope[] = [];
   private tapes: Tape[] = [];
@@ -73,6 +75,8 @@ export class Engine {
   /** Makes `name` the backend new ops run on; resolves false if it could not be initialised. */
   async setBackend(name: string): Promise<boolean> {
     const init = this.initBackend(name).then((backend) => {
+      const absent = this.unavailable.get(name);
+      if (absent) console.warn(`tensorweb: setBackend('${name}'): ${absent}`);
       if (backend) {
         this.active = backend;
         this.chosenByUser = true;
@@ -141,7 +145,8 @@ export class Engine {
       const entry = this.factories.get(name);
       if (!entry) throw new Error(`tensorweb: no backend named '${name}' (have: ${[...this.factories.keys()].join(', ')})`);
       const failed = (error: unknown) => {
-        console.warn(`tensorweb: backend '${name}' failed to initialise: ${(error as Error).message}`);
+        if (error instanceof BackendUnavailableError) this.unavailable.set(name, error.message);
+        else console.warn(`tensorweb: backend '${name}' failed to initialise: ${(error as Error).message}`);
         return null;
       };
       let made: KernelBackend | Promise<KernelBackend>;

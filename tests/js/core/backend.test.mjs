@@ -1,6 +1,7 @@
 // Backends are pluggable; data moves to the backend an op runs on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as tw from '../../../js/dist/tensorweb.js';
 
 // A second backend with no kernels of its own: every op falls back to the CPU.
@@ -57,4 +58,28 @@ test('registry entries expose their attribute schema and missing kernels', () =>
   assert.deepEqual(Object.keys(def.attrs), ['axis', 'keepDims']);
   assert.equal(def.attrs.keepDims.default, false);
   assert.ok(tw.opsMissingKernel('webgpu').includes('add') || tw.getOpDef('add').kernels.webgpu);
+});
+
+test('in Node (no navigator.gpu) the automatic choice passes over webgpu without a warning and lands on cpu', () => {
+  const bundle = new URL('../../../js/dist/tensorweb.js', import.meta.url).href;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `const tw = await import(${JSON.stringify(bundle)}); await tw.ready(); tw.add(tw.tensor([1]), tw.tensor([2])); console.log(tw.getBackend());`],
+  { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'cpu');
+  assert.equal(run.stderr, '', 'nothing is written to stderr (console.warn)');
+});
+
+test('naming an absent backend in setBackend resolves false and says why', async () => {
+  tw.engine().registerBackend('absent', async () => { throw new tw.BackendUnavailableError('no such device here'); }, 0);
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (message) => warnings.push(message);
+  try {
+    assert.equal(await tw.setBackend('absent'), false);
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warnings, ["tensorweb: setBackend('absent'): no such device here"]);
+  assert.equal(tw.getBackend(), 'cpu');
 });

@@ -1,6 +1,7 @@
 // Acquiring the WebGPU device: the high-performance adapter, the optional
 // features tensorweb uses where the adapter has them, and the adapter's own
 // limits requested in full (the defaults are far lower than most adapters').
+import { BackendUnavailableError } from '../../core/backend.js';
 
 export interface DeviceInfo {
   vendor: string;
@@ -25,7 +26,7 @@ const WANTED_LIMITS = [
 
 export async function acquireDevice(): Promise<{ device: GPUDevice; info: DeviceInfo }> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (!gpu) throw new Error('this environment has no WebGPU (navigator.gpu is undefined)');
+  if (!gpu) throw new BackendUnavailableError('this environment has no WebGPU (navigator.gpu is undefined)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('navigator.gpu.requestAdapter() found no adapter');
   const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
