@@ -1,12 +1,13 @@
-// The gallery page of `tensorweb serve` in headless Chromium: every demo
-// listed by its page's title and description, and the upload form converting
-// a model with its progress and errors shown (gallery.js over uploads.js).
+// The gallery page of `tensorweb serve` (py/tensorweb/server/templates/gallery.html
+// and static/gallery.js) in headless Chromium: every demo listed by its page's
+// title and description, and the upload form converting a model with its
+// progress and errors shown (gallery.js over uploads.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshot, useDemoServer } from '../demos/demo_server.mjs';
 
 const site = useDemoServer({ ownState: true });
 
