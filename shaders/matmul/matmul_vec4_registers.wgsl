@@ -1,7 +1,7 @@
 // out = activation(A @ B + bias + residual) for row-major A [.., M, K] and
 // B [.., K, N] with K and N multiples of 4, with no workgroup memory: each
-// thread keeps 32 rows x 16 columns of the output in registers (a 4x4 matrix
-// per row: its columns are 4 vec4s of the output row) and reads its A rows
+// thread keeps ROWS_PER_THREAD rows x 16 columns of the output in registers
+// (a 4x4 matrix per row: its columns are 4 vec4s of the output row) and reads its A rows
 // and B columns straight from storage. For adapters that run compute
 // shaders on CPU cores (SwiftShader, lavapipe), whose caches do what
 // workgroup tiles do on a GPU, while barriers cost a great deal; on GPUs
@@ -14,7 +14,7 @@
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
-//   m_tiles: u32,                ceil(m / (WG_Y * 32))
+//   m_tiles: u32,                ceil(m / (WG_Y * ROWS_PER_THREAD))
 //   splits: u32,                 1 unless split-K
 //   k_chunk: u32,                K depth of one split (a multiple of 4; k when splits == 1)
 //   batch_shape: vec4<u32>,      output batch dims, front-padded with 1
@@ -22,20 +22,24 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 4): a workgroup covers WG_Y * 32 rows by WG_X * 16
-//   columns; HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
+// Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
+//   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
+//   slot empty); HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
 //   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
-//   is f32), `body` (the activation on v: f32; identity as written).
+//   is f32), `body` (the activation on v: f32; identity as written),
+//   `rows_16_to_31`: every line of those rows' accumulators, K-step updates
+//   and stores; filled with nothing, it leaves 16 rows per thread (a pipeline
+//   compile on SwiftShader: ~0.6 s instead of ~1.6 s for 32).
 // Dispatch: x = ceil(N / (WG_X * 16)); y and z hold m_tiles * batch * splits
 // workgroups as a 2-D grid (y first).
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 32u;
-
-override WG_X: u32 = 8u;
+// Must match the rows the slots leave: 32, or 16 with rows_16_to_31 empty.
+override ROWS_PER_THREAD: u32 = 32u;
+override WG_X: u32 = 1u;
 override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
@@ -165,22 +169,22 @@ struct Accumulators {
   r13: mat4x4<f32>,
   r14: mat4x4<f32>,
   r15: mat4x4<f32>,
-  r16: mat4x4<f32>,
-  r17: mat4x4<f32>,
-  r18: mat4x4<f32>,
-  r19: mat4x4<f32>,
-  r20: mat4x4<f32>,
-  r21: mat4x4<f32>,
-  r22: mat4x4<f32>,
-  r23: mat4x4<f32>,
-  r24: mat4x4<f32>,
-  r25: mat4x4<f32>,
-  r26: mat4x4<f32>,
-  r27: mat4x4<f32>,
-  r28: mat4x4<f32>,
-  r29: mat4x4<f32>,
-  r30: mat4x4<f32>,
-  r31: mat4x4<f32>,
+  r16: mat4x4<f32>, // @rows_16_to_31
+  r17: mat4x4<f32>, // @rows_16_to_31
+  r18: mat4x4<f32>, // @rows_16_to_31
+  r19: mat4x4<f32>, // @rows_16_to_31
+  r20: mat4x4<f32>, // @rows_16_to_31
+  r21: mat4x4<f32>, // @rows_16_to_31
+  r22: mat4x4<f32>, // @rows_16_to_31
+  r23: mat4x4<f32>, // @rows_16_to_31
+  r24: mat4x4<f32>, // @rows_16_to_31
+  r25: mat4x4<f32>, // @rows_16_to_31
+  r26: mat4x4<f32>, // @rows_16_to_31
+  r27: mat4x4<f32>, // @rows_16_to_31
+  r28: mat4x4<f32>, // @rows_16_to_31
+  r29: mat4x4<f32>, // @rows_16_to_31
+  r30: mat4x4<f32>, // @rows_16_to_31
+  r31: mat4x4<f32>, // @rows_16_to_31
 }
 
 // One K step of 4 for all of the thread's rows: `bb` holds B's rows k .. k + 3,
@@ -203,22 +207,22 @@ fn k_step(acc: Accumulators, bb: BBlock, a_at: u32, k4n: u32) -> Accumulators {
     update(acc.r13, bb, vec4<f32>(a[a_at + 13u * k4n])),
     update(acc.r14, bb, vec4<f32>(a[a_at + 14u * k4n])),
     update(acc.r15, bb, vec4<f32>(a[a_at + 15u * k4n])),
-    update(acc.r16, bb, vec4<f32>(a[a_at + 16u * k4n])),
-    update(acc.r17, bb, vec4<f32>(a[a_at + 17u * k4n])),
-    update(acc.r18, bb, vec4<f32>(a[a_at + 18u * k4n])),
-    update(acc.r19, bb, vec4<f32>(a[a_at + 19u * k4n])),
-    update(acc.r20, bb, vec4<f32>(a[a_at + 20u * k4n])),
-    update(acc.r21, bb, vec4<f32>(a[a_at + 21u * k4n])),
-    update(acc.r22, bb, vec4<f32>(a[a_at + 22u * k4n])),
-    update(acc.r23, bb, vec4<f32>(a[a_at + 23u * k4n])),
-    update(acc.r24, bb, vec4<f32>(a[a_at + 24u * k4n])),
-    update(acc.r25, bb, vec4<f32>(a[a_at + 25u * k4n])),
-    update(acc.r26, bb, vec4<f32>(a[a_at + 26u * k4n])),
-    update(acc.r27, bb, vec4<f32>(a[a_at + 27u * k4n])),
-    update(acc.r28, bb, vec4<f32>(a[a_at + 28u * k4n])),
-    update(acc.r29, bb, vec4<f32>(a[a_at + 29u * k4n])),
-    update(acc.r30, bb, vec4<f32>(a[a_at + 30u * k4n])),
-    update(acc.r31, bb, vec4<f32>(a[a_at + 31u * k4n])),
+    update(acc.r16, bb, vec4<f32>(a[a_at + 16u * k4n])), // @rows_16_to_31
+    update(acc.r17, bb, vec4<f32>(a[a_at + 17u * k4n])), // @rows_16_to_31
+    update(acc.r18, bb, vec4<f32>(a[a_at + 18u * k4n])), // @rows_16_to_31
+    update(acc.r19, bb, vec4<f32>(a[a_at + 19u * k4n])), // @rows_16_to_31
+    update(acc.r20, bb, vec4<f32>(a[a_at + 20u * k4n])), // @rows_16_to_31
+    update(acc.r21, bb, vec4<f32>(a[a_at + 21u * k4n])), // @rows_16_to_31
+    update(acc.r22, bb, vec4<f32>(a[a_at + 22u * k4n])), // @rows_16_to_31
+    update(acc.r23, bb, vec4<f32>(a[a_at + 23u * k4n])), // @rows_16_to_31
+    update(acc.r24, bb, vec4<f32>(a[a_at + 24u * k4n])), // @rows_16_to_31
+    update(acc.r25, bb, vec4<f32>(a[a_at + 25u * k4n])), // @rows_16_to_31
+    update(acc.r26, bb, vec4<f32>(a[a_at + 26u * k4n])), // @rows_16_to_31
+    update(acc.r27, bb, vec4<f32>(a[a_at + 27u * k4n])), // @rows_16_to_31
+    update(acc.r28, bb, vec4<f32>(a[a_at + 28u * k4n])), // @rows_16_to_31
+    update(acc.r29, bb, vec4<f32>(a[a_at + 29u * k4n])), // @rows_16_to_31
+    update(acc.r30, bb, vec4<f32>(a[a_at + 30u * k4n])), // @rows_16_to_31
+    update(acc.r31, bb, vec4<f32>(a[a_at + 31u * k4n])), // @rows_16_to_31
   );
 }
 
@@ -284,20 +288,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   store_row(row0 + 13u, col4, n4, out_base, fused, acc.r13);
   store_row(row0 + 14u, col4, n4, out_base, fused, acc.r14);
   store_row(row0 + 15u, col4, n4, out_base, fused, acc.r15);
-  store_row(row0 + 16u, col4, n4, out_base, fused, acc.r16);
-  store_row(row0 + 17u, col4, n4, out_base, fused, acc.r17);
-  store_row(row0 + 18u, col4, n4, out_base, fused, acc.r18);
-  store_row(row0 + 19u, col4, n4, out_base, fused, acc.r19);
-  store_row(row0 + 20u, col4, n4, out_base, fused, acc.r20);
-  store_row(row0 + 21u, col4, n4, out_base, fused, acc.r21);
-  store_row(row0 + 22u, col4, n4, out_base, fused, acc.r22);
-  store_row(row0 + 23u, col4, n4, out_base, fused, acc.r23);
-  store_row(row0 + 24u, col4, n4, out_base, fused, acc.r24);
-  store_row(row0 + 25u, col4, n4, out_base, fused, acc.r25);
-  store_row(row0 + 26u, col4, n4, out_base, fused, acc.r26);
-  store_row(row0 + 27u, col4, n4, out_base, fused, acc.r27);
-  store_row(row0 + 28u, col4, n4, out_base, fused, acc.r28);
-  store_row(row0 + 29u, col4, n4, out_base, fused, acc.r29);
-  store_row(row0 + 30u, col4, n4, out_base, fused, acc.r30);
-  store_row(row0 + 31u, col4, n4, out_base, fused, acc.r31);
+  store_row(row0 + 16u, col4, n4, out_base, fused, acc.r16); // @rows_16_to_31
+  store_row(row0 + 17u, col4, n4, out_base, fused, acc.r17); // @rows_16_to_31
+  store_row(row0 + 18u, col4, n4, out_base, fused, acc.r18); // @rows_16_to_31
+  store_row(row0 + 19u, col4, n4, out_base, fused, acc.r19); // @rows_16_to_31
+  store_row(row0 + 20u, col4, n4, out_base, fused, acc.r20); // @rows_16_to_31
+  store_row(row0 + 21u, col4, n4, out_base, fused, acc.r21); // @rows_16_to_31
+  store_row(row0 + 22u, col4, n4, out_base, fused, acc.r22); // @rows_16_to_31
+  store_row(row0 + 23u, col4, n4, out_base, fused, acc.r23); // @rows_16_to_31
+  store_row(row0 + 24u, col4, n4, out_base, fused, acc.r24); // @rows_16_to_31
+  store_row(row0 + 25u, col4, n4, out_base, fused, acc.r25); // @rows_16_to_31
+  store_row(row0 + 26u, col4, n4, out_base, fused, acc.r26); // @rows_16_to_31
+  store_row(row0 + 27u, col4, n4, out_base, fused, acc.r27); // @rows_16_to_31
+  store_row(row0 + 28u, col4, n4, out_base, fused, acc.r28); // @rows_16_to_31
+  store_row(row0 + 29u, col4, n4, out_base, fused, acc.r29); // @rows_16_to_31
+  store_row(row0 + 30u, col4, n4, out_base, fused, acc.r30); // @rows_16_to_31
+  store_row(row0 + 31u, col4, n4, out_base, fused, acc.r31); // @rows_16_to_31
 }

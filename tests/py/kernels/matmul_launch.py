@@ -5,6 +5,7 @@ import numpy as np
 from tensorweb.kernels import Output, body, broadcast_strides, grid, types
 
 TILE = {"WG_X": 8, "WG_Y": 8, "TILE_K": 8}  # 32 x 32 output tiles: small shapes span several
+REGISTERS_TILE = {"WG_X": 1, "WG_Y": 4}  # the runtime's, for every shape: 64 or 128 rows x 16 columns
 PLACEHOLDER = np.zeros(4, np.float32)
 
 
@@ -13,15 +14,17 @@ def tolerance(k):
 
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
-               activation="v", alpha=0.0, vec4=False, registers=False, two_k_steps=False, splits=1, k_chunk=None,
-               elem="f32", tile=TILE):
+               activation="v", alpha=0.0, vec4=False, registers=None, two_k_steps=False, splits=1, k_chunk=None,
+               elem="f32", tile=None):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
-    registers: matmul/matmul_vec4_registers.wgsl (row-major, K and N multiples
-    of 4; each thread owns 32 rows and 16 columns; TILE_K unused), with its
-    TWO_K_STEPS knob from two_k_steps.
+    registers: rows per thread (32, or 16 with the rows_16_to_31 slot empty) of
+    matmul/matmul_vec4_registers.wgsl (row-major, K and N multiples of 4; each
+    thread owns those rows and 16 columns; TILE_K unused), with its
+    TWO_K_STEPS knob from two_k_steps; None for the other kernels.
     """
-    vec4 = vec4 or registers
+    vec4 = vec4 or registers is not None
+    tile = tile or (REGISTERS_TILE if registers else TILE)
     m, k = a.shape[-2:][::-1] if transpose_a else a.shape[-2:]
     n = b.shape[-2] if transpose_b else b.shape[-1]
     batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -32,7 +35,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     b_batch_strides = broadcast_strides(b.shape[:-2], padded)
     a_batch_strides = [s * m * k for s in a_batch_strides]
     b_batch_strides = [s * k * n for s in b_batch_strides]
-    tile_m = tile["WG_Y"] * (32 if registers else 8 if vec4 else 4)  # rows per thread
+    tile_m = tile["WG_Y"] * (registers or (8 if vec4 else 4))  # rows per thread
     tile_n = tile["WG_X"] * (16 if registers else 4)
     m_tiles = -(-m // tile_m)
     k_chunk = k_chunk or k
@@ -44,7 +47,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         params |= {"a_stride_m": 1 if transpose_a else k, "a_stride_k": m if transpose_a else 1,
                    "b_stride_k": 1 if transpose_b else n, "b_stride_n": k if transpose_b else 1}
     epilogue = splits == 1
-    slots = {"types": types(Elem=elem)}
+    slots = {"types": types(Elem=elem)} | ({"rows_16_to_31": ""} if registers == 16 else {})
     if epilogue:
         slots["body"] = body(activation)
     out_shape = (splits,) + batch_shape + (m, n)
@@ -52,7 +55,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     result = runner.run(
         "matmul/matmul_vec4_registers.wgsl" if registers else "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl",
         slots=slots,
-        constants=({k: v for k, v in tile.items() if k != "TILE_K"} | {"TWO_K_STEPS": two_k_steps} if registers else tile) | {
+        constants=(tile | {"ROWS_PER_THREAD": registers, "TWO_K_STEPS": two_k_steps} if registers else tile) | {
             "HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None},
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,

@@ -31,7 +31,8 @@ def test_scalar_matmul_transposes(runner, rng, transpose_a, transpose_b):
     np.testing.assert_allclose(out, reference(a, b, transpose_a, transpose_b), **tolerance(k))
 
 
-VEC4_VARIANTS = [pytest.param({"vec4": True}, id="vec4"), pytest.param({"registers": True}, id="registers")]
+VEC4_VARIANTS = [pytest.param({"vec4": True}, id="vec4"), pytest.param({"registers": 32}, id="registers32"),
+                 pytest.param({"registers": 16}, id="registers16")]
 VARIANTS = [pytest.param({}, id="scalar"), *VEC4_VARIANTS]
 
 
@@ -43,7 +44,8 @@ def test_batched_matmul_broadcasts_batch_dims(runner, rng, variant):
 
 # K = 20 and 36 are odd counts of 4-deep K steps (the registers kernel's tail
 # step); N = 36 and 132 leave a thread's last vec4 columns past the edge; 70
-# rows end inside a thread's 32.
+# rows end inside a thread's 32 (or 16) and, with 16, in a second registers
+# workgroup of rows.
 @pytest.mark.parametrize("variant", VEC4_VARIANTS)
 @pytest.mark.parametrize("m, k, n", [(1, 4, 4), (37, 20, 36), (70, 48, 132), (100, 36, 20)])
 def test_vec4_matmul(runner, rng, variant, m, k, n):
@@ -56,7 +58,7 @@ def test_vec4_matmul(runner, rng, variant, m, k, n):
 @pytest.mark.parametrize("m, k, n, splits, k_chunk", [(70, 48, 132, 1, None), (37, 8, 36, 1, None), (6, 352, 12, 4, 96)])
 def test_registers_two_k_steps_with_epilogue(runner, rng, m, k, n, splits, k_chunk):
     a, b, bias, residual = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n), rand(rng, 2, m, n)
-    out = run_matmul(runner, a, b, bias=bias, residual=residual, registers=True, two_k_steps=True, splits=splits,
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, registers=32, two_k_steps=True, splits=splits,
                      k_chunk=k_chunk, activation="max(v, 0.0)")
     np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias + residual, 0), **tolerance(k))
 

@@ -25,9 +25,9 @@ function runVariant(flags, caseNames) {
       matMulVec4Shape: { k: 64, f: () => tw.matMul(input([2, 33, 64], 1), input([64, 36], 2)) },
       matMulTransposed: { k: 24, f: () => tw.matMul(input([24, 9], 3), input([7, 24], 4), true, true) },
       matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 8], 6)) },
-      // An odd count of 4-deep K steps, rows past a 32-row thread tile and 9 vec4 columns.
+      // An odd count of 4-deep K steps, rows past a 16-row thread tile and 9 vec4 columns.
       matMulOddKSteps: { k: 20, f: () => tw.matMul(input([2, 37, 20], 39), input([20, 36], 40)) },
-      // Large enough (2^27 multiply-adds) for the registers kernel's two K steps per loop iteration.
+      // Large enough (2^27 multiply-adds) for the registers kernel's 32 rows per thread and two K steps per loop iteration.
       matMulTwoKSteps: { k: 512, f: () => tw.matMul(input([512, 512], 41), input([512, 512], 42)) },
       fusedMatMulBiasRelu: {
         k: 32, f: () => tw.fused.matMul({ a: input([20, 32], 7), b: input([32, 12], 8), bias: input([12], 9), activation: 'relu' }),
@@ -138,6 +138,15 @@ test('vec4 off, split-K on: scalar kernels only, partial products summed by spli
   assert.ok(results.conv2dOddChannels.shaders.includes('conv/conv.wgsl'));
 });
 
+/**
+ * The registers matmul's pipeline cache keys: its rows per thread and K steps
+ * are pipeline constants, visible only there.
+ */
+async function registersMatMulKeys() {
+  const keys = await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]);
+  return keys.filter((key) => key.startsWith('matmul/matmul_vec4_registers.wgsl|'));
+}
+
 const CONV_CASES = ['conv2dVec4Channels', 'conv2dOddChannels', 'fusedConv2dBiasRelu6', 'conv2dTranspose'];
 
 test('vec4 matmul and conv in registers, with and without split-K: results match the CPU', async () => {
@@ -150,15 +159,17 @@ test('vec4 matmul and conv in registers, with and without split-K: results match
     for (const name of convCases) assert.ok(results[name].shaders.includes('conv/conv_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
     assert.equal(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'), splitK === 'on');
   }
+  // Products this small take 16 rows per thread.
+  const keys = await registersMatMulKeys();
+  assert.ok(keys.some((key) => key.includes('"ROWS_PER_THREAD":16,"TWO_K_STEPS":false')), keys.join('\n'));
 });
 
-test('registers matmul with two K steps per loop iteration (a 512³ product): results match the CPU', async () => {
+test('registers matmul with 32 rows per thread and two K steps per loop iteration (a 512³ product): results match the CPU', async () => {
   const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK: 'off' }, ['matMulTwoKSteps']);
   assertAllMatch(results);
   assert.ok(results.matMulTwoKSteps.shaders.includes('matmul/matmul_vec4_registers.wgsl'));
-  // The knob is a pipeline constant, visible only in the backend's pipeline cache keys.
-  const keys = await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]);
-  assert.ok(keys.some((key) => key.startsWith('matmul/matmul_vec4_registers.wgsl|') && key.includes('"TWO_K_STEPS":true')), keys.join('\n'));
+  const keys = await registersMatMulKeys();
+  assert.ok(keys.some((key) => key.includes('"ROWS_PER_THREAD":32,"TWO_K_STEPS":true')), keys.join('\n'));
 });
 
 test('conv direct: convolutions and input gradients one thread per output, results match the CPU', async () => {

@@ -65,15 +65,36 @@ function batchLayout(outBatch: readonly number[], aStrides: number[], bStrides: 
   return { shape: dims.map((d) => d.size), a: dims.map((d) => d.a), b: dims.map((d) => d.b) };
 }
 
-/** Products from here on run long enough to repay the registers kernel's slower compile with two K steps per iteration. */
-const TWO_K_STEPS_MIN_PRODUCT = 2 ** 27;
+/**
+ * Products (all batches' multiply-adds) from here on run long enough to repay
+ * the registers kernel's slow first compiles on SwiftShader: 32 rows per
+ * thread (~1.6 s; 16 rows ~0.6 s) and two K steps per loop iteration (2.8 s
+ * with 32 rows). Smaller ones, such as every 1x1 convolution of a mobile
+ * network or a MiniLM layer, take 16 rows and one K step at about the same
+ * steady speed; one threshold for both, so a model compiles few variants.
+ */
+const LARGE_PRODUCT = 2 ** 27;
 
 /**
- * The registers kernel's TWO_K_STEPS: only where every split's K depth is a
- * multiple of 8 (split chunks are multiples of TILE_K, so the last split's
- * depth has K's parity) and the product (all batches) is large.
+ * The registers kernel's workgroup, the same for every shape so that shapes
+ * share pipelines: a column of 4 threads (one SIMD group on CPU adapters),
+ * each with 16 output columns, so no lane idles on narrow outputs.
  */
-const twoKSteps = (multiplyAdds: number, k: number) => k % 8 === 0 && multiplyAdds >= TWO_K_STEPS_MIN_PRODUCT;
+const REGISTERS_WORKGROUP = { WG_X: 1, WG_Y: 4 };
+
+/**
+ * The registers kernel's rows per thread (with the row slots that leave them)
+ * and TWO_K_STEPS, which needs every split's K depth a multiple of 8 (split
+ * chunks are multiples of TILE_K, so the last split's depth has K's parity).
+ */
+function registersLayout(multiplyAdds: number, k: number): { rows: number; slots: Record<string, string>; twoKSteps: boolean } {
+  const large = multiplyAdds >= LARGE_PRODUCT;
+  return {
+    rows: large ? 32 : 16,
+    slots: large ? {} : { rows_16_to_31: '' },
+    twoKSteps: large && k % 8 === 0,
+  };
+}
 
 export interface MatMulOperands {
   a: TensorInfo;
@@ -102,10 +123,8 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
   const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
   const gemm = gemmTiles(backend, vec4, m, n);
-  // The registers kernel gives each thread 32 rows and four vec4 columns: half
-  // the GEMM tile's rows of threads cover the same rows.
-  const registersWgY = Math.max(1, gemm.WG_Y / 2);
-  const tiles = registers ? { ...gemm, WG_Y: registersWgY, tileM: registersWgY * 32, tileN: gemm.tileN * 4 } : gemm;
+  const layout = registersLayout(batchCount * m * n * k, k);
+  const tiles = registers ? { ...gemm, ...REGISTERS_WORKGROUP, tileM: REGISTERS_WORKGROUP.WG_Y * layout.rows, tileN: 16 } : gemm;
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
   // Split K when it is long and the output alone would leave most of the GPU idle.
   const wantSplits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
@@ -128,10 +147,10 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   };
   backend.run({
     shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
-    slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY },
+    slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...(registers ? layout.slots : {}) },
     constants: {
       WG_X: tiles.WG_X, WG_Y: tiles.WG_Y,
-      ...(registers ? { TWO_K_STEPS: twoKSteps(batchCount * m * n * k, k) } : { TILE_K: tiles.TILE_K }),
+      ...(registers ? { ROWS_PER_THREAD: layout.rows, TWO_K_STEPS: layout.twoKSteps } : { TILE_K: tiles.TILE_K }),
       HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual,
     },
     bindings: {
