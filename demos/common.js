@@ -54,3 +54,42 @@ export function confidenceBar(name, probability, { top = false, digits = 1, titl
   row.append(label, barTrack(probability), value);
   return row;
 }
+
+/**
+ * The training loss per epoch so far (`losses`) on `canvas`, on an axis of
+ * `epochs` epochs and from 0 to the largest loss; the values also go in the
+ * canvas's data-losses and its label, for tests and screen readers.
+ */
+export function drawLossChart(canvas, losses, epochs) {
+  const g = canvas.getContext('2d');
+  const { width, height } = canvas;
+  const [left, top, bottom] = [36, 10, 20];
+  const maxLoss = Math.max(...losses, 1e-6);
+  const xAt = (epoch) => left + (width - left - 8) * (epoch / Math.max(epochs - 1, 1));
+  const yAt = (loss) => top + (height - top - bottom) * (1 - loss / maxLoss);
+  g.clearRect(0, 0, width, height);
+  g.strokeStyle = '#e1e4ea';
+  g.fillStyle = '#6b7384';
+  g.font = '12px system-ui, sans-serif';
+  for (const fraction of [0, 0.5, 1]) {
+    const y = yAt(maxLoss * fraction);
+    g.beginPath(); g.moveTo(left, y); g.lineTo(width - 8, y); g.stroke();
+    g.fillText((maxLoss * fraction).toFixed(2), 2, y + 4);
+  }
+  g.fillText('epoch 1', left, height - 4);
+  g.textAlign = 'right';
+  g.fillText(`${epochs}`, width - 8, height - 4);
+  g.fillStyle = '#d3452f';
+  g.fillText('loss', width - 8, top + 14);
+  g.textAlign = 'left';
+  g.strokeStyle = '#d3452f';
+  g.lineWidth = 2;
+  g.beginPath();
+  losses.forEach((loss, epoch) => (epoch ? g.lineTo(xAt(epoch), yAt(loss)) : g.moveTo(xAt(epoch), yAt(loss))));
+  g.stroke();
+  g.lineWidth = 1;
+  canvas.dataset.losses = JSON.stringify(losses);
+  canvas.setAttribute('aria-label', losses.length
+    ? `training loss per epoch: ${losses[0].toFixed(3)} at first, ${losses.at(-1).toFixed(3)} now`
+    : 'training loss per epoch: not trained yet');
+}

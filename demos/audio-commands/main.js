@@ -7,7 +7,7 @@
 // otherwise: the browser's microphone indicator is only on while the page
 // listens (and Chromium's fake microphone in the tests rereads its file).
 import * as tw from '/js/dist/tensorweb.js';
-import { confidenceBar, showError, startBackend } from '../common.js';
+import { confidenceBar, drawLossChart, showError, startBackend } from '../common.js';
 
 const SAMPLE_RATE = 16000;
 const FRAME_LENGTH = 512; // 32 ms: one analyser read, one log-mel frame (frames are contiguous only within a read)
@@ -250,32 +250,6 @@ function buildModel(classes) {
   return model;
 }
 
-function drawLoss() {
-  const canvas = $('loss');
-  const g = canvas.getContext('2d');
-  const { width, height } = canvas;
-  const margin = 60;
-  g.clearRect(0, 0, width, height);
-  const top = Math.max(...lossHistory, 0.1);
-  g.fillStyle = '#6b7384';
-  g.font = '26px system-ui, sans-serif'; // the canvas is drawn at about half size on a phone
-  g.fillText(top.toFixed(2), 0, 28);
-  g.fillText('0', 0, height - 8);
-  g.strokeStyle = '#e1e4ea';
-  g.beginPath(); g.moveTo(margin, height - 8); g.lineTo(width, height - 8); g.stroke();
-  if (lossHistory.length < 2) return;
-  g.strokeStyle = '#d3452f';
-  g.lineWidth = 3;
-  g.beginPath();
-  lossHistory.forEach((loss, i) => {
-    const x = margin + ((width - margin - 4) * i) / (lossHistory.length - 1);
-    const y = 8 + (height - 16) * (1 - loss / top);
-    if (i) g.lineTo(x, y); else g.moveTo(x, y);
-  });
-  g.stroke();
-  g.lineWidth = 1;
-}
-
 async function train() {
   clearError();
   const names = checkedNames();
@@ -296,7 +270,7 @@ async function train() {
     delete document.body.dataset.trained;
     const model = buildModel(names.length);
     lossHistory.length = 0;
-    drawLoss();
+    drawLossChart($('loss'), lossHistory, epochs);
     const started = performance.now();
     let accuracy = 0;
     try {
@@ -306,7 +280,7 @@ async function train() {
           onEpochEnd: async (epoch, logs) => {
             lossHistory.push(logs.loss);
             accuracy = logs.acc ?? logs.accuracy;
-            drawLoss();
+            drawLossChart($('loss'), lossHistory, epochs);
             $('train-status').textContent = `Epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(3)}`;
             await tw.nextFrame(); // let the page paint between epochs
           },
@@ -391,7 +365,7 @@ async function main() {
   addSound();
   addSound();
   drawSpectrogram($('live'), new Float32Array(CLIP_VALUES).fill(SILENCE));
-  drawLoss();
+  drawLossChart($('loss'), lossHistory, Number($('epochs').value));
   setBusy('starting');
   const backend = await startBackend();
   // The first log-mel compiles its kernels: done now, not in the middle of the first recording.

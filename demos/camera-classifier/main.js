@@ -6,7 +6,7 @@
 // The head exports through downloads:// with the class names in model.json's
 // userDefinedMetadata, and loads back through tw.io.browserFiles.
 import * as tw from '/js/dist/tensorweb.js';
-import { confidenceBar, showError, startBackend } from '../common.js';
+import { confidenceBar, drawLossChart, showError, startBackend } from '../common.js';
 
 const BACKBONE_URL = '/models/efficientnet-lite0/model.json';
 const FEATURES_OUTPUT = 'features';
@@ -242,40 +242,6 @@ function buildHead(classCount) {
   return model;
 }
 
-/** The loss per epoch so far, on an axis of EPOCHS epochs from 0 to the largest loss. */
-function drawLoss(losses) {
-  const canvas = $('loss');
-  const g = canvas.getContext('2d');
-  const { width, height } = canvas;
-  const [left, top, bottom] = [36, 10, 20];
-  const maxLoss = Math.max(...losses, 1e-6);
-  const xAt = (epoch) => left + (width - left - 8) * (epoch / Math.max(EPOCHS - 1, 1));
-  const yAt = (loss) => top + (height - top - bottom) * (1 - loss / maxLoss);
-  g.clearRect(0, 0, width, height);
-  g.strokeStyle = '#e1e4ea';
-  g.fillStyle = '#6b7384';
-  g.font = '12px system-ui, sans-serif';
-  for (const fraction of [0, 0.5, 1]) {
-    const y = yAt(maxLoss * fraction);
-    g.beginPath(); g.moveTo(left, y); g.lineTo(width - 8, y); g.stroke();
-    g.fillText((maxLoss * fraction).toFixed(2), 2, y + 4);
-  }
-  g.fillText('epoch 1', left, height - 4);
-  g.textAlign = 'right';
-  g.fillText(`${EPOCHS}`, width - 8, height - 4);
-  g.fillStyle = '#d3452f';
-  g.fillText('loss', width - 8, top + 14);
-  g.textAlign = 'left';
-  g.strokeStyle = '#d3452f';
-  g.lineWidth = 2;
-  g.beginPath();
-  losses.forEach((loss, epoch) => (epoch ? g.lineTo(xAt(epoch), yAt(loss)) : g.moveTo(xAt(epoch), yAt(loss))));
-  g.stroke();
-  g.lineWidth = 1;
-  canvas.dataset.losses = JSON.stringify(losses);
-  canvas.setAttribute('aria-label', `training loss per epoch: ${losses[0].toFixed(3)} at first, ${losses.at(-1).toFixed(3)} now`);
-}
-
 async function train() {
   classNames(); // names are checked before any work (the button is off until every class has its examples)
   training = true;
@@ -293,7 +259,7 @@ async function train() {
       callbacks: {
         onEpochEnd: async (epoch, logs) => {
           losses.push(logs.loss);
-          drawLoss(losses);
+          drawLossChart($('loss'), losses, EPOCHS);
           $('train-status').textContent = `Epoch ${epoch + 1}/${EPOCHS}: loss ${logs.loss.toFixed(3)}`;
           await tw.nextFrame(); // let the page paint the curve
         },
