@@ -1,8 +1,8 @@
 // What a converted model.json says about the model, read without loading it:
-// its kind, inputs and outputs (the `signature`), op counts for a graph
-// (topology.nodes) or layer counts for a layers model (modelTopology), and
-// the size of the lookup table each int input indexes, so that made-up ids
-// stay in range.
+// its kind, op counts for a graph (topology.nodes) or layer counts for a
+// layers model (modelTopology), and the size of the lookup table each int
+// input indexes, so that made-up ids stay in range. Its inputs and outputs
+// come from the server's model list (/api/models reads the signature).
 
 const GRAPH = 'tensorweb-graph';
 const LAYERS = ['tensorweb-layers', 'layers-model'];
@@ -11,11 +11,6 @@ function countBy(items, key) {
   const counts = new Map();
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-}
-
-function signatureTensors(map, what) {
-  if (!map || typeof map !== 'object') throw new Error(`model.json has no signature.${what}`);
-  return Object.entries(map).map(([name, { dtype, shape }]) => ({ name, dtype, shape }));
 }
 
 /** The layers of a Keras/TF.js topology, nested models opened (they are containers, not layers that compute). */
@@ -56,21 +51,20 @@ function layersLookupSizes(layers, inputs) {
 
 /**
  * {kind: 'graph' | 'layers', inputs, outputs, counts: [[name, count]], lookupSizes}
- * for a model.json; throws naming what is missing for any other file.
+ * for a model.json whose inputs and outputs ({name, dtype, shape}) the server
+ * listed; throws naming what is missing for any other file.
  */
-export function describeModel(modelJSON) {
+export function describeModel(modelJSON, { inputs, outputs }) {
   if (modelJSON.format === GRAPH) {
     const nodes = modelJSON.topology?.nodes;
     if (!Array.isArray(nodes)) throw new Error('model.json has no topology.nodes');
-    const inputs = modelJSON.signature ? signatureTensors(modelJSON.signature.inputs, 'inputs') : modelJSON.topology.inputs;
-    const outputs = modelJSON.signature ? signatureTensors(modelJSON.signature.outputs, 'outputs') : modelJSON.topology.outputs;
     return { kind: 'graph', inputs, outputs, counts: countBy(nodes, (n) => n.op), lookupSizes: graphLookupSizes(modelJSON, inputs.map((i) => i.name)) };
   }
   if (LAYERS.includes(modelJSON.format)) {
     const layers = flatLayers(modelJSON.modelTopology).filter((l) => l.class_name !== 'InputLayer');
     if (!layers.length) throw new Error('model.json has no layers in modelTopology');
-    const inputs = signatureTensors(modelJSON.signature?.inputs, 'inputs');
-    const outputs = signatureTensors(modelJSON.signature?.outputs, 'outputs');
+    // Nothing but the signature lists a layers model's inputs and outputs.
+    if (!modelJSON.signature?.inputs || !modelJSON.signature?.outputs) throw new Error('model.json has no signature.inputs and signature.outputs');
     return { kind: 'layers', inputs, outputs, counts: countBy(layers, (l) => l.class_name), lookupSizes: layersLookupSizes(layers, inputs) };
   }
   throw new Error(`model.json has format '${modelJSON.format}'; this page reads '${GRAPH}' and '${LAYERS[0]}' models`);

@@ -144,7 +144,7 @@ async function showModel(name) {
   $('model-summary').textContent = `Reading ${entry.url}…`;
   const response = await fetch(entry.url, { cache: 'no-store' });
   if (!response.ok) throw new Error(`${entry.url}: HTTP ${response.status}`);
-  const description = describeModel(await response.json());
+  const description = describeModel(await response.json(), entry);
   shown = { entry, description };
   $('model-summary').textContent = `${description.kind === 'graph' ? 'Graph' : 'Layers'} model from ${entry.producer || 'an unknown producer'}; ` +
     `${entry.shards} weight file${entry.shards === 1 ? '' : 's'}, ${megabytes(entry.weight_bytes)}.`;
