@@ -11,12 +11,19 @@
 // }
 // Overrides: WORKGROUP_SIZE (64); BROADCAST (true): false when a, b and out
 //   have one shape, so indices are flat and the strides are not read.
-// Slots: `types` (In for a and b, Out for out; f32 as written; vec4 types
-//   map 4 elements per thread when BROADCAST is off, `size` counting vec4s),
-//   `body` (the op on `a: In, b: In` returning Out; `a` as written).
+// Slots: `types` (In for a and b, Out for out; f32 as written), `body` (the
+//   op on `a: In, b: In` returning Out; `a` as written), `items` (InItem and
+//   OutItem, the array items of a and b, and of out: the elements as
+//   written) and `apply` (one item of out from one of a and one of b;
+//   binary_op as written). The runtime's vec4 variant makes the items vec4s
+//   of the elements and applies binary_op per component, reading an operand
+//   that is one element (a broadcast scalar) at its first component; `size`,
+//   out_shape's last dim and the strides then count vec4s, and every operand
+//   has out's last dim or is a scalar.
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias In = f32; alias Out = f32; // @types
+alias InItem = In; alias OutItem = Out; // @items
 
 override WORKGROUP_SIZE: u32 = 64u;
 override BROADCAST: bool = true;
@@ -29,13 +36,17 @@ struct Params {
   b_strides: array<vec4<u32>, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<In>;
-@group(0) @binding(1) var<storage, read> b: array<In>;
-@group(0) @binding(2) var<storage, read_write> out: array<Out>;
+@group(0) @binding(0) var<storage, read> a: array<InItem>;
+@group(0) @binding(1) var<storage, read> b: array<InItem>;
+@group(0) @binding(2) var<storage, read_write> out: array<OutItem>;
 @group(0) @binding(3) var<uniform> params: Params;
 
 fn binary_op(a: In, b: In) -> Out {
   return a; // @body
+}
+
+fn apply(a: InItem, b: InItem) -> OutItem {
+  return binary_op(a, b); // @apply
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -59,5 +70,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
       b_index += coord * params.b_strides[d / 4][d % 4];
     }
   }
-  out[i] = binary_op(a[a_index], b[b_index]);
+  out[i] = apply(a[a_index], b[b_index]);
 }

@@ -9,13 +9,19 @@
 // Overrides: WORKGROUP_SIZE (64).
 // Helpers a body may call: alpha(), beta(), erf(v: f32) -> f32.
 // Slots: `types` names the element types In and Out (f32 as written; with
-//   f16, prefix `enable f16;`; vec4<f32> maps 4 elements per thread, `size`
-//   then counts vec4s and bodies splat scalars as In(0.0)); `body` is the op
-//   on `v: In` returning Out (the identity as written).
+//   f16, prefix `enable f16;`); `body` is the op on `v: In` returning Out
+//   (the identity as written); `items` names InItem and OutItem, the types of
+//   x's and y's array items (the elements themselves as written), and `apply`
+//   maps one item of x to one of y (unary_op as written). The runtime's vec4
+//   variant makes the items vec4<In> and vec4<Out> and applies unary_op to
+//   each component, so any scalar body runs 4 elements per thread; `size`
+//   then counts vec4s. (SwiftShader pays per invocation and per gathered
+//   load: a 4-element thread is several times faster there.)
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D, x first,
 // then rows of y, so sizes past 65,535 workgroups fit.
 
 alias In = f32; alias Out = f32; // @types
+alias InItem = In; alias OutItem = Out; // @items
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -28,8 +34,8 @@ struct Scalars {
   beta: f32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<In>;
-@group(0) @binding(1) var<storage, read_write> y: array<Out>;
+@group(0) @binding(0) var<storage, read> x: array<InItem>;
+@group(0) @binding(1) var<storage, read_write> y: array<OutItem>;
 @group(0) @binding(2) var<uniform> params: Params;
 @group(0) @binding(3) var<uniform> scalars: Scalars;
 
@@ -54,6 +60,10 @@ fn unary_op(v: In) -> Out {
   return v; // @body
 }
 
+fn apply(v: InItem) -> OutItem {
+  return unary_op(v); // @apply
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
@@ -61,5 +71,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   if (i >= params.size) {
     return;
   }
-  y[i] = unary_op(x[i]);
+  y[i] = apply(x[i]);
 }

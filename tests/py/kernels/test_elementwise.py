@@ -186,22 +186,51 @@ def test_select_broadcasts_condition_and_branches(runner, rng):
     np.testing.assert_array_equal(out, np.where(condition != 0, a, b))
 
 
-def test_unary_vec4_elements_through_the_types_slot(runner, rng):
-    # In = Out = vec4<f32>: each thread maps 4 elements; size counts vec4s. Bodies splat scalars with In(...).
+VEC4_ITEMS = "alias InItem = vec4<In>; alias OutItem = vec4<Out>;"
+
+
+def per_component(op, *operands, scalars=()):
+    """The ``apply`` slot of the runtime's vec4 variant: ``op`` on each component, ``scalars`` read at .x."""
+    calls = [f"{op}({', '.join(f'{o}.x' if o in scalars else f'{o}.{c}' for o in operands)})" for c in "xyzw"]
+    return f"return OutItem({', '.join(calls)});"
+
+
+def test_unary_vec4_items_apply_a_scalar_body_per_component(runner, rng):
+    # A body with an early return and scalar comparisons: valid only on scalars, run 4 elements per thread.
     x = rng.uniform(-3, 3, 4 * 999).astype(np.float32)
+    x[::7] = np.nan
     y = runner.run("elementwise/unary.wgsl",
-                   slots={"types": types(In="vec4<f32>", Out="vec4<f32>"),
-                          "body": body("select(alpha() * v, v, v >= In(0.0)) + exp(v)")},
+                   slots={"body": "if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { return 7.0; } "
+                                   "return select(alpha() * v, v, v >= 0.0);",
+                          "items": VEC4_ITEMS, "apply": per_component("unary_op", "v")},
                    workgroups=-(-999 // 64), x=x, y=Output(x.shape), params={"size": 999},
                    scalars={"alpha": 0.2, "beta": 0.0})["y"]
-    np.testing.assert_allclose(y, np.where(x >= 0, x, 0.2 * x) + np.exp(x), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(y, np.where(np.isnan(x), 7, np.where(x >= 0, x, 0.2 * x)), rtol=1e-6)
 
 
-def test_binary_vec4_elements_for_same_shapes(runner, rng):
+def test_binary_vec4_items_for_same_shapes(runner, rng):
     a = rng.standard_normal((5, 12)).astype(np.float32)
     b = rng.standard_normal((5, 12)).astype(np.float32)
-    out = runner.run("elementwise/binary.wgsl", slots={"types": types(In="vec4<f32>", Out="vec4<f32>"),
-                                                       "body": body("max(a * b, In(0.5))")},
+    out = runner.run("elementwise/binary.wgsl", slots={"body": body("max(a * b, 0.5)"), "items": VEC4_ITEMS,
+                                                       "apply": per_component("binary_op", "a", "b")},
                      constants={"BROADCAST": False}, workgroups=1, a=a, b=b, out=Output(a.shape),
                      params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": []})["out"]
     np.testing.assert_allclose(out, np.maximum(a * b, 0.5), rtol=1e-6)
+
+
+def test_binary_vec4_items_broadcast_rows_and_a_scalar(runner, rng):
+    # a [3, 1, 8] against b [] (a scalar, read at .x) and, second, a [8] row against b [3, 2, 8]; shapes and strides in vec4s.
+    a = rng.standard_normal((3, 1, 8)).astype(np.float32)
+    scalar = np.array(0.75, np.float32)
+    out = runner.run("elementwise/binary.wgsl", slots={"body": body("a - b"), "items": VEC4_ITEMS,
+                                                       "apply": per_component("binary_op", "a", "b", scalars="b")},
+                     workgroups=1, a=a, b=scalar, out=Output(a.shape),
+                     params={"size": 6, "rank": 3, "out_shape": [3, 1, 2], "a_strides": [2, 2, 1], "b_strides": [0, 0, 0]})["out"]
+    np.testing.assert_allclose(out, a - scalar, rtol=1e-6)
+    row = rng.standard_normal(8).astype(np.float32)
+    b = rng.standard_normal((3, 2, 8)).astype(np.float32)
+    out = runner.run("elementwise/binary.wgsl", slots={"body": body("a * b"), "items": VEC4_ITEMS,
+                                                       "apply": per_component("binary_op", "a", "b")},
+                     workgroups=1, a=row, b=b, out=Output(b.shape),
+                     params={"size": 12, "rank": 3, "out_shape": [3, 2, 2], "a_strides": [0, 0, 1], "b_strides": [4, 2, 1]})["out"]
+    np.testing.assert_allclose(out, row * b, rtol=1e-6)

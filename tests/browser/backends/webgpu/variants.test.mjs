@@ -18,8 +18,8 @@ after(() => session.close());
  * webgpu with `flags`; returns per case the largest error relative to
  * sqrt(K)-scaled tolerance, and the shaders webgpu dispatched.
  */
-function runVariant(flags, caseNames) {
-  return page.run(async (tw, { flags, caseNames }) => {
+function runVariant(flags, caseNames, onPage = page) {
+  return onPage.run(async (tw, { flags, caseNames }) => {
     const input = (shape, seed) => tw.randomUniform(shape, -1, 1, 'float32', seed);
     const CASES = {
       matMulVec4Shape: { k: 64, f: () => tw.matMul(input([2, 33, 64], 1), input([64, 36], 2)) },
@@ -70,6 +70,16 @@ function runVariant(flags, caseNames) {
       sumRows: { k: 300, f: () => tw.sum(input([7, 300], 33), 1) },
       maxColumns: { k: 45, f: () => tw.max(input([45, 6, 5], 34), [0, 2]) },
       meanLong: { k: 20000, f: () => tw.mean(input([20000], 35)) },
+      // Elementwise: 4 elements per thread where out's last dim is a multiple of 4 and each operand has it or is a scalar.
+      unaryVec4: { k: 1, f: () => tw.sigmoid(tw.leakyRelu(input([3, 8], 46), 0.3)) },
+      unaryOddSize: { k: 1, f: () => tw.exp(input([7, 3], 47)) },
+      binarySameShape: { k: 1, f: () => tw.sub(input([6, 8], 48), input([6, 8], 49)) },
+      binaryScalar: { k: 1, f: () => tw.mul(input([5, 12], 50), 0.5) },
+      binaryScalarFirst: { k: 1, f: () => tw.sub(tw.scalar(3), input([4, 8], 51)) },
+      binaryRow: { k: 1, f: () => tw.maximum(input([3, 4, 8], 52), input([8], 53)) },
+      binaryColumn: { k: 1, f: () => tw.add(input([6, 8], 54), input([6, 1], 55)) },
+      binaryInt: { k: 1, f: () => tw.cast(tw.mul(tw.cast(tw.mul(input([4, 8], 56), 10), 'int32'), tw.scalar(3, 'int32')), 'float32') },
+      comparison: { k: 1, f: () => tw.cast(tw.greater(input([4, 8], 57), tw.zeros([8])), 'float32') },
     };
     const results = {};
     for (const name of caseNames) {
@@ -236,4 +246,22 @@ test('float16: native conversion runs where the adapter has shader-f16, and is r
   } else {
     await assert.rejects(runVariant({ f16: 'native' }, ['float16RoundTrip']), /shader-f16/);
   }
+});
+
+const ELEMENTWISE_CASES = ['unaryVec4', 'unaryOddSize', 'binarySameShape', 'binaryScalar', 'binaryScalarFirst', 'binaryRow',
+  'binaryColumn', 'binaryInt', 'comparison'];
+
+test('elementwise: vec4 off runs an element per thread, vec4 on 4 where shapes allow; results match the CPU', async () => {
+  // A fresh page, so its pipeline cache holds only what these runs compiled.
+  const fresh = await session.newPage();
+  const vec4Pipelines = () => fresh.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]
+    .filter((key) => key.startsWith('elementwise/') && key.includes('vec4<In>')));
+  assertAllMatch(await runVariant({ vec4: 'off' }, ELEMENTWISE_CASES, fresh));
+  assert.deepEqual(await vec4Pipelines(), []);
+  assertAllMatch(await runVariant({ vec4: 'on' }, ELEMENTWISE_CASES, fresh));
+  const keys = await vec4Pipelines();
+  assert.ok(keys.some((key) => key.startsWith('elementwise/unary.wgsl|')), keys.join('\n'));
+  assert.ok(keys.some((key) => key.startsWith('elementwise/binary.wgsl|') && key.includes('binary_op(a.x, b.y)')), 'a scalar first operand');
+  assert.ok(keys.some((key) => key.startsWith('elementwise/binary.wgsl|') && key.includes('binary_op(a.y, b.x)')), 'a scalar second operand');
+  assert.ok(keys.some((key) => key.includes('i32') && key.includes('vec4<In>')), 'int32 operands');
 });

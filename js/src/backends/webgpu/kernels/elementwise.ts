@@ -112,17 +112,31 @@ function scalarsOf(name: string, attrs: Record<string, number | boolean>): { alp
   return { alpha: (attrs.alpha as number | undefined) ?? 0, beta: (attrs.beta as number | undefined) ?? 0 };
 }
 
+const COMPONENTS = ['x', 'y', 'z', 'w'];
+
+/**
+ * The `items` and `apply` slots of unary.wgsl and binary.wgsl for 4 elements
+ * per thread: vec4 items, `op` applied to each component, operands listed in
+ * `scalars` read at their first component throughout (broadcast scalars).
+ */
+function vec4Items(op: string, operands: readonly string[], scalars: readonly string[] = []) {
+  const calls = COMPONENTS.map((c) => `${op}(${operands.map((o) => `${o}.${scalars.includes(o) ? 'x' : c}`).join(', ')})`);
+  return { items: 'alias InItem = vec4<In>; alias OutItem = vec4<Out>;', apply: `return OutItem(${calls.join(', ')});` };
+}
+
 /** One unary dispatch of `body` from `x` (In type from x's dtype) into a new tensor of `outDtype`. */
 export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataType, body: string,
   scalars = { alpha: 0, beta: 0 }, inType: string = wgslType(x.dtype)): DataId {
   const out = backend.allocate(x.shape, outDtype);
   const size = sizeFromShape(x.shape);
   if (size === 0) return out;
+  const vec4 = size % 4 === 0 && backend.flags.vec4 !== 'off';
+  const items = vec4 ? size / 4 : size;
   backend.run({
     shader: 'elementwise/unary.wgsl',
-    slots: { types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body },
-    bindings: { x: x.dataId, y: out, params: { size }, scalars },
-    workgroups: groupsFor(size),
+    slots: { types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body, ...(vec4 ? vec4Items('unary_op', ['v']) : {}) },
+    bindings: { x: x.dataId, y: out, params: { size: items }, scalars },
+    workgroups: groupsFor(items),
   });
   return out;
 }
@@ -194,6 +208,16 @@ const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
   logicalXor: { float: 'return Out((a != 0u) != (b != 0u));' },
 };
 
+/**
+ * Whether `a` op `b` can run 4 elements per thread: out's last dim a multiple
+ * of 4 that each operand has in full or, being one element, broadcasts.
+ */
+function binaryVec4(backend: WebGpuBackend, operands: readonly TensorInfo[], outShape: readonly number[]): boolean {
+  const last = outShape[outShape.length - 1];
+  return backend.flags.vec4 !== 'off' && outShape.length > 0 && last % 4 === 0 &&
+    operands.every((t) => sizeFromShape(t.shape) === 1 || t.shape[t.shape.length - 1] === last);
+}
+
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */
 export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, outShape: readonly number[],
   outDtype: DataType, body: string): DataId {
@@ -201,18 +225,27 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
+  const vec4 = binaryVec4(backend, [a, b], outShape);
+  // With vec4 items the last dim and every stride count vec4s (a full operand's last-dim stride is 1 either way).
+  const lastDim = outShape.length - 1;
+  const itemStrides = (strides: number[]) => (vec4 ? strides.map((s, d) => (d === lastDim ? s : s / 4)) : strides);
+  const scalars = ['a', 'b'].filter((_, i) => sizeFromShape([a, b][i].shape) === 1);
   backend.run({
     shader: 'elementwise/binary.wgsl',
-    slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body },
+    slots: {
+      types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body,
+      ...(vec4 ? vec4Items('binary_op', ['a', 'b'], scalars) : {}),
+    },
     constants: { BROADCAST: !same },
     bindings: {
       a: a.dataId, b: b.dataId, out,
       params: {
-        size, rank: outShape.length, out_shape: outShape,
-        a_strides: broadcastStrides(a.shape, outShape), b_strides: broadcastStrides(b.shape, outShape),
+        size: vec4 ? size / 4 : size, rank: outShape.length,
+        out_shape: vec4 ? outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)) : outShape,
+        a_strides: itemStrides(broadcastStrides(a.shape, outShape)), b_strides: itemStrides(broadcastStrides(b.shape, outShape)),
       },
     },
-    workgroups: groupsFor(size),
+    workgroups: groupsFor(vec4 ? size / 4 : size),
   });
   return out;
 }
