@@ -1,8 +1,8 @@
 // out = activation(depthwiseConv2d(x, weights) + bias) with channel
 // multiplier 1 and a channel count that is a multiple of 4: one thread per 4
-// channels of a tile of 4 x 4 output pixels (4 rows of 4 neighbouring
-// pixels), reading each input column it needs once for all the tile's pixels
-// and taps that read it, where depthwise_conv2d_vec4.wgsl loads a column and
+// channels of a tile of TILE_ROWS x 4 output pixels (4 or 8 rows of 4
+// neighbouring pixels), reading each input column it needs once for all the
+// tile's pixels and taps that read it, where depthwise_conv2d_vec4.wgsl loads a column and
 // a weight per pixel and tap. The runtime writes the loops over the window
 // out (the `taps` slot): each weight loaded once, each input row the tile
 // needs visited once (with stride 1 dilation 1, tile row r + 1 at tap row kh
@@ -12,7 +12,7 @@
 // slide a window of 4 columns along each tile row's input row, pixel p + 1
 // at tap kw reading the column pixel p reads at tap kw + 1.
 // On SwiftShader, which gathers every storage load lane by lane, loads are
-// most of the time (3x3, stride 1: 36 column and 9 weight loads for 16
+// most of the time (3x3, stride 1, 4 rows: 36 column and 9 weight loads for 16
 // pixels, against 9 + 9 per pixel one pixel per thread); it also runs both
 // sides of a branch, so padding is handled by selects, and runs loops slowly.
 // Layouts as depthwise_conv2d.wgsl: x and out NHWC, weights [KH, KW, C, 1].
@@ -21,14 +21,18 @@
 //   vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params: uniform.
 //   bias is bound even when HAS_BIAS is off.
 // Params {
-//   size: u32,                     thread count: batch * ceil(out_h / 4) * ceil(out_w / 4) * channels / 4
+//   size: u32,                     thread count: batch * ceil(out_h / TILE_ROWS) * ceil(out_w / 4) * channels / 4
 //   batch, in_h, in_w, channels: u32,  (channels a multiple of 4)
 //   out_h, out_w: u32,
 //   kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w: u32,
 //   pad_top, pad_left: u32,
 //   alpha, beta: f32,              activation attributes
 // }
-// Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false).
+// Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false), TILE_ROWS (4 or 8; 4):
+//   8 rows load 2.2 input columns per pixel for a 3x3 stride-1 window
+//   instead of 2.8, ~15% faster on SwiftShader, but compile ~2x longer there
+//   (1.7 s for 3x3 stride 2, 3.9 s for 5x5 stride 2), so conv.ts takes them
+//   for stride-1 windows of up to 9 taps only.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written), `taps`
 //   (the loops over the window, as written over params.kernel_h/w, which then
@@ -44,6 +48,7 @@ alias Elem = f32; // @types
 
 override WORKGROUP_SIZE: u32 = 64u;
 override HAS_BIAS: bool = false;
+override TILE_ROWS: u32 = 4u;
 
 struct Params {
   size: u32,
@@ -83,28 +88,30 @@ fn activation(v: f32) -> f32 {
   return v; // @body
 }
 
-// An input row: the index of its first pixel in x, and whether it lies in
-// the input at all (rows above or below it are read as zeros).
+// An input row: the index in x of the tile's channels at its column 0, and
+// whether it lies in the input at all (rows above or below it are read as
+// zeros). Indices outside x are never clamped here: every load outside the
+// input is discarded by a select, and WebGPU's robust buffer access keeps
+// the load itself in bounds (a second select clamping the index cost
+// SwiftShader 3-13% of this kernel).
 struct InputRow {
   start: u32,
   inside: bool,
 }
 
 // Row `ih` of image n (negative rows wrapped to huge unsigned ones).
-fn input_row(n: u32, ih: u32) -> InputRow {
-  let inside = ih < params.in_h;
-  return InputRow((n * params.in_h + select(0u, ih, inside)) * params.in_w, inside);
+fn input_row(tile: Tile, ih: u32) -> InputRow {
+  return InputRow((tile.n * params.in_h + ih) * params.in_w * tile.c4 + tile.c, ih < params.in_h);
 }
 
 // The tile's channels of input column `iw` of `row`; zero outside the input.
 fn load_column(row: InputRow, iw: u32, tile: Tile) -> vec4<f32> {
-  let inside = row.inside && iw < params.in_w;
-  return select(vec4<f32>(0.0), vec4<f32>(x[(row.start + select(0u, iw, inside)) * tile.c4 + tile.c]), inside);
+  return select(vec4<f32>(0.0), vec4<f32>(x[row.start + iw * tile.c4]), row.inside && iw < params.in_w);
 }
 
 // What a thread carries through the taps: where its tile is, the input row
-// it is reading, and its pixels' sums (per tile row, per pixel). Indexed by
-// constants only: SwiftShader keeps such arrays in registers, but gathers
+// it is reading, and its pixels' sums (per tile row, per pixel; rows past
+// TILE_ROWS are never touched, and compile away). Indexed by constants only: SwiftShader keeps such arrays in registers, but gathers
 // lane by lane from ones indexed by a variable.
 struct Tile {
   n: u32,
@@ -113,7 +120,7 @@ struct Tile {
   c4: u32,
   c: u32,
   row: InputRow,
-  sums: array<array<vec4<f32>, 4>, 4>,
+  sums: array<array<vec4<f32>, 4>, 8>,
 }
 
 fn tap_weight(tile: Tile, kh: u32, kw: u32) -> vec4<f32> {
@@ -123,7 +130,7 @@ fn tap_weight(tile: Tile, kh: u32, kw: u32) -> vec4<f32> {
 // Goes to input row ih0 + offset: the row tile row r reads at tap row kh
 // for offset r * stride_h + kh * dilation_h.
 fn go_to_row(tile: ptr<function, Tile>, offset: u32) {
-  (*tile).row = input_row((*tile).n, (*tile).ih0 + offset);
+  (*tile).row = input_row(*tile, (*tile).ih0 + offset);
 }
 
 // Column iw0 + offset of the current row: the column pixel p reads at tap
@@ -159,6 +166,12 @@ fn tap_rows(tile: ptr<function, Tile>, kh: u32) {
   (*tile).sums[1] = add((*tile).sums[1], tap_row(tile, 1u, kh));
   (*tile).sums[2] = add((*tile).sums[2], tap_row(tile, 2u, kh));
   (*tile).sums[3] = add((*tile).sums[3], tap_row(tile, 3u, kh));
+  if (TILE_ROWS == 8u) {
+    (*tile).sums[4] = add((*tile).sums[4], tap_row(tile, 4u, kh));
+    (*tile).sums[5] = add((*tile).sums[5], tap_row(tile, 5u, kh));
+    (*tile).sums[6] = add((*tile).sums[6], tap_row(tile, 6u, kh));
+    (*tile).sums[7] = add((*tile).sums[7], tap_row(tile, 7u, kh));
+  }
 }
 
 // Adds tap weight w times the window's columns to the 4 pixels' sums.
@@ -208,13 +221,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   }
   let c4 = params.channels / 4u;
   let column_tiles = (params.out_w + 3u) / 4u;
-  let row_tiles = (params.out_h + 3u) / 4u;
+  let row_tiles = (params.out_h + TILE_ROWS - 1u) / TILE_ROWS;
   let tile_index = t / c4;
   let c = t - tile_index * c4;
   let tile_row = tile_index / column_tiles;
   let ow0 = (tile_index - tile_row * column_tiles) * 4u;
   let n = tile_row / row_tiles;
-  let oh0 = (tile_row - n * row_tiles) * 4u;
+  let oh0 = (tile_row - n * row_tiles) * TILE_ROWS;
   var tile: Tile;
   tile.n = n;
   tile.ih0 = oh0 * params.stride_h - params.pad_top;
@@ -226,4 +239,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   store_row(oh0 + 1u, n, ow0, c4, c, tile.sums[1]);
   store_row(oh0 + 2u, n, ow0, c4, c, tile.sums[2]);
   store_row(oh0 + 3u, n, ow0, c4, c, tile.sums[3]);
+  if (TILE_ROWS == 8u) {
+    store_row(oh0 + 4u, n, ow0, c4, c, tile.sums[4]);
+    store_row(oh0 + 5u, n, ow0, c4, c, tile.sums[5]);
+    store_row(oh0 + 6u, n, ow0, c4, c, tile.sums[6]);
+    store_row(oh0 + 7u, n, ow0, c4, c, tile.sums[7]);
+  }
 }

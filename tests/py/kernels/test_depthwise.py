@@ -127,7 +127,7 @@ def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
 
 
-# Multiplier 1 and channels divisible by 4, for depthwise_conv2d_vec4_tile.wgsl (4x4 pixels per thread):
+# Multiplier 1 and channels divisible by 4, for depthwise_conv2d_vec4_tile.wgsl (4 or 8 rows of 4 pixels per thread):
 # heights and widths that leave partial tiles, padding on every side, unequal height and width geometry,
 # strides that make tile rows share input rows and ones that do not.
 TILE_CASES = {
@@ -139,13 +139,13 @@ TILE_CASES = {
 }
 
 
-def unrolled_taps(kernel_hw, stride, dilation):
+def unrolled_taps(kernel_hw, stride, dilation, tile_rows):
     """The `taps` slot as js/src/backends/webgpu/kernels/conv.ts fills it: the window's loops written out."""
     (kernel_h, kernel_w), (stride_h, stride_w), (dilation_h, dilation_w) = kernel_hw, stride, dilation
     statements = [f"let w{kh}_{kw} = tap_weight(tile, {kh}u, {kw}u);" for kh in range(kernel_h) for kw in range(kernel_w)]
     rows = {}  # the tile's input rows by offset, each with the (tile row, tap row) pairs that read it
     for kh in range(kernel_h):
-        for r in range(4):
+        for r in range(tile_rows):
             rows.setdefault(r * stride_h + kh * dilation_h, []).append((r, kh))
     for row_offset, pairs in rows.items():
         columns, sums = {}, []
@@ -159,27 +159,27 @@ def unrolled_taps(kernel_hw, stride, dilation):
     return " ".join(statements)
 
 
-def run_tile(runner, case, x, w, bias=PLACEHOLDER, **launch):
+def run_tile(runner, case, x, w, bias=PLACEHOLDER, *, tile_rows, constants=None, **launch):
     g = geometry(x.shape, *case[1:])
-    threads = g["batch"] * -(-g["out_h"] // 4) * -(-g["out_w"] // 4) * g["in_c"] // 4
+    threads = g["batch"] * -(-g["out_h"] // tile_rows) * -(-g["out_w"] // 4) * g["in_c"] // 4
     out = runner.run("conv/depthwise_conv2d_vec4_tile.wgsl", workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
                      out=Output(out_shape(g), x.dtype), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0},
-                     **launch)
+                     constants={"TILE_ROWS": tile_rows} | (constants or {}), **launch)
     return out["out"]
 
 
-# Each case with its taps written out, and with the loops as written where they apply (width dilation ==
-# width stride).
-TILE_RUNS = [(name, taps) for name, case in TILE_CASES.items()
-             for taps in ["unrolled"] + (["loops"] if case[3][1] == case[4][1] else [])]
+# Each case with 4 and 8 tile rows, its taps written out, and with the loops as written where they apply
+# (width dilation == width stride).
+TILE_RUNS = [(name, taps, tile_rows) for name, case in TILE_CASES.items()
+             for taps in ["unrolled"] + (["loops"] if case[3][1] == case[4][1] else []) for tile_rows in (4, 8)]
 
 
-@pytest.mark.parametrize(("name", "taps"), TILE_RUNS)
-def test_depthwise_conv2d_vec4_tile(runner, rng, name, taps):
+@pytest.mark.parametrize(("name", "taps", "tile_rows"), TILE_RUNS)
+def test_depthwise_conv2d_vec4_tile(runner, rng, name, taps, tile_rows):
     case = TILE_CASES[name]
     x, w = arrays(rng, case)
-    slots = {"taps": unrolled_taps(*case[1:2], *case[3:5])} if taps == "unrolled" else {}
-    out = run_tile(runner, case, x, w, slots=slots)
+    slots = {"taps": unrolled_taps(*case[1:2], *case[3:5], tile_rows)} if taps == "unrolled" else {}
+    out = run_tile(runner, case, x, w, slots=slots, tile_rows=tile_rows)
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
 
@@ -188,7 +188,7 @@ def test_depthwise_conv2d_vec4_tile_fused_bias_relu6_f16(runner, rng):
     x, w = (a.astype(np.float16) for a in arrays(rng, case))
     bias = rng.standard_normal(8).astype(np.float16)
     out = run_tile(runner, case, x, w, bias, slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)"),
-                                                    "taps": unrolled_taps(*case[1:2], *case[3:5])},
-                   constants={"HAS_BIAS": True})
+                                                    "taps": unrolled_taps(*case[1:2], *case[3:5], 8)},
+                   tile_rows=8, constants={"HAS_BIAS": True})
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)

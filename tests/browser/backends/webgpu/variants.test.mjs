@@ -130,8 +130,12 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
   assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
   for (const name of ['depthwiseTileStrided', 'depthwiseTile', 'depthwiseTileWideWindow']) {
-    assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4_tile.wgsl'), `${name} ran 4x4 pixels per thread`);
+    assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4_tile.wgsl'), `${name} ran a tile of pixels per thread`);
   }
+  // 8 tile rows for the stride-1 3x3 window, 4 for the strided one and the wide window.
+  const tileKeys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]))
+    .filter((key) => key.startsWith('conv/depthwise_conv2d_vec4_tile.wgsl|'));
+  assert.ok(tileKeys.some((key) => key.includes('"TILE_ROWS":8')) && tileKeys.some((key) => key.includes('"TILE_ROWS":4')), tileKeys.join('\n'));
   assert.ok(results.depthwiseVec4WideWindowStrided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), 'a pixel per thread');
   assert.ok(results.depthwise.shaders.includes('conv/depthwise_conv2d.wgsl'), 'a channel multiplier of 2 runs the scalar kernel');
   assert.ok(results.matMulTransposed.shaders.includes('matmul/matmul.wgsl'), 'transposed operands fall back to the scalar kernel');
