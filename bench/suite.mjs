@@ -2,7 +2,10 @@
 // webgpu backend and onnxruntime-web 1.30's webgpu execution provider on the
 // same adapter and the same input values. Every figure is the median of
 // `runs` timed runs after `warmup` untimed ones; a run ends when its result
-// is back on the CPU (readback included), so all three are timed alike.
+// is back on the CPU (readback included), so all three are timed alike. The
+// frameworks take turns run by run, so a change in the machine's load (these
+// machines are shared) falls on all of them alike rather than on whichever
+// ran at the time.
 import { layersCnn } from './layers.mjs';
 
 const median = (values) => {
@@ -11,15 +14,19 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-async function measure(run, { warmup, runs }) {
-  for (let i = 0; i < warmup; i++) await run();
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
+/** Times each of `runs` (by name) `rounds` times, taking turns; returns the median per name. */
+async function measure(runs, { warmup, rounds }) {
+  const names = Object.keys(runs);
+  for (let i = 0; i < warmup; i++) for (const name of names) await runs[name]();
+  const times = Object.fromEntries(names.map((name) => [name, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const name of names) {
+      const start = performance.now();
+      await runs[name]();
+      times[name].push(performance.now() - start);
+    }
   }
-  return { medianMs: median(times), times };
+  return Object.fromEntries(names.map((name) => [name, median(times[name])]));
 }
 
 /** Deterministic values in [-1, 1), the same for every framework. */
@@ -141,7 +148,7 @@ async function fmaPeak(tw, { runs }) {
     });
     await backend.sync();
   };
-  const { medianMs } = await measure(dispatch, { warmup: 1, runs });
+  const { fma: medianMs } = await measure({ fma: dispatch }, { warmup: 1, rounds: runs });
   backend.disposeData(out);
   return { gflops: (threads * iterations * 64) / (medianMs * 1e6), medianMs };
 }
@@ -170,14 +177,16 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
   const results = [];
   for (const workload of WORKLOADS.filter((w) => !only || only.includes(w.id))) {
     const row = { id: workload.id, label: workload.label, medianMs: {}, ratio: {} };
-    for (const [name, suite] of Object.entries(suites)) {
-      const prepared = await workload.make(suite);
-      if (!prepared) continue;
-      try {
-        row.medianMs[name] = (await measure(prepared.run, { warmup, runs })).medianMs;
-      } finally {
-        await prepared.dispose();
+    const prepared = {};
+    try {
+      for (const [name, suite] of Object.entries(suites)) {
+        const made = await workload.make(suite);
+        if (made) prepared[name] = made;
       }
+      const turns = Object.fromEntries(Object.entries(prepared).map(([name, made]) => [name, made.run]));
+      row.medianMs = await measure(turns, { warmup, rounds: runs });
+    } finally {
+      for (const made of Object.values(prepared)) await made.dispose();
     }
     for (const peer of ['tfjs', 'ort']) {
       if (row.medianMs[peer] !== undefined) row.ratio[peer] = row.medianMs[peer] / row.medianMs.tensorweb;
