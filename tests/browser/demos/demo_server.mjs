@@ -1,25 +1,19 @@
 // The demos' end-to-end tests run against the real dev server (`tensorweb serve`
 // on a free port, --no-reload) serving the example models, in headless Chromium
 // with WebGPU on; any console error or page error fails the test.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { EXAMPLES, ensureExamples } from '../../fixtures/examples.mjs';
 import { ROOT } from '../helper.mjs';
 import { fakeMediaArgs } from '../media_files.mjs';
 
 const PYTHON = join(ROOT, '.venv/bin/python');
 const CHROMIUM = process.env.TENSORWEB_CHROMIUM || '/usr/bin/chromium';
-export const EXAMPLES = join(ROOT, '.tensorweb/examples');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts/screenshots');
-
-/** Makes the example models (idempotent: about a second when they are already built). */
-export function ensureExamples() {
-  const result = spawnSync(PYTHON, ['-m', 'tensorweb', 'examples'], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`tensorweb examples failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-}
 
 /**
  * Starts `tensorweb serve --port 0` and resolves with its URL once it prints it.

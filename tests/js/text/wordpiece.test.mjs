@@ -7,12 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tw from '../../../js/dist/tensorweb.js';
-// The demo tests' way to make the example models (idempotent: about a second when they are built):
-// this tier runs before the browser tier, so on a fresh checkout it makes them first.
-import { EXAMPLES, ensureExamples } from '../../browser/demos/demo_server.mjs';
-import { ROOT } from '../../browser/helper.mjs';
+import { EXAMPLES, ensureExamples } from '../../fixtures/examples.mjs';
 
-const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/minilm.json'), 'utf8'));
+const FIXTURE = JSON.parse(readFileSync(new URL('../../fixtures/examples/minilm.json', import.meta.url), 'utf8'));
 const { WordPieceTokenizer } = tw.text;
 
 ensureExamples();
