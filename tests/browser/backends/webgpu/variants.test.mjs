@@ -41,6 +41,11 @@ function runVariant(flags, caseNames, onPage = page) {
       },
       conv2dVec4Channels: { k: 72, f: () => tw.conv2d(input([2, 9, 9, 8], 17), input([3, 3, 8, 12], 18), 1, 'same') },
       conv2dOddChannels: { k: 27, f: () => tw.conv2d(input([1, 8, 7, 3], 19), input([3, 3, 3, 5], 20), 2, 'valid') },
+      // 3 input channels, zero-padded to 4 for the vec4 GEMM (with a fused bias and activation).
+      conv2dPaddedChannels: {
+        k: 27, f: () => tw.fused.conv2d({ x: input([2, 9, 9, 3], 58), filter: input([3, 3, 3, 16], 59), strides: 2, pad: 'same',
+          bias: input([16], 60), activation: 'relu' }),
+      },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -112,7 +117,7 @@ function runVariant(flags, caseNames, onPage = page) {
 }
 
 const GEMM_CASES = ['matMulVec4Shape', 'matMulTransposed', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid',
-  'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
+  'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPaddedChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
   'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise', 'depthwiseTileStrided', 'depthwiseTile',
   'depthwiseTileWideWindow', 'depthwiseVec4WideWindowStrided'];
 
@@ -128,6 +133,8 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   assertAllMatch(results);
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
+  assert.ok(results.conv2dPaddedChannels.shaders.includes('shape/pad.wgsl') &&
+    results.conv2dPaddedChannels.shaders.includes('conv/conv_vec4.wgsl'), '3 input channels padded to 4 for the vec4 GEMM');
   assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
   for (const name of ['depthwiseTileStrided', 'depthwiseTile', 'depthwiseTileWideWindow']) {
     assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4_tile.wgsl'), `${name} ran a tile of pixels per thread`);
@@ -165,7 +172,7 @@ const CONV_CASES = ['conv2dVec4Channels', 'conv2dOddChannels', 'fusedConv2dBiasR
 
 test('vec4 matmul and conv in registers, with and without split-K: results match the CPU', async () => {
   const matMulCases = ['matMulVec4Shape', 'matMulLongK', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
-  const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6'];
+  const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6', 'conv2dPaddedChannels'];
   for (const splitK of ['off', 'on']) {
     const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK, conv: 'gemm' }, [...matMulCases, ...convCases]);
     assertAllMatch(results);

@@ -17,6 +17,7 @@ import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
 import { gemmTiles, runMatMul } from './matmul.js';
+import { zeroPad } from './shape.js';
 
 interface WindowAttrs {
   strides: number | number[];
@@ -95,12 +96,29 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
       a: { ...x, shape: [pixels, inC] }, b: { ...filter, shape: [inC, outC] }, transposeA: false, transposeB: false,
     }, [pixels, outC], epilogue);
   }
-  const out = backend.allocate(outShape, 'float32');
-  if (sizeFromShape(outShape) === 0) return out;
+  if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
   if (useDirect(backend, outC, sizeFromShape(g.window) * inC)) {
+    const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
     return out;
   }
+  if (inC % 4 !== 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off') {
+    // Input channels zero-padded to a multiple of 4 (an RGB or grayscale first layer), so the vec4 GEMM runs:
+    // on SwiftShader, EfficientNet-Lite0's 3-channel stem, pads included, takes ~55% of the scalar GEMM's
+    // time, and its pipeline compiles in ~55% of that one's ~1 s. The pads see x as [pixels, Cin] and the
+    // filter as [taps, Cin, Cout] (a pad's index math grows with the rank).
+    const paddedC = Math.ceil(inC / 4) * 4;
+    const pixelsIn = sizeFromShape(x.shape) / inC;
+    const taps = sizeFromShape(g.window);
+    const paddedX = zeroPad(backend, { ...x, shape: [pixelsIn, inC] }, [[0, 0], [0, paddedC - inC]]);
+    const paddedFilter = zeroPad(backend, { ...filter, shape: [taps, inC, outC] }, [[0, 0], [0, paddedC - inC], [0, 0]]);
+    const padded = runConv(backend, rank, { ...paddedX, shape: [...x.shape.slice(0, -1), paddedC] },
+      { ...paddedFilter, shape: [...g.window, paddedC, outC] }, attrs, outShape, epilogue);
+    backend.disposeData(paddedX.dataId);
+    backend.disposeData(paddedFilter.dataId);
+    return padded;
+  }
+  const out = backend.allocate(outShape, 'float32');
   const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
   // As for matmul: on CPU adapters, registers instead of workgroup tiles (16 channels per thread).
   const registers = vec4 && (backend.flags.matmul === 'registers' || (backend.flags.matmul === 'auto' && backend.info.runsOnCpu));

@@ -136,6 +136,12 @@ function padLaunch(backend: WebGpuBackend, x: TensorInfo, outShape: readonly num
   return out;
 }
 
+/** `x` padded with zeros by `paddings` ([before, after] per dim), as a new tensor. */
+export function zeroPad(backend: WebGpuBackend, x: TensorInfo, paddings: number[][]): TensorInfo {
+  const shape = x.shape.map((dim, d) => dim + paddings[d][0] + paddings[d][1]);
+  return { dataId: padLaunch(backend, x, shape, paddings, 0, 0), shape, dtype: x.dtype };
+}
+
 export const padKernel: Kernel<{ paddings: number[][]; constantValue: number }> = (args) => {
   const { inputs: [x], attrs, outputs: [spec] } = args;
   return [padLaunch(gpu(args), x, spec.shape, attrs.paddings, 0, valueBits(attrs.constantValue, x.dtype))];
