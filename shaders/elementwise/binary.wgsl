@@ -14,12 +14,13 @@
 // Slots: `types` (In for a and b, Out for out; f32 as written), `body` (the
 //   op on `a: In, b: In` returning Out; `a` as written), `items` (InItem and
 //   OutItem, the array items of a and b, and of out: the elements as
-//   written) and `apply` (one item of out from one of a and one of b;
-//   binary_op as written). The runtime's vec4 variant makes the items vec4s
-//   of the elements and applies binary_op per component, reading an operand
-//   that is one element (a broadcast scalar) at its first component; `size`,
-//   out_shape's last dim and the strides then count vec4s, and every operand
-//   has out's last dim or is a scalar.
+//   written) and `apply` (out's item from a's item at a_index and b's at
+//   b_index; binary_op as written). The runtime's vec4 variant (out's last
+//   dim a multiple of 4) makes the items vec4s and applies binary_op per
+//   component. An operand with out's last dim is read a vec4 at a time; one
+//   broadcast along it (its last dim 1, or a scalar) an element at a time,
+//   splat, so its index and strides count elements, where the other
+//   operand's, `size` and out_shape's last dim count vec4s.
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias In = f32; alias Out = f32; // @types
@@ -45,8 +46,8 @@ fn binary_op(a: In, b: In) -> Out {
   return a; // @body
 }
 
-fn apply(a: InItem, b: InItem) -> OutItem {
-  return binary_op(a, b); // @apply
+fn apply(a_index: u32, b_index: u32) -> OutItem {
+  return binary_op(a[a_index], b[b_index]); // @apply
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -70,5 +71,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
       b_index += coord * params.b_strides[d / 4][d % 4];
     }
   }
-  out[i] = apply(a[a_index], b[b_index]);
+  out[i] = apply(a_index, b_index);
 }

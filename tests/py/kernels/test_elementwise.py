@@ -189,10 +189,18 @@ def test_select_broadcasts_condition_and_branches(runner, rng):
 VEC4_ITEMS = "alias InItem = vec4<In>; alias OutItem = vec4<Out>;"
 
 
-def per_component(op, *operands, scalars=()):
-    """The ``apply`` slot of the runtime's vec4 variant: ``op`` on each component, ``scalars`` read at .x."""
-    calls = [f"{op}({', '.join(f'{o}.x' if o in scalars else f'{o}.{c}' for o in operands)})" for c in "xyzw"]
-    return f"return OutItem({', '.join(calls)});"
+def per_component(op, operand):
+    """unary.wgsl's ``apply`` slot in the runtime's vec4 variant: ``op`` on each component of ``operand``."""
+    return f"return OutItem({', '.join(f'{op}({operand}.{c})' for c in 'xyzw')});"
+
+
+def binary_vec4_apply(splat=()):
+    """binary.wgsl's ``apply`` slot in the runtime's vec4 variant: operands in ``splat`` read an element at
+    their index (which counts elements) and splat, the others a vec4 (index in vec4s)."""
+    reads = [f"let {o}_value = In({o}[{o}_index / 4u][{o}_index % 4u]);" if o in splat else f"let {o}_value = {o}[{o}_index];"
+             for o in "ab"]
+    values = [f"binary_op({', '.join(f'{o}_value' if o in splat else f'{o}_value.{c}' for o in 'ab')})" for c in "xyzw"]
+    return f"{' '.join(reads)} return OutItem({', '.join(values)});"
 
 
 def test_unary_vec4_items_apply_a_scalar_body_per_component(runner, rng):
@@ -212,25 +220,31 @@ def test_binary_vec4_items_for_same_shapes(runner, rng):
     a = rng.standard_normal((5, 12)).astype(np.float32)
     b = rng.standard_normal((5, 12)).astype(np.float32)
     out = runner.run("elementwise/binary.wgsl", slots={"body": body("max(a * b, 0.5)"), "items": VEC4_ITEMS,
-                                                       "apply": per_component("binary_op", "a", "b")},
+                                                       "apply": binary_vec4_apply()},
                      constants={"BROADCAST": False}, workgroups=1, a=a, b=b, out=Output(a.shape),
                      params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": []})["out"]
     np.testing.assert_allclose(out, np.maximum(a * b, 0.5), rtol=1e-6)
 
 
-def test_binary_vec4_items_broadcast_rows_and_a_scalar(runner, rng):
-    # a [3, 1, 8] against b [] (a scalar, read at .x) and, second, a [8] row against b [3, 2, 8]; shapes and strides in vec4s.
+def test_binary_vec4_items_broadcast_a_scalar_a_row_and_a_column(runner, rng):
+    # Shapes and strides in vec4s for operands with out's last dim; in elements for those splat along it.
+    def run(a, b, expression, splat, a_strides, b_strides):
+        out_shape = np.broadcast_shapes(a.shape, b.shape)
+        size = int(np.prod(out_shape)) // 4
+        return runner.run("elementwise/binary.wgsl", slots={"body": body(expression), "items": VEC4_ITEMS,
+                                                           "apply": binary_vec4_apply(splat)},
+                          workgroups=-(-size // 64), a=a, b=b, out=Output(out_shape),
+                          params={"size": size, "rank": len(out_shape), "out_shape": [*out_shape[:-1], out_shape[-1] // 4],
+                                  "a_strides": a_strides, "b_strides": b_strides})["out"]
+
     a = rng.standard_normal((3, 1, 8)).astype(np.float32)
     scalar = np.array(0.75, np.float32)
-    out = runner.run("elementwise/binary.wgsl", slots={"body": body("a - b"), "items": VEC4_ITEMS,
-                                                       "apply": per_component("binary_op", "a", "b", scalars="b")},
-                     workgroups=1, a=a, b=scalar, out=Output(a.shape),
-                     params={"size": 6, "rank": 3, "out_shape": [3, 1, 2], "a_strides": [2, 2, 1], "b_strides": [0, 0, 0]})["out"]
-    np.testing.assert_allclose(out, a - scalar, rtol=1e-6)
+    np.testing.assert_allclose(run(a, scalar, "a - b", "b", [2, 2, 1], [0, 0, 0]), a - scalar, rtol=1e-6)
     row = rng.standard_normal(8).astype(np.float32)
     b = rng.standard_normal((3, 2, 8)).astype(np.float32)
-    out = runner.run("elementwise/binary.wgsl", slots={"body": body("a * b"), "items": VEC4_ITEMS,
-                                                       "apply": per_component("binary_op", "a", "b")},
-                     workgroups=1, a=row, b=b, out=Output(b.shape),
-                     params={"size": 12, "rank": 3, "out_shape": [3, 2, 2], "a_strides": [0, 0, 1], "b_strides": [4, 2, 1]})["out"]
-    np.testing.assert_allclose(out, row * b, rtol=1e-6)
+    np.testing.assert_allclose(run(row, b, "a * b", "", [0, 0, 1], [4, 2, 1]), row * b, rtol=1e-6)
+    # A column of 6 means (not a whole number of vec4s) against rows of 12.
+    x = rng.standard_normal((3, 2, 12)).astype(np.float32)
+    means = rng.standard_normal((3, 2, 1)).astype(np.float32)
+    np.testing.assert_allclose(run(x, means, "a - b", "b", [6, 3, 1], [2, 1, 0]), x - means, rtol=1e-6)
+    np.testing.assert_allclose(run(means, x, "a / b", "a", [2, 1, 0], [6, 3, 1]), means / x, rtol=1e-6)

@@ -75,14 +75,17 @@ function runVariant(flags, caseNames, onPage = page) {
       sumRows: { k: 300, f: () => tw.sum(input([7, 300], 33), 1) },
       maxColumns: { k: 45, f: () => tw.max(input([45, 6, 5], 34), [0, 2]) },
       meanLong: { k: 20000, f: () => tw.mean(input([20000], 35)) },
-      // Elementwise: 4 elements per thread where out's last dim is a multiple of 4 and each operand has it or is a scalar.
+      // Elementwise: 4 elements per thread where the count (unary) or out's last dim (binary) is a multiple of 4.
       unaryVec4: { k: 1, f: () => tw.sigmoid(tw.leakyRelu(input([3, 8], 46), 0.3)) },
       unaryOddSize: { k: 1, f: () => tw.exp(input([7, 3], 47)) },
       binarySameShape: { k: 1, f: () => tw.sub(input([6, 8], 48), input([6, 8], 49)) },
       binaryScalar: { k: 1, f: () => tw.mul(input([5, 12], 50), 0.5) },
       binaryScalarFirst: { k: 1, f: () => tw.sub(tw.scalar(3), input([4, 8], 51)) },
       binaryRow: { k: 1, f: () => tw.maximum(input([3, 4, 8], 52), input([8], 53)) },
-      binaryColumn: { k: 1, f: () => tw.add(input([6, 8], 54), input([6, 1], 55)) },
+      binaryColumn: { k: 1, f: () => tw.sub(input([6, 8], 54), input([6, 1], 55)) },
+      binaryOddLastDim: { k: 1, f: () => tw.add(input([5, 6], 61), input([5, 1], 62)) },
+      // A softmax over rows of 12: max and sum broadcast back along the last dim.
+      softmaxRows: { k: 12, f: () => tw.softmax(input([3, 5, 12], 63)) },
       binaryInt: { k: 1, f: () => tw.cast(tw.mul(tw.cast(tw.mul(input([4, 8], 56), 10), 'int32'), tw.scalar(3, 'int32')), 'float32') },
       comparison: { k: 1, f: () => tw.cast(tw.greater(input([4, 8], 57), tw.zeros([8])), 'float32') },
     };
@@ -260,7 +263,7 @@ test('float16: native conversion runs where the adapter has shader-f16, and is r
 });
 
 const ELEMENTWISE_CASES = ['unaryVec4', 'unaryOddSize', 'binarySameShape', 'binaryScalar', 'binaryScalarFirst', 'binaryRow',
-  'binaryColumn', 'binaryInt', 'comparison'];
+  'binaryColumn', 'binaryOddLastDim', 'softmaxRows', 'binaryInt', 'comparison'];
 
 test('elementwise: vec4 off runs an element per thread, vec4 on 4 where shapes allow; results match the CPU', async () => {
   // A fresh page, so its pipeline cache holds only what these runs compiled.
@@ -272,7 +275,9 @@ test('elementwise: vec4 off runs an element per thread, vec4 on 4 where shapes a
   assertAllMatch(await runVariant({ vec4: 'on' }, ELEMENTWISE_CASES, fresh));
   const keys = await vec4Pipelines();
   assert.ok(keys.some((key) => key.startsWith('elementwise/unary.wgsl|')), keys.join('\n'));
-  assert.ok(keys.some((key) => key.startsWith('elementwise/binary.wgsl|') && key.includes('binary_op(a.x, b.y)')), 'a scalar first operand');
-  assert.ok(keys.some((key) => key.startsWith('elementwise/binary.wgsl|') && key.includes('binary_op(a.y, b.x)')), 'a scalar second operand');
+  const binary = keys.filter((key) => key.startsWith('elementwise/binary.wgsl|'));
+  assert.ok(binary.some((key) => key.includes('let a_value = In(a[a_index / 4u]')), 'a first operand splat along the last dim');
+  assert.ok(binary.some((key) => key.includes('let b_value = In(b[b_index / 4u]')), 'a second operand splat along the last dim');
+  assert.ok(binary.some((key) => key.includes('let a_value = a[a_index]; let b_value = b[b_index]')), 'both operands a vec4 at a time');
   assert.ok(keys.some((key) => key.includes('i32') && key.includes('vec4<In>')), 'int32 operands');
 });

@@ -113,15 +113,11 @@ function scalarsOf(name: string, attrs: Record<string, number | boolean>): { alp
 }
 
 const COMPONENTS = ['x', 'y', 'z', 'w'];
+const VEC4_ITEMS = 'alias InItem = vec4<In>; alias OutItem = vec4<Out>;';
 
-/**
- * The `items` and `apply` slots of unary.wgsl and binary.wgsl for 4 elements
- * per thread: vec4 items, `op` applied to each component, operands listed in
- * `scalars` read at their first component throughout (broadcast scalars).
- */
-function vec4Items(op: string, operands: readonly string[], scalars: readonly string[] = []) {
-  const calls = COMPONENTS.map((c) => `${op}(${operands.map((o) => `${o}.${scalars.includes(o) ? 'x' : c}`).join(', ')})`);
-  return { items: 'alias InItem = vec4<In>; alias OutItem = vec4<Out>;', apply: `return OutItem(${calls.join(', ')});` };
+/** The `apply` slot of a vec4 item: `op` on each component of the values named `operands`. */
+function perComponent(op: string, operands: readonly string[]): string {
+  return `return OutItem(${COMPONENTS.map((c) => `${op}(${operands.map((o) => `${o}.${c}`).join(', ')})`).join(', ')});`;
 }
 
 /** One unary dispatch of `body` from `x` (In type from x's dtype) into a new tensor of `outDtype`. */
@@ -134,7 +130,10 @@ export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataTy
   const items = vec4 ? size / 4 : size;
   backend.run({
     shader: 'elementwise/unary.wgsl',
-    slots: { types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body, ...(vec4 ? vec4Items('unary_op', ['v']) : {}) },
+    slots: {
+      types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body,
+      ...(vec4 ? { items: VEC4_ITEMS, apply: perComponent('unary_op', ['v']) } : {}),
+    },
     bindings: { x: x.dataId, y: out, params: { size: items }, scalars },
     workgroups: groupsFor(items),
   });
@@ -209,13 +208,29 @@ const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
 };
 
 /**
- * Whether `a` op `b` can run 4 elements per thread: out's last dim a multiple
- * of 4 that each operand has in full or, being one element, broadcasts.
+ * The binary kernel's vec4 variant, where out's last dim is a multiple of 4:
+ * its `items` and `apply` slots, and the strides it reads each operand with.
+ * An operand with that last dim is read a vec4 at a time (strides in vec4s);
+ * one broadcast along it (a row of means, a scalar) an element at a time and
+ * splat (strides in elements).
  */
-function binaryVec4(backend: WebGpuBackend, operands: readonly TensorInfo[], outShape: readonly number[]): boolean {
-  const last = outShape[outShape.length - 1];
-  return backend.flags.vec4 !== 'off' && outShape.length > 0 && last % 4 === 0 &&
-    operands.every((t) => sizeFromShape(t.shape) === 1 || t.shape[t.shape.length - 1] === last);
+function binaryVec4(operands: Record<'a' | 'b', TensorInfo>, outShape: readonly number[]) {
+  const lastDim = outShape.length - 1;
+  const reads: string[] = [];
+  const strides: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(operands)) {
+    const elementStrides = broadcastStrides(t.shape, outShape);
+    if (elementStrides[lastDim] === 0) {
+      reads.push(`let ${name}_value = In(${name}[${name}_index / 4u][${name}_index % 4u]);`);
+      strides[name] = elementStrides;
+    } else {
+      reads.push(`let ${name}_value = ${name}[${name}_index];`);
+      strides[name] = elementStrides.map((s, d) => (d === lastDim ? s : s / 4));
+    }
+  }
+  const values = COMPONENTS.map((c) => `binary_op(${Object.keys(operands).map((name) =>
+    (strides[name][lastDim] === 0 ? `${name}_value` : `${name}_value.${c}`)).join(', ')})`);
+  return { slots: { items: VEC4_ITEMS, apply: `${reads.join(' ')} return OutItem(${values.join(', ')});` }, strides };
 }
 
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */
@@ -225,27 +240,22 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
-  const vec4 = binaryVec4(backend, [a, b], outShape);
-  // With vec4 items the last dim and every stride count vec4s (a full operand's last-dim stride is 1 either way).
-  const lastDim = outShape.length - 1;
-  const itemStrides = (strides: number[]) => (vec4 ? strides.map((s, d) => (d === lastDim ? s : s / 4)) : strides);
-  const scalars = ['a', 'b'].filter((_, i) => sizeFromShape([a, b][i].shape) === 1);
+  const last = outShape[outShape.length - 1];
+  const vec4 = backend.flags.vec4 !== 'off' && outShape.length > 0 && last % 4 === 0 ? binaryVec4({ a, b }, outShape) : null;
+  const items = vec4 ? size / 4 : size;
   backend.run({
     shader: 'elementwise/binary.wgsl',
-    slots: {
-      types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body,
-      ...(vec4 ? vec4Items('binary_op', ['a', 'b'], scalars) : {}),
-    },
+    slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body, ...vec4?.slots },
     constants: { BROADCAST: !same },
     bindings: {
       a: a.dataId, b: b.dataId, out,
       params: {
-        size: vec4 ? size / 4 : size, rank: outShape.length,
-        out_shape: vec4 ? outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)) : outShape,
-        a_strides: itemStrides(broadcastStrides(a.shape, outShape)), b_strides: itemStrides(broadcastStrides(b.shape, outShape)),
+        size: items, rank: outShape.length,
+        out_shape: vec4 ? outShape.map((dim, d) => (d === outShape.length - 1 ? dim / 4 : dim)) : outShape,
+        a_strides: vec4?.strides.a ?? broadcastStrides(a.shape, outShape), b_strides: vec4?.strides.b ?? broadcastStrides(b.shape, outShape),
       },
     },
-    workgroups: groupsFor(vec4 ? size / 4 : size),
+    workgroups: groupsFor(items),
   });
   return out;
 }
