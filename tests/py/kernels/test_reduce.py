@@ -20,11 +20,18 @@ REDUCTIONS = {
 }
 
 
-def run_reduce(runner, x3, combine, identity_bits, *, scaled=False, elem="f32", workgroup_size=64):
+# A workgroup per output, and a thread per output (for many outputs of short axes).
+REDUCE_SHADERS = ["reduce/reduce.wgsl", "reduce/reduce_per_thread.wgsl"]
+
+
+def run_reduce(runner, x3, combine, identity_bits, *, scaled=False, elem="f32", workgroup_size=64,
+               shader="reduce/reduce.wgsl"):
     outer, size, inner = x3.shape
+    outputs = outer * inner
     return runner.run(
-        "reduce/reduce.wgsl", slots={"types": types(Elem=elem), "body": body(combine)},
-        constants={"WORKGROUP_SIZE": workgroup_size, "SCALED": scaled}, workgroups=outer * inner,
+        shader, slots={"types": types(Elem=elem), "body": body(combine)},
+        constants={"WORKGROUP_SIZE": workgroup_size, "SCALED": scaled},
+        workgroups=-(-outputs // workgroup_size) if shader.endswith("per_thread.wgsl") else outputs,
         x=x3, out=Output((outer, inner), x3.dtype),
         params={"outer": outer, "reduce_size": size, "inner": inner, "identity_bits": identity_bits,
                 "scale": 1.0 / max(size, 1)})["out"]
@@ -34,13 +41,14 @@ SHAPES = [(3, 1000, 1), (4, 37, 5), (1, 1, 7), (2, 0, 3)]
 
 
 # The mean of an empty axis is NaN, which the runtime produces without this kernel.
+@pytest.mark.parametrize("shader", REDUCE_SHADERS)
 @pytest.mark.parametrize("name, shape", [(name, shape) for name in REDUCTIONS for shape in SHAPES
                                          if not (name == "mean" and shape[1] == 0)])
-def test_reduce_axis(runner, rng, name, shape):
+def test_reduce_axis(runner, rng, name, shape, shader):
     combine, identity, reduction, scaled = REDUCTIONS[name]
     x = rng.uniform(0.9, 1.1, shape).astype(np.float32) if name == "prod" else \
         rng.standard_normal(shape).astype(np.float32)
-    out = run_reduce(runner, x, combine, bits(identity), scaled=scaled)
+    out = run_reduce(runner, x, combine, bits(identity), scaled=scaled, shader=shader)
     expected = reduction(x.astype(np.float64), axis=1) if shape[1] else np.full((shape[0], shape[2]), identity)
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5 * np.sqrt(shape[1] or 1))
 
@@ -52,18 +60,20 @@ def test_reduce_workgroup_sizes(runner, rng, workgroup_size):
     np.testing.assert_array_equal(out, x.max(axis=1))
 
 
-def test_reduce_int32_all_and_sum(runner, rng):
+@pytest.mark.parametrize("shader", REDUCE_SHADERS)
+def test_reduce_int32_all_and_sum(runner, rng, shader):
     flags = rng.integers(0, 2, (6, 4, 3)).astype(np.int32)
     flags[0] = 1
-    out = run_reduce(runner, flags, "a & b", bits(1, np.int32), elem="i32")
+    out = run_reduce(runner, flags, "a & b", bits(1, np.int32), elem="i32", shader=shader)
     np.testing.assert_array_equal(out, flags.all(axis=1).astype(np.int32))
     big = rng.integers(-2**20, 2**20, (2, 500, 1)).astype(np.int32)
-    np.testing.assert_array_equal(run_reduce(runner, big, "a + b", 0, elem="i32"), big.sum(axis=1))
+    np.testing.assert_array_equal(run_reduce(runner, big, "a + b", 0, elem="i32", shader=shader), big.sum(axis=1))
 
 
-def test_reduce_past_65535_outputs(runner, rng):
+@pytest.mark.parametrize("shader", REDUCE_SHADERS)
+def test_reduce_past_65535_workgroups(runner, rng, shader):
     x = rng.standard_normal((65536 + 9, 3, 1)).astype(np.float32)
-    out = run_reduce(runner, x, "a + b", 0, workgroup_size=1)
+    out = run_reduce(runner, x, "a + b", 0, workgroup_size=1, shader=shader)
     np.testing.assert_allclose(out, x.sum(axis=1), rtol=1e-5, atol=1e-6)
 
 
@@ -135,8 +145,9 @@ def test_bitonic_sort_orders_rows_for_topk(runner, rng, shape):
 
 def test_nan_aware_bodies_for_max_and_arg_max(runner):
     x = np.array([[1, np.nan, 5, np.nan], [2, 7, -np.inf, 7], [np.nan, 3, 3, 1]], np.float32)[:, :, None]
-    out = run_reduce(runner, x, "select(max(a, b), a + b, is_nan(a) || is_nan(b))", bits(-np.inf))
-    np.testing.assert_array_equal(out[:, 0], np.max(x[:, :, 0], axis=1))
+    for shader in REDUCE_SHADERS:
+        out = run_reduce(runner, x, "select(max(a, b), a + b, is_nan(a) || is_nan(b))", bits(-np.inf), shader=shader)
+        np.testing.assert_array_equal(out[:, 0], np.max(x[:, :, 0], axis=1))
     arg = runner.run("reduce/arg_reduce.wgsl", slots={"body": body("(is_nan(candidate) && !is_nan(best)) || candidate > best")},
                      workgroups=3, x=x, out=Output((3, 1), np.int32),
                      params={"outer": 3, "reduce_size": 4, "inner": 1})["out"]

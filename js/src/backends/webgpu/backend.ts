@@ -26,11 +26,13 @@ export interface WebGpuFlags {
   f16: 'auto' | 'native' | 'packed';
   /** Reductions: subgroup shuffles ('auto': where the adapter has the subgroups feature) or a tree in workgroup memory ('off'). */
   subgroups: 'auto' | 'off';
+  /** Reductions: a workgroup per output, or one thread per output ('auto': by outputs and axis length, see kernels/reduce.ts). */
+  reduce: 'auto' | 'workgroup' | 'thread';
   /** Dispatches recorded before a command buffer is submitted. */
   dispatchesPerSubmit: number;
 }
 
-const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', dispatchesPerSubmit: 64 };
+const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', reduce: 'auto', dispatchesPerSubmit: 64 };
 
 /** Idle buffers kept for reuse, at most. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;

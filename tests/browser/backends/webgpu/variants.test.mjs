@@ -223,7 +223,7 @@ test('auto: a long K with a small output splits K by itself', async () => {
 const REDUCE_CASES = ['sumRows', 'maxColumns', 'meanLong'];
 
 test('subgroups auto: reductions combine by subgroup shuffles where the adapter has subgroups, results match the CPU', async (t) => {
-  const results = await runVariant({ subgroups: 'auto' }, REDUCE_CASES);
+  const results = await runVariant({ subgroups: 'auto', reduce: 'workgroup' }, REDUCE_CASES);
   assertAllMatch(results);
   const hasSubgroups = await page.run(async (tw) => tw.engine().findBackend('webgpu').info.features.includes('subgroups'));
   t.diagnostic(`adapter subgroups: ${hasSubgroups}`);
@@ -232,11 +232,20 @@ test('subgroups auto: reductions combine by subgroup shuffles where the adapter 
 });
 
 test('subgroups off: the workgroup-memory tree reduction, results match the CPU', async () => {
-  const results = await runVariant({ subgroups: 'off' }, REDUCE_CASES);
+  const results = await runVariant({ subgroups: 'off', reduce: 'workgroup' }, REDUCE_CASES);
   assertAllMatch(results);
   for (const name of REDUCE_CASES) {
     assert.ok(results[name].shaders.includes('reduce/reduce.wgsl'));
     assert.ok(!results[name].shaders.includes('reduce/reduce_subgroup.wgsl'));
+  }
+});
+
+test('reduce thread: one thread per output loops over the axis, results match the CPU', async () => {
+  const results = await runVariant({ reduce: 'thread' }, [...REDUCE_CASES, 'softmaxRows']);
+  assertAllMatch(results);
+  for (const name of [...REDUCE_CASES, 'softmaxRows']) {
+    assert.ok(results[name].shaders.includes('reduce/reduce_per_thread.wgsl'), `${name} did not run a thread per output`);
+    assert.ok(!results[name].shaders.some((s) => /reduce\/reduce(_subgroup)?\.wgsl/.test(s)), `${name} ran a workgroup per output`);
   }
 });
 

@@ -1,4 +1,5 @@
-// Reductions over axes (reduce/reduce.wgsl), argMax/argMin
+// Reductions over axes (reduce/reduce.wgsl, or reduce_per_thread.wgsl for
+// many outputs of short axes), argMax/argMin
 // (reduce/arg_reduce.wgsl) and cumsum/cumprod (reduce/cumulative.wgsl).
 // Reduced axes that are not adjacent are first transposed to the end.
 import type { DataId } from '../../../core/backend.js';
@@ -45,17 +46,30 @@ function firstPassLength(size: number): number {
   return 0;
 }
 
+/**
+ * Whether one thread per output, looping over the axis, beats a workgroup per output. Measured on SwiftShader
+ * (MiniLM at 128 tokens): a softmax's row maxima over [12, 128, 128] took ~30 ms with a workgroup per row,
+ * ~1.2 ms with a thread per row. On GPUs a thread reading its axis alone wastes the memory system, so only for
+ * very short axes with many outputs.
+ */
+function threadPerOutput(backend: WebGpuBackend, outputs: number, reduceSize: number): boolean {
+  const { reduce } = backend.flags;
+  if (reduce !== 'auto') return reduce === 'thread';
+  return backend.info.runsOnCpu ? outputs >= 16 && reduceSize <= 4096 : outputs >= 4096 && reduceSize <= 64;
+}
+
 function reducePass(backend: WebGpuBackend, x: DataId, dtype: DataType, outer: number, reduceSize: number, inner: number,
   reduction: Reduction, scale: number | null): DataId {
   const out = backend.allocate([outer * inner], dtype);
   if (outer * inner === 0) return out;
+  const perThread = threadPerOutput(backend, outer * inner, reduceSize);
   backend.run({
     // Subgroup shuffles where the adapter has them; the workgroup-memory tree otherwise.
-    shader: backend.useSubgroups ? 'reduce/reduce_subgroup.wgsl' : 'reduce/reduce.wgsl',
+    shader: perThread ? 'reduce/reduce_per_thread.wgsl' : backend.useSubgroups ? 'reduce/reduce_subgroup.wgsl' : 'reduce/reduce.wgsl',
     slots: { types: typesSlot({ Elem: wgslType(dtype) }), body: dtype === 'float32' ? reduction.float : reduction.int },
     constants: { SCALED: scale !== null },
     bindings: { x, out, params: { outer, reduce_size: reduceSize, inner, identity_bits: reduction.identity(dtype), scale: scale ?? 1 } },
-    workgroups: outer * inner,
+    workgroups: perThread ? groupsFor(outer * inner) : outer * inner,
   });
   return out;
 }
