@@ -18,7 +18,10 @@
 //   out_strides: array<vec4<i32>, 2>
 // }
 // Overrides: WORKGROUP_SIZE (64).
-// Slots: `types` (Elem, any 32-bit or f16 element; f32 as written).
+// Slots: `types` (Elem, the array item: any 32-bit or f16 element, or a vec4
+//   of them; f32 as written). The runtime copies vec4<u32>s where the
+//   innermost dim runs contiguously in x and out, 4 elements at a time;
+//   shape's last dim, the strides and offsets then count vec4s.
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types

@@ -30,6 +30,17 @@ def test_transpose_rank_6(runner, rng):
     np.testing.assert_array_equal(out, x.transpose(perm))
 
 
+def test_transpose_keeping_the_last_axis_in_vec4s(runner, rng):
+    # As the runtime copies where the innermost dim runs contiguously: Elem vec4<u32>, shape, strides and
+    # offsets in vec4s. [2, 3, 5, 8] with perm (0, 2, 1, 3), from offset 8 of a larger buffer.
+    x = rng.integers(0, 2**31, (1 * 8 + 2 * 3 * 5 * 8,), dtype=np.uint32)
+    source = x[8:].reshape(2, 3, 5, 8)
+    out_shape = (2, 5, 3, 8)
+    out = strided_copy(runner, x, np.zeros(out_shape, np.uint32), (2, 5, 3, 2), [30, 2, 10, 1], in_offset=2,
+                       out_strides=[30, 6, 2, 1], elem="vec4<u32>")
+    np.testing.assert_array_equal(out, source.transpose(0, 2, 1, 3))
+
+
 def test_strided_slice_and_reverse(runner, rng):
     x = rng.integers(-1000, 1000, (6, 10, 5)).astype(np.int32)
     s = contiguous_strides(x.shape)
