@@ -68,6 +68,8 @@ function runVariant(flags, caseNames, onPage = page) {
       },
       // 56 taps: more than conv.ts writes out; stride 1 slides the loops as written, stride 2 runs a pixel per thread.
       depthwiseTileWideWindow: { k: 56, f: () => tw.depthwiseConv2d(input([1, 9, 11, 4], 42), input([8, 7, 4, 1], 43), 1, 'same') },
+      // 5x5 stride 2: a pixel per thread (its written-out taps compile too slowly on SwiftShader).
+      depthwise5x5Strided: { k: 25, f: () => tw.depthwiseConv2d(input([1, 11, 12, 8], 68), input([5, 5, 8, 1], 69), 2, 'same') },
       depthwiseVec4WideWindowStrided: {
         k: 56, f: () => tw.depthwiseConv2d(input([1, 12, 11, 4], 44), input([7, 8, 4, 1], 45), 2, 'same'),
       },
@@ -126,7 +128,7 @@ function runVariant(flags, caseNames, onPage = page) {
 const GEMM_CASES = ['matMulVec4Shape', 'matMulTransposed', 'matMulLongK', 'fusedMatMulBiasRelu', 'fusedMatMulFullBiasSigmoid',
   'fusedMatMulPrelu', 'conv2dVec4Channels', 'conv2dOddChannels', 'conv2dPaddedChannels', 'conv2dPointwise', 'fusedConv2dBiasRelu6',
   'conv2dBackpropFilter', 'conv2dTranspose', 'depthwise', 'depthwiseTileStrided', 'depthwiseTile',
-  'depthwiseTileWideWindow', 'depthwiseVec4WideWindowStrided'];
+  'depthwiseTileWideWindow', 'depthwiseVec4WideWindowStrided', 'depthwise5x5Strided'];
 
 function assertAllMatch(results) {
   for (const [name, r] of Object.entries(results)) {
@@ -151,6 +153,7 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
     .filter((key) => key.startsWith('conv/depthwise_conv2d_vec4_tile.wgsl|'));
   assert.ok(tileKeys.some((key) => key.includes('"TILE_ROWS":8')) && tileKeys.some((key) => key.includes('"TILE_ROWS":4')), tileKeys.join('\n'));
   assert.ok(results.depthwiseVec4WideWindowStrided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), 'a pixel per thread');
+  assert.ok(results.depthwise5x5Strided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), '5x5 stride 2: a pixel per thread');
   assert.ok(results.depthwise.shaders.includes('conv/depthwise_conv2d.wgsl'), 'a channel multiplier of 2 runs the scalar kernel');
   assert.ok(results.matMulTransposed.shaders.includes('matmul/matmul.wgsl'), 'transposed operands fall back to the scalar kernel');
   for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.includes('matmul/split_k_reduce.wgsl'), `${name} used split-K`);

@@ -251,10 +251,16 @@ function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
 }
 
 /**
- * Windows up to this many taps run depthwise_conv2d_vec4_tile.wgsl with its tap loops written out. Its
- * first compile on SwiftShader grows with the taps: 0.4 s for 3x3, 0.9 s for 5x5, 1.9 s for 7x7.
+ * Whether depthwise_conv2d_vec4_tile.wgsl runs with its tap loops written out for this window: up to 25 taps
+ * with stride 1, up to 9 otherwise. The first compile on SwiftShader grows with the taps and the input rows
+ * and columns a tile reads: 0.4 s for 3x3, 0.7 s for 5x5 stride 1, but 1.4 s for 5x5 stride 2 (11 input rows
+ * of 11 columns), which runs a pixel per thread instead (depthwise_conv2d_vec4.wgsl, compiled in ~0.1 s): on
+ * EfficientNet-Lite0 ~1.3 s less to its first inference, ~11 ms (3%) more to each later one.
  */
-const MAX_UNROLLED_TAPS = 25;
+function unrollTaps(g: Geometry): boolean {
+  const taps = g.window[0] * g.window[1];
+  return taps <= 9 || (taps <= 25 && g.strides.every((s) => s === 1));
+}
 /**
  * Output rows per thread in depthwise_conv2d_vec4_tile.wgsl: 8 for stride-1 windows of up to 9 taps (fewer
  * loads per pixel, ~15% faster on SwiftShader), else 4 (8 rows compile twice as long there, seconds for 5x5).
@@ -314,7 +320,7 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4), and then a
   // tile of 4 or 8 rows of 4 pixels per thread where its taps can be written out or the loops as written slide.
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
-  const unrolled = vec4 && g.window[0] * g.window[1] <= MAX_UNROLLED_TAPS;
+  const unrolled = vec4 && unrollTaps(g);
   const tile = unrolled || (vec4 && g.dilations[1] === g.strides[1]);
   const [outH, outW] = g.outSpatial;
   const rows = tileRows(g);
