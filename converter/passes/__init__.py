@@ -16,6 +16,7 @@ from .fuse import fuse_bias_activation
 from .fuse_decompositions import fuse_decompositions
 from .layout import to_channels_last
 from .remove_identity import remove_identity
+from .untranspose_weights import untranspose_weights
 
 PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("remove identity and dropout", remove_identity),
@@ -25,6 +26,7 @@ PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("fold padding into convolutions", fold_pad_into_conv),
     ("fuse layer norm and GELU", fuse_decompositions),
     ("fuse bias and activation", fuse_bias_activation),
+    ("store matmul weights untransposed", untranspose_weights),
     ("fold constants again", fold_constants),
     ("remove dead nodes", remove_dead_nodes),
 ]
