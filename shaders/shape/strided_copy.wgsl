@@ -17,16 +17,21 @@
 //   in_strides: array<vec4<i32>, 2>, element strides, may be negative or 0
 //   out_strides: array<vec4<i32>, 2>
 // }
-// Overrides: WORKGROUP_SIZE (64).
+// Overrides: WORKGROUP_SIZE (64); ITEMS_PER_THREAD (1): consecutive items of
+//   the innermost dim each thread copies (it must divide that dim), so the
+//   index math, integer divisions lane by lane on CPU adapters, is done
+//   once for all of them.
 // Slots: `types` (Elem, the array item: any 32-bit or f16 element, or a vec4
 //   of them; f32 as written). The runtime copies vec4<u32>s where the
 //   innermost dim runs contiguously in x and out, 4 elements at a time;
 //   shape's last dim, the strides and offsets then count vec4s.
-// Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
+// Dispatch: ceil(size / ITEMS_PER_THREAD / WORKGROUP_SIZE) workgroups laid out
+// 2-D (x, then y).
 
 alias Elem = f32; // @types
 
 override WORKGROUP_SIZE: u32 = 64u;
+override ITEMS_PER_THREAD: u32 = 1u;
 
 struct Params {
   size: u32,
@@ -45,7 +50,7 @@ struct Params {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
+  let i = (gid.x + gid.y * groups.x * WORKGROUP_SIZE) * ITEMS_PER_THREAD;
   if (i >= params.size) {
     return;
   }
@@ -59,5 +64,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     in_index += coord * params.in_strides[d / 4][d % 4];
     out_index += coord * params.out_strides[d / 4][d % 4];
   }
-  out[out_index] = x[in_index];
+  // The thread's items run along the innermost dim (rank 0 copies its one item).
+  let last = max(i32(params.rank) - 1, 0);
+  let in_step = params.in_strides[last / 4][last % 4];
+  let out_step = params.out_strides[last / 4][last % 4];
+  for (var j = 0; j < i32(ITEMS_PER_THREAD); j++) {
+    out[out_index + j * out_step] = x[in_index + j * in_step];
+  }
 }

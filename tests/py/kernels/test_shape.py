@@ -7,11 +7,12 @@ from tensorweb.kernels import Output, contiguous_strides, types
 
 
 def strided_copy(runner, x, out, shape, in_strides, *, in_offset=0, out_strides=None, out_offset=0,
-                 elem="f32"):
+                 elem="f32", items_per_thread=1):
     """Copies `x` viewed through (in_offset, shape, in_strides) into `out` (an array: its initial contents)."""
     size = int(np.prod(shape))
     return runner.run(
-        "shape/strided_copy.wgsl", slots={"types": types(Elem=elem)}, workgroups=-(-size // 64), x=x, out=out,
+        "shape/strided_copy.wgsl", slots={"types": types(Elem=elem)},
+        constants={"ITEMS_PER_THREAD": items_per_thread}, workgroups=-(-size // items_per_thread // 64), x=x, out=out,
         params={"size": size, "rank": len(shape), "in_offset": in_offset, "out_offset": out_offset,
                 "shape": shape, "in_strides": in_strides,
                 "out_strides": contiguous_strides(shape) if out_strides is None else out_strides})["out"]
@@ -28,6 +29,15 @@ def test_transpose_rank_6(runner, rng):
     out_shape = tuple(x.shape[p] for p in perm)
     out = strided_copy(runner, x, view(x, out_shape), out_shape, [strides[p] for p in perm])
     np.testing.assert_array_equal(out, x.transpose(perm))
+
+
+@pytest.mark.parametrize("items_per_thread", [2, 8])
+def test_items_per_thread_along_the_innermost_dim(runner, rng, items_per_thread):
+    # A transpose whose innermost dim (8) is read with a stride: each thread copies a run of it.
+    x = rng.standard_normal((3, 8, 5)).astype(np.float32)
+    out = strided_copy(runner, x, np.zeros((3, 5, 8), np.float32), (3, 5, 8), [40, 1, 5],
+                       items_per_thread=items_per_thread)
+    np.testing.assert_array_equal(out, x.transpose(0, 2, 1))
 
 
 def test_transpose_keeping_the_last_axis_in_vec4s(runner, rng):

@@ -46,9 +46,13 @@ export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy
   const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(copy, outStrides) : null;
   const run = vec4 ?? { ...copy, outStrides };
   const size = sizeFromShape(run.shape);
+  // Up to 16 items of the innermost dim per thread, the most that divides it.
+  const innermost = run.shape.length ? run.shape[run.shape.length - 1] : 1;
+  const itemsPerThread = [16, 8, 4, 2, 1].find((items) => innermost % items === 0)!;
   backend.run({
     shader: 'shape/strided_copy.wgsl',
     slots: { types: typesSlot({ Elem: vec4 ? 'vec4<u32>' : 'u32' }) },
+    constants: { ITEMS_PER_THREAD: itemsPerThread },
     bindings: {
       x, out,
       params: {
@@ -56,7 +60,7 @@ export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy
         shape: run.shape, in_strides: run.inStrides, out_strides: run.outStrides!,
       },
     },
-    workgroups: groupsFor(size),
+    workgroups: groupsFor(size / itemsPerThread),
   });
   return out;
 }
