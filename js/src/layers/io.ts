@@ -45,6 +45,7 @@ export async function modelArtifacts(model: LayersModel): Promise<ModelArtifacts
   const signatureOf = (list: LayersModel['inputs']) => Object.fromEntries(list.map((t) => [t.sourceLayer.name,
     { dtype: t.dtype, shape: t.shape.map((d) => d ?? -1) }]));
   const training = trainingConfig(model);
+  const metadata = model.getUserDefinedMetadata();
   return {
     modelJSON: {
       format: FORMAT,
@@ -54,7 +55,7 @@ export async function modelArtifacts(model: LayersModel): Promise<ModelArtifacts
       signature: { inputs: signatureOf(model.inputs), outputs: signatureOf(model.outputs) },
       trainable: weights.filter((w) => w.variable.trainable).map((w) => w.name),
       ...(training ? { trainingConfig: training } : {}),
-      ...(model.getUserDefinedMetadata() ? { userDefinedMetadata: model.getUserDefinedMetadata() } : {}),
+      ...(metadata ? { userDefinedMetadata: metadata } : {}),
     },
     weightSpecs,
     weightData,
@@ -107,13 +108,12 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, compileFrom: (mode
   } finally {
     getEngine().dispose([...stored.values()]);
   }
-  const metadata = modelJSON.userDefinedMetadata;
-  if (metadata !== undefined) {
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      model.dispose();
-      throw new Error('tensorweb: loadLayersModel: model.json\'s userDefinedMetadata is not an object');
-    }
-    model.setUserDefinedMetadata(metadata as Record<string, unknown>);
+  try {
+    // Parsed from JSON, so only its type can be refused.
+    model.setUserDefinedMetadata(modelJSON.userDefinedMetadata as Record<string, unknown> | undefined);
+  } catch (error) {
+    model.dispose();
+    throw new Error(`tensorweb: loadLayersModel: model.json's userDefinedMetadata is not an object (${(error as Error).message})`);
   }
   const training = modelJSON.trainingConfig as Record<string, unknown> | undefined;
   if (training) compileFrom(model, training);
