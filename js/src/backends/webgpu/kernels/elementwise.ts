@@ -209,10 +209,10 @@ const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
 
 /**
  * The binary kernel's vec4 variant, where out's last dim is a multiple of 4:
- * its `items` and `apply` slots, and the strides it reads each operand with.
- * An operand with that last dim is read a vec4 at a time (strides in vec4s);
- * one broadcast along it (a row of means, a scalar) an element at a time and
- * splat (strides in elements).
+ * its `items` and `apply` slots, out's shape in vec4s, and the strides it
+ * reads each operand with. An operand with that last dim is read a vec4 at a
+ * time (strides in vec4s); one broadcast along it (a row of means, a scalar)
+ * an element at a time and splat (strides in elements).
  */
 function binaryVec4(operands: Record<'a' | 'b', TensorInfo>, outShape: readonly number[]) {
   const lastDim = outShape.length - 1;
@@ -230,7 +230,11 @@ function binaryVec4(operands: Record<'a' | 'b', TensorInfo>, outShape: readonly 
   }
   const values = COMPONENTS.map((c) => `binary_op(${Object.keys(operands).map((name) =>
     (strides[name][lastDim] === 0 ? `${name}_value` : `${name}_value.${c}`)).join(', ')})`);
-  return { slots: { items: VEC4_ITEMS, apply: `${reads.join(' ')} return OutItem(${values.join(', ')});` }, strides };
+  return {
+    slots: { items: VEC4_ITEMS, apply: `${reads.join(' ')} return OutItem(${values.join(', ')});` },
+    outShape: outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)),
+    strides,
+  };
 }
 
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */
@@ -250,8 +254,7 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
     bindings: {
       a: a.dataId, b: b.dataId, out,
       params: {
-        size: items, rank: outShape.length,
-        out_shape: vec4 ? outShape.map((dim, d) => (d === outShape.length - 1 ? dim / 4 : dim)) : outShape,
+        size: items, rank: outShape.length, out_shape: vec4?.outShape ?? outShape,
         a_strides: vec4?.strides.a ?? broadcastStrides(a.shape, outShape), b_strides: vec4?.strides.b ?? broadcastStrides(b.shape, outShape),
       },
     },
