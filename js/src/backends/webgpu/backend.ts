@@ -14,7 +14,7 @@ import { type Binding, type StructLayout, type UniformValues, packStruct, parseB
  * and adapter. Tests force each variant through `setFlags`.
  */
 export interface WebGpuFlags {
-  /** matmul and 1x1 convolutions: vec4 loads (needs K and N multiples of 4). */
+  /** vec4 loads where the shapes allow: matmul and conv GEMMs (K and N multiples of 4), depthwise convs, elementwise ops and copies. */
   vec4: 'auto' | 'on' | 'off';
   /** vec4 matmul and conv GEMMs: tiles staged in workgroup memory, or each thread's rows and columns kept in registers ('auto': registers on CPU adapters). */
   matmul: 'auto' | 'tiled' | 'registers';

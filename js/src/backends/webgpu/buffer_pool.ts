@@ -1,9 +1,10 @@
 // GPU buffers reused by size class and usage. Sizes round up to the next of
 // 2^k, 1.25·2^k, 1.5·2^k, 1.75·2^k (at most 25% waste), and to a multiple of
 // 16 bytes (vec4 kernels may read any tensor as vec4s, its last one partial),
-// so a freed buffer serves any later request of its class. Buffers freed while recorded work may
-// still use them wait in `pending` until that work is submitted: queue writes
-// issued after a submit are ordered after it, so reuse is then safe.
+// so a freed buffer serves any later request of its class. Buffers freed
+// while recorded work may still use them wait in `pending` until that work is
+// submitted: queue writes issued after a submit are ordered after it, so
+// reuse is then safe.
 
 const MIN_BYTES = 16;
 
