@@ -85,4 +85,4 @@ try {
 } finally {
   rmSync(staging, { recursive: true, force: true });
 }
-console.log(`built ${relative(root, join(dist, 'tensorweb.js'))} with ${wgslFiles().length} shaders`);
+console.log(`built ${relative(root, join(dist, 'tensorweb.js'))} with ${wgslFiles().length} WGSL files`);

@@ -1,19 +1,40 @@
-// Access to the WGSL sources the build inlined from shaders/, and the text
-// slots that specialise them. The same rules are in py/tensorweb/kernels.py.
+// Access to the WGSL sources the build inlined from shaders/, with their
+// preludes imported, and the text slots that specialise them. The same rules
+// are in py/tensorweb/kernels.py.
 import table from 'tensorweb:shaders';
 
-/** Paths (relative to shaders/) of every inlined WGSL file. */
+/** Paths (relative to shaders/) of every inlined WGSL file, preludes included. */
 export function listShaders(): string[] {
   return Object.keys(table).sort();
 }
 
-/** The WGSL text of `path` (relative to shaders/, e.g. 'elementwise/unary.wgsl'). */
-export function shaderSource(path: string): string {
+function fileText(path: string, importedBy?: string): string {
   const source = table[path];
   if (source === undefined) {
-    throw new Error(`tensorweb: no shader '${path}' in the bundle (have: ${listShaders().join(', ')})`);
+    const where = importedBy ? ` (imported by '${importedBy}')` : '';
+    throw new Error(`tensorweb: no shader '${path}'${where} in the bundle (have: ${listShaders().join(', ')})`);
   }
   return source;
+}
+
+// A whole comment line `// @import <path>`: WGSL has no includes, so the
+// prelude at shaders/<path> (helpers several kernels share) takes the line's
+// place. A prelude imported again, directly or through another, is left out.
+const IMPORT_LINE = /^[ \t]*\/\/[ \t]*@import[ \t]+(\S+)[ \t]*$/gm;
+
+function withImports(path: string, imported: Set<string>, importedBy?: string): string {
+  imported.add(path);
+  return fileText(path, importedBy).replace(IMPORT_LINE, (_line, prelude: string) =>
+    // The import line's own newline ends the prelude.
+    imported.has(prelude) ? '' : withImports(prelude, imported, path).replace(/\n$/, ''));
+}
+
+/**
+ * The WGSL text of `path` (relative to shaders/, e.g. 'elementwise/unary.wgsl'),
+ * each `// @import` line replaced by the prelude it names.
+ */
+export function shaderSource(path: string): string {
+  return withImports(path, new Set());
 }
 
 // A code line (not a comment line) that ends in the marker comment `// @name`.

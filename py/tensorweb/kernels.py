@@ -33,9 +33,37 @@ from .paths import repo_root
 SHADER_DIR = repo_root() / "shaders"
 
 
+# A whole comment line ``// @import <path>``: WGSL has no includes, so the
+# prelude at shaders/<path> (helpers several kernels share) takes the line's
+# place. A prelude imported again, directly or through another, is left out.
+_IMPORT_LINE = re.compile(r"^[ \t]*//[ \t]*@import[ \t]+(?P<path>\S+)[ \t]*$", re.MULTILINE)
+
+
+def _shader_file(path: str, imported_by: str | None) -> str:
+    """The text of ``shaders/<path>`` as written, imports unresolved."""
+    file = SHADER_DIR / path
+    if not file.is_file():
+        where = f" (imported by {imported_by!r})" if imported_by else ""
+        raise FileNotFoundError(f"no shader {path!r}{where} under {SHADER_DIR}")
+    return file.read_text()
+
+
 def read_shader(path: str) -> str:
-    """The text of ``shaders/<path>`` (e.g. ``'elementwise/unary.wgsl'``)."""
-    return (SHADER_DIR / path).read_text()
+    """The text of ``shaders/<path>`` (e.g. ``'elementwise/unary.wgsl'``), each
+    ``// @import`` line replaced by the prelude it names."""
+    imported: set[str] = set()
+
+    def expand(current: str, imported_by: str | None) -> str:
+        imported.add(current)
+
+        def replace(m: re.Match[str]) -> str:
+            prelude = m.group("path")
+            # The import line's own newline ends the prelude.
+            return "" if prelude in imported else expand(prelude, current).removesuffix("\n")
+
+        return _IMPORT_LINE.sub(replace, _shader_file(current, imported_by))
+
+    return expand(path, None)
 
 
 # --- text slots -----------------------------------------------------------------

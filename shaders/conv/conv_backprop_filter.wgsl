@@ -60,14 +60,7 @@ struct Params {
 var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
 var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
 
-// (depth, height, width) coordinates of a flat index into a `size` volume.
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/volume.wgsl
 
 // x read by weight tap `tap` = (kernel offset) * Cin + ci at dy pixel
 // `pixel`; 0 in the padding.

@@ -59,14 +59,7 @@ var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M 
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K pixels][TILE_N / 4]
 var<workgroup> tap_offsets: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // tap_offset of each tile row
 
-// (depth, height, width) coordinates of a flat index into a `size` volume.
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/volume.wgsl
 
 // Tap `tap` = (kernel offset) * Cin + ci as (ci, kernel offset * dilation);
 // taps past the last get an offset no pixel reaches.

@@ -59,26 +59,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
-
-// (depth, height, width) coordinates of a flat index into a `size` volume.
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/activation.wgsl
+// @import common/volume.wgsl
 
 fn flat_pixel(n: u32, at: vec3<u32>, size: vec3<u32>) -> u32 {
   return ((n * size.x + at.x) * size.y + at.y) * size.z + at.z;

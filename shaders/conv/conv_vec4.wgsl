@@ -66,26 +66,8 @@ var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M]
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
 var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
-
-// (depth, height, width) coordinates of a flat index into a `size` volume.
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/activation.wgsl
+// @import common/volume.wgsl
 
 // A pixel's window start far outside any input, for tile rows past the last pixel.
 const OUTSIDE = -0x40000000i;

@@ -55,25 +55,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
-
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/activation.wgsl
+// @import common/volume.wgsl
 
 // Output pixel `pixel` as (its window's first input coordinate, batch index);
 // w is -1 past the last pixel.

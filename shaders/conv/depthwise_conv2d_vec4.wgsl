@@ -51,17 +51,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
+// @import common/activation.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,

@@ -76,17 +76,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
+// @import common/activation.wgsl
 
 // An input row: the index in x of the tile's channels at its column 0, and
 // whether it lies in the input at all (rows above or below it are read as

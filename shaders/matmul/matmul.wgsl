@@ -74,17 +74,7 @@ struct Params {
 var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
 var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
+// @import common/activation.wgsl
 
 // Element offsets of batch entry `batch` in A and in B.
 fn batch_offsets(batch: u32) -> vec2<u32> {

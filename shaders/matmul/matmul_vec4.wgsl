@@ -71,17 +71,7 @@ struct Params {
 var<workgroup> a_tile: array<vec4<f32>, WG_Y * ROWS_PER_THREAD * TILE_K / 4u>;  // [TILE_M][TILE_K / 4]
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
+// @import common/activation.wgsl
 
 // acc + the product of one row's 4 values of A (a4) with 4 rows of B.
 fn multiply_add(acc: vec4<f32>, a4: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>,

@@ -70,17 +70,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-fn alpha() -> f32 {
-  return params.alpha;
-}
-
-fn beta() -> f32 {
-  return params.beta;
-}
-
-fn activation(v: f32) -> f32 {
-  return v; // @body
-}
+// @import common/activation.wgsl
 
 // Element offsets of batch entry `batch` in A and in B.
 fn batch_offsets(batch: u32) -> vec2<u32> {

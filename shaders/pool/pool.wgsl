@@ -38,19 +38,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-// NaN by its bits: WGSL comparisons and max need not see NaN.
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// (depth, height, width) coordinates of a flat index into a `size` volume.
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/is_nan.wgsl
+// @import common/volume.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,

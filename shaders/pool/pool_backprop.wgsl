@@ -39,19 +39,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<Elem>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-// NaN by its bits: WGSL comparisons and max need not see NaN.
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// (depth, height, width) coordinates of a flat index into a `size` volume.
-fn spatial(flat: u32, size: vec3<u32>) -> vec3<u32> {
-  return vec3<u32>(flat / (size.y * size.z), (flat / size.z) % size.y, flat % size.z);
-}
-
-fn volume(size: vec3<u32>) -> u32 {
-  return size.x * size.y * size.z;
-}
+// @import common/is_nan.wgsl
+// @import common/volume.wgsl
 
 fn x_index(n: u32, at: vec3<u32>, c: u32) -> u32 {
   return (((n * params.in_size.x + at.x) * params.in_size.y + at.y) * params.in_size.z + at.z) * params.channels + c;

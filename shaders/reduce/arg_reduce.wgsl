@@ -29,11 +29,7 @@ struct Params {
 var<workgroup> best_values: array<Elem, WORKGROUP_SIZE>;
 var<workgroup> best_indices: array<u32, WORKGROUP_SIZE>;
 
-// For bodies that treat NaN apart (NaN-propagating max, argMax counting
-// NaN as largest): by its bits, as compilers may assume `v != v` is false.
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
+// @import common/is_nan.wgsl
 
 fn better(candidate: Elem, best: Elem) -> bool {
   return candidate > best; // @body

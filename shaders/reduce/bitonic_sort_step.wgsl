@@ -38,10 +38,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> indices: array<i32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-// NaN by its bits: compilers may assume `v != v` is false.
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
+// @import common/is_nan.wgsl
 
 struct Entry {
   value: f32,

@@ -40,15 +40,7 @@ struct Params {
 
 var<workgroup> partials: array<Elem, WORKGROUP_SIZE>;
 
-// For bodies that treat NaN apart (NaN-propagating max, argMax counting
-// NaN as largest): by its bits, as compilers may assume `v != v` is false.
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-fn combine(a: Elem, b: Elem) -> Elem {
-  return a + b; // @body
-}
+// @import reduce/combine.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,

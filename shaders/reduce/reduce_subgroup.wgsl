@@ -36,13 +36,7 @@ struct Params {
 // are the lanes themselves.)
 var<workgroup> partials: array<Elem, WORKGROUP_SIZE>;
 
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-fn combine(a: Elem, b: Elem) -> Elem {
-  return a + b; // @body
-}
+// @import reduce/combine.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,

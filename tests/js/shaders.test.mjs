@@ -16,10 +16,32 @@ function wgslOnDisk(folder) {
   });
 }
 
-test('every .wgsl under shaders/ is in the bundle, byte for byte', () => {
+const IMPORT = /^\/\/ @import (\S+)$/gm;
+
+test('every .wgsl under shaders/ is in the bundle, byte for byte where it imports nothing', () => {
   const onDisk = wgslOnDisk(shaderDir).sort();
   assert.deepEqual(tw.listShaders(), onDisk);
-  for (const path of onDisk) assert.equal(tw.shaderSource(path), readFileSync(join(shaderDir, path), 'utf8'));
+  for (const path of onDisk) {
+    const text = readFileSync(join(shaderDir, path), 'utf8');
+    if (!text.match(IMPORT)) assert.equal(tw.shaderSource(path), text);
+  }
+});
+
+test('each // @import line gives way to the prelude it names', () => {
+  const importers = wgslOnDisk(shaderDir).filter((path) => readFileSync(join(shaderDir, path), 'utf8').match(IMPORT));
+  assert.ok(importers.includes('matmul/matmul.wgsl'));
+  for (const path of importers) {
+    const source = tw.shaderSource(path);
+    assert.doesNotMatch(source, IMPORT);
+    for (const [, prelude] of readFileSync(join(shaderDir, path), 'utf8').matchAll(IMPORT)) {
+      // The prelude's own text, around the import lines that gave way to its own preludes.
+      for (const part of readFileSync(join(shaderDir, prelude), 'utf8').split(IMPORT).filter((_, i) => i % 2 === 0)) {
+        assert.ok(source.includes(part), `${path} lacks part of ${prelude}`);
+      }
+    }
+  }
+  // Slots in a prelude are the importing kernel's.
+  assert.match(tw.fillSlots(tw.shaderSource('matmul/matmul.wgsl'), { body: 'return max(v, 0.0);' }), /return max\(v, 0\.0\);/);
 });
 
 test('an unknown shader names itself in the error', () => {

@@ -1,14 +1,20 @@
-"""Every .wgsl in shaders/ stands on its own: documented, parseable by the runner, valid WGSL in every knob setting."""
+"""Every kernel in shaders/ stands on its own once its preludes are imported: documented, parseable by the runner,
+valid WGSL in every knob setting; every prelude is imported and says what it needs."""
 
 import re
 
 import numpy as np
 import pytest
 
+from tensorweb import kernels
 from tensorweb.kernels import (SHADER_DIR, fill_slots, pack_struct, parse_bindings, read_shader, struct_layout,
                                types, uses_subgroups)
 
-SHADERS = sorted(p.relative_to(SHADER_DIR).as_posix() for p in SHADER_DIR.rglob("*.wgsl"))
+FILES = sorted(p.relative_to(SHADER_DIR).as_posix() for p in SHADER_DIR.rglob("*.wgsl"))
+# Kernels have an entry point; preludes are the helpers they import.
+SHADERS = [path for path in FILES if "@compute" in (SHADER_DIR / path).read_text()]
+PRELUDES = [path for path in FILES if path not in SHADERS]
+IMPORT = re.compile(r"^// @import (\S+)$", re.MULTILINE)
 DECLARATION = re.compile(r"^(override|struct|var|fn|const|alias|@)", re.MULTILINE)
 
 
@@ -63,6 +69,42 @@ def test_compiles_with_f16_storage(runner, path):
     names = re.search(r"^(.*)// @types", read_shader(path), re.MULTILINE).group(1)
     aliases = {name: "f16" for name in re.findall(r"alias (\w+)", names)}
     runner.compile(path, slots={"types": types(**aliases)})
+
+
+@pytest.mark.parametrize("path", PRELUDES)
+def test_prelude_is_imported_and_says_what_it_needs(path):
+    importers = [file for file in FILES if path in IMPORT.findall((SHADER_DIR / file).read_text())]
+    assert importers, f"{path}: nothing imports this prelude"
+    text = (SHADER_DIR / path).read_text()
+    assert text.startswith("// Prelude:") and "Needs" in text.split("\n\n")[0], \
+        f"{path}: the header must start with 'Prelude:' and say what it needs from the importing kernel"
+    assert "@binding(" not in text, f"{path}: bindings belong to the kernel, where the runtime reads them"
+
+
+@pytest.mark.parametrize("path", SHADERS)
+def test_imports_are_replaced_by_their_preludes(path):
+    source = read_shader(path)
+    assert not IMPORT.search(source)
+    for prelude in IMPORT.findall((SHADER_DIR / path).read_text()):
+        # The prelude's own text, around the import lines that gave way to its own preludes.
+        for part in IMPORT.split((SHADER_DIR / prelude).read_text())[::2]:
+            assert part in source, f"{path} lacks part of {prelude}"
+
+
+def test_a_prelude_imported_twice_goes_in_once(tmp_path, monkeypatch):
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "a.wgsl").write_text("fn a() {}\n")
+    (tmp_path / "common" / "b.wgsl").write_text("// @import common/a.wgsl\nfn b() { a(); }\n")
+    (tmp_path / "k.wgsl").write_text("// @import common/a.wgsl\n// @import common/b.wgsl\nfn k() { b(); }\n")
+    monkeypatch.setattr(kernels, "SHADER_DIR", tmp_path)
+    assert kernels.read_shader("k.wgsl") == "fn a() {}\n\nfn b() { a(); }\nfn k() { b(); }\n"
+
+
+def test_an_unknown_import_names_the_importing_file(tmp_path, monkeypatch):
+    (tmp_path / "k.wgsl").write_text("// @import common/missing.wgsl\n")
+    monkeypatch.setattr(kernels, "SHADER_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"common/missing\.wgsl.*imported by 'k\.wgsl'"):
+        kernels.read_shader("k.wgsl")
 
 
 def test_fill_slots_rejects_unknown_names():
