@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { BrowserSession, ROOT } from '../tests/browser/helper.mjs';
 import { join } from 'node:path';
+import { median } from './suite.mjs';
 
 /** Models bench/graph_models.py writes, and what to feed them: 'normal' noise, 'pixels' in 0..255, token 'ids', 'ones'. */
 export const MODELS = [
@@ -24,11 +25,6 @@ export const MODELS = [
       { name: 'attention_mask', shape: [1, 128], fill: 'ones', ortType: 'int64' }],
   },
 ];
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Runs both runtimes on each model in one page of `session`; returns one row per model, each also passed to onRow. */
 export async function benchGraphModels(session, { runs = 5, models = MODELS, onRow = () => {} } = {}) {
