@@ -142,7 +142,7 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   assertAllMatch(results);
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
-  assert.ok(results.conv2dPaddedChannels.shaders.includes('shape/pad.wgsl') &&
+  assert.ok(results.conv2dPaddedChannels.shaders.includes('shape/strided_copy.wgsl') &&
     results.conv2dPaddedChannels.shaders.includes('conv/conv_vec4.wgsl'), '3 input channels padded to 4 for the vec4 GEMM');
   assert.ok(results.conv2dPointwise.shaders.includes('matmul/matmul_vec4.wgsl'), '1x1 conv runs as a matmul');
   for (const name of ['depthwiseTileStrided', 'depthwiseTile', 'depthwiseTileWideWindow']) {

@@ -397,9 +397,14 @@ export function generate(backend: WebGpuBackend, shape: readonly number[], dtype
   return out;
 }
 
+/** A new tensor of `shape` holding, everywhere, the value whose bits (valueBits) are `bits`. */
+export function fill(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, bits: number): DataId {
+  return generate(backend, shape, dtype, 'return bitcast<Out>(params.bits0);', { bits0: bits });
+}
+
 export const fillKernel: WebGpuKernel<{ value: number }> = (args) => {
   const { attrs: { value }, outputs: [out] } = args;
-  return [generate(gpu(args), out.shape, out.dtype, 'return bitcast<Out>(params.bits0);', { bits0: valueBits(value, out.dtype) })];
+  return [fill(gpu(args), out.shape, out.dtype, valueBits(value, out.dtype))];
 };
 
 export const rangeKernel: WebGpuKernel<{ start: number; stop: number; step: number }> = (args) => {

@@ -1,5 +1,5 @@
 // Shape ops: data movement through shape/strided_copy.wgsl (transpose,
-// slice, reverse, broadcastTo, concat, split), pad.wgsl, gather.wgsl,
+// slice, reverse, broadcastTo, concat, split, pad's interior), mirror_pad.wgsl, gather.wgsl,
 // gather_nd.wgsl and scatter_nd.wgsl. Elements are copied as u32 bits, so
 // one pipeline serves every 32-bit dtype.
 import type { DataId } from '../../../core/backend.js';
@@ -10,7 +10,7 @@ import { stridedSliceSpec } from '../../../ops/shape.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
-import { generate, runUnary } from './elementwise.js';
+import { fill, generate, runUnary } from './elementwise.js';
 
 export interface StridedCopy {
   /** The copied index space. */
@@ -39,16 +39,42 @@ function inVec4s(copy: StridedCopy, outStrides: readonly number[]): StridedCopy 
   };
 }
 
+/**
+ * The same copy over the fewest dims: dims of 1 dropped, and each dim merged into the next inner one where
+ * both run on contiguously in x and in out alike (a pad's interior rows, a slice of whole rows), so the
+ * innermost dim is as long as it can be (more items per thread, vec4s more often) and the index math shorter.
+ */
+function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopy & { outStrides: readonly number[] } {
+  const shape: number[] = [];
+  const inStrides: number[] = [];
+  const mergedOut: number[] = [];
+  copy.shape.forEach((dim, d) => {
+    if (dim === 1) return;
+    const last = shape.length - 1;
+    if (last >= 0 && inStrides[last] === copy.inStrides[d] * dim && mergedOut[last] === outStrides[d] * dim) {
+      shape[last] *= dim;
+      inStrides[last] = copy.inStrides[d];
+      mergedOut[last] = outStrides[d];
+    } else {
+      shape.push(dim);
+      inStrides.push(copy.inStrides[d]);
+      mergedOut.push(outStrides[d]);
+    }
+  });
+  return { ...copy, shape, inStrides, outStrides: mergedOut };
+}
+
 /** Copies `x` into `out` through strides (rank up to 8); returns `out`. */
 export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy, out: DataId): DataId {
   if (sizeFromShape(copy.shape) === 0) return out;
-  const outStrides = copy.outStrides ?? stridesOf(copy.shape);
-  const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(copy, outStrides) : null;
-  const run = vec4 ?? { ...copy, outStrides };
+  const fewest = merged(copy, copy.outStrides ?? stridesOf(copy.shape));
+  const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(fewest, fewest.outStrides) : null;
+  const run = vec4 ?? fewest;
   const size = sizeFromShape(run.shape);
-  // Up to 16 items of the innermost dim per thread, the most that divides it.
+  // Up to 16 items of the innermost dim per thread, the most that divides it (3 for RGB pixels).
   const innermost = run.shape.length ? run.shape[run.shape.length - 1] : 1;
-  const itemsPerThread = [16, 8, 4, 2, 1].find((items) => innermost % items === 0)!;
+  let itemsPerThread = Math.min(16, innermost);
+  while (innermost % itemsPerThread !== 0) itemsPerThread--;
   backend.run({
     shader: 'shape/strided_copy.wgsl',
     slots: { types: typesSlot({ Elem: vec4 ? 'vec4<u32>' : 'u32' }) },
@@ -141,40 +167,43 @@ export const splitKernel: Kernel<{ axis: number }> = (args) => {
   });
 };
 
-function padLaunch(backend: WebGpuBackend, x: TensorInfo, outShape: readonly number[], paddings: number[][], mode: number, constantBits: number): DataId {
-  const out = backend.allocate(outShape, x.dtype);
-  const size = sizeFromShape(outShape);
-  if (size === 0) return out;
-  backend.run({
-    shader: 'shape/pad.wgsl',
-    slots: { types: typesSlot({ Elem: 'u32' }) },
-    constants: { MODE: mode },
-    bindings: {
-      x: x.dataId, out,
-      params: {
-        size, rank: outShape.length, constant_bits: constantBits, in_shape: x.shape, out_shape: outShape,
-        pad_before: paddings.map(([before]) => before),
-      },
-    },
-    workgroups: groupsFor(size),
-  });
-  return out;
+/** `x` padded with the constant whose bits are `constantBits`: the constant everywhere, then x copied into the interior. */
+function constantPad(backend: WebGpuBackend, x: TensorInfo, paddings: number[][], constantBits: number): TensorInfo {
+  const shape = x.shape.map((dim, d) => dim + paddings[d][0] + paddings[d][1]);
+  const out = fill(backend, shape, x.dtype, constantBits);
+  const outStrides = stridesOf(shape);
+  const outOffset = paddings.reduce((at, [before], d) => at + before * outStrides[d], 0);
+  stridedCopy(backend, x.dataId, { shape: x.shape, inStrides: stridesOf(x.shape), outStrides, outOffset }, out);
+  return { dataId: out, shape, dtype: x.dtype };
 }
 
 /** `x` padded with zeros by `paddings` ([before, after] per dim), as a new tensor. */
 export function zeroPad(backend: WebGpuBackend, x: TensorInfo, paddings: number[][]): TensorInfo {
-  const shape = x.shape.map((dim, d) => dim + paddings[d][0] + paddings[d][1]);
-  return { dataId: padLaunch(backend, x, shape, paddings, 0, 0), shape, dtype: x.dtype };
+  return constantPad(backend, x, paddings, 0);
 }
 
 export const padKernel: Kernel<{ paddings: number[][]; constantValue: number }> = (args) => {
-  const { inputs: [x], attrs, outputs: [spec] } = args;
-  return [padLaunch(gpu(args), x, spec.shape, attrs.paddings, 0, valueBits(attrs.constantValue, x.dtype))];
+  const { inputs: [x], attrs } = args;
+  return [constantPad(gpu(args), x, attrs.paddings, valueBits(attrs.constantValue, x.dtype)).dataId];
 };
 
 export const mirrorPadKernel: Kernel<{ paddings: number[][]; mode: 'reflect' | 'symmetric' }> = (args) => {
+  const backend = gpu(args);
   const { inputs: [x], attrs, outputs: [spec] } = args;
-  return [padLaunch(gpu(args), x, spec.shape, attrs.paddings, attrs.mode === 'reflect' ? 1 : 2, 0)];
+  const out = backend.allocate(spec.shape, x.dtype);
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  backend.run({
+    shader: 'shape/mirror_pad.wgsl',
+    slots: { types: typesSlot({ Elem: 'u32' }) },
+    constants: { SYMMETRIC: attrs.mode === 'symmetric' },
+    bindings: {
+      x: x.dataId, out,
+      params: { size, rank: spec.shape.length, in_shape: x.shape, out_shape: spec.shape, pad_before: attrs.paddings.map(([before]) => before) },
+    },
+    workgroups: groupsFor(size),
+  });
+  return [out];
 };
 
 /**

@@ -1,32 +1,30 @@
-// out = pad(x): constant padding (MODE 0, the value from constant_bits) or
-// mirrorPad, REFLECT (MODE 1: the edge is not repeated) or SYMMETRIC (MODE 2:
-// it is). One thread per output element maps its coordinates back into x.
-// Mirror padding must be smaller than the dim (REFLECT) or at most the dim
-// (SYMMETRIC), as TensorFlow requires.
+// out = mirrorPad(x): REFLECT, the edge not repeated, or SYMMETRIC, the edge
+// repeated. One thread per output element maps its coordinates
+// back into x. The padding must be smaller than the dim (REFLECT) or at most
+// the dim (SYMMETRIC), as TensorFlow requires. (A constant pad is a fill and
+// a strided_copy.wgsl of x into the interior.)
 //
 // Bindings (group 0): 0 x: storage read of Elem; 1 out: storage read_write of
 //   Elem; 2 params: uniform.
 // Params {
 //   size: u32,                        output elements
 //   rank: u32,                        up to 8
-//   constant_bits: u32,               the constant as Elem bits (MODE 0)
 //   in_shape: array<vec4<u32>, 2>,
 //   out_shape: array<vec4<u32>, 2>,
 //   pad_before: array<vec4<u32>, 2>,
 // }
-// Overrides: WORKGROUP_SIZE (64), MODE (0 constant, 1 reflect, 2 symmetric).
+// Overrides: WORKGROUP_SIZE (64), SYMMETRIC (false: REFLECT).
 // Slots: `types` (Elem, a 32-bit type; f32 as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
 
 override WORKGROUP_SIZE: u32 = 64u;
-override MODE: u32 = 0u;
+override SYMMETRIC: bool = false;
 
 struct Params {
   size: u32,
   rank: u32,
-  constant_bits: u32,
   in_shape: array<vec4<u32>, 2>,
   out_shape: array<vec4<u32>, 2>,
   pad_before: array<vec4<u32>, 2>,
@@ -44,17 +42,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     return;
   }
   // Mirror offsets: REFLECT maps -1 to 1 and size to size - 2; SYMMETRIC maps -1 to 0.
-  let mirror_shift = select(1, 0, MODE == 2u);
+  let mirror_shift = select(1, 0, SYMMETRIC);
   var in_index = 0u;
   var in_step = 1u;
   var rest = i;
-  var inside = true;
   for (var d = i32(params.rank) - 1; d >= 0; d--) {
     let out_dim = params.out_shape[d / 4][d % 4];
     let in_dim = i32(params.in_shape[d / 4][d % 4]);
     let raw = i32(rest % out_dim) - i32(params.pad_before[d / 4][d % 4]);
     rest /= out_dim;
-    inside = inside && raw >= 0 && raw < in_dim;
     var coord = raw;
     if (raw < 0) {
       coord = -raw - 1 + mirror_shift;
@@ -64,9 +60,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     in_index += u32(clamp(coord, 0, in_dim - 1)) * in_step;
     in_step *= u32(in_dim);
   }
-  if (MODE == 0u && !inside) {
-    out[i] = bitcast<Elem>(params.constant_bits);
-  } else {
-    out[i] = x[in_index];
-  }
+  out[i] = x[in_index];
 }
