@@ -4,14 +4,15 @@
 // Bindings (group 0): 0 x: storage read of i32 (oneHot's indices; any small
 //   buffer otherwise); 1 out: storage read_write of Out; 2 params: uniform.
 // Params {
-//   size: u32,          output element count
+//   size: u32,          output item count
 //   u0, u1: u32,        integer attributes (eye: rows, cols; oneHot: depth)
 //   bits0, bits1: u32,  values as Out bits (fill: the value; oneHot: on, off)
 //   f0, f1: f32,        real attributes (range, linspace: start, step)
 // }
 // Overrides: WORKGROUP_SIZE (64).
-// Slots: `types` (Out, a 32-bit type; f32 as written), `body` (the value of
-//   element i: u32, returning Out; 0 as written).
+// Slots: `types` (Out, a 32-bit type, or vec4<u32> for 4 elements' bits at a
+//   time (fill); f32 as written), `body` (the value of item i: u32,
+//   returning Out; 0 as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Out = f32; // @types

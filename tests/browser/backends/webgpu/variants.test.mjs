@@ -91,6 +91,9 @@ function runVariant(flags, caseNames, onPage = page) {
       // Copies: 4 elements per thread where the innermost dim runs contiguously in input and output.
       transposeKeepLast: { k: 1, f: () => tw.transpose(input([2, 3, 5, 8], 64), [0, 2, 1, 3]) },
       transposeLast: { k: 1, f: () => tw.transpose(input([3, 8], 65), [1, 0]) },
+      // A fill (4 elements a thread, 21 elements), then the image's rows copied in (merged with their pixels).
+      padImageRows: { k: 1, f: () => tw.pad(input([1, 3, 7, 3], 66), [[0, 0], [1, 0], [0, 1], [0, 0]], 1.5) },
+      fillOddSize: { k: 1, f: () => tw.fill([7, 3], -2.5) },
       concatRows: { k: 1, f: () => tw.concat([input([2, 4], 66), input([3, 4], 67)], 0) },
       binaryInt: { k: 1, f: () => tw.cast(tw.mul(tw.cast(tw.mul(input([4, 8], 56), 10), 'int32'), tw.scalar(3, 'int32')), 'float32') },
       comparison: { k: 1, f: () => tw.cast(tw.greater(input([4, 8], 57), tw.zeros([8])), 'float32') },
@@ -279,14 +282,15 @@ test('float16: native conversion runs where the adapter has shader-f16, and is r
 });
 
 const ELEMENTWISE_CASES = ['unaryVec4', 'unaryOddSize', 'binarySameShape', 'binaryScalar', 'binaryScalarFirst', 'binaryRow',
-  'binaryColumn', 'binaryOddLastDim', 'softmaxRows', 'binaryInt', 'comparison', 'transposeKeepLast', 'transposeLast', 'concatRows'];
+  'binaryColumn', 'binaryOddLastDim', 'softmaxRows', 'binaryInt', 'comparison', 'transposeKeepLast', 'transposeLast', 'concatRows',
+  'padImageRows', 'fillOddSize'];
 
 test('elementwise and copies: vec4 off runs an element per thread, vec4 on 4 where shapes allow; results match the CPU', async () => {
   // A fresh page, so its pipeline cache holds only what these runs compiled.
   const fresh = await session.newPage();
   const vec4Pipelines = () => fresh.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]
     .filter((key) => (key.startsWith('elementwise/') && key.includes('vec4<In>')) ||
-      (key.startsWith('shape/strided_copy.wgsl|') && key.includes('vec4<u32>'))));
+      ((key.startsWith('shape/strided_copy.wgsl|') || key.startsWith('elementwise/generate.wgsl|')) && key.includes('vec4<u32>'))));
   assertAllMatch(await runVariant({ vec4: 'off' }, ELEMENTWISE_CASES, fresh));
   assert.deepEqual(await vec4Pipelines(), []);
   assertAllMatch(await runVariant({ vec4: 'on' }, ELEMENTWISE_CASES, fresh));
@@ -298,4 +302,5 @@ test('elementwise and copies: vec4 off runs an element per thread, vec4 on 4 whe
   assert.ok(binary.some((key) => key.includes('let a_value = a[a_index]; let b_value = b[b_index]')), 'both operands a vec4 at a time');
   assert.ok(keys.some((key) => key.includes('i32') && key.includes('vec4<In>')), 'int32 operands');
   assert.ok(keys.some((key) => key.startsWith('shape/strided_copy.wgsl|')), 'copies in vec4s');
+  assert.ok(keys.some((key) => key.startsWith('elementwise/generate.wgsl|')), 'fills in vec4s');
 });

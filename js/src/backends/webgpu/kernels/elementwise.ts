@@ -379,15 +379,19 @@ interface GenerateParams {
   f1?: number;
 }
 
-/** One dispatch of elementwise/generate.wgsl with `body` into a new tensor of the output spec. */
+/**
+ * One dispatch of elementwise/generate.wgsl with `body` into a new tensor of the output spec; `items`: the
+ * generated item, an element (as dtype's WGSL type) or 4 of them (vec4<u32> bits, for values that need no index).
+ */
 export function generate(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, body: string,
-  params: GenerateParams, x?: DataId): DataId {
+  params: GenerateParams, { x, items = 'element' }: { x?: DataId; items?: 'element' | 'vec4' } = {}): DataId {
   const out = backend.allocate(shape, dtype);
-  const size = sizeFromShape(shape);
+  // Buffers are whole multiples of 16 bytes, so the last vec4 may run past the elements.
+  const size = items === 'vec4' ? Math.ceil(sizeFromShape(shape) / 4) : sizeFromShape(shape);
   if (size === 0) return out;
   backend.run({
     shader: 'elementwise/generate.wgsl',
-    slots: { types: typesSlot({ Out: wgslType(dtype) }), body },
+    slots: { types: typesSlot({ Out: items === 'vec4' ? 'vec4<u32>' : wgslType(dtype) }), body },
     bindings: {
       ...(x ? { x } : {}), out,
       params: { size, u0: 0, u1: 0, bits0: 0, bits1: 0, f0: 0, f1: 0, ...params },
@@ -397,9 +401,10 @@ export function generate(backend: WebGpuBackend, shape: readonly number[], dtype
   return out;
 }
 
-/** A new tensor of `shape` holding, everywhere, the value whose bits (valueBits) are `bits`. */
+/** A new tensor of `shape` holding, everywhere, the value whose bits (valueBits) are `bits`: 4 a thread. */
 export function fill(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, bits: number): DataId {
-  return generate(backend, shape, dtype, 'return bitcast<Out>(params.bits0);', { bits0: bits });
+  if (backend.flags.vec4 === 'off') return generate(backend, shape, dtype, 'return bitcast<Out>(params.bits0);', { bits0: bits });
+  return generate(backend, shape, dtype, 'return Out(params.bits0);', { bits0: bits }, { items: 'vec4' });
 }
 
 export const fillKernel: WebGpuKernel<{ value: number }> = (args) => {
@@ -432,7 +437,7 @@ export const oneHotKernel: WebGpuKernel<{ depth: number; onValue: number; offVal
   const { inputs: [indices], attrs: { depth, onValue, offValue }, outputs: [out] } = args;
   const body = 'return bitcast<Out>(select(params.bits1, params.bits0, x[i / params.u0] == i32(i % params.u0)));';
   return [generate(gpu(args), out.shape, out.dtype, body,
-    { u0: depth, bits0: valueBits(onValue, out.dtype), bits1: valueBits(offValue, out.dtype) }, indices.dataId)];
+    { u0: depth, bits0: valueBits(onValue, out.dtype), bits1: valueBits(offValue, out.dtype) }, { x: indices.dataId })];
 };
 
 /** randomUniform (0), randomNormal (1), truncatedNormal (2) by elementwise/random.wgsl's Philox contract. */

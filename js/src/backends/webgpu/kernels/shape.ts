@@ -225,7 +225,7 @@ export const gatherKernel: Kernel<{ axis: number; batchDims: number }> = (args) 
       'let k = x[(i / (params.u0 * params.u1)) * params.u1 + i % params.u1]; ' +
       'let row = i32((i / params.u1) * params.bits0) + k; ' +
       'return select(-1, row, k >= 0 && u32(k) < params.bits0);',
-      { u0: outer, u1: count, bits0: n }, indices.dataId);
+      { u0: outer, u1: count, bits0: n }, { x: indices.dataId });
     layout = { outer: 1, axisSize: batch * outer * n, count: batch * outer * count };
   }
   backend.run({
