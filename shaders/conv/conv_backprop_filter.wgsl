@@ -7,7 +7,7 @@
 // channel fastest), columns are output channels (N = Cout), and K = batch *
 // volume(out_size) runs over dy's pixels. A[tap, pixel] is the x value that
 // tap reads for that pixel (0 in the padding), B is dy as a [pixels, Cout]
-// matrix. Tiling as in matmul/matmul.wgsl.
+// matrix. Tiling: matmul/gemm_tiles.wgsl.
 // Split-K: split s covers pixels [s * k_chunk, (s + 1) * k_chunk) and writes
 // dweights[s] (dweights holds splits x KD x KH x KW x Cin x Cout values); with
 // splits > 1, matmul/split_k_reduce.wgsl (identity body) sums them.
@@ -29,9 +29,6 @@
 // workgroups as a 2-D grid (y first).
 
 alias Elem = f32; // @types
-
-const ROWS_PER_THREAD = 4u;
-const COLS_PER_THREAD = 4u;  // the lanes of one vec4 accumulator
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -57,10 +54,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dweights: array<Elem>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
-var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
-
 // @import common/volume.wgsl
+// @import matmul/gemm_tiles.wgsl
 
 // x read by weight tap `tap` = (kernel offset) * Cin + ci at dy pixel
 // `pixel`; 0 in the padding.
@@ -77,13 +72,33 @@ fn tap_input(tap: u32, pixel: u32) -> f32 {
   return f32(x[(((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci]);
 }
 
+fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
+  // Neighbouring threads take neighbouring taps: neighbouring input channels in memory.
+  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
+    let row = e % tile_rows();
+    let kk = e / tile_rows();
+    var v = 0.0;
+    if (tile.row0 + row < tile.m && k0 + kk < tile.k_end) {
+      v = tap_input(tile.row0 + row, k0 + kk);
+    }
+    a_tile[row * TILE_K + kk] = v;
+  }
+  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
+    let kk = k0 + e / tile_columns();
+    let col = tile.col0 + e % tile_columns();
+    var v = 0.0;
+    if (kk < tile.k_end && col < tile.n) {
+      v = f32(dy[kk * tile.n + col]);
+    }
+    b_tile[e] = v;
+  }
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) local_index: u32) {
-  let tile_m = WG_Y * ROWS_PER_THREAD;
-  let tile_n = WG_X * COLS_PER_THREAD;
   let flat = wid.y + wid.z * groups.y;
   let m_tile = flat % params.m_tiles;
   let split = flat / params.m_tiles;
@@ -93,57 +108,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let m = volume(params.kernel_size) * params.in_c;
   let n = params.out_c;
   let k = params.batch * volume(params.out_size);
-  let row0 = m_tile * tile_m;
-  let col0 = wid.x * tile_n;
   let k_begin = split * params.k_chunk;
-  let k_end = min(k, k_begin + params.k_chunk);
-  let threads = WG_X * WG_Y;
-
-  // Row r of this thread's 4 x 4 block; named, not an indexed array, so CPU
-  // WebGPU implementations keep them in registers.
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
-    // Neighbouring threads take neighbouring taps: neighbouring input channels in memory.
-    for (var e = local_index; e < tile_m * TILE_K; e += threads) {
-      let row = e % tile_m;
-      let kk = e / tile_m;
-      var v = 0.0;
-      if (row0 + row < m && k0 + kk < k_end) {
-        v = tap_input(row0 + row, k0 + kk);
-      }
-      a_tile[row * TILE_K + kk] = v;
-    }
-    for (var e = local_index; e < TILE_K * tile_n; e += threads) {
-      let kk = k0 + e / tile_n;
-      let col = col0 + e % tile_n;
-      var v = 0.0;
-      if (kk < k_end && col < n) {
-        v = f32(dy[kk * n + col]);
-      }
-      b_tile[e] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b_at = kk * tile_n + lid.x;
-      let b_row = vec4<f32>(b_tile[b_at], b_tile[b_at + WG_X], b_tile[b_at + 2u * WG_X], b_tile[b_at + 3u * WG_X]);
-      let a_at = lid.y * TILE_K + kk;
-      let a_step = WG_Y * TILE_K;
-      acc0 += a_tile[a_at] * b_row;
-      acc1 += a_tile[a_at + a_step] * b_row;
-      acc2 += a_tile[a_at + 2u * a_step] * b_row;
-      acc3 += a_tile[a_at + 3u * a_step] * b_row;
-    }
-    workgroupBarrier();
-  }
-  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3);
+  let tile = GemmTile(m_tile * tile_rows(), wid.x * tile_columns(), m, n, min(k, k_begin + params.k_chunk));
+  var acc = gemm_block(tile, k_begin, lid, local_index);
 
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-    let row = row0 + lid.y + r * WG_Y;
+    let row = tile.row0 + lid.y + r * WG_Y;
     for (var c = 0u; c < COLS_PER_THREAD; c++) {
-      let col = col0 + lid.x + c * WG_X;
+      let col = tile.col0 + lid.x + c * WG_X;
       if (row < m && col < n) {
         dweights[(split * m + row) * n + col] = Elem(acc[r][c]);
       }

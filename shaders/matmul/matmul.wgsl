@@ -1,11 +1,9 @@
 // out = activation(A @ B + bias + residual): batched, numpy batch broadcasting,
 // either operand transposed (through its strides), any M, N, K; scalar loads.
 //
-// Work split: a workgroup computes a TILE_M x TILE_N tile of the output
-// (TILE_M = WG_Y * 4, TILE_N = WG_X * 4), walking K in TILE_K-deep slices
-// staged in workgroup memory. Each thread accumulates 4 x 4 outputs in
-// registers: rows ty + r * WG_Y and columns tx + c * WG_X, so neighbouring
-// threads read and write neighbouring addresses.
+// Work split: matmul/gemm_tiles.wgsl's, a TILE_M x TILE_N tile of the output
+// per workgroup (TILE_M = WG_Y * 4, TILE_N = WG_X * 4), K in TILE_K-deep
+// slices staged in workgroup memory, 4 x 4 outputs per thread.
 // Split-K: with splits > 1, split s covers K in [s * k_chunk, (s + 1) * k_chunk)
 // and writes its partial product to out[s] (out holds splits x batch x M x N
 // values); the epilogue must then be off (HAS_BIAS and HAS_RESIDUAL false,
@@ -35,9 +33,6 @@
 // workgroups as a 2-D grid (y first), so tall outputs pass 65,535 tiles.
 
 alias Elem = f32; // @types
-
-const ROWS_PER_THREAD = 4u;
-const COLS_PER_THREAD = 4u;  // the lanes of one vec4 accumulator
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -71,10 +66,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
-var<workgroup> b_tile: array<f32, TILE_K * WG_X * COLS_PER_THREAD>;  // [TILE_K][TILE_N]
-
 // @import common/activation.wgsl
+// @import matmul/gemm_tiles.wgsl
 
 // Element offsets of batch entry `batch` in A and in B.
 fn batch_offsets(batch: u32) -> vec2<u32> {
@@ -88,13 +81,35 @@ fn batch_offsets(batch: u32) -> vec2<u32> {
   return offsets;
 }
 
+// Element offsets of the workgroup's batch entry in A and in B (main sets them).
+var<private> offsets: vec2<u32>;
+
+fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
+  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
+    let row = tile.row0 + e / TILE_K;
+    let kk = k0 + e % TILE_K;
+    var v = 0.0;
+    if (row < tile.m && kk < tile.k_end) {
+      v = f32(a[offsets.x + row * params.a_stride_m + kk * params.a_stride_k]);
+    }
+    a_tile[e] = v;
+  }
+  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
+    let kk = k0 + e / tile_columns();
+    let col = tile.col0 + e % tile_columns();
+    var v = 0.0;
+    if (kk < tile.k_end && col < tile.n) {
+      v = f32(b[offsets.y + kk * params.b_stride_k + col * params.b_stride_n]);
+    }
+    b_tile[e] = v;
+  }
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) local_index: u32) {
-  let tile_m = WG_Y * ROWS_PER_THREAD;
-  let tile_n = WG_X * COLS_PER_THREAD;
   let flat = wid.y + wid.z * groups.y;
   let m_tile = flat % params.m_tiles;
   let batch = (flat / params.m_tiles) % params.batch;
@@ -102,58 +117,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   if (split >= params.splits) {
     return;
   }
-  let offsets = batch_offsets(batch);
-  let row0 = m_tile * tile_m;
-  let col0 = wid.x * tile_n;
+  offsets = batch_offsets(batch);
   let k_begin = split * params.k_chunk;
-  let k_end = min(params.k, k_begin + params.k_chunk);
-  let threads = WG_X * WG_Y;
-
-  // Row r of this thread's 4 x 4 block; named, not an indexed array, so CPU
-  // WebGPU implementations keep them in registers.
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
-    for (var e = local_index; e < tile_m * TILE_K; e += threads) {
-      let row = row0 + e / TILE_K;
-      let kk = k0 + e % TILE_K;
-      var v = 0.0;
-      if (row < params.m && kk < k_end) {
-        v = f32(a[offsets.x + row * params.a_stride_m + kk * params.a_stride_k]);
-      }
-      a_tile[e] = v;
-    }
-    for (var e = local_index; e < TILE_K * tile_n; e += threads) {
-      let kk = k0 + e / tile_n;
-      let col = col0 + e % tile_n;
-      var v = 0.0;
-      if (kk < k_end && col < params.n) {
-        v = f32(b[offsets.y + kk * params.b_stride_k + col * params.b_stride_n]);
-      }
-      b_tile[e] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b_at = kk * tile_n + lid.x;
-      let b_row = vec4<f32>(b_tile[b_at], b_tile[b_at + WG_X], b_tile[b_at + 2u * WG_X], b_tile[b_at + 3u * WG_X]);
-      let a_at = lid.y * TILE_K + kk;
-      let a_step = WG_Y * TILE_K;
-      acc0 += a_tile[a_at] * b_row;
-      acc1 += a_tile[a_at + a_step] * b_row;
-      acc2 += a_tile[a_at + 2u * a_step] * b_row;
-      acc3 += a_tile[a_at + 3u * a_step] * b_row;
-    }
-    workgroupBarrier();
-  }
-  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3);
+  let tile = GemmTile(m_tile * tile_rows(), wid.x * tile_columns(), params.m, params.n,
+                      min(params.k, k_begin + params.k_chunk));
+  var acc = gemm_block(tile, k_begin, lid, local_index);
 
   let out_base = (split * params.batch + batch) * params.m * params.n;
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-    let row = row0 + lid.y + r * WG_Y;
+    let row = tile.row0 + lid.y + r * WG_Y;
     for (var c = 0u; c < COLS_PER_THREAD; c++) {
-      let col = col0 + lid.x + c * WG_X;
+      let col = tile.col0 + lid.x + c * WG_X;
       if (row < params.m && col < params.n) {
         let index = out_base + row * params.n + col;
         var v = acc[r][c];
