@@ -29,8 +29,6 @@
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 8u;
-
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override TILE_K: u32 = 32u;
@@ -55,11 +53,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dweights: array<vec4<Elem>>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M taps][TILE_K pixels]
-var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K pixels][TILE_N / 4]
-var<workgroup> tap_offsets: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // tap_offset of each tile row
-
 // @import common/volume.wgsl
+// @import conv/gemm_tiles_vec4.wgsl
+
+var<workgroup> tap_offsets: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // tap_offset of each tile row
 
 // Tap `tap` = (kernel offset) * Cin + ci as (ci, kernel offset * dilation);
 // taps past the last get an offset no pixel reaches.
@@ -71,12 +68,39 @@ fn tap_offset(tap: u32) -> vec4<i32> {
   return vec4<i32>(i32(tap % params.in_c), k);
 }
 
+// What the tile rows need of K column (dy pixel) k: its image's offset in x
+// and its window start (which may lie in the padding).
+struct AColumn {
+  image: u32,
+  start: vec3<i32>,
+}
+
+fn a_column(k: u32) -> AColumn {
+  let out_volume = volume(params.out_size);
+  return AColumn((k / out_volume) * volume(params.in_size) * params.in_c,
+                 vec3<i32>(spatial(k % out_volume, params.out_size) * params.stride) - vec3<i32>(params.pad));
+}
+
+// x under tap row `row` at the column's pixel; 0 in the padding.
+fn a_value(row: u32, column: AColumn) -> f32 {
+  let tap = tap_offsets[row];
+  // Negative coordinates wrap to huge unsigned ones: one comparison per dim.
+  let at = vec3<u32>(column.start + tap.yzw);
+  if (!all(at < params.in_size)) {
+    return 0.0;
+  }
+  return f32(x[column.image + ((at.x * params.in_size.y + at.y) * params.in_size.z + at.z) * params.in_c + u32(tap.x)]);
+}
+
+fn b_value(k: u32, col4: u32) -> vec4<f32> {
+  return vec4<f32>(dy[k * (params.out_c / 4u) + col4]);
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) local_index: u32) {
-  let tile_m = WG_Y * ROWS_PER_THREAD;
   let flat = wid.y + wid.z * groups.y;
   let m_tile = flat % params.m_tiles;
   let split = flat / params.m_tiles;
@@ -85,72 +109,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   }
   let m = volume(params.kernel_size) * params.in_c;
   let n4 = params.out_c / 4u;
-  let pixels = params.batch * volume(params.out_size);
-  let row0 = m_tile * tile_m;
-  let col4 = wid.x * WG_X + lid.x;
   let k_begin = split * params.k_chunk;
-  let k_end = min(pixels, k_begin + params.k_chunk);
-  let threads = WG_X * WG_Y;
-  for (var r = local_index; r < tile_m; r += threads) {
-    tap_offsets[r] = tap_offset(row0 + r);
+  let tile = GemmTile(m_tile * tile_rows(), wid.x * WG_X, m, n4,
+                      min(params.batch * volume(params.out_size), k_begin + params.k_chunk));
+  for (var r = local_index; r < tile_rows(); r += WG_X * WG_Y) {
+    tap_offsets[r] = tap_offset(tile.row0 + r);
   }
   workgroupBarrier();
-  let a_column = local_index % TILE_K;
-  let a_row_step = threads / TILE_K;
+  var acc = gemm_block(tile, k_begin, lid, local_index);
 
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
-  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
-    // This thread's pixel: its image's offset in x and its window start.
-    let pixel = k0 + a_column;
-    let in_range = pixel < k_end;
-    let image = (pixel / volume(params.out_size)) * volume(params.in_size) * params.in_c;
-    let start = vec3<i32>(spatial(pixel % volume(params.out_size), params.out_size) * params.stride) -
-                vec3<i32>(params.pad);
-    for (var r = local_index / TILE_K; r < tile_m; r += a_row_step) {
-      let tap = tap_offsets[r];
-      // Negative coordinates wrap to huge unsigned ones: one comparison per dim.
-      let at = vec3<u32>(start + tap.yzw);
-      var v = 0.0;
-      if (in_range && all(at < params.in_size)) {
-        v = f32(x[image + ((at.x * params.in_size.y + at.y) * params.in_size.z + at.z) * params.in_c + u32(tap.x)]);
-      }
-      a_tile[r * TILE_K + a_column] = v;
-    }
-    for (var e = local_index; e < TILE_K * WG_X; e += threads) {
-      let kk = k0 + e / WG_X;
-      let col = wid.x * WG_X + e % WG_X;
-      var v = vec4<f32>(0.0);
-      if (kk < k_end && col < n4) {
-        v = vec4<f32>(dy[kk * n4 + col]);
-      }
-      b_tile[e] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b_row = b_tile[kk * WG_X + lid.x];
-      let a_at = lid.y * ROWS_PER_THREAD * TILE_K + kk;
-      acc0 += a_tile[a_at] * b_row;
-      acc1 += a_tile[a_at + TILE_K] * b_row;
-      acc2 += a_tile[a_at + 2u * TILE_K] * b_row;
-      acc3 += a_tile[a_at + 3u * TILE_K] * b_row;
-      acc4 += a_tile[a_at + 4u * TILE_K] * b_row;
-      acc5 += a_tile[a_at + 5u * TILE_K] * b_row;
-      acc6 += a_tile[a_at + 6u * TILE_K] * b_row;
-      acc7 += a_tile[a_at + 7u * TILE_K] * b_row;
-    }
-    workgroupBarrier();
-  }
-
-  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  let col4 = tile.col4_0 + lid.x;
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-    let row = row0 + lid.y * ROWS_PER_THREAD + r;
+    let row = tile.row0 + lid.y * ROWS_PER_THREAD + r;
     if (row < m && col4 < n4) {
       dweights[(split * m + row) * n4 + col4] = vec4<Elem>(acc[r]);
     }

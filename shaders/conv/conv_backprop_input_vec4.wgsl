@@ -32,8 +32,6 @@
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 8u;
-
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override TILE_K: u32 = 32u;
@@ -60,12 +58,11 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4<Elem>>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M pixels][TILE_K]
-var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
-var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
-
 // @import common/activation.wgsl
 // @import common/volume.wgsl
+// @import conv/gemm_tiles_vec4.wgsl
+
+var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
 
 // dx pixel `pixel` as (element offset of its image in dy, its coordinates
 // plus the padding); rows past the last pixel reach no dy pixel.
@@ -78,83 +75,56 @@ fn pixel_origin(pixel: u32) -> vec4<i32> {
   return vec4<i32>(i32((pixel / in_volume) * volume(params.out_size) * params.out_c), shifted);
 }
 
+// What the tile rows need of K column k: its output channel, and how far
+// its kernel offset reaches (times the dilation).
+struct AColumn {
+  co: u32,
+  reach: vec3<i32>,
+}
+
+fn a_column(k: u32) -> AColumn {
+  return AColumn(k % params.out_c, vec3<i32>(spatial(k / params.out_c, params.kernel_size) * params.dilation));
+}
+
+// dy at the pixel that reaches tile row `row` through the column's kernel
+// offset; 0 where none does (off the stride grid, or outside dy).
+fn a_value(row: u32, column: AColumn) -> f32 {
+  let origin = row_origin[row];
+  let stride = vec3<i32>(params.stride);
+  let shifted = origin.yzw - column.reach;
+  let o = shifted / stride;
+  if (!(all(shifted >= vec3<i32>(0)) && all(shifted % stride == vec3<i32>(0)) && all(vec3<u32>(o) < params.out_size))) {
+    return 0.0;
+  }
+  let u = vec3<u32>(o);
+  return f32(dy[u32(origin.x) + ((u.x * params.out_size.y + u.y) * params.out_size.z + u.z) * params.out_c + column.co]);
+}
+
+fn b_value(k: u32, col4: u32) -> vec4<f32> {
+  return vec4<f32>(weights_t[k * (params.in_c / 4u) + col4]);
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) local_index: u32) {
-  let tile_m = WG_Y * ROWS_PER_THREAD;
   let m_tile = wid.y + wid.z * groups.y;
   if (m_tile >= params.m_tiles) {
     return;
   }
   let m = params.batch * volume(params.in_size);
   let n4 = params.in_c / 4u;
-  let k = volume(params.kernel_size) * params.out_c;
-  let row0 = m_tile * tile_m;
-  let col4 = wid.x * WG_X + lid.x;
-  let threads = WG_X * WG_Y;
-  for (var r = local_index; r < tile_m; r += threads) {
-    row_origin[r] = pixel_origin(row0 + r);
+  let tile = GemmTile(m_tile * tile_rows(), wid.x * WG_X, m, n4, volume(params.kernel_size) * params.out_c);
+  for (var r = local_index; r < tile_rows(); r += WG_X * WG_Y) {
+    row_origin[r] = pixel_origin(tile.row0 + r);
   }
   workgroupBarrier();
-  let a_column = local_index % TILE_K;
-  let a_row_step = threads / TILE_K;
-  let stride = vec3<i32>(params.stride);
+  var acc = gemm_block(tile, 0u, lid, local_index);
 
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < k; k0 += TILE_K) {
-    // This thread's K column: output channel co through kernel offset `reach`.
-    let column = k0 + a_column;
-    let co = column % params.out_c;
-    let reach = vec3<i32>(spatial(column / params.out_c, params.kernel_size) * params.dilation);
-    for (var r = local_index / TILE_K; r < tile_m; r += a_row_step) {
-      let origin = row_origin[r];
-      let shifted = origin.yzw - reach;
-      let o = shifted / stride;
-      var v = 0.0;
-      if (column < k && all(shifted >= vec3<i32>(0)) && all(shifted % stride == vec3<i32>(0)) &&
-          all(vec3<u32>(o) < params.out_size)) {
-        let u = vec3<u32>(o);
-        v = f32(dy[u32(origin.x) + ((u.x * params.out_size.y + u.y) * params.out_size.z + u.z) * params.out_c + co]);
-      }
-      a_tile[r * TILE_K + a_column] = v;
-    }
-    for (var e = local_index; e < TILE_K * WG_X; e += threads) {
-      let kk = k0 + e / WG_X;
-      let col = wid.x * WG_X + e % WG_X;
-      var v = vec4<f32>(0.0);
-      if (kk < k && col < n4) {
-        v = vec4<f32>(weights_t[kk * n4 + col]);
-      }
-      b_tile[e] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b_row = b_tile[kk * WG_X + lid.x];
-      let a_at = lid.y * ROWS_PER_THREAD * TILE_K + kk;
-      acc0 += a_tile[a_at] * b_row;
-      acc1 += a_tile[a_at + TILE_K] * b_row;
-      acc2 += a_tile[a_at + 2u * TILE_K] * b_row;
-      acc3 += a_tile[a_at + 3u * TILE_K] * b_row;
-      acc4 += a_tile[a_at + 4u * TILE_K] * b_row;
-      acc5 += a_tile[a_at + 5u * TILE_K] * b_row;
-      acc6 += a_tile[a_at + 6u * TILE_K] * b_row;
-      acc7 += a_tile[a_at + 7u * TILE_K] * b_row;
-    }
-    workgroupBarrier();
-  }
-
-  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  let col4 = tile.col4_0 + lid.x;
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-    let row = row0 + lid.y * ROWS_PER_THREAD + r;
+    let row = tile.row0 + lid.y * ROWS_PER_THREAD + r;
     if (row < m && col4 < n4) {
       var v = acc[r];
       if (HAS_BIAS) {

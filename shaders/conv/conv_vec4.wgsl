@@ -32,8 +32,6 @@
 
 alias Elem = f32; // @types
 
-const ROWS_PER_THREAD = 8u;
-
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override TILE_K: u32 = 16u;
@@ -62,12 +60,11 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-var<workgroup> a_tile: array<f32, WG_Y * ROWS_PER_THREAD * TILE_K>;  // [TILE_M][TILE_K]
-var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
-var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
-
 // @import common/activation.wgsl
 // @import common/volume.wgsl
+// @import conv/gemm_tiles_vec4.wgsl
+
+var<workgroup> row_origin: array<vec4<i32>, WG_Y * ROWS_PER_THREAD>;  // pixel_origin of each tile row
 
 // A pixel's window start far outside any input, for tile rows past the last pixel.
 const OUTSIDE = -0x40000000i;
@@ -94,78 +91,46 @@ fn gather(origin: vec4<i32>, offset: vec3<i32>, ci: u32) -> f32 {
   return f32(x[u32(origin.x) + ((u.x * params.in_size.y + u.y) * params.in_size.z + u.z) * params.in_c + ci]);
 }
 
+// What the tile rows need of K column (tap) k: its input channel, and its
+// kernel offset times the dilation.
+struct AColumn {
+  ci: u32,
+  offset: vec3<i32>,
+}
+
+fn a_column(k: u32) -> AColumn {
+  return AColumn(k % params.in_c, vec3<i32>(spatial(k / params.in_c, params.kernel_size) * params.dilation));
+}
+
+fn a_value(row: u32, column: AColumn) -> f32 {
+  return gather(row_origin[row], column.offset, column.ci);
+}
+
+fn b_value(k: u32, col4: u32) -> vec4<f32> {
+  return vec4<f32>(weights[k * (params.out_c / 4u) + col4]);
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) local_index: u32) {
-  let tile_m = WG_Y * ROWS_PER_THREAD;
   let m_tile = wid.y + wid.z * groups.y;
   if (m_tile >= params.m_tiles) {
     return;
   }
   let m = params.batch * volume(params.out_size);
   let n4 = params.out_c / 4u;
-  let k = volume(params.kernel_size) * params.in_c;
-  let row0 = m_tile * tile_m;
-  let col4 = wid.x * WG_X + lid.x;
-  let threads = WG_X * WG_Y;
-  for (var r = local_index; r < tile_m; r += threads) {
-    row_origin[r] = pixel_origin(row0 + r);
+  let tile = GemmTile(m_tile * tile_rows(), wid.x * WG_X, m, n4, volume(params.kernel_size) * params.in_c);
+  for (var r = local_index; r < tile_rows(); r += WG_X * WG_Y) {
+    row_origin[r] = pixel_origin(tile.row0 + r);
   }
   workgroupBarrier();
-  // Each thread stages the same tap column of A in every K slice, so it
-  // splits its tap into channel and kernel offset once per slice.
-  let a_column = local_index % TILE_K;
-  let a_row_step = threads / TILE_K;
+  var acc = gemm_block(tile, 0u, lid, local_index);
 
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < k; k0 += TILE_K) {
-    let tap = k0 + a_column;
-    let ci = tap % params.in_c;
-    let offset = vec3<i32>(spatial(tap / params.in_c, params.kernel_size) * params.dilation);
-    for (var r = local_index / TILE_K; r < tile_m; r += a_row_step) {
-      var v = 0.0;
-      if (tap < k) {
-        v = gather(row_origin[r], offset, ci);
-      }
-      a_tile[r * TILE_K + a_column] = v;
-    }
-    for (var e = local_index; e < TILE_K * WG_X; e += threads) {
-      let kk = k0 + e / WG_X;
-      let col = wid.x * WG_X + e % WG_X;
-      var v = vec4<f32>(0.0);
-      if (kk < k && col < n4) {
-        v = vec4<f32>(weights[kk * n4 + col]);
-      }
-      b_tile[e] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b_row = b_tile[kk * WG_X + lid.x];
-      let a_at = lid.y * ROWS_PER_THREAD * TILE_K + kk;
-      acc0 += a_tile[a_at] * b_row;
-      acc1 += a_tile[a_at + TILE_K] * b_row;
-      acc2 += a_tile[a_at + 2u * TILE_K] * b_row;
-      acc3 += a_tile[a_at + 3u * TILE_K] * b_row;
-      acc4 += a_tile[a_at + 4u * TILE_K] * b_row;
-      acc5 += a_tile[a_at + 5u * TILE_K] * b_row;
-      acc6 += a_tile[a_at + 6u * TILE_K] * b_row;
-      acc7 += a_tile[a_at + 7u * TILE_K] * b_row;
-    }
-    workgroupBarrier();
-  }
-
-  var acc = array<vec4<f32>, ROWS_PER_THREAD>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  let col4 = tile.col4_0 + lid.x;
   for (var r = 0u; r < ROWS_PER_THREAD; r++) {
-    let row = row0 + lid.y * ROWS_PER_THREAD + r;
+    let row = tile.row0 + lid.y * ROWS_PER_THREAD + r;
     if (row < m && col4 < n4) {
       let index = row * n4 + col4;
       var v = acc[r];
