@@ -2,7 +2,8 @@
 // depth 1) with respect to x: one thread per dx element, visiting every
 // window that contains it. Average: each window passes dy / (its taps inside
 // the input). Max: a window passes dy only to its first largest tap in scan
-// order, which this thread finds again by rescanning the window.
+// order, which this thread finds again by rescanning the window. For windows
+// that do not overlap, pool/pool_backprop_windows.wgsl does less.
 //
 // Bindings (group 0): 0 x, 1 dy: storage read of Elem (x is read only for
 //   max); 2 dx: storage read_write of Elem; 3 params: uniform.
@@ -41,35 +42,7 @@ struct Params {
 
 // @import common/is_nan.wgsl
 // @import common/volume.wgsl
-
-fn x_index(n: u32, at: vec3<u32>, c: u32) -> u32 {
-  return (((n * params.in_size.x + at.x) * params.in_size.y + at.y) * params.in_size.z + at.z) * params.channels + c;
-}
-
-// The window of output pixel `o` in (tap count inside the input, flat x index
-// of its first largest tap).
-fn scan_window(n: u32, o: vec3<u32>, c: u32) -> vec2<u32> {
-  let start = vec3<i32>(o * params.stride) - vec3<i32>(params.pad);
-  var best = -0x1.fffffep+127f;
-  var best_index = 0xffffffffu;
-  var count = 0u;
-  for (var tap = 0u; tap < volume(params.window); tap++) {
-    let at = start + vec3<i32>(spatial(tap, params.window) * params.dilation);
-    if (any(at < vec3<i32>(0)) || any(at >= vec3<i32>(params.in_size))) {
-      continue;
-    }
-    count++;
-    if (!AVERAGE) {
-      let index = x_index(n, vec3<u32>(at), c);
-      let v = f32(x[index]);
-      if (best_index == 0xffffffffu || (!is_nan(best) && (is_nan(v) || v > best))) {
-        best = v;
-        best_index = index;
-      }
-    }
-  }
-  return vec2<u32>(count, best_index);
-}
+// @import pool/window_scan.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,

@@ -1,4 +1,5 @@
-"""pool/pool.wgsl and pool/pool_backprop.wgsl (2-D and 3-D) against per-window numpy loops."""
+"""pool/pool.wgsl, pool/pool_backprop.wgsl and pool/pool_backprop_windows.wgsl (2-D and 3-D) against per-window
+numpy loops."""
 
 import itertools
 
@@ -51,6 +52,8 @@ def pool_backprop_reference(x, dy, case, average):
     dx = np.zeros(x.shape)
     for o, taps in windows(case, dy.shape[1:-1]):
         g = dy[(slice(None),) + o]
+        if not taps:  # a window only in the padding passes nothing
+            continue
         if average:
             for t in taps:
                 dx[(slice(None),) + t] += g / len(taps)
@@ -82,6 +85,31 @@ def test_pool_backprop(runner, rng, name, average):
     dx = runner.run("pool/pool_backprop.wgsl", constants={"AVERAGE": average}, workgroups=-(-x.size // 64),
                     x=x, dy=dy, dx=Output(x.shape), params=g | {"size": x.size})["dx"]
     np.testing.assert_allclose(dx, pool_backprop_reference(x, dy, CASES[name], average), rtol=1e-5, atol=1e-6)
+
+
+# Windows that do not overlap: gaps between them, padding, a window only in the padding, 3-D.
+DISJOINT_CASES = {
+    "2x2 stride 2": CASES["2x2 stride 2"],
+    "2x2 stride 3 padded": ((1, 7, 8, 2), (2, 2), (3, 3), (1, 1), ((1, 0), (0, 1))),
+    "1x1 stride 2, windows in the padding": ((1, 3, 3, 1), (1, 1), (2, 2), (1, 1), ((1, 0), (1, 0))),
+    "dilated 2x1": ((2, 9, 4, 3), (2, 1), (3, 1), (2, 1), ((0, 1), (0, 0))),
+    "3d 2x2x2": ((1, 4, 5, 4, 2), (2, 2, 2), (2, 2, 2), (1, 1, 1), ((0, 0), (0, 1), (0, 0))),
+}
+
+
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize("name", DISJOINT_CASES)
+def test_pool_backprop_windows(runner, rng, name, average):
+    case = DISJOINT_CASES[name]
+    g, out_shape = geometry(case)
+    x = rng.integers(-2, 3, case[0]).astype(np.float32)  # ties go to the first largest tap
+    x.reshape(-1)[rng.choice(x.size, 2, replace=False)] = np.nan
+    dy = rng.standard_normal(out_shape).astype(np.float32)
+    size = int(np.prod(out_shape))
+    # dx starts as zeros (a new wgpu buffer; the runtime fills it), which taps no window reaches keep.
+    dx = runner.run("pool/pool_backprop_windows.wgsl", constants={"AVERAGE": average}, workgroups=-(-size // 64),
+                    x=x, dy=dy, dx=Output(x.shape), params=g | {"size": size})["dx"]
+    np.testing.assert_allclose(dx, pool_backprop_reference(x, dy, case, average), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["3x3 same stride 2", "3d 2x3x2"])

@@ -9,13 +9,15 @@
 // a multiple of 4, then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels per
 // thread where they allow: depthwise_conv2d_vec4.wgsl, and then mostly 4 or
 // 8 rows of 4 pixels per thread: depthwise_conv2d_vec4_tile.wgsl)
-// and their gradients, and max/avg pools with their gradients.
+// and their gradients, and max/avg pools with their gradients (a thread per
+// window where windows do not overlap: pool_backprop_windows.wgsl).
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
 import { windowGeometry } from '../../../ops/nn_conv.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
+import { fill } from './elementwise.js';
 import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
 import { gemmTiles, runMatMul } from './matmul.js';
 import { transposeData, zeroPad } from './shape.js';
@@ -443,14 +445,20 @@ export function poolGradKernel(rank: number, average: boolean): WebGpuKernel<Poo
     const backend = gpu(args);
     const { inputs: [dy, x], attrs, outputs: [spec] } = args;
     const g = poolGeometry(rank, spec.shape, attrs);
-    const out = backend.allocate(spec.shape, 'float32');
+    const fields = poolFields(g, spec.shape[spec.shape.length - 1]);
     const size = sizeFromShape(spec.shape);
-    if (size === 0) return [out];
+    if (size === 0) return [backend.allocate(spec.shape, 'float32')];
+    // Windows that do not overlap (a 2x2 stride-2 pool): a thread per window writes the taps it passes
+    // gradient to, into zeros; else a thread per dx element rescans every window reaching it (on
+    // SwiftShader ~4x the time for the benchmark CNN's pools).
+    const disjoint = g.window.every((k, d) => g.strides[d] >= (k - 1) * g.dilations[d] + 1);
+    const out = disjoint ? fill(backend, spec.shape, 'float32', 0) : backend.allocate(spec.shape, 'float32');
+    const threads = disjoint ? sizeFromShape(dy.shape) : size;
     backend.run({
-      shader: 'pool/pool_backprop.wgsl',
+      shader: disjoint ? 'pool/pool_backprop_windows.wgsl' : 'pool/pool_backprop.wgsl',
       constants: { AVERAGE: average },
-      bindings: { dy: dy.dataId, ...(x ? { x: x.dataId } : {}), dx: out, params: { size, ...poolFields(g, spec.shape[spec.shape.length - 1]) } },
-      workgroups: groupsFor(size),
+      bindings: { dy: dy.dataId, ...(x ? { x: x.dataId } : {}), dx: out, params: { size: threads, ...fields } },
+      workgroups: groupsFor(threads),
     });
     return [out];
   };
