@@ -1,4 +1,4 @@
-"""conv/conv*.wgsl (conv1d, conv2d, conv3d as implicit GEMMs) against numpy references."""
+"""conv/conv*.wgsl (conv1d, conv2d, conv3d as implicit GEMMs, and computed directly) against numpy references."""
 
 import numpy as np
 import pytest
@@ -237,3 +237,52 @@ def test_1x1_conv_runs_as_vec4_matmul(runner, rng):
     out = run_matmul(runner, x.reshape(-1, 36), w.reshape(36, 32), bias=bias, vec4=True)
     expected = ref.conv(x, w, (1, 1), (1, 1), ((0, 0), (0, 0))) + bias
     np.testing.assert_allclose(out.reshape(3, 5, 5, 32), expected, **tolerance(36))
+
+
+def run_direct(runner, x_or_dy, w, case, *, backprop_input, four_channels, bias=None, activation="v"):
+    g = geometry(case)
+    shape = case[0] if backprop_input else out_shape(case)
+    threads = int(np.prod(shape)) // (4 if four_channels else 1)
+    placeholder = np.zeros(4, np.float32)
+    return runner.run(
+        "conv/conv_direct.wgsl", slots={"body": body(activation)}, workgroups=-(-threads // 64),
+        constants={"BACKPROP_INPUT": backprop_input, "FOUR_CHANNELS": four_channels, "HAS_BIAS": bias is not None},
+        x=x_or_dy, weights=w, bias=placeholder if bias is None else bias, residual=placeholder, out=Output(shape),
+        params=geometry(case) | {"size": threads, "alpha": 0.0, "beta": 0.0})["out"]
+
+
+# Thin convolutions, which the runtime computes directly; Cout (forward) or Cin (input gradient) 4 or 8 for FOUR_CHANNELS.
+DIRECT_CASES = {
+    "1 -> 8, 3x3 same": ((2, 7, 9, 1), (3, 3), 8, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "3 -> 4, stride 2 asymmetric pad": ((1, 11, 8, 3), (3, 3), 4, (2, 2), (1, 1), ((0, 1), (0, 1))),
+    "8 -> 3, dilated 5x3": ((2, 12, 10, 8), (5, 3), 3, (1, 2), (2, 1), ((2, 2), (1, 0))),
+    "conv3d 4 -> 2": ((2, 5, 6, 4, 4), (3, 2, 3), 2, (2, 1, 1), (1, 2, 1), ((1, 1), (0, 1), (1, 1))),
+}
+
+
+# Every case one channel per thread, and 4 where the output's channel count allows.
+DIRECT_FORWARD = [(name, False) for name in DIRECT_CASES] + \
+    [(name, True) for name, case in DIRECT_CASES.items() if case[2] % 4 == 0]
+DIRECT_BACKPROP = [(name, False) for name in DIRECT_CASES] + \
+    [(name, True) for name, case in DIRECT_CASES.items() if case[0][-1] % 4 == 0]
+
+
+@pytest.mark.parametrize("name, four_channels", DIRECT_FORWARD)
+def test_conv_direct(runner, rng, name, four_channels):
+    case = DIRECT_CASES[name]
+    x, w = case_arrays(rng, case)
+    bias = rng.standard_normal(case[2]).astype(np.float32)
+    out = run_direct(runner, x, w, case, backprop_input=False, four_channels=four_channels, bias=bias,
+                     activation="max(v, 0.0)")
+    expected = np.maximum(ref.conv(x, w, case[3], case[4], case[5]) + bias, 0)
+    np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))
+
+
+@pytest.mark.parametrize("name, four_channels", DIRECT_BACKPROP)
+def test_conv_direct_backprop_input(runner, rng, name, four_channels):
+    case = DIRECT_CASES[name]
+    x, w = case_arrays(rng, case)
+    dy = rng.standard_normal(out_shape(case)).astype(np.float32)
+    dx = run_direct(runner, dy, w, case, backprop_input=True, four_channels=four_channels)
+    expected = ref.conv_backprop_input(dy, w, x.shape, *case[3:])
+    np.testing.assert_allclose(dx, expected, **tolerance(w[..., 0, :].size))

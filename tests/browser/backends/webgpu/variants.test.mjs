@@ -206,13 +206,16 @@ test('registers matmul with 32 rows per thread and two K steps per loop iteratio
   assert.ok(keys.some((key) => key.includes('"ROWS_PER_THREAD":32,"TWO_K_STEPS":true')), keys.join('\n'));
 });
 
-test('conv direct: convolutions and input gradients one thread per output, results match the CPU', async () => {
+test('conv direct: convolutions and input gradients one thread per output (or per 4 channels), results match the CPU', async () => {
   const results = await runVariant({ conv: 'direct' }, CONV_CASES);
   assertAllMatch(results);
   for (const name of CONV_CASES) {
     assert.ok(results[name].shaders.includes('conv/conv_direct.wgsl'), `${name} did not run directly`);
     assert.ok(!results[name].shaders.some((s) => /conv\/conv(_vec4|_backprop_input)?\.wgsl/.test(s)), `${name} ran a GEMM`);
   }
+  const keys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]))
+    .filter((key) => key.startsWith('conv/conv_direct.wgsl|'));
+  for (const four of [true, false]) assert.ok(keys.some((key) => key.includes(`"FOUR_CHANNELS":${four}`)), keys.join('\n'));
 });
 
 test('conv gemm: the same convolutions as implicit GEMMs, results match the CPU', async () => {
