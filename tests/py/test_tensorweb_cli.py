@@ -68,3 +68,4 @@ def test_bench_runs_a_workload_on_every_runtime_and_writes_json(tmp_path):
     [row] = json.loads(report_file.read_text())["results"]
     assert row["id"] == "matmul_256"
     assert row["medianMs"]["tensorweb"] > 0 and row["medianMs"]["tfjs"] > 0
+    assert json.loads(report_file.read_text())["peak"]["gflops"] > 0
