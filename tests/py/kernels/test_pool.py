@@ -1,5 +1,5 @@
-"""pool/pool.wgsl, pool/pool_backprop.wgsl and pool/pool_backprop_windows.wgsl (2-D and 3-D) against per-window
-numpy loops."""
+"""pool/pool.wgsl and pool/pool_backprop.wgsl (2-D and 3-D; the gradient per dx element and PER_WINDOW) against
+per-window numpy loops."""
 
 import itertools
 
@@ -99,7 +99,7 @@ DISJOINT_CASES = {
 
 @pytest.mark.parametrize("average", [False, True])
 @pytest.mark.parametrize("name", DISJOINT_CASES)
-def test_pool_backprop_windows(runner, rng, name, average):
+def test_pool_backprop_per_window(runner, rng, name, average):
     case = DISJOINT_CASES[name]
     g, out_shape = geometry(case)
     x = rng.integers(-2, 3, case[0]).astype(np.float32)  # ties go to the first largest tap
@@ -107,7 +107,7 @@ def test_pool_backprop_windows(runner, rng, name, average):
     dy = rng.standard_normal(out_shape).astype(np.float32)
     size = int(np.prod(out_shape))
     # dx starts as zeros (a new wgpu buffer; the runtime fills it), which taps no window reaches keep.
-    dx = runner.run("pool/pool_backprop_windows.wgsl", constants={"AVERAGE": average}, workgroups=-(-size // 64),
+    dx = runner.run("pool/pool_backprop.wgsl", constants={"AVERAGE": average, "PER_WINDOW": True}, workgroups=-(-size // 64),
                     x=x, dy=dy, dx=Output(x.shape), params=g | {"size": size})["dx"]
     np.testing.assert_allclose(dx, pool_backprop_reference(x, dy, case, average), rtol=1e-5, atol=1e-6)
 

@@ -10,7 +10,7 @@
 // thread where they allow: depthwise_conv2d_vec4.wgsl, and then mostly 4 or
 // 8 rows of 4 pixels per thread: depthwise_conv2d_vec4_tile.wgsl)
 // and their gradients, and max/avg pools with their gradients (a thread per
-// window where windows do not overlap: pool_backprop_windows.wgsl).
+// window where windows do not overlap: pool_backprop.wgsl's PER_WINDOW).
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
 import { windowGeometry } from '../../../ops/nn_conv.js';
@@ -464,8 +464,8 @@ export function poolGradKernel(rank: number, average: boolean): WebGpuKernel<Poo
     const out = disjoint ? fill(backend, spec.shape, 'float32', 0) : backend.allocate(spec.shape, 'float32');
     const threads = disjoint ? sizeFromShape(dy.shape) : size;
     backend.run({
-      shader: disjoint ? 'pool/pool_backprop_windows.wgsl' : 'pool/pool_backprop.wgsl',
-      constants: { AVERAGE: average },
+      shader: 'pool/pool_backprop.wgsl',
+      constants: { AVERAGE: average, PER_WINDOW: disjoint },
       bindings: { dy: dy.dataId, ...(x ? { x: x.dataId } : {}), dx: out, params: { size: threads, ...fields } },
       workgroups: groupsFor(threads),
     });
