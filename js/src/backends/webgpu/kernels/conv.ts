@@ -191,8 +191,8 @@ export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs>
     const vec4 = inC % 4 === 0 && backend.flags.vec4 !== 'off';
     const tiles = gemmTiles(backend, vec4, pixels, inC);
     const mTiles = Math.ceil(pixels / tiles.tileM);
-    const window = filter.shape.slice(0, rank).map((_, d) => d);
-    const weights = vec4 ? transposeData(backend, filter, [...window, rank + 1, rank]) : filter.dataId;
+    const windowAxes = filter.shape.slice(0, rank).map((_, d) => d);
+    const weights = vec4 ? transposeData(backend, filter, [...windowAxes, rank + 1, rank]) : filter.dataId;
     backend.run({
       shader: vec4 ? 'conv/conv_backprop_input_vec4.wgsl' : 'conv/conv_backprop_input.wgsl',
       constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K },
