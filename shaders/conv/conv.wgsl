@@ -63,41 +63,21 @@ struct Params {
 // @import common/activation.wgsl
 // @import common/volume.wgsl
 // @import matmul/gemm_tiles.wgsl
+// @import conv/receptive_field.wgsl
 
-// x at output pixel `pixel` and filter tap `tap` = (kernel offset) * Cin + ci,
-// the kernel offset running over (kd, kh, kw); 0 in the padding.
-fn receptive_field(pixel: u32, tap: u32) -> f32 {
-  let n = pixel / volume(params.out_size);
-  let o = spatial(pixel % volume(params.out_size), params.out_size);
-  let ci = tap % params.in_c;
-  let k = spatial(tap / params.in_c, params.kernel_size);
-  let signed = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
-  if (any(signed < vec3<i32>(0)) || any(signed >= vec3<i32>(params.in_size))) {
-    return 0.0;
-  }
-  let i = vec3<u32>(signed);
-  return f32(x[(((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci]);
+// A: x over the pixel's receptive field.
+fn a_element(pixel: u32, tap: u32) -> f32 {
+  return receptive_field(pixel, tap);
 }
 
-fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
-  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
-    let row = tile.row0 + e / TILE_K;
-    let kk = k0 + e % TILE_K;
-    var v = 0.0;
-    if (row < tile.m && kk < tile.k_end) {
-      v = receptive_field(row, kk);
-    }
-    a_tile[e] = v;
-  }
-  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
-    let kk = k0 + e / tile_columns();
-    let col = tile.col0 + e % tile_columns();
-    var v = 0.0;
-    if (kk < tile.k_end && col < tile.n) {
-      v = f32(weights[kk * tile.n + col]);
-    }
-    b_tile[e] = v;
-  }
+// Neighbouring threads stage neighbouring taps of A (input channels in
+// memory) and output channels of B.
+const A_ALONG_K = true;
+const B_ALONG_K = false;
+
+// B: the weights themselves, [taps, Cout].
+fn b_element(tap: u32, co: u32) -> f32 {
+  return f32(weights[tap * params.out_c + co]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

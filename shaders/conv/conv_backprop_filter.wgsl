@@ -56,42 +56,21 @@ struct Params {
 
 // @import common/volume.wgsl
 // @import matmul/gemm_tiles.wgsl
+// @import conv/receptive_field.wgsl
 
-// x read by weight tap `tap` = (kernel offset) * Cin + ci at dy pixel
-// `pixel`; 0 in the padding.
-fn tap_input(tap: u32, pixel: u32) -> f32 {
-  let n = pixel / volume(params.out_size);
-  let o = spatial(pixel % volume(params.out_size), params.out_size);
-  let ci = tap % params.in_c;
-  let k = spatial(tap / params.in_c, params.kernel_size);
-  let signed = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
-  if (any(signed < vec3<i32>(0)) || any(signed >= vec3<i32>(params.in_size))) {
-    return 0.0;
-  }
-  let i = vec3<u32>(signed);
-  return f32(x[(((n * params.in_size.x + i.x) * params.in_size.y + i.y) * params.in_size.z + i.z) * params.in_c + ci]);
+// A: x read by weight tap `tap` at dy pixel `pixel`.
+fn a_element(tap: u32, pixel: u32) -> f32 {
+  return receptive_field(pixel, tap);
 }
 
-fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
-  // Neighbouring threads take neighbouring taps: neighbouring input channels in memory.
-  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
-    let row = e % tile_rows();
-    let kk = e / tile_rows();
-    var v = 0.0;
-    if (tile.row0 + row < tile.m && k0 + kk < tile.k_end) {
-      v = tap_input(tile.row0 + row, k0 + kk);
-    }
-    a_tile[row * TILE_K + kk] = v;
-  }
-  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
-    let kk = k0 + e / tile_columns();
-    let col = tile.col0 + e % tile_columns();
-    var v = 0.0;
-    if (kk < tile.k_end && col < tile.n) {
-      v = f32(dy[kk * tile.n + col]);
-    }
-    b_tile[e] = v;
-  }
+// Neighbouring threads stage neighbouring taps of A (input channels in x)
+// and output channels of B (in dy).
+const A_ALONG_K = false;
+const B_ALONG_K = false;
+
+// B: dy, [pixels, Cout].
+fn b_element(pixel: u32, co: u32) -> f32 {
+  return f32(dy[pixel * params.out_c + co]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

@@ -63,7 +63,7 @@ struct Params {
 
 // dy at dx pixel `pixel` and tap = (kernel offset) * Cout + co; 0 where no dy
 // pixel reaches it through that tap.
-fn gathered_gradient(pixel: u32, tap: u32) -> f32 {
+fn a_element(pixel: u32, tap: u32) -> f32 {
   let n = pixel / volume(params.in_size);
   let i = spatial(pixel % volume(params.in_size), params.in_size);
   let co = tap % params.out_c;
@@ -79,28 +79,14 @@ fn gathered_gradient(pixel: u32, tap: u32) -> f32 {
   return f32(dy[(((n * params.out_size.x + u.x) * params.out_size.y + u.y) * params.out_size.z + u.z) * params.out_c + co]);
 }
 
-fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
-  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
-    let row = tile.row0 + e / TILE_K;
-    let kk = k0 + e % TILE_K;
-    var v = 0.0;
-    if (row < tile.m && kk < tile.k_end) {
-      v = gathered_gradient(row, kk);
-    }
-    a_tile[e] = v;
-  }
-  // Neighbouring threads take neighbouring taps: neighbouring output channels in memory.
-  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
-    let kk = e % TILE_K;
-    let col = e / TILE_K;
-    var v = 0.0;
-    if (k0 + kk < tile.k_end && tile.col0 + col < tile.n) {
-      let tap = k0 + kk;
-      let khw = tap / params.out_c;
-      v = f32(weights[(khw * params.in_c + tile.col0 + col) * params.out_c + tap % params.out_c]);
-    }
-    b_tile[kk * tile_columns() + col] = v;
-  }
+// Neighbouring threads stage neighbouring taps of A and of B: neighbouring
+// output channels in memory, in dy and in the weights.
+const A_ALONG_K = true;
+const B_ALONG_K = true;
+
+// B: the weight at kernel offset tap / Cout, input channel ci, output channel tap % Cout.
+fn b_element(tap: u32, ci: u32) -> f32 {
+  return f32(weights[((tap / params.out_c) * params.in_c + ci) * params.out_c + tap % params.out_c]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

@@ -7,12 +7,12 @@
 // lid.y + r * WG_Y and columns lid.x + c * WG_X of the tile, so neighbouring
 // threads read and write neighbouring addresses.
 //
-// Needs from the importing kernel: the overrides WG_X, WG_Y and TILE_K, and
-//   fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32), which fills
-//   a_tile with A's rows tile.row0 .. + TILE_M at K k0 .. k0 + TILE_K and
-//   b_tile with B's rows k0 .. + TILE_K at columns tile.col0 .. + TILE_N,
-//   zeros outside A and B (rows past tile.m, K past tile.k_end, columns past
-//   tile.n). Its own loop decides which thread stages which element.
+// Needs from the importing kernel: the overrides WG_X, WG_Y and TILE_K;
+//   fn a_element(row: u32, k: u32) -> f32 and fn b_element(k: u32, col: u32)
+//   -> f32, A and B inside their extent (the stager gives zeros outside);
+//   and const A_ALONG_K, B_ALONG_K: bool, whether neighbouring threads stage
+//   neighbouring K of A (else neighbouring rows) and of B (else neighbouring
+//   columns): whichever reads neighbouring addresses.
 
 const ROWS_PER_THREAD = 4u;
 const COLS_PER_THREAD = 4u;  // the lanes of one vec4 accumulator
@@ -36,6 +36,31 @@ fn tile_rows() -> u32 {
 
 fn tile_columns() -> u32 {
   return WG_X * COLS_PER_THREAD;
+}
+
+// Fills a_tile with A's rows tile.row0 .. + TILE_M at K k0 .. + TILE_K and
+// b_tile with B's K rows k0 .. + TILE_K at columns tile.col0 .. + TILE_N,
+// zeros outside A and B (rows past tile.m, K past tile.k_end, columns past
+// tile.n).
+fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
+  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
+    let row = select(e % tile_rows(), e / TILE_K, A_ALONG_K);
+    let kk = select(e / tile_rows(), e % TILE_K, A_ALONG_K);
+    var v = 0.0;
+    if (tile.row0 + row < tile.m && k0 + kk < tile.k_end) {
+      v = a_element(tile.row0 + row, k0 + kk);
+    }
+    a_tile[row * TILE_K + kk] = v;
+  }
+  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
+    let kk = select(e / tile_columns(), e % TILE_K, B_ALONG_K);
+    let col = select(e % tile_columns(), e / TILE_K, B_ALONG_K);
+    var v = 0.0;
+    if (k0 + kk < tile.k_end && tile.col0 + col < tile.n) {
+      v = b_element(k0 + kk, tile.col0 + col);
+    }
+    b_tile[kk * tile_columns() + col] = v;
+  }
 }
 
 // The thread's 4 x 4 block over K from k_begin to tile.k_end: element [r][c]

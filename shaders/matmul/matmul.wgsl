@@ -84,25 +84,16 @@ fn batch_offsets(batch: u32) -> vec2<u32> {
 // Element offsets of the workgroup's batch entry in A and in B (main sets them).
 var<private> offsets: vec2<u32>;
 
-fn stage_tiles(tile: GemmTile, k0: u32, local_index: u32) {
-  for (var e = local_index; e < tile_rows() * TILE_K; e += WG_X * WG_Y) {
-    let row = tile.row0 + e / TILE_K;
-    let kk = k0 + e % TILE_K;
-    var v = 0.0;
-    if (row < tile.m && kk < tile.k_end) {
-      v = f32(a[offsets.x + row * params.a_stride_m + kk * params.a_stride_k]);
-    }
-    a_tile[e] = v;
-  }
-  for (var e = local_index; e < TILE_K * tile_columns(); e += WG_X * WG_Y) {
-    let kk = k0 + e / tile_columns();
-    let col = tile.col0 + e % tile_columns();
-    var v = 0.0;
-    if (kk < tile.k_end && col < tile.n) {
-      v = f32(b[offsets.y + kk * params.b_stride_k + col * params.b_stride_n]);
-    }
-    b_tile[e] = v;
-  }
+// Neighbouring threads stage neighbouring K of A and columns of B.
+const A_ALONG_K = true;
+const B_ALONG_K = false;
+
+fn a_element(row: u32, k: u32) -> f32 {
+  return f32(a[offsets.x + row * params.a_stride_m + k * params.a_stride_k]);
+}
+
+fn b_element(k: u32, col: u32) -> f32 {
+  return f32(b[offsets.y + k * params.b_stride_k + col * params.b_stride_n]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
