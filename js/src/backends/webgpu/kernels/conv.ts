@@ -118,7 +118,7 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     // Input channels zero-padded to a multiple of 4 (an RGB or grayscale first layer), so the vec4 GEMM runs:
     // on SwiftShader, EfficientNet-Lite0's 3-channel stem, pads included, takes ~55% of the scalar GEMM's
     // time, and its pipeline compiles in ~55% of that one's ~1 s. The pads see x as [pixels, Cin] and the
-    // filter as [taps, Cin, Cout] (a pad's index math grows with the rank).
+    // filter as [taps, Cin, Cout]: only the channel dim grows.
     const paddedC = Math.ceil(inC / 4) * 4;
     const pixelsIn = sizeFromShape(x.shape) / inC;
     const taps = sizeFromShape(g.window);

@@ -21,12 +21,16 @@ export interface StridedCopy {
   outStrides?: readonly number[];
 }
 
+/** A copy with its out strides worked out. */
+type StridedCopyOut = StridedCopy & { outStrides: readonly number[] };
+
 /**
  * The copy in vec4s, where its innermost dim runs contiguously in x and out, 4 at a time (a transpose that
  * keeps the last axis, a slice or concat along another): 4 elements per thread, a quarter of the index math
  * (on SwiftShader a quarter of the per-lane loads and stores too). Null where it does not.
  */
-function inVec4s(copy: StridedCopy, outStrides: readonly number[]): StridedCopy | null {
+function inVec4s(copy: StridedCopyOut): StridedCopyOut | null {
+  const { outStrides } = copy;
   const last = copy.shape.length - 1;
   const outer = (strides: readonly number[]) => strides.slice(0, last);
   const quarters = [...outer(copy.inStrides), ...outer(outStrides), copy.inOffset ?? 0, copy.outOffset ?? 0];
@@ -44,7 +48,7 @@ function inVec4s(copy: StridedCopy, outStrides: readonly number[]): StridedCopy 
  * both run on contiguously in x and in out alike (a pad's interior rows, a slice of whole rows), so the
  * innermost dim is as long as it can be (more items per thread, vec4s more often) and the index math shorter.
  */
-function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopy & { outStrides: readonly number[] } {
+function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopyOut {
   const shape: number[] = [];
   const inStrides: number[] = [];
   const mergedOut: number[] = [];
@@ -68,7 +72,7 @@ function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopy &
 export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy, out: DataId): DataId {
   if (sizeFromShape(copy.shape) === 0) return out;
   const fewest = merged(copy, copy.outStrides ?? stridesOf(copy.shape));
-  const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(fewest, fewest.outStrides) : null;
+  const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(fewest) : null;
   const run = vec4 ?? fewest;
   const size = sizeFromShape(run.shape);
   // Up to 16 items of the innermost dim per thread, the most that divides it (3 for RGB pixels).
@@ -83,7 +87,7 @@ export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy
       x, out,
       params: {
         size, rank: run.shape.length, in_offset: run.inOffset ?? 0, out_offset: run.outOffset ?? 0,
-        shape: run.shape, in_strides: run.inStrides, out_strides: run.outStrides!,
+        shape: run.shape, in_strides: run.inStrides, out_strides: run.outStrides,
       },
     },
     workgroups: groupsFor(size / itemsPerThread),
