@@ -15,16 +15,18 @@ def tolerance(k):
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
                activation="v", alpha=0.0, vec4=False, registers=None, two_k_steps=False, splits=1, k_chunk=None,
-               elem="f32", tile=None):
+               elem="f32", tile=None, matvec=None):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
     registers: rows per thread (32, or 16 with the rows_16_to_31 slot empty) of
     matmul/matmul_vec4_registers.wgsl (row-major, K and N multiples of 4; each
     thread owns those rows and 16 columns; TILE_K unused), with its
     TWO_K_STEPS knob from two_k_steps; None for the other kernels.
+    matvec: the overrides (WG_COLUMNS, WG_K, ROWS) of matmul/matvec.wgsl (K and
+    N multiples of 4, B transposed or not; ROWS output rows per workgroup).
     """
-    vec4 = vec4 or registers is not None
-    tile = tile or (REGISTERS_TILE if registers else TILE)
+    vec4 = vec4 or registers is not None or matvec is not None
+    tile = tile or matvec or (REGISTERS_TILE if registers else TILE)
     m, k = a.shape[-2:][::-1] if transpose_a else a.shape[-2:]
     n = b.shape[-2] if transpose_b else b.shape[-1]
     batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -35,8 +37,11 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     b_batch_strides = broadcast_strides(b.shape[:-2], padded)
     a_batch_strides = [s * m * k for s in a_batch_strides]
     b_batch_strides = [s * k * n for s in b_batch_strides]
-    tile_m = tile["WG_Y"] * (registers or (8 if vec4 else 4))  # rows per thread
-    tile_n = tile["WG_X"] * (16 if registers else 4)
+    if matvec:
+        tile_m, tile_n = matvec["ROWS"], 4 * matvec["WG_COLUMNS"]
+    else:
+        tile_m = tile["WG_Y"] * (registers or (8 if vec4 else 4))  # rows per thread
+        tile_n = tile["WG_X"] * (16 if registers else 4)
     m_tiles = -(-m // tile_m)
     k_chunk = k_chunk or k
     dtype = np.float16 if elem == "f16" else np.float32
@@ -52,10 +57,14 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         slots["body"] = body(activation)
     out_shape = (splits,) + batch_shape + (m, n)
     placeholder = PLACEHOLDER.astype(dtype)
+    if matvec:
+        shader, constants = "matmul/matvec.wgsl", matvec | {"TRANSPOSE_B": transpose_b}
+    elif registers:
+        shader, constants = "matmul/matmul_vec4_registers.wgsl", tile | {"ROWS_PER_THREAD": registers, "TWO_K_STEPS": two_k_steps}
+    else:
+        shader, constants = "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl", tile
     result = runner.run(
-        "matmul/matmul_vec4_registers.wgsl" if registers else "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl",
-        slots=slots,
-        constants=(tile | {"ROWS_PER_THREAD": registers, "TWO_K_STEPS": two_k_steps} if registers else tile) | {
+        shader, slots=slots, constants=constants | {
             "HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None},
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,

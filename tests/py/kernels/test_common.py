@@ -1,4 +1,4 @@
-"""common/fma_peak.wgsl: the benchmark kernel computes its recurrence (and so is not optimised away)."""
+"""common/fma_peak.wgsl and common/copy_bandwidth.wgsl: the benchmark kernels do their work (and so are not optimised away)."""
 
 import time
 
@@ -32,3 +32,11 @@ def test_fma_peak_time_grows_with_iterations(runner):
             return time.perf_counter() - start
         return min(once() for _ in range(3))  # the least disturbed of three, on a shared machine
     assert timed(2000) > 3 * timed(50)
+
+
+def test_copy_bandwidth_copies_every_vec4(runner, rng):
+    # 1,001 vec4s by 100 threads of 11 items: the last thread's items run past the end.
+    source = rng.standard_normal((1001, 4)).astype(np.float32)
+    out = runner.run("common/copy_bandwidth.wgsl", constants={"WORKGROUP_SIZE": 64, "ITEMS": 11}, workgroups=2,
+                     source=source, destination=Output((1001, 4)), params={"vec4s": 1001, "threads": 100})["destination"]
+    np.testing.assert_array_equal(out, source)

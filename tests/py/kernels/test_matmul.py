@@ -108,3 +108,46 @@ def test_more_than_65535_row_tiles_spill_into_z(runner, rng):
     a, b = rand(rng, 65538 * 4, 2), rand(rng, 2, 1)
     out = run_matmul(runner, a, b, tile={"WG_X": 1, "WG_Y": 1, "TILE_K": 4})
     np.testing.assert_allclose(out, reference(a, b), **tolerance(2))
+
+
+# matmul/matvec.wgsl: one workgroup of WG_COLUMNS x WG_K threads per ROWS rows
+# and 4 * WG_COLUMNS columns. The shapes leave threads past the last column
+# (N = 36 with 16 columns of threads), rows past the last (5 rows in tiles of
+# 2 and 4), K depths that are not a multiple of 4 * WG_K, and batches that
+# broadcast on either side.
+MATVEC_VARIANTS = [pytest.param({"WG_COLUMNS": 64, "WG_K": 4, "ROWS": 1}, id="64x4-rows1"),
+                   pytest.param({"WG_COLUMNS": 16, "WG_K": 16, "ROWS": 2}, id="16x16-rows2"),
+                   pytest.param({"WG_COLUMNS": 4, "WG_K": 1, "ROWS": 4}, id="4x1-rows4")]
+
+
+@pytest.mark.parametrize("matvec", MATVEC_VARIANTS)
+@pytest.mark.parametrize("transpose_b", [False, True], ids=["b", "b_transposed"])
+@pytest.mark.parametrize("m, k, n", [(1, 4, 4), (1, 1028, 36), (3, 200, 64), (5, 36, 132)])
+def test_matvec(runner, rng, matvec, transpose_b, m, k, n):
+    a = rand(rng, m, k)
+    b = rand(rng, *((n, k) if transpose_b else (k, n)))
+    out = run_matmul(runner, a, b, transpose_b=transpose_b, matvec=matvec)
+    np.testing.assert_allclose(out, reference(a, b, transpose_b=transpose_b), **tolerance(k))
+
+
+@pytest.mark.parametrize("transpose_b", [False, True], ids=["b", "b_transposed"])
+def test_matvec_batches_and_epilogue(runner, rng, transpose_b):
+    m, k, n = 2, 48, 20
+    a, bias, residual = rand(rng, 3, 1, m, k), rand(rng, n), rand(rng, 3, 2, m, n)
+    b = rand(rng, 2, *((n, k) if transpose_b else (k, n)))
+    out = run_matmul(runner, a, b, transpose_b=transpose_b, bias=bias, residual=residual,
+                     matvec={"WG_COLUMNS": 4, "WG_K": 8, "ROWS": 2}, activation="max(v, 0.0)")
+    expected = np.maximum(reference(a, b, transpose_b=transpose_b) + bias + residual, 0)
+    np.testing.assert_allclose(out, expected, **tolerance(k))
+
+
+@pytest.mark.parametrize("transpose_b", [False, True], ids=["b", "b_transposed"])
+def test_matvec_split_k(runner, rng, transpose_b):
+    # 1,000 deep in splits of 256: the last split is short, and a thread's K
+    # lane may have no step in it.
+    m, k, n = 1, 1000, 24
+    a, bias = rand(rng, m, k), rand(rng, n)
+    b = rand(rng, *((n, k) if transpose_b else (k, n)))
+    out = run_matmul(runner, a, b, transpose_b=transpose_b, bias=bias, splits=4, k_chunk=256,
+                     matvec={"WG_COLUMNS": 8, "WG_K": 32, "ROWS": 1}, activation="max(v, 0.0)")
+    np.testing.assert_allclose(out, np.maximum(reference(a, b, transpose_b=transpose_b) + bias, 0), **tolerance(k))

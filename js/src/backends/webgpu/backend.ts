@@ -18,6 +18,8 @@ export interface WebGpuFlags {
   vec4: 'auto' | 'on' | 'off';
   /** vec4 matmul and conv GEMMs: tiles staged in workgroup memory, or each thread's rows and columns kept in registers ('auto': registers on CPU adapters). */
   matmul: 'auto' | 'tiled' | 'registers';
+  /** Products of few rows (A not transposed, K and N multiples of 4): matmul/matvec.wgsl ('auto': up to MATVEC_MAX_ROWS rows, 'on': any rows). */
+  matvec: 'auto' | 'on' | 'off';
   /** matmul: split the K dimension across workgroups, then sum the partials. */
   splitK: 'auto' | 'on' | 'off';
   /** Convolutions and their input gradients: implicit GEMM, or direct (one thread per output); 'auto': direct for thin outputs with short sums. */
@@ -32,7 +34,7 @@ export interface WebGpuFlags {
   dispatchesPerSubmit: number;
 }
 
-const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', reduce: 'auto', dispatchesPerSubmit: 64 };
+const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', matvec: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', reduce: 'auto', dispatchesPerSubmit: 64 };
 
 /** Idle buffers kept for reuse, at most. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;

@@ -29,6 +29,17 @@ function runVariant(flags, caseNames, onPage = page) {
       matMulOddKSteps: { k: 20, f: () => tw.matMul(input([2, 37, 20], 39), input([20, 36], 40)) },
       // Large enough (2^27 multiply-adds) for the registers kernel's 32 rows per thread and two K steps per loop iteration.
       matMulTwoKSteps: { k: 512, f: () => tw.matMul(input([512, 512], 41), input([512, 512], 42)) },
+      // Products of few rows (matvec.wgsl under 'auto'): one row with a long K, B transposed, batches broadcast.
+      matVecRow: { k: 1028, f: () => tw.matMul(input([1, 1028], 70), input([1028, 36], 71)) },
+      matVecTransposedB: { k: 200, f: () => tw.matMul(input([3, 200], 72), input([64, 200], 73), false, true) },
+      matVecBatched: { k: 48, f: () => tw.matMul(input([3, 1, 2, 48], 74), input([2, 48, 20], 75)) },
+      fusedMatVecBiasRelu: {
+        k: 64, f: () => tw.fused.matMul({ a: input([1, 64], 76), b: input([64, 12], 77), bias: input([12], 78), activation: 'relu' }),
+      },
+      fusedMatVecTransposedBiasElu: {
+        k: 96, f: () => tw.fused.matMul({ a: input([8, 96], 79), b: input([20, 96], 80), transposeB: true, bias: input([20], 81),
+          activation: 'elu' }),
+      },
       fusedMatMulBiasRelu: {
         k: 32, f: () => tw.fused.matMul({ a: input([20, 32], 7), b: input([32, 12], 8), bias: input([12], 9), activation: 'relu' }),
       },
@@ -141,7 +152,7 @@ function assertAllMatch(results) {
 }
 
 test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, results match the CPU', async () => {
-  const results = await runVariant({ vec4: 'on', matmul: 'tiled', splitK: 'off', conv: 'gemm' }, GEMM_CASES);
+  const results = await runVariant({ vec4: 'on', matmul: 'tiled', matvec: 'off', splitK: 'off', conv: 'gemm' }, GEMM_CASES);
   assertAllMatch(results);
   assert.ok(results.matMulVec4Shape.shaders.includes('matmul/matmul_vec4.wgsl'));
   assert.ok(results.conv2dVec4Channels.shaders.includes('conv/conv_vec4.wgsl'));
@@ -187,7 +198,7 @@ test('vec4 matmul and conv in registers, with and without split-K: results match
   const matMulCases = ['matMulVec4Shape', 'matMulLongK', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
   const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6', 'conv2dPaddedChannels'];
   for (const splitK of ['off', 'on']) {
-    const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK, conv: 'gemm' }, [...matMulCases, ...convCases]);
+    const results = await runVariant({ vec4: 'on', matmul: 'registers', matvec: 'off', splitK, conv: 'gemm' }, [...matMulCases, ...convCases]);
     assertAllMatch(results);
     for (const name of matMulCases) assert.ok(results[name].shaders.includes('matmul/matmul_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
     for (const name of convCases) assert.ok(results[name].shaders.includes('conv/conv_vec4_registers.wgsl'), `${name} (split-K ${splitK})`);
@@ -199,7 +210,7 @@ test('vec4 matmul and conv in registers, with and without split-K: results match
 });
 
 test('registers matmul with 32 rows per thread and two K steps per loop iteration (a 512³ product): results match the CPU', async () => {
-  const results = await runVariant({ vec4: 'on', matmul: 'registers', splitK: 'off' }, ['matMulTwoKSteps']);
+  const results = await runVariant({ vec4: 'on', matmul: 'registers', matvec: 'off', splitK: 'off' }, ['matMulTwoKSteps']);
   assertAllMatch(results);
   assert.ok(results.matMulTwoKSteps.shaders.includes('matmul/matmul_vec4_registers.wgsl'));
   const keys = await registersMatMulKeys();
@@ -226,11 +237,45 @@ test('conv gemm: the same convolutions as implicit GEMMs, results match the CPU'
   for (const name of CONV_CASES) assert.ok(!results[name].shaders.includes('conv/conv_direct.wgsl'), `${name} ran directly`);
 });
 
-test('auto: a long K with a small output splits K by itself', async () => {
-  const results = await runVariant({ vec4: 'auto', splitK: 'auto' }, ['matMulLongK', 'matMulVec4Shape']);
+test('auto: a long K with a small output splits K by itself (matvec off)', async () => {
+  const results = await runVariant({ vec4: 'auto', matvec: 'off', splitK: 'auto' }, ['matMulLongK', 'matMulVec4Shape']);
   assertAllMatch(results);
   assert.ok(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'));
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
+});
+
+/** The matmul shaders a case ran (its inputs are drawn by the random kernel). */
+const matMulShaders = (result) => result.shaders.filter((shader) => shader.startsWith('matmul/'));
+
+const MATVEC_CASES = ['matVecRow', 'matVecTransposedB', 'matVecBatched', 'fusedMatVecBiasRelu', 'fusedMatVecTransposedBiasElu',
+  'matMulLongK'];
+
+test('matvec auto: products of up to 8 rows run matvec.wgsl (B transposed or not, batched, fused), results match the CPU', async () => {
+  const results = await runVariant({ matvec: 'auto', splitK: 'off' }, [...MATVEC_CASES, 'matMulVec4Shape', 'matMulTransposed']);
+  assertAllMatch(results);
+  for (const name of MATVEC_CASES) assert.deepEqual(matMulShaders(results[name]), ['matmul/matvec.wgsl'], name);
+  assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/matvec.wgsl'), '33 rows take a GEMM');
+  assert.ok(!results.matMulTransposed.shaders.includes('matmul/matvec.wgsl'), 'a transposed A takes the scalar kernel');
+  // One pipeline per row count: 1 (matVecRow), 2 (matVecBatched), 3, 4 and 8.
+  const keys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]))
+    .filter((key) => key.startsWith('matmul/matvec.wgsl|'));
+  for (const rows of [1, 2, 3, 4, 8]) assert.ok(keys.some((key) => key.includes(`"ROWS":${rows},`)), keys.join('\n'));
+});
+
+test('matvec on, with split-K: any row count in tiles of 8 rows, partials summed by split_k_reduce, results match the CPU', async () => {
+  const results = await runVariant({ matvec: 'on', splitK: 'on' }, [...MATVEC_CASES, 'matMulVec4Shape', 'matMulOddKSteps']);
+  assertAllMatch(results);
+  for (const name of [...MATVEC_CASES, 'matMulVec4Shape', 'matMulOddKSteps']) assert.equal(matMulShaders(results[name])[0], 'matmul/matvec.wgsl', name);
+  // K deep enough for two splits on any adapter (each a K step of 4 for up to 64 threads sharing a sum, twice over).
+  for (const name of ['matVecRow', 'matMulLongK']) {
+    assert.deepEqual(matMulShaders(results[name]), ['matmul/matvec.wgsl', 'matmul/split_k_reduce.wgsl'], name);
+  }
+});
+
+test('matvec off: the same products take the GEMM kernels', async () => {
+  const results = await runVariant({ matvec: 'off' }, MATVEC_CASES);
+  assertAllMatch(results);
+  for (const name of MATVEC_CASES) assert.ok(!results[name].shaders.includes('matmul/matvec.wgsl'), name);
 });
 
 const REDUCE_CASES = ['sumRows', 'maxColumns', 'meanLong'];

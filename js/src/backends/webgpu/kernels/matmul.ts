@@ -1,6 +1,7 @@
 // matMul and fusedMatMul: matmul/matmul.wgsl (any strides: transposes, any
 // M, N, K) or, row-major with K and N multiples of 4, matmul/matmul_vec4.wgsl
-// (tiles in workgroup memory) or matmul_vec4_registers.wgsl (for CPU adapters),
+// (tiles in workgroup memory) or matmul_vec4_registers.wgsl (for CPU adapters);
+// products of few rows (B transposed or not) matmul/matvec.wgsl; each
 // optionally split along K (partials summed by matmul/split_k_reduce.wgsl),
 // with bias, activation and a full-shape addend fused into the epilogue.
 import type { DataId } from '../../../core/backend.js';
@@ -96,11 +97,83 @@ function registersLayout(multiplyAdds: number, k: number): { rows: number; slots
   };
 }
 
+/** Products of up to this many rows (per batch entry) run matmul/matvec.wgsl under 'auto'. */
+export const MATVEC_MAX_ROWS = 8;
+
+/**
+ * matvec.wgsl's workgroup: neighbouring threads read neighbouring vec4s of B,
+ * so on GPUs a workgroup's 64 lanes read 1 KB of a row at once: along N (64
+ * column vec4s, 4 threads sharing each sum) or, with B transposed, along K.
+ * On CPU adapters SwiftShader ran 1 x 9216 x 4096 fastest with 4 columns and 8
+ * threads per sum (~1.3x 64 x 4, ~1.5x 4 x 1, ~3x 4 x 64).
+ */
+function matvecWorkgroup(backend: WebGpuBackend, transposeB: boolean): { WG_COLUMNS: number; WG_K: number } {
+  if (backend.info.runsOnCpu) return { WG_COLUMNS: 4, WG_K: 8 };
+  return transposeB ? { WG_COLUMNS: 4, WG_K: 64 } : { WG_COLUMNS: 64, WG_K: 4 };
+}
+
+/** A GPU is kept busy by this many matvec workgroups at least: fewer split K. */
+const MATVEC_GPU_WORKGROUPS = 256;
+
 export interface MatMulOperands {
   a: TensorInfo;
   b: TensorInfo;
   transposeA: boolean;
   transposeB: boolean;
+}
+
+/** What runMatMul dispatches: the shader and its specialisation, the output tile of a workgroup, and how K is split. */
+interface MatMulLaunch {
+  shader: string;
+  slots: Record<string, string>;
+  constants: Record<string, number | boolean>;
+  tileM: number;
+  tileN: number;
+  /** K chunks of split-K are multiples of this. */
+  kGranule: number;
+  splits: number;
+  /** Whether the shader takes B's layout in its params (matmul.wgsl's strides). */
+  strides: boolean;
+}
+
+/** The GEMM kernels: tiled (scalar or vec4) or, on CPU adapters, rows and columns in registers. */
+function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, vec4: boolean): MatMulLaunch {
+  const flags = backend.flags;
+  // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
+  const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
+  const gemm = gemmTiles(backend, vec4, m, n);
+  const layout = registersLayout(batchCount * m * n * k, k);
+  const tiles = registers ? { ...gemm, ...REGISTERS_WORKGROUP, tileM: REGISTERS_WORKGROUP.WG_Y * layout.rows, tileN: 16 } : gemm;
+  const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
+  // Split K when it is long and the output alone would leave most of the GPU idle.
+  const splits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
+    : k >= 1024 && workgroups < 32 ? Math.min(32, Math.ceil(k / 512)) : 1;
+  return {
+    shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
+    slots: registers ? layout.slots : {},
+    constants: {
+      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y,
+      ...(registers ? { ROWS_PER_THREAD: layout.rows, TWO_K_STEPS: layout.twoKSteps } : { TILE_K: tiles.TILE_K }),
+    },
+    tileM: tiles.tileM, tileN: tiles.tileN, kGranule: tiles.TILE_K, splits, strides: !vec4,
+  };
+}
+
+/** matmul/matvec.wgsl: the threads of a workgroup share each output's sum over K; B is read once, in vec4s. */
+function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, transposeB: boolean): MatMulLaunch {
+  const rows = Math.min(m, MATVEC_MAX_ROWS);
+  const workgroup = matvecWorkgroup(backend, transposeB);
+  const tileN = 4 * workgroup.WG_COLUMNS;
+  const kGranule = 4 * workgroup.WG_K;
+  const workgroups = Math.ceil(m / rows) * Math.ceil(n / tileN) * batchCount;
+  // On GPUs, split K until the GPU is busy, each split keeping at least 16 steps per thread.
+  const splitK = backend.flags.splitK;
+  const splits = splitK === 'off' ? 1 : splitK === 'on' ? Math.ceil(k / (2 * kGranule))
+    : backend.info.runsOnCpu ? 1 : Math.max(1, Math.min(Math.ceil(MATVEC_GPU_WORKGROUPS / workgroups), Math.floor(k / (16 * kGranule))));
+  return {
+    shader: 'matmul/matvec.wgsl', slots: {}, constants: { ...workgroup, ROWS: rows, TRANSPOSE_B: transposeB },
+    tileM: rows, tileN, kGranule, splits, strides: false,
+  };
 }
 
 /** Records out = epilogue(op(A) @ op(B)) into a new float32/int32 tensor of `outShape`. */
@@ -118,49 +191,39 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const batchCount = sizeFromShape(outBatch);
 
   const flags = backend.flags;
-  const vec4Valid = !transposeA && !transposeB && k % 4 === 0 && n % 4 === 0 && elem === 'f32';
+  const vec4Shapes = !transposeA && k % 4 === 0 && n % 4 === 0 && elem === 'f32' && flags.vec4 !== 'off';
+  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || m <= MATVEC_MAX_ROWS);
+  const vec4Valid = vec4Shapes && !transposeB;
   // Small outputs keep the scalar kernel, unless their sums are long: a classifier head's [1, 1280] x [1280, 1000]
   // took 50 ms there on SwiftShader, ~27 ms in the vec4 registers kernel (whose other 15 rows go to waste).
   const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20)));
-  // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
-  const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
-  const gemm = gemmTiles(backend, vec4, m, n);
-  const layout = registersLayout(batchCount * m * n * k, k);
-  const tiles = registers ? { ...gemm, ...REGISTERS_WORKGROUP, tileM: REGISTERS_WORKGROUP.WG_Y * layout.rows, tileN: 16 } : gemm;
-  const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
-  // Split K when it is long and the output alone would leave most of the GPU idle.
-  const wantSplits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
-    : k >= 1024 && workgroups < 32 ? Math.min(32, Math.ceil(k / 512)) : 1;
-  const kChunk = Math.ceil(Math.ceil(k / Math.max(1, wantSplits)) / tiles.TILE_K) * tiles.TILE_K;
+  const launch = matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB) : gemmLaunch(backend, m, n, k, batchCount, vec4);
+  const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
   const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
 
   const fused = splits === 1;
   const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
-  const mTiles = Math.ceil(m / tiles.tileM);
+  const mTiles = Math.ceil(m / launch.tileM);
   const common = {
     m, n, k, batch: batchCount, m_tiles: mTiles, splits, k_chunk: splits === 1 ? k : kChunk,
     batch_shape: batch.shape, a_batch_strides: batch.a, b_batch_strides: batch.b,
     alpha: epilogue.alpha, beta: epilogue.beta,
   };
-  const params = vec4 ? common : {
+  const params = !launch.strides ? common : {
     ...common,
     a_stride_m: transposeA ? 1 : k, a_stride_k: transposeA ? m : 1,
     b_stride_k: transposeB ? 1 : n, b_stride_n: transposeB ? k : 1,
   };
   backend.run({
-    shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
-    slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...(registers ? layout.slots : {}) },
-    constants: {
-      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y,
-      ...(registers ? { ROWS_PER_THREAD: layout.rows, TWO_K_STEPS: layout.twoKSteps } : { TILE_K: tiles.TILE_K }),
-      HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual,
-    },
+    shader: launch.shader,
+    slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
+    constants: { ...launch.constants, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
     bindings: {
       a: a.dataId, b: b.dataId, out: target, params,
       ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),
       ...(fused && epilogue.residual ? { residual: epilogue.residual } : {}),
     },
-    workgroups: backend.gridYZ(Math.ceil(n / tiles.tileN), mTiles * batchCount * splits),
+    workgroups: backend.gridYZ(Math.ceil(n / launch.tileN), mTiles * batchCount * splits),
   });
   if (fused) return out;
   const size = batchCount * m * n;

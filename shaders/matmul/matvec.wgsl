@@ -1,0 +1,173 @@
+// out = activation(A @ op(B) + bias + residual) for products with few rows:
+// a dense layer at batch 1, a decoder's step. Such a product reads each
+// weight once and does one multiply-add with it, so its speed is the speed
+// at which B streams in: here B is read once, in vec4s, neighbouring threads
+// reading neighbouring vec4s, and the threads of a workgroup share each
+// output's sum over K (a tree in workgroup memory at the end). The GEMM
+// kernels instead give each thread a block of rows, which a product of one
+// row leaves idle.
+//
+// A is [.., M, K] row-major; B is [.., K, N], or [.., N, K] with TRANSPOSE_B;
+// K and N multiples of 4. Batching, numpy batch broadcasting, split-K and the
+// epilogue as in matmul/matmul_vec4.wgsl.
+//
+// Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
+//   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
+//   5 params: uniform. bias and residual are bound even when their knob is off.
+// Params {
+//   m, n, k: u32,                (n and k multiples of 4)
+//   batch: u32,                  product of batch_shape
+//   m_tiles: u32,                ceil(m / ROWS)
+//   splits: u32,                 1 unless split-K
+//   k_chunk: u32,                K depth of one split (a multiple of 4; k when splits == 1)
+//   batch_shape: vec4<u32>,      output batch dims, front-padded with 1
+//   a_batch_strides: vec4<u32>,  element strides per batch dim, 0 where broadcast
+//   b_batch_strides: vec4<u32>,
+//   alpha, beta: f32,            activation attributes
+// }
+// Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
+//   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1, at
+//   most MAX_ROWS) output rows per workgroup, each B block read once for
+//   all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL (false).
+// Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
+//   is f32), `body` (the activation on v: f32; identity as written).
+// Dispatch: x = ceil(N / (4 * WG_COLUMNS)); y and z hold m_tiles * batch *
+// splits workgroups as a 2-D grid (y first).
+
+alias Elem = f32; // @types
+
+override WG_COLUMNS: u32 = 64u;
+override WG_K: u32 = 4u;
+override ROWS: u32 = 1u;
+override TRANSPOSE_B: bool = false;
+override HAS_BIAS: bool = false;
+override HAS_RESIDUAL: bool = false;
+
+const MAX_ROWS = 8u;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  batch: u32,
+  m_tiles: u32,
+  splits: u32,
+  k_chunk: u32,
+  batch_shape: vec4<u32>,
+  a_batch_strides: vec4<u32>,
+  b_batch_strides: vec4<u32>,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<Elem>>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4<Elem>>;
+@group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+// @import common/activation.wgsl
+
+// Each thread's sums for its rows, [ROWS][WG_K][WG_COLUMNS], summed over WG_K at the end.
+var<workgroup> partial_sums: array<vec4<f32>, ROWS * WG_K * WG_COLUMNS>;
+
+// Element offsets of batch entry `batch` in A and in B.
+fn batch_offsets(batch: u32) -> vec2<u32> {
+  var rest = batch;
+  var offsets = vec2<u32>(0u, 0u);
+  for (var d = 3; d >= 0; d--) {
+    let coord = rest % params.batch_shape[d];
+    rest /= params.batch_shape[d];
+    offsets += coord * vec2<u32>(params.a_batch_strides[d], params.b_batch_strides[d]);
+  }
+  return offsets;
+}
+
+// The 4 x 4 block of B that output columns 4 * column4 .. + 3 take from K
+// entries 4 * k4 .. + 3, as 4 vec4s read along B's rows: B's rows 4 * k4 ..
+// + 3 at vec4 column `column4`, or with TRANSPOSE_B the rows of those 4
+// output columns at vec4 `k4`. `b_base` is the batch's vec4 offset in B.
+fn b_block(b_base: u32, column4: u32, k4: u32) -> mat4x4<f32> {
+  let n4 = params.n / 4u;
+  let k4n = params.k / 4u;
+  let first = b_base + select(4u * k4 * n4 + column4, 4u * column4 * k4n + k4, TRANSPOSE_B);
+  let step = select(n4, k4n, TRANSPOSE_B);
+  return mat4x4<f32>(vec4<f32>(b[first]), vec4<f32>(b[first + step]), vec4<f32>(b[first + 2u * step]),
+                     vec4<f32>(b[first + 3u * step]));
+}
+
+fn partial_index(row: u32, k_lane: u32, column_lane: u32) -> u32 {
+  return (row * WG_K + k_lane) * WG_COLUMNS + column_lane;
+}
+
+@compute @workgroup_size(WG_COLUMNS * WG_K)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let flat = wid.y + wid.z * groups.y;
+  let m_tile = flat % params.m_tiles;
+  let batch = (flat / params.m_tiles) % params.batch;
+  let split = flat / (params.m_tiles * params.batch);
+  if (split >= params.splits) {
+    return;
+  }
+  // Neighbouring threads read neighbouring vec4s of B: along its rows' N
+  // (neighbouring columns), or with TRANSPOSE_B along K.
+  let column_lane = select(lid % WG_COLUMNS, lid / WG_K, TRANSPOSE_B);
+  let k_lane = select(lid / WG_COLUMNS, lid % WG_K, TRANSPOSE_B);
+  let n4 = params.n / 4u;
+  let k4n = params.k / 4u;
+  let column4 = wid.x * WG_COLUMNS + column_lane;
+  // Threads past the last column read the last one; their sums are never stored.
+  let read_column4 = min(column4, n4 - 1u);
+  let offsets = batch_offsets(batch) / 4u;
+  let row0 = m_tile * ROWS;
+  let k4_end = min(params.k, (split + 1u) * params.k_chunk) / 4u;
+
+  var sums: array<vec4<f32>, MAX_ROWS>;
+  for (var k4 = split * params.k_chunk / 4u + k_lane; k4 < k4_end; k4 += WG_K) {
+    let block = b_block(offsets.y, read_column4, k4);
+    for (var r = 0u; r < ROWS; r++) {
+      // Rows past the last read the last one; their sums are never stored.
+      let x = vec4<f32>(a[offsets.x + min(row0 + r, params.m - 1u) * k4n + k4]);
+      if (TRANSPOSE_B) {
+        sums[r] += x * block;  // each output column's dot product with x
+      } else {
+        sums[r] += block * x;  // B's 4 rows weighted by x
+      }
+    }
+  }
+
+  for (var r = 0u; r < ROWS; r++) {
+    partial_sums[partial_index(r, k_lane, column_lane)] = sums[r];
+  }
+  workgroupBarrier();
+  for (var stride = WG_K / 2u; stride > 0u; stride /= 2u) {
+    if (k_lane < stride) {
+      for (var r = 0u; r < ROWS; r++) {
+        partial_sums[partial_index(r, k_lane, column_lane)] += partial_sums[partial_index(r, k_lane + stride, column_lane)];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (k_lane != 0u || column4 >= n4) {
+    return;
+  }
+  let fused = params.splits == 1u;
+  let out_base = (split * params.batch + batch) * params.m * n4;
+  for (var r = 0u; r < ROWS && row0 + r < params.m; r++) {
+    let index = out_base + (row0 + r) * n4 + column4;
+    var v = partial_sums[partial_index(r, 0u, column_lane)];
+    if (fused && HAS_BIAS) {
+      v += vec4<f32>(bias[column4]);
+    }
+    if (fused && HAS_RESIDUAL) {
+      v += vec4<f32>(residual[index]);
+    }
+    if (fused) {
+      v = vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));
+    }
+    out[index] = vec4<Elem>(v);
+  }
+}
