@@ -6,7 +6,8 @@
 // between the two runtimes' outputs (relative to each output's largest value).
 //
 //   .venv/bin/python bench/graph_models.py   # writes build/bench-graph/
-//   node bench/graph.mjs [--runs N] [--models squeezenet1_0,efficientnet_lite0,minilm_l6]
+//   node bench/graph.mjs [--runs N] [--models squeezenet1_0,alexnet,...] [--flags '{"matvec":"off"}']
+// --flags sets tensorweb's webgpu backend flags (kernel variants) for the run.
 //
 // scripts/bench.mjs may import benchGraphModels(session, options).
 import { existsSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { median } from './suite.mjs';
 /** Models bench/graph_models.py writes, and what to feed them: 'normal' noise, 'pixels' in 0..255, token 'ids', 'ones'. */
 export const MODELS = [
   { name: 'squeezenet1_0', inputs: [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
+  { name: 'alexnet', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
+  { name: 'vgg19', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
   { name: 'efficientnet_lite0', inputs: [{ name: 'image', shape: [1, 224, 224, 3], fill: 'pixels', ortType: 'float32' }] },
   {
     name: 'minilm_l6', inputs: [
@@ -26,8 +29,17 @@ export const MODELS = [
   },
 ];
 
+/** The MODELS entries a comma-separated list names, in its order. */
+export function modelsNamed(list) {
+  return list.split(',').map((name) => {
+    const model = MODELS.find((m) => m.name === name);
+    if (!model) throw new Error(`unknown model '${name}' (have: ${MODELS.map((m) => m.name).join(', ')})`);
+    return model;
+  });
+}
+
 /** Runs both runtimes on each model in one page of `session`; returns one row per model, each also passed to onRow. */
-export async function benchGraphModels(session, { runs = 5, models = MODELS, onRow = () => {} } = {}) {
+export async function benchGraphModels(session, { runs = 5, models = MODELS, flags = {}, onRow = () => {} } = {}) {
   const rows = [];
   for (const model of models) {
     if (!existsSync(join(ROOT, 'build', 'bench-graph', model.name, 'model.json'))) {
@@ -35,12 +47,13 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS, onR
     }
     const page = await session.newPage();
     // Both runtimes in one page, steady-state runs alternating, so that load from other processes falls on both alike.
-    const result = await page.run(async (tw, { model, runs }) => {
+    const result = await page.run(async (tw, { model, runs, flags }) => {
       const ort = await import('/node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs');
       ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
       // Its warnings (shape ops placed on the CPU) go to console.error, which the page helper counts as failures.
       ort.env.logLevel = 'error';
       if (!(await tw.setBackend('webgpu'))) throw new Error('webgpu did not initialise');
+      tw.engine().findBackend('webgpu').setFlags(flags);
       const timed = async (f) => {
         const start = performance.now();
         const value = await f();
@@ -99,7 +112,7 @@ export async function benchGraphModels(session, { runs = 5, models = MODELS, onR
         tensorweb: { loadMs: twLoadMs, firstMs: twFirstMs, times: twTimes, outputs: twOutput },
         ort: { loadMs: ortLoadMs, firstMs: ortFirstMs, times: ortTimes, outputs: ortOutput },
       };
-    }, { model, runs });
+    }, { model, runs, flags });
     const { tensorweb, ort } = result;
     await page.close();
     // Per output, the largest difference over the output's largest magnitude; the worst output counts.
@@ -124,11 +137,9 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const runsAt = process.argv.indexOf('--runs');
   const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
   const modelsAt = process.argv.indexOf('--models');
-  const models = modelsAt > 0 ? process.argv[modelsAt + 1].split(',').map((name) => {
-    const model = MODELS.find((m) => m.name === name);
-    if (!model) throw new Error(`unknown model '${name}' (have: ${MODELS.map((m) => m.name).join(', ')})`);
-    return model;
-  }) : MODELS;
+  const models = modelsAt > 0 ? modelsNamed(process.argv[modelsAt + 1]) : MODELS;
+  const flagsAt = process.argv.indexOf('--flags');
+  const flags = flagsAt > 0 ? JSON.parse(process.argv[flagsAt + 1]) : {};
   const session = await BrowserSession.start();
   try {
     const ms = (v) => `${v.toFixed(0)} ms`;
@@ -139,7 +150,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
         console.log(`  ${label.padEnd(22)}  ${ms(r.loadMs).padEnd(10)}  ${ms(r.firstMs).padEnd(10)}  ${ms(r.steadyMs)}`);
       }
     };
-    await benchGraphModels(session, { runs, models, onRow: print });
+    await benchGraphModels(session, { runs, models, flags, onRow: print });
   } finally {
     await session.close();
   }

@@ -2,11 +2,14 @@
 
 Writes build/bench-graph/<name>.onnx and its conversion build/bench-graph/<name>/
 (`tensorweb convert`): SqueezeNet 1.0 in torchvision's architecture with random
-weights (no model hub can be reached), and the two pretrained models that install
-from the package registries, exported from PyTorch by tensorweb.examples:
-EfficientNet-Lite0 (ImageNet) and the all-MiniLM-L6-v2 sentence encoder.
+weights (no model hub can be reached); AlexNet and VGG-19, the onnx package's
+zoo architectures with seeded weights (their dense layers at batch 1 are
+matrix-vector products: 58 and 119 million of their 61 and 144 million
+parameters); and the two pretrained models that install from the package
+registries, exported from PyTorch by tensorweb.examples: EfficientNet-Lite0
+(ImageNet) and the all-MiniLM-L6-v2 sentence encoder.
 
-    .venv/bin/python bench/graph_models.py
+    .venv/bin/python bench/graph_models.py [name ...]   # all of them, or the ones named
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "bench-graph"
 sys.path.insert(0, str(ROOT / "tests" / "py" / "converter"))
 from onnx_models import FLOAT, Builder  # noqa: E402
+from onnx_zoo import light_model  # noqa: E402
 
 
 def squeezenet1_0() -> onnx.ModelProto:
@@ -63,15 +67,20 @@ def exported(module_name: str):
 
 MODELS = {
     "squeezenet1_0": lambda: ((lambda path: onnx.save(squeezenet1_0(), path)), []),
+    "alexnet": lambda: ((lambda path: onnx.save(light_model("bvlc_alexnet"), path)), []),
+    "vgg19": lambda: ((lambda path: onnx.save(light_model("vgg19"), path)), []),
     "efficientnet_lite0": lambda: exported("efficientnet_lite0"),
     "minilm_l6": lambda: exported("minilm"),
 }
 
 
-def main():
+def main(names: list[str]):
+    unknown = set(names) - set(MODELS)
+    if unknown:
+        raise SystemExit(f"unknown model(s) {', '.join(sorted(unknown))} (have: {', '.join(MODELS)})")
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, recipe in MODELS.items():
-        write_onnx, convert_args = recipe()
+    for name in names or MODELS:
+        write_onnx, convert_args = MODELS[name]()
         source = OUT / f"{name}.onnx"
         write_onnx(source)
         subprocess.run([str(Path(sys.executable).parent / "tensorweb"), "convert", str(source), str(OUT / name), "--force",
@@ -79,4 +88,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

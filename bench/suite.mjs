@@ -6,7 +6,10 @@
 // frameworks take turns run by run, so a change in the machine's load (these
 // machines are shared) falls on all of them alike rather than on whichever
 // ran at the time; for the same reason the adapter's FMA peak, which matmul
-// 1024³ is judged against, takes turns with that workload.
+// 1024³ is judged against, takes turns with that workload, and a copy of as
+// many bytes as the matrix-vector rows' weights takes turns with each of them
+// (their share of the copy bandwidth), as does tensorweb with matvec.wgsl
+// off (the GEMM kernels those products ran before it).
 import { layersCnn } from './layers.mjs';
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -93,6 +96,12 @@ function tensorSuite(lib, { adam, variable }) {
       const b = make([values(n * n, 2), [n, n]]);
       return { run: async () => { const c = lib.matMul(a, b); await c.data(); c.dispose(); }, dispose: () => lib.dispose([a, b]) };
     },
+    /** One row times a K x N matrix: a dense layer at batch 1. */
+    async matvec(k, n) {
+      const x = make([values(k, 7), [1, k]]);
+      const w = make([values(k * n, 8).map((v) => v / Math.sqrt(k)), [k, n]]);
+      return { run: async () => { const y = lib.matMul(x, w); await y.data(); y.dispose(); }, dispose: () => lib.dispose([x, w]) };
+    },
     async conv() {
       const x = make([values(56 * 56 * 64, 3), [1, 56, 56, 64]]);
       const w = make([values(3 * 3 * 64 * 64, 4).map((v) => v * 0.05), [3, 3, 64, 64]]);
@@ -159,11 +168,61 @@ function fmaPeakTurn(tw) {
   };
 }
 
+/**
+ * The adapter's copy bandwidth through tensorweb's backend (common/copy_bandwidth.wgsl): `bytes` read and
+ * as many written per run, as a turn to time beside a workload that streams that many bytes.
+ */
+function copyBandwidthTurn(tw, bytes) {
+  const backend = tw.engine().findBackend('webgpu');
+  const vec4s = Math.ceil(bytes / 16);
+  const items = 4;
+  const threads = Math.ceil(vec4s / items);
+  const source = backend.allocate([vec4s * 4], 'float32');
+  const destination = backend.allocate([vec4s * 4], 'float32');
+  return {
+    bytesMoved: 2 * vec4s * 16,
+    run: async () => {
+      backend.run({
+        shader: 'common/copy_bandwidth.wgsl', constants: { ITEMS: items },
+        bindings: { source, destination, params: { vec4s, threads } }, workgroups: backend.grid(Math.ceil(threads / 256)),
+      });
+      await backend.sync();
+    },
+    dispose: () => { backend.disposeData(source); backend.disposeData(destination); },
+  };
+}
+
+/** A turn of tensorweb's run of a workload with backend flags set (a kernel variant forced), then restored. */
+function withFlags(tw, flags, run) {
+  const backend = tw.engine().findBackend('webgpu');
+  return async () => {
+    const saved = { ...backend.flags };
+    backend.setFlags(flags);
+    try {
+      await run();
+    } finally {
+      backend.setFlags(saved);
+    }
+  };
+}
+
 const PEAK = 'fmaPeak';
+const COPY = 'copy';
+/** The matrix-vector rows' second tensorweb turn: the GEMM kernels they took before matmul/matvec.wgsl. */
+const GEMM = 'tensorwebGemm';
+
+/** A matrix-vector workload: 1 x K times K x N, streaming K * N float32 weights (plus x and y). */
+const matvecWorkload = (id, k, n, what) => ({
+  id, label: `matrix-vector 1×${k} · ${k}×${n} (${what})`, make: (s) => s.matvec?.(k, n),
+  weightBytes: 4 * k * n, bytes: 4 * (k * n + k + n),
+});
 
 export const WORKLOADS = [
   { id: 'matmul_256', label: 'matmul 256³ (with readback)', make: (s) => s.matmul(256) },
   { id: 'matmul_1024', label: 'matmul 1024³ (with readback)', make: (s) => s.matmul(1024), flops: 2 * 1024 ** 3 },
+  matvecWorkload('matvec_1x9216x4096', 9216, 4096, "AlexNet's first dense layer"),
+  matvecWorkload('matvec_1x4096x4096', 4096, 4096, "AlexNet's and VGG-19's second"),
+  matvecWorkload('matvec_1x1280x1000', 1280, 1000, "EfficientNet-Lite0's classifier"),
   { id: 'conv2d_56x56x64_64_3x3', label: 'conv2d 1×56×56×64 → 64, 3×3 same', make: (s) => s.conv() },
   { id: 'depthwise_112x112x32_3x3', label: 'depthwise 3×3 on 1×112×112×32', make: (s) => s.depthwise() },
   { id: 'cnn_adam_step_b32', label: 'small CNN, one Adam step, batch 32', make: (s) => s.train?.() },
@@ -186,20 +245,32 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
   for (const workload of WORKLOADS.filter((w) => !only || only.includes(w.id))) {
     const row = { id: workload.id, label: workload.label, medianMs: {}, ratio: {} };
     const prepared = {};
-    // A workload measured against the adapter's peak takes turns with the peak kernel.
+    // A workload measured against the adapter's FMA peak or its copy bandwidth takes turns with that kernel.
     const peak = workload.flops ? fmaPeakTurn(tw) : null;
+    const copy = workload.bytes ? copyBandwidthTurn(tw, workload.weightBytes) : null;
     try {
       for (const [name, suite] of Object.entries(suites)) {
         const made = await workload.make(suite);
         if (made) prepared[name] = made;
       }
       const turns = Object.fromEntries(Object.entries(prepared).map(([name, made]) => [name, made.run]));
-      const { [PEAK]: peakMs, ...medianMs } = await measure(peak ? { ...turns, [PEAK]: peak.run } : turns, { warmup, rounds: runs });
+      if (peak) turns[PEAK] = peak.run;
+      if (copy) {
+        turns[COPY] = copy.run;
+        turns[GEMM] = withFlags(tw, { matvec: 'off' }, prepared.tensorweb.run);
+      }
+      const { [PEAK]: peakMs, [COPY]: copyMs, ...medianMs } = await measure(turns, { warmup, rounds: runs });
       row.medianMs = medianMs;
       if (peak) row.peak = { gflops: peak.flops / (peakMs * 1e6), medianMs: peakMs };
+      if (copy) {
+        const copyGBs = copy.bytesMoved / (copyMs * 1e6);
+        const gbs = workload.bytes / (medianMs.tensorweb * 1e6);
+        row.bandwidth = { gbs, copyGBs, copyMs, shareOfCopy: gbs / copyGBs };
+      }
     } finally {
       for (const made of Object.values(prepared)) await made.dispose();
       peak?.dispose();
+      copy?.dispose();
     }
     for (const peer of ['tfjs', 'ort']) {
       if (row.medianMs[peer] !== undefined) row.ratio[peer] = row.medianMs[peer] / row.medianMs.tensorweb;

@@ -2,16 +2,16 @@
 // onnxruntime-web 1.30 (webgpu EP) in one headless Chromium page on the same
 // adapter (bench/index.html, bench/suite.mjs). Prints a table of medians and
 // ratios (peer time / ours) and, with --json FILE, writes the same as JSON.
-// Usage: npm run bench [-- --json FILE] [--runs N] [--warmup N] [--only id,id] [--graph]
+// Usage: npm run bench [-- --json FILE] [--runs N] [--warmup N] [--only id,id] [--graph [--models name,name]]
 // Build first (npm run build): the page loads js/dist/tensorweb.js. --graph
 // also compares converted models with onnxruntime-web (bench/graph.mjs; make
 // the models first with .venv/bin/python bench/graph_models.py).
 import { writeFileSync } from 'node:fs';
 import { BrowserSession } from '../tests/browser/helper.mjs';
-import { benchGraphModels } from '../bench/graph.mjs';
+import { MODELS, benchGraphModels, modelsNamed } from '../bench/graph.mjs';
 
 function parseArgs(argv) {
-  const options = { json: null, runs: 5, warmup: 2, only: null, graph: false };
+  const options = { json: null, runs: 5, warmup: 2, only: null, graph: false, models: MODELS };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--graph') { options.graph = true; continue; }
@@ -19,7 +19,8 @@ function parseArgs(argv) {
     else if (flag === '--runs') options.runs = Number(value);
     else if (flag === '--warmup') options.warmup = Number(value);
     else if (flag === '--only') options.only = value.split(',');
-    else throw new Error(`bench: unknown argument ${flag} (takes --json FILE, --runs N, --warmup N, --only id,id, --graph)`);
+    else if (flag === '--models') options.models = modelsNamed(value);
+    else throw new Error(`bench: unknown argument ${flag} (takes --json FILE, --runs N, --warmup N, --only id,id, --graph, --models name,name)`);
     i++;
   }
   return options;
@@ -43,6 +44,12 @@ function table(report) {
   out.push(`FMA peak (common/fma_peak.wgsl${beside}): ${report.peak.gflops.toFixed(2)} GFLOP/s`);
   if (matmul?.gflops) {
     out.push(`matmul 1024³: ${matmul.gflops.toFixed(2)} GFLOP/s = ${((100 * matmul.gflops) / report.peak.gflops).toFixed(0)}% of the FMA peak`);
+  }
+  for (const r of report.results.filter((row) => row.bandwidth)) {
+    const { gbs, copyGBs, shareOfCopy } = r.bandwidth;
+    out.push(`${r.label}: ${gbs.toFixed(2)} GB/s = ${(100 * shareOfCopy).toFixed(0)}% of the copy bandwidth (${copyGBs.toFixed(2)} GB/s, ` +
+      `bytes read and written); with matvec off (GEMM kernels) ${ms(r.medianMs.tensorwebGemm)} ms, ` +
+      `${(r.medianMs.tensorwebGemm / r.medianMs.tensorweb).toFixed(2)}× tensorweb's`);
   }
   for (const r of report.results.filter((row) => row.samplesPerSecond)) {
     const rates = Object.entries(r.samplesPerSecond).map(([name, rate]) => `${name} ${rate.toFixed(0)}`).join(', ');
@@ -68,7 +75,7 @@ try {
   const report = await page.run((tw, opts) => window.runBench(tw, opts), { runs: options.runs, warmup: options.warmup, only: options.only });
   console.log(table(report));
   if (options.graph) {
-    report.graphModels = await benchGraphModels(session, { runs: options.runs });
+    report.graphModels = await benchGraphModels(session, { runs: options.runs, models: options.models });
     console.log(graphTable(report.graphModels, options.runs));
   }
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -98,6 +98,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--graph", action="store_true",
                         help="also compare converted models with onnxruntime-web (make them first with "
                              ".venv/bin/python bench/graph_models.py)")
+    parser.add_argument("--models", metavar="NAME,NAME", help="with --graph: only these converted models")
 
     def run(args: argparse.Namespace) -> int:
         import shutil
@@ -117,6 +118,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
             command += ["--only", args.only]
         if args.graph:
             command.append("--graph")
+        if args.models:
+            command += ["--models", args.models]
         return subprocess.run(command, cwd=root).returncode
 
     parser.set_defaults(run=run)

@@ -69,3 +69,21 @@ def test_bench_runs_a_workload_on_every_runtime_and_writes_json(tmp_path):
     assert row["id"] == "matmul_256"
     assert row["medianMs"]["tensorweb"] > 0 and row["medianMs"]["tfjs"] > 0
     assert json.loads(report_file.read_text())["peak"]["gflops"] > 0
+
+
+def test_bench_times_a_matrix_vector_row_beside_the_copy_bandwidth_and_the_gemm(tmp_path):
+    """The bandwidth reference and the GEMM turn are wired into the report; speed is not judged here."""
+    import json
+
+    report_file = tmp_path / "bench.json"
+    tensorweb = str(Path(sys.executable).parent / "tensorweb")
+    result = subprocess.run([tensorweb, "bench", "--only", "matvec_1x1280x1000", "--runs", "1", "--warmup", "0",
+                             "--json", str(report_file)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "of the copy bandwidth" in result.stdout
+    [row] = json.loads(report_file.read_text())["results"]
+    assert row["medianMs"]["tensorweb"] > 0 and row["medianMs"]["tensorwebGemm"] > 0 and row["medianMs"]["tfjs"] > 0
+    bandwidth = row["bandwidth"]
+    assert bandwidth["copyGBs"] > 0
+    assert bandwidth["shareOfCopy"] == pytest.approx(bandwidth["gbs"] / bandwidth["copyGBs"])
+    assert bandwidth["gbs"] == pytest.approx(4 * (1280 * 1000 + 1280 + 1000) / (row["medianMs"]["tensorweb"] * 1e6))

@@ -112,17 +112,18 @@ def test_more_than_65535_row_tiles_spill_into_z(runner, rng):
 
 # matmul/matvec.wgsl: one workgroup of WG_COLUMNS x WG_K threads per ROWS rows
 # and 4 * WG_COLUMNS columns. The shapes leave threads past the last column
-# (N = 36 with 16 columns of threads), rows past the last (5 rows in tiles of
-# 2 and 4), K depths that are not a multiple of 4 * WG_K, and batches that
+# (N = 36 with 16 columns of threads), rows past the last (5 and 11 rows in
+# tiles of 2, 4 and 8), K depths that are not a multiple of 4 * WG_K, and batches that
 # broadcast on either side.
 MATVEC_VARIANTS = [pytest.param({"WG_COLUMNS": 64, "WG_K": 4, "ROWS": 1}, id="64x4-rows1"),
                    pytest.param({"WG_COLUMNS": 16, "WG_K": 16, "ROWS": 2}, id="16x16-rows2"),
-                   pytest.param({"WG_COLUMNS": 4, "WG_K": 1, "ROWS": 4}, id="4x1-rows4")]
+                   pytest.param({"WG_COLUMNS": 4, "WG_K": 1, "ROWS": 4}, id="4x1-rows4"),
+                   pytest.param({"WG_COLUMNS": 8, "WG_K": 2, "ROWS": 8}, id="8x2-rows8")]
 
 
 @pytest.mark.parametrize("matvec", MATVEC_VARIANTS)
 @pytest.mark.parametrize("transpose_b", [False, True], ids=["b", "b_transposed"])
-@pytest.mark.parametrize("m, k, n", [(1, 4, 4), (1, 1028, 36), (3, 200, 64), (5, 36, 132)])
+@pytest.mark.parametrize("m, k, n", [(1, 4, 4), (1, 1028, 36), (3, 200, 64), (5, 36, 132), (11, 20, 8)])
 def test_matvec(runner, rng, matvec, transpose_b, m, k, n):
     a = rand(rng, m, k)
     b = rand(rng, *((n, k) if transpose_b else (k, n)))

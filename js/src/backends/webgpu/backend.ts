@@ -18,7 +18,7 @@ export interface WebGpuFlags {
   vec4: 'auto' | 'on' | 'off';
   /** vec4 matmul and conv GEMMs: tiles staged in workgroup memory, or each thread's rows and columns kept in registers ('auto': registers on CPU adapters). */
   matmul: 'auto' | 'tiled' | 'registers';
-  /** Products of few rows (A not transposed, K and N multiples of 4): matmul/matvec.wgsl ('auto': up to MATVEC_MAX_ROWS rows, 'on': any rows). */
+  /** Products of few rows (A not transposed, K and N multiples of 4): matmul/matvec.wgsl ('auto': up to 16 rows on CPU adapters, 8 on GPUs; 'on': any rows). */
   matvec: 'auto' | 'on' | 'off';
   /** matmul: split the K dimension across workgroups, then sum the partials. */
   splitK: 'auto' | 'on' | 'off';

@@ -97,18 +97,32 @@ function registersLayout(multiplyAdds: number, k: number): { rows: number; slots
   };
 }
 
-/** Products of up to this many rows (per batch entry) run matmul/matvec.wgsl under 'auto'. */
-export const MATVEC_MAX_ROWS = 8;
+/** matmul/matvec.wgsl's output rows per workgroup, at most (its named row sums). */
+const MATVEC_ROWS = 8;
+
+/**
+ * Products of up to this many rows (per batch entry) run matmul/matvec.wgsl
+ * under 'auto', in workgroups of up to 8 rows each reading all of B. On
+ * SwiftShader, against the registers GEMM: 16 rows 5.4x faster on
+ * 16 x 4096 x 4096, 1.7x on 16 x 1280 x 1000, even on 16 x 384 x 384; 32 rows
+ * 1.9x, 1.1x and 0.7x. GPUs: 8, the usual bound of matrix-vector kernels
+ * (not yet measured on one).
+ */
+function matvecMaxRows(backend: WebGpuBackend): number {
+  return backend.info.runsOnCpu ? 16 : 8;
+}
 
 /**
  * matvec.wgsl's workgroup: neighbouring threads read neighbouring vec4s of B,
  * so on GPUs a workgroup's 64 lanes read 1 KB of a row at once: along N (64
  * column vec4s, 4 threads sharing each sum) or, with B transposed, along K.
- * On CPU adapters SwiftShader ran 1 x 9216 x 4096 fastest with 4 columns and 8
- * threads per sum (~1.3x 64 x 4, ~1.5x 4 x 1, ~3x 4 x 64).
+ * On CPU adapters the shape matters less: SwiftShader ran 1 x 9216 x 4096
+ * (B transposed or not) about as fast with 4 to 64 columns and 4 threads per
+ * sum, ~1.2x slower with 8 threads, ~3x with 64; 4 x 4 wastes least on
+ * narrow outputs.
  */
 function matvecWorkgroup(backend: WebGpuBackend, transposeB: boolean): { WG_COLUMNS: number; WG_K: number } {
-  if (backend.info.runsOnCpu) return { WG_COLUMNS: 4, WG_K: 8 };
+  if (backend.info.runsOnCpu) return { WG_COLUMNS: 4, WG_K: 4 };
   return transposeB ? { WG_COLUMNS: 4, WG_K: 64 } : { WG_COLUMNS: 64, WG_K: 4 };
 }
 
@@ -161,7 +175,7 @@ function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, bat
 
 /** matmul/matvec.wgsl: the threads of a workgroup share each output's sum over K; B is read once, in vec4s. */
 function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, transposeB: boolean): MatMulLaunch {
-  const rows = Math.min(m, MATVEC_MAX_ROWS);
+  const rows = Math.min(m, MATVEC_ROWS);
   const workgroup = matvecWorkgroup(backend, transposeB);
   const tileN = 4 * workgroup.WG_COLUMNS;
   const kGranule = 4 * workgroup.WG_K;
@@ -192,7 +206,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
 
   const flags = backend.flags;
   const vec4Shapes = !transposeA && k % 4 === 0 && n % 4 === 0 && elem === 'f32' && flags.vec4 !== 'off';
-  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || m <= MATVEC_MAX_ROWS);
+  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || m <= matvecMaxRows(backend));
   const vec4Valid = vec4Shapes && !transposeB;
   // Small outputs keep the scalar kernel, unless their sums are long: a classifier head's [1, 1280] x [1280, 1000]
   // took 50 ms there on SwiftShader, ~27 ms in the vec4 registers kernel (whose other 15 rows go to waste).
