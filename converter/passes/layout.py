@@ -215,7 +215,17 @@ def channel_permutation(graph: Graph, end: Node, producers, consumers) -> bool:
     # run the chain on element numbers, with a batch of 2 so that the batch's own position is checked too
     values = np.arange(2 * ops.num_elements(shape[1:])).reshape((2, *shape[1:]))
     for node in chain:
-        values = values.reshape(node.attrs["shape"]) if node.op == "reshape" else values.transpose(node.attrs["perm"])
+        if node.op == "transpose":
+            values = values.transpose(node.attrs["perm"])
+            continue
+        # a target that spells the graph's batch out (ShuffleNet's [1, groups, ...]) is given the batch of 2
+        target = list(node.attrs["shape"])
+        if target and target[0] == shape[0] and ops.num_elements(target[1:]) * 2 == values.size:
+            target[0] = 2
+        try:
+            values = values.reshape(target)
+        except ValueError:  # a reshape that mixes the batch with other dims: no channel permutation
+            return False
     for perm in itertools.permutations(range(rank)):
         if perm[0] != 0 or values.shape != tuple((2, *shape[1:])[p] for p in perm):
             continue

@@ -115,6 +115,30 @@ def test_a_channel_shuffle_between_layout_transposes_becomes_one_gather():
     np.testing.assert_array_equal(g.constants[g.nodes[0].inputs[1]], [0, 3, 1, 4, 2, 5])
 
 
+def test_a_channel_shuffle_with_the_batch_spelled_out_becomes_one_gather():
+    # the onnx package's light_shufflenet.onnx reshapes to [1, groups, channels / groups, h, w]
+    g = Graph()
+    x = g.add_input("x", [1, 4, 4, 6], "float32")
+    y = g.emit("transpose", x, perm=TO_NCHW)
+    y = g.emit("reshape", y, shape=[1, 2, 3, 4, 4])
+    y = g.emit("transpose", y, perm=[0, 2, 1, 3, 4])
+    y = g.emit("reshape", y, shape=[1, 6, 4, 4])
+    g.outputs = [g.emit("relu", g.emit("transpose", y, perm=TO_NHWC), name="out")]
+    assert run_pass_and_compare(g, to_channels_last)
+    assert [n.op for n in g.nodes] == ["gather", "relu"]
+    np.testing.assert_array_equal(g.constants[g.nodes[0].inputs[1]], [0, 3, 1, 4, 2, 5])
+
+
+def test_a_chain_folding_the_batch_into_other_dims_stays():
+    g = Graph()
+    x = g.add_input("x", [1, 4, 4, 6], "float32")
+    y = g.emit("transpose", x, perm=TO_NCHW)
+    y = g.emit("reshape", y, shape=[6, 16])  # the batch of 1 merged with the channels
+    y = g.emit("transpose", y, perm=[1, 0])
+    g.outputs = [g.emit("relu", g.emit("reshape", y, shape=[1, 4, 4, 6]), name="out")]
+    assert not run_pass_and_compare(g, to_channels_last)
+
+
 def test_a_chain_amounting_to_one_transpose_becomes_that_transpose():
     g = Graph()
     x = g.add_input("x", [-1, 4, 4, 6], "float32")
