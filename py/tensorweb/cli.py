@@ -99,6 +99,10 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                         help="also compare converted models with onnxruntime-web (make them first with "
                              ".venv/bin/python bench/graph_models.py)")
     parser.add_argument("--models", metavar="NAME,NAME", help="with --graph: only these converted models")
+    parser.add_argument("--native", action="store_true",
+                        help="instead, time the runtime's hot kernels natively through wgpu on this machine's adapter, "
+                             "with the kernel choices the runtime makes for it, beside its FMA peak and copy bandwidth "
+                             "(and cuBLAS/cuDNN where PyTorch with CUDA is importable)")
 
     def run(args: argparse.Namespace) -> int:
         import shutil
@@ -111,6 +115,13 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
             print("tensorweb bench: needs Node.js and the runtime bundle; run `make setup` (or npm ci && "
                   "npm run build) in the checkout first", file=sys.stderr)
             return EXIT_USAGE
+        if args.native:
+            if args.graph:
+                print("tensorweb bench: --native times kernels, not converted models; leave out --graph", file=sys.stderr)
+                return EXIT_USAGE
+            from tensorweb import native_bench
+            return native_bench.main(args.runs, args.warmup, args.only.split(",") if args.only else None,
+                                     str(Path(args.json).resolve()) if args.json else None)
         command = ["node", str(root / "scripts" / "bench.mjs"), "--runs", str(args.runs), "--warmup", str(args.warmup)]
         if args.json:
             command += ["--json", str(Path(args.json).resolve())]
