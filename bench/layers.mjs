@@ -18,7 +18,7 @@ function batchData() {
   return { x, y };
 }
 
-/** conv 8 → max-pool → conv 16 → max-pool → flatten → dense 10 softmax, as in the DESIGN.md peer table. */
+/** conv 8 → max-pool → conv 16 → max-pool → flatten → dense 10 softmax, as suite.mjs's CNN training step. */
 function buildCnn(lib) {
   const model = lib.sequential({
     layers: [

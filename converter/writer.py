@@ -1,4 +1,4 @@
-"""Writes model.json and its weight shards (DESIGN.md, "Model format"), and reads them back.
+"""Writes model.json (built by model_json.py) and its weight shards, and reads them back.
 
 Shards are the weights' bytes laid end to end and cut every `shard_bytes`, named
 group1-shard{i}of{n}.bin, each listed with its byte length and sha256.  Everything
@@ -22,11 +22,9 @@ import numpy as np
 
 from .errors import ConversionError, MalformedModelError
 from .ir import Graph
+from .model_json import FORMAT_VERSION, GRAPH_FORMAT, MODEL_FILE, model_document, signature, tensor_entries
 from .quantize import EncodedWeight, dequantize
 
-FORMAT = "tensorweb-graph"
-FORMAT_VERSION = 1
-MODEL_FILE = "model.json"
 DEFAULT_SHARD_MB = 4
 MANIFEST_DTYPES = {"float32": np.float32, "int32": np.int32, "bool": np.bool_, "float16": np.float16,
                    "uint8": np.uint8, "uint16": np.uint16}
@@ -38,37 +36,19 @@ class WriteSummary:
     shards: int
 
 
-def tensor_entries(graph: Graph, names: list[str]) -> list[dict]:
-    return [{"name": n, "dtype": graph.info[n].dtype, "shape": list(graph.info[n].shape)} for n in names]
-
-
 def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], producer: dict,
                metadata: dict) -> dict:
-    inputs, outputs = tensor_entries(graph, graph.inputs), tensor_entries(graph, graph.outputs)
-    return {
-        "format": FORMAT,
-        "formatVersion": FORMAT_VERSION,
-        "producer": producer,
-        "topology": {
-            "inputs": inputs,
-            "outputs": outputs,
-            "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs, "attrs": n.attrs}
-                      for n in graph.nodes],
-        },
-        "weightsManifest": [{
-            "paths": [s["path"] for s in shards],
-            "weights": [w.manifest_entry() for w in weights],
-            "shards": shards,
-        }],
-        "signature": {
-            "inputs": {e["name"]: {"dtype": e["dtype"], "shape": e["shape"]} for e in inputs},
-            "outputs": {e["name"]: {"dtype": e["dtype"], "shape": e["shape"]} for e in outputs},
-        },
-        # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
-        # a quantised weight is listed too: the runtime dequantises it to float32
-        "trainable": [w.name for w in weights if w.name in graph.parameters and w.dtype == "float32"],
-        "metadata": metadata,
+    topology = {
+        "inputs": tensor_entries(graph, graph.inputs),
+        "outputs": tensor_entries(graph, graph.outputs),
+        "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs, "attrs": n.attrs}
+                  for n in graph.nodes],
     }
+    # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
+    # a quantised weight is listed too: the runtime dequantises it to float32
+    trainable = [w.name for w in weights if w.name in graph.parameters and w.dtype == "float32"]
+    return model_document(GRAPH_FORMAT, topology, weights=weights, shards=shards, producer=producer,
+                    signature=signature(graph), trainable=trainable, metadata=metadata)
 
 
 class ShardWriter:
@@ -198,8 +178,12 @@ def load_model(folder) -> tuple[Graph, dict]:
         document = json.loads((folder / MODEL_FILE).read_text())
     except (OSError, ValueError) as e:
         raise MalformedModelError(f"{folder / MODEL_FILE}: cannot read ({e})") from None
-    if document.get("format") != FORMAT:
-        raise MalformedModelError(f"{folder / MODEL_FILE}: format is {document.get('format')!r}, not {FORMAT!r}")
+    if document.get("format") != GRAPH_FORMAT:
+        raise MalformedModelError(f"{folder / MODEL_FILE}: format is {document.get('format')!r}, not {GRAPH_FORMAT!r}")
+    version = document.get("formatVersion")
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise MalformedModelError(f"{folder / MODEL_FILE}: formatVersion is {version!r}; this converter reads 1 to "
+                                  f"{FORMAT_VERSION}")
     graph = Graph()
     trainable = set(document.get("trainable", []))  # the parameters, so that a model read back keeps its marks
     for group in document["weightsManifest"]:

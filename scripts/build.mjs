@@ -1,5 +1,6 @@
 // Builds js/dist/tensorweb.js (one ES module, every shaders/**/*.wgsl inlined
-// as text through the virtual module 'tensorweb:shaders') and the type
+// as text through the virtual module 'tensorweb:shaders', the model format's
+// version through 'tensorweb:model-format') and the type
 // declarations at js/dist/tensorweb.d.ts.
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
@@ -42,6 +43,23 @@ const shadersPlugin = {
   },
 };
 
+// The model format's version, from its schema (converter/model.schema.json), the one place it is written.
+const schemaFile = join(root, 'converter', 'model.schema.json');
+const modelFormatPlugin = {
+  name: 'tensorweb-model-format',
+  setup(b) {
+    b.onResolve({ filter: /^tensorweb:model-format$/ }, () => ({ path: 'model-format', namespace: 'tensorweb-model-format' }));
+    b.onLoad({ filter: /.*/, namespace: 'tensorweb-model-format' }, () => {
+      const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+      return {
+        contents: `export const FORMAT_VERSION = ${JSON.stringify(schema.properties.formatVersion.const)};`,
+        loader: 'js',
+        watchFiles: [schemaFile],
+      };
+    });
+  },
+};
+
 async function buildInto(out) {
   await build({
     entryPoints: [join(root, 'js', 'src', 'index.ts')],
@@ -51,7 +69,7 @@ async function buildInto(out) {
     platform: 'neutral',
     target: 'es2022',
     sourcemap: true,
-    plugins: [shadersPlugin],
+    plugins: [shadersPlugin, modelFormatPlugin],
     logLevel: 'warning',
   });
   // Declarations: tsc emits one .d.ts per module under types/; the public

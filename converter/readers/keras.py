@@ -8,7 +8,8 @@ API (`tw.loadLayersModel`); `--output-format graph` lowers it to the op graph
 
 The tensorweb-layers model.json
 -------------------------------
-Shaped like TensorFlow.js's layers-model model.json, inside DESIGN.md's fields::
+Shaped like TensorFlow.js's layers-model model.json, inside the fields every
+tensorweb model.json has (model_json.py; the schema model.schema.json)::
 
     {
       "format": "tensorweb-layers",
@@ -96,12 +97,11 @@ from .. import ops
 from ..archive import SafeZip
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
+from ..model_json import LAYERS_FORMAT, model_document, signature
 from ..quantize import encode_weights
 from ..writer import write_folder
 from .lowering import Unsupported
 
-LAYERS_FORMAT = "tensorweb-layers"
-LAYERS_FORMAT_VERSION = 1
 MAX_CONFIG_BYTES = 64 << 20
 OUTPUT_FORMATS = ("layers", "graph")
 
@@ -1027,26 +1027,10 @@ class LayersModel:
               progress=None):
         weights, trainable = layer_weights(self.model)
         encoded = encode_weights(weights, quantize_rules)
-        signature = {
-            "inputs": {n: {"dtype": self.graph.info[n].dtype, "shape": list(self.graph.info[n].shape)}
-                       for n in self.graph.inputs},
-            "outputs": {n: {"dtype": self.graph.info[n].dtype, "shape": list(self.graph.info[n].shape)}
-                        for n in self.graph.outputs},
-        }
-
-        def document(shards: list[dict]) -> dict:
-            return {
-                "format": LAYERS_FORMAT,
-                "formatVersion": LAYERS_FORMAT_VERSION,
-                "producer": producer,
-                "modelTopology": layers_topology(self.model),
-                "weightsManifest": [{"paths": [s["path"] for s in shards],
-                                     "weights": [w.manifest_entry() for w in encoded], "shards": shards}],
-                "signature": signature,
-                "trainable": trainable,
-                "metadata": metadata,
-            }
-        return write_folder(Path(out), encoded, document, shard_bytes=shard_bytes, force=force, progress=progress)
+        topology = layers_topology(self.model)
+        return write_folder(Path(out), encoded, lambda shards: model_document(
+            LAYERS_FORMAT, topology, weights=encoded, shards=shards, producer=producer, signature=signature(self.graph),
+            trainable=trainable, metadata=metadata), shard_bytes=shard_bytes, force=force, progress=progress)
 
 
 @dataclass

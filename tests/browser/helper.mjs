@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 export const ROOT = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
 const CHROMIUM = process.env.TENSORWEB_CHROMIUM || '/usr/bin/chromium';
 
-// DESIGN.md: WebGPU on SwiftShader, and no background traffic on a closed network.
+// WebGPU on SwiftShader (ARCHITECTURE.md, "Adapters"), and no background traffic on a closed network.
 const BASE_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',

@@ -1,7 +1,8 @@
-// The op graph of a "tensorweb-graph" model.json (DESIGN.md, "Model format"),
+// The op graph of a "tensorweb-graph" model.json (converter/model.schema.json),
 // checked when a model loads so that a bad file fails before any weight is decoded.
 import type { DataType } from '../core/dtype.js';
 import { listOps } from '../ops/registry.js';
+import { checkFormatVersion } from '../io/model_json.js';
 import type { ModelFields } from '../io/types.js';
 
 export const GRAPH_FORMAT = 'tensorweb-graph';
@@ -42,7 +43,7 @@ function checkDesc(entry: unknown, what: string): TensorDesc {
 }
 
 /**
- * The topology of `modelJSON`, checked: the format, every op registered, and
+ * The topology of `modelJSON`, checked: the format and its version, every op registered, and
  * every node input provided by a graph input, a weight or an earlier node.
  */
 export function readTopology(modelJSON: ModelFields, weightNames: ReadonlySet<string>): GraphTopology {
@@ -50,6 +51,7 @@ export function readTopology(modelJSON: ModelFields, weightNames: ReadonlySet<st
     fail(`model.json has format '${modelJSON.format}', not '${GRAPH_FORMAT}'` +
       (modelJSON.format === 'tensorweb-layers' ? ' (load layers models with tw.loadLayersModel)' : ''));
   }
+  checkFormatVersion(modelJSON, 'loadGraphModel');
   const raw = modelJSON.topology as { inputs?: unknown; outputs?: unknown; nodes?: unknown } | undefined;
   if (!raw || !Array.isArray(raw.inputs) || !Array.isArray(raw.outputs) || !Array.isArray(raw.nodes)) {
     fail('model.json has no topology with inputs, outputs and nodes');

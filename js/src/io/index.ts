@@ -10,5 +10,5 @@ export { BrowserIndexedDB, removeIndexedDBModel } from './indexeddb.js';
 export { fromMemory, withSaveHandler } from './memory.js';
 export { loadHandlerFor, saveHandlerFor } from './router.js';
 export { readWeights, decodeWeights, encodeWeights, weightByteLength } from './weights.js';
-export { parseModelJSON, modelJSONFor } from './model_json.js';
+export { FORMAT_VERSION, parseModelJSON, modelJSONFor } from './model_json.js';
 export { sha256, sha256Hex } from './sha256.js';

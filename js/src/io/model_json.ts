@@ -1,7 +1,30 @@
-// model.json in and out: parsing it with errors that say what is wrong, and
-// writing one for saved artifacts with a single checked shard.
+// model.json in and out: parsing it with errors that say what is wrong,
+// checking the format's version, and writing one for saved artifacts with a
+// single checked shard. The format's contract is converter/model.schema.json
+// (ARCHITECTURE.md describes it).
+import { FORMAT_VERSION } from 'tensorweb:model-format';
 import type { ModelArtifacts, ModelFields, ModelJSON, WeightsManifestGroup } from './types.js';
 import { sha256Hex } from './sha256.js';
+
+/** The model.json version this runtime reads and writes (the schema's formatVersion). */
+export { FORMAT_VERSION };
+
+/**
+ * Refuses a tensorweb model.json this runtime cannot read: one without a
+ * formatVersion, or of a newer major version (a later converter's). TF.js's
+ * own formats carry none and pass.
+ */
+export function checkFormatVersion(modelJSON: ModelFields, reader: string): void {
+  if (!modelJSON.format.startsWith('tensorweb-')) return;
+  const version = modelJSON.formatVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new Error(`tensorweb: ${reader}: model.json's formatVersion must be a positive integer, got ${JSON.stringify(version)}`);
+  }
+  if (version > FORMAT_VERSION) {
+    throw new Error(`tensorweb: ${reader}: model.json's formatVersion is ${version}, newer than this runtime reads ` +
+      `(${FORMAT_VERSION}); load it with a newer tensorweb, or convert the source model with this version's converter`);
+  }
+}
 
 /** Parses model.json text; `source` names where it came from in errors. */
 export function parseModelJSON(text: string, source: string): ModelJSON {

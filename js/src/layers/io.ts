@@ -1,17 +1,18 @@
 // Saving and loading layers models in the "tensorweb-layers" format
-// (converter/readers/keras.py documents it): the Keras/TF.js topology with
+// (converter/model.schema.json; converter/readers/keras.py documents the
+// topology): the Keras/TF.js topology with
 // TF.js layer-argument configs, plus the weights through tw.io's handlers
 // (URLs, downloads://, indexeddb://, memory, or any {save, load} object).
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { version } from '../index.js';
 import { decodeWeights, encodeWeights, loadHandlerFor, saveHandlerFor } from '../io/index.js';
+import { FORMAT_VERSION, checkFormatVersion } from '../io/model_json.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveResult } from '../io/types.js';
 import type { LayersModel } from './model.js';
 import { layerClass } from './registry.js';
 
 export const FORMAT = 'tensorweb-layers';
-export const FORMAT_VERSION = 1;
 
 export type SaveTarget = string | IOHandler;
 export type { SaveResult, LoadOptions };
@@ -82,6 +83,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, compileFrom: (mode
   if (modelJSON.format !== FORMAT && modelJSON.format !== 'layers-model') {
     throw new Error(`tensorweb: loadLayersModel: format '${modelJSON.format}' is not a layers model ('${FORMAT}'); graph models load with tw.loadGraphModel`);
   }
+  checkFormatVersion(modelJSON, 'loadLayersModel');
   const topology = modelJSON.modelTopology as Topology | undefined;
   const className = topology?.class_name ?? topology?.className;
   if (!topology || !className) throw new Error('tensorweb: loadLayersModel: model.json has no modelTopology {class_name, config}');

@@ -23,6 +23,19 @@ async function assertLoadFails(name, replace, pattern) {
   assert.equal(after.numDataBuffers, before.numDataBuffers, 'buffers left behind');
 }
 
+test('a model.json of a newer major formatVersion is refused, naming formatVersion and both versions', async () => {
+  const model = modelJSON('resnet');
+  model.formatVersion = tw.io.FORMAT_VERSION + 1;
+  await assertLoadFails('resnet', { 'model.json': JSON.stringify(model) },
+    new RegExp(`formatVersion is ${tw.io.FORMAT_VERSION + 1}, newer than this runtime reads \\(${tw.io.FORMAT_VERSION}\\)`));
+});
+
+test('a model.json without a formatVersion is refused, naming the field', async () => {
+  const model = modelJSON('resnet');
+  delete model.formatVersion;
+  await assertLoadFails('resnet', { 'model.json': JSON.stringify(model) }, /formatVersion must be a positive integer, got undefined/);
+});
+
 test('a missing model.json is named with its URL', async () => {
   await assertLoadFails('resnet', { 'model.json': null }, /model\.json is missing: .*resnet\/model\.json answered HTTP 404/);
 });

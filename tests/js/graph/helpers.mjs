@@ -46,7 +46,7 @@ export function ioTensors(entries) {
   return Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
 }
 
-/** Every value within atol * max|expected| + rtol * |expected| (atol scaled as DESIGN.md scales it for matmul/conv). */
+/** Every value within atol * max|expected| + rtol * |expected| (atol scaled as ARCHITECTURE.md scales it for matmul/conv). */
 export function assertClose(actual, expected, { rtol, atol }, what) {
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
   const scale = Math.max(...expected.map(Math.abs), 1e-30);

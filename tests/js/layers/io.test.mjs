@@ -1,5 +1,6 @@
 // Layers models' save and load (js/src/layers/io.ts): the user-defined
-// metadata a page attaches goes into model.json and comes back on load.
+// metadata a page attaches goes into model.json and comes back on load; the
+// format's version is written and checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tw from '../../../js/dist/tensorweb.js';
@@ -50,4 +51,12 @@ test('userDefinedMetadata: what is not a JSON object is refused with a named err
   const artifacts = await saved(model);
   artifacts.modelJSON.userDefinedMetadata = 'classes';
   await assert.rejects(tw.loadLayersModel(tw.io.fromMemory(artifacts)), /userDefinedMetadata is not an object/);
+});
+
+test('formatVersion: a saved model carries this runtime\'s version; a newer major one is refused by loadLayersModel', async () => {
+  const artifacts = await saved(smallModel());
+  assert.equal(artifacts.modelJSON.formatVersion, tw.io.FORMAT_VERSION);
+  artifacts.modelJSON.formatVersion = tw.io.FORMAT_VERSION + 1;
+  await assert.rejects(tw.loadLayersModel(tw.io.fromMemory(artifacts)),
+    new RegExp(`loadLayersModel: model.json's formatVersion is ${tw.io.FORMAT_VERSION + 1}, newer than this runtime reads`));
 });

@@ -1,5 +1,7 @@
 import hashlib
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +113,13 @@ def test_a_tampered_shard_is_detected(tmp_path):
     shard.write_bytes(bytes(data))
     with pytest.raises(MalformedModelError, match="sha256"):
         load_model(tmp_path / "m")
+
+
+def test_reading_back_a_newer_format_version_is_refused_naming_it(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "fixtures" / "graph" / "squeezenet", folder)
+    document = json.loads((folder / "model.json").read_text())
+    document["formatVersion"] = 2
+    (folder / "model.json").write_text(json.dumps(document))
+    with pytest.raises(MalformedModelError, match="formatVersion is 2; this converter reads 1 to 1"):
+        load_model(folder)
