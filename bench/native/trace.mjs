@@ -141,6 +141,9 @@ const COPY_BANDWIDTH = (() => {
 
 export const REFERENCES = [FMA_PEAK, COPY_BANDWIDTH];
 
+/** Workloads past this many flops (matmul 4096³) run on CPU adapters only when named. */
+const CPU_ADAPTER_FLOPS = 2 ** 36;
+
 /**
  * Records each workload's setup and run on the adapter described. Objects
  * persist from one workload to the next (the backend's pipeline cache and
@@ -158,6 +161,10 @@ export async function traceWorkloads(adapter, only = null) {
   const traces = [];
   for (const workload of [...REFERENCES, ...WORKLOADS].filter((w) => !only || only.includes(w.id))) {
     const { id, label, flops, bytes, reference = null } = workload;
+    if (backend.info.runsOnCpu && flops > CPU_ADAPTER_FLOPS && !only) {
+      traces.push({ id, label, flops, bytes, reference, skipped: `${(flops / 1e9).toFixed(0)} GFLOP takes minutes a run on a CPU adapter; --only ${id} runs it` });
+      continue;
+    }
     const setupFrom = recorder.events.length;
     let inputs = {};
     try {
