@@ -1,6 +1,6 @@
 // Builds js/dist/tensorweb.js (one ES module, every shaders/**/*.wgsl inlined
-// as text through the virtual module 'tensorweb:shaders', the model format's
-// version through 'tensorweb:model-format') and the type
+// as text through the virtual module 'tensorweb:shaders', the package's and
+// the model format's versions through 'tensorweb:build-info') and the type
 // declarations at js/dist/tensorweb.d.ts.
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
@@ -43,18 +43,22 @@ const shadersPlugin = {
   },
 };
 
-// The model format's version, from its schema (converter/model.schema.json), the one place it is written.
+// The package's version (package.json) and the model format's (its schema,
+// converter/model.schema.json): each written in one place, inlined here.
+const packageFile = join(root, 'package.json');
 const schemaFile = join(root, 'converter', 'model.schema.json');
-const modelFormatPlugin = {
-  name: 'tensorweb-model-format',
+const buildInfoPlugin = {
+  name: 'tensorweb-build-info',
   setup(b) {
-    b.onResolve({ filter: /^tensorweb:model-format$/ }, () => ({ path: 'model-format', namespace: 'tensorweb-model-format' }));
-    b.onLoad({ filter: /.*/, namespace: 'tensorweb-model-format' }, () => {
+    b.onResolve({ filter: /^tensorweb:build-info$/ }, () => ({ path: 'build-info', namespace: 'tensorweb-build-info' }));
+    b.onLoad({ filter: /.*/, namespace: 'tensorweb-build-info' }, () => {
+      const { version } = JSON.parse(readFileSync(packageFile, 'utf8'));
       const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
       return {
-        contents: `export const FORMAT_VERSION = ${JSON.stringify(schema.properties.formatVersion.const)};`,
+        contents: `export const VERSION = ${JSON.stringify(version)};\n` +
+          `export const FORMAT_VERSION = ${JSON.stringify(schema.properties.formatVersion.const)};`,
         loader: 'js',
-        watchFiles: [schemaFile],
+        watchFiles: [packageFile, schemaFile],
       };
     });
   },
@@ -69,7 +73,7 @@ async function buildInto(out) {
     platform: 'neutral',
     target: 'es2022',
     sourcemap: true,
-    plugins: [shadersPlugin, modelFormatPlugin],
+    plugins: [shadersPlugin, buildInfoPlugin],
     logLevel: 'warning',
   });
   // Declarations: tsc emits one .d.ts per module under types/; the public

@@ -3,7 +3,7 @@
 import './backends/cpu/register.js';
 import './backends/webgpu/register.js';
 
-export const version = '0.1.0';
+export { VERSION as version } from 'tensorweb:build-info';
 export { fillSlots, listShaders, shaderSource, substituteBody } from './shaders.js';
 
 export { Tensor, Variable } from './core/tensor.js';

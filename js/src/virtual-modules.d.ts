@@ -4,7 +4,9 @@ declare module 'tensorweb:shaders' {
   export default shaders;
 }
 
-// The build takes the model format's version from converter/model.schema.json.
-declare module 'tensorweb:model-format' {
+// The build takes the package's version from package.json and the model
+// format's from converter/model.schema.json.
+declare module 'tensorweb:build-info' {
+  export const VERSION: string;
   export const FORMAT_VERSION: number;
 }

@@ -2,7 +2,7 @@
 // checking the format's version, and writing one for saved artifacts with a
 // single checked shard. The format's contract is converter/model.schema.json
 // (ARCHITECTURE.md describes it).
-import { FORMAT_VERSION } from 'tensorweb:model-format';
+import { FORMAT_VERSION } from 'tensorweb:build-info';
 import type { ModelArtifacts, ModelFields, ModelJSON, WeightsManifestGroup } from './types.js';
 import { sha256Hex } from './sha256.js';
 

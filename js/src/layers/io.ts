@@ -5,7 +5,7 @@
 // (URLs, downloads://, indexeddb://, memory, or any {save, load} object).
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
-import { version } from '../index.js';
+import { VERSION } from 'tensorweb:build-info';
 import { decodeWeights, encodeWeights, loadHandlerFor, saveHandlerFor } from '../io/index.js';
 import { FORMAT_VERSION, checkFormatVersion } from '../io/model_json.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveResult } from '../io/types.js';
@@ -51,7 +51,7 @@ export async function modelArtifacts(model: LayersModel): Promise<ModelArtifacts
     modelJSON: {
       format: FORMAT,
       formatVersion: FORMAT_VERSION,
-      producer: { name: 'tensorweb', version },
+      producer: { name: 'tensorweb', version: VERSION },
       modelTopology: { class_name: model.className, config: model.getConfig() },
       signature: { inputs: signatureOf(model.inputs), outputs: signatureOf(model.outputs) },
       trainable: weights.filter((w) => w.variable.trainable).map((w) => w.name),
