@@ -100,7 +100,7 @@ from ..ir import Graph
 from ..model_json import LAYERS_FORMAT, model_document, signature
 from ..quantize import encode_weights
 from ..writer import write_folder
-from .lowering import Unsupported
+from .lowering import ReadResult, Unsupported
 
 MAX_CONFIG_BYTES = 64 << 20
 OUTPUT_FORMATS = ("layers", "graph")
@@ -1031,15 +1031,6 @@ class LayersModel:
         return write_folder(Path(out), encoded, lambda shards: model_document(
             LAYERS_FORMAT, topology, weights=encoded, shards=shards, producer=producer, signature=signature(self.graph),
             trainable=trainable, metadata=metadata), shard_bytes=shard_bytes, force=force, progress=progress)
-
-
-@dataclass
-class ReadResult:
-    graph: Graph
-    opset: int | None
-    producer: str
-    source_inputs: dict[str, str]
-    layers: LayersModel | None = None  # set when the output is a tensorweb-layers model
 
 
 def model_result(model: KerasModel, input_shapes, output_format: str | None, where: str) -> ReadResult:

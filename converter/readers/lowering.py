@@ -10,7 +10,7 @@ arithmetic on them) are kept as `Known` arrays instead of being emitted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 import math
 
@@ -22,6 +22,17 @@ from ..ir import Graph
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FREE_DIM_STANDINS = (7, 11)  # sizes a free dimension takes in the two evaluations of a partial value
+EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
+
+
+@dataclass
+class ReadResult:
+    """What a reader hands the converter: the graph, and what `verify` and model.json say of the source."""
+    graph: Graph
+    opset: int | None  # ONNX's opset, TF's GraphDef producer version; None for Keras
+    producer: str
+    source_inputs: dict[str, str]  # input name -> the source's dtype name, for verify's feeds
+    layers: Any = None  # a Keras model written as tensorweb-layers (keras.LayersModel), else None
 
 
 class Unsupported(Exception):
@@ -55,6 +66,26 @@ def is_float(array: np.ndarray) -> bool:
 def folded_parameter(inputs: list[Known], value: np.ndarray) -> bool:
     """Whether a value a reader folded from `inputs` is a parameter: a float computed from one."""
     return is_float(value) and any(k.parameter for k in inputs)
+
+
+def worth_folding(inputs: list[Known]) -> bool:
+    """Whether a node whose inputs are all known is evaluated while reading: small inputs, and
+    shape arithmetic (a free dimension's stand-ins among them, or no float: known float tensors
+    are weights, which stay weights)."""
+    if sum(k.value.size for k in inputs) > EAGER_LIMIT:
+        return False
+    return any(k.partial for k in inputs) or all(not np.issubdtype(k.value.dtype, np.floating) for k in inputs)
+
+
+def folded(inputs: list[Known], evaluations: list[dict[Any, np.ndarray]]) -> dict[Any, Known] | None:
+    """A node's outputs (by the reader's keys) from its evaluation with each free-dimension stand-in
+    (one evaluation when no input is partial); None when an output's shape depends on the free
+    dimension, so the node must be emitted instead."""
+    first, last = evaluations[0], evaluations[-1]
+    if any(first[key].shape != last[key].shape for key in first):
+        return None
+    return {key: Known(value, None if np.array_equal(value, last[key]) else last[key],
+                       parameter=folded_parameter(inputs, value)) for key, value in first.items()}
 
 
 @dataclass

@@ -31,12 +31,11 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, Unsupported, folded_parameter, is_float, narrow,
-                       runtime_dtype_of_array)
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, folded, is_float, narrow,
+                       runtime_dtype_of_array, worth_folding)
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
-EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
@@ -1083,14 +1082,6 @@ def lower_einsum(ctx):
 
 # ------------------------------------------------------------------------ the reader
 
-@dataclass
-class ReadResult:
-    graph: Graph
-    opset: int
-    producer: str
-    source_inputs: dict[str, str]  # input name -> ONNX element type name, for verify's feeds
-
-
 def is_parameter_initializer(value: np.ndarray) -> bool:
     """The model's parameters: floating-point initializers of rank >= 1.  Integer initializers (shapes,
     indices) and float scalars (exporters store literals such as 1, -10000 or sqrt(d) as scalar
@@ -1107,12 +1098,7 @@ def should_fold(ctx: OnnxLowering, node: onnx.NodeProto) -> bool:
     if node.op_type in ("Shape", "Size", "Constant") or not node.input:
         return False
     names = [n for n in node.input if n]
-    if not all(n in ctx.known for n in names):
-        return False
-    knowns = [ctx.known[n] for n in names]
-    if sum(k.value.size for k in knowns) > EAGER_LIMIT:
-        return False
-    return any(k.partial for k in knowns) or all(not np.issubdtype(k.value.dtype, np.floating) for k in knowns)
+    return all(n in ctx.known for n in names) and worth_folding([ctx.known[n] for n in names])
 
 
 def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
@@ -1130,22 +1116,17 @@ def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
             if variants == 1:
                 raise
             return False  # the stand-in sizes made no sense here: lower it normally, or report it
-        outs = []
+        outs = {}
         for out in node.output:
             if out in scratch.known:
-                outs.append(scratch.known[out].value)
+                outs[out] = scratch.known[out].value
             elif out in scratch.values:
-                outs.append(scratch.graph.constants[scratch.values[out]])
-            else:
-                outs.append(None)
+                outs[out] = scratch.graph.constants[scratch.values[out]]
         results.append(outs)
-    pairs = [(out, first, last) for out, first, last in zip(node.output, results[0], results[-1]) if first is not None]
-    if any(first.shape != last.shape for _, first, last in pairs):
+    knowns = folded([ctx.known[n] for n in names], results)
+    if knowns is None:
         return False  # its size depends on a free dimension
-    sources = [ctx.known[n] for n in names]
-    for out, first, last in pairs:
-        ctx.known[out] = Known(first, None if np.array_equal(first, last) else last,
-                               parameter=folded_parameter(sources, first))
+    ctx.known.update(knowns)
     return True
 
 

@@ -40,11 +40,10 @@ from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf_protos
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, Unsupported, folded_parameter, is_float, narrow,
-                       runtime_dtype_of_array)
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, folded, is_float, narrow,
+                       runtime_dtype_of_array, worth_folding)
 from .tf_bundle import TensorBundle, bfloat16_to_float32
 
-EAGER_LIMIT = 1 << 16  # most elements a node may read to be folded while reading
 MAX_CALL_DEPTH = 64
 DEFAULT_TAGS = ("serve",)
 DEFAULT_SIGNATURE = "serving_default"
@@ -974,14 +973,6 @@ def variable_keys(meta_graph, functions: dict, path: Path) -> dict[str, str]:
     return keys
 
 
-@dataclass
-class ReadResult:
-    graph: Graph
-    opset: int | None
-    producer: str
-    source_inputs: dict[str, str]  # input name -> TF dtype name, for feeds
-
-
 class TfReader:
     """Lowers a frozen GraphDef or one SavedModel signature into an ir.Graph."""
 
@@ -1243,11 +1234,7 @@ def should_fold(ctx: TfLowering) -> bool:
     if ctx.node.op in ("Shape", "Size", "Rank", "Const") or not ctx.inputs or ctx.node.op not in FOLDABLE:
         return False
     values = [ctx.scope.values.get(i) for i in ctx.inputs]
-    if not all(isinstance(v, Known) for v in values):
-        return False
-    if sum(v.value.size for v in values) > EAGER_LIMIT:
-        return False
-    return any(v.partial for v in values) or all(not np.issubdtype(v.value.dtype, np.floating) for v in values)
+    return all(isinstance(v, Known) for v in values) and worth_folding(values)
 
 
 def fold(ctx: TfLowering) -> bool:
@@ -1265,15 +1252,10 @@ def fold(ctx: TfLowering) -> bool:
             if node_of(key) == ctx.node_name and key not in ctx.inputs:
                 outputs[key] = value.value if isinstance(value, Known) else scratch.graph.constants[value]
         results.append(outputs)
-    for key, first in results[0].items():
-        last = results[-1][key]
-        if first.shape != last.shape:
-            return False
-    sources = [ctx.scope.values[i] for i in ctx.inputs]
-    for key, first in results[0].items():
-        last = results[-1][key]
-        ctx.scope.values[key] = Known(first, None if np.array_equal(first, last) else last,
-                                      parameter=folded_parameter(sources, first))
+    knowns = folded([ctx.scope.values[i] for i in ctx.inputs], results)
+    if knowns is None:
+        return False  # its size depends on a free dimension
+    ctx.scope.values.update(knowns)
     return True
 
 

@@ -18,7 +18,6 @@ import base64
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
