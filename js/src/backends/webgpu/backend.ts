@@ -34,8 +34,13 @@ export interface WebGpuFlags {
 
 const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', reduce: 'auto', dispatchesPerSubmit: 64 };
 
-/** Idle buffers kept for reuse, at most. */
-const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+/** Bounds on what the backend keeps; `setLimits` changes them (README.md, "Limits"). */
+export interface WebGpuLimits {
+  /** Bytes of idle buffers kept for reuse; beyond it the largest idle buffers are destroyed. */
+  maxPooledBytes: number;
+}
+
+const DEFAULT_LIMITS: WebGpuLimits = { maxPooledBytes: 256 * 1024 * 1024 };
 
 // WebGPU's flag values, spelled out so this module loads where the GPU* globals do not exist (node).
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, UNIFORM: 0x40, QUERY_RESOLVE: 0x200 };
@@ -135,6 +140,7 @@ function fromGpuLayout(bytes: ArrayBuffer, dtype: DataType, size: number): Typed
 export class WebGpuBackend implements KernelBackend {
   readonly name = 'webgpu';
   flags: WebGpuFlags = { ...DEFAULT_FLAGS };
+  private limitValues: WebGpuLimits = { ...DEFAULT_LIMITS };
   /** The adapter, features and limits of the current device. */
   info!: DeviceInfo;
   /** The op whose kernel is encoding right now (set by the kernel wrappers; labels timings). */
@@ -168,7 +174,7 @@ export class WebGpuBackend implements KernelBackend {
     this.device = device;
     this.info = info;
     this.generation++;
-    this.pool = new BufferPool(MAX_POOLED_BYTES, (descriptor) => this.createBuffer(descriptor));
+    this.pool = new BufferPool(this.limitValues.maxPooledBytes, (descriptor) => this.createBuffer(descriptor));
     this.pipelines.clear();
     this.layouts.clear();
     this.placeholder = device.createBuffer({ size: 16, usage: USAGE.STORAGE, label: 'tensorweb placeholder' });
@@ -242,6 +248,21 @@ export class WebGpuBackend implements KernelBackend {
       throw new Error("tensorweb: webgpu flag f16 'native' needs the adapter feature shader-f16, which this adapter lacks");
     }
     this.flags = { ...this.flags, ...flags };
+  }
+
+  /** The limits in force. */
+  get limits(): WebGpuLimits {
+    return { ...this.limitValues };
+  }
+
+  /** Changes limits (each a non-negative number); the pool trims itself to a lowered cap at the next submit. */
+  setLimits(limits: Partial<WebGpuLimits>): void {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!(name in DEFAULT_LIMITS)) throw new Error(`tensorweb: webgpu setLimits: no limit named '${name}' (have: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+      if (typeof value !== 'number' || !(value >= 0)) throw new Error(`tensorweb: webgpu setLimits: ${name} must be a number >= 0, got ${value}`);
+    }
+    this.limitValues = { ...this.limitValues, ...limits };
+    this.pool.maxPooledBytes = this.limitValues.maxPooledBytes;
   }
 
   get useSubgroups(): boolean {

@@ -25,7 +25,7 @@ export class BufferPool {
   /** Bytes of every buffer this pool created and has not destroyed. */
   allocatedBytes = 0;
 
-  constructor(private maxPooledBytes: number,
+  constructor(public maxPooledBytes: number,
     private create: (descriptor: GPUBufferDescriptor) => GPUBuffer) {}
 
   acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
