@@ -26,6 +26,12 @@ function freeVariableName(name: string): string {
   return `${name}_${k}`;
 }
 
+/** `error` with `context` put after the 'tensorweb: ' prefix, the original kept as its cause. */
+function withContext(context: string, error: unknown): Error {
+  const message = (error as Error).message.replace(/^tensorweb: /, '');
+  return new Error(`tensorweb: ${context}: ${message}`, { cause: error });
+}
+
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
@@ -42,14 +48,21 @@ export class GraphModel {
     private readonly weightMap: Map<string, Variable>,
     /** False for feature extractors, whose weights belong to the model they were cut from. */
     private readonly ownsWeights: boolean,
+    /** Where the model came from (its URL), so that errors in a page of several models say which one failed. */
+    readonly source: string,
   ) {}
 
   /** Builds a model from loaded artifacts: checks the graph, then decodes weights into variables. */
-  static fromArtifacts(artifacts: ModelArtifacts): GraphModel {
+  static fromArtifacts(artifacts: ModelArtifacts, source = 'a model from artifacts'): GraphModel {
     const names = new Set(artifacts.weightSpecs.map((s) => s.name));
     const topology = readTopology(artifacts.modelJSON, names);
     const trainable = new Set(Array.isArray(artifacts.modelJSON.trainable) ? artifacts.modelJSON.trainable as string[] : []);
-    const decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+    let decoded: Map<string, Tensor>;
+    try {
+      decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+    } catch (error) {
+      throw withContext(`loading model '${source}'`, error);
+    }
     const variables = new Map<string, Variable>();
     try {
       for (const [name, tensor] of decoded) {
@@ -62,7 +75,7 @@ export class GraphModel {
     } finally {
       for (const tensor of decoded.values()) tensor.dispose();
     }
-    return new GraphModel(artifacts.modelJSON, topology, variables, true);
+    return new GraphModel(artifacts.modelJSON, topology, variables, true, source);
   }
 
   // ---- description ---------------------------------------------------------
@@ -187,10 +200,13 @@ export class GraphModel {
   private run(x: GraphInputs, outputNames: string[], caller: string): Tensor[] {
     this.assertAlive(caller);
     const feeds = this.feeds(x, caller);
-    const schedule = this.scheduleFor(feeds, outputNames);
     const values = new Map<string, Tensor>(this.weightMap);
     for (const [name, tensor] of feeds) values.set(name, tensor);
-    return runSchedule(schedule, values, outputNames);
+    try {
+      return runSchedule(this.scheduleFor(feeds, outputNames), values, outputNames);
+    } catch (error) {
+      throw withContext(`model '${this.source}'`, error);
+    }
   }
 
   /** The inputs by name, each checked against the graph's input shape (free dims: any size) and dtype. */
@@ -290,7 +306,7 @@ export class GraphModel {
       nodes: this.topology.nodes.filter((node) => needed.has(node)),
     };
     const fields: ModelFields = { ...this.fields, signature: undefined, trainable: undefined };
-    return new GraphModel(fields, topology, weights, false);
+    return new GraphModel(fields, topology, weights, false, `${this.source} cut at '${nodeName}'`);
   }
 
   /**
@@ -359,5 +375,5 @@ export class GraphModel {
 export async function loadGraphModel(urlOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<GraphModel> {
   await getEngine().ready();
   const artifacts = await loadHandlerFor(urlOrHandler, options).load();
-  return GraphModel.fromArtifacts(artifacts);
+  return GraphModel.fromArtifacts(artifacts, typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler');
 }

@@ -5,7 +5,7 @@
 import type { BackendMemory, DataId, KernelBackend } from '../../core/backend.js';
 import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.js';
 import { fillSlots, shaderSource } from '../../shaders.js';
-import { BufferPool } from './buffer_pool.js';
+import { BufferPool, sizeClass } from './buffer_pool.js';
 import { type DeviceInfo, acquireDevice } from './device.js';
 import { type Binding, type StructLayout, type UniformValues, packStruct, parseBindings, structLayout } from './wgsl.js';
 
@@ -36,11 +36,28 @@ const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', splitK: 'auto
 
 /** Bounds on what the backend keeps; `setLimits` changes them (README.md, "Limits"). */
 export interface WebGpuLimits {
+  /**
+   * GPU bytes the backend may hold in all (live tensors, pooled idle buffers,
+   * staging and uniform buffers). Past it, idle buffers are freed first, then
+   * the allocation fails with an error naming the op and the bytes. Infinity
+   * (the default) leaves the bound to the adapter, whose memory WebGPU does not report.
+   */
+  maxMemoryBytes: number;
   /** Bytes of idle buffers kept for reuse; beyond it the largest idle buffers are destroyed. */
   maxPooledBytes: number;
+  /** Compiled pipelines kept; beyond it the least recently used is dropped (and compiled again if needed). */
+  maxPipelines: number;
 }
 
-const DEFAULT_LIMITS: WebGpuLimits = { maxPooledBytes: 256 * 1024 * 1024 };
+const DEFAULT_LIMITS: WebGpuLimits = { maxMemoryBytes: Infinity, maxPooledBytes: 256 * 1024 * 1024, maxPipelines: 512 };
+
+/** Thrown when an allocation would take the backend past `maxMemoryBytes`. */
+export class MemoryLimitError extends Error {
+  constructor(message: string, readonly requestedBytes: number, readonly limitBytes: number) {
+    super(message);
+    this.name = 'MemoryLimitError';
+  }
+}
 
 // WebGPU's flag values, spelled out so this module loads where the GPU* globals do not exist (node).
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, UNIFORM: 0x40, QUERY_RESOLVE: 0x200 };
@@ -109,6 +126,8 @@ export interface WebGpuStats {
   readbacks: number;
   /** Pipelines compiled (cache misses). */
   pipelines: number;
+  /** Pipelines dropped from the cache over `maxPipelines`. */
+  pipelineEvictions: number;
 }
 
 /** Bytes one element takes in a GPU buffer: bool is a u32, float16 packs two per u32. */
@@ -156,7 +175,7 @@ export class WebGpuBackend implements KernelBackend {
   private pass: GPUComputePassEncoder | null = null;
   private recordedDispatches = 0;
   private recording: Recording | null = null;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0, pipelineEvictions: 0 };
   private lostMessage = '';
   private restoring: Promise<void> | null = null;
   private allocationError: Error | null = null;
@@ -229,9 +248,10 @@ export class WebGpuBackend implements KernelBackend {
     const device = this.live();
     const limit = Math.min(this.info.limits.maxBufferSize, this.info.limits.maxStorageBufferBindingSize);
     if (descriptor.size > limit) {
-      throw new Error(`tensorweb: WebGPU cannot allocate ${descriptor.size} bytes in one buffer; ` +
+      throw new Error(`tensorweb: WebGPU cannot allocate ${descriptor.size} bytes in one buffer${this.forWhat()}; ` +
         `this adapter allows at most ${limit} bytes (maxBufferSize / maxStorageBufferBindingSize)`);
     }
+    this.withinMemoryLimit(descriptor.size);
     device.pushErrorScope('out-of-memory');
     const buffer = device.createBuffer(descriptor);
     device.popErrorScope().then((error) => {
@@ -241,6 +261,32 @@ export class WebGpuBackend implements KernelBackend {
         `(${error.message}); idle pooled buffers were freed, dispose tensors and retry`);
     });
     return buffer;
+  }
+
+  /** What an allocation error names: the op whose kernel runs, else an upload or readback. */
+  private forWhat(): string {
+    return this.currentOp ? ` for op '${this.currentOp}'` : ' for an upload or a readback';
+  }
+
+  /** Frees idle buffers to fit `bytes` more under maxMemoryBytes; throws when even that is not enough. */
+  private withinMemoryLimit(bytes: number): void {
+    const max = this.limitValues.maxMemoryBytes;
+    if (this.pool.allocatedBytes + bytes <= max) return;
+    const inUse = this.pool.allocatedBytes - this.pool.pooledBytes;
+    this.pool.trim(Math.max(0, max - bytes - inUse));
+    if (this.pool.allocatedBytes + bytes <= max) return;
+    throw new MemoryLimitError(`tensorweb: WebGPU memory limit: ${bytes} bytes asked${this.forWhat()}, with ` +
+      `${this.pool.allocatedBytes} bytes held (${this.memory().numBytes} in live tensors) and maxMemoryBytes ${max}; ` +
+      'dispose tensors or models, or raise the limit with setLimits({ maxMemoryBytes })', bytes, max);
+  }
+
+  /**
+   * Before a tensor's buffer is taken: if it would pass maxMemoryBytes,
+   * submits the recorded work so that buffers released since become
+   * reusable (between kernels no launch is half built, so this is safe).
+   */
+  private makeRoom(bytes: number): void {
+    if (this.pool.allocatedBytes + sizeClass(bytes) > this.limitValues.maxMemoryBytes) this.submit();
   }
 
   setFlags(flags: Partial<WebGpuFlags>): void {
@@ -255,7 +301,7 @@ export class WebGpuBackend implements KernelBackend {
     return { ...this.limitValues };
   }
 
-  /** Changes limits (each a non-negative number); the pool trims itself to a lowered cap at the next submit. */
+  /** Changes limits (each a number >= 0, Infinity allowed); lowered caps apply from the next allocation, compile or submit. */
   setLimits(limits: Partial<WebGpuLimits>): void {
     for (const [name, value] of Object.entries(limits)) {
       if (!(name in DEFAULT_LIMITS)) throw new Error(`tensorweb: webgpu setLimits: no limit named '${name}' (have: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
@@ -293,7 +339,9 @@ export class WebGpuBackend implements KernelBackend {
 
   private upload(record: GpuData): void {
     const device = this.live();
-    record.buffer = this.pool.acquire(gpuBytes(record.dtype, record.size), STORAGE_USAGE);
+    const bytes = gpuBytes(record.dtype, record.size);
+    this.makeRoom(bytes);
+    record.buffer = this.pool.acquire(bytes, STORAGE_USAGE);
     record.generation = this.generation;
     const view = toGpuLayout(record.values!, record.dtype);
     if (view.byteLength > 0) device.queue.writeBuffer(record.buffer, 0, view.buffer, view.byteOffset, view.byteLength);
@@ -303,10 +351,10 @@ export class WebGpuBackend implements KernelBackend {
   allocate(shape: readonly number[], dtype: DataType): DataId {
     const size = sizeFromShape(shape);
     this.live();
+    const bytes = gpuBytes(dtype, size);
+    this.makeRoom(bytes);
     const dataId = {};
-    this.data.set(dataId, {
-      buffer: this.pool.acquire(gpuBytes(dtype, size), STORAGE_USAGE), dtype, size, values: null, generation: this.generation,
-    });
+    this.data.set(dataId, { buffer: this.pool.acquire(bytes, STORAGE_USAGE), dtype, size, values: null, generation: this.generation });
     return dataId;
   }
 
@@ -364,12 +412,15 @@ export class WebGpuBackend implements KernelBackend {
     return this.data.has(dataId);
   }
 
-  memory(): BackendMemory & { pooledBytes: number; allocatedBytes: number } {
+  memory(): BackendMemory & { pooledBytes: number; allocatedBytes: number; pipelines: number } {
     let numBytes = 0;
     for (const record of this.data.values()) {
       if (record.buffer && record.generation === this.generation) numBytes += record.buffer.size;
     }
-    return { numDataBuffers: this.data.size, numBytes, pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes };
+    return {
+      numDataBuffers: this.data.size, numBytes, pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes,
+      pipelines: this.pipelines.size,
+    };
   }
 
   dispose(): void {
@@ -385,7 +436,12 @@ export class WebGpuBackend implements KernelBackend {
   private pipeline(device: GPUDevice, launch: Launch): Pipeline {
     const key = `${launch.shader}|${JSON.stringify(launch.slots ?? {})}|${JSON.stringify(launch.constants ?? {})}`;
     let cached = this.pipelines.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // Re-inserted as the most recently used: the map's order is the eviction order.
+      this.pipelines.delete(key);
+      this.pipelines.set(key, cached);
+      return cached;
+    }
     const code = fillSlots(shaderSource(launch.shader), launch.slots ?? {});
     const bindings = parseBindings(code);
     // One explicit layout per binding list, so every specialisation of a file shares it.
@@ -407,6 +463,10 @@ export class WebGpuBackend implements KernelBackend {
     cached = { pipeline, bindings, uniforms };
     this.pipelines.set(key, cached);
     this.stats.pipelines++;
+    while (this.pipelines.size > this.limitValues.maxPipelines) {
+      this.pipelines.delete(this.pipelines.keys().next().value!);
+      this.stats.pipelineEvictions++;
+    }
     return cached;
   }
 

@@ -97,8 +97,13 @@ for (const [name, kernel] of Object.entries(WEBGPU_KERNELS)) {
   // Ops other modules have not defined (yet) keep their kernel here until they exist.
   if (!registered.has(name)) continue;
   registerKernel('webgpu', name, (args) => {
-    (args.backend as WebGpuBackend).currentOp = name;
-    return kernel(args);
+    const backend = args.backend as WebGpuBackend;
+    backend.currentOp = name;
+    try {
+      return kernel(args);
+    } finally {
+      backend.currentOp = ''; // so an upload between kernels is not blamed on the last op
+    }
   });
 }
 
