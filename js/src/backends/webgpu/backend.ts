@@ -162,8 +162,10 @@ export class WebGpuBackend implements KernelBackend {
   private limitValues: WebGpuLimits = { ...DEFAULT_LIMITS };
   /** The adapter, features and limits of the current device. */
   info!: DeviceInfo;
-  /** The op whose kernel is encoding right now (set by the kernel wrappers; labels timings). */
+  /** The op whose kernel is encoding right now (see runKernel; labels timings and allocation errors). */
   currentOp = '';
+  /** Data allocated by the kernel running now, freed if it throws. */
+  private allocatedInKernel: DataId[] | null = null;
   private device: GPUDevice | null = null;
   private generation = 0;
   private pool!: BufferPool;
@@ -355,6 +357,7 @@ export class WebGpuBackend implements KernelBackend {
     this.makeRoom(bytes);
     const dataId = {};
     this.data.set(dataId, { buffer: this.pool.acquire(bytes, STORAGE_USAGE), dtype, size, values: null, generation: this.generation });
+    this.allocatedInKernel?.push(dataId);
     return dataId;
   }
 
@@ -432,6 +435,28 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   // ---- kernels --------------------------------------------------------------
+
+  /**
+   * Runs op `op`'s kernel: its dispatches and allocation errors are labelled
+   * with the op, and if it throws midway (an allocation past maxMemoryBytes,
+   * a lost device) the outputs and temporaries it allocated are freed, since
+   * the engine never saw their ids.
+   */
+  runKernel<T>(op: string, kernel: () => T): T {
+    const [outerOp, outerAllocated] = [this.currentOp, this.allocatedInKernel];
+    const allocated: DataId[] = [];
+    this.currentOp = op;
+    this.allocatedInKernel = allocated;
+    try {
+      return kernel();
+    } catch (error) {
+      for (const dataId of allocated) this.disposeData(dataId);
+      throw error;
+    } finally {
+      this.currentOp = outerOp;
+      this.allocatedInKernel = outerAllocated;
+    }
+  }
 
   private pipeline(device: GPUDevice, launch: Launch): Pipeline {
     const key = `${launch.shader}|${JSON.stringify(launch.slots ?? {})}|${JSON.stringify(launch.constants ?? {})}`;

@@ -96,15 +96,7 @@ const registered = new Set(listOps());
 for (const [name, kernel] of Object.entries(WEBGPU_KERNELS)) {
   // Ops other modules have not defined (yet) keep their kernel here until they exist.
   if (!registered.has(name)) continue;
-  registerKernel('webgpu', name, (args) => {
-    const backend = args.backend as WebGpuBackend;
-    backend.currentOp = name;
-    try {
-      return kernel(args);
-    } finally {
-      backend.currentOp = ''; // so an upload between kernels is not blamed on the last op
-    }
-  });
+  registerKernel('webgpu', name, (args) => (args.backend as WebGpuBackend).runKernel(name, () => kernel(args)));
 }
 
 getEngine().registerBackend('webgpu', () => WebGpuBackend.create(), 2);

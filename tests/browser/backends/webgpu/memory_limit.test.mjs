@@ -42,7 +42,7 @@ test('webgpu maxMemoryBytes: loads and runs past the limit fail by name; the loa
         return error.message;
       }
     };
-    const counts = () => ({ tensors: tw.memory().numTensors, bytes: tw.memory().numBytes });
+    const counts = () => ({ tensors: tw.memory().numTensors, bytes: tw.memory().numBytes, gpuBytes: tw.memory().backends.webgpu.numBytes });
 
     const bert = await tw.loadGraphModel(url('bert'));
     const feeds = feedsOf('bert');
@@ -113,4 +113,27 @@ test('webgpu setLimits refuses unknown names and negative values', async () => {
   assert.match(errors[0], /no limit named 'maxMemory' \(have: maxMemoryBytes, maxPooledBytes, maxPipelines\)/);
   assert.match(errors[1], /maxPooledBytes must be a number >= 0, got -1/);
   assert.match(errors[2], /maxPipelines must be a number >= 0, got many/);
+});
+
+test('webgpu: a kernel that throws midway (here past maxMemoryBytes on its second buffer) frees the buffers it allocated', async () => {
+  const r = await page.run(async (tw) => {
+    const backend = tw.engine().findBackend('webgpu');
+    const limits = backend.limits;
+    backend.setLimits({ maxPooledBytes: 0 }); // no idle buffer to reuse: each allocation makes a buffer
+    backend.submit();
+    const before = backend.memory();
+    backend.setLimits({ maxMemoryBytes: before.allocatedBytes + 3072 });
+    let message = '';
+    try {
+      backend.runKernel('twoOutputs', () => [backend.allocate([512], 'float32'), backend.allocate([512], 'float32')]);
+    } catch (error) {
+      message = error.message;
+    }
+    const after = backend.memory();
+    backend.setLimits(limits);
+    return { message, before: before.numDataBuffers, after: after.numDataBuffers, gpuBytes: [before.numBytes, after.numBytes] };
+  });
+  assert.match(r.message, /WebGPU memory limit: 2048 bytes asked for op 'twoOutputs'/);
+  assert.equal(r.after, r.before, 'no data record is left behind');
+  assert.equal(r.gpuBytes[1], r.gpuBytes[0]);
 });
