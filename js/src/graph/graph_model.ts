@@ -26,10 +26,18 @@ function freeVariableName(name: string): string {
   return `${name}_${k}`;
 }
 
-/** `error` with `context` put after the 'tensorweb: ' prefix, the original kept as its cause. */
-function withContext(context: string, error: unknown): Error {
+/** An error that names the model it happened in (so an outer call of the same model does not name it again). */
+class ModelError extends Error {
+  constructor(message: string, readonly model: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
+
+/** `error` with `context` (which names `model`) put after the 'tensorweb: ' prefix, the original kept as its cause. */
+function inModel(model: string, context: string, error: unknown): Error {
+  if (error instanceof ModelError && error.model === model) return error;
   const message = (error as Error).message.replace(/^tensorweb: /, '');
-  return new Error(`tensorweb: ${context}: ${message}`, { cause: error });
+  return new ModelError(`tensorweb: ${context}: ${message}`, model, error);
 }
 
 function globToRegExp(pattern: string): RegExp {
@@ -61,7 +69,7 @@ export class GraphModel {
     try {
       decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
     } catch (error) {
-      throw withContext(`loading model '${source}'`, error);
+      throw inModel(source, `loading model '${source}'`, error);
     }
     const variables = new Map<string, Variable>();
     try {
@@ -113,6 +121,11 @@ export class GraphModel {
 
   get nonTrainableWeights(): Variable[] {
     return this.weights.filter((v) => !v.trainable);
+  }
+
+  /** The manifest names of `variables` (which may carry suffixed variable names). */
+  weightNamesOf(variables: readonly Tensor[]): string[] {
+    return [...this.weightMap].filter(([, v]) => variables.includes(v)).map(([name]) => name);
   }
 
   /** The variable of the weight called `name` in the manifest. */
@@ -205,7 +218,7 @@ export class GraphModel {
     try {
       return runSchedule(this.scheduleFor(feeds, outputNames), values, outputNames);
     } catch (error) {
-      throw withContext(`model '${this.source}'`, error);
+      throw inModel(this.source, `model '${this.source}'`, error);
     }
   }
 
@@ -268,9 +281,13 @@ export class GraphModel {
   // ---- training ------------------------------------------------------------
 
   /** Trains the trainable weights on (x, y) with a loss and optimizer from tw.losses / tw.train. */
-  fit(x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
+  async fit(x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
     this.assertAlive('fit');
-    return fitGraph(this, x, y, args);
+    try {
+      return await fitGraph(this, x, y, args);
+    } catch (error) {
+      throw inModel(this.source, `model '${this.source}': fit`, error);
+    }
   }
 
   // ---- cutting -------------------------------------------------------------
@@ -373,7 +390,22 @@ export class GraphModel {
  * point leaves no tensor behind.
  */
 export async function loadGraphModel(urlOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<GraphModel> {
-  await getEngine().ready();
+  const engine = getEngine();
+  await engine.ready();
   const artifacts = await loadHandlerFor(urlOrHandler, options).load();
-  return GraphModel.fromArtifacts(artifacts, typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler');
+  // Again: a device lost while the shards downloaded is replaced before the weights go up.
+  await engine.ready();
+  const source = typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler';
+  const model = GraphModel.fromArtifacts(artifacts, source);
+  // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
+  // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
+  const lost = await engine.lostTensors(model.weights);
+  if (lost.length > 0) {
+    const names = model.weightNamesOf(lost);
+    model.dispose();
+    throw new Error(`tensorweb: loading model '${source}': the device was lost while its weights were decoded, and ` +
+      `${names.length} weight(s) computed there are gone (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); ` +
+      'the backend is re-initialising: load the model again');
+  }
+  return model;
 }

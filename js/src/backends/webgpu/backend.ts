@@ -231,6 +231,34 @@ export class WebGpuBackend implements KernelBackend {
     while (this.restoring) await this.restoring;
   }
 
+  async lostData(dataIds: DataId[]): Promise<DataId[]> {
+    const alive = await this.deviceSurvives();
+    return dataIds.filter((dataId) => {
+      const record = this.data.get(dataId);
+      return record !== undefined && !record.values && (!alive || record.generation !== this.generation);
+    });
+  }
+
+  /**
+   * Whether the current device runs the work recorded so far: a mapping
+   * waits for it and fails on a device that is gone, even one destroyed so
+   * recently that its loss is not reported yet.
+   */
+  private async deviceSurvives(): Promise<boolean> {
+    const device = this.device;
+    if (!device) return false;
+    this.submit();
+    const probe = device.createBuffer({ size: 4, usage: USAGE.MAP_READ, label: 'tensorweb device probe' });
+    try {
+      await probe.mapAsync(MAP_MODE_READ);
+      return device === this.device;
+    } catch {
+      return false;
+    } finally {
+      probe.destroy();
+    }
+  }
+
   /** The device, or a clear error when it was lost or a recent allocation failed (each reported once). */
   private live(): GPUDevice {
     if (this.allocationError) {
