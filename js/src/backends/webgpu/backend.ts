@@ -311,9 +311,11 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   /**
-   * Before a tensor's buffer is taken: if it would pass maxMemoryBytes,
+   * Before a new tensor's buffer is taken: if it would pass maxMemoryBytes,
    * submits the recorded work so that buffers released since become
-   * reusable (between kernels no launch is half built, so this is safe).
+   * reusable. Only where no launch is half built (a kernel's allocations, an
+   * upload between ops): a launch's uniform buffers are released as it is
+   * built and would be reused within it.
    */
   private makeRoom(bytes: number): void {
     if (this.pool.allocatedBytes + sizeClass(bytes) > this.limitValues.maxMemoryBytes) this.submit();
@@ -363,15 +365,14 @@ export class WebGpuBackend implements KernelBackend {
 
   move(dataId: DataId, values: TypedArray, _shape: readonly number[], dtype: DataType): void {
     const record: GpuData = { buffer: null, dtype, size: values.length, values, generation: this.generation };
+    this.makeRoom(gpuBytes(dtype, record.size));
     this.data.set(dataId, record);
     this.upload(record);
   }
 
   private upload(record: GpuData): void {
     const device = this.live();
-    const bytes = gpuBytes(record.dtype, record.size);
-    this.makeRoom(bytes);
-    record.buffer = this.pool.acquire(bytes, STORAGE_USAGE);
+    record.buffer = this.pool.acquire(gpuBytes(record.dtype, record.size), STORAGE_USAGE);
     record.generation = this.generation;
     const view = toGpuLayout(record.values!, record.dtype);
     if (view.byteLength > 0) device.queue.writeBuffer(record.buffer, 0, view.buffer, view.byteOffset, view.byteLength);
