@@ -113,8 +113,12 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
       log.push({ round, loaded: chosen, runs, ...memory() });
     }
     const stats = { compiled: backend.stats.pipelines - pipelinesBefore, evicted: backend.stats.pipelineEvictions - evictionsBefore };
+    // With the pool's cap at 0 every idle buffer goes: what is left allocated is what the baseline held.
+    backend.setLimits({ maxPooledBytes: 0 });
+    backend.submit();
+    const drained = memory();
     backend.setLimits(limits);
-    return { baseline, log, outputs, mismatches, stats };
+    return { baseline, log, outputs, mismatches, stats, drained };
   }, { graphs: GRAPHS, ios, rounds: ROUNDS, seed: SEED, maxPooledBytes: MAX_POOLED_BYTES, maxPipelines: MAX_PIPELINES });
 
   const { baseline, log } = report;
@@ -137,6 +141,8 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
     assert.ok(entry.pooledBytes <= MAX_POOLED_BYTES, `${at}: pooled ${entry.pooledBytes} bytes, cap ${MAX_POOLED_BYTES}`);
     assert.ok(entry.pipelines <= MAX_PIPELINES, `${at}: ${entry.pipelines} pipelines cached, cap ${MAX_PIPELINES}`);
   }
+  assert.deepEqual([report.drained.pooledBytes, report.drained.inUseBytes], [0, baseline.inUseBytes],
+    'with the pool emptied, no buffer is left beyond those the baseline held');
   assert.ok(report.stats.evicted > 0, 'the pipeline cache evicted (its cap is below what the models use)');
   assert.ok(log.some((entry) => entry.pooledBytes > 0), 'the pool kept idle buffers for reuse');
 });
