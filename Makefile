@@ -7,8 +7,9 @@ VPY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EXAMPLES := .tensorweb/examples
+LIGHT_MODELS := .tensorweb/light
 
-.PHONY: demo test setup system-deps python-deps js-deps build clean
+.PHONY: demo test soak setup system-deps python-deps js-deps build clean
 
 demo: setup
 	$(VPY) -m tensorweb examples --out $(EXAMPLES)
@@ -16,6 +17,17 @@ demo: setup
 
 test: setup
 	$(VPY) scripts/run_tiers.py
+
+# Long runs, not part of `make test` (about 7 minutes on SwiftShader): 2,000 CNN steps, 500
+# fine-tuning steps and 2,000 inferences with memory sampled at every step, and SqueezeNet,
+# ResNet-50 and DenseNet-121 (converted once into $(LIGHT_MODELS)) alive in one page.
+soak: python-deps build $(LIGHT_MODELS)/.made
+	TENSORWEB_SOAK=1 node scripts/run-node-tests.mjs tests/browser/soak
+	node scripts/run-node-tests.mjs tests/soak
+
+$(LIGHT_MODELS)/.made: tests/fixtures/graph/make_light_models.py
+	$(VPY) tests/fixtures/graph/make_light_models.py $(LIGHT_MODELS)
+	touch $@
 
 setup: system-deps python-deps js-deps build
 

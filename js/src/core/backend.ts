@@ -70,6 +70,14 @@ export interface KernelBackend {
   memory(): BackendMemory;
   /** Releases everything the backend holds (device, pools). */
   dispose(): void;
+  /** Backends that can lose their device: resolves once a lost one has been replaced. */
+  restored?(): Promise<void>;
+  /**
+   * Backends that can lose their device: once the work recorded so far has
+   * run (or failed), the ids among `dataIds` whose values a lost device took
+   * (computed there, with no CPU copy to upload again).
+   */
+  lostData?(dataIds: DataId[]): Promise<DataId[]>;
 }
 
 /**

@@ -103,7 +103,12 @@ export class Engine {
    */
   async ready(): Promise<void> {
     if (this.pending) await this.pending;
-    if (this.chosenByUser) return;
+    if (!this.chosenByUser) await this.pickBestBackend();
+    // A backend whose device was lost is ready again once it has a new one.
+    await this.active!.restored?.();
+  }
+
+  private async pickBestBackend(): Promise<void> {
     for (const name of this.namesByPriority()) {
       const backend = await this.initBackend(name);
       if (backend) {
@@ -112,6 +117,18 @@ export class Engine {
       }
     }
     throw new Error('tensorweb: no backend could be initialised');
+  }
+
+  /** Which of `tensors` lost their values with a lost device, once the work recorded so far has run. */
+  async lostTensors(tensors: Tensor[]): Promise<Tensor[]> {
+    const lost: Tensor[] = [];
+    for (const backend of this.backends.values()) {
+      const held = tensors.filter((t) => !t.isDisposed && this.data.get(t.dataId)?.backend === backend);
+      if (!backend.lostData || held.length === 0) continue;
+      const ids = new Set(await backend.lostData(held.map((t) => t.dataId)));
+      lost.push(...held.filter((t) => ids.has(t.dataId)));
+    }
+    return lost;
   }
 
   /** The initialised backend instance called `name`, if any. */

@@ -26,6 +26,20 @@ function freeVariableName(name: string): string {
   return `${name}_${k}`;
 }
 
+/** An error that names the model it happened in (so an outer call of the same model does not name it again). */
+class ModelError extends Error {
+  constructor(message: string, readonly model: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
+
+/** `error` with `context` (which names `model`) put after the 'tensorweb: ' prefix, the original kept as its cause. */
+function inModel(model: string, context: string, error: unknown): Error {
+  if (error instanceof ModelError && error.model === model) return error;
+  const message = (error as Error).message.replace(/^tensorweb: /, '');
+  return new ModelError(`tensorweb: ${context}: ${message}`, model, error);
+}
+
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
@@ -42,14 +56,21 @@ export class GraphModel {
     private readonly weightMap: Map<string, Variable>,
     /** False for feature extractors, whose weights belong to the model they were cut from. */
     private readonly ownsWeights: boolean,
+    /** Where the model came from (its URL), so that errors in a page of several models say which one failed. */
+    readonly source: string,
   ) {}
 
   /** Builds a model from loaded artifacts: checks the graph, then decodes weights into variables. */
-  static fromArtifacts(artifacts: ModelArtifacts): GraphModel {
+  static fromArtifacts(artifacts: ModelArtifacts, source = 'a model from artifacts'): GraphModel {
     const names = new Set(artifacts.weightSpecs.map((s) => s.name));
     const topology = readTopology(artifacts.modelJSON, names);
     const trainable = new Set(Array.isArray(artifacts.modelJSON.trainable) ? artifacts.modelJSON.trainable as string[] : []);
-    const decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+    let decoded: Map<string, Tensor>;
+    try {
+      decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+    } catch (error) {
+      throw inModel(source, `loading model '${source}'`, error);
+    }
     const variables = new Map<string, Variable>();
     try {
       for (const [name, tensor] of decoded) {
@@ -62,7 +83,7 @@ export class GraphModel {
     } finally {
       for (const tensor of decoded.values()) tensor.dispose();
     }
-    return new GraphModel(artifacts.modelJSON, topology, variables, true);
+    return new GraphModel(artifacts.modelJSON, topology, variables, true, source);
   }
 
   // ---- description ---------------------------------------------------------
@@ -100,6 +121,11 @@ export class GraphModel {
 
   get nonTrainableWeights(): Variable[] {
     return this.weights.filter((v) => !v.trainable);
+  }
+
+  /** The manifest names of `variables` (which may carry suffixed variable names). */
+  weightNamesOf(variables: readonly Tensor[]): string[] {
+    return [...this.weightMap].filter(([, v]) => variables.includes(v)).map(([name]) => name);
   }
 
   /** The variable of the weight called `name` in the manifest. */
@@ -187,10 +213,13 @@ export class GraphModel {
   private run(x: GraphInputs, outputNames: string[], caller: string): Tensor[] {
     this.assertAlive(caller);
     const feeds = this.feeds(x, caller);
-    const schedule = this.scheduleFor(feeds, outputNames);
     const values = new Map<string, Tensor>(this.weightMap);
     for (const [name, tensor] of feeds) values.set(name, tensor);
-    return runSchedule(schedule, values, outputNames);
+    try {
+      return runSchedule(this.scheduleFor(feeds, outputNames), values, outputNames);
+    } catch (error) {
+      throw inModel(this.source, `model '${this.source}'`, error);
+    }
   }
 
   /** The inputs by name, each checked against the graph's input shape (free dims: any size) and dtype. */
@@ -252,9 +281,13 @@ export class GraphModel {
   // ---- training ------------------------------------------------------------
 
   /** Trains the trainable weights on (x, y) with a loss and optimizer from tw.losses / tw.train. */
-  fit(x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
+  async fit(x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
     this.assertAlive('fit');
-    return fitGraph(this, x, y, args);
+    try {
+      return await fitGraph(this, x, y, args);
+    } catch (error) {
+      throw inModel(this.source, `model '${this.source}': fit`, error);
+    }
   }
 
   // ---- cutting -------------------------------------------------------------
@@ -290,7 +323,7 @@ export class GraphModel {
       nodes: this.topology.nodes.filter((node) => needed.has(node)),
     };
     const fields: ModelFields = { ...this.fields, signature: undefined, trainable: undefined };
-    return new GraphModel(fields, topology, weights, false);
+    return new GraphModel(fields, topology, weights, false, `${this.source} cut at '${nodeName}'`);
   }
 
   /**
@@ -357,7 +390,22 @@ export class GraphModel {
  * point leaves no tensor behind.
  */
 export async function loadGraphModel(urlOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<GraphModel> {
-  await getEngine().ready();
+  const engine = getEngine();
+  await engine.ready();
   const artifacts = await loadHandlerFor(urlOrHandler, options).load();
-  return GraphModel.fromArtifacts(artifacts);
+  // Again: a device lost while the shards downloaded is replaced before the weights go up.
+  await engine.ready();
+  const source = typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler';
+  const model = GraphModel.fromArtifacts(artifacts, source);
+  // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
+  // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
+  const lost = await engine.lostTensors(model.weights);
+  if (lost.length > 0) {
+    const names = model.weightNamesOf(lost);
+    model.dispose();
+    throw new Error(`tensorweb: loading model '${source}': the device was lost while its weights were decoded, and ` +
+      `${names.length} weight(s) computed there are gone (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); ` +
+      'the backend is re-initialising: load the model again');
+  }
+  return model;
 }

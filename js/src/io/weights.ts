@@ -170,7 +170,11 @@ export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<strin
       const length = weightByteLength(spec);
       const start = offset;
       offset += length;
-      tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, data, start, length)));
+      try {
+        tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, data, start, length)));
+      } catch (error) {
+        throw new Error(`tensorweb: weight '${spec.name}': ${(error as Error).message.replace(/^tensorweb: /, '')}`, { cause: error });
+      }
     }
   } catch (error) {
     for (const tensor of tensors.values()) tensor.dispose();
@@ -195,7 +199,7 @@ function decodeWeight(spec: WeightSpec, data: ArrayBuffer, offset: number, lengt
         : spec.dtype === 'float16' ? typedView(Uint16Array, data, offset, length) : typedView(Uint8Array, data, offset, length);
     return engine.makeTensor(values, spec.shape, spec.dtype);
   }
-  if (spec.dtype !== 'float32') throw new Error(`tensorweb: weight '${spec.name}': quantised weights must be float32, not ${spec.dtype}`);
+  if (spec.dtype !== 'float32') throw new Error(`tensorweb: quantised weights must be float32, not ${spec.dtype}`);
   if (q.dtype === 'float16') {
     const bits = engine.makeTensor(typedView(Uint16Array, data, offset, length), spec.shape, 'float16');
     return engine.runOp('cast', [bits], { dtype: 'float32' })[0];
@@ -215,7 +219,7 @@ function affineParameters(spec: WeightSpec): { scale: Tensor; min: Tensor } {
     if (typeof value === 'number') return engine.makeTensor(Float32Array.of(value), [], 'float32');
     const axis = q.axis ?? rank - 1;
     if (!Array.isArray(value) || axis < 0 || axis >= rank || value.length !== spec.shape[axis]) {
-      throw new Error(`tensorweb: weight '${spec.name}': quantization ${what} must be a number or one per entry of axis ${axis}`);
+      throw new Error(`tensorweb: quantization ${what} must be a number or one per entry of axis ${axis}`);
     }
     const shape = spec.shape.map((d, i) => (i === axis ? d : 1));
     return engine.makeTensor(Float32Array.from(value), shape, 'float32');

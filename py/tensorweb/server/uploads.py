@@ -1,7 +1,11 @@
 """Upload and convert: a posted model file becomes a model folder, or nothing.
 
 The upload is streamed to a job folder under the server's state folder with
-the size limit checked as bytes arrive. The converter then runs as a
+the size limit checked as bytes arrive; it is never held whole in memory.
+Past the limit (declared or found while streaming) the rest of the body is
+read and dropped, up to MAX_DISCARD_BYTES, before the 413 goes out: closing on
+unread bytes would reset the connection, and the client, still sending,
+would see a network error rather than the answer. The converter then runs as a
 subprocess into a hidden temporary folder beside the other uploaded models;
 its output lines are the job's progress. Only on success is the temporary
 folder renamed into place; on any failure the job folder and the temporary
@@ -42,6 +46,9 @@ MAX_JOBS_KEPT = 100
 MAX_NAME_CHARS = 80
 MAX_INPUT_SHAPES = 16
 MAX_INPUT_SHAPE_CHARS = 200
+# Past the limit, up to this many more bytes are read and dropped: a client still sending when the
+# server closes on unread bytes gets a connection reset instead of the 413 (browsers show a network error).
+MAX_DISCARD_BYTES = 64 * 1024 * 1024
 
 
 class UploadTooLarge(Exception):
@@ -79,6 +86,18 @@ def input_shape_arguments(specs: list[str]) -> list[str]:
         if len(spec) > MAX_INPUT_SHAPE_CHARS or not spec.isprintable():
             raise ConversionFailed(f"input_shape {spec[:40]!r} is not NAME:D1,D2,... of at most {MAX_INPUT_SHAPE_CHARS} printable characters")
     return [f"--input-shape={spec}" for spec in specs]
+
+
+async def discard_body(request: Request, max_bytes: int) -> None:
+    """Read the rest of the request body without keeping it, up to `max_bytes` (then the server may close on it)."""
+    dropped = 0
+    try:
+        async for chunk in request.stream():
+            dropped += len(chunk)
+            if dropped > max_bytes:
+                return
+    except ClientDisconnect:
+        pass
 
 
 def model_name_for(upload_name: str) -> str:
@@ -238,6 +257,8 @@ class Converter:
         """Stream the request body to disk and queue its conversion (with `converter_args`); UploadTooLarge past the limit."""
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.upload_limit:
+            if int(declared) <= self.upload_limit + MAX_DISCARD_BYTES:
+                await discard_body(request, MAX_DISCARD_BYTES)
             raise UploadTooLarge()
         job = Job(id=uuid.uuid4().hex[:12], upload_name=upload_name, upload_bytes=0, converter_args=converter_args or [])
         job_dir = self.work_dir / job.id
@@ -246,9 +267,12 @@ class Converter:
             with open(job_dir / upload_name, "wb") as sink:
                 async for chunk in request.stream():
                     job.upload_bytes += len(chunk)
-                    if job.upload_bytes > self.upload_limit:
-                        raise UploadTooLarge()
-                    sink.write(chunk)
+                    if job.upload_bytes <= self.upload_limit:
+                        sink.write(chunk)
+                    elif job.upload_bytes > self.upload_limit + MAX_DISCARD_BYTES:
+                        break  # past the limit chunks are dropped, up to MAX_DISCARD_BYTES of them
+                if job.upload_bytes > self.upload_limit:
+                    raise UploadTooLarge()
         except (UploadTooLarge, ClientDisconnect, OSError):
             shutil.rmtree(job_dir, ignore_errors=True)
             raise

@@ -52,7 +52,7 @@ def nothing_left(state) -> bool:
     return tree(state / "uploads") == [] and tree(state / "models") == []
 
 
-def test_a_declared_oversized_upload_is_refused_unread(checkout, state, tmp_path):
+def test_a_declared_oversized_upload_is_refused_with_nothing_written(checkout, state, tmp_path):
     with make_client(checkout, state, tmp_path) as client:
         response = client.post("/api/uploads?filename=big.onnx", content=b"good" + b"x" * LIMIT)
         assert response.status_code == 413

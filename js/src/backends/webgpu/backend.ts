@@ -5,7 +5,7 @@
 import type { BackendMemory, DataId, KernelBackend } from '../../core/backend.js';
 import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.js';
 import { fillSlots, shaderSource } from '../../shaders.js';
-import { BufferPool } from './buffer_pool.js';
+import { BufferPool, sizeClass } from './buffer_pool.js';
 import { type DeviceInfo, acquireDevice } from './device.js';
 import { type Binding, type StructLayout, type UniformValues, packStruct, parseBindings, structLayout } from './wgsl.js';
 
@@ -36,8 +36,30 @@ export interface WebGpuFlags {
 
 const DEFAULT_FLAGS: WebGpuFlags = { vec4: 'auto', matmul: 'auto', matvec: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', reduce: 'auto', dispatchesPerSubmit: 64 };
 
-/** Idle buffers kept for reuse, at most. */
-const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+/** Bounds on what the backend keeps; `setLimits` changes them (README.md, "Limits"). */
+export interface WebGpuLimits {
+  /**
+   * GPU bytes the backend may hold in all (live tensors, pooled idle buffers,
+   * staging and uniform buffers). Past it, idle buffers are freed first, then
+   * the allocation fails with an error naming the op and the bytes. Infinity
+   * (the default) leaves the bound to the adapter, whose memory WebGPU does not report.
+   */
+  maxMemoryBytes: number;
+  /** Bytes of idle buffers kept for reuse; beyond it the largest idle buffers are destroyed. */
+  maxPooledBytes: number;
+  /** Compiled pipelines kept; beyond it the least recently used is dropped (and compiled again if needed). */
+  maxPipelines: number;
+}
+
+const DEFAULT_LIMITS: WebGpuLimits = { maxMemoryBytes: Infinity, maxPooledBytes: 256 * 1024 * 1024, maxPipelines: 512 };
+
+/** Thrown when an allocation would take the backend past `maxMemoryBytes`. */
+export class MemoryLimitError extends Error {
+  constructor(message: string, readonly requestedBytes: number, readonly limitBytes: number) {
+    super(message);
+    this.name = 'MemoryLimitError';
+  }
+}
 
 // WebGPU's flag values, spelled out so this module loads where the GPU* globals do not exist (node).
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, UNIFORM: 0x40, QUERY_RESOLVE: 0x200 };
@@ -106,6 +128,8 @@ export interface WebGpuStats {
   readbacks: number;
   /** Pipelines compiled (cache misses). */
   pipelines: number;
+  /** Pipelines dropped from the cache over `maxPipelines`. */
+  pipelineEvictions: number;
 }
 
 /** Bytes one element takes in a GPU buffer: bool is a u32, float16 packs two per u32. */
@@ -137,10 +161,13 @@ function fromGpuLayout(bytes: ArrayBuffer, dtype: DataType, size: number): Typed
 export class WebGpuBackend implements KernelBackend {
   readonly name = 'webgpu';
   flags: WebGpuFlags = { ...DEFAULT_FLAGS };
+  private limitValues: WebGpuLimits = { ...DEFAULT_LIMITS };
   /** The adapter, features and limits of the current device. */
   info!: DeviceInfo;
-  /** The op whose kernel is encoding right now (set by the kernel wrappers; labels timings). */
+  /** The op whose kernel is encoding right now (see runKernel; labels timings and allocation errors). */
   currentOp = '';
+  /** Data allocated by the kernel running now, freed if it throws. */
+  private allocatedInKernel: DataId[] | null = null;
   private device: GPUDevice | null = null;
   private generation = 0;
   private pool!: BufferPool;
@@ -152,7 +179,7 @@ export class WebGpuBackend implements KernelBackend {
   private pass: GPUComputePassEncoder | null = null;
   private recordedDispatches = 0;
   private recording: Recording | null = null;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0, pipelineEvictions: 0 };
   private lostMessage = '';
   private restoring: Promise<void> | null = null;
   private allocationError: Error | null = null;
@@ -170,7 +197,7 @@ export class WebGpuBackend implements KernelBackend {
     this.device = device;
     this.info = info;
     this.generation++;
-    this.pool = new BufferPool(MAX_POOLED_BYTES, (descriptor) => this.createBuffer(descriptor));
+    this.pool = new BufferPool(this.limitValues.maxPooledBytes, (descriptor) => this.createBuffer(descriptor));
     this.pipelines.clear();
     this.layouts.clear();
     this.placeholder = device.createBuffer({ size: 16, usage: USAGE.STORAGE, label: 'tensorweb placeholder' });
@@ -206,6 +233,34 @@ export class WebGpuBackend implements KernelBackend {
     while (this.restoring) await this.restoring;
   }
 
+  async lostData(dataIds: DataId[]): Promise<DataId[]> {
+    const alive = await this.deviceSurvives();
+    return dataIds.filter((dataId) => {
+      const record = this.data.get(dataId);
+      return record !== undefined && !record.values && (!alive || record.generation !== this.generation);
+    });
+  }
+
+  /**
+   * Whether the current device runs the work recorded so far: a mapping
+   * waits for it and fails on a device that is gone, even one destroyed so
+   * recently that its loss is not reported yet.
+   */
+  private async deviceSurvives(): Promise<boolean> {
+    const device = this.device;
+    if (!device) return false;
+    this.submit();
+    const probe = device.createBuffer({ size: 4, usage: USAGE.MAP_READ, label: 'tensorweb device probe' });
+    try {
+      await probe.mapAsync(MAP_MODE_READ);
+      return device === this.device;
+    } catch {
+      return false;
+    } finally {
+      probe.destroy();
+    }
+  }
+
   /** The device, or a clear error when it was lost or a recent allocation failed (each reported once). */
   private live(): GPUDevice {
     if (this.allocationError) {
@@ -225,9 +280,10 @@ export class WebGpuBackend implements KernelBackend {
     const device = this.live();
     const limit = Math.min(this.info.limits.maxBufferSize, this.info.limits.maxStorageBufferBindingSize);
     if (descriptor.size > limit) {
-      throw new Error(`tensorweb: WebGPU cannot allocate ${descriptor.size} bytes in one buffer; ` +
+      throw new Error(`tensorweb: WebGPU cannot allocate ${descriptor.size} bytes in one buffer${this.forWhat()}; ` +
         `this adapter allows at most ${limit} bytes (maxBufferSize / maxStorageBufferBindingSize)`);
     }
+    this.withinMemoryLimit(descriptor.size);
     device.pushErrorScope('out-of-memory');
     const buffer = device.createBuffer(descriptor);
     device.popErrorScope().then((error) => {
@@ -239,11 +295,54 @@ export class WebGpuBackend implements KernelBackend {
     return buffer;
   }
 
+  /** What an allocation error names: the op whose kernel runs, else an upload or readback. */
+  private forWhat(): string {
+    return this.currentOp ? ` for op '${this.currentOp}'` : ' for an upload or a readback';
+  }
+
+  /** Frees idle buffers to fit `bytes` more under maxMemoryBytes; throws when even that is not enough. */
+  private withinMemoryLimit(bytes: number): void {
+    const max = this.limitValues.maxMemoryBytes;
+    if (this.pool.allocatedBytes + bytes <= max) return;
+    const inUse = this.pool.allocatedBytes - this.pool.pooledBytes;
+    this.pool.trim(Math.max(0, max - bytes - inUse));
+    if (this.pool.allocatedBytes + bytes <= max) return;
+    throw new MemoryLimitError(`tensorweb: WebGPU memory limit: ${bytes} bytes asked${this.forWhat()}, with ` +
+      `${this.pool.allocatedBytes} bytes held (${this.memory().numBytes} in live tensors) and maxMemoryBytes ${max}; ` +
+      'dispose tensors or models, or raise the limit with setLimits({ maxMemoryBytes })', bytes, max);
+  }
+
+  /**
+   * Before a new tensor's buffer is taken: if it would pass maxMemoryBytes,
+   * submits the recorded work so that buffers released since become
+   * reusable. Only where no launch is half built (a kernel's allocations, an
+   * upload between ops): a launch's uniform buffers are released as it is
+   * built and would be reused within it.
+   */
+  private makeRoom(bytes: number): void {
+    if (this.pool.allocatedBytes + sizeClass(bytes) > this.limitValues.maxMemoryBytes) this.submit();
+  }
+
   setFlags(flags: Partial<WebGpuFlags>): void {
     if (flags.f16 === 'native' && !this.hasF16) {
       throw new Error("tensorweb: webgpu flag f16 'native' needs the adapter feature shader-f16, which this adapter lacks");
     }
     this.flags = { ...this.flags, ...flags };
+  }
+
+  /** The limits in force. */
+  get limits(): WebGpuLimits {
+    return { ...this.limitValues };
+  }
+
+  /** Changes limits (each a number >= 0, Infinity allowed); lowered caps apply from the next allocation, compile or submit. */
+  setLimits(limits: Partial<WebGpuLimits>): void {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!(name in DEFAULT_LIMITS)) throw new Error(`tensorweb: webgpu setLimits: no limit named '${name}' (have: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+      if (typeof value !== 'number' || !(value >= 0)) throw new Error(`tensorweb: webgpu setLimits: ${name} must be a number >= 0, got ${value}`);
+    }
+    this.limitValues = { ...this.limitValues, ...limits };
+    this.pool.maxPooledBytes = this.limitValues.maxPooledBytes;
   }
 
   get useSubgroups(): boolean {
@@ -268,6 +367,7 @@ export class WebGpuBackend implements KernelBackend {
 
   move(dataId: DataId, values: TypedArray, _shape: readonly number[], dtype: DataType): void {
     const record: GpuData = { buffer: null, dtype, size: values.length, values, generation: this.generation };
+    this.makeRoom(gpuBytes(dtype, record.size));
     this.data.set(dataId, record);
     this.upload(record);
   }
@@ -284,10 +384,11 @@ export class WebGpuBackend implements KernelBackend {
   allocate(shape: readonly number[], dtype: DataType): DataId {
     const size = sizeFromShape(shape);
     this.live();
+    const bytes = gpuBytes(dtype, size);
+    this.makeRoom(bytes);
     const dataId = {};
-    this.data.set(dataId, {
-      buffer: this.pool.acquire(gpuBytes(dtype, size), STORAGE_USAGE), dtype, size, values: null, generation: this.generation,
-    });
+    this.data.set(dataId, { buffer: this.pool.acquire(bytes, STORAGE_USAGE), dtype, size, values: null, generation: this.generation });
+    this.allocatedInKernel?.push(dataId);
     return dataId;
   }
 
@@ -345,12 +446,15 @@ export class WebGpuBackend implements KernelBackend {
     return this.data.has(dataId);
   }
 
-  memory(): BackendMemory & { pooledBytes: number; allocatedBytes: number } {
+  memory(): BackendMemory & { pooledBytes: number; allocatedBytes: number; pipelines: number } {
     let numBytes = 0;
     for (const record of this.data.values()) {
       if (record.buffer && record.generation === this.generation) numBytes += record.buffer.size;
     }
-    return { numDataBuffers: this.data.size, numBytes, pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes };
+    return {
+      numDataBuffers: this.data.size, numBytes, pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes,
+      pipelines: this.pipelines.size,
+    };
   }
 
   dispose(): void {
@@ -363,10 +467,37 @@ export class WebGpuBackend implements KernelBackend {
 
   // ---- kernels --------------------------------------------------------------
 
+  /**
+   * Runs op `op`'s kernel: its dispatches and allocation errors are labelled
+   * with the op, and if it throws midway (an allocation past maxMemoryBytes,
+   * a lost device) the outputs and temporaries it allocated are freed, since
+   * the engine never saw their ids.
+   */
+  runKernel<T>(op: string, kernel: () => T): T {
+    const [outerOp, outerAllocated] = [this.currentOp, this.allocatedInKernel];
+    const allocated: DataId[] = [];
+    this.currentOp = op;
+    this.allocatedInKernel = allocated;
+    try {
+      return kernel();
+    } catch (error) {
+      for (const dataId of allocated) this.disposeData(dataId);
+      throw error;
+    } finally {
+      this.currentOp = outerOp;
+      this.allocatedInKernel = outerAllocated;
+    }
+  }
+
   private pipeline(device: GPUDevice, launch: Launch): Pipeline {
     const key = `${launch.shader}|${JSON.stringify(launch.slots ?? {})}|${JSON.stringify(launch.constants ?? {})}`;
     let cached = this.pipelines.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // Re-inserted as the most recently used: the map's order is the eviction order.
+      this.pipelines.delete(key);
+      this.pipelines.set(key, cached);
+      return cached;
+    }
     const code = fillSlots(shaderSource(launch.shader), launch.slots ?? {});
     const bindings = parseBindings(code);
     // One explicit layout per binding list, so every specialisation of a file shares it.
@@ -388,6 +519,10 @@ export class WebGpuBackend implements KernelBackend {
     cached = { pipeline, bindings, uniforms };
     this.pipelines.set(key, cached);
     this.stats.pipelines++;
+    while (this.pipelines.size > this.limitValues.maxPipelines) {
+      this.pipelines.delete(this.pipelines.keys().next().value!);
+      this.stats.pipelineEvictions++;
+    }
     return cached;
   }
 

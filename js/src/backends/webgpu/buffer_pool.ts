@@ -18,6 +18,7 @@ export function sizeClass(bytes: number): number {
 }
 
 export class BufferPool {
+  /** Idle buffers by `usage:size`; a class whose last buffer is taken is removed, so no list is empty. */
   private free = new Map<string, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
   /** Bytes of idle buffers held for reuse. */
@@ -25,15 +26,18 @@ export class BufferPool {
   /** Bytes of every buffer this pool created and has not destroyed. */
   allocatedBytes = 0;
 
-  constructor(private maxPooledBytes: number,
+  constructor(public maxPooledBytes: number,
     private create: (descriptor: GPUBufferDescriptor) => GPUBuffer) {}
 
   acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
     const size = sizeClass(bytes);
-    const reused = this.free.get(`${usage}:${size}`)?.pop();
-    if (reused) {
+    const key = `${usage}:${size}`;
+    const list = this.free.get(key);
+    if (list) {
+      // An emptied class leaves the map: eviction picks among classes by their first buffer.
+      if (list.length === 1) this.free.delete(key);
       this.pooledBytes -= size;
-      return reused;
+      return list.pop()!;
     }
     const buffer = this.create({ size, usage });
     this.allocatedBytes += size;
@@ -55,7 +59,12 @@ export class BufferPool {
       this.pooledBytes += buffer.size;
     }
     this.pending.length = 0;
-    while (this.pooledBytes > this.maxPooledBytes) {
+    this.trim(this.maxPooledBytes);
+  }
+
+  /** Destroys idle buffers, the largest first, until at most `bytes` are pooled. */
+  trim(bytes: number): void {
+    while (this.pooledBytes > bytes) {
       const [key, list] = [...this.free.entries()].reduce((a, b) => (a[1][0].size >= b[1][0].size ? a : b));
       const buffer = list.pop()!;
       if (list.length === 0) this.free.delete(key);

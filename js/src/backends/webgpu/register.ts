@@ -96,10 +96,7 @@ const registered = new Set(listOps());
 for (const [name, kernel] of Object.entries(WEBGPU_KERNELS)) {
   // Ops other modules have not defined (yet) keep their kernel here until they exist.
   if (!registered.has(name)) continue;
-  registerKernel('webgpu', name, (args) => {
-    (args.backend as WebGpuBackend).currentOp = name;
-    return kernel(args);
-  });
+  registerKernel('webgpu', name, (args) => (args.backend as WebGpuBackend).runKernel(name, () => kernel(args)));
 }
 
 getEngine().registerBackend('webgpu', () => WebGpuBackend.create(), 2);
