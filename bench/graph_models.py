@@ -23,8 +23,9 @@ import onnx
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "bench-graph"
 sys.path.insert(0, str(ROOT / "tests" / "py" / "converter"))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "graph"))
+from make_light_models import seeded_model  # noqa: E402
 from onnx_models import FLOAT, Builder  # noqa: E402
-from onnx_zoo import light_model  # noqa: E402
 
 
 def squeezenet1_0() -> onnx.ModelProto:
@@ -67,8 +68,8 @@ def exported(module_name: str):
 
 MODELS = {
     "squeezenet1_0": lambda: ((lambda path: onnx.save(squeezenet1_0(), path)), []),
-    "alexnet": lambda: ((lambda path: onnx.save(light_model("bvlc_alexnet"), path)), []),
-    "vgg19": lambda: ((lambda path: onnx.save(light_model("vgg19"), path)), []),
+    "alexnet": lambda: ((lambda path: onnx.save(seeded_model("bvlc_alexnet"), path)), []),
+    "vgg19": lambda: ((lambda path: onnx.save(seeded_model("vgg19"), path)), []),
     "efficientnet_lite0": lambda: exported("efficientnet_lite0"),
     "minilm_l6": lambda: exported("minilm"),
 }
