@@ -6,7 +6,7 @@ import { sizeFromShape } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
 import { matMulValues } from '../backends/cpu/linalg.js';
-import { type Activation, type FusedAttrs, type ResizeAttrs, resizeKernel, resizeTaps } from '../backends/cpu/nn.js';
+import { type Activation, type FusedAttrs, type ResizeAttrs, resizeKernel, resizeTaps, softmaxKernel } from '../backends/cpu/nn.js';
 import { add, addN, div, mul, pow, sub } from './binary.js';
 import { randomUniform } from './creation.js';
 import { broadcastShapes, normalizeAxes } from './helpers.js';
@@ -14,7 +14,7 @@ import { einsum, matMul, matMulDtype, matMulGrads, matMulShape } from './linalg.
 import {
   FUSED_INPUTS, type FusedConv2dArgs, fusedAttrSpecs, fusedConv2d, fusedDepthwiseConv2d, fusedExtraInputs, fusedGrad, fusedKernel, fusedRule,
 } from './nn_conv.js';
-import { logSumExp, moments } from './reduction.js';
+import { moments, sum } from './reduction.js';
 import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 import { pad, reshape, slice } from './shape.js';
@@ -67,7 +67,7 @@ export const fused: {
   depthwiseConv2d: (args: FusedConv2dArgs) => Tensor;
 } = { matMul: fusedMatMul, conv2d: fusedConv2d, depthwiseConv2d: fusedDepthwiseConv2d };
 
-// ---- softmax, logSoftmax: decompositions over logSumExp ----
+// ---- softmax, logSoftmax: one kernel each (the max, the sum of exponentials and the result in one pass over a row) ----
 
 for (const [name, attr] of [['softmax', 'dim'], ['logSoftmax', 'axis']] as const) {
   defineOp<Record<string, number>>({
@@ -80,9 +80,13 @@ for (const [name, attr] of [['softmax', 'dim'], ['logSoftmax', 'axis']] as const
       normalizeAxes(attrs[attr], logits.shape.length, attr);
       return [spec(logits.shape, 'float32')];
     },
-    decompose([logits], attrs) {
-      const logProbabilities = sub(logits, logSumExp(logits, attrs[attr], true));
-      return [name === 'softmax' ? exp(logProbabilities) : logProbabilities];
+    kernels: { cpu: softmaxKernel(name === 'logSoftmax') },
+    // softmax: dy·y minus y times the row's sum of dy·y; logSoftmax: dy minus softmax times the row's sum of dy.
+    grad: ([dy], { outputs: [y] }, attrs) => {
+      const axis = attrs[attr];
+      return name === 'softmax'
+        ? [mul(y, sub(dy, sum(mul(dy, y), axis, true)))]
+        : [sub(dy, mul(exp(y), sum(dy, axis, true)))];
     },
   });
 }

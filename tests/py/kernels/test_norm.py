@@ -6,12 +6,16 @@ import pytest
 from tensorweb.kernels import Output, body
 
 
+@pytest.mark.parametrize("thread_per_row", [False, True], ids=["workgroup-per-row", "thread-per-row"])
 @pytest.mark.parametrize("log", [False, True])
-@pytest.mark.parametrize("rows, cols", [(3, 10), (2, 1000), (1, 1)])
-def test_softmax(runner, rng, log, rows, cols):
-    x = (rng.standard_normal((rows, cols)) * 30).astype(np.float32)  # large logits: must not overflow
-    out = runner.run("norm/softmax.wgsl", constants={"LOG": log}, workgroups=rows, x=x, out=Output(x.shape),
-                     params={"rows": rows, "cols": cols})["out"]
+@pytest.mark.parametrize("outer, cols, inner", [(3, 10, 1), (2, 1000, 1), (1, 1, 1), (2, 7, 5), (67, 3, 2)])
+def test_softmax(runner, rng, log, thread_per_row, outer, cols, inner):
+    # [outer, cols, inner]: the axis in the middle when inner > 1; 134 rows span three 64-thread workgroups
+    x = (rng.standard_normal((outer, cols, inner)) * 30).astype(np.float32)  # large logits: must not overflow
+    rows = outer * inner
+    out = runner.run("norm/softmax.wgsl", constants={"LOG": log, "THREAD_PER_ROW": thread_per_row},
+                     workgroups=-(-rows // 64) if thread_per_row else rows, x=x, out=Output(x.shape),
+                     params={"rows": rows, "cols": cols, "inner": inner})["out"]
     shifted = x.astype(np.float64) - x.max(axis=1, keepdims=True)
     log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     np.testing.assert_allclose(out, log_softmax if log else np.exp(log_softmax), rtol=1e-4, atol=1e-6)

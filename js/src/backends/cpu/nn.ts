@@ -1,5 +1,5 @@
-// CPU kernels of the fused ops' epilogue (bias + activation) and of the
-// image resizes.
+// CPU kernels of the fused ops' epilogue (bias + activation), of softmax
+// and logSoftmax, and of the image resizes.
 import type { DataId, TensorInfo } from '../../core/backend.js';
 import { makeArray, sizeFromShape } from '../../core/dtype.js';
 import type { KernelArgs } from '../../ops/registry.js';
@@ -104,5 +104,34 @@ export function resizeKernel(mode: 'bilinear' | 'nearest') {
       }
     }
     return [backend.write(result, out.shape, out.dtype)];
+  };
+}
+
+/**
+ * softmax (or logSoftmax with `log`) along `axis`: each row of the axis has
+ * its max subtracted first, so large logits do not overflow.
+ */
+export function softmaxKernel(log: boolean) {
+  return ({ backend, inputs: [logits], attrs, outputs: [out] }: KernelArgs<CpuBackend, Record<string, number>>): DataId[] => {
+    const x = backend.values(logits);
+    const rank = logits.shape.length;
+    const axis = ((log ? attrs.axis : attrs.dim) + rank) % rank;
+    const cols = logits.shape[axis];
+    const inner = sizeFromShape(logits.shape.slice(axis + 1));
+    const rows = cols === 0 ? 0 : x.length / cols;
+    const result = makeArray('float32', x.length) as Float32Array;
+    for (let row = 0; row < rows; row++) {
+      const base = Math.floor(row / inner) * cols * inner + (row % inner);
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c * inner]);
+      let total = 0;
+      for (let c = 0; c < cols; c++) total += Math.exp(x[base + c * inner] - max);
+      const logTotal = Math.log(total);
+      for (let c = 0; c < cols; c++) {
+        const shifted = x[base + c * inner] - max - logTotal;
+        result[base + c * inner] = log ? shifted : Math.exp(shifted);
+      }
+    }
+    return [backend.write(result, out.shape, 'float32')];
   };
 }

@@ -16,6 +16,7 @@ import {
   depthwiseConv2dKernel, fusedConv2dKernel, fusedDepthwiseConv2dKernel, poolGradKernel, poolKernel,
 } from './kernels/conv.js';
 import { argReduceKernel, reduceKernel, scanKernel, topkKernel } from './kernels/reduce.js';
+import { softmaxKernel } from './kernels/norm.js';
 import {
   broadcastToKernel, concatKernel, gatherKernel, gatherNDKernel, mirrorPadKernel, padKernel, reverseKernel, scatterNDKernel,
   resizeKernel, sliceKernel, splitKernel, stridedSliceKernel, transposeKernel,
@@ -53,6 +54,8 @@ export const WEBGPU_KERNELS: Record<string, WebGpuKernel> = {
   argMax: argReduceKernel('argMax'),
   argMin: argReduceKernel('argMin'),
   cumsum: scanKernel('cumsum'),
+  softmax: softmaxKernel(false),
+  logSoftmax: softmaxKernel(true),
   cumprod: scanKernel('cumprod'),
   transpose: transposeKernel,
   slice: sliceKernel,

@@ -99,6 +99,8 @@ function runVariant(flags, caseNames, onPage = page) {
       binaryOddLastDim: { k: 1, f: () => tw.add(input([5, 6], 61), input([5, 1], 62)) },
       // A softmax over rows of 12: max and sum broadcast back along the last dim.
       softmaxRows: { k: 12, f: () => tw.softmax(input([3, 5, 12], 63)) },
+      softmaxMiddleAxis: { k: 7, f: () => tw.softmax(tw.mul(input([4, 7, 6], 82), 20), 1) },
+      logSoftmaxFirstAxis: { k: 9, f: () => tw.logSoftmax(tw.mul(input([9, 20], 83), 20), 0) },
       // Copies: 4 elements per thread where the innermost dim runs contiguously in input and output.
       transposeKeepLast: { k: 1, f: () => tw.transpose(input([2, 3, 5, 8], 64), [0, 2, 1, 3]) },
       transposeLast: { k: 1, f: () => tw.transpose(input([3, 8], 65), [1, 0]) },
@@ -299,12 +301,25 @@ test('subgroups off: the workgroup-memory tree reduction, results match the CPU'
 });
 
 test('reduce thread: one thread per output loops over the axis, results match the CPU', async () => {
-  const results = await runVariant({ reduce: 'thread' }, [...REDUCE_CASES, 'softmaxRows']);
+  const results = await runVariant({ reduce: 'thread' }, REDUCE_CASES);
   assertAllMatch(results);
-  for (const name of [...REDUCE_CASES, 'softmaxRows']) {
+  for (const name of REDUCE_CASES) {
     assert.ok(results[name].shaders.includes('reduce/reduce_per_thread.wgsl'), `${name} did not run a thread per output`);
     assert.ok(!results[name].shaders.some((s) => /reduce\/reduce(_subgroup)?\.wgsl/.test(s)), `${name} ran a workgroup per output`);
   }
+});
+
+test('softmax and logSoftmax: one dispatch of norm/softmax.wgsl, a thread or a workgroup per row as the reduce flag says, results match the CPU', async () => {
+  const cases = ['softmaxRows', 'softmaxMiddleAxis', 'logSoftmaxFirstAxis'];
+  for (const reduce of ['thread', 'workgroup']) {
+    const results = await runVariant({ reduce }, cases);
+    assertAllMatch(results);
+    // beside the inputs' random and scaling kernels, the softmax alone (its decomposition ran reductions and elementwise ops)
+    const own = (result) => result.shaders.filter((s) => !['elementwise/random.wgsl', 'elementwise/binary.wgsl'].includes(s));
+    for (const name of cases) assert.deepEqual(own(results[name]), ['norm/softmax.wgsl'], name);
+  }
+  const keys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()])).filter((key) => key.startsWith('norm/softmax.wgsl|'));
+  for (const perRow of [true, false]) assert.ok(keys.some((key) => key.includes(`"THREAD_PER_ROW":${perRow}`)), keys.join('\n'));
 });
 
 test('float16: packed conversion (no shader-f16 needed) round-trips within half precision', async () => {

@@ -52,7 +52,7 @@ function firstPassLength(size: number): number {
  * ~1.2 ms with a thread per row. On GPUs a thread reading its axis alone wastes the memory system, so only for
  * very short axes with many outputs.
  */
-function threadPerOutput(backend: WebGpuBackend, outputs: number, reduceSize: number): boolean {
+export function threadPerOutput(backend: WebGpuBackend, outputs: number, reduceSize: number): boolean {
   const { reduce } = backend.flags;
   if (reduce !== 'auto') return reduce === 'thread';
   return backend.info.runsOnCpu ? outputs >= 16 && reduceSize <= 4096 : outputs >= 4096 && reduceSize <= 64;
