@@ -25,6 +25,19 @@ export async function startBackend() {
 window.addEventListener('error', (event) => showError(event.error ?? event.message));
 window.addEventListener('unhandledrejection', (event) => showError(event.reason));
 
+/**
+ * The whole number in the number box `input`, checked against its min and max
+ * attributes: anything else is refused with a message naming `what`, never
+ * clamped in silence.
+ */
+export function wholeNumberIn(input, what) {
+  const [min, max, value] = [Number(input.min), Number(input.max), Number(input.value)];
+  if (input.value.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${what} must be a whole number from ${min} to ${max}, got "${input.value}".`);
+  }
+  return value;
+}
+
 /** A bar track filled to `fraction` (clamped to 0..1) of its width. */
 export function barTrack(fraction) {
   const track = document.createElement('span');
