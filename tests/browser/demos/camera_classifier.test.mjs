@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { y4m } from '../media_files.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 
 const WIDTH = 160;
 const HEIGHT = 120;
@@ -120,7 +120,7 @@ test('camera classifier: learns two fake-camera scenes from held-button examples
 
   await assertPredicts(page, CLASSES[1]);
   await assertPredicts(page, CLASSES[0]);
-  await screenshot(page, 'camera-classifier');
+  await screenshots(page, 'camera-classifier');
   await assertNoErrors();
 
   // Export: two downloads, model.json (with the class names) and its weights.

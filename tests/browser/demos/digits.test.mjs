@@ -3,7 +3,7 @@
 // stroke drawn on the pad must become 8x8 counts in 0..16 and a prediction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 
 const EPOCHS = 3;
 const THRESHOLD = 0.8;
@@ -44,7 +44,7 @@ test(`digits: ${EPOCHS} seeded epochs through the Train button reach >= ${THRESH
   assert.ok(column(3) + column(4) > 0 && column(0) === 0 && column(7) === 0, `counts ${counts}`);
   t.diagnostic(`a vertical stroke is read as ${digit}`);
 
-  await screenshot(page, 'digits');
+  await screenshots(page, 'digits');
   await assertNoErrors();
   await page.close();
 });

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
 import { y4m } from '../media_files.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 import { encodePng } from './png.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/efficientnet_lite0.json'), 'utf8'));
@@ -98,7 +98,7 @@ test('image classifier: the synthetic image picked through the file input shows 
   assert.equal(rows[0].name, expected.label.split(',')[0]);
   assert.ok(Math.abs(rows[0].percent - expected.probability * 100) < 0.2, `shown ${rows[0].percent}%, PyTorch ${expected.probability}`);
   assert.ok(await page.getByText(expected.label.split(',')[0], { exact: true }).isVisible(), 'the label is visible');
-  await screenshot(page, 'image-classifier');
+  await screenshots(page, 'image-classifier');
   await assertNoErrors();
   await page.close();
 });

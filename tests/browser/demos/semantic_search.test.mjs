@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/minilm.json'), 'utf8'));
 const TOLERANCE = 1e-3;
@@ -59,7 +59,7 @@ test('semantic search: the fixture sentences rank in PyTorch\'s order with its s
     assert.ok(Math.abs(score - FIXTURE.scores[index]) <= TOLERANCE, `"${text}": shown ${score}, PyTorch ${FIXTURE.scores[index]}`);
   }
   assert.match(await page.locator('#search-status').textContent(), /\(7 embedded, 0 from the cache\)/);
-  await screenshot(page, 'semantic-search');
+  await screenshots(page, 'semantic-search');
 
   // A listed sentence as the query: every embedding is cached, and it matches itself best.
   await search(page, sentences[2]);

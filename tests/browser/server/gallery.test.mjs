@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { openDemo, screenshot, useDemoServer } from '../demos/demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from '../demos/demo_server.mjs';
 
 const site = useDemoServer({ ownState: true });
 
@@ -36,7 +36,7 @@ test('gallery: every demo folder is listed with its title and description; an up
   // The server's `models` event makes the page redraw its table with the new model in it.
   await page.waitForSelector('#models a[href="/models/torch_convnet/model.json"]', { timeout: 20_000 });
   assert.match(await page.locator('#upload-log').textContent(), /torch_convnet/);
-  await screenshot(page, 'gallery');
+  await screenshots(page, 'gallery');
   assert.deepEqual(errors, [], 'no console or page error');
   await page.close();
 });
