@@ -1,9 +1,8 @@
 // Shared by the demo pages: the backend choice and errors shown in the page.
 import * as tw from '/js/dist/tensorweb.js';
 
-/** Shows `message` in the page's error box (and keeps it in the console as a warning, not an error). */
-export function showError(error) {
-  const box = document.getElementById('error');
+/** Shows `error`'s message in the page's error box, or in `box` (an error box beside the control at fault). */
+export function showError(error, box = document.getElementById('error')) {
   const text = error instanceof Error ? `${error.message}` : String(error);
   box.textContent = text;
   box.hidden = false;
