@@ -30,6 +30,12 @@ const MAX_SHIFT = 5;
 // The colour scale of the drawings: log(1e-6), what silence gives, up to a loud sound.
 const SILENCE = Math.log(1e-6);
 const LOUD = 5;
+// What the model gets of a clip: anything quieter than FLOOR raised to it (a quiet room's hiss
+// and digital silence, 10 log-units apart, are the same nothing), then the clip scaled to mean 0
+// and spread 1 on its own, so that the microphone's gain does not matter (as TF.js's
+// speech-commands does). On spoken words in unseen voices, with and without noise, this
+// fitted better and erred less than one mean and spread for all clips.
+const FLOOR = -4;
 
 const MICROPHONE = {
   sampleRateHz: SAMPLE_RATE, fftSize: FRAME_LENGTH, numFramesPerSpectrogram: CHUNK_FRAMES,
@@ -46,7 +52,7 @@ const sounds = []; // { element, clips: Float32Array[], tests: Float32Array[] (h
 let busy = null; // 'recording' | 'training' | 'listening' | null: one use of the microphone or GPU at a time
 let holding = false; // a record button is held down
 let listening = false;
-let trained = null; // { model, names, mean, std }
+let trained = null; // { model, names }
 const lossHistory = [];
 
 function clearError() {
@@ -251,10 +257,12 @@ function checkedNames() {
 function buildModel(classes) {
   tw.layers.setSeed(SEED); // the same weights and batch order for the same clips
   const model = tw.sequential({ layers: [
-    tw.layers.conv2d({ inputShape: [CLIP_FRAMES, MEL_BINS, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    // 64 ms by two mel bands is fine enough for words, and a quarter of the work (it trained
+    // as well, in less than half the time, on a software GPU).
+    tw.layers.averagePooling2d({ inputShape: [CLIP_FRAMES, MEL_BINS, 1], poolSize: 2 }),
+    tw.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
     tw.layers.maxPooling2d({ poolSize: 2 }),
     tw.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    tw.layers.maxPooling2d({ poolSize: 2 }),
     // The strongest response over the whole second, per pitch band and filter: a word is the same word
     // wherever it falls in the window (on spoken words from unseen voices this beat a flatten of every position).
     tw.layers.maxPooling2d({ poolSize: [CLIP_FRAMES / 4, 1] }),
@@ -262,7 +270,7 @@ function buildModel(classes) {
     tw.layers.dropout({ rate: 0.25 }),
     tw.layers.dense({ units: classes, activation: 'softmax' }),
   ] });
-  model.compile({ optimizer: tw.train.adam(0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: tw.train.adam(0.005), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
 }
 
@@ -274,10 +282,6 @@ async function train() {
   try {
     const clips = sounds.flatMap((sound) => sound.clips);
     const labels = sounds.flatMap((sound, i) => sound.clips.map(() => i));
-    const values = stack(clips);
-    // One mean and spread over all clips, kept with the model for the live window.
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) || 1;
     const random = seededRandom(SEED);
     const ys = tw.tidy(() => tw.oneHot(tw.tensor(labels, [labels.length], 'int32'), names.length).cast('float32'));
     trained?.model.dispose();
@@ -291,7 +295,7 @@ async function train() {
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         const moved = clips.map((clip) => shifted(clip, Math.round((2 * random() - 1) * MAX_SHIFT)));
-        const xs = tw.tidy(() => tw.tensor(stack(moved), [clips.length, CLIP_FRAMES, MEL_BINS, 1]).sub(mean).div(std));
+        const xs = modelInput(moved);
         try {
           const { history } = await model.fit(xs, ys, { epochs: 1, batchSize: 8, shuffle: true });
           lossHistory.push(history.loss[0]);
@@ -306,7 +310,7 @@ async function train() {
     } finally {
       ys.dispose();
     }
-    trained = { model, names, mean, std };
+    trained = { model, names };
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     $('train-status').textContent = `Trained ${epochs} epochs on ${clips.length} clips in ${seconds} s on ${tw.getBackend()}: `
       + `loss ${lossHistory.at(-1).toFixed(3)}, last epoch's accuracy ${(accuracy * 100).toFixed(0)}%. Press "Start listening".`;
@@ -318,11 +322,16 @@ async function train() {
   }
 }
 
-/** The clips (CLIP_VALUES each) one after another in one array. */
-function stack(clips) {
+/** The clips (log-mel values, CLIP_VALUES each) as the model's input: [clips, CLIP_FRAMES, MEL_BINS, 1], each as FLOOR says. */
+function modelInput(clips) {
   const values = new Float32Array(clips.length * CLIP_VALUES);
-  clips.forEach((clip, i) => values.set(clip, i * CLIP_VALUES));
-  return values;
+  clips.forEach((clip, i) => {
+    const floored = clip.map((value) => Math.max(value, FLOOR));
+    const mean = floored.reduce((a, b) => a + b, 0) / CLIP_VALUES;
+    const spread = Math.sqrt(floored.reduce((a, b) => a + (b - mean) ** 2, 0) / CLIP_VALUES) || 1;
+    values.set(floored.map((value) => (value - mean) / spread), i * CLIP_VALUES);
+  });
+  return tw.tensor(values, [clips.length, CLIP_FRAMES, MEL_BINS, 1]);
 }
 
 /** `clip` moved `shift` frames later (earlier when negative); the frames it uncovers repeat its first (last) frame. */
@@ -348,8 +357,7 @@ function seededRandom(seed) {
 
 /** The trained model's class probabilities for each clip (log-mel values, CLIP_VALUES each). */
 async function classify(clips) {
-  const { model, mean, std } = trained;
-  const output = tw.tidy(() => model.predict(tw.tensor(stack(clips), [clips.length, CLIP_FRAMES, MEL_BINS, 1]).sub(mean).div(std)));
+  const output = tw.tidy(() => trained.model.predict(modelInput(clips)));
   const probabilities = await output.data();
   output.dispose();
   return clips.map((_, i) => Array.from(probabilities.subarray(i * trained.names.length, (i + 1) * trained.names.length)));
@@ -400,8 +408,8 @@ function showBars(probabilities) {
 }
 
 async function recognise(window) {
-  const { model, names, mean, std } = trained;
-  const output = tw.tidy(() => model.predict(tw.tensor(window, [1, CLIP_FRAMES, MEL_BINS, 1]).sub(mean).div(std)));
+  const { model, names } = trained;
+  const output = tw.tidy(() => model.predict(modelInput([window])));
   const probabilities = Array.from(await output.data());
   output.dispose();
   showBars(probabilities);
