@@ -1,9 +1,8 @@
 // Shared by the demo pages: the backend choice and errors shown in the page.
 import * as tw from '/js/dist/tensorweb.js';
 
-/** Shows `message` in the page's error box (and keeps it in the console as a warning, not an error). */
-export function showError(error) {
-  const box = document.getElementById('error');
+/** Shows `error`'s message in the page's error box, or in `box` (an error box beside the control at fault). */
+export function showError(error, box = document.getElementById('error')) {
   const text = error instanceof Error ? `${error.message}` : String(error);
   box.textContent = text;
   box.hidden = false;
@@ -24,6 +23,19 @@ export async function startBackend() {
 
 window.addEventListener('error', (event) => showError(event.error ?? event.message));
 window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+
+/**
+ * The whole number in the number box `input`, checked against its min and max
+ * attributes: anything else is refused with a message naming `what`, never
+ * clamped in silence.
+ */
+export function wholeNumberIn(input, what) {
+  const [min, max, value] = [Number(input.min), Number(input.max), Number(input.value)];
+  if (input.value.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${what} must be a whole number from ${min} to ${max}, got "${input.value}".`);
+  }
+  return value;
+}
 
 /** A bar track filled to `fraction` (clamped to 0..1) of its width. */
 export function barTrack(fraction) {

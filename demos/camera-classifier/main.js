@@ -29,6 +29,7 @@ const EXPORT_NAME = 'camera-classifier';
 const $ = (id) => document.getElementById(id);
 
 let backbone = null;
+let backendName = '';
 let inputSize = 0; // the backbone's square input side (224)
 let featureSize = 0; // its 'features' width (1280)
 let webcam = null;
@@ -133,7 +134,16 @@ function listenForHold(entry) {
   });
 }
 
+/** The top status line once the model is ready: what the page does now, or what to do next. */
+function nextStep() {
+  if (training) return 'Training the classifier on the examples…';
+  if (!webcam) return head ? 'Classifier ready: start the camera to predict.' : `EfficientNet-Lite0 ready on ${backendName}. Start the camera.`;
+  if (!head) return 'Camera on: hold a class\'s button while the camera shows it.';
+  return 'Predicting live: the bars below show what the camera sees.';
+}
+
 function updateControls() {
+  if (backbone) $('status').textContent = nextStep();
   for (const entry of classes) {
     const count = entry.examples.length;
     entry.countText.textContent = `${count} example${count === 1 ? '' : 's'}`;
@@ -156,8 +166,8 @@ function updateControls() {
 // ---- camera -----------------------------------------------------------------
 
 /** The backbone's features of `image`, a [1, size, size, 3] float32 tensor in 0..255 (disposed here). */
-async function featuresOf(image) {
-  const features = backbone.execute(image, FEATURES_OUTPUT);
+async function featuresOf(image, model = backbone) {
+  const features = model.execute(image, FEATURES_OUTPUT);
   image.dispose();
   const values = await features.data();
   features.dispose();
@@ -381,18 +391,18 @@ $('import').addEventListener('change', action(async (event) => {
 async function main() {
   addClass(unusedClassName());
   addClass(unusedClassName());
-  const backend = await startBackend();
-  backbone = await tw.loadGraphModel(BACKBONE_URL, { onProgress: (fraction) => { $('progress').value = fraction; } });
-  const features = backbone.outputs.find((output) => output.name === FEATURES_OUTPUT);
-  if (!features) throw new Error(`${BACKBONE_URL} has no '${FEATURES_OUTPUT}' output (it has ${backbone.outputNodes.join(', ')})`);
+  backendName = await startBackend();
+  const model = await tw.loadGraphModel(BACKBONE_URL, { onProgress: (fraction) => { $('progress').value = fraction; } });
+  const features = model.outputs.find((output) => output.name === FEATURES_OUTPUT);
+  if (!features) throw new Error(`${BACKBONE_URL} has no '${FEATURES_OUTPUT}' output (it has ${model.outputNodes.join(', ')})`);
   featureSize = features.shape.at(-1);
-  inputSize = backbone.inputs[0].shape[1];
+  inputSize = model.inputs[0].shape[1];
   // The first run compiles every kernel: do it now rather than on the first captured example.
   $('status').textContent = 'Preparing the GPU kernels (the first frame is the slowest)…';
-  const warmUp = await featuresOf(tw.zeros([1, inputSize, inputSize, 3]));
+  const warmUp = await featuresOf(tw.zeros([1, inputSize, inputSize, 3]), model);
   if (warmUp.length !== featureSize) throw new Error(`${BACKBONE_URL}: '${FEATURES_OUTPUT}' gave ${warmUp.length} values, its signature says ${featureSize}`);
   $('progress').value = 1;
-  $('status').textContent = `EfficientNet-Lite0 ready on ${backend}. Start the camera.`;
+  backbone = model; // from here on updateControls() keeps the status line
   $('camera').disabled = !navigator.mediaDevices?.getUserMedia;
   if ($('camera').disabled) showError('This browser gives the page no camera (navigator.mediaDevices.getUserMedia is missing; the page must be served over https or from localhost).');
   updateControls();

@@ -3,7 +3,7 @@
 // plots loss and accuracy live, shows the held-out confusion matrix, and reads
 // digits drawn on a pad, turned into 8x8 counts of 0..16 the way the data set was made.
 import * as tw from '/js/dist/tensorweb.js';
-import { showError, startBackend } from '../common.js';
+import { showError, startBackend, wholeNumberIn } from '../common.js';
 
 const TRAIN = 1437; // sklearn's order: the first 1437 train, the last 360 are held out
 const SEED = 42;
@@ -46,35 +46,58 @@ function buildModel() {
   return m;
 }
 
+/** The loss axis's top: the first of 0.4, 0.8, 2, 4, 8... at or above `value`, so that its quarters are round. */
+function lossAxisTop(value) {
+  for (const top of [0.4, 0.8]) if (value <= top) return top;
+  let top = 2;
+  while (top < value) top *= 2;
+  return top;
+}
+
+/**
+ * Loss per batch on its own axis (right, in loss units, from 0 to the largest
+ * loss rounded up), accuracy per batch and held-out accuracy per epoch on the
+ * left axis (0 to 1). The axes' ranges also go in the canvas's data and label.
+ */
 function drawChart() {
   const canvas = $('chart');
   const g = canvas.getContext('2d');
   const { width, height } = canvas;
-  const pad = 30;
+  const [left, right, top, bottom] = [58, 52, 16, 36];
+  const lossMax = lossAxisTop(Math.max(0, ...history.loss));
   g.clearRect(0, 0, width, height);
-  g.strokeStyle = '#e1e4ea';
-  g.fillStyle = '#6b7384';
-  g.font = '14px system-ui, sans-serif';
+  g.font = '20px system-ui, sans-serif'; // the 640-pixel canvas is shown at half size on a phone
+  const yAt = (fraction) => top + (height - top - bottom) * (1 - fraction);
   for (let i = 0; i <= 4; i++) {
-    const y = pad / 2 + (height - pad) * (i / 4);
-    g.beginPath(); g.moveTo(pad, y); g.lineTo(width - 4, y); g.stroke();
-    g.fillText((1 - i / 4).toFixed(2), 0, y + 4);
+    const y = yAt(i / 4);
+    g.strokeStyle = '#e1e4ea';
+    g.beginPath(); g.moveTo(left, y); g.lineTo(width - right, y); g.stroke();
+    g.textAlign = 'right';
+    g.fillStyle = '#2f5bd3';
+    g.fillText((i / 4).toFixed(2), left - 6, y + 7);
+    g.textAlign = 'left';
+    g.fillStyle = '#d3452f';
+    g.fillText(((lossMax * i) / 4).toFixed(1), width - right + 6, y + 7);
   }
+  g.fillStyle = '#6b7384';
+  g.textAlign = 'center';
+  g.fillText('batch', (left + width - right) / 2, height - 8);
+  g.textAlign = 'left';
   const total = Math.max(history.loss.length, 2);
-  const maxLoss = Math.max(1, ...history.loss);
-  const xAt = (i) => pad + (width - pad - 4) * (i / (total - 1));
-  const yAt = (v) => pad / 2 + (height - pad) * (1 - v);
-  const line = (values, color, scale = 1) => {
+  const xAt = (i) => left + (width - left - right) * (i / (total - 1));
+  const line = (values, color, scale) => {
     g.strokeStyle = color; g.lineWidth = 2; g.beginPath();
     values.forEach((v, i) => (i ? g.lineTo(xAt(i), yAt(v / scale)) : g.moveTo(xAt(i), yAt(v / scale))));
     g.stroke();
   };
-  // Loss is drawn scaled to its largest value so that both fit one axis.
-  line(history.loss, '#d3452f', maxLoss);
-  line(history.acc, '#2f5bd3');
+  line(history.loss, '#d3452f', lossMax);
+  line(history.acc, '#2f5bd3', 1);
   g.fillStyle = '#1f9d55';
   for (const [i, v] of history.val) { g.beginPath(); g.arc(xAt(i), yAt(v), 5, 0, 2 * Math.PI); g.fill(); }
   g.lineWidth = 1;
+  canvas.dataset.lossAxis = `0-${lossMax}`;
+  canvas.dataset.accuracyAxis = '0-1';
+  canvas.setAttribute('aria-label', `loss per batch on the right axis (0 to ${lossMax}), accuracy on the left axis (0 to 1)`);
 }
 
 function drawConfusion(matrix) {
@@ -117,12 +140,13 @@ async function evaluate() {
 }
 
 async function train() {
+  $('error').hidden = true;
+  const epochs = wholeNumberIn($('epochs'), 'Epochs');
   $('train').disabled = true;
   try {
     model?.dispose();
     model = buildModel();
     history.loss = []; history.acc = []; history.val = [];
-    const epochs = Math.max(1, Math.min(50, Number($('epochs').value) || 1));
     const started = performance.now();
     await model.fit(data.xTrain, data.yTrain, {
       epochs, batchSize: 32, shuffle: true,

@@ -13,7 +13,9 @@ const preview = $('preview').getContext('2d', { willReadFrequently: true });
 let model = null;
 let labels = [];
 let webcam = null;
-let busy = false;
+// Picks and snaps run one after another: one made while another is classified waits its turn.
+let queue = Promise.resolve();
+let waiting = 0;
 
 /** Draws the metadata's centre crop of `source` (w x h) onto the 224x224 preview canvas. */
 function drawCrop(source, width, height) {
@@ -41,6 +43,7 @@ async function classify(input) {
   tw.dispose([input, probabilities]);
   const top = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b).slice(0, 5);
   const results = $('results');
+  results.dataset.classified = String(Number(results.dataset.classified ?? 0) + 1);
   results.replaceChildren(...top.map((index) => {
     // The label's first synonym is the usual name; the rest go in the tooltip.
     const row = confidenceBar(labels[index].split(',')[0], values[index], { title: labels[index] });
@@ -51,46 +54,74 @@ async function classify(input) {
   $('status').textContent = `Classified in ${Math.round(performance.now() - started)} ms on ${tw.getBackend()}.`;
 }
 
-async function run(task) {
-  if (busy || !model) return;
-  busy = true;
-  try {
-    await task();
-  } catch (error) {
-    showError(error);
-  } finally {
-    busy = false;
-  }
+let doing = ''; // what the running task does, in the status line; '' when idle
+
+/** While a task runs: what it does (and how many wait) in the status line, and body[data-busy]. */
+function showBusy() {
+  if (doing) $('status').textContent = doing + (waiting ? ` (${waiting} more waiting)` : '');
+  if (doing || waiting) document.body.dataset.busy = 'true';
+  else delete document.body.dataset.busy;
 }
 
-$('file').addEventListener('change', (event) => run(async () => {
-  const file = event.target.files[0];
-  if (!file) return;
-  const bitmap = await createImageBitmap(file).catch(() => { throw new Error(`${file.name}: not an image this browser can decode`); });
-  drawCrop(bitmap, bitmap.width, bitmap.height);
-  bitmap.close();
-  await classify(previewTensor());
-  event.target.value = '';
-}));
+/**
+ * Runs `task` after the ones before it, `what` (e.g. "Classifying cat.png…")
+ * in the status line meanwhile; each task clears the last one's error, and a
+ * failure shows its own.
+ */
+function run(what, task) {
+  if (!model) return;
+  waiting += 1;
+  showBusy();
+  queue = queue.then(async () => {
+    waiting -= 1;
+    doing = what;
+    $('error').hidden = true;
+    showBusy();
+    try {
+      await task();
+    } catch (error) {
+      $('status').textContent = `${what.replace(/…$/, '')}: failed.`;
+      showError(error);
+    } finally {
+      doing = '';
+      showBusy();
+    }
+  });
+}
 
-$('camera').addEventListener('click', () => run(async () => {
+$('file').addEventListener('change', (event) => {
+  const file = event.target.files[0];
+  event.target.value = ''; // picking the same file again must fire 'change' again
+  if (!file) return;
+  run(`Classifying ${file.name}…`, async () => {
+    const bitmap = await createImageBitmap(file).catch(() => { throw new Error(`${file.name}: not an image this browser can decode`); });
+    drawCrop(bitmap, bitmap.width, bitmap.height);
+    bitmap.close();
+    $('preview-caption').textContent = `What the model sees: the centre of ${file.name}, 224×224`;
+    await classify(previewTensor());
+  });
+});
+
+$('camera').addEventListener('click', () => run(webcam ? 'Stopping the camera…' : 'Starting the camera…', async () => {
   if (webcam) {
     webcam.stop();
     webcam = null;
-    $('video').hidden = true;
+    $('camera-view').hidden = true;
     $('snap').hidden = true;
     $('camera').textContent = 'Start camera';
+    $('status').textContent = 'Camera stopped.';
     return;
   }
   // A 256x256 square from the frame's largest centred square; its central 224x224 is the metadata's crop.
   webcam = await tw.data.webcam($('video'), { resizeWidth: 256, resizeHeight: 256, centerCrop: true, facingMode: 'environment' });
-  $('video').hidden = false;
+  $('camera-view').hidden = false;
   $('snap').hidden = false;
   $('snap').disabled = false;
   $('camera').textContent = 'Stop camera';
+  $('status').textContent = 'Camera on: press "Classify frame".';
 }));
 
-$('snap').addEventListener('click', () => run(async () => {
+$('snap').addEventListener('click', () => run('Classifying the camera frame…', async () => {
   const frame = await webcam.capture();
   const input = tw.tidy(() => frame.slice([16, 16, 0], [SIZE, SIZE, 3]).cast('float32').expandDims(0));
   frame.dispose();
@@ -101,6 +132,7 @@ $('snap').addEventListener('click', () => run(async () => {
     image.data.set([pixels[3 * p], pixels[3 * p + 1], pixels[3 * p + 2], 255], 4 * p);
   }
   preview.putImageData(image, 0, 0);
+  $('preview-caption').textContent = 'What the model sees: the frame\'s centre, 224×224';
   await classify(input);
 }));
 

@@ -115,13 +115,14 @@ $('search-form').addEventListener('submit', async (event) => {
   if (busy || !model) return;
   busy = true;
   $('search').disabled = true;
-  $('error').hidden = true;
+  $('search-error').hidden = true;
   try {
     await search();
   } catch (error) {
     $('embedding').hidden = true;
     $('search-status').textContent = 'The search stopped.';
-    showError(error);
+    showError(error, $('search-error')); // under the Search button, where the eyes are
+
   } finally {
     busy = false;
     $('search').disabled = false;

@@ -22,6 +22,32 @@ export function y4m({ width, height, frames, fps = 30, luma, chroma = () => [128
   return Buffer.concat([header, ...Array(frames).fill(frame)]);
 }
 
+/**
+ * YUV4MPEG2 4:2:0 video of the given RGB `frames` (each width*height*3 bytes,
+ * row-major), converted with the JPEG (full-range BT.601) matrix that C420jpeg
+ * names; chroma is the mean of each 2x2 block.
+ */
+export function y4mFromRgb({ width, height, fps = 30, frames }) {
+  if (width % 2 || height % 2) throw new Error(`y4m: width and height must be even, got ${width}x${height}`);
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`);
+  const clamp = (v) => Math.max(0, Math.min(255, Math.round(v)));
+  const encoded = frames.map((rgb) => {
+    const luma = Buffer.alloc(width * height);
+    const u = Buffer.alloc((width / 2) * (height / 2));
+    const v = Buffer.alloc(u.length);
+    for (let i = 0; i < width * height; i++) luma[i] = clamp(0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]);
+    for (let y = 0; y < height / 2; y++) {
+      for (let x = 0; x < width / 2; x++) {
+        const mean = [0, 1, 2].map((c) => [0, 1].flatMap((dy) => [0, 1].map((dx) => rgb[3 * ((2 * y + dy) * width + 2 * x + dx) + c])).reduce((a, b) => a + b) / 4);
+        u[y * (width / 2) + x] = clamp(128 - 0.168736 * mean[0] - 0.331264 * mean[1] + 0.5 * mean[2]);
+        v[y * (width / 2) + x] = clamp(128 + 0.5 * mean[0] - 0.418688 * mean[1] - 0.081312 * mean[2]);
+      }
+    }
+    return Buffer.concat([Buffer.from('FRAME\n'), luma, u, v]);
+  });
+  return Buffer.concat([header, ...encoded]);
+}
+
 /** 16-bit mono PCM WAV of `samples` (floats in [-1, 1]) at `sampleRate`. */
 export function wav(samples, sampleRate) {
   const data = Buffer.alloc(samples.length * 2);

@@ -2,7 +2,10 @@
 
 A page's `<title>` and `<meta name="description">` are what a visitor of the
 gallery reads, so the gallery takes them from the page instead of keeping a
-second list that could drift from it.
+second list that could drift from it. So is `<meta name="tensorweb:needs"
+content="microphone">` (devices, comma-separated): the gallery says what a demo
+needs and lists the demos that need nothing first, so that a newcomer's first
+click works on any machine.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class Demo:
     name: str  # the folder, which is also the URL segment
     title: str
     description: str
+    needs: tuple[str, ...] = ()  # devices the demo asks for, e.g. ("camera",)
 
 
 class _HeadReader(HTMLParser):
@@ -29,6 +33,7 @@ class _HeadReader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.title: str | None = None
         self.description: str | None = None
+        self.needs: tuple[str, ...] = ()
         self._in_title = False
         self._title_parts: list[str] = []
         self.done = False
@@ -38,10 +43,14 @@ class _HeadReader(HTMLParser):
             self.done = True
         elif tag == "title" and self.title is None:
             self._in_title = True
-        elif tag == "meta" and self.description is None:
+        elif tag == "meta":
             values = dict(attrs)
-            if (values.get("name") or "").lower() == "description":
-                self.description = " ".join((values.get("content") or "").split())
+            name = (values.get("name") or "").lower()
+            content = values.get("content") or ""
+            if name == "description" and self.description is None:
+                self.description = " ".join(content.split())
+            elif name == "tensorweb:needs" and not self.needs:
+                self.needs = tuple(need.strip() for need in content.split(",") if need.strip())
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title" and self._in_title:
@@ -59,12 +68,12 @@ def describe_demo(folder: Path) -> Demo:
         head = page.read(HEAD_BYTES).decode("utf-8", errors="replace")
     reader = _HeadReader()
     reader.feed(head)
-    return Demo(name=folder.name, title=reader.title or folder.name, description=reader.description or "")
+    return Demo(name=folder.name, title=reader.title or folder.name, description=reader.description or "", needs=reader.needs)
 
 
 def list_demos(demos_dir: Path) -> list[Demo]:
-    """Demo folders that have an index.html, by title."""
+    """Demo folders that have an index.html: those that need no device first, then by title."""
     if not demos_dir.is_dir():
         return []
     folders = [d for d in demos_dir.iterdir() if not d.name.startswith(".") and (d / "index.html").is_file()]
-    return sorted((describe_demo(d) for d in folders), key=lambda demo: (demo.title.lower(), demo.name))
+    return sorted((describe_demo(d) for d in folders), key=lambda demo: (bool(demo.needs), demo.title.lower(), demo.name))

@@ -80,7 +80,9 @@ test('microphone: spectrogram peaks at the tone, waveform is the tone, log-mel r
     const meanSpectrum = spectrogram.mean([0, 2]);
     const peakBin = (await meanSpectrum.argMax().data())[0];
     const samples = await waveform.data();
-    // Frames are read on a timer, so only within a frame are samples contiguous; the median frame judges the pitch.
+    // The pitch from the zero crossings of each frame: the median frame's, since the first
+    // frames may be silence before the sound starts, and on a busy machine the audio thread
+    // can miss a block.
     const perFrame = Array.from({ length: 8 }, (_, f) => {
       let crossings = 0;
       for (let i = f * 1024 + 1; i < (f + 1) * 1024; i++) if ((samples[i - 1] < 0) !== (samples[i] < 0)) crossings++;

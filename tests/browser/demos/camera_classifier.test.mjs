@@ -1,44 +1,76 @@
 // demos/camera-classifier against the real dev server, fed by Chromium's fake
-// camera. The fake camera plays ONE file (--use-file-for-fake-video-capture),
-// but Chromium opens that file anew for every camera stream it starts
-// (checked: stop the tracks, overwrite the file, getUserMedia again, and the
-// new picture comes), so the test shows each class by stopping the page's
-// camera, writing that class's clip over the file and starting the camera
-// again. The two clips are clearly different moving scenes: red horizontal
-// stripes drifting down, and blue checks drifting sideways.
+// camera showing real photographs: scikit-image's chelsea.png (a cat) and
+// coffee.png (a cup of coffee), tests/fixtures/photos.mjs. The fake camera
+// plays ONE file (--use-file-for-fake-video-capture), but Chromium opens that
+// file anew for every camera stream it starts (checked: stop the tracks,
+// overwrite the file, getUserMedia again, and the new picture comes), so the
+// test shows each clip by stopping the page's camera, writing the clip over
+// the file and starting the camera again.
 // The page learns the two classes from examples captured by holding their
-// buttons, must then predict each scene, export the model (two downloads),
-// and a fresh page must load those files back, class names included, and
-// predict each scene again.
+// buttons while a clip cycles through TRAINING_VIEWS of the photo (crops,
+// brightness); it must then name each photo in HELD_OUT_VIEWS (other crops,
+// mirrored, darker, brighter: frames it never trained on), export the model
+// (two downloads), and a fresh page must load those files back, class names
+// included, and name the photos again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { y4m } from '../media_files.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { skimagePhoto } from '../../fixtures/photos.mjs';
+import { y4mFromRgb } from '../media_files.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
+import { decodePng } from './png.mjs';
 
 const WIDTH = 160;
 const HEIGHT = 120;
-const CLIP_FRAMES = 20;
 const EXAMPLES_PER_CLASS = 8;
-const CLASSES = ['Red stripes', 'Blue checks'];
+const PHOTOS = { Cat: 'chelsea.png', 'Coffee cup': 'coffee.png' };
+const CLASSES = Object.keys(PHOTOS);
+// A view: a 4:3 crop centred at (x, y) (fractions of the photo), `zoom` of the largest such crop wide,
+// mirrored or not, its brightness times `light`.
+const TRAINING_VIEWS = [
+  { x: 0.5, y: 0.5, zoom: 1, flip: false, light: 1 },
+  { x: 0.4, y: 0.45, zoom: 0.8, flip: false, light: 0.85 },
+  { x: 0.6, y: 0.55, zoom: 0.8, flip: false, light: 1.1 },
+  { x: 0.5, y: 0.4, zoom: 0.9, flip: false, light: 0.95 },
+];
+const HELD_OUT_VIEWS = [
+  { x: 0.5, y: 0.5, zoom: 0.6, flip: false, light: 1 }, // closer than any training crop
+  { x: 0.5, y: 0.5, zoom: 1, flip: true, light: 1 }, // mirrored
+  { x: 0.45, y: 0.55, zoom: 0.75, flip: true, light: 0.65 }, // mirrored and darker
+  { x: 0.55, y: 0.45, zoom: 0.85, flip: false, light: 1.35 }, // brighter
+];
+const HELD_OUT_ACCURACY = 0.85;
 
-/** A y4m clip of `picture(x, y, t)` -> {luma, chroma: [u, v]} over CLIP_FRAMES frames (chroma on the half-size grid). */
-function movingClip(picture) {
-  const frames = Array.from({ length: CLIP_FRAMES }, (_, t) => y4m({
-    width: WIDTH, height: HEIGHT, frames: 1, fps: 10,
-    luma: (x, y) => picture(x, y, t).luma, chroma: (x, y) => picture(2 * x, 2 * y, t).chroma,
-  }));
-  // Each one-frame file starts with the same header line: keep the first one only.
-  return Buffer.concat(frames.map((frame, t) => (t ? frame.subarray(frame.indexOf(0x0a) + 1) : frame)));
+/** One view of `photo` ({width, height, rgb}) as a WIDTH x HEIGHT RGB frame, sampled bilinearly. */
+function view(photo, { x, y, zoom, flip, light }) {
+  const cropWidth = zoom * Math.min(photo.width, (photo.height * WIDTH) / HEIGHT);
+  const scale = cropWidth / WIDTH;
+  const left = Math.min(Math.max(0, x * photo.width - cropWidth / 2), photo.width - cropWidth);
+  const top = Math.min(Math.max(0, y * photo.height - (HEIGHT * scale) / 2), photo.height - HEIGHT * scale);
+  const at = (px, py, c) => photo.rgb[3 * (Math.min(py, photo.height - 1) * photo.width + Math.min(px, photo.width - 1)) + c];
+  const frame = new Uint8Array(WIDTH * HEIGHT * 3);
+  for (let row = 0; row < HEIGHT; row++) {
+    for (let column = 0; column < WIDTH; column++) {
+      const sx = left + ((flip ? WIDTH - 1 - column : column) + 0.5) * scale - 0.5;
+      const sy = top + (row + 0.5) * scale - 0.5;
+      const [x0, y0] = [Math.max(0, Math.floor(sx)), Math.max(0, Math.floor(sy))];
+      const [fx, fy] = [Math.min(1, Math.max(0, sx - x0)), Math.min(1, Math.max(0, sy - y0))];
+      for (let c = 0; c < 3; c++) {
+        const value = (1 - fy) * ((1 - fx) * at(x0, y0, c) + fx * at(x0 + 1, y0, c)) + fy * ((1 - fx) * at(x0, y0 + 1, c) + fx * at(x0 + 1, y0 + 1, c));
+        frame[3 * (row * WIDTH + column) + c] = Math.min(255, Math.round(value * light));
+      }
+    }
+  }
+  return frame;
 }
 
-const SCENES = {
-  'Red stripes': movingClip((x, y, t) => ({ luma: ((y + 2 * t) >> 3) & 1 ? 190 : 60, chroma: [90, 210] })),
-  'Blue checks': movingClip((x, y, t) => ({ luma: (((x + 3 * t) >> 4) + (y >> 4)) & 1 ? 210 : 40, chroma: [210, 100] })),
-};
+const photos = Object.fromEntries(CLASSES.map((name) => [name, decodePng(skimagePhoto(PHOTOS[name]))]));
+/** A clip cycling through `views` of the class's photo, two views a second. */
+const clip = (name, views) => y4mFromRgb({ width: WIDTH, height: HEIGHT, fps: 2, frames: views.map((v) => view(photos[name], v)) });
+const TRAINING_CLIPS = Object.fromEntries(CLASSES.map((name) => [name, clip(name, TRAINING_VIEWS)]));
 
-const site = useDemoServer({ camera: SCENES[CLASSES[0]] });
+const site = useDemoServer({ camera: TRAINING_CLIPS[CLASSES[0]] });
 
 async function openReadyPage() {
   const demo = await openDemo(site.browser, `${site.server.url}/demos/camera-classifier/`);
@@ -47,11 +79,11 @@ async function openReadyPage() {
   return demo;
 }
 
-/** Starts the page's camera (stopping it first when on) with `scene`'s clip in the fake camera's file. */
-async function showScene(page, scene) {
+/** Starts the page's camera (stopping it first when on) with `y4m` in the fake camera's file. */
+async function showClip(page, y4m) {
   const camera = page.locator('#camera');
   if ((await camera.textContent()) === 'Stop camera') await camera.click();
-  writeFileSync(site.cameraFile, SCENES[scene]);
+  writeFileSync(site.cameraFile, y4m);
   await camera.click();
   await page.waitForFunction(() => document.getElementById('camera').textContent === 'Stop camera' || !document.getElementById('error').hidden);
 }
@@ -76,15 +108,28 @@ async function prediction(page) {
   }));
 }
 
-async function assertPredicts(page, scene) {
-  await showScene(page, scene);
+/** Shows one held-out view of class `name`'s photo (a still clip) and returns the page's prediction of it. */
+async function predictView(page, name, heldOut) {
+  await showClip(page, clip(name, [heldOut]));
   const seen = await prediction(page);
-  assert.equal(seen.top, scene, `showing ${scene}, the page predicts ${JSON.stringify(seen)}`);
-  assert.ok(seen.confidence > 0.8, `confidence ${seen.confidence} for ${scene}`);
   assert.deepEqual(seen.bars, CLASSES, 'one bar per class, in class order');
+  return seen;
 }
 
-test('camera classifier: learns two fake-camera scenes from held-button examples, predicts each, exports and loads back', { timeout: 240_000 }, async () => {
+/** The page's prediction of every held-out view of every photo, and the share it names right. */
+async function heldOutAccuracy(t, page) {
+  let right = 0;
+  for (const name of CLASSES) {
+    for (const heldOut of HELD_OUT_VIEWS) {
+      const seen = await predictView(page, name, heldOut);
+      right += seen.top === name ? 1 : 0;
+      t.diagnostic(`${name} ${JSON.stringify(heldOut)}: the page says ${seen.top} (${(100 * seen.confidence).toFixed(0)}%)`);
+    }
+  }
+  return right / (CLASSES.length * HELD_OUT_VIEWS.length);
+}
+
+test('camera classifier: learns a cat and a coffee cup from photographs\' views on the fake camera, names held-out views, exports and loads back', { timeout: 360_000 }, async (t) => {
   const { page, assertNoErrors } = await openReadyPage();
   assert.match(await page.title(), /Camera classifier/);
   assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1, 'the load progress reached 1');
@@ -92,13 +137,14 @@ test('camera classifier: learns two fake-camera scenes from held-button examples
   const names = page.locator('.class input');
   for (const [index, name] of CLASSES.entries()) await names.nth(index).fill(name);
 
-  // Examples: each class while its scene is on camera; the other class's count must not move.
+  // Examples: each class while its photo is on camera; the other class's count must not move.
   const counts = () => page.locator('.class').evaluateAll((rows) => rows.map((row) => Number(row.dataset.examples)));
-  await showScene(page, CLASSES[0]);
+  await showClip(page, TRAINING_CLIPS[CLASSES[0]]);
+  assert.match(await page.locator('#status').textContent(), /Camera on: hold a class's button/, 'the status says what to do with the camera on');
   await holdToCapture(page, 0, EXAMPLES_PER_CLASS);
   await assertNoErrors();
   const [firstCount] = await counts();
-  await showScene(page, CLASSES[1]);
+  await showClip(page, TRAINING_CLIPS[CLASSES[1]]);
   await holdToCapture(page, 1, EXAMPLES_PER_CLASS);
   await assertNoErrors();
   const [firstAfter, secondCount] = await counts();
@@ -118,9 +164,12 @@ test('camera classifier: learns two fake-camera scenes from held-button examples
   assert.equal(losses.length, 50, 'one loss point per epoch, drawn live');
   assert.ok(losses.at(-1) < losses[0] / 5, `the loss fell: ${losses[0]} -> ${losses.at(-1)}`);
 
-  await assertPredicts(page, CLASSES[1]);
-  await assertPredicts(page, CLASSES[0]);
-  await screenshot(page, 'camera-classifier');
+  assert.match(await page.locator('#status').textContent(), /Predicting live/, 'the status says the page predicts');
+
+  const accuracy = await heldOutAccuracy(t, page);
+  t.diagnostic(`held-out views named right: ${accuracy * CLASSES.length * HELD_OUT_VIEWS.length} of ${CLASSES.length * HELD_OUT_VIEWS.length}`);
+  await screenshots(page, 'camera-classifier');
+  assert.ok(accuracy >= HELD_OUT_ACCURACY, `held-out accuracy ${accuracy}`);
   await assertNoErrors();
 
   // Export: two downloads, model.json (with the class names) and its weights.
@@ -155,8 +204,8 @@ test('camera classifier: learns two fake-camera scenes from held-button examples
   await reloaded.assertNoErrors();
   assert.deepEqual(await reloaded.page.locator('.class input').evaluateAll((inputs) => inputs.map((input) => input.value)), CLASSES,
     'the class names came back from the file');
-  await assertPredicts(reloaded.page, CLASSES[0]);
-  await assertPredicts(reloaded.page, CLASSES[1]);
+  // The loaded model names a held-out view of each photo, as the trained one did.
+  for (const name of CLASSES) assert.equal((await predictView(reloaded.page, name, HELD_OUT_VIEWS[1])).top, name);
   await reloaded.assertNoErrors();
   await reloaded.page.close();
 });

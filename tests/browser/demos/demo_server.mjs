@@ -59,9 +59,13 @@ export function launchBrowser(extraArgs = []) {
   });
 }
 
+// The widths every page is checked and photographed at: a common Android phone, and a laptop.
+export const PHONE = { width: 412, height: 915 };
+export const DESKTOP = { width: 1280, height: 900 };
+
 /** Opens `url` in a phone-sized page that records console errors and page errors. */
 export async function openDemo(browser, url) {
-  const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
+  const page = await browser.newPage({ viewport: PHONE });
   const errors = [];
   const console = [];
   page.on('console', (msg) => {
@@ -79,9 +83,28 @@ export async function openDemo(browser, url) {
   return { page, errors, console, assertNoErrors };
 }
 
-export async function screenshot(page, name) {
+/**
+ * Saves full-page screenshots `name`-desktop.png and `name`-phone.png, and
+ * fails when the page is wider than the phone's screen (the document's
+ * scrollWidth past the viewport's width), naming the elements that stick out.
+ * The page is left at phone width.
+ */
+export async function screenshots(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    await page.setViewportSize(viewport);
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  const fit = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+    outside: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.trim().replace(/\s+/g, '.')}` : ''} (right edge ${Math.round(e.getBoundingClientRect().right)})`),
+  }));
+  if (fit.scrollWidth > fit.viewport) {
+    throw new Error(`${name}: at ${fit.viewport} px the page is ${fit.scrollWidth} px wide; sticking out: ${fit.outside.join(', ')}`);
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
-// demos/digits against the real dev server: training through the page's button
-// (seeded, 3 epochs) must report a held-out accuracy of at least 0.8, and a
-// stroke drawn on the pad must become 8x8 counts in 0..16 and a prediction.
+// demos/digits against the real dev server: epochs outside 1..50 are refused
+// with a message (never clamped in silence); training through the page's button
+// (seeded, 3 epochs) must report a held-out accuracy of at least 0.8, with the
+// loss on its own axis; and a stroke drawn on the pad must become 8x8 counts in
+// 0..16 and a prediction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 
 const EPOCHS = 3;
 const THRESHOLD = 0.8;
@@ -16,6 +18,13 @@ test(`digits: ${EPOCHS} seeded epochs through the Train button reach >= ${THRESH
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('error').hidden, null, { timeout: 20_000 });
   await assertNoErrors();
 
+  for (const bad of ['0', '500']) {
+    await page.fill('#epochs', bad);
+    await page.click('#train');
+    await page.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: 5_000 });
+    assert.equal(await page.locator('#error').textContent(), `Epochs must be a whole number from 1 to 50, got "${bad}".`);
+    assert.equal(await page.locator('body').getAttribute('data-trained'), null, `${bad} epochs trained nothing`);
+  }
   await page.fill('#epochs', String(EPOCHS));
   await page.click('#train');
   await page.waitForFunction(() => document.body.dataset.trained === 'true' || !document.getElementById('error').hidden, null, { timeout: 40_000 });
@@ -24,6 +33,12 @@ test(`digits: ${EPOCHS} seeded epochs through the Train button reach >= ${THRESH
   t.diagnostic(`held-out accuracy shown by the page: ${accuracy}; ${await page.locator('#status').textContent()}`);
   assert.ok(accuracy >= THRESHOLD, `accuracy ${accuracy}`);
   assert.equal((await page.locator('#accuracy').textContent()), accuracy.toFixed(3));
+  // The loss has its own axis, from 0 to at least its largest value; accuracy keeps 0 to 1.
+  const chart = await page.locator('#chart').evaluate((c) => ({ ...c.dataset }));
+  const lossTop = Number(chart.lossAxis.split('-')[1]);
+  t.diagnostic(`chart axes: loss ${chart.lossAxis}, accuracy ${chart.accuracyAxis}`);
+  assert.equal(chart.accuracyAxis, '0-1');
+  assert.ok(lossTop >= 1.5 && lossTop <= 4, `the first batches' loss (about ln 10 = 2.3) sets the loss axis's top: ${lossTop}`);
 
   // A vertical stroke down the middle of the pad.
   await page.locator('#pad').scrollIntoViewIfNeeded();
@@ -44,7 +59,7 @@ test(`digits: ${EPOCHS} seeded epochs through the Train button reach >= ${THRESH
   assert.ok(column(3) + column(4) > 0 && column(0) === 0 && column(7) === 0, `counts ${counts}`);
   t.diagnostic(`a vertical stroke is read as ${digit}`);
 
-  await screenshot(page, 'digits');
+  await screenshots(page, 'digits');
   await assertNoErrors();
   await page.close();
 });

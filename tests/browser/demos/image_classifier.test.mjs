@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
 import { y4m } from '../media_files.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 import { encodePng } from './png.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/efficientnet_lite0.json'), 'utf8'));
@@ -80,14 +80,27 @@ function cameraClip() {
 
 const site = useDemoServer({ camera: cameraClip() });
 
-test('image classifier: the synthetic image picked through the file input shows PyTorch\'s top-1 label first', async () => {
+test('image classifier: the synthetic image picked through the file input shows PyTorch\'s top-1 label first; '
+  + 'a pick made while another is classified waits its turn, and a success clears the last error', async () => {
   const image = syntheticImage();
   assert.equal(image.reduce((a, b) => a + b, 0), FIXTURE.image.pixelSum, 'the image drawn here is the fixture\'s');
 
   const { page, assertNoErrors } = await openReadyPage();
+  // A file that is not an image: its error is shown in the page.
+  await page.setInputFiles('#file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
+  await page.waitForFunction(() => !document.getElementById('error').hidden && !document.body.dataset.busy, null, { timeout: 10_000 });
+  assert.match(await page.locator('#error').textContent(), /notes\.png: not an image this browser can decode/);
+
+  // A grey picture, then the synthetic one while the grey one (the first inference, seconds long) is still classified.
+  await page.setInputFiles('#file', { name: 'grey.png', mimeType: 'image/png', buffer: encodePng(FRAME, FRAME, new Uint8Array(FRAME * FRAME * 3).fill(128)) });
+  await page.waitForFunction(() => document.body.dataset.busy === 'true');
+  assert.match(await page.locator('#status').textContent(), /^Classifying grey\.png…/, 'the status says the page is classifying');
+  assert.equal(await page.locator('#error').isVisible(), false, 'the last error is cleared when the next pick starts');
   await page.setInputFiles('#file', { name: 'synthetic.png', mimeType: 'image/png', buffer: framedPng(image) });
-  await waitForResults(page);
+  assert.match(await page.locator('#status').textContent(), /^Classifying grey\.png… \(1 more waiting\)$/);
+  await page.waitForFunction(() => document.getElementById('results').dataset.classified === '2' && !document.body.dataset.busy, null, { timeout: 60_000 });
   await assertNoErrors();
+  assert.match(await page.locator('#status').textContent(), /^Classified in \d+ ms/);
 
   const seen = await previewPixels(page);
   assert.equal(seen.reduce((a, b) => a + b, 0), FIXTURE.image.pixelSum, 'the page\'s 224x224 crop is the fixture image');
@@ -98,7 +111,7 @@ test('image classifier: the synthetic image picked through the file input shows 
   assert.equal(rows[0].name, expected.label.split(',')[0]);
   assert.ok(Math.abs(rows[0].percent - expected.probability * 100) < 0.2, `shown ${rows[0].percent}%, PyTorch ${expected.probability}`);
   assert.ok(await page.getByText(expected.label.split(',')[0], { exact: true }).isVisible(), 'the label is visible');
-  await screenshot(page, 'image-classifier');
+  await screenshots(page, 'image-classifier');
   await assertNoErrors();
   await page.close();
 });
@@ -110,6 +123,10 @@ test('image classifier: a camera frame is centre-cropped like a picked image, an
   await waitForResults(page);
   await assertNoErrors();
   assert.ok(await page.locator('#video').isVisible(), 'the camera shows in the page');
+  // The live camera and the crop the model saw are side by side, each with its caption.
+  assert.ok(await page.getByText('Camera (live)').isVisible());
+  assert.match(await page.locator('#preview-caption').textContent(), /the frame's centre, 224×224/);
+  await screenshots(page, 'image-classifier-camera');
 
   // The frame's centred square (120x120 of 160x120) scaled to 256, then its middle 224: the white
   // square (60 of 120) spans 128 of 256 pixels, so 48 to 176 of the 224 the model sees.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 
 const FIXTURES = join(ROOT, 'tests/fixtures');
 
@@ -104,7 +104,7 @@ test('model explorer: an ONNX upload is converted, its op counts are model.json\
   for (const row of timed) assert.ok(Number(row['GPU ms']) >= 0, `op ${row.op} has a time: ${JSON.stringify(row)}`);
   assert.ok(timed.reduce((sum, row) => sum + Number(row['GPU ms']), 0) > 0, 'the kernels took some GPU time');
   assert.ok(profile.some((row) => row.op === 'fusedConv2d'), 'the convolutions are in the profile');
-  await screenshot(page, 'model-explorer');
+  await screenshots(page, 'model-explorer');
   await assertNoErrors();
   await page.close();
 });

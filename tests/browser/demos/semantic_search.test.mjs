@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { openDemo, screenshot, useDemoServer } from './demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from './demo_server.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/examples/minilm.json'), 'utf8'));
 const TOLERANCE = 1e-3;
@@ -18,8 +18,10 @@ const site = useDemoServer();
 async function search(page, query) {
   await page.fill('#query', query);
   await page.click('#search');
-  await page.waitForFunction((q) => document.getElementById('results').dataset.query === q || !document.getElementById('error').hidden,
-    query, { timeout: 120_000 });
+  await page.waitForFunction((q) => document.getElementById('results').dataset.query === q
+    || !document.getElementById('error').hidden || !document.getElementById('search-error').hidden, query, { timeout: 120_000 });
+  const failed = await page.locator('#search-error').evaluate((box) => (box.hidden ? '' : box.textContent));
+  assert.equal(failed, '', `searching "${query}" failed`);
 }
 
 const shownRanking = (page) => page.locator('#results .hit').evaluateAll((hits) => hits.map((hit) => ({
@@ -36,11 +38,15 @@ test('semantic search: the fixture sentences rank in PyTorch\'s order with its s
   await assertNoErrors();
   assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1, 'the load progress reached 1');
 
-  // An empty query is an error shown in the page, not a ranking.
+  // An empty query is an error shown under the Search button (not at the top of the page), not a ranking.
   await page.fill('#query', '  ');
   await page.click('#search');
-  await page.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: 10_000 });
-  assert.match(await page.locator('#error').textContent(), /query is empty/);
+  await page.waitForFunction(() => !document.getElementById('search-error').hidden, null, { timeout: 10_000 });
+  assert.match(await page.locator('#search-error').textContent(), /query is empty/);
+  assert.equal(await page.locator('#error').isVisible(), false, 'the top error box stays hidden');
+  const button = await page.locator('#search').boundingBox();
+  const message = await page.locator('#search-error').boundingBox();
+  assert.ok(message.y >= button.y + button.height && message.y - (button.y + button.height) < 40, `the message is right under the button: ${JSON.stringify({ button, message })}`);
   assert.equal(await page.locator('#results .hit').count(), 0);
 
   const sentences = FIXTURE.sentences.map((s) => s.text);
@@ -59,7 +65,8 @@ test('semantic search: the fixture sentences rank in PyTorch\'s order with its s
     assert.ok(Math.abs(score - FIXTURE.scores[index]) <= TOLERANCE, `"${text}": shown ${score}, PyTorch ${FIXTURE.scores[index]}`);
   }
   assert.match(await page.locator('#search-status').textContent(), /\(7 embedded, 0 from the cache\)/);
-  await screenshot(page, 'semantic-search');
+  assert.equal(await page.locator('#search-error').isVisible(), false, 'a search that worked clears the message');
+  await screenshots(page, 'semantic-search');
 
   // A listed sentence as the query: every embedding is cached, and it matches itself best.
   await search(page, sentences[2]);

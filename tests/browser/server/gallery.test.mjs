@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helper.mjs';
-import { openDemo, screenshot, useDemoServer } from '../demos/demo_server.mjs';
+import { openDemo, screenshots, useDemoServer } from '../demos/demo_server.mjs';
 
 const site = useDemoServer({ ownState: true });
 
@@ -30,13 +30,18 @@ test('gallery: every demo folder is listed with its title and description; an up
   assert.deepEqual(listed.map((d) => d.href).sort(), folders.sort());
   for (const demo of listed) assert.ok(demo.title && !demo.href.includes(demo.title) && demo.description.length > 20, JSON.stringify(demo));
   assert.ok(listed.length >= 6, `${listed.length} demos listed`);
+  // A newcomer's first click needs no device: the demos that need a camera or microphone come last, saying so.
+  const needs = await page.locator('ul.demos li').evaluateAll((items) => items.map((li) => li.querySelector('.needs')?.textContent ?? ''));
+  assert.equal(needs[0], '', `the first demo listed needs nothing: ${JSON.stringify(listed[0])}`);
+  assert.deepEqual(needs.filter(Boolean).sort(), ['needs a camera', 'needs a microphone']);
+  assert.deepEqual(needs.slice(-2).map(Boolean), [true, true], 'they come last');
 
   const converted = await uploadThroughForm(page, join(ROOT, 'tests/fixtures/onnx/torch_convnet.onnx'));
   assert.deepEqual(converted, { text: 'torch_convnet.onnx: converted as torch_convnet', isError: false });
   // The server's `models` event makes the page redraw its table with the new model in it.
   await page.waitForSelector('#models a[href="/models/torch_convnet/model.json"]', { timeout: 20_000 });
   assert.match(await page.locator('#upload-log').textContent(), /torch_convnet/);
-  await screenshot(page, 'gallery');
+  await screenshots(page, 'gallery');
   assert.deepEqual(errors, [], 'no console or page error');
   await page.close();
 });

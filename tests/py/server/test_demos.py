@@ -18,6 +18,15 @@ def test_demos_are_described_by_their_title_and_meta_description(tmp_path):
     ]
 
 
+def test_demos_that_need_a_device_are_listed_after_those_that_need_none(tmp_path):
+    write_page(tmp_path, "audio", "<title>Audio</title><meta name='tensorweb:needs' content='microphone'>")
+    write_page(tmp_path, "both", "<title>Both</title><meta name='tensorweb:needs' content='camera, microphone'>")
+    write_page(tmp_path, "text", "<title>Text</title>")
+    assert [(demo.name, demo.needs) for demo in list_demos(tmp_path)] == [
+        ("text", ()), ("audio", ("microphone",)), ("both", ("camera", "microphone")),
+    ]
+
+
 def test_a_page_without_a_title_is_listed_by_its_folder(tmp_path):
     write_page(tmp_path, "plain", "<p>no head at all</p>")
     assert list_demos(tmp_path) == [Demo(name="plain", title="plain", description="")]
