@@ -79,17 +79,7 @@ fn multiply_add(acc: vec4<f32>, a4: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2:
   return acc + a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
 }
 
-// Element offsets of batch entry `batch` in A and in B.
-fn batch_offsets(batch: u32) -> vec2<u32> {
-  var rest = batch;
-  var offsets = vec2<u32>(0u, 0u);
-  for (var d = 3; d >= 0; d--) {
-    let coord = rest % params.batch_shape[d];
-    rest /= params.batch_shape[d];
-    offsets += coord * vec2<u32>(params.a_batch_strides[d], params.b_batch_strides[d]);
-  }
-  return offsets;
-}
+// @import matmul/batch_offsets.wgsl
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,

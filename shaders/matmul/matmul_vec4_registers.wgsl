@@ -72,17 +72,7 @@ struct Params {
 
 // @import common/activation.wgsl
 
-// Element offsets of batch entry `batch` in A and in B.
-fn batch_offsets(batch: u32) -> vec2<u32> {
-  var rest = batch;
-  var offsets = vec2<u32>(0u, 0u);
-  for (var d = 3; d >= 0; d--) {
-    let coord = rest % params.batch_shape[d];
-    rest /= params.batch_shape[d];
-    offsets += coord * vec2<u32>(params.a_batch_strides[d], params.b_batch_strides[d]);
-  }
-  return offsets;
-}
+// @import matmul/batch_offsets.wgsl
 
 fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   if (row >= params.m) {

@@ -69,17 +69,7 @@ struct Params {
 // Each thread's sums for its rows, [ROWS][WG_K][WG_COLUMNS], summed over WG_K at the end.
 var<workgroup> partial_sums: array<vec4<f32>, ROWS * WG_K * WG_COLUMNS>;
 
-// Element offsets of batch entry `batch` in A and in B.
-fn batch_offsets(batch: u32) -> vec2<u32> {
-  var rest = batch;
-  var offsets = vec2<u32>(0u, 0u);
-  for (var d = 3; d >= 0; d--) {
-    let coord = rest % params.batch_shape[d];
-    rest /= params.batch_shape[d];
-    offsets += coord * vec2<u32>(params.a_batch_strides[d], params.b_batch_strides[d]);
-  }
-  return offsets;
-}
+// @import matmul/batch_offsets.wgsl
 
 // The 4 x 4 block of B that output columns 4 * column4 .. + 3 take from K
 // entries 4 * k4 .. + 3, as 4 vec4s read along B's rows: B's rows 4 * k4 ..
