@@ -20,6 +20,19 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
 }
 
 /**
+ * A tensor seen as rows along one axis (softmax's): `cols` elements a row,
+ * `inner` apart, `rows` rows in all (0 when the axis is empty). `axis` may be
+ * negative.
+ */
+export function rowsAlongAxis(shape: readonly number[], axis: number): { rows: number; cols: number; inner: number } {
+  const at = axis < 0 ? axis + shape.length : axis;
+  const cols = shape[at];
+  const inner = shape.slice(at + 1).reduce((a, b) => a * b, 1);
+  const rows = cols === 0 ? 0 : shape.reduce((a, b) => a * b, 1) / cols;
+  return { rows, cols, inner };
+}
+
+/**
  * `axis` (an int, a list, or null for all) as sorted, non-negative,
  * distinct axes of a rank-`rank` tensor; throws naming the attribute.
  */

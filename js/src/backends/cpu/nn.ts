@@ -1,6 +1,7 @@
 // CPU kernels of the fused ops' epilogue (bias + activation), of softmax
 // and logSoftmax, and of the image resizes.
 import type { DataId, TensorInfo } from '../../core/backend.js';
+import { rowsAlongAxis } from '../../core/axes.js';
 import { makeArray, sizeFromShape } from '../../core/dtype.js';
 import type { KernelArgs } from '../../ops/registry.js';
 import type { CpuBackend } from './backend.js';
@@ -114,11 +115,7 @@ export function resizeKernel(mode: 'bilinear' | 'nearest') {
 export function softmaxKernel(log: boolean) {
   return ({ backend, inputs: [logits], attrs, outputs: [out] }: KernelArgs<CpuBackend, Record<string, number>>): DataId[] => {
     const x = backend.values(logits);
-    const rank = logits.shape.length;
-    const axis = ((log ? attrs.axis : attrs.dim) + rank) % rank;
-    const cols = logits.shape[axis];
-    const inner = sizeFromShape(logits.shape.slice(axis + 1));
-    const rows = cols === 0 ? 0 : x.length / cols;
+    const { rows, cols, inner } = rowsAlongAxis(logits.shape, log ? attrs.axis : attrs.dim);
     const result = makeArray('float32', x.length) as Float32Array;
     for (let row = 0; row < rows; row++) {
       const base = Math.floor(row / inner) * cols * inner + (row % inner);

@@ -1,7 +1,7 @@
 // softmax and logSoftmax in one dispatch (norm/softmax.wgsl): along any axis
 // of x viewed as [outer, cols, inner], a workgroup per row, or a thread per
 // row where reductions take a thread per output (the `reduce` flag's rule).
-import { sizeFromShape } from '../../../core/dtype.js';
+import { rowsAlongAxis } from '../../../core/axes.js';
 import { type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { threadPerOutput } from './reduce.js';
 
@@ -9,11 +9,7 @@ export function softmaxKernel(log: boolean): WebGpuKernel<Record<string, number>
   return (args) => {
     const backend = gpu(args);
     const { inputs: [logits], attrs, outputs: [spec] } = args;
-    const rank = logits.shape.length;
-    const axis = ((log ? attrs.axis : attrs.dim) + rank) % rank;
-    const cols = logits.shape[axis];
-    const inner = sizeFromShape(logits.shape.slice(axis + 1));
-    const rows = cols === 0 ? 0 : sizeFromShape(logits.shape) / cols;
+    const { rows, cols, inner } = rowsAlongAxis(logits.shape, log ? attrs.axis : attrs.dim);
     const out = backend.allocate(spec.shape, 'float32');
     if (rows === 0) return [out];
     const perThread = threadPerOutput(backend, rows, cols);
