@@ -3,6 +3,7 @@
 // imports js/dist/tensorweb.js as `tw`, and evaluate async functions in it.
 // Any console error, uncaught exception or unhandled rejection in the page
 // fails the call, with the console text in the error.
+import { after, before } from 'node:test';
 import { createServer } from 'node:http';
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
@@ -148,4 +149,23 @@ export class BrowserSession {
     await this.browser.close();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/**
+ * For a test file whose tests share one page with the webgpu backend on:
+ * opens it before them (then awaits `prepare(page)`, for helpers the tests
+ * define in the page) and closes it after them. The returned object's `page`
+ * is set by the time the tests run.
+ */
+export function sharedWebGpuPage(prepare = async () => {}) {
+  const shared = { page: null };
+  let session;
+  before(async () => {
+    session = await BrowserSession.start();
+    shared.page = await session.newPage();
+    if (!(await shared.page.run(async (tw) => tw.setBackend('webgpu')))) throw new Error('the webgpu backend did not initialise');
+    await prepare(shared.page);
+  });
+  after(() => session?.close());
+  return shared;
 }

@@ -4,21 +4,16 @@
 // error saying the device was lost and naming the model; the backend acquires
 // a new device; nothing is left behind once the caller disposes what it
 // holds; and loading the model again gives the right outputs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrowserSession } from '../helper.mjs';
+import { sharedWebGpuPage } from '../helper.mjs';
 import { assertClose, readIO } from '../../js/graph/helpers.mjs';
 
 const URL_OF = '/tests/fixtures/graph/resnet/model.json';
 
-let session;
-let page;
-before(async () => {
-  session = await BrowserSession.start();
-  page = await session.newPage();
-  assert.equal(await page.run(async (tw) => tw.setBackend('webgpu')), true, 'the webgpu backend initialises');
+const shared = sharedWebGpuPage(async (opened) => {
   // Shared by both tests: the device destroyed at once (as a driver reset would), and a run of the reloaded model.
-  await page.run(async () => {
+  await opened.run(async () => {
     window.loseDevice = async (tw) => {
       const backend = tw.engine().findBackend('webgpu');
       const { lost } = backend.device;
@@ -39,7 +34,6 @@ before(async () => {
     };
   });
 });
-after(() => session.close());
 
 function expectedOutput(io) {
   return Object.values(io.outputs)[0].values;
@@ -47,7 +41,7 @@ function expectedOutput(io) {
 
 test('webgpu device lost in the middle of fit: fit rejects naming the model, the backend recovers, a reload trains and predicts', async (t) => {
   const io = readIO('resnet');
-  const r = await page.run(async (tw, { url, io }) => {
+  const r = await shared.page.run(async (tw, { url, io }) => {
     const backend = tw.engine().findBackend('webgpu');
     const baseline = tw.memory().numTensors;
     const model = await tw.loadGraphModel(url);
@@ -104,7 +98,7 @@ test('webgpu device lost in the middle of fit: fit rejects naming the model, the
 
 test('webgpu device lost while loadGraphModel downloads the shards: the load waits for the new device and succeeds', async () => {
   const io = readIO('resnet');
-  const values = await page.run(async (tw, { url, io }) => {
+  const values = await shared.page.run(async (tw, { url, io }) => {
     const fetchFunc = async (resource, init) => {
       if (String(resource).endsWith('.bin')) await window.loseDevice(tw);
       return fetch(resource, init);
@@ -119,7 +113,7 @@ test('webgpu device lost while loadGraphModel downloads the shards: the load wai
 
 test('webgpu device lost while loadGraphModel uploads the weights: weights dequantised there fail the load by name and leave nothing; uploaded ones survive; reloads work', async (t) => {
   const ios = { resnet_uint8: readIO('resnet_uint8'), resnet: readIO('resnet') };
-  const r = await page.run(async (tw, ios) => {
+  const r = await shared.page.run(async (tw, ios) => {
     const backend = tw.engine().findBackend('webgpu');
     // The device destroyed at the 5th weight upload, in the middle of the synchronous decode.
     const loadLosingDevice = async (name) => {

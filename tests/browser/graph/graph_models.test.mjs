@@ -2,24 +2,17 @@
 // headless Chromium on the webgpu backend: outputs against those onnxruntime or PyTorch recorded,
 // weights resident (and dequantised) on the GPU, fine-tuning with flat
 // memory, save/reload through indexeddb:// and downloads://, and named load errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BrowserSession } from '../helper.mjs';
+import { sharedWebGpuPage } from '../helper.mjs';
 import { FIXTURE_NAMES, assertClose, readIO } from '../../js/graph/helpers.mjs';
 
-let session;
-let page;
-before(async () => {
-  session = await BrowserSession.start();
-  page = await session.newPage();
-  assert.equal(await page.run(async (tw) => tw.setBackend('webgpu')), true, 'the webgpu backend initialises');
-});
-after(() => session.close());
+const shared = sharedWebGpuPage();
 
 /** In the page: loads fixture `name`, runs it on the recorded inputs, reports outputs, placement and memory. */
 function runFixture(name) {
-  return page.run(async (tw, { name, inputs }) => {
+  return shared.page.run(async (tw, { name, inputs }) => {
     const before = tw.memory();
     const { result: model, kernelNames } = await tw.profile(() => tw.loadGraphModel(`/tests/fixtures/graph/${name}/model.json`));
     const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
@@ -58,7 +51,7 @@ for (const name of FIXTURE_NAMES) {
 }
 
 test('webgpu: fine-tuning a converted ResNet lowers the loss with flat memory', async () => {
-  const { losses, memory } = await page.run(async (tw) => {
+  const { losses, memory } = await shared.page.run(async (tw) => {
     const model = await tw.loadGraphModel('/tests/fixtures/graph/resnet/model.json');
     const x = tw.randomNormal([8, 3, 32, 32], 0, 1, 'float32', 1);
     const y = tw.oneHot(tw.tensor([0, 1, 2, 3, 4, 5, 6, 7], [8], 'int32'), 10);
@@ -79,7 +72,7 @@ test('webgpu: fine-tuning a converted ResNet lowers the loss with flat memory', 
 
 test('webgpu: tw.variableGrads on a converted BERT encoder matches finite differences for every trainable weight', async () => {
   const io = readIO('bert');
-  const checks = await page.run(async (tw, inputs) => {
+  const checks = await shared.page.run(async (tw, inputs) => {
     const model = await tw.loadGraphModel('/tests/fixtures/graph/bert/model.json');
     const feeds = [inputs.input_ids, inputs.attention_mask].map((v) => tw.tensor(v.values, v.shape, v.dtype));
     const probes = model.outputs.map((o, k) => tw.randomNormal([2, ...o.shape.slice(1)], 0, 1, 'float32', 10 + k));
@@ -118,7 +111,7 @@ test('webgpu: tw.variableGrads on a converted BERT encoder matches finite differ
 });
 
 test('webgpu: save to indexeddb:// and load back gives the same outputs', async () => {
-  const { same, location } = await page.run(async (tw) => {
+  const { same, location } = await shared.page.run(async (tw) => {
     const model = await tw.loadGraphModel('/tests/fixtures/graph/bert/model.json');
     const { location } = await model.save('indexeddb://bert-test');
     const reloaded = await tw.loadGraphModel('indexeddb://bert-test');
@@ -143,8 +136,8 @@ test('webgpu: save to indexeddb:// and load back gives the same outputs', async 
 
 test('webgpu: downloads:// writes name.json and name.weights.bin that browserFiles loads back', async () => {
   const downloads = [];
-  page.page.on('download', (d) => downloads.push(d));
-  const before = await page.run(async (tw) => {
+  shared.page.page.on('download', (d) => downloads.push(d));
+  const before = await shared.page.run(async (tw) => {
     const model = await tw.loadGraphModel('/tests/fixtures/graph/squeezenet/model.json');
     await model.save('downloads://squeeze');
     const x = tw.randomNormal([1, 3, 33, 33], 0, 1, 'float32', 2);
@@ -156,7 +149,7 @@ test('webgpu: downloads:// writes name.json and name.weights.bin that browserFil
   const files = {};
   for (const d of downloads) files[d.suggestedFilename()] = Array.from(readFileSync(await d.path()));
   assert.deepEqual(Object.keys(files).sort(), ['squeeze.json', 'squeeze.weights.bin']);
-  const after = await page.run(async (tw, files) => {
+  const after = await shared.page.run(async (tw, files) => {
     const picked = Object.entries(files).map(([name, bytes]) => new File([Uint8Array.from(bytes)], name));
     const reloaded = await tw.loadGraphModel(tw.io.browserFiles(picked));
     const { x, model } = window.savedCheck;
@@ -170,7 +163,7 @@ test('webgpu: downloads:// writes name.json and name.weights.bin that browserFil
 });
 
 test('webgpu: a missing, short or altered shard is named and the load leaves memory as it was', async () => {
-  const result = await page.run(async (tw) => {
+  const result = await shared.page.run(async (tw) => {
     const before = tw.memory();
     // The shard answers are made up in the page: a real 404 would be logged as a page error.
     const tampered = (change) => async (url, init) => {

@@ -4,25 +4,18 @@
 // gives alone. The buffer pool's cap is lowered so that these small models
 // make it evict as full-size ones do at the default cap (SqueezeNet, then
 // ResNet-50, then DenseNet-121 in one page: `make soak` runs those).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrowserSession } from '../helper.mjs';
+import { sharedWebGpuPage } from '../helper.mjs';
 import { assertClose, readIO } from '../../js/graph/helpers.mjs';
 
 const GRAPHS = ['resnet', 'squeezenet', 'bert'];
 
-let session;
-let page;
-before(async () => {
-  session = await BrowserSession.start();
-  page = await session.newPage();
-  assert.equal(await page.run(async (tw) => tw.setBackend('webgpu')), true, 'the webgpu backend initialises');
-});
-after(() => session.close());
+const shared = sharedWebGpuPage();
 
 test('webgpu: graph and layers models in one page give their own outputs in every order, between training steps of others', async () => {
   const ios = Object.fromEntries(GRAPHS.map((name) => [name, readIO(name)]));
-  const report = await page.run(async (tw, { graphs, ios }) => {
+  const report = await shared.page.run(async (tw, { graphs, ios }) => {
     const backend = tw.engine().findBackend('webgpu');
     const limits = backend.limits;
     backend.setLimits({ maxPooledBytes: 64 * 1024 });

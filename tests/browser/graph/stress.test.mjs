@@ -4,9 +4,9 @@
 // evict all the time. After every round the page's tensors and GPU bytes are
 // back at their baseline, the pool and the cache within their caps, and every
 // run gave what the model gives alone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrowserSession } from '../helper.mjs';
+import { sharedWebGpuPage } from '../helper.mjs';
 import { assertClose, readIO } from '../../js/graph/helpers.mjs';
 
 const GRAPHS = ['resnet', 'squeezenet', 'mobilenet', 'bert', 'resnet_uint8'];
@@ -15,18 +15,11 @@ const SEED = 3;
 const MAX_POOLED_BYTES = 256 * 1024;
 const MAX_PIPELINES = 48;
 
-let session;
-let page;
-before(async () => {
-  session = await BrowserSession.start();
-  page = await session.newPage();
-  assert.equal(await page.run(async (tw) => tw.setBackend('webgpu')), true, 'the webgpu backend initialises');
-});
-after(() => session.close());
+const shared = sharedWebGpuPage();
 
 test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back at baseline after each, pool and pipeline cache evict within their caps`, async (t) => {
   const ios = Object.fromEntries(GRAPHS.map((name) => [name, readIO(name)]));
-  const report = await page.run(async (tw, { graphs, ios, rounds, seed, maxPooledBytes, maxPipelines }) => {
+  const report = await shared.page.run(async (tw, { graphs, ios, rounds, seed, maxPooledBytes, maxPipelines }) => {
     const backend = tw.engine().findBackend('webgpu');
     const limits = backend.limits;
     backend.setLimits({ maxPooledBytes, maxPipelines });

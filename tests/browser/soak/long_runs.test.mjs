@@ -6,29 +6,23 @@
 // must fall. The browser tier runs a short version; `make soak` sets
 // TENSORWEB_SOAK=1 for the full one (2,000 CNN steps, 500 fine-tuning steps,
 // 2,000 inferences of each model).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrowserSession } from '../helper.mjs';
+import { sharedWebGpuPage } from '../helper.mjs';
 
 const SOAK = process.env.TENSORWEB_SOAK === '1';
 const CNN_STEPS = SOAK ? 2000 : 60;
 const GRAPH_STEPS = SOAK ? 500 : 30;
 const INFERENCES = SOAK ? 2000 : 100;
 
-let session;
-let page;
-before(async () => {
-  session = await BrowserSession.start();
-  page = await session.newPage();
-  assert.equal(await page.run(async (tw) => tw.setBackend('webgpu')), true, 'the webgpu backend initialises');
-  await page.run(async () => {
+const shared = sharedWebGpuPage(async (opened) => {
+  await opened.run(async () => {
     window.snapshot = (tw) => {
       const m = tw.memory();
       return { tensors: m.numTensors, bytes: m.numBytes, gpuBytes: m.backends.webgpu.numBytes, allocated: m.backends.webgpu.allocatedBytes };
     };
   });
 });
-after(() => session.close());
 
 /** The first sample of `samples` (from `from` on) whose live memory differs from the one at `from`, or null. */
 function firstDrift(samples, from) {
@@ -52,7 +46,7 @@ function checkRun(t, what, { losses, samples, warm }) {
 }
 
 test(`webgpu long run: the digits CNN trains ${CNN_STEPS} steps with flat memory and a falling loss`, async (t) => {
-  const run = await page.run(async (tw, steps) => {
+  const run = await shared.page.run(async (tw, steps) => {
     const start = window.snapshot(tw);
     const recipes = await import('/tests/js/layers/digits_models.mjs');
     const meta = await (await fetch('/tests/fixtures/digits/digits.json')).json();
@@ -85,7 +79,7 @@ test(`webgpu long run: the digits CNN trains ${CNN_STEPS} steps with flat memory
 });
 
 test(`webgpu long run: a converted ResNet fine-tunes ${GRAPH_STEPS} steps with flat memory and a falling loss`, async (t) => {
-  const run = await page.run(async (tw, steps) => {
+  const run = await shared.page.run(async (tw, steps) => {
     const model = await tw.loadGraphModel('/tests/fixtures/graph/resnet/model.json');
     const x = tw.randomNormal([8, 3, 32, 32], 0, 1, 'float32', 5);
     const y = tw.tidy(() => tw.oneHot(tw.tensor([0, 1, 2, 3, 4, 5, 6, 7], [8], 'int32'), 10));
@@ -108,7 +102,7 @@ test(`webgpu long run: a converted ResNet fine-tunes ${GRAPH_STEPS} steps with f
 });
 
 test(`webgpu long run: ${INFERENCES} inferences each of a converted graph and a layers model leave memory as it was`, async (t) => {
-  const run = await page.run(async (tw, count) => {
+  const run = await shared.page.run(async (tw, count) => {
     const graph = await tw.loadGraphModel('/tests/fixtures/graph/mobilenet/model.json');
     const recipes = await import('/tests/js/layers/digits_models.mjs');
     const layers = recipes.buildModel(tw, 'cnn');

@@ -3,23 +3,16 @@
 // with an error naming the model, the weight or graph node and op, and the
 // bytes asked; nothing already loaded is damaged, nothing is left behind,
 // and once a model is disposed the same load succeeds.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrowserSession } from '../../helper.mjs';
+import { sharedWebGpuPage } from '../../helper.mjs';
 import { assertClose, readIO } from '../../../js/graph/helpers.mjs';
 
-let session;
-let page;
-before(async () => {
-  session = await BrowserSession.start();
-  page = await session.newPage();
-  assert.equal(await page.run(async (tw) => tw.setBackend('webgpu')), true, 'the webgpu backend initialises');
-});
-after(() => session.close());
+const shared = sharedWebGpuPage();
 
 test('webgpu maxMemoryBytes: loads and runs past the limit fail by name; the loaded model is intact; after disposing, the load succeeds', async (t) => {
   const ios = { bert: readIO('bert'), torch_convnet: readIO('torch_convnet') };
-  const r = await page.run(async (tw, ios) => {
+  const r = await shared.page.run(async (tw, ios) => {
     const backend = tw.engine().findBackend('webgpu');
     const limits = backend.limits;
     const url = (name) => `/tests/fixtures/graph/${name}/model.json`;
@@ -99,7 +92,7 @@ test('webgpu maxMemoryBytes: loads and runs past the limit fail by name; the loa
 });
 
 test('webgpu setLimits refuses unknown names and negative values', async () => {
-  const errors = await page.run(async (tw) => {
+  const errors = await shared.page.run(async (tw) => {
     const backend = tw.engine().findBackend('webgpu');
     return [{ maxMemory: 1 }, { maxPooledBytes: -1 }, { maxPipelines: 'many' }].map((limits) => {
       try {
@@ -116,7 +109,7 @@ test('webgpu setLimits refuses unknown names and negative values', async () => {
 });
 
 test('webgpu: a kernel that throws midway (here past maxMemoryBytes on its second buffer) frees the buffers it allocated', async () => {
-  const r = await page.run(async (tw) => {
+  const r = await shared.page.run(async (tw) => {
     const backend = tw.engine().findBackend('webgpu');
     const limits = backend.limits;
     backend.setLimits({ maxPooledBytes: 0 }); // no idle buffer to reuse: each allocation makes a buffer
