@@ -37,6 +37,17 @@ export function shaderSource(path: string): string {
   return withImports(path, new Set());
 }
 
+/**
+ * Kernel modules name their shaders through this, at the top level: each
+ * path (and every prelude it imports) is checked against the bundle as the
+ * bundle loads, so a misspelled or missing shader fails there, not at the
+ * first dispatch that needs it.
+ */
+export function shaderFiles<const T extends Record<string, string>>(paths: T): T {
+  for (const path of Object.values(paths)) shaderSource(path);
+  return paths;
+}
+
 // A code line (not a comment line) that ends in the marker comment `// @name`.
 const SLOT_LINE = /^([ \t]*)(?!\/\/)\S.*\/\/\s*@(\w+)[ \t]*$/gm;
 

@@ -78,6 +78,11 @@ export interface KernelBackend {
    * (computed there, with no CPU copy to upload again).
    */
   lostData?(dataIds: DataId[]): Promise<DataId[]>;
+  /**
+   * Runs one op's kernel: backends that label their work by op or free what
+   * a failed kernel allocated wrap it; the engine calls `kernel` through it.
+   */
+  runKernel?<T>(op: string, kernel: () => T): T;
 }
 
 /**

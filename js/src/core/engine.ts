@@ -415,7 +415,8 @@ export class Engine {
         return { dataId: input.dataId, shape: input.shape, dtype: input.dtype };
       });
       const kernel = def.kernels![backend.name as 'cpu' | 'webgpu']!;
-      const ids = kernel({ backend, inputs: infos, attrs: checked, outputs: specs } as never);
+      const args = { backend, inputs: infos, attrs: checked, outputs: specs } as never;
+      const ids = backend.runKernel ? backend.runKernel(name, () => kernel(args)) : kernel(args);
       if (ids.length !== specs.length) {
         ids.forEach((id) => !this.data.has(id) && backend.disposeData(id));
         throw new Error(`tensorweb: ${name}: the ${backend.name} kernel returned ${ids.length} outputs, the shape rule says ${specs.length}`);

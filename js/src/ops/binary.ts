@@ -3,6 +3,7 @@
 import { Tensor } from '../core/tensor.js';
 import { addNKernel, binaryKernel, whereKernel } from '../backends/cpu/elementwise.js';
 import { binaryFns, binaryIntFns } from '../backends/cpu/binary.js';
+import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { broadcastShapes, requireDtypes, requireSameDtype, sumToShape } from './helpers.js';
 import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
@@ -90,7 +91,7 @@ for (const [name, entry] of Object.entries(BINARY) as [BinaryName, BinaryEntry][
       const out = broadcastShapes(inputs[0].shape, inputs[1].shape);
       return [spec(out, kind === 'compare' || kind === 'logical' ? 'bool' : dtype)];
     },
-    kernels: { cpu: binaryKernel(binaryFns[name], binaryIntFns[name]) },
+    kernels: { cpu: binaryKernel(binaryFns[name], binaryIntFns[name]), webgpu: webgpu.binaryKernel(name) },
     grad: grad === 'not-differentiable' ? grad : ([dy], { inputs: [a, b], outputs: [y] }) => {
       const [ga, gb] = grad(a, b, dy, y);
       return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
@@ -140,7 +141,7 @@ defineOp<Record<string, never>>({
     const dtype = requireSameDtype([a, b]);
     return [spec(broadcastShapes(condition.shape, a.shape, b.shape), dtype)];
   },
-  kernels: { cpu: whereKernel },
+  kernels: { cpu: whereKernel, webgpu: webgpu.whereKernel },
   grad: ([dy], { inputs: [condition, a, b] }) => {
     const zero = zerosLike(dy);
     return [null, sumToShape(where(condition, dy, zero), a.shape), sumToShape(where(condition, zero, dy), b.shape)];
@@ -164,7 +165,7 @@ defineOp<Record<string, never>>({
     }
     return [spec(inputs[0].shape, dtype)];
   },
-  kernels: { cpu: addNKernel },
+  kernels: { cpu: addNKernel, webgpu: webgpu.addNKernel },
   grad: ([dy], { inputs }) => inputs.map(() => dy),
 });
 

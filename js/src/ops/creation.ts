@@ -11,6 +11,7 @@ import {
   eyeKernel, fillKernel, linspaceKernel, oneHotKernel, randomNormalKernel, randomUniformKernel, rangeKernel,
   truncatedNormalKernel,
 } from '../backends/cpu/creation.js';
+import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { requireDtypes } from './helpers.js';
 import { type AttrSpec, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
@@ -52,7 +53,7 @@ defineOp<{ shape: number[]; value: number; dtype: DataType }>({
     checkShape(shape);
     return [spec(shape, dtype)];
   },
-  kernels: { cpu: fillKernel },
+  kernels: { cpu: fillKernel, webgpu: webgpu.fillKernel },
   grad: 'not-differentiable',
 });
 
@@ -110,7 +111,7 @@ defineOp<{ start: number; stop: number; step: number; dtype: DataType }>({
     if (step === 0) throw new Error('attribute step must not be 0');
     return [spec([rangeLength(start, stop, step)], dtype)];
   },
-  kernels: { cpu: rangeKernel },
+  kernels: { cpu: rangeKernel, webgpu: webgpu.rangeKernel },
   grad: 'not-differentiable',
 });
 
@@ -126,7 +127,7 @@ defineOp<{ start: number; stop: number; num: number }>({
     if (num <= 0) throw new Error(`attribute num must be positive, got ${num}`);
     return [spec([num], 'float32')];
   },
-  kernels: { cpu: linspaceKernel },
+  kernels: { cpu: linspaceKernel, webgpu: webgpu.linspaceKernel },
   grad: 'not-differentiable',
 });
 
@@ -144,7 +145,7 @@ defineOp<{ numRows: number; numColumns: number | null; batchShape: number[] | nu
     checkShape(shape, 'numRows/numColumns/batchShape');
     return [spec(shape, dtype)];
   },
-  kernels: { cpu: eyeKernel },
+  kernels: { cpu: eyeKernel, webgpu: webgpu.eyeKernel },
   grad: 'not-differentiable',
 });
 
@@ -162,7 +163,7 @@ defineOp<{ depth: number; onValue: number; offValue: number; dtype: DataType }>(
     if (depth < 1) throw new Error(`attribute depth must be at least 1, got ${depth}`);
     return [spec([...indices.shape, depth], dtype)];
   },
-  kernels: { cpu: oneHotKernel },
+  kernels: { cpu: oneHotKernel, webgpu: webgpu.oneHotKernel },
   grad: 'not-differentiable',
 });
 
@@ -185,7 +186,7 @@ defineOp<{ shape: number[]; minval: number; maxval: number; dtype: DataType; see
   attrs: { shape: { type: 'ints' }, minval: { type: 'number', default: 0 }, maxval: { type: 'number', default: 1 },
     dtype: randomDtype, seed: seedAttr },
   shape: randomShapeRule,
-  kernels: { cpu: randomUniformKernel },
+  kernels: { cpu: randomUniformKernel, webgpu: webgpu.randomKernel('randomUniform') },
   grad: 'not-differentiable',
 });
 
@@ -196,7 +197,7 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
     attrs: { shape: { type: 'ints' }, mean: { type: 'number', default: 0 }, stdDev: { type: 'number', default: 1 },
       dtype: randomDtype, seed: seedAttr },
     shape: randomShapeRule,
-    kernels: { cpu: kernel },
+    kernels: { cpu: kernel, webgpu: webgpu.randomKernel(name) },
     grad: 'not-differentiable',
   });
 }
@@ -217,7 +218,7 @@ defineOp<Record<string, never>>({
   inputs: [{ name: 'x' }],
   attrs: {},
   shape: ([x]) => [spec(x.shape, x.dtype)],
-  kernels: { cpu: aliasKernel },
+  kernels: { cpu: aliasKernel, webgpu: webgpu.aliasKernel },
   grad: ([dy]) => [dy],
 });
 

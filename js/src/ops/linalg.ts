@@ -4,6 +4,7 @@ import type { TensorSpec } from '../core/backend.js';
 import { sizeFromShape } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { type MatMulAttrs, matMulKernel } from '../backends/cpu/linalg.js';
+import * as webgpu from '../backends/webgpu/kernels/matmul.js';
 import { broadcastShapes, sumToShape } from './helpers.js';
 import { defineOp, spec } from './registry.js';
 import { sum } from './reduction.js';
@@ -52,7 +53,7 @@ defineOp<MatMulAttrs>({
   inputs: [{ name: 'a' }, { name: 'b' }],
   attrs: { transposeA: { type: 'bool', default: false }, transposeB: { type: 'bool', default: false } },
   shape: ([a, b], attrs) => [spec(matMulShape(a, b, attrs), matMulDtype(a, b))],
-  kernels: { cpu: matMulKernel },
+  kernels: { cpu: matMulKernel, webgpu: webgpu.matMulKernel },
   grad: ([dy], { inputs: [a, b], needsGrad }, attrs) => matMulGrads(a, b, dy, attrs, needsGrad),
 });
 

@@ -7,6 +7,9 @@ import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
 import { matMulValues } from '../backends/cpu/linalg.js';
 import { type Activation, type FusedAttrs, type ResizeAttrs, resizeKernel, resizeTaps, softmaxKernel } from '../backends/cpu/nn.js';
+import * as webgpuMatMul from '../backends/webgpu/kernels/matmul.js';
+import * as webgpuNorm from '../backends/webgpu/kernels/norm.js';
+import * as webgpuShape from '../backends/webgpu/kernels/shape.js';
 import { add, addN, div, mul, pow, sub } from './binary.js';
 import { randomUniform } from './creation.js';
 import { broadcastShapes, normalizeAxes } from './helpers.js';
@@ -38,6 +41,7 @@ defineOp<FusedMatMulAttrs>({
   kernels: {
     cpu: fusedKernel<FusedMatMulAttrs>(({ backend, inputs: [a, b], attrs, outputs: [out] }) =>
       matMulValues(backend.values(a), a.shape, backend.values(b), b.shape, attrs, out.shape, 'float32') as Float32Array),
+    webgpu: webgpuMatMul.fusedMatMulKernel,
   },
   grad: fusedGrad<FusedMatMulAttrs>(([a, b], { transposeA, transposeB }) => matMul(a, b, transposeA, transposeB),
     ([a, b], dPre, attrs, needsGrad) => matMulGrads(a, b, dPre, attrs, needsGrad)),
@@ -80,7 +84,7 @@ for (const [name, attr] of [['softmax', 'dim'], ['logSoftmax', 'axis']] as const
       normalizeAxes(attrs[attr], logits.shape.length, attr);
       return [spec(logits.shape, 'float32')];
     },
-    kernels: { cpu: softmaxKernel(name === 'logSoftmax') },
+    kernels: { cpu: softmaxKernel(name === 'logSoftmax'), webgpu: webgpuNorm.softmaxKernel(name === 'logSoftmax') },
     // softmax: dy·y minus y times the row's sum of dy·y; logSoftmax: dy minus softmax times the row's sum of dy.
     grad: ([dy], { outputs: [y] }, attrs) => {
       const axis = attrs[attr];
@@ -279,7 +283,7 @@ for (const [name, mode] of [['resizeBilinear', 'bilinear'], ['resizeNearestNeigh
       if (sizeFromShape(images.shape.slice(-3, -1)) === 0) throw new Error(`input images [${images.shape}] has no pixels to resize`);
       return [spec([...images.shape.slice(0, -3), size[0], size[1], images.shape[images.shape.length - 1]], images.dtype)];
     },
-    kernels: { cpu: resizeKernel(mode) },
+    kernels: { cpu: resizeKernel(mode), webgpu: webgpuShape.resizeKernel(mode === 'bilinear') },
     grad: ([dy], { inputs: [images] }, attrs) => {
       const [inH, inW] = images.shape.slice(-3, -1);
       const rows = resizeMatrix(inH, attrs.size[0], attrs, mode);

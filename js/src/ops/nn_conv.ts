@@ -15,81 +15,16 @@ import {
   convFamilyKernel, convValues, maxPoolGradKernel, maxPoolKernel,
 } from '../backends/cpu/nn_conv.js';
 import { type Activation, type FusedAttrs, ACTIVATIONS, applyEpilogue } from '../backends/cpu/nn.js';
+import * as webgpu from '../backends/webgpu/kernels/conv.js';
+import type { WebGpuKernel } from '../backends/webgpu/kernels/common.js';
 import { add, greater, less, logicalAnd, mul, where } from './binary.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 import { reshape } from './shape.js';
+import { type DimRoundingMode, type Pad, type WindowAttrs, perDim, windowGeometry } from '../core/windows.js';
 
-export type Pad = 'valid' | 'same' | number | number[][];
-export type DimRoundingMode = 'floor' | 'round' | 'ceil';
-
-/** The attributes every conv and pool shares. */
-interface WindowAttrs {
-  strides: number | number[];
-  pad: Pad;
-  dilations: number | number[];
-  dimRoundingMode: DimRoundingMode | null;
-}
-
-const ROUND: Record<DimRoundingMode, (v: number) => number> = { floor: Math.floor, round: Math.round, ceil: Math.ceil };
-
-/** An int-or-list attribute as one value per spatial dim. */
-function perDim(value: number | number[], rank: number, name: string): number[] {
-  const list = typeof value === 'number' ? new Array(rank).fill(value) : value;
-  if (list.length !== rank) throw new Error(`attribute ${name} [${list}] needs ${rank} entries`);
-  if (list.some((v) => v < 1)) throw new Error(`attribute ${name} [${list}] must be positive`);
-  return list;
-}
-
-/**
- * Output sizes and padding, by TF.js's rules: 'valid' ceil((in - k + 1) / s);
- * 'same' ceil(in / s) with the extra padding after; an explicit number or
- * pairs (one per dim of x, batch and channel pairs [0, 0]) give
- * (in - k + before + after) / s + 1, rounded by dimRoundingMode (default: truncated).
- * k is the dilated window (k - 1) * dilation + 1.
- */
-export function windowGeometry(inSpatial: readonly number[], window: readonly number[], attrs: WindowAttrs):
-  { outSpatial: number[]; padBefore: number[]; strides: number[]; dilations: number[] } {
-  const rank = inSpatial.length;
-  const strides = perDim(attrs.strides, rank, 'strides');
-  const dilations = perDim(attrs.dilations, rank, 'dilations');
-  const { pad } = attrs;
-  if (Array.isArray(pad)) {
-    const inner = pad.slice(1, -1);
-    if (pad.length !== rank + 2 || pad[0].some((p) => p !== 0) || pad[rank + 1].some((p) => p !== 0) || inner.flat().some((p) => p < 0)) {
-      throw new Error(`attribute pad ${JSON.stringify(pad)} must hold ${rank + 2} non-negative pairs, [0, 0] for batch and channels`);
-    }
-  } else if (typeof pad === 'number' && pad < 0) {
-    throw new Error(`attribute pad ${pad} must be non-negative`);
-  }
-  const round = attrs.dimRoundingMode ? ROUND[attrs.dimRoundingMode] : Math.trunc;
-  const outSpatial: number[] = [];
-  const padBefore: number[] = [];
-  inSpatial.forEach((size, d) => {
-    const k = (window[d] - 1) * dilations[d] + 1;
-    const s = strides[d];
-    let out: number;
-    let before: number;
-    if (pad === 'same') {
-      out = Math.ceil(size / s);
-      before = Math.floor(Math.max(0, (out - 1) * s + k - size) / 2);
-    } else if (pad === 'valid') {
-      out = Math.ceil((size - k + 1) / s);
-      before = 0;
-    } else {
-      const [b, a] = typeof pad === 'number' ? [pad, pad] : pad[d + 1];
-      out = round((size - k + b + a) / s + 1);
-      before = b;
-    }
-    if (out < 0) {
-      throw new Error(`the window (size ${window[d]}, dilation ${dilations[d]}) does not fit spatial dim ${d} (size ${size}) with pad ${JSON.stringify(pad)}`);
-    }
-    outSpatial.push(out);
-    padBefore.push(before);
-  });
-  return { outSpatial, padBefore, strides, dilations };
-}
+export type { DimRoundingMode, Pad } from '../core/windows.js';
 
 /** Splits a channels-last shape with `rank` spatial dims into batch, spatial and channels; the batch dim may be absent. */
 function channelsLast(shape: readonly number[], rank: number, name: string): { batch: number; spatial: number[]; channels: number; batched: boolean } {
@@ -110,14 +45,27 @@ interface ConvFamily {
   depthwise: boolean;
   names: { forward: string; backpropInput: string; backpropFilter: string };
   dataFormat: string;
+  /** The family's WebGPU kernels, in the order of `names`. */
+  webgpu: { forward: WebGpuKernel; backpropInput: WebGpuKernel; backpropFilter: WebGpuKernel };
 }
 
 const FAMILIES: ConvFamily[] = [
-  { rank: 2, depthwise: false, dataFormat: 'NHWC', names: { forward: 'conv2d', backpropInput: 'conv2dTranspose', backpropFilter: 'conv2dBackpropFilter' } },
-  { rank: 3, depthwise: false, dataFormat: 'NDHWC', names: { forward: 'conv3d', backpropInput: 'conv3dTranspose', backpropFilter: 'conv3dBackpropFilter' } },
+  {
+    rank: 2, depthwise: false, dataFormat: 'NHWC',
+    names: { forward: 'conv2d', backpropInput: 'conv2dTranspose', backpropFilter: 'conv2dBackpropFilter' },
+    webgpu: { forward: webgpu.convKernel(2), backpropInput: webgpu.convBackpropInputKernel(2), backpropFilter: webgpu.convBackpropFilterKernel(2) },
+  },
+  {
+    rank: 3, depthwise: false, dataFormat: 'NDHWC',
+    names: { forward: 'conv3d', backpropInput: 'conv3dTranspose', backpropFilter: 'conv3dBackpropFilter' },
+    webgpu: { forward: webgpu.convKernel(3), backpropInput: webgpu.convBackpropInputKernel(3), backpropFilter: webgpu.convBackpropFilterKernel(3) },
+  },
   {
     rank: 2, depthwise: true, dataFormat: 'NHWC',
     names: { forward: 'depthwiseConv2d', backpropInput: 'depthwiseConv2dBackpropInput', backpropFilter: 'depthwiseConv2dBackpropFilter' },
+    webgpu: {
+      forward: webgpu.depthwiseConv2dKernel, backpropInput: webgpu.depthwiseBackpropInputKernel, backpropFilter: webgpu.depthwiseBackpropFilterKernel,
+    },
   },
 ];
 
@@ -194,7 +142,10 @@ for (const family of FAMILIES) {
     shape([x, filter], a) {
       return [spec(convOutShape(convGeometry(family, x.shape, filter.shape, a), x.shape), 'float32')];
     },
-    kernels: { cpu: convFamilyKernel(convValues, ({ inputs: [x, filter], attrs: a }) => convGeometry(family, x.shape, filter.shape, a)) },
+    kernels: {
+      cpu: convFamilyKernel(convValues, ({ inputs: [x, filter], attrs: a }) => convGeometry(family, x.shape, filter.shape, a)),
+      webgpu: family.webgpu.forward,
+    },
     grad: ([dy], { inputs: [x, filter], needsGrad: [needX, needFilter] }, a) =>
       [needX ? ops.input(dy, filter, x.shape, a) : null, needFilter ? ops.filter(x, dy, filter.shape, a) : null],
   });
@@ -216,7 +167,7 @@ for (const family of FAMILIES) {
       backpropGeometry(family, xShape, filter.shape, dy, a, family.depthwise ? 'dy' : 'x');
       return [spec(xShape, 'float32')];
     },
-    kernels: { cpu: convFamilyKernel(convBackpropInputValues, inputGeometry) },
+    kernels: { cpu: convFamilyKernel(convBackpropInputValues, inputGeometry), webgpu: family.webgpu.backpropInput },
     grad: ([g], { inputs: [dy, filter] }, a) => [ops.forward(g, filter, a), ops.filter(g, dy, filter.shape, a)],
   });
 
@@ -230,7 +181,10 @@ for (const family of FAMILIES) {
       backpropGeometry(family, x.shape, a.filterShape, dy, a, 'dy');
       return [spec(a.filterShape, 'float32')];
     },
-    kernels: { cpu: convFamilyKernel(convBackpropFilterValues, ({ inputs: [x], attrs: a }) => convGeometry(family, x.shape, a.filterShape, a)) },
+    kernels: {
+      cpu: convFamilyKernel(convBackpropFilterValues, ({ inputs: [x], attrs: a }) => convGeometry(family, x.shape, a.filterShape, a)),
+      webgpu: family.webgpu.backpropFilter,
+    },
     grad: ([g], { inputs: [x, dy] }, a) => [ops.input(dy, g, x.shape, a), ops.forward(x, g, a)],
   });
 }
@@ -421,7 +375,7 @@ for (const [suffix, rank, dataFormat] of [['', 2, 'NHWC'], ['3d', 3, 'NDHWC']] a
     attrs,
     inputDtype: 'float32',
     shape: ([x], a) => [spec(outShape(x.shape, a), 'float32')],
-    kernels: { cpu: maxPoolKernel(geometryOf) },
+    kernels: { cpu: maxPoolKernel(geometryOf), webgpu: webgpu.poolKernel(rank, false) },
     grad: ([dy], { inputs: [x] }, a) => [runOp(`${maxName}Grad`, [dy, x], { ...a })],
   });
   defineOp<PoolAttrs>({
@@ -434,7 +388,7 @@ for (const [suffix, rank, dataFormat] of [['', 2, 'NHWC'], ['3d', 3, 'NDHWC']] a
       if (want.join() !== dy.shape.join()) throw new Error(`input dy [${dy.shape}] is not the ${maxName} output [${want}]`);
       return [spec(x.shape, 'float32')];
     },
-    kernels: { cpu: maxPoolGradKernel(({ inputs: [, x], attrs: a }) => poolGeometry(rank, x.shape, a)) },
+    kernels: { cpu: maxPoolGradKernel(({ inputs: [, x], attrs: a }) => poolGeometry(rank, x.shape, a)), webgpu: webgpu.poolGradKernel(rank, false) },
     // Piecewise constant in x and only needed for second derivatives through a max pool.
     grad: 'not-differentiable',
   });
@@ -444,7 +398,7 @@ for (const [suffix, rank, dataFormat] of [['', 2, 'NHWC'], ['3d', 3, 'NDHWC']] a
     attrs,
     inputDtype: 'float32',
     shape: ([x], a) => [spec(outShape(x.shape, a), 'float32')],
-    kernels: { cpu: avgPoolKernel(geometryOf) },
+    kernels: { cpu: avgPoolKernel(geometryOf), webgpu: webgpu.poolKernel(rank, true) },
     grad: ([dy], { inputs: [x] }, a) => [runOp(`${avgName}Grad`, [dy], { ...a, inputShape: x.shape })],
   });
   type GradAttrs = PoolAttrs & { inputShape: number[] };
@@ -458,7 +412,7 @@ for (const [suffix, rank, dataFormat] of [['', 2, 'NHWC'], ['3d', 3, 'NDHWC']] a
       if (want.join() !== dy.shape.join()) throw new Error(`input dy [${dy.shape}] is not the ${avgName} output [${want}] for inputShape [${a.inputShape}]`);
       return [spec(a.inputShape, 'float32')];
     },
-    kernels: { cpu: avgPoolGradKernel(({ attrs: a }) => poolGeometry(rank, a.inputShape, a)) },
+    kernels: { cpu: avgPoolGradKernel(({ attrs: a }) => poolGeometry(rank, a.inputShape, a)), webgpu: webgpu.poolGradKernel(rank, true) },
     // Linear in dy: its adjoint is the average pool itself.
     grad: ([g], _saved, { inputShape: _inputShape, ...a }) => [runOp(avgName, [g], a)],
   });
@@ -605,6 +559,7 @@ const convFused = (family: ConvFamily) => {
     kernels: {
       cpu: fusedKernel<Attrs>(({ backend, inputs: [x, filter], attrs: a }) =>
         convValues(convGeometry(family, x.shape, filter.shape, a), backend.values(x), backend.values(filter))),
+      webgpu: family.depthwise ? webgpu.fusedDepthwiseConv2dKernel : webgpu.fusedConv2dKernel,
     },
     grad: fusedGrad<Attrs>(([x, filter], a) => ops.forward(x, filter, a),
       ([x, filter], dPre, a, [needX, needFilter]) =>

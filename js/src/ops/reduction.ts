@@ -4,6 +4,7 @@ import type { TensorSpec } from '../core/backend.js';
 import type { DataType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { argReduceKernel, reduceKernel, reducers, scanKernel } from '../backends/cpu/reduce.js';
+import * as webgpu from '../backends/webgpu/kernels/reduce.js';
 import { add, div, equal, logicalAnd, mul, pow, squaredDifference, sub, where } from './binary.js';
 import { onesLike, zerosLike } from './creation.js';
 import { normalizeAxes, requireDtypes } from './helpers.js';
@@ -85,7 +86,7 @@ for (const [name, { kind, grad }] of Object.entries(REDUCTIONS) as [ReductionNam
       const dtype: DataType = kind === 'sum' && x.dtype !== 'float32' ? 'int32' : x.dtype;
       return [spec(reducedShapes(x.shape, axis, keepDims).out, dtype)];
     },
-    kernels: { cpu: reduceKernel(reducers[name]) },
+    kernels: { cpu: reduceKernel(reducers[name]), webgpu: webgpu.reduceKernel(name) },
     grad,
   });
 }
@@ -114,7 +115,7 @@ for (const [name, better] of [['argMax', (a: number, b: number) => a > b], ['arg
       if (x.shape[a] === 0) throw new Error(`axis ${axis} has size 0; there is no ${name}`);
       return [spec(x.shape.filter((_, i) => i !== a), 'int32')];
     },
-    kernels: { cpu: argReduceKernel(better) },
+    kernels: { cpu: argReduceKernel(better), webgpu: webgpu.argReduceKernel(name) },
     grad: 'not-differentiable',
   });
 }
@@ -149,7 +150,7 @@ for (const name of ['cumsum', 'cumprod'] as const) {
       normalizeAxes(axis, x.shape.length);
       return [spec(x.shape, x.dtype === 'float32' ? 'float32' : 'int32')];
     },
-    kernels: { cpu: scanKernel(reducers[name === 'cumsum' ? 'sum' : 'prod']) },
+    kernels: { cpu: scanKernel(reducers[name === 'cumsum' ? 'sum' : 'prod']), webgpu: webgpu.scanKernel(name) },
     grad: scanGrads[name],
   });
 }

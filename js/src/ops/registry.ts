@@ -71,10 +71,14 @@ export interface OpDef<A = Record<string, AttrValue>> {
   inputDtype?: 'float32' | 'bool';
   /** The only place inputs are checked: throws (naming the attribute) or returns the outputs. */
   shape(inputs: readonly TensorSpec[], attrs: A): TensorSpec[];
-  /** Kernels, by backend name. A kernel op has `cpu`; `webgpu` is filled by the WebGPU backend. */
+  /**
+   * A kernel op's kernels, one per backend: the CPU reference kernel
+   * (backends/cpu/) and the WebGPU kernel (backends/webgpu/kernels/, which
+   * picks the shader, its specialisation and the dispatches).
+   */
   kernels?: {
-    cpu?(args: KernelArgs<CpuBackend, A>): DataId[];
-    webgpu?(args: KernelArgs<KernelBackend, A>): DataId[];
+    cpu(args: KernelArgs<CpuBackend, A>): DataId[];
+    webgpu(args: KernelArgs<KernelBackend, A>): DataId[];
   };
   /** Kernel ops: the gradient, or the explicit decision that there is none. */
   grad?: GradFn<A> | 'not-differentiable';
@@ -88,9 +92,18 @@ export type AnyOpDef = OpDef<any>;
 
 const registry = new Map<string, AnyOpDef>();
 
-/** Adds an entry. Every field is checked by tests/js/ops/registry.test.mjs. */
+/**
+ * Adds an entry. An entry is either a kernel op (a kernel for every backend
+ * and a gradient decision) or a decomposition; anything else fails here, as
+ * the bundle loads. tests/js/ops/registry.test.mjs checks the rest.
+ */
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {
   if (registry.has(def.name)) throw new Error(`tensorweb: op '${def.name}' is registered twice`);
+  const problem = def.decompose
+    ? (def.kernels || def.grad ? 'is a decomposition and also has kernels or a gradient' : null)
+    : !def.kernels?.cpu || !def.kernels?.webgpu ? 'has no decomposition and lacks a cpu or webgpu kernel'
+      : !def.grad ? "has no gradient decision (a gradient, or 'not-differentiable')" : null;
+  if (problem) throw new Error(`tensorweb: op '${def.name}' ${problem}`);
   registry.set(def.name, def);
   return def;
 }
@@ -131,25 +144,9 @@ export function describeOps(): Record<string, OpDescription> {
       attrs,
       kind: def.decompose ? 'decomposition' : 'kernel',
       differentiable: def.decompose ? true : def.grad !== 'not-differentiable',
-      backends: Object.keys(def.kernels ?? {}).filter((b) => def.kernels?.[b as 'cpu' | 'webgpu']),
+      backends: Object.keys(def.kernels ?? {}),
     }];
   }));
-}
-
-/** Lets a backend module supply its kernel for an op after the entry was defined. */
-export function registerKernel(backendName: 'cpu' | 'webgpu', opName: string,
-  kernel: (args: KernelArgs<KernelBackend, Record<string, AttrValue>>) => DataId[]): void {
-  const def = getOpDef(opName);
-  if (def.decompose) throw new Error(`tensorweb: op '${opName}' is a decomposition and takes no kernels`);
-  def.kernels = { ...def.kernels, [backendName]: kernel };
-}
-
-/** Registered ops that have no kernel for `backendName` and are not decompositions. */
-export function opsMissingKernel(backendName: 'cpu' | 'webgpu'): string[] {
-  return listOps().filter((name) => {
-    const def = registry.get(name)!;
-    return !def.decompose && !def.kernels?.[backendName];
-  });
 }
 
 /** Fills defaults and checks every attribute against the entry's schema; unknown names are errors. */

@@ -5,6 +5,7 @@
 import type { TensorSpec } from '../core/backend.js';
 import { type DataType, sizeFromShape, stridesOf } from '../core/dtype.js';
 import { normalizeAxes } from '../core/axes.js';
+import { type StridedSliceAttrs, stridedSliceSpec } from '../core/strided_slice.js';
 import { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
 import { aliasKernel } from '../backends/cpu/elementwise.js';
@@ -12,6 +13,9 @@ import {
   axisTable, concatKernel, gatherKernel, gatherLayout, gatherNDKernel, remapKernel, scatterNDKernel, sourceOffsets,
   splitKernel, topkKernel,
 } from '../backends/cpu/shape.js';
+import * as webgpu from '../backends/webgpu/kernels/shape.js';
+import * as webgpuElementwise from '../backends/webgpu/kernels/elementwise.js';
+import * as webgpuReduce from '../backends/webgpu/kernels/reduce.js';
 import { range } from './creation.js';
 import { sumToShape } from './helpers.js';
 import { defineOp, spec } from './registry.js';
@@ -32,7 +36,7 @@ defineOp<{ shape: number[] }>({
     }
     return [spec(out, x.dtype)];
   },
-  kernels: { cpu: aliasKernel },
+  kernels: { cpu: aliasKernel, webgpu: webgpuElementwise.aliasKernel },
   grad: ([dy], { inputs: [x] }) => [reshape(dy, x.shape)],
 });
 
@@ -63,6 +67,7 @@ defineOp<{ perm: number[] | null }>({
       const strides = stridesOf(inShape);
       return transposePerm(inShape.length, perm).map((p, d) => axisTable(outShape[d], strides[p], (c) => c));
     }),
+    webgpu: webgpu.transposeKernel,
   },
   grad: ([dy], { inputs: [x] }, { perm }) => {
     const forward = transposePerm(x.rank, perm);
@@ -103,6 +108,7 @@ defineOp<{ begin: number[]; size: number[] }>({
       const strides = stridesOf(inShape);
       return outShape.map((n, d) => axisTable(n, strides[d], (c) => begin[d] + c));
     }),
+    webgpu: webgpu.sliceKernel,
   },
   grad: ([dy], { inputs: [x] }, attrs) => {
     const { begin, size } = sliceBounds(x.shape, attrs.begin, attrs.size);
@@ -130,6 +136,7 @@ defineOp<{ axis: number | number[] | null }>({
       const strides = stridesOf(inShape);
       return inShape.map((n, d) => axisTable(n, strides[d], (c) => (axes.includes(d) ? n - 1 - c : c)));
     }),
+    webgpu: webgpu.reverseKernel,
   },
   grad: ([dy], _saved, { axis }) => [reverse(dy, axis)],
 });
@@ -162,6 +169,7 @@ defineOp<{ paddings: number[][]; constantValue: number }>({
         return source < inShape[d] ? source : -1;
       }));
     }, ({ constantValue }) => constantValue),
+    webgpu: webgpu.padKernel,
   },
   grad: ([dy], { inputs: [x] }, { paddings }) => [slice(dy, paddings.map(([before]) => before), x.shape)],
 });
@@ -201,7 +209,7 @@ defineOp<{ paddings: number[][]; mode: MirrorMode }>({
     });
     return [spec(paddedShape(x.shape, paddings), x.dtype)];
   },
-  kernels: { cpu: remapKernel(mirrorTables) },
+  kernels: { cpu: remapKernel(mirrorTables), webgpu: webgpu.mirrorPadKernel },
   grad: ([dy], { inputs: [x] }, attrs) => [scatterBack(dy, sourceOffsets(mirrorTables(x.shape, attrs, dy.shape)), x.shape)],
 });
 
@@ -242,6 +250,7 @@ defineOp<{ shape: number[] }>({
       const lead = outShape.length - inShape.length;
       return outShape.map((n, d) => axisTable(n, d < lead || inShape[d - lead] === 1 ? 0 : strides[d - lead], (c) => c));
     }),
+    webgpu: webgpu.broadcastToKernel,
   },
   grad: ([dy], { inputs: [x] }) => [sumToShape(dy, x.shape)],
 });
@@ -339,7 +348,7 @@ defineOp<{ axis: number }>({
     out[a] = inputs.reduce((total, t) => total + t.shape[a], 0);
     return [spec(out, first.dtype)];
   },
-  kernels: { cpu: concatKernel },
+  kernels: { cpu: concatKernel, webgpu: webgpu.concatKernel },
   grad: ([dy], { inputs }, { axis }) => {
     const a = axis < 0 ? axis + dy.rank : axis;
     return split(dy, inputs.map((t) => t.shape[a]), a);
@@ -376,7 +385,7 @@ defineOp<{ numOrSizeSplits: number | number[]; axis: number }>({
     const { axis: a, sizes } = splitSizes(x.shape, numOrSizeSplits, axis);
     return sizes.map((s) => spec(x.shape.map((n, d) => (d === a ? s : n)), x.dtype));
   },
-  kernels: { cpu: splitKernel },
+  kernels: { cpu: splitKernel, webgpu: webgpu.splitKernel },
   grad: (dys, _saved, { axis }) => [concat(dys, axis)],
 });
 
@@ -433,76 +442,6 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
 
 // ---- stridedSlice ----
 
-export interface StridedSliceAttrs {
-  begin: number[];
-  end: number[];
-  strides: number[] | null;
-  beginMask: number;
-  endMask: number;
-  ellipsisMask: number;
-  newAxisMask: number;
-  shrinkAxisMask: number;
-}
-
-/**
- * TF's strided-slice semantics resolved per input dim: the first element,
- * the step and the count; plus the final output shape (new axes inserted,
- * shrunk axes dropped).
- */
-export function stridedSliceSpec(shape: readonly number[], a: StridedSliceAttrs): { start: number[]; step: number[]; count: number[]; outShape: number[] } {
-  const n = a.begin.length;
-  const strides = a.strides ?? new Array(n).fill(1);
-  if (a.end.length !== n || strides.length !== n) {
-    throw new Error(`attributes begin [${a.begin}], end [${a.end}] and strides [${strides}] must have the same length`);
-  }
-  const bit = (mask: number, i: number) => ((mask >> i) & 1) === 1;
-  const ellipsisAt = [...Array(n).keys()].find((i) => bit(a.ellipsisMask, i));
-  const consumers = [...Array(n).keys()].filter((i) => i !== ellipsisAt && !bit(a.newAxisMask, i)).length;
-  if (consumers > shape.length) throw new Error(`attribute begin [${a.begin}] indexes ${consumers} dims of a rank-${shape.length} input`);
-  const start: number[] = [];
-  const step: number[] = [];
-  const count: number[] = [];
-  const outShape: number[] = [];
-  const full = (dim: number) => {
-    start.push(0);
-    step.push(1);
-    count.push(shape[dim]);
-    outShape.push(shape[dim]);
-  };
-  let dim = 0;
-  for (let i = 0; i < n; i++) {
-    if (i === ellipsisAt) {
-      for (let k = 0; k < shape.length - consumers; k++) full(dim++);
-    } else if (bit(a.newAxisMask, i)) {
-      outShape.push(1);
-    } else {
-      const size = shape[dim];
-      const s = strides[i];
-      if (s === 0) throw new Error(`attribute strides [${strides}] has a 0`);
-      if (bit(a.shrinkAxisMask, i)) {
-        const at = a.begin[i] < 0 ? a.begin[i] + size : a.begin[i];
-        if (at < 0 || at >= size) throw new Error(`attribute begin [${a.begin}] entry ${i} is out of range for dim ${dim} (size ${size}) it shrinks`);
-        start.push(at);
-        step.push(1);
-        count.push(1);
-      } else {
-        const [low, high] = s > 0 ? [0, size] : [-1, size - 1];
-        const clampTo = (v: number) => Math.min(high, Math.max(low, v < 0 ? v + size : v));
-        const first = bit(a.beginMask, i) ? (s > 0 ? low : high) : clampTo(a.begin[i]);
-        const stop = bit(a.endMask, i) ? (s > 0 ? high : low) : clampTo(a.end[i]);
-        const length = Math.max(0, Math.ceil((stop - first) / s));
-        start.push(first);
-        step.push(s);
-        count.push(length);
-        outShape.push(length);
-      }
-      dim++;
-    }
-  }
-  while (dim < shape.length) full(dim++);
-  return { start, step, count, outShape };
-}
-
 function stridedSliceTables(inShape: readonly number[], attrs: StridedSliceAttrs): Int32Array[] {
   const { start, step, count } = stridedSliceSpec(inShape, attrs);
   const strides = stridesOf(inShape);
@@ -521,6 +460,7 @@ defineOp<StridedSliceAttrs>({
   // The tables walk the per-input-dim counts; new and shrunk axes have size 1, so the flat order is the output's.
   kernels: {
     cpu: remapKernel((inShape, attrs) => stridedSliceTables(inShape, attrs)),
+    webgpu: webgpu.stridedSliceKernel,
   },
   grad: ([dy], { inputs: [x] }, attrs) => {
     return [scatterBack(dy, sourceOffsets(stridedSliceTables(x.shape, attrs)), x.shape)];
@@ -557,7 +497,7 @@ defineOp<{ axis: number; batchDims: number }>({
     }
     return [spec([...x.shape.slice(0, a), ...indices.shape.slice(b), ...x.shape.slice(a + 1)], x.dtype)];
   },
-  kernels: { cpu: gatherKernel },
+  kernels: { cpu: gatherKernel, webgpu: webgpu.gatherKernel },
   grad: ([dy], { inputs: [x, indices] }, attrs) => [gatherGrad(dy, indices, x.shape, attrs), null],
 });
 
@@ -596,7 +536,7 @@ defineOp<Record<string, never>>({
     const depth = ndIndexDepth(indices, x.shape);
     return [spec([...indices.shape.slice(0, -1), ...x.shape.slice(depth)], x.dtype)];
   },
-  kernels: { cpu: gatherNDKernel },
+  kernels: { cpu: gatherNDKernel, webgpu: webgpu.gatherNDKernel },
   grad: ([dy], { inputs: [x, indices] }) => [scatterND(indices, dy, x.shape), null],
 });
 
@@ -616,7 +556,7 @@ defineOp<{ shape: number[] }>({
     if (want.join() !== updates.shape.join()) throw new Error(`input updates must have shape [${want}] for these indices and shape`);
     return [spec(shape, updates.dtype)];
   },
-  kernels: { cpu: scatterNDKernel },
+  kernels: { cpu: scatterNDKernel, webgpu: webgpu.scatterNDKernel },
   grad: ([dy], { inputs: [indices] }) => [null, gatherND(dy, indices)],
 });
 
@@ -639,7 +579,7 @@ defineOp<{ k: number; sorted: boolean }>({
     const out = [...x.shape.slice(0, -1), k];
     return [spec(out, x.dtype), spec(out, 'int32')];
   },
-  kernels: { cpu: topkKernel },
+  kernels: { cpu: topkKernel, webgpu: webgpuReduce.topkKernel },
   // values = gather(x, indices) along the last dim with every earlier dim a batch dim.
   grad: ([dValues], { inputs: [x], outputs: [, indices] }) =>
     [gatherGrad(dValues, indices, x.shape, { axis: x.rank - 1, batchDims: x.rank - 1 })],

@@ -4,6 +4,7 @@ import type { DataType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { castKernel, unaryKernel, type ScalarFn } from '../backends/cpu/elementwise.js';
 import { unaryFns } from '../backends/cpu/unary.js';
+import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { add, div, greater, greaterEqual, less, lessEqual, logicalAnd, mul, sub, where } from './binary.js';
 import { onesLike, zerosLike } from './creation.js';
 import { requireDtypes } from './helpers.js';
@@ -133,7 +134,7 @@ for (const [name, entry] of Object.entries(UNARY) as [UnaryName, UnaryEntry][]) 
       const dtype: DataType = kind === 'predicate' || kind === 'logical' ? 'bool' : x.dtype;
       return [spec(x.shape, dtype)];
     },
-    kernels: { cpu: unaryKernel(unaryFns[name] as ScalarFn<Record<string, number | boolean>>) },
+    kernels: { cpu: unaryKernel(unaryFns[name] as ScalarFn<Record<string, number | boolean>>), webgpu: webgpu.unaryKernel(name) },
     grad: derivative === 'not-differentiable' ? derivative
       : derivative === 'zero' ? (_dys, { inputs: [x] }) => [zerosLike(x)]
         : ([dy], { inputs: [x], outputs: [y] }, attrs) => [mul(dy, derivative(x, y, attrs))],
@@ -209,7 +210,7 @@ defineOp<{ dtype: DataType }>({
   inputs: [{ name: 'x' }],
   attrs: { dtype: { type: 'dtype' } },
   shape: ([x], { dtype }) => [spec(x.shape, dtype)],
-  kernels: { cpu: castKernel },
+  kernels: { cpu: castKernel, webgpu: webgpu.castKernel },
   // Gradients flow between float dtypes only.
   grad: ([dy], { inputs: [x] }) => [x.dtype === 'float32' || x.dtype === 'float16' ? cast(dy, x.dtype) : null],
 });

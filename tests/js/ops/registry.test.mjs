@@ -1,6 +1,5 @@
-// Every registry entry is complete: shape rule, CPU kernel (or a
-// decomposition), gradient decision, valid attribute schema. WebGPU kernels are
-// not required here; opsMissingKernel('webgpu') lists them.
+// Every registry entry is complete: shape rule, a CPU and a WebGPU kernel
+// with a gradient decision (or a decomposition), valid attribute schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tw from '../../../js/dist/tensorweb.js';
@@ -36,13 +35,25 @@ for (const name of tw.listOps()) {
       assert.equal(def.grad, undefined, 'a decomposition inherits its gradient');
     } else {
       assert.equal(typeof def.kernels?.cpu, 'function', 'CPU kernel');
+      assert.equal(typeof def.kernels?.webgpu, 'function', 'WebGPU kernel');
       assert.ok(typeof def.grad === 'function' || def.grad === 'not-differentiable', 'gradient decision');
     }
   });
 }
 
-test('no op lacks a CPU kernel', () => {
-  assert.deepEqual(tw.opsMissingKernel('cpu'), []);
+// The whole op set, one line per op: how it runs on each backend and whether
+// gradients flow. Printed so a run's log shows every op's decisions.
+test('every op has a CPU kernel and a WebGPU kernel, or is a decomposition, and a gradient decision', (t) => {
+  const described = tw.describeOps();
+  const rows = Object.entries(described).map(([name, d]) => {
+    const runs = d.kind === 'decomposition' ? 'decomposition' : `kernels: ${d.backends.join(', ')}`;
+    return `${name}: ${runs}; ${d.differentiable ? 'differentiable' : 'not differentiable'}`;
+  });
+  t.diagnostic(`${rows.length} ops\n${rows.join('\n')}`);
+  const incomplete = Object.entries(described)
+    .filter(([, d]) => d.kind === 'kernel' && !(d.backends.includes('cpu') && d.backends.includes('webgpu')))
+    .map(([name]) => name);
+  assert.deepEqual(incomplete, []);
 });
 
 test('attribute defaults pass their own validation', () => {

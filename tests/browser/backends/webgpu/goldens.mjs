@@ -83,7 +83,7 @@ function close(actual, expected, rtol, atol) {
   return Math.abs(actual - expected) <= atol + rtol * Math.abs(expected);
 }
 
-/** Asserts one page result against a golden expectation; `cpuOps` may leave outputs on the CPU. */
+/** Asserts one page result against a golden expectation; `onGpu`: every output must live on webgpu. */
 export function assertMatches(actual, expected, { rtol = 1e-4, atol = 1e-5 }, where, onGpu) {
   if (Array.isArray(expected)) {
     assert.equal(actual.length, expected.length, `${where}: number of outputs`);
@@ -109,14 +109,13 @@ export function assertMatches(actual, expected, { rtol = 1e-4, atol = 1e-5 }, wh
 }
 
 /** One node test per case, judging results that `resultsFor()` (a promise of page results) delivers. */
-export function judgeCases(label, cases, resultsFor, cpuOps) {
+export function judgeCases(label, cases, resultsFor) {
   cases.forEach((c, i) => {
     test(`${label}: ${c.name}`, async () => {
       const outcome = (await resultsFor())[i];
       assert.ok(!outcome.error, `threw: ${outcome.error}`);
       assert.ok(outcome.kernelNames.includes(c.op), `tw.${c.fn} did not run op '${c.op}' (ran: ${outcome.kernelNames.join(', ')})`);
-      const onGpu = !outcome.kernelNames.some((name) => cpuOps.includes(name));
-      assertMatches(outcome.result, c.expected, { rtol: c.rtol, atol: c.atol }, `tw.${c.fn}`, onGpu);
+      assertMatches(outcome.result, c.expected, { rtol: c.rtol, atol: c.atol }, `tw.${c.fn}`, true);
       assert.equal(outcome.leaked, 0, 'tensors left allocated');
     });
   });

@@ -13,7 +13,7 @@
 // window where windows do not overlap: pool_backprop.wgsl's PER_WINDOW).
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
-import { windowGeometry } from '../../../ops/nn_conv.js';
+import { type WindowAttrs, windowGeometry } from '../../../core/windows.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
@@ -21,13 +21,26 @@ import { fill } from './elementwise.js';
 import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
 import { gemmTiles, runMatMul } from './matmul.js';
 import { transposeData, zeroPad } from './shape.js';
+import { shaderFiles } from '../../../shaders.js';
 
-interface WindowAttrs {
-  strides: number | number[];
-  pad: 'valid' | 'same' | number | number[][];
-  dilations: number | number[];
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | null;
-}
+const SHADERS = shaderFiles({
+  convDirect: 'conv/conv_direct.wgsl',
+  convVec4Registers: 'conv/conv_vec4_registers.wgsl',
+  convVec4: 'conv/conv_vec4.wgsl',
+  conv: 'conv/conv.wgsl',
+  convBackpropInputVec4: 'conv/conv_backprop_input_vec4.wgsl',
+  convBackpropInput: 'conv/conv_backprop_input.wgsl',
+  convBackpropFilterVec4: 'conv/conv_backprop_filter_vec4.wgsl',
+  convBackpropFilter: 'conv/conv_backprop_filter.wgsl',
+  splitKReduce: 'matmul/split_k_reduce.wgsl',
+  depthwiseConv2dVec4Tile: 'conv/depthwise_conv2d_vec4_tile.wgsl',
+  depthwiseConv2dVec4: 'conv/depthwise_conv2d_vec4.wgsl',
+  depthwiseConv2d: 'conv/depthwise_conv2d.wgsl',
+  depthwiseConv2dBackpropInput: 'conv/depthwise_conv2d_backprop_input.wgsl',
+  depthwiseConv2dBackpropFilter: 'conv/depthwise_conv2d_backprop_filter.wgsl',
+  pool: 'pool/pool.wgsl',
+  poolBackprop: 'pool/pool_backprop.wgsl',
+});
 
 interface Geometry {
   batch: number;
@@ -83,7 +96,7 @@ function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataI
   const fourChannels = (backpropInput ? inC : outC) % 4 === 0 && backend.flags.vec4 !== 'off';
   const threads = fourChannels ? size / 4 : size;
   backend.run({
-    shader: 'conv/conv_direct.wgsl',
+    shader: SHADERS.convDirect,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
     constants: { BACKPROP_INPUT: backpropInput, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual, FOUR_CHANNELS: fourChannels },
     bindings: {
@@ -138,7 +151,7 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   const tiles = registers ? { ...gemm, tileN: gemm.tileN * 4 } : gemm;
   const mTiles = Math.ceil(pixels / tiles.tileM);
   backend.run({
-    shader: registers ? 'conv/conv_vec4_registers.wgsl' : vec4 ? 'conv/conv_vec4.wgsl' : 'conv/conv.wgsl',
+    shader: registers ? SHADERS.convVec4Registers : vec4 ? SHADERS.convVec4 : SHADERS.conv,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
     constants: {
       WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...(registers ? {} : { TILE_K: tiles.TILE_K }),
@@ -194,7 +207,7 @@ export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs>
     const windowAxes = filter.shape.slice(0, rank).map((_, d) => d);
     const weights = vec4 ? transposeData(backend, filter, [...windowAxes, rank + 1, rank]) : filter.dataId;
     backend.run({
-      shader: vec4 ? 'conv/conv_backprop_input_vec4.wgsl' : 'conv/conv_backprop_input.wgsl',
+      shader: vec4 ? SHADERS.convBackpropInputVec4 : SHADERS.convBackpropInput,
       constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K },
       bindings: {
         dy: dy.dataId, ...(vec4 ? { weights_t: weights } : { weights }), dx: out,
@@ -232,7 +245,7 @@ export function convBackpropFilterKernel(rank: number): WebGpuKernel<WindowAttrs
     const splits = backend.flags.splitK === 'off' ? 1 : Math.max(1, Math.ceil(pixels / kChunk));
     const target = splits === 1 ? out : backend.allocate([splits * size], 'float32');
     backend.run({
-      shader: vec4 ? 'conv/conv_backprop_filter_vec4.wgsl' : 'conv/conv_backprop_filter.wgsl',
+      shader: vec4 ? SHADERS.convBackpropFilterVec4 : SHADERS.convBackpropFilter,
       constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K },
       bindings: {
         x: x.dataId, dy: dy.dataId, dweights: target,
@@ -245,7 +258,7 @@ export function convBackpropFilterKernel(rank: number): WebGpuKernel<WindowAttrs
     });
     if (splits === 1) return [out];
     backend.run({
-      shader: 'matmul/split_k_reduce.wgsl',
+      shader: SHADERS.splitKReduce,
       bindings: { partials: target, out, params: { size, n: outC, splits, alpha: 0, beta: 0 } },
       workgroups: groupsFor(size),
     });
@@ -346,7 +359,7 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const rows = tileRows(g);
   const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
   backend.run({
-    shader: tile ? 'conv/depthwise_conv2d_vec4_tile.wgsl' : vec4 ? 'conv/depthwise_conv2d_vec4.wgsl' : 'conv/depthwise_conv2d.wgsl',
+    shader: tile ? SHADERS.depthwiseConv2dVec4Tile : vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias, ...(tile ? { TILE_ROWS: rows } : {}) },
     bindings: {
@@ -387,7 +400,7 @@ export const depthwiseBackpropInputKernel: WebGpuKernel<WindowAttrs> = (args) =>
   const size = sizeFromShape(spec.shape);
   if (size === 0) return [out];
   backend.run({
-    shader: 'conv/depthwise_conv2d_backprop_input.wgsl',
+    shader: SHADERS.depthwiseConv2dBackpropInput,
     bindings: { dy: dy.dataId, weights: filter.dataId, dx: out, params: { size, ...depthwiseFields(g, inC, multiplier) } },
     workgroups: groupsFor(size),
   });
@@ -403,7 +416,7 @@ export const depthwiseBackpropFilterKernel: WebGpuKernel<WindowAttrs> = (args) =
   const size = sizeFromShape(spec.shape);
   if (size === 0) return [out];
   backend.run({
-    shader: 'conv/depthwise_conv2d_backprop_filter.wgsl',
+    shader: SHADERS.depthwiseConv2dBackpropFilter,
     bindings: { x: x.dataId, dy: dy.dataId, dweights: out, params: depthwiseFields(g, inC, multiplier) },
     workgroups: size,
   });
@@ -439,7 +452,7 @@ export function poolKernel(rank: number, average: boolean): WebGpuKernel<PoolAtt
     const size = sizeFromShape(spec.shape);
     if (size === 0) return [out];
     backend.run({
-      shader: 'pool/pool.wgsl',
+      shader: SHADERS.pool,
       constants: { AVERAGE: average },
       bindings: { x: x.dataId, out, params: { size, ...poolFields(g, x.shape[x.shape.length - 1]) } },
       workgroups: groupsFor(size),
@@ -464,7 +477,7 @@ export function poolGradKernel(rank: number, average: boolean): WebGpuKernel<Poo
     const out = disjoint ? fill(backend, spec.shape, 'float32', 0) : backend.allocate(spec.shape, 'float32');
     const threads = disjoint ? sizeFromShape(dy.shape) : size;
     backend.run({
-      shader: 'pool/pool_backprop.wgsl',
+      shader: SHADERS.poolBackprop,
       constants: { AVERAGE: average, PER_WINDOW: disjoint },
       bindings: { dy: dy.dataId, ...(x ? { x: x.dataId } : {}), dx: out, params: { size: threads, ...fields } },
       workgroups: groupsFor(threads),

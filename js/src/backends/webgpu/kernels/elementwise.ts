@@ -440,8 +440,12 @@ export const oneHotKernel: WebGpuKernel<{ depth: number; onValue: number; offVal
     { u0: depth, bits0: valueBits(onValue, out.dtype), bits1: valueBits(offValue, out.dtype) }, { x: indices.dataId })];
 };
 
-/** randomUniform (0), randomNormal (1), truncatedNormal (2) by elementwise/random.wgsl's Philox contract. */
-export function randomKernel(distribution: 0 | 1 | 2): WebGpuKernel<{ seed: number; minval?: number; maxval?: number; mean?: number; stdDev?: number }> {
+/** random.wgsl's DISTRIBUTION for each random op. */
+const DISTRIBUTIONS = { randomUniform: 0, randomNormal: 1, truncatedNormal: 2 } as const;
+
+/** The random ops, by elementwise/random.wgsl's Philox contract. */
+export function randomKernel(op: keyof typeof DISTRIBUTIONS): WebGpuKernel<{ seed: number; minval?: number; maxval?: number; mean?: number; stdDev?: number }> {
+  const distribution = DISTRIBUTIONS[op];
   return (args) => {
     const backend = gpu(args);
     const { attrs, outputs: [spec] } = args;

@@ -10,6 +10,15 @@ import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
 import { type Epilogue, finishEpilogue, planEpilogue } from './epilogue.js';
+import { shaderFiles } from '../../../shaders.js';
+
+const SHADERS = shaderFiles({
+  matmulVec4Registers: 'matmul/matmul_vec4_registers.wgsl',
+  matmulVec4: 'matmul/matmul_vec4.wgsl',
+  matmul: 'matmul/matmul.wgsl',
+  matvec: 'matmul/matvec.wgsl',
+  splitKReduce: 'matmul/split_k_reduce.wgsl',
+});
 
 const IDENTITY = 'return v;';
 
@@ -163,7 +172,7 @@ function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, bat
   const splits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
     : k >= 1024 && workgroups < 32 ? Math.min(32, Math.ceil(k / 512)) : 1;
   return {
-    shader: registers ? 'matmul/matmul_vec4_registers.wgsl' : vec4 ? 'matmul/matmul_vec4.wgsl' : 'matmul/matmul.wgsl',
+    shader: registers ? SHADERS.matmulVec4Registers : vec4 ? SHADERS.matmulVec4 : SHADERS.matmul,
     slots: registers ? layout.slots : {},
     constants: {
       WG_X: tiles.WG_X, WG_Y: tiles.WG_Y,
@@ -185,7 +194,7 @@ function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, b
   const splits = splitK === 'off' ? 1 : splitK === 'on' ? Math.ceil(k / (2 * kGranule))
     : backend.info.runsOnCpu ? 1 : Math.max(1, Math.min(Math.ceil(MATVEC_GPU_WORKGROUPS / workgroups), Math.floor(k / (16 * kGranule))));
   return {
-    shader: 'matmul/matvec.wgsl', slots: {}, constants: { ...workgroup, ROWS: rows, TRANSPOSE_B: transposeB },
+    shader: SHADERS.matvec, slots: {}, constants: { ...workgroup, ROWS: rows, TRANSPOSE_B: transposeB },
     tileM: rows, tileN, kGranule, splits, strides: false,
   };
 }
@@ -242,7 +251,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   if (fused) return out;
   const size = batchCount * m * n;
   backend.run({
-    shader: 'matmul/split_k_reduce.wgsl',
+    shader: SHADERS.splitKReduce,
     slots: { types: typesSlot({ Elem: elem }), body: epilogue.body },
     constants: { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
     bindings: {

@@ -10,6 +10,16 @@ import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor, wgslType } from './common.js';
 import { castKernel } from './elementwise.js';
 import { stridedCopy, transposeData } from './shape.js';
+import { shaderFiles } from '../../../shaders.js';
+
+const SHADERS = shaderFiles({
+  reducePerThread: 'reduce/reduce_per_thread.wgsl',
+  reduceSubgroup: 'reduce/reduce_subgroup.wgsl',
+  reduce: 'reduce/reduce.wgsl',
+  argReduce: 'reduce/arg_reduce.wgsl',
+  cumulative: 'reduce/cumulative.wgsl',
+  bitonicSortStep: 'reduce/bitonic_sort_step.wgsl',
+});
 
 const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
 const F32 = { one: 0x3f800000, inf: 0x7f800000, negInf: 0xff800000 };
@@ -65,7 +75,7 @@ function reducePass(backend: WebGpuBackend, x: DataId, dtype: DataType, outer: n
   const perThread = threadPerOutput(backend, outer * inner, reduceSize);
   backend.run({
     // Subgroup shuffles where the adapter has them; the workgroup-memory tree otherwise.
-    shader: perThread ? 'reduce/reduce_per_thread.wgsl' : backend.useSubgroups ? 'reduce/reduce_subgroup.wgsl' : 'reduce/reduce.wgsl',
+    shader: perThread ? SHADERS.reducePerThread : backend.useSubgroups ? SHADERS.reduceSubgroup : SHADERS.reduce,
     slots: { types: typesSlot({ Elem: wgslType(dtype) }), body: dtype === 'float32' ? reduction.float : reduction.int },
     constants: { SCALED: scale !== null },
     bindings: { x, out, params: { outer, reduce_size: reduceSize, inner, identity_bits: reduction.identity(dtype), scale: scale ?? 1 } },
@@ -83,6 +93,7 @@ function castTo(backend: WebGpuBackend, x: TensorInfo, dtype: DataType): { info:
 
 export function reduceKernel(name: string): WebGpuKernel<{ axis: number | number[] | null; keepDims: boolean }> {
   const reduction = REDUCTIONS[name];
+  if (!reduction) throw new Error(`tensorweb: no WGSL combine step for reduction '${name}'`);
   return (args) => {
     const backend = gpu(args);
     const { inputs: [input], attrs, outputs: [out] } = args;
@@ -136,7 +147,7 @@ export function argReduceKernel(name: 'argMax' | 'argMin'): WebGpuKernel<{ axis:
     const result = backend.allocate(out.shape, 'int32');
     if (outer * inner === 0) return [result];
     backend.run({
-      shader: 'reduce/arg_reduce.wgsl',
+      shader: SHADERS.argReduce,
       slots: { types: typesSlot({ Elem: wgslType(x.dtype) }), body: x.dtype === 'float32' ? body : `return candidate ${name === 'argMax' ? '>' : '<'} best;` },
       bindings: { x: x.dataId, out: result, params: { outer, reduce_size: reduceSize, inner } },
       workgroups: outer * inner,
@@ -155,7 +166,7 @@ export function scanKernel(name: 'cumsum' | 'cumprod'): WebGpuKernel<{ axis: num
     if (outer * size * inner > 0) {
       const identity = name === 'cumsum' ? 0 : out.dtype === 'float32' ? F32.one : 1;
       backend.run({
-        shader: 'reduce/cumulative.wgsl',
+        shader: SHADERS.cumulative,
         slots: { types: typesSlot({ Elem: wgslType(out.dtype) }), body: name === 'cumsum' ? 'return a + b;' : 'return a * b;' },
         constants: { EXCLUSIVE: attrs.exclusive, REVERSE: attrs.reverse },
         bindings: { x: cast.info.dataId, out: result, params: { outer, size, inner, identity_bits: identity } },
@@ -187,7 +198,7 @@ export const topkKernel: WebGpuKernel<{ k: number }> = (args) => {
     for (let block = 2; block <= nPow2; block *= 2) {
       for (let distance = block / 2; distance >= 1; distance /= 2) {
         backend.run({
-          shader: 'reduce/bitonic_sort_step.wgsl',
+          shader: SHADERS.bitonicSortStep,
           constants: { FIRST: first },
           bindings: { x: cast.info.dataId, values: sortedValues, indices: sortedIndices, params: { rows, n, n_pow2: nPow2, block, distance } },
           workgroups: groupsFor(rows * nPow2 / 2),

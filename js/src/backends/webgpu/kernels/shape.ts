@@ -6,11 +6,21 @@ import type { DataId } from '../../../core/backend.js';
 import { normalizeAxes } from '../../../core/axes.js';
 import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import { gatherLayout } from '../../cpu/shape.js';
-import { stridedSliceSpec } from '../../../ops/shape.js';
+import { stridedSliceSpec } from '../../../core/strided_slice.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
 import { fill, generate, runUnary } from './elementwise.js';
+import { shaderFiles } from '../../../shaders.js';
+
+const SHADERS = shaderFiles({
+  stridedCopy: 'shape/strided_copy.wgsl',
+  mirrorPad: 'shape/mirror_pad.wgsl',
+  gather: 'shape/gather.wgsl',
+  gatherNd: 'shape/gather_nd.wgsl',
+  scatterNd: 'shape/scatter_nd.wgsl',
+  resize: 'shape/resize.wgsl',
+});
 
 export interface StridedCopy {
   /** The copied index space. */
@@ -80,7 +90,7 @@ export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy
   let itemsPerThread = Math.min(16, innermost);
   while (innermost % itemsPerThread !== 0) itemsPerThread--;
   backend.run({
-    shader: 'shape/strided_copy.wgsl',
+    shader: SHADERS.stridedCopy,
     slots: { types: typesSlot({ Elem: vec4 ? 'vec4<u32>' : 'u32' }) },
     constants: { ITEMS_PER_THREAD: itemsPerThread },
     bindings: {
@@ -198,7 +208,7 @@ export const mirrorPadKernel: Kernel<{ paddings: number[][]; mode: 'reflect' | '
   const size = sizeFromShape(spec.shape);
   if (size === 0) return [out];
   backend.run({
-    shader: 'shape/mirror_pad.wgsl',
+    shader: SHADERS.mirrorPad,
     slots: { types: typesSlot({ Elem: 'u32' }) },
     constants: { SYMMETRIC: attrs.mode === 'symmetric' },
     bindings: {
@@ -233,7 +243,7 @@ export const gatherKernel: Kernel<{ axis: number; batchDims: number }> = (args) 
     layout = { outer: 1, axisSize: batch * outer * n, count: batch * outer * count };
   }
   backend.run({
-    shader: 'shape/gather.wgsl',
+    shader: SHADERS.gather,
     slots: { types: typesSlot({ Elem: 'u32' }) },
     bindings: { x: x.dataId, indices: rows, out, params: { size, axis_size: layout.axisSize, count: layout.count, inner } },
     workgroups: groupsFor(size),
@@ -250,7 +260,7 @@ export const gatherNDKernel: Kernel<Record<string, never>> = (args) => {
   const size = sizeFromShape(spec.shape);
   if (size === 0) return [out];
   backend.run({
-    shader: 'shape/gather_nd.wgsl',
+    shader: SHADERS.gatherNd,
     slots: { types: typesSlot({ Elem: 'u32' }) },
     bindings: {
       x: x.dataId, indices: indices.dataId, out,
@@ -277,7 +287,7 @@ export const scatterNDKernel: Kernel<{ shape: number[] }> = (args) => {
   const size = sizeFromShape(updates.shape);
   if (size > 0) {
     backend.run({
-      shader: 'shape/scatter_nd.wgsl',
+      shader: SHADERS.scatterNd,
       bindings: {
         updates: floats, indices: indices.dataId, out,
         params: {
@@ -314,7 +324,7 @@ export function resizeKernel(bilinear: boolean): Kernel<{ size: number[]; alignC
     if (size === 0) return [out];
     const scale = (inSize: number, outSize: number) => (alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize);
     backend.run({
-      shader: 'shape/resize.wgsl',
+      shader: SHADERS.resize,
       slots: { types: typesSlot({ Elem: wgslType(images.dtype) }) },
       constants: { BILINEAR: bilinear, ALIGN_CORNERS: alignCorners, HALF_PIXEL_CENTERS: halfPixelCenters },
       bindings: {
