@@ -77,10 +77,20 @@ def worth_folding(inputs: list[Known]) -> bool:
     return any(k.partial for k in inputs) or all(not np.issubdtype(k.value.dtype, np.floating) for k in inputs)
 
 
-def folded(inputs: list[Known], evaluations: list[dict[Any, np.ndarray]]) -> dict[Any, Known] | None:
-    """A node's outputs (by the reader's keys) from its evaluation with each free-dimension stand-in
-    (one evaluation when no input is partial); None when an output's shape depends on the free
-    dimension, so the node must be emitted instead."""
+def folded(inputs: list[Known], evaluate: Callable[[list[Known]], dict[Any, np.ndarray]]) -> dict[Any, Known] | None:
+    """A node's outputs (by the reader's keys) evaluated on its known `inputs`: once, or with each
+    free-dimension stand-in when an input is partial.  None when they are not fixed while converting,
+    so the node must be emitted instead: an output's shape follows the free dimension, or a stand-in
+    size makes no sense to the node (emitted, it runs on the real size, or is reported)."""
+    variants = 2 if any(k.partial for k in inputs) else 1
+    evaluations = []
+    for variant in range(variants):
+        try:
+            evaluations.append(evaluate([Known(k.variant(variant)) for k in inputs]))
+        except ConversionError:
+            if variants == 1:
+                raise
+            return None
     first, last = evaluations[0], evaluations[-1]
     if any(first[key].shape != last[key].shape for key in first):
         return None

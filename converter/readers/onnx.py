@@ -1104,28 +1104,22 @@ def should_fold(ctx: OnnxLowering, node: onnx.NodeProto) -> bool:
 def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
     """Evaluates `node` on scratch graphs; False when its result is not fixed at conversion time."""
     names = [n for n in node.input if n]
-    variants = 2 if any(ctx.known[n].partial for n in names) else 1
-    results = []
-    for variant in range(variants):
-        scratch = OnnxLowering(Graph(eager=True), {n: Known(ctx.known[n].variant(variant)) for n in names},
-                           ctx.opset, ctx.base_dir)
+
+    def evaluate(inputs: list[Known]) -> dict[str, np.ndarray]:
+        scratch = OnnxLowering(Graph(eager=True), dict(zip(names, inputs)), ctx.opset, ctx.base_dir)
         scratch.begin(node, name)
-        try:
-            LOWERINGS[node.op_type](scratch)
-        except ConversionError:
-            if variants == 1:
-                raise
-            return False  # the stand-in sizes made no sense here: lower it normally, or report it
+        LOWERINGS[node.op_type](scratch)
         outs = {}
         for out in node.output:
             if out in scratch.known:
                 outs[out] = scratch.known[out].value
             elif out in scratch.values:
                 outs[out] = scratch.graph.constants[scratch.values[out]]
-        results.append(outs)
-    knowns = folded([ctx.known[n] for n in names], results)
+        return outs
+
+    knowns = folded([ctx.known[n] for n in names], evaluate)
     if knowns is None:
-        return False  # its size depends on a free dimension
+        return False
     ctx.known.update(knowns)
     return True
 

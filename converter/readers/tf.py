@@ -1239,11 +1239,9 @@ def should_fold(ctx: TfLowering) -> bool:
 
 def fold(ctx: TfLowering) -> bool:
     """Evaluates the node on scratch graphs; False when its result is not fixed at conversion time."""
-    variants = 2 if any(ctx.scope.values[i].partial for i in ctx.inputs) else 1
-    results = []
-    for variant in range(variants):
+    def evaluate(inputs: list[Known]) -> dict[str, np.ndarray]:
         scope = Scope(ctx.scope.nodes, ctx.scope.function)
-        scope.values = {i: Known(ctx.scope.values[i].variant(variant)) for i in ctx.inputs}
+        scope.values = dict(zip(ctx.inputs, inputs))
         scratch = TfLowering(ctx.reader, Graph(eager=True), scope)
         scratch.begin(ctx.node, ctx.inputs)
         LOWERINGS[ctx.node.op](scratch)
@@ -1251,10 +1249,11 @@ def fold(ctx: TfLowering) -> bool:
         for key, value in scope.values.items():
             if node_of(key) == ctx.node_name and key not in ctx.inputs:
                 outputs[key] = value.value if isinstance(value, Known) else scratch.graph.constants[value]
-        results.append(outputs)
-    knowns = folded([ctx.scope.values[i] for i in ctx.inputs], results)
+        return outputs
+
+    knowns = folded([ctx.scope.values[i] for i in ctx.inputs], evaluate)
     if knowns is None:
-        return False  # its size depends on a free dimension
+        return False
     ctx.scope.values.update(knowns)
     return True
 
