@@ -63,6 +63,36 @@ def is_float(array: np.ndarray) -> bool:
     return np.issubdtype(array.dtype, np.floating) or array.dtype.name == "bfloat16"
 
 
+def input_shape(name: str, declared: list[int] | None, overrides: dict[str, list[int]]) -> list[int] | None:
+    """An input's shape: the model's (None for an unknown rank), or the one --input-shape gives it,
+    which must keep the model's fixed sizes."""
+    override = overrides.get(name)
+    if override is None:
+        return declared
+    if declared is not None and (len(override) != len(declared)
+                                 or any(d >= 0 and o != d for d, o in zip(declared, override))):
+        raise ConversionError(f"--input-shape {name}:{override} does not match the model's {declared}")
+    return override
+
+
+def check_input_shapes_named(overrides: dict[str, list[int]], inputs) -> None:
+    """Every --input-shape must name one of the model's `inputs`."""
+    unknown = set(overrides) - set(inputs)
+    if unknown:
+        raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+
+
+def bind_output(graph: Graph, value: str, name: str) -> None:
+    """Makes `value` the graph output `name`: the node writing it is renamed, unless no node writes
+    it (an input, a constant) or it is already an output; then a clone carries the name."""
+    if value != name:
+        if value in graph.producers() and value not in graph.outputs:
+            graph._rename(value, name)
+        else:
+            graph.add_node("clone", [value], {}, name, outputs=[name])
+    graph.outputs.append(name)
+
+
 def folded_parameter(inputs: list[Known], value: np.ndarray) -> bool:
     """Whether a value a reader folded from `inputs` is a parameter: a float computed from one."""
     return is_float(value) and any(k.parameter for k in inputs)

@@ -31,8 +31,9 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, folded, is_float, narrow,
-                       runtime_dtype_of_array, worth_folding)
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
+                       check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
+                       worth_folding)
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
@@ -1211,18 +1212,11 @@ class OnnxReader:
             tensor_type = value.type.tensor_type
             dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else fixed.get(d.dim_param, -1)
                     for d in tensor_type.shape.dim]
-            if value.name in self.input_shapes:
-                override = self.input_shapes[value.name]
-                if len(override) != len(dims) or any(d >= 0 and o != d for d, o in zip(dims, override)):
-                    raise ConversionError(f"--input-shape {value.name}:{override} does not match the model's "
-                                          f"{dims}")
-                dims = override
+            dims = input_shape(value.name, dims, self.input_shapes)
             dtype = runtime_dtype_of(tensor_type.elem_type, f"{self.path}: input {value.name!r}")
             ctx.values[value.name] = graph.add_input(value.name, dims, dtype)
             source_inputs[value.name] = TensorProto.DataType.Name(tensor_type.elem_type)
-        unknown = set(self.input_shapes) - set(source_inputs)
-        if unknown:
-            raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        check_input_shapes_named(self.input_shapes, source_inputs)
         return source_inputs
 
     def named_dims_fixed(self, inputs) -> dict[str, int]:
@@ -1237,7 +1231,6 @@ class OnnxReader:
 
     def bind_outputs(self, onnx_graph, graph: Graph, ctx: OnnxLowering):
         """Makes the IR's output names the ONNX output names."""
-        producers = graph.producers()
         for value in onnx_graph.output:
             name = value.name
             if name in ctx.values:
@@ -1247,12 +1240,7 @@ class OnnxReader:
                                              ctx.known[name].parameter)
             else:
                 raise ConversionError(f"{self.path}: graph output {name!r} is produced by no node")
-            if ir_name != name:
-                if ir_name in producers and ir_name not in graph.outputs:
-                    graph._rename(ir_name, name)
-                else:
-                    graph.add_node("clone", [ir_name], {}, name, outputs=[name])
-            graph.outputs.append(name)
+            bind_output(graph, ir_name, name)
 
 
 def read_onnx(path, input_shapes=None, progress=None) -> ReadResult:

@@ -40,8 +40,9 @@ from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf_protos
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, folded, is_float, narrow,
-                       runtime_dtype_of_array, worth_folding)
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
+                       check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
+                       worth_folding)
 from .tf_bundle import TensorBundle, bfloat16_to_float32
 
 MAX_CALL_DEPTH = 64
@@ -1014,9 +1015,7 @@ class TfReader:
         self.functions = {f.signature.name: f for f in graph_def.library.function}
         scope = Scope({n.name: n for n in graph_def.node})
         self.bind_inputs(scope, inputs)
-        unknown = set(self.input_shapes) - set(self.source_inputs)
-        if unknown:
-            raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        check_input_shapes_named(self.input_shapes, self.source_inputs)
         self.graph.reserve(name for name, _ in outputs)
         if self.progress:
             self.progress.stage("lowering", len(graph_def.node))
@@ -1089,12 +1088,7 @@ class TfReader:
             shape = shape_of(entry.tensor_shape) if entry is not None and entry.HasField("tensor_shape") else None
             if shape is None and "shape" in node.attr:
                 shape = shape_of(node.attr["shape"].shape)
-            if name in self.input_shapes:
-                override = self.input_shapes[name]
-                if shape is not None and (len(override) != len(shape)
-                                          or any(d >= 0 and o != d for d, o in zip(shape, override))):
-                    raise ConversionError(f"--input-shape {name}:{override} does not match the model's {shape}")
-                shape = override
+            shape = input_shape(name, shape, self.input_shapes)
             if shape is None:
                 raise ConversionError(f"{self.path}: input {name!r} has an unknown rank; give it with --input-shape")
             runtime = runtime_dtype_of(dtype, f"{self.path}: input {name!r}")
@@ -1103,7 +1097,6 @@ class TfReader:
             self.source_inputs[name] = {**FLOAT_DTYPES, **INT_DTYPES}.get(dtype, "DT_BOOL")
 
     def bind_outputs(self, scope: Scope, outputs):
-        producers = self.graph.producers()
         for name, ref in outputs:
             key = scope.key(ref)
             value = scope.values.get(key)
@@ -1116,13 +1109,7 @@ class TfReader:
                 ir_name = value
             else:
                 raise ConversionError(f"{self.path}: output {name!r} ({ref}) is not a tensor")
-            if ir_name != name:
-                if ir_name in producers and ir_name not in self.graph.outputs:
-                    self.graph._rename(ir_name, name)
-                    producers = self.graph.producers()
-                else:
-                    self.graph.add_node("clone", [ir_name], {}, name, outputs=[name])
-            self.graph.outputs.append(name)
+            bind_output(self.graph, ir_name, name)
 
     # -- variables
 

@@ -16,7 +16,7 @@ import numpy as np
 from ... import ops
 from ...errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ...ir import Graph
-from ..lowering import Unsupported
+from ..lowering import Unsupported, bind_output, check_input_shapes_named, input_shape
 from .config import KerasLayer, KerasModel, dtype_name, input_shape_of
 from .weights import is_trainable
 
@@ -432,7 +432,7 @@ def lower_rescaling(c, inputs):
 def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
     """The op graph of a Keras model; inputs and outputs are named after their layers."""
     graph = Graph()
-    input_shapes = dict(input_shapes or {})
+    input_shapes = input_shapes or {}
     values: dict[tuple[str, int, int], str] = {}
     for ref in model.inputs:
         layer = model.layer(ref[0])
@@ -441,18 +441,12 @@ def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
         shape = input_shape_of(layer.config)
         if shape is None:
             raise ConversionError(f"{where}: input layer {layer.name!r} has no shape")
-        shape = [-1 if d is None else int(d) for d in shape]
-        if layer.name in input_shapes:
-            override = input_shapes.pop(layer.name)
-            if len(override) != len(shape) or any(d >= 0 and o != d for d, o in zip(shape, override)):
-                raise ConversionError(f"--input-shape {layer.name}:{override} does not match the model's {shape}")
-            shape = override
+        shape = input_shape(layer.name, [-1 if d is None else int(d) for d in shape], input_shapes)
         dtype = RUNTIME_DTYPES.get(dtype_name(layer.config.get("dtype", "float32")))
         if dtype is None:
             raise ConversionError(f"{where}: input {layer.name!r} has unsupported dtype {layer.config.get('dtype')!r}")
         values[ref] = graph.add_input(layer.name, shape, dtype)
-    if input_shapes:
-        raise ConversionError(f"--input-shape names no model input: {sorted(input_shapes)}")
+    check_input_shapes_named(input_shapes, graph.inputs)
     output_names = [name if t == 0 else f"{name}:{t}" for name, _, t in model.outputs]
     graph.reserve(output_names)
     ctx = LayerLowering(graph, model)
@@ -494,16 +488,9 @@ def to_graph(model: KerasModel, input_shapes: dict | None, where: str) -> Graph:
         pending = waiting
     if problems:
         raise UnsupportedOpsError(problems)
-    producers = graph.producers()
     for ref, name in zip(model.outputs, output_names):
         if ref not in values:
             raise MalformedModelError(f"{where}: output {ref} is produced by no layer")
-        value = values[ref]
-        if value in producers and value not in graph.outputs and value not in graph.inputs:
-            graph._rename(value, name)
-            producers = graph.producers()
-        else:
-            graph.add_node("clone", [value], {}, name, outputs=[name])
-        graph.outputs.append(name)
+        bind_output(graph, values[ref], name)
     return graph
 
