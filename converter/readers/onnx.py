@@ -25,7 +25,6 @@ from typing import Callable
 
 import numpy as np
 import onnx
-from google.protobuf.message import DecodeError
 from onnx import AttributeProto, TensorProto, numpy_helper
 
 from .. import ops
@@ -34,6 +33,7 @@ from ..ir import Graph
 from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
                        check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
                        worth_folding)
+from .loading import check_text, parse_message
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
@@ -65,10 +65,7 @@ def load_model(path: Path) -> onnx.ModelProto:
         raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
     except WireError as e:
         raise MalformedModelError(f"{path}: not a valid ONNX protobuf (truncated or corrupt: {e})") from None
-    try:
-        model = onnx.ModelProto.FromString(data)
-    except (DecodeError, RuntimeError, ValueError) as e:
-        raise MalformedModelError(f"{path}: not a valid ONNX protobuf (truncated or corrupt: {e})") from None
+    model = parse_message(onnx.ModelProto, data, path, "ONNX")
     if not model.HasField("graph") or not model.graph.output or not model.opset_import:
         raise MalformedModelError(f"{path}: not an ONNX model (no graph, outputs or opset)")
     check_names(model.graph, path)
@@ -76,13 +73,9 @@ def load_model(path: Path) -> onnx.ModelProto:
 
 
 def check_names(graph: onnx.GraphProto, path: Path):
-    """Names must be text; protobuf hands invalid UTF-8 back as bytes."""
-    named = [(n.name, n.op_type, *n.input, *n.output) for n in graph.node]
-    named += [(v.name,) for v in (*graph.input, *graph.output, *graph.initializer)]
-    for names in named:
-        for name in names:
-            if not isinstance(name, str):
-                raise MalformedModelError(f"{path}: name {name!r} is not valid UTF-8")
+    """The names of the graph's nodes, inputs, outputs and initializers are text."""
+    names = [name for n in graph.node for name in (n.name, n.op_type, *n.input, *n.output)]
+    check_text(names + [v.name for v in (*graph.input, *graph.output, *graph.initializer)], path)
 
 
 def tensor_array(tensor: TensorProto, base_dir: Path, what: str) -> np.ndarray:

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from google.protobuf.message import DecodeError
 
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
@@ -43,6 +42,7 @@ from . import tf_protos
 from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
                        check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
                        worth_folding)
+from .loading import check_text, parse_message, read_bytes
 from .tf_bundle import TensorBundle, bfloat16_to_float32
 
 MAX_CALL_DEPTH = 64
@@ -897,28 +897,10 @@ def lower_resource_gather(ctx):
 # ------------------------------------------------------------------------ loading
 
 
-def parse(message_class, data: bytes, path: Path, what: str):
-    try:
-        return message_class.FromString(data)
-    except (DecodeError, RuntimeError, ValueError) as e:
-        raise MalformedModelError(f"{path}: not a valid {what} protobuf (truncated or corrupt: {e})") from None
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
-
-
 def check_names(graph_def, path: Path):
-    """Names must be text; protobuf hands invalid UTF-8 back as bytes."""
-    functions = [(f.signature.name, f.node_def) for f in graph_def.library.function]
-    for _, nodes in [("", graph_def.node)] + functions:
-        for node in nodes:
-            for name in (node.name, node.op, *node.input):
-                if not isinstance(name, str):
-                    raise MalformedModelError(f"{path}: name {name!r} is not valid UTF-8")
+    """The names of the graph's nodes and of its functions' nodes are text."""
+    nodes = [*graph_def.node, *(node for function in graph_def.library.function for node in function.node_def)]
+    check_text((name for node in nodes for name in (node.name, node.op, *node.input)), path)
 
 
 def select_meta_graph(saved_model, tags: list[str] | None, path: Path):
@@ -1003,7 +985,7 @@ class TfReader:
             if self.signature or self.tags:
                 raise ConversionError(f"{self.path}: --signature and --tags apply to SavedModel folders, "
                                       f"not frozen graphs")
-            graph_def = parse(tf_protos.GraphDef, read_bytes(self.path), self.path, "TensorFlow GraphDef")
+            graph_def = parse_message(tf_protos.GraphDef, read_bytes(self.path), self.path, "TensorFlow GraphDef")
             inputs, outputs = self.frozen_endpoints(graph_def)
             producer = f"TensorFlow GraphDef (producer {graph_def.versions.producer})"
         return self.lower(graph_def, inputs, outputs, producer)
@@ -1033,7 +1015,7 @@ class TfReader:
         if not model_file.is_file():
             hint = " (text saved_model.pbtxt is not supported)" if (self.path / "saved_model.pbtxt").exists() else ""
             raise MalformedModelError(f"{self.path}: no saved_model.pb{hint}")
-        saved_model = parse(tf_protos.SavedModel, read_bytes(model_file), model_file, "SavedModel")
+        saved_model = parse_message(tf_protos.SavedModel, read_bytes(model_file), model_file, "SavedModel")
         meta_graph = select_meta_graph(saved_model, self.tags, model_file)
         signature_name = self.signature or DEFAULT_SIGNATURE
         signatures = dict(meta_graph.signature_def)

@@ -19,7 +19,6 @@ dequantised to float32 on reading; `--quantize` decides how they are written.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from . import tf_protos
 from .keras import model_result
 from .keras.config import KerasModel, parse_model_config
 from .keras.weights import name_weights, weight_names
+from .loading import parse_json, read_bytes
 from .tf import TfReader
 
 MAX_MODEL_JSON_BYTES = 256 << 20
@@ -76,14 +76,7 @@ def enums_to_numbers(value, key: str = ""):
 
 
 def load_document(path: Path) -> dict:
-    try:
-        if path.stat().st_size > MAX_MODEL_JSON_BYTES:
-            raise MalformedModelError(f"{path}: larger than {MAX_MODEL_JSON_BYTES} bytes")
-        document = json.loads(path.read_bytes())
-    except OSError as e:
-        raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise MalformedModelError(f"{path}: not valid JSON ({e})") from None
+    document = parse_json(read_bytes(path, MAX_MODEL_JSON_BYTES), str(path))
     if not isinstance(document, dict) or not isinstance(document.get("modelTopology"), dict):
         raise MalformedModelError(f"{path}: not a TensorFlow.js model.json (no modelTopology)")
     return document

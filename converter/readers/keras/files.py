@@ -15,7 +15,6 @@ generous timeout (`isolated`).
 
 from __future__ import annotations
 
-import json
 import math
 import multiprocessing
 import tempfile
@@ -27,6 +26,7 @@ import numpy as np
 from ... import ops
 from ...archive import SafeZip
 from ...errors import ConversionError, MalformedModelError, UnsupportedOpsError
+from ..loading import parse_json
 from .config import KerasLayer, KerasModel, parse_model_config
 from .weights import SUBLAYER_PATHS, name_weights
 
@@ -194,14 +194,6 @@ def read_timeout(path: Path) -> float:
     except OSError as e:
         raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
     return 120 + size / 10e6
-
-
-def parse_json(data: bytes, where: str):
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise MalformedModelError(f"{where}: not valid JSON ({e})") from None
-
 
 
 def read_model_file(path: Path) -> KerasModel:
