@@ -4,7 +4,10 @@ A reader walks its source graph node by node; for each node a lowering
 function (registered in the reader's `LoweringTable` under the source op
 type) reads the node's inputs through a `Lowering` context and emits runtime
 ops into the IR. Values computable while converting (shapes and the
-arithmetic on them) are kept as `Known` arrays instead of being emitted.
+arithmetic on them) are kept as `Known` arrays instead of being emitted, and
+a node whose inputs are all known is evaluated while reading (`folded`).  The
+Keras reader, which lowers layers rather than nodes, shares the `Lowerings`
+table, the handling of --input-shape and the binding of outputs.
 """
 
 from __future__ import annotations
@@ -227,18 +230,23 @@ class Lowering:
 
 
 Context = TypeVar("Context", bound=Lowering)
+Lower = TypeVar("Lower", bound=Callable)
 
 
-class LoweringTable(Generic[Context], dict[str, Callable[[Context], None]]):
-    """Source op type -> the function that lowers such a node."""
+class Lowerings(Generic[Lower], dict[str, Lower]):
+    """Source op type (a Keras layer class) -> the function that lowers it."""
 
     def lowers(self, *op_types: str):
         """Decorator: registers the function for each of `op_types`."""
-        def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+        def register(fn: Lower) -> Lower:
             for op_type in op_types:
                 self[op_type] = fn
             return fn
         return register
+
+
+class LoweringTable(Lowerings[Callable[[Context], None]]):
+    """The lowerings of a graph reader, each of which works through a `Lowering` context."""
 
     def unary(self, op: str) -> Callable[[Context], None]:
         """The lowering of a one-input source op that is runtime op `op`."""

@@ -43,7 +43,7 @@ from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Un
                        check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
                        worth_folding)
 from .loading import check_text, parse_message, read_bytes
-from .tf_bundle import TensorBundle, bfloat16_to_float32
+from .tf_bundle import NUMPY_OF_DTYPE, TensorBundle, bfloat16_to_float32
 
 MAX_CALL_DEPTH = 64
 DEFAULT_TAGS = ("serve",)
@@ -54,8 +54,6 @@ INT_DTYPES = {3: "DT_INT32", 4: "DT_UINT8", 5: "DT_INT16", 6: "DT_INT8", 9: "DT_
               22: "DT_UINT32", 23: "DT_UINT64"}
 DT_BOOL, DT_STRING = 10, 7
 # TensorProto's typed value fields, by DataType
-NUMPY_TYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
-               10: np.bool_, 14: np.uint16, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
 VALUE_FIELDS = {1: "float_val", 2: "double_val", 3: "int_val", 4: "int_val", 5: "int_val", 6: "int_val",
                 9: "int64_val", 10: "bool_val", 14: "half_val", 17: "int_val", 19: "half_val", 22: "uint32_val",
                 23: "uint64_val"}
@@ -98,10 +96,10 @@ def tensor_array(tensor, what: str) -> np.ndarray:
     count = math.prod(shape)
     if count > ops.MAX_ELEMENTS:
         raise MalformedModelError(f"{what}: declares {count} elements, past the limit of {ops.MAX_ELEMENTS}")
-    if dtype not in NUMPY_TYPES:
+    if dtype not in NUMPY_OF_DTYPE:
         kind = "strings" if dtype == DT_STRING else f"dtype {dtype}"
         raise ConversionError(f"{what}: constants of {kind} are not supported")
-    np_type = np.dtype(NUMPY_TYPES[dtype])
+    np_type = np.dtype(NUMPY_OF_DTYPE[dtype])
     if tensor.tensor_content:
         content = tensor.tensor_content
         if len(content) != count * np_type.itemsize:

@@ -16,7 +16,7 @@ import numpy as np
 from ... import ops
 from ...errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ...ir import Graph
-from ..lowering import Unsupported, bind_output, check_input_shapes_named, input_shape
+from ..lowering import Lowerings, Unsupported, bind_output, check_input_shapes_named, input_shape
 from .config import KerasLayer, KerasModel, dtype_name, input_shape_of
 from .weights import is_trainable
 
@@ -103,15 +103,8 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 LayerLower = Callable[[LayerLowering, list[str]], list[str]]
-LAYERS: dict[str, LayerLower] = {}
-
-
-def lowers(*class_names: str):
-    def register(fn: LayerLower) -> LayerLower:
-        for name in class_names:
-            LAYERS[name] = fn
-        return fn
-    return register
+LAYERS: Lowerings[LayerLower] = Lowerings()
+lowers = LAYERS.lowers
 
 
 def single(inputs: list[str], what: str) -> str:
