@@ -4,7 +4,10 @@ A reader walks its source graph node by node; for each node a lowering
 function (registered in the reader's `LoweringTable` under the source op
 type) reads the node's inputs through a `Lowering` context and emits runtime
 ops into the IR. Values computable while converting (shapes and the
-arithmetic on them) are kept as `Known` arrays instead of being emitted.
+arithmetic on them) are kept as `Known` arrays instead of being emitted, and
+a node whose inputs are all known is evaluated while reading (`folded`).  The
+Keras reader, which lowers layers rather than nodes, shares the `Lowerings`
+table, the handling of --input-shape and the binding of outputs.
 """
 
 from __future__ import annotations
@@ -63,6 +66,36 @@ def is_float(array: np.ndarray) -> bool:
     return np.issubdtype(array.dtype, np.floating) or array.dtype.name == "bfloat16"
 
 
+def input_shape(name: str, declared: list[int] | None, overrides: dict[str, list[int]]) -> list[int] | None:
+    """An input's shape: the model's (None for an unknown rank), or the one --input-shape gives it,
+    which must keep the model's fixed sizes."""
+    override = overrides.get(name)
+    if override is None:
+        return declared
+    if declared is not None and (len(override) != len(declared)
+                                 or any(d >= 0 and o != d for d, o in zip(declared, override))):
+        raise ConversionError(f"--input-shape {name}:{override} does not match the model's {declared}")
+    return override
+
+
+def check_input_shapes_named(overrides: dict[str, list[int]], inputs) -> None:
+    """Every --input-shape must name one of the model's `inputs`."""
+    unknown = set(overrides) - set(inputs)
+    if unknown:
+        raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+
+
+def bind_output(graph: Graph, value: str, name: str) -> None:
+    """Makes `value` the graph output `name`: the node writing it is renamed, unless no node writes
+    it (an input, a constant) or it is already an output; then a clone carries the name."""
+    if value != name:
+        if value in graph.producers() and value not in graph.outputs:
+            graph._rename(value, name)
+        else:
+            graph.add_node("clone", [value], {}, name, outputs=[name])
+    graph.outputs.append(name)
+
+
 def folded_parameter(inputs: list[Known], value: np.ndarray) -> bool:
     """Whether a value a reader folded from `inputs` is a parameter: a float computed from one."""
     return is_float(value) and any(k.parameter for k in inputs)
@@ -77,10 +110,20 @@ def worth_folding(inputs: list[Known]) -> bool:
     return any(k.partial for k in inputs) or all(not np.issubdtype(k.value.dtype, np.floating) for k in inputs)
 
 
-def folded(inputs: list[Known], evaluations: list[dict[Any, np.ndarray]]) -> dict[Any, Known] | None:
-    """A node's outputs (by the reader's keys) from its evaluation with each free-dimension stand-in
-    (one evaluation when no input is partial); None when an output's shape depends on the free
-    dimension, so the node must be emitted instead."""
+def folded(inputs: list[Known], evaluate: Callable[[list[Known]], dict[Any, np.ndarray]]) -> dict[Any, Known] | None:
+    """A node's outputs (by the reader's keys) evaluated on its known `inputs`: once, or with each
+    free-dimension stand-in when an input is partial.  None when they are not fixed while converting,
+    so the node must be emitted instead: an output's shape follows the free dimension, or a stand-in
+    size makes no sense to the node (emitted, it runs on the real size, or is reported)."""
+    variants = 2 if any(k.partial for k in inputs) else 1
+    evaluations = []
+    for variant in range(variants):
+        try:
+            evaluations.append(evaluate([Known(k.variant(variant)) for k in inputs]))
+        except ConversionError:
+            if variants == 1:
+                raise
+            return None
     first, last = evaluations[0], evaluations[-1]
     if any(first[key].shape != last[key].shape for key in first):
         return None
@@ -187,18 +230,23 @@ class Lowering:
 
 
 Context = TypeVar("Context", bound=Lowering)
+Lower = TypeVar("Lower", bound=Callable)
 
 
-class LoweringTable(Generic[Context], dict[str, Callable[[Context], None]]):
-    """Source op type -> the function that lowers such a node."""
+class Lowerings(Generic[Lower], dict[str, Lower]):
+    """Source op type (a Keras layer class) -> the function that lowers it."""
 
     def lowers(self, *op_types: str):
         """Decorator: registers the function for each of `op_types`."""
-        def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+        def register(fn: Lower) -> Lower:
             for op_type in op_types:
                 self[op_type] = fn
             return fn
         return register
+
+
+class LoweringTable(Lowerings[Callable[[Context], None]]):
+    """The lowerings of a graph reader, each of which works through a `Lowering` context."""
 
     def unary(self, op: str) -> Callable[[Context], None]:
         """The lowering of a one-input source op that is runtime op `op`."""

@@ -25,14 +25,15 @@ from typing import Callable
 
 import numpy as np
 import onnx
-from google.protobuf.message import DecodeError
 from onnx import AttributeProto, TensorProto, numpy_helper
 
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, folded, is_float, narrow,
-                       runtime_dtype_of_array, worth_folding)
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
+                       check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
+                       worth_folding)
+from .loading import check_text, parse_message
 from .onnx_wire import WireError, model_without_weights
 
 MIN_OPSET, MAX_OPSET = 7, 23
@@ -64,10 +65,7 @@ def load_model(path: Path) -> onnx.ModelProto:
         raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
     except WireError as e:
         raise MalformedModelError(f"{path}: not a valid ONNX protobuf (truncated or corrupt: {e})") from None
-    try:
-        model = onnx.ModelProto.FromString(data)
-    except (DecodeError, RuntimeError, ValueError) as e:
-        raise MalformedModelError(f"{path}: not a valid ONNX protobuf (truncated or corrupt: {e})") from None
+    model = parse_message(onnx.ModelProto, data, path, "ONNX")
     if not model.HasField("graph") or not model.graph.output or not model.opset_import:
         raise MalformedModelError(f"{path}: not an ONNX model (no graph, outputs or opset)")
     check_names(model.graph, path)
@@ -75,13 +73,9 @@ def load_model(path: Path) -> onnx.ModelProto:
 
 
 def check_names(graph: onnx.GraphProto, path: Path):
-    """Names must be text; protobuf hands invalid UTF-8 back as bytes."""
-    named = [(n.name, n.op_type, *n.input, *n.output) for n in graph.node]
-    named += [(v.name,) for v in (*graph.input, *graph.output, *graph.initializer)]
-    for names in named:
-        for name in names:
-            if not isinstance(name, str):
-                raise MalformedModelError(f"{path}: name {name!r} is not valid UTF-8")
+    """The names of the graph's nodes, inputs, outputs and initializers are text."""
+    names = [name for n in graph.node for name in (n.name, n.op_type, *n.input, *n.output)]
+    check_text(names + [v.name for v in (*graph.input, *graph.output, *graph.initializer)], path)
 
 
 def tensor_array(tensor: TensorProto, base_dir: Path, what: str) -> np.ndarray:
@@ -1104,28 +1098,22 @@ def should_fold(ctx: OnnxLowering, node: onnx.NodeProto) -> bool:
 def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
     """Evaluates `node` on scratch graphs; False when its result is not fixed at conversion time."""
     names = [n for n in node.input if n]
-    variants = 2 if any(ctx.known[n].partial for n in names) else 1
-    results = []
-    for variant in range(variants):
-        scratch = OnnxLowering(Graph(eager=True), {n: Known(ctx.known[n].variant(variant)) for n in names},
-                           ctx.opset, ctx.base_dir)
+
+    def evaluate(inputs: list[Known]) -> dict[str, np.ndarray]:
+        scratch = OnnxLowering(Graph(eager=True), dict(zip(names, inputs)), ctx.opset, ctx.base_dir)
         scratch.begin(node, name)
-        try:
-            LOWERINGS[node.op_type](scratch)
-        except ConversionError:
-            if variants == 1:
-                raise
-            return False  # the stand-in sizes made no sense here: lower it normally, or report it
+        LOWERINGS[node.op_type](scratch)
         outs = {}
         for out in node.output:
             if out in scratch.known:
                 outs[out] = scratch.known[out].value
             elif out in scratch.values:
                 outs[out] = scratch.graph.constants[scratch.values[out]]
-        results.append(outs)
-    knowns = folded([ctx.known[n] for n in names], results)
+        return outs
+
+    knowns = folded([ctx.known[n] for n in names], evaluate)
     if knowns is None:
-        return False  # its size depends on a free dimension
+        return False
     ctx.known.update(knowns)
     return True
 
@@ -1217,18 +1205,11 @@ class OnnxReader:
             tensor_type = value.type.tensor_type
             dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else fixed.get(d.dim_param, -1)
                     for d in tensor_type.shape.dim]
-            if value.name in self.input_shapes:
-                override = self.input_shapes[value.name]
-                if len(override) != len(dims) or any(d >= 0 and o != d for d, o in zip(dims, override)):
-                    raise ConversionError(f"--input-shape {value.name}:{override} does not match the model's "
-                                          f"{dims}")
-                dims = override
+            dims = input_shape(value.name, dims, self.input_shapes)
             dtype = runtime_dtype_of(tensor_type.elem_type, f"{self.path}: input {value.name!r}")
             ctx.values[value.name] = graph.add_input(value.name, dims, dtype)
             source_inputs[value.name] = TensorProto.DataType.Name(tensor_type.elem_type)
-        unknown = set(self.input_shapes) - set(source_inputs)
-        if unknown:
-            raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        check_input_shapes_named(self.input_shapes, source_inputs)
         return source_inputs
 
     def named_dims_fixed(self, inputs) -> dict[str, int]:
@@ -1243,7 +1224,6 @@ class OnnxReader:
 
     def bind_outputs(self, onnx_graph, graph: Graph, ctx: OnnxLowering):
         """Makes the IR's output names the ONNX output names."""
-        producers = graph.producers()
         for value in onnx_graph.output:
             name = value.name
             if name in ctx.values:
@@ -1253,12 +1233,7 @@ class OnnxReader:
                                              ctx.known[name].parameter)
             else:
                 raise ConversionError(f"{self.path}: graph output {name!r} is produced by no node")
-            if ir_name != name:
-                if ir_name in producers and ir_name not in graph.outputs:
-                    graph._rename(ir_name, name)
-                else:
-                    graph.add_node("clone", [ir_name], {}, name, outputs=[name])
-            graph.outputs.append(name)
+            bind_output(graph, ir_name, name)
 
 
 def read_onnx(path, input_shapes=None, progress=None) -> ReadResult:

@@ -34,15 +34,16 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from google.protobuf.message import DecodeError
 
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf_protos
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, folded, is_float, narrow,
-                       runtime_dtype_of_array, worth_folding)
-from .tf_bundle import TensorBundle, bfloat16_to_float32
+from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
+                       check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
+                       worth_folding)
+from .loading import check_text, parse_message, read_bytes
+from .tf_bundle import NUMPY_OF_DTYPE, TensorBundle, bfloat16_to_float32
 
 MAX_CALL_DEPTH = 64
 DEFAULT_TAGS = ("serve",)
@@ -53,8 +54,6 @@ INT_DTYPES = {3: "DT_INT32", 4: "DT_UINT8", 5: "DT_INT16", 6: "DT_INT8", 9: "DT_
               22: "DT_UINT32", 23: "DT_UINT64"}
 DT_BOOL, DT_STRING = 10, 7
 # TensorProto's typed value fields, by DataType
-NUMPY_TYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
-               10: np.bool_, 14: np.uint16, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
 VALUE_FIELDS = {1: "float_val", 2: "double_val", 3: "int_val", 4: "int_val", 5: "int_val", 6: "int_val",
                 9: "int64_val", 10: "bool_val", 14: "half_val", 17: "int_val", 19: "half_val", 22: "uint32_val",
                 23: "uint64_val"}
@@ -97,10 +96,10 @@ def tensor_array(tensor, what: str) -> np.ndarray:
     count = math.prod(shape)
     if count > ops.MAX_ELEMENTS:
         raise MalformedModelError(f"{what}: declares {count} elements, past the limit of {ops.MAX_ELEMENTS}")
-    if dtype not in NUMPY_TYPES:
+    if dtype not in NUMPY_OF_DTYPE:
         kind = "strings" if dtype == DT_STRING else f"dtype {dtype}"
         raise ConversionError(f"{what}: constants of {kind} are not supported")
-    np_type = np.dtype(NUMPY_TYPES[dtype])
+    np_type = np.dtype(NUMPY_OF_DTYPE[dtype])
     if tensor.tensor_content:
         content = tensor.tensor_content
         if len(content) != count * np_type.itemsize:
@@ -896,28 +895,10 @@ def lower_resource_gather(ctx):
 # ------------------------------------------------------------------------ loading
 
 
-def parse(message_class, data: bytes, path: Path, what: str):
-    try:
-        return message_class.FromString(data)
-    except (DecodeError, RuntimeError, ValueError) as e:
-        raise MalformedModelError(f"{path}: not a valid {what} protobuf (truncated or corrupt: {e})") from None
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
-
-
 def check_names(graph_def, path: Path):
-    """Names must be text; protobuf hands invalid UTF-8 back as bytes."""
-    functions = [(f.signature.name, f.node_def) for f in graph_def.library.function]
-    for _, nodes in [("", graph_def.node)] + functions:
-        for node in nodes:
-            for name in (node.name, node.op, *node.input):
-                if not isinstance(name, str):
-                    raise MalformedModelError(f"{path}: name {name!r} is not valid UTF-8")
+    """The names of the graph's nodes and of its functions' nodes are text."""
+    nodes = [*graph_def.node, *(node for function in graph_def.library.function for node in function.node_def)]
+    check_text((name for node in nodes for name in (node.name, node.op, *node.input)), path)
 
 
 def select_meta_graph(saved_model, tags: list[str] | None, path: Path):
@@ -1002,7 +983,7 @@ class TfReader:
             if self.signature or self.tags:
                 raise ConversionError(f"{self.path}: --signature and --tags apply to SavedModel folders, "
                                       f"not frozen graphs")
-            graph_def = parse(tf_protos.GraphDef, read_bytes(self.path), self.path, "TensorFlow GraphDef")
+            graph_def = parse_message(tf_protos.GraphDef, read_bytes(self.path), self.path, "TensorFlow GraphDef")
             inputs, outputs = self.frozen_endpoints(graph_def)
             producer = f"TensorFlow GraphDef (producer {graph_def.versions.producer})"
         return self.lower(graph_def, inputs, outputs, producer)
@@ -1014,9 +995,7 @@ class TfReader:
         self.functions = {f.signature.name: f for f in graph_def.library.function}
         scope = Scope({n.name: n for n in graph_def.node})
         self.bind_inputs(scope, inputs)
-        unknown = set(self.input_shapes) - set(self.source_inputs)
-        if unknown:
-            raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        check_input_shapes_named(self.input_shapes, self.source_inputs)
         self.graph.reserve(name for name, _ in outputs)
         if self.progress:
             self.progress.stage("lowering", len(graph_def.node))
@@ -1034,7 +1013,7 @@ class TfReader:
         if not model_file.is_file():
             hint = " (text saved_model.pbtxt is not supported)" if (self.path / "saved_model.pbtxt").exists() else ""
             raise MalformedModelError(f"{self.path}: no saved_model.pb{hint}")
-        saved_model = parse(tf_protos.SavedModel, read_bytes(model_file), model_file, "SavedModel")
+        saved_model = parse_message(tf_protos.SavedModel, read_bytes(model_file), model_file, "SavedModel")
         meta_graph = select_meta_graph(saved_model, self.tags, model_file)
         signature_name = self.signature or DEFAULT_SIGNATURE
         signatures = dict(meta_graph.signature_def)
@@ -1089,12 +1068,7 @@ class TfReader:
             shape = shape_of(entry.tensor_shape) if entry is not None and entry.HasField("tensor_shape") else None
             if shape is None and "shape" in node.attr:
                 shape = shape_of(node.attr["shape"].shape)
-            if name in self.input_shapes:
-                override = self.input_shapes[name]
-                if shape is not None and (len(override) != len(shape)
-                                          or any(d >= 0 and o != d for d, o in zip(shape, override))):
-                    raise ConversionError(f"--input-shape {name}:{override} does not match the model's {shape}")
-                shape = override
+            shape = input_shape(name, shape, self.input_shapes)
             if shape is None:
                 raise ConversionError(f"{self.path}: input {name!r} has an unknown rank; give it with --input-shape")
             runtime = runtime_dtype_of(dtype, f"{self.path}: input {name!r}")
@@ -1103,7 +1077,6 @@ class TfReader:
             self.source_inputs[name] = {**FLOAT_DTYPES, **INT_DTYPES}.get(dtype, "DT_BOOL")
 
     def bind_outputs(self, scope: Scope, outputs):
-        producers = self.graph.producers()
         for name, ref in outputs:
             key = scope.key(ref)
             value = scope.values.get(key)
@@ -1116,13 +1089,7 @@ class TfReader:
                 ir_name = value
             else:
                 raise ConversionError(f"{self.path}: output {name!r} ({ref}) is not a tensor")
-            if ir_name != name:
-                if ir_name in producers and ir_name not in self.graph.outputs:
-                    self.graph._rename(ir_name, name)
-                    producers = self.graph.producers()
-                else:
-                    self.graph.add_node("clone", [ir_name], {}, name, outputs=[name])
-            self.graph.outputs.append(name)
+            bind_output(self.graph, ir_name, name)
 
     # -- variables
 
@@ -1239,11 +1206,9 @@ def should_fold(ctx: TfLowering) -> bool:
 
 def fold(ctx: TfLowering) -> bool:
     """Evaluates the node on scratch graphs; False when its result is not fixed at conversion time."""
-    variants = 2 if any(ctx.scope.values[i].partial for i in ctx.inputs) else 1
-    results = []
-    for variant in range(variants):
+    def evaluate(inputs: list[Known]) -> dict[str, np.ndarray]:
         scope = Scope(ctx.scope.nodes, ctx.scope.function)
-        scope.values = {i: Known(ctx.scope.values[i].variant(variant)) for i in ctx.inputs}
+        scope.values = dict(zip(ctx.inputs, inputs))
         scratch = TfLowering(ctx.reader, Graph(eager=True), scope)
         scratch.begin(ctx.node, ctx.inputs)
         LOWERINGS[ctx.node.op](scratch)
@@ -1251,10 +1216,11 @@ def fold(ctx: TfLowering) -> bool:
         for key, value in scope.values.items():
             if node_of(key) == ctx.node_name and key not in ctx.inputs:
                 outputs[key] = value.value if isinstance(value, Known) else scratch.graph.constants[value]
-        results.append(outputs)
-    knowns = folded([ctx.scope.values[i] for i in ctx.inputs], results)
+        return outputs
+
+    knowns = folded([ctx.scope.values[i] for i in ctx.inputs], evaluate)
     if knowns is None:
-        return False  # its size depends on a free dimension
+        return False
     ctx.scope.values.update(knowns)
     return True
 

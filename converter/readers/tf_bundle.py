@@ -21,6 +21,7 @@ from google.protobuf.message import DecodeError
 from .. import ops
 from ..errors import ConversionError, MalformedModelError
 from . import tf_protos
+from .loading import read_bytes
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48
@@ -96,10 +97,7 @@ def _block_entries(table: _Bytes, offset: int, size: int) -> list[tuple[bytes, b
 
 def read_table(path: Path) -> dict[bytes, bytes]:
     """Every key/value pair of a LevelDB-format table file."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
+    data = read_bytes(path)
     table = _Bytes(data, str(path))
     if len(data) < FOOTER_SIZE or struct.unpack_from("<Q", data, len(data) - 8)[0] != TABLE_MAGIC:
         raise MalformedModelError(f"{path}: not a TensorFlow checkpoint index (no table footer; truncated?)")

@@ -9,7 +9,7 @@ nodes, and the TF reader lowers it; the inputs and outputs are the TF.js
 `signature`'s when it has one, else the Placeholders and the sinks.
 
 A **layers model**'s `modelTopology` is a Keras (2-style) model config; it
-goes through readers/keras.py, so by default it becomes a tensorweb-layers
+goes through readers/keras/, so by default it becomes a tensorweb-layers
 model, or the op graph with `--output-format graph`.  Weights are found by
 their `layer/weight` name, or else in the order the layer's entries appear.
 
@@ -19,7 +19,6 @@ dequantised to float32 on reading; `--quantize` decides how they are written.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +26,11 @@ from google.protobuf import json_format
 
 from ..errors import ConversionError, MalformedModelError
 from ..writer import MANIFEST_DTYPES, read_weights
-from . import keras, tf_protos
-from .keras import KerasModel, parse_model_config, weight_names
+from . import tf_protos
+from .keras import model_result
+from .keras.config import KerasModel, parse_model_config
+from .keras.weights import name_weights, weight_names
+from .loading import parse_json, read_bytes
 from .tf import TfReader
 
 MAX_MODEL_JSON_BYTES = 256 << 20
@@ -74,14 +76,7 @@ def enums_to_numbers(value, key: str = ""):
 
 
 def load_document(path: Path) -> dict:
-    try:
-        if path.stat().st_size > MAX_MODEL_JSON_BYTES:
-            raise MalformedModelError(f"{path}: larger than {MAX_MODEL_JSON_BYTES} bytes")
-        document = json.loads(path.read_bytes())
-    except OSError as e:
-        raise MalformedModelError(f"{path}: cannot read ({e.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise MalformedModelError(f"{path}: not valid JSON ({e})") from None
+    document = parse_json(read_bytes(path, MAX_MODEL_JSON_BYTES), str(path))
     if not isinstance(document, dict) or not isinstance(document.get("modelTopology"), dict):
         raise MalformedModelError(f"{path}: not a TensorFlow.js model.json (no modelTopology)")
     return document
@@ -158,10 +153,10 @@ def layers_model(path: Path, document: dict, input_shapes, output_format):
             arrays = [weights[prefix + n] for n in names]
         else:  # other naming (Keras 3's, suffixes): take the layer's entries in manifest order
             arrays = [array for key, array in weights.items() if key.startswith(prefix)]
-        by_layer[layer.name] = keras.name_weights(layer, arrays, str(path))
+        by_layer[layer.name] = name_weights(layer, arrays, str(path))
     model = KerasModel(name, layers, inputs, outputs, by_layer, str(topology.get("keras_version", "")),
                        str(topology.get("backend", "")))
-    result = keras.model_result(model, input_shapes, output_format, str(path))
+    result = model_result(model, input_shapes, output_format, str(path))
     result.producer = f"TensorFlow.js layers model ({document.get('convertedBy') or 'unknown'})"
     return result
 

@@ -1,6 +1,6 @@
 // Saving and loading layers models in the "tensorweb-layers" format
-// (converter/model.schema.json; converter/readers/keras.py documents the
-// topology): the Keras/TF.js topology with
+// (converter/model.schema.json; converter/readers/keras/layers_format.py
+// documents the topology): the Keras/TF.js topology with
 // TF.js layer-argument configs, plus the weights through tw.io's handlers
 // (URLs, downloads://, indexeddb://, memory, or any {save, load} object).
 import { getEngine } from '../core/engine.js';

@@ -1,5 +1,5 @@
 // What layers, initializers, regularizers and constraints share for saving.
-// The tensorweb-layers format (converter/readers/keras.py) follows TF.js's
+// The tensorweb-layers format (converter/readers/keras/layers_format.py) follows TF.js's
 // layers model.json: layer configs with camelCase keys (TF.js's layer
 // arguments), and initializers, regularizers and constraints as
 // {className, config}. Keras's own snake_case spellings ({class_name},
