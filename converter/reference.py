@@ -41,24 +41,54 @@ def _elu(x):
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
 
 
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _floor_div(a, b):
+    """floor(a / b), as TF.js computes it (numpy's floor_divide differs at infinities); integers floor-divide."""
+    if np.issubdtype(np.asarray(a).dtype, np.integer):
+        return np.floor_divide(a, b)
+    return np.floor(np.divide(a, b))
+
+
+def _div_no_nan(a, b):
+    return np.where(b == 0, 0, a / np.where(b == 0, 1, b))
+
+
+# Every unary op of the runtime on float64 (and on int32 for the ops that keep it).
 UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda x: np.maximum(x, 0),
     "relu6": lambda x: np.clip(x, 0, 6),
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "sigmoid": _sigmoid,
+    "logSigmoid": lambda x: -np.logaddexp(0, -x),
+    "silu": lambda x: x * _sigmoid(x),
     "tanh": np.tanh,
     "erf": _erf,
     "sqrt": np.sqrt,
     "rsqrt": lambda x: 1 / np.sqrt(x),
     "exp": np.exp,
+    "expm1": np.expm1,
     "log": np.log,
+    "log1p": np.log1p,
     "neg": np.negative,
     "abs": np.abs,
+    "square": np.square,
     "reciprocal": lambda x: 1 / x,
     "floor": np.floor,
     "ceil": np.ceil,
     "round": np.round,  # half to even, as TF.js and ONNX
     "sin": np.sin,
     "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
     "sign": np.sign,
     "softplus": lambda x: np.logaddexp(0, x),
     "softsign": lambda x: x / (1 + np.abs(x)),
@@ -68,18 +98,28 @@ UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "clone": np.copy,
 }
 
+# Unary ops with a bool result.
+PREDICATES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "isNaN": np.isnan,
+    "isInf": np.isinf,
+    "isFinite": np.isfinite,
+    "logicalNot": np.logical_not,
+}
 
 BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "add": np.add,
     "sub": np.subtract,
     "mul": np.multiply,
     "div": np.divide,
-    "floorDiv": np.floor_divide,
+    "divNoNan": _div_no_nan,
+    "floorDiv": _floor_div,
     "pow": np.power,
     "maximum": np.maximum,
     "minimum": np.minimum,
     "mod": np.mod,
     "squaredDifference": lambda a, b: np.square(a - b),
+    "atan2": np.arctan2,
+    "prelu": lambda x, alpha: np.where(x < 0, alpha * x, x),
     "equal": np.equal,
     "notEqual": np.not_equal,
     "less": np.less,
@@ -88,7 +128,11 @@ BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "greaterEqual": np.greater_equal,
     "logicalAnd": np.logical_and,
     "logicalOr": np.logical_or,
+    "logicalXor": np.logical_xor,
 }
+# Binary ops with a bool result.
+BOOL_RESULTS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr",
+                "logicalXor")
 
 REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod}
 
@@ -100,11 +144,17 @@ def unary_kernel(fn):
     return kernel
 
 
-def binary_kernel(fn, comparison):
+def predicate_kernel(fn):
+    def kernel(inputs, attrs):
+        return [np.asarray(fn(inputs[0]), dtype=np.bool_)]
+    return kernel
+
+
+def binary_kernel(fn, bool_result):
     def kernel(inputs, attrs):
         a, b = inputs
         result = fn(_f64(a), _f64(b)) if a.dtype == np.float32 else fn(a, b)
-        return [np.asarray(result, dtype=np.bool_) if comparison else _as(result, a)]
+        return [np.asarray(result, dtype=np.bool_) if bool_result else _as(result, a)]
     return kernel
 
 
@@ -327,18 +377,24 @@ def _first(fn) -> Kernel:
     return lambda inputs, attrs: [fn(inputs[0], attrs)]
 
 
-KERNELS: dict[str, Kernel] = {
+def _step(x, alpha):
+    return np.where(np.isnan(x), np.nan, np.where(x > 0, 1.0, alpha))
+
+
+# Every op the oracle knows, by the runtime's name: the converter's op set (KERNELS) and the runtime's
+# other ops that the op goldens and the kernel tier check against it.
+ORACLE: dict[str, Kernel] = {
     **{name: unary_kernel(fn) for name, fn in UNARY.items()},
-    **{name: binary_kernel(fn, name in ops.COMPARISON_OPS) for name, fn in BINARY.items()},
+    **{name: predicate_kernel(fn) for name, fn in PREDICATES.items()},
+    **{name: binary_kernel(fn, name in BOOL_RESULTS) for name, fn in BINARY.items()},
     **{name: reduce_kernel(fn) for name, fn in REDUCE.items()},
     "gelu": lambda i, a: [_as(_gelu(i[0], a["approximate"]), i[0])],
     "hardSigmoid": lambda i, a: [_as(np.clip(a["alpha"] * _f64(i[0]) + a["beta"], 0, 1), i[0])],
+    "step": lambda i, a: [_as(_step(_f64(i[0]), a["alpha"]), i[0])],
     "cumsum": lambda i, a: [cumsum(i[0], a["axis"], a["exclusive"], a["reverse"])],
-    "leakyRelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], a["alpha"] * _f64(i[0])), i[0])],
-    "prelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], _f64(i[1]) * i[0]), i[0])],
+    "leakyRelu": lambda i, a: [_as(np.where(i[0] < 0, a["alpha"] * _f64(i[0]), i[0]), i[0])],
     "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],
-    "logicalNot": lambda i, a: [np.logical_not(i[0])],
-    "isNaN": lambda i, a: [np.isnan(i[0])],
+    "addN": lambda i, a: [_as(sum(_f64(t) if t.dtype == np.float32 else t for t in i), i[0])],
     "cast": cast,
     "where": lambda i, a: [np.where(i[0], i[1], i[2])],
     "softmax": lambda i, a: [_as(softmax_along(i[0], a["dim"], log=False), i[0])],
@@ -375,6 +431,9 @@ KERNELS: dict[str, Kernel] = {
     "depthToSpace": depth_to_space,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
 }
+
+# The graph interpreter's kernels: exactly the converter's op set (ops.OPS).
+KERNELS: dict[str, Kernel] = {name: ORACLE[name] for name in ops.OPS}
 
 
 def run(graph, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -> dict[str, np.ndarray]:
