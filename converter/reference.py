@@ -199,61 +199,155 @@ def matmul(inputs, attrs):
     return [np.matmul(a, b)]
 
 
-def _windows(x, kernel, strides, dilations, pad, fill=0.0):
-    """Yields ((i, j), patch) where patch[n, oh, ow, c] is the input under filter tap (i, j)."""
-    pads = ops.spatial_padding(pad, x.shape[1:3], kernel, strides, dilations)
-    out_h, out_w = ops.window_output(x.shape, kernel, strides, dilations, pad)
-    padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)], constant_values=fill)
-    (sh, sw), (dh, dw) = strides, dilations
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            yield (i, j), padded[:, i * dh: i * dh + sh * (out_h - 1) + 1: sh,
-                                 j * dw: j * dw + sw * (out_w - 1) + 1: sw, :]
+# The round of an explicit-padding output size, by TF.js's dimRoundingMode.
+_ROUND = {None: math.trunc, "floor": math.floor, "round": lambda v: math.floor(v + 0.5), "ceil": math.ceil}
+
+
+def per_dim(v, rank):
+    return [v] * rank if isinstance(v, int) else list(v)
+
+
+class Taps:
+    """The padded input frame of a convolution or pool over x [N, *spatial, C], any number of spatial dims,
+    and per window tap the index of its slab: the input values that tap meets for every output pixel.
+
+    ``pad`` is TF.js's: 'valid', 'same' (ops.spatial_padding: the one place TF's "same" is computed), a
+    number for every side (output sizes rounded by ``rounding``), or [[0, 0], [before, after]..., [0, 0]].
+    """
+
+    def __init__(self, x_shape, window, strides, dilations, pad, rounding=None):
+        rank = len(window)
+        self.window = list(window)
+        self.strides, self.dilations = per_dim(strides, rank), per_dim(dilations, rank)
+        self.in_spatial = list(x_shape[1:-1])
+        if pad == "same":
+            pads = ops.spatial_padding("same", self.in_spatial, self.window, self.strides, self.dilations)
+            self.out = [math.ceil(n / s) for n, s in zip(self.in_spatial, self.strides)]
+        else:
+            pads = ([(0, 0)] * rank if pad == "valid" else [(pad, pad)] * rank if isinstance(pad, int)
+                    else [tuple(p) for p in pad[1:-1]])
+            self.out = [_ROUND[rounding]((n - (w - 1) * d - 1 + b + a) / s + 1) for n, w, d, s, (b, a)
+                        in zip(self.in_spatial, self.window, self.dilations, self.strides, pads)]
+        self.before = [b for b, _ in pads]
+        # The padded frame: large enough for every tap of every output.
+        self.frame = [max(b + n, (o - 1) * s + (w - 1) * dl + 1) for b, n, o, s, w, dl in
+                      zip(self.before, self.in_spatial, self.out, self.strides, self.window, self.dilations)]
+
+    def pad(self, x, value=0.0):
+        widths = [(0, 0)] + [(b, f - b - n) for b, f, n in zip(self.before, self.frame, self.in_spatial)] + [(0, 0)]
+        return np.pad(x, widths, constant_values=value)
+
+    def crop(self, framed):
+        return framed[(slice(None),) + tuple(slice(b, b + n) for b, n in zip(self.before, self.in_spatial))]
+
+    def slabs(self):
+        for tap in np.ndindex(*self.window):
+            index = tuple(slice(t * dl, t * dl + (o - 1) * s + 1, s)
+                          for t, dl, o, s in zip(tap, self.dilations, self.out, self.strides))
+            yield tap, (slice(None),) + index
+
+
+def _grouped(a, groups):
+    return a.reshape(a.shape[:-1] + (groups, a.shape[-1] // groups))
+
+
+def as_grouped(depthwise_filter):
+    """A depthwise filter [*window, C, M] as the grouped filter [*window, 1, C*M] of C groups."""
+    return depthwise_filter.reshape(depthwise_filter.shape[:-2] + (1, -1))
+
+
+def conv(x, w, strides, pad, dilations=1, groups=1, rounding=None):
+    """x [N, *spatial, C], w [*window, C/groups, O], in float64: output channel g * O/groups + o."""
+    t = Taps(x.shape, list(w.shape[:-2]), strides, dilations, pad, rounding)
+    xp = t.pad(_f64(x))
+    y = np.zeros([x.shape[0], *t.out, w.shape[-1]])
+    for tap, index in t.slabs():
+        wt = _f64(w[tap])
+        y += np.einsum("...gc,cgo->...go", _grouped(xp[index], groups), wt.reshape(wt.shape[0], groups, -1)).reshape(y.shape)
+    return y
+
+
+def conv_backprop_input(x_shape, dy, w, strides, pad, dilations=1, groups=1, rounding=None):
+    """conv's input gradient (conv2dTranspose, conv3dTranspose) for an input of ``x_shape``."""
+    t = Taps(x_shape, list(w.shape[:-2]), strides, dilations, pad, rounding)
+    dxp = t.pad(np.zeros(x_shape))
+    for tap, index in t.slabs():
+        wt = _f64(w[tap])
+        dxp[index] += np.einsum("...go,cgo->...gc", _grouped(_f64(dy), groups),
+                                wt.reshape(wt.shape[0], groups, -1)).reshape(dxp[index].shape)
+    return t.crop(dxp)
+
+
+def conv_backprop_filter(x, dy, w_shape, strides, pad, dilations=1, groups=1, rounding=None):
+    """conv's filter gradient, of ``w_shape``."""
+    t = Taps(x.shape, list(w_shape[:-2]), strides, dilations, pad, rounding)
+    xp = t.pad(_f64(x))
+    dw = np.zeros(w_shape)
+    dy_groups = _grouped(_f64(dy), groups).reshape(-1, groups, w_shape[-1] // groups)
+    for tap, index in t.slabs():
+        slab = _grouped(xp[index], groups).reshape(-1, groups, w_shape[-2])
+        dw[tap] = np.einsum("ngc,ngo->cgo", slab, dy_groups).reshape(w_shape[-2], w_shape[-1])
+    return dw
+
+
+def pool(x, window, strides, pad, kind, rounding=None):
+    """maxPool or avgPool ('max', 'avg'), in float64; the average counts the window's in-bounds elements only."""
+    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    if kind == "max":
+        xp = t.pad(_f64(x), -np.inf)
+        return np.max(np.stack([xp[index] for _, index in t.slabs()]), axis=0)
+    xp = t.pad(_f64(x))
+    ones = t.pad(np.ones(x.shape))
+    return sum(xp[index] for _, index in t.slabs()) / sum(ones[index] for _, index in t.slabs())
+
+
+def max_pool_grad(dy, x, window, strides, pad, rounding=None):
+    """Each dy element goes to the first maximum of its window in tap order (NaN wins)."""
+    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    xp = t.pad(_f64(x), -np.inf)
+    valid = t.pad(np.ones(x.shape, bool), False)
+    best = np.full(dy.shape, -np.inf)
+    winner = np.full(dy.shape, -1)
+    for k, (_, index) in enumerate(t.slabs()):
+        v, inside = xp[index], valid[index]
+        better = inside & ((winner < 0) | (~np.isnan(best) & ((v > best) | np.isnan(v))))
+        best, winner = np.where(better, v, best), np.where(better, k, winner)
+    dxp = np.zeros(xp.shape)
+    for k, (_, index) in enumerate(t.slabs()):
+        dxp[index] += np.where(winner == k, dy, 0)
+    return t.crop(dxp)
+
+
+def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None):
+    t = Taps(x_shape, window, strides, 1, pad, rounding)
+    ones = t.pad(np.ones(x_shape))
+    count = sum(ones[index] for _, index in t.slabs())
+    dxp = np.zeros(ones.shape)
+    for _, index in t.slabs():
+        dxp[index] += dy / count
+    return t.crop(dxp)
 
 
 def conv2d(inputs, attrs):
-    x, w = _f64(inputs[0]), _f64(inputs[1])
-    out = 0.0
-    for (i, j), patch in _windows(x, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"]):
-        out = out + patch @ w[i, j]
-    return [out]
+    return [conv(inputs[0], inputs[1], attrs["strides"], attrs["pad"], attrs["dilations"])]
 
 
 def depthwise_conv2d(inputs, attrs):
-    x, w = _f64(inputs[0]), _f64(inputs[1])
-    out = 0.0
-    for (i, j), patch in _windows(x, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"]):
-        out = out + patch[..., :, None] * w[i, j]
-    return [out.reshape(*out.shape[:3], -1)]
+    x, w = inputs
+    return [conv(x, as_grouped(w), attrs["strides"], attrs["pad"], attrs["dilations"], groups=x.shape[-1])]
 
 
 def conv2d_transpose(inputs, attrs):
-    x, w = _f64(inputs[0]), _f64(inputs[1])
-    n, h, wd, _ = x.shape
-    out_h, out_w, channels = attrs["outputShape"][-3:]
-    fh, fw = w.shape[:2]
-    sh, sw = attrs["strides"]
-    (top, _), (left, _) = ops.spatial_padding(attrs["pad"], (out_h, out_w), (fh, fw), (sh, sw), (1, 1))
-    full = np.zeros((n, max((h - 1) * sh + fh, top + out_h), max((wd - 1) * sw + fw, left + out_w), channels))
-    for i in range(fh):
-        for j in range(fw):
-            full[:, i: i + sh * (h - 1) + 1: sh, j: j + sw * (wd - 1) + 1: sw, :] += x @ w[i, j].T
-    return [full[:, top: top + out_h, left: left + out_w, :]]
+    x, w = inputs
+    return [conv_backprop_input((x.shape[0], *attrs["outputShape"][-3:]), x, w, attrs["strides"], attrs["pad"])]
 
 
 def max_pool(inputs, attrs):
-    x = _f64(inputs[0])
-    patches = [p for _, p in _windows(x, attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"], -np.inf)]
-    return [_as(np.max(patches, axis=0), inputs[0])]
+    return [_as(pool(inputs[0], attrs["filterSize"], attrs["strides"], attrs["pad"], "max"), inputs[0])]
 
 
 def avg_pool(inputs, attrs):
-    # TF.js averages over the window's in-bounds elements only
-    x = _f64(inputs[0])
-    window = (attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"])
-    total = sum(p for _, p in _windows(x, *window))
-    count = sum(p for _, p in _windows(np.ones((1, *x.shape[1:3], 1)), *window))
-    return [_as(total / count, inputs[0])]
+    return [_as(pool(inputs[0], attrs["filterSize"], attrs["strides"], attrs["pad"], "avg"), inputs[0])]
 
 
 # ------------------------------------------------------------------ normalisation
