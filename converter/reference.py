@@ -41,24 +41,54 @@ def _elu(x):
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
 
 
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _floor_div(a, b):
+    """floor(a / b), as TF.js computes it (numpy's floor_divide differs at infinities); integers floor-divide."""
+    if np.issubdtype(np.asarray(a).dtype, np.integer):
+        return np.floor_divide(a, b)
+    return np.floor(np.divide(a, b))
+
+
+def _div_no_nan(a, b):
+    return np.where(b == 0, 0, a / np.where(b == 0, 1, b))
+
+
+# Every unary op of the runtime on float64 (and on int32 for the ops that keep it).
 UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda x: np.maximum(x, 0),
     "relu6": lambda x: np.clip(x, 0, 6),
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "sigmoid": _sigmoid,
+    "logSigmoid": lambda x: -np.logaddexp(0, -x),
+    "silu": lambda x: x * _sigmoid(x),
     "tanh": np.tanh,
     "erf": _erf,
     "sqrt": np.sqrt,
     "rsqrt": lambda x: 1 / np.sqrt(x),
     "exp": np.exp,
+    "expm1": np.expm1,
     "log": np.log,
+    "log1p": np.log1p,
     "neg": np.negative,
     "abs": np.abs,
+    "square": np.square,
     "reciprocal": lambda x: 1 / x,
     "floor": np.floor,
     "ceil": np.ceil,
     "round": np.round,  # half to even, as TF.js and ONNX
     "sin": np.sin,
     "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
     "sign": np.sign,
     "softplus": lambda x: np.logaddexp(0, x),
     "softsign": lambda x: x / (1 + np.abs(x)),
@@ -68,18 +98,28 @@ UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "clone": np.copy,
 }
 
+# Unary ops with a bool result.
+PREDICATES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "isNaN": np.isnan,
+    "isInf": np.isinf,
+    "isFinite": np.isfinite,
+    "logicalNot": np.logical_not,
+}
 
 BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "add": np.add,
     "sub": np.subtract,
     "mul": np.multiply,
     "div": np.divide,
-    "floorDiv": np.floor_divide,
+    "divNoNan": _div_no_nan,
+    "floorDiv": _floor_div,
     "pow": np.power,
     "maximum": np.maximum,
     "minimum": np.minimum,
     "mod": np.mod,
     "squaredDifference": lambda a, b: np.square(a - b),
+    "atan2": np.arctan2,
+    "prelu": lambda x, alpha: np.where(x < 0, alpha * x, x),
     "equal": np.equal,
     "notEqual": np.not_equal,
     "less": np.less,
@@ -88,7 +128,11 @@ BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "greaterEqual": np.greater_equal,
     "logicalAnd": np.logical_and,
     "logicalOr": np.logical_or,
+    "logicalXor": np.logical_xor,
 }
+# Binary ops with a bool result.
+BOOL_RESULTS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr",
+                "logicalXor")
 
 REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod}
 
@@ -100,11 +144,17 @@ def unary_kernel(fn):
     return kernel
 
 
-def binary_kernel(fn, comparison):
+def predicate_kernel(fn):
+    def kernel(inputs, attrs):
+        return [np.asarray(fn(inputs[0]), dtype=np.bool_)]
+    return kernel
+
+
+def binary_kernel(fn, bool_result):
     def kernel(inputs, attrs):
         a, b = inputs
         result = fn(_f64(a), _f64(b)) if a.dtype == np.float32 else fn(a, b)
-        return [np.asarray(result, dtype=np.bool_) if comparison else _as(result, a)]
+        return [np.asarray(result, dtype=np.bool_) if bool_result else _as(result, a)]
     return kernel
 
 
@@ -149,61 +199,155 @@ def matmul(inputs, attrs):
     return [np.matmul(a, b)]
 
 
-def _windows(x, kernel, strides, dilations, pad, fill=0.0):
-    """Yields ((i, j), patch) where patch[n, oh, ow, c] is the input under filter tap (i, j)."""
-    pads = ops.spatial_padding(pad, x.shape[1:3], kernel, strides, dilations)
-    out_h, out_w = ops.window_output(x.shape, kernel, strides, dilations, pad)
-    padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)], constant_values=fill)
-    (sh, sw), (dh, dw) = strides, dilations
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            yield (i, j), padded[:, i * dh: i * dh + sh * (out_h - 1) + 1: sh,
-                                 j * dw: j * dw + sw * (out_w - 1) + 1: sw, :]
+# The round of an explicit-padding output size, by TF.js's dimRoundingMode.
+_ROUND = {None: math.trunc, "floor": math.floor, "round": lambda v: math.floor(v + 0.5), "ceil": math.ceil}
+
+
+def per_dim(v, rank):
+    return [v] * rank if isinstance(v, int) else list(v)
+
+
+class Taps:
+    """The padded input frame of a convolution or pool over x [N, *spatial, C], any number of spatial dims,
+    and per window tap the index of its slab: the input values that tap meets for every output pixel.
+
+    ``pad`` is TF.js's: 'valid', 'same' (ops.spatial_padding: the one place TF's "same" is computed), a
+    number for every side (output sizes rounded by ``rounding``), or [[0, 0], [before, after]..., [0, 0]].
+    """
+
+    def __init__(self, x_shape, window, strides, dilations, pad, rounding=None):
+        rank = len(window)
+        self.window = list(window)
+        self.strides, self.dilations = per_dim(strides, rank), per_dim(dilations, rank)
+        self.in_spatial = list(x_shape[1:-1])
+        if pad == "same":
+            pads = ops.spatial_padding("same", self.in_spatial, self.window, self.strides, self.dilations)
+            self.out = [math.ceil(n / s) for n, s in zip(self.in_spatial, self.strides)]
+        else:
+            pads = ([(0, 0)] * rank if pad == "valid" else [(pad, pad)] * rank if isinstance(pad, int)
+                    else [tuple(p) for p in pad[1:-1]])
+            self.out = [_ROUND[rounding]((n - (w - 1) * d - 1 + b + a) / s + 1) for n, w, d, s, (b, a)
+                        in zip(self.in_spatial, self.window, self.dilations, self.strides, pads)]
+        self.before = [b for b, _ in pads]
+        # The padded frame: large enough for every tap of every output.
+        self.frame = [max(b + n, (o - 1) * s + (w - 1) * dl + 1) for b, n, o, s, w, dl in
+                      zip(self.before, self.in_spatial, self.out, self.strides, self.window, self.dilations)]
+
+    def pad(self, x, value=0.0):
+        widths = [(0, 0)] + [(b, f - b - n) for b, f, n in zip(self.before, self.frame, self.in_spatial)] + [(0, 0)]
+        return np.pad(x, widths, constant_values=value)
+
+    def crop(self, framed):
+        return framed[(slice(None),) + tuple(slice(b, b + n) for b, n in zip(self.before, self.in_spatial))]
+
+    def slabs(self):
+        for tap in np.ndindex(*self.window):
+            index = tuple(slice(t * dl, t * dl + (o - 1) * s + 1, s)
+                          for t, dl, o, s in zip(tap, self.dilations, self.out, self.strides))
+            yield tap, (slice(None),) + index
+
+
+def _grouped(a, groups):
+    return a.reshape(a.shape[:-1] + (groups, a.shape[-1] // groups))
+
+
+def as_grouped(depthwise_filter):
+    """A depthwise filter [*window, C, M] as the grouped filter [*window, 1, C*M] of C groups."""
+    return depthwise_filter.reshape(depthwise_filter.shape[:-2] + (1, -1))
+
+
+def conv(x, w, strides, pad, dilations=1, groups=1, rounding=None):
+    """x [N, *spatial, C], w [*window, C/groups, O], in float64: output channel g * O/groups + o."""
+    t = Taps(x.shape, list(w.shape[:-2]), strides, dilations, pad, rounding)
+    xp = t.pad(_f64(x))
+    y = np.zeros([x.shape[0], *t.out, w.shape[-1]])
+    for tap, index in t.slabs():
+        wt = _f64(w[tap])
+        y += np.einsum("...gc,cgo->...go", _grouped(xp[index], groups), wt.reshape(wt.shape[0], groups, -1)).reshape(y.shape)
+    return y
+
+
+def conv_backprop_input(x_shape, dy, w, strides, pad, dilations=1, groups=1, rounding=None):
+    """conv's input gradient (conv2dTranspose, conv3dTranspose) for an input of ``x_shape``."""
+    t = Taps(x_shape, list(w.shape[:-2]), strides, dilations, pad, rounding)
+    dxp = t.pad(np.zeros(x_shape))
+    for tap, index in t.slabs():
+        wt = _f64(w[tap])
+        dxp[index] += np.einsum("...go,cgo->...gc", _grouped(_f64(dy), groups),
+                                wt.reshape(wt.shape[0], groups, -1)).reshape(dxp[index].shape)
+    return t.crop(dxp)
+
+
+def conv_backprop_filter(x, dy, w_shape, strides, pad, dilations=1, groups=1, rounding=None):
+    """conv's filter gradient, of ``w_shape``."""
+    t = Taps(x.shape, list(w_shape[:-2]), strides, dilations, pad, rounding)
+    xp = t.pad(_f64(x))
+    dw = np.zeros(w_shape)
+    dy_groups = _grouped(_f64(dy), groups).reshape(-1, groups, w_shape[-1] // groups)
+    for tap, index in t.slabs():
+        slab = _grouped(xp[index], groups).reshape(-1, groups, w_shape[-2])
+        dw[tap] = np.einsum("ngc,ngo->cgo", slab, dy_groups).reshape(w_shape[-2], w_shape[-1])
+    return dw
+
+
+def pool(x, window, strides, pad, kind, rounding=None):
+    """maxPool or avgPool ('max', 'avg'), in float64; the average counts the window's in-bounds elements only."""
+    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    if kind == "max":
+        xp = t.pad(_f64(x), -np.inf)
+        return np.max(np.stack([xp[index] for _, index in t.slabs()]), axis=0)
+    xp = t.pad(_f64(x))
+    ones = t.pad(np.ones(x.shape))
+    return sum(xp[index] for _, index in t.slabs()) / sum(ones[index] for _, index in t.slabs())
+
+
+def max_pool_grad(dy, x, window, strides, pad, rounding=None):
+    """Each dy element goes to the first maximum of its window in tap order (NaN wins)."""
+    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    xp = t.pad(_f64(x), -np.inf)
+    valid = t.pad(np.ones(x.shape, bool), False)
+    best = np.full(dy.shape, -np.inf)
+    winner = np.full(dy.shape, -1)
+    for k, (_, index) in enumerate(t.slabs()):
+        v, inside = xp[index], valid[index]
+        better = inside & ((winner < 0) | (~np.isnan(best) & ((v > best) | np.isnan(v))))
+        best, winner = np.where(better, v, best), np.where(better, k, winner)
+    dxp = np.zeros(xp.shape)
+    for k, (_, index) in enumerate(t.slabs()):
+        dxp[index] += np.where(winner == k, dy, 0)
+    return t.crop(dxp)
+
+
+def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None):
+    t = Taps(x_shape, window, strides, 1, pad, rounding)
+    ones = t.pad(np.ones(x_shape))
+    count = sum(ones[index] for _, index in t.slabs())
+    dxp = np.zeros(ones.shape)
+    for _, index in t.slabs():
+        dxp[index] += dy / count
+    return t.crop(dxp)
 
 
 def conv2d(inputs, attrs):
-    x, w = _f64(inputs[0]), _f64(inputs[1])
-    out = 0.0
-    for (i, j), patch in _windows(x, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"]):
-        out = out + patch @ w[i, j]
-    return [out]
+    return [conv(inputs[0], inputs[1], attrs["strides"], attrs["pad"], attrs["dilations"])]
 
 
 def depthwise_conv2d(inputs, attrs):
-    x, w = _f64(inputs[0]), _f64(inputs[1])
-    out = 0.0
-    for (i, j), patch in _windows(x, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"]):
-        out = out + patch[..., :, None] * w[i, j]
-    return [out.reshape(*out.shape[:3], -1)]
+    x, w = inputs
+    return [conv(x, as_grouped(w), attrs["strides"], attrs["pad"], attrs["dilations"], groups=x.shape[-1])]
 
 
 def conv2d_transpose(inputs, attrs):
-    x, w = _f64(inputs[0]), _f64(inputs[1])
-    n, h, wd, _ = x.shape
-    out_h, out_w, channels = attrs["outputShape"][-3:]
-    fh, fw = w.shape[:2]
-    sh, sw = attrs["strides"]
-    (top, _), (left, _) = ops.spatial_padding(attrs["pad"], (out_h, out_w), (fh, fw), (sh, sw), (1, 1))
-    full = np.zeros((n, max((h - 1) * sh + fh, top + out_h), max((wd - 1) * sw + fw, left + out_w), channels))
-    for i in range(fh):
-        for j in range(fw):
-            full[:, i: i + sh * (h - 1) + 1: sh, j: j + sw * (wd - 1) + 1: sw, :] += x @ w[i, j].T
-    return [full[:, top: top + out_h, left: left + out_w, :]]
+    x, w = inputs
+    return [conv_backprop_input((x.shape[0], *attrs["outputShape"][-3:]), x, w, attrs["strides"], attrs["pad"])]
 
 
 def max_pool(inputs, attrs):
-    x = _f64(inputs[0])
-    patches = [p for _, p in _windows(x, attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"], -np.inf)]
-    return [_as(np.max(patches, axis=0), inputs[0])]
+    return [_as(pool(inputs[0], attrs["filterSize"], attrs["strides"], attrs["pad"], "max"), inputs[0])]
 
 
 def avg_pool(inputs, attrs):
-    # TF.js averages over the window's in-bounds elements only
-    x = _f64(inputs[0])
-    window = (attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"])
-    total = sum(p for _, p in _windows(x, *window))
-    count = sum(p for _, p in _windows(np.ones((1, *x.shape[1:3], 1)), *window))
-    return [_as(total / count, inputs[0])]
+    return [_as(pool(inputs[0], attrs["filterSize"], attrs["strides"], attrs["pad"], "avg"), inputs[0])]
 
 
 # ------------------------------------------------------------------ normalisation
@@ -327,18 +471,24 @@ def _first(fn) -> Kernel:
     return lambda inputs, attrs: [fn(inputs[0], attrs)]
 
 
-KERNELS: dict[str, Kernel] = {
+def _step(x, alpha):
+    return np.where(np.isnan(x), np.nan, np.where(x > 0, 1.0, alpha))
+
+
+# Every op the oracle knows, by the runtime's name: the converter's op set (KERNELS) and the runtime's
+# other ops that the op goldens and the kernel tier check against it.
+ORACLE: dict[str, Kernel] = {
     **{name: unary_kernel(fn) for name, fn in UNARY.items()},
-    **{name: binary_kernel(fn, name in ops.COMPARISON_OPS) for name, fn in BINARY.items()},
+    **{name: predicate_kernel(fn) for name, fn in PREDICATES.items()},
+    **{name: binary_kernel(fn, name in BOOL_RESULTS) for name, fn in BINARY.items()},
     **{name: reduce_kernel(fn) for name, fn in REDUCE.items()},
     "gelu": lambda i, a: [_as(_gelu(i[0], a["approximate"]), i[0])],
     "hardSigmoid": lambda i, a: [_as(np.clip(a["alpha"] * _f64(i[0]) + a["beta"], 0, 1), i[0])],
+    "step": lambda i, a: [_as(_step(_f64(i[0]), a["alpha"]), i[0])],
     "cumsum": lambda i, a: [cumsum(i[0], a["axis"], a["exclusive"], a["reverse"])],
-    "leakyRelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], a["alpha"] * _f64(i[0])), i[0])],
-    "prelu": lambda i, a: [_as(np.where(i[0] > 0, i[0], _f64(i[1]) * i[0]), i[0])],
+    "leakyRelu": lambda i, a: [_as(np.where(i[0] < 0, a["alpha"] * _f64(i[0]), i[0]), i[0])],
     "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],
-    "logicalNot": lambda i, a: [np.logical_not(i[0])],
-    "isNaN": lambda i, a: [np.isnan(i[0])],
+    "addN": lambda i, a: [_as(sum(_f64(t) if t.dtype == np.float32 else t for t in i), i[0])],
     "cast": cast,
     "where": lambda i, a: [np.where(i[0], i[1], i[2])],
     "softmax": lambda i, a: [_as(softmax_along(i[0], a["dim"], log=False), i[0])],
@@ -375,6 +525,9 @@ KERNELS: dict[str, Kernel] = {
     "depthToSpace": depth_to_space,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
 }
+
+# The graph interpreter's kernels: exactly the converter's op set (ops.OPS).
+KERNELS: dict[str, Kernel] = {name: ORACLE[name] for name in ops.OPS}
 
 
 def run(graph, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -> dict[str, np.ndarray]:

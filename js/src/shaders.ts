@@ -70,3 +70,16 @@ export function fillSlots(source: string, slots: Readonly<Record<string, string>
 export function substituteBody(source: string, expression: string): string {
   return fillSlots(source, { body: `return ${expression};` });
 }
+
+// An op function of a body table (elementwise/unary_ops.wgsl, binary_ops.wgsl): `fn <op>_<type>(` at the
+// start of a line, <type> the input type f32, i32 or u32. Helpers without the suffix are not ops.
+const OP_FUNCTION = /^fn[ \t]+(\w+)_(f32|i32|u32)[ \t]*\(/gm;
+
+/** The op functions of the body table at `path` (with its imports): input types by op name. */
+export function opFunctions(path: string): Map<string, Set<string>> {
+  const ops = new Map<string, Set<string>>();
+  for (const [, name, type] of shaderSource(path).matchAll(OP_FUNCTION)) {
+    ops.set(name, (ops.get(name) ?? new Set()).add(type));
+  }
+  return ops;
+}

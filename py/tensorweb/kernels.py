@@ -66,6 +66,19 @@ def read_shader(path: str) -> str:
     return expand(path, None)
 
 
+# An op function of a body table (elementwise/unary_ops.wgsl, binary_ops.wgsl): ``fn <op>_<type>(`` at
+# the start of a line, <type> the input type f32, i32 or u32. Helpers without the suffix are not ops.
+_OP_FUNCTION = re.compile(r"^fn[ \t]+(?P<op>\w+)_(?P<type>f32|i32|u32)[ \t]*\(", re.MULTILINE)
+
+
+def op_functions(path: str) -> dict[str, set[str]]:
+    """The op functions of the body table ``shaders/<path>`` (with its imports): input types by op name."""
+    ops: dict[str, set[str]] = {}
+    for m in _OP_FUNCTION.finditer(read_shader(path)):
+        ops.setdefault(m.group("op"), set()).add(m.group("type"))
+    return ops
+
+
 # --- text slots -----------------------------------------------------------------
 
 # Code (not a comment line) ending in the marker `// @name`.

@@ -12,9 +12,10 @@
 // Overrides: WORKGROUP_SIZE (64); BROADCAST (true): false when a, b and out
 //   have one shape, so indices are flat and the strides are not read.
 // Slots: `types` (In for a and b, Out for out; f32 as written), `body` (the
-//   op on `a: In, b: In` returning Out; `a` as written), `items` (InItem and
-//   OutItem, the array items of a and b, and of out: the elements as
-//   written) and `apply` (out's item from a's item at a_index and b's at
+//   op on `a: In, b: In` returning Out; `a` as written; the runtime calls
+//   one function of elementwise/binary_ops.wgsl, `return add_f32(a, b);`),
+//   `items` (InItem and OutItem, the array items of a and b, and of out:
+//   the elements as written) and `apply` (out's item from a's item at a_index and b's at
 //   b_index; binary_op as written). The runtime's vec4 variant (out's last
 //   dim a multiple of 4) makes the items vec4s and applies binary_op per
 //   component. An operand with out's last dim is read a vec4 at a time; one
@@ -41,6 +42,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<InItem>;
 @group(0) @binding(2) var<storage, read_write> out: array<OutItem>;
 @group(0) @binding(3) var<uniform> params: Params;
+
+// @import elementwise/binary_ops.wgsl
 
 fn binary_op(a: In, b: In) -> Out {
   return a; // @body

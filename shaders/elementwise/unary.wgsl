@@ -4,14 +4,17 @@
 //   2 params: uniform Params; 3 scalars: uniform Scalars, used only by bodies
 //   that call alpha() or beta(), so a pipeline without them may leave it out.
 // Params { size: u32 }: the element count.
-// Scalars { alpha: f32, beta: f32 }: op attributes (leakyRelu and elu alpha,
-//   clipByValue's bounds, step's alpha).
+// Scalars { alpha: f32, beta: f32 }: op attributes (leakyRelu's alpha,
+//   clipByValue's bounds, step's alpha, hardSigmoid's alpha and beta).
 // Overrides: WORKGROUP_SIZE (64).
-// Helpers a body may call: alpha(), beta(), erf(v: f32) -> f32.
+// Functions a body may call: alpha() and beta() (f32), and the op functions
+//   of elementwise/unary_ops.wgsl (`relu_f32(v)`, ...), which the runtime's
+//   bodies call: `return relu_f32(v);`.
 // Slots: `types` names the element types In and Out (f32 as written; with
 //   f16, prefix `enable f16;`); `body` is the op on `v: In` returning Out
-//   (the identity as written); `items` names InItem and OutItem, the types of
-//   x's and y's array items (the elements themselves as written), and `apply`
+//   (the identity as written; the runtime calls one op function); `items`
+//   names InItem and OutItem, the types of x's and y's array items (the
+//   elements themselves as written), and `apply`
 //   maps one item of x to one of y (unary_op as written). The runtime's vec4
 //   variant makes the items vec4<In> and vec4<Out> and applies unary_op to
 //   each component, so any scalar body runs 4 elements per thread; `size`
@@ -39,22 +42,15 @@ struct Scalars {
 @group(0) @binding(2) var<uniform> params: Params;
 @group(0) @binding(3) var<uniform> scalars: Scalars;
 
-fn alpha() -> In {
-  return In(scalars.alpha);
+fn alpha() -> f32 {
+  return scalars.alpha;
 }
 
-fn beta() -> In {
-  return In(scalars.beta);
+fn beta() -> f32 {
+  return scalars.beta;
 }
 
-// erf for the erf and exact gelu bodies (WGSL has none): Abramowitz and
-// Stegun 7.1.26, absolute error below 1.5e-7. On f32, so the file also
-// compiles with integer In types (bodies on f16 call In(erf(f32(v)))).
-fn erf(v: f32) -> f32 {
-  let t = 1.0 / (1.0 + 0.3275911 * abs(v));
-  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return sign(v) * (1.0 - poly * exp(-v * v));
-}
+// @import elementwise/unary_ops.wgsl
 
 fn unary_op(v: In) -> Out {
   return v; // @body

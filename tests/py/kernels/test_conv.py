@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import conv_reference as ref
+import windows as ref
 from matmul_launch import run_matmul
 from tensorweb.kernels import Output, body, grid, types
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import conv_reference as ref
+import windows as ref
 from tensorweb.kernels import Output, body, types
 
 PLACEHOLDER = np.zeros(4, np.float32)

@@ -1,110 +1,45 @@
 // Elementwise kernels: unary ops (elementwise/unary.wgsl with a body per op),
 // broadcasting binary ops (elementwise/binary.wgsl), where (select.wgsl),
-// addN, cast, and the creation ops (elementwise/generate.wgsl). NaN is
-// tested through the bits, since WGSL comparisons with NaN are not portable.
+// addN, cast, and the creation ops (elementwise/generate.wgsl). The ops
+// themselves are WGSL functions in elementwise/unary_ops.wgsl and
+// binary_ops.wgsl, which the kernels' `body` slot calls.
 import type { DataId } from '../../../core/backend.js';
 import { type DataType, sizeFromShape } from '../../../core/dtype.js';
 import { seedKey } from '../../../core/random.js';
 import type { WebGpuBackend } from '../backend.js';
+import { opFunctions } from '../../../shaders.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
 
-/** WGSL: whether the f32 `x` is NaN. */
-const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
-
-const SELU_SCALE = 1.0507009873554805;
-const SELU_ALPHA = 1.6732632423543772;
-const SIGMOID = 'select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0)';
-// Tint rejects infinite and NaN constants, so these are built from the runtime v (its bits & 0).
-const INF = 'bitcast<f32>(0x7f800000u | (bitcast<u32>(v) & 0u))';
-const NAN = 'bitcast<f32>(0x7fc00000u | (bitcast<u32>(v) & 0u))';
-const IS_INF = '((bitcast<u32>(v) & 0x7fffffffu) == 0x7f800000u)';
-
-/**
- * sin (shift 0), cos (shift 1) or tan with our own range reduction and
- * polynomials: some adapters' builtins (SwiftShader's) are off by 1e-4.
- * r = v - k·π/2 (Cody-Waite, two parts), then the quadrant q = k + shift.
- */
-function trig(kind: 'sin' | 'cos' | 'tan'): string {
-  const shift = kind === 'cos' ? 1 : 0;
-  const result = kind === 'tan'
-    ? 'select(s / c, -c / s, (q & 1) == 1)'
-    : 'select(select(select(-c, -s, q == 2), c, q == 1), s, q == 0)';
-  return `if (${IS_INF}) { return ${NAN}; }
-    let k = round(v * 0.6366197723675814);
-    let r = (v - k * 1.5707963705062866) - k * -4.371139000186243e-8;
-    let r2 = r * r;
-    let s = r + r * r2 * (-0.16666667 + r2 * (0.008333331 + r2 * (-0.00019840874 + r2 * 2.7525562e-6)));
-    let c = 1.0 - 0.5 * r2 + r2 * r2 * (0.041666638 + r2 * (-0.0013888378 + r2 * 2.4760495e-5));
-    let q = (i32(k) + ${shift}) & 3;
-    return ${result};`;
+/** A WGSL op table: its path under shaders/ and, by op name, the input types of its functions `<op>_<type>`. */
+interface OpTable {
+  path: string;
+  kind: string;
+  types: Map<string, Set<string>>;
 }
 
-/**
- * Unary bodies on `v`: `float` for float32 (and the float side of predicates),
- * `int` for int32 inputs of the ops that keep int32. Multi-statement bodies
- * end in a return; float bodies of float ops get a NaN-in, NaN-out guard
- * (`nanIn`), and handle IEEE special values themselves where builtins differ.
- */
-const UNARY: Record<string, { float: string; int?: string; passesNaN?: boolean }> = {
-  neg: { float: 'return -v;', int: 'return -v;' },
-  abs: { float: 'return abs(v);', int: 'return abs(v);' },
-  sign: { float: 'return sign(v);', int: 'return sign(v);' },
-  exp: { float: `if (v > 88.72284) { return ${INF}; } if (v < -104.0) { return 0.0; } return exp(v);` },
-  // exp(v) - 1 cancels for small v; (u - 1) * v / log(u) does not (Kahan).
-  expm1: { float: `if (v > 88.72284) { return ${INF}; } if (abs(v) >= 0.5) { return exp(v) - 1.0; } let u = exp(v); if (u == 1.0) { return v; } return (u - 1.0) * v / log(u);` },
-  log: { float: `if (v < 0.0) { return ${NAN}; } if (v == 0.0) { return -${INF}; } if (${IS_INF}) { return v; } return log(v);` },
-  log1p: { float: `if (v < -1.0) { return ${NAN}; } if (v == -1.0) { return -${INF}; } if (${IS_INF}) { return v; } if (abs(v) >= 0.5) { return log(1.0 + v); } let u = 1.0 + v; if (u == 1.0) { return v; } return log(u) * v / (u - 1.0);` },
-  sqrt: { float: 'return sqrt(v);' },
-  rsqrt: { float: 'return inverseSqrt(v);' },
-  reciprocal: { float: 'return 1.0 / v;' },
-  square: { float: 'return v * v;', int: 'return v * v;' },
-  sin: { float: trig('sin') },
-  cos: { float: trig('cos') },
-  tan: { float: trig('tan') },
-  asin: { float: 'return asin(v);' },
-  acos: { float: 'return acos(v);' },
-  atan: { float: 'return atan(v);' },
-  sinh: { float: `if (abs(v) > 89.4) { return sign(v) * ${INF}; } return sinh(v);` },
-  cosh: { float: `if (abs(v) > 89.4) { return ${INF}; } return cosh(v);` },
-  tanh: { float: 'if (abs(v) > 15.0) { return sign(v); } return tanh(v);' },
-  asinh: { float: `if (${IS_INF}) { return v; } if (abs(v) > 1e18) { return sign(v) * (log(abs(v)) + 0.6931471805599453); } return asinh(v);` },
-  acosh: { float: `if (v < 1.0) { return ${NAN}; } if (${IS_INF}) { return v; } if (v > 1e18) { return log(v) + 0.6931471805599453; } return acosh(v);` },
-  atanh: { float: `if (abs(v) > 1.0) { return ${NAN}; } if (abs(v) == 1.0) { return sign(v) * ${INF}; } return atanh(v);` },
-  erf: { float: 'return erf(v);' },
-  floor: { float: 'return floor(v);' },
-  ceil: { float: 'return ceil(v);' },
-  round: { float: 'return round(v);' },
-  relu: { float: 'return select(v, 0.0, v < 0.0);', int: 'return max(v, 0);' },
-  relu6: { float: 'return select(select(v, 6.0, v > 6.0), 0.0, v < 0.0);', int: 'return clamp(v, 0, 6);' },
-  leakyRelu: { float: 'return select(v, alpha() * v, v < 0.0);' },
-  elu: { float: 'return select(v, exp(v) - 1.0, v < 0.0);' },
-  selu: { float: `return select(${SELU_SCALE} * v, ${SELU_SCALE * SELU_ALPHA} * (exp(v) - 1.0), v <= 0.0);` },
-  gelu: { float: 'return 0.5 * v * (1.0 + erf(v * 0.7071067811865476));' },
-  sigmoid: { float: `return ${SIGMOID};` },
-  logSigmoid: { float: 'return -(max(-v, 0.0) + log(1.0 + exp(-abs(v))));' },
-  softplus: { float: 'return max(v, 0.0) + log(1.0 + exp(-abs(v)));' },
-  softsign: { float: 'return v / (1.0 + abs(v));' },
-  silu: { float: `return v * ${SIGMOID};` },
-  hardSigmoid: { float: 'return clamp(alpha() * v + beta(), 0.0, 1.0);' },
-  hardSwish: { float: 'return v * clamp(v + 3.0, 0.0, 6.0) / 6.0;' },
-  isNaN: { float: `return Out(${nan('v')});`, passesNaN: true },
-  isInf: { float: `return Out(${IS_INF});`, passesNaN: true },
-  isFinite: { float: 'return Out((bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u);', passesNaN: true },
-  logicalNot: { float: 'return Out(v == 0u);', passesNaN: true },
-  clipByValue: {
-    float: 'return clamp(v, alpha(), beta());',
-    int: 'return i32(clamp(f32(v), scalars.alpha, scalars.beta));',
-  },
-  step: { float: 'return select(alpha(), 1.0, v > 0.0);' },
-};
-
-/** The float body with NaN passed through first (WGSL builtins need not keep NaN). */
-function floatBody(entry: { float: string; passesNaN?: boolean }): string {
-  return entry.passesNaN ? entry.float : `if (${nan('v')}) { return v; } ${entry.float}`;
+function opTable(path: string, kind: string): OpTable {
+  return { path, kind, types: opFunctions(path) };
 }
 
-const GELU_TANH = 'return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));';
+const UNARY_OPS = opTable('elementwise/unary_ops.wgsl', 'unary');
+const BINARY_OPS = opTable('elementwise/binary_ops.wgsl', 'binary');
+
+/** Fails at registration (bundle load) where an op name has no function in the table. */
+function requireOp(table: OpTable, name: string): void {
+  if (!table.types.has(name)) {
+    throw new Error(`tensorweb: no WGSL function for ${table.kind} op '${name}' in shaders/${table.path} (has: ${[...table.types.keys()].join(', ')})`);
+  }
+}
+
+/** The `body` slot that calls op function `<name>_<type>` of `table` on `args`. */
+function callOp(table: OpTable, name: string, type: string, args: string): string {
+  if (!table.types.get(name)?.has(type)) {
+    const types = [...table.types.get(name) ?? []].join(', ') || 'no types';
+    throw new Error(`tensorweb: shaders/${table.path} has no function ${name}_${type} (${table.kind} op '${name}' takes ${types})`);
+  }
+  return `return ${name}_${type}(${args});`;
+}
 
 /** alpha and beta of the Scalars uniform, from the op's attributes. */
 function scalarsOf(name: string, attrs: Record<string, number | boolean>): { alpha: number; beta: number } {
@@ -141,71 +76,14 @@ export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataTy
 }
 
 export function unaryKernel(name: string): WebGpuKernel<Record<string, number | boolean>> {
-  const bodies = UNARY[name];
-  if (!bodies) throw new Error(`tensorweb: no WGSL body for unary op '${name}'`);
+  requireOp(UNARY_OPS, name);
   return (args) => {
     const { inputs: [x], attrs, outputs: [out] } = args;
-    let body = x.dtype === 'int32' && bodies.int ? bodies.int : floatBody(bodies);
-    if (name === 'gelu' && attrs.approximate) body = floatBody({ float: GELU_TANH });
+    const op = name === 'gelu' && attrs.approximate ? 'geluTanh' : name;
+    const body = callOp(UNARY_OPS, op, wgslType(x.dtype), 'v');
     return [runUnary(gpu(args), x, out.dtype, body, scalarsOf(name, attrs))];
   };
 }
-
-/** A comparison; with float operands NaN compares unequal to everything (some adapters' comparisons are unordered). */
-function compare(op: string): { float: string; int: string; bool: string } {
-  const plain = `return Out(a ${op} b);`;
-  const either = `(${nan('a')} || ${nan('b')})`;
-  return { float: op === '!=' ? `return Out(${either} || a != b);` : `return Out(!${either} && a ${op} b);`, int: plain, bool: plain };
-}
-
-/** Binary bodies on `a`, `b`: `float` for float32 operands, `int` for int32, `bool` for bool (u32). */
-const BINARY: Record<string, { float: string; int?: string; bool?: string }> = {
-  add: { float: 'return a + b;', int: 'return a + b;' },
-  sub: { float: 'return a - b;', int: 'return a - b;' },
-  mul: { float: 'return a * b;', int: 'return a * b;' },
-  div: { float: 'return a / b;' },
-  divNoNan: { float: 'return select(a / b, 0.0, b == 0.0);' },
-  floorDiv: {
-    float: 'return floor(a / b);',
-    // numpy: floor division, and 0 for a zero divisor.
-    int: 'if (b == 0) { return 0; } let q = a / b; return select(q, q - 1, q * b != a && ((a < 0) != (b < 0)));',
-  },
-  mod: {
-    float: 'let r = a % b; return select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0)));',
-    int: 'if (b == 0) { return 0; } let r = a % b; return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));',
-  },
-  // IEEE pow: x^0 = 1 and 1^y = 1 (NaN included); negative bases need an integral exponent.
-  pow: {
-    float: `if (b == 0.0 || a == 1.0) { return 1.0; }
-    if (${nan('a')} || ${nan('b')}) { return a + b; }
-    let inf = bitcast<f32>(0x7f800000u | (bitcast<u32>(a) & 0u));
-    var m = pow(abs(a), b);
-    if (a == 0.0) { m = select(0.0, inf, b < 0.0); }
-    if (a >= 0.0) { return m; }
-    if (floor(b) != b) { return bitcast<f32>(0x7fc00000u | (bitcast<u32>(a) & 0u)); }
-    return select(m, -m, abs(b) < 16777216.0 && (i32(b) & 1) == 1);`,
-    int: `if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(1, -1, (b & 1) == 1); } return 0; }
-    var result = 1;
-    var base = a;
-    var e = u32(b);
-    while (e > 0u) { if ((e & 1u) == 1u) { result *= base; } base *= base; e = e >> 1u; }
-    return result;`,
-  },
-  maximum: { float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return max(a, b);`, int: 'return max(a, b);' },
-  minimum: { float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return min(a, b);`, int: 'return min(a, b);' },
-  squaredDifference: { float: 'return (a - b) * (a - b);', int: 'return (a - b) * (a - b);' },
-  atan2: { float: 'return atan2(a, b);' },
-  prelu: { float: 'return select(a, a * b, a < 0.0);' },
-  equal: compare('=='),
-  notEqual: compare('!='),
-  less: compare('<'),
-  lessEqual: compare('<='),
-  greater: compare('>'),
-  greaterEqual: compare('>='),
-  logicalAnd: { float: 'return Out(a != 0u && b != 0u);' },
-  logicalOr: { float: 'return Out(a != 0u || b != 0u);' },
-  logicalXor: { float: 'return Out((a != 0u) != (b != 0u));' },
-};
 
 /**
  * The binary kernel's vec4 variant, where out's last dim is a multiple of 4:
@@ -264,19 +142,18 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
 }
 
 export function binaryKernel(name: string): WebGpuKernel {
-  const bodies = BINARY[name];
-  if (!bodies) throw new Error(`tensorweb: no WGSL body for binary op '${name}'`);
+  requireOp(BINARY_OPS, name);
   return (args) => {
     const { inputs: [a, b], outputs: [out] } = args;
-    const body = (a.dtype === 'int32' && bodies.int) || (a.dtype === 'bool' && bodies.bool) || bodies.float;
+    const body = callOp(BINARY_OPS, name, wgslType(a.dtype), 'a, b');
     return [runBinary(gpu(args), a, b, out.shape, out.dtype, body)];
   };
 }
 
-/** The float32 body of binary op `name`. */
-export const binaryBody = (name: string): string => BINARY[name].float;
+/** The `body` slot of binary op `name` on float32 operands. */
+export const binaryBody = (name: string): string => callOp(BINARY_OPS, name, 'f32', 'a, b');
 
-export const addBody = (dtype: DataType) => (dtype === 'int32' ? BINARY.add.int! : BINARY.add.float);
+export const addBody = (dtype: DataType) => callOp(BINARY_OPS, 'add', dtype === 'int32' ? 'i32' : 'f32', 'a, b');
 
 /** Sum of same-shaped inputs as a chain of adds; intermediate sums are freed as it goes. */
 export const addNKernel: WebGpuKernel = (args) => {
@@ -317,7 +194,7 @@ export const whereKernel: WebGpuKernel = (args) => {
 
 /** Conversion bodies between compute dtypes (bool is 0/1 in a u32; to bool is `!= 0`, so NaN is true). */
 function castBody(from: DataType, to: DataType): string {
-  if (to === 'bool') return from === 'float32' ? `return Out(v != 0.0 || ${nan('v')});` : 'return Out(v != 0);';
+  if (to === 'bool') return from === 'float32' ? 'return Out(v != 0.0 || is_nan(v));' : 'return Out(v != 0);';
   return 'return Out(v);';
 }
 
