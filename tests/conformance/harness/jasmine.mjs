@@ -357,11 +357,6 @@ export async function collectFile(load) {
   return root;
 }
 
-/** Counts the specs in a collected tree (what a file would run). */
-export function countSpecs(suite) {
-  return suite.children.reduce((n, c) => n + (c instanceof Spec ? 1 : countSpecs(c)), 0);
-}
-
 function withTimeout(fn, timeoutMs, label) {
   let timer;
   const run = new Promise((resolve, reject) => {

@@ -106,10 +106,6 @@ export function expectPromiseToFail(fn, done) {
   expect().nothing();
 }
 
-export function expectArrayBuffersEqual(actual, expected) {
-  expect(new Float32Array(actual)).toEqual(new Float32Array(expected));
-}
-
 /** Strings (at any nesting) as their UTF-8 bytes, the way TF.js stores them. */
 export function encodeStrings(a) {
   const encoder = new TextEncoder();
