@@ -9,7 +9,7 @@ PORT ?= 8000
 EXAMPLES := .tensorweb/examples
 LIGHT_MODELS := .tensorweb/light
 
-.PHONY: demo test soak setup system-deps python-deps js-deps build clean
+.PHONY: demo test conformance soak setup system-deps python-deps js-deps build clean
 
 demo: setup
 	$(VPY) -m tensorweb examples --out $(EXAMPLES)
@@ -17,6 +17,11 @@ demo: setup
 
 test: setup
 	$(VPY) scripts/run_tiers.py
+
+# The conformance tier alone (also part of `make test`): TF.js's op test files
+# on cpu in node and webgpu in Chromium, counts per file and per backend.
+conformance: python-deps build
+	$(VPY) scripts/run_tiers.py conformance
 
 # Long runs, not part of `make test` (about 7 minutes on SwiftShader): 2,000 CNN steps, 500
 # fine-tuning steps and 2,000 inferences with memory sampled at every step, and SqueezeNet,
