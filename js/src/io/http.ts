@@ -1,8 +1,8 @@
 // tw.io.http(url): loads model.json and its shards over fetch, and saves a
 // model by POSTing model.json and its weights as a multipart form, as TF.js does.
-import type { FetchFunction, IOHandler, LoadOptions, ModelArtifacts, SaveResult } from './types.js';
+import type { FetchFunction, IOHandler, LoadHooks, LoadOptions, ModelArtifacts, SaveResult } from './types.js';
 import { modelJSONFor, parseModelJSON, withoutManifest } from './model_json.js';
-import { readWeights } from './weights.js';
+import { manifestWeightSpecs, readWeights } from './weights.js';
 
 export interface HTTPOptions extends LoadOptions {
   /** The HTTP method for save (default POST). */
@@ -19,10 +19,11 @@ export class HTTPRequest implements IOHandler {
     this.fetchFunc = fetchFunc;
   }
 
-  async load(): Promise<ModelArtifacts> {
+  async load(hooks: LoadHooks = {}): Promise<ModelArtifacts> {
     const { requestInit, onProgress } = this.options;
     const response = await this.fetchOrExplain(this.url, requestInit, 'model.json');
     const model = parseModelJSON(await response.text(), this.url);
+    hooks.onModelJSON?.(withoutManifest(model), manifestWeightSpecs(model.weightsManifest ?? []));
     const path = this.url.split(/[?#]/)[0]; // shards sit beside model.json, whatever its query says
     const prefix = this.options.weightPathPrefix ?? path.slice(0, path.lastIndexOf('/') + 1);
     const { weightSpecs, weightData } = await readWeights(model.weightsManifest ?? [], async (path, signal) => {

@@ -1,7 +1,7 @@
 // tw.io: model handlers (http, browserFiles, indexeddb://, downloads://,
 // memory) and the weights manifest reader/writer, shared by graph and layers models.
 export type {
-  IOHandler, LoadOptions, ModelArtifacts, ModelFields, ModelJSON, Quantization, SaveResult, ShardEntry, WeightSpec, WeightsManifestGroup, FetchFunction,
+  IOHandler, LoadHooks, LoadOptions, LoadProgress, ModelArtifacts, ModelFields, ModelJSON, Quantization, SaveResult, ShardEntry, WeightSpec, WeightsManifestGroup, FetchFunction,
 } from './types.js';
 export { http, HTTPRequest, type HTTPOptions } from './http.js';
 export { browserFiles, BrowserFiles } from './browser_files.js';

@@ -58,16 +58,39 @@ export interface SaveResult {
   responses?: Response[];
 }
 
+/** What a loader may learn before `load` resolves. */
+export interface LoadHooks {
+  /**
+   * Called once model.json is read and before the weights are: the weight
+   * specs tell a graph model what to prepare (its pipelines) while the
+   * shards download. Handlers that read everything at once may not call it.
+   */
+  onModelJSON?(modelJSON: ModelFields, weightSpecs: WeightSpec[]): void;
+}
+
 export interface IOHandler {
-  load?(): Promise<ModelArtifacts>;
+  load?(hooks?: LoadHooks): Promise<ModelArtifacts>;
   save?(artifacts: ModelArtifacts): Promise<SaveResult>;
 }
 
 export type FetchFunction = (url: string, init?: RequestInit) => Promise<Response>;
 
+/** onProgress's second argument: each part of a load on its own. */
+export interface LoadProgress {
+  /** Fraction of the weight bytes received, 0 to 1. */
+  weights: number;
+  /** Pipelines compiled ahead so far (tw.loadGraphModel on WebGPU), of `pipelinesTotal`; 0 of 0 where none are. */
+  pipelinesCompiled: number;
+  pipelinesTotal: number;
+}
+
 export interface LoadOptions {
-  /** Called with the fraction of weight bytes received so far, from 0 to 1. */
-  onProgress?: (fraction: number) => void;
+  /**
+   * Called as the load advances with the fraction done, from 0 to 1: the
+   * weight bytes received, or, where pipelines compile ahead, the mean of
+   * that and the fraction of pipelines compiled.
+   */
+  onProgress?: (fraction: number, progress: LoadProgress) => void;
   /** Replaces the global fetch (node tests, custom transports). */
   fetchFunc?: FetchFunction;
   /** Shards are fetched from here instead of model.json's folder. */

@@ -4,7 +4,7 @@
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { sizeFromShape, toStorage } from '../core/dtype.js';
-import type { ShardEntry, WeightSpec, WeightsManifestGroup } from './types.js';
+import type { LoadOptions, ShardEntry, WeightSpec, WeightsManifestGroup } from './types.js';
 import { sha256Hex } from './sha256.js';
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1, uint16: 2 };
@@ -28,6 +28,11 @@ export function weightByteLength(spec: WeightSpec): number {
 export type ShardBody = ReadableStream<Uint8Array> | ArrayBuffer;
 export type ShardFetcher = (path: string, signal: AbortSignal) => Promise<ShardBody>;
 
+/** Every weight of a manifest, in the order their bytes follow one another. */
+export function manifestWeightSpecs(manifest: WeightsManifestGroup[]): WeightSpec[] {
+  return manifest.flatMap((group) => group.weights);
+}
+
 export interface ReadWeightsResult {
   weightSpecs: WeightSpec[];
   weightData: ArrayBuffer;
@@ -39,8 +44,8 @@ export interface ReadWeightsResult {
  * other fetches and is thrown, naming the shard.
  */
 export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: ShardFetcher,
-  onProgress?: (fraction: number) => void): Promise<ReadWeightsResult> {
-  const weightSpecs = manifest.flatMap((group) => group.weights);
+  onProgress?: LoadOptions['onProgress']): Promise<ReadWeightsResult> {
+  const weightSpecs = manifestWeightSpecs(manifest);
   const needed = weightSpecs.reduce((total, spec) => total + weightByteLength(spec), 0);
   const shards: ShardEntry[] = manifest.flatMap((group) => group.shards ?? group.paths.map((path) => ({ path })));
   const declared = shards.every((s) => s.byteLength !== undefined)
@@ -52,7 +57,8 @@ export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: 
   let received = 0;
   const report = (bytes: number) => {
     received += bytes;
-    onProgress?.(needed === 0 ? 1 : Math.min(received / needed, 1));
+    const fraction = needed === 0 ? 1 : Math.min(received / needed, 1);
+    onProgress?.(fraction, { weights: fraction, pipelinesCompiled: 0, pipelinesTotal: 0 });
   };
   // With every length known, shards land straight in the final buffer; otherwise each gets its own and they are joined.
   const whole = declared !== null ? new Uint8Array(needed) : null;
