@@ -49,6 +49,17 @@ export interface ModelArtifacts {
   weightData: ArrayBuffer;
 }
 
+/** A stored model's sizes, as TF.js's tf.io.listModels reports them. */
+export interface ModelArtifactsInfo {
+  /** When it was saved or cached; absent for IndexedDB models saved before tensorweb recorded it. */
+  dateSaved?: Date;
+  modelTopologyType: 'JSON';
+  /** Bytes of model.json without its weights manifest. */
+  modelTopologyBytes: number;
+  weightSpecsBytes: number;
+  weightDataBytes: number;
+}
+
 export interface SaveResult {
   /** Where the model went, per handler ('downloads://name', an IndexedDB key, a URL). */
   location: string;
@@ -97,4 +108,10 @@ export interface LoadOptions {
   weightPathPrefix?: string;
   /** Passed to every fetch (headers, credentials). */
   requestInit?: RequestInit;
+  /**
+   * Over HTTP, keep the shards in the browser's Cache API storage, keyed by
+   * their manifest sha256, and read them from there on later loads (default
+   * true where the Cache API exists: secure contexts); false neither reads nor writes it.
+   */
+  cache?: boolean;
 }

@@ -33,6 +33,15 @@ export function manifestWeightSpecs(manifest: WeightsManifestGroup[]): WeightSpe
   return manifest.flatMap((group) => group.weights);
 }
 
+/** Where shards checked before are kept (the browser's model cache): read by sha256 before fetching, written after. */
+export interface ShardStore {
+  /** The kept bytes of `shard`, or null; they go through the same checks as fetched ones. */
+  read(shard: ShardEntry): Promise<ShardBody | null>;
+  write(shard: ShardEntry, bytes: Uint8Array): Promise<void>;
+  /** Forgets a shard whose kept bytes failed the checks. */
+  drop(shard: ShardEntry): Promise<void>;
+}
+
 export interface ReadWeightsResult {
   weightSpecs: WeightSpec[];
   weightData: ArrayBuffer;
@@ -40,11 +49,13 @@ export interface ReadWeightsResult {
 
 /**
  * Fetches every shard of `manifest` in parallel into one buffer, checking each
- * against its manifest byte length and sha256. The first failure aborts the
- * other fetches and is thrown, naming the shard.
+ * against its manifest byte length and sha256; with a `store`, shards it holds
+ * are read from it instead (through the same checks) and fetched ones are
+ * written to it. The first failure aborts the other fetches and is thrown,
+ * naming the shard.
  */
 export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: ShardFetcher,
-  onProgress?: LoadOptions['onProgress']): Promise<ReadWeightsResult> {
+  onProgress?: LoadOptions['onProgress'], store?: ShardStore): Promise<ReadWeightsResult> {
   const weightSpecs = manifestWeightSpecs(manifest);
   const needed = weightSpecs.reduce((total, spec) => total + weightByteLength(spec), 0);
   const shards: ShardEntry[] = manifest.flatMap((group) => group.shards ?? group.paths.map((path) => ({ path })));
@@ -63,10 +74,12 @@ export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: 
   // With every length known, shards land straight in the final buffer; otherwise each gets its own and they are joined.
   const whole = declared !== null ? new Uint8Array(needed) : null;
   let offset = 0;
-  const jobs = shards.map((shard) => {
+  const jobs = shards.map(async (shard) => {
     const start = offset;
     offset += shard.byteLength ?? 0;
-    return readShard(shard, fetchShard, abort.signal, whole ? whole.subarray(start, start + shard.byteLength!) : null, report);
+    const target = whole ? whole.subarray(start, start + shard.byteLength!) : null;
+    return store ? readStoredShard(shard, store, fetchShard, abort.signal, target, report)
+      : readShard(shard, await fetchShard(shard.path, abort.signal), target, report);
   });
   let parts: Uint8Array[];
   try {
@@ -93,10 +106,40 @@ function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   return joined;
 }
 
+/**
+ * Reads one shard from `store`, or, when it is not there or fails its checks
+ * there (then it is dropped), fetches it and writes it to `store`. A failed
+ * write only warns: the load itself succeeded.
+ */
+async function readStoredShard(shard: ShardEntry, store: ShardStore, fetchShard: ShardFetcher, signal: AbortSignal,
+  target: Uint8Array | null, report: (bytes: number) => void): Promise<Uint8Array> {
+  // Progress counts the shard's bytes once, though a stored copy that fails its checks is read again from the network.
+  let counted = 0;
+  let read = 0;
+  const reportOnce = (bytes: number) => {
+    read += bytes;
+    if (read > counted) report(read - counted);
+    counted = Math.max(counted, read);
+  };
+  const stored = await store.read(shard).catch(() => null);
+  if (stored) {
+    try {
+      return await readShard(shard, stored, target, reportOnce);
+    } catch (error) {
+      console.warn(`tensorweb: the cached copy of shard '${shard.path}' is damaged (${(error as Error).message.replace(/^tensorweb: /, '')}); fetching it again`);
+      await store.drop(shard).catch(() => undefined);
+      read = 0;
+    }
+  }
+  const bytes = await readShard(shard, await fetchShard(shard.path, signal), target, reportOnce);
+  await store.write(shard, bytes).catch((error: Error) =>
+    console.warn(`tensorweb: shard '${shard.path}' could not be cached (${error.message}); it is fetched again next time`));
+  return bytes;
+}
+
 /** Reads one shard into `target` (when its length is known) and checks its length and hash. */
-async function readShard(shard: ShardEntry, fetchShard: ShardFetcher, signal: AbortSignal, target: Uint8Array | null,
+async function readShard(shard: ShardEntry, body: ShardBody, target: Uint8Array | null,
   report: (bytes: number) => void): Promise<Uint8Array> {
-  const body = await fetchShard(shard.path, signal);
   let bytes: Uint8Array;
   if (body instanceof ArrayBuffer) {
     bytes = new Uint8Array(body);
