@@ -59,9 +59,9 @@ function table(report) {
 }
 
 function graphTable(rows, runs) {
-  const out = ['', `converted models, tensorweb vs onnxruntime-web (webgpu): load / first / steady (median of ${runs}) ms`];
+  const out = ['', `converted models, tensorweb vs onnxruntime-web (webgpu): load / first / steady (median of ${runs}) / load to first result ms`];
   for (const row of rows) {
-    const cells = (r) => [r.loadMs, r.firstMs, r.steadyMs].map((v) => v.toFixed(0).padStart(6)).join(' ');
+    const cells = (r) => [r.loadMs, r.firstMs, r.steadyMs, r.loadToFirstResultMs].map((v) => v.toFixed(0).padStart(6)).join(' ');
     out.push(`${row.model.padEnd(20)} tensorweb ${cells(row.tensorweb)}   ort ${cells(row.onnxruntimeWeb)}   ` +
       `steady ort/ours ${(row.onnxruntimeWeb.steadyMs / row.tensorweb.steadyMs).toFixed(2)}×  outputs differ ${row.outputRelativeDifference.toExponential(1)}`);
   }
@@ -75,7 +75,7 @@ try {
   const report = await page.run((tw, opts) => window.runBench(tw, opts), { runs: options.runs, warmup: options.warmup, only: options.only });
   console.log(table(report));
   if (options.graph) {
-    report.graphModels = await benchGraphModels(session, { runs: options.runs, models: options.models });
+    report.graphModels = await benchGraphModels({ runs: options.runs, models: options.models });
     console.log(graphTable(report.graphModels, options.runs));
   }
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -24,7 +24,7 @@ export * as losses from './train/losses.js';
 export * as metrics from './train/metrics.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
-export { GraphModel, loadGraphModel, type GraphInputs, type NamedTensorMap } from './graph/graph_model.js';
+export { GraphModel, loadGraphModel, type GraphInputs, type GraphLoadOptions, type NamedTensorMap } from './graph/graph_model.js';
 export type { FitArgs, FitCallbacks, History } from './graph/fit.js';
 export * as layers from './layers/index.js';
 export { sequential, model, input, loadLayersModel } from './layers/index.js';

@@ -368,6 +368,17 @@ export class Engine {
     }
   }
 
+  /** Runs `fn` unseen by tw.profile: a dry run (WebGpuBackend.plan) computes and keeps nothing. */
+  unprofiled<T>(fn: () => T): T {
+    const profiles = this.profiles;
+    this.profiles = [];
+    try {
+      return fn();
+    } finally {
+      this.profiles = profiles;
+    }
+  }
+
   // ---- running ops ---------------------------------------------------------
 
   /**

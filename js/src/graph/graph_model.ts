@@ -4,12 +4,13 @@
 import type { TensorSpec } from '../core/backend.js';
 import { getEngine } from '../core/engine.js';
 import { Tensor, Variable } from '../core/tensor.js';
-import type { IOHandler, LoadOptions, ModelArtifacts, ModelFields, SaveResult } from '../io/types.js';
+import type { IOHandler, LoadOptions, LoadProgress, ModelArtifacts, ModelFields, SaveResult, WeightSpec } from '../io/types.js';
 import { loadHandlerFor, saveHandlerFor } from '../io/router.js';
 import { decodeWeights, encodeWeights } from '../io/weights.js';
 import { type Schedule, compileSchedule, runSchedule } from './executor.js';
 import { type GraphNode, type GraphTopology, type TensorDesc, readTopology } from './topology.js';
 import { type FitArgs, type History, fitGraph } from './fit.js';
+import { type InputShapes, inputSpecsAt, planRun, planningBackend } from './warm_start.js';
 
 export type NamedTensorMap = Record<string, Tensor>;
 export type GraphInputs = Tensor | Tensor[] | NamedTensorMap;
@@ -278,6 +279,31 @@ export class GraphModel {
     return schedule;
   }
 
+  /**
+   * Compiles, all at once and off the page's thread, the pipelines that
+   * predict at `inputShapes` (an array in input order or a map by name;
+   * default: the declared shapes, which then must have no free dimension)
+   * will use, so that its first call does not compile them one by one.
+   * Resolves when they are ready; nothing runs. A no-op on the CPU backend.
+   */
+  async warmup(inputShapes?: InputShapes): Promise<void> {
+    this.assertAlive('warmup');
+    const inputs = inputSpecsAt(this.topology, inputShapes, 'warmup');
+    if (!inputs) {
+      throw new Error(`tensorweb: warmup: the inputs have free dimensions ([${this.topology.inputs.map((d) => `[${d.shape}]`).join(', ')}]); ` +
+        'pass the shapes to prepare for');
+    }
+    const backend = planningBackend();
+    if (!backend) return;
+    let pipelines: unknown[];
+    try {
+      pipelines = planRun(backend, this.topology, inputs, this.weightMap, [], this.outputNodes);
+    } catch (error) {
+      throw inModel(this.source, `model '${this.source}': warmup`, error);
+    }
+    await backend.compilePipelines(pipelines);
+  }
+
   // ---- training ------------------------------------------------------------
 
   /** Trains the trainable weights on (x, y) with a loss and optimizer from tw.losses / tw.train. */
@@ -383,19 +409,54 @@ export class GraphModel {
   }
 }
 
+export interface GraphLoadOptions extends LoadOptions {
+  /**
+   * Input shapes to compile pipelines for while the weights download (an
+   * array in input order or a map by name); default: the declared shapes
+   * when they have no free dimension, else nothing compiles ahead.
+   */
+  inputShapes?: InputShapes;
+  /** false: compile nothing ahead; pipelines compile on first use. */
+  warmup?: boolean;
+}
+
+/** Calls `onProgress` with the weights' and the pipelines' progress and their mean (or the weights' alone). */
+class LoadProgressReport {
+  private readonly state: LoadProgress = { weights: 0, pipelinesCompiled: 0, pipelinesTotal: 0 };
+
+  constructor(private readonly onProgress: LoadOptions['onProgress']) {}
+
+  update(change: Partial<LoadProgress>): void {
+    Object.assign(this.state, change);
+    const { weights, pipelinesCompiled, pipelinesTotal } = this.state;
+    this.onProgress?.(pipelinesTotal === 0 ? weights : (weights + pipelinesCompiled / pipelinesTotal) / 2, { ...this.state });
+  }
+}
+
 /**
  * tw.loadGraphModel(url | handler, options): fetches model.json, then the
- * shards in parallel (lengths and sha256 checked, onProgress called as bytes
- * arrive), and builds the model on the active backend. A failure at any
- * point leaves no tensor behind.
+ * shards in parallel (lengths and sha256 checked), and builds the model on
+ * the active backend. On WebGPU, once model.json is read, the pipelines a
+ * predict at the input shapes will use compile meanwhile (see GraphLoadOptions),
+ * so that the first predict is as quick as the next ones; onProgress reports
+ * bytes and pipelines. A failure at any point leaves no tensor behind.
  */
-export async function loadGraphModel(urlOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<GraphModel> {
+export async function loadGraphModel(urlOrHandler: string | IOHandler, options: GraphLoadOptions = {}): Promise<GraphModel> {
   const engine = getEngine();
   await engine.ready();
-  const artifacts = await loadHandlerFor(urlOrHandler, options).load();
+  const source = typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler';
+  const progress = new LoadProgressReport(options.onProgress);
+  const handler = loadHandlerFor(urlOrHandler, { ...options, onProgress: (weights) => progress.update({ weights }) });
+  let compiling: Promise<void> | null = null;
+  const compileAhead = (modelJSON: ModelFields, weightSpecs: WeightSpec[]) => {
+    compiling = warmStart(modelJSON, weightSpecs, options, source, progress);
+  };
+  const artifacts = await handler.load({ onModelJSON: compileAhead });
+  progress.update({ weights: 1 });
+  if (!compiling) compileAhead(artifacts.modelJSON, artifacts.weightSpecs);
+  await compiling;
   // Again: a device lost while the shards downloaded is replaced before the weights go up.
   await engine.ready();
-  const source = typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler';
   const model = GraphModel.fromArtifacts(artifacts, source);
   // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
   // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
@@ -408,4 +469,29 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
       'the backend is re-initialising: load the model again');
   }
   return model;
+}
+
+/**
+ * Plans a predict at the load's input shapes and compiles its pipelines.
+ * Wrong input shapes throw at once (they are the caller's mistake); a plan or
+ * compile that fails only warns, since the pipelines then compile on first use.
+ */
+function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: GraphLoadOptions, source: string,
+  progress: LoadProgressReport): Promise<void> {
+  if (options.warmup === false) return Promise.resolve();
+  const topology = readTopology(modelJSON, new Set(weightSpecs.map((s) => s.name)));
+  const inputs = inputSpecsAt(topology, options.inputShapes, `loadGraphModel '${source}': inputShapes`);
+  const backend = planningBackend();
+  if (!inputs || !backend) return Promise.resolve();
+  const warn = (error: unknown) => console.warn(`tensorweb: loading model '${source}': compiling its pipelines ahead failed ` +
+    `(${(error as Error).message.replace(/^tensorweb: /, '')}); they compile on first use`);
+  let pipelines: unknown[];
+  try {
+    pipelines = planRun(backend, topology, inputs, new Map(), weightSpecs, topology.outputs.map((d) => d.name));
+  } catch (error) {
+    warn(error);
+    return Promise.resolve();
+  }
+  progress.update({ pipelinesTotal: pipelines.length });
+  return backend.compilePipelines(pipelines, (done) => progress.update({ pipelinesCompiled: done })).catch(warn);
 }

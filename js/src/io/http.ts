@@ -1,8 +1,10 @@
-// tw.io.http(url): loads model.json and its shards over fetch, and saves a
-// model by POSTing model.json and its weights as a multipart form, as TF.js does.
-import type { FetchFunction, IOHandler, LoadOptions, ModelArtifacts, SaveResult } from './types.js';
+// tw.io.http(url): loads model.json and its shards over fetch (shards through
+// the browser's model cache, ./model_cache.ts, unless options.cache is false),
+// and saves a model by POSTing model.json and its weights as a multipart form, as TF.js does.
+import type { FetchFunction, IOHandler, LoadHooks, LoadOptions, ModelArtifacts, SaveResult } from './types.js';
 import { modelJSONFor, parseModelJSON, withoutManifest } from './model_json.js';
-import { readWeights } from './weights.js';
+import { manifestWeightSpecs, readWeights } from './weights.js';
+import { ShardCache, canCacheModels } from './model_cache.js';
 
 export interface HTTPOptions extends LoadOptions {
   /** The HTTP method for save (default POST). */
@@ -19,10 +21,14 @@ export class HTTPRequest implements IOHandler {
     this.fetchFunc = fetchFunc;
   }
 
-  async load(): Promise<ModelArtifacts> {
+  async load(hooks: LoadHooks = {}): Promise<ModelArtifacts> {
     const { requestInit, onProgress } = this.options;
-    const response = await this.fetchOrExplain(this.url, requestInit, 'model.json');
-    const model = parseModelJSON(await response.text(), this.url);
+    const cache = this.options.cache !== false && canCacheModels() ? await ShardCache.open() : null;
+    // model.json is always asked of the server (revalidated, not taken from the HTTP cache): it says whether the model changed.
+    const response = await this.fetchOrExplain(this.url, cache ? { cache: 'no-cache', ...requestInit } : requestInit, 'model.json');
+    const text = await response.text();
+    const model = parseModelJSON(text, this.url);
+    hooks.onModelJSON?.(withoutManifest(model), manifestWeightSpecs(model.weightsManifest ?? []));
     const path = this.url.split(/[?#]/)[0]; // shards sit beside model.json, whatever its query says
     const prefix = this.options.weightPathPrefix ?? path.slice(0, path.lastIndexOf('/') + 1);
     const { weightSpecs, weightData } = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
@@ -30,7 +36,9 @@ export class HTTPRequest implements IOHandler {
       const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;
       const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal: both }, `shard '${path}'`);
       return shard.body ?? shard.arrayBuffer();
-    }, onProgress);
+    }, onProgress, cache ?? undefined);
+    await cache?.recordModel(this.url, text, model).catch((error: Error) =>
+      console.warn(`tensorweb: ${this.url} could not be recorded in the model cache (${error.message})`));
     return { modelJSON: withoutManifest(model), weightSpecs, weightData };
   }
 

@@ -1,5 +1,6 @@
 // 'indexeddb://name': keeps a model's artifacts in the page's IndexedDB.
-import type { IOHandler, ModelArtifacts, SaveResult } from './types.js';
+import type { IOHandler, ModelArtifacts, ModelArtifactsInfo, SaveResult } from './types.js';
+import { artifactsInfo } from './model_json.js';
 
 export const INDEXEDDB_SCHEME = 'indexeddb://';
 const DATABASE = 'tensorweb-models';
@@ -31,13 +32,19 @@ async function withStore<T>(mode: IDBTransactionMode, act: (store: IDBObjectStor
   }
 }
 
+/** What the store keeps under a name: the artifacts and when they were saved (absent in records older than that field). */
+interface StoredModel extends ModelArtifacts {
+  dateSaved?: Date;
+}
+
 export class BrowserIndexedDB implements IOHandler {
   constructor(readonly name: string) {
     if (!name) throw new Error('tensorweb: indexeddb:// needs a model name');
   }
 
   async save(artifacts: ModelArtifacts): Promise<SaveResult> {
-    await withStore('readwrite', (store) => store.put(artifacts, this.name));
+    const record: StoredModel = { ...artifacts, dateSaved: new Date() };
+    await withStore('readwrite', (store) => store.put(record, this.name));
     return {
       location: `${INDEXEDDB_SCHEME}${this.name}`,
       modelJSONBytes: JSON.stringify(artifacts.modelJSON).length, weightDataBytes: artifacts.weightData.byteLength,
@@ -45,16 +52,36 @@ export class BrowserIndexedDB implements IOHandler {
   }
 
   async load(): Promise<ModelArtifacts> {
-    const stored = await withStore('readonly', (store) => store.get(this.name) as IDBRequest<ModelArtifacts | undefined>);
+    const stored = await withStore('readonly', (store) => store.get(this.name) as IDBRequest<StoredModel | undefined>);
     if (!stored) throw new Error(`tensorweb: no model named '${this.name}' in IndexedDB`);
-    return stored;
+    const { dateSaved: _dateSaved, ...artifacts } = stored;
+    return artifacts;
   }
+}
+
+function infoOf(stored: StoredModel): ModelArtifactsInfo {
+  return artifactsInfo(stored.modelJSON, stored.weightSpecs, stored.weightData.byteLength, stored.dateSaved);
+}
+
+/** The models saved in IndexedDB, by 'indexeddb://name'. */
+export async function listIndexedDBModels(): Promise<Record<string, ModelArtifactsInfo>> {
+  if (typeof indexedDB === 'undefined') return {};
+  const [names, records] = await Promise.all([
+    withStore('readonly', (store) => store.getAllKeys()),
+    withStore('readonly', (store) => store.getAll() as IDBRequest<StoredModel[]>),
+  ]);
+  return Object.fromEntries(names.map((name, i) => [`${INDEXEDDB_SCHEME}${String(name)}`, infoOf(records[i])]));
 }
 
 /** Deletes a model saved under indexeddb://name; resolves false if there was none. */
 export async function removeIndexedDBModel(name: string): Promise<boolean> {
-  const existing = await withStore('readonly', (store) => store.count(name));
-  if (existing === 0) return false;
+  return (await removeStoredModel(name)) !== null;
+}
+
+/** Deletes a model saved under indexeddb://name and returns its info; null if there was none. */
+export async function removeStoredModel(name: string): Promise<ModelArtifactsInfo | null> {
+  const stored = await withStore('readonly', (store) => store.get(name) as IDBRequest<StoredModel | undefined>);
+  if (!stored) return null;
   await withStore('readwrite', (store) => store.delete(name));
-  return true;
+  return infoOf(stored);
 }

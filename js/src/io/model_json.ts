@@ -3,7 +3,7 @@
 // single checked shard. The format's contract is converter/model.schema.json
 // (ARCHITECTURE.md describes it).
 import { FORMAT_VERSION } from 'tensorweb:build-info';
-import type { ModelArtifacts, ModelFields, ModelJSON, WeightsManifestGroup } from './types.js';
+import type { ModelArtifacts, ModelArtifactsInfo, ModelFields, ModelJSON, WeightSpec, WeightsManifestGroup } from './types.js';
 import { sha256Hex } from './sha256.js';
 
 /** The model.json version this runtime reads and writes (the schema's formatVersion). */
@@ -50,6 +50,16 @@ export function parseModelJSON(text: string, source: string): ModelJSON {
 export function withoutManifest(model: ModelJSON): ModelFields {
   const { weightsManifest: _manifest, ...rest } = model;
   return rest;
+}
+
+/** The sizes tw.io.listModels reports for a stored model. */
+export function artifactsInfo(modelJSON: ModelFields, weightSpecs: WeightSpec[], weightDataBytes: number,
+  dateSaved: Date | undefined): ModelArtifactsInfo {
+  const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
+  return {
+    dateSaved, modelTopologyType: 'JSON', modelTopologyBytes: jsonBytes(modelJSON), weightSpecsBytes: jsonBytes(weightSpecs),
+    weightDataBytes,
+  };
 }
 
 /**

@@ -49,6 +49,17 @@ export interface ModelArtifacts {
   weightData: ArrayBuffer;
 }
 
+/** A stored model's sizes, as TF.js's tf.io.listModels reports them. */
+export interface ModelArtifactsInfo {
+  /** When it was saved or cached; absent for IndexedDB models saved before tensorweb recorded it. */
+  dateSaved?: Date;
+  modelTopologyType: 'JSON';
+  /** Bytes of model.json without its weights manifest. */
+  modelTopologyBytes: number;
+  weightSpecsBytes: number;
+  weightDataBytes: number;
+}
+
 export interface SaveResult {
   /** Where the model went, per handler ('downloads://name', an IndexedDB key, a URL). */
   location: string;
@@ -58,20 +69,49 @@ export interface SaveResult {
   responses?: Response[];
 }
 
+/** What a loader may learn before `load` resolves. */
+export interface LoadHooks {
+  /**
+   * Called once model.json is read and before the weights are: the weight
+   * specs tell a graph model what to prepare (its pipelines) while the
+   * shards download. Handlers that read everything at once may not call it.
+   */
+  onModelJSON?(modelJSON: ModelFields, weightSpecs: WeightSpec[]): void;
+}
+
 export interface IOHandler {
-  load?(): Promise<ModelArtifacts>;
+  load?(hooks?: LoadHooks): Promise<ModelArtifacts>;
   save?(artifacts: ModelArtifacts): Promise<SaveResult>;
 }
 
 export type FetchFunction = (url: string, init?: RequestInit) => Promise<Response>;
 
+/** onProgress's second argument: each part of a load on its own. */
+export interface LoadProgress {
+  /** Fraction of the weight bytes received, 0 to 1. */
+  weights: number;
+  /** Pipelines compiled ahead so far (tw.loadGraphModel on WebGPU), of `pipelinesTotal`; 0 of 0 where none are. */
+  pipelinesCompiled: number;
+  pipelinesTotal: number;
+}
+
 export interface LoadOptions {
-  /** Called with the fraction of weight bytes received so far, from 0 to 1. */
-  onProgress?: (fraction: number) => void;
+  /**
+   * Called as the load advances with the fraction done, from 0 to 1: the
+   * weight bytes received, or, where pipelines compile ahead, the mean of
+   * that and the fraction of pipelines compiled.
+   */
+  onProgress?: (fraction: number, progress: LoadProgress) => void;
   /** Replaces the global fetch (node tests, custom transports). */
   fetchFunc?: FetchFunction;
   /** Shards are fetched from here instead of model.json's folder. */
   weightPathPrefix?: string;
   /** Passed to every fetch (headers, credentials). */
   requestInit?: RequestInit;
+  /**
+   * Over HTTP, keep the shards in the browser's Cache API storage, keyed by
+   * their manifest sha256, and read them from there on later loads (default
+   * true where the Cache API exists: secure contexts); false neither reads nor writes it.
+   */
+  cache?: boolean;
 }

@@ -4,7 +4,7 @@
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { sizeFromShape, toStorage } from '../core/dtype.js';
-import type { ShardEntry, WeightSpec, WeightsManifestGroup } from './types.js';
+import type { LoadOptions, ShardEntry, WeightSpec, WeightsManifestGroup } from './types.js';
 import { sha256Hex } from './sha256.js';
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1, uint16: 2 };
@@ -28,6 +28,20 @@ export function weightByteLength(spec: WeightSpec): number {
 export type ShardBody = ReadableStream<Uint8Array> | ArrayBuffer;
 export type ShardFetcher = (path: string, signal: AbortSignal) => Promise<ShardBody>;
 
+/** Every weight of a manifest, in the order their bytes follow one another. */
+export function manifestWeightSpecs(manifest: WeightsManifestGroup[]): WeightSpec[] {
+  return manifest.flatMap((group) => group.weights);
+}
+
+/** Where shards checked before are kept (the browser's model cache): read by sha256 before fetching, written after. */
+export interface ShardStore {
+  /** The kept bytes of `shard`, or null; they go through the same checks as fetched ones. */
+  read(shard: ShardEntry): Promise<ShardBody | null>;
+  write(shard: ShardEntry, bytes: Uint8Array): Promise<void>;
+  /** Forgets a shard whose kept bytes failed the checks. */
+  drop(shard: ShardEntry): Promise<void>;
+}
+
 export interface ReadWeightsResult {
   weightSpecs: WeightSpec[];
   weightData: ArrayBuffer;
@@ -35,12 +49,14 @@ export interface ReadWeightsResult {
 
 /**
  * Fetches every shard of `manifest` in parallel into one buffer, checking each
- * against its manifest byte length and sha256. The first failure aborts the
- * other fetches and is thrown, naming the shard.
+ * against its manifest byte length and sha256; with a `store`, shards it holds
+ * are read from it instead (through the same checks) and fetched ones are
+ * written to it. The first failure aborts the other fetches and is thrown,
+ * naming the shard.
  */
 export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: ShardFetcher,
-  onProgress?: (fraction: number) => void): Promise<ReadWeightsResult> {
-  const weightSpecs = manifest.flatMap((group) => group.weights);
+  onProgress?: LoadOptions['onProgress'], store?: ShardStore): Promise<ReadWeightsResult> {
+  const weightSpecs = manifestWeightSpecs(manifest);
   const needed = weightSpecs.reduce((total, spec) => total + weightByteLength(spec), 0);
   const shards: ShardEntry[] = manifest.flatMap((group) => group.shards ?? group.paths.map((path) => ({ path })));
   const declared = shards.every((s) => s.byteLength !== undefined)
@@ -52,15 +68,18 @@ export async function readWeights(manifest: WeightsManifestGroup[], fetchShard: 
   let received = 0;
   const report = (bytes: number) => {
     received += bytes;
-    onProgress?.(needed === 0 ? 1 : Math.min(received / needed, 1));
+    const fraction = needed === 0 ? 1 : Math.min(received / needed, 1);
+    onProgress?.(fraction, { weights: fraction, pipelinesCompiled: 0, pipelinesTotal: 0 });
   };
   // With every length known, shards land straight in the final buffer; otherwise each gets its own and they are joined.
   const whole = declared !== null ? new Uint8Array(needed) : null;
   let offset = 0;
-  const jobs = shards.map((shard) => {
+  const jobs = shards.map(async (shard) => {
     const start = offset;
     offset += shard.byteLength ?? 0;
-    return readShard(shard, fetchShard, abort.signal, whole ? whole.subarray(start, start + shard.byteLength!) : null, report);
+    const target = whole ? whole.subarray(start, start + shard.byteLength!) : null;
+    return store ? readStoredShard(shard, store, fetchShard, abort.signal, target, report)
+      : readShard(shard, await fetchShard(shard.path, abort.signal), target, report);
   });
   let parts: Uint8Array[];
   try {
@@ -87,10 +106,40 @@ function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   return joined;
 }
 
+/**
+ * Reads one shard from `store`, or, when it is not there or fails its checks
+ * there (then it is dropped), fetches it and writes it to `store`. A failed
+ * write only warns: the load itself succeeded.
+ */
+async function readStoredShard(shard: ShardEntry, store: ShardStore, fetchShard: ShardFetcher, signal: AbortSignal,
+  target: Uint8Array | null, report: (bytes: number) => void): Promise<Uint8Array> {
+  // Progress counts the shard's bytes once, though a stored copy that fails its checks is read again from the network.
+  let counted = 0;
+  let read = 0;
+  const reportOnce = (bytes: number) => {
+    read += bytes;
+    if (read > counted) report(read - counted);
+    counted = Math.max(counted, read);
+  };
+  const stored = await store.read(shard).catch(() => null);
+  if (stored) {
+    try {
+      return await readShard(shard, stored, target, reportOnce);
+    } catch (error) {
+      console.warn(`tensorweb: the cached copy of shard '${shard.path}' is damaged (${(error as Error).message.replace(/^tensorweb: /, '')}); fetching it again`);
+      await store.drop(shard).catch(() => undefined);
+      read = 0;
+    }
+  }
+  const bytes = await readShard(shard, await fetchShard(shard.path, signal), target, reportOnce);
+  await store.write(shard, bytes).catch((error: Error) =>
+    console.warn(`tensorweb: shard '${shard.path}' could not be cached (${error.message}); it is fetched again next time`));
+  return bytes;
+}
+
 /** Reads one shard into `target` (when its length is known) and checks its length and hash. */
-async function readShard(shard: ShardEntry, fetchShard: ShardFetcher, signal: AbortSignal, target: Uint8Array | null,
+async function readShard(shard: ShardEntry, body: ShardBody, target: Uint8Array | null,
   report: (bytes: number) => void): Promise<Uint8Array> {
-  const body = await fetchShard(shard.path, signal);
   let bytes: Uint8Array;
   if (body instanceof ArrayBuffer) {
     bytes = new Uint8Array(body);

@@ -78,6 +78,8 @@ interface GpuData {
   values: TypedArray | null;
   /** The device generation the buffer belongs to. */
   generation: number;
+  /** Made during a `plan`: a stand-in with neither buffer nor values. */
+  planned?: true;
 }
 
 /** A storage binding: a tensor's DataId or a raw buffer. */
@@ -94,6 +96,14 @@ export interface Launch {
   bindings: Readonly<Record<string, StorageResource | UniformValues>>;
   /** Workgroup count (laid out 2-D as x, then rows of y) or an explicit [x, y, z]. */
   workgroups: number | readonly [number, number, number];
+}
+
+/** What a pipeline is compiled from: a launch without its bindings and workgroups. */
+export type PipelineSpec = Pick<Launch, 'shader' | 'slots' | 'constants'>;
+
+/** The pipeline cache's key: the shader and its specialisation. */
+function pipelineKey(spec: PipelineSpec): string {
+  return `${spec.shader}|${JSON.stringify(spec.slots ?? {})}|${JSON.stringify(spec.constants ?? {})}`;
 }
 
 interface Pipeline {
@@ -172,6 +182,10 @@ export class WebGpuBackend implements KernelBackend {
   private generation = 0;
   private pool!: BufferPool;
   private pipelines = new Map<string, Pipeline>();
+  /** Pipelines `compilePipelines` is compiling, by key. */
+  private compiling = new Map<string, Promise<void>>();
+  /** While `plan` runs: the pipelines its launches need, by key, in place of dispatches. */
+  private planned: Map<string, PipelineSpec> | null = null;
   private layouts = new Map<string, GPUBindGroupLayout>();
   private placeholder!: GPUBuffer;
   private data = new Map<DataId, GpuData>();
@@ -367,8 +381,10 @@ export class WebGpuBackend implements KernelBackend {
 
   move(dataId: DataId, values: TypedArray, _shape: readonly number[], dtype: DataType): void {
     const record: GpuData = { buffer: null, dtype, size: values.length, values, generation: this.generation };
-    this.makeRoom(gpuBytes(dtype, record.size));
     this.data.set(dataId, record);
+    // A plan uploads nothing: the values stay on the CPU, uploaded by `buffer` if the tensor is ever used.
+    if (this.planned) return;
+    this.makeRoom(gpuBytes(dtype, record.size));
     this.upload(record);
   }
 
@@ -384,10 +400,14 @@ export class WebGpuBackend implements KernelBackend {
   allocate(shape: readonly number[], dtype: DataType): DataId {
     const size = sizeFromShape(shape);
     this.live();
-    const bytes = gpuBytes(dtype, size);
-    this.makeRoom(bytes);
     const dataId = {};
-    this.data.set(dataId, { buffer: this.pool.acquire(bytes, STORAGE_USAGE), dtype, size, values: null, generation: this.generation });
+    if (this.planned) {
+      this.data.set(dataId, { buffer: null, dtype, size, values: null, generation: this.generation, planned: true });
+    } else {
+      const bytes = gpuBytes(dtype, size);
+      this.makeRoom(bytes);
+      this.data.set(dataId, { buffer: this.pool.acquire(bytes, STORAGE_USAGE), dtype, size, values: null, generation: this.generation });
+    }
     this.allocatedInKernel?.push(dataId);
     return dataId;
   }
@@ -396,6 +416,7 @@ export class WebGpuBackend implements KernelBackend {
   buffer(dataId: DataId): GPUBuffer {
     const record = this.data.get(dataId);
     if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
+    if (record.planned) throw new Error('tensorweb: this tensor is a placeholder from a planning pass (backend.plan); it has no data');
     if (record.generation !== this.generation || !record.buffer) {
       if (!record.values) throw new Error('tensorweb: this tensor was computed on a WebGPU device that was lost; its values are gone');
       this.upload(record);
@@ -490,7 +511,7 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   private pipeline(device: GPUDevice, launch: Launch): Pipeline {
-    const key = `${launch.shader}|${JSON.stringify(launch.slots ?? {})}|${JSON.stringify(launch.constants ?? {})}`;
+    const key = pipelineKey(launch);
     let cached = this.pipelines.get(key);
     if (cached) {
       // Re-inserted as the most recently used: the map's order is the eviction order.
@@ -498,7 +519,17 @@ export class WebGpuBackend implements KernelBackend {
       this.pipelines.set(key, cached);
       return cached;
     }
-    const code = fillSlots(shaderSource(launch.shader), launch.slots ?? {});
+    // Compiled here even if compilePipelines is still on it: a dispatch cannot wait.
+    const { descriptor, bindings, uniforms } = this.pipelineDescriptor(device, launch);
+    cached = { pipeline: device.createComputePipeline(descriptor), bindings, uniforms };
+    this.cachePipeline(key, cached);
+    return cached;
+  }
+
+  /** The descriptor of `spec`'s pipeline, with the bindings and uniform layouts read from its code. */
+  private pipelineDescriptor(device: GPUDevice, spec: PipelineSpec):
+    { descriptor: GPUComputePipelineDescriptor; bindings: Binding[]; uniforms: Map<string, StructLayout> } {
+    const code = fillSlots(shaderSource(spec.shader), spec.slots ?? {});
     const bindings = parseBindings(code);
     // One explicit layout per binding list, so every specialisation of a file shares it.
     const layoutKey = bindings.map((b) => `${b.index}:${b.kind}`).join(',');
@@ -509,26 +540,91 @@ export class WebGpuBackend implements KernelBackend {
       });
       this.layouts.set(layoutKey, layout);
     }
-    const module = device.createShaderModule({ code, label: launch.shader });
-    const pipeline = device.createComputePipeline({
-      label: launch.shader,
+    const module = device.createShaderModule({ code, label: spec.shader });
+    const descriptor: GPUComputePipelineDescriptor = {
+      label: spec.shader,
       layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main', constants: launch.constants as Record<string, number> | undefined },
-    });
+      compute: { module, entryPoint: 'main', constants: spec.constants as Record<string, number> | undefined },
+    };
     const uniforms = new Map(bindings.filter((b) => b.kind === 'uniform').map((b) => [b.name, structLayout(code, b.type)]));
-    cached = { pipeline, bindings, uniforms };
-    this.pipelines.set(key, cached);
+    return { descriptor, bindings, uniforms };
+  }
+
+  private cachePipeline(key: string, pipeline: Pipeline): void {
+    this.pipelines.set(key, pipeline);
     this.stats.pipelines++;
     while (this.pipelines.size > this.limitValues.maxPipelines) {
       this.pipelines.delete(this.pipelines.keys().next().value!);
       this.stats.pipelineEvictions++;
     }
-    return cached;
+  }
+
+  /**
+   * A dry run of `work` (ops on this backend): kernels choose their variants
+   * and describe their launches as usual, but nothing is dispatched and
+   * outputs get no buffer. Returns the pipelines those launches need that are
+   * not compiled yet (for `compilePipelines`). Tensors made meanwhile are
+   * placeholders, to be disposed and never read; uploads (`write`) keep their
+   * values on the CPU until a real use.
+   */
+  plan(work: () => void): PipelineSpec[] {
+    if (this.planned) throw new Error('tensorweb: webgpu plan: a plan is already running');
+    const planned = new Map<string, PipelineSpec>();
+    this.planned = planned;
+    try {
+      work();
+    } finally {
+      this.planned = null;
+    }
+    return [...planned.values()];
+  }
+
+  /**
+   * Compiles the pipelines of `specs` that are not cached, all at once with
+   * createComputePipelineAsync (the browser compiles them in parallel, off
+   * the page's thread), calling `onCompiled(done, total)` as each is ready.
+   * Rejects naming the shader if one fails to compile; pipelines a lost
+   * device took are left to compile again on first use.
+   */
+  async compilePipelines(specs: readonly PipelineSpec[], onCompiled?: (done: number, total: number) => void): Promise<void> {
+    const device = this.live();
+    let done = 0;
+    await Promise.all(specs.map(async (spec) => {
+      const key = pipelineKey(spec);
+      if (!this.pipelines.has(key)) {
+        let pending = this.compiling.get(key);
+        if (!pending) {
+          pending = this.compilePipeline(device, key, spec).finally(() => this.compiling.delete(key));
+          this.compiling.set(key, pending);
+        }
+        await pending;
+      }
+      onCompiled?.(++done, specs.length);
+    }));
+  }
+
+  private async compilePipeline(device: GPUDevice, key: string, spec: PipelineSpec): Promise<void> {
+    const { descriptor, bindings, uniforms } = this.pipelineDescriptor(device, spec);
+    let pipeline: GPUComputePipeline;
+    try {
+      pipeline = await device.createComputePipelineAsync(descriptor);
+    } catch (error) {
+      if (device !== this.device) return;
+      throw new Error(`tensorweb: WebGPU could not compile ${spec.shader} (constants ${JSON.stringify(spec.constants ?? {})}): ` +
+        (error as Error).message);
+    }
+    // A dispatch may have compiled it meanwhile; a lost device's pipelines are of no use.
+    if (device === this.device && !this.pipelines.has(key)) this.cachePipeline(key, { pipeline, bindings, uniforms });
   }
 
   /** Records one dispatch; submits when enough are recorded. */
   run(launch: Launch): void {
     const device = this.live();
+    if (this.planned) {
+      const key = pipelineKey(launch);
+      if (!this.pipelines.has(key)) this.planned.set(key, { shader: launch.shader, slots: launch.slots, constants: launch.constants });
+      return;
+    }
     const { pipeline, bindings, uniforms } = this.pipeline(device, launch);
     const given = Object.keys(launch.bindings);
     const unknown = given.filter((name) => !bindings.some((b) => b.name === name));
