@@ -109,6 +109,8 @@ export function getOpDef(name: string): AnyOpDef {
 export interface OpDescription {
   inputs: InputSpec[];
   attrs: Record<string, Omit<AttrSpec, 'doc'>>;
+  /** The dtype int32/bool inputs are cast to first, where the op has one. */
+  inputDtype?: 'float32' | 'bool';
   /** 'kernel' ops have per-backend kernels; 'decomposition' ops run other ops. */
   kind: 'kernel' | 'decomposition';
   /** Whether gradients flow through the op (decompositions: through the ops they use). */
@@ -118,8 +120,9 @@ export interface OpDescription {
 }
 
 /**
- * The registry as plain JSON, for tools outside the runtime (the converter's
- * op-table consistency test): every op's inputs, attribute schema and kind.
+ * The registry as plain JSON, for tools outside the runtime: every op's
+ * inputs, attribute schema, input dtype rule and kind. scripts/write_op_schema.mjs
+ * writes it (less `backends`) to converter/op_schema.json, the converter's op set.
  */
 export function describeOps(): Record<string, OpDescription> {
   return Object.fromEntries(listOps().map((name) => {
@@ -129,6 +132,7 @@ export function describeOps(): Record<string, OpDescription> {
     return [name, {
       inputs: def.inputs.map((i) => ({ ...i })),
       attrs,
+      inputDtype: def.inputDtype,
       kind: def.decompose ? 'decomposition' : 'kernel',
       differentiable: def.decompose ? true : def.grad !== 'not-differentiable',
       backends: Object.keys(def.kernels ?? {}).filter((b) => def.kernels?.[b as 'cpu' | 'webgpu']),

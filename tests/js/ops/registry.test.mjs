@@ -62,5 +62,7 @@ test('describeOps is plain JSON describing every op', () => {
   assert.ok(described.sum.backends.includes('cpu'));
   assert.equal(described.logSumExp.kind, 'decomposition');
   assert.equal(described.equal.differentiable, false);
+  assert.equal(described.exp.inputDtype, 'float32');
+  assert.equal(described.add.inputDtype, undefined);
   assert.deepEqual(described.where.inputs.map((i) => i.name), ['condition', 'a', 'b']);
 });
