@@ -71,6 +71,12 @@ export interface OpDef<A = Record<string, AttrValue>> {
   inputDtype?: 'float32' | 'bool';
   /** The only place inputs are checked: throws (naming the attribute) or returns the outputs. */
   shape(inputs: readonly TensorSpec[], attrs: A): TensorSpec[];
+  /**
+   * How many outputs the shape rule returns: 1 unless given, or 'variable'
+   * where the inputs and attributes decide (split). The engine holds every
+   * run to it.
+   */
+  outputs?: number | 'variable';
   /** Kernels, by backend name. A kernel op has `cpu`; `webgpu` is filled by the WebGPU backend. */
   kernels?: {
     cpu?(args: KernelArgs<CpuBackend, A>): DataId[];
@@ -111,6 +117,8 @@ export interface OpDescription {
   attrs: Record<string, Omit<AttrSpec, 'doc'>>;
   /** The dtype int32/bool inputs are cast to first, where the op has one. */
   inputDtype?: 'float32' | 'bool';
+  /** The number of outputs, or 'variable' where the inputs and attributes decide. */
+  outputs: number | 'variable';
   /** 'kernel' ops have per-backend kernels; 'decomposition' ops run other ops. */
   kind: 'kernel' | 'decomposition';
   /** Whether gradients flow through the op (decompositions: through the ops they use). */
@@ -133,6 +141,7 @@ export function describeOps(): Record<string, OpDescription> {
       inputs: def.inputs.map((i) => ({ ...i })),
       attrs,
       inputDtype: def.inputDtype,
+      outputs: def.outputs ?? 1,
       kind: def.decompose ? 'decomposition' : 'kernel',
       differentiable: def.decompose ? true : def.grad !== 'not-differentiable',
       backends: Object.keys(def.kernels ?? {}).filter((b) => def.kernels?.[b as 'cpu' | 'webgpu']),
