@@ -1,27 +1,30 @@
-"""The op set the converter may emit: one entry per runtime registry op.
+"""The op set the converter may emit: the runtime registry's ops it has shape rules for.
 
-Op names and attribute names are the TensorFlow.js function and argument names
-(layerNorm is the one Keras-like addition).  Arguments TF.js takes as tensors
-are node inputs; plain numbers, arrays, strings and booleans are attrs.  Each
-entry carries its attributes (kind and default) and its shape/dtype rule; the
-IR's shape inference and reference.py's kernels both key on this table.
+Op names, inputs and attributes (types, defaults, nullability, allowed values)
+come from op_schema.json beside this file: the runtime registry's schema,
+written by its build (scripts/write_op_schema.mjs) and checked fresh by the test
+run. This module adds only what the converter needs on top: each op's
+shape/dtype rule over free dimensions (-1: batch, sequence), which the IR's
+shape inference and constant folding (reference.py's kernels) rely on. Where the
+schema admits more forms than the converter writes (an int for a [height,
+width] pair, a null axis list), the rule rejects them by name.
 Layout is NHWC, conv filters HWIO, depthwise filters [fh, fw, inC, multiplier].
-A dimension of -1 is free (batch, sequence).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-from .errors import ShapeError
+from .errors import ConversionError, ShapeError
 
-DTYPES = ("float32", "int32", "bool")
+SCHEMA_FILE = Path(__file__).with_name("op_schema.json")
+DTYPES = ("float32", "int32", "bool")  # what the converter's graphs hold (float16 is storage only)
 MAX_ELEMENTS = 2**31 - 1  # the runtime indexes with int32 and WebGPU buffers are smaller still
-ACTIVATIONS = ("linear", "relu", "relu6", "elu", "prelu", "leakyrelu", "sigmoid")
-REQUIRED = object()
 
 
 class TensorInfo(NamedTuple):
@@ -29,25 +32,28 @@ class TensorInfo(NamedTuple):
     dtype: str
 
 
-@dataclass(frozen=True)
-class Attr:
-    kind: str  # int, float, bool, str, ints, pairs, pad, dtype
-    default: Any = REQUIRED
+Rule = Callable[[list[TensorInfo], dict], list[TensorInfo]]
 
 
 @dataclass(frozen=True)
 class OpSpec:
     name: str
-    inputs: tuple[str, ...]  # "name?" optional, "name*" variadic (last only)
-    attrs: dict[str, Attr]
-    infer: Callable[[list[TensorInfo], dict], list[TensorInfo]]
+    inputs: tuple[dict, ...]  # the schema's: {name, optional?, variadic? (last only)}
+    attrs: dict[str, dict]  # the schema's: {type, default?, nullable?, oneOf?}
+    outputs: int | str  # the schema's: a count, or "variable" (the inputs and attrs decide)
+    infer: Rule
 
     def input_range(self) -> tuple[int, int | None]:
         """(least, most) number of inputs; most is None for a variadic op."""
-        required = sum(1 for i in self.inputs if not i.endswith(("?", "*")))
-        if self.inputs and self.inputs[-1].endswith("*"):
+        required = sum(1 for i in self.inputs if not i.get("optional") and not i.get("variadic"))
+        if self.inputs and self.inputs[-1].get("variadic"):
             return max(required, 1), None
         return required, len(self.inputs)
+
+    def signature(self) -> str:
+        """The inputs as 'x, filter, bias?' ('tensors*' for a variadic one)."""
+        return ", ".join(i["name"] + ("*" if i.get("variadic") else "?" if i.get("optional") else "")
+                         for i in self.inputs)
 
 
 # ---------------------------------------------------------------- shape helpers
@@ -127,6 +133,25 @@ def same_dim(a: int, b: int, what: str):
         raise ShapeError(f"{what}: {a} != {b}")
 
 
+def listed(attrs: dict, name: str, length: int | None = None) -> list:
+    """An attribute the schema also lets be an int or null, in the list form the converter writes."""
+    value = attrs[name]
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        form = f"a list of {length}" if length else "a list"
+        raise ShapeError(f"attribute {name!r} must be {form} here (the converter writes it out), got {value!r}")
+    return value
+
+
+def conv_pad(attrs: dict):
+    """The schema's pad in the forms the converter writes: 'valid', 'same' or NHWC pairs."""
+    pad = attrs["pad"]
+    if pad in ("valid", "same") or (isinstance(pad, list) and len(pad) == 4 and pad[0] == [0, 0] == pad[3]
+                                    and all(a >= 0 for pair in pad for a in pair)):
+        return pad
+    raise ShapeError("attribute 'pad' must be 'valid', 'same' or [[0, 0], [top, bottom], [left, right], [0, 0]] "
+                     f"here, got {pad!r}")
+
+
 # ---------------------------------------------------------------- shape rules
 
 
@@ -149,6 +174,8 @@ def infer_where(inputs, attrs):
 
 
 def infer_cast(inputs, attrs):
+    if attrs["dtype"] not in DTYPES:
+        raise ShapeError(f"attribute 'dtype' must be one of {list(DTYPES)} here, got {attrs['dtype']!r}")
     return [TensorInfo(inputs[0].shape, attrs["dtype"])]
 
 
@@ -175,7 +202,8 @@ def infer_conv2d(inputs, attrs, depthwise=False):
     require_rank(x, 4, "conv2d input")
     require_rank(w, 4, "conv2d filter")
     same_dim(x.shape[3], w.shape[2], "conv2d input channels vs filter")
-    hw = window_output(x.shape, w.shape[:2], attrs["strides"], attrs["dilations"], attrs["pad"])
+    hw = window_output(x.shape, w.shape[:2], listed(attrs, "strides", 2), listed(attrs, "dilations", 2),
+                       conv_pad(attrs))
     channels = x.shape[3] * w.shape[3] if depthwise and known(x.shape[3]) else (-1 if depthwise else w.shape[3])
     check_bias(inputs, channels, "conv2d")
     return [TensorInfo((x.shape[0], *hw, channels), x.dtype)]
@@ -185,6 +213,10 @@ def infer_conv2d_transpose(inputs, attrs):
     x, w = inputs
     require_rank(x, 4, "conv2dTranspose input")
     same_dim(x.shape[3], w.shape[3], "conv2dTranspose input channels vs filter")
+    listed(attrs, "strides", 2)
+    conv_pad(attrs)
+    if attrs["dilations"] != [1, 1]:
+        raise ShapeError(f"attribute 'dilations' must be [1, 1] (no dilated conv2dTranspose), got {attrs['dilations']!r}")
     height, width, channels = attrs["outputShape"][-3:]
     same_dim(channels, w.shape[2], "conv2dTranspose output channels vs filter")
     return [TensorInfo((x.shape[0], height, width, channels), x.dtype)]
@@ -193,7 +225,7 @@ def infer_conv2d_transpose(inputs, attrs):
 def infer_pool(inputs, attrs):
     x = inputs[0]
     require_rank(x, 4, "pool input")
-    hw = window_output(x.shape, attrs["filterSize"], attrs["strides"], [1, 1], attrs["pad"])
+    hw = window_output(x.shape, listed(attrs, "filterSize", 2), listed(attrs, "strides", 2), [1, 1], conv_pad(attrs))
     return [TensorInfo((x.shape[0], *hw, x.shape[3]), x.dtype)]
 
 
@@ -203,7 +235,7 @@ def reduced_shape(shape, axes, keep):
 
 
 def infer_reduce(inputs, attrs):
-    return [TensorInfo(reduced_shape(inputs[0].shape, attrs["axis"], attrs["keepDims"]), inputs[0].dtype)]
+    return [TensorInfo(reduced_shape(inputs[0].shape, listed(attrs, "axis"), attrs["keepDims"]), inputs[0].dtype)]
 
 
 def infer_arg_reduce(inputs, attrs):
@@ -226,7 +258,7 @@ def infer_reshape(inputs, attrs):
 
 
 def infer_transpose(inputs, attrs):
-    shape, perm = inputs[0].shape, attrs["perm"]
+    shape, perm = inputs[0].shape, listed(attrs, "perm")
     if sorted(perm) != list(range(len(shape))):
         raise ShapeError(f"perm {perm} is not a permutation of rank {len(shape)}")
     return [TensorInfo(tuple(shape[p] for p in perm), inputs[0].dtype)]
@@ -253,7 +285,7 @@ def infer_concat(inputs, attrs):
 def infer_split(inputs, attrs):
     shape = inputs[0].shape
     axis = normalize_axis(attrs["axis"], len(shape))
-    sizes = attrs["numOrSizeSplits"]
+    sizes = listed(attrs, "numOrSizeSplits")
     if known(shape[axis]) and sum(sizes) != shape[axis]:
         raise ShapeError(f"split sizes {sizes} do not add up to {shape[axis]}")
     return [TensorInfo(shape[:axis] + (s,) + shape[axis + 1:], inputs[0].dtype) for s in sizes]
@@ -285,6 +317,11 @@ def strided_range(dim, begin, end, stride, begin_masked, end_masked):
 
 def infer_strided_slice(inputs, attrs):
     shape = inputs[0].shape
+    for name in ("begin", "end", "strides"):
+        listed(attrs, name, len(shape))
+    for name in ("ellipsisMask", "newAxisMask", "shrinkAxisMask"):
+        if attrs[name]:
+            raise ShapeError(f"attribute {name!r} must be 0 here (the readers expand it), got {attrs[name]}")
     out = []
     for i, dim in enumerate(shape):
         whole = attrs["strides"][i] == 1 and attrs["endMask"] >> i & 1 and (
@@ -311,6 +348,8 @@ def infer_pad(inputs, attrs):
     shape, paddings = inputs[0].shape, attrs["paddings"]
     if len(paddings) != len(shape):
         raise ShapeError(f"paddings {paddings} do not match rank {len(shape)}")
+    if any(a < 0 for pair in paddings for a in pair):
+        raise ShapeError(f"paddings {paddings} may not be negative")
     return [TensorInfo(tuple(d + a + b if known(d) else -1 for d, (a, b) in zip(shape, paddings)), inputs[0].dtype)]
 
 
@@ -322,7 +361,7 @@ def infer_expand_dims(inputs, attrs):
 
 def infer_squeeze(inputs, attrs):
     shape = inputs[0].shape
-    axes = {normalize_axis(a, len(shape)) for a in attrs["axis"]}
+    axes = {normalize_axis(a, len(shape)) for a in listed(attrs, "axis")}
     for a in axes:
         if known(shape[a]) and shape[a] != 1:
             raise ShapeError(f"cannot squeeze axis {a} of size {shape[a]}")
@@ -346,10 +385,13 @@ def infer_broadcast_to(inputs, attrs):
 def infer_resize(inputs, attrs):
     x = inputs[0]
     require_rank(x, 4, "resize input")
-    return [TensorInfo((x.shape[0], *attrs["size"], x.shape[3]), x.dtype)]
+    return [TensorInfo((x.shape[0], *listed(attrs, "size", 2), x.shape[3]), x.dtype)]
 
 
 def infer_depth_to_space(inputs, attrs):
+    if attrs["dataFormat"] != "NHWC":
+        raise ShapeError(f"attribute 'dataFormat' must be 'NHWC' here, got {attrs['dataFormat']!r}")
+    require_rank(inputs[0], 4, "depthToSpace input")
     n, h, w, c = inputs[0].shape
     b = attrs["blockSize"]
     if known(c) and c % (b * b):
@@ -380,23 +422,13 @@ def infer_einsum(inputs, attrs):
     return [TensorInfo(tuple(sizes[c] for c in result), inputs[0].dtype)]
 
 
-def infer_norm(inputs, attrs):
+def infer_layer_norm(inputs, attrs):
+    for a in listed(attrs, "axis"):
+        normalize_axis(a, len(inputs[0].shape))
     return [inputs[0]]
 
 
-# ---------------------------------------------------------------- the table
-
-CONV_ATTRS = {
-    "strides": Attr("ints", [1, 1]),
-    "pad": Attr("pad", "valid"),
-    "dataFormat": Attr("str", "NHWC"),
-    "dilations": Attr("ints", [1, 1]),
-}
-FUSED_ATTRS = {"activation": Attr("str", "linear"), "leakyreluAlpha": Attr("float", 0.2)}
-REDUCE_ATTRS = {"axis": Attr("ints"), "keepDims": Attr("bool", False)}
-POOL_ATTRS = {"filterSize": Attr("ints"), "strides": Attr("ints", [1, 1]), "pad": Attr("pad", "valid")}
-RESIZE_ATTRS = {"size": Attr("ints"), "alignCorners": Attr("bool", False), "halfPixelCenters": Attr("bool", False)}
-MATMUL_ATTRS = {"transposeA": Attr("bool", False), "transposeB": Attr("bool", False)}
+# ---------------------------------------------------------------- the rules, by op
 
 UNARY_OPS = ("relu", "relu6", "sigmoid", "tanh", "erf", "sqrt", "rsqrt", "exp", "log", "neg", "abs",
              "reciprocal", "floor", "ceil", "round", "sin", "cos", "sign", "softplus", "softsign", "elu", "selu",
@@ -405,78 +437,49 @@ BINARY_OPS = ("add", "sub", "mul", "div", "floorDiv", "pow", "maximum", "minimum
 COMPARISON_OPS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr")
 REDUCE_OPS = ("sum", "mean", "max", "min", "prod")
 
-
-def _table() -> dict[str, OpSpec]:
-    specs = [OpSpec(name, ("x",), {}, same_as_first) for name in UNARY_OPS]
-    specs += [OpSpec(name, ("a", "b"), {}, broadcast()) for name in BINARY_OPS]
-    specs += [OpSpec(name, ("a", "b"), {}, broadcast("bool")) for name in COMPARISON_OPS]
-    specs += [OpSpec(name, ("x",), REDUCE_ATTRS, infer_reduce) for name in REDUCE_OPS]
-    specs += [
-        OpSpec("gelu", ("x",), {"approximate": Attr("bool", False)}, same_as_first),
-        OpSpec("leakyRelu", ("x",), {"alpha": Attr("float", 0.2)}, same_as_first),
-        OpSpec("hardSigmoid", ("x",), {"alpha": Attr("float", 1 / 6), "beta": Attr("float", 0.5)}, same_as_first),
-        OpSpec("prelu", ("x", "alpha"), {}, broadcast()),
-        OpSpec("clipByValue", ("x",), {"clipValueMin": Attr("float"), "clipValueMax": Attr("float")}, same_as_first),
-        OpSpec("logicalNot", ("x",), {}, to_dtype("bool")),
-        OpSpec("isNaN", ("x",), {}, to_dtype("bool")),
-        OpSpec("cast", ("x",), {"dtype": Attr("dtype")}, infer_cast),
-        OpSpec("where", ("condition", "a", "b"), {}, infer_where),
-        OpSpec("softmax", ("logits",), {"dim": Attr("int", -1)}, same_as_first),
-        OpSpec("logSoftmax", ("logits",), {"axis": Attr("int", -1)}, same_as_first),
-        OpSpec("cumsum", ("x",), {"axis": Attr("int", 0), "exclusive": Attr("bool", False),
-                                  "reverse": Attr("bool", False)}, same_as_first),
-        OpSpec("argMax", ("x",), {"axis": Attr("int", 0)}, infer_arg_reduce),
-        OpSpec("argMin", ("x",), {"axis": Attr("int", 0)}, infer_arg_reduce),
-        OpSpec("matMul", ("a", "b"), MATMUL_ATTRS, infer_matmul),
-        OpSpec("fusedMatMul", ("a", "b", "bias?", "preluActivationWeights?"), MATMUL_ATTRS | FUSED_ATTRS,
-               infer_matmul),
-        OpSpec("conv2d", ("x", "filter"), CONV_ATTRS, infer_conv2d),
-        OpSpec("fusedConv2d", ("x", "filter", "bias?", "preluActivationWeights?"), CONV_ATTRS | FUSED_ATTRS,
-               infer_conv2d),
-        OpSpec("depthwiseConv2d", ("x", "filter"), CONV_ATTRS,
-               lambda i, a: infer_conv2d(i, a, depthwise=True)),
-        OpSpec("fusedDepthwiseConv2d", ("x", "filter", "bias?", "preluActivationWeights?"),
-               CONV_ATTRS | FUSED_ATTRS, lambda i, a: infer_conv2d(i, a, depthwise=True)),
-        OpSpec("conv2dTranspose", ("x", "filter"),
-               {"outputShape": Attr("ints"), "strides": Attr("ints", [1, 1]), "pad": Attr("pad", "valid")},
-               infer_conv2d_transpose),
-        OpSpec("maxPool", ("x",), POOL_ATTRS, infer_pool),
-        OpSpec("avgPool", ("x",), POOL_ATTRS, infer_pool),
-        OpSpec("batchNorm", ("x", "mean", "variance", "offset?", "scale?"),
-               {"varianceEpsilon": Attr("float", 0.001)}, infer_norm),
-        OpSpec("layerNorm", ("x", "gamma?", "beta?"), {"axis": Attr("ints", [-1]), "epsilon": Attr("float", 0.001)},
-               infer_norm),
-        OpSpec("localResponseNormalization", ("x",),
-               {"depthRadius": Attr("int", 5), "bias": Attr("float", 1.0), "alpha": Attr("float", 1.0),
-                "beta": Attr("float", 0.5)}, infer_norm),
-        OpSpec("reshape", ("x",), {"shape": Attr("ints")}, infer_reshape),
-        OpSpec("transpose", ("x",), {"perm": Attr("ints")}, infer_transpose),
-        OpSpec("concat", ("tensors*",), {"axis": Attr("int", 0)}, infer_concat),
-        OpSpec("split", ("x",), {"numOrSizeSplits": Attr("ints"), "axis": Attr("int", 0)}, infer_split),
-        OpSpec("slice", ("x",), {"begin": Attr("ints"), "size": Attr("ints")}, infer_slice),
-        OpSpec("stridedSlice", ("x",),
-               {"begin": Attr("ints"), "end": Attr("ints"), "strides": Attr("ints"), "beginMask": Attr("int", 0),
-                "endMask": Attr("int", 0)}, infer_strided_slice),
-        OpSpec("gather", ("x", "indices"), {"axis": Attr("int", 0), "batchDims": Attr("int", 0)}, infer_gather),
-        OpSpec("pad", ("x",), {"paddings": Attr("pairs"), "constantValue": Attr("float", 0.0)}, infer_pad),
-        OpSpec("mirrorPad", ("x",), {"paddings": Attr("pairs"), "mode": Attr("str")}, infer_pad),
-        OpSpec("expandDims", ("x",), {"axis": Attr("int", 0)}, infer_expand_dims),
-        OpSpec("squeeze", ("x",), {"axis": Attr("ints")}, infer_squeeze),
-        OpSpec("tile", ("x",), {"reps": Attr("ints")}, infer_tile),
-        OpSpec("broadcastTo", ("x",), {"shape": Attr("ints")}, infer_broadcast_to),
-        OpSpec("resizeBilinear", ("images",), RESIZE_ATTRS, infer_resize),
-        OpSpec("resizeNearestNeighbor", ("images",), RESIZE_ATTRS, infer_resize),
-        OpSpec("depthToSpace", ("x",), {"blockSize": Attr("int"), "dataFormat": Attr("str", "NHWC")},
-               infer_depth_to_space),
-        OpSpec("einsum", ("tensors*",), {"equation": Attr("str")}, infer_einsum),
-    ]
-    return {s.name: s for s in specs}
+RULES: dict[str, Rule] = {
+    **dict.fromkeys(UNARY_OPS + ("gelu", "leakyRelu", "hardSigmoid", "clipByValue", "softmax", "logSoftmax",
+                                 "cumsum", "batchNorm", "localResponseNormalization"), same_as_first),
+    **dict.fromkeys(BINARY_OPS + ("prelu",), broadcast()),
+    **dict.fromkeys(COMPARISON_OPS, broadcast("bool")),
+    **dict.fromkeys(REDUCE_OPS, infer_reduce),
+    "logicalNot": to_dtype("bool"),
+    "isNaN": to_dtype("bool"),
+    "cast": infer_cast,
+    "where": infer_where,
+    "argMax": infer_arg_reduce,
+    "argMin": infer_arg_reduce,
+    "matMul": infer_matmul,
+    "fusedMatMul": infer_matmul,
+    "conv2d": infer_conv2d,
+    "fusedConv2d": infer_conv2d,
+    "depthwiseConv2d": lambda i, a: infer_conv2d(i, a, depthwise=True),
+    "fusedDepthwiseConv2d": lambda i, a: infer_conv2d(i, a, depthwise=True),
+    "conv2dTranspose": infer_conv2d_transpose,
+    "maxPool": infer_pool,
+    "avgPool": infer_pool,
+    "layerNorm": infer_layer_norm,
+    "reshape": infer_reshape,
+    "transpose": infer_transpose,
+    "concat": infer_concat,
+    "split": infer_split,
+    "slice": infer_slice,
+    "stridedSlice": infer_strided_slice,
+    "gather": infer_gather,
+    "pad": infer_pad,
+    "mirrorPad": infer_pad,
+    "expandDims": infer_expand_dims,
+    "squeeze": infer_squeeze,
+    "tile": infer_tile,
+    "broadcastTo": infer_broadcast_to,
+    "resizeBilinear": infer_resize,
+    "resizeNearestNeighbor": infer_resize,
+    "depthToSpace": infer_depth_to_space,
+    "einsum": infer_einsum,
+}
 
 
-OPS: dict[str, OpSpec] = _table()
-
-
-# ---------------------------------------------------------------- attribute checks
+# ---------------------------------------------------------------- attribute types (the registry's AttrSpec.type)
 
 def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
@@ -486,40 +489,103 @@ def _is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-ATTR_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "int": _is_int,
-    "float": _is_number,
-    "bool": lambda v: isinstance(v, bool),
-    "str": lambda v: isinstance(v, str),
-    "ints": lambda v: isinstance(v, list) and all(_is_int(i) for i in v),
-    "pairs": lambda v: isinstance(v, list) and all(isinstance(p, list) and len(p) == 2
-                                                   and all(_is_int(i) and i >= 0 for i in p) for p in v),
-    "pad": lambda v: v in ("valid", "same") or (isinstance(v, list) and len(v) == 4 and v[0] == [0, 0]
-                                                and v[3] == [0, 0] and ATTR_CHECKS["pairs"](v)),
-    "dtype": lambda v: v in DTYPES,
-}
+def _is_ints(v):
+    return isinstance(v, list) and all(_is_int(i) for i in v)
+
+
+def _is_pairs(v):
+    return isinstance(v, list) and all(_is_ints(p) and len(p) == 2 for p in v)
+
+
+def attr_checks(dtypes) -> dict[str, Callable[[Any], bool]]:
+    """A test per schema attribute type, as registry.ts's attrProblem checks it."""
+    return {
+        "number": _is_number,
+        "int": _is_int,
+        "bool": lambda v: isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "dtype": lambda v: v in dtypes,
+        "ints": _is_ints,
+        "numbers": lambda v: isinstance(v, list) and all(_is_number(i) for i in v),
+        "intOrInts": lambda v: _is_int(v) or _is_ints(v),
+        "numberOrString": lambda v: _is_number(v) or isinstance(v, str),
+        "pairs": _is_pairs,
+        "pad": lambda v: v in ("valid", "same") or _is_int(v) or _is_pairs(v),
+    }
+
+
+# ---------------------------------------------------------------- the op set: the schema's ops with a rule
+
+def read_schema(path: Path = SCHEMA_FILE) -> dict:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ConversionError(f"{path}: cannot read the runtime's op schema ({e}); `npm run build` writes it") from None
+    if not isinstance(schema, dict) or not {"ops", "dtypes"} <= set(schema):
+        raise ConversionError(f"{path}: not the runtime's op schema (it needs 'ops' and 'dtypes'); "
+                              "`npm run build` writes it")
+    return schema
+
+
+def op_set(schema: dict, rules: dict[str, Rule]) -> dict[str, OpSpec]:
+    """The schema's ops that have a shape rule here; a rule for an op the schema lacks is an error."""
+    missing = sorted(set(rules) - set(schema["ops"]))
+    if missing:
+        raise ConversionError(f"{SCHEMA_FILE.name} has no op(s) {missing}, which converter/ops.py has shape rules "
+                              "for: the runtime registry lacks them, or the file is stale (`npm run build`)")
+    checks = attr_checks(schema["dtypes"])
+    for op in rules:
+        for name, attr in schema["ops"][op]["attrs"].items():
+            if attr["type"] not in checks:
+                raise ConversionError(f"{SCHEMA_FILE.name}: {op} attribute {name!r} has type {attr['type']!r}, "
+                                      "which converter/ops.py cannot check")
+    return {op: OpSpec(op, tuple(entry["inputs"]), entry["attrs"], entry["outputs"], rule)
+            for op, rule in sorted(rules.items()) for entry in [schema["ops"][op]]}
+
+
+SCHEMA = read_schema()
+ATTR_CHECKS = attr_checks(SCHEMA["dtypes"])
+OPS: dict[str, OpSpec] = op_set(SCHEMA, RULES)
+
+
+def allowed_values(op: str, attr: str) -> list:
+    """The values the schema allows for one attribute (its oneOf)."""
+    return list(OPS[op].attrs[attr]["oneOf"])
+
+
+def op_spec(op: str) -> OpSpec:
+    if op in OPS:
+        return OPS[op]
+    if op in SCHEMA["ops"]:
+        raise ShapeError(f"op {op!r} is in the runtime registry but the converter has no shape rule for it")
+    raise ShapeError(f"no op named {op!r} in the runtime registry ({SCHEMA_FILE.name})")
 
 
 def complete_attrs(op: str, attrs: dict) -> dict:
-    """Checks a node's attrs against the table and fills in the defaults."""
-    spec = OPS[op]
+    """Checks a node's attrs against the schema (names, types, null, allowed values) and fills in the defaults."""
+    spec = op_spec(op)
     unknown = set(attrs) - set(spec.attrs)
     if unknown:
-        raise ShapeError(f"{op} has no attribute(s) {sorted(unknown)}")
+        raise ShapeError(f"{op} has no attribute(s) {sorted(unknown)} (it takes {sorted(spec.attrs) or 'none'})")
     result = {}
     for name, attr in spec.attrs.items():
-        value = attrs.get(name, attr.default)
-        if value is REQUIRED:
+        if name in attrs:
+            value = attrs[name]
+        elif "default" in attr or attr.get("nullable"):
+            value = attr.get("default")
+        else:
             raise ShapeError(f"{op} needs attribute {name!r}")
-        if isinstance(value, float) and attr.kind == "float":
-            value = float(value)
-        elif attr.kind == "float" and _is_int(value):
-            value = float(value)
-        if not ATTR_CHECKS[attr.kind](value):
-            raise ShapeError(f"{op} attribute {name!r} must be {attr.kind}, got {value!r}")
+        if value is None:
+            if not attr.get("nullable"):
+                raise ShapeError(f"{op} attribute {name!r} may not be null")
+        else:
+            if attr["type"] == "number" and _is_int(value):
+                value = float(value)
+            if not ATTR_CHECKS[attr["type"]](value):
+                raise ShapeError(f"{op} attribute {name!r} must be {attr['type']}, got {value!r}")
+            if "oneOf" in attr and value not in attr["oneOf"]:
+                raise ShapeError(f"{op} attribute {name!r} must be one of {attr['oneOf']}, got {value!r}")
         result[name] = value
-    if "activation" in result and result["activation"] not in ACTIVATIONS:
-        raise ShapeError(f"{op} activation must be one of {ACTIVATIONS}, got {result['activation']!r}")
     return result
 
 
@@ -529,13 +595,29 @@ def check_size(shape, what: str):
         raise ShapeError(f"{what} would have shape {list(shape)} ({count} elements), past the limit of {MAX_ELEMENTS}")
 
 
+def check_input_count(spec: OpSpec, count: int):
+    least, most = spec.input_range()
+    if count < least or (most is not None and count > most):
+        raise ShapeError(f"{spec.name} takes ({spec.signature()}), got {count} input(s)")
+
+
+def node_attrs(name: str, op: str, inputs: list[str], attrs: dict) -> dict:
+    """A node's attrs as model.json holds them: its op, input count and attrs checked against the
+    schema, defaults filled in. The error names the node, its op and the field at fault."""
+    try:
+        check_input_count(op_spec(op), len(inputs))
+        return complete_attrs(op, attrs)
+    except ShapeError as e:
+        raise ConversionError(f"node {name!r} ({op}): {e}") from None
+
+
 def infer(op: str, inputs: list[TensorInfo], attrs: dict) -> list[TensorInfo]:
     """Output shapes and dtypes of one node, with its inputs and attrs checked."""
-    spec = OPS[op]
-    least, most = spec.input_range()
-    if len(inputs) < least or (most is not None and len(inputs) > most):
-        raise ShapeError(f"{op} takes {spec.inputs}, got {len(inputs)} input(s)")
+    spec = op_spec(op)
+    check_input_count(spec, len(inputs))
     outputs = spec.infer(inputs, attrs)
+    if spec.outputs != "variable" and len(outputs) != spec.outputs:
+        raise ShapeError(f"the converter's {op} rule gave {len(outputs)} outputs, the schema says {spec.outputs}")
     for out in outputs:
         check_size(out.shape, f"{op} output")
     return outputs

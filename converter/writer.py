@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConversionError, MalformedModelError
+from . import ops
 from .ir import Graph
 from .model_json import FORMAT_VERSION, GRAPH_FORMAT, MODEL_FILE, model_document, signature, tensor_entries
 from .quantize import EncodedWeight, dequantize
@@ -41,8 +42,8 @@ def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], p
     topology = {
         "inputs": tensor_entries(graph, graph.inputs),
         "outputs": tensor_entries(graph, graph.outputs),
-        "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs, "attrs": n.attrs}
-                  for n in graph.nodes],
+        "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs,
+                   "attrs": ops.node_attrs(n.name, n.op, n.inputs, n.attrs)} for n in graph.nodes],
     }
     # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
     # a quantised weight is listed too: the runtime dequantises it to float32

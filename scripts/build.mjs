@@ -1,13 +1,15 @@
 // Builds js/dist/tensorweb.js (one ES module, every shaders/**/*.wgsl inlined
 // as text through the virtual module 'tensorweb:shaders', the package's and
 // the model format's versions through 'tensorweb:build-info') and the type
-// declarations at js/dist/tensorweb.d.ts.
+// declarations at js/dist/tensorweb.d.ts; then the registry's schema for the
+// converter, converter/op_schema.json (scripts/write_op_schema.mjs).
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
   from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_FILE, writeOpSchema } from './write_op_schema.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shaderDir = join(root, 'shaders');
@@ -108,3 +110,4 @@ try {
   rmSync(staging, { recursive: true, force: true });
 }
 console.log(`built ${relative(root, join(dist, 'tensorweb.js'))} with ${wgslFiles().length} WGSL files`);
+if (await writeOpSchema()) console.log(`wrote ${relative(root, SCHEMA_FILE)}: commit it with the op change`);

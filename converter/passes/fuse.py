@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Graph, Node
-from ..ops import complete_attrs
+from ..ops import OPS, allowed_values, complete_attrs
 from .common import other_input, sole_consumer
 
 FUSED = {"conv2d": "fusedConv2d", "depthwiseConv2d": "fusedDepthwiseConv2d", "matMul": "fusedMatMul"}
-# runtime op -> the fused ops' activation name
-ACTIVATIONS = {"relu": "relu", "relu6": "relu6", "elu": "elu", "sigmoid": "sigmoid", "leakyRelu": "leakyrelu",
-               "prelu": "prelu"}
+# runtime op -> its name as the fused ops' activation: the schema's activation values every fused op
+# takes that name an op ('leakyrelu' is leakyRelu; 'linear' is none)
+ACTIVATIONS = {op: name for name in allowed_values("fusedMatMul", "activation")
+               if all(name in allowed_values(fused, "activation") for fused in FUSED.values())
+               for op in OPS if op.lower() == name}
 
 
 def last_axis_constant(graph: Graph, name: str, channels: int) -> np.ndarray | None:

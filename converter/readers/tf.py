@@ -775,7 +775,7 @@ def lower_pad(ctx):
     x = ctx.tensor(0)
     if ctx.node.op == "MirrorPad":
         mode = ctx.attr("mode", "REFLECT").lower()
-        if mode not in ("reflect", "symmetric"):
+        if mode not in ops.allowed_values("mirrorPad", "mode"):
             raise Unsupported(f"MirrorPad mode {mode!r}")
         ctx.output(0, ctx.emit("mirrorPad", x, paddings=paddings, mode=mode))
         return

@@ -8,6 +8,7 @@ export { fillSlots, listShaders, shaderSource, substituteBody } from './shaders.
 
 export { Tensor, Variable } from './core/tensor.js';
 export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
+export { DATA_TYPES } from './core/dtype.js';
 export type { TensorLike } from './core/convert.js';
 export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, TensorSpec } from './core/backend.js';
 export { BackendUnavailableError } from './core/backend.js';

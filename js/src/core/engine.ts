@@ -408,6 +408,10 @@ export class Engine {
       } catch (error) {
         throw this.opError(def, inputs, attrs, (error as Error).message);
       }
+      const declared = def.outputs ?? 1;
+      if (declared !== 'variable' && specs.length !== declared) {
+        throw new Error(`tensorweb: ${name}: the shape rule gave ${specs.length} outputs, the entry declares ${declared}`);
+      }
       if (def.decompose) {
         // An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own.
         const outputs = def.decompose(cast, checked)

@@ -189,6 +189,7 @@ defineOp<ReduceAttrs>({
   inputs: [{ name: 'x' }],
   attrs: reduceAttrs,
   inputDtype: 'float32',
+  outputs: 2,
   shape: ([x], attrs) => {
     const [out] = floatReduceRule([x], attrs);
     return [out, out];

@@ -72,6 +72,12 @@ export interface OpDef<A = Record<string, AttrValue>> {
   /** The only place inputs are checked: throws (naming the attribute) or returns the outputs. */
   shape(inputs: readonly TensorSpec[], attrs: A): TensorSpec[];
   /**
+   * How many outputs the shape rule returns: 1 unless given, or 'variable'
+   * where the inputs and attributes decide (split). The engine holds every
+   * run to it.
+   */
+  outputs?: number | 'variable';
+  /**
    * A kernel op's kernels, one per backend: the CPU reference kernel
    * (backends/cpu/) and the WebGPU kernel (backends/webgpu/kernels/, which
    * picks the shader, its specialisation and the dispatches).
@@ -122,6 +128,10 @@ export function getOpDef(name: string): AnyOpDef {
 export interface OpDescription {
   inputs: InputSpec[];
   attrs: Record<string, Omit<AttrSpec, 'doc'>>;
+  /** The dtype int32/bool inputs are cast to first, where the op has one. */
+  inputDtype?: 'float32' | 'bool';
+  /** The number of outputs, or 'variable' where the inputs and attributes decide. */
+  outputs: number | 'variable';
   /** 'kernel' ops have per-backend kernels; 'decomposition' ops run other ops. */
   kind: 'kernel' | 'decomposition';
   /** Whether gradients flow through the op (decompositions: through the ops they use). */
@@ -131,8 +141,9 @@ export interface OpDescription {
 }
 
 /**
- * The registry as plain JSON, for tools outside the runtime (the converter's
- * op-table consistency test): every op's inputs, attribute schema and kind.
+ * The registry as plain JSON, for tools outside the runtime: every op's
+ * inputs, attribute schema, input dtype rule and kind. scripts/write_op_schema.mjs
+ * writes it (less `backends`) to converter/op_schema.json, the converter's op set.
  */
 export function describeOps(): Record<string, OpDescription> {
   return Object.fromEntries(listOps().map((name) => {
@@ -142,6 +153,8 @@ export function describeOps(): Record<string, OpDescription> {
     return [name, {
       inputs: def.inputs.map((i) => ({ ...i })),
       attrs,
+      inputDtype: def.inputDtype,
+      outputs: def.outputs ?? 1,
       kind: def.decompose ? 'decomposition' : 'kernel',
       differentiable: def.decompose ? true : def.grad !== 'not-differentiable',
       backends: Object.keys(def.kernels ?? {}),

@@ -380,6 +380,7 @@ function splitSizes(shape: readonly number[], numOrSizeSplits: number | number[]
 defineOp<{ numOrSizeSplits: number | number[]; axis: number }>({
   name: 'split',
   inputs: [{ name: 'x' }],
+  outputs: 'variable',
   attrs: { numOrSizeSplits: { type: 'intOrInts', doc: 'a count of equal parts, or the sizes (one may be -1)' }, axis: { type: 'int', default: 0 } },
   shape([x], { numOrSizeSplits, axis }) {
     const { axis: a, sizes } = splitSizes(x.shape, numOrSizeSplits, axis);
@@ -421,6 +422,7 @@ export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
 defineOp<{ axis: number }>({
   name: 'unstack',
   inputs: [{ name: 'x' }],
+  outputs: 'variable',
   attrs: { axis: { type: 'int', default: 0 } },
   shape([x], { axis }) {
     if (x.shape.length === 0) throw new Error('cannot unstack a rank-0 tensor');
@@ -570,6 +572,7 @@ export function scatterND(indices: TensorLike, updates: TensorLike, shape: reado
 defineOp<{ k: number; sorted: boolean }>({
   name: 'topk',
   inputs: [{ name: 'x' }],
+  outputs: 2,
   attrs: { k: { type: 'int', default: 1 }, sorted: { type: 'bool', default: true, doc: 'results are always sorted' } },
   shape([x], { k }) {
     if (x.shape.length === 0) throw new Error('input x must have rank >= 1');

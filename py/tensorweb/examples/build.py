@@ -43,9 +43,11 @@ class ExampleResult:
 
 
 def source_hash(recipe: Recipe) -> str:
-    """Our code the output depends on: the recipe's module, this builder, and every converter module."""
+    """Our code the output depends on: the recipe's module, this builder, and every converter module and
+    schema (op_schema.json, the runtime's op set, fills the attrs it writes)."""
     digest = hashlib.sha256()
-    converter_files = sorted(Path(converter_convert.__file__).parent.rglob("*.py"))
+    converter = Path(converter_convert.__file__).parent
+    converter_files = sorted([*converter.rglob("*.py"), *converter.glob("*.json")])
     for path in [recipe.source_file(), Path(__file__), *converter_files]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

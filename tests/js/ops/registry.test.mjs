@@ -29,6 +29,8 @@ for (const name of tw.listOps()) {
     for (const [attr, spec] of Object.entries(def.attrs)) {
       assert.ok(ATTR_TYPES.includes(spec.type), `attr ${attr} has type ${spec.type}`);
     }
+    assert.ok(def.outputs === undefined || def.outputs === 'variable' || (Number.isInteger(def.outputs) && def.outputs > 1),
+      `outputs ${def.outputs}: left out for 1, else a count above 1 or 'variable'`);
     if (def.decompose) {
       assert.equal(typeof def.decompose, 'function');
       assert.equal(def.kernels, undefined, 'a decomposition has no kernels');
@@ -73,5 +75,24 @@ test('describeOps is plain JSON describing every op', () => {
   assert.ok(described.sum.backends.includes('cpu'));
   assert.equal(described.logSumExp.kind, 'decomposition');
   assert.equal(described.equal.differentiable, false);
+  assert.equal(described.exp.inputDtype, 'float32');
+  assert.equal(described.add.inputDtype, undefined);
+  assert.equal(described.add.outputs, 1);
+  assert.equal(described.moments.outputs, 2);
+  assert.equal(described.split.outputs, 'variable');
   assert.deepEqual(described.where.inputs.map((i) => i.name), ['condition', 'a', 'b']);
+});
+
+test('the engine holds every run to the entry\'s output count', () => {
+  const def = tw.getOpDef('topk');
+  const x = tw.tensor([3, 1, 2]);
+  def.outputs = 3;
+  try {
+    assert.throws(() => tw.topk(x, 2), /topk: the shape rule gave 2 outputs, the entry declares 3/);
+  } finally {
+    def.outputs = 2;
+  }
+  const { values, indices } = tw.topk(x, 2);
+  assert.deepEqual([values.arraySync(), indices.arraySync()], [[3, 2], [0, 2]]);
+  tw.dispose([x, values, indices]);
 });

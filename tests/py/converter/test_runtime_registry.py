@@ -1,9 +1,11 @@
 """The converter's op table and the runtime's op registry must agree.
 
 Every op the converter may emit must be registered in the JS runtime (read
-from the built bundle, js/dist/tensorweb.js), with the same inputs and with
-every attribute the converter writes known to the runtime under a compatible
-type. A disagreement would only show when a page loads a converted model.
+from the built bundle, js/dist/tensorweb.js), with the same inputs and the same
+attributes (type, default, null, allowed values): the converter reads them from
+op_schema.json, so this fails when that file is stale, as
+tests/js/ops/op_schema.test.mjs does in the js tier. A disagreement would only
+show when a page loads a converted model.
 """
 
 import json
@@ -11,30 +13,14 @@ import subprocess
 
 import pytest
 
-from tensorweb.converter.ops import OPS
+from tensorweb.converter.ops import OPS, SCHEMA
 from tensorweb.paths import repo_root
 
 BUNDLE = repo_root() / "js" / "dist" / "tensorweb.js"
 
-# Converter attr kinds → the runtime attr types that accept every value of that kind.
-COMPATIBLE_TYPES = {
-    "int": {"int", "number", "intOrInts"},
-    "float": {"number", "numberOrString"},
-    "bool": {"bool"},
-    "str": {"string", "numberOrString"},
-    "ints": {"ints", "intOrInts", "numbers"},
-    "pairs": {"pairs"},
-    "pad": {"pad"},
-    "dtype": {"dtype"},
-}
-
 DUMP_REGISTRY = """
 const tw = await import(process.argv[1]);
-const defs = Object.fromEntries(tw.listOps().map((name) => {
-  const def = tw.getOpDef(name);
-  return [name, { inputs: def.inputs, attrs: def.attrs }];
-}));
-process.stdout.write(JSON.stringify(defs));
+process.stdout.write(JSON.stringify({ ops: tw.describeOps(), dtypes: tw.DATA_TYPES }));
 """
 
 
@@ -47,24 +33,19 @@ def registry() -> dict:
     return json.loads(result.stdout)
 
 
-def runtime_input_signature(inputs: list[dict]) -> tuple[str, ...]:
-    """The runtime's inputs in the converter's notation: 'name', 'name?', 'name*'."""
-    return tuple(i["name"] + ("*" if i.get("variadic") else "?" if i.get("optional") else "") for i in inputs)
-
-
 def test_every_op_the_converter_emits_is_registered(registry):
-    missing = sorted(set(OPS) - set(registry))
+    missing = sorted(set(OPS) - set(registry["ops"]))
     assert not missing, f"the converter may emit ops the runtime does not register: {missing}"
+
+
+def test_the_dtypes_a_cast_may_name_are_the_runtimes(registry):
+    assert SCHEMA["dtypes"] == registry["dtypes"]
 
 
 @pytest.mark.parametrize("op", sorted(OPS))
 def test_inputs_and_attributes_agree(op, registry):
-    if op not in registry:
+    if op not in registry["ops"]:
         pytest.fail(f"{op} is not registered in the runtime")
-    spec, runtime = OPS[op], registry[op]
-    assert spec.inputs == runtime_input_signature(runtime["inputs"]), f"{op}: inputs differ"
-    for name, attr in spec.attrs.items():
-        assert name in runtime["attrs"], f"{op}: the runtime has no attribute {name!r}"
-        runtime_type = runtime["attrs"][name]["type"]
-        assert runtime_type in COMPATIBLE_TYPES[attr.kind], (
-            f"{op}.{name}: converter kind {attr.kind!r}, runtime type {runtime_type!r}")
+    spec, runtime = OPS[op], registry["ops"][op]
+    assert list(spec.inputs) == runtime["inputs"], f"{op}: inputs differ"
+    assert spec.attrs == runtime["attrs"], f"{op}: attributes differ (op_schema.json is stale: npm run build)"

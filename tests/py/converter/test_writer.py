@@ -123,3 +123,11 @@ def test_reading_back_a_newer_format_version_is_refused_naming_it(tmp_path):
     (folder / "model.json").write_text(json.dumps(document))
     with pytest.raises(MalformedModelError, match="formatVersion is 2; this converter reads 1 to 1"):
         load_model(folder)
+
+
+def test_a_node_the_schema_refuses_is_not_written(tmp_path):
+    graph = small_graph()
+    graph.nodes[0].attrs["activation"] = "gelu"  # as a pass that went wrong would leave it
+    with pytest.raises(ConversionError, match=r"node 'dense' \(fusedMatMul\): .*'activation' must be one of"):
+        write(graph, tmp_path / "m")
+    assert not (tmp_path / "m").exists()
