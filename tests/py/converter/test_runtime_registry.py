@@ -12,9 +12,9 @@ import subprocess
 import pytest
 
 from tensorweb.converter.ops import OPS
-from tensorweb.paths import repo_root
+from tensorweb.paths import source_checkout
 
-BUNDLE = repo_root() / "js" / "dist" / "tensorweb.js"
+BUNDLE = source_checkout("this test") / "js" / "dist" / "tensorweb.js"
 
 # Converter attr kinds → the runtime attr types that accept every value of that kind.
 COMPATIBLE_TYPES = {
