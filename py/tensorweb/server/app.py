@@ -26,8 +26,8 @@ import asyncio
 import contextlib
 import logging
 import re
-import sys
 import socket
+import sys
 import webbrowser
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -154,11 +154,11 @@ class Cors:
         return "*" in self.origins or origin.lower() in self.origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        origin = Headers(scope=scope).get("origin") if scope["type"] == "http" else None
+        request_headers = Headers(scope=scope) if scope["type"] == "http" else None
+        origin = request_headers.get("origin") if request_headers is not None else None
         if origin is None:
             await self.app(scope, receive, send)
             return
-        request_headers = Headers(scope=scope)
         allowed = self.allows(origin)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
             method = request_headers["access-control-request-method"].upper()
