@@ -1,19 +1,36 @@
 """The `convert` and `verify` commands (wired into `tensorweb` by py/tensorweb/cli.py).
 
-Exit status: 0 success, 1 verify over tolerance, 2 the model cannot be converted
-or read (one line on stderr, and no output folder left behind).
+Every failure is one message on stderr (naming the file at fault), and a failed
+conversion leaves no output folder behind. Exit status:
+
+    0  success
+    1  verify: an output over the tolerance
+    2  usage: bad arguments, or OUT cannot be written (it exists without --force,
+       no permission, no such device, a full disk)
+    3  the model cannot be read or converted as asked (unreadable, malformed,
+       unsupported ops, options that do not fit it)
+    4  an internal error: a bug in tensorweb (--debug prints its traceback)
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
 from .convert import ConvertOptions, ConvertSummary, convert
-from .errors import ConversionError
+from .errors import ConversionError, OutputFolderError
 from .progress import Progress
 from .quantize import parse_rule
 from .writer import DEFAULT_SHARD_MB
+
+EXIT_OK = 0
+EXIT_OVER_TOLERANCE = 1
+EXIT_USAGE = 2
+EXIT_MODEL = 3
+EXIT_INTERNAL = 4
+REPORT_HINT = ("this is a bug in tensorweb: please report it on the issue tracker of the repository you got tensorweb "
+               "from, with the command, the traceback that --debug prints, and the model if you can share it")
 
 
 def input_shape(spec: str) -> tuple[str, list[int]]:
@@ -51,6 +68,11 @@ def add_convert_arguments(parser: argparse.ArgumentParser):
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="draw a progress bar (default: only on a terminal)")
+    add_debug_argument(parser)
+
+
+def add_debug_argument(parser: argparse.ArgumentParser):
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
 
 
 def print_summary(summary: ConvertSummary, out: str):
@@ -60,28 +82,49 @@ def print_summary(summary: ConvertSummary, out: str):
           f"{summary.seconds:.2f} s")
 
 
-def fail(command: str, message: str) -> int:
+def fail(command: str, message: str, status: int) -> int:
     print(f"tensorweb {command}: error: {message}", file=sys.stderr)
-    return 2
+    return status
+
+
+def internal_error(command: str, error: Exception, debug: bool) -> int:
+    """A bug: one line saying where to report it, or with --debug the traceback first."""
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    return fail(command, f"internal error ({type(error).__name__}: {error}); {REPORT_HINT}", EXIT_INTERNAL)
 
 
 def run_convert(args: argparse.Namespace) -> int:
     try:
-        options = ConvertOptions(quantize=[parse_rule(s) for s in args.quantize], shard_size_mb=args.shard_size_mb,
-                                 input_shapes=dict(args.input_shape), optimize=not args.no_optimize,
-                                 force=args.force, signature=args.signature, tags=args.tags,
-                                 output_format=args.output_format)
-        summary = convert(args.source, args.out, options, Progress(enabled=args.progress))
+        quantize = [parse_rule(s) for s in args.quantize]
     except ConversionError as e:
-        return fail("convert", str(e))
-    except MemoryError:
-        return fail("convert", f"{args.source}: ran out of memory")
-    except RecursionError:
-        return fail("convert", f"{args.source}: nested too deeply to read")
-    except Exception as e:  # a converter bug must still end in one line, not a traceback
-        return fail("convert", f"{args.source}: internal error ({type(e).__name__}: {e}); please report it")
+        return fail("convert", str(e), EXIT_USAGE)
+    if args.shard_size_mb * 1024 * 1024 < 1:
+        return fail("convert", "--shard-size-mb must be positive (at least one byte)", EXIT_USAGE)
+    options = ConvertOptions(quantize=quantize, shard_size_mb=args.shard_size_mb,
+                             input_shapes=dict(args.input_shape), optimize=not args.no_optimize,
+                             force=args.force, signature=args.signature, tags=args.tags,
+                             output_format=args.output_format)
+    progress = Progress(enabled=args.progress)
+    try:
+        summary = convert(args.source, args.out, options, progress)
+    except BaseException as e:
+        progress.close()  # a bar cut short ends its line before the message
+        if isinstance(e, OutputFolderError):
+            return fail("convert", str(e), EXIT_USAGE)
+        if isinstance(e, ConversionError):
+            return fail("convert", str(e), EXIT_MODEL)
+        if isinstance(e, MemoryError):
+            return fail("convert", f"{args.source}: ran out of memory", EXIT_MODEL)
+        if isinstance(e, RecursionError):
+            return fail("convert", f"{args.source}: nested too deeply to read", EXIT_MODEL)
+        if isinstance(e, OSError):  # the output side is an OutputFolderError: this is the source
+            return fail("convert", f"{args.source}: cannot read: {e.strerror or e}", EXIT_MODEL)
+        if isinstance(e, Exception):  # a converter bug must still end in one line unless --debug
+            return internal_error("convert", e, args.debug)
+        raise
     print_summary(summary, args.out)
-    return 0
+    return EXIT_OK
 
 
 def add_verify_arguments(parser: argparse.ArgumentParser):
@@ -91,6 +134,7 @@ def add_verify_arguments(parser: argparse.ArgumentParser):
     parser.add_argument("--rtol", type=float, metavar="R",
                         help="largest error allowed, relative to each output's largest magnitude "
                              "(default 1e-4; 1e-2 for float16/uint16, 5e-2 for uint8 weights)")
+    add_debug_argument(parser)
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -98,14 +142,16 @@ def run_verify(args: argparse.Namespace) -> int:
     try:
         errors, rtol, runner = verify(args.converted, args.against, args.inputs, args.rtol)
     except ConversionError as e:
-        return fail("verify", str(e))
+        return fail("verify", str(e), EXIT_MODEL)
+    except OSError as e:
+        return fail("verify", f"{e.filename or args.converted}: cannot read: {e.strerror or e}", EXIT_MODEL)
     except Exception as e:  # as in run_convert
-        return fail("verify", f"internal error ({type(e).__name__}: {e}); please report it")
+        return internal_error("verify", e, args.debug)
     print(f"source run by {runner}; tolerance {rtol:g} of each output's largest magnitude")
     for e in errors:
         verdict = "ok" if e.relative <= rtol else "OVER"
         print(f"  {e.name}: max abs error {e.max_abs:.3g}, relative {e.relative:.3g}  {verdict}")
-    return 0 if all(e.relative <= rtol for e in errors) else 1
+    return EXIT_OK if all(e.relative <= rtol for e in errors) else EXIT_OVER_TOLERANCE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .errors import ConversionError
+from .errors import ConversionError, OutputFolderError
 from .ir import Graph
 from .passes import PASSES, optimize
 from .progress import Progress
@@ -97,7 +97,7 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
     progress = progress or Progress(enabled=False)
     started = time.monotonic()
     if out.exists() and not options.force:
-        raise ConversionError(f"{out} already exists; pass --force to replace it")
+        raise OutputFolderError(f"{out} already exists; pass --force to replace it")
     format_name, result = read_graph(source, options.input_shapes, options.optimize, progress,
                                      options.reader_options())
     graph: Graph = result.graph

@@ -21,5 +21,10 @@ class UnsupportedOpsError(ConversionError):
         super().__init__("\n".join(lines))
 
 
+class OutputFolderError(ConversionError):
+    """OUT cannot be written (it exists without --force, no permission, no such device, a full disk): the fault
+    is where the model goes, not the model."""
+
+
 class ShapeError(ConversionError):
     """Shapes that cannot go together, found while inferring a node's output."""

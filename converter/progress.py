@@ -36,6 +36,13 @@ class Progress:
         self.stream.write(f"\r{self.label:<28} [{'#' * filled}{'.' * (WIDTH - filled)}] {percent:3d}%")
         self.stream.flush()
 
+    def close(self):
+        """Ends a bar cut short where it stands, so that a message after it starts on a line of its own."""
+        if self.enabled and self.label:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.label = ""
+
     def finish(self):
         if self.enabled and self.label:
             self.done = self.total

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConversionError, MalformedModelError
+from .errors import ConversionError, MalformedModelError, OutputFolderError
 from . import ops
 from .ir import Graph
 from .model_json import FORMAT_VERSION, GRAPH_FORMAT, MODEL_FILE, model_document, signature, tensor_entries
@@ -106,13 +106,13 @@ def write_folder(out: Path, weights: list[EncodedWeight], document: Callable[[li
     """Writes the shards and `document(manifest groups)` as model.json into a staging folder
     beside OUT, then moves it into place: OUT is never seen half written."""
     if out.exists() and not force:
-        raise ConversionError(f"{out} already exists; pass --force to replace it")
+        raise OutputFolderError(f"{out} already exists; pass --force to replace it")
     if shard_bytes < 1:
         raise ConversionError("--shard-size-mb must be positive")
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     try:
+        staging.mkdir(parents=True)
         total = sum(w.data.nbytes for w in weights)
         shards = ShardWriter(staging, shard_bytes, total)
         for weight in weights:
@@ -123,6 +123,10 @@ def write_folder(out: Path, weights: list[EncodedWeight], document: Callable[[li
         with open(staging / MODEL_FILE, "w") as f:
             json.dump(document(shards.finish()), f, separators=(",", ":"))
         replace_folder(staging, out)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        # The staging folder's name is ours, not the user's: name OUT and the cause.
+        raise OutputFolderError(f"{out}: cannot write the converted model there: {e.strerror or e}") from e
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -14,33 +14,54 @@ EXIT_USAGE = 2  # argparse's own code for bad usage, and "cannot run here"
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("serve", help="serve the demo gallery, the runtime bundle and converted models")
+    parser = sub.add_parser("serve", help="serve your own pages, the demo gallery, the runtime bundle and converted models",
+                            description="Serves DIR (your pages) at /, the runtime bundle at /tensorweb.js, converted "
+                                        "models under /models/<name>/ and the demo gallery at /gallery/ (at / when no "
+                                        "DIR is given), with live reload.")
+    parser.add_argument("site", metavar="DIR", nargs="?", help="a folder of your own pages to serve at / (as --site)")
+    parser.add_argument("--site", dest="site_option", metavar="DIR", help="the same as DIR")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind; 0 picks a free one (default: 8000)")
     parser.add_argument("--models", metavar="DIR", action="append", default=[],
                         help="a model folder, or a folder of model folders, to serve under /models/ (repeatable)")
     parser.add_argument("--open", action="store_true", help="open the gallery in a web browser")
     parser.add_argument("--no-reload", action="store_true",
-                        help="do not watch demos/, js/src/ and shaders/ (no rebuilds, no page reloads)")
+                        help="do not watch DIR, the demos and a checkout's js/src/ and shaders/ (no rebuilds, no page "
+                             "reloads)")
+    parser.add_argument("--cors", metavar="ORIGIN", action="append", default=[],
+                        help="let pages of ORIGIN (scheme://host[:port], or * for any) load the bundle, models and "
+                             "files (repeatable; off by default; uploads stay this server's own)")
     parser.add_argument("--max-upload", metavar="MIB", type=int, default=1024,
                         help="largest model file the gallery accepts for conversion, in MiB (default: 1024)")
     parser.add_argument("--state-dir", metavar="DIR",
-                        help="where uploads are converted and kept (default: .tensorweb/ in the checkout)")
+                        help="where uploads are converted and kept (default: .tensorweb/ in the checkout, or in "
+                             "the current folder for an installed package)")
 
     def run(args: argparse.Namespace) -> int:
-        from pathlib import Path
+        from tensorweb.paths import NoCheckout
+        from tensorweb.server.app import serve, valid_origin
 
-        from tensorweb.server.app import serve
-
+        if args.site and args.site_option and Path(args.site).resolve() != Path(args.site_option).resolve():
+            parser.error(f"two sites given: {args.site} and --site {args.site_option}; serve one folder")
+        site = args.site or args.site_option
+        if site is not None and not Path(site).is_dir():
+            parser.error(f"{site}: not a folder")
         for folder in args.models:
             if not Path(folder).is_dir():
                 parser.error(f"--models {folder}: not a folder")
         if args.max_upload < 1:
             parser.error("--max-upload must be at least 1 MiB")
-        serve(host=args.host, port=args.port, model_dirs=[Path(f) for f in args.models],
-              state_dir=Path(args.state_dir) if args.state_dir else None,
-              upload_limit=args.max_upload * 1024 * 1024, live_reload=not args.no_reload,
-              open_browser=args.open)
+        for origin in args.cors:
+            if not valid_origin(origin):
+                parser.error(f"--cors {origin}: not an origin (scheme://host[:port], as in http://localhost:5173, or *)")
+        try:
+            serve(host=args.host, port=args.port, site_dir=Path(site) if site else None,
+                  model_dirs=[Path(f) for f in args.models], state_dir=Path(args.state_dir) if args.state_dir else None,
+                  upload_limit=args.max_upload * 1024 * 1024, live_reload=not args.no_reload,
+                  open_browser=args.open, cors_origins=args.cors)
+        except NoCheckout as exc:
+            print(f"tensorweb serve: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         return EXIT_OK
 
     parser.set_defaults(run=run)
@@ -108,9 +129,13 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         import shutil
         import subprocess
 
-        from tensorweb.paths import repo_root
+        from tensorweb.paths import NoCheckout, source_checkout
 
-        root = repo_root()
+        try:
+            root = source_checkout("tensorweb bench")
+        except NoCheckout as exc:
+            print(f"tensorweb bench: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if not (root / "js" / "dist" / "tensorweb.js").is_file() or shutil.which("node") is None:
             print("tensorweb bench: needs Node.js and the runtime bundle; run `make setup` (or npm ci && "
                   "npm run build) in the checkout first", file=sys.stderr)

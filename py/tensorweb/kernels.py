@@ -28,9 +28,9 @@ from typing import Any, Mapping
 import numpy as np
 import wgpu
 
-from .paths import repo_root
+from .paths import source_checkout
 
-SHADER_DIR = repo_root() / "shaders"
+SHADER_DIR = source_checkout("the wgpu kernel runner") / "shaders"
 
 
 # A whole comment line ``// @import <path>``: WGSL has no includes, so the

@@ -28,7 +28,7 @@ import numpy as np
 import wgpu
 
 from .kernels import _ENABLE_SUBGROUPS
-from .paths import repo_root
+from .paths import source_checkout
 
 # WebGPU's names for the limits and features the runtime asks for (js/src/backends/webgpu/device.ts), and wgpu's.
 LIMITS = {
@@ -65,7 +65,7 @@ def open_device() -> tuple[wgpu.GPUAdapter, wgpu.GPUDevice, dict[str, Any]]:
 
 def record(adapter: dict[str, Any], only: list[str] | None = None) -> dict[str, Any]:
     """The workloads' WebGPU calls as the runtime makes them on `adapter` (bench/native/trace.mjs)."""
-    root = repo_root()
+    root = source_checkout("tensorweb bench --native")
     with tempfile.TemporaryDirectory() as folder:
         adapter_file, traces_file = Path(folder) / "adapter.json", Path(folder) / "traces.json"
         adapter_file.write_text(json.dumps(adapter))

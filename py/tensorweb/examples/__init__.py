@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from tensorweb.paths import repo_root
+from tensorweb.paths import state_folder
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,9 @@ def missing_distributions() -> list[str]:
 
 
 def default_out_dir() -> Path:
-    """The dev server's state folder in the checkout (git-ignored): serve it with --models."""
-    return repo_root() / ".tensorweb" / "examples"
+    """In the dev server's state folder (the checkout's git-ignored .tensorweb/, or ./.tensorweb/ outside a
+    checkout): serve it with --models."""
+    return state_folder() / "examples"
 
 
 def make_examples(out_dir: Path | str | None = None, force: bool = False,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tensorweb.paths import repo_root
+from tensorweb.paths import source_checkout
 
 from . import efficientnet_lite0, minilm
 
@@ -90,7 +90,7 @@ def write(out: Path):
 
 def main(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(prog="python -m tensorweb.examples.fixtures", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=repo_root() / "tests" / "fixtures" / "examples")
+    parser.add_argument("--out", type=Path, default=source_checkout("making the example fixtures") / "tests" / "fixtures" / "examples")
     write(parser.parse_args(argv).out)
 
 

@@ -1,12 +1,18 @@
-"""The dev server: the demo gallery, the runtime bundle, the demos, converted models, upload and convert, live reload.
+"""The dev server: your own pages, the demo gallery, the runtime bundle, the demos, converted models, upload and
+convert, live reload.
 
 Served roots, each only through `FileServer` (nothing outside them is readable):
 
-    /js/dist/...           the runtime bundle
+    /                      the site folder (`tensorweb serve DIR`), else the gallery
+    /gallery/              the demo gallery: demos, models, the upload form
+    /tensorweb.js          the runtime bundle at a stable path (with tensorweb.js.map beside it)
+    /js/dist/...           the bundle's folder (declarations too)
     /demos/<name>/...      the demo pages (index.html for a folder)
-    /shaders/...           the WGSL sources, read only
+    /shaders/...           the WGSL sources, read only (from a checkout only: the bundle inlines them)
     /models/<name>/...     model folders from --models and the uploads folder
     /_tensorweb/...        the server's own page scripts
+
+The site folder gets every path the routes above and below leave free.
 
 The API: GET /api/models, POST /api/uploads?filename=NAME (the raw file as
 the body; input_shape=NAME:D1,D2,... any number of times fixes free input
@@ -18,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import socket
+import sys
 import webbrowser
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -31,12 +39,12 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tensorweb import __version__
-from tensorweb.paths import repo_root
+from tensorweb.paths import WebFiles, checkout_files, web_files
 from tensorweb.server.demos import list_demos
 from tensorweb.server.events import Event, EventLog, sse_stream
 from tensorweb.server.files import FileServer, GzipCache
@@ -58,6 +66,7 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 DEFAULT_UPLOAD_LIMIT = 1024 * 1024 * 1024
+LOG = logging.getLogger("tensorweb.server")
 SHUTDOWN_GRACE_S = 2
 RELOAD_SCRIPT = b'<script type="module" src="/_tensorweb/reload.js"></script>'
 # Every response: pages may use SharedArrayBuffer (cross-origin isolation), and
@@ -65,9 +74,13 @@ RELOAD_SCRIPT = b'<script type="module" src="/_tensorweb/reload.js"></script>'
 SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-embedder-policy", b"require-corp"),
-    (b"cross-origin-resource-policy", b"same-origin"),
     (b"x-content-type-options", b"nosniff"),
 ]
+# Pages of other origins may load our files only when CORS lets them (--cors).
+SAME_ORIGIN_RESOURCES = (b"cross-origin-resource-policy", b"same-origin")
+CROSS_ORIGIN_RESOURCES = (b"cross-origin-resource-policy", b"cross-origin")
+CORS_METHODS = "GET, HEAD"
+CORS_EXPOSED = "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified"
 
 
 def inject_reload_script(page: bytes) -> bytes:
@@ -90,11 +103,13 @@ class SecurityHeaders:
 
     The host check keeps a loopback server out of reach of other sites through
     DNS rebinding (their name resolving to 127.0.0.1 in the visitor's browser).
+    `cross_origin` marks responses as loadable by other origins (with --cors).
     """
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None, cross_origin: bool = False) -> None:
         self.app = app
         self.allowed_hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
+        self.headers = SECURITY_HEADERS + [CROSS_ORIGIN_RESOURCES if cross_origin else SAME_ORIGIN_RESOURCES]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,16 +119,74 @@ class SecurityHeaders:
             host = _host_name(Headers(scope=scope).get("host", "")).lower()
             if host not in self.allowed_hosts:
                 refusal = PlainTextResponse(f"this server answers only for {', '.join(sorted(self.allowed_hosts))}", 421,
-                                            headers={k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+                                            headers={k.decode(): v.decode() for k, v in self.headers})
                 await refusal(scope, receive, send)
                 return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                message["headers"] = list(message.get("headers", [])) + self.headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def valid_origin(origin: str) -> bool:
+    """"*", or scheme://host[:port] as browsers send it in Origin (no path, no trailing slash)."""
+    if origin == "*":
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and origin == f"{parts.scheme}://{parts.netloc}"
+
+
+class Cors:
+    """CORS for pages of `origins` ("*" for any): they may GET and HEAD every file, preflights included.
+
+    Uploads stay refused to other origins' pages (`_same_origin`): CORS shares
+    files, it does not let another site start conversions.
+    """
+
+    def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
+        self.app = app
+        self.origins = {o.lower() for o in origins}
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.origins or origin.lower() in self.origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_headers = Headers(scope=scope) if scope["type"] == "http" else None
+        origin = request_headers.get("origin") if request_headers is not None else None
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        allowed = self.allows(origin)
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
+            method = request_headers["access-control-request-method"].upper()
+            if not allowed or method not in ("GET", "HEAD"):
+                refusal = f"CORS: {origin} may not {method} here (allowed: {CORS_METHODS} from the --cors origins)"
+                await PlainTextResponse(refusal, 403, headers={"Vary": "Origin"})(scope, receive, send)
+                return
+            headers = {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": CORS_METHODS,
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin",
+            }
+            if "access-control-request-headers" in request_headers:
+                headers["Access-Control-Allow-Headers"] = request_headers["access-control-request-headers"]
+            await Response(status_code=204, headers=headers)(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"vary", b"Origin")]
+                if allowed:
+                    extra += [(b"access-control-allow-origin", origin.encode("latin-1")),
+                              (b"access-control-expose-headers", CORS_EXPOSED.encode())]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
 
 
 def _same_origin(request: Request) -> bool:
@@ -129,8 +202,9 @@ def _megabytes(count: int) -> str:
 
 
 def create_app(
-    root: Path | None = None,
+    files: WebFiles | Path | None = None,
     *,
+    site_dir: Path | None = None,
     model_dirs: Sequence[Path] = (),
     state_dir: Path | None = None,
     upload_limit: int = DEFAULT_UPLOAD_LIMIT,
@@ -140,19 +214,23 @@ def create_app(
     converter_command: tuple[str, ...] = DEFAULT_CONVERTER,
     convert_timeout_s: float = 1800,
     allowed_hosts: Sequence[str] | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> Starlette:
-    """The server for the checkout at `root`.
+    """The server for `files` (a path is a checkout; default: `web_files()`) and the user's `site_dir`.
 
-    Uploads are converted into `state_dir`/models (default `root`/.tensorweb),
-    which is served after `model_dirs`. `live_reload` watches the sources and
+    Uploads are converted into `state_dir`/models (default .tensorweb/ in the
+    checkout, else in the current folder), which is served after `model_dirs`.
+    `live_reload` watches the site, the demos and a checkout's sources and
     injects the reload script into pages. `allowed_hosts`, when given, are the
-    only names the server answers to.
+    only names the server answers to; `cors_origins` the other origins whose
+    pages may load its files.
     """
-    root = (root or repo_root()).resolve()
-    state_dir = (state_dir or root / ".tensorweb").resolve()
+    web = checkout_files(files) if isinstance(files, Path) else files or web_files()
+    state_dir = (state_dir or (web.checkout or Path.cwd()) / ".tensorweb").resolve()
+    site_dir = site_dir.resolve() if site_dir is not None else None
     uploads_dir = state_dir / "models"
     model_roots = [Path(d).resolve() for d in model_dirs] + [uploads_dir]
-    demos_dir = root / "demos"
+    demos_dir = web.demos
     site_events = EventLog()
     gzip_cache = GzipCache()
     converter = Converter(
@@ -164,11 +242,15 @@ def create_app(
         command=converter_command,
         timeout_s=convert_timeout_s,
     )
-    reloader = LiveReload(root, site_events, build_command=build_command, debounce_ms=reload_debounce_ms) if live_reload else None
+    reloader = (
+        LiveReload(web.checkout, site_events, page_dirs=[demos_dir] + ([site_dir] if site_dir else []),
+                   build_command=build_command, debounce_ms=reload_debounce_ms)
+        if live_reload else None
+    )
     html_transform = inject_reload_script if live_reload else None
-    bundle = FileServer(root / "js" / "dist", gzip_cache=gzip_cache)
+    bundle = FileServer(web.bundle, gzip_cache=gzip_cache)
     demos = FileServer(demos_dir, gzip_cache=gzip_cache, index_html=True, html_transform=html_transform)
-    shaders = FileServer(root / "shaders", gzip_cache=gzip_cache)
+    site = FileServer(site_dir, gzip_cache=gzip_cache, index_html=True, html_transform=html_transform) if site_dir else None
     own_static = FileServer(PACKAGE_DIR / "static", gzip_cache=gzip_cache)
 
     async def gallery(_request: Request) -> HTMLResponse:
@@ -184,9 +266,10 @@ def create_app(
         )
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
-    def files_route(path: str, server: FileServer) -> Route:
+    def files_route(path: str, server: FileServer, relative: str | None = None) -> Route:
+        """`path` served from `server`: the file `relative` names, else the route's {path}."""
         async def endpoint(request: Request) -> Response:
-            return await server.respond(request, request.path_params["path"])
+            return await server.respond(request, request.path_params["path"] if relative is None else relative)
 
         return Route(path, endpoint, methods=["GET", "HEAD"])
 
@@ -196,27 +279,39 @@ def create_app(
             return PlainTextResponse("Not found", status_code=404)
         return await FileServer(folder, gzip_cache=gzip_cache).respond(request, request.path_params["path"])
 
-    async def no_icon(_request: Request) -> Response:
+    async def icon(request: Request) -> Response:
+        if site is not None and (site_dir / "favicon.ico").is_file():
+            return await site.respond(request, "favicon.ico")
         # Browsers ask every page's server for one; an empty answer keeps 404s out of the console.
         return Response(status_code=204)
+
+    async def to_gallery(_request: Request) -> Response:
+        return RedirectResponse("/gallery/", status_code=307)
 
     async def models_api(_request: Request) -> JSONResponse:
         models = await run_in_threadpool(list_models, model_roots)
         return JSONResponse([m.to_json() for m in models])
 
     async def upload(request: Request) -> Response:
+        given_name = request.query_params.get("filename", "")
+
+        def refuse(message: str, status: int) -> JSONResponse:
+            LOG.info("upload %r (%s bytes declared) refused: %s", given_name, request.headers.get("content-length", "?"), message)
+            return JSONResponse({"error": message}, status_code=status)
+
         if not _same_origin(request):
-            return JSONResponse({"error": "uploads are taken only from this server's own pages"}, status_code=403)
-        name = safe_upload_name(request.query_params.get("filename", ""))
+            return refuse("uploads are taken only from this server's own pages", 403)
+        name = safe_upload_name(given_name)
         if name is None:
-            return JSONResponse({"error": f"name the file in ?filename=; accepted kinds: {ACCEPTED_KINDS}"}, status_code=400)
+            return refuse(f"name the file in ?filename=; accepted kinds: {ACCEPTED_KINDS}", 400)
         try:
             job = await converter.receive(request, name, input_shape_arguments(request.query_params.getlist("input_shape")))
         except UploadTooLarge:
-            return JSONResponse({"error": f"the upload is larger than the limit of {_megabytes(upload_limit)}"}, status_code=413)
+            return refuse(f"the upload is larger than the limit of {_megabytes(upload_limit)}", 413)
         except ConversionFailed as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return refuse(str(exc), 400)
         except ClientDisconnect:
+            LOG.info("upload %r: the client left before the end of the file", given_name)
             return Response(status_code=400)
         body = job.to_json() | {"status": f"/api/jobs/{job.id}", "events": f"/api/jobs/{job.id}/events"}
         return JSONResponse(body, status_code=202)
@@ -267,11 +362,15 @@ def create_app(
             await end_streams()
 
     routes = [
-        Route("/", gallery),
-        Route("/favicon.ico", no_icon),
+        files_route("/", site, "") if site else Route("/", gallery),
+        Route("/gallery/", gallery),
+        Route("/gallery", to_gallery),
+        Route("/favicon.ico", icon),
+        files_route("/tensorweb.js", bundle, "tensorweb.js"),
+        files_route("/tensorweb.js.map", bundle, "tensorweb.js.map"),
         files_route("/js/dist/{path:path}", bundle),
         files_route("/demos/{path:path}", demos),
-        files_route("/shaders/{path:path}", shaders),
+        *([files_route("/shaders/{path:path}", FileServer(web.shaders, gzip_cache=gzip_cache))] if web.shaders else []),
         files_route("/_tensorweb/{path:path}", own_static),
         Route("/models/{name}/{path:path}", model_file, methods=["GET", "HEAD"]),
         Route("/api/models", models_api),
@@ -279,9 +378,13 @@ def create_app(
         Route("/api/jobs/{id}", job_status),
         Route("/api/jobs/{id}/events", job_events),
         Route("/api/events", site_event_stream),
+        # Last: the site folder takes every path the routes above leave free.
+        *([files_route("/{path:path}", site)] if site else []),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(SecurityHeaders, allowed_hosts=allowed_hosts)
+    if cors_origins:
+        app.add_middleware(Cors, origins=cors_origins)
+    app.add_middleware(SecurityHeaders, allowed_hosts=allowed_hosts, cross_origin=bool(cors_origins))
     app.state.converter = converter
     app.state.site_events = site_events
     app.state.reloader = reloader
@@ -330,24 +433,40 @@ def page_url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
+def log_to_stderr() -> None:
+    """One line per upload and conversion on the terminal that runs the server."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s tensorweb serve: %(message)s", "%H:%M:%S"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    LOG.propagate = False
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
+    site_dir: Path | None = None,
     model_dirs: Sequence[Path] = (),
     state_dir: Path | None = None,
     upload_limit: int = DEFAULT_UPLOAD_LIMIT,
     live_reload: bool = True,
     open_browser: bool = False,
+    cors_origins: Sequence[str] = (),
 ) -> None:
     try:
         sock = bind_socket(host, port)
     except OSError as exc:
         raise SystemExit(f"tensorweb serve: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = page_url(host, sock.getsockname()[1])
-    app = create_app(model_dirs=model_dirs, state_dir=state_dir, upload_limit=upload_limit, live_reload=live_reload,
-                     allowed_hosts=allowed_hosts_for(host))
-    print(f"tensorweb {__version__}: serving the demo gallery on {url}", flush=True)
+    app = create_app(site_dir=site_dir, model_dirs=model_dirs, state_dir=state_dir, upload_limit=upload_limit,
+                     live_reload=live_reload, allowed_hosts=allowed_hosts_for(host), cors_origins=cors_origins)
+    log_to_stderr()
+    if site_dir is None:
+        print(f"tensorweb {__version__}: serving the demo gallery on {url}", flush=True)
+    else:
+        print(f"tensorweb {__version__}: serving {site_dir} on {url} (the bundle at {url}tensorweb.js, "
+              f"the demo gallery on {url}gallery/)", flush=True)
     if open_browser:
         webbrowser.open(url)
     server_for(app).run(sockets=[sock])

@@ -1,4 +1,5 @@
-"""Live reload: watch demos/, js/src/ and shaders/; rebuild the bundle when the runtime changes; tell the pages.
+"""Live reload: watch the page folders (the demos, the user's site) and a checkout's js/src/ and shaders/; rebuild
+the bundle when the runtime changes; tell the pages.
 
 Changes come in debounced batches from watchfiles. A batch that touches
 js/src/ or shaders/ first rebuilds the bundle (one build at a time: changes
@@ -25,23 +26,27 @@ WATCH_FILTER = DefaultFilter(ignore_entity_patterns=DefaultFilter.ignore_entity_
 
 
 class LiveReload:
+    """`checkout` is None for an installed wheel: its bundle is built, so only `page_dirs` are watched
+    (default: the checkout's demos/)."""
+
     def __init__(
         self,
-        root: Path,
+        checkout: Path | None,
         events: EventLog,
         *,
+        page_dirs: list[Path] | None = None,
         build_command: tuple[str, ...] = DEFAULT_BUILD,
         debounce_ms: int = 300,
         build_timeout_s: float = 300,
     ) -> None:
-        self.root = root
+        self.root = checkout
         self.events = events
         self.build_command = build_command
         self.debounce_ms = debounce_ms
         self.build_timeout_s = build_timeout_s
-        self.page_dirs = [root / "demos"]
-        self.runtime_dirs = [root / "js" / "src", root / "shaders"]
-        self.bundle = root / "js" / "dist" / "tensorweb.js"
+        self.page_dirs = page_dirs if page_dirs is not None else [checkout / "demos"]
+        self.runtime_dirs = [checkout / "js" / "src", checkout / "shaders"] if checkout else []
+        self.bundle = checkout / "js" / "dist" / "tensorweb.js" if checkout else None
         self.ready = asyncio.Event()  # set once the watches are in place
         self._stop = asyncio.Event()
 
@@ -63,7 +68,7 @@ class LiveReload:
             # await; by then watchfiles has set its watches, so no change is missed.
             await asyncio.sleep(0)
             self.ready.set()
-            if not self.bundle.exists() and self.runtime_dirs[0].is_dir():
+            if self.bundle is not None and not self.bundle.exists() and self.runtime_dirs[0].is_dir():
                 await self._handle([self.bundle])
             batch = await first
             while batch is not None:
@@ -111,10 +116,11 @@ class LiveReload:
         return True, text
 
     def _relative(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        """The path from the checkout, or from above the page folder that holds it ("site/index.html")."""
+        for base in ([self.root] if self.root else []) + [folder.parent for folder in self.page_dirs]:
+            if base in path.parents:
+                return path.relative_to(base).as_posix()
+        return str(path)
 
     @staticmethod
     def _is_under(path: Path, folders: list[Path]) -> bool:

@@ -10,17 +10,23 @@ subprocess into a hidden temporary folder beside the other uploaded models;
 its output lines are the job's progress. Only on success is the temporary
 folder renamed into place; on any failure the job folder and the temporary
 folder are deleted and the job reports the converter's last line.
+
+What the page sees (the log, the error) never names the server's folders: the
+job's own paths are replaced by the uploaded file's name and "OUT". Each upload
+is logged on the server as one line: its name, size, result and time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import logging
 import os
 import re
 import shutil
 import stat
 import sys
+import time
 import unicodedata
 import uuid
 import zipfile
@@ -49,6 +55,7 @@ MAX_INPUT_SHAPE_CHARS = 200
 # Past the limit, up to this many more bytes are read and dropped: a client still sending when the
 # server closes on unread bytes gets a connection reset instead of the 413 (browsers show a network error).
 MAX_DISCARD_BYTES = 64 * 1024 * 1024
+LOG = logging.getLogger("tensorweb.server")
 
 
 class UploadTooLarge(Exception):
@@ -100,6 +107,18 @@ async def discard_body(request: Request, max_bytes: int) -> None:
         pass
 
 
+def without_paths(text: str, shown_as: dict[Path, str]) -> str:
+    """`text` with each of the server's folders shown as its stand-in ("" shows what is below it relative)."""
+    for folder, stand_in in sorted(shown_as.items(), key=lambda item: -len(str(item[0]))):  # deepest first
+        text = text.replace(f"{folder}{os.sep}", f"{stand_in}/" if stand_in else "")
+        text = text.replace(str(folder), stand_in or ".")
+    return text
+
+
+def byte_size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MiB" if count >= 1024 * 1024 else f"{count:,} bytes"
+
+
 def model_name_for(upload_name: str) -> str:
     """The folder name a converted upload gets: its stem ("model" for model.json)."""
     stem = upload_name.rsplit(".", 1)[0]
@@ -134,6 +153,12 @@ class Job:
     progress: str = ""  # the converter's latest progress bar
     log: list[str] = field(default_factory=list)
     events: EventLog = field(default_factory=EventLog)
+    received_at: float = field(default_factory=time.monotonic)
+    # The server's folders the converter's output may name, and what the page is shown instead.
+    private_paths: dict[Path, str] = field(default_factory=dict)
+
+    def public(self, text: str) -> str:
+        return without_paths(text, self.private_paths)
 
     @property
     def finished(self) -> bool:
@@ -294,12 +319,14 @@ class Converter:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _note(self, job: Job, line: str) -> None:
+        line = job.public(line)
         job.log.append(line)
         del job.log[:-MAX_LOG_LINES]
         await job.events.publish("log", line)
 
     async def _run(self, job: Job, job_dir: Path) -> None:
         output = self.models_dir / f".converting-{job.id}"
+        job.private_paths = {job_dir: "", output: "OUT", self.models_dir: "models", self.work_dir.parent: "state"}
         try:
             await job.events.publish("state", job.state)
             async with self._one_at_a_time:
@@ -318,16 +345,19 @@ class Converter:
             await self._note(job, f"converted: /models/{job.model}/model.json")
             await self.site_events.publish("models", {"added": job.model})
         except ConversionFailed as exc:
-            job.state, job.error = "failed", str(exc)
+            job.state, job.error = "failed", job.public(str(exc))
         except asyncio.CancelledError:
             job.state, job.error = "failed", "the server stopped during the conversion"
             raise
         except Exception as exc:  # a failed job must never take the server down or leave files behind
-            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            job.state, job.error = "failed", job.public(f"{type(exc).__name__}: {exc}")
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
             if job.state != "done":
                 shutil.rmtree(output, ignore_errors=True)
+            result = f"converted as /models/{job.model}/" if job.state == "done" else f"failed: {job.error}"
+            LOG.info("upload %s (%s): %s in %.1f s", job.upload_name, byte_size(job.upload_bytes), result,
+                     time.monotonic() - job.received_at)
             await asyncio.shield(self._finish(job))
 
     async def _finish(self, job: Job) -> None:
@@ -350,7 +380,7 @@ class Converter:
             nonlocal last_line
             for kind, line in lines:
                 if kind == "progress":
-                    job.progress = line
+                    job.progress = line = job.public(line)
                     await job.events.publish("progress", line)
                 else:
                     last_line = line

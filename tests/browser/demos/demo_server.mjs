@@ -16,22 +16,30 @@ const CHROMIUM = process.env.TENSORWEB_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'test-artifacts/screenshots');
 
 /**
- * Starts `tensorweb serve --port 0` and resolves with its URL once it prints it.
+ * Starts `tensorweb serve --port 0`, and resolves with its URL once it prints it.
  * `stateDir` (--state-dir) takes the uploads and their converted models, instead of the checkout's .tensorweb.
  */
 export function startServer({ stateDir } = {}) {
   const stateArgs = stateDir ? ['--state-dir', stateDir] : [];
-  const child = spawn(PYTHON, ['-m', 'tensorweb', 'serve', '--port', '0', '--no-reload', '--models', EXAMPLES, ...stateArgs],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startServe([PYTHON, '-m', 'tensorweb'], ['--no-reload', '--models', EXAMPLES, ...stateArgs]);
+}
+
+/**
+ * Runs `serve --port 0` with `args` through `command` (the tensorweb command: a venv's console script, or
+ * python -m tensorweb) in `cwd`; resolves with { url (no trailing slash), output() (all it printed), stop() }
+ * once it prints the URL it serves on.
+ */
+export function startServe(command, args, { cwd = ROOT, env = process.env } = {}) {
+  const child = spawn(command[0], [...command.slice(1), 'serve', '--port', '0', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill(); reject(new Error(`tensorweb serve printed no URL in 30 s:\n${output}`)); }, 30_000);
     const read = (chunk) => {
       output += chunk;
-      const match = output.match(/serving the demo gallery on (http:\/\/\S+)/);
+      const match = output.match(/serving .*? on (http:\/\/[^\s/]+)\//);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1].replace(/\/$/, ''), stop: () => stopServer(child) });
+        resolve({ url: match[1], output: () => output, stop: () => stopServer(child) });
       }
     };
     child.stdout.setEncoding('utf8').on('data', read);

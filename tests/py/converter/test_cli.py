@@ -75,10 +75,10 @@ def test_verify_fails_over_tolerance_and_reads_inputs_files(model_path, tmp_path
     assert "OVER" in capsys.readouterr().out
 
 
-def test_unsupported_ops_exit_2_and_write_nothing(tmp_path, capsys):
+def test_unsupported_ops_exit_3_and_write_nothing(tmp_path, capsys):
     path = tmp_path / "m.onnx"
     onnx.save(single_op("NonZero", [[3]], {}, 13), path)
-    assert main(["convert", str(path), str(tmp_path / "out")]) == 2
+    assert main(["convert", str(path), str(tmp_path / "out")]) == 3
     err = capsys.readouterr().err
     assert "node (NonZero)" in err
     assert not (tmp_path / "out").exists()
@@ -88,3 +88,73 @@ def test_the_module_runs_as_a_command(model_path, tmp_path):
     result = subprocess.run([sys.executable, "-m", "tensorweb.converter.cli", "convert", str(model_path),
                              str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 0 and "wrote" in result.stdout and result.stderr == ""
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_usage_error_naming_it(model_path, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "web"
+    assert main(["convert", str(model_path), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"tensorweb convert: error: {out}: cannot write the converted model there: Not a directory\n"
+
+
+@pytest.mark.parametrize(("errno_code", "cause"), [(28, "No space left on device"), (13, "Permission denied"),
+                                                   (19, "No such device")])
+def test_a_failed_write_names_the_output_and_the_cause_and_ends_the_bar_first(
+        errno_code, cause, model_path, tmp_path, capsys, monkeypatch):
+    """The operating system's failures mid-write (simulated: the tests run as root, on a disk with room)."""
+    from tensorweb.converter import writer
+
+    def no_room(self):
+        raise OSError(errno_code, cause)
+
+    monkeypatch.setattr(writer.ShardWriter, "_open_next", no_room)
+    out = tmp_path / "web"
+    assert main(["convert", str(model_path), str(out), "--progress"]) == 2
+    err = capsys.readouterr().err
+    bar, message = err.rsplit("\n", 2)[:2]
+    assert "writing" in bar and "%" in bar
+    assert message == f"tensorweb convert: error: {out}: cannot write the converted model there: {cause}"
+    assert "internal error" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["resnet.onnx"], "no partial folder is left"
+
+
+def test_usage_errors_exit_2_and_models_that_cannot_be_read_exit_3(model_path, tmp_path, capsys):
+    assert main(["convert", str(model_path), str(tmp_path / "a"), "--quantize", "int4"]) == 2
+    assert "--quantize 'int4'" in capsys.readouterr().err
+    assert main(["convert", str(model_path), str(tmp_path / "b"), "--shard-size-mb", "0"]) == 2
+    assert "--shard-size-mb" in capsys.readouterr().err
+    assert main(["convert", str(tmp_path / "missing.onnx"), str(tmp_path / "c")]) == 3
+    assert "missing.onnx: no such file" in capsys.readouterr().err
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"\x00\xff" * 100)
+    assert main(["convert", str(garbage), str(tmp_path / "d")]) == 3
+    assert "garbage.onnx" in capsys.readouterr().err
+    assert not any((tmp_path / name).exists() for name in "abcd")
+
+
+def test_an_internal_error_says_where_to_report_it_and_debug_prints_the_traceback(model_path, tmp_path, capsys,
+                                                                                   monkeypatch):
+    from tensorweb.converter import convert as convert_module
+
+    def broken_pass(graph, progress):
+        raise ZeroDivisionError("a bug in a pass")
+
+    monkeypatch.setattr(convert_module, "optimize", broken_pass)
+    assert main(["convert", str(model_path), str(tmp_path / "web")]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("tensorweb convert: error: internal error (ZeroDivisionError: a bug in a pass); this is a "
+                          "bug in tensorweb: please report it on the issue tracker")
+    assert "--debug" in err and "Traceback" not in err and err.count("\n") == 1
+    assert main(["convert", str(model_path), str(tmp_path / "web"), "--debug"]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and "broken_pass" in err
+    assert err.splitlines()[-1].startswith("tensorweb convert: error: internal error (ZeroDivisionError")
+    assert not (tmp_path / "web").exists()
+
+
+def test_verify_of_a_folder_that_is_not_a_converted_model_exits_3(model_path, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["verify", str(tmp_path / "empty"), "--against", str(model_path)]) == 3
+    assert "model.json" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Broken and hostile inputs give one clean error line and exit status 2: never a traceback, a hang,
+"""Broken and hostile inputs give one clean error line and exit status 3: never a traceback, a hang,
 or an output folder."""
 
 import signal
@@ -47,14 +47,14 @@ def valid_bytes():
 @pytest.mark.parametrize("fraction", [0.0, 0.001, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.9999])
 def test_truncated_files(fraction, valid_bytes, tmp_path, capsys):
     status, err = convert_bytes(valid_bytes[:int(len(valid_bytes) * fraction)], tmp_path, capsys)
-    assert status == 2 and "model.onnx" in err
+    assert status == 3 and "model.onnx" in err
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_random_bytes(seed, tmp_path, capsys):
     data = np.random.default_rng(seed).integers(0, 256, 10 ** (seed % 4 + 1), dtype=np.uint8).tobytes()
     status, _ = convert_bytes(data, tmp_path, capsys)
-    assert status == 2
+    assert status == 3
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -64,7 +64,7 @@ def test_mutated_models_convert_or_fail_cleanly(seed, valid_bytes, tmp_path, cap
     for position in rng.integers(0, len(data), 1 + seed % 5):
         data[position] = rng.integers(0, 256)
     status, _ = convert_bytes(bytes(data), tmp_path, capsys)
-    assert status in (0, 2)
+    assert status in (0, 3)
 
 
 @pytest.mark.parametrize("attrs,message", [
@@ -77,7 +77,7 @@ def test_wrong_attribute_types(attrs, message, tmp_path, capsys):
     model = single_op("Conv", [[1, 3, 8, 8], np.ones((4, 3, 3, 3), np.float32)], {}, 13)
     model.graph.node[0].attribute.extend(helper.make_attribute(k, v) for k, v in attrs.items())
     status, err = convert_bytes(model.SerializeToString(), tmp_path, capsys)
-    assert status == 2 and message in err and "node 'node' (Conv)" in err
+    assert status == 3 and message in err and "node 'node' (Conv)" in err
 
 
 def huge_initializer_model():
@@ -103,14 +103,14 @@ def hostile_models():
 def test_shapes_of_2_to_the_40_elements(case, tmp_path, capsys):
     model = dict(hostile_models())[case]
     status, err = convert_bytes(model.SerializeToString(), tmp_path, capsys)
-    assert status == 2 and ("limit" in err or "int32" in err or "cannot reshape" in err), err
+    assert status == 3 and ("limit" in err or "int32" in err or "cannot reshape" in err), err
 
 
 def test_an_initializer_shorter_than_its_shape(tmp_path, capsys):
     model = single_op("Add", [[4], np.zeros(4, np.float32)], {}, 13)
     model.graph.initializer[0].raw_data = bytes(8)
     status, err = convert_bytes(model.SerializeToString(), tmp_path, capsys)
-    assert status == 2 and "holds 8 bytes" in err
+    assert status == 3 and "holds 8 bytes" in err
 
 
 def test_a_node_reading_a_value_nobody_produces(tmp_path, capsys):
@@ -119,4 +119,4 @@ def test_a_node_reading_a_value_nobody_produces(tmp_path, capsys):
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     status, err = convert_bytes(model.SerializeToString(), tmp_path, capsys)
-    assert status == 2 and "'ghost'" in err and "orphan" in err
+    assert status == 3 and "'ghost'" in err and "orphan" in err

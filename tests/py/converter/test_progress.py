@@ -30,3 +30,15 @@ def test_nothing_is_drawn_off_a_terminal_unless_asked():
     asked.stage("writing", 2)
     asked.finish()
     assert "writing" in stream.getvalue()
+
+
+def test_a_bar_cut_short_ends_its_line_without_claiming_the_end():
+    stream = Terminal()
+    progress = Progress(stream=stream)
+    progress.stage("writing", 10)
+    progress.advance(3)
+    progress.close()
+    text = stream.getvalue()
+    assert text.endswith("\n") and "100%" not in text
+    progress.close()  # nothing more once the line is ended
+    assert stream.getvalue() == text

@@ -14,9 +14,9 @@ import subprocess
 import pytest
 
 from tensorweb.converter.ops import OPS, SCHEMA
-from tensorweb.paths import repo_root
+from tensorweb.paths import source_checkout
 
-BUNDLE = repo_root() / "js" / "dist" / "tensorweb.js"
+BUNDLE = source_checkout("this test") / "js" / "dist" / "tensorweb.js"
 
 DUMP_REGISTRY = """
 const tw = await import(process.argv[1]);

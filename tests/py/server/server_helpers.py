@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
 import sys
@@ -11,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tensorweb.server.app import bind_socket, server_for
+from tensorweb.server.reload import LiveReload
+
+WAIT_S = 15
 
 
 @contextmanager
@@ -91,3 +95,25 @@ def tree(folder: Path) -> list[str]:
     if not folder.exists():
         return []
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def build_command(marker_name: str, fail_with: str | None = None) -> tuple[str, ...]:
+    """A stand-in for `npm run build`: runs in the checkout, leaves a marker, maybe fails."""
+    if fail_with is None:
+        code = f"open({marker_name!r}, 'a').write('built\\n'); print('built')"
+    else:
+        code = f"import sys; open({marker_name!r}, 'a').write('failed\\n'); print({fail_with!r}); sys.exit(1)"
+    return (sys.executable, "-c", code)
+
+
+async def watch_while(reloader: LiveReload, change, count: int) -> list:
+    """Start watching, make the change once the watches are in place, and collect `count` events."""
+    events = reloader.events.follow(reloader.events.next_number)
+    watcher = asyncio.create_task(reloader.run())
+    try:
+        await asyncio.wait_for(reloader.ready.wait(), WAIT_S)
+        change()
+        return [await asyncio.wait_for(anext(events), WAIT_S) for _ in range(count)]
+    finally:
+        reloader.stop()
+        await asyncio.wait_for(watcher, WAIT_S)

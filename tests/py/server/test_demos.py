@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from tensorweb.paths import repo_root
+from tensorweb.paths import source_checkout
 from tensorweb.server.demos import Demo, list_demos
 
 
@@ -40,7 +40,7 @@ def test_folders_without_an_index_and_hidden_folders_are_left_out(tmp_path):
 
 
 def test_every_demo_in_the_repository_has_a_title_and_a_description():
-    demos = list_demos(repo_root() / "demos")
+    demos = list_demos(source_checkout("this test") / "demos")
     assert demos, "the repository has demos"
     for demo in demos:
         assert demo.title != demo.name and demo.description, f"demos/{demo.name}/index.html needs a <title> and a <meta name=description>"

@@ -2,37 +2,12 @@
 
 import asyncio
 import socket
-import sys
 
-from server_helpers import running_server
+from server_helpers import WAIT_S, build_command, running_server, watch_while
 
 from tensorweb.server.app import create_app
 from tensorweb.server.events import EventLog
 from tensorweb.server.reload import LiveReload
-
-WAIT_S = 15
-
-
-def build_command(marker_name: str, fail_with: str | None = None) -> tuple[str, ...]:
-    """A stand-in for `npm run build`: runs in the checkout, leaves a marker, maybe fails."""
-    if fail_with is None:
-        code = f"open({marker_name!r}, 'a').write('built\\n'); print('built')"
-    else:
-        code = f"import sys; open({marker_name!r}, 'a').write('failed\\n'); print({fail_with!r}); sys.exit(1)"
-    return (sys.executable, "-c", code)
-
-
-async def watch_while(reloader: LiveReload, change, count: int) -> list:
-    """Start watching, make the change once the watches are in place, and collect `count` events."""
-    events = reloader.events.follow(reloader.events.next_number)
-    watcher = asyncio.create_task(reloader.run())
-    try:
-        await asyncio.wait_for(reloader.ready.wait(), WAIT_S)
-        change()
-        return [await asyncio.wait_for(anext(events), WAIT_S) for _ in range(count)]
-    finally:
-        reloader.stop()
-        await asyncio.wait_for(watcher, WAIT_S)
 
 
 def test_a_demo_change_reloads_pages_without_a_build(checkout):

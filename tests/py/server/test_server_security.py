@@ -42,7 +42,7 @@ ESCAPES = [
     "..%c0%af..%c0%afsecret.txt",
     "%ff/../../secret.txt",
 ]
-PREFIXES = ["/js/dist/", "/demos/", "/shaders/", "/models/digits/", "/_tensorweb/"]
+PREFIXES = ["/js/dist/", "/demos/", "/shaders/", "/models/digits/", "/_tensorweb/", "/"]  # "/": the site folder
 
 
 @pytest.fixture
@@ -50,15 +50,20 @@ def app_with_links(checkout, tmp_path):
     """Each served root holds a symlink to a folder outside it and one to a file outside it."""
     models = tmp_path / "models"
     write_model(models / "digits")
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "index.html").write_text("<p>my page</p>")
+    (site / ".env").write_bytes(SECRET)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_bytes(SECRET)
-    for served in [checkout / "js" / "dist", checkout / "demos", checkout / "shaders", models / "digits"]:
+    for served in [checkout / "js" / "dist", checkout / "demos", checkout / "shaders", models / "digits", site]:
         os.symlink(outside, served / "link-out")
         os.symlink(outside / "secret.txt", served / "leak.txt")
     (models / "digits" / ".hidden").write_bytes(SECRET)
     os.symlink(checkout / "demos" / "digits" / "index.html", checkout / "demos" / "inside.html")
-    return create_app(checkout, model_dirs=[models], state_dir=tmp_path / "state")
+    os.symlink(outside, site / "sub" / "deeper-link-out")
+    return create_app(checkout, site_dir=site, model_dirs=[models], state_dir=tmp_path / "state")
 
 
 def test_escapes_over_a_real_connection_never_read_outside(app_with_links):
@@ -72,8 +77,13 @@ def test_escapes_over_a_real_connection_never_read_outside(app_with_links):
                      "/models/%2e%2e%2f%2e%2e/secret.txt", "/models/link-out/secret.txt"]:
             status, body = raw_get(port, path)
             assert status in (400, 403, 404) and SECRET not in body, path
+        for path in ["/.env", "/sub/deeper-link-out/secret.txt", "/sub/%2e%2e/%2e%2e/secret.txt", "/sub/..%2f.env",
+                     "/tensorweb.js/../../secret.txt", "/gallery/%2e%2e/secret.txt"]:
+            status, body = raw_get(port, path)
+            assert status in (400, 403, 404) and SECRET not in body, path
         # A symlink that stays inside its root is fine.
         assert raw_get(port, "/demos/inside.html") == (200, b"<!doctype html><body><p>digits</p></body>")
+        assert raw_get(port, "/") == (200, b"<p>my page</p>")
 
 
 def test_escapes_through_the_asgi_app_never_read_outside(app_with_links):

@@ -331,3 +331,41 @@ def test_a_real_onnx_model_converts_with_the_real_converter(checkout, state, tmp
         assert [t["name"] for t in listed["outputs"]] == ["y"]
         assert client.get("/models/tiny/model.json").json()["weightsManifest"]
         assert tree(state / "uploads") == []
+
+
+def test_the_page_never_sees_the_servers_folders_and_the_server_logs_each_upload(checkout, state, tmp_path, caplog):
+    """The converter names its source and output by their full paths; the page gets the upload's name and OUT."""
+    script = tmp_path / "convert_naming_paths.py"
+    script.write_text(
+        "import sys\n"
+        "source, output = [a for a in sys.argv[1:] if not a.startswith('--')]\n"
+        "print('reading ' + source, file=sys.stderr, flush=True)\n"
+        "sys.stderr.write('writing ' + output + ' [##..] 50%\\r')\n"
+        "print('tensorweb convert: error: ' + output + ': cannot write the converted model there: '\n"
+        "      'No space left on device', file=sys.stderr)\n"
+        "sys.exit(2)\n")
+    caplog.set_level("INFO", logger="tensorweb.server")
+    with make_client(checkout, state, tmp_path, converter_command=(sys.executable, str(script))) as client:
+        accepted = client.post("/api/uploads?filename=mine.onnx", content=b"some model")
+        stream = client.get(accepted.json()["events"]).text
+        job = client.get(accepted.json()["status"]).json()
+        refused = client.post("/api/uploads?filename=notes.txt", content=b"text")
+    assert refused.status_code == 400
+    assert str(tmp_path) not in stream and str(tmp_path) not in json.dumps(job)
+    assert job["error"] == "tensorweb convert: error: OUT: cannot write the converted model there: No space left on device"
+    assert job["log"][0] == "reading mine.onnx"
+    assert "writing OUT [##..] 50%" in [data for kind, data in parse_sse(stream) if kind == "progress"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "tensorweb.server"]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("upload mine.onnx (10 bytes): failed: tensorweb convert: error: OUT: cannot write")
+    assert lines[0].endswith(" s") and " in " in lines[0]
+    assert lines[1].startswith("upload 'notes.txt' (4 bytes declared) refused: name the file in ?filename=")
+    assert nothing_left(state)
+
+
+def test_a_converted_upload_is_logged_with_its_model(checkout, state, tmp_path, caplog):
+    caplog.set_level("INFO", logger="tensorweb.server")
+    with make_client(checkout, state, tmp_path) as client:
+        job, _ = upload_and_wait(client, "tiny.onnx", b"good model")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "tensorweb.server"]
+    assert line.startswith("upload tiny.onnx (10 bytes): converted as /models/tiny/ in ")

@@ -359,9 +359,9 @@ def test_cli_takes_signature_and_tags(tmp_path, capsys):
     assert main(["convert", str(source("cnn_saved_model")), str(tmp_path / "ok"), "--signature", "serving_default",
                  "--tags", "serve"]) == 0
     assert (tmp_path / "ok" / "model.json").is_file()
-    assert main(["convert", str(source("cnn_saved_model")), str(tmp_path / "bad"), "--tags", "train"]) == 2
+    assert main(["convert", str(source("cnn_saved_model")), str(tmp_path / "bad"), "--tags", "train"]) == 3
     assert "no meta graph tagged ['train']" in capsys.readouterr().err
-    assert main(["convert", str(source("cnn_frozen")), str(tmp_path / "layers"), "--output-format", "layers"]) == 2
+    assert main(["convert", str(source("cnn_frozen")), str(tmp_path / "layers"), "--output-format", "layers"]) == 3
     assert "--output-format does not apply" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
 
