@@ -138,13 +138,21 @@ def worth_quantizing(array: np.ndarray, dtype: str) -> bool:
     return array.ndim >= 2
 
 
+def holds_exactly_in_float16(array: np.ndarray) -> bool:
+    return array.dtype == np.float32 and array.size > 0 and np.array_equal(array.astype(np.float16), array)
+
+
 def encode_weights(constants: dict[str, np.ndarray], rules: list[QuantizeRule],
-                   channel_axes: dict[str, int] | None = None) -> list[EncodedWeight]:
+                   channel_axes: dict[str, int] | None = None, exact_float16: bool = False) -> list[EncodedWeight]:
     """Manifest entries for every weight, float32 ones quantized by the first rule matching their name
-    (unless `worth_quantizing` says otherwise); `channel_axes` from `output_channel_axes`."""
+    (unless `worth_quantizing` says otherwise); `channel_axes` from `output_channel_axes`.  With
+    `exact_float16` (a source that stored its weights as float16) a weight no rule matches is stored as
+    float16 where float16 holds every value exactly."""
     encoded = []
     for name, array in constants.items():
         rule = next((r for r in rules if r.matches(name)), None) if array.dtype == np.float32 else None
+        if rule is None and exact_float16 and holds_exactly_in_float16(array):
+            rule = QuantizeRule("float16")
         if rule is None or array.size == 0 or not worth_quantizing(array, rule.dtype):
             encoded.append(EncodedWeight(name, list(array.shape), str(array.dtype), array))
         else:

@@ -9,7 +9,7 @@ arithmetic on them) are kept as `Known` arrays instead of being emitted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
 import math
@@ -33,6 +33,8 @@ class ReadResult:
     producer: str
     source_inputs: dict[str, str]  # input name -> the source's dtype name, for verify's feeds
     layers: Any = None  # a Keras model written as tensorweb-layers (keras.LayersModel), else None
+    notes: list[str] = field(default_factory=list)  # what the user should know of the conversion
+    exact_float16: bool = False  # the source stored its weights as float16: the writer keeps them float16
 
 
 class Unsupported(Exception):

@@ -1,0 +1,770 @@
+"""TFLite reader: lowers a `.tflite` flatbuffer (MediaPipe's models included) into an ir.Graph.
+
+The file is read through tflite_schema (no TensorFlow, no flatc).  Subgraph 0, or the
+subgraph of the model's first SignatureDef, is lowered operator by operator, in the
+file's order (TFLite stores operators topologically sorted); each builtin operator has
+one lowering function in LOWERINGS, and MediaPipe's custom operators that runtime ops
+express are in CUSTOM_LOWERINGS.  TFLite is NHWC like the runtime; only filters change
+layout: conv filters are OHWI (made HWIO), depthwise filters [1, h, w, C*m] (made
+[h, w, C, m]), transposed-conv filters OHWI (made [h, w, O, I]).
+
+Weights: float32 constants are parameters.  A DEQUANTIZE of a float16 constant is
+folded into its float32 value and the weight is recorded in `float16_weights`, so
+the writer stores it as float16 again (lossless: the values came from float16).
+int8 weights with per-tensor or per-channel scales (dynamic-range quantisation)
+are dequantized while reading.  A fully quantized model (quantized activations:
+int8/uint8 inputs, QUANTIZE operators) is converted to a float graph: every
+quantized value becomes the real number it stands for, inputs and outputs
+included, and the reader says so in its notes.
+
+Names: the inputs and outputs of the first SignatureDef (by their keys), else the
+subgraph's input and output tensor names.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .. import ops
+from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
+from ..ir import Graph
+from . import tf
+from .lowering import Known, Lowering, LoweringTable, ReadResult, Unsupported, narrow, runtime_dtype_of_array
+from .tflite_schema import (PLACEHOLDER_FOR_GREATER_OP_CODES, TENSOR_TYPES, FlatbufferError, Table, TensorDef,
+                            buffer_bytes, operator_name, root, tensor_def)
+
+# builtin options tables: name -> {field: (field id, struct format, default)}, by the schema's field numbers
+OPTION_FIELDS: dict[str, dict[str, tuple[int, str, object]]] = {
+    "conv": {"padding": (0, "b", 0), "stride_w": (1, "i", 1), "stride_h": (2, "i", 1), "activation": (3, "b", 0),
+             "dilation_w": (4, "i", 1), "dilation_h": (5, "i", 1)},
+    "depthwise": {"padding": (0, "b", 0), "stride_w": (1, "i", 1), "stride_h": (2, "i", 1),
+                  "depth_multiplier": (3, "i", 0), "activation": (4, "b", 0), "dilation_w": (5, "i", 1),
+                  "dilation_h": (6, "i", 1)},
+    "transpose_conv": {"padding": (0, "b", 0), "stride_w": (1, "i", 1), "stride_h": (2, "i", 1),
+                       "activation": (3, "b", 0)},
+    "pool": {"padding": (0, "b", 0), "stride_w": (1, "i", 1), "stride_h": (2, "i", 1), "filter_w": (3, "i", 1),
+             "filter_h": (4, "i", 1), "activation": (5, "b", 0)},
+    "fully_connected": {"activation": (0, "b", 0), "weights_format": (1, "b", 0), "keep_num_dims": (2, "B", 0)},
+    "activation_only": {"activation": (0, "b", 0)},  # Add, Sub, Mul, Div
+    "concatenation": {"axis": (0, "i", 0), "activation": (1, "b", 0)},
+    "softmax": {"beta": (0, "f", 1.0)},
+    "resize_bilinear": {"align_corners": (2, "B", 0), "half_pixel_centers": (3, "B", 0)},
+    "resize_nearest": {"align_corners": (0, "B", 0), "half_pixel_centers": (1, "B", 0)},
+    "block_size": {"block_size": (0, "i", 0)},  # DepthToSpace, SpaceToDepth
+    "strided_slice": {"begin_mask": (0, "i", 0), "end_mask": (1, "i", 0), "ellipsis_mask": (2, "i", 0),
+                      "new_axis_mask": (3, "i", 0), "shrink_axis_mask": (4, "i", 0), "offset": (5, "B", 0)},
+    "gather": {"axis": (0, "i", 0), "batch_dims": (1, "i", 0)},
+    "split": {"num_split": (0, "i", 1)},
+    "pack": {"values_count": (0, "i", 0), "axis": (1, "i", 0)},
+    "unpack": {"num": (0, "i", 0), "axis": (1, "i", 0)},
+    "reducer": {"keep_dims": (0, "B", 0)},
+    "batch_matmul": {"adj_x": (0, "B", 0), "adj_y": (1, "B", 0)},
+    "mirror_pad": {"mode": (0, "b", 0)},
+    "leaky_relu": {"alpha": (0, "f", 0.0)},
+}
+PADDING = {0: "same", 1: "valid"}  # enum Padding
+MIRROR_PAD_MODES = {0: "reflect", 1: "symmetric"}
+# enum ActivationFunctionType -> how it is emitted after its operator
+FUSED_ACTIVATIONS: dict[int, tuple[str, dict] | None] = {
+    0: None, 1: ("relu", {}), 2: ("clipByValue", {"clipValueMin": -1.0, "clipValueMax": 1.0}), 3: ("relu6", {}),
+    4: ("tanh", {}),
+}
+FLOAT_TYPES = {0, 1, 10}  # FLOAT32, FLOAT16, FLOAT64
+QUANTIZED_TYPES = {3, 7, 9}  # UINT8, INT16, INT8: integers standing for reals when they carry a scale
+
+
+@dataclass
+class Value:
+    """What a TFLite tensor holds while lowering: a runtime tensor (ir name) or a Known value."""
+    ir: str | None = None
+    known: Known | None = None
+
+
+class TfliteLowering(Lowering):
+    """The context of one TFLite operator being lowered.  It also answers the calls tf.py's lowerings make
+    (`attr`, `inputs`, `is_known`, `dims`), so operators TF and TFLite share share their lowering."""
+
+    def __init__(self, reader: "TfliteReader"):
+        self.reader = reader
+        self.graph = reader.graph
+        self.node_name = ""
+        self.op_name = ""
+        self.inputs: list[int] = []  # tensor indices of the present inputs
+        self.positions: list[int] = []  # the operator's inputs with -1 for absent optional ones
+        self.outputs: list[int] = []
+        self.options: Table | None = None
+        self.option_kind = ""
+        self.custom_options: memoryview | None = None
+
+    def begin(self, name: str, op_name: str, inputs: list[int], outputs: list[int], options: Table | None,
+              custom_options: memoryview | None):
+        self.node_name, self.op_name = name, op_name
+        self.positions, self.inputs, self.outputs = inputs, [i for i in inputs if i >= 0], outputs
+        self.options, self.custom_options = options, custom_options
+
+    # -- options
+
+    def option(self, kind: str, name: str):
+        field_id, fmt, default = OPTION_FIELDS[kind][name]
+        return default if self.options is None else self.options.scalar(field_id, fmt, default, name)
+
+    def attr(self, name: str, default=None):
+        """tf.py's lowerings read TF attrs; here they are the options of the same name."""
+        if name in OPTION_FIELDS.get(self.option_kind, {}):
+            return self.option(self.option_kind, name)
+        return default
+
+    # -- values
+
+    def has(self, index: int) -> bool:
+        return index < len(self.positions) and self.positions[index] >= 0
+
+    def tensor_index(self, index: int) -> int:
+        if not self.has(index):
+            raise Unsupported(f"input {index} is missing")
+        return self.positions[index]
+
+    def value(self, index: int) -> Value:
+        return self.reader.value(self.tensor_index(index))
+
+    def is_known(self, index: int) -> bool:
+        return self.value(index).known is not None
+
+    def info(self, index: int) -> ops.TensorInfo:
+        value = self.value(index)
+        if value.known is not None:
+            return ops.TensorInfo(tuple(value.known.value.shape), runtime_dtype_of_array(value.known.value))
+        return self.graph.info[value.ir]
+
+    def tensor(self, index: int) -> str:
+        return self.reader.tensor(self.tensor_index(index))
+
+    def const(self, index: int) -> np.ndarray:
+        value = self.value(index)
+        if value.known is None:
+            raise Unsupported(f"input {index} ({self.reader.tensors[self.tensor_index(index)].name!r}) must be a "
+                              f"constant")
+        return value.known.value
+
+    def known(self, index: int) -> Known:
+        self.const(index)
+        return self.value(index).known
+
+    def dims(self, index: int) -> list[int]:
+        return self.const_ints(index)
+
+    def output(self, index: int, value: str | Known):
+        if index >= len(self.outputs):
+            raise ConversionError(f"operator {self.node_name!r} ({self.op_name}) has no output {index}")
+        tensor = self.outputs[index]
+        self.reader.values[tensor] = Value(known=value) if isinstance(value, Known) else Value(ir=value)
+
+    def set_known(self, index: int, value: np.ndarray, alternate: np.ndarray | None = None):
+        self.output(index, Known(np.asarray(value), alternate))
+
+    def output_def(self, index: int = 0) -> TensorDef:
+        return self.reader.tensors[self.outputs[index]]
+
+    def weight(self, index: int, transform: Callable[[np.ndarray], np.ndarray], hint: str) -> str:
+        """A constant input rewritten into the runtime's layout (a parameter if the source one is); a
+        computed one gets no layout change here, so it is refused."""
+        known = self.known(index)
+        return self.constant(narrow(transform(known.value), hint), known.hint or hint, known.parameter)
+
+    # -- emitting
+
+    def activate(self, y: str, kind: str) -> str:
+        code = self.option(kind, "activation")
+        if code not in FUSED_ACTIVATIONS:
+            raise Unsupported(f"fused activation {code}")
+        activation = FUSED_ACTIVATIONS[code]
+        return y if activation is None else self.emit(activation[0], y, **activation[1])
+
+
+LOWERINGS: LoweringTable[TfliteLowering] = LoweringTable()
+lowers = LOWERINGS.lowers
+# which options table each builtin operator carries (tf.py's lowerings read it through `attr`)
+OPTION_KIND: dict[str, str] = {}
+
+
+def with_options(kind: str, *op_names: str):
+    for op_name in op_names:
+        OPTION_KIND[op_name] = kind
+
+
+# ------------------------------------------------------------------------ elementwise
+
+UNARY = {"RELU": "relu", "RELU6": "relu6", "LOGISTIC": "sigmoid", "TANH": "tanh", "HARD_SWISH": "hardSwish",
+         "EXP": "exp", "LOG": "log", "SQRT": "sqrt", "RSQRT": "rsqrt", "ABS": "abs", "NEG": "neg", "FLOOR": "floor",
+         "CEIL": "ceil", "ROUND": "round", "SIN": "sin", "COS": "cos", "ELU": "elu", "LOGICAL_NOT": "logicalNot",
+         "SIGN": "sign"}
+LOWERINGS.update({name: LOWERINGS.unary(op) for name, op in UNARY.items()})
+
+BINARY = {"ADD": "add", "SUB": "sub", "MUL": "mul", "DIV": "div", "MAXIMUM": "maximum", "MINIMUM": "minimum",
+          "POW": "pow", "SQUARED_DIFFERENCE": "squaredDifference", "FLOOR_DIV": "floorDiv", "FLOOR_MOD": "mod",
+          "LESS": "less", "LESS_EQUAL": "lessEqual", "GREATER": "greater", "GREATER_EQUAL": "greaterEqual",
+          "EQUAL": "equal", "NOT_EQUAL": "notEqual", "LOGICAL_AND": "logicalAnd", "LOGICAL_OR": "logicalOr"}
+FUSED_BINARY = {"ADD", "SUB", "MUL", "DIV"}  # the ones whose options carry a fused activation
+with_options("activation_only", *FUSED_BINARY)
+
+
+def binary(op: str) -> Callable[[TfliteLowering], None]:
+    def lower(ctx: TfliteLowering):
+        y = ctx.emit(op, ctx.tensor(0), ctx.tensor(1))
+        ctx.output(0, ctx.activate(y, "activation_only") if ctx.op_name in FUSED_BINARY else y)
+    return lower
+
+
+LOWERINGS.update({name: binary(op) for name, op in BINARY.items()})
+
+
+@lowers("RELU_N1_TO_1")
+def lower_relu_n1_to_1(ctx):
+    ctx.output(0, ctx.emit("clipByValue", ctx.tensor(0), clipValueMin=-1.0, clipValueMax=1.0))
+
+
+@lowers("RELU_0_TO_1")
+def lower_relu_0_to_1(ctx):
+    ctx.output(0, ctx.emit("clipByValue", ctx.tensor(0), clipValueMin=0.0, clipValueMax=1.0))
+
+
+@lowers("LEAKY_RELU")
+def lower_leaky_relu(ctx):
+    ctx.output(0, ctx.emit("leakyRelu", ctx.tensor(0), alpha=float(ctx.option("leaky_relu", "alpha"))))
+
+
+@lowers("PRELU")
+def lower_prelu(ctx):
+    ctx.output(0, ctx.emit("prelu", ctx.tensor(0), ctx.tensor(1)))
+
+
+@lowers("SQUARE")
+def lower_square(ctx):
+    x = ctx.tensor(0)
+    ctx.output(0, ctx.emit("mul", x, x))
+
+
+@lowers("SELECT", "SELECT_V2")
+def lower_select(ctx):
+    ctx.output(0, ctx.emit("where", ctx.tensor(0), ctx.tensor(1), ctx.tensor(2)))
+
+
+@lowers("SOFTMAX")
+def lower_softmax(ctx):
+    x = ctx.tensor(0)
+    beta = float(ctx.option("softmax", "beta"))
+    if beta != 1.0:
+        x = ctx.emit("mul", x, ctx.constant(np.array(beta, np.float32), "beta"))
+    ctx.output(0, ctx.emit("softmax", x, dim=-1))
+
+
+@lowers("LOG_SOFTMAX")
+def lower_log_softmax(ctx):
+    ctx.output(0, ctx.emit("logSoftmax", ctx.tensor(0), axis=-1))
+
+
+@lowers("CAST")
+def lower_cast(ctx):
+    target = ctx.output_def().type
+    dtype = "float32" if target in FLOAT_TYPES else "bool" if target == 6 else "int32"
+    ctx.output(0, ctx.emit("cast", ctx.tensor(0), dtype=dtype))
+
+
+# ------------------------------------------------------------------------ convolution, pooling, matmul
+
+def hw(ctx: TfliteLowering, kind: str, name: str) -> list[int]:
+    return [int(ctx.option(kind, f"{name}_h")), int(ctx.option(kind, f"{name}_w"))]
+
+
+def padding(ctx: TfliteLowering, kind: str) -> str:
+    code = ctx.option(kind, "padding")
+    if code not in PADDING:
+        raise ConversionError(f"operator {ctx.node_name!r} ({ctx.op_name}): unknown padding {code}")
+    return PADDING[code]
+
+
+def add_bias(ctx: TfliteLowering, y: str, index: int) -> str:
+    return ctx.emit("add", y, ctx.tensor(index)) if ctx.has(index) else y
+
+
+with_options("conv", "CONV_2D")
+with_options("depthwise", "DEPTHWISE_CONV_2D")
+with_options("transpose_conv", "TRANSPOSE_CONV")
+with_options("pool", "MAX_POOL_2D", "AVERAGE_POOL_2D")
+with_options("fully_connected", "FULLY_CONNECTED")
+
+
+@lowers("CONV_2D")
+def lower_conv2d(ctx):
+    filter_shape, channels = ctx.shape(1), ctx.shape(0)[-1]
+    if channels >= 0 and channels != filter_shape[3]:
+        raise Unsupported(f"grouped convolution ({channels} input channels, filter of {filter_shape[3]})")
+    y = ctx.emit("conv2d", ctx.tensor(0), ctx.weight(1, lambda w: w.transpose(1, 2, 3, 0), "filter"),
+                 strides=hw(ctx, "conv", "stride"), pad=padding(ctx, "conv"), dilations=hw(ctx, "conv", "dilation"))
+    ctx.output(0, ctx.activate(add_bias(ctx, y, 2), "conv"))
+
+
+@lowers("DEPTHWISE_CONV_2D")
+def lower_depthwise(ctx):
+    channels = ctx.shape(0)[-1]
+    _, fh, fw, out_channels = ctx.shape(1)
+    if channels < 0 or out_channels % channels:
+        raise Unsupported(f"depthwise filter of {out_channels} channels over {channels} input channels")
+    filter_ir = ctx.weight(1, lambda w: w.reshape(fh, fw, channels, out_channels // channels), "filter")
+    y = ctx.emit("depthwiseConv2d", ctx.tensor(0), filter_ir, strides=hw(ctx, "depthwise", "stride"),
+                 pad=padding(ctx, "depthwise"), dilations=hw(ctx, "depthwise", "dilation"))
+    ctx.output(0, ctx.activate(add_bias(ctx, y, 2), "depthwise"))
+
+
+def transposed_conv(ctx: TfliteLowering, x: int, weights: int, bias: int, strides: list[int], pad: str) -> str:
+    """conv2dTranspose of input `x` with OHWI `weights` to the output tensor's shape, plus `bias`."""
+    shape = ctx.output_def().shape
+    if len(shape) != 4 or min(shape) <= 0:
+        raise Unsupported(f"transposed convolution to output shape {shape}")
+    filter_ir = ctx.weight(weights, lambda w: w.transpose(1, 2, 0, 3), "filter")
+    y = ctx.emit("conv2dTranspose", ctx.tensor(x), filter_ir, outputShape=shape[1:], strides=strides, pad=pad)
+    return add_bias(ctx, y, bias)
+
+
+@lowers("TRANSPOSE_CONV")
+def lower_transpose_conv(ctx):
+    y = transposed_conv(ctx, 2, 1, 3, hw(ctx, "transpose_conv", "stride"), padding(ctx, "transpose_conv"))
+    ctx.output(0, ctx.activate(y, "transpose_conv"))
+
+
+def pool(op: str):
+    def lower(ctx: TfliteLowering):
+        y = ctx.emit(op, ctx.tensor(0), filterSize=hw(ctx, "pool", "filter"), strides=hw(ctx, "pool", "stride"),
+                     pad=padding(ctx, "pool"))
+        ctx.output(0, ctx.activate(y, "pool"))
+    return lower
+
+
+LOWERINGS["MAX_POOL_2D"] = pool("maxPool")
+LOWERINGS["AVERAGE_POOL_2D"] = pool("avgPool")
+
+
+@lowers("FULLY_CONNECTED")
+def lower_fully_connected(ctx):
+    if ctx.option("fully_connected", "weights_format"):
+        raise Unsupported("shuffled int8 weights (weights_format SHUFFLED4x16INT8)")
+    units, depth = ctx.shape(1)
+    x = ctx.tensor(0)
+    x_shape = ctx.shape(0)
+    if len(x_shape) != 2 or x_shape[-1] != depth:
+        x = ctx.reshape(x, [-1, depth])
+    y = add_bias(ctx, ctx.emit("matMul", x, ctx.tensor(1), transposeA=False, transposeB=True), 2)
+    if ctx.option("fully_connected", "keep_num_dims") and len(x_shape) != 2:
+        y = ctx.reshape(y, [*x_shape[:-1], units])
+    ctx.output(0, ctx.activate(y, "fully_connected"))
+
+
+with_options("batch_matmul", "BATCH_MATMUL")
+
+
+@lowers("BATCH_MATMUL")
+def lower_batch_matmul(ctx):
+    ctx.output(0, ctx.emit("matMul", ctx.tensor(0), ctx.tensor(1), transposeA=bool(ctx.option("batch_matmul", "adj_x")),
+                           transposeB=bool(ctx.option("batch_matmul", "adj_y"))))
+
+
+# ------------------------------------------------------------------------ shapes and data movement
+
+@lowers("RESHAPE")
+def lower_reshape(ctx):
+    target = ctx.output_def().signature
+    ctx.output(0, ctx.reshape(ctx.tensor(0), list(target)))
+
+
+with_options("strided_slice", "STRIDED_SLICE")
+LOWERINGS["STRIDED_SLICE"] = tf.lower_strided_slice
+LOWERINGS["SLICE"] = tf.lower_slice
+LOWERINGS["TRANSPOSE"] = tf.lower_transpose
+LOWERINGS["TILE"] = tf.lower_tile
+with_options("split", "SPLIT", "SPLIT_V")
+LOWERINGS["SPLIT"] = tf.lower_split
+LOWERINGS["SPLIT_V"] = tf.lower_split_v
+with_options("pack", "PACK")
+LOWERINGS["PACK"] = tf.lower_pack
+with_options("unpack", "UNPACK")
+LOWERINGS["UNPACK"] = tf.lower_unpack
+
+
+@lowers("SQUEEZE")
+def lower_squeeze(ctx):
+    shape = ctx.shape(0)
+    dims = ctx.output_def().shape  # squeeze_dims may be empty (every 1); the output's rank says what went
+    axes = [a for a, d in enumerate(shape) if d == 1]
+    if len(shape) - len(axes) != len(dims):
+        raise Unsupported(f"squeeze of {list(shape)} to {dims}")
+    ctx.output(0, ctx.emit("squeeze", ctx.tensor(0), axis=axes) if axes else ctx.tensor(0))
+
+
+@lowers("EXPAND_DIMS")
+def lower_expand_dims(ctx):
+    axis = ops.normalize_axis(int(ctx.const(1).reshape(-1)[0]), ctx.rank(0) + 1)
+    ctx.output(0, ctx.emit("expandDims", ctx.tensor(0), axis=axis))
+
+
+with_options("concatenation", "CONCATENATION")
+
+
+@lowers("CONCATENATION")
+def lower_concatenation(ctx):
+    axis = ops.normalize_axis(int(ctx.option("concatenation", "axis")), ctx.rank(0))
+    parts = [ctx.tensor(i) for i in range(len(ctx.inputs))]
+    y = ctx.emit("concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
+    ctx.output(0, ctx.activate(y, "concatenation"))
+
+
+def paddings(ctx: TfliteLowering) -> list[list[int]]:
+    return [[int(a), int(b)] for a, b in ctx.const(1).reshape(-1, 2)]
+
+
+@lowers("PAD", "PADV2")
+def lower_pad(ctx):
+    value = float(ctx.const(2).reshape(-1)[0]) if ctx.op_name == "PADV2" and ctx.has(2) else 0.0
+    ctx.output(0, ctx.emit("pad", ctx.tensor(0), paddings=paddings(ctx), constantValue=value))
+
+
+with_options("mirror_pad", "MIRROR_PAD")
+
+
+@lowers("MIRROR_PAD")
+def lower_mirror_pad(ctx):
+    mode = MIRROR_PAD_MODES.get(ctx.option("mirror_pad", "mode"))
+    if mode is None:
+        raise Unsupported(f"mirror pad mode {ctx.option('mirror_pad', 'mode')}")
+    ctx.output(0, ctx.emit("mirrorPad", ctx.tensor(0), paddings=paddings(ctx), mode=mode))
+
+
+REDUCTIONS = {"MEAN": "mean", "SUM": "sum", "REDUCE_MAX": "max", "REDUCE_MIN": "min", "REDUCE_PROD": "prod"}
+with_options("reducer", *REDUCTIONS)
+
+
+def reduction(op: str):
+    def lower(ctx: TfliteLowering):
+        axes = sorted({ops.normalize_axis(a, ctx.rank(0)) for a in ctx.const_ints(1)})
+        ctx.output(0, ctx.emit(op, ctx.tensor(0), axis=axes, keepDims=bool(ctx.option("reducer", "keep_dims"))))
+    return lower
+
+
+LOWERINGS.update({name: reduction(op) for name, op in REDUCTIONS.items()})
+
+with_options("resize_bilinear", "RESIZE_BILINEAR")
+with_options("resize_nearest", "RESIZE_NEAREST_NEIGHBOR")
+
+
+@lowers("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR")
+def lower_resize(ctx):
+    bilinear = ctx.op_name == "RESIZE_BILINEAR"
+    kind = "resize_bilinear" if bilinear else "resize_nearest"
+    ctx.output(0, ctx.emit("resizeBilinear" if bilinear else "resizeNearestNeighbor", ctx.tensor(0),
+                           size=ctx.const_ints(1), alignCorners=bool(ctx.option(kind, "align_corners")),
+                           halfPixelCenters=bool(ctx.option(kind, "half_pixel_centers"))))
+
+
+with_options("block_size", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH")
+
+
+@lowers("DEPTH_TO_SPACE")
+def lower_depth_to_space(ctx):
+    ctx.output(0, ctx.emit("depthToSpace", ctx.tensor(0), blockSize=int(ctx.option("block_size", "block_size"))))
+
+
+@lowers("SPACE_TO_DEPTH")
+def lower_space_to_depth(ctx):
+    """Blocks of b x b pixels become channels (TF's order: block row, block column, channel)."""
+    block = int(ctx.option("block_size", "block_size"))
+    n, h, w, c = ctx.shape(0)
+    if block < 1 or h < 0 or w < 0 or h % block or w % block:
+        raise Unsupported(f"space to depth of {[n, h, w, c]} in blocks of {block}")
+    x = ctx.reshape(ctx.tensor(0), [n, h // block, block, w // block, block * c])
+    x = ctx.reshape(ctx.emit("transpose", x, perm=[0, 1, 3, 2, 4]), [n, h // block, w // block, block * block * c])
+    ctx.output(0, x)
+
+
+with_options("gather", "GATHER")
+
+
+@lowers("GATHER")
+def lower_gather(ctx):
+    tf.gather(ctx, ctx.tensor(0), ctx.shape(0), 1, int(ctx.option("gather", "axis")),
+              int(ctx.option("gather", "batch_dims")))
+
+
+# ------------------------------------------------------------------------ weights
+
+@lowers("DEQUANTIZE", "QUANTIZE")
+def lower_dequantize(ctx):
+    """Constants were dequantized as they were read, and in the float graph every value is already real."""
+    value = ctx.value(0)
+    ctx.output(0, value.known if value.known is not None else value.ir)
+
+
+@lowers("DENSIFY")
+def lower_densify(ctx):
+    ctx.output(0, ctx.value(0).known if ctx.is_known(0) else ctx.tensor(0))
+
+
+# ------------------------------------------------------------------------ MediaPipe's custom operators
+
+CUSTOM_LOWERINGS: LoweringTable[TfliteLowering] = LoweringTable()
+# TfLitePadding, the enum MediaPipe's custom operators memcpy into their options
+TFLITE_PADDING = {1: "same", 2: "valid"}
+
+
+@CUSTOM_LOWERINGS.lowers("Convolution2DTransposeBias")
+def lower_convolution_transpose_bias(ctx):
+    """Options: TfLiteTransposeConvParams {padding, stride_width, stride_height} as three int32s."""
+    options = bytes(ctx.custom_options or b"")
+    if len(options) < 12:
+        raise ConversionError(f"operator {ctx.node_name!r} (Convolution2DTransposeBias): custom options of "
+                              f"{len(options)} bytes, expected 12")
+    code, stride_w, stride_h = struct.unpack_from("<3i", options)
+    if code not in TFLITE_PADDING:
+        raise ConversionError(f"operator {ctx.node_name!r} (Convolution2DTransposeBias): unknown padding {code}")
+    ctx.output(0, transposed_conv(ctx, 0, 1, 2, [stride_h, stride_w], TFLITE_PADDING[code]))
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def dequantized(raw: np.ndarray, tensor: TensorDef) -> np.ndarray:
+    """The real values an integer tensor with a scale stands for (per tensor or per channel)."""
+    q = tensor.quantization
+    if q.scale.size == 1:
+        return ((raw.astype(np.float64) - q.zero_point[0]) * q.scale[0]).astype(np.float32)
+    axis = q.axis
+    if not 0 <= axis < raw.ndim or raw.shape[axis] != q.scale.size:
+        raise MalformedModelError(f"tensor {tensor.name!r}: {q.scale.size} scales for dimension {axis} of "
+                                  f"shape {list(raw.shape)}")
+    shape = [1] * raw.ndim
+    shape[axis] = -1
+    return ((raw.astype(np.float64) - q.zero_point.reshape(shape)) * q.scale.reshape(shape)).astype(np.float32)
+
+
+class TfliteReader:
+    def __init__(self, path: Path, input_shapes=None, progress=None):
+        self.path = Path(path)
+        self.input_shapes = dict(input_shapes or {})
+        self.progress = progress
+        self.graph = Graph()
+        self.values: dict[int, Value] = {}
+        self.tensors: list[TensorDef] = []
+        self.buffers: list[Table] = []
+        self.problems: list[tuple[str, str, str]] = []
+        self.source_inputs: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.failed: set[int] = set()  # tensors of operators that could not be lowered
+        self.float16_source = False
+        self.data = memoryview(b"")
+
+    # -- values
+
+    def value(self, index: int) -> Value:
+        if index not in self.values:
+            if not 0 <= index < len(self.tensors):
+                raise MalformedModelError(f"tensor index {index} is outside the subgraph's {len(self.tensors)} "
+                                          f"tensors")
+            self.values[index] = self.constant(self.tensors[index])
+        return self.values[index]
+
+    def tensor(self, index: int) -> str:
+        value = self.value(index)
+        if value.ir is not None:
+            return value.ir
+        known = value.known
+        if known.ir_name is None or known.ir_name not in self.graph.info:
+            known.ir_name = self.graph.add_constant(narrow(known.value, f"tensor {known.hint!r}"), known.hint,
+                                                    known.parameter)
+        return known.ir_name
+
+    def constant(self, tensor: TensorDef) -> Value:
+        """A tensor no operator writes: its buffer's contents, dequantized if it carries a scale."""
+        what = f"tensor {tensor.name!r}"
+        if not 0 < tensor.buffer < len(self.buffers):
+            raise Unsupported(f"{what} is read before any operator writes it and has no data")
+        try:
+            data = buffer_bytes(self.data, self.buffers[tensor.buffer], f"{what}'s buffer {tensor.buffer}")
+        except FlatbufferError as e:
+            raise MalformedModelError(str(e)) from None
+        if tensor.sparsity is not None:
+            raw = densify(tensor, data, self.path)
+        else:
+            dtype = self.numpy_type(tensor)
+            count = math.prod(tensor.shape)
+            if len(data) != count * np.dtype(dtype).itemsize:
+                raise MalformedModelError(f"{what}: its buffer holds {len(data)} bytes, its shape {tensor.shape} of "
+                                          f"{tensor.type_name} needs {count * np.dtype(dtype).itemsize}")
+            raw = np.frombuffer(data, np.dtype(dtype).newbyteorder("<"), count).reshape(tensor.shape)
+        if tensor.quantization is not None and tensor.type in QUANTIZED_TYPES | {2}:
+            value = dequantized(raw, tensor)
+        elif tensor.type == 1:
+            value = raw.astype(np.float32)
+            self.float16_source = True
+        else:
+            value = raw
+        parameter = np.issubdtype(value.dtype, np.floating) and value.ndim >= 1
+        return Value(known=Known(value, hint=tensor.name, parameter=parameter))
+
+    def numpy_type(self, tensor: TensorDef):
+        if tensor.type not in TENSOR_TYPES:
+            raise ConversionError(f"{self.path}: tensor {tensor.name!r} has type {tensor.type_name}, which the "
+                                  f"runtime cannot hold")
+        return TENSOR_TYPES[tensor.type]
+
+    # -- the walk
+
+    def read(self) -> ReadResult:
+        try:
+            self.data = memoryview(self.path.read_bytes())
+        except OSError as e:
+            raise MalformedModelError(f"{self.path}: cannot read ({e.strerror})") from None
+        try:
+            return self.lower()
+        except FlatbufferError as e:
+            raise MalformedModelError(f"{self.path}: not a valid TFLite model (truncated or corrupt: {e})") from None
+        except UnsupportedOpsError:
+            raise
+        except ConversionError as e:
+            raise type(e)(f"{self.path}: {e}") from None
+
+    def lower(self) -> ReadResult:
+        model = root(self.data, str(self.path))
+        codes = [operator_name(code) for code in model.tables(1, "operator_codes")]
+        subgraphs = model.tables(2, "subgraphs")
+        self.buffers = model.tables(4, "buffers")
+        signatures = model.tables(7, "signature_defs")
+        signature = signatures[0] if signatures else None
+        index = signature.scalar(4, "I", 0, "subgraph_index") if signature else 0
+        if not 0 <= index < len(subgraphs):
+            raise MalformedModelError(f"the model has {len(subgraphs)} subgraph(s), no subgraph {index}")
+        subgraph = subgraphs[index]
+        self.tensors = [tensor_def(t, i) for i, t in enumerate(subgraph.tables(0, "tensors"))]
+        for tensor in self.tensors:
+            count = math.prod(d for d in tensor.shape if d > 0)
+            if count > ops.MAX_ELEMENTS or any(d < -1 for d in tensor.shape):
+                raise MalformedModelError(f"tensor {tensor.name!r} declares shape {tensor.shape} ({count} elements), "
+                                          f"past the limit of {ops.MAX_ELEMENTS}")
+        inputs, outputs = self.endpoints(subgraph, signature)
+        self.bind_inputs(inputs)
+        self.graph.reserve(name for name, _ in outputs)
+        operators = subgraph.tables(3, "operators")
+        if self.progress:
+            self.progress.stage("lowering", len(operators))
+        for position, operator in enumerate(operators):
+            self.lower_operator(position, operator, codes)
+            if self.progress:
+                self.progress.advance()
+        if self.problems:
+            raise UnsupportedOpsError(self.problems)
+        self.bind_outputs(outputs)
+        if any(t.quantization is not None and t.type in QUANTIZED_TYPES and t.buffer == 0 for t in self.tensors):
+            self.notes.append("fully quantized model: converted to a float graph (quantized activations, inputs "
+                              "and outputs become the real values they stand for)")
+        description = model.string(3, "description") or "TFLite"
+        self.graph.remove_unused()
+        return ReadResult(self.graph, 3, f"TFLite schema 3 ({description})", self.source_inputs, notes=self.notes,
+                          exact_float16=self.float16_source)
+
+    def endpoints(self, subgraph: Table, signature: Table | None):
+        """[(name, tensor index)] of the inputs and the outputs: the signature's keys, else tensor names."""
+        def entries(field_id, name, tensors):
+            found = []
+            for entry in signature.tables(field_id, name):
+                index = entry.scalar(1, "I", 0, "tensor_index")
+                if index >= len(tensors):
+                    raise MalformedModelError(f"signature {name} entry names tensor {index}, of {len(tensors)}")
+                found.append((entry.string(0, "name") or tensors[index].name, index))
+            return found
+        if signature is not None:
+            return entries(0, "inputs", self.tensors), entries(1, "outputs", self.tensors)
+        def tensor_names(indices):
+            for i in indices:
+                if not 0 <= i < len(self.tensors):
+                    raise MalformedModelError(f"subgraph names tensor {i}, of {len(self.tensors)}")
+            return [(self.tensors[i].name, i) for i in indices]
+        return tensor_names(subgraph.ints(1, "inputs")), tensor_names(subgraph.ints(2, "outputs"))
+
+    def bind_inputs(self, inputs: list[tuple[str, int]]):
+        unknown = set(self.input_shapes) - {name for name, _ in inputs}
+        if unknown:
+            raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        for name, index in inputs:
+            tensor = self.tensors[index]
+            shape = list(tensor.signature)
+            if name in self.input_shapes:
+                override = self.input_shapes[name]
+                if len(override) != len(shape) or any(d >= 0 and o != d for d, o in zip(shape, override)):
+                    raise ConversionError(f"--input-shape {name}:{override} does not match the model's {shape}")
+                shape = override
+            quantized = tensor.quantization is not None and tensor.type in QUANTIZED_TYPES
+            dtype = "float32" if quantized else runtime_dtype_of_array(np.zeros(0, self.numpy_type(tensor)))
+            self.values[index] = Value(ir=self.graph.add_input(name, shape, dtype))
+            self.source_inputs[name] = tensor.type_name
+
+    def bind_outputs(self, outputs: list[tuple[str, int]]):
+        for name, index in outputs:
+            ir_name = self.tensor(index)
+            if ir_name != name:
+                producers = self.graph.producers()
+                if ir_name in producers and ir_name not in self.graph.outputs and ir_name not in self.graph.inputs:
+                    self.graph._rename(ir_name, name)
+                else:
+                    self.graph.add_node("clone", [ir_name], {}, name, outputs=[name])
+            self.graph.outputs.append(name)
+
+    def lower_operator(self, position: int, operator: Table, codes: list[tuple[str, str | None]]):
+        code_index = operator.scalar(0, "I", 0, "opcode_index")
+        if code_index >= len(codes):
+            raise MalformedModelError(f"operator {position} uses operator code {code_index}, of {len(codes)}")
+        op_name, custom = codes[code_index]
+        inputs, outputs = operator.ints(1, "inputs"), operator.ints(2, "outputs")
+        if not outputs or any(not 0 <= i < len(self.tensors) for i in outputs) or \
+                any(not -1 <= i < len(self.tensors) for i in inputs):
+            raise MalformedModelError(f"operator {position} ({op_name}) names tensors outside the subgraph's "
+                                      f"{len(self.tensors)}")
+        name = self.tensors[outputs[0]].name
+        label = f"CUSTOM {custom}" if custom else op_name
+        if any(i in self.failed for i in inputs):
+            self.failed.update(outputs)  # an input's producer is already reported
+            return
+        ctx = TfliteLowering(self)
+        ctx.option_kind = OPTION_KIND.get(op_name, "")
+        options = operator.table(4, "builtin_options") if OPTION_KIND.get(op_name) else None
+        ctx.begin(name, label, inputs, outputs, options, operator.bytes(5, "custom_options"))
+        table = CUSTOM_LOWERINGS if custom else LOWERINGS
+        key = custom or op_name
+        try:
+            if key not in table:
+                raise Unsupported("custom operator not expressible in runtime ops" if custom else "no lowering")
+            table[key](ctx)
+            missing = [i for i in outputs if i not in self.values]
+            if missing:
+                raise ConversionError(f"operator {name!r} ({label}): lowering left output(s) {missing} unset")
+        except Unsupported as e:
+            self.problems.append((name, label, str(e)))
+            self.failed.update(outputs)
+        except FlatbufferError as e:
+            raise MalformedModelError(f"operator {name!r} ({label}): {e}") from None
+        except ConversionError as e:
+            raise type(e)(str(e) if str(e).startswith("operator ") else f"operator {name!r} ({label}): {e}") \
+                from None
+        except (ValueError, IndexError, TypeError, KeyError, OverflowError) as e:
+            raise ConversionError(f"operator {name!r} ({label}): malformed operator ({type(e).__name__}: {e})") \
+                from None
+
+
+def densify(tensor: TensorDef, data: memoryview, path: Path) -> np.ndarray:
+    raise Unsupported("sparse tensor")
+
+
+def read_tflite(path, input_shapes=None, progress=None) -> ReadResult:
+    return TfliteReader(Path(path), input_shapes, progress).read()
