@@ -111,6 +111,9 @@ class TfliteLowering(Lowering):
     # -- options
 
     def option(self, kind: str, name: str):
+        if kind != self.option_kind:
+            raise ConversionError(f"reader bug: {self.op_name} reads {kind} options, its options are "
+                                  f"{self.option_kind or 'none'}")
         field_id, fmt, default = OPTION_FIELDS[kind][name]
         return default if self.options is None else self.options.scalar(field_id, fmt, default, name)
 
@@ -175,7 +178,8 @@ class TfliteLowering(Lowering):
         """A constant input rewritten into the runtime's layout (a parameter if the source one is); a
         computed one gets no layout change here, so it is refused."""
         known = self.known(index)
-        return self.constant(narrow(transform(known.value), hint), known.hint or hint, known.parameter)
+        return self.graph.add_constant(narrow(transform(known.value), hint), known.hint or f"{self.node_name}/{hint}",
+                                       known.parameter)
 
     # -- emitting
 
@@ -234,6 +238,9 @@ def lower_relu_0_to_1(ctx):
     ctx.output(0, ctx.emit("clipByValue", ctx.tensor(0), clipValueMin=0.0, clipValueMax=1.0))
 
 
+with_options("leaky_relu", "LEAKY_RELU")
+
+
 @lowers("LEAKY_RELU")
 def lower_leaky_relu(ctx):
     ctx.output(0, ctx.emit("leakyRelu", ctx.tensor(0), alpha=float(ctx.option("leaky_relu", "alpha"))))
@@ -253,6 +260,9 @@ def lower_square(ctx):
 @lowers("SELECT", "SELECT_V2")
 def lower_select(ctx):
     ctx.output(0, ctx.emit("where", ctx.tensor(0), ctx.tensor(1), ctx.tensor(2)))
+
+
+with_options("softmax", "SOFTMAX")
 
 
 @lowers("SOFTMAX")
