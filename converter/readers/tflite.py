@@ -429,8 +429,8 @@ with_options("concatenation", "CONCATENATION")
 def lower_concatenation(ctx):
     axis = ops.normalize_axis(int(ctx.option("concatenation", "axis")), ctx.rank(0))
     parts = [ctx.tensor(i) for i in range(len(ctx.inputs))]
-    y = ctx.emit("concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
-    ctx.output(0, ctx.activate(y, "concatenation"))
+    # its fused_activation_function is left alone, as LiteRT's float kernel leaves it
+    ctx.output(0, ctx.emit("concat", *parts, axis=axis) if len(parts) > 1 else parts[0])
 
 
 def paddings(ctx: TfliteLowering) -> list[list[int]]:

@@ -217,7 +217,7 @@ def test_split_pack_unpack_concatenation(tmp_path):
     rows = [model.tensor(f"row{i}", [3, 2]) for i in range(4)]
     model.op("UNPACK", [packed], rows, "UnpackOptions", Num=4, Axis=0)
     joined = model.tensor("joined", [3, 8])
-    model.op("CONCATENATION", rows, [joined], "ConcatenationOptions", Axis=-1)
+    model.op("CONCATENATION", rows, [joined], "ConcatenationOptions", Axis=-1, FusedActivationFunction=1)
     compare(model.build([joined, *uneven]), {"x": weights(4, 6)}, tmp_path)
 
 
