@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
-from ai_edge_litert.interpreter import Interpreter
+
+from tensorweb.converter.verify import litert_outputs
 
 PADDING_SAME, PADDING_VALID = schema.Padding.SAME, schema.Padding.VALID
 TENSOR_TYPES = {np.dtype(np.float32): schema.TensorType.FLOAT32, np.dtype(np.float16): schema.TensorType.FLOAT16,
@@ -116,12 +119,5 @@ def tensor_map(name: str, index: int):
 
 
 def run_litert(model: bytes | str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """LiteRT's outputs by tensor name, fed by tensor name (its default XNNPACK delegate runs MediaPipe's
-    Convolution2DTransposeBias, which the builtin kernels do not know)."""
-    kwargs = {"model_content": model} if isinstance(model, bytes) else {"model_path": str(model)}
-    interpreter = Interpreter(**kwargs)
-    interpreter.allocate_tensors()
-    for detail in interpreter.get_input_details():
-        interpreter.set_tensor(detail["index"], feeds[detail["name"]].astype(detail["dtype"]))
-    interpreter.invoke()
-    return {d["name"]: interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()}
+    """LiteRT's outputs, named as the converter names them (verify's own runner)."""
+    return litert_outputs(model if isinstance(model, bytes) else Path(model), feeds)
