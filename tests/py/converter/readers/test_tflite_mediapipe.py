@@ -1,6 +1,7 @@
 """MediaPipe's models from the mediapipe 0.10.14 wheel (tests/fixtures/mediapipe_models.py), converted
 with `tensorweb convert`, read back and run by reference.py, against LiteRT on every output."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -68,3 +69,10 @@ def test_weights_stay_float16(converted):
     stored16 = sum(int(np.prod(w["shape"])) for w in entries if w.get("quantization", {}).get("dtype") == "float16")
     total = sum(int(np.prod(w["shape"])) for w in entries)
     assert stored16 == 0 if name == "iris_landmark" else stored16 > 0.9 * total
+
+
+def test_browser_fixtures_are_current():
+    """tests/fixtures/tflite's recorded LiteRT outputs are what LiteRT gives now (the browser tier's oracle)."""
+    script = Path(__file__).resolve().parents[3] / "fixtures" / "tflite" / "make_tflite_fixtures.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
