@@ -605,15 +605,18 @@ class TfliteReader:
             data = buffer_bytes(self.data, self.buffers[tensor.buffer], f"{what}'s buffer {tensor.buffer}")
         except FlatbufferError as e:
             raise MalformedModelError(str(e)) from None
+        dtype = np.dtype(self.numpy_type(tensor)).newbyteorder("<")
         if tensor.sparsity is not None:
-            raw = densify(tensor, data, self.path)
+            if len(data) % dtype.itemsize:
+                raise MalformedModelError(f"{what}: its sparse buffer of {len(data)} bytes is not whole "
+                                          f"{tensor.type_name} values")
+            raw = densify(tensor, np.frombuffer(data, dtype))
         else:
-            dtype = self.numpy_type(tensor)
             count = math.prod(tensor.shape)
-            if len(data) != count * np.dtype(dtype).itemsize:
+            if len(data) != count * dtype.itemsize:
                 raise MalformedModelError(f"{what}: its buffer holds {len(data)} bytes, its shape {tensor.shape} of "
-                                          f"{tensor.type_name} needs {count * np.dtype(dtype).itemsize}")
-            raw = np.frombuffer(data, np.dtype(dtype).newbyteorder("<"), count).reshape(tensor.shape)
+                                          f"{tensor.type_name} needs {count * dtype.itemsize}")
+            raw = np.frombuffer(data, dtype, count).reshape(tensor.shape)
         if tensor.quantization is not None and tensor.type in QUANTIZED_TYPES | {2}:
             value = dequantized(raw, tensor)
         elif tensor.type == 1:
@@ -772,8 +775,72 @@ class TfliteReader:
                 from None
 
 
-def densify(tensor: TensorDef, data: memoryview, path: Path) -> np.ndarray:
-    raise Unsupported("sparse tensor")
+DIMENSION_DENSE, DIMENSION_SPARSE_CSR = 0, 1
+INDEX_VECTORS = {1: np.int32, 2: np.uint16, 3: np.uint8}  # union SparseIndexVector: Int32/Uint16/Uint8Vector
+
+
+def densify(tensor: TensorDef, values: np.ndarray) -> np.ndarray:
+    """A sparse constant (TFLite's SparsityParameters: a traversal order over the dimensions and their
+    blocks, each level dense or compressed-sparse-row) as its dense array, with zeros where no value is
+    stored.  The levels are walked breadth-first: each row of `coords` is one path from the root."""
+    what = f"tensor {tensor.name!r}'s sparsity"
+    sparsity, shape = tensor.sparsity, tensor.shape
+    order, block_map = sparsity.ints(0, "traversal_order"), sparsity.ints(1, "block_map")
+    levels = sparsity.tables(2, "dim_metadata")
+    rank = len(shape)
+    if sorted(order) != list(range(len(order))) or len(levels) != len(order) or len(order) != rank + len(block_map) \
+            or any(not 0 <= b < rank for b in block_map):
+        raise MalformedModelError(f"{what}: traversal order {order}, block map {block_map} and {len(levels)} level(s) "
+                                  f"do not fit shape {shape}")
+    block_sizes = [levels[rank + i].scalar(1, "i", 0, "dense_size") for i in range(len(block_map))]
+    total = math.prod(shape)
+    coords, previous = np.zeros((1, 0), np.int64), np.zeros(1, np.int64)
+    for level, metadata in enumerate(levels):
+        kind = metadata.scalar(0, "b", 0, "format")
+        if kind == DIMENSION_DENSE:
+            size = metadata.scalar(1, "i", 0, "dense_size")
+            if size < 0 or len(previous) * size > total:
+                raise MalformedModelError(f"{what}: level {level} of dense size {size} overflows shape {shape}")
+            coords = np.concatenate([np.repeat(coords, size, axis=0), np.tile(np.arange(size), len(previous))[:, None]],
+                                    axis=1)
+            previous = (previous[:, None] * size + np.arange(size)).reshape(-1)
+        elif kind == DIMENSION_SPARSE_CSR:
+            segments, indices = (sparse_index_vector(metadata, type_id, field_id, name, what) for type_id, field_id, name
+                                 in ((2, 3, "array_segments"), (4, 5, "array_indices")))
+            if previous.size and previous.max() + 1 >= len(segments) or np.any(np.diff(segments) < 0) or \
+                    (segments.size and (segments[0] < 0 or segments[-1] > len(indices))):
+                raise MalformedModelError(f"{what}: level {level}'s segments do not index its {len(indices)} indices")
+            starts, counts = segments[previous], segments[previous + 1] - segments[previous]
+            if counts.sum() > total:
+                raise MalformedModelError(f"{what}: level {level} holds more entries than shape {shape}")
+            rows = np.repeat(np.arange(len(previous)), counts)
+            positions = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            coords = np.concatenate([coords[rows], indices[positions][:, None]], axis=1)
+            previous = positions
+        else:
+            raise MalformedModelError(f"{what}: level {level} has unknown format {kind}")
+    if len(coords) != values.size:
+        raise MalformedModelError(f"{what}: its levels address {len(coords)} values, its buffer holds {values.size}")
+    original = np.zeros((len(coords), rank), np.int64)
+    for level in range(rank):
+        original[:, order[level]] = coords[:, level]
+    for level in range(rank, len(order)):
+        block = order[level] - rank
+        original[:, block_map[block]] = original[:, block_map[block]] * block_sizes[block] + coords[:, level]
+    if np.any(original >= np.array(shape)) or np.any(original < 0):
+        raise MalformedModelError(f"{what}: an index lies outside shape {shape}")
+    dense = np.zeros(total, values.dtype)
+    dense[np.ravel_multi_index(original.T, shape)] = values.reshape(-1)
+    return dense.reshape(shape)
+
+
+def sparse_index_vector(metadata: Table, type_field: int, value_field: int, name: str, what: str) -> np.ndarray:
+    kind = metadata.scalar(type_field, "B", 0, f"{name}_type")
+    vector = metadata.table(value_field, name)
+    if kind not in INDEX_VECTORS or vector is None:
+        raise MalformedModelError(f"{what}: {name} of union type {kind}")
+    values = vector.array(0, INDEX_VECTORS[kind], "values")
+    return np.zeros(0, np.int64) if values is None else values.astype(np.int64)
 
 
 def read_tflite(path, input_shapes=None, progress=None) -> ReadResult:

@@ -3,6 +3,7 @@
 quantization; and the errors of models the reader refuses."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -384,4 +385,49 @@ def test_grouped_convolution_is_refused(tmp_path):
     source = tmp_path / "model.tflite"
     source.write_bytes(model.build([y]))
     with pytest.raises(ConversionError, match="grouped convolution"):
+        read_graph(source)
+
+
+def sparse_weight_model(segments, indices, values) -> bytes:
+    """FULLY_CONNECTED whose [3, 4] weight is stored sparse (rows dense, columns CSR) behind DENSIFY."""
+    from tflite_models import schema
+    model = TfliteModel()
+    x = model.input("x", [2, 4])
+    packed = model.constant("w_sparse", np.asarray(values, np.float32))
+    model.tensors[packed].shape = [3, 4]
+    sparsity = schema.SparsityParametersT()
+    sparsity.traversalOrder, sparsity.blockMap = [0, 1], []
+    rows, columns = schema.DimensionMetadataT(), schema.DimensionMetadataT()
+    rows.format, rows.denseSize = schema.DimensionType.DENSE, 3
+    columns.format = schema.DimensionType.SPARSE_CSR
+    columns.arraySegmentsType = columns.arrayIndicesType = schema.SparseIndexVector.Int32Vector
+    columns.arraySegments, columns.arrayIndices = schema.Int32VectorT(), schema.Int32VectorT()
+    columns.arraySegments.values, columns.arrayIndices.values = list(segments), list(indices)
+    sparsity.dimMetadata = [rows, columns]
+    model.tensors[packed].sparsity = sparsity
+    w = model.tensor("w", [3, 4])
+    model.op("DENSIFY", [packed], [w])
+    y = model.tensor("y", [2, 3])
+    model.op("FULLY_CONNECTED", [x, w], [y], "FullyConnectedOptions")
+    return model.build([y])
+
+
+def test_densify_sparse_weights(tmp_path):
+    # rows: [1.5, 0, 0, -2], [0, 0, 0, 0], [0, 3, 4, 0]
+    result = compare(sparse_weight_model([0, 2, 2, 4], [0, 3, 1, 2], [1.5, -2, 3, 4]), {"x": weights(2, 4)}, tmp_path)
+    dense = next(v for v in result.graph.constants.values() if v.shape in ((3, 4), (4, 3)))
+    np.testing.assert_array_equal(dense if dense.shape == (3, 4) else dense.T,
+                                  [[1.5, 0, 0, -2], [0, 0, 0, 0], [0, 3, 4, 0]])
+
+
+@pytest.mark.parametrize("segments,indices,message", [
+    ([0, 2, 2, 9], [0, 3, 1, 2], "level 1's segments do not index its 4 indices"),
+    ([0, 2, 1, 4], [0, 3, 1, 2], "level 1's segments do not index its 4 indices"),
+    ([0, 2, 2, 4], [0, 7, 1, 2], "an index lies outside shape [3, 4]"),
+    ([0, 2, 2, 3], [0, 3, 1], "its levels address 3 values, its buffer holds 4"),
+])
+def test_malformed_sparsity_is_named(segments, indices, message, tmp_path):
+    source = tmp_path / "model.tflite"
+    source.write_bytes(sparse_weight_model(segments, indices, [1.5, -2, 3, 4]))
+    with pytest.raises(ConversionError, match=re.escape(f"tensor 'w_sparse''s sparsity: {message}")):
         read_graph(source)
