@@ -81,9 +81,12 @@ QUANTIZED_TYPES = {3, 7, 9}  # UINT8, INT16, INT8: integers standing for reals w
 
 @dataclass
 class Value:
-    """What a TFLite tensor holds while lowering: a runtime tensor (ir name) or a Known value."""
+    """What a TFLite tensor holds while lowering: a runtime tensor (ir name), a Known value, or the
+    argmax indices of a MaxPoolingWithArgmax2D, which are not computed: MaxUnpooling2D, their only
+    reader, recomputes the windows' maxima from `pooled` (the pooled input, window [h, w])."""
     ir: str | None = None
     known: Known | None = None
+    pooled: tuple[str, list[int], list[int]] | None = None  # (input, window, strides)
 
 
 class TfliteLowering(Lowering):
@@ -488,16 +491,32 @@ def lower_depth_to_space(ctx):
     ctx.output(0, ctx.emit("depthToSpace", ctx.tensor(0), blockSize=int(ctx.option("block_size", "block_size"))))
 
 
+def to_blocks(ctx: TfliteLowering, x: str, block: list[int]) -> str:
+    """[n, H, W, C] in blocks of bh x bw pixels as [n, H/bh, W/bw, bh * bw, C] (block row, block column)."""
+    n, height, width, channels = ctx.graph.info[x].shape
+    bh, bw = block
+    if min(block) < 1 or height < 0 or width < 0 or height % bh or width % bw:
+        raise Unsupported(f"blocks of {bh}x{bw} pixels in a tensor of shape {[n, height, width, channels]}")
+    x = ctx.reshape(x, [n, height // bh, bh, width // bw, bw * channels])
+    return ctx.reshape(ctx.emit("transpose", x, perm=[0, 1, 3, 2, 4]),
+                       [n, height // bh, width // bw, bh * bw, channels])
+
+
+def from_blocks(ctx: TfliteLowering, x: str, block: list[int]) -> str:
+    """`to_blocks` undone."""
+    n, h, w, _, channels = ctx.graph.info[x].shape
+    bh, bw = block
+    x = ctx.emit("transpose", ctx.reshape(x, [n, h, w, bh, bw * channels]), perm=[0, 1, 3, 2, 4])
+    return ctx.reshape(x, [n, h * bh, w * bw, channels])
+
+
 @lowers("SPACE_TO_DEPTH")
 def lower_space_to_depth(ctx):
     """Blocks of b x b pixels become channels (TF's order: block row, block column, channel)."""
     block = int(ctx.option("block_size", "block_size"))
-    n, h, w, c = ctx.shape(0)
-    if block < 1 or h < 0 or w < 0 or h % block or w % block:
-        raise Unsupported(f"space to depth of {[n, h, w, c]} in blocks of {block}")
-    x = ctx.reshape(ctx.tensor(0), [n, h // block, block, w // block, block * c])
-    x = ctx.reshape(ctx.emit("transpose", x, perm=[0, 1, 3, 2, 4]), [n, h // block, w // block, block * block * c])
-    ctx.output(0, x)
+    blocks = to_blocks(ctx, ctx.tensor(0), [block, block])
+    n, h, w, _, channels = ctx.graph.info[blocks].shape
+    ctx.output(0, ctx.reshape(blocks, [n, h, w, block * block * channels]))
 
 
 with_options("gather", "GATHER")
@@ -541,6 +560,51 @@ def lower_convolution_transpose_bias(ctx):
     if code not in TFLITE_PADDING:
         raise ConversionError(f"operator {ctx.node_name!r} (Convolution2DTransposeBias): unknown padding {code}")
     ctx.output(0, transposed_conv(ctx, 0, 1, 2, [stride_h, stride_w], TFLITE_PADDING[code]))
+
+
+def pool_options(ctx: TfliteLowering) -> tuple[str, list[int], list[int]]:
+    """(pad, window [h, w], strides [h, w]) from MediaPipe's TfLitePoolParams: padding, stride_width,
+    stride_height, filter_width, filter_height, activation, as int32s."""
+    options = bytes(ctx.custom_options or b"")
+    if len(options) < 24:
+        raise ConversionError(f"custom options of {len(options)} bytes, expected at least 24 (TfLitePoolParams)")
+    code, stride_w, stride_h, filter_w, filter_h, activation = struct.unpack_from("<6i", options)
+    if code not in TFLITE_PADDING:
+        raise ConversionError(f"unknown padding {code}")
+    if activation:
+        raise Unsupported(f"fused activation {activation}")
+    return TFLITE_PADDING[code], [filter_h, filter_w], [stride_h, stride_w]
+
+
+@CUSTOM_LOWERINGS.lowers("MaxPoolingWithArgmax2D")
+def lower_max_pooling_with_argmax(ctx):
+    pad, window, strides = pool_options(ctx)
+    x = ctx.tensor(0)
+    ctx.output(0, ctx.emit("maxPool", x, filterSize=window, strides=strides, pad=pad))
+    ctx.reader.values[ctx.outputs[1]] = Value(pooled=(x, window, strides))
+
+
+@CUSTOM_LOWERINGS.lowers("MaxUnpooling2D")
+def lower_max_unpooling(ctx):
+    """Each pooled value goes back where its window's (first) maximum was: the pooled values upsampled,
+    times a one-hot mask of the maxima, found by argMax over each window of the pooling's input.
+    Windows must tile the input (window = strides, dividing its size), as in MediaPipe's encoders."""
+    source = ctx.value(1).pooled
+    if source is None:
+        raise Unsupported("its indices do not come from a MaxPoolingWithArgmax2D")
+    x, window, strides = source
+    if window != strides or ctx.output_def().shape != list(ctx.graph.info[x].shape) or \
+            pool_options(ctx)[1:] != (window, strides):
+        raise Unsupported(f"unpooling other than the {window} windows (strides {strides}) that tile its pooling's "
+                          f"input")
+    blocks = to_blocks(ctx, x, window)
+    first_max = ctx.emit("expandDims", ctx.emit("argMax", blocks, axis=3), axis=3)
+    positions = ctx.constant(np.arange(window[0] * window[1], dtype=np.int32).reshape(-1, 1), "positions")
+    mask = from_blocks(ctx, ctx.emit("cast", ctx.emit("equal", first_max, positions), dtype="float32"), window)
+    height, width = ctx.graph.info[x].shape[1:3]
+    spread = ctx.emit("resizeNearestNeighbor", ctx.tensor(0), size=[height, width], alignCorners=False,
+                      halfPixelCenters=False)
+    ctx.output(0, ctx.emit("mul", spread, mask))
 
 
 # ------------------------------------------------------------------------ reading
@@ -590,6 +654,9 @@ class TfliteReader:
         value = self.value(index)
         if value.ir is not None:
             return value.ir
+        if value.pooled is not None:
+            raise Unsupported(f"reads the argmax indices {self.tensors[index].name!r}, which only MaxUnpooling2D "
+                              f"can read")
         known = value.known
         if known.ir_name is None or known.ir_name not in self.graph.info:
             known.ir_name = self.graph.add_constant(narrow(known.value, f"tensor {known.hint!r}"), known.hint,

@@ -4,6 +4,7 @@ quantization; and the errors of models the reader refuses."""
 
 import json
 import re
+import struct
 
 import numpy as np
 import pytest
@@ -430,4 +431,37 @@ def test_malformed_sparsity_is_named(segments, indices, message, tmp_path):
     source = tmp_path / "model.tflite"
     source.write_bytes(sparse_weight_model(segments, indices, [1.5, -2, 3, 4]))
     with pytest.raises(ConversionError, match=re.escape(f"tensor 'w_sparse''s sparsity: {message}")):
+        read_graph(source)
+
+
+def pool_params(padding: int, stride: int, window: int) -> bytes:
+    """MediaPipe's custom pooling options: TfLitePoolParams (TfLitePadding: 1 same, 2 valid)."""
+    return struct.pack("<6i", padding, stride, stride, window, window, 0)
+
+
+@pytest.mark.parametrize("shape", [[1, 4, 6, 2], [2, 8, 4, 3]])
+def test_max_pooling_with_argmax_and_unpooling(shape, tmp_path):
+    """MediaPipe's encoder-decoder pair: the unpooling puts each maximum back where it was."""
+    n, h, w, c = shape
+    model = TfliteModel()
+    x = model.input("x", shape)
+    pooled, indices = model.tensor("pooled", [n, h // 2, w // 2, c]), model.tensor("indices", [n, h // 2, w // 2, c])
+    model.op("CUSTOM:MaxPoolingWithArgmax2D", [x], [pooled, indices], custom_options=pool_params(2, 2, 2))
+    scaled = model.tensor("scaled", [n, h // 2, w // 2, c])
+    model.op("MUL", [pooled, model.constant("two", np.array(2.0, np.float32))], [scaled], "MulOptions")
+    y = model.tensor("y", shape)
+    model.op("CUSTOM:MaxUnpooling2D", [scaled, indices], [y], custom_options=pool_params(2, 2, 2))
+    compare(model.build([y, pooled]), {"x": weights(*shape)}, tmp_path)
+
+
+def test_argmax_indices_read_elsewhere_are_refused(tmp_path):
+    model = TfliteModel()
+    x = model.input("x", [1, 4, 4, 1])
+    pooled, indices = model.tensor("pooled", [1, 2, 2, 1]), model.tensor("indices", [1, 2, 2, 1])
+    model.op("CUSTOM:MaxPoolingWithArgmax2D", [x], [pooled, indices], custom_options=pool_params(2, 2, 2))
+    y = model.tensor("y", [1, 2, 2, 1])
+    model.op("ADD", [pooled, indices], [y], "AddOptions")
+    source = tmp_path / "model.tflite"
+    source.write_bytes(model.build([y]))
+    with pytest.raises(UnsupportedOpsError, match="reads the argmax indices 'indices', which only MaxUnpooling2D"):
         read_graph(source)
