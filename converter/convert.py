@@ -106,7 +106,8 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
     producer = {"name": "tensorweb.converter", "version": __version__, "sourceFormat": format_name,
                 "sourceFile": source.name, "sourceProducer": result.producer, "opset": result.opset}
     metadata = {"optimized": options.optimize,
-                "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize], **options.metadata}
+                "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize], **result.metadata,
+                **options.metadata}
     shard_bytes = int(options.shard_size_mb * 1024 * 1024)
     if getattr(result, "layers", None) is not None:  # a Keras / TF.js layers model kept as layers
         progress.stage("writing", graph.parameter_count() * 4)

@@ -35,6 +35,7 @@ class ReadResult:
     layers: Any = None  # a Keras model written as tensorweb-layers (keras.LayersModel), else None
     notes: list[str] = field(default_factory=list)  # what the user should know of the conversion
     exact_float16: bool = False  # the source stored its weights as float16: the writer keeps them float16
+    metadata: dict = field(default_factory=dict)  # the source's own (labels, input normalisation), for model.json
 
 
 class Unsupported(Exception):

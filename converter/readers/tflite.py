@@ -23,8 +23,10 @@ subgraph's input and output tensor names.
 
 from __future__ import annotations
 
+import io
 import math
 import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -36,8 +38,7 @@ from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf
 from .lowering import Known, Lowering, LoweringTable, ReadResult, Unsupported, narrow, runtime_dtype_of_array
-from .tflite_schema import (PLACEHOLDER_FOR_GREATER_OP_CODES, TENSOR_TYPES, FlatbufferError, Table, TensorDef,
-                            buffer_bytes, operator_name, root, tensor_def)
+from .tflite_schema import TENSOR_TYPES, FlatbufferError, Table, TensorDef, buffer_bytes, operator_name, root, tensor_def
 
 # builtin options tables: name -> {field: (field id, struct format, default)}, by the schema's field numbers
 OPTION_FIELDS: dict[str, dict[str, tuple[int, str, object]]] = {
@@ -607,6 +608,88 @@ def lower_max_unpooling(ctx):
     ctx.output(0, ctx.emit("mul", spread, mask))
 
 
+# ------------------------------------------------------------------------ TFLite metadata
+
+# metadata_schema.fbs (tensorflow/tflite-support, file identifier M001), by field number:
+# ModelMetadata {name 0, description 1, version 2, subgraph_metadata 3, author 4, license 5}
+# SubGraphMetadata {input_tensor_metadata 2, output_tensor_metadata 3}
+# TensorMetadata {name 0, description 1, process_units 4, associated_files 6}
+# ProcessUnit {options_type 0, options 1}; NormalizationOptions (options type 1) {mean 0, std 1}
+# AssociatedFile {name 0, type 2}; AssociatedFileType TENSOR_AXIS_LABELS = 2
+METADATA_BUFFER = "TFLITE_METADATA"
+NORMALIZATION_OPTIONS, TENSOR_AXIS_LABELS = 1, 2
+MAX_LABELS_BYTES = 16 << 20
+
+
+def model_metadata(data: memoryview, model: Table, buffers: list[Table], inputs: list[tuple[str, int]],
+                   outputs: list[tuple[str, int]], subgraph: Table, notes: list[str]) -> dict:
+    """What model.json's metadata gets from the model's TFLite metadata: its name and description, each
+    input's normalisation ((value - mean) / std, per channel), and labels for an output whose last axis
+    they name (read from the zip archive the metadata writer appends to the file)."""
+    entry = next((m for m in model.tables(6, "metadata") if m.string(0, "name") == METADATA_BUFFER), None)
+    if entry is None:
+        return {}
+    index = entry.scalar(1, "I", 0, "buffer")
+    if not 0 < index < len(buffers):
+        raise MalformedModelError(f"metadata {METADATA_BUFFER} names buffer {index}, of {len(buffers)}")
+    raw = buffer_bytes(data, buffers[index], f"metadata {METADATA_BUFFER}")
+    if len(raw) < 8:
+        raise MalformedModelError(f"metadata {METADATA_BUFFER} of {len(raw)} bytes")
+    root = Table(raw, struct.unpack_from("<I", raw, 0)[0], "ModelMetadata")
+    about = {key: root.string(field_id, key) for key, field_id in
+             (("name", 0), ("description", 1), ("version", 2), ("author", 4), ("license", 5))}
+    metadata: dict = {"tflite": {k: v for k, v in about.items() if v}}
+    subgraphs = root.tables(3, "subgraph_metadata")
+    if not subgraphs:
+        return metadata
+    # by position, as the metadata format defines (a file listing them in another order is not caught)
+    by_index = {index: name for name, index in inputs + outputs}
+    positions = {"inputs": subgraph.ints(1, "inputs"), "outputs": subgraph.ints(2, "outputs")}
+    for kind, field_id in (("inputs", 2), ("outputs", 3)):
+        for position, tensor in enumerate(subgraphs[0].tables(field_id, f"{kind} metadata")):
+            if position >= len(positions[kind]) or positions[kind][position] not in by_index:
+                continue
+            name = by_index[positions[kind][position]]
+            described = tensor_metadata(tensor, data, name, notes)
+            if described:
+                metadata.setdefault(kind, {})[name] = described
+    labelled = [entry["labels"] for entry in metadata.get("outputs", {}).values() if "labels" in entry]
+    if len(labelled) == 1:
+        metadata["labels"] = labelled[0]
+    return metadata
+
+
+def tensor_metadata(tensor: Table, data: memoryview, name: str, notes: list[str]) -> dict:
+    described: dict = {"name": tensor.string(0, "name")} if tensor.string(0, "name") else {}
+    if tensor.string(1, "description"):
+        described["description"] = tensor.string(1, "description")
+    for unit in tensor.tables(4, "process_units"):
+        if unit.scalar(0, "B", 0, "options_type") == NORMALIZATION_OPTIONS and unit.table(1, "options"):
+            options = unit.table(1, "options")
+            mean, std = (options.array(i, np.float32, key) for i, key in ((0, "mean"), (1, "std")))
+            described["normalization"] = {"mean": [] if mean is None else mean.tolist(),
+                                          "std": [] if std is None else std.tolist()}
+    for file in tensor.tables(6, "associated_files"):
+        if file.scalar(2, "b", 0, "type") == TENSOR_AXIS_LABELS:
+            described["labels"] = labels_file(data, file.string(0, "name") or "", name, notes)
+            if described["labels"] is None:
+                del described["labels"]
+    return described
+
+
+def labels_file(data: memoryview, file_name: str, output: str, notes: list[str]) -> list[str] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(file_name)
+            if info.file_size > MAX_LABELS_BYTES:
+                raise MalformedModelError(f"labels file {file_name!r} of {info.file_size} bytes")
+            text = archive.read(info).decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError, ValueError) as e:
+        notes.append(f"labels file {file_name!r} of output {output!r} is not readable ({e}); left out")
+        return None
+    return [line for line in text.splitlines() if line.strip()]
+
+
 # ------------------------------------------------------------------------ reading
 
 
@@ -746,13 +829,21 @@ class TfliteReader:
         if self.problems:
             raise UnsupportedOpsError(self.problems)
         self.bind_outputs(outputs)
+        metadata = model_metadata(self.data, model, self.buffers, inputs, outputs, subgraph, self.notes)
+        for output, described in metadata.get("outputs", {}).items():
+            width = self.graph.info[output].shape[-1] if self.graph.info[output].shape else 1
+            if "labels" in described and len(described["labels"]) != width:
+                self.notes.append(f"{len(described['labels'])} labels do not name the {width} entries of output "
+                                  f"{output!r}'s last axis; left out")
+                del described["labels"]
+                metadata.pop("labels", None)
         if any(t.quantization is not None and t.type in QUANTIZED_TYPES and t.buffer == 0 for t in self.tensors):
             self.notes.append("fully quantized model: converted to a float graph (quantized activations, inputs "
                               "and outputs become the real values they stand for)")
         description = model.string(3, "description") or "TFLite"
         self.graph.remove_unused()
         return ReadResult(self.graph, 3, f"TFLite schema 3 ({description})", self.source_inputs, notes=self.notes,
-                          exact_float16=self.float16_source)
+                          exact_float16=self.float16_source, metadata=metadata)
 
     def endpoints(self, subgraph: Table, signature: Table | None):
         """[(name, tensor index)] of the inputs and the outputs: the signature's keys, else tensor names."""

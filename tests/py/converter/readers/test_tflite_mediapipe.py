@@ -76,3 +76,27 @@ def test_browser_fixtures_are_current():
     script = Path(__file__).resolve().parents[3] / "fixtures" / "tflite" / "make_tflite_fixtures.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_metadata_carries_normalisation_and_labels(converted):
+    """TFLite metadata: each input's normalisation, and labels where they name an output's last axis."""
+    name, _, out = converted
+    metadata = load_model(out)[1]["metadata"]
+    if name == "face_detection_short_range":
+        assert metadata["tflite"]["name"] == "Short Range Face Detection"
+        assert metadata["inputs"]["input"]["normalization"] == {"mean": [127.5], "std": [127.5]}
+        assert "labels" not in metadata
+    elif name == "selfie_segmentation":
+        assert metadata["inputs"]["input_1"]["normalization"] == {"mean": [0.0], "std": [255.0]}
+        assert metadata["labels"] == ["selfie"] == metadata["outputs"]["activation_10"]["labels"]
+    elif name == "iris_landmark":
+        assert "tflite" not in metadata  # it has none
+
+
+def test_labels_that_do_not_fit_are_left_out_with_a_note(tmp_path, capsys):
+    """hand_landmark_lite's metadata lists handedness.txt (2 labels) for its first output, 63 values wide."""
+    out = tmp_path / "web"
+    assert main(["convert", str(mediapipe_models.model_path("hand_landmark_lite")), str(out)]) == 0
+    assert "note: 2 labels do not name the 63 entries of output 'Identity''s last axis; left out" in \
+        capsys.readouterr().out
+    assert "labels" not in load_model(out)[1]["metadata"]
