@@ -114,7 +114,8 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
         written = result.layers.write(out, options.quantize, producer=producer, metadata=metadata,
                                       shard_bytes=shard_bytes, force=options.force, progress=progress)
     else:
-        weights = encode_weights(graph.constants, options.quantize, output_channel_axes(graph), result.exact_float16)
+        weights = encode_weights(graph.constants, options.quantize, output_channel_axes(graph), result.exact_float16,
+                                 result.source_grids)
         progress.stage("writing", sum(w.data.nbytes for w in weights))
         written = write_model(graph, out, weights, producer=producer, metadata=metadata, shard_bytes=shard_bytes,
                               force=options.force, progress=progress)

@@ -36,6 +36,7 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)  # what the user should know of the conversion
     exact_float16: bool = False  # the source stored its weights as float16: the writer keeps them float16
     metadata: dict = field(default_factory=dict)  # the source's own (labels, input normalisation), for model.json
+    source_grids: dict = field(default_factory=dict)  # constant -> quantize.SourceGrid: 8-bit weights kept so
 
 
 class Unsupported(Exception):

@@ -36,6 +36,7 @@ import numpy as np
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
+from ..quantize import SourceGrid
 from . import tf
 from .lowering import Known, Lowering, LoweringTable, ReadResult, Unsupported, narrow, runtime_dtype_of_array
 from .tflite_schema import TENSOR_TYPES, FlatbufferError, Table, TensorDef, buffer_bytes, operator_name, root, tensor_def
@@ -78,6 +79,7 @@ FUSED_ACTIVATIONS: dict[int, tuple[str, dict] | None] = {
 }
 FLOAT_TYPES = {0, 1, 10}  # FLOAT32, FLOAT16, FLOAT64
 QUANTIZED_TYPES = {3, 7, 9}  # UINT8, INT16, INT8: integers standing for reals when they carry a scale
+EIGHT_BIT_TYPES = {3, 9}  # the ones model.json can keep as they are (uint8 codes)
 
 
 @dataclass
@@ -721,6 +723,7 @@ class TfliteReader:
         self.notes: list[str] = []
         self.failed: set[int] = set()  # tensors of operators that could not be lowered
         self.float16_source = False
+        self.source_grids: dict[str, SourceGrid] = {}  # tensor name -> the int8/uint8 grid it was stored on
         self.data = memoryview(b"")
 
     # -- values
@@ -769,6 +772,9 @@ class TfliteReader:
             raw = np.frombuffer(data, dtype, count).reshape(tensor.shape)
         if tensor.quantization is not None and tensor.type in QUANTIZED_TYPES | {2}:
             value = dequantized(raw, tensor)
+            if tensor.type in EIGHT_BIT_TYPES:
+                q = tensor.quantization
+                self.source_grids[tensor.name] = SourceGrid(q.scale, q.zero_point, signed=tensor.type == 9)
         elif tensor.type == 1:
             value = raw.astype(np.float32)
             self.float16_source = True
@@ -843,7 +849,8 @@ class TfliteReader:
         description = model.string(3, "description") or "TFLite"
         self.graph.remove_unused()
         return ReadResult(self.graph, 3, f"TFLite schema 3 ({description})", self.source_inputs, notes=self.notes,
-                          exact_float16=self.float16_source, metadata=metadata)
+                          exact_float16=self.float16_source, metadata=metadata,
+                          source_grids={k: v for k, v in self.source_grids.items() if k in self.graph.constants})
 
     def endpoints(self, subgraph: Table, signature: Table | None):
         """[(name, tensor index)] of the inputs and the outputs: the signature's keys, else tensor names."""

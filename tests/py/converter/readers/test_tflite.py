@@ -14,6 +14,7 @@ from tensorweb.converter import reference
 from tensorweb.converter.cli import main
 from tensorweb.converter.convert import read_graph
 from tensorweb.converter.errors import ConversionError, UnsupportedOpsError
+from tensorweb.converter.writer import load_model
 from tensorweb.converter.readers.tflite_schema import BUILTIN_OPERATORS, TENSOR_TYPE_NAMES
 
 RNG = np.random.default_rng(0)
@@ -270,6 +271,14 @@ def test_int8_weights_dequantized(per_channel, tmp_path):
     np.testing.assert_allclose(actual, exact, rtol=1e-5, atol=1e-5)
     expected = run_litert(data, feeds)["y"]
     np.testing.assert_allclose(actual, expected, atol=1e-2 * np.abs(expected).max())
+    # model.json keeps the int8 codes (as uint8 with min and scale) and the runtime's dequantisation restores
+    # the source's values
+    assert main(["convert", str(source), str(tmp_path / "out")]) == 0
+    graph, document = load_model(tmp_path / "out")
+    entries = [w for group in document["weightsManifest"] for w in group["weights"] if "quantization" in w]
+    assert len(entries) == 1 and entries[0]["quantization"]["dtype"] == "uint8"
+    assert ("axis" in entries[0]["quantization"]) == per_channel
+    np.testing.assert_allclose(reference.run(graph, feeds)["y"], exact, rtol=1e-5, atol=1e-5)
 
 
 def test_fully_quantized_model_becomes_a_float_graph(tmp_path, capsys):
