@@ -8,14 +8,16 @@ express are in CUSTOM_LOWERINGS.  TFLite is NHWC like the runtime; only filters 
 layout: conv filters are OHWI (made HWIO), depthwise filters [1, h, w, C*m] (made
 [h, w, C, m]), transposed-conv filters OHWI (made [h, w, O, I]).
 
-Weights: float32 constants are parameters.  A DEQUANTIZE of a float16 constant is
-folded into its float32 value and the weight is recorded in `float16_weights`, so
-the writer stores it as float16 again (lossless: the values came from float16).
-int8 weights with per-tensor or per-channel scales (dynamic-range quantisation)
-are dequantized while reading.  A fully quantized model (quantized activations:
-int8/uint8 inputs, QUANTIZE operators) is converted to a float graph: every
-quantized value becomes the real number it stands for, inputs and outputs
-included, and the reader says so in its notes.
+Weights: float constants are parameters.  A DEQUANTIZE of a float16 constant is
+folded into its float32 value, and the result's `exact_float16` has the writer store
+weights float16 holds exactly as float16 again (lossless: the values came from
+float16).  int8/uint8 weights with per-tensor or per-channel scales (dynamic-range
+quantisation) are dequantized while reading, their grids recorded in
+`source_grids` so the writer keeps their codes.  Sparse constants are made dense.
+A fully quantized model (quantized activations: int8/uint8 inputs, QUANTIZE
+operators) is converted to a float graph: every quantized value becomes the real
+number it stands for, inputs and outputs included, and the reader says so in its
+notes.  TFLite metadata (normalisation, labels) goes to model.json's metadata.
 
 Names: the inputs and outputs of the first SignatureDef (by their keys), else the
 subgraph's input and output tensor names.
@@ -39,7 +41,8 @@ from ..ir import Graph
 from ..quantize import SourceGrid
 from . import tf
 from .lowering import Known, Lowering, LoweringTable, ReadResult, Unsupported, narrow, runtime_dtype_of_array
-from .tflite_schema import TENSOR_TYPES, FlatbufferError, Table, TensorDef, buffer_bytes, operator_name, root, tensor_def
+from .tflite_schema import (TENSOR_TYPE_NAMES, TENSOR_TYPES, FlatbufferError, Table, TensorDef, buffer_bytes,
+                            operator_name, root, tensor_def)
 
 # builtin options tables: name -> {field: (field id, struct format, default)}, by the schema's field numbers
 OPTION_FIELDS: dict[str, dict[str, tuple[int, str, object]]] = {
@@ -77,9 +80,11 @@ FUSED_ACTIVATIONS: dict[int, tuple[str, dict] | None] = {
     0: None, 1: ("relu", {}), 2: ("clipByValue", {"clipValueMin": -1.0, "clipValueMax": 1.0}), 3: ("relu6", {}),
     4: ("tanh", {}),
 }
-FLOAT_TYPES = {0, 1, 10}  # FLOAT32, FLOAT16, FLOAT64
-QUANTIZED_TYPES = {3, 7, 9}  # UINT8, INT16, INT8: integers standing for reals when they carry a scale
-EIGHT_BIT_TYPES = {3, 9}  # the ones model.json can keep as they are (uint8 codes)
+TYPE = {name: code for code, name in TENSOR_TYPE_NAMES.items()}
+FLOAT_TYPES = {TYPE["FLOAT32"], TYPE["FLOAT16"], TYPE["FLOAT64"]}
+# integers standing for reals when they carry a scale
+QUANTIZED_TYPES = {TYPE["UINT8"], TYPE["INT16"], TYPE["INT8"]}
+EIGHT_BIT_TYPES = {TYPE["UINT8"], TYPE["INT8"]}  # the ones model.json can keep as they are (uint8 codes)
 
 
 @dataclass
@@ -288,7 +293,7 @@ def lower_log_softmax(ctx):
 @lowers("CAST")
 def lower_cast(ctx):
     target = ctx.output_def().type
-    dtype = "float32" if target in FLOAT_TYPES else "bool" if target == 6 else "int32"
+    dtype = "float32" if target in FLOAT_TYPES else "bool" if target == TYPE["BOOL"] else "int32"
     ctx.output(0, ctx.emit("cast", ctx.tensor(0), dtype=dtype))
 
 
@@ -770,12 +775,12 @@ class TfliteReader:
                 raise MalformedModelError(f"{what}: its buffer holds {len(data)} bytes, its shape {tensor.shape} of "
                                           f"{tensor.type_name} needs {count * dtype.itemsize}")
             raw = np.frombuffer(data, dtype, count).reshape(tensor.shape)
-        if tensor.quantization is not None and tensor.type in QUANTIZED_TYPES | {2}:
+        if tensor.quantization is not None and tensor.type in QUANTIZED_TYPES | {TYPE["INT32"]}:  # int32: biases
             value = dequantized(raw, tensor)
             if tensor.type in EIGHT_BIT_TYPES:
                 q = tensor.quantization
-                self.source_grids[tensor.name] = SourceGrid(q.scale, q.zero_point, signed=tensor.type == 9)
-        elif tensor.type == 1:
+                self.source_grids[tensor.name] = SourceGrid(q.scale, q.zero_point, signed=tensor.type == TYPE["INT8"])
+        elif tensor.type == TYPE["FLOAT16"]:
             value = raw.astype(np.float32)
             self.float16_source = True
         else:
@@ -785,8 +790,8 @@ class TfliteReader:
 
     def numpy_type(self, tensor: TensorDef):
         if tensor.type not in TENSOR_TYPES:
-            raise ConversionError(f"{self.path}: tensor {tensor.name!r} has type {tensor.type_name}, which the "
-                                  f"runtime cannot hold")
+            raise ConversionError(f"tensor {tensor.name!r} has type {tensor.type_name}, which the runtime cannot "
+                                  f"hold")
         return TENSOR_TYPES[tensor.type]
 
     # -- the walk
@@ -970,8 +975,8 @@ def densify(tensor: TensorDef, values: np.ndarray) -> np.ndarray:
                                     axis=1)
             previous = (previous[:, None] * size + np.arange(size)).reshape(-1)
         elif kind == DIMENSION_SPARSE_CSR:
-            segments, indices = (sparse_index_vector(metadata, type_id, field_id, name, what) for type_id, field_id, name
-                                 in ((2, 3, "array_segments"), (4, 5, "array_indices")))
+            segments = sparse_index_vector(metadata, 2, 3, "array_segments", what)
+            indices = sparse_index_vector(metadata, 4, 5, "array_indices", what)
             if previous.size and previous.max() + 1 >= len(segments) or np.any(np.diff(segments) < 0) or \
                     (segments.size and (segments[0] < 0 or segments[-1] > len(indices))):
                 raise MalformedModelError(f"{what}: level {level}'s segments do not index its {len(indices)} indices")

@@ -348,8 +348,8 @@ def test_free_batch_dimension(tmp_path):
     _, result = read_graph(source)
     assert result.graph.info["x"].shape == (-1, 4)
     feeds = {"x": weights(5, 4)}
-    np.testing.assert_allclose(reference.run(result.graph, feeds)["y"],
-                               feeds["x"] @ result.graph.constants[result.graph.nodes[0].inputs[1]], rtol=1e-5, atol=1e-6)
+    weight = result.graph.constants[result.graph.nodes[0].inputs[1]]
+    np.testing.assert_allclose(reference.run(result.graph, feeds)["y"], feeds["x"] @ weight, rtol=1e-5, atol=1e-6)
 
 
 def test_unknown_custom_operator_is_named(tmp_path):
