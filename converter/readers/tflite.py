@@ -404,7 +404,15 @@ def lower_reshape(ctx):
 
 
 with_options("strided_slice", "STRIDED_SLICE")
-LOWERINGS["STRIDED_SLICE"] = tf.lower_strided_slice
+
+
+@lowers("STRIDED_SLICE")
+def lower_strided_slice(ctx):
+    if ctx.option("strided_slice", "offset"):
+        raise Unsupported("strided slice with offset=true (ends relative to the begins)")
+    tf.lower_strided_slice(ctx)
+
+
 LOWERINGS["SLICE"] = tf.lower_slice
 LOWERINGS["TRANSPOSE"] = tf.lower_transpose
 LOWERINGS["TILE"] = tf.lower_tile

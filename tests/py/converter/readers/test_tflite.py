@@ -474,3 +474,13 @@ def test_argmax_indices_read_elsewhere_are_refused(tmp_path):
     source.write_bytes(model.build([y]))
     with pytest.raises(UnsupportedOpsError, match="reads the argmax indices 'indices', which only MaxUnpooling2D"):
         read_graph(source)
+
+
+def test_strided_slice_with_relative_ends_is_refused(tmp_path):
+    source = tmp_path / "model.tflite"
+    source.write_bytes(shape_op("STRIDED_SLICE", [4, 6], [[2, 3]], [np.array([1, 0], np.int32),
+                                                                    np.array([2, 3], np.int32),
+                                                                    np.array([1, 1], np.int32)],
+                                "StridedSliceOptions", Offset=True))
+    with pytest.raises(UnsupportedOpsError, match=r"strided slice with offset=true"):
+        read_graph(source)
