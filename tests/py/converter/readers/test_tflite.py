@@ -5,6 +5,8 @@ quantization; and the errors of models the reader refuses."""
 import json
 import re
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -484,3 +486,13 @@ def test_strided_slice_with_relative_ends_is_refused(tmp_path):
                                 "StridedSliceOptions", Offset=True))
     with pytest.raises(UnsupportedOpsError, match=r"strided slice with offset=true"):
         read_graph(source)
+
+
+def test_reading_imports_neither_litert_nor_flatbuffers_nor_tensorflow(tmp_path):
+    """LiteRT is only `verify`'s runner and the tests' oracle; the reader needs numpy alone."""
+    source = tmp_path / "model.tflite"
+    source.write_bytes(unary_model("RELU", [2, 3]))
+    script = ("import sys; from tensorweb.converter.convert import read_graph; read_graph(sys.argv[1]); "
+              "print(sorted(m for m in ('ai_edge_litert', 'flatbuffers', 'tensorflow') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script, str(source)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
