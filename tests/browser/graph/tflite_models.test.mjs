@@ -1,6 +1,7 @@
-// MediaPipe's TFLite models (from the mediapipe 0.10.14 wheel, converted by `tensorweb convert` into
-// examples-cache/ with tests/fixtures/mediapipe_models.py) on the webgpu backend in Chromium, against
-// LiteRT's outputs recorded by tests/fixtures/tflite/make_tflite_fixtures.py on the same input.
+// TFLite models on the webgpu backend in Chromium, against LiteRT's outputs recorded by
+// tests/fixtures/tflite/make_tflite_fixtures.py on the same input: MediaPipe's (from the mediapipe
+// 0.10.14 wheel, converted into examples-cache/ by tests/fixtures/mediapipe_models.py) and a model
+// built there (MediaPipe's max pooling with argmax and unpooling), converted into examples-cache/ here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,14 +10,22 @@ import { join, relative } from 'node:path';
 import { ROOT, sharedWebGpuPage } from '../helper.mjs';
 import { assertClose } from '../../js/graph/helpers.mjs';
 
-const MODELS = ['face_detection_short_range', 'hand_landmark_lite'];
+const MODELS = ['face_detection_short_range', 'hand_landmark_lite', 'max_unpooling'];
+const BUILT = new Set(['max_unpooling']); // committed beside their .io.json
 const shared = sharedWebGpuPage();
+
+function python(args, what) {
+  const result = spawnSync(join(ROOT, '.venv/bin/python'), args, { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${what} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
 
 /** The converted model's folder, relative to the repository root the test server serves. */
 function convert(name) {
-  const result = spawnSync(join(ROOT, '.venv/bin/python'), ['tests/fixtures/mediapipe_models.py', name], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`converting ${name} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  return relative(ROOT, result.stdout.trim());
+  if (!BUILT.has(name)) return relative(ROOT, python(['tests/fixtures/mediapipe_models.py', name], `converting ${name}`).trim());
+  const out = `examples-cache/tflite-web/${name}`;
+  python(['-m', 'tensorweb.converter.cli', 'convert', `tests/fixtures/tflite/${name}.tflite`, out, '--force'], `converting ${name}`);
+  return out;
 }
 
 /** mediapipe_models.pattern_image, pixel for pixel. */
@@ -44,7 +53,7 @@ function recordedOutputs(io) {
 }
 
 for (const name of MODELS) {
-  test(`webgpu: MediaPipe's ${name}.tflite, converted, matches LiteRT on every output`, async (t) => {
+  test(`webgpu: ${name}.tflite, converted, matches LiteRT on every output`, async (t) => {
     const io = JSON.parse(readFileSync(join(ROOT, `tests/fixtures/tflite/${name}.io.json`), 'utf8'));
     const folder = convert(name);
     const input = Array.from(patternImage(io.input.shape, io.input.range));
