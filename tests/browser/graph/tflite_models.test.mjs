@@ -10,7 +10,8 @@ import { join, relative } from 'node:path';
 import { ROOT, sharedWebGpuPage } from '../helper.mjs';
 import { assertClose } from '../../js/graph/helpers.mjs';
 
-const MODELS = ['face_detection_short_range', 'hand_landmark_lite', 'max_unpooling'];
+const MODELS = ['face_detection_short_range', 'hand_landmark_lite', 'palm_detection_lite', 'selfie_segmentation',
+  'iris_landmark', 'max_unpooling'];
 const BUILT = new Set(['max_unpooling']); // committed beside their .io.json
 const shared = sharedWebGpuPage();
 
