@@ -48,7 +48,7 @@ def input_shape(spec: str) -> tuple[str, list[int]]:
 def add_convert_arguments(parser: argparse.ArgumentParser):
     parser.add_argument("source", metavar="SRC",
                         help="source model: .onnx, frozen TensorFlow .pb, SavedModel folder, Keras .keras or .h5, "
-                             "TensorFlow.js model.json folder")
+                             "TensorFlow.js model.json folder, TFLite .tflite")
     parser.add_argument("out", metavar="OUT", help="folder to write model.json and weight shards into")
     parser.add_argument("--quantize", action="append", default=[], metavar="TYPE[:PATTERN]",
                         help="float16, uint8 or uint16, optionally only for weights whose name matches the "
@@ -80,6 +80,8 @@ def print_summary(summary: ConvertSummary, out: str):
     print(f"wrote {out}: {sum(summary.ops.values())} ops ({ops})")
     print(f"  {summary.parameters:,} parameters, {summary.weight_bytes:,} bytes in {summary.shards} shard(s), "
           f"{summary.seconds:.2f} s")
+    for note in summary.notes:
+        print(f"  note: {note}")
 
 
 def fail(command: str, message: str, status: int) -> int:

@@ -16,11 +16,12 @@ from .quantize import QuantizeRule, encode_weights, output_channel_axes
 from .readers.keras import read_keras
 from .readers.onnx import read_onnx
 from .readers.tf import read_tf
+from .readers.tflite import read_tflite
 from .readers.tfjs import is_tfjs, read_tfjs
 from .writer import DEFAULT_SHARD_MB, write_model
 
 READERS = {".onnx": ("onnx", read_onnx), ".pb": ("tensorflow", read_tf), ".keras": ("keras", read_keras),
-           ".h5": ("keras", read_keras), ".hdf5": ("keras", read_keras)}
+           ".h5": ("keras", read_keras), ".hdf5": ("keras", read_keras), ".tflite": ("tflite", read_tflite)}
 # folders are recognised by what they hold: a SavedModel's saved_model.pb, a TF.js model.json
 SAVED_MODEL = ("tensorflow-savedmodel", read_tf)
 TFJS = ("tfjs", read_tfjs)
@@ -49,6 +50,7 @@ class ConvertSummary:
     weight_bytes: int
     shards: int
     seconds: float
+    notes: list[str] = field(default_factory=list)
 
 
 def reader_for(source: Path):
@@ -104,17 +106,19 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
     producer = {"name": "tensorweb.converter", "version": __version__, "sourceFormat": format_name,
                 "sourceFile": source.name, "sourceProducer": result.producer, "opset": result.opset}
     metadata = {"optimized": options.optimize,
-                "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize], **options.metadata}
+                "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize], **result.metadata,
+                **options.metadata}
     shard_bytes = int(options.shard_size_mb * 1024 * 1024)
     if getattr(result, "layers", None) is not None:  # a Keras / TF.js layers model kept as layers
         progress.stage("writing", graph.parameter_count() * 4)
         written = result.layers.write(out, options.quantize, producer=producer, metadata=metadata,
                                       shard_bytes=shard_bytes, force=options.force, progress=progress)
     else:
-        weights = encode_weights(graph.constants, options.quantize, output_channel_axes(graph))
+        weights = encode_weights(graph.constants, options.quantize, output_channel_axes(graph), result.exact_float16,
+                                 result.source_grids)
         progress.stage("writing", sum(w.data.nbytes for w in weights))
         written = write_model(graph, out, weights, producer=producer, metadata=metadata, shard_bytes=shard_bytes,
                               force=options.force, progress=progress)
     progress.finish()
     return ConvertSummary(graph.op_counts(), graph.parameter_count(), written.weight_bytes, written.shards,
-                          time.monotonic() - started)
+                          time.monotonic() - started, result.notes)

@@ -138,13 +138,64 @@ def worth_quantizing(array: np.ndarray, dtype: str) -> bool:
     return array.ndim >= 2
 
 
+@dataclass(frozen=True)
+class SourceGrid:
+    """The 8-bit grid a source model stored a weight on: value = scale * (code - zero_point), with one
+    scale (and zero point) for the weight or one per channel.  `signed`: int8 codes, else uint8."""
+    scale: np.ndarray
+    zero_point: np.ndarray
+    signed: bool
+
+
+def on_source_grid(name: str, array: np.ndarray, grid: SourceGrid) -> EncodedWeight | None:
+    """The weight as the uint8 codes and (min, scale) it was stored with, when its values still lie exactly
+    on `grid` (per channel: along the one axis where they do, wherever a pass moved it); None when a pass
+    changed them."""
+    if array.dtype != np.float32 or array.size == 0:
+        return None
+    per_channel = grid.scale.size > 1
+    for axis in ([a for a in range(array.ndim) if array.shape[a] == grid.scale.size] if per_channel else [None]):
+        shape = [1] * array.ndim
+        if axis is not None:
+            shape[axis] = -1
+        scale = grid.scale.astype(np.float64).reshape(shape)
+        zero_point = grid.zero_point.astype(np.float64).reshape(shape)
+        codes = np.round(array / scale) + zero_point
+        offset = 128 if grid.signed else 0  # int8 codes stored as uint8 ones
+        if codes.min() + offset < 0 or codes.max() + offset > 255 or \
+                not np.array_equal(((codes - zero_point) * scale).astype(np.float32), array):
+            continue
+        low = -(zero_point + offset) * scale
+        quantization = {"dtype": "uint8", "min": low.reshape(-1).tolist(), "scale": scale.reshape(-1).tolist(),
+                        "axis": axis, "original_dtype": "float32"} if per_channel else \
+            {"dtype": "uint8", "min": float(low.reshape(-1)[0]), "scale": float(scale.reshape(-1)[0]),
+             "original_dtype": "float32"}
+        return EncodedWeight(name, list(array.shape), "float32", (codes + offset).astype(np.uint8), quantization)
+    return None
+
+
+def holds_exactly_in_float16(array: np.ndarray) -> bool:
+    return array.dtype == np.float32 and array.size > 0 and np.array_equal(array.astype(np.float16), array)
+
+
 def encode_weights(constants: dict[str, np.ndarray], rules: list[QuantizeRule],
-                   channel_axes: dict[str, int] | None = None) -> list[EncodedWeight]:
+                   channel_axes: dict[str, int] | None = None, exact_float16: bool = False,
+                   source_grids: dict[str, SourceGrid] | None = None) -> list[EncodedWeight]:
     """Manifest entries for every weight, float32 ones quantized by the first rule matching their name
-    (unless `worth_quantizing` says otherwise); `channel_axes` from `output_channel_axes`."""
+    (unless `worth_quantizing` says otherwise); `channel_axes` from `output_channel_axes`.  A weight no
+    rule matches keeps the source's own storage, losslessly: the 8-bit codes of `source_grids` (a
+    source's int8/uint8 weights) while its values are still on that grid, and with `exact_float16` (a
+    source that stored its weights as float16) float16 where float16 holds every value exactly."""
     encoded = []
     for name, array in constants.items():
         rule = next((r for r in rules if r.matches(name)), None) if array.dtype == np.float32 else None
+        kept = on_source_grid(name, array, source_grids[name]) if rule is None and name in (source_grids or {}) \
+            else None
+        if kept is not None:
+            encoded.append(kept)
+            continue
+        if rule is None and exact_float16 and holds_exactly_in_float16(array):
+            rule = QuantizeRule("float16")
         if rule is None or array.size == 0 or not worth_quantizing(array, rule.dtype):
             encoded.append(EncodedWeight(name, list(array.shape), str(array.dtype), array))
         else:

@@ -448,7 +448,7 @@ def resize_nearest(inputs, attrs):
         in_size = x.shape[axis]
         scale = (in_size - 1) / (size - 1) if attrs["alignCorners"] and size > 1 else in_size / size
         coords = (np.arange(size) + (0.5 if attrs["halfPixelCenters"] else 0.0)) * scale
-        index = np.round(coords) if attrs["alignCorners"] else np.floor(coords)
+        index = np.floor(coords + 0.5) if attrs["alignCorners"] else np.floor(coords)  # halves up, as TF.js
         x = np.take(x, np.clip(index, 0, in_size - 1).astype(int), axis=axis)
     return [x]
 

@@ -1,7 +1,8 @@
 """`verify`: runs a converted model and its source on the same inputs and reports the error per output.
 
-The converted model runs through reference.py; the source through onnxruntime where
-it is installed, else through reference.py on the source's unoptimised graph.
+The converted model runs through reference.py; the source through onnxruntime (ONNX) or
+LiteRT's interpreter (`ai-edge-litert`, TFLite) where it is installed, else through
+reference.py on the source's unoptimised graph.
 """
 
 from __future__ import annotations
@@ -59,14 +60,23 @@ def load_feeds(path: Path, graph: Graph) -> dict[str, np.ndarray]:
 def run_source(source: Path, feeds: dict[str, np.ndarray], input_shapes: dict[str, list[int]]):
     """The source's outputs on `feeds` and what computed them; `input_shapes` as given when converting.
 
-    ONNX sources run through onnxruntime when it is installed and can load
-    them; anything else runs through reference.py on the unoptimised graph.
+    ONNX sources run through onnxruntime and TFLite sources through LiteRT when they are
+    installed and can load them; anything else runs through reference.py on the unoptimised graph.
     """
     _, result = read_graph(source, input_shapes, optimized=False)
 
     def run_reference(why: str):
         return reference.run(result.graph, feeds), f"reference.py on the unoptimised graph ({why})"
 
+    if source.suffix.lower() == ".tflite":
+        try:
+            from ai_edge_litert import interpreter
+        except ImportError:
+            return run_reference("ai-edge-litert is not installed")
+        try:
+            return litert_outputs(source, feeds, interpreter), "LiteRT (ai-edge-litert)"
+        except (RuntimeError, ValueError) as e:  # what LiteRT raises for a model it cannot load or run
+            return run_reference(f"LiteRT cannot run it: {str(e).strip().splitlines()[-1] if str(e).strip() else e}")
     if source.suffix.lower() != ".onnx":
         return run_reference("no independent runner for this source format")
     try:
@@ -84,6 +94,44 @@ def run_source(source: Path, feeds: dict[str, np.ndarray], input_shapes: dict[st
     return dict(zip(names, session.run(names, typed))), f"onnxruntime {onnxruntime.__version__}"
 
 
+def litert_outputs(model: Path | bytes, feeds: dict[str, np.ndarray], interpreter=None) -> dict[str, np.ndarray]:
+    """A TFLite model's outputs from LiteRT, named as the converter names them: by the first
+    SignatureDef's keys, else by tensor name.  Quantized inputs are fed their codes and quantized
+    outputs read back as the reals they stand for, as the converted float graph has them."""
+    if interpreter is None:
+        from ai_edge_litert import interpreter
+    source = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) else {"model_path": str(model)}
+    runner = interpreter.Interpreter(**source)
+    signatures = runner.get_signature_list()
+    if signatures:
+        key = next(iter(signatures))
+        signature = runner.get_signature_runner(key)
+        details = signature.get_input_details()
+        results = signature(**{name: encode(feeds[name], details[name]) for name in details})
+        output_details = signature.get_output_details()
+        return {name: decode(value, output_details[name]) for name, value in results.items()}
+    runner.allocate_tensors()
+    for detail in runner.get_input_details():
+        runner.set_tensor(detail["index"], encode(feeds[detail["name"]], detail))
+    runner.invoke()
+    return {d["name"]: decode(runner.get_tensor(d["index"]), d) for d in runner.get_output_details()}
+
+
+def encode(value: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero_point = detail["quantization"]
+    if scale and np.issubdtype(detail["dtype"], np.integer):
+        limits = np.iinfo(detail["dtype"])
+        return np.clip(np.round(value / scale) + zero_point, limits.min, limits.max).astype(detail["dtype"])
+    return value.astype(detail["dtype"])
+
+
+def decode(value: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero_point = detail["quantization"]
+    if scale and np.issubdtype(detail["dtype"], np.integer):
+        return ((value.astype(np.float64) - zero_point) * scale).astype(np.float32)
+    return value
+
+
 def compare(actual: np.ndarray, expected: np.ndarray, name: str) -> OutputError:
     if actual.shape != expected.shape:
         raise ConversionError(f"output {name!r}: shape {list(actual.shape)} differs from the source's "
@@ -99,7 +147,13 @@ def compare(actual: np.ndarray, expected: np.ndarray, name: str) -> OutputError:
 
 
 def default_rtol(document: dict) -> float:
-    kinds = {w.get("quantization", {}).get("dtype") for g in document["weightsManifest"] for w in g["weights"]}
+    """By the --quantize rules the model was converted with (a float16 source's weights stored as
+    float16 again lose nothing), or, for a model.json without them, by its weights' encodings."""
+    rules = document.get("metadata", {}).get("quantization")
+    if rules is not None:
+        kinds = {rule.partition(":")[0] for rule in rules}
+    else:
+        kinds = {w.get("quantization", {}).get("dtype") for g in document["weightsManifest"] for w in g["weights"]}
     return max(DEFAULT_RTOL.get(k, DEFAULT_RTOL[None]) for k in kinds | {None})
 
 

@@ -12,7 +12,7 @@ table, the handling of --input-shape and the binding of outputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
 import math
@@ -36,6 +36,10 @@ class ReadResult:
     producer: str
     source_inputs: dict[str, str]  # input name -> the source's dtype name, for verify's feeds
     layers: Any = None  # a Keras model written as tensorweb-layers (keras.LayersModel), else None
+    notes: list[str] = field(default_factory=list)  # what the user should know of the conversion
+    exact_float16: bool = False  # the source stored its weights as float16: the writer keeps them float16
+    metadata: dict = field(default_factory=dict)  # the source's own (labels, input normalisation), for model.json
+    source_grids: dict = field(default_factory=dict)  # constant -> quantize.SourceGrid: 8-bit weights kept so
 
 
 class Unsupported(Exception):

@@ -3,8 +3,8 @@ import pytest
 
 from tensorweb.converter.errors import ConversionError
 from tensorweb.converter.ir import Graph
-from tensorweb.converter.quantize import (dequantize, encode_weights, output_channel_axes, parse_rule,
-                                          quantize_weight)
+from tensorweb.converter.quantize import (SourceGrid, dequantize, encode_weights, on_source_grid,
+                                          output_channel_axes, parse_rule, quantize_weight)
 
 rng = np.random.default_rng(0)
 
@@ -94,3 +94,25 @@ def test_matmul_weights_take_the_axis_of_their_outputs():
     g.outputs = [g.emit("matMul", x, g.add_constant(np.ones((4, 3), np.float32), "kn")),
                  g.emit("matMul", x, g.add_constant(np.ones((3, 4), np.float32), "nk"), transposeB=True)]
     assert output_channel_axes(g) == {"kn": 1, "nk": 0}
+
+
+def test_weights_on_a_source_grid_keep_their_codes_wherever_their_channel_axis_went():
+    rng = np.random.default_rng(3)
+    codes = rng.integers(-128, 128, (4, 6)).astype(np.int8)
+    grid = SourceGrid(np.array([0.5, 0.25, 0.125, 2.0], np.float32), np.array([0, 3, -2, 1]), signed=True)
+    values = ((codes - grid.zero_point[:, None]) * grid.scale[:, None]).astype(np.float32)
+    for array, axis in ((values, 0), (np.ascontiguousarray(values.T), 1)):
+        entry = on_source_grid("w", array, grid)
+        assert entry.quantization["axis"] == axis and entry.data.dtype == np.uint8
+        np.testing.assert_allclose(dequantize(entry.data, entry.quantization), array, rtol=1e-6, atol=1e-6)
+    assert on_source_grid("w", values * 1.001, grid) is None  # a pass changed the values: stored as float32
+
+
+def test_a_per_tensor_uint8_grid():
+    grid = SourceGrid(np.array([0.1], np.float32), np.array([128]), signed=False)
+    codes = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    values = ((codes.astype(np.int64) - 128) * np.float32(0.1)).astype(np.float32)
+    entry = on_source_grid("w", values, grid)
+    assert "axis" not in entry.quantization
+    np.testing.assert_array_equal(entry.data, codes)
+    np.testing.assert_allclose(dequantize(entry.data, entry.quantization), values, atol=1e-5)

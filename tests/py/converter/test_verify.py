@@ -1,4 +1,6 @@
 import builtins
+import sys
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -10,6 +12,9 @@ from tensorweb.converter.convert import ConvertOptions, convert
 from tensorweb.converter.errors import ConversionError
 from tensorweb.converter.quantize import parse_rule
 from tensorweb.converter.verify import compare, verify
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures"))
+import mediapipe_models  # noqa: E402
 
 
 @pytest.fixture
@@ -84,3 +89,25 @@ def test_a_source_onnxruntime_cannot_load_is_verified_through_the_reference(tmp_
     errors, _, runner = verify(tmp_path / "out", source)
     assert runner.startswith("reference.py") and "cannot load it" in runner
     assert [e.max_abs for e in errors] == [0.0]
+
+
+@pytest.fixture
+def converted_tflite(tmp_path):
+    source = mediapipe_models.model_path("face_detection_short_range")
+    convert(source, tmp_path / "web")
+    return tmp_path / "web", source
+
+
+def test_a_tflite_source_runs_in_litert(converted_tflite):
+    errors, rtol, runner = verify(*converted_tflite)
+    assert runner == "LiteRT (ai-edge-litert)"
+    assert rtol == 1e-4  # its float16 weights are stored as float16 again: nothing was quantized
+    assert [e.name for e in errors] == ["regressors", "classificators"]
+    assert all(e.relative < 1e-5 for e in errors)
+
+
+def test_without_litert_a_tflite_source_runs_through_the_reference(converted_tflite, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ai_edge_litert", None)  # import raises ImportError
+    errors, _, runner = verify(*converted_tflite)
+    assert runner == "reference.py on the unoptimised graph (ai-edge-litert is not installed)"
+    assert all(e.relative < 1e-5 for e in errors)
