@@ -39,7 +39,7 @@ from starlette.requests import ClientDisconnect, Request
 from tensorweb.server.events import EventLog
 from tensorweb.server.models import read_model
 
-ACCEPTED_SUFFIXES = (".onnx", ".keras", ".h5", ".pb", ".zip")
+ACCEPTED_SUFFIXES = (".onnx", ".keras", ".h5", ".pb", ".tflite", ".zip")
 ACCEPTED_NAMES = ("model.json",)
 ACCEPTED_KINDS = ", ".join(ACCEPTED_SUFFIXES + ACCEPTED_NAMES)
 # --progress: the converter draws its bar even though its output is a pipe; each redraw is a progress event.
@@ -239,7 +239,7 @@ def model_in(folder: Path) -> Path:
         return folder
     if "model.json" in names:
         return folder / "model.json"
-    model_files = [p for p in entries if p.is_file() and p.suffix.lower() in (".onnx", ".keras", ".h5", ".pb")]
+    model_files = [p for p in entries if p.is_file() and p.suffix.lower() in (".onnx", ".keras", ".h5", ".pb", ".tflite")]
     if len(model_files) == 1:
         return model_files[0]
     return folder

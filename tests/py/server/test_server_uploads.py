@@ -217,6 +217,8 @@ def test_what_a_zip_hands_the_converter(tmp_path):
     assert model_in(folder) == folder / "web_model" / "model.json"
     folder = unpacked("net.onnx", "README.md")
     assert model_in(folder) == folder / "net.onnx"
+    folder = unpacked("face.tflite", "labels.txt")
+    assert model_in(folder) == folder / "face.tflite"
     folder = unpacked("a.onnx", "b.onnx")
     assert model_in(folder) == folder
 
@@ -265,6 +267,11 @@ def test_a_zip_symlink_is_refused(checkout, state, tmp_path):
         _, events = upload_and_wait(client, "model.zip", buffer.getvalue())
         assert events[-1][1]["error"] == "the zip holds a symbolic link 'web_model/link'"
         assert nothing_left(state)
+
+
+def test_a_tflite_upload_is_taken_to_the_converter(checkout, state, tmp_path):
+    with make_client(checkout, state, tmp_path) as client:
+        assert client.post("/api/uploads?filename=face.tflite", content=b"TFL3").status_code == 202
 
 
 def test_unaccepted_and_empty_uploads_are_refused(checkout, state, tmp_path):
