@@ -46,8 +46,7 @@ interface Periodic {
  * over those dims first.
  */
 function periodic(backend: WebGpuBackend, input: TensorInfo, shape: readonly number[], strides: readonly number[]): Periodic {
-  const varies = (d: number) => strides[d] !== 0 && shape[d] !== 1;
-  const varying = shape.findIndex((_, d) => varies(d));
+  const varying = shape.findIndex((n, d) => n !== 1 && strides[d] !== 0);
   const first = varying < 0 ? shape.length : varying;
   const suffix = shape.slice(first);
   const period = Math.max(1, sizeFromShape(suffix));
