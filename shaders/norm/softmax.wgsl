@@ -28,29 +28,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-var<workgroup> scratch: array<f32, WORKGROUP_SIZE>;
-
-// The max (take_max) or the sum of every lane's `v`, returned to all lanes.
-fn workgroup_reduce(lane: u32, v: f32, take_max: bool) -> f32 {
-  scratch[lane] = v;
-  for (var width = WORKGROUP_SIZE / 2u; width > 0u; width /= 2u) {
-    workgroupBarrier();
-    if (lane < width) {
-      let a = scratch[lane];
-      let b = scratch[lane + width];
-      scratch[lane] = select(a + b, max(a, b), take_max);
-    }
-  }
-  workgroupBarrier();
-  let result = scratch[0];
-  workgroupBarrier();
-  return result;
-}
-
-// The index of column `c` of row `row`.
-fn element(row: u32, c: u32) -> u32 {
-  return ((row / params.inner) * params.cols + c) * params.inner + row % params.inner;
-}
+// @import norm/rows.wgsl
 
 fn normalized(v: f32, row_max: f32, log_total: f32) -> f32 {
   let shifted = v - row_max;

@@ -6,22 +6,25 @@ import { sizeFromShape } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
 import { matMulValues } from '../backends/cpu/linalg.js';
-import { type Activation, type FusedAttrs, type ResizeAttrs, resizeKernel, resizeTaps, softmaxKernel } from '../backends/cpu/nn.js';
+import {
+  type Activation, type FusedAttrs, type LayerNormAttrs, type LrnAttrs, type ResizeAttrs, batchNormKernel, layerNormKernel, lrnKernel,
+  resizeKernel, resizeTaps, softmaxKernel,
+} from '../backends/cpu/nn.js';
 import * as webgpuMatMul from '../backends/webgpu/kernels/matmul.js';
 import * as webgpuNorm from '../backends/webgpu/kernels/norm.js';
 import * as webgpuShape from '../backends/webgpu/kernels/shape.js';
 import { add, addN, div, mul, pow, sub } from './binary.js';
 import { randomUniform } from './creation.js';
-import { broadcastShapes, normalizeAxes } from './helpers.js';
+import { broadcastShapes, normalizeAxes, sumToShape } from './helpers.js';
 import { einsum, matMul, matMulDtype, matMulGrads, matMulShape } from './linalg.js';
 import {
   FUSED_INPUTS, type FusedConv2dArgs, fusedAttrSpecs, fusedConv2d, fusedDepthwiseConv2d, fusedExtraInputs, fusedGrad, fusedKernel, fusedRule,
 } from './nn_conv.js';
-import { moments, sum } from './reduction.js';
+import { mean, moments, sum } from './reduction.js';
 import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 import { pad, reshape, slice } from './shape.js';
-import { exp, floor, rsqrt, square } from './unary.js';
+import { exp, floor, neg, rsqrt, square } from './unary.js';
 
 // ---- fusedMatMul ----
 
@@ -105,7 +108,7 @@ export function logSoftmax(logits: TensorLike, axis = -1): Tensor {
   return runOp('logSoftmax', [logits], { axis });
 }
 
-// ---- batchNorm, layerNorm, localResponseNormalization ----
+// ---- batchNorm, layerNorm, localResponseNormalization: one kernel each ----
 
 defineOp<{ varianceEpsilon: number }>({
   name: 'batchNorm',
@@ -123,10 +126,18 @@ defineOp<{ varianceEpsilon: number }>({
     });
     return [spec(inputs[0].shape, 'float32')];
   },
-  decompose([x, mean, variance, offset, scale], { varianceEpsilon }) {
+  kernels: { cpu: batchNormKernel, webgpu: webgpuNorm.batchNormGpu },
+  // y = (x − mean)·inverse·scale + offset with inverse = (variance + ε)^(−1/2), whose derivative is −½·inverse³.
+  grad: ([dy], { inputs }, { varianceEpsilon }) => {
+    const [x, average, variance, offset, scale] = inputs;
     const inverse = rsqrt(add(variance, varianceEpsilon));
-    const normalized = mul(sub(x, mean), scale ? mul(inverse, scale) : inverse);
-    return [offset ? add(normalized, offset) : normalized];
+    const dx = mul(dy, scale ? mul(inverse, scale) : inverse);
+    const dyCentered = mul(dy, sub(x, average));
+    const dVariance = mul(dyCentered, mul(mul(square(inverse), inverse), scale ? mul(scale, -0.5) : -0.5));
+    return [
+      dx, sumToShape(neg(dx), average.shape), sumToShape(dVariance, variance.shape),
+      offset && sumToShape(dy, offset.shape), scale && sumToShape(mul(dyCentered, inverse), scale.shape),
+    ].slice(0, inputs.length);
   },
 });
 
@@ -137,7 +148,7 @@ export function batchNorm(x: TensorLike, mean: TensorLike, variance: TensorLike,
   return runOp('batchNorm', [x, mean, variance, ...optional], { varianceEpsilon });
 }
 
-defineOp<{ axis: number | number[]; epsilon: number }>({
+defineOp<LayerNormAttrs>({
   name: 'layerNorm',
   inputs: [{ name: 'x' }, { name: 'gamma', optional: true }, { name: 'beta', optional: true }],
   attrs: { axis: { type: 'intOrInts', default: [-1], doc: 'the axes normalized over' }, epsilon: { type: 'number', default: 0.001 } },
@@ -152,11 +163,16 @@ defineOp<{ axis: number | number[]; epsilon: number }>({
     });
     return [spec(x.shape, 'float32')];
   },
-  decompose([x, gamma, beta], { axis, epsilon }) {
-    const { mean, variance } = moments(x, axis, true);
-    const normalized = mul(sub(x, mean), rsqrt(add(variance, epsilon)));
-    const scaled = gamma ? mul(normalized, gamma) : normalized;
-    return [beta ? add(scaled, beta) : scaled];
+  kernels: { cpu: layerNormKernel, webgpu: webgpuNorm.layerNormGpu },
+  // With n̂ = (x − mean)·inverse and g = dy·gamma: dx = inverse·(g − mean(g) − n̂·mean(g·n̂)) over the axes.
+  grad: ([dy], { inputs }, { axis, epsilon }) => {
+    const [x, gamma, beta] = inputs;
+    const stats = moments(x, axis, true);
+    const inverse = rsqrt(add(stats.variance, epsilon));
+    const normalized = mul(sub(x, stats.mean), inverse);
+    const g = gamma ? mul(dy, gamma) : dy;
+    const dx = mul(inverse, sub(sub(g, mean(g, axis, true)), mul(normalized, mean(mul(g, normalized), axis, true))));
+    return [dx, gamma && sumToShape(mul(dy, normalized), gamma.shape), beta && sumToShape(dy, beta.shape)].slice(0, inputs.length);
   },
 });
 
@@ -172,11 +188,14 @@ export function layerNorm(x: TensorLike, gamma?: TensorLike | null, beta?: Tenso
   return runOp('layerNorm', [x, ...optional], { axis, epsilon });
 }
 
-interface LrnAttrs {
-  depthRadius: number;
-  bias: number;
-  alpha: number;
-  beta: number;
+/** The sum of t over the 2r + 1 channels (last dim) around each one: shifted slices of t zero-padded by r. */
+function channelWindowSum(t: Tensor, r: number): Tensor {
+  const last = t.rank - 1;
+  const channels = t.shape[last];
+  const padded = pad(t, t.shape.map((_, d) => (d === last ? [r, r] : [0, 0])));
+  const windows = Array.from({ length: 2 * r + 1 }, (_, k) =>
+    slice(padded, t.shape.map((_, d) => (d === last ? k : 0)), t.shape.map((n, d) => (d === last ? channels : n))));
+  return windows.length === 1 ? windows[0] : addN(windows);
 }
 
 defineOp<LrnAttrs>({
@@ -192,14 +211,12 @@ defineOp<LrnAttrs>({
     if (depthRadius < 0) throw new Error(`attribute depthRadius ${depthRadius} must be non-negative`);
     return [spec(x.shape, 'float32')];
   },
-  // x / (bias + alpha * sum of x² over the 2r+1 channels around each one)^beta; the sum as shifted slices of the padded squares.
-  decompose([x], { depthRadius: r, bias, alpha, beta }) {
-    const channels = x.shape[x.rank - 1];
-    const padded = pad(square(x), x.shape.map((_, d) => (d === x.rank - 1 ? [r, r] : [0, 0])));
-    const windows = Array.from({ length: 2 * r + 1 }, (_, k) =>
-      slice(padded, x.shape.map((_, d) => (d === x.rank - 1 ? k : 0)), x.shape.map((n, d) => (d === x.rank - 1 ? channels : n))));
-    const total = windows.length === 1 ? windows[0] : addN(windows);
-    return [div(x, pow(add(mul(total, alpha), bias), beta))];
+  kernels: { cpu: lrnKernel, webgpu: webgpuNorm.lrnGpu },
+  // y = x·s^(−β) with s = bias + α·Σ x² over the window; a channel's window holds c exactly when c's window
+  // holds it, so dx = dy·s^(−β) − 2αβ·x·Σ over the window of dy·y/s.
+  grad: ([dy], { inputs: [x], outputs: [y] }, { depthRadius: r, bias, alpha, beta }) => {
+    const s = add(mul(channelWindowSum(square(x), r), alpha), bias);
+    return [sub(mul(dy, pow(s, -beta)), mul(mul(x, 2 * alpha * beta), channelWindowSum(div(mul(dy, y), s), r)))];
   },
 });
 

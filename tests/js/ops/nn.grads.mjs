@@ -72,8 +72,19 @@ export const cases = [
   { op: 'softmax', f: (a) => tw.softmax(a), inputs: [r([2, 3], -2, 2)] },
   { op: 'logSoftmax', f: (a) => tw.logSoftmax(a, 0), inputs: [r([3, 2], -2, 2)] },
   { op: 'batchNorm', f: (a, m, v, o, s) => tw.batchNorm(a, m, v, o, s, 0.01), inputs: [r([2, 3]), r([3]), r([3], 0.5, 1.5), r([3]), r([3])] },
+  {
+    op: 'batchNorm', name: 'batchNorm moments along a middle axis, scale without offset',
+    f: (a, m, v, s) => tw.batchNorm(a, m, v, null, s), inputs: [r([2, 3, 2]), r([3, 1]), r([1, 3, 1], 0.5, 1.5), r([2])],
+  },
   { op: 'layerNorm', f: (a, g, b) => tw.layerNorm(a, g, b), inputs: [r([2, 4]), r([4]), r([4])] },
+  { op: 'layerNorm', name: 'layerNorm axes [0, 2], no gamma or beta', f: (a) => tw.layerNorm(a, null, null, { axis: [0, 2] }), inputs: [r([2, 3, 2])] },
+  {
+    op: 'layerNorm', name: 'layerNorm along a middle axis, gamma per batch row',
+    // A row of 3 values of [-1, 1] may have a small variance, which curves the output faster than a step of 1e-2 resolves.
+    f: (a, g, b) => tw.layerNorm(a, g, b, { axis: 1 }), inputs: [r([2, 3, 2]), r([2, 3, 1]), r([1])], eps: 2e-3,
+  },
   { op: 'localResponseNormalization', f: (a) => tw.localResponseNormalization(a, 1, 1, 0.5, 0.75), inputs: [r([1, 1, 2, 4])] },
+  { op: 'localResponseNormalization', name: 'localResponseNormalization rank 3, radius past the channels', f: (a) => tw.localResponseNormalization(a, 3, 2, 0.3, 0.5), inputs: [r([2, 2, 3])] },
   { op: 'dropout', f: (a) => tw.dropout(a, 0.4, undefined, 5), inputs: [r([3, 4])] },
   { op: 'resizeBilinear', f: (a) => tw.resizeBilinear(a, [3, 5], false, true), inputs: [r([1, 2, 3, 2])] },
   { op: 'resizeBilinear', name: 'resizeBilinear alignCorners', f: (a) => tw.resizeBilinear(a, [4, 2], true), inputs: [r([1, 3, 3, 1])] },

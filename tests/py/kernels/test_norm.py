@@ -21,27 +21,43 @@ def test_softmax(runner, rng, log, thread_per_row, outer, cols, inner):
     np.testing.assert_allclose(out, log_softmax if log else np.exp(log_softmax), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("rows, cols", [(4, 33), (2, 700)])
-def test_layer_norm(runner, rng, rows, cols):
-    x = (rng.standard_normal((rows, cols)) * 3 + 100).astype(np.float32)  # a large mean
-    gamma = rng.standard_normal(cols).astype(np.float32)
-    beta = rng.standard_normal(cols).astype(np.float32)
-    out = runner.run("norm/layer_norm.wgsl", workgroups=rows, x=x, gamma=gamma, beta=beta, out=Output(x.shape),
-                     params={"rows": rows, "cols": cols, "epsilon": 1e-5})["out"]
+@pytest.mark.parametrize("thread_per_row", [False, True], ids=["workgroup-per-row", "thread-per-row"])
+@pytest.mark.parametrize("affine", [True, False], ids=["gamma-beta", "plain"])
+@pytest.mark.parametrize("outer, cols, inner", [(4, 33, 1), (2, 700, 1), (67, 3, 2), (3, 5, 4)])
+def test_layer_norm(runner, rng, thread_per_row, affine, outer, cols, inner):
+    # [outer, cols, inner]: the normalised axis in the middle when inner > 1; 134 rows span three 64-thread workgroups
+    x = (rng.standard_normal((outer, cols, inner)) * 3 + 100).astype(np.float32)  # a large mean
+    rows = outer * inner
+    # gamma over the [cols, inner] suffix of x (period cols * inner), beta a scalar (period 1)
+    gamma = rng.standard_normal((cols, inner)).astype(np.float32)
+    beta = rng.standard_normal(1).astype(np.float32)
+    out = runner.run("norm/layer_norm.wgsl", constants={"HAS_GAMMA": affine, "HAS_BETA": affine, "THREAD_PER_ROW": thread_per_row},
+                     workgroups=-(-rows // 64) if thread_per_row else rows, x=x, gamma=gamma, beta=beta,
+                     out=Output(x.shape), params={"rows": rows, "cols": cols, "inner": inner, "gamma_period": cols * inner,
+                                                  "beta_period": 1, "epsilon": 1e-5})["out"]
     x64 = x.astype(np.float64)
     mean, var = x64.mean(axis=1, keepdims=True), x64.var(axis=1, keepdims=True)
-    expected = (x64 - mean) / np.sqrt(var + 1e-5) * gamma + beta
+    expected = (x64 - mean) / np.sqrt(var + 1e-5)
+    if affine:
+        expected = expected * gamma + beta
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
 
 
-def test_batch_norm_with_fused_relu(runner, rng):
+@pytest.mark.parametrize("affine", [True, False], ids=["scale-offset", "plain"])
+def test_batch_norm(runner, rng, affine):
     x = rng.standard_normal((2, 5, 3, 6)).astype(np.float32)
-    mean, offset, scale = (rng.standard_normal(6).astype(np.float32) for _ in range(3))
-    variance = rng.uniform(0.1, 2, 6).astype(np.float32)
-    out = runner.run("norm/batch_norm.wgsl", slots={"body": body("max(v, 0.0)")}, workgroups=-(-x.size // 64),
+    # each input read as p[i % period]: per channel (6), a scalar (1), x's own shape, a [3, 6] suffix
+    mean = rng.standard_normal(6).astype(np.float32)
+    variance = rng.uniform(0.1, 2, 1).astype(np.float32)
+    scale = rng.standard_normal(x.shape).astype(np.float32)
+    offset = rng.standard_normal((3, 6)).astype(np.float32)
+    out = runner.run("norm/batch_norm.wgsl", constants={"HAS_SCALE": affine, "HAS_OFFSET": affine}, workgroups=-(-x.size // 64),
                      x=x, mean=mean, variance=variance, scale=scale, offset=offset, out=Output(x.shape),
-                     params={"size": x.size, "channels": 6, "epsilon": 1e-3, "alpha": 0.0, "beta": 0.0})["out"]
-    expected = np.maximum((x - mean) / np.sqrt(variance + 1e-3) * scale + offset, 0)
+                     params={"size": x.size, "mean_period": 6, "variance_period": 1, "scale_period": x.size,
+                             "offset_period": 18, "epsilon": 1e-3})["out"]
+    expected = (x - mean) / np.sqrt(variance + 1e-3)
+    if affine:
+        expected = expected * scale + offset
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
 
 

@@ -1,7 +1,8 @@
-// CPU kernels of the fused ops' epilogue (bias + activation), of softmax
-// and logSoftmax, and of the image resizes.
+// CPU kernels of the fused ops' epilogue (bias + activation), of softmax,
+// logSoftmax, layerNorm, batchNorm and localResponseNormalization, and of the
+// image resizes.
 import type { DataId, TensorInfo } from '../../core/backend.js';
-import { rowsAlongAxis } from '../../core/axes.js';
+import { normalizeAxes, rowsAlongAxis } from '../../core/axes.js';
 import { makeArray, sizeFromShape } from '../../core/dtype.js';
 import type { KernelArgs } from '../../ops/registry.js';
 import type { CpuBackend } from './backend.js';
@@ -131,4 +132,80 @@ export function softmaxKernel(log: boolean) {
     }
     return [backend.write(result, out.shape, 'float32')];
   };
+}
+
+export interface LayerNormAttrs {
+  axis: number | number[];
+  epsilon: number;
+}
+
+/** Reads an optional input broadcast to `shape`: value(i) at element i of the output; null where the input is absent. */
+function broadcastReader(backend: CpuBackend, input: TensorInfo | undefined, shape: readonly number[]): ((i: number) => number) | null {
+  if (!input) return null;
+  const values = backend.values(input);
+  const at = broadcastIndex(shape, input.shape);
+  return at ? (i) => values[at[i]] : (i) => values[i];
+}
+
+/**
+ * layerNorm: over `axis`, x minus its mean, over the square root of its
+ * variance (of the deviations, two passes) plus epsilon; then times gamma
+ * plus beta, both broadcast to x.
+ */
+export function layerNormKernel({ backend, inputs: [x, gamma, beta], attrs, outputs: [out] }: KernelArgs<CpuBackend, LayerNormAttrs>): DataId[] {
+  const values = backend.values(x);
+  const axes = normalizeAxes(attrs.axis, x.shape.length);
+  // Each element's row: its index in x's shape with the normalised axes kept as 1s.
+  const rowShape = x.shape.map((n, d) => (axes.includes(d) ? 1 : n));
+  const rowOf = broadcastIndex(x.shape, rowShape);
+  const row = rowOf ? (i: number) => rowOf[i] : (i: number) => i;
+  const rows = sizeFromShape(rowShape);
+  const count = sizeFromShape(axes.map((a) => x.shape[a]));
+  const means = new Float64Array(rows);
+  for (let i = 0; i < values.length; i++) means[row(i)] += values[i];
+  for (let r = 0; r < rows; r++) means[r] /= count;
+  const inverseStd = new Float64Array(rows);
+  for (let i = 0; i < values.length; i++) inverseStd[row(i)] += (values[i] - means[row(i)]) ** 2;
+  for (let r = 0; r < rows; r++) inverseStd[r] = 1 / Math.sqrt(inverseStd[r] / count + attrs.epsilon);
+  const [gammaAt, betaAt] = [broadcastReader(backend, gamma, x.shape), broadcastReader(backend, beta, x.shape)];
+  const result = makeArray('float32', values.length) as Float32Array;
+  for (let i = 0; i < values.length; i++) {
+    const normalized = (values[i] - means[row(i)]) * inverseStd[row(i)];
+    result[i] = (gammaAt ? normalized * gammaAt(i) : normalized) + (betaAt ? betaAt(i) : 0);
+  }
+  return [backend.write(result, out.shape, 'float32')];
+}
+
+/** batchNorm: (x - mean) / sqrt(variance + varianceEpsilon) * scale + offset, each broadcast to x. */
+export function batchNormKernel({ backend, inputs: [x, mean, variance, offset, scale], attrs, outputs: [out] }:
+  KernelArgs<CpuBackend, { varianceEpsilon: number }>): DataId[] {
+  const values = backend.values(x);
+  const [meanAt, varianceAt, offsetAt, scaleAt] = [mean, variance, offset, scale].map((input) => broadcastReader(backend, input, x.shape));
+  const result = makeArray('float32', values.length) as Float32Array;
+  for (let i = 0; i < values.length; i++) {
+    const normalized = (values[i] - meanAt!(i)) / Math.sqrt(varianceAt!(i) + attrs.varianceEpsilon);
+    result[i] = (scaleAt ? normalized * scaleAt(i) : normalized) + (offsetAt ? offsetAt(i) : 0);
+  }
+  return [backend.write(result, out.shape, 'float32')];
+}
+
+export interface LrnAttrs {
+  depthRadius: number;
+  bias: number;
+  alpha: number;
+  beta: number;
+}
+
+/** localResponseNormalization: x / (bias + alpha * the sum of x² over the channels within depthRadius) ^ beta, channels last. */
+export function lrnKernel({ backend, inputs: [x], attrs: { depthRadius, bias, alpha, beta }, outputs: [out] }: KernelArgs<CpuBackend, LrnAttrs>): DataId[] {
+  const values = backend.values(x);
+  const channels = x.shape[x.shape.length - 1];
+  const result = makeArray('float32', values.length) as Float32Array;
+  for (let i = 0; i < values.length; i++) {
+    const c = i % channels;
+    let squares = 0;
+    for (let k = Math.max(0, c - depthRadius); k <= Math.min(channels - 1, c + depthRadius); k++) squares += values[i - c + k] ** 2;
+    result[i] = values[i] / (bias + alpha * squares) ** beta;
+  }
+  return [backend.write(result, out.shape, 'float32')];
 }

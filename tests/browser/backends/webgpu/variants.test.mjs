@@ -101,6 +101,17 @@ function runVariant(flags, caseNames, onPage = page) {
       softmaxRows: { k: 12, f: () => tw.softmax(input([3, 5, 12], 63)) },
       softmaxMiddleAxis: { k: 7, f: () => tw.softmax(tw.mul(input([4, 7, 6], 82), 20), 1) },
       logSoftmaxFirstAxis: { k: 9, f: () => tw.logSoftmax(tw.mul(input([9, 20], 83), 20), 0) },
+      // layerNorm over rows of 48 (gamma and beta per column), along a middle axis (gamma [7, 1] copied out over
+      // [7, 6]), and over axes apart (transposed to the end and back) with gamma repeated along one of them, beta a scalar.
+      layerNormRows: { k: 48, f: () => tw.layerNorm(tw.add(input([2, 5, 48], 84), 50), input([48], 85), input([48], 86)) },
+      layerNormMiddleAxis: { k: 7, f: () => tw.layerNorm(input([4, 7, 6], 87), input([7, 1], 88), null, { axis: 1 }) },
+      layerNormAxesApart: { k: 24, f: () => tw.layerNorm(input([4, 3, 6], 89), input([1, 6], 90), input([1], 91), { axis: [0, 2] }) },
+      // batchNorm per channel (channels last), and with moments along a middle axis (copied out before the dispatch).
+      batchNormChannels: {
+        k: 1, f: () => tw.batchNorm(input([2, 5, 6], 92), input([6], 93), tw.add(input([6], 94), 2), input([6], 95), input([6], 96)),
+      },
+      batchNormMiddleAxis: { k: 1, f: () => tw.batchNorm(input([2, 5, 6], 97), input([5, 1], 98), tw.add(input([5, 1], 99), 2), null, input([5, 6], 100)) },
+      lrnChannels: { k: 5, f: () => tw.localResponseNormalization(input([2, 3, 4, 9], 101), 2, 1, 0.5, 0.75) },
       // Copies: 4 elements per thread where the innermost dim runs contiguously in input and output.
       transposeKeepLast: { k: 1, f: () => tw.transpose(input([2, 3, 5, 8], 64), [0, 2, 1, 3]) },
       transposeLast: { k: 1, f: () => tw.transpose(input([3, 8], 65), [1, 0]) },
@@ -319,6 +330,24 @@ test('softmax and logSoftmax: one dispatch of norm/softmax.wgsl, a thread or a w
     for (const name of cases) assert.deepEqual(own(results[name]), ['norm/softmax.wgsl'], name);
   }
   const keys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()])).filter((key) => key.startsWith('norm/softmax.wgsl|'));
+  for (const perRow of [true, false]) assert.ok(keys.some((key) => key.includes(`"THREAD_PER_ROW":${perRow}`)), keys.join('\n'));
+});
+
+test('layerNorm, batchNorm and localResponseNormalization: one dispatch of their norm shader (copies only for broadcasts and axes apart), results match the CPU', async () => {
+  const single = { layerNormRows: 'norm/layer_norm.wgsl', batchNormChannels: 'norm/batch_norm.wgsl', lrnChannels: 'norm/lrn.wgsl' };
+  const copied = { layerNormMiddleAxis: 'norm/layer_norm.wgsl', layerNormAxesApart: 'norm/layer_norm.wgsl', batchNormMiddleAxis: 'norm/batch_norm.wgsl' };
+  const inputKernels = ['elementwise/random.wgsl', 'elementwise/binary.wgsl'];
+  for (const reduce of ['thread', 'workgroup']) {
+    const results = await runVariant({ reduce }, [...Object.keys(single), ...Object.keys(copied)]);
+    assertAllMatch(results);
+    for (const [name, shader] of Object.entries(single)) {
+      assert.deepEqual(results[name].shaders.filter((s) => !inputKernels.includes(s)), [shader], name);
+    }
+    for (const [name, shader] of Object.entries(copied)) {
+      assert.deepEqual(results[name].shaders.filter((s) => !inputKernels.includes(s)).sort(), [shader, 'shape/strided_copy.wgsl'], name);
+    }
+  }
+  const keys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()])).filter((key) => key.startsWith('norm/layer_norm.wgsl|'));
   for (const perRow of [true, false]) assert.ok(keys.some((key) => key.includes(`"THREAD_PER_ROW":${perRow}`)), keys.join('\n'));
 });
 

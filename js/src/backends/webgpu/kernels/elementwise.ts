@@ -7,9 +7,18 @@ import type { DataId } from '../../../core/backend.js';
 import { type DataType, sizeFromShape } from '../../../core/dtype.js';
 import { seedKey } from '../../../core/random.js';
 import type { WebGpuBackend } from '../backend.js';
-import { opFunctions } from '../../../shaders.js';
+import { opFunctions, shaderFiles } from '../../../shaders.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
+
+const SHADERS = shaderFiles({
+  unary: 'elementwise/unary.wgsl',
+  binary: 'elementwise/binary.wgsl',
+  select: 'elementwise/select.wgsl',
+  castF16Packed: 'elementwise/cast_f16_packed.wgsl',
+  generate: 'elementwise/generate.wgsl',
+  random: 'elementwise/random.wgsl',
+});
 
 /** A WGSL op table: its path under shaders/ and, by op name, the input types of its functions `<op>_<type>`. */
 interface OpTable {
@@ -64,7 +73,7 @@ export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataTy
   const vec4 = size % 4 === 0 && backend.flags.vec4 !== 'off';
   const items = vec4 ? size / 4 : size;
   backend.run({
-    shader: 'elementwise/unary.wgsl',
+    shader: SHADERS.unary,
     slots: {
       types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body,
       ...(vec4 ? { items: VEC4_ITEMS, apply: perComponent('unary_op', ['v']) } : {}),
@@ -126,7 +135,7 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   const vec4 = backend.flags.vec4 !== 'off' && outShape.length > 0 && last % 4 === 0 ? binaryVec4({ a, b }, outShape) : null;
   const items = vec4 ? size / 4 : size;
   backend.run({
-    shader: 'elementwise/binary.wgsl',
+    shader: SHADERS.binary,
     slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body, ...vec4?.slots },
     constants: { BROADCAST: !same },
     bindings: {
@@ -177,7 +186,7 @@ export const whereKernel: WebGpuKernel = (args) => {
   const size = sizeFromShape(spec.shape);
   if (size === 0) return [out];
   backend.run({
-    shader: 'elementwise/select.wgsl',
+    shader: SHADERS.select,
     slots: { types: typesSlot({ Elem: 'u32' }) },
     bindings: {
       condition: condition.dataId, a: a.dataId, b: b.dataId, out,
@@ -207,7 +216,7 @@ function castHalf(backend: WebGpuBackend, x: TensorInfo, toHalf: boolean): DataI
     const out = backend.allocate(x.shape, outDtype);
     if (size === 0) return out;
     backend.run({
-      shader: 'elementwise/unary.wgsl',
+      shader: SHADERS.unary,
       slots: { types: typesSlot({ In: toHalf ? 'f32' : 'f16', Out: toHalf ? 'f16' : 'f32' }), body: 'return Out(v);' },
       bindings: { x: x.dataId, y: out, params: { size }, scalars: { alpha: 0, beta: 0 } },
       workgroups: groupsFor(size),
@@ -217,7 +226,7 @@ function castHalf(backend: WebGpuBackend, x: TensorInfo, toHalf: boolean): DataI
   const out = backend.allocate(x.shape, outDtype);
   if (size === 0) return out;
   backend.run({
-    shader: 'elementwise/cast_f16_packed.wgsl',
+    shader: SHADERS.castF16Packed,
     constants: { TO_F16: toHalf },
     bindings: { x: x.dataId, out, params: { size } },
     workgroups: groupsFor(Math.ceil(size / 2)),
@@ -267,7 +276,7 @@ export function generate(backend: WebGpuBackend, shape: readonly number[], dtype
   const size = items === 'vec4' ? Math.ceil(sizeFromShape(shape) / 4) : sizeFromShape(shape);
   if (size === 0) return out;
   backend.run({
-    shader: 'elementwise/generate.wgsl',
+    shader: SHADERS.generate,
     slots: { types: typesSlot({ Out: items === 'vec4' ? 'vec4<u32>' : wgslType(dtype) }), body },
     bindings: {
       ...(x ? { x } : {}), out,
@@ -332,7 +341,7 @@ export function randomKernel(op: keyof typeof DISTRIBUTIONS): WebGpuKernel<{ see
     const [key0, key1] = seedKey(attrs.seed);
     const [a, b] = distribution === 0 ? [attrs.minval!, attrs.maxval!] : [attrs.mean!, attrs.stdDev!];
     backend.run({
-      shader: 'elementwise/random.wgsl',
+      shader: SHADERS.random,
       slots: { types: typesSlot({ Out: wgslType(spec.dtype) }) },
       constants: { DISTRIBUTION: distribution, INTEGER: spec.dtype === 'int32' },
       bindings: { out, params: { size, key0, key1, a, b } },
