@@ -103,7 +103,7 @@ def test_conv_fused_bias_residual_relu6(runner, rng, vec4):
     x, w = case_arrays(rng, case)
     bias = rng.standard_normal(w.shape[-1]).astype(np.float32)
     residual = rng.standard_normal(out_shape(case)).astype(np.float32)
-    out = run_conv(runner, x, w, case, bias=bias, residual=residual, activation="clamp(v, 0.0, 6.0)", vec4=vec4)
+    out = run_conv(runner, x, w, case, bias=bias, residual=residual, activation="relu6_f32(v)", vec4=vec4)
     expected = np.clip(ref.conv(x, w, *case[3:]) + bias + residual, 0, 6)
     np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))
 
@@ -168,7 +168,7 @@ def test_conv2d_transpose_with_bias_and_activation(runner, rng, vec4):
     weights = {"weights_t": np.ascontiguousarray(np.swapaxes(w, -1, -2))} if vec4 else {"weights": w}
     out = runner.run(
         "conv/conv_backprop_input_vec4.wgsl" if vec4 else "conv/conv_backprop_input.wgsl",
-        slots={"body": body("max(v, 0.0)")}, constants=TILE | {"HAS_BIAS": True}, workgroups=workgroups,
+        slots={"body": body("relu_f32(v)")}, constants=TILE | {"HAS_BIAS": True}, workgroups=workgroups,
         dy=y, bias=bias, dx=Output((1, 8, 10, 4)),
         params=geometry(case) | {"m_tiles": m_tiles, "alpha": 0.0, "beta": 0.0}, **weights)["dx"]
     expected = np.maximum(ref.conv_backprop_input(y, w, (1, 8, 10, 4), *case[3:]) + bias, 0)
@@ -273,7 +273,7 @@ def test_conv_direct(runner, rng, name, four_channels):
     x, w = case_arrays(rng, case)
     bias = rng.standard_normal(case[2]).astype(np.float32)
     out = run_direct(runner, x, w, case, backprop_input=False, four_channels=four_channels, bias=bias,
-                     activation="max(v, 0.0)")
+                     activation="relu_f32(v)")
     expected = np.maximum(ref.conv(x, w, case[3], case[4], case[5]) + bias, 0)
     np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))
 

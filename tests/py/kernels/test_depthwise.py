@@ -56,7 +56,7 @@ def test_depthwise_fused_bias_leaky_relu_f16(runner, rng):
     g = geometry(x.shape, *case[1:])
     size = int(np.prod(out_shape(g)))
     out = runner.run("conv/depthwise_conv2d.wgsl", slots={"types": types(Elem="f16"),
-                                                            "body": body("select(alpha() * v, v, v >= 0.0)")},
+                                                            "body": body("leakyRelu_f32(v)")},
                      constants={"HAS_BIAS": True}, workgroups=-(-size // 64), x=x, weights=w, bias=bias,
                      out=Output(out_shape(g), np.float16), params=g | {"size": size, "alpha": 0.3, "beta": 0.0})["out"]
     pre = ref.depthwise_conv2d(x, w, *case[3:]) + bias

@@ -59,7 +59,7 @@ def test_vec4_matmul(runner, rng, variant, m, k, n):
 def test_registers_two_k_steps_with_epilogue(runner, rng, m, k, n, splits, k_chunk):
     a, b, bias, residual = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n), rand(rng, 2, m, n)
     out = run_matmul(runner, a, b, bias=bias, residual=residual, registers=32, two_k_steps=True, splits=splits,
-                     k_chunk=k_chunk, activation="max(v, 0.0)")
+                     k_chunk=k_chunk, activation="relu_f32(v)")
     np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias + residual, 0), **tolerance(k))
 
 
@@ -68,7 +68,7 @@ def test_fused_bias_activation_residual(runner, rng, variant):
     m, k, n = 45, 24, 20
     a, b, bias, residual = rand(rng, m, k), rand(rng, k, n), rand(rng, n), rand(rng, m, n)
     out = run_matmul(runner, a, b, bias=bias, residual=residual, **variant,
-                     activation="select(alpha() * v, v, v >= 0.0)", alpha=0.1)
+                     activation="leakyRelu_f32(v)", alpha=0.1)
     pre = reference(a, b) + bias + residual
     np.testing.assert_allclose(out, np.where(pre >= 0, pre, 0.1 * pre), **tolerance(k))
 
@@ -80,7 +80,7 @@ def test_split_k_with_epilogue(runner, rng, variant):
     m, k, n = 6, 356, 12
     a, b, bias, residual = rand(rng, 2, m, k), rand(rng, k, n), rand(rng, n), rand(rng, 2, m, n)
     out = run_matmul(runner, a, b, bias=bias, residual=residual, **variant, splits=4, k_chunk=96,
-                     activation="max(v, 0.0)")
+                     activation="relu_f32(v)")
     np.testing.assert_allclose(out, np.maximum(reference(a, b) + bias + residual, 0), **tolerance(k))
 
 
@@ -137,7 +137,7 @@ def test_matvec_batches_and_epilogue(runner, rng, transpose_b):
     a, bias, residual = rand(rng, 3, 1, m, k), rand(rng, n), rand(rng, 3, 2, m, n)
     b = rand(rng, 2, *((n, k) if transpose_b else (k, n)))
     out = run_matmul(runner, a, b, transpose_b=transpose_b, bias=bias, residual=residual,
-                     matvec={"WG_COLUMNS": 4, "WG_K": 8, "ROWS": 2}, activation="max(v, 0.0)")
+                     matvec={"WG_COLUMNS": 4, "WG_K": 8, "ROWS": 2}, activation="relu_f32(v)")
     expected = np.maximum(reference(a, b, transpose_b=transpose_b) + bias + residual, 0)
     np.testing.assert_allclose(out, expected, **tolerance(k))
 
@@ -150,5 +150,5 @@ def test_matvec_split_k(runner, rng, transpose_b):
     a, bias = rand(rng, m, k), rand(rng, n)
     b = rand(rng, *((n, k) if transpose_b else (k, n)))
     out = run_matmul(runner, a, b, transpose_b=transpose_b, bias=bias, splits=4, k_chunk=256,
-                     matvec={"WG_COLUMNS": 8, "WG_K": 32, "ROWS": 1}, activation="max(v, 0.0)")
+                     matvec={"WG_COLUMNS": 8, "WG_K": 32, "ROWS": 1}, activation="relu_f32(v)")
     np.testing.assert_allclose(out, np.maximum(reference(a, b, transpose_b=transpose_b) + bias, 0), **tolerance(k))

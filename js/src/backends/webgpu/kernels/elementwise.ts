@@ -160,6 +160,8 @@ export function binaryKernel(name: string): WebGpuKernel {
 }
 
 /** The `body` slot of binary op `name` on float32 operands. */
+/** The `body` slot that applies float unary op `name` to `v` (the fused epilogue's activation, through common/activation.wgsl). */
+export const unaryBody = (name: string): string => callOp(UNARY_OPS, name, 'f32', 'v');
 export const binaryBody = (name: string): string => callOp(BINARY_OPS, name, 'f32', 'a, b');
 
 export const addBody = (dtype: DataType) => callOp(BINARY_OPS, 'add', dtype === 'int32' ? 'i32' : 'f32', 'a, b');

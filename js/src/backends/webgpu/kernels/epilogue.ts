@@ -7,7 +7,7 @@ import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
 import type { WebGpuBackend } from '../backend.js';
 import type { TensorInfo } from './common.js';
-import { binaryBody, runBinary, runUnary } from './elementwise.js';
+import { binaryBody, runBinary, runUnary, unaryBody } from './elementwise.js';
 
 /** What the core kernel applies to each output value v (f32) before storing it. */
 export interface Epilogue {
@@ -22,13 +22,13 @@ export interface Epilogue {
 
 export const NO_EPILOGUE: Epilogue = { body: 'return v;', alpha: 0, beta: 0 };
 
+// Fused activations (TF.js's names) as the unary ops whose WGSL functions
+// (elementwise/unary_ops.wgsl, imported by common/activation.wgsl) the
+// epilogue calls, so a fused activation computes what the op alone does.
 const ACTIVATION_BODIES: Record<string, string> = {
   linear: 'return v;',
-  relu: 'return max(v, 0.0);',
-  relu6: 'return clamp(v, 0.0, 6.0);',
-  elu: 'return select(v, exp(v) - 1.0, v < 0.0);',
-  leakyrelu: 'return select(v, alpha() * v, v < 0.0);',
-  sigmoid: 'return select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0);',
+  ...Object.fromEntries(Object.entries({ relu: 'relu', relu6: 'relu6', elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid' })
+    .map(([activation, op]) => [activation, unaryBody(op)])),
 };
 
 export interface EpiloguePlan {
