@@ -98,10 +98,10 @@ function decodeOutputs(outputs: EncodedOutputs): Tensor | Tensor[] | NamedTensor
   return Object.fromEntries(Object.entries(outputs.named).map(([name, data]) => [name, make(data)]));
 }
 
-/** Makes a relative URL absolute against the page's: the worker's own base is a blob: URL. */
+/** Makes a relative URL absolute against the caller's (a page's, or a worker's that starts one): the worker's own base is a blob: URL. */
 function absolute(url: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || typeof document === 'undefined') return url;
-  return new URL(url, document.baseURI).href;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
+  return new URL(url, typeof document !== 'undefined' ? document.baseURI : globalThis.location.href).href;
 }
 
 /** The runtime in a worker: load models there; see tw.worker(). */

@@ -1,9 +1,8 @@
 // The worker's side of tw.worker(): models live here, in a table the page
 // addresses by number; inputs arrive as values or images, outputs leave as
-// values whose buffers are transferred, never copied.
+// values copied once here and transferred.
 import { tensor } from '../core/convert.js';
-import type { DataType, TypedArray } from '../core/dtype.js';
-import { getEngine } from '../core/engine.js';
+import type { DataType } from '../core/dtype.js';
 import { dispose, getBackend, memory, ready, setBackend } from '../core/globals.js';
 import { Tensor } from '../core/tensor.js';
 import { canvasContext, readRgb } from '../data/pixels.js';
@@ -12,7 +11,7 @@ import type { TensorDesc } from '../graph/topology.js';
 import type { LoadProgress } from '../io/types.js';
 import {
   type EncodedInputs, type EncodedOutputs, type InputLeaf, type Reply, type Request, type TensorData,
-  errorData, transferableBuffer,
+  errorData,
 } from './protocol.js';
 
 /** What serveInWorker needs of a worker's global scope. */
@@ -87,11 +86,10 @@ function decodeInputs(model: GraphModel, inputs: EncodedInputs): GraphInputs {
 /** Reads and disposes `output`; the values' buffers go in `transfer`. */
 async function encodeOutputs(output: Tensor | Tensor[] | Record<string, Tensor>, transfer: Transferable[]): Promise<EncodedOutputs> {
   const read = async (t: Tensor): Promise<TensorData> => {
-    const data = await t.data();
-    // The CPU backend hands out its own storage, which a weight sharing it may still hold: send a copy.
-    const values: TypedArray = getEngine().backendOf(t) === 'cpu' ? data.slice() : data;
-    const buffer = transferableBuffer(values);
-    if (buffer) transfer.push(buffer);
+    // Backends keep the array they hand out (the CPU backend's storage, the WebGPU backend's read cache), which
+    // another tensor sharing the data (a weight that is an output) still reads: a copy is what gets handed over.
+    const values = (await t.data()).slice();
+    transfer.push(values.buffer as ArrayBuffer);
     // float16 values are read as float32, and cross as such.
     const dtype: DataType = t.dtype === 'float16' ? 'float32' : t.dtype;
     return { values, shape: [...t.shape], dtype };

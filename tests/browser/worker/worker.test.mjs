@@ -6,11 +6,12 @@
 // The bounds on the timer's largest gap: this project's machines have 2 cores,
 // shared by the page's thread, the worker, SwiftShader's threads and other
 // test processes (load averages near 10 while the tiers run). On a quiet
-// machine the page's timer waited at most about 70 ms with the worker on the
-// CPU backend and 150 ms on WebGPU; at a load average of 11, 600 and 850 ms.
+// machine the page's timer waited at most about 55 to 360 ms with the worker
+// on the CPU backend and 100 to 215 ms on WebGPU; at a load average of 11,
+// 600 and 850 ms.
 // MAX_GAP_MS holds under such load. The same load on the page's own thread
 // blocks it for seconds on the CPU backend (one predict of EfficientNet-Lite0
-// is one synchronous call: 5 s quiet, 9 s loaded), which
+// is one synchronous call: 2.4 to 9 s measured), which
 // MAIN_THREAD_MIN_GAP_MS checks. On WebGPU the page's own thread is blocked
 // less (the GPU's work is SwiftShader's, in the GPU process): its gap is
 // reported, not bounded.
@@ -21,7 +22,7 @@ import { assertClose, readIO } from '../../js/graph/helpers.mjs';
 import { BrowserSession } from '../helper.mjs';
 
 const MAX_GAP_MS = 1000;
-const MAIN_THREAD_MIN_GAP_MS = 3000;
+const MAIN_THREAD_MIN_GAP_MS = 1500;
 const EFFICIENTNET = '/.tensorweb/examples/efficientnet-lite0/model.json';
 
 let session;
@@ -161,6 +162,14 @@ test('fixtures: predict with a tensor, values or a map gives the page\'s results
       const fromValues = await remoteMobilenet.predict({ values, shape: mobilenet.shape, dtype: 'float32' });
       const local = await tw.loadGraphModel('/tests/fixtures/graph/mobilenet/model.json');
       const onPage = local.predict(image);
+      // A weight as an output, twice: what the worker hands over must not be the array the weight still reads.
+      const weightName = (await (await fetch('/tests/fixtures/graph/mobilenet/model.json')).json()).weightsManifest[0].weights[0].name;
+      const weightReads = [];
+      for (let k = 0; k < 2; k++) {
+        const weight = await remoteMobilenet.execute(image, weightName);
+        weightReads.push(Array.from(await weight.data()));
+        weight.dispose();
+      }
       // bert: two int32 inputs by name, two outputs by name.
       const feeds = Object.fromEntries(Object.entries(bert).map(([name, v]) => [name, tw.tensor(v.values, v.shape, v.dtype)]));
       const remoteBert = await remote.loadGraphModel('/tests/fixtures/graph/bert/model.json');
@@ -169,6 +178,7 @@ test('fixtures: predict with a tensor, values or a map gives the page\'s results
       const namedOnPage = localBert.predict(feeds);
       const result = {
         fromTensor: await read(fromTensor), fromValues: await read(fromValues), onPage: await read(onPage),
+        weightReads, weightOnPage: Array.from(await local.getWeight(weightName).data()),
         transferredLength: values.length, imageStillReadable: (await image.data()).length,
         namedKeys: Object.keys(named), named: await read(Object.values(named)), namedOnPage: await read(Object.values(namedOnPage)),
         description: { inputs: remoteBert.inputs, outputNodes: remoteBert.outputNodes, localInputs: localBert.inputs, localOutputNodes: localBert.outputNodes },
@@ -182,6 +192,8 @@ test('fixtures: predict with a tensor, values or a map gives the page\'s results
     assert.deepEqual(report.fromTensor, report.onPage, 'a page tensor gives what the page computes');
     assert.deepEqual(report.fromValues, report.onPage, '{values, shape, dtype} gives the same');
     assertClose(report.fromTensor[0], Object.values(readIO('mobilenet').outputs)[0].values, readIO('mobilenet').tolerance, 'mobilenet');
+    assert.ok(report.weightOnPage.length > 0);
+    assert.deepEqual(report.weightReads, [report.weightOnPage, report.weightOnPage], 'a weight read out twice is whole both times');
     assert.equal(report.transferredLength, 0, 'the values\' buffer was transferred');
     assert.ok(report.imageStillReadable > 0, 'a page tensor is copied, not emptied');
     assert.deepEqual(report.namedKeys, ['where_170', 'tanh_162'], 'a map of inputs gives a map of outputs');
