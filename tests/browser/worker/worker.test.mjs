@@ -1,7 +1,8 @@
 // tw.worker() (js/src/worker): the runtime in a dedicated module worker. The
 // page's thread must keep answering a 50 ms timer while a model loads,
 // compiles and runs there; results, errors and freed memory must be the same
-// as on the page's own thread; images cross by transfer.
+// as on the page's own thread; images cross by transfer; the bundle may come
+// from another origin.
 //
 // The bounds on the timer's largest gap: this project's machines have 2 cores,
 // shared by the page's thread, the worker, SwiftShader's threads and other
@@ -17,9 +18,12 @@
 // reported, not bounded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureExamples } from '../../fixtures/examples.mjs';
 import { assertClose, readIO } from '../../js/graph/helpers.mjs';
-import { BrowserSession } from '../helper.mjs';
+import { BrowserSession, ROOT } from '../helper.mjs';
 
 const MAX_GAP_MS = 1000;
 const MAIN_THREAD_MIN_GAP_MS = 1500;
@@ -289,5 +293,41 @@ test('dispose frees the model in the worker; terminate ends it and rejects what 
     assert.equal(report.pageTensorsLeft, 0, 'the page holds no tensor of the worker\'s');
   } finally {
     await page.close();
+  }
+});
+
+test('the bundle served from another origin with CORS headers starts a worker that loads and runs a model of the page\'s origin', async () => {
+  const bundle = readFileSync(join(ROOT, 'js/dist/tensorweb.js'));
+  let bundleRequests = 0;
+  const elsewhere = createServer((request, response) => {
+    const found = new URL(request.url, 'http://127.0.0.1').pathname === '/cdn/tensorweb.js';
+    bundleRequests += found ? 1 : 0;
+    response.writeHead(found ? 200 : 404, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'access-control-allow-origin': '*',
+      'cross-origin-resource-policy': 'cross-origin',
+    }).end(found ? bundle : 'not found');
+  });
+  await new Promise((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+  const page = await session.newPage();
+  try {
+    const moduleUrl = `http://127.0.0.1:${elsewhere.address().port}/cdn/tensorweb.js`;
+    assert.notEqual(new URL(moduleUrl).origin, session.origin);
+    const report = await page.run(async (tw, { moduleUrl, input }) => {
+      const remote = await tw.worker({ moduleUrl });
+      const model = await remote.loadGraphModel('/tests/fixtures/graph/mobilenet/model.json');
+      const output = await model.predict({ values: Float32Array.from(input.values), shape: input.shape, dtype: input.dtype });
+      const values = Array.from(await output.data());
+      output.dispose();
+      remote.terminate();
+      return { backend: remote.backend, values };
+    }, { moduleUrl, input: readIO('mobilenet').inputs.image });
+    assert.equal(bundleRequests, 1, 'the worker imported the bundle from the other origin');
+    assert.equal(report.backend, 'webgpu');
+    const io = readIO('mobilenet');
+    assertClose(report.values, Object.values(io.outputs)[0].values, io.tolerance, 'mobilenet');
+  } finally {
+    await page.close();
+    await new Promise((resolve) => elsewhere.close(resolve));
   }
 });
