@@ -1,7 +1,10 @@
 // Teachable-Machine-style classifier: EfficientNet-Lite0 stays frozen and turns
 // each camera frame into its 1280 pooled features (the graph's 'features'
 // output); only those features are kept per example, and a small dense head
-// (layers API) trains on them in the page. One camera loop either captures
+// (layers API) trains on them in the page. The backbone loads and runs in a
+// worker (tw.worker()): frames go there as ImageBitmaps, cropped and scaled by
+// the browser and transferred, and only the features come back, so the page
+// stays responsive while the model loads and each frame runs. One camera loop either captures
 // examples for the class whose button is held or, once a head exists, predicts.
 // The head exports through downloads:// with the class names in model.json's
 // userDefinedMetadata, and loads back through tw.io.browserFiles.
@@ -10,8 +13,8 @@ import { confidenceBar, drawLossChart, showError, startBackend } from '../common
 
 const BACKBONE_URL = '/models/efficientnet-lite0/model.json';
 const FEATURES_OUTPUT = 'features';
-// The camera frame is centre-cropped to a square and scaled to 256x256; its
-// middle 224x224 is the model's input, as metadata.input.resize asks (224/256).
+// The model's input is the middle 224/256 of the camera frame's centred square,
+// scaled to 224x224, as metadata.input.resize asks (resize to 256, crop 224).
 const FRAME = 256;
 const MIN_CLASSES = 2;
 const MAX_CLASSES = 5;
@@ -28,8 +31,8 @@ const EXPORT_NAME = 'camera-classifier';
 
 const $ = (id) => document.getElementById(id);
 
-let backbone = null;
-let backendName = '';
+let backbone = null; // a RemoteGraphModel: EfficientNet-Lite0 in the worker
+let backendName = ''; // the worker's backend
 let inputSize = 0; // the backbone's square input side (224)
 let featureSize = 0; // its 'features' width (1280)
 let webcam = null;
@@ -137,7 +140,7 @@ function listenForHold(entry) {
 /** The top status line once the model is ready: what the page does now, or what to do next. */
 function nextStep() {
   if (training) return 'Training the classifier on the examples…';
-  if (!webcam) return head ? 'Classifier ready: start the camera to predict.' : `EfficientNet-Lite0 ready on ${backendName}. Start the camera.`;
+  if (!webcam) return head ? 'Classifier ready: start the camera to predict.' : `EfficientNet-Lite0 ready on ${backendName} in a worker. Start the camera.`;
   if (!head) return 'Camera on: hold a class\'s button while the camera shows it.';
   return 'Predicting live: the bars below show what the camera sees.';
 }
@@ -165,30 +168,31 @@ function updateControls() {
 
 // ---- camera -----------------------------------------------------------------
 
-/** The backbone's features of `image`, a [1, size, size, 3] float32 tensor in 0..255 (disposed here). */
+/** The backbone's features of `image` (an ImageBitmap of the input's size, or values of its shape), computed in the worker. */
 async function featuresOf(image, model = backbone) {
-  const features = model.execute(image, FEATURES_OUTPUT);
-  image.dispose();
+  const features = await model.execute(image, FEATURES_OUTPUT);
   const values = await features.data();
   features.dispose();
   return values;
 }
 
-/** The backbone's features of the camera's current frame. */
-async function frameFeatures(camera) {
-  const frame = await camera.capture();
-  const border = (FRAME - inputSize) / 2;
-  const image = tw.tidy(() => frame.slice([border, border, 0], [inputSize, inputSize, 3]).cast('float32').expandDims(0));
-  frame.dispose();
-  return featuresOf(image);
+/** The middle of the video's centred square that the model sees: [x, y, side]. */
+function modelCrop(video) {
+  const side = Math.min(video.videoWidth, video.videoHeight) * (inputSize / FRAME);
+  return [(video.videoWidth - side) / 2, (video.videoHeight - side) / 2, side];
+}
+
+/** The backbone's features of the camera's current frame, cropped and scaled by the browser and handed to the worker. */
+async function frameFeatures() {
+  const [x, y, side] = modelCrop($('video'));
+  const frame = await createImageBitmap($('video'), x, y, side, side, { resizeWidth: inputSize, resizeHeight: inputSize });
+  return featuresOf(frame);
 }
 
 /** Shows the frame being captured as the class's thumbnail (the same centred square the model gets). */
 function drawThumbnail(entry) {
-  const video = $('video');
-  const side = Math.min(video.videoWidth, video.videoHeight) * (inputSize / FRAME);
-  entry.thumb.getContext('2d').drawImage(video, (video.videoWidth - side) / 2, (video.videoHeight - side) / 2, side, side,
-    0, 0, entry.thumb.width, entry.thumb.height);
+  const [x, y, side] = modelCrop($('video'));
+  entry.thumb.getContext('2d').drawImage($('video'), x, y, side, side, 0, 0, entry.thumb.width, entry.thumb.height);
 }
 
 /** While `camera` is on: an example for the held class at most every CAPTURE_INTERVAL_MS, else a prediction when a head exists. */
@@ -206,7 +210,7 @@ async function cameraLoop(camera) {
       lastCapture = performance.now();
       drawThumbnail(target);
     }
-    const features = await frameFeatures(camera);
+    const features = await frameFeatures();
     if (webcam !== camera || training) continue;
     if (capture) {
       target.examples.push(features);
@@ -391,15 +395,17 @@ $('import').addEventListener('change', action(async (event) => {
 async function main() {
   addClass(unusedClassName());
   addClass(unusedClassName());
-  backendName = await startBackend();
-  const model = await tw.loadGraphModel(BACKBONE_URL, { onProgress: (fraction) => { $('progress').value = fraction; } });
+  await startBackend(); // the head trains on the page
+  const runtime = await tw.worker();
+  backendName = runtime.backend;
+  const model = await runtime.loadGraphModel(BACKBONE_URL, { onProgress: (fraction) => { $('progress').value = fraction; } });
   const features = model.outputs.find((output) => output.name === FEATURES_OUTPUT);
   if (!features) throw new Error(`${BACKBONE_URL} has no '${FEATURES_OUTPUT}' output (it has ${model.outputNodes.join(', ')})`);
   featureSize = features.shape.at(-1);
   inputSize = model.inputs[0].shape[1];
-  // The first run compiles every kernel: do it now rather than on the first captured example.
-  $('status').textContent = 'Preparing the GPU kernels (the first frame is the slowest)…';
-  const warmUp = await featuresOf(tw.zeros([1, inputSize, inputSize, 3]), model);
+  // A first run checks the features' size (the load compiled the kernels ahead).
+  const blank = { values: new Float32Array(inputSize * inputSize * 3), shape: [1, inputSize, inputSize, 3], dtype: 'float32' };
+  const warmUp = await featuresOf(blank, model);
   if (warmUp.length !== featureSize) throw new Error(`${BACKBONE_URL}: '${FEATURES_OUTPUT}' gave ${warmUp.length} values, its signature says ${featureSize}`);
   $('progress').value = 1;
   backbone = model; // from here on updateControls() keeps the status line

@@ -34,3 +34,4 @@ export { initializers, constraints } from './layers/index.js';
 export * as regularizers from './layers/regularizers.js';
 export { logMelSpectrogram, melWeightMatrix } from './ops/audio.js';
 export * as text from './text/index.js';
+export * from './worker/index.js';

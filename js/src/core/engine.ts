@@ -214,6 +214,16 @@ export class Engine {
     return this.makeTensorFromDataId(dataId, shape, dtype, backend);
   }
 
+  /**
+   * A tracked tensor over new data held by backend `name` whatever the active
+   * one is: a worker's outputs stay on the page's CPU backend, ready to read.
+   */
+  makeTensorOn(name: string, values: TypedArray, shape: readonly number[], dtype: DataType): Tensor {
+    const backend = this.initBackendSync(name);
+    if (!backend) throw new Error(`tensorweb: backend '${name}' does not initialise synchronously`);
+    return this.makeTensorFromDataId(backend.write(values, shape, dtype), shape, dtype, backend);
+  }
+
   /** A tracked tensor over `dataId`, which `backend` holds; shared ids count a reference. */
   makeTensorFromDataId(dataId: DataId, shape: readonly number[], dtype: DataType, backend: KernelBackend): Tensor {
     this.addDataRef(dataId, shape, dtype, backend);

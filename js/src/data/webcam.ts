@@ -3,6 +3,7 @@
 // browser's 2-D canvas while being read, so only the final pixels upload.
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
+import { type Canvas2D, canvasContext, readRgb } from './pixels.js';
 
 export interface WebcamConfig {
   /** 'user' (front) or 'environment' (back) camera. */
@@ -13,21 +14,6 @@ export interface WebcamConfig {
   resizeHeight?: number;
   /** Crop the largest centred region with the output's aspect ratio before resizing (else the frame is stretched). */
   centerCrop?: boolean;
-}
-
-type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
-
-function canvasContext(width: number, height: number): Canvas2D {
-  if (typeof OffscreenCanvas !== 'undefined') {
-    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-    if (context) return context;
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (!context) throw new Error('tensorweb: webcam: this browser gives no 2-D canvas to read frames with');
-  return context;
 }
 
 export class WebcamIterator implements AsyncIterable<Tensor> {
@@ -88,21 +74,16 @@ export class WebcamIterator implements AsyncIterable<Tensor> {
     const sourceHeight = this.video.videoHeight;
     const width = this.config.resizeWidth ?? sourceWidth;
     const height = this.config.resizeHeight ?? sourceHeight;
-    if (!this.context || this.context.canvas.width !== width || this.context.canvas.height !== height) this.context = canvasContext(width, height);
+    if (!this.context || this.context.canvas.width !== width || this.context.canvas.height !== height) {
+      this.context = canvasContext(width, height, 'webcam');
+    }
     let [sx, sy, sw, sh] = [0, 0, sourceWidth, sourceHeight];
     if (this.config.centerCrop) {
       const scale = Math.min(sourceWidth / width, sourceHeight / height);
       [sw, sh] = [width * scale, height * scale];
       [sx, sy] = [(sourceWidth - sw) / 2, (sourceHeight - sh) / 2];
     }
-    this.context.drawImage(this.video, sx, sy, sw, sh, 0, 0, width, height);
-    const rgba = this.context.getImageData(0, 0, width, height).data;
-    const rgb = new Int32Array(width * height * 3);
-    for (let p = 0; p < width * height; p++) {
-      rgb[3 * p] = rgba[4 * p];
-      rgb[3 * p + 1] = rgba[4 * p + 1];
-      rgb[3 * p + 2] = rgba[4 * p + 2];
-    }
+    const rgb = readRgb(this.context, this.video, [sx, sy, sw, sh], Int32Array);
     return tensor(rgb, [height, width, 3], 'int32');
   }
 

@@ -11,7 +11,8 @@
 // brightness); it must then name each photo in HELD_OUT_VIEWS (other crops,
 // mirrored, darker, brighter: frames it never trained on), export the model
 // (two downloads), and a fresh page must load those files back, class names
-// included, and name the photos again.
+// included, and name the photos again. The backbone runs in a worker
+// (tw.worker()), which takes each frame as a transferred ImageBitmap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -134,6 +135,8 @@ test('camera classifier: learns a cat and a coffee cup from photographs\' views 
   assert.match(await page.title(), /Camera classifier/);
   assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1, 'the load progress reached 1');
   assert.equal(await page.locator('#train').isDisabled(), true, 'no training before there are examples');
+  assert.equal(page.workers().length, 1, 'EfficientNet-Lite0 runs in a worker');
+  assert.match(await page.locator('#status').textContent(), /EfficientNet-Lite0 ready on webgpu in a worker/);
   const names = page.locator('.class input');
   for (const [index, name] of CLASSES.entries()) await names.nth(index).fill(name);
 
