@@ -7,8 +7,8 @@
 //   Elem (x's shape); 2 params: uniform.
 // Params { outer, size, inner: u32, identity_bits: u32 (combine's identity as Elem bits) }
 // Overrides: WORKGROUP_SIZE (64), EXCLUSIVE, REVERSE (false).
-// Slots: `types` (Elem; f32 as written), `body` (combine(a: Elem, b: Elem) ->
-//   Elem; a sum as written).
+// Slots: `types` (Elem; f32 as written), `body` (reduce/combine.wgsl's
+//   combine(a: Elem, b: Elem) -> Elem; a sum as written).
 // Dispatch: ceil(outer * inner / WORKGROUP_SIZE) workgroups laid out 2-D.
 
 alias Elem = f32; // @types
@@ -28,9 +28,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-fn combine(a: Elem, b: Elem) -> Elem {
-  return a + b; // @body
-}
+// @import reduce/combine.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,

@@ -12,11 +12,11 @@ def bits(value, dtype=np.float32):
 
 # name: (combine body, identity, numpy reduction, scaled)
 REDUCTIONS = {
-    "sum": ("a + b", 0.0, np.sum, False),
-    "mean": ("a + b", 0.0, np.mean, True),
-    "prod": ("a * b", 1.0, np.prod, False),
-    "max": ("max(a, b)", -np.inf, np.max, False),
-    "min": ("min(a, b)", np.inf, np.min, False),
+    "sum": ("add_f32(a, b)", 0.0, np.sum, False),
+    "mean": ("add_f32(a, b)", 0.0, np.mean, True),
+    "prod": ("mul_f32(a, b)", 1.0, np.prod, False),
+    "max": ("maximum_f32(a, b)", -np.inf, np.max, False),
+    "min": ("minimum_f32(a, b)", np.inf, np.min, False),
 }
 
 
@@ -56,7 +56,7 @@ def test_reduce_axis(runner, rng, name, shape, shader):
 @pytest.mark.parametrize("workgroup_size", [1, 256])
 def test_reduce_workgroup_sizes(runner, rng, workgroup_size):
     x = rng.standard_normal((5, 300, 2)).astype(np.float32)
-    out = run_reduce(runner, x, "max(a, b)", bits(-np.inf), workgroup_size=workgroup_size)
+    out = run_reduce(runner, x, "maximum_f32(a, b)", bits(-np.inf), workgroup_size=workgroup_size)
     np.testing.assert_array_equal(out, x.max(axis=1))
 
 
@@ -67,13 +67,13 @@ def test_reduce_int32_all_and_sum(runner, rng, shader):
     out = run_reduce(runner, flags, "a & b", bits(1, np.int32), elem="i32", shader=shader)
     np.testing.assert_array_equal(out, flags.all(axis=1).astype(np.int32))
     big = rng.integers(-2**20, 2**20, (2, 500, 1)).astype(np.int32)
-    np.testing.assert_array_equal(run_reduce(runner, big, "a + b", 0, elem="i32", shader=shader), big.sum(axis=1))
+    np.testing.assert_array_equal(run_reduce(runner, big, "add_i32(a, b)", 0, elem="i32", shader=shader), big.sum(axis=1))
 
 
 @pytest.mark.parametrize("shader", REDUCE_SHADERS)
 def test_reduce_past_65535_workgroups(runner, rng, shader):
     x = rng.standard_normal((65536 + 9, 3, 1)).astype(np.float32)
-    out = run_reduce(runner, x, "a + b", 0, workgroup_size=1, shader=shader)
+    out = run_reduce(runner, x, "add_f32(a, b)", 0, workgroup_size=1, shader=shader)
     np.testing.assert_allclose(out, x.sum(axis=1), rtol=1e-5, atol=1e-6)
 
 
@@ -109,7 +109,7 @@ def test_cumsum(runner, rng, exclusive, reverse):
 
 def test_cumprod(runner, rng):
     x = rng.uniform(0.8, 1.2, (2, 30, 1)).astype(np.float32)
-    out = runner.run("reduce/cumulative.wgsl", slots={"body": body("a * b")}, workgroups=1, x=x,
+    out = runner.run("reduce/cumulative.wgsl", slots={"body": body("mul_f32(a, b)")}, workgroups=1, x=x,
                      out=Output(x.shape), params={"outer": 2, "size": 30, "inner": 1,
                                                   "identity_bits": bits(1.0)})["out"]
     np.testing.assert_allclose(out, np.cumprod(x, axis=1), rtol=1e-5)
@@ -146,7 +146,7 @@ def test_bitonic_sort_orders_rows_for_topk(runner, rng, shape):
 def test_nan_aware_bodies_for_max_and_arg_max(runner):
     x = np.array([[1, np.nan, 5, np.nan], [2, 7, -np.inf, 7], [np.nan, 3, 3, 1]], np.float32)[:, :, None]
     for shader in REDUCE_SHADERS:
-        out = run_reduce(runner, x, "select(max(a, b), a + b, is_nan(a) || is_nan(b))", bits(-np.inf), shader=shader)
+        out = run_reduce(runner, x, "maximum_f32(a, b)", bits(-np.inf), shader=shader)
         np.testing.assert_array_equal(out[:, 0], np.max(x[:, :, 0], axis=1))
     arg = runner.run("reduce/arg_reduce.wgsl", slots={"body": body("(is_nan(candidate) && !is_nan(best)) || candidate > best")},
                      workgroups=3, x=x, out=Output((3, 1), np.int32),

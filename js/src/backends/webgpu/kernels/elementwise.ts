@@ -165,6 +165,11 @@ export const unaryBody = (name: string): string => callOp(UNARY_OPS, name, 'f32'
 export const binaryBody = (name: string): string => callOp(BINARY_OPS, name, 'f32', 'a, b');
 
 export const addBody = (dtype: DataType) => callOp(BINARY_OPS, 'add', dtype === 'int32' ? 'i32' : 'f32', 'a, b');
+/** The `body` slot that combines `a` and `b` of WGSL type `type` by binary op `name` (reductions' and scans' combine step). */
+export function binaryOpBody(name: string, type: 'f32' | 'i32' | 'u32'): string {
+  requireOp(BINARY_OPS, name);
+  return callOp(BINARY_OPS, name, type, 'a, b');
+}
 
 /** Sum of same-shaped inputs as a chain of adds; intermediate sums are freed as it goes. */
 export const addNKernel: WebGpuKernel = (args) => {

@@ -8,7 +8,7 @@ import { type DataType, sizeFromShape } from '../../../core/dtype.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor, wgslType } from './common.js';
-import { castKernel } from './elementwise.js';
+import { binaryOpBody, castKernel } from './elementwise.js';
 import { stridedCopy, transposeData } from './shape.js';
 import { shaderFiles } from '../../../shaders.js';
 
@@ -21,30 +21,22 @@ const SHADERS = shaderFiles({
   bitonicSortStep: 'reduce/bitonic_sort_step.wgsl',
 });
 
-const nan = (x: string) => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
 const F32 = { one: 0x3f800000, inf: 0x7f800000, negInf: 0xff800000 };
 
 interface Reduction {
-  /** combine(a, b) bodies for float32 and for int32/bool (u32 for all/any). */
-  float: string;
-  int: string;
+  /** The binary op (elementwise/binary_ops.wgsl) that combines two partial results. */
+  combine: string;
   identity: (dtype: DataType) => number;
 }
 
 const REDUCTIONS: Record<string, Reduction> = {
-  sum: { float: 'return a + b;', int: 'return a + b;', identity: () => 0 },
-  mean: { float: 'return a + b;', int: 'return a + b;', identity: () => 0 },
-  prod: { float: 'return a * b;', int: 'return a * b;', identity: (d) => (d === 'float32' ? F32.one : 1) },
-  max: {
-    float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return max(a, b);`, int: 'return max(a, b);',
-    identity: (d) => (d === 'float32' ? F32.negInf : 0x80000000),
-  },
-  min: {
-    float: `if (${nan('a')} || ${nan('b')}) { return a + b; } return min(a, b);`, int: 'return min(a, b);',
-    identity: (d) => (d === 'float32' ? F32.inf : 0x7fffffff),
-  },
-  all: { float: 'return a & b;', int: 'return a & b;', identity: () => 1 },
-  any: { float: 'return a | b;', int: 'return a | b;', identity: () => 0 },
+  sum: { combine: 'add', identity: () => 0 },
+  mean: { combine: 'add', identity: () => 0 },
+  prod: { combine: 'mul', identity: (d) => (d === 'float32' ? F32.one : 1) },
+  max: { combine: 'maximum', identity: (d) => (d === 'float32' ? F32.negInf : 0x80000000) },
+  min: { combine: 'minimum', identity: (d) => (d === 'float32' ? F32.inf : 0x7fffffff) },
+  all: { combine: 'logicalAnd', identity: () => 1 },
+  any: { combine: 'logicalOr', identity: () => 0 },
 };
 
 /** Below this many reduced elements per output, one pass; above, two (see reduce.wgsl). */
@@ -76,7 +68,7 @@ function reducePass(backend: WebGpuBackend, x: DataId, dtype: DataType, outer: n
   backend.run({
     // Subgroup shuffles where the adapter has them; the workgroup-memory tree otherwise.
     shader: perThread ? SHADERS.reducePerThread : backend.useSubgroups ? SHADERS.reduceSubgroup : SHADERS.reduce,
-    slots: { types: typesSlot({ Elem: wgslType(dtype) }), body: dtype === 'float32' ? reduction.float : reduction.int },
+    slots: { types: typesSlot({ Elem: wgslType(dtype) }), body: binaryOpBody(reduction.combine, wgslType(dtype)) },
     constants: { SCALED: scale !== null },
     bindings: { x, out, params: { outer, reduce_size: reduceSize, inner, identity_bits: reduction.identity(dtype), scale: scale ?? 1 } },
     workgroups: perThread ? groupsFor(outer * inner) : outer * inner,
@@ -138,8 +130,9 @@ function aroundAxis(shape: readonly number[], axis: number): [number, number, nu
 }
 
 export function argReduceKernel(name: 'argMax' | 'argMin'): WebGpuKernel<{ axis: number }> {
-  const nanWins = `(${nan('candidate')} && !${nan('best')})`;
-  const body = `return ${nanWins} || candidate ${name === 'argMax' ? '>' : '<'} best;`;
+  // Whether `candidate` beats `best` (arg_reduce.wgsl's `body`); for floats the first NaN wins, as in numpy.
+  const better = `candidate ${name === 'argMax' ? '>' : '<'} best`;
+  const floatBody = `return (is_nan(candidate) && !is_nan(best)) || ${better};`;
   return (args) => {
     const backend = gpu(args);
     const { inputs: [x], attrs, outputs: [out] } = args;
@@ -148,7 +141,7 @@ export function argReduceKernel(name: 'argMax' | 'argMin'): WebGpuKernel<{ axis:
     if (outer * inner === 0) return [result];
     backend.run({
       shader: SHADERS.argReduce,
-      slots: { types: typesSlot({ Elem: wgslType(x.dtype) }), body: x.dtype === 'float32' ? body : `return candidate ${name === 'argMax' ? '>' : '<'} best;` },
+      slots: { types: typesSlot({ Elem: wgslType(x.dtype) }), body: x.dtype === 'float32' ? floatBody : `return ${better};` },
       bindings: { x: x.dataId, out: result, params: { outer, reduce_size: reduceSize, inner } },
       workgroups: outer * inner,
     });
@@ -167,7 +160,7 @@ export function scanKernel(name: 'cumsum' | 'cumprod'): WebGpuKernel<{ axis: num
       const identity = name === 'cumsum' ? 0 : out.dtype === 'float32' ? F32.one : 1;
       backend.run({
         shader: SHADERS.cumulative,
-        slots: { types: typesSlot({ Elem: wgslType(out.dtype) }), body: name === 'cumsum' ? 'return a + b;' : 'return a * b;' },
+        slots: { types: typesSlot({ Elem: wgslType(out.dtype) }), body: binaryOpBody(name === 'cumsum' ? 'add' : 'mul', wgslType(out.dtype)) },
         constants: { EXCLUSIVE: attrs.exclusive, REVERSE: attrs.reverse },
         bindings: { x: cast.info.dataId, out: result, params: { outer, size, inner, identity_bits: identity } },
         workgroups: groupsFor(outer * inner),
