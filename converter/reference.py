@@ -27,6 +27,11 @@ def _f64(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float64, copy=False)
 
 
+def _wide(x: np.ndarray) -> np.ndarray:
+    """float32 as float64; integers and bools stay exact in their own dtype."""
+    return _f64(x) if x.dtype == np.float32 else x
+
+
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
@@ -140,7 +145,7 @@ REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": 
 def unary_kernel(fn):
     def kernel(inputs, attrs):
         x = inputs[0]
-        return [_as(fn(_f64(x) if x.dtype == np.float32 else x), x)]
+        return [_as(fn(_wide(x)), x)]
     return kernel
 
 
@@ -391,7 +396,7 @@ def softmax_along(x, axis, log):
 
 def cumsum(x, axis, exclusive, reverse):
     y = np.flip(x, axis) if reverse else x
-    total = np.cumsum(_f64(y) if y.dtype == np.float32 else y, axis=axis)
+    total = np.cumsum(_wide(y), axis=axis)
     if exclusive:
         total = total - y
     return _as(np.flip(total, axis) if reverse else total, x)
@@ -488,7 +493,7 @@ ORACLE: dict[str, Kernel] = {
     "cumsum": lambda i, a: [cumsum(i[0], a["axis"], a["exclusive"], a["reverse"])],
     "leakyRelu": lambda i, a: [_as(np.where(i[0] < 0, a["alpha"] * _f64(i[0]), i[0]), i[0])],
     "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],
-    "addN": lambda i, a: [_as(sum(_f64(t) if t.dtype == np.float32 else t for t in i), i[0])],
+    "addN": lambda i, a: [_as(sum(_wide(t) for t in i), i[0])],
     "cast": cast,
     "where": lambda i, a: [np.where(i[0], i[1], i[2])],
     "softmax": lambda i, a: [_as(softmax_along(i[0], a["dim"], log=False), i[0])],
@@ -496,6 +501,8 @@ ORACLE: dict[str, Kernel] = {
     "argMax": lambda i, a: [np.argmax(i[0], axis=a["axis"]).astype(np.int32)],
     "argMin": lambda i, a: [np.argmin(i[0], axis=a["axis"]).astype(np.int32)],
     "matMul": lambda i, a: [_as(matmul(i, a)[0], i[0])],
+    "dot": lambda i, a: [_as(np.dot(_wide(i[0]), _wide(i[1])), i[0])],
+    "outerProduct": lambda i, a: [_as(np.outer(_wide(i[0]), _wide(i[1])), i[0])],
     "fusedMatMul": fused(matmul),
     "conv2d": lambda i, a: [_as(conv2d(i, a)[0], i[0])],
     "fusedConv2d": fused(conv2d),
