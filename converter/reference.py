@@ -472,6 +472,37 @@ def cast(inputs, attrs):
     return [x.astype(attrs["dtype"])]
 
 
+# ------------------------------------------------------------------ audio
+
+def hertz_to_mel(hz):
+    """The HTK mel scale, as TensorFlow's linear_to_mel_weight_matrix."""
+    return 1127.0 * np.log(1.0 + hz / 700.0)
+
+
+def mel_matrix(num_mel_bins, num_bins, sample_rate, lower, upper):
+    """TensorFlow's linear_to_mel_weight_matrix [num_bins, num_mel_bins]: triangles on the mel scale, the DC bin left out."""
+    freqs = np.linspace(0.0, sample_rate / 2.0, num_bins)[1:]
+    mels = hertz_to_mel(freqs)[:, None]
+    edges = np.linspace(hertz_to_mel(lower), hertz_to_mel(upper), num_mel_bins + 2)
+    left, center, right = edges[:-2], edges[1:-1], edges[2:]
+    weights = np.maximum(0.0, np.minimum((mels - left) / (center - left), (right - mels) / (right - center)))
+    return np.pad(weights, [[1, 0], [0, 0]])
+
+
+def log_mel_spectrogram(inputs, attrs):
+    """Hann-windowed frames, numpy's rfft (independent of the runtime's DFT as a matmul), mel bins, log."""
+    frame_length, frame_step = attrs["frameLength"], attrs["frameStep"]
+    fft = attrs["fftLength"] or 1 << (frame_length - 1).bit_length()
+    signals = _f64(inputs[0])
+    count = 0 if signals.shape[-1] < frame_length else 1 + (signals.shape[-1] - frame_length) // frame_step
+    index = np.arange(count)[:, None] * frame_step + np.arange(frame_length)[None, :]
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame_length) / frame_length)
+    spectrum = np.abs(np.fft.rfft(signals[..., index] * window, n=fft, axis=-1)) ** attrs["power"]
+    mel = spectrum @ mel_matrix(attrs["numMelBins"], fft // 2 + 1, attrs["sampleRate"], attrs["lowerEdgeHertz"],
+                                attrs["upperEdgeHertz"] or attrs["sampleRate"] / 2)
+    return [_as(np.log(mel + attrs["logOffset"]), inputs[0])]
+
+
 def _first(fn) -> Kernel:
     return lambda inputs, attrs: [fn(inputs[0], attrs)]
 
@@ -530,6 +561,7 @@ ORACLE: dict[str, Kernel] = {
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
     "depthToSpace": depth_to_space,
+    "logMelSpectrogram": log_mel_spectrogram,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
 }
 
