@@ -139,7 +139,10 @@ BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 BOOL_RESULTS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr",
                 "logicalXor")
 
-REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod}
+REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "all": np.all, "any": np.any}
+# A reduction's result dtype for int32 and bool x, as TF.js: sums and products count in int32, the mean is float32,
+# all and any are bool; max and min keep x's dtype.
+INT_REDUCED_DTYPE = {"sum": np.int32, "prod": np.int32, "mean": np.float32, "all": np.bool_, "any": np.bool_}
 
 
 def unary_kernel(fn):
@@ -163,11 +166,57 @@ def binary_kernel(fn, bool_result):
     return kernel
 
 
-def reduce_kernel(fn):
+# ------------------------------------------------------------------ reductions and scans
+
+def reduce_axes(axis):
+    """TF.js's axis attribute (null for every axis, a number, or a list) as numpy's."""
+    return None if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def reduce_kernel(name, fn):
     def kernel(inputs, attrs):
         x = inputs[0]
-        return [_as(fn(x, axis=tuple(attrs["axis"]), keepdims=attrs["keepDims"]), x)]
+        dtype = x.dtype if x.dtype == np.float32 and name not in ("all", "any") else INT_REDUCED_DTYPE.get(name, x.dtype)
+        return [np.asarray(fn(_wide(x), axis=reduce_axes(attrs["axis"]), keepdims=attrs["keepDims"])).astype(dtype)]
     return kernel
+
+
+def scan(x, axis, exclusive, reverse, product=False):
+    """cumsum (cumprod with ``product``) with TF's flags: exclusive shifts the identity in, reverse runs from the end."""
+    axis = ops.normalize_axis(axis, x.ndim)
+    y = np.flip(_wide(x), axis) if reverse else _wide(x)
+    if exclusive:
+        shifted_in = [(1, 0) if a == axis else (0, 0) for a in range(y.ndim)]
+        y = np.take(np.pad(y, shifted_in, constant_values=1 if product else 0), range(y.shape[axis]), axis=axis)
+    y = (np.multiply if product else np.add).accumulate(y, axis=axis)
+    return _as(np.flip(y, axis) if reverse else y, x)
+
+
+def log_sum_exp(inputs, attrs):
+    x, axes = _f64(inputs[0]), reduce_axes(attrs["axis"])
+    top = x.max(axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(top), top, 0)  # by the (finite) max, so exp cannot overflow
+    kept = np.log(np.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+    return [(kept if attrs["keepDims"] else np.squeeze(kept, axes)).astype(np.float32)]
+
+
+def moments(inputs, attrs):
+    x, axes, keep = _f64(inputs[0]), reduce_axes(attrs["axis"]), attrs["keepDims"]
+    return [x.mean(axis=axes, keepdims=keep).astype(np.float32), x.var(axis=axes, keepdims=keep).astype(np.float32)]
+
+
+def norm(inputs, attrs):
+    """Vector norms (any p, 'euclidean', ±inf) or, over two axes, matrix norms (1, ±inf, 'fro'/'euclidean')."""
+    a, order, axis, keep = np.abs(_f64(inputs[0])), attrs["ord"], attrs["axis"], attrs["keepDims"]
+    if isinstance(axis, (list, tuple)) and len(axis) == 2:
+        y = np.linalg.norm(a, "fro" if order in ("euclidean", "fro") else order, axis=tuple(axis), keepdims=keep)
+    elif order in ("euclidean", 2):
+        y = np.sqrt(np.sum(a * a, axis=reduce_axes(axis), keepdims=keep))
+    elif order in (math.inf, -math.inf):
+        y = (np.max if order > 0 else np.min)(a, axis=reduce_axes(axis), keepdims=keep)
+    else:
+        y = np.sum(a**order, axis=reduce_axes(axis), keepdims=keep) ** (1 / order)
+    return [np.asarray(y).astype(np.float32)]
 
 
 # ------------------------------------------------------------------ matmul and convolution
@@ -394,14 +443,6 @@ def softmax_along(x, axis, log):
 
 # ------------------------------------------------------------------ shape ops
 
-def cumsum(x, axis, exclusive, reverse):
-    y = np.flip(x, axis) if reverse else x
-    total = np.cumsum(_wide(y), axis=axis)
-    if exclusive:
-        total = total - y
-    return _as(np.flip(total, axis) if reverse else total, x)
-
-
 def gather(x, indices, axis, batch_dims):
     if batch_dims == 0:
         return np.take(x, indices, axis=axis)
@@ -517,11 +558,15 @@ ORACLE: dict[str, Kernel] = {
     **{name: unary_kernel(fn) for name, fn in UNARY.items()},
     **{name: predicate_kernel(fn) for name, fn in PREDICATES.items()},
     **{name: binary_kernel(fn, name in BOOL_RESULTS) for name, fn in BINARY.items()},
-    **{name: reduce_kernel(fn) for name, fn in REDUCE.items()},
+    **{name: reduce_kernel(name, fn) for name, fn in REDUCE.items()},
     "gelu": lambda i, a: [_as(_gelu(i[0], a["approximate"]), i[0])],
     "hardSigmoid": lambda i, a: [_as(np.clip(a["alpha"] * _f64(i[0]) + a["beta"], 0, 1), i[0])],
     "step": lambda i, a: [_as(_step(_f64(i[0]), a["alpha"]), i[0])],
-    "cumsum": lambda i, a: [cumsum(i[0], a["axis"], a["exclusive"], a["reverse"])],
+    "cumsum": lambda i, a: [scan(i[0], a["axis"], a["exclusive"], a["reverse"])],
+    "cumprod": lambda i, a: [scan(i[0], a["axis"], a["exclusive"], a["reverse"], product=True)],
+    "logSumExp": log_sum_exp,
+    "moments": moments,
+    "norm": norm,
     "leakyRelu": lambda i, a: [_as(np.where(i[0] < 0, a["alpha"] * _f64(i[0]), i[0]), i[0])],
     "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],
     "addN": lambda i, a: [_as(sum(_wide(t) for t in i), i[0])],
