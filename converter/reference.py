@@ -450,8 +450,12 @@ def gather(x, indices, axis, batch_dims):
 
 
 def split(inputs, attrs):
-    bounds = np.cumsum(attrs["numOrSizeSplits"])[:-1]
-    return list(np.split(inputs[0], bounds, axis=attrs["axis"]))
+    """numOrSizeSplits: a count of equal parts, or the parts' sizes with at most one -1 (the rest of the axis)."""
+    x, parts, axis = inputs[0], attrs["numOrSizeSplits"], attrs["axis"]
+    if isinstance(parts, int):
+        return list(np.split(x, parts, axis=axis))
+    sizes = [x.shape[axis] - sum(p for p in parts if p >= 0) if p == -1 else p for p in parts]
+    return list(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
 
 
 def slice_kernel(inputs, attrs):
@@ -461,13 +465,67 @@ def slice_kernel(inputs, attrs):
 
 
 def strided_slice(inputs, attrs):
-    x = inputs[0]
+    """TF's stridedSlice as a Python index: masked bounds become None, and Ellipsis, np.newaxis or an int."""
     index = []
-    for i, dim in enumerate(x.shape):
-        picked = ops.strided_range(dim, attrs["begin"][i], attrs["end"][i], attrs["strides"][i],
-                                   attrs["beginMask"] >> i & 1, attrs["endMask"] >> i & 1)
-        index.append(slice(picked.start, picked.stop if picked.stop >= 0 else None, picked.step))
-    return [x[tuple(index)]]
+    for i, (begin, end, stride) in enumerate(zip(attrs["begin"], attrs["end"], attrs["strides"])):
+        if attrs["ellipsisMask"] >> i & 1:
+            index.append(Ellipsis)
+        elif attrs["newAxisMask"] >> i & 1:
+            index.append(np.newaxis)
+        elif attrs["shrinkAxisMask"] >> i & 1:
+            index.append(begin)
+        else:
+            index.append(slice(None if attrs["beginMask"] >> i & 1 else begin, None if attrs["endMask"] >> i & 1 else end,
+                               stride))
+    return [np.ascontiguousarray(inputs[0][tuple(index)])]
+
+
+def gather_nd(x, indices):
+    depth = indices.shape[-1]
+    flat = indices.reshape(-1, depth)
+    out = np.stack([x[tuple(t)] for t in flat]) if len(flat) else np.zeros((0,) + x.shape[depth:], x.dtype)
+    return out.reshape(indices.shape[:-1] + x.shape[depth:])
+
+
+def scatter_nd(indices, updates, shape):
+    """Updates summed into zeros of ``shape``: duplicate indices add up."""
+    out = np.zeros(shape, dtype=updates.dtype)
+    depth = indices.shape[-1]
+    for t, u in zip(indices.reshape(-1, depth), updates.reshape((-1,) + tuple(shape[depth:]))):
+        out[tuple(t)] += u
+    return out
+
+
+def topk(inputs, attrs):
+    """The k largest along the last axis; a stable sort of -x keeps the lower index first among ties."""
+    x = inputs[0]
+    order = np.argsort(-x, axis=-1, kind="stable")[..., :attrs["k"]].astype(np.int32)
+    return [np.take_along_axis(x, order, axis=-1), order]
+
+
+def space_to_batch(x, block, paddings):
+    """Element by element: output batch (offsets, n) at spatial pos reads the padded input n at pos * block + offsets."""
+    padded = np.pad(x, [(0, 0)] + [tuple(p) for p in paddings] + [(0, 0)] * (x.ndim - 1 - len(block)))
+    n = x.shape[0]
+    spatial = [padded.shape[1 + d] // b for d, b in enumerate(block)]
+    out = np.zeros((n * int(np.prod(block)), *spatial, *x.shape[1 + len(block):]), x.dtype)
+    for k in range(out.shape[0]):
+        offsets = np.unravel_index(k // n, block)
+        for pos in np.ndindex(*spatial):
+            out[(k,) + pos] = padded[(k % n,) + tuple(p * b + o for p, b, o in zip(pos, block, offsets))]
+    return out
+
+
+def batch_to_space(x, block, crops):
+    """space_to_batch's inverse, then the crops cut off."""
+    n = x.shape[0] // int(np.prod(block))
+    spatial = x.shape[1:1 + len(block)]
+    full = np.zeros((n, *[s * b for s, b in zip(spatial, block)], *x.shape[1 + len(block):]), x.dtype)
+    for k in range(x.shape[0]):
+        offsets = np.unravel_index(k // n, block)
+        for pos in np.ndindex(*spatial):
+            full[(k % n,) + tuple(p * b + o for p, b, o in zip(pos, block, offsets))] = x[(k,) + pos]
+    return full[(slice(None),) + tuple(slice(c[0], full.shape[1 + d] - c[1]) for d, c in enumerate(crops))]
 
 
 def _source_coordinates(out_size, in_size, align_corners, half_pixel):
@@ -501,6 +559,9 @@ def resize_nearest(inputs, attrs):
 
 def depth_to_space(inputs, attrs):
     x, b = inputs[0], attrs["blockSize"]
+    if attrs["dataFormat"] == "NCHW":
+        nhwc = depth_to_space([x.transpose(0, 2, 3, 1)], {**attrs, "dataFormat": "NHWC"})[0]
+        return [nhwc.transpose(0, 3, 1, 2)]
     n, h, w, c = x.shape
     y = x.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
     return [y.reshape(n, h * b, w * b, c // (b * b))]
@@ -593,14 +654,22 @@ ORACLE: dict[str, Kernel] = {
     "reshape": _first(lambda x, a: x.reshape(a["shape"])),
     "transpose": _first(lambda x, a: np.transpose(x, a["perm"])),
     "concat": lambda i, a: [np.concatenate(i, axis=a["axis"])],
+    "stack": lambda i, a: [np.stack(i, axis=a["axis"])],
+    "unstack": lambda i, a: list(np.moveaxis(i[0], a["axis"], 0)),
+    "reverse": _first(lambda x, a: np.flip(x, reduce_axes(a["axis"]))),
     "split": split,
     "slice": slice_kernel,
     "stridedSlice": strided_slice,
     "gather": lambda i, a: [gather(i[0], i[1], ops.normalize_axis(a["axis"], i[0].ndim), a["batchDims"])],
+    "gatherND": lambda i, a: [gather_nd(i[0], i[1])],
+    "scatterND": lambda i, a: [scatter_nd(i[0], i[1], a["shape"])],
+    "topk": topk,
+    "spaceToBatchND": _first(lambda x, a: space_to_batch(x, a["blockShape"], a["paddings"])),
+    "batchToSpaceND": _first(lambda x, a: batch_to_space(x, a["blockShape"], a["crops"])),
     "pad": _first(lambda x, a: np.pad(x, a["paddings"], constant_values=np.asarray(a["constantValue"], x.dtype))),
     "mirrorPad": _first(lambda x, a: np.pad(x, a["paddings"], mode=a["mode"])),
     "expandDims": _first(lambda x, a: np.expand_dims(x, a["axis"])),
-    "squeeze": _first(lambda x, a: np.squeeze(x, axis=tuple(a["axis"]))),
+    "squeeze": _first(lambda x, a: np.squeeze(x, axis=reduce_axes(a["axis"]))),
     "tile": _first(lambda x, a: np.tile(x, a["reps"])),
     "broadcastTo": _first(lambda x, a: np.broadcast_to(x, a["shape"]).copy()),
     "resizeBilinear": resize_bilinear,
