@@ -574,6 +574,88 @@ def cast(inputs, attrs):
     return [x.astype(attrs["dtype"])]
 
 
+# ------------------------------------------------------------------ creation, and the random streams
+
+def tfjs_range(start, stop, step):
+    """TF.js range: empty for wrong-way ranges, and a step of 1 counts down when stop < start."""
+    if start == stop or (start < stop and step < 0) or (stop < start and step > 1):
+        return np.zeros([0])
+    if stop < start and step == 1:
+        step = -1
+    return start + np.arange(abs(math.ceil((stop - start) / step))) * step
+
+
+def one_hot(inputs, attrs):
+    """Out-of-range indices give all-off rows."""
+    hot = inputs[0][..., None] == np.arange(attrs["depth"])
+    return [np.where(hot, attrs["onValue"], attrs["offValue"]).astype(attrs["dtype"])]
+
+
+def eye(inputs, attrs):
+    rows, columns = attrs["numRows"], attrs["numColumns"] or attrs["numRows"]
+    identity = np.eye(rows, columns, dtype=attrs["dtype"])
+    return [np.broadcast_to(identity, [*(attrs["batchShape"] or []), rows, columns]).copy()]
+
+
+# Philox4x32-10, by the contract written in js/src/core/random.ts: element i of a random op depends only on
+# (seed, i), so these numbers are the runtime's on every backend.
+_MASK = 0xFFFFFFFF
+_PHILOX_M0, _PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
+_PHILOX_W0, _PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+
+
+def philox4x32(counter, key):
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for round_ in range(10):
+        if round_ > 0:
+            k0, k1 = (k0 + _PHILOX_W0) & _MASK, (k1 + _PHILOX_W1) & _MASK
+        p0, p1 = _PHILOX_M0 * c0, _PHILOX_M1 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & _MASK, (p0 >> 32) ^ c3 ^ k1, p0 & _MASK
+    return c0, c1, c2, c3
+
+
+def seed_key(seed):
+    """The two 32-bit words of the seed's float64 bits, [low, high]."""
+    low, high = np.array([seed], dtype="<f8").view("<u4")
+    return int(low), int(high)
+
+
+def philox_words(key, index, round_=0):
+    return philox4x32((index & _MASK, index >> 32, round_, 0), key)
+
+
+def uniform_at(key, index):
+    return (philox_words(key, index)[0] >> 8) * 2.0**-24
+
+
+def normal_at(key, index, round_=0):
+    """Box-Muller on the first two words: u1 in (0, 1], u2 in [0, 1)."""
+    w = philox_words(key, index, round_)
+    u1 = ((w[0] >> 8) + 1) * 2.0**-24
+    u2 = (w[1] >> 8) * 2.0**-24
+    return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+
+
+def truncated_normal_at(key, index):
+    """Redraws (round 1, 2, ...) until the sample is within two standard deviations."""
+    round_, z = 0, normal_at(key, index)
+    while abs(z) > 2:
+        round_ += 1
+        z = normal_at(key, index, round_)
+    return z
+
+
+def random_kernel(draw, low_attr, scale):
+    """A random op: ``draw(key, i)`` is the unit sample, ``low + sample * scale`` the value; int32 floors it."""
+    def kernel(inputs, attrs):
+        key = seed_key(attrs["seed"])
+        shape = attrs["shape"]
+        v = np.array([attrs[low_attr] + draw(key, i) * scale(attrs) for i in range(int(np.prod(shape)))], np.float64)
+        return [(np.floor(v).astype(np.int32) if attrs["dtype"] == "int32" else v.astype(np.float32)).reshape(shape)]
+    return kernel
+
+
 # ------------------------------------------------------------------ audio
 
 def hertz_to_mel(hz):
@@ -675,6 +757,18 @@ ORACLE: dict[str, Kernel] = {
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
     "depthToSpace": depth_to_space,
+    "fill": lambda i, a: [np.full(a["shape"], a["value"], a["dtype"])],
+    "zeros": lambda i, a: [np.zeros(a["shape"], a["dtype"])],
+    "ones": lambda i, a: [np.ones(a["shape"], a["dtype"])],
+    "zerosLike": lambda i, a: [np.zeros_like(i[0])],
+    "onesLike": lambda i, a: [np.ones_like(i[0])],
+    "range": lambda i, a: [tfjs_range(a["start"], a["stop"], a["step"]).astype(a["dtype"])],
+    "linspace": lambda i, a: [np.linspace(a["start"], a["stop"], a["num"]).astype(np.float32)],
+    "eye": eye,
+    "oneHot": one_hot,
+    "randomUniform": random_kernel(uniform_at, "minval", lambda a: a["maxval"] - a["minval"]),
+    "randomNormal": random_kernel(normal_at, "mean", lambda a: a["stdDev"]),
+    "truncatedNormal": random_kernel(truncated_normal_at, "mean", lambda a: a["stdDev"]),
     "logMelSpectrogram": log_mel_spectrogram,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
 }
