@@ -406,23 +406,24 @@ def avg_pool(inputs, attrs):
 
 # ------------------------------------------------------------------ normalisation
 
+def _optional(inputs, index, absent):
+    """An optional input in float64: ``absent`` where it is left out or None (TF.js's null)."""
+    return _f64(inputs[index]) if len(inputs) > index and inputs[index] is not None else absent
+
+
 def batch_norm(inputs, attrs):
     x, mean, variance = (_f64(i) for i in inputs[:3])
-    offset = _f64(inputs[3]) if len(inputs) > 3 else 0.0
-    scale = _f64(inputs[4]) if len(inputs) > 4 else 1.0
+    offset, scale = _optional(inputs, 3, 0.0), _optional(inputs, 4, 1.0)
     return [_as((x - mean) / np.sqrt(variance + attrs["varianceEpsilon"]) * scale + offset, inputs[0])]
 
 
 def layer_norm(inputs, attrs):
     x = _f64(inputs[0])
-    axes = tuple(ops.normalize_axis(a, x.ndim) for a in attrs["axis"])
+    listed = attrs["axis"] if isinstance(attrs["axis"], (list, tuple)) else [attrs["axis"]]
+    axes = tuple(ops.normalize_axis(a, x.ndim) for a in listed)
     mean = x.mean(axis=axes, keepdims=True)
     variance = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
-    y = (x - mean) / np.sqrt(variance + attrs["epsilon"])
-    if len(inputs) > 1:
-        y = y * _f64(inputs[1])
-    if len(inputs) > 2:
-        y = y + _f64(inputs[2])
+    y = (x - mean) / np.sqrt(variance + attrs["epsilon"]) * _optional(inputs, 1, 1.0) + _optional(inputs, 2, 0.0)
     return [_as(y, inputs[0])]
 
 
