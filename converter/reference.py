@@ -344,9 +344,9 @@ def conv_backprop_filter(x, dy, w_shape, strides, pad, dilations=1, groups=1, ro
     return dw
 
 
-def pool(x, window, strides, pad, kind, rounding=None):
+def pool(x, window, strides, pad, kind, rounding=None, dilations=1):
     """maxPool or avgPool ('max', 'avg'), in float64; the average counts the window's in-bounds elements only."""
-    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    t = Taps(x.shape, window, strides, dilations, pad, rounding)
     if kind == "max":
         xp = t.pad(_f64(x), -np.inf)
         return np.max(np.stack([xp[index] for _, index in t.slabs()]), axis=0)
@@ -355,9 +355,9 @@ def pool(x, window, strides, pad, kind, rounding=None):
     return sum(xp[index] for _, index in t.slabs()) / sum(ones[index] for _, index in t.slabs())
 
 
-def max_pool_grad(dy, x, window, strides, pad, rounding=None):
+def max_pool_grad(dy, x, window, strides, pad, rounding=None, dilations=1):
     """Each dy element goes to the first maximum of its window in tap order (NaN wins)."""
-    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    t = Taps(x.shape, window, strides, dilations, pad, rounding)
     xp = t.pad(_f64(x), -np.inf)
     valid = t.pad(np.ones(x.shape, bool), False)
     best = np.full(dy.shape, -np.inf)
@@ -372,13 +372,14 @@ def max_pool_grad(dy, x, window, strides, pad, rounding=None):
     return t.crop(dxp)
 
 
-def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None):
-    t = Taps(x_shape, window, strides, 1, pad, rounding)
+def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None, dilations=1):
+    t = Taps(x_shape, window, strides, dilations, pad, rounding)
     ones = t.pad(np.ones(x_shape))
     count = sum(ones[index] for _, index in t.slabs())
+    share = np.divide(dy, count, out=np.zeros(count.shape), where=count > 0)  # a window only in padding passes nothing
     dxp = np.zeros(ones.shape)
     for _, index in t.slabs():
-        dxp[index] += dy / count
+        dxp[index] += share
     return t.crop(dxp)
 
 
