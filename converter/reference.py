@@ -1,4 +1,5 @@
-"""A numpy interpreter of the op set in ops.py: the oracle for converter tests and `verify`.
+"""A numpy interpreter of the op set in ops.py: the oracle for converter tests and `verify`, and
+(ORACLE) of the runtime's other ops, which the op goldens and the kernel tier check against.
 
 Kernels follow TensorFlow.js semantics (NHWC, HWIO filters, TF padding and
 resize rules).  Float work is done in float64 and returned as float32, so the
