@@ -1,4 +1,5 @@
-"""A numpy interpreter of the op set in ops.py: the oracle for converter tests and `verify`.
+"""A numpy interpreter of the op set in ops.py: the oracle for converter tests and `verify`, and
+(ORACLE) of the runtime's other ops, which the op goldens and the kernel tier check against.
 
 Kernels follow TensorFlow.js semantics (NHWC, HWIO filters, TF padding and
 resize rules).  Float work is done in float64 and returned as float32, so the
@@ -25,6 +26,11 @@ def _as(result, like: np.ndarray) -> np.ndarray:
 
 def _f64(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float64, copy=False)
+
+
+def _wide(x: np.ndarray) -> np.ndarray:
+    """float32 as float64; integers and bools stay exact in their own dtype."""
+    return _f64(x) if x.dtype == np.float32 else x
 
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -134,13 +140,16 @@ BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 BOOL_RESULTS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr",
                 "logicalXor")
 
-REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod}
+REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "all": np.all, "any": np.any}
+# A reduction's result dtype for int32 and bool x, as TF.js: sums and products count in int32, the mean is float32,
+# all and any are bool; max and min keep x's dtype.
+INT_REDUCED_DTYPE = {"sum": np.int32, "prod": np.int32, "mean": np.float32, "all": np.bool_, "any": np.bool_}
 
 
 def unary_kernel(fn):
     def kernel(inputs, attrs):
         x = inputs[0]
-        return [_as(fn(_f64(x) if x.dtype == np.float32 else x), x)]
+        return [_as(fn(_wide(x)), x)]
     return kernel
 
 
@@ -158,11 +167,57 @@ def binary_kernel(fn, bool_result):
     return kernel
 
 
-def reduce_kernel(fn):
+# ------------------------------------------------------------------ reductions and scans
+
+def reduce_axes(axis):
+    """TF.js's axis attribute (null for every axis, a number, or a list) as numpy's."""
+    return None if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def reduce_kernel(name, fn):
     def kernel(inputs, attrs):
         x = inputs[0]
-        return [_as(fn(x, axis=tuple(attrs["axis"]), keepdims=attrs["keepDims"]), x)]
+        dtype = x.dtype if x.dtype == np.float32 and name not in ("all", "any") else INT_REDUCED_DTYPE.get(name, x.dtype)
+        return [np.asarray(fn(_wide(x), axis=reduce_axes(attrs["axis"]), keepdims=attrs["keepDims"])).astype(dtype)]
     return kernel
+
+
+def scan(x, axis, exclusive, reverse, product=False):
+    """cumsum (cumprod with ``product``) with TF's flags: exclusive shifts the identity in, reverse runs from the end."""
+    axis = ops.normalize_axis(axis, x.ndim)
+    y = np.flip(_wide(x), axis) if reverse else _wide(x)
+    if exclusive:
+        shifted_in = [(1, 0) if a == axis else (0, 0) for a in range(y.ndim)]
+        y = np.take(np.pad(y, shifted_in, constant_values=1 if product else 0), range(y.shape[axis]), axis=axis)
+    y = (np.multiply if product else np.add).accumulate(y, axis=axis)
+    return _as(np.flip(y, axis) if reverse else y, x)
+
+
+def log_sum_exp(inputs, attrs):
+    x, axes = _f64(inputs[0]), reduce_axes(attrs["axis"])
+    top = x.max(axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(top), top, 0)  # by the (finite) max, so exp cannot overflow
+    kept = np.log(np.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+    return [(kept if attrs["keepDims"] else np.squeeze(kept, axes)).astype(np.float32)]
+
+
+def moments(inputs, attrs):
+    x, axes, keep = _f64(inputs[0]), reduce_axes(attrs["axis"]), attrs["keepDims"]
+    return [x.mean(axis=axes, keepdims=keep).astype(np.float32), x.var(axis=axes, keepdims=keep).astype(np.float32)]
+
+
+def norm(inputs, attrs):
+    """Vector norms (any p, 'euclidean', ±inf) or, over two axes, matrix norms (1, ±inf, 'fro'/'euclidean')."""
+    a, order, axis, keep = np.abs(_f64(inputs[0])), attrs["ord"], attrs["axis"], attrs["keepDims"]
+    if isinstance(axis, (list, tuple)) and len(axis) == 2:
+        y = np.linalg.norm(a, "fro" if order in ("euclidean", "fro") else order, axis=tuple(axis), keepdims=keep)
+    elif order in ("euclidean", 2):
+        y = np.sqrt(np.sum(a * a, axis=reduce_axes(axis), keepdims=keep))
+    elif order in (math.inf, -math.inf):
+        y = (np.max if order > 0 else np.min)(a, axis=reduce_axes(axis), keepdims=keep)
+    else:
+        y = np.sum(a**order, axis=reduce_axes(axis), keepdims=keep) ** (1 / order)
+    return [np.asarray(y).astype(np.float32)]
 
 
 # ------------------------------------------------------------------ matmul and convolution
@@ -290,9 +345,9 @@ def conv_backprop_filter(x, dy, w_shape, strides, pad, dilations=1, groups=1, ro
     return dw
 
 
-def pool(x, window, strides, pad, kind, rounding=None):
+def pool(x, window, strides, pad, kind, rounding=None, dilations=1):
     """maxPool or avgPool ('max', 'avg'), in float64; the average counts the window's in-bounds elements only."""
-    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    t = Taps(x.shape, window, strides, dilations, pad, rounding)
     if kind == "max":
         xp = t.pad(_f64(x), -np.inf)
         return np.max(np.stack([xp[index] for _, index in t.slabs()]), axis=0)
@@ -301,9 +356,9 @@ def pool(x, window, strides, pad, kind, rounding=None):
     return sum(xp[index] for _, index in t.slabs()) / sum(ones[index] for _, index in t.slabs())
 
 
-def max_pool_grad(dy, x, window, strides, pad, rounding=None):
+def max_pool_grad(dy, x, window, strides, pad, rounding=None, dilations=1):
     """Each dy element goes to the first maximum of its window in tap order (NaN wins)."""
-    t = Taps(x.shape, window, strides, 1, pad, rounding)
+    t = Taps(x.shape, window, strides, dilations, pad, rounding)
     xp = t.pad(_f64(x), -np.inf)
     valid = t.pad(np.ones(x.shape, bool), False)
     best = np.full(dy.shape, -np.inf)
@@ -318,13 +373,14 @@ def max_pool_grad(dy, x, window, strides, pad, rounding=None):
     return t.crop(dxp)
 
 
-def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None):
-    t = Taps(x_shape, window, strides, 1, pad, rounding)
+def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None, dilations=1):
+    t = Taps(x_shape, window, strides, dilations, pad, rounding)
     ones = t.pad(np.ones(x_shape))
     count = sum(ones[index] for _, index in t.slabs())
+    share = np.divide(dy, count, out=np.zeros(count.shape), where=count > 0)  # a window only in padding passes nothing
     dxp = np.zeros(ones.shape)
     for _, index in t.slabs():
-        dxp[index] += dy / count
+        dxp[index] += share
     return t.crop(dxp)
 
 
@@ -352,23 +408,24 @@ def avg_pool(inputs, attrs):
 
 # ------------------------------------------------------------------ normalisation
 
+def _optional(inputs, index, absent):
+    """An optional input in float64: ``absent`` where it is left out or None (TF.js's null)."""
+    return _f64(inputs[index]) if len(inputs) > index and inputs[index] is not None else absent
+
+
 def batch_norm(inputs, attrs):
     x, mean, variance = (_f64(i) for i in inputs[:3])
-    offset = _f64(inputs[3]) if len(inputs) > 3 else 0.0
-    scale = _f64(inputs[4]) if len(inputs) > 4 else 1.0
+    offset, scale = _optional(inputs, 3, 0.0), _optional(inputs, 4, 1.0)
     return [_as((x - mean) / np.sqrt(variance + attrs["varianceEpsilon"]) * scale + offset, inputs[0])]
 
 
 def layer_norm(inputs, attrs):
     x = _f64(inputs[0])
-    axes = tuple(ops.normalize_axis(a, x.ndim) for a in attrs["axis"])
+    listed = attrs["axis"] if isinstance(attrs["axis"], (list, tuple)) else [attrs["axis"]]
+    axes = tuple(ops.normalize_axis(a, x.ndim) for a in listed)
     mean = x.mean(axis=axes, keepdims=True)
     variance = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
-    y = (x - mean) / np.sqrt(variance + attrs["epsilon"])
-    if len(inputs) > 1:
-        y = y * _f64(inputs[1])
-    if len(inputs) > 2:
-        y = y + _f64(inputs[2])
+    y = (x - mean) / np.sqrt(variance + attrs["epsilon"]) * _optional(inputs, 1, 1.0) + _optional(inputs, 2, 0.0)
     return [_as(y, inputs[0])]
 
 
@@ -389,14 +446,6 @@ def softmax_along(x, axis, log):
 
 # ------------------------------------------------------------------ shape ops
 
-def cumsum(x, axis, exclusive, reverse):
-    y = np.flip(x, axis) if reverse else x
-    total = np.cumsum(_f64(y) if y.dtype == np.float32 else y, axis=axis)
-    if exclusive:
-        total = total - y
-    return _as(np.flip(total, axis) if reverse else total, x)
-
-
 def gather(x, indices, axis, batch_dims):
     if batch_dims == 0:
         return np.take(x, indices, axis=axis)
@@ -404,8 +453,12 @@ def gather(x, indices, axis, batch_dims):
 
 
 def split(inputs, attrs):
-    bounds = np.cumsum(attrs["numOrSizeSplits"])[:-1]
-    return list(np.split(inputs[0], bounds, axis=attrs["axis"]))
+    """numOrSizeSplits: a count of equal parts, or the parts' sizes with at most one -1 (the rest of the axis)."""
+    x, parts, axis = inputs[0], attrs["numOrSizeSplits"], attrs["axis"]
+    if isinstance(parts, int):
+        return list(np.split(x, parts, axis=axis))
+    sizes = [x.shape[axis] - sum(p for p in parts if p >= 0) if p == -1 else p for p in parts]
+    return list(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
 
 
 def slice_kernel(inputs, attrs):
@@ -415,13 +468,67 @@ def slice_kernel(inputs, attrs):
 
 
 def strided_slice(inputs, attrs):
-    x = inputs[0]
+    """TF's stridedSlice as a Python index: masked bounds become None, and Ellipsis, np.newaxis or an int."""
     index = []
-    for i, dim in enumerate(x.shape):
-        picked = ops.strided_range(dim, attrs["begin"][i], attrs["end"][i], attrs["strides"][i],
-                                   attrs["beginMask"] >> i & 1, attrs["endMask"] >> i & 1)
-        index.append(slice(picked.start, picked.stop if picked.stop >= 0 else None, picked.step))
-    return [x[tuple(index)]]
+    for i, (begin, end, stride) in enumerate(zip(attrs["begin"], attrs["end"], attrs["strides"])):
+        if attrs["ellipsisMask"] >> i & 1:
+            index.append(Ellipsis)
+        elif attrs["newAxisMask"] >> i & 1:
+            index.append(np.newaxis)
+        elif attrs["shrinkAxisMask"] >> i & 1:
+            index.append(begin)
+        else:
+            index.append(slice(None if attrs["beginMask"] >> i & 1 else begin, None if attrs["endMask"] >> i & 1 else end,
+                               stride))
+    return [np.ascontiguousarray(inputs[0][tuple(index)])]
+
+
+def gather_nd(x, indices):
+    depth = indices.shape[-1]
+    flat = indices.reshape(-1, depth)
+    out = np.stack([x[tuple(t)] for t in flat]) if len(flat) else np.zeros((0,) + x.shape[depth:], x.dtype)
+    return out.reshape(indices.shape[:-1] + x.shape[depth:])
+
+
+def scatter_nd(indices, updates, shape):
+    """Updates summed into zeros of ``shape``: duplicate indices add up."""
+    out = np.zeros(shape, dtype=updates.dtype)
+    depth = indices.shape[-1]
+    for t, u in zip(indices.reshape(-1, depth), updates.reshape((-1,) + tuple(shape[depth:]))):
+        out[tuple(t)] += u
+    return out
+
+
+def topk(inputs, attrs):
+    """The k largest along the last axis; a stable sort of -x keeps the lower index first among ties."""
+    x = inputs[0]
+    order = np.argsort(-x, axis=-1, kind="stable")[..., :attrs["k"]].astype(np.int32)
+    return [np.take_along_axis(x, order, axis=-1), order]
+
+
+def space_to_batch(x, block, paddings):
+    """Element by element: output batch (offsets, n) at spatial pos reads the padded input n at pos * block + offsets."""
+    padded = np.pad(x, [(0, 0)] + [tuple(p) for p in paddings] + [(0, 0)] * (x.ndim - 1 - len(block)))
+    n = x.shape[0]
+    spatial = [padded.shape[1 + d] // b for d, b in enumerate(block)]
+    out = np.zeros((n * int(np.prod(block)), *spatial, *x.shape[1 + len(block):]), x.dtype)
+    for k in range(out.shape[0]):
+        offsets = np.unravel_index(k // n, block)
+        for pos in np.ndindex(*spatial):
+            out[(k,) + pos] = padded[(k % n,) + tuple(p * b + o for p, b, o in zip(pos, block, offsets))]
+    return out
+
+
+def batch_to_space(x, block, crops):
+    """space_to_batch's inverse, then the crops cut off."""
+    n = x.shape[0] // int(np.prod(block))
+    spatial = x.shape[1:1 + len(block)]
+    full = np.zeros((n, *[s * b for s, b in zip(spatial, block)], *x.shape[1 + len(block):]), x.dtype)
+    for k in range(x.shape[0]):
+        offsets = np.unravel_index(k // n, block)
+        for pos in np.ndindex(*spatial):
+            full[(k % n,) + tuple(p * b + o for p, b, o in zip(pos, block, offsets))] = x[(k,) + pos]
+    return full[(slice(None),) + tuple(slice(c[0], full.shape[1 + d] - c[1]) for d, c in enumerate(crops))]
 
 
 def _source_coordinates(out_size, in_size, align_corners, half_pixel):
@@ -455,6 +562,9 @@ def resize_nearest(inputs, attrs):
 
 def depth_to_space(inputs, attrs):
     x, b = inputs[0], attrs["blockSize"]
+    if attrs["dataFormat"] == "NCHW":
+        nhwc = depth_to_space([x.transpose(0, 2, 3, 1)], {**attrs, "dataFormat": "NHWC"})[0]
+        return [nhwc.transpose(0, 3, 1, 2)]
     n, h, w, c = x.shape
     y = x.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
     return [y.reshape(n, h * b, w * b, c // (b * b))]
@@ -465,6 +575,119 @@ def cast(inputs, attrs):
     if attrs["dtype"] == "bool":
         return [x != 0]
     return [x.astype(attrs["dtype"])]
+
+
+# ------------------------------------------------------------------ creation, and the random streams
+
+def tfjs_range(start, stop, step):
+    """TF.js range: empty for wrong-way ranges, and a step of 1 counts down when stop < start."""
+    if start == stop or (start < stop and step < 0) or (stop < start and step > 1):
+        return np.zeros([0])
+    if stop < start and step == 1:
+        step = -1
+    return start + np.arange(abs(math.ceil((stop - start) / step))) * step
+
+
+def one_hot(inputs, attrs):
+    """Out-of-range indices give all-off rows."""
+    hot = inputs[0][..., None] == np.arange(attrs["depth"])
+    return [np.where(hot, attrs["onValue"], attrs["offValue"]).astype(attrs["dtype"])]
+
+
+def eye(inputs, attrs):
+    rows, columns = attrs["numRows"], attrs["numColumns"] or attrs["numRows"]
+    identity = np.eye(rows, columns, dtype=attrs["dtype"])
+    return [np.broadcast_to(identity, [*(attrs["batchShape"] or []), rows, columns]).copy()]
+
+
+# Philox4x32-10, by the contract written in js/src/core/random.ts: element i of a random op depends only on
+# (seed, i), so these numbers are the runtime's on every backend.
+_MASK = 0xFFFFFFFF
+_PHILOX_M0, _PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
+_PHILOX_W0, _PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+
+
+def philox4x32(counter, key):
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for round_ in range(10):
+        if round_ > 0:
+            k0, k1 = (k0 + _PHILOX_W0) & _MASK, (k1 + _PHILOX_W1) & _MASK
+        p0, p1 = _PHILOX_M0 * c0, _PHILOX_M1 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & _MASK, (p0 >> 32) ^ c3 ^ k1, p0 & _MASK
+    return c0, c1, c2, c3
+
+
+def seed_key(seed):
+    """The two 32-bit words of the seed's float64 bits, [low, high]."""
+    low, high = np.array([seed], dtype="<f8").view("<u4")
+    return int(low), int(high)
+
+
+def philox_words(key, index, round_=0):
+    return philox4x32((index & _MASK, index >> 32, round_, 0), key)
+
+
+def uniform_at(key, index):
+    return (philox_words(key, index)[0] >> 8) * 2.0**-24
+
+
+def normal_at(key, index, round_=0):
+    """Box-Muller on the first two words: u1 in (0, 1], u2 in [0, 1)."""
+    w = philox_words(key, index, round_)
+    u1 = ((w[0] >> 8) + 1) * 2.0**-24
+    u2 = (w[1] >> 8) * 2.0**-24
+    return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+
+
+def truncated_normal_at(key, index):
+    """Redraws (round 1, 2, ...) until the sample is within two standard deviations."""
+    round_, z = 0, normal_at(key, index)
+    while abs(z) > 2:
+        round_ += 1
+        z = normal_at(key, index, round_)
+    return z
+
+
+def random_kernel(draw, low_attr, scale):
+    """A random op: ``draw(key, i)`` is the unit sample, ``low + sample * scale`` the value; int32 floors it."""
+    def kernel(inputs, attrs):
+        key = seed_key(attrs["seed"])
+        shape = attrs["shape"]
+        v = np.array([attrs[low_attr] + draw(key, i) * scale(attrs) for i in range(int(np.prod(shape)))], np.float64)
+        return [(np.floor(v).astype(np.int32) if attrs["dtype"] == "int32" else v.astype(np.float32)).reshape(shape)]
+    return kernel
+
+
+# ------------------------------------------------------------------ audio
+
+def hertz_to_mel(hz):
+    """The HTK mel scale, as TensorFlow's linear_to_mel_weight_matrix."""
+    return 1127.0 * np.log(1.0 + hz / 700.0)
+
+
+def mel_matrix(num_mel_bins, num_bins, sample_rate, lower, upper):
+    """TensorFlow's linear_to_mel_weight_matrix [num_bins, num_mel_bins]: triangles on the mel scale, the DC bin left out."""
+    freqs = np.linspace(0.0, sample_rate / 2.0, num_bins)[1:]
+    mels = hertz_to_mel(freqs)[:, None]
+    edges = np.linspace(hertz_to_mel(lower), hertz_to_mel(upper), num_mel_bins + 2)
+    left, center, right = edges[:-2], edges[1:-1], edges[2:]
+    weights = np.maximum(0.0, np.minimum((mels - left) / (center - left), (right - mels) / (right - center)))
+    return np.pad(weights, [[1, 0], [0, 0]])
+
+
+def log_mel_spectrogram(inputs, attrs):
+    """Hann-windowed frames, numpy's rfft (independent of the runtime's DFT as a matmul), mel bins, log."""
+    frame_length, frame_step = attrs["frameLength"], attrs["frameStep"]
+    fft = attrs["fftLength"] or 1 << (frame_length - 1).bit_length()
+    signals = _f64(inputs[0])
+    count = 0 if signals.shape[-1] < frame_length else 1 + (signals.shape[-1] - frame_length) // frame_step
+    index = np.arange(count)[:, None] * frame_step + np.arange(frame_length)[None, :]
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame_length) / frame_length)
+    spectrum = np.abs(np.fft.rfft(signals[..., index] * window, n=fft, axis=-1)) ** attrs["power"]
+    mel = spectrum @ mel_matrix(attrs["numMelBins"], fft // 2 + 1, attrs["sampleRate"], attrs["lowerEdgeHertz"],
+                                attrs["upperEdgeHertz"] or attrs["sampleRate"] / 2)
+    return [_as(np.log(mel + attrs["logOffset"]), inputs[0])]
 
 
 def _first(fn) -> Kernel:
@@ -481,14 +704,18 @@ ORACLE: dict[str, Kernel] = {
     **{name: unary_kernel(fn) for name, fn in UNARY.items()},
     **{name: predicate_kernel(fn) for name, fn in PREDICATES.items()},
     **{name: binary_kernel(fn, name in BOOL_RESULTS) for name, fn in BINARY.items()},
-    **{name: reduce_kernel(fn) for name, fn in REDUCE.items()},
+    **{name: reduce_kernel(name, fn) for name, fn in REDUCE.items()},
     "gelu": lambda i, a: [_as(_gelu(i[0], a["approximate"]), i[0])],
     "hardSigmoid": lambda i, a: [_as(np.clip(a["alpha"] * _f64(i[0]) + a["beta"], 0, 1), i[0])],
     "step": lambda i, a: [_as(_step(_f64(i[0]), a["alpha"]), i[0])],
-    "cumsum": lambda i, a: [cumsum(i[0], a["axis"], a["exclusive"], a["reverse"])],
+    "cumsum": lambda i, a: [scan(i[0], a["axis"], a["exclusive"], a["reverse"])],
+    "cumprod": lambda i, a: [scan(i[0], a["axis"], a["exclusive"], a["reverse"], product=True)],
+    "logSumExp": log_sum_exp,
+    "moments": moments,
+    "norm": norm,
     "leakyRelu": lambda i, a: [_as(np.where(i[0] < 0, a["alpha"] * _f64(i[0]), i[0]), i[0])],
     "clipByValue": lambda i, a: [_as(np.clip(i[0], a["clipValueMin"], a["clipValueMax"]), i[0])],
-    "addN": lambda i, a: [_as(sum(_f64(t) if t.dtype == np.float32 else t for t in i), i[0])],
+    "addN": lambda i, a: [_as(sum(_wide(t) for t in i), i[0])],
     "cast": cast,
     "where": lambda i, a: [np.where(i[0], i[1], i[2])],
     "softmax": lambda i, a: [_as(softmax_along(i[0], a["dim"], log=False), i[0])],
@@ -496,6 +723,8 @@ ORACLE: dict[str, Kernel] = {
     "argMax": lambda i, a: [np.argmax(i[0], axis=a["axis"]).astype(np.int32)],
     "argMin": lambda i, a: [np.argmin(i[0], axis=a["axis"]).astype(np.int32)],
     "matMul": lambda i, a: [_as(matmul(i, a)[0], i[0])],
+    "dot": lambda i, a: [_as(np.dot(_wide(i[0]), _wide(i[1])), i[0])],
+    "outerProduct": lambda i, a: [_as(np.outer(_wide(i[0]), _wide(i[1])), i[0])],
     "fusedMatMul": fused(matmul),
     "conv2d": lambda i, a: [_as(conv2d(i, a)[0], i[0])],
     "fusedConv2d": fused(conv2d),
@@ -510,19 +739,40 @@ ORACLE: dict[str, Kernel] = {
     "reshape": _first(lambda x, a: x.reshape(a["shape"])),
     "transpose": _first(lambda x, a: np.transpose(x, a["perm"])),
     "concat": lambda i, a: [np.concatenate(i, axis=a["axis"])],
+    "stack": lambda i, a: [np.stack(i, axis=a["axis"])],
+    "unstack": lambda i, a: list(np.moveaxis(i[0], a["axis"], 0)),
+    "reverse": _first(lambda x, a: np.flip(x, reduce_axes(a["axis"]))),
     "split": split,
     "slice": slice_kernel,
     "stridedSlice": strided_slice,
     "gather": lambda i, a: [gather(i[0], i[1], ops.normalize_axis(a["axis"], i[0].ndim), a["batchDims"])],
+    "gatherND": lambda i, a: [gather_nd(i[0], i[1])],
+    "scatterND": lambda i, a: [scatter_nd(i[0], i[1], a["shape"])],
+    "topk": topk,
+    "spaceToBatchND": _first(lambda x, a: space_to_batch(x, a["blockShape"], a["paddings"])),
+    "batchToSpaceND": _first(lambda x, a: batch_to_space(x, a["blockShape"], a["crops"])),
     "pad": _first(lambda x, a: np.pad(x, a["paddings"], constant_values=np.asarray(a["constantValue"], x.dtype))),
     "mirrorPad": _first(lambda x, a: np.pad(x, a["paddings"], mode=a["mode"])),
     "expandDims": _first(lambda x, a: np.expand_dims(x, a["axis"])),
-    "squeeze": _first(lambda x, a: np.squeeze(x, axis=tuple(a["axis"]))),
+    "squeeze": _first(lambda x, a: np.squeeze(x, axis=reduce_axes(a["axis"]))),
     "tile": _first(lambda x, a: np.tile(x, a["reps"])),
     "broadcastTo": _first(lambda x, a: np.broadcast_to(x, a["shape"]).copy()),
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
     "depthToSpace": depth_to_space,
+    "fill": lambda i, a: [np.full(a["shape"], a["value"], a["dtype"])],
+    "zeros": lambda i, a: [np.zeros(a["shape"], a["dtype"])],
+    "ones": lambda i, a: [np.ones(a["shape"], a["dtype"])],
+    "zerosLike": lambda i, a: [np.zeros_like(i[0])],
+    "onesLike": lambda i, a: [np.ones_like(i[0])],
+    "range": lambda i, a: [tfjs_range(a["start"], a["stop"], a["step"]).astype(a["dtype"])],
+    "linspace": lambda i, a: [np.linspace(a["start"], a["stop"], a["num"]).astype(np.float32)],
+    "eye": eye,
+    "oneHot": one_hot,
+    "randomUniform": random_kernel(uniform_at, "minval", lambda a: a["maxval"] - a["minval"]),
+    "randomNormal": random_kernel(normal_at, "mean", lambda a: a["stdDev"]),
+    "truncatedNormal": random_kernel(truncated_normal_at, "mean", lambda a: a["stdDev"]),
+    "logMelSpectrogram": log_mel_spectrogram,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
 }
 

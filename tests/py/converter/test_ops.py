@@ -16,6 +16,15 @@ def test_every_op_has_a_reference_kernel_and_nothing_else_does():
     assert set(reference.KERNELS) == set(ops.OPS)
 
 
+@pytest.mark.parametrize("size, kernel, stride, pads", [(224, 3, 2, (0, 1)), (112, 5, 2, (1, 2)), (56, 3, 1, (1, 1)),
+                                                        (7, 1, 1, (0, 0)), (15, 3, 2, (1, 1))])
+def test_same_padding_is_tensorflows(size, kernel, stride, pads):
+    # TF's "SAME": output ceil(size / stride), the odd pixel after (EfficientNet-Lite0's convolutions rely on it).
+    assert ops.spatial_padding("same", [size], [kernel], [stride], [1]) == [pads]
+    before, after = pads
+    assert (size + before + after - kernel) // stride + 1 == -(-size // stride)
+
+
 def test_the_reader_emits_only_ops_from_the_table():
     source = inspect.getsource(onnx_reader)
     emitted = set()

@@ -20,14 +20,6 @@ def fixture():
     return read_fixture("efficientnet_lite0.json")
 
 
-@pytest.mark.parametrize("size, kernel, stride, pads", [(224, 3, 2, (0, 1)), (112, 5, 2, (1, 2)), (56, 3, 1, (1, 1)),
-                                                        (7, 1, 1, (0, 0)), (15, 3, 2, (1, 1))])
-def test_same_padding_is_tensorflows(size, kernel, stride, pads):
-    assert lite0.same_padding(size, kernel, stride) == pads
-    before, after = pads
-    assert (size + before + after - kernel) // stride + 1 == -(-size // stride)
-
-
 def test_state_dict_fits_the_architecture_exactly():
     state = torch.load(lite0.weights_file(), map_location="cpu", weights_only=True)
     model_state = lite0.EfficientNetLite0().state_dict()

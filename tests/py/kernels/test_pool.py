@@ -1,11 +1,10 @@
 """pool/pool.wgsl and pool/pool_backprop.wgsl (2-D and 3-D; the gradient per dx element and PER_WINDOW) against
-per-window numpy loops."""
-
-import itertools
+converter/reference's pool, max_pool_grad and avg_pool_grad."""
 
 import numpy as np
 import pytest
 
+from tensorweb.converter import reference
 from tensorweb.kernels import Output
 
 # (x shape, window, stride, dilation, pads ((before, after) per spatial dim)); 2-D unless noted.
@@ -31,37 +30,23 @@ def geometry(case):
             "pad": lift([b for b, _ in pads], 0)}, (x_shape[0],) + out + (x_shape[-1],)
 
 
-def windows(case, out_spatial):
-    """(output pixel, [input pixels of its window inside the input, in scan order]) for every output pixel."""
-    x_shape, window, stride, dilation, pads = case
-    for o in itertools.product(*(range(s) for s in out_spatial)):
-        taps = [tuple(oi * st - b + k * d for oi, st, (b, _), k, d in zip(o, stride, pads, offset, dilation))
-                for offset in itertools.product(*(range(w) for w in window))]
-        yield o, [t for t in taps if all(0 <= ti < s for ti, s in zip(t, x_shape[1:-1]))]
+def explicit_pad(case):
+    """The case's pads as TF.js's explicit padding, [[0, 0], [before, after]..., [0, 0]]."""
+    return [[0, 0], *case[4], [0, 0]]
 
 
 def pool_reference(x, case, out_shape, average):
-    out = np.zeros(out_shape)
-    for o, taps in windows(case, out_shape[1:-1]):
-        values = np.stack([x[(slice(None),) + t] for t in taps])
-        out[(slice(None),) + o] = values.mean(0) if average else values.max(0)
+    _, window, stride, dilation, _ = case
+    out = reference.pool(x, window, stride, explicit_pad(case), "avg" if average else "max", dilations=dilation)
+    assert out.shape == out_shape
     return out
 
 
 def pool_backprop_reference(x, dy, case, average):
-    dx = np.zeros(x.shape)
-    for o, taps in windows(case, dy.shape[1:-1]):
-        g = dy[(slice(None),) + o]
-        if not taps:  # a window only in the padding passes nothing
-            continue
-        if average:
-            for t in taps:
-                dx[(slice(None),) + t] += g / len(taps)
-            continue
-        first_max = np.stack([x[(slice(None),) + t] for t in taps]).argmax(0)
-        for k, t in enumerate(taps):
-            dx[(slice(None),) + t] += np.where(first_max == k, g, 0)
-    return dx
+    _, window, stride, dilation, _ = case
+    if average:
+        return reference.avg_pool_grad(dy, x.shape, window, stride, explicit_pad(case), dilations=dilation)
+    return reference.max_pool_grad(dy, x, window, stride, explicit_pad(case), dilations=dilation)
 
 
 @pytest.mark.parametrize("average", [False, True])
