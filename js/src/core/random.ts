@@ -1,7 +1,7 @@
 // Counter-based random numbers: Philox4x32-10 (Salmon et al., "Parallel
 // random numbers: as easy as 1, 2, 3", SC 2011). Element i of a random op
 // depends only on (seed, i), so every backend -- this CPU code, a WGSL kernel,
-// the numpy goldens in tests/fixtures -- produces the same numbers.
+// the numpy oracle in converter/reference.py -- produces the same numbers.
 //
 // The contract, which every implementation follows exactly:
 //   key     = the two 32-bit words of the seed's float64 bits, [low, high]
