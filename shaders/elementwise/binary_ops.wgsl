@@ -80,7 +80,7 @@ fn minimum_i32(a: i32, b: i32) -> i32 { return min(a, b); }
 fn squaredDifference_f32(a: f32, b: f32) -> f32 { return (a - b) * (a - b); }
 fn squaredDifference_i32(a: i32, b: i32) -> i32 { return (a - b) * (a - b); }
 // Some adapters' atan2 (lavapipe's) neither keeps NaN nor gives IEEE's atan2 of two zeros (WGSL leaves
-// it undefined): ±0 by +0, ±π by -0.
+// it undefined): +-0 by +0, +-pi by -0.
 fn atan2_f32(a: f32, b: f32) -> f32 {
   if (is_nan(a) || is_nan(b)) { return a + b; }
   if (a == 0.0 && b == 0.0) {

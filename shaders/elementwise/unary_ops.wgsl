@@ -32,7 +32,7 @@ fn sigmoid(v: f32) -> f32 {
 }
 
 // sin, cos and tan with our own range reduction and polynomials: some
-// adapters' builtins (SwiftShader's) are off by 1e-4. r = v - k·π/2
+// adapters' builtins (SwiftShader's) are off by 1e-4. r = v - k*pi/2
 // (Cody-Waite, two parts); `quadrant` is k + shift (cos: shift 1).
 struct Reduced {
   s: f32,
@@ -130,7 +130,7 @@ fn cosh_f32(v: f32) -> f32 {
   return cosh(v);
 }
 
-// Past 15, tanh is ±1 in f32, and some builtins overflow computing it.
+// Past 15, tanh is +-1 in f32, and some builtins overflow computing it.
 fn tanh_f32(v: f32) -> f32 {
   if (is_nan(v)) { return v; }
   if (abs(v) > 15.0) { return sign(v); }

@@ -23,6 +23,15 @@ def test_every_family_has_shaders():
     assert {"common", "elementwise", "reduce", "matmul", "conv", "pool", "norm", "shape"} <= families
 
 
+@pytest.mark.parametrize("path", FILES)
+def test_is_ascii(path):
+    # The bundle inlines shaders as JS strings, where a bundler may escape other characters; the
+    # packaging test (tests/browser/packaging/npm.test.mjs) finds each file's text there as written.
+    text = (SHADER_DIR / path).read_text(encoding="utf-8")
+    odd = sorted({c for c in text if not c.isascii()})
+    assert not odd, f"{path}: non-ASCII characters {odd}"
+
+
 @pytest.mark.parametrize("path", SHADERS)
 def test_header_documents_the_launch(path):
     header = read_shader(path).split("\n\n")[0]
