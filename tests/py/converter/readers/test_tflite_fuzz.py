@@ -1,31 +1,20 @@
 """Broken and hostile .tflite files: one clean error line, exit status 3 (a model that cannot be read), no output folder."""
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import flatbuffers
+import hostile_files
 import numpy as np
 import pytest
 from tflite_models import TfliteModel, schema
-
-from tensorweb.converter.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "fixtures"))
 import mediapipe_models  # noqa: E402
 
 
-def convert_bytes(data: bytes, tmp_path, capsys) -> tuple[int, str]:
-    source = tmp_path / "model.tflite"
-    source.write_bytes(data)
-    out = tmp_path / "out"
-    status = main(["convert", str(source), str(out), "--force"])
-    err = capsys.readouterr().err
-    if status != 0:
-        assert not out.exists()
-        assert err.startswith("tensorweb convert: error: "), err
-        assert err.count("\n") == 1 or "cannot be converted" in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return status, err
+convert_bytes = partial(hostile_files.convert_bytes, suffix=".tflite")
 
 
 @pytest.fixture(scope="module")
