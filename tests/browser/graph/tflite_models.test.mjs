@@ -11,7 +11,7 @@ import { ROOT, sharedWebGpuPage } from '../helper.mjs';
 import { assertClose } from '../../js/graph/helpers.mjs';
 
 const MODELS = ['face_detection_short_range', 'hand_landmark_lite', 'palm_detection_lite', 'selfie_segmentation',
-  'iris_landmark', 'max_unpooling'];
+  'iris_landmark', 'face_landmark', 'max_unpooling'];
 const BUILT = new Set(['max_unpooling']); // committed beside their .io.json
 const shared = sharedWebGpuPage();
 
