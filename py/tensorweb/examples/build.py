@@ -1,7 +1,9 @@
-"""Builds one example model: export through PyTorch to ONNX, convert, verify, move into place.
+"""Builds one example model: its source (exported through PyTorch to ONNX, or a .tflite file taken from a
+wheel), converted, verified against the source, moved into place.
 
 Each built folder holds `example.json`, the build's record: the stamp it was built from (package
-versions, the torch version, a hash of the recipe's module, this file and the converter) and what
+versions, the torch version for an ONNX export, a hash of the recipe's module, this file and the
+converter) and what
 verify measured. A folder whose stamp still matches is left alone; everything is built in a hidden folder
 beside the output and renamed into place, so a failed or interrupted build leaves the old one.
 """
@@ -28,6 +30,8 @@ from tensorweb.converter.writer import MODEL_FILE, replace_folder
 from . import Recipe
 
 RECORD_FILE = "example.json"
+# what a recipe's make_source does, by the source format it writes
+SOURCE_STEPS = {"onnx": "exporting through PyTorch to ONNX", "tflite": "taking the .tflite model from its wheel"}
 
 
 class ExampleError(Exception):
@@ -55,7 +59,8 @@ def source_hash(recipe: Recipe) -> str:
 
 def stamp(recipe: Recipe) -> dict:
     """What a built model depends on, read without importing torch (which takes seconds)."""
-    return {"tensorweb": __version__, "torch": importlib.metadata.version("torch"),
+    made_by = {"torch": importlib.metadata.version("torch")} if recipe.source == "onnx" else {}
+    return {"tensorweb": __version__, **made_by,
             "packages": {package: importlib.metadata.version(package) for package in recipe.packages},
             "code": source_hash(recipe)}
 
@@ -80,22 +85,22 @@ def build_example(recipe: Recipe, out_dir: Path, force: bool = False, report=pri
     # hidden (dot) folder: the dev server does not list it while it is being built
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{recipe.name}.building-") as work_dir:
         work = Path(work_dir)
-        report(f"{recipe.name}: exporting through PyTorch to ONNX")
-        source = work / f"{recipe.name}.onnx"  # its name becomes model.json's producer.sourceFile
+        report(f"{recipe.name}: {SOURCE_STEPS[recipe.source]}")
+        source = work / f"{recipe.name}.{recipe.source}"  # its name becomes model.json's producer.sourceFile
         module = recipe.load()
         # the TorchScript exporter's notes (its deprecation, its own constant folding) are not the user's to act on
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            np.savez(work / "inputs.npz", **module.export_onnx(source))
+            np.savez(work / "inputs.npz", **module.make_source(source))
         report(f"{recipe.name}: converting")
         staged = work / "model"
         summary = convert(source, staged, ConvertOptions(input_shapes=module.INPUT_SHAPES,
                                                          metadata=module.metadata()))
-        report(f"{recipe.name}: verifying against the ONNX export")
-        errors, rtol, runner = verify(staged, source, work / "inputs.npz")
+        report(f"{recipe.name}: verifying against {source.name}")
+        errors, rtol, runner = verify(staged, source, work / "inputs.npz", recipe.rtol)
         over = [e for e in errors if not e.relative <= rtol]
         if over:
-            raise ExampleError(f"{recipe.name}: the converted model differs from its ONNX export: "
+            raise ExampleError(f"{recipe.name}: the converted model differs from {source.name}: "
                                + ", ".join(f"{e.name} max abs error {e.max_abs:.3g} (relative {e.relative:.3g})"
                                            for e in over) + f", over the tolerance {rtol:g}")
         record = {
@@ -106,7 +111,7 @@ def build_example(recipe: Recipe, out_dir: Path, force: bool = False, report=pri
             "parameters": summary.parameters,
             "weightBytes": summary.weight_bytes,
             "shards": summary.shards,
-            "verify": {"against": f"ONNX export run by {runner}", "rtol": rtol,
+            "verify": {"against": f"{source.name} run by {runner}", "rtol": rtol,
                        "outputs": {e.name: {"maxAbsError": e.max_abs, "relativeError": e.relative}
                                    for e in errors}},
             "seconds": round(time.monotonic() - started, 1),

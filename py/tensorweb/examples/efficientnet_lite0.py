@@ -165,7 +165,7 @@ def top_k(probabilities: np.ndarray, k: int = 5) -> list[int]:
     return [int(i) for i in np.argsort(-probabilities, kind="stable")[:k]]
 
 
-def export_onnx(path: Path) -> dict[str, np.ndarray]:
+def make_source(path: Path) -> dict[str, np.ndarray]:
     """Writes the ONNX model and returns the inputs it was checked on (the synthetic image)."""
     model = PixelClassifier(load_network()).eval()
     image = torch.from_numpy(synthetic_image())

@@ -349,7 +349,7 @@ VERIFY_TEXT = "Naïve café owners don't like Mondays!"
 VERIFY_PADDING = 4  # [PAD] tokens after the sentence, so that the check covers the attention mask
 
 
-def export_onnx(path: Path) -> dict[str, np.ndarray]:
+def make_source(path: Path) -> dict[str, np.ndarray]:
     """Writes the ONNX model (batch and sequence free) and returns a tokenized sentence to check it on."""
     encoder, tokenizer = load_encoder(), load_tokenizer()
     feeds = tokenizer.batch([VERIFY_TEXT], len(tokenizer.encode(VERIFY_TEXT)) + VERIFY_PADDING)
