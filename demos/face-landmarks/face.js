@@ -44,8 +44,8 @@ export const SHORT_RANGE_DECODING = {
   minSuppressionThreshold: 0.3,
 };
 
-// The keypoints' order in the detector's output: the subject's right eye first.
-export const KEYPOINTS = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'];
+// The detector's 6 keypoints, in order: right eye, left eye (the subject's), nose tip, mouth centre, right and
+// left ear tragion; faceRegion turns the crop by the first two.
 
 /** MediaPipe's face_detection_front_detection_to_roi: the landmark crop is the box squared on its long side, 1.5 times as large. */
 export const LANDMARK_ROI_SCALE = 1.5;
