@@ -28,15 +28,21 @@ import { pathToFileURL } from 'node:url';
 import { BrowserSession, ROOT } from '../tests/browser/helper.mjs';
 import { join } from 'node:path';
 import { median } from './suite.mjs';
+import { skimagePhoto } from '../tests/fixtures/photos.mjs';
 
 /**
  * Rows: the models bench/graph_models.py writes (`parts`, run one after the
  * other as one inference) and what to feed them: 'normal' noise, 'pixels' in
- * 0..255, 'unit' and 'signed' pixels scaled to 0..1 and -1..1 (MediaPipe's
- * normalisations), token 'ids', 'ones'. `peer`: the runtime compared with.
+ * 0..255, token 'ids', 'ones', or a 'photo': scikit-image's astronaut.png
+ * (512x512), its square `crop` [x, y, side] scaled to the input's size, pixels
+ * in 0..1 ('unit') or -1..1 ('signed'), MediaPipe's normalisations. `peer`:
+ * the runtime compared with.
  */
 const onnx = (name, inputs) => ({ name, peer: 'ort', parts: [{ name, inputs }] });
 const image = (name, size, fill) => ({ name, shape: [1, size, size, 3], fill, ortType: 'float32' });
+const photo = (name, size, range, crop) => ({ name, shape: [1, size, size, 3], fill: 'photo', range, crop });
+const WHOLE = [0, 0, 512];
+const FACE = [125, 10, 200]; // the astronaut's face box, widened 1.5x as MediaPipe crops for its landmark model
 export const MODELS = [
   onnx('squeezenet1_0', [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
   onnx('alexnet', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
@@ -47,10 +53,10 @@ export const MODELS = [
     { name: 'attention_mask', shape: [1, 128], fill: 'ones', ortType: 'int64' }]),
   {
     name: 'face_detection_landmarks', peer: 'litert', parts: [
-      { name: 'face_detection_short_range', inputs: [image('input', 128, 'signed')] },
-      { name: 'face_landmark', inputs: [image('input_1', 192, 'unit')] }],
+      { name: 'face_detection_short_range', inputs: [photo('input', 128, 'signed', WHOLE)] },
+      { name: 'face_landmark', inputs: [photo('input_1', 192, 'unit', FACE)] }],
   },
-  { name: 'selfie_segmentation', peer: 'litert', parts: [{ name: 'selfie_segmentation', inputs: [image('input_1', 256, 'unit')] }] },
+  { name: 'selfie_segmentation', peer: 'litert', parts: [{ name: 'selfie_segmentation', inputs: [photo('input_1', 256, 'unit', WHOLE)] }] },
 ];
 
 /** The MODELS entries a comma-separated list names, in its order. */
@@ -80,11 +86,13 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
         }
       }
     }
+    const usesPhoto = model.parts.some((part) => part.inputs.some((input) => input.fill === 'photo'));
+    const photoBase64 = usesPhoto ? skimagePhoto('astronaut.png').toString('base64') : null;
     const session = await BrowserSession.start({ pagePath: '/bench/graph.html' });
     let result;
     try {
       const page = await session.newPage();
-      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert });
+      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert, photoBase64 });
     } finally {
       await session.close();
     }
@@ -119,7 +127,7 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
  * times in turns (so that load from other processes falls on both alike).
  * Outputs are keyed "model/output".
  */
-async function benchOneModel(tw, { model, runs, flags, warmup, litert }) {
+async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase64 }) {
   if (!(await tw.setBackend('webgpu'))) throw new Error('webgpu did not initialise');
   tw.engine().findBackend('webgpu').setFlags(flags);
   const timed = async (f) => {
@@ -130,17 +138,24 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert }) {
   // Deterministic inputs (an LCG), the same numbers for both runtimes.
   let state = 12345;
   const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const pixel = () => Math.floor(256 * uniform());
   const fills = {
     normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()),
-    pixels: pixel,
-    unit: () => pixel() / 255,
-    signed: () => pixel() / 127.5 - 1,
+    pixels: () => Math.floor(256 * uniform()),
     ids: () => 1000 + Math.floor(4000 * uniform()),
     ones: () => 1,
   };
-  const values = model.parts.map((part) => Object.fromEntries(part.inputs.map((input) =>
-    [input.name, Array.from({ length: input.shape.reduce((a, b) => a * b, 1) }, fills[input.fill])])));
+  const picture = photoBase64 && await createImageBitmap(new Blob([Uint8Array.from(atob(photoBase64), (c) => c.charCodeAt(0))]));
+  const photoPixels = ({ shape: [, size], crop: [x, y, side], range }) => {
+    const context = new OffscreenCanvas(size, size).getContext('2d');
+    context.drawImage(picture, x, y, side, side, 0, 0, size, size);
+    const rgba = context.getImageData(0, 0, size, size).data;
+    return Array.from({ length: size * size * 3 }, (_, i) => {
+      const pixel = rgba[4 * Math.floor(i / 3) + (i % 3)];
+      return range === 'unit' ? pixel / 255 : pixel / 127.5 - 1;
+    });
+  };
+  const values = model.parts.map((part) => Object.fromEntries(part.inputs.map((input) => [input.name, input.fill === 'photo'
+    ? photoPixels(input) : Array.from({ length: input.shape.reduce((a, b) => a * b, 1) }, fills[input.fill])])));
 
   // Each peer: its name, its load of one part (returning that part's inference, outputs by name, and its release).
   const peers = {
