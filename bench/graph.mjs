@@ -311,10 +311,12 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const { runtime, accelerators, wasmRuntimeLoadMs } = row.peer;
     console.log(`${row.model} (steady state: median of ${runs}; outputs differ by ${row.outputMaxAbsDifference.toExponential(1)} at most, ` +
       `${row.outputRelativeDifference.toExponential(1)} of their largest)`);
-    console.log('  runtime                   load        first       steady      load to first result (÷ load + steady)');
-    for (const [label, r] of [[`tensorweb webgpu${warmup ? '' : ' (warmup off)'}`, row.tensorweb], [runtime, row.peer]]) {
+    const runtimes = [[`tensorweb webgpu${warmup ? '' : ' (warmup off)'}`, row.tensorweb], [runtime, row.peer]];
+    const width = Math.max(...runtimes.map(([label]) => label.length));
+    console.log(`  ${'runtime'.padEnd(width)}  load        first       steady      load to first result (÷ load + steady)`);
+    for (const [label, r] of runtimes) {
       const share = (r.loadToFirstResultMs / (r.loadMs + r.steadyMs)).toFixed(2);
-      console.log(`  ${label.padEnd(24)}  ${ms(r.loadMs).padEnd(10)}  ${ms(r.firstMs).padEnd(10)}  ${ms(r.steadyMs).padEnd(10)}  ` +
+      console.log(`  ${label.padEnd(width)}  ${ms(r.loadMs).padEnd(10)}  ${ms(r.firstMs).padEnd(10)}  ${ms(r.steadyMs).padEnd(10)}  ` +
         `${ms(r.loadToFirstResultMs)} (${share}×)`);
     }
     console.log(`  steady ${runtime} / tensorweb: ${(row.peer.steadyMs / row.tensorweb.steadyMs).toFixed(2)}×; ` +
