@@ -1,17 +1,26 @@
-// Converted-graph benchmark: tensorweb's GraphModel on webgpu against
-// onnxruntime-web 1.30 (webgpu) on the same model in the same headless
-// Chromium. Per model: load time (model.json + shards, or the .onnx file, to
-// weights on the device), first inference, steady-state inference (median of
-// `runs`), each with its readback, and load to first result (a page's first
-// visit: loadGraphModel, or InferenceSession.create, then the first run and
-// its readback, timed as one); plus the largest difference between the two
-// runtimes' outputs (relative to each output's largest value). Each model
-// gets a fresh browser, so no pipeline compiled for an earlier one is reused.
+// Converted-graph benchmark: tensorweb's GraphModel on webgpu against a peer
+// runtime on the same model in the same headless Chromium page: onnxruntime-web
+// 1.30 (webgpu) for the ONNX models, Google's LiteRT.js 2.5.3 for MediaPipe's
+// .tflite models (its webgpu accelerator, else its CPU/wasm path; the row says
+// which ran). Per row: load time (model.json + shards, or the .onnx/.tflite
+// file, to weights on the device; LiteRT.js's includes loading its wasm
+// runtime, as onnxruntime-web's session creation does), first inference,
+// steady-state inference (median of `runs`, the two runtimes taking turns run
+// by run), each with its readback, and load to first result (a page's first
+// visit: loadGraphModel, or the peer's load, then the first run and its
+// readback, timed as one); plus the largest difference between the two
+// runtimes' outputs (absolute, and relative to each output's largest value).
+// A row may chain models: face_detection_landmarks is one camera frame, the
+// face detector on a 128x128 frame then the landmark model on a 192x192 crop.
+// Each row gets a fresh browser, so no pipeline compiled for an earlier one is
+// reused.
 //
 //   .venv/bin/python bench/graph_models.py   # writes build/bench-graph/
 //   node bench/graph.mjs [--runs N] [--models squeezenet1_0,alexnet,...] [--flags '{"matvec":"off"}'] [--warmup off]
+//                        [--litert wasm]
 // --flags sets tensorweb's webgpu backend flags (kernel variants) for the run;
-// --warmup off loads with { warmup: false } (pipelines compile on first use).
+// --warmup off loads with { warmup: false } (pipelines compile on first use);
+// --litert wasm runs LiteRT.js on its CPU path (threaded XNNPACK) instead of webgpu.
 //
 // scripts/bench.mjs may import benchGraphModels(options).
 import { existsSync } from 'node:fs';
@@ -19,18 +28,35 @@ import { pathToFileURL } from 'node:url';
 import { BrowserSession, ROOT } from '../tests/browser/helper.mjs';
 import { join } from 'node:path';
 import { median } from './suite.mjs';
+import { skimagePhoto } from '../tests/fixtures/photos.mjs';
 
-/** Models bench/graph_models.py writes, and what to feed them: 'normal' noise, 'pixels' in 0..255, token 'ids', 'ones'. */
+/**
+ * Rows: the models bench/graph_models.py writes (`parts`, run one after the
+ * other as one inference) and what to feed them: 'normal' noise, 'pixels' in
+ * 0..255, token 'ids', 'ones', or a 'photo': scikit-image's astronaut.png
+ * (512x512), its square `crop` [x, y, side] scaled to the input's size, pixels
+ * in 0..1 ('unit') or -1..1 ('signed'), MediaPipe's normalisations. `peer`:
+ * the runtime compared with.
+ */
+const onnx = (name, inputs) => ({ name, peer: 'ort', parts: [{ name, inputs }] });
+const image = (name, size, fill) => ({ name, shape: [1, size, size, 3], fill, ortType: 'float32' });
+const photo = (name, size, range, crop) => ({ name, shape: [1, size, size, 3], fill: 'photo', range, crop });
+const WHOLE = [0, 0, 512];
+const FACE = [125, 10, 200]; // the astronaut's face box, widened 1.5x as MediaPipe crops for its landmark model
 export const MODELS = [
-  { name: 'squeezenet1_0', inputs: [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
-  { name: 'alexnet', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
-  { name: 'vgg19', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
-  { name: 'efficientnet_lite0', inputs: [{ name: 'image', shape: [1, 224, 224, 3], fill: 'pixels', ortType: 'float32' }] },
+  onnx('squeezenet1_0', [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
+  onnx('alexnet', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
+  onnx('vgg19', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
+  onnx('efficientnet_lite0', [image('image', 224, 'pixels')]),
+  onnx('minilm_l6', [
+    { name: 'input_ids', shape: [1, 128], fill: 'ids', ortType: 'int64' },
+    { name: 'attention_mask', shape: [1, 128], fill: 'ones', ortType: 'int64' }]),
   {
-    name: 'minilm_l6', inputs: [
-      { name: 'input_ids', shape: [1, 128], fill: 'ids', ortType: 'int64' },
-      { name: 'attention_mask', shape: [1, 128], fill: 'ones', ortType: 'int64' }],
+    name: 'face_detection_landmarks', peer: 'litert', parts: [
+      { name: 'face_detection_short_range', inputs: [photo('input', 128, 'signed', WHOLE)] },
+      { name: 'face_landmark', inputs: [photo('input_1', 192, 'unit', FACE)] }],
   },
+  { name: 'selfie_segmentation', peer: 'litert', parts: [{ name: 'selfie_segmentation', inputs: [photo('input_1', 256, 'unit', WHOLE)] }] },
 ];
 
 /** The MODELS entries a comma-separated list names, in its order. */
@@ -43,38 +69,52 @@ export function modelsNamed(list) {
 }
 
 /**
- * Runs both runtimes on each model in one page of a browser of its own;
- * returns one row per model, each also passed to onRow. `warmup: false`
- * loads tensorweb's models without compiling pipelines ahead.
+ * Runs both runtimes on each row in one page of a browser of its own; returns
+ * one row per entry, each also passed to onRow. `warmup: false` loads
+ * tensorweb's models without compiling pipelines ahead; `litert: 'wasm'` puts
+ * LiteRT.js on its CPU path.
  */
-export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, warmup = true, onRow = () => {} } = {}) {
+export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, warmup = true, litert = 'webgpu', onRow = () => {} } = {}) {
+  if (!['webgpu', 'wasm'].includes(litert)) throw new Error(`--litert takes webgpu or wasm, not '${litert}'`);
   const rows = [];
   for (const model of models) {
-    if (!existsSync(join(ROOT, 'build', 'bench-graph', model.name, 'model.json'))) {
-      throw new Error(`build/bench-graph/${model.name} is missing: run .venv/bin/python bench/graph_models.py`);
+    for (const part of model.parts) {
+      const source = `${part.name}.${model.peer === 'ort' ? 'onnx' : 'tflite'}`;
+      for (const file of [join(part.name, 'model.json'), source]) {
+        if (!existsSync(join(ROOT, 'build', 'bench-graph', file))) {
+          throw new Error(`build/bench-graph/${file} is missing: run .venv/bin/python bench/graph_models.py ${part.name}`);
+        }
+      }
     }
-    const session = await BrowserSession.start();
+    const usesPhoto = model.parts.some((part) => part.inputs.some((input) => input.fill === 'photo'));
+    const photoBase64 = usesPhoto ? skimagePhoto('astronaut.png').toString('base64') : null;
+    const session = await BrowserSession.start({ pagePath: '/bench/graph.html' });
     let result;
     try {
       const page = await session.newPage();
-      result = await page.run(benchOneModel, { model, runs, flags, warmup });
+      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert, photoBase64 });
     } finally {
       await session.close();
     }
-    const { tensorweb, ort } = result;
-    // Per output, the largest difference over the output's largest magnitude; the worst output counts.
-    const differences = Object.entries(ort.outputs).map(([name, expected]) => {
+    const { tensorweb, peer } = result;
+    // Per output, the largest difference, absolute and over the output's largest magnitude; the worst output counts.
+    const absolute = [];
+    const relative = [];
+    for (const [name, expected] of Object.entries(peer.outputs)) {
       const actual = tensorweb.outputs[name];
-      if (!actual) throw new Error(`${model.name}: tensorweb has no output '${name}'`);
-      const scale = Math.max(...expected.map(Math.abs));
-      return Math.max(...expected.map((v, i) => Math.abs(v - actual[i]))) / scale;
-    });
+      if (!actual) throw new Error(`${model.name}: tensorweb has no output '${name}' (has ${Object.keys(tensorweb.outputs).join(', ')})`);
+      if (actual.length !== expected.length) throw new Error(`${model.name}: output '${name}' has ${actual.length} values, the peer's ${expected.length}`);
+      const difference = Math.max(...expected.map((v, i) => Math.abs(v - actual[i])));
+      absolute.push(difference);
+      relative.push(difference / Math.max(...expected.map(Math.abs)));
+    }
     const summary = (r) => ({ loadMs: r.loadMs, firstMs: r.firstMs, steadyMs: median(r.times), loadToFirstResultMs: r.loadToFirstResultMs });
     rows.push({
       model: model.name,
       tensorweb: summary(tensorweb),
-      onnxruntimeWeb: summary(ort),
-      outputRelativeDifference: Math.max(...differences),
+      peer: { runtime: peer.runtime, ...summary(peer), ...peer.details },
+      outputMaxAbsDifference: Math.max(...absolute),
+      outputRelativeDifference: Math.max(...relative),
     });
     onRow(rows.at(-1));
   }
@@ -82,15 +122,12 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
 }
 
 /**
- * In the page: each runtime loads the model and runs it once, timed from the
- * load's start to the first result's readback, then both run `runs` times in
- * turns (so that load from other processes falls on both alike).
+ * In the page: each runtime loads the row's models and runs them once, timed
+ * from the load's start to the first result's readback, then both run `runs`
+ * times in turns (so that load from other processes falls on both alike).
+ * Outputs are keyed "model/output".
  */
-async function benchOneModel(tw, { model, runs, flags, warmup }) {
-  const ort = await import('/node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs');
-  ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
-  // Its warnings (shape ops placed on the CPU) go to console.error, which the page helper counts as failures.
-  ort.env.logLevel = 'error';
+async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase64 }) {
   if (!(await tw.setBackend('webgpu'))) throw new Error('webgpu did not initialise');
   tw.engine().findBackend('webgpu').setFlags(flags);
   const timed = async (f) => {
@@ -107,60 +144,155 @@ async function benchOneModel(tw, { model, runs, flags, warmup }) {
     ids: () => 1000 + Math.floor(4000 * uniform()),
     ones: () => 1,
   };
-  const values = Object.fromEntries(model.inputs.map((input) =>
-    [input.name, Array.from({ length: input.shape.reduce((a, b) => a * b, 1) }, fills[input.fill])]));
-  const twFeeds = {};
-  const ortFeeds = {};
-  for (const input of model.inputs) {
-    ortFeeds[input.name] = input.ortType === 'int64'
-      ? new ort.Tensor('int64', BigInt64Array.from(values[input.name], BigInt), input.shape)
-      : new ort.Tensor('float32', Float32Array.from(values[input.name]), input.shape);
-  }
-  let graph;
-  let session;
-  const twInfer = async () => {
-    const outputs = graph.execute(twFeeds, graph.outputNodes);
-    const list = Array.isArray(outputs) ? outputs : [outputs];
-    const values = await Promise.all(list.map((t) => t.data()));
-    tw.dispose(list);
-    return Object.fromEntries(graph.outputNodes.map((name, k) => [name, Array.from(values[k])]));
+  const picture = photoBase64 && await createImageBitmap(new Blob([Uint8Array.from(atob(photoBase64), (c) => c.charCodeAt(0))]));
+  const photoPixels = ({ shape: [, size], crop: [x, y, side], range }) => {
+    const context = new OffscreenCanvas(size, size).getContext('2d');
+    context.drawImage(picture, x, y, side, side, 0, 0, size, size);
+    const rgba = context.getImageData(0, 0, size, size).data;
+    return Array.from({ length: size * size * 3 }, (_, i) => {
+      const pixel = rgba[4 * Math.floor(i / 3) + (i % 3)];
+      return range === 'unit' ? pixel / 255 : pixel / 127.5 - 1;
+    });
   };
-  const ortInfer = async () => {
-    const results = await session.run(ortFeeds);
-    const values = {};
-    for (const name of session.outputNames) {
-      values[name] = Array.from(await results[name].getData());
-      results[name].dispose();
+  const values = model.parts.map((part) => Object.fromEntries(part.inputs.map((input) => [input.name, input.fill === 'photo'
+    ? photoPixels(input) : Array.from({ length: input.shape.reduce((a, b) => a * b, 1) }, fills[input.fill])])));
+
+  // Each peer: its name, its load of one part (returning that part's inference, outputs by name, and its release).
+  const peers = {
+    async ort() {
+      const ort = await import('/node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs');
+      ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
+      // Its warnings (shape ops placed on the CPU) go to console.error, which the page helper counts as failures.
+      ort.env.logLevel = 'error';
+      return {
+        runtime: 'onnxruntime-web webgpu',
+        details: () => ({}),
+        async load(part, k) {
+          const session = await ort.InferenceSession.create(`/build/bench-graph/${part.name}.onnx`,
+            { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+          const feeds = Object.fromEntries(part.inputs.map((input) => [input.name, input.ortType === 'int64'
+            ? new ort.Tensor('int64', BigInt64Array.from(values[k][input.name], BigInt), input.shape)
+            : new ort.Tensor('float32', Float32Array.from(values[k][input.name]), input.shape)]));
+          return {
+            async infer() {
+              const results = await session.run(feeds);
+              const outputs = {};
+              for (const name of session.outputNames) {
+                outputs[name] = Array.from(await results[name].getData());
+                results[name].dispose();
+              }
+              return outputs;
+            },
+            release: () => session.release(),
+          };
+        },
+      };
+    },
+    async litert() {
+      // LiteRT's wasm writes its INFO log lines to stderr, which emscripten sends to console.error
+      // (a failure to the page helper); they are logs, so they go to console.warn. Its errors throw.
+      window.Module = { printErr: (line) => console.warn(line) };
+      const lite = await import('/node_modules/@litertjs/core/dist/index.js');
+      // Its wasm runtime loads with the first model, as onnxruntime-web's does in InferenceSession.create.
+      let runtimeLoad;
+      const ready = () => (runtimeLoad ??= timed(() => lite.loadLiteRt('/node_modules/@litertjs/core/wasm/',
+        { threads: litert === 'wasm' && crossOriginIsolated })));
+      const compiled = [];
+      return {
+        // The accelerator each model was compiled for: LiteRT.js falls back to wasm where webgpu cannot take a whole model.
+        get runtime() {
+          return `LiteRT.js 2.5.3 ${[...new Set(compiled.map((m) => m.options.accelerator))].join('+') || litert}`;
+        },
+        details: async () => ({
+          accelerators: compiled.map((m) => `${m.options.accelerator}${m.isFullyAccelerated ? '' : ' (partly)'}`),
+          wasmRuntimeLoadMs: (await runtimeLoad)[0],
+        }),
+        async load(part, k) {
+          await ready();
+          const compiledModel = await lite.loadAndCompile(`/build/bench-graph/${part.name}.tflite`, { accelerator: litert });
+          compiled.push(compiledModel);
+          const inputs = compiledModel.getInputDetails().map((d) => {
+            const input = part.inputs.find((i) => i.name === d.name);
+            if (!input) throw new Error(`${part.name}.tflite: LiteRT.js input '${d.name}' is not among the bench's (${part.inputs.map((i) => i.name)})`);
+            return new lite.Tensor(Float32Array.from(values[k][input.name]), input.shape);
+          });
+          const names = compiledModel.getOutputDetails().map((d) => d.name);
+          return {
+            async infer() {
+              const results = await compiledModel.run(inputs);
+              const outputs = {};
+              for (const [j, tensor] of results.entries()) {
+                outputs[names[j]] = Array.from(await tensor.data());
+                tensor.delete();
+              }
+              return outputs;
+            },
+            release: () => { inputs.forEach((t) => t.delete()); compiledModel.delete(); },
+          };
+        },
+      };
+    },
+  };
+  const peer = await peers[model.peer]();
+
+  // One inference of the row: its parts one after the other, each read back.
+  const inferAll = async (runners) => {
+    const outputs = {};
+    for (const [k, runner] of runners.entries()) {
+      for (const [name, value] of Object.entries(await runner.infer())) outputs[`${model.parts[k].name}/${name}`] = value;
     }
-    return values;
+    return outputs;
   };
-  const inputShapes = Object.fromEntries(model.inputs.map((input) => [input.name, input.shape]));
+  const graphs = [];
+  const twFeeds = [];
+  const twRunners = model.parts.map((part, k) => ({
+    async infer() {
+      const graph = graphs[k];
+      const outputs = graph.execute(twFeeds[k], graph.outputNodes);
+      const list = Array.isArray(outputs) ? outputs : [outputs];
+      const data = await Promise.all(list.map((t) => t.data()));
+      tw.dispose(list);
+      return Object.fromEntries(graph.outputNodes.map((name, j) => [name, Array.from(data[j])]));
+    },
+  }));
   const [twLoadToFirstResultMs, [twLoadMs, twFirstMs, twOutput]] = await timed(async () => {
-    const [loadMs, loaded] = await timed(() => tw.loadGraphModel(`/build/bench-graph/${model.name}/model.json`, { inputShapes, warmup }));
-    graph = loaded;
-    for (const input of model.inputs) {
-      twFeeds[input.name] = tw.tensor(values[input.name], input.shape, graph.inputs.find((d) => d.name === input.name).dtype);
-    }
-    return [loadMs, ...await timed(twInfer)];
+    const [loadMs] = await timed(async () => {
+      for (const [k, part] of model.parts.entries()) {
+        const inputShapes = Object.fromEntries(part.inputs.map((input) => [input.name, input.shape]));
+        graphs[k] = await tw.loadGraphModel(`/build/bench-graph/${part.name}/model.json`, { inputShapes, warmup });
+        twFeeds[k] = {};
+        for (const input of part.inputs) {
+          const declared = graphs[k].inputs.find((d) => d.name === input.name);
+          if (!declared) throw new Error(`build/bench-graph/${part.name}/model.json has no input '${input.name}'`);
+          twFeeds[k][input.name] = tw.tensor(values[k][input.name], input.shape, declared.dtype);
+        }
+      }
+    });
+    return [loadMs, ...await timed(() => inferAll(twRunners))];
   });
-  const [ortLoadToFirstResultMs, [ortLoadMs, ortFirstMs, ortOutput]] = await timed(async () => {
-    const [loadMs, created] = await timed(() => ort.InferenceSession.create(`/build/bench-graph/${model.name}.onnx`,
-      { executionProviders: ['webgpu'], logSeverityLevel: 3 }));
-    session = created;
-    return [loadMs, ...await timed(ortInfer)];
+  const peerRunners = [];
+  const [peerLoadToFirstResultMs, [peerLoadMs, peerFirstMs, peerOutput]] = await timed(async () => {
+    const [loadMs] = await timed(async () => {
+      for (const [k, part] of model.parts.entries()) peerRunners.push(await peer.load(part, k));
+    });
+    return [loadMs, ...await timed(() => inferAll(peerRunners))];
   });
   const twTimes = [];
-  const ortTimes = [];
+  const peerTimes = [];
   for (let i = 0; i < runs; i++) {
-    twTimes.push((await timed(twInfer))[0]);
-    ortTimes.push((await timed(ortInfer))[0]);
+    twTimes.push((await timed(() => inferAll(twRunners)))[0]);
+    peerTimes.push((await timed(() => inferAll(peerRunners)))[0]);
   }
-  await session.release();
-  tw.dispose(twFeeds);
-  graph.dispose();
+  const details = await peer.details();
+  await Promise.all(peerRunners.map((runner) => runner.release()));
+  twFeeds.forEach((feeds) => tw.dispose(feeds));
+  graphs.forEach((graph) => graph.dispose());
   return {
     tensorweb: { loadMs: twLoadMs, firstMs: twFirstMs, loadToFirstResultMs: twLoadToFirstResultMs, times: twTimes, outputs: twOutput },
-    ort: { loadMs: ortLoadMs, firstMs: ortFirstMs, loadToFirstResultMs: ortLoadToFirstResultMs, times: ortTimes, outputs: ortOutput },
+    peer: {
+      runtime: peer.runtime, details, loadMs: peerLoadMs, firstMs: peerFirstMs, loadToFirstResultMs: peerLoadToFirstResultMs,
+      times: peerTimes, outputs: peerOutput,
+    },
   };
 }
 
@@ -173,15 +305,25 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const models = argument('--models') ? modelsNamed(argument('--models')) : MODELS;
   const flags = JSON.parse(argument('--flags') ?? '{}');
   const warmup = argument('--warmup') !== 'off';
+  const litert = argument('--litert') ?? 'webgpu';
   const ms = (v) => `${v.toFixed(0)} ms`;
   const print = (row) => {
-    console.log(`${row.model} (steady state: median of ${runs}; outputs differ by ${row.outputRelativeDifference.toExponential(1)} of their largest)`);
-    console.log('  runtime                 load        first       steady      load to first result (÷ load + steady)');
-    for (const [label, r] of [[`tensorweb webgpu${warmup ? '' : ' (warmup off)'}`, row.tensorweb], ['onnxruntime-web webgpu', row.onnxruntimeWeb]]) {
+    const { runtime, accelerators, wasmRuntimeLoadMs } = row.peer;
+    console.log(`${row.model} (steady state: median of ${runs}; outputs differ by ${row.outputMaxAbsDifference.toExponential(1)} at most, ` +
+      `${row.outputRelativeDifference.toExponential(1)} of their largest)`);
+    const runtimes = [[`tensorweb webgpu${warmup ? '' : ' (warmup off)'}`, row.tensorweb], [runtime, row.peer]];
+    const width = Math.max(...runtimes.map(([label]) => label.length));
+    console.log(`  ${'runtime'.padEnd(width)}  load        first       steady      load to first result (÷ load + steady)`);
+    for (const [label, r] of runtimes) {
       const share = (r.loadToFirstResultMs / (r.loadMs + r.steadyMs)).toFixed(2);
-      console.log(`  ${label.padEnd(22)}  ${ms(r.loadMs).padEnd(10)}  ${ms(r.firstMs).padEnd(10)}  ${ms(r.steadyMs).padEnd(10)}  ` +
+      console.log(`  ${label.padEnd(width)}  ${ms(r.loadMs).padEnd(10)}  ${ms(r.firstMs).padEnd(10)}  ${ms(r.steadyMs).padEnd(10)}  ` +
         `${ms(r.loadToFirstResultMs)} (${share}×)`);
     }
+    console.log(`  steady ${runtime} / tensorweb: ${(row.peer.steadyMs / row.tensorweb.steadyMs).toFixed(2)}×; ` +
+      `first result: ${(row.peer.loadToFirstResultMs / row.tensorweb.loadToFirstResultMs).toFixed(2)}×`);
+    if (accelerators) {
+      console.log(`  LiteRT.js compiled for: ${accelerators.join(', ')}; its wasm runtime loaded in ${ms(wasmRuntimeLoadMs)} (in its load)`);
+    }
   };
-  await benchGraphModels({ runs, models, flags, warmup, onRow: print });
+  await benchGraphModels({ runs, models, flags, warmup, litert, onRow: print });
 }

@@ -7,13 +7,18 @@ zoo architectures with seeded weights (their dense layers at batch 1 are
 matrix-vector products: 58 and 119 million of their 61 and 144 million
 parameters); and the two pretrained models that install from the package
 registries, exported from PyTorch by tensorweb.examples: EfficientNet-Lite0
-(ImageNet) and the all-MiniLM-L6-v2 sentence encoder.
+(ImageNet) and the all-MiniLM-L6-v2 sentence encoder. MediaPipe's face
+detector (short range), face landmark and selfie segmentation models are the
+.tflite files of the mediapipe 0.10.14 wheel (tests/fixtures/mediapipe_models.py
+downloads it into examples-cache/), written as build/bench-graph/<name>.tflite
+for LiteRT.js beside their conversion.
 
     .venv/bin/python bench/graph_models.py [name ...]   # all of them, or the ones named
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "bench-graph"
 sys.path.insert(0, str(ROOT / "tests" / "py" / "converter"))
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "graph"))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 from make_light_models import seeded_model  # noqa: E402
+from mediapipe_models import model_path  # noqa: E402
 from onnx_models import FLOAT, Builder  # noqa: E402
 
 
@@ -59,19 +66,27 @@ def squeezenet1_0() -> onnx.ModelProto:
 
 
 def exported(module_name: str):
-    """(writer of the PyTorch export of tensorweb.examples.<module_name>, its --input-shape arguments)."""
+    """(writer of the PyTorch export of tensorweb.examples.<module_name>, its --input-shape arguments, its suffix)."""
     import importlib
     module = importlib.import_module(f"tensorweb.examples.{module_name}")
     shapes = [f"{name}:{','.join(map(str, dims))}" for name, dims in module.INPUT_SHAPES.items()]
-    return module.export_onnx, [arg for shape in shapes for arg in ("--input-shape", shape)]
+    return module.export_onnx, [arg for shape in shapes for arg in ("--input-shape", shape)], ".onnx"
+
+
+def mediapipe(name: str):
+    """(writer of the wheel's mediapipe/modules/*/<name>.tflite, no convert arguments, its suffix)."""
+    return (lambda path: shutil.copyfile(model_path(name), path)), [], ".tflite"
 
 
 MODELS = {
-    "squeezenet1_0": lambda: ((lambda path: onnx.save(squeezenet1_0(), path)), []),
-    "alexnet": lambda: ((lambda path: onnx.save(seeded_model("bvlc_alexnet"), path)), []),
-    "vgg19": lambda: ((lambda path: onnx.save(seeded_model("vgg19"), path)), []),
+    "squeezenet1_0": lambda: ((lambda path: onnx.save(squeezenet1_0(), path)), [], ".onnx"),
+    "alexnet": lambda: ((lambda path: onnx.save(seeded_model("bvlc_alexnet"), path)), [], ".onnx"),
+    "vgg19": lambda: ((lambda path: onnx.save(seeded_model("vgg19"), path)), [], ".onnx"),
     "efficientnet_lite0": lambda: exported("efficientnet_lite0"),
     "minilm_l6": lambda: exported("minilm"),
+    "face_detection_short_range": lambda: mediapipe("face_detection_short_range"),
+    "face_landmark": lambda: mediapipe("face_landmark"),
+    "selfie_segmentation": lambda: mediapipe("selfie_segmentation"),
 }
 
 
@@ -81,9 +96,9 @@ def main(names: list[str]):
         raise SystemExit(f"unknown model(s) {', '.join(sorted(unknown))} (have: {', '.join(MODELS)})")
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names or MODELS:
-        write_onnx, convert_args = MODELS[name]()
-        source = OUT / f"{name}.onnx"
-        write_onnx(source)
+        write_source, convert_args, suffix = MODELS[name]()
+        source = OUT / f"{name}{suffix}"
+        write_source(source)
         subprocess.run([str(Path(sys.executable).parent / "tensorweb"), "convert", str(source), str(OUT / name), "--force",
                         *convert_args], check=True)
 

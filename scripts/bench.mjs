@@ -4,8 +4,9 @@
 // ratios (peer time / ours) and, with --json FILE, writes the same as JSON.
 // Usage: npm run bench [-- --json FILE] [--runs N] [--warmup N] [--only id,id] [--graph [--models name,name]]
 // Build first (npm run build): the page loads js/dist/tensorweb.js. --graph
-// also compares converted models with onnxruntime-web (bench/graph.mjs; make
-// the models first with .venv/bin/python bench/graph_models.py).
+// also compares converted models with onnxruntime-web, and MediaPipe's models
+// with LiteRT.js (bench/graph.mjs; make the models first with
+// .venv/bin/python bench/graph_models.py).
 import { writeFileSync } from 'node:fs';
 import { BrowserSession } from '../tests/browser/helper.mjs';
 import { MODELS, benchGraphModels, modelsNamed } from '../bench/graph.mjs';
@@ -59,11 +60,12 @@ function table(report) {
 }
 
 function graphTable(rows, runs) {
-  const out = ['', `converted models, tensorweb vs onnxruntime-web (webgpu): load / first / steady (median of ${runs}) / load to first result ms`];
+  const out = ['', `converted models, tensorweb vs the peer in the same page: load / first / steady (median of ${runs}) / load to first result ms`];
   for (const row of rows) {
     const cells = (r) => [r.loadMs, r.firstMs, r.steadyMs, r.loadToFirstResultMs].map((v) => v.toFixed(0).padStart(6)).join(' ');
-    out.push(`${row.model.padEnd(20)} tensorweb ${cells(row.tensorweb)}   ort ${cells(row.onnxruntimeWeb)}   ` +
-      `steady ort/ours ${(row.onnxruntimeWeb.steadyMs / row.tensorweb.steadyMs).toFixed(2)}×  outputs differ ${row.outputRelativeDifference.toExponential(1)}`);
+    out.push(`${row.model.padEnd(24)} tensorweb ${cells(row.tensorweb)}   ${row.peer.runtime} ${cells(row.peer)}   ` +
+      `steady peer/ours ${(row.peer.steadyMs / row.tensorweb.steadyMs).toFixed(2)}×  ` +
+      `outputs differ ${row.outputMaxAbsDifference.toExponential(1)} (${row.outputRelativeDifference.toExponential(1)} relative)`);
   }
   return out.join('\n');
 }

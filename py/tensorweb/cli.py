@@ -117,8 +117,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed runs first (default 2)")
     parser.add_argument("--only", metavar="ID,ID", help="run only these workloads (ids as in the JSON)")
     parser.add_argument("--graph", action="store_true",
-                        help="also compare converted models with onnxruntime-web (make them first with "
-                             ".venv/bin/python bench/graph_models.py)")
+                        help="also compare converted models with onnxruntime-web, and MediaPipe's .tflite models "
+                             "with LiteRT.js (make them first with .venv/bin/python bench/graph_models.py)")
     parser.add_argument("--models", metavar="NAME,NAME", help="with --graph: only these converted models")
     parser.add_argument("--native", action="store_true",
                         help="instead, time the runtime's hot kernels natively through wgpu on this machine's adapter, "
