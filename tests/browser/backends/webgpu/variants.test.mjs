@@ -50,6 +50,15 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 16, f: () => tw.fused.matMul({ a: input([5, 16], 13), b: input([16, 4], 14), bias: input([1], 15), activation: 'prelu',
           preluActivationWeights: input([4], 16) }),
       },
+      // N off a multiple of 4 (103 and 42 columns, over 4096 outputs): on CPU adapters B and the bias are zero-padded
+      // to a multiple of 4 for the vec4 kernels, the first N columns copied out.
+      fusedMatMulPaddedColumns: {
+        k: 64, f: () => tw.fused.matMul({ a: input([2, 40, 64], 102), b: input([64, 103], 103), bias: input([103], 104), activation: 'relu6' }),
+      },
+      fusedConv2dPointwisePaddedColumns: {
+        k: 36, f: () => tw.fused.conv2d({ x: input([1, 16, 16, 36], 105), filter: input([1, 1, 36, 42], 106), strides: 1, pad: 'same',
+          bias: input([42], 107), activation: 'relu' }),
+      },
       conv2dVec4Channels: { k: 72, f: () => tw.conv2d(input([2, 9, 9, 8], 17), input([3, 3, 8, 12], 18), 1, 'same') },
       conv2dOddChannels: { k: 27, f: () => tw.conv2d(input([1, 8, 7, 3], 19), input([3, 3, 3, 5], 20), 2, 'valid') },
       // 3 input channels, zero-padded to 4 for the vec4 GEMM (with a fused bias and activation).
@@ -255,6 +264,21 @@ test('auto: a long K with a small output splits K by itself (matvec off)', async
   assertAllMatch(results);
   assert.ok(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'));
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
+});
+
+test('auto: a product whose N is off a multiple of 4 runs the vec4 kernels with N padded on CPU adapters, results match the CPU', async () => {
+  const names = ['fusedMatMulPaddedColumns', 'fusedConv2dPointwisePaddedColumns'];
+  const results = await runVariant({ vec4: 'auto', matvec: 'auto', splitK: 'auto' }, names);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  for (const name of names) {
+    assert.equal(results[name].shaders.includes('matmul/matmul.wgsl'), !runsOnCpu, `${name}: ${results[name].shaders}`);
+    if (runsOnCpu) assert.ok(results[name].shaders.includes('shape/strided_copy.wgsl'), `${name}: the first N columns copied out`);
+  }
+  // vec4 off keeps the scalar GEMM.
+  const scalar = await runVariant({ vec4: 'off' }, names);
+  assertAllMatch(scalar);
+  for (const name of names) assert.ok(scalar[name].shaders.includes('matmul/matmul.wgsl'), name);
 });
 
 /** The matmul shaders a case ran (its inputs are drawn by the random kernel). */
