@@ -106,6 +106,10 @@ function runVariant(flags, caseNames, onPage = page) {
       binaryRow: { k: 1, f: () => tw.maximum(input([3, 4, 8], 52), input([8], 53)) },
       binaryColumn: { k: 1, f: () => tw.sub(input([6, 8], 54), input([6, 1], 55)) },
       binaryOddLastDim: { k: 1, f: () => tw.add(input([5, 6], 61), input([5, 1], 62)) },
+      // Dims of 1 dropped and neighbours merged where both operands step alike: [2, 3, 1, 4, 8] by [3, 1, 1, 8]
+      // runs as [2, 3, 32] (b's strides [0, 8, 0] in elements); a per-channel prelu over pixels as [pixels, channels].
+      binaryMergedDims: { k: 1, f: () => tw.mul(input([2, 3, 1, 4, 8], 108), input([3, 1, 1, 8], 109)) },
+      preluPerChannel: { k: 1, f: () => tw.prelu(input([1, 5, 6, 12], 110), input([1, 1, 12], 111)) },
       // A softmax over rows of 12: max and sum broadcast back along the last dim.
       softmaxRows: { k: 12, f: () => tw.softmax(input([3, 5, 12], 63)) },
       softmaxMiddleAxis: { k: 7, f: () => tw.softmax(tw.mul(input([4, 7, 6], 82), 20), 1) },
@@ -399,7 +403,7 @@ test('float16: native conversion runs where the adapter has shader-f16, and is r
 
 const ELEMENTWISE_CASES = ['unaryVec4', 'unaryOddSize', 'binarySameShape', 'binaryScalar', 'binaryScalarFirst', 'binaryRow',
   'binaryColumn', 'binaryOddLastDim', 'softmaxRows', 'binaryInt', 'comparison', 'transposeKeepLast', 'transposeLast', 'concatRows',
-  'padImageRows', 'fillOddSize'];
+  'padImageRows', 'fillOddSize', 'binaryMergedDims', 'preluPerChannel'];
 
 test('elementwise and copies: vec4 off runs an element per thread, vec4 on 4 where shapes allow; results match the CPU', async () => {
   // A fresh page, so its pipeline cache holds only what these runs compiled.

@@ -101,12 +101,11 @@ export function unaryKernel(name: string): WebGpuKernel<Record<string, number | 
  * time (strides in vec4s); one broadcast along it (a row of means, a scalar)
  * an element at a time and splat (strides in elements).
  */
-function binaryVec4(operands: Record<'a' | 'b', TensorInfo>, outShape: readonly number[]) {
+function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: readonly number[]) {
   const lastDim = outShape.length - 1;
   const reads: string[] = [];
   const strides: Record<string, number[]> = {};
-  for (const [name, t] of Object.entries(operands)) {
-    const elementStrides = broadcastStrides(t.shape, outShape);
+  for (const [name, elementStrides] of Object.entries(operandStrides)) {
     if (elementStrides[lastDim] === 0) {
       reads.push(`let ${name}_value = In(${name}[${name}_index / 4u][${name}_index % 4u]);`);
       strides[name] = elementStrides;
@@ -115,13 +114,37 @@ function binaryVec4(operands: Record<'a' | 'b', TensorInfo>, outShape: readonly 
       strides[name] = elementStrides.map((s, d) => (d === lastDim ? s : s / 4));
     }
   }
-  const values = COMPONENTS.map((c) => `binary_op(${Object.keys(operands).map((name) =>
+  const values = COMPONENTS.map((c) => `binary_op(${Object.keys(operandStrides).map((name) =>
     (strides[name][lastDim] === 0 ? `${name}_value` : `${name}_value.${c}`)).join(', ')})`);
   return {
     slots: { items: VEC4_ITEMS, apply: `${reads.join(' ')} return OutItem(${values.join(', ')});` },
     outShape: outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)),
     strides,
   };
+}
+
+/**
+ * out's shape with its dims of 1 dropped and neighbouring dims merged where
+ * every operand steps through both alike (a per-channel row over NHWC pixels
+ * becomes [pixels, channels]), and each operand's element strides over it:
+ * the kernel divides once per dim left, and a broadcast add or prelu of rank 4
+ * becomes one of rank 2.
+ */
+function mergedDims(outShape: readonly number[], operandStrides: number[][]): { shape: number[]; strides: number[][] } {
+  const shape: number[] = [];
+  const strides: number[][] = operandStrides.map(() => []);
+  outShape.forEach((dim, d) => {
+    if (dim === 1) return;
+    const last = shape.length - 1;
+    if (last >= 0 && operandStrides.every((s, k) => strides[k][last] === s[d] * dim)) {
+      shape[last] *= dim;
+      operandStrides.forEach((s, k) => { strides[k][last] = s[d]; });
+    } else {
+      shape.push(dim);
+      operandStrides.forEach((s, k) => strides[k].push(s[d]));
+    }
+  });
+  return { shape, strides };
 }
 
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */
@@ -131,8 +154,9 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
-  const last = outShape[outShape.length - 1];
-  const vec4 = backend.flags.vec4 !== 'off' && outShape.length > 0 && last % 4 === 0 ? binaryVec4({ a, b }, outShape) : null;
+  const { shape, strides: [aStrides, bStrides] } = mergedDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+  const last = shape[shape.length - 1];
+  const vec4 = backend.flags.vec4 !== 'off' && shape.length > 0 && last % 4 === 0 ? binaryVec4({ a: aStrides, b: bStrides }, shape) : null;
   const items = vec4 ? size / 4 : size;
   backend.run({
     shader: SHADERS.binary,
@@ -141,8 +165,8 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
     bindings: {
       a: a.dataId, b: b.dataId, out,
       params: {
-        size: items, rank: outShape.length, out_shape: vec4?.outShape ?? outShape,
-        a_strides: vec4?.strides.a ?? broadcastStrides(a.shape, outShape), b_strides: vec4?.strides.b ?? broadcastStrides(b.shape, outShape),
+        size: items, rank: shape.length, out_shape: vec4?.outShape ?? shape,
+        a_strides: vec4?.strides.a ?? aStrides, b_strides: vec4?.strides.b ?? bStrides,
       },
     },
     workgroups: groupsFor(items),
