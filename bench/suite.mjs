@@ -9,7 +9,8 @@
 // 1024³ is judged against, takes turns with that workload, and a copy of as
 // many bytes as the matrix-vector rows' weights takes turns with each of them
 // (their share of the copy bandwidth), as does tensorweb with matvec.wgsl
-// off (the GEMM kernels those products ran before it).
+// off (the GEMM kernels those products ran before it), and tensorweb's
+// dataSync() with its data() on the same tensor.
 import { layersCnn } from './layers.mjs';
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -124,6 +125,17 @@ function tensorSuite(lib, { adam, variable }) {
       };
     },
     layersCnn: () => layersCnn(lib),
+    /** n values computed on the GPU (x + 1), then read by dataSync() (the row's figure) or, as `runData`, by data(). */
+    async readSync(n) {
+      const x = make([values(n, 9), [n]]);
+      const read = async (sync) => {
+        const y = lib.add(x, 1);
+        if (sync) y.dataSync();
+        else await y.data();
+        y.dispose();
+      };
+      return { run: () => read(true), runData: () => read(false), dispose: () => lib.dispose([x]) };
+    },
   };
 }
 
@@ -210,6 +222,8 @@ const PEAK = 'fmaPeak';
 const COPY = 'copy';
 /** The matrix-vector rows' second tensorweb turn: the GEMM kernels they took before matmul/matvec.wgsl. */
 const GEMM = 'tensorwebGemm';
+/** The dataSync row's second tensorweb turn: the same tensor read by data(). */
+const DATA = 'tensorwebData';
 
 /** A matrix-vector workload: 1 x K times K x N, streaming K * N float32 weights (plus x and y). */
 const matvecWorkload = (id, k, n, what) => ({
@@ -227,6 +241,7 @@ export const WORKLOADS = [
   { id: 'depthwise_112x112x32_3x3', label: 'depthwise 3×3 on 1×112×112×32', make: (s) => s.depthwise() },
   { id: 'cnn_adam_step_b32', label: 'small CNN, one Adam step, batch 32', make: (s) => s.train?.() },
   { id: 'layers_cnn_fit_b32', label: 'layers API CNN, trainOnBatch, batch 32', make: (s) => s.layersCnn?.(), samples: 32 },
+  { id: 'datasync_1m', label: 'dataSync() of 1M float32 computed on the GPU', make: (s) => s.readSync?.(1 << 20), dataTurn: true },
 ];
 
 /** Runs every workload on every framework; returns the medians, ratios (peer / ours) and the adapter's peak. */
@@ -255,6 +270,7 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
       }
       const turns = Object.fromEntries(Object.entries(prepared).map(([name, made]) => [name, made.run]));
       if (peak) turns[PEAK] = peak.run;
+      if (workload.dataTurn) turns[DATA] = prepared.tensorweb.runData;
       if (copy) {
         turns[COPY] = copy.run;
         turns[GEMM] = withFlags(tw, { matvec: 'off' }, prepared.tensorweb.run);

@@ -52,6 +52,10 @@ function table(report) {
       `bytes read and written); with matvec off (GEMM kernels) ${ms(r.medianMs.tensorwebGemm)} ms, ` +
       `${(r.medianMs.tensorwebGemm / r.medianMs.tensorweb).toFixed(2)}× tensorweb's`);
   }
+  for (const r of report.results.filter((row) => row.medianMs.tensorwebData !== undefined)) {
+    out.push(`${r.label}: data() on the same tensor ${ms(r.medianMs.tensorwebData)} ms; dataSync() takes ` +
+      `${(r.medianMs.tensorweb / r.medianMs.tensorwebData).toFixed(2)}× data()'s time`);
+  }
   for (const r of report.results.filter((row) => row.samplesPerSecond)) {
     const rates = Object.entries(r.samplesPerSecond).map(([name, rate]) => `${name} ${rate.toFixed(0)}`).join(', ');
     out.push(`${r.label}: samples per second: ${rates}`);

@@ -4,7 +4,9 @@ import './backends/cpu/register.js';
 import './backends/webgpu/register.js';
 
 export { VERSION as version } from 'tensorweb:build-info';
-export { fillSlots, listShaders, shaderSource, substituteBody } from './shaders.js';
+export { fillSlots, listShaders, repeatTemplates, shaderSource, substituteBody } from './shaders.js';
+// The depthwise tile kernel's written-out taps, for tests/fixtures/make_depthwise_taps.mjs.
+export { depthwiseTapItems } from './backends/webgpu/kernels/conv.js';
 
 export { Tensor, Variable } from './core/tensor.js';
 export type { DataType, TypedArray, NestedArray } from './core/dtype.js';

@@ -66,6 +66,38 @@ export function fillSlots(source: string, slots: Readonly<Record<string, string>
     name in slots ? indent + slots[name] : line);
 }
 
+// A comment line `// @repeat <slot>.<part>: <text>`: one statement of a slot that the caller writes out as a
+// list of parts, each with integers for the `{name}` placeholders of its text (a window's taps for one
+// geometry, where loops ran slowly). The WGSL stays in the file; the caller supplies only integers.
+const REPEAT_LINE = /^[ \t]*\/\/[ \t]*@repeat[ \t]+(\w+)\.(\w+):[ \t]*(.*?)[ \t]*$/gm;
+const PLACEHOLDER = /\{([A-Za-z_]\w*)\}/g;
+
+/** One statement of a repeated slot: the template part's name and its placeholders' values. */
+export type RepeatItem = readonly [part: string, values: Readonly<Record<string, number>>];
+
+/**
+ * The text of `slot` written out from the file's `// @repeat <slot>.<part>:` templates: one copy of the
+ * part's text per item, each `{name}` replaced by the item's non-negative integer, joined by spaces.
+ */
+export function repeatTemplates(source: string, slot: string, items: readonly RepeatItem[]): string {
+  const parts = new Map<string, string>();
+  for (const [, name, part, text] of source.matchAll(REPEAT_LINE)) if (name === slot) parts.set(part, text);
+  if (parts.size === 0) throw new Error(`tensorweb: shader has no '// @repeat ${slot}.<part>:' template lines`);
+  return items.map(([part, values]) => {
+    const text = parts.get(part);
+    if (text === undefined) {
+      throw new Error(`tensorweb: shader has no template ${slot}.${part} (has ${[...parts.keys()].join(', ')})`);
+    }
+    return text.replace(PLACEHOLDER, (_m, name: string) => {
+      const value = values[name];
+      if (!Number.isSafeInteger(value) || value < 0) {
+        throw new Error(`tensorweb: template ${slot}.${part} needs a non-negative integer for {${name}}, got ${value}`);
+      }
+      return String(value);
+    });
+  }).join(' ');
+}
+
 /** The elementwise substitution: the `// @body` line becomes `return <expression>;`. */
 export function substituteBody(source: string, expression: string): string {
   return fillSlots(source, { body: `return ${expression};` });

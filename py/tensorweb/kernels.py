@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import wgpu
@@ -101,6 +101,38 @@ def fill_slots(source: str, slots: Mapping[str, str]) -> str:
         return m.group("indent") + slots[name] if name in slots else m.group(0)
 
     return _SLOT_LINE.sub(replace, source)
+
+
+# A comment line ``// @repeat <slot>.<part>: <text>``: one statement of a slot that the caller writes out
+# as a list of parts, each with integers for the ``{name}`` placeholders of its text. The same rule as
+# ``repeatTemplates`` in js/src/shaders.ts (tests/py/kernels/test_depthwise.py holds the two to the
+# runtime's text through tests/fixtures/depthwise_taps.json).
+_REPEAT_LINE = re.compile(r"^[ \t]*//[ \t]*@repeat[ \t]+(?P<slot>\w+)\.(?P<part>\w+):[ \t]*(?P<text>.*?)[ \t]*$",
+                          re.MULTILINE)
+_PLACEHOLDER = re.compile(r"\{(?P<name>[A-Za-z_]\w*)\}")
+
+
+def repeat_templates(source: str, slot: str, items: Sequence[tuple[str, Mapping[str, int]]]) -> str:
+    """The text of ``slot`` written out from the file's ``// @repeat <slot>.<part>:`` templates: one copy
+    of the part's text per item, each ``{name}`` replaced by the item's non-negative integer, joined by
+    spaces."""
+    parts = {m.group("part"): m.group("text") for m in _REPEAT_LINE.finditer(source) if m.group("slot") == slot}
+    if not parts:
+        raise KeyError(f"shader has no '// @repeat {slot}.<part>:' template lines")
+    statements = []
+    for part, values in items:
+        if part not in parts:
+            raise KeyError(f"shader has no template {slot}.{part} (has {', '.join(parts)})")
+
+        def replace(m: re.Match[str], part: str = part, values: Mapping[str, int] = values) -> str:
+            value = values.get(m.group("name"))
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"template {slot}.{part} needs a non-negative integer for {{{m.group('name')}}}, "
+                                 f"got {value!r}")
+            return str(value)
+
+        statements.append(_PLACEHOLDER.sub(replace, parts[part]))
+    return " ".join(statements)
 
 
 def body(expression: str) -> str:

@@ -4,7 +4,7 @@
 // neighbouring pixels), reading each input column it needs once for all the
 // tile's pixels and taps that read it, where depthwise_conv2d_vec4.wgsl loads a column and
 // a weight per pixel and tap. The runtime writes the loops over the window
-// out (the `taps` slot): each weight loaded once, each input row the tile
+// out (the `taps` slot, from this file's templates): each weight loaded once, each input row the tile
 // needs visited once (with stride 1 dilation 1, tile row r + 1 at tap row kh
 // reads the row tile row r reads at tap row kh + 1), and along it each
 // distinct column loaded once. The loops as written (for windows too large
@@ -36,12 +36,13 @@
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written), `taps`
 //   (the loops over the window, as written over params.kernel_h/w, which then
-//   must have dilation_w == stride_w; conv.ts fills it with them written out:
-//   `let w<kh>_<kw> = tap_weight(tile, kh, kw);` per tap, then per input row
-//   the tile reads a block `{ go_to_row(&tile, r * stride_h + kh *
-//   dilation_h); let x<o> = column(tile, o); ...; tile.sums[r][p] = fma(x<o>,
-//   w<kh>_<kw>, tile.sums[r][p]); ... }` with o = p * stride_w + kw *
-//   dilation_w; literal u32 arguments).
+//   must have dilation_w == stride_w; conv.ts fills it with them written out
+//   from the `// @repeat taps.<part>:` templates below the loop line, giving
+//   only integers: a `weight` per tap, then per input row the tile reads a
+//   `row` (its offset r * stride_h + kh * dilation_h from tile row 0's first
+//   row), a `column` per distinct column the row's taps read (its offset o =
+//   p * stride_w + kw * dilation_w), a `sum` per (tile row r, tap row kh, tap
+//   column kw, pixel p) that reads the row, and an `end`).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -225,6 +226,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   tile.c4 = c4;
   tile.c = c;
   for (var kh = 0u; kh < params.kernel_h; kh++) { tap_rows(&tile, kh); } // @taps
+  // @repeat taps.weight: let w{kh}_{kw} = tap_weight(tile, {kh}u, {kw}u);
+  // @repeat taps.row: { go_to_row(&tile, {offset}u);
+  // @repeat taps.column: let x{o} = column(tile, {o}u);
+  // @repeat taps.sum: tile.sums[{r}][{p}] = fma(x{o}, w{kh}_{kw}, tile.sums[{r}][{p}]);
+  // @repeat taps.end: }
   store_row(oh0, n, ow0, c4, c, tile.sums[0]);
   store_row(oh0 + 1u, n, ow0, c4, c, tile.sums[1]);
   store_row(oh0 + 2u, n, ow0, c4, c, tile.sums[2]);

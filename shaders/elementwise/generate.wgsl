@@ -10,9 +10,12 @@
 //   f0, f1: f32,        real attributes (range, linspace: start, step)
 // }
 // Overrides: WORKGROUP_SIZE (64).
+// Functions a body may call: the op functions of elementwise/generate_ops.wgsl
+//   (`range_f32(i)`, ...), which the runtime's bodies call: `return
+//   range_f32(i);`.
 // Slots: `types` (Out, a 32-bit type, or vec4<u32> for 4 elements' bits at a
-//   time (fill); f32 as written), `body` (the value of item i: u32,
-//   returning Out; 0 as written).
+//   time (fill4); f32 as written), `body` (the value of item i: u32,
+//   returning Out; 0 as written; the runtime calls one op function).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias Out = f32; // @types
@@ -32,6 +35,8 @@ struct Params {
 @group(0) @binding(0) var<storage, read> x: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<Out>;
 @group(0) @binding(2) var<uniform> params: Params;
+
+// @import elementwise/generate_ops.wgsl
 
 fn generate(i: u32) -> Out {
   return Out(0); // @body

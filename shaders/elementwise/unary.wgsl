@@ -7,7 +7,9 @@
 // Scalars { alpha: f32, beta: f32 }: op attributes (leakyRelu's alpha,
 //   clipByValue's bounds, step's alpha, hardSigmoid's alpha and beta).
 // Overrides: WORKGROUP_SIZE (64).
-// Functions a body may call: alpha() and beta() (f32), and the op functions
+// Functions a body may call: alpha() and beta() (f32), convert(v) (In to Out
+//   as WGSL converts numbers: cast between float32, int32 and float16, and
+//   from bool), and the op functions
 //   of elementwise/unary_ops.wgsl (`relu_f32(v)`, ...), which the runtime's
 //   bodies call: `return relu_f32(v);`.
 // Slots: `types` names the element types In and Out (f32 as written; with
@@ -48,6 +50,11 @@ fn alpha() -> f32 {
 
 fn beta() -> f32 {
   return scalars.beta;
+}
+
+// cast's numeric conversion (to bool is castToBool_<In> of unary_ops.wgsl).
+fn convert(v: In) -> Out {
+  return Out(v);
 }
 
 // @import elementwise/unary_ops.wgsl

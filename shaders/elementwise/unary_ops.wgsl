@@ -5,7 +5,8 @@
 // input's type (f32 for float32, i32 for int32, u32 for bool) and the kernel
 // tier (tests/py/kernels/test_elementwise.py) runs every function here
 // against converter/reference's numpy op; both list the ops from these names.
-// `geluTanh` is gelu with its `approximate` attribute.
+// `geluTanh` is gelu with its `approximate` attribute, `castToBool` cast with
+// dtype bool.
 //
 // Float ops pass NaN through first (WGSL builtins need not keep it) and
 // handle IEEE special values themselves where builtins differ; predicates
@@ -195,6 +196,9 @@ fn isNaN_f32(v: f32) -> u32 { return u32(is_nan(v)); }
 fn isInf_f32(v: f32) -> u32 { return u32(is_inf(v)); }
 fn isFinite_f32(v: f32) -> u32 { return u32((bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u); }
 fn logicalNot_u32(v: u32) -> u32 { return u32(v == 0u); }
+// cast to bool: nonzero is true, NaN included (TF.js); other casts are unary.wgsl's convert(v).
+fn castToBool_f32(v: f32) -> u32 { return u32(v != 0.0 || is_nan(v)); }
+fn castToBool_i32(v: i32) -> u32 { return u32(v != 0); }
 
 fn clipByValue_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return clamp(v, alpha(), beta()); }
 fn clipByValue_i32(v: i32) -> i32 { return i32(clamp(f32(v), alpha(), beta())); }

@@ -22,6 +22,11 @@ const BASE_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // WebGPU canvases that 2D canvases can draw (dataSync on webgpu reads through them, as TF.js's does):
+  // without all three, headless Chromium draws them empty and loses every WebGPU device of the page.
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
 ];
 
 const MIME = {

@@ -61,3 +61,18 @@ test('fillSlots fills the named slots it is given and leaves the others as writt
     'enable f16; alias T = f16;\nfn f(v: T) -> T {\n  return v; // @body\n}\n');
   assert.throws(() => tw.fillSlots(source, { bodyy: 'x' }), /bodyy.*has body, types/);
 });
+
+test('repeatTemplates writes a slot out from its // @repeat lines, integers only', () => {
+  const source = 'fn f() {\n  let a = 0; // @body\n  // @repeat body.load: let x{o} = read({o}u);\n  // @repeat body.end: }\n}\n';
+  assert.equal(tw.repeatTemplates(source, 'body', [['load', { o: 0 }], ['load', { o: 12 }], ['end', {}]]),
+    'let x0 = read(0u); let x12 = read(12u); }');
+  assert.throws(() => tw.repeatTemplates(source, 'body', [['store', {}]]), /no template body\.store \(has load, end\)/);
+  assert.throws(() => tw.repeatTemplates(source, 'body', [['load', { o: -1 }]]), /body\.load needs a non-negative integer for \{o\}, got -1/);
+  assert.throws(() => tw.repeatTemplates(source, 'body', [['load', { o: '1; evil()' }]]), /non-negative integer for \{o\}/);
+  assert.throws(() => tw.repeatTemplates(source, 'taps', []), /no '\/\/ @repeat taps\.<part>:' template lines/);
+});
+
+test('tests/fixtures/depthwise_taps.json is what the bundle writes out now', async () => {
+  const { FIXTURE, fixtureText } = await import('../fixtures/make_depthwise_taps.mjs');
+  assert.equal(readFileSync(FIXTURE, 'utf8'), fixtureText(), 'stale: run node tests/fixtures/make_depthwise_taps.mjs');
+});

@@ -43,8 +43,9 @@ export interface BackendMemory {
  *   only encodes work. A kernel may return an input's DataId unchanged (a view,
  *   e.g. reshape); the engine then shares it and counts the reference.
  * - `read` resolves once the data is on the CPU (for a GPU backend: after the
- *   queued work finished and a staging buffer was mapped). `readSync` may
- *   throw on backends that cannot block (WebGPU in a browser): say why.
+ *   queued work finished and a staging buffer was mapped). `readSync` blocks
+ *   (WebGPU: through canvases, see backends/webgpu/read_sync.ts) or, where
+ *   the backend cannot block in this context, throws saying why.
  * - Moving between backends is the engine's job: when an op runs on backend B
  *   and an input lives on A, the engine does `values = A.readSync(id)`,
  *   `A.disposeData(id)`, `B.move(id, values, shape, dtype)`; the DataId stays

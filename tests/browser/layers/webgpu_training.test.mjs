@@ -96,15 +96,18 @@ test('webgpu: fit with classWeight, validationSplit, batch callbacks and early s
       tw.layers.batchNormalization(), tw.layers.dense({ units: 3, activation: 'softmax' })] });
     model.compile({ optimizer: tw.train.rmsprop(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'precision'] });
     let batches = 0;
+    const syncBefore = tw.engine().findBackend('webgpu').stats.syncReadbacks;
     const history = await model.fit(x, y, {
       epochs: 6, batchSize: 16, validationSplit: 0.25, classWeight: { 0: 1, 1: 2, 2: 0.5 },
       callbacks: [{ onBatchEnd: (_b, logs) => { if (typeof logs.loss === 'number') batches++; } },
         tw.callbacks.earlyStopping({ monitor: 'val_loss', patience: 10, restoreBestWeights: true })],
     });
     await model.optimizer.setWeights(model.optimizer.getWeights());
-    return { keys: Object.keys(history.history).sort(), epochs: history.epoch.length, batches };
+    return { keys: Object.keys(history.history).sort(), epochs: history.epoch.length, batches,
+      syncReadbacks: tw.engine().findBackend('webgpu').stats.syncReadbacks - syncBefore };
   });
   assert.deepEqual(result.keys, ['accuracy', 'loss', 'precision', 'val_accuracy', 'val_loss', 'val_precision']);
   assert.equal(result.epochs, 6);
   assert.equal(result.batches, 6 * 3);
+  assert.equal(result.syncReadbacks, 0, 'fit read a tensor synchronously');
 });

@@ -7,8 +7,8 @@
 //   cpu in node:         { name: 'cpu', backendName: 'cpu', isDataSync: true }, platform 'node'
 //   webgpu in Chromium:  { name: 'webgpu', backendName: 'webgpu', isDataSync: true }, platform 'browser'
 // isDataSync is true on webgpu because TF.js registers its webgpu test
-// environment that way (it answers dataSync() there); the specs that need it
-// run, and fail until tensorweb reads synchronously on webgpu.
+// environment that way (it answers dataSync() there, as tensorweb now does
+// through canvases); the specs that need it run there.
 // So ALL_ENVS admits both runs, NODE_ENVS only cpu-in-node, BROWSER_ENVS only
 // webgpu-in-Chromium, SYNC_BACKEND_ENVS both, CHROME_ENVS (flag IS_CHROME)
 // only the Chromium run.

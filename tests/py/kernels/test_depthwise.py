@@ -1,10 +1,13 @@
 """conv/depthwise_conv2d*.wgsl against numpy references."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import windows as ref
-from tensorweb.kernels import Output, body, types
+from tensorweb.kernels import Output, body, read_shader, repeat_templates, types
 
 PLACEHOLDER = np.zeros(4, np.float32)
 
@@ -139,24 +142,22 @@ TILE_CASES = {
 }
 
 
+# The `taps` slot as the runtime writes it out for each tile case's window (js/src/backends/webgpu/kernels/conv.ts's
+# depthwiseTapItems, recorded by tests/fixtures/make_depthwise_taps.mjs): its integers and the text they make.
+TAPS_FIXTURE = Path(__file__).parents[2] / "fixtures" / "depthwise_taps.json"
+RUNTIME_TAPS = {(tuple(c["window"]), tuple(c["strides"]), tuple(c["dilations"]), c["tileRows"]): c
+                for c in json.loads(TAPS_FIXTURE.read_text())["cases"]}
+
+
 def unrolled_taps(kernel_hw, stride, dilation, tile_rows):
-    """The `taps` slot as js/src/backends/webgpu/kernels/conv.ts fills it: the window's loops written out."""
-    (kernel_h, kernel_w), (stride_h, stride_w), (dilation_h, dilation_w) = kernel_hw, stride, dilation
-    statements = [f"let w{kh}_{kw} = tap_weight(tile, {kh}u, {kw}u);" for kh in range(kernel_h) for kw in range(kernel_w)]
-    rows = {}  # the tile's input rows by offset, each with the (tile row, tap row) pairs that read it
-    for kh in range(kernel_h):
-        for r in range(tile_rows):
-            rows.setdefault(r * stride_h + kh * dilation_h, []).append((r, kh))
-    for row_offset, pairs in rows.items():
-        columns, sums = {}, []
-        for r, kh in pairs:
-            for kw in range(kernel_w):
-                for p in range(4):
-                    column = p * stride_w + kw * dilation_w
-                    columns[column] = f"let x{column} = column(tile, {column}u);"
-                    sums.append(f"tile.sums[{r}][{p}] = fma(x{column}, w{kh}_{kw}, tile.sums[{r}][{p}]);")
-        statements += [f"{{ go_to_row(&tile, {row_offset}u);", *columns.values(), *sums, "}"]
-    return " ".join(statements)
+    """The runtime's `taps` text for this window, expanded here from the shader's templates with its integers;
+    the same text as the runtime's, so kernels.py's repeat_templates and shaders.ts's repeatTemplates agree."""
+    key = (tuple(kernel_hw), tuple(stride), tuple(dilation), tile_rows)
+    assert key in RUNTIME_TAPS, f"{TAPS_FIXTURE} has no window {key}: add it to tests/fixtures/make_depthwise_taps.mjs"
+    case = RUNTIME_TAPS[key]
+    text = repeat_templates(read_shader("conv/depthwise_conv2d_vec4_tile.wgsl"), "taps", case["items"])
+    assert text == case["text"], f"repeat_templates and the runtime's repeatTemplates differ for window {key}"
+    return text
 
 
 def run_tile(runner, case, x, w, bias=PLACEHOLDER, *, tile_rows, constants=None, **launch):

@@ -22,8 +22,8 @@ UNARY_RTOL = {"asin": 5e-4, "acos": 5e-4}
 # The attributes the runtime passes as alpha() and beta(), by the op's attribute names.
 ALPHA, BETA = 0.2, 0.7
 ATTRS = {"alpha": ALPHA, "beta": BETA, "clipValueMin": ALPHA, "clipValueMax": BETA, "approximate": False}
-# The op function that is another op's variant: gelu with `approximate`.
-VARIANTS = {"geluTanh": ("gelu", {"approximate": True})}
+# The op functions that are another op's variant: gelu with `approximate`, cast to bool.
+VARIANTS = {"geluTanh": ("gelu", {"approximate": True}), "castToBool": ("cast", {"dtype": "bool"})}
 
 
 def unary_inputs(rng, name, wgsl_type):
@@ -102,8 +102,23 @@ def test_unary_dtype_changing_bodies(runner):
                        out_dtype=np.uint32, slots_types=types(In="f32", Out="u32"))
     np.testing.assert_array_equal(is_nan, np.isnan(x).astype(np.uint32))
     finite = np.array([0.0, -1.5, 3.7, -2.2, 1e6], np.float32)
-    cast = run_unary(runner, finite, "Out(v)", out_dtype=np.int32, slots_types=types(In="f32", Out="i32"))
+    cast = run_unary(runner, finite, "convert(v)", out_dtype=np.int32, slots_types=types(In="f32", Out="i32"))
     np.testing.assert_array_equal(cast, finite.astype(np.int32))
+
+
+# cast's numeric conversions, unary.wgsl's convert(v) as the runtime calls it (to bool: castToBool above).
+CASTS = [("f32", "i32", np.array([0.0, -1.5, 3.7, -2.9, 1e6, -0.0, 2147483520.0], np.float32)),
+         ("i32", "f32", np.array([0, -1, 7, 16777217, -2147483648, 2147483647], np.int32)),
+         ("u32", "f32", np.array([True, False, True])), ("u32", "i32", np.array([False, True, True]))]
+
+
+@pytest.mark.parametrize(("in_type", "out_type", "x"), CASTS, ids=[f"{a}->{b}" for a, b, _ in CASTS])
+def test_cast_convert_against_the_oracle(runner, in_type, out_type, x):
+    dtype = {"f32": "float32", "i32": "int32"}[out_type]
+    expected = oracle("cast", [x], {"dtype": dtype})
+    y = run_unary(runner, as_buffer(x), "convert(v)", out_dtype=expected.dtype,
+                  slots_types=types(In=in_type, Out=out_type))
+    np.testing.assert_array_equal(y, expected)
 
 
 def test_unary_f16(runner, rng):
@@ -286,3 +301,92 @@ def test_binary_vec4_items_broadcast_a_scalar_a_row_and_a_column(runner, rng):
     means = rng.standard_normal((3, 2, 1)).astype(np.float32)
     np.testing.assert_allclose(run(x, means, "a - b", "b", [6, 3, 1], [2, 1, 0]), x - means, rtol=1e-6)
     np.testing.assert_allclose(run(means, x, "a / b", "a", [2, 1, 0], [6, 3, 1]), means / x, rtol=1e-6)
+
+
+GENERATE_OPS = op_functions("elementwise/generate_ops.wgsl")
+BITS = {np.dtype(np.float32): np.uint32, np.dtype(np.int32): np.uint32, np.dtype(bool): np.uint32}
+
+
+def value_bits(value, dtype):
+    """A value as the u32 bits the runtime puts in params (js/src/backends/webgpu/kernels/common.ts's valueBits)."""
+    return int(np.array(value, dtype).astype(np.uint32) if dtype == bool else np.array(value, dtype).view(np.uint32))
+
+
+def run_generate(runner, function, wgsl_type, shape, out_dtype, x=None, **params):
+    """generate.wgsl calling `<function>(i)`, as elementwise.ts's generate dispatches it."""
+    size = int(np.prod(shape))
+    items = -(-size // 4) if wgsl_type == "vec4<u32>" else size
+    out_dtype = np.uint32 if out_dtype == np.dtype(bool) else out_dtype
+    out = runner.run("elementwise/generate.wgsl", slots={"types": types(Out=wgsl_type), "body": body(f"{function}(i)")},
+                     workgroups=-(-items // 64), x=np.zeros(4, np.int32) if x is None else x,
+                     out=Output((items * 4,) if wgsl_type == "vec4<u32>" else shape, out_dtype),
+                     params={"size": items, "u0": 0, "u1": 0, "bits0": 0, "bits1": 0, "f0": 0.0, "f1": 0.0} | params)["out"]
+    return out.reshape(-1)[:size].reshape(shape)
+
+
+# The creation op functions, each called with the params elementwise.ts gives it, against converter/reference.
+GENERATE_CASES = {
+    "fill": [({"shape": [3, 5], "value": v, "dtype": d}, t) for v, d, t in
+             [(2.5, "float32", "f32"), (-0.0, "float32", "f32"), (np.inf, "float32", "f32"), (-7, "int32", "i32"),
+              (1, "bool", "u32")]],
+    "fill4": [({"shape": [9], "value": 2.5, "dtype": "float32"}, "u32"), ({"shape": [2, 3], "value": -3, "dtype": "int32"}, "u32")],
+    "range": [({"start": 1.5, "stop": -3.0, "step": 1, "dtype": "float32"}, "f32"),
+              ({"start": 0.5, "stop": 4.0, "step": 0.75, "dtype": "float32"}, "f32"),
+              ({"start": 2, "stop": 11, "step": 3, "dtype": "int32"}, "i32"),
+              ({"start": 5, "stop": -4, "step": -2, "dtype": "int32"}, "i32")],
+    "linspace": [({"start": -1.0, "stop": 2.0, "num": 7}, "f32"), ({"start": 3.0, "stop": 9.0, "num": 1}, "f32")],
+    "eye": [({"numRows": 3, "numColumns": 4, "batchShape": [2], "dtype": d}, t)
+            for d, t in [("float32", "f32"), ("int32", "i32"), ("bool", "u32")]],
+    "oneHot": [({"depth": 4, "onValue": on, "offValue": off, "dtype": d}, t)
+               for on, off, d, t in [(3.0, -1.0, "float32", "f32"), (5, -2, "int32", "i32"), (1, 0, "bool", "u32")]],
+}
+ONE_HOT_INDICES = np.array([[0, 2, -1], [5, 1, 3]], np.int32)
+
+
+@pytest.mark.parametrize(("op", "index"), [(op, i) for op, cases in GENERATE_CASES.items() for i in range(len(cases))])
+def test_generate_op_functions_against_the_oracle(runner, op, index):
+    attrs, wgsl_type = GENERATE_CASES[op][index]
+    inputs = [ONE_HOT_INDICES] if op == "oneHot" else []
+    expected = oracle("fill" if op == "fill4" else op, inputs, attrs)
+    function = "range" if op == "linspace" else op  # linspace is a range with step (stop - start) / (num - 1)
+    assert function in GENERATE_OPS, f"generate_ops.wgsl has no {function}_<type>"
+    if op in ("fill", "fill4"):
+        params = {"bits0": value_bits(attrs["value"], expected.dtype)}
+    elif op == "range":
+        params = {"f0": attrs["start"], "f1": -1 if attrs["stop"] < attrs["start"] and attrs["step"] == 1 else attrs["step"]}
+    elif op == "linspace":
+        params = {"f0": attrs["start"], "f1": 0 if attrs["num"] == 1 else (attrs["stop"] - attrs["start"]) / (attrs["num"] - 1)}
+    elif op == "eye":
+        params = {"u0": attrs["numRows"], "u1": attrs["numColumns"]}
+    else:
+        params = {"u0": attrs["depth"], "bits0": value_bits(attrs["onValue"], expected.dtype),
+                  "bits1": value_bits(attrs["offValue"], expected.dtype)}
+    out = run_generate(runner, f"{function}_{wgsl_type}", "vec4<u32>" if op == "fill4" else wgsl_type, expected.shape,
+                       np.uint32 if op == "fill4" else expected.dtype, x=inputs[0] if inputs else None, **params)
+    if op == "fill4":
+        out = out.view(expected.dtype)
+    if expected.dtype == np.float32:
+        np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))
+    else:
+        np.testing.assert_array_equal(out, as_buffer(expected))
+
+
+def test_generate_gather_rows_gather_with_batch_dims(runner, rng):
+    """gatherRows_i32: with its rows of x as [batch * outer * n, inner], gather with batchDims 1 is converter/reference's
+    gather; an index out of range gives row -1 (gather.wgsl then writes 0)."""
+    x = rng.standard_normal((2, 3, 5, 4)).astype(np.float32)  # batch 2, outer 3, n 5 along axis 2, inner 4
+    indices = np.array([[0, 4, 2, 7, 1, -1], [3, 3, 0, 1, 4, 2]], np.int32)
+    rows = run_generate(runner, "gatherRows_i32", "i32", (2, 3, 6), np.int32, x=indices, u0=3, u1=6, bits0=5)
+    inside = (indices >= 0) & (indices < 5)
+    np.testing.assert_array_equal(rows[~np.broadcast_to(inside[:, None, :], rows.shape)], -1)
+    safe = np.where(inside, indices, 0)
+    expected = oracle("gather", [x, safe], {"axis": 2, "batchDims": 1})
+    got = x.reshape(-1, 4)[np.where(rows >= 0, rows, 0)]
+    mask = np.broadcast_to(inside[:, None, :, None], expected.shape)
+    np.testing.assert_array_equal(got[mask], expected[mask])
+
+
+def test_every_generate_op_function_is_tested():
+    tested = {("range" if op == "linspace" else op) for op in GENERATE_CASES} | {"gatherRows"}
+    assert set(GENERATE_OPS) == tested

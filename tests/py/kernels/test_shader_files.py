@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tensorweb import kernels
-from tensorweb.kernels import (SHADER_DIR, fill_slots, pack_struct, parse_bindings, read_shader, struct_layout,
-                               types, uses_subgroups)
+from tensorweb.kernels import (SHADER_DIR, fill_slots, pack_struct, parse_bindings, read_shader, repeat_templates,
+                               struct_layout, types, uses_subgroups)
 
 FILES = sorted(p.relative_to(SHADER_DIR).as_posix() for p in SHADER_DIR.rglob("*.wgsl"))
 # Kernels have an entry point; preludes are the helpers they import.
@@ -119,6 +119,21 @@ def test_an_unknown_import_names_the_importing_file(tmp_path, monkeypatch):
 def test_fill_slots_rejects_unknown_names():
     with pytest.raises(KeyError):
         fill_slots(read_shader("elementwise/unary.wgsl"), {"bdy": "return v;"})
+
+
+def test_repeat_templates_writes_a_slot_out_from_its_repeat_lines():
+    # The same cases as tests/js/shaders.test.mjs's repeatTemplates test.
+    source = "fn f() {\n  let a = 0; // @body\n  // @repeat body.load: let x{o} = read({o}u);\n  // @repeat body.end: }\n}\n"
+    assert repeat_templates(source, "body", [("load", {"o": 0}), ("load", {"o": 12}), ("end", {})]) == \
+        "let x0 = read(0u); let x12 = read(12u); }"
+    with pytest.raises(KeyError, match=r"no template body\.store \(has load, end\)"):
+        repeat_templates(source, "body", [("store", {})])
+    with pytest.raises(ValueError, match=r"body\.load needs a non-negative integer for \{o\}, got -1"):
+        repeat_templates(source, "body", [("load", {"o": -1})])
+    with pytest.raises(ValueError, match=r"non-negative integer for \{o\}"):
+        repeat_templates(source, "body", [("load", {"o": "1; evil()"})])
+    with pytest.raises(KeyError, match=r"no '// @repeat taps\.<part>:' template lines"):
+        repeat_templates(source, "taps", [])
 
 
 def test_struct_layout_follows_uniform_rules():

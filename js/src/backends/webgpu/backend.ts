@@ -7,6 +7,7 @@ import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.
 import { fillSlots, shaderSource } from '../../shaders.js';
 import { BufferPool, sizeClass } from './buffer_pool.js';
 import { type DeviceInfo, acquireDevice } from './device.js';
+import { readBufferSync } from './read_sync.js';
 import { type Binding, type StructLayout, type UniformValues, packStruct, parseBindings, structLayout } from './wgsl.js';
 
 /**
@@ -136,6 +137,8 @@ export interface WebGpuStats {
   submits: number;
   /** Tensors read back to the CPU. */
   readbacks: number;
+  /** Of those, synchronous ones (dataSync, arraySync, moves to the CPU), each a round trip through canvases. */
+  syncReadbacks: number;
   /** Pipelines compiled (cache misses). */
   pipelines: number;
   /** Pipelines dropped from the cache over `maxPipelines`. */
@@ -193,7 +196,7 @@ export class WebGpuBackend implements KernelBackend {
   private pass: GPUComputePassEncoder | null = null;
   private recordedDispatches = 0;
   private recording: Recording | null = null;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0, pipelineEvictions: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, syncReadbacks: 0, pipelines: 0, pipelineEvictions: 0 };
   private lostMessage = '';
   private restoring: Promise<void> | null = null;
   private allocationError: Error | null = null;
@@ -305,6 +308,8 @@ export class WebGpuBackend implements KernelBackend {
       this.pool.drain();
       this.allocationError = new Error(`tensorweb: WebGPU ran out of memory allocating ${descriptor.size} bytes ` +
         `(${error.message}); idle pooled buffers were freed, dispose tensors and retry`);
+    }, () => {
+      // Chromium rejects the scope of a device whose instance was dropped; device.lost reports that loss.
     });
     return buffer;
   }
@@ -448,12 +453,28 @@ export class WebGpuBackend implements KernelBackend {
     return values;
   }
 
+  /**
+   * The values, blocking: read through canvases (read_sync.ts), as TF.js does; slower than `read`, since
+   * every MiB makes a round trip through two canvases. Throws, naming `data()`, where there is no canvas.
+   */
   readSync(dataId: DataId): TypedArray {
     const record = this.data.get(dataId);
     if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
     if (record.values) return record.values;
-    throw new Error('tensorweb: webgpu: a tensor computed on the GPU cannot be read synchronously in a browser ' +
-      '(WebGPU cannot block); use `await tensor.data()` / `await tensor.array()`');
+    if (record.size === 0) return fromGpuLayout(new ArrayBuffer(0), record.dtype, 0);
+    const source = this.buffer(dataId);
+    this.stats.readbacks++;
+    this.stats.syncReadbacks++;
+    const reader = {
+      device: this.live(),
+      copyAndSubmit: (copy: (encoder: GPUCommandEncoder) => void) => {
+        copy(this.commandEncoder());
+        this.submit();
+      },
+    };
+    const values = fromGpuLayout(readBufferSync(reader, source, gpuBytes(record.dtype, record.size)), record.dtype, record.size);
+    if (this.data.get(dataId) === record) record.values = values;
+    return values;
   }
 
   disposeData(dataId: DataId): void {

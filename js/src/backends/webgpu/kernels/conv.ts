@@ -21,7 +21,7 @@ import { fill } from './elementwise.js';
 import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
 import { gemmTiles, runMatMul } from './matmul.js';
 import { transposeData, zeroPad } from './shape.js';
-import { shaderFiles } from '../../../shaders.js';
+import { type RepeatItem, repeatTemplates, shaderFiles, shaderSource } from '../../../shaders.js';
 
 const SHADERS = shaderFiles({
   convDirect: 'conv/conv_direct.wgsl',
@@ -305,19 +305,23 @@ function tileRows(g: Geometry): number {
 const TILE_COLUMNS = 4;
 
 /**
- * The tile depthwise kernel's `taps` slot: its loops over the window written
- * out for this geometry (SwiftShader runs loops slowly). The weights are loaded
- * once; each input row the tile reads is visited once, for every (tile row,
- * tap row) that reads it (stride 1 dilation 1 3x3: 6 rows, not 12); along it
- * each column once, for every (pixel, tap column) that reads it.
+ * The tile depthwise kernel's `taps` slot for a window: its loops written out
+ * (SwiftShader runs loops slowly; with the window as override constants the
+ * loops took 6x as long) from the `// @repeat taps.<part>:` templates of
+ * depthwise_conv2d_vec4_tile.wgsl, this function giving only the integers.
+ * The weights are loaded once; each input row the tile reads is visited once,
+ * for every (tile row, tap row) that reads it (stride 1 dilation 1 3x3: 6
+ * rows, not 12); along it each column once, for every (pixel, tap column)
+ * that reads it. tests/fixtures/depthwise_taps.json records it for the kernel tier.
  */
-function unrolledTaps(g: Geometry, tileRows: number): string {
-  const [kernelH, kernelW] = g.window;
-  const [strideH, strideW] = g.strides;
-  const [dilationH, dilationW] = g.dilations;
-  const statements: string[] = [];
+export function depthwiseTapItems(window: readonly number[], strides: readonly number[], dilations: readonly number[],
+  tileRows: number): RepeatItem[] {
+  const [kernelH, kernelW] = window;
+  const [strideH, strideW] = strides;
+  const [dilationH, dilationW] = dilations;
+  const items: RepeatItem[] = [];
   for (let kh = 0; kh < kernelH; kh++) {
-    for (let kw = 0; kw < kernelW; kw++) statements.push(`let w${kh}_${kw} = tap_weight(tile, ${kh}u, ${kw}u);`);
+    for (let kw = 0; kw < kernelW; kw++) items.push(['weight', { kh, kw }]);
   }
   // The tile's input rows by offset from its first, each with the (tile row, tap row) pairs that read it.
   const rows = new Map<number, [number, number][]>();
@@ -327,21 +331,34 @@ function unrolledTaps(g: Geometry, tileRows: number): string {
       rows.set(offset, [...(rows.get(offset) ?? []), [r, kh]]);
     }
   }
-  for (const [rowOffset, pairs] of rows) {
+  for (const [offset, pairs] of rows) {
     const columns = new Set<number>();
-    const sums: string[] = [];
+    const sums: RepeatItem[] = [];
     for (const [r, kh] of pairs) {
       for (let kw = 0; kw < kernelW; kw++) {
         for (let p = 0; p < TILE_COLUMNS; p++) {
-          const column = p * strideW + kw * dilationW;
-          columns.add(column);
-          sums.push(`tile.sums[${r}][${p}] = fma(x${column}, w${kh}_${kw}, tile.sums[${r}][${p}]);`);
+          const o = p * strideW + kw * dilationW;
+          columns.add(o);
+          sums.push(['sum', { r, p, o, kh, kw }]);
         }
       }
     }
-    statements.push(`{ go_to_row(&tile, ${rowOffset}u);`, ...[...columns].map((o) => `let x${o} = column(tile, ${o}u);`), ...sums, '}');
+    items.push(['row', { offset }], ...[...columns].map((o): RepeatItem => ['column', { o }]), ...sums, ['end', {}]);
   }
-  return statements.join(' ');
+  return items;
+}
+
+/** The `taps` slot's text for geometry `g` (kept per window: a network repeats few). */
+const tapsTexts = new Map<string, string>();
+function unrolledTaps(g: Geometry, tileRows: number): string {
+  const key = JSON.stringify([g.window, g.strides, g.dilations, tileRows]);
+  let text = tapsTexts.get(key);
+  if (text === undefined) {
+    const items = depthwiseTapItems(g.window, g.strides, g.dilations, tileRows);
+    text = repeatTemplates(shaderSource(SHADERS.depthwiseConv2dVec4Tile), 'taps', items);
+    tapsTexts.set(key, text);
+  }
+  return text;
 }
 
 function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs, outShape: readonly number[], epilogue: Epilogue): DataId {

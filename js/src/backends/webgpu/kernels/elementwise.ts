@@ -1,8 +1,9 @@
 // Elementwise kernels: unary ops (elementwise/unary.wgsl with a body per op),
 // broadcasting binary ops (elementwise/binary.wgsl), where (select.wgsl),
 // addN, cast, and the creation ops (elementwise/generate.wgsl). The ops
-// themselves are WGSL functions in elementwise/unary_ops.wgsl and
-// binary_ops.wgsl, which the kernels' `body` slot calls.
+// themselves are WGSL functions in elementwise/unary_ops.wgsl,
+// binary_ops.wgsl and generate_ops.wgsl, which the kernels' `body` slot
+// calls (cast: unary.wgsl's convert, or castToBool_<type>).
 import type { DataId } from '../../../core/backend.js';
 import { type DataType, sizeFromShape } from '../../../core/dtype.js';
 import { seedKey } from '../../../core/random.js';
@@ -33,6 +34,7 @@ function opTable(path: string, kind: string): OpTable {
 
 const UNARY_OPS = opTable('elementwise/unary_ops.wgsl', 'unary');
 const BINARY_OPS = opTable('elementwise/binary_ops.wgsl', 'binary');
+const GENERATE_OPS = opTable('elementwise/generate_ops.wgsl', 'creation');
 
 /** Fails at registration (bundle load) where an op name has no function in the table. */
 function requireOp(table: OpTable, name: string): void {
@@ -232,10 +234,9 @@ export const whereKernel: WebGpuKernel = (args) => {
   return [out];
 };
 
-/** Conversion bodies between compute dtypes (bool is 0/1 in a u32; to bool is `!= 0`, so NaN is true). */
-function castBody(from: DataType, to: DataType): string {
-  if (to === 'bool') return from === 'float32' ? 'return Out(v != 0.0 || is_nan(v));' : 'return Out(v != 0);';
-  return 'return Out(v);';
+/** cast's body between compute dtypes (bool is 0/1 in a u32; to bool is `!= 0`, so NaN is true). */
+export function castBody(from: DataType, to: DataType): string {
+  return to === 'bool' ? callOp(UNARY_OPS, 'castToBool', wgslType(from), 'v') : 'return convert(v);';
 }
 
 /** float16 <-> float32: f16 arithmetic where the adapter has it, else pack2x16float/unpack2x16float on u32 words. */
@@ -248,7 +249,7 @@ function castHalf(backend: WebGpuBackend, x: TensorInfo, toHalf: boolean): DataI
     if (size === 0) return out;
     backend.run({
       shader: SHADERS.unary,
-      slots: { types: typesSlot({ In: toHalf ? 'f32' : 'f16', Out: toHalf ? 'f16' : 'f32' }), body: 'return Out(v);' },
+      slots: { types: typesSlot({ In: toHalf ? 'f32' : 'f16', Out: toHalf ? 'f16' : 'f32' }), body: castBody(x.dtype, outDtype) },
       bindings: { x: x.dataId, y: out, params: { size }, scalars: { alpha: 0, beta: 0 } },
       workgroups: groupsFor(size),
     });
@@ -296,19 +297,33 @@ interface GenerateParams {
   f1?: number;
 }
 
+/** Names a function family `<name>_<type>` of elementwise/generate_ops.wgsl; fails as the bundle loads without one. */
+export function generateOp(name: string): string {
+  requireOp(GENERATE_OPS, name);
+  return name;
+}
+
+const FILL = generateOp('fill');
+const FILL4 = generateOp('fill4');
+const RANGE = generateOp('range');
+const EYE = generateOp('eye');
+const ONE_HOT = generateOp('oneHot');
+
 /**
- * One dispatch of elementwise/generate.wgsl with `body` into a new tensor of the output spec; `items`: the
- * generated item, an element (as dtype's WGSL type) or 4 of them (vec4<u32> bits, for values that need no index).
+ * One dispatch of elementwise/generate.wgsl calling `op` (a generateOp) into a new tensor of the output spec;
+ * `items`: the generated item, an element (as dtype's WGSL type) or 4 of them (vec4<u32> bits, for values
+ * that need no index).
  */
-export function generate(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, body: string,
+export function generate(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, op: string,
   params: GenerateParams, { x, items = 'element' }: { x?: DataId; items?: 'element' | 'vec4' } = {}): DataId {
   const out = backend.allocate(shape, dtype);
   // Buffers are whole multiples of 16 bytes, so the last vec4 may run past the elements.
   const size = items === 'vec4' ? Math.ceil(sizeFromShape(shape) / 4) : sizeFromShape(shape);
   if (size === 0) return out;
+  const type = items === 'vec4' ? 'u32' : wgslType(dtype);
   backend.run({
     shader: SHADERS.generate,
-    slots: { types: typesSlot({ Out: items === 'vec4' ? 'vec4<u32>' : wgslType(dtype) }), body },
+    slots: { types: typesSlot({ Out: items === 'vec4' ? 'vec4<u32>' : type }), body: callOp(GENERATE_OPS, op, type, 'i') },
     bindings: {
       ...(x ? { x } : {}), out,
       params: { size, u0: 0, u1: 0, bits0: 0, bits1: 0, f0: 0, f1: 0, ...params },
@@ -320,8 +335,8 @@ export function generate(backend: WebGpuBackend, shape: readonly number[], dtype
 
 /** A new tensor of `shape` holding, everywhere, the value whose bits (valueBits) are `bits`: 4 a thread. */
 export function fill(backend: WebGpuBackend, shape: readonly number[], dtype: DataType, bits: number): DataId {
-  if (backend.flags.vec4 === 'off') return generate(backend, shape, dtype, 'return bitcast<Out>(params.bits0);', { bits0: bits });
-  return generate(backend, shape, dtype, 'return Out(params.bits0);', { bits0: bits }, { items: 'vec4' });
+  if (backend.flags.vec4 === 'off') return generate(backend, shape, dtype, FILL, { bits0: bits });
+  return generate(backend, shape, dtype, FILL4, { bits0: bits }, { items: 'vec4' });
 }
 
 export const fillKernel: WebGpuKernel<{ value: number }> = (args) => {
@@ -333,27 +348,24 @@ export const rangeKernel: WebGpuKernel<{ start: number; stop: number; step: numb
   const { attrs: { start, stop, step }, outputs: [out] } = args;
   // TF.js counts down with a step of 1 when stop < start.
   const delta = stop < start && step === 1 ? -1 : step;
-  const body = out.dtype === 'int32' ? 'return i32(params.f0) + i32(i) * i32(params.f1);' : 'return params.f0 + f32(i) * params.f1;';
-  return [generate(gpu(args), out.shape, out.dtype, body, { f0: start, f1: delta })];
+  return [generate(gpu(args), out.shape, out.dtype, RANGE, { f0: start, f1: delta })];
 };
 
 export const linspaceKernel: WebGpuKernel<{ start: number; stop: number; num: number }> = (args) => {
   const { attrs: { start, stop, num }, outputs: [out] } = args;
-  return [generate(gpu(args), out.shape, out.dtype, 'return params.f0 + f32(i) * params.f1;',
-    { f0: start, f1: num === 1 ? 0 : (stop - start) / (num - 1) })];
+  // A range from start whose step reaches stop at num - 1.
+  return [generate(gpu(args), out.shape, out.dtype, RANGE, { f0: start, f1: num === 1 ? 0 : (stop - start) / (num - 1) })];
 };
 
 export const eyeKernel: WebGpuKernel = (args) => {
   const { outputs: [out] } = args;
   const [rows, cols] = out.shape.slice(-2);
-  const body = 'let j = i % (params.u0 * params.u1); return Out(j / params.u1 == j % params.u1);';
-  return [generate(gpu(args), out.shape, out.dtype, body, { u0: rows, u1: cols })];
+  return [generate(gpu(args), out.shape, out.dtype, EYE, { u0: rows, u1: cols })];
 };
 
 export const oneHotKernel: WebGpuKernel<{ depth: number; onValue: number; offValue: number }> = (args) => {
   const { inputs: [indices], attrs: { depth, onValue, offValue }, outputs: [out] } = args;
-  const body = 'return bitcast<Out>(select(params.bits1, params.bits0, x[i / params.u0] == i32(i % params.u0)));';
-  return [generate(gpu(args), out.shape, out.dtype, body,
+  return [generate(gpu(args), out.shape, out.dtype, ONE_HOT,
     { u0: depth, bits0: valueBits(onValue, out.dtype), bits1: valueBits(offValue, out.dtype) }, { x: indices.dataId })];
 };
 

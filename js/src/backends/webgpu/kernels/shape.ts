@@ -10,7 +10,7 @@ import { stridedSliceSpec } from '../../../core/strided_slice.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
-import { fill, generate, runUnary } from './elementwise.js';
+import { castBody, fill, generate, generateOp, runUnary } from './elementwise.js';
 import { shaderFiles } from '../../../shaders.js';
 
 const SHADERS = shaderFiles({
@@ -21,6 +21,9 @@ const SHADERS = shaderFiles({
   scatterNd: 'shape/scatter_nd.wgsl',
   resize: 'shape/resize.wgsl',
 });
+
+/** generate_ops.wgsl's gather rows with batch dims. */
+const GATHER_ROWS = generateOp('gatherRows');
 
 export interface StridedCopy {
   /** The copied index space. */
@@ -235,11 +238,7 @@ export const gatherKernel: Kernel<{ axis: number; batchDims: number }> = (args) 
   let rows = indices.dataId;
   let layout = { outer: batch * outer, axisSize: n, count };
   if (batch > 1) {
-    rows = generate(backend, [batch, outer, count], 'int32',
-      'let k = x[(i / (params.u0 * params.u1)) * params.u1 + i % params.u1]; ' +
-      'let row = i32((i / params.u1) * params.bits0) + k; ' +
-      'return select(-1, row, k >= 0 && u32(k) < params.bits0);',
-      { u0: outer, u1: count, bits0: n }, { x: indices.dataId });
+    rows = generate(backend, [batch, outer, count], 'int32', GATHER_ROWS, { u0: outer, u1: count, bits0: n }, { x: indices.dataId });
     layout = { outer: 1, axisSize: batch * outer * n, count: batch * outer * count };
   }
   backend.run({
@@ -282,8 +281,8 @@ export const scatterNDKernel: Kernel<{ shape: number[] }> = (args) => {
   const backend = gpu(args);
   const { inputs: [indices, updates], attrs, outputs: [spec] } = args;
   const depth = indices.shape[indices.shape.length - 1];
-  const floats = updates.dtype === 'float32' ? updates.dataId : runUnary(backend, updates, 'float32', 'return Out(v);');
-  const out = generate(backend, spec.shape, 'float32', 'return 0.0;', {});
+  const floats = updates.dtype === 'float32' ? updates.dataId : runUnary(backend, updates, 'float32', castBody(updates.dtype, 'float32'));
+  const out = fill(backend, spec.shape, 'float32', 0);
   const size = sizeFromShape(updates.shape);
   if (size > 0) {
     backend.run({
@@ -300,7 +299,7 @@ export const scatterNDKernel: Kernel<{ shape: number[] }> = (args) => {
   }
   if (floats !== updates.dataId) backend.disposeData(floats);
   if (spec.dtype === 'float32') return [out];
-  const converted = runUnary(backend, { dataId: out, shape: spec.shape, dtype: 'float32' }, spec.dtype, 'return Out(v);');
+  const converted = runUnary(backend, { dataId: out, shape: spec.shape, dtype: 'float32' }, spec.dtype, castBody('float32', spec.dtype));
   backend.disposeData(out);
   return [converted];
 };
