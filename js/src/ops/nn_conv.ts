@@ -1,4 +1,6 @@
-// Convolutions and pools (channels-last: NWC, NHWC, NDHWC). One geometry
+// Convolutions and pools (channels-last: NWC, NHWC, NDHWC; the public
+// conv2d and fused.conv2d also take NCHW, run as the NHWC op between
+// transposes). One geometry
 // helper turns the TF.js attributes (strides, pad, dilations,
 // dimRoundingMode) into output sizes and padding for every op here; the CPU
 // kernels (backends/cpu/nn_conv.ts) all walk that geometry.
@@ -21,7 +23,9 @@ import { add, greater, less, logicalAnd, mul, where } from './binary.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
-import { reshape } from './shape.js';
+import { reshape, transpose } from './shape.js';
+import { toTensor } from '../core/convert.js';
+import { tidy } from '../core/globals.js';
 import { type DimRoundingMode, type Pad, type WindowAttrs, perDim, windowGeometry } from '../core/windows.js';
 
 export type { DimRoundingMode, Pad } from '../core/windows.js';
@@ -192,15 +196,48 @@ for (const family of FAMILIES) {
 type Strides = number | number[];
 
 /** tw.conv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, outC]. */
-export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
+export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
   dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('conv2d', [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+  return viaChannelsLast('conv2d', x, dataFormat, pad, (xLast, padLast, format) =>
+    runOp('conv2d', [xLast, filter], { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null }));
+}
+
+/**
+ * TF.js takes NCHW (and [C, H, W]) images for conv2d and fused.conv2d; the
+ * kernels are channels-last, so NCHW runs the NHWC op between two transposes
+ * (explicit pads, given in NCHW order, permuted alike), and the gradient
+ * flows back through them. Other formats go to the op, which names them.
+ */
+function viaChannelsLast(op: string, x: TensorLike, dataFormat: string, pad: Pad,
+  run: (x: TensorLike, pad: Pad, dataFormat: string) => Tensor): Tensor {
+  if (dataFormat !== 'NCHW') return run(x, pad, dataFormat);
+  return tidy(() => {
+    const t = toTensor(x, 'x', op).tensor;
+    if (t.rank !== 4 && t.rank !== 3) throw new Error(`tw.${op}: input x must have rank 4 (or 3 without the batch dim), got ${t.rank}`);
+    const batched = t.rank === 4;
+    const nhwc = transpose(t, batched ? [0, 2, 3, 1] : [1, 2, 0]);
+    const padLast = Array.isArray(pad) && pad.length === 4 ? [pad[0], pad[2], pad[3], pad[1]] as Pad : pad;
+    return transpose(run(nhwc, padLast, 'NHWC'), batched ? [0, 3, 1, 2] : [2, 0, 1]);
+  });
+}
+
+/**
+ * A fused conv's bias or PReLU weights given for an NCHW output, as
+ * broadcast against the NHWC one: scalars and 1-D (per channel, as TF.js
+ * reads them for NCHW) stay; higher ranks, aligned to [N, C, H, W], move
+ * their channel dim last.
+ */
+function channelsLastOperand(v: TensorLike | undefined): TensorLike | undefined {
+  if (v == null) return v;
+  const t = toTensor(v, 'bias', 'fusedConv2d').tensor;
+  if (t.rank <= 1) return t;
+  return transpose(reshape(t, [...new Array(4 - t.rank).fill(1), ...t.shape]), [0, 2, 3, 1]);
 }
 
 /** tw.depthwiseConv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, multiplier]. */
 export function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
-  dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+  dilations: Strides | null = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations: dilations ?? [1, 1], dimRoundingMode: dimRoundingMode ?? null });
 }
 
 /** tw.conv3d(x, filter, strides, pad, dataFormat = 'NDHWC', dilations = 1); filter [fd, fh, fw, inC, outC]. */
@@ -263,7 +300,8 @@ interface Conv1dAttrs {
 /** conv1d's pad as conv2d's, with a height of 1 and no padding there. */
 function padFor2d(pad: Pad): Pad {
   if (typeof pad === 'number') return [[0, 0], [0, 0], [pad, pad], [0, 0]];
-  if (Array.isArray(pad)) return [[0, 0], [0, 0], ...pad.slice(1)];
+  // Four pairs are conv2d's, which TF.js's conv1d passes on unchanged.
+  if (Array.isArray(pad)) return pad.length === 4 ? pad : [[0, 0], [0, 0], ...pad.slice(1)];
   return pad;
 }
 
@@ -574,7 +612,7 @@ export interface FusedConv2dArgs {
   filter: TensorLike;
   strides: Strides;
   pad: Pad;
-  dataFormat?: 'NHWC';
+  dataFormat?: 'NHWC' | 'NCHW';
   dilations?: Strides;
   dimRoundingMode?: DimRoundingMode;
   bias?: TensorLike;
@@ -591,9 +629,14 @@ export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: T
 
 function fusedConvFunction(name: string) {
   return ({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias, activation = 'linear',
-    preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor =>
-    runOp(name, [x, filter, ...fusedExtraInputs(bias, preluActivationWeights)],
-      { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+    preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor => {
+    const run = (xLast: TensorLike, padLast: Pad, format: string, b = bias, w = preluActivationWeights) =>
+      runOp(name, [xLast, filter, ...fusedExtraInputs(b, w)],
+        { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+    if (name !== 'fusedConv2d' || dataFormat !== 'NCHW') return run(x, pad, dataFormat);
+    return viaChannelsLast(name, x, dataFormat, pad, (xLast, padLast, format) =>
+      run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights)));
+  };
 }
 
 /** tw.fused.conv2d({x, filter, strides, pad, dataFormat, dilations, dimRoundingMode, bias, activation, preluActivationWeights, leakyreluAlpha}). */
@@ -605,7 +648,7 @@ addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, 
 declare module '../core/tensor.js' {
   interface Tensor {
     conv1d(filter: TensorLike, stride: number, pad: Pad, dataFormat?: 'NWC', dilation?: number, dimRoundingMode?: DimRoundingMode): Tensor;
-    conv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
+    conv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC' | 'NCHW', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
     conv2dTranspose(filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
     depthwiseConv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
     separableConv2d(depthwiseFilter: TensorLike, pointwiseFilter: TensorLike, strides: Strides, pad: Pad, dilation?: Strides, dataFormat?: 'NHWC'): Tensor;
