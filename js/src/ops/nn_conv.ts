@@ -23,7 +23,7 @@ import { add, greater, less, logicalAnd, mul, where } from './binary.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
-import { reshape, transpose } from './shape.js';
+import { batchToSpaceND, reshape, spaceToBatchND, transpose } from './shape.js';
 import { toTensor } from '../core/convert.js';
 import { tidy } from '../core/globals.js';
 import { type DimRoundingMode, type Pad, type WindowAttrs, perDim, windowGeometry } from '../core/windows.js';
@@ -478,6 +478,40 @@ export function avgPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], stride
   return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
 }
 
+/**
+ * tw.pool(input, windowShape, poolingType, pad, dilations = 1, strides = 1, dimRoundingMode?): maxPool or
+ * avgPool with dilated windows, composed as TF.js composes it: with dilations above 1 (strides then 1) the
+ * input goes through spaceToBatchND, one pool per phase of the dilation, and batchToSpaceND back. 'same'
+ * padding there comes from spaceToBatchND's zeros, as in TF.js (a max pool sees them).
+ */
+export function pool(input: TensorLike, windowShape: Strides, poolingType: 'max' | 'avg', pad: Pad, dilations: Strides | null = [1, 1],
+  strides: Strides | null = 1, dimRoundingMode?: DimRoundingMode): Tensor {
+  const windowPool = (x: TensorLike, p: Pad) => (poolingType === 'avg' ? avgPool : maxPool)(x, windowShape, strides ?? 1, p, dimRoundingMode);
+  if (poolingType !== 'max' && poolingType !== 'avg') throw new Error(`tw.pool: poolingType must be 'max' or 'avg', got '${poolingType}'`);
+  const dilation = perDim(dilations ?? 1, 2, 'dilations');
+  const padding = pad === 0 ? 'valid' : pad;
+  if (dilation.every((d) => d === 1)) return windowPool(input, padding);
+  if (perDim(strides ?? 1, 2, 'strides').some((s) => s !== 1)) {
+    throw new Error(`tw.pool: Either strides or dilations must be 1. Got strides ${strides} and dilations '${dilations}'`);
+  }
+  if (padding !== 'same' && padding !== 'valid') throw new Error(`tw.pool: pad must be 'same' or 'valid' with dilations above 1, got ${JSON.stringify(pad)}`);
+  return tidy(() => {
+    const x = toTensor(input, 'x', 'pool').tensor;
+    if (x.rank !== 4 && x.rank !== 3) throw new Error(`tw.pool: input x must have rank 4 (or 3 without the batch dim), got ${x.rank}`);
+    const x4 = x.rank === 4 ? x : reshape(x, [1, ...x.shape]);
+    const window = perDim(windowShape, 2, 'windowShape');
+    // 'same': the dilated window's padding, split as TF's; then each dim padded up to a multiple of the dilation.
+    const base = window.map((k, i) => {
+      const extra = (k - 1) * dilation[i];
+      return padding === 'same' ? [Math.floor(extra / 2), extra - Math.floor(extra / 2)] : [0, 0];
+    });
+    const endExtra = dilation.map((d, i) => (d - (x4.shape[i + 1] % d)) % d);
+    const pads = base.map(([before, after], i) => [before, after + endExtra[i]]);
+    const y = batchToSpaceND(windowPool(spaceToBatchND(x4, dilation, pads), 'valid'), dilation, endExtra.map((e) => [0, e]));
+    return x.rank === 4 ? y : reshape(y, y.shape.slice(1));
+  });
+}
+
 /** tw.maxPoolGrad(dy, x, filterSize, strides, pad, dimRoundingMode?): maxPool's input gradient (each dy to its window's maximum). */
 export function maxPoolGrad(dy: TensorLike, x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
   return runOp('maxPoolGrad', [dy, x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
@@ -644,7 +678,7 @@ export const fusedConv2d = fusedConvFunction('fusedConv2d');
 /** tw.fused.depthwiseConv2d({...}) with the same options as fused.conv2d. */
 export const fusedDepthwiseConv2d = fusedConvFunction('fusedDepthwiseConv2d');
 
-addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool });
+addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool, pool });
 declare module '../core/tensor.js' {
   interface Tensor {
     conv1d(filter: TensorLike, stride: number, pad: Pad, dataFormat?: 'NWC', dilation?: number, dimRoundingMode?: DimRoundingMode): Tensor;
@@ -654,5 +688,6 @@ declare module '../core/tensor.js' {
     separableConv2d(depthwiseFilter: TensorLike, pointwiseFilter: TensorLike, strides: Strides, pad: Pad, dilation?: Strides, dataFormat?: 'NHWC'): Tensor;
     maxPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
     avgPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
+    pool(windowShape: Strides, poolingType: 'max' | 'avg', pad: Pad, dilations?: Strides | null, strides?: Strides | null, dimRoundingMode?: DimRoundingMode): Tensor;
   }
 }

@@ -90,3 +90,24 @@ test('conv2d and fused.conv2d take NCHW as TF.js does (explicit pads in NCHW ord
   });
   assert.equal(tw.memory().numTensors, before);
 });
+
+test('pool: max and avg with dilated windows (spaceToBatchND, as TF.js composes it), same and valid, match TF.js', async () => {
+  await tf.setBackend('cpu');
+  const xv = Array.from({ length: 2 * 7 * 6 * 3 }, (_, i) => ((i * 13) % 17) - 8);
+  const before = tw.memory().numTensors;
+  tw.tidy(() => {
+    for (const type of ['max', 'avg']) {
+      for (const pad of ['same', 'valid']) {
+        for (const [window, dilations, strides] of [[2, 2, 1], [[3, 2], [2, 3], 1], [2, 1, 2], [3, 1, 1]]) {
+          const ours = tw.pool(tw.tensor(xv, [2, 7, 6, 3]), window, type, pad, dilations, strides);
+          const theirs = tf.pool(tf.tensor4d(xv, [2, 7, 6, 3]), window, type, pad, dilations, strides);
+          assert.deepEqual(ours.shape, theirs.shape);
+          const a = ours.dataSync();
+          theirs.dataSync().forEach((v, i) => assert.ok(Math.abs(a[i] - v) < 1e-4, `${type} ${pad} ${window} ${dilations} [${i}] ${a[i]} vs ${v}`));
+        }
+      }
+    }
+  });
+  assert.equal(tw.memory().numTensors, before);
+  assert.throws(() => tw.pool(tw.zeros([1, 4, 4, 1]), 2, 'max', 'valid', 2, 2), /Either strides or dilations must be 1/);
+});
