@@ -560,6 +560,38 @@ def resize_nearest(inputs, attrs):
     return [x]
 
 
+def crop_and_resize(inputs, attrs):
+    """TF's CropAndResize: each box [y1, x1, y2, x2] (image fractions) sampled on a crop grid from image box_ind[b]."""
+    image, boxes, box_ind = _f64(inputs[0]), inputs[1].astype(np.float64), inputs[2]
+    (crop_h, crop_w), nearest = attrs["cropSize"], attrs["method"] == "nearest"
+    batch, height, width, channels = image.shape
+    out = np.zeros((len(boxes), crop_h, crop_w, channels))
+
+    def coords(start, end, crop, size):
+        if crop == 1:
+            return np.array([0.5 * (start + end) * (size - 1)])
+        return start * (size - 1) + np.arange(crop) * ((end - start) * (size - 1) / (crop - 1))
+
+    for b, (y1, x1, y2, x2) in enumerate(boxes):
+        if not 0 <= box_ind[b] < batch:
+            continue
+        img = image[box_ind[b]]
+        ys, xs = coords(y1, y2, crop_h, height), coords(x1, x2, crop_w, width)
+        inside = ((ys >= 0) & (ys <= height - 1))[:, None] & ((xs >= 0) & (xs <= width - 1))[None, :]
+        yc, xc = np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)
+        if nearest:
+            sampled = img[np.floor(yc + 0.5).astype(int)][:, np.floor(xc + 0.5).astype(int)]
+        else:
+            top, left = np.floor(yc).astype(int), np.floor(xc).astype(int)
+            bottom, right = np.ceil(yc).astype(int), np.ceil(xc).astype(int)
+            wy, wx = (yc - top)[:, None, None], (xc - left)[None, :, None]
+            upper = img[top][:, left] + (img[top][:, right] - img[top][:, left]) * wx
+            lower = img[bottom][:, left] + (img[bottom][:, right] - img[bottom][:, left]) * wx
+            sampled = upper + (lower - upper) * wy
+        out[b] = np.where(inside[:, :, None], sampled, attrs["extrapolationValue"])
+    return [out.astype(np.float32)]
+
+
 def depth_to_space(inputs, attrs):
     x, b = inputs[0], attrs["blockSize"]
     if attrs["dataFormat"] == "NCHW":
@@ -759,6 +791,7 @@ ORACLE: dict[str, Kernel] = {
     "broadcastTo": _first(lambda x, a: np.broadcast_to(x, a["shape"]).copy()),
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
+    "cropAndResize": crop_and_resize,
     "depthToSpace": depth_to_space,
     "fill": lambda i, a: [np.full(a["shape"], a["value"], a["dtype"])],
     "zeros": lambda i, a: [np.zeros(a["shape"], a["dtype"])],

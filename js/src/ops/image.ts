@@ -1,6 +1,7 @@
 // `tw.image`, as TF.js's `tf.image`: the resizes (registry ops in nn.ts),
-// colour conversions, flipLeftRight and threshold composed of other ops
-// (TF.js composes the first three too), and the non-max-suppression family.
+// cropAndResize (a registry op with kernels of its own), colour conversions,
+// flipLeftRight and threshold composed of other ops (TF.js composes the
+// first three too), and the non-max-suppression family.
 //
 // NMS keeps a data-dependent number of boxes, so it reads boxes and scores
 // back and selects on the CPU (core/nms.ts), as TF.js does on every backend:
@@ -15,7 +16,10 @@ import { oneHot, range, scalar } from './creation.js';
 import { matMul } from './linalg.js';
 import { resizeBilinear, resizeNearestNeighbor } from './nn.js';
 import { argMax, cumsum, max, sum } from './reduction.js';
-import type { TensorLike } from './run.js';
+import { type TensorLike, runOp } from './run.js';
+import { defineOp, spec } from './registry.js';
+import { type CropAndResizeAttrs, cropAndResizeKernel } from '../backends/cpu/image.js';
+import * as webgpuImage from '../backends/webgpu/kernels/image.js';
 import { reshape, reverse, slice, split, tile } from './shape.js';
 import { cast, isNaN, round } from './unary.js';
 
@@ -112,6 +116,43 @@ export function threshold(image: TensorLike, method: 'binary' | 'otsu' = 'binary
     const on = inverted ? lessEqual(gray, level) : greater(gray, level);
     return cast(mul(on, 255), 'int32');
   });
+}
+
+// ---- cropAndResize: a kernel op ----
+
+defineOp<CropAndResizeAttrs>({
+  name: 'cropAndResize',
+  inputs: [{ name: 'image' }, { name: 'boxes' }, { name: 'boxInd' }],
+  attrs: {
+    cropSize: { type: 'ints', doc: '[cropHeight, cropWidth]' },
+    method: { type: 'string', default: 'bilinear', oneOf: ['bilinear', 'nearest'] },
+    extrapolationValue: { type: 'number', default: 0 },
+  },
+  shape([image, boxes, boxInd], { cropSize }) {
+    if (image.shape.length !== 4) throw new Error(`input image must be rank 4, but got rank ${image.shape.length}`);
+    if (image.dtype !== 'float32' && image.dtype !== 'int32') throw new Error(`input image must be float32 or int32, got ${image.dtype}`);
+    const numBoxes = boxes.shape[0];
+    if (boxes.shape.length !== 2 || boxes.shape[1] !== 4) throw new Error(`input boxes must have shape [numBoxes, 4], got [${boxes.shape}]`);
+    if (boxes.dtype !== 'float32') throw new Error(`input boxes must be float32, got ${boxes.dtype}`);
+    if (boxInd.shape.length !== 1 || boxInd.shape[0] !== numBoxes) throw new Error(`input boxInd must have shape [${numBoxes}], got [${boxInd.shape}]`);
+    if (boxInd.dtype !== 'int32') throw new Error(`input boxInd must be int32, got ${boxInd.dtype}`);
+    if (cropSize.length !== 2 || !(cropSize[0] >= 1 && cropSize[1] >= 1)) throw new Error(`attribute cropSize [${cropSize}] must be two ints >= 1`);
+    return [spec([numBoxes, cropSize[0], cropSize[1], image.shape[3]], 'float32')];
+  },
+  kernels: { cpu: cropAndResizeKernel, webgpu: webgpuImage.cropAndResizeKernel },
+  // TF.js has no gradient for it either.
+  grad: 'not-differentiable',
+});
+
+/**
+ * tw.image.cropAndResize(image, boxes, boxInd, cropSize, method = 'bilinear', extrapolationValue = 0):
+ * [numBoxes, cropH, cropW, channels] float32 crops of [batch, h, w, channels] images, box b ([y1, x1, y2, x2]
+ * as fractions of the image, flipped when y1 > y2 or x1 > x2) taken from image boxInd[b].
+ */
+export function cropAndResize(image: TensorLike, boxes: TensorLike, boxInd: TensorLike, cropSize: readonly number[],
+  method: 'bilinear' | 'nearest' = 'bilinear', extrapolationValue = 0): Tensor {
+  return runOp('cropAndResize', [image, boxes, boxInd], { cropSize: [...cropSize], method, extrapolationValue },
+    { dtypes: [undefined, 'float32', 'int32'] });
 }
 
 // ---- non-max suppression ----
@@ -240,7 +281,7 @@ export async function nonMaxSuppressionPaddedAsync(boxes: TensorLike, scores: Te
 
 /** TF.js's `tf.image`. */
 export const image = {
-  resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold,
+  resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold, cropAndResize,
   nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync,
   nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync,
 };

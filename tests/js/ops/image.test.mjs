@@ -1,13 +1,17 @@
 // tw.image against TF.js 4.22's own tf.image on its CPU backend (the oracle):
-// random boxes and images, every option, and no tensors leaked.
+// random boxes and images, every option, and no tensors leaked; and the
+// image family's goldens (tests/fixtures/ops/image.json, numpy's).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tw from '../../../js/dist/tensorweb.js';
+import { goldenTests } from '../helpers/golden.mjs';
 
 await tf.setBackend('cpu');
 tw.setBackend('cpu');
+
+goldenTests('image');
 
 /** A deterministic stream of numbers in [0, 1) (xorshift). */
 function stream(seed) {

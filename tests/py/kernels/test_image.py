@@ -1,0 +1,27 @@
+"""image/*.wgsl against converter/reference: cropAndResize."""
+
+import numpy as np
+import pytest
+from tensorweb.converter.reference import crop_and_resize
+
+from tensorweb.kernels import Output, types
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+@pytest.mark.parametrize("crop", [(3, 4), (1, 1), (6, 2)])
+@pytest.mark.parametrize("elem", ["f32", "i32"])
+def test_crop_and_resize(runner, rng, method, crop, elem):
+    image = rng.standard_normal((2, 5, 6, 3)) * 10
+    image = (np.round(image).astype(np.int32) if elem == "i32" else image.astype(np.float32))
+    # Inside, flipped, partly outside (extrapolated), on image 1, and one whose index is outside the batch (zeros);
+    # no sample near a half pixel, where float32 rounds to nearest differently from the float64 oracle.
+    boxes = np.array([[0.12, 0.23, 0.81, 0.94], [0.93, 0.71, 0.17, 0.09], [-0.31, 0.47, 1.22, 1.38], [0.43, 0.41, 0.61, 0.62], [0.01, 0.02, 0.98, 0.99]], np.float32)
+    box_index = np.array([0, 1, 0, 1, 2], np.int32)
+    attrs = {"cropSize": list(crop), "method": method, "extrapolationValue": -7.5}
+    shape = (len(boxes), *crop, 3)
+    size = int(np.prod(shape))
+    out = runner.run("image/crop_and_resize.wgsl", slots={"types": types(Elem=elem)}, constants={"NEAREST": method == "nearest"},
+                     workgroups=-(-size // 64), image=image, boxes=boxes, box_index=box_index, out=Output(shape),
+                     params={"size": size, "batch": 2, "in_h": 5, "in_w": 6, "channels": 3, "crop_h": crop[0], "crop_w": crop[1],
+                             "extrapolation": -7.5})["out"]
+    np.testing.assert_allclose(out, crop_and_resize([image, boxes, box_index], attrs)[0], rtol=1e-5, atol=1e-4)
