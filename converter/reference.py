@@ -384,6 +384,40 @@ def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None, dilations=1)
     return t.crop(dxp)
 
 
+def dilation2d(inputs, attrs):
+    """Grayscale dilation: the max over the window of x + filter [fh, fw, C] (TF's Dilation2D), outside x skipped."""
+    x, f = _f64(inputs[0]), _f64(inputs[1])
+    batched = x.ndim == 4
+    x = x if batched else x[None]
+    t = Taps(x.shape, list(f.shape[:2]), attrs["strides"], attrs["dilations"], attrs["pad"])
+    xp = t.pad(x, -np.inf)
+    y = np.full([x.shape[0], *t.out, x.shape[-1]], -np.inf)
+    for tap, index in t.slabs():
+        y = np.maximum(y, xp[index] + f[tap])
+    return [(y if batched else y[0]).astype(np.float32)]
+
+
+def max_pool_with_argmax(inputs, attrs):
+    """maxPool and, per output, the flat index in x of the first maximum in window order ((b*H + y)*W + x)*C + c,
+    b left out unless includeBatchInIndex."""
+    x = _f64(inputs[0])
+    n, h, w, c = x.shape
+    t = Taps(x.shape, per_dim(attrs["filterSize"], 2), attrs["strides"], 1, attrs["pad"])
+    xp = t.pad(x, -np.inf)
+    best = np.full([n, *t.out, c], -np.inf)
+    where = np.zeros([n, *t.out, c], np.int64)
+    rows = np.arange(t.out[0])[None, :, None, None] * t.strides[0] - t.before[0]
+    cols = np.arange(t.out[1])[None, None, :, None] * t.strides[1] - t.before[1]
+    flat = lambda i, j: ((rows + i) * w + cols + j) * c + np.arange(c)  # noqa: E731
+    for (i, j), index in t.slabs():
+        better = xp[index] > best
+        best = np.where(better, xp[index], best)
+        where = np.where(better, flat(i, j), where)
+    if attrs["includeBatchInIndex"]:
+        where = where + np.arange(n)[:, None, None, None] * h * w * c
+    return [best.astype(np.float32), where.astype(np.int32)]
+
+
 def conv2d(inputs, attrs):
     return [conv(inputs[0], inputs[1], attrs["strides"], attrs["pad"], attrs["dilations"])]
 
@@ -792,6 +826,8 @@ ORACLE: dict[str, Kernel] = {
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
     "cropAndResize": crop_and_resize,
+    "dilation2d": dilation2d,
+    "maxPoolWithArgmax": max_pool_with_argmax,
     "depthToSpace": depth_to_space,
     "fill": lambda i, a: [np.full(a["shape"], a["value"], a["dtype"])],
     "zeros": lambda i, a: [np.zeros(a["shape"], a["dtype"])],

@@ -19,11 +19,14 @@ import {
 import { type Activation, type FusedAttrs, ACTIVATIONS, applyEpilogue } from '../backends/cpu/nn.js';
 import * as webgpu from '../backends/webgpu/kernels/conv.js';
 import type { WebGpuKernel } from '../backends/webgpu/kernels/common.js';
-import { add, greater, less, logicalAnd, mul, where } from './binary.js';
+import { add, floorDiv, greater, less, logicalAnd, mod, mul, sub, where } from './binary.js';
+import { oneHot, range, scalar, zerosLike } from './creation.js';
+import { cast } from './unary.js';
+import { argMax, sum } from './reduction.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
-import { type TensorLike, addMethods, runOp } from './run.js';
-import { batchToSpaceND, reshape, spaceToBatchND, transpose } from './shape.js';
+import { type TensorLike, addMethods, runOp, runOpMulti } from './run.js';
+import { batchToSpaceND, pad, reshape, spaceToBatchND, stack, stridedSlice, transpose } from './shape.js';
 import { toTensor } from '../core/convert.js';
 import { tidy } from '../core/globals.js';
 import { type DimRoundingMode, type Pad, type WindowAttrs, perDim, windowGeometry } from '../core/windows.js';
@@ -512,6 +515,127 @@ export function pool(input: TensorLike, windowShape: Strides, poolingType: 'max'
   });
 }
 
+// ---- dilation2d and maxPoolWithArgmax: decompositions over the window's taps ----
+
+/**
+ * x ([N, H, W, C]) seen through each tap of a window: for tap (i, j) of a
+ * [fh, fw] window, the [N, outH, outW, C] values x[n, oy * sh + i * dh - top,
+ * ox * sw + j * dw - left, c], -Infinity outside x; stacked last, taps in
+ * row-major order: [N, outH, outW, C, fh * fw].
+ */
+function windowTaps(x: Tensor, window: readonly number[], g: { outSpatial: number[]; padBefore: number[]; strides: number[]; dilations: number[] }): Tensor {
+  const [n, h, w, c] = x.shape;
+  const [outH, outW] = g.outSpatial;
+  const reach = (d: number, size: number) => Math.max(0, (g.outSpatial[d] - 1) * g.strides[d] + (window[d] - 1) * g.dilations[d] + 1 - size - g.padBefore[d]);
+  const padded = pad(x, [[0, 0], [g.padBefore[0], reach(0, h)], [g.padBefore[1], reach(1, w)], [0, 0]], -Infinity);
+  const taps: Tensor[] = [];
+  for (let i = 0; i < window[0]; i++) {
+    for (let j = 0; j < window[1]; j++) {
+      const [top, left] = [i * g.dilations[0], j * g.dilations[1]];
+      taps.push(stridedSlice(padded, [0, top, left, 0], [n, top + (outH - 1) * g.strides[0] + 1, left + (outW - 1) * g.strides[1] + 1, c],
+        [1, g.strides[0], g.strides[1], 1]));
+    }
+  }
+  return stack(taps, 4);
+}
+
+/** The first largest of the taps (last axis of `taps`): the values, and which tap. */
+function firstMax(taps: Tensor): { values: Tensor; tap: Tensor } {
+  const tap = argMax(taps, -1);
+  // Selected by a one-hot mask (not multiplied: -Infinity taps), so a gradient reaches that tap alone (TF.js's backprop picks the first maximum too).
+  const chosen = cast(oneHot(tap, taps.shape[4]), 'bool');
+  return { values: sum(where(chosen, taps, zerosLike(taps)), -1), tap };
+}
+
+interface Dilation2dAttrs {
+  strides: Strides;
+  pad: 'valid' | 'same';
+  dilations: Strides;
+  dataFormat: string;
+}
+
+defineOp<Dilation2dAttrs>({
+  name: 'dilation2d',
+  inputs: [{ name: 'x' }, { name: 'filter' }],
+  attrs: {
+    strides: { type: 'intOrInts', default: [1, 1] },
+    pad: { type: 'string', default: 'valid', oneOf: ['valid', 'same'] },
+    dilations: { type: 'intOrInts', default: [1, 1] },
+    dataFormat: { type: 'string', default: 'NHWC', oneOf: ['NHWC'] },
+  },
+  inputDtype: 'float32',
+  shape([x, filter], a) {
+    const { batched, channels, spatial } = channelsLast(x.shape, 2, 'x');
+    if (filter.shape.length !== 3) throw new Error(`input filter must be rank 3 [fh, fw, C], got rank ${filter.shape.length}`);
+    if (filter.shape[2] !== channels) throw new Error(`input x and filter must have the same depth: ${channels} vs ${filter.shape[2]}`);
+    const { outSpatial } = windowGeometry(spatial, filter.shape.slice(0, 2), { ...a, dimRoundingMode: null });
+    return [spec([...(batched ? [x.shape[0]] : []), ...outSpatial, channels], 'float32')];
+  },
+  // max over the window of x + filter (grayscale morphological dilation); gradients through the first maximum.
+  decompose([x, filter], a) {
+    const x4 = x.rank === 4 ? x : reshape(x, [1, ...x.shape]);
+    const g = windowGeometry(x4.shape.slice(1, 3), filter.shape.slice(0, 2), { ...a, dimRoundingMode: null });
+    const taps = windowTaps(x4, filter.shape.slice(0, 2), g);
+    const { values } = firstMax(add(taps, reshape(transpose(filter, [2, 0, 1]), [filter.shape[2], filter.shape[0] * filter.shape[1]])));
+    return [x.rank === 4 ? values : reshape(values, values.shape.slice(1))];
+  },
+});
+
+/** tw.dilation2d(x, filter, strides, pad, dilations = [1, 1], dataFormat = 'NHWC'): out[.., c] = max over the window of x + filter[.., c]. */
+export function dilation2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: 'valid' | 'same', dilations: Strides = [1, 1],
+  dataFormat: 'NHWC' = 'NHWC'): Tensor {
+  return runOp('dilation2d', [x, filter], { strides, pad, dilations, dataFormat });
+}
+
+interface ArgmaxPoolAttrs {
+  filterSize: Strides;
+  strides: Strides;
+  pad: Pad;
+  includeBatchInIndex: boolean;
+}
+
+defineOp<ArgmaxPoolAttrs>({
+  name: 'maxPoolWithArgmax',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    filterSize: { type: 'intOrInts', default: [1, 1] },
+    strides: { type: 'intOrInts', default: [1, 1] },
+    pad: { type: 'pad', default: 'valid' },
+    includeBatchInIndex: { type: 'bool', default: false },
+  },
+  outputs: 2,
+  inputDtype: 'float32',
+  shape([x], a) {
+    if (x.shape.length !== 4) throw new Error(`input x must be rank 4, but got rank ${x.shape.length}`);
+    const g = poolGeometry(2, x.shape, { ...a, dimRoundingMode: null, dataFormat: 'NHWC' });
+    const out = [x.shape[0], ...g.outSpatial, g.outChannels];
+    return [spec(out, 'float32'), spec(out, 'int32')];
+  },
+  // The max pool, and where each maximum is in x: ((b * H + y) * W + x) * C + c, b left out unless includeBatchInIndex.
+  decompose([x], a) {
+    const g = poolGeometry(2, x.shape, { ...a, dimRoundingMode: null, dataFormat: 'NHWC' });
+    const [n, h, w, c] = x.shape;
+    const { values, tap } = firstMax(windowTaps(x, g.window, g));
+    const [fw, [outH, outW]] = [g.window[1], g.outSpatial];
+    const ints = (size: number, shape: number[]) => reshape(range(0, size, 1, 'int32'), shape);
+    const int = (v: number) => scalar(v, 'int32');
+    const row = add(sub(mul(ints(outH, [1, outH, 1, 1]), int(g.strides[0])), int(g.padBefore[0])), floorDiv(tap, int(fw)));
+    const col = add(sub(mul(ints(outW, [1, 1, outW, 1]), int(g.strides[1])), int(g.padBefore[1])), mod(tap, int(fw)));
+    let index = add(mul(add(mul(row, int(w)), col), int(c)), ints(c, [1, 1, 1, c]));
+    if (a.includeBatchInIndex) index = add(index, mul(ints(n, [n, 1, 1, 1]), int(h * w * c)));
+    return [values, index];
+  },
+});
+
+/**
+ * tw.maxPoolWithArgmax(x, filterSize, strides, pad, includeBatchInIndex = false): {result, indexes}, the max pool
+ * of [N, H, W, C] x and the flat index in x of each maximum (the first, in window order).
+ */
+export function maxPoolWithArgmax(x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, includeBatchInIndex = false): { result: Tensor; indexes: Tensor } {
+  const [result, indexes] = runOpMulti('maxPoolWithArgmax', [x], { filterSize, strides, pad, includeBatchInIndex });
+  return { result, indexes };
+}
+
 /** tw.maxPoolGrad(dy, x, filterSize, strides, pad, dimRoundingMode?): maxPool's input gradient (each dy to its window's maximum). */
 export function maxPoolGrad(dy: TensorLike, x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
   return runOp('maxPoolGrad', [dy, x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
@@ -678,7 +802,7 @@ export const fusedConv2d = fusedConvFunction('fusedConv2d');
 /** tw.fused.depthwiseConv2d({...}) with the same options as fused.conv2d. */
 export const fusedDepthwiseConv2d = fusedConvFunction('fusedDepthwiseConv2d');
 
-addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool, pool });
+addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool, pool, dilation2d });
 declare module '../core/tensor.js' {
   interface Tensor {
     conv1d(filter: TensorLike, stride: number, pad: Pad, dataFormat?: 'NWC', dilation?: number, dimRoundingMode?: DimRoundingMode): Tensor;
@@ -688,6 +812,7 @@ declare module '../core/tensor.js' {
     separableConv2d(depthwiseFilter: TensorLike, pointwiseFilter: TensorLike, strides: Strides, pad: Pad, dilation?: Strides, dataFormat?: 'NHWC'): Tensor;
     maxPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
     avgPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
+    dilation2d(filter: TensorLike, strides: Strides, pad: 'valid' | 'same', dilations?: Strides, dataFormat?: 'NHWC'): Tensor;
     pool(windowShape: Strides, poolingType: 'max' | 'avg', pad: Pad, dilations?: Strides | null, strides?: Strides | null, dimRoundingMode?: DimRoundingMode): Tensor;
   }
 }
