@@ -626,6 +626,57 @@ def crop_and_resize(inputs, attrs):
     return [out.astype(np.float32)]
 
 
+def _map_coordinate(v, size, mode):
+    """TF's image_ops.h: a source coordinate outside [0, size - 1] by the fill mode (constant: left as it is)."""
+    if mode == "constant":
+        return v
+    if mode == "nearest" or size <= 1:
+        return np.clip(v, 0, size - 1) if mode == "nearest" else np.where((v < 0) | (v > size - 1), 0.0, v)
+    if mode == "reflect":
+        period = 2 * size
+        low = np.trunc(-v / period) * period + v
+        low = np.where(low < -size, low + period, -low - 1)
+        high = v - period * np.trunc(v / period)
+        high = np.where(high >= size, period - high - 1, high)
+    else:  # wrap
+        low = v + size * (np.trunc(-v / (size - 1)) + 1)
+        high = v - size * np.trunc(v / (size - 1))
+    return np.clip(np.where(v < 0, low, np.where(v > size - 1, high, v)), 0, size - 1)
+
+
+def transform(inputs, attrs):
+    """TF's ImageProjectiveTransformV3 (TF.js's tf.image.transform): output (x, y) samples the input at the
+    projective map of the image's 8-vector; reads outside the image, and a zero denominator, give fillValue."""
+    image, transforms = _f64(inputs[0]), inputs[1].astype(np.float64)
+    batch, height, width, channels = image.shape
+    out_h, out_w = attrs["outputShape"] or (height, width)
+    fill, mode = attrs["fillValue"], attrs["fillMode"]
+    y, x = np.meshgrid(np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64), indexing="ij")
+    out = np.full((batch, out_h, out_w, channels), float(fill))
+
+    def read(img, yy, xx):
+        inside = (yy >= 0) & (yy < height) & (xx >= 0) & (xx < width)
+        values = img[np.clip(yy, 0, height - 1).astype(int), np.clip(xx, 0, width - 1).astype(int)]
+        return np.where(inside[..., None], values, fill)
+
+    for b in range(batch):
+        t = transforms[0 if len(transforms) == 1 else b]
+        k = t[6] * x + t[7] * y + 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xs = _map_coordinate((t[0] * x + t[1] * y + t[2]) / k, width, mode)
+            ys = _map_coordinate((t[3] * x + t[4] * y + t[5]) / k, height, mode)
+        if attrs["interpolation"] == "nearest":
+            sampled = read(image[b], np.floor(ys + 0.5), np.floor(xs + 0.5))
+        else:
+            y0, x0 = np.floor(ys), np.floor(xs)
+            wx, wy = (xs - x0)[..., None], (ys - y0)[..., None]
+            upper = (1 - wx) * read(image[b], y0, x0) + wx * read(image[b], y0, x0 + 1)
+            lower = (1 - wx) * read(image[b], y0 + 1, x0) + wx * read(image[b], y0 + 1, x0 + 1)
+            sampled = (1 - wy) * upper + wy * lower
+        out[b] = np.where((k == 0)[..., None], fill, sampled)
+    return [out.astype(np.float32)]
+
+
 def depth_to_space(inputs, attrs):
     x, b = inputs[0], attrs["blockSize"]
     if attrs["dataFormat"] == "NCHW":
@@ -826,6 +877,7 @@ ORACLE: dict[str, Kernel] = {
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
     "cropAndResize": crop_and_resize,
+    "transform": transform,
     "dilation2d": dilation2d,
     "maxPoolWithArgmax": max_pool_with_argmax,
     "depthToSpace": depth_to_space,

@@ -1,5 +1,5 @@
 // `tw.image`, as TF.js's `tf.image`: the resizes (registry ops in nn.ts),
-// cropAndResize (a registry op with kernels of its own), colour conversions,
+// cropAndResize and transform (registry ops with kernels of their own), colour conversions,
 // flipLeftRight and threshold composed of other ops (TF.js composes the
 // first three too), and the non-max-suppression family.
 //
@@ -18,7 +18,7 @@ import { resizeBilinear, resizeNearestNeighbor } from './nn.js';
 import { argMax, cumsum, max, sum } from './reduction.js';
 import { type TensorLike, runOp } from './run.js';
 import { defineOp, spec } from './registry.js';
-import { type CropAndResizeAttrs, cropAndResizeKernel } from '../backends/cpu/image.js';
+import { type CropAndResizeAttrs, type FillMode, type TransformAttrs, cropAndResizeKernel, transformKernel } from '../backends/cpu/image.js';
 import * as webgpuImage from '../backends/webgpu/kernels/image.js';
 import { reshape, reverse, slice, split, tile } from './shape.js';
 import { cast, isNaN, round } from './unary.js';
@@ -155,6 +155,53 @@ export function cropAndResize(image: TensorLike, boxes: TensorLike, boxInd: Tens
     { dtypes: [undefined, 'float32', 'int32'] });
 }
 
+// ---- transform: a kernel op ----
+
+defineOp<TransformAttrs>({
+  name: 'transform',
+  inputs: [{ name: 'image' }, { name: 'transforms' }],
+  attrs: {
+    interpolation: { type: 'string', default: 'nearest', oneOf: ['nearest', 'bilinear'] },
+    fillMode: { type: 'string', default: 'constant', oneOf: ['constant', 'reflect', 'wrap', 'nearest'] },
+    fillValue: { type: 'number', default: 0 },
+    outputShape: { type: 'ints', nullable: true, doc: '[height, width]; null: the image\'s' },
+  },
+  shape([image, transforms], { outputShape }) {
+    if (image.shape.length !== 4) throw new Error(`input image must be rank 4, but got rank ${image.shape.length}`);
+    if (image.dtype !== 'float32') throw new Error(`input image must be float32, got ${image.dtype}`);
+    if (transforms.dtype !== 'float32') throw new Error(`input transforms must be float32, got ${transforms.dtype}`);
+    if (transforms.shape.length !== 2 || transforms.shape[1] !== 8 || (transforms.shape[0] !== 1 && transforms.shape[0] !== image.shape[0])) {
+      throw new Error(`input transforms [${transforms.shape}] must be [${image.shape[0]}, 8] or [1, 8]`);
+    }
+    if (outputShape && (outputShape.length !== 2 || outputShape.some((d) => d < 0))) throw new Error(`attribute outputShape [${outputShape}] must be [height, width]`);
+    const [h, w] = outputShape ?? image.shape.slice(1, 3);
+    return [spec([image.shape[0], h, w, image.shape[3]], 'float32')];
+  },
+  kernels: { cpu: transformKernel, webgpu: webgpuImage.transformKernel },
+  // TF.js has no gradient for it either.
+  grad: 'not-differentiable',
+});
+
+/**
+ * tw.image.transform(image, transforms, interpolation = 'nearest', fillMode = 'constant', fillValue = 0, outputShape?):
+ * [batch, h, w, c] float32 images resampled through projective transforms ([batch or 1, 8], each mapping an
+ * output pixel to the input, as TF's ImageProjectiveTransformV3).
+ */
+export function transform(image: TensorLike, transforms: TensorLike, interpolation: 'nearest' | 'bilinear' = 'nearest',
+  fillMode: FillMode = 'constant', fillValue = 0, outputShape?: readonly number[]): Tensor {
+  const a = asTensor(image, 'image', 'transform', 'float32');
+  try {
+    const t = asTensor(transforms, 'transforms', 'transform', 'float32');
+    try {
+      return runOp('transform', [a.t, t.t], { interpolation, fillMode, fillValue, outputShape: outputShape ? [...outputShape] : null });
+    } finally {
+      if (t.owned) t.t.dispose();
+    }
+  } finally {
+    if (a.owned) a.t.dispose();
+  }
+}
+
 // ---- non-max suppression ----
 
 interface NmsArgs {
@@ -281,7 +328,7 @@ export async function nonMaxSuppressionPaddedAsync(boxes: TensorLike, scores: Te
 
 /** TF.js's `tf.image`. */
 export const image = {
-  resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold, cropAndResize,
+  resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold, cropAndResize, transform,
   nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync,
   nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync,
 };

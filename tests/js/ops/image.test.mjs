@@ -116,3 +116,26 @@ function oursAgree() {
     }
   }
 }
+
+test('transform and cropAndResize agree with TF.js for every fill mode and method', () => {
+  const before = tw.memory().numTensors;
+  tw.tidy(() => {
+    const r = stream(21);
+    const values = Array.from({ length: 5 * 6 * 2 }, () => Math.round(r() * 100) / 10);
+    // TF.js's CPU transform fills every image after the first with fillValue (it returns inside its batch loop): one image.
+    const matrix = [1.21, 0.31, -1.73, -0.22, 0.93, 0.61, 0.02, -0.03];
+    for (const interpolation of ['nearest', 'bilinear']) {
+      for (const mode of ['constant', 'reflect', 'wrap', 'nearest']) {
+        same(tw.image.transform(tw.tensor(values, [1, 5, 6, 2]), tw.tensor([matrix]), interpolation, mode, -3, [7, 4]),
+          tf.image.transform(tf.tensor4d(values, [1, 5, 6, 2]), tf.tensor2d([matrix]), interpolation, mode, -3, [7, 4]), `transform ${interpolation} ${mode}`);
+      }
+    }
+    const boxes = [[0.12, 0.23, 0.81, 0.94], [0.93, 0.71, 0.17, 0.09], [-0.31, 0.47, 1.22, 1.38]];
+    for (const method of ['bilinear', 'nearest']) {
+      same(tw.image.cropAndResize(tw.tensor(values, [1, 5, 6, 2]), boxes, [0, 0, 0], [4, 3], method, 9),
+        tf.image.cropAndResize(tf.tensor4d(values, [1, 5, 6, 2]), tf.tensor2d(boxes), tf.tensor1d([0, 0, 0], 'int32'), [4, 3], method, 9), `cropAndResize ${method}`);
+    }
+  });
+  assert.equal(tw.memory().numTensors, before);
+  assert.throws(() => tw.image.transform(tw.zeros([1, 2, 2, 1], 'int32'), [[1, 0, 0, 0, 1, 0, 0, 0]]), /Argument 'image' passed to 'transform' must be float32/);
+});

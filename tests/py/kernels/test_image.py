@@ -1,8 +1,8 @@
-"""image/*.wgsl against converter/reference: cropAndResize."""
+"""image/*.wgsl against converter/reference: cropAndResize, transform."""
 
 import numpy as np
 import pytest
-from tensorweb.converter.reference import crop_and_resize
+from tensorweb.converter.reference import crop_and_resize, transform
 
 from tensorweb.kernels import Output, types
 
@@ -25,3 +25,21 @@ def test_crop_and_resize(runner, rng, method, crop, elem):
                      params={"size": size, "batch": 2, "in_h": 5, "in_w": 6, "channels": 3, "crop_h": crop[0], "crop_w": crop[1],
                              "extrapolation": -7.5})["out"]
     np.testing.assert_allclose(out, crop_and_resize([image, boxes, box_index], attrs)[0], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+@pytest.mark.parametrize("fill_mode", ["constant", "reflect", "wrap", "nearest"])
+def test_transform(runner, rng, interpolation, fill_mode):
+    image = rng.standard_normal((2, 5, 6, 2)).astype(np.float32)
+    # Per image: a rotation with shift, and a projective map whose denominator stays positive here; no sample
+    # within 0.009 of a half pixel, where float32 rounds to nearest differently from the float64 oracle.
+    transforms = np.array([[0.83, -0.59, 2.31, 0.59, 0.83, -1.13, 0.0, 0.0], [1.21, 0.31, -1.73, -0.22, 0.93, 0.61, 0.02, -0.03]], np.float32)
+    attrs = {"interpolation": interpolation, "fillMode": fill_mode, "fillValue": -2.5, "outputShape": [7, 4]}
+    shape = (2, 7, 4, 2)
+    size = int(np.prod(shape))
+    out = runner.run("image/transform.wgsl", constants={"NEAREST": interpolation == "nearest",
+                                                         "FILL_MODE": ["constant", "reflect", "wrap", "nearest"].index(fill_mode)},
+                     workgroups=-(-size // 64), image=image, transforms=transforms, out=Output(shape),
+                     params={"size": size, "in_h": 5, "in_w": 6, "channels": 2, "out_h": 7, "out_w": 4, "per_image": 1,
+                             "fill_value": -2.5})["out"]
+    np.testing.assert_allclose(out, transform([image, transforms], attrs)[0], rtol=1e-5, atol=1e-4)

@@ -1,4 +1,4 @@
-// CPU kernels of the image ops: cropAndResize.
+// CPU kernels of the image ops: cropAndResize, transform.
 import type { DataId } from '../../core/backend.js';
 import { sizeFromShape } from '../../core/dtype.js';
 import type { KernelArgs } from '../../ops/registry.js';
@@ -62,6 +62,83 @@ export function cropAndResizeKernel({ backend, inputs: [image, boxes, boxInd], a
           const upper = at(n, top, left, c) + (at(n, top, right, c) - at(n, top, left, c)) * xLerp;
           const lower = at(n, bottom, left, c) + (at(n, bottom, right, c) - at(n, bottom, left, c)) * xLerp;
           result[i++] = upper + (lower - upper) * yLerp;
+        }
+      }
+    }
+  }
+  return [backend.write(result, out.shape, 'float32')];
+}
+
+export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
+
+export interface TransformAttrs {
+  interpolation: 'nearest' | 'bilinear';
+  fillMode: FillMode;
+  fillValue: number;
+  outputShape: number[] | null;
+}
+
+/**
+ * A source coordinate outside [0, size - 1] brought back by the fill mode
+ * (TF's image_ops.h): reflect [abcd] to dcba|abcd|dcba, wrap to
+ * abcd|abcd|abcd, nearest to the edge; constant leaves it (read as the fill).
+ */
+export function mapCoordinate(v: number, size: number, mode: FillMode): number {
+  if (mode === 'constant') return v;
+  if (mode === 'nearest') return Math.min(Math.max(v, 0), size - 1);
+  let c = v;
+  if (size <= 1) {
+    if (c < 0 || c > size - 1) c = 0;
+  } else if (mode === 'reflect') {
+    const period = 2 * size;
+    if (c < 0) {
+      if (c < period) c = period * Math.trunc(-c / period) + c;
+      c = c < -size ? c + period : -c - 1;
+    } else if (c > size - 1) {
+      c -= period * Math.trunc(c / period);
+      if (c >= size) c = period - c - 1;
+    }
+  } else if (c < 0) {
+    c += size * (Math.trunc(-c / (size - 1)) + 1);
+  } else if (c > size - 1) {
+    c -= size * Math.trunc(c / (size - 1));
+  }
+  return Math.min(Math.max(c, 0), size - 1);
+}
+
+/**
+ * transform: output pixel (x, y) of image b samples the input at the
+ * projective map of transforms[b] (or [0]) = [a0..a2, b0..b2, c0, c1]:
+ * ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1,
+ * by the fill mode and interpolation; reads outside the image (and k = 0)
+ * give fillValue.
+ */
+export function transformKernel({ backend, inputs: [image, transforms], attrs, outputs: [out] }: KernelArgs<CpuBackend, TransformAttrs>): DataId[] {
+  const pixels = backend.values(image);
+  const matrices = backend.values(transforms);
+  const [batch, inH, inW, channels] = image.shape;
+  const [, outH, outW] = out.shape;
+  const result = new Float32Array(sizeFromShape(out.shape)).fill(attrs.fillValue);
+  const read = (b: number, y: number, x: number, c: number) =>
+    (y >= 0 && y < inH && x >= 0 && x < inW ? pixels[((b * inH + y) * inW + x) * channels + c] : attrs.fillValue);
+  for (let b = 0; b < batch; b++) {
+    const t = transforms.shape[0] === 1 ? 0 : b * 8;
+    for (let y = 0; y < outH; y++) {
+      for (let x = 0; x < outW; x++) {
+        const k = matrices[t + 6] * x + matrices[t + 7] * y + 1;
+        if (k === 0) continue;
+        const xIn = mapCoordinate((matrices[t] * x + matrices[t + 1] * y + matrices[t + 2]) / k, inW, attrs.fillMode);
+        const yIn = mapCoordinate((matrices[t + 3] * x + matrices[t + 4] * y + matrices[t + 5]) / k, inH, attrs.fillMode);
+        const at = ((b * outH + y) * outW + x) * channels;
+        for (let c = 0; c < channels; c++) {
+          if (attrs.interpolation === 'nearest') {
+            result[at + c] = read(b, Math.round(yIn), Math.round(xIn), c);
+            continue;
+          }
+          const [y0, x0] = [Math.floor(yIn), Math.floor(xIn)];
+          const upper = (x0 + 1 - xIn) * read(b, y0, x0, c) + (xIn - x0) * read(b, y0, x0 + 1, c);
+          const lower = (x0 + 1 - xIn) * read(b, y0 + 1, x0, c) + (xIn - x0) * read(b, y0 + 1, x0 + 1, c);
+          result[at + c] = (y0 + 1 - yIn) * upper + (yIn - y0) * lower;
         }
       }
     }

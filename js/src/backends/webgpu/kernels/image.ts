@@ -1,11 +1,13 @@
-// Image ops: cropAndResize (image/crop_and_resize.wgsl).
+// Image ops: cropAndResize (image/crop_and_resize.wgsl), transform (image/transform.wgsl).
 import { sizeFromShape } from '../../../core/dtype.js';
-import type { CropAndResizeAttrs } from '../../cpu/image.js';
+import type { CropAndResizeAttrs, TransformAttrs } from '../../cpu/image.js';
 import { typesSlot } from '../wgsl.js';
 import { type WebGpuKernel, gpu, groupsFor, wgslType } from './common.js';
 import { shaderFiles } from '../../../shaders.js';
 
-const SHADERS = shaderFiles({ cropAndResize: 'image/crop_and_resize.wgsl' });
+const SHADERS = shaderFiles({ cropAndResize: 'image/crop_and_resize.wgsl', transform: 'image/transform.wgsl' });
+
+const FILL_MODES = ['constant', 'reflect', 'wrap', 'nearest'];
 
 /** cropAndResize: one thread per output element. */
 export const cropAndResizeKernel: WebGpuKernel<CropAndResizeAttrs> = (args) => {
@@ -24,6 +26,29 @@ export const cropAndResizeKernel: WebGpuKernel<CropAndResizeAttrs> = (args) => {
       params: {
         size, batch, in_h: inH, in_w: inW, channels, crop_h: attrs.cropSize[0], crop_w: attrs.cropSize[1],
         extrapolation: attrs.extrapolationValue,
+      },
+    },
+    workgroups: groupsFor(size),
+  });
+  return [out];
+};
+
+/** transform: one thread per output element. */
+export const transformKernel: WebGpuKernel<TransformAttrs> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [image, transforms], attrs, outputs: [spec] } = args;
+  const out = backend.allocate(spec.shape, spec.dtype);
+  const size = sizeFromShape(spec.shape);
+  if (size === 0) return [out];
+  const [, inH, inW, channels] = image.shape;
+  backend.run({
+    shader: SHADERS.transform,
+    constants: { NEAREST: attrs.interpolation === 'nearest', FILL_MODE: FILL_MODES.indexOf(attrs.fillMode) },
+    bindings: {
+      image: image.dataId, transforms: transforms.dataId, out,
+      params: {
+        size, in_h: inH, in_w: inW, channels, out_h: spec.shape[1], out_w: spec.shape[2],
+        per_image: transforms.shape[0] === 1 ? 0 : 1, fill_value: attrs.fillValue,
       },
     },
     workgroups: groupsFor(size),
