@@ -677,6 +677,22 @@ def transform(inputs, attrs):
     return [out.astype(np.float32)]
 
 
+def rotate_with_offset(inputs, attrs):
+    """TF.js's RotateWithOffset: output (x, y) takes the input at its rotation about the centre, rounded (halves
+    up); outside the image the fill ([v], or [r, g, b] with 255 from channel 3 on)."""
+    image = _f64(inputs[0])
+    batch, height, width, channels = image.shape
+    cx, cy = width * attrs["center"][0], height * attrs["center"][1]
+    sin, cos = math.sin(attrs["radians"]), math.cos(attrs["radians"])
+    y, x = np.meshgrid(np.arange(height) - cy, np.arange(width) - cx, indexing="ij")
+    sx, sy = np.floor(x * cos - y * sin + cx + 0.5), np.floor(x * sin + y * cos + cy + 0.5)
+    inside = (sx >= 0) & (sx < width) & (sy >= 0) & (sy < height)
+    fill_value = attrs["fillValue"]
+    fill = np.array([fill_value[0]] * channels if len(fill_value) == 1 else [*fill_value[:3], *[255.0] * (channels - 3)][:channels])
+    sampled = image[:, np.clip(sy, 0, height - 1).astype(int), np.clip(sx, 0, width - 1).astype(int)]
+    return [np.where(inside[None, :, :, None], sampled, fill).astype(np.float32)]
+
+
 def depth_to_space(inputs, attrs):
     x, b = inputs[0], attrs["blockSize"]
     if attrs["dataFormat"] == "NCHW":
@@ -878,6 +894,7 @@ ORACLE: dict[str, Kernel] = {
     "resizeNearestNeighbor": resize_nearest,
     "cropAndResize": crop_and_resize,
     "transform": transform,
+    "rotateWithOffset": rotate_with_offset,
     "dilation2d": dilation2d,
     "maxPoolWithArgmax": max_pool_with_argmax,
     "depthToSpace": depth_to_space,

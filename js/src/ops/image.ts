@@ -1,7 +1,8 @@
-// `tw.image`, as TF.js's `tf.image`: the resizes (registry ops in nn.ts),
-// cropAndResize and transform (registry ops with kernels of their own), colour conversions,
-// flipLeftRight and threshold composed of other ops (TF.js composes the
-// first three too), and the non-max-suppression family.
+// `tw.image`, as TF.js's `tf.image`: the resizes (registry ops in nn.ts);
+// cropAndResize, transform and rotateWithOffset (registry ops with kernels
+// of their own); colour conversions, flipLeftRight and threshold composed
+// of other ops (TF.js composes the colour conversions and threshold too);
+// and the non-max-suppression family.
 //
 // NMS keeps a data-dependent number of boxes, so it reads boxes and scores
 // back and selects on the CPU (core/nms.ts), as TF.js does on every backend:
@@ -18,7 +19,9 @@ import { resizeBilinear, resizeNearestNeighbor } from './nn.js';
 import { argMax, cumsum, max, sum } from './reduction.js';
 import { type TensorLike, runOp } from './run.js';
 import { defineOp, spec } from './registry.js';
-import { type CropAndResizeAttrs, type FillMode, type TransformAttrs, cropAndResizeKernel, transformKernel } from '../backends/cpu/image.js';
+import {
+  type CropAndResizeAttrs, type FillMode, type RotateAttrs, type TransformAttrs, cropAndResizeKernel, rotateKernel, transformKernel,
+} from '../backends/cpu/image.js';
 import * as webgpuImage from '../backends/webgpu/kernels/image.js';
 import { reshape, reverse, slice, split, tile } from './shape.js';
 import { cast, isNaN, round } from './unary.js';
@@ -202,6 +205,46 @@ export function transform(image: TensorLike, transforms: TensorLike, interpolati
   }
 }
 
+// ---- rotateWithOffset: a kernel op ----
+
+defineOp<RotateAttrs>({
+  name: 'rotateWithOffset',
+  inputs: [{ name: 'image' }],
+  attrs: {
+    radians: { type: 'number' },
+    fillValue: { type: 'numbers', default: [0], doc: '[v] for every channel, or [r, g, b] (255 from channel 3 on)' },
+    center: { type: 'numbers', default: [0.5, 0.5], doc: '[x, y] as fractions of the width and height' },
+  },
+  shape([image], { fillValue, center }) {
+    if (image.shape.length !== 4) throw new Error(`input image must be rank 4, but got rank ${image.shape.length}`);
+    if (image.dtype !== 'float32') throw new Error(`input image must be float32, got ${image.dtype}`);
+    if (fillValue.length !== 1 && fillValue.length !== 3) throw new Error(`attribute fillValue [${fillValue}] must be one value or [r, g, b]`);
+    if (center.length !== 2) throw new Error(`attribute center [${center}] must be [x, y]`);
+    return [spec(image.shape, 'float32')];
+  },
+  kernels: { cpu: rotateKernel, webgpu: webgpuImage.rotateKernel },
+  // TF.js has no gradient for it either.
+  grad: 'not-differentiable',
+});
+
+/**
+ * tw.image.rotateWithOffset(image, radians, fillValue = 0, center = 0.5): [batch, h, w, c] float32 images
+ * rotated by `radians` about `center` (a fraction of the size, or [x, y] fractions), nearest pixel; uncovered
+ * pixels take fillValue (a number, or [r, g, b] with 255 for channel 3).
+ */
+export function rotateWithOffset(image: TensorLike, radians: number, fillValue: number | readonly number[] = 0,
+  center: number | readonly number[] = 0.5): Tensor {
+  const a = asTensor(image, 'image', 'rotateWithOffset', 'float32');
+  try {
+    return runOp('rotateWithOffset', [a.t], {
+      radians, fillValue: typeof fillValue === 'number' ? [fillValue] : [...fillValue],
+      center: typeof center === 'number' ? [center, center] : [...center],
+    });
+  } finally {
+    if (a.owned) a.t.dispose();
+  }
+}
+
 // ---- non-max suppression ----
 
 interface NmsArgs {
@@ -328,7 +371,7 @@ export async function nonMaxSuppressionPaddedAsync(boxes: TensorLike, scores: Te
 
 /** TF.js's `tf.image`. */
 export const image = {
-  resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold, cropAndResize, transform,
+  resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold, cropAndResize, transform, rotateWithOffset,
   nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync,
   nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync,
 };

@@ -117,7 +117,7 @@ function oursAgree() {
   }
 }
 
-test('transform and cropAndResize agree with TF.js for every fill mode and method', () => {
+test('transform, rotateWithOffset and cropAndResize agree with TF.js for every fill mode and method', () => {
   const before = tw.memory().numTensors;
   tw.tidy(() => {
     const r = stream(21);
@@ -129,6 +129,11 @@ test('transform and cropAndResize agree with TF.js for every fill mode and metho
         same(tw.image.transform(tw.tensor(values, [1, 5, 6, 2]), tw.tensor([matrix]), interpolation, mode, -3, [7, 4]),
           tf.image.transform(tf.tensor4d(values, [1, 5, 6, 2]), tf.tensor2d([matrix]), interpolation, mode, -3, [7, 4]), `transform ${interpolation} ${mode}`);
       }
+    }
+    const rgba = Array.from({ length: 2 * 5 * 6 * 4 }, () => Math.floor(r() * 256));
+    for (const [radians, fill, center] of [[Math.PI / 2, 0, 0.5], [-Math.PI / 2, 255, 0.5], [Math.PI / 4, [10, 20, 30], [0.25, 0.75]], [2.3, 7, [0.31, 0.6]]]) {
+      same(tw.image.rotateWithOffset(tw.tensor(rgba, [2, 5, 6, 4]), radians, fill, center),
+        tf.image.rotateWithOffset(tf.tensor4d(rgba, [2, 5, 6, 4]), radians, fill, center), `rotateWithOffset ${radians} ${fill} ${center}`);
     }
     const boxes = [[0.12, 0.23, 0.81, 0.94], [0.93, 0.71, 0.17, 0.09], [-0.31, 0.47, 1.22, 1.38]];
     for (const method of ['bilinear', 'nearest']) {

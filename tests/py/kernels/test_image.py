@@ -1,8 +1,10 @@
-"""image/*.wgsl against converter/reference: cropAndResize, transform."""
+"""image/*.wgsl against converter/reference: cropAndResize, transform, rotateWithOffset."""
+
+import math
 
 import numpy as np
 import pytest
-from tensorweb.converter.reference import crop_and_resize, transform
+from tensorweb.converter.reference import crop_and_resize, rotate_with_offset, transform
 
 from tensorweb.kernels import Output, types
 
@@ -43,3 +45,14 @@ def test_transform(runner, rng, interpolation, fill_mode):
                      params={"size": size, "in_h": 5, "in_w": 6, "channels": 2, "out_h": 7, "out_w": 4, "per_image": 1,
                              "fill_value": -2.5})["out"]
     np.testing.assert_allclose(out, transform([image, transforms], attrs)[0], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("radians, fill, center", [(0.7, [0.0], [0.5, 0.5]), (-2.1, [10.0, 20.0, 30.0], [0.31, 0.77])])
+def test_rotate(runner, rng, radians, fill, center):
+    image = rng.standard_normal((2, 5, 6, 4)).astype(np.float32)  # no source coordinate within 0.003 of a half pixel
+    size = image.size
+    out = runner.run("image/rotate.wgsl", constants={"PER_CHANNEL": len(fill) > 1}, workgroups=-(-size // 64), image=image,
+                     out=Output(image.shape),
+                     params={"size": size, "height": 5, "width": 6, "channels": 4, "fill": (fill + [0.0] * 3)[:4],
+                             "center_x": 6 * center[0], "center_y": 5 * center[1], "sin": math.sin(radians), "cos": math.cos(radians)})["out"]
+    np.testing.assert_array_equal(out, rotate_with_offset([image], {"radians": radians, "fillValue": fill, "center": center})[0])

@@ -1,4 +1,4 @@
-// CPU kernels of the image ops: cropAndResize, transform.
+// CPU kernels of the image ops: cropAndResize, transform, rotateWithOffset.
 import type { DataId } from '../../core/backend.js';
 import { sizeFromShape } from '../../core/dtype.js';
 import type { KernelArgs } from '../../ops/registry.js';
@@ -139,6 +139,46 @@ export function transformKernel({ backend, inputs: [image, transforms], attrs, o
           const upper = (x0 + 1 - xIn) * read(b, y0, x0, c) + (xIn - x0) * read(b, y0, x0 + 1, c);
           const lower = (x0 + 1 - xIn) * read(b, y0 + 1, x0, c) + (xIn - x0) * read(b, y0 + 1, x0 + 1, c);
           result[at + c] = (y0 + 1 - yIn) * upper + (yIn - y0) * lower;
+        }
+      }
+    }
+  }
+  return [backend.write(result, out.shape, 'float32')];
+}
+
+export interface RotateAttrs {
+  radians: number;
+  /** One value for every channel, or [r, g, b] (channel 3 and beyond: 255, opaque). */
+  fillValue: number[];
+  /** The centre as fractions [x, y] of the width and height. */
+  center: number[];
+}
+
+/** The fill of channel c for rotateWithOffset's fillValue. */
+export function rotateFill(fill: readonly number[], c: number): number {
+  return fill.length === 1 ? fill[0] : c < 3 ? fill[c] : 255;
+}
+
+/**
+ * rotateWithOffset: output pixel (x, y) takes the input pixel at its
+ * rotation by `radians` about the centre, rounded to the nearest pixel
+ * (halves up); outside the image, the fill.
+ */
+export function rotateKernel({ backend, inputs: [image], attrs, outputs: [out] }: KernelArgs<CpuBackend, RotateAttrs>): DataId[] {
+  const pixels = backend.values(image);
+  const [batch, height, width, channels] = image.shape;
+  const [cx, cy] = [width * attrs.center[0], height * attrs.center[1]];
+  const [sin, cos] = [Math.sin(attrs.radians), Math.cos(attrs.radians)];
+  const result = new Float32Array(sizeFromShape(out.shape));
+  let i = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const sx = Math.round((x - cx) * cos - (y - cy) * sin + cx);
+        const sy = Math.round((x - cx) * sin + (y - cy) * cos + cy);
+        const inside = sx >= 0 && sx < width && sy >= 0 && sy < height;
+        for (let c = 0; c < channels; c++) {
+          result[i++] = inside ? pixels[((b * height + sy) * width + sx) * channels + c] : rotateFill(attrs.fillValue, c);
         }
       }
     }
