@@ -360,9 +360,13 @@ defineOp<SeparableAttrs>({
   inputDtype: 'float32',
   shape([x, depthwise, pointwise], a) {
     const g = convGeometry(FAMILIES[2], x.shape, depthwise.shape, { ...a, dilations: a.dilation, dimRoundingMode: null });
-    if (pointwise.shape.length !== 4 || pointwise.shape[0] !== 1 || pointwise.shape[1] !== 1 || pointwise.shape[2] !== g.outChannels) {
-      throw new Error(`input pointwiseFilter must be [1, 1, ${g.outChannels}, outC], got [${pointwise.shape}]`);
-    }
+    // Each dim checked on its own, in TF.js's words.
+    const want = `input pointwiseFilter must be [1, 1, ${g.outChannels}, outC], got [${pointwise.shape}]`;
+    if (pointwise.shape.length !== 4) throw new Error(`${want}: it must be rank 4, but got rank ${pointwise.shape.length}`);
+    pointwise.shape.slice(0, 3).forEach((d, i) => {
+      const size = [1, 1, g.outChannels][i];
+      if (d !== size) throw new Error(`${want}: dim ${i} must be ${size}, but got ${d}`);
+    });
     return [spec([...convOutShape(g, x.shape).slice(0, -1), pointwise.shape[3]], 'float32')];
   },
   decompose([x, depthwise, pointwise], { strides, pad, dilation, dataFormat }) {

@@ -31,6 +31,9 @@ test('nn op errors name the op, the input or attribute, and leak nothing', () =>
     [/activation 'prelu' needs input preluActivationWeights/]);
   assertOpError(ok, (x, w) => tw.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'swish' }), [/attribute 'activation' must be one of/]);
   assertOpError(ok, (x) => tw.resizeBilinear(x, [2, 2], true, true), [/alignCorners and halfPixelCenters cannot both be true/]);
+  const separable = () => [tw.zeros([1, 4, 4, 2]), tw.zeros([2, 2, 2, 2]), tw.zeros([1, 1, 3, 5])];
+  assertOpError(separable, (x, d, p) => tw.separableConv2d(x, d, p, 1, 'same'), [/^tw\.separableConv2d:/,
+    /input pointwiseFilter must be \[1, 1, 4, outC\], got \[1,1,3,5\]: dim 2 must be 4, but got 3/]);
   assertOpError(ok, (x) => tw.dropout(x, 1), [/^tw\.dropout:/, /attribute rate 1 must be in \[0, 1\)/]);
   assertOpError(ok, (x) => tw.softmax(x, 4), [/^tw\.softmax:/, /dim 4 is out of range for rank 4/]);
   assertOpError(ok, (x) => tw.batchNorm(x, [1, 2, 3], [1]), [/^tw\.batchNorm:/, /input mean \[3\] does not broadcast to x/]);
