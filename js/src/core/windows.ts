@@ -45,8 +45,8 @@ export function windowGeometry(inSpatial: readonly number[], window: readonly nu
   } else if (typeof pad === 'number' && pad < 0) {
     throw new Error(`attribute pad ${pad} must be non-negative`);
   }
-  // TF.js rounds only computed sizes: a rounding mode needs integer padding.
-  if (attrs.dimRoundingMode != null && (typeof pad === 'string' || (typeof pad === 'number' && !Number.isInteger(pad)))) {
+  // As in TF.js: dimRoundingMode rounds sizes from explicit padding, so 'same' or 'valid' with one is an error.
+  if (attrs.dimRoundingMode != null && typeof pad === 'string') {
     throw new Error(`attribute pad must be an integer when using dimRoundingMode ${attrs.dimRoundingMode} but got pad ${pad}`);
   }
   const round = attrs.dimRoundingMode ? ROUND[attrs.dimRoundingMode] : Math.trunc;

@@ -31,6 +31,8 @@ test('nn op errors name the op, the input or attribute, and leak nothing', () =>
     [/activation 'prelu' needs input preluActivationWeights/]);
   assertOpError(ok, (x, w) => tw.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'swish' }), [/attribute 'activation' must be one of/]);
   assertOpError(ok, (x) => tw.resizeBilinear(x, [2, 2], true, true), [/alignCorners and halfPixelCenters cannot both be true/]);
+  assertOpError(ok, (x, w) => tw.conv2d(x, w, 1, 'same', 'NHWC', 1, 'round'), [/pad must be an integer when using dimRoundingMode round but got pad same/]);
+  assertOpError(ok, (x) => tw.avgPool(x, 2, 1, 'valid', 'floor'), [/^tw\.avgPool:/, /pad must be an integer when using dimRoundingMode floor but got pad valid/]);
   const separable = () => [tw.zeros([1, 4, 4, 2]), tw.zeros([2, 2, 2, 2]), tw.zeros([1, 1, 3, 5])];
   assertOpError(separable, (x, d, p) => tw.separableConv2d(x, d, p, 1, 'same'), [/^tw\.separableConv2d:/,
     /input pointwiseFilter must be \[1, 1, 4, outC\], got \[1,1,3,5\]: dim 2 must be 4, but got 3/]);
