@@ -384,6 +384,40 @@ def avg_pool_grad(dy, x_shape, window, strides, pad, rounding=None, dilations=1)
     return t.crop(dxp)
 
 
+def dilation2d(inputs, attrs):
+    """Grayscale dilation: the max over the window of x + filter [fh, fw, C] (TF's Dilation2D), outside x skipped."""
+    x, f = _f64(inputs[0]), _f64(inputs[1])
+    batched = x.ndim == 4
+    x = x if batched else x[None]
+    t = Taps(x.shape, list(f.shape[:2]), attrs["strides"], attrs["dilations"], attrs["pad"])
+    xp = t.pad(x, -np.inf)
+    y = np.full([x.shape[0], *t.out, x.shape[-1]], -np.inf)
+    for tap, index in t.slabs():
+        y = np.maximum(y, xp[index] + f[tap])
+    return [(y if batched else y[0]).astype(np.float32)]
+
+
+def max_pool_with_argmax(inputs, attrs):
+    """maxPool and, per output, the flat index in x of the first maximum in window order ((b*H + y)*W + x)*C + c,
+    b left out unless includeBatchInIndex."""
+    x = _f64(inputs[0])
+    n, h, w, c = x.shape
+    t = Taps(x.shape, per_dim(attrs["filterSize"], 2), attrs["strides"], 1, attrs["pad"])
+    xp = t.pad(x, -np.inf)
+    best = np.full([n, *t.out, c], -np.inf)
+    where = np.zeros([n, *t.out, c], np.int64)
+    rows = np.arange(t.out[0])[None, :, None, None] * t.strides[0] - t.before[0]
+    cols = np.arange(t.out[1])[None, None, :, None] * t.strides[1] - t.before[1]
+    flat = lambda i, j: ((rows + i) * w + cols + j) * c + np.arange(c)  # noqa: E731
+    for (i, j), index in t.slabs():
+        better = xp[index] > best
+        best = np.where(better, xp[index], best)
+        where = np.where(better, flat(i, j), where)
+    if attrs["includeBatchInIndex"]:
+        where = where + np.arange(n)[:, None, None, None] * h * w * c
+    return [best.astype(np.float32), where.astype(np.int32)]
+
+
 def conv2d(inputs, attrs):
     return [conv(inputs[0], inputs[1], attrs["strides"], attrs["pad"], attrs["dilations"])]
 
@@ -558,6 +592,105 @@ def resize_nearest(inputs, attrs):
         index = np.floor(coords + 0.5) if attrs["alignCorners"] else np.floor(coords)  # halves up, as TF.js
         x = np.take(x, np.clip(index, 0, in_size - 1).astype(int), axis=axis)
     return [x]
+
+
+def crop_and_resize(inputs, attrs):
+    """TF's CropAndResize: each box [y1, x1, y2, x2] (image fractions) sampled on a crop grid from image box_ind[b]."""
+    image, boxes, box_ind = _f64(inputs[0]), inputs[1].astype(np.float64), inputs[2]
+    (crop_h, crop_w), nearest = attrs["cropSize"], attrs["method"] == "nearest"
+    batch, height, width, channels = image.shape
+    out = np.zeros((len(boxes), crop_h, crop_w, channels))
+
+    def coords(start, end, crop, size):
+        if crop == 1:
+            return np.array([0.5 * (start + end) * (size - 1)])
+        return start * (size - 1) + np.arange(crop) * ((end - start) * (size - 1) / (crop - 1))
+
+    for b, (y1, x1, y2, x2) in enumerate(boxes):
+        if not 0 <= box_ind[b] < batch:
+            continue
+        img = image[box_ind[b]]
+        ys, xs = coords(y1, y2, crop_h, height), coords(x1, x2, crop_w, width)
+        inside = ((ys >= 0) & (ys <= height - 1))[:, None] & ((xs >= 0) & (xs <= width - 1))[None, :]
+        yc, xc = np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)
+        if nearest:
+            sampled = img[np.floor(yc + 0.5).astype(int)][:, np.floor(xc + 0.5).astype(int)]
+        else:
+            top, left = np.floor(yc).astype(int), np.floor(xc).astype(int)
+            bottom, right = np.ceil(yc).astype(int), np.ceil(xc).astype(int)
+            wy, wx = (yc - top)[:, None, None], (xc - left)[None, :, None]
+            upper = img[top][:, left] + (img[top][:, right] - img[top][:, left]) * wx
+            lower = img[bottom][:, left] + (img[bottom][:, right] - img[bottom][:, left]) * wx
+            sampled = upper + (lower - upper) * wy
+        out[b] = np.where(inside[:, :, None], sampled, attrs["extrapolationValue"])
+    return [out.astype(np.float32)]
+
+
+def _map_coordinate(v, size, mode):
+    """TF's image_ops.h: a source coordinate outside [0, size - 1] by the fill mode (constant: left as it is)."""
+    if mode == "constant":
+        return v
+    if mode == "nearest" or size <= 1:
+        return np.clip(v, 0, size - 1) if mode == "nearest" else np.where((v < 0) | (v > size - 1), 0.0, v)
+    if mode == "reflect":
+        period = 2 * size
+        low = np.trunc(-v / period) * period + v
+        low = np.where(low < -size, low + period, -low - 1)
+        high = v - period * np.trunc(v / period)
+        high = np.where(high >= size, period - high - 1, high)
+    else:  # wrap
+        low = v + size * (np.trunc(-v / (size - 1)) + 1)
+        high = v - size * np.trunc(v / (size - 1))
+    return np.clip(np.where(v < 0, low, np.where(v > size - 1, high, v)), 0, size - 1)
+
+
+def transform(inputs, attrs):
+    """TF's ImageProjectiveTransformV3 (TF.js's tf.image.transform): output (x, y) samples the input at the
+    projective map of the image's 8-vector; reads outside the image, and a zero denominator, give fillValue."""
+    image, transforms = _f64(inputs[0]), inputs[1].astype(np.float64)
+    batch, height, width, channels = image.shape
+    out_h, out_w = attrs["outputShape"] or (height, width)
+    fill, mode = attrs["fillValue"], attrs["fillMode"]
+    y, x = np.meshgrid(np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64), indexing="ij")
+    out = np.full((batch, out_h, out_w, channels), float(fill))
+
+    def read(img, yy, xx):
+        inside = (yy >= 0) & (yy < height) & (xx >= 0) & (xx < width)
+        values = img[np.clip(yy, 0, height - 1).astype(int), np.clip(xx, 0, width - 1).astype(int)]
+        return np.where(inside[..., None], values, fill)
+
+    for b in range(batch):
+        t = transforms[0 if len(transforms) == 1 else b]
+        k = t[6] * x + t[7] * y + 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xs = _map_coordinate((t[0] * x + t[1] * y + t[2]) / k, width, mode)
+            ys = _map_coordinate((t[3] * x + t[4] * y + t[5]) / k, height, mode)
+        if attrs["interpolation"] == "nearest":
+            sampled = read(image[b], np.floor(ys + 0.5), np.floor(xs + 0.5))
+        else:
+            y0, x0 = np.floor(ys), np.floor(xs)
+            wx, wy = (xs - x0)[..., None], (ys - y0)[..., None]
+            upper = (1 - wx) * read(image[b], y0, x0) + wx * read(image[b], y0, x0 + 1)
+            lower = (1 - wx) * read(image[b], y0 + 1, x0) + wx * read(image[b], y0 + 1, x0 + 1)
+            sampled = (1 - wy) * upper + wy * lower
+        out[b] = np.where((k == 0)[..., None], fill, sampled)
+    return [out.astype(np.float32)]
+
+
+def rotate_with_offset(inputs, attrs):
+    """TF.js's RotateWithOffset: output (x, y) takes the input at its rotation about the centre, rounded (halves
+    up); outside the image the fill ([v], or [r, g, b] with 255 from channel 3 on)."""
+    image = _f64(inputs[0])
+    batch, height, width, channels = image.shape
+    cx, cy = width * attrs["center"][0], height * attrs["center"][1]
+    sin, cos = math.sin(attrs["radians"]), math.cos(attrs["radians"])
+    y, x = np.meshgrid(np.arange(height) - cy, np.arange(width) - cx, indexing="ij")
+    sx, sy = np.floor(x * cos - y * sin + cx + 0.5), np.floor(x * sin + y * cos + cy + 0.5)
+    inside = (sx >= 0) & (sx < width) & (sy >= 0) & (sy < height)
+    fill_value = attrs["fillValue"]
+    fill = np.array([fill_value[0]] * channels if len(fill_value) == 1 else [*fill_value[:3], *[255.0] * (channels - 3)][:channels])
+    sampled = image[:, np.clip(sy, 0, height - 1).astype(int), np.clip(sx, 0, width - 1).astype(int)]
+    return [np.where(inside[None, :, :, None], sampled, fill).astype(np.float32)]
 
 
 def depth_to_space(inputs, attrs):
@@ -759,6 +892,11 @@ ORACLE: dict[str, Kernel] = {
     "broadcastTo": _first(lambda x, a: np.broadcast_to(x, a["shape"]).copy()),
     "resizeBilinear": resize_bilinear,
     "resizeNearestNeighbor": resize_nearest,
+    "cropAndResize": crop_and_resize,
+    "transform": transform,
+    "rotateWithOffset": rotate_with_offset,
+    "dilation2d": dilation2d,
+    "maxPoolWithArgmax": max_pool_with_argmax,
     "depthToSpace": depth_to_space,
     "fill": lambda i, a: [np.full(a["shape"], a["value"], a["dtype"])],
     "zeros": lambda i, a: [np.zeros(a["shape"], a["dtype"])],

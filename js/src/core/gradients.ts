@@ -12,9 +12,9 @@ function assertTensors(values: unknown[], what: string): void {
 /** tw.grad(f): x => df/dx (f must return a tensor; dy seeds the backward pass, ones by default). */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
   return (x, dy) => {
-    const { value, grads } = valueAndGrad(f)(x, dy);
+    const { value, grad: g } = valueAndGrad(f)(x, dy);
     value.dispose();
-    return grads;
+    return g;
   };
 }
 
@@ -27,11 +27,11 @@ export function grads(f: (...args: Tensor[]) => Tensor): (args: Tensor[], dy?: T
   };
 }
 
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grads: Tensor } {
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
   return (x, dy) => {
     assertTensors([x], 'valueAndGrad');
     const { value, grads: [g] } = getEngine().gradients(() => f(x), [x], dy);
-    return { value, grads: g! };
+    return { value, grad: g! };
   };
 }
 

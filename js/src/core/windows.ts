@@ -27,7 +27,7 @@ export function perDim(value: number | number[], rank: number, name: string): nu
 /**
  * Output sizes and padding, by TF.js's rules: 'valid' ceil((in - k + 1) / s);
  * 'same' ceil(in / s) with the extra padding after; an explicit number or
- * pairs (one per dim of x, batch and channel pairs [0, 0]) give
+ * pairs (one per dim of x; the batch and channel pairs are ignored) give
  * (in - k + before + after) / s + 1, rounded by dimRoundingMode (default: truncated).
  * k is the dilated window (k - 1) * dilation + 1.
  */
@@ -38,12 +38,16 @@ export function windowGeometry(inSpatial: readonly number[], window: readonly nu
   const dilations = perDim(attrs.dilations, rank, 'dilations');
   const { pad } = attrs;
   if (Array.isArray(pad)) {
-    const inner = pad.slice(1, -1);
-    if (pad.length !== rank + 2 || pad[0].some((p) => p !== 0) || pad[rank + 1].some((p) => p !== 0) || inner.flat().some((p) => p < 0)) {
-      throw new Error(`attribute pad ${JSON.stringify(pad)} must hold ${rank + 2} non-negative pairs, [0, 0] for batch and channels`);
+    // The batch and channel pairs are not read (TF.js ignores them too).
+    if (pad.length !== rank + 2 || pad.slice(1, -1).some((p) => !Array.isArray(p) || p.length !== 2 || p.some((v) => !(v >= 0)))) {
+      throw new Error(`attribute pad ${JSON.stringify(pad)} must hold ${rank + 2} pairs (batch, each spatial dim, channels), the spatial ones non-negative`);
     }
   } else if (typeof pad === 'number' && pad < 0) {
     throw new Error(`attribute pad ${pad} must be non-negative`);
+  }
+  // As in TF.js: dimRoundingMode rounds sizes from explicit padding, so 'same' or 'valid' with one is an error.
+  if (attrs.dimRoundingMode != null && typeof pad === 'string') {
+    throw new Error(`attribute pad must be an integer when using dimRoundingMode ${attrs.dimRoundingMode} but got pad ${pad}`);
   }
   const round = attrs.dimRoundingMode ? ROUND[attrs.dimRoundingMode] : Math.trunc;
   const outSpatial: number[] = [];

@@ -10,3 +10,5 @@ export * from './nn_conv.js';
 export * from './nn.js';
 export { listOps, getOpDef, describeOps } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';
+export { image } from './image.js';
+export { linalg } from './matrix.js';

@@ -1,4 +1,6 @@
-// Convolutions and pools (channels-last: NWC, NHWC, NDHWC). One geometry
+// Convolutions and pools (channels-last: NWC, NHWC, NDHWC; the public
+// conv2d and fused.conv2d also take NCHW, run as the NHWC op between
+// transposes). One geometry
 // helper turns the TF.js attributes (strides, pad, dilations,
 // dimRoundingMode) into output sizes and padding for every op here; the CPU
 // kernels (backends/cpu/nn_conv.ts) all walk that geometry.
@@ -17,11 +19,16 @@ import {
 import { type Activation, type FusedAttrs, ACTIVATIONS, applyEpilogue } from '../backends/cpu/nn.js';
 import * as webgpu from '../backends/webgpu/kernels/conv.js';
 import type { WebGpuKernel } from '../backends/webgpu/kernels/common.js';
-import { add, greater, less, logicalAnd, mul, where } from './binary.js';
+import { add, floorDiv, greater, less, logicalAnd, mod, mul, sub, where } from './binary.js';
+import { oneHot, range, scalar, zerosLike } from './creation.js';
+import { cast } from './unary.js';
+import { argMax, sum } from './reduction.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
-import { type TensorLike, addMethods, runOp } from './run.js';
-import { reshape } from './shape.js';
+import { type TensorLike, addMethods, runOp, runOpMulti } from './run.js';
+import { batchToSpaceND, pad, reshape, spaceToBatchND, stack, stridedSlice, transpose } from './shape.js';
+import { toTensor } from '../core/convert.js';
+import { tidy } from '../core/globals.js';
 import { type DimRoundingMode, type Pad, type WindowAttrs, perDim, windowGeometry } from '../core/windows.js';
 
 export type { DimRoundingMode, Pad } from '../core/windows.js';
@@ -192,15 +199,48 @@ for (const family of FAMILIES) {
 type Strides = number | number[];
 
 /** tw.conv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, outC]. */
-export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
+export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
   dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('conv2d', [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+  return viaChannelsLast('conv2d', x, dataFormat, pad, (xLast, padLast, format) =>
+    runOp('conv2d', [xLast, filter], { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null }));
+}
+
+/**
+ * TF.js takes NCHW (and [C, H, W]) images for conv2d and fused.conv2d; the
+ * kernels are channels-last, so NCHW runs the NHWC op between two transposes
+ * (explicit pads, given in NCHW order, permuted alike), and the gradient
+ * flows back through them. Other formats go to the op, which names them.
+ */
+function viaChannelsLast(op: string, x: TensorLike, dataFormat: string, pad: Pad,
+  run: (x: TensorLike, pad: Pad, dataFormat: string) => Tensor): Tensor {
+  if (dataFormat !== 'NCHW') return run(x, pad, dataFormat);
+  return tidy(() => {
+    const t = toTensor(x, 'x', op).tensor;
+    if (t.rank !== 4 && t.rank !== 3) throw new Error(`tw.${op}: input x must have rank 4 (or 3 without the batch dim), got ${t.rank}`);
+    const batched = t.rank === 4;
+    const nhwc = transpose(t, batched ? [0, 2, 3, 1] : [1, 2, 0]);
+    const padLast = Array.isArray(pad) && pad.length === 4 ? [pad[0], pad[2], pad[3], pad[1]] as Pad : pad;
+    return transpose(run(nhwc, padLast, 'NHWC'), batched ? [0, 3, 1, 2] : [2, 0, 1]);
+  });
+}
+
+/**
+ * A fused conv's bias or PReLU weights given for an NCHW output, as
+ * broadcast against the NHWC one: scalars and 1-D (per channel, as TF.js
+ * reads them for NCHW) stay; higher ranks, aligned to [N, C, H, W], move
+ * their channel dim last.
+ */
+function channelsLastOperand(v: TensorLike | undefined): TensorLike | undefined {
+  if (v == null) return v;
+  const t = toTensor(v, 'bias', 'fusedConv2d').tensor;
+  if (t.rank <= 1) return t;
+  return transpose(reshape(t, [...new Array(4 - t.rank).fill(1), ...t.shape]), [0, 2, 3, 1]);
 }
 
 /** tw.depthwiseConv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, multiplier]. */
 export function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
-  dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null });
+  dilations: Strides | null = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
+  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations: dilations ?? [1, 1], dimRoundingMode: dimRoundingMode ?? null });
 }
 
 /** tw.conv3d(x, filter, strides, pad, dataFormat = 'NDHWC', dilations = 1); filter [fd, fh, fw, inC, outC]. */
@@ -263,7 +303,8 @@ interface Conv1dAttrs {
 /** conv1d's pad as conv2d's, with a height of 1 and no padding there. */
 function padFor2d(pad: Pad): Pad {
   if (typeof pad === 'number') return [[0, 0], [0, 0], [pad, pad], [0, 0]];
-  if (Array.isArray(pad)) return [[0, 0], [0, 0], ...pad.slice(1)];
+  // Four pairs are conv2d's, which TF.js's conv1d passes on unchanged.
+  if (Array.isArray(pad)) return pad.length === 4 ? pad : [[0, 0], [0, 0], ...pad.slice(1)];
   return pad;
 }
 
@@ -319,9 +360,13 @@ defineOp<SeparableAttrs>({
   inputDtype: 'float32',
   shape([x, depthwise, pointwise], a) {
     const g = convGeometry(FAMILIES[2], x.shape, depthwise.shape, { ...a, dilations: a.dilation, dimRoundingMode: null });
-    if (pointwise.shape.length !== 4 || pointwise.shape[0] !== 1 || pointwise.shape[1] !== 1 || pointwise.shape[2] !== g.outChannels) {
-      throw new Error(`input pointwiseFilter must be [1, 1, ${g.outChannels}, outC], got [${pointwise.shape}]`);
-    }
+    // Each dim checked on its own, in TF.js's words.
+    const want = `input pointwiseFilter must be [1, 1, ${g.outChannels}, outC], got [${pointwise.shape}]`;
+    if (pointwise.shape.length !== 4) throw new Error(`${want}: it must be rank 4, but got rank ${pointwise.shape.length}`);
+    pointwise.shape.slice(0, 3).forEach((d, i) => {
+      const size = [1, 1, g.outChannels][i];
+      if (d !== size) throw new Error(`${want}: dim ${i} must be ${size}, but got ${d}`);
+    });
     return [spec([...convOutShape(g, x.shape).slice(0, -1), pointwise.shape[3]], 'float32')];
   },
   decompose([x, depthwise, pointwise], { strides, pad, dilation, dataFormat }) {
@@ -438,6 +483,161 @@ export function maxPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], stride
 export function avgPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], strides: Strides = [1, 1, 1], pad: Pad = 'valid',
   dimRoundingMode?: DimRoundingMode, dataFormat: 'NDHWC' = 'NDHWC'): Tensor {
   return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
+}
+
+/**
+ * tw.pool(input, windowShape, poolingType, pad, dilations = 1, strides = 1, dimRoundingMode?): maxPool or
+ * avgPool with dilated windows, composed as TF.js composes it: with dilations above 1 (strides then 1) the
+ * input goes through spaceToBatchND, one pool per phase of the dilation, and batchToSpaceND back. 'same'
+ * padding there comes from spaceToBatchND's zeros, as in TF.js (a max pool sees them).
+ */
+export function pool(input: TensorLike, windowShape: Strides, poolingType: 'max' | 'avg', pad: Pad, dilations: Strides | null = [1, 1],
+  strides: Strides | null = 1, dimRoundingMode?: DimRoundingMode): Tensor {
+  const windowPool = (x: TensorLike, p: Pad) => (poolingType === 'avg' ? avgPool : maxPool)(x, windowShape, strides ?? 1, p, dimRoundingMode);
+  if (poolingType !== 'max' && poolingType !== 'avg') throw new Error(`tw.pool: poolingType must be 'max' or 'avg', got '${poolingType}'`);
+  const dilation = perDim(dilations ?? 1, 2, 'dilations');
+  const padding = pad === 0 ? 'valid' : pad;
+  if (dilation.every((d) => d === 1)) return windowPool(input, padding);
+  if (perDim(strides ?? 1, 2, 'strides').some((s) => s !== 1)) {
+    throw new Error(`tw.pool: Either strides or dilations must be 1. Got strides ${strides} and dilations '${dilations}'`);
+  }
+  if (padding !== 'same' && padding !== 'valid') throw new Error(`tw.pool: pad must be 'same' or 'valid' with dilations above 1, got ${JSON.stringify(pad)}`);
+  return tidy(() => {
+    const x = toTensor(input, 'x', 'pool').tensor;
+    if (x.rank !== 4 && x.rank !== 3) throw new Error(`tw.pool: input x must have rank 4 (or 3 without the batch dim), got ${x.rank}`);
+    const x4 = x.rank === 4 ? x : reshape(x, [1, ...x.shape]);
+    const window = perDim(windowShape, 2, 'windowShape');
+    // 'same': the dilated window's padding, split as TF's; then each dim padded up to a multiple of the dilation.
+    const base = window.map((k, i) => {
+      const extra = (k - 1) * dilation[i];
+      return padding === 'same' ? [Math.floor(extra / 2), extra - Math.floor(extra / 2)] : [0, 0];
+    });
+    const endExtra = dilation.map((d, i) => (d - (x4.shape[i + 1] % d)) % d);
+    const pads = base.map(([before, after], i) => [before, after + endExtra[i]]);
+    const y = batchToSpaceND(windowPool(spaceToBatchND(x4, dilation, pads), 'valid'), dilation, endExtra.map((e) => [0, e]));
+    return x.rank === 4 ? y : reshape(y, y.shape.slice(1));
+  });
+}
+
+// ---- dilation2d and maxPoolWithArgmax: decompositions over the window's taps ----
+
+/**
+ * x ([N, H, W, C]) seen through each tap of a window: for tap (i, j) of a
+ * [fh, fw] window, the [N, outH, outW, C] values x[n, oy * sh + i * dh - top,
+ * ox * sw + j * dw - left, c], -Infinity outside x; stacked last, taps in
+ * row-major order: [N, outH, outW, C, fh * fw].
+ */
+function windowTaps(x: Tensor, window: readonly number[], g: { outSpatial: number[]; padBefore: number[]; strides: number[]; dilations: number[] }): Tensor {
+  const [n, h, w, c] = x.shape;
+  const [outH, outW] = g.outSpatial;
+  const reach = (d: number, size: number) => Math.max(0, (g.outSpatial[d] - 1) * g.strides[d] + (window[d] - 1) * g.dilations[d] + 1 - size - g.padBefore[d]);
+  const padded = pad(x, [[0, 0], [g.padBefore[0], reach(0, h)], [g.padBefore[1], reach(1, w)], [0, 0]], -Infinity);
+  const taps: Tensor[] = [];
+  for (let i = 0; i < window[0]; i++) {
+    for (let j = 0; j < window[1]; j++) {
+      const [top, left] = [i * g.dilations[0], j * g.dilations[1]];
+      taps.push(stridedSlice(padded, [0, top, left, 0], [n, top + (outH - 1) * g.strides[0] + 1, left + (outW - 1) * g.strides[1] + 1, c],
+        [1, g.strides[0], g.strides[1], 1]));
+    }
+  }
+  return stack(taps, 4);
+}
+
+/** The first largest of the taps (last axis of `taps`): the values, and which tap. */
+function firstMax(taps: Tensor): { values: Tensor; tap: Tensor } {
+  const tap = argMax(taps, -1);
+  // Selected by a one-hot mask (not multiplied: -Infinity taps), so a gradient reaches that tap alone (TF.js's backprop picks the first maximum too).
+  const chosen = cast(oneHot(tap, taps.shape[4]), 'bool');
+  return { values: sum(where(chosen, taps, zerosLike(taps)), -1), tap };
+}
+
+interface Dilation2dAttrs {
+  strides: Strides;
+  pad: 'valid' | 'same';
+  dilations: Strides;
+  dataFormat: string;
+}
+
+defineOp<Dilation2dAttrs>({
+  name: 'dilation2d',
+  inputs: [{ name: 'x' }, { name: 'filter' }],
+  attrs: {
+    strides: { type: 'intOrInts', default: [1, 1] },
+    pad: { type: 'string', default: 'valid', oneOf: ['valid', 'same'] },
+    dilations: { type: 'intOrInts', default: [1, 1] },
+    dataFormat: { type: 'string', default: 'NHWC', oneOf: ['NHWC'] },
+  },
+  inputDtype: 'float32',
+  shape([x, filter], a) {
+    const { batched, channels, spatial } = channelsLast(x.shape, 2, 'x');
+    if (filter.shape.length !== 3) throw new Error(`input filter must be rank 3 [fh, fw, C], got rank ${filter.shape.length}`);
+    if (filter.shape[2] !== channels) throw new Error(`input x and filter must have the same depth: ${channels} vs ${filter.shape[2]}`);
+    const { outSpatial } = windowGeometry(spatial, filter.shape.slice(0, 2), { ...a, dimRoundingMode: null });
+    return [spec([...(batched ? [x.shape[0]] : []), ...outSpatial, channels], 'float32')];
+  },
+  // max over the window of x + filter (grayscale morphological dilation); gradients through the first maximum.
+  decompose([x, filter], a) {
+    const x4 = x.rank === 4 ? x : reshape(x, [1, ...x.shape]);
+    const g = windowGeometry(x4.shape.slice(1, 3), filter.shape.slice(0, 2), { ...a, dimRoundingMode: null });
+    const taps = windowTaps(x4, filter.shape.slice(0, 2), g);
+    const { values } = firstMax(add(taps, reshape(transpose(filter, [2, 0, 1]), [filter.shape[2], filter.shape[0] * filter.shape[1]])));
+    return [x.rank === 4 ? values : reshape(values, values.shape.slice(1))];
+  },
+});
+
+/** tw.dilation2d(x, filter, strides, pad, dilations = [1, 1], dataFormat = 'NHWC'): out[.., c] = max over the window of x + filter[.., c]. */
+export function dilation2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: 'valid' | 'same', dilations: Strides = [1, 1],
+  dataFormat: 'NHWC' = 'NHWC'): Tensor {
+  return runOp('dilation2d', [x, filter], { strides, pad, dilations, dataFormat });
+}
+
+interface ArgmaxPoolAttrs {
+  filterSize: Strides;
+  strides: Strides;
+  pad: Pad;
+  includeBatchInIndex: boolean;
+}
+
+defineOp<ArgmaxPoolAttrs>({
+  name: 'maxPoolWithArgmax',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    filterSize: { type: 'intOrInts', default: [1, 1] },
+    strides: { type: 'intOrInts', default: [1, 1] },
+    pad: { type: 'pad', default: 'valid' },
+    includeBatchInIndex: { type: 'bool', default: false },
+  },
+  outputs: 2,
+  inputDtype: 'float32',
+  shape([x], a) {
+    if (x.shape.length !== 4) throw new Error(`input x must be rank 4, but got rank ${x.shape.length}`);
+    const g = poolGeometry(2, x.shape, { ...a, dimRoundingMode: null, dataFormat: 'NHWC' });
+    const out = [x.shape[0], ...g.outSpatial, g.outChannels];
+    return [spec(out, 'float32'), spec(out, 'int32')];
+  },
+  // The max pool, and where each maximum is in x: ((b * H + y) * W + x) * C + c, b left out unless includeBatchInIndex.
+  decompose([x], a) {
+    const g = poolGeometry(2, x.shape, { ...a, dimRoundingMode: null, dataFormat: 'NHWC' });
+    const [n, h, w, c] = x.shape;
+    const { values, tap } = firstMax(windowTaps(x, g.window, g));
+    const [fw, [outH, outW]] = [g.window[1], g.outSpatial];
+    const ints = (size: number, shape: number[]) => reshape(range(0, size, 1, 'int32'), shape);
+    const int = (v: number) => scalar(v, 'int32');
+    const row = add(sub(mul(ints(outH, [1, outH, 1, 1]), int(g.strides[0])), int(g.padBefore[0])), floorDiv(tap, int(fw)));
+    const col = add(sub(mul(ints(outW, [1, 1, outW, 1]), int(g.strides[1])), int(g.padBefore[1])), mod(tap, int(fw)));
+    let index = add(mul(add(mul(row, int(w)), col), int(c)), ints(c, [1, 1, 1, c]));
+    if (a.includeBatchInIndex) index = add(index, mul(ints(n, [n, 1, 1, 1]), int(h * w * c)));
+    return [values, index];
+  },
+});
+
+/**
+ * tw.maxPoolWithArgmax(x, filterSize, strides, pad, includeBatchInIndex = false): {result, indexes}, the max pool
+ * of [N, H, W, C] x and the flat index in x of each maximum (the first, in window order).
+ */
+export function maxPoolWithArgmax(x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, includeBatchInIndex = false): { result: Tensor; indexes: Tensor } {
+  const [result, indexes] = runOpMulti('maxPoolWithArgmax', [x], { filterSize, strides, pad, includeBatchInIndex });
+  return { result, indexes };
 }
 
 /** tw.maxPoolGrad(dy, x, filterSize, strides, pad, dimRoundingMode?): maxPool's input gradient (each dy to its window's maximum). */
@@ -574,7 +774,7 @@ export interface FusedConv2dArgs {
   filter: TensorLike;
   strides: Strides;
   pad: Pad;
-  dataFormat?: 'NHWC';
+  dataFormat?: 'NHWC' | 'NCHW';
   dilations?: Strides;
   dimRoundingMode?: DimRoundingMode;
   bias?: TensorLike;
@@ -591,9 +791,14 @@ export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: T
 
 function fusedConvFunction(name: string) {
   return ({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias, activation = 'linear',
-    preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor =>
-    runOp(name, [x, filter, ...fusedExtraInputs(bias, preluActivationWeights)],
-      { strides, pad, dataFormat, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+    preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor => {
+    const run = (xLast: TensorLike, padLast: Pad, format: string, b = bias, w = preluActivationWeights) =>
+      runOp(name, [xLast, filter, ...fusedExtraInputs(b, w)],
+        { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+    if (name !== 'fusedConv2d' || dataFormat !== 'NCHW') return run(x, pad, dataFormat);
+    return viaChannelsLast(name, x, dataFormat, pad, (xLast, padLast, format) =>
+      run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights)));
+  };
 }
 
 /** tw.fused.conv2d({x, filter, strides, pad, dataFormat, dilations, dimRoundingMode, bias, activation, preluActivationWeights, leakyreluAlpha}). */
@@ -601,15 +806,17 @@ export const fusedConv2d = fusedConvFunction('fusedConv2d');
 /** tw.fused.depthwiseConv2d({...}) with the same options as fused.conv2d. */
 export const fusedDepthwiseConv2d = fusedConvFunction('fusedDepthwiseConv2d');
 
-addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool });
+addMethods({ conv1d, conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, maxPool, avgPool, pool, dilation2d });
 declare module '../core/tensor.js' {
   interface Tensor {
     conv1d(filter: TensorLike, stride: number, pad: Pad, dataFormat?: 'NWC', dilation?: number, dimRoundingMode?: DimRoundingMode): Tensor;
-    conv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
+    conv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC' | 'NCHW', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
     conv2dTranspose(filter: TensorLike, outputShape: readonly number[], strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
     depthwiseConv2d(filter: TensorLike, strides: Strides, pad: Pad, dataFormat?: 'NHWC', dilations?: Strides, dimRoundingMode?: DimRoundingMode): Tensor;
     separableConv2d(depthwiseFilter: TensorLike, pointwiseFilter: TensorLike, strides: Strides, pad: Pad, dilation?: Strides, dataFormat?: 'NHWC'): Tensor;
     maxPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
     avgPool(filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor;
+    dilation2d(filter: TensorLike, strides: Strides, pad: 'valid' | 'same', dilations?: Strides, dataFormat?: 'NHWC'): Tensor;
+    pool(windowShape: Strides, poolingType: 'max' | 'avg', pad: Pad, dilations?: Strides | null, strides?: Strides | null, dimRoundingMode?: DimRoundingMode): Tensor;
   }
 }

@@ -11,9 +11,10 @@ test('grad and valueAndGrad', () => {
   const x = tw.tensor([1, 2, 3]);
   close(tw.grad((v) => v.square().sum())(x).dataSync(), [2, 4, 6]);
   close(tw.grad((v) => v.square())(x, tw.tensor([1, 0, 2])).dataSync(), [2, 0, 12]);
-  const { value, grads } = tw.valueAndGrad((v) => v.mul(v).mean())(x);
+  // TF.js's shape: { value, grad } (valueAndGrads: { value, grads }).
+  const { value, grad } = tw.valueAndGrad((v) => v.mul(v).mean())(x);
   close(value.dataSync(), [14 / 3]);
-  close(grads.dataSync(), [2 / 3, 4 / 3, 2]);
+  close(grad.dataSync(), [2 / 3, 4 / 3, 2]);
 });
 
 test('grads and valueAndGrads with broadcasting', () => {

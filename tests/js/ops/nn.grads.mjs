@@ -34,6 +34,7 @@ export const cases = [
   { op: 'conv2d', name: 'conv1d', f: (a, w) => tw.conv1d(a, w, 2, 'same'), inputs: [r([2, 5, 2]), r([3, 2, 2])] },
   { op: 'depthwiseConv2d', name: 'separableConv2d', f: (a, d, p) => tw.separableConv2d(a, d, p, 1, 'valid'), inputs: [x, depthwise, r([1, 1, 4, 2])] },
   { op: 'maxPool', f: (a) => tw.maxPool(a, 2, 1, 'same'), inputs: [poolInput] },
+  { op: 'dilation2d', f: (a, w) => tw.dilation2d(a, w, 1, 'same', 2), inputs: [poolInput, { shape: [2, 2, 1], values: [0.1, 0.7, 0.3, 0.45] }] },
   { op: 'avgPool', f: (a) => tw.avgPool(a, 3, 2, 'same'), inputs: [x] },
   { op: 'avgPoolGrad', f: (dy) => tw.avgPoolGrad(dy, [1, 4, 4, 2], 3, 2, 'same'), inputs: [r([1, 2, 2, 2])] },
   { op: 'maxPool3d', f: (a) => tw.maxPool3d(a, 2, 1, 'valid'), inputs: [{ shape: [1, 2, 2, 4, 1], values: poolInput.values }] },
