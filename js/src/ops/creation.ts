@@ -42,6 +42,8 @@ export const tensor1d: (values: NestedArray | TypedArray, dtype?: DataType) => T
 export const tensor2d = fixedRank(2);
 export const tensor3d = fixedRank(3);
 export const tensor4d = fixedRank(4);
+export const tensor5d = fixedRank(5);
+export const tensor6d = fixedRank(6);
 
 const dtypeAttr: AttrSpec = { type: 'dtype', default: 'float32' };
 
