@@ -2,28 +2,20 @@
 // reverse1d..4d, pad1d..4d, batchNorm2d..4d): plain functions that check the
 // rank, with TF.js's messages, and call the general op. No registry entries:
 // they add no computation of their own.
-import { toTensor } from '../core/convert.js';
-import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { batchNorm } from './nn.js';
-import type { TensorLike } from './run.js';
+import { type TensorLike, withTensors } from './run.js';
 import { concat, pad, reverse, slice } from './shape.js';
 
-/** Runs `fn` on `args` as tensors (what it converted is disposed after), checking each one's rank first. */
+/** Runs `fn` on `args` as tensors once each one's rank is among its `ranks`. */
 function withRanks(opName: string, args: readonly [name: string, value: TensorLike, ranks: readonly number[], message: (rank: number) => string][],
   fn: (...tensors: Tensor[]) => Tensor): Tensor {
-  const created: Tensor[] = [];
-  try {
-    const tensors = args.map(([name, value, ranks, message]) => {
-      const { tensor, created: isNew } = toTensor(value, name, opName);
-      if (isNew) created.push(tensor);
-      if (!ranks.includes(tensor.rank)) throw new Error(message(tensor.rank));
-      return tensor;
+  return withTensors(opName, args.map(([name, value]) => [name, value] as const), (...tensors) => {
+    tensors.forEach((t, i) => {
+      if (!args[i][2].includes(t.rank)) throw new Error(args[i][3](t.rank));
     });
     return fn(...tensors);
-  } finally {
-    for (const t of created) getEngine().disposeTensor(t);
-  }
+  });
 }
 
 // concat: TF.js checks nothing more than concat does.

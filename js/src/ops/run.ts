@@ -54,6 +54,25 @@ export function runOp(name: string, inputs: readonly TensorLike[], attrs: AttrAr
   return runOpMulti(name, inputs, attrs, options)[0];
 }
 
+/**
+ * For plain functions over ops (rank helpers, losses): `fn` gets `args` as
+ * tensors, converted as op arguments are (TF.js's messages name `opName` and
+ * each argument), and whatever was converted is disposed after.
+ */
+export function withTensors<T>(opName: string, args: readonly (readonly [name: string, value: TensorLike])[], fn: (...tensors: Tensor[]) => T): T {
+  const created: Tensor[] = [];
+  try {
+    const tensors = args.map(([name, value]) => {
+      const { tensor, created: isNew } = toTensor(value, name, opName);
+      if (isNew) created.push(tensor);
+      return tensor;
+    });
+    return fn(...tensors);
+  } finally {
+    for (const t of created) getEngine().disposeTensor(t);
+  }
+}
+
 /** Adds ops as Tensor methods (`x.add(y)` calls `add(x, y)`), as TF.js chaining does. */
 export function addMethods(methods: Record<string, (...args: never[]) => unknown>): void {
   for (const [name, fn] of Object.entries(methods)) {
