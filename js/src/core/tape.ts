@@ -28,7 +28,8 @@ export type RunOp = (name: string, inputs: Tensor[]) => Tensor;
 
 /**
  * Walks the tape backwards from `y` (seeded with `dy`) and returns the
- * accumulated gradient of each source, or null where no path leads to it.
+ * accumulated gradient of each source, or null where no path leads to it
+ * (a path through ops that give an input no gradient gives zeros).
  * Runs inside the caller's tidy; ops it runs are recorded on outer tapes,
  * which is what makes higher-order gradients work.
  */
@@ -43,10 +44,13 @@ export function backprop(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[], r
     if (inputGrads.length !== node.inputIds.length) {
       throw new Error(`tensorweb: gradient of ${node.opName} returned ${inputGrads.length} gradients for ${node.inputIds.length} inputs`);
     }
-    inputGrads.forEach((g, k) => {
+    inputGrads.forEach((given, k) => {
       const id = node.inputIds[k];
-      if (!g || !tape.watched.has(id)) return;
+      if (!tape.watched.has(id)) return;
       const input = node.inputs[k];
+      // An input on the path that the op gives no gradient (indices, conditions, piecewise-constant
+      // ops) gets zeros, as TF.js's gradients do; only a source no op leads from has none.
+      const g = given ?? runOp('zerosLike', [input]);
       if (g.shape.length !== input.shape.length || g.shape.some((d, i) => d !== input.shape[i])) {
         throw new Error(`tensorweb: gradient of ${node.opName} for input ${k} has shape [${g.shape}], the input has [${input.shape}]`);
       }

@@ -33,6 +33,19 @@ test('a source with no path to the result is an error', () => {
   assert.throws(() => tw.grads((p) => b.mul(2))([a]), /no op leads from it/);
 });
 
+test('a source reached only through ops that give it no gradient gets zeros, as in TF.js', () => {
+  const x = tw.tensor([[1, 5], [3, 2]]);
+  const viaArgMax = tw.grad((v) => tw.oneHot(tw.argMax(v, 1), 2).sum())(x);
+  assert.deepEqual(viaArgMax.shape, [2, 2]);
+  assert.deepEqual(Array.from(viaArgMax.dataSync()), [0, 0, 0, 0]);
+  // where's condition: zeros for it, the selected values for the branches
+  const c = tw.tensor([true, false]);
+  const [dc, da, db] = tw.grads((p, q, r) => tw.where(p, q, r))([c, tw.tensor([1, 2]), tw.tensor([3, 4])]);
+  assert.deepEqual(Array.from(dc.dataSync()), [0, 0]);
+  assert.deepEqual(Array.from(da.dataSync()), [1, 0]);
+  assert.deepEqual(Array.from(db.dataSync()), [0, 1]);
+});
+
 test('gradients survive tidy and dispose inside f', () => {
   const x = tw.tensor([0.5, -1]);
   const g = tw.grad((v) => {
