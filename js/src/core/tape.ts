@@ -35,22 +35,29 @@ export type RunOp = (name: string, inputs: Tensor[]) => Tensor;
  */
 export function backprop(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[], runOp: RunOp): (Tensor | null)[] {
   const grads = new Map<number, Tensor>([[y.id, dy]]);
+  // Tensors on a path to y whose gradient is zero: an op gave them none (indices, conditions,
+  // piecewise-constant ops). A source among them gets zeros, as in TF.js; no zeros flow meanwhile.
+  const zero = new Set<number>();
   for (let n = tape.nodes.length - 1; n >= 0; n--) {
     const node = tape.nodes[n];
-    if (!node.outputIds.some((id) => grads.has(id))) continue;
+    if (!node.outputIds.some((id) => grads.has(id))) {
+      if (node.outputIds.some((id) => zero.has(id))) node.inputIds.forEach((id) => tape.watched.has(id) && zero.add(id));
+      continue;
+    }
     const dys = node.outputIds.map((id, k) => grads.get(id) ?? runOp('zerosLike', [node.outputs[k]]));
     const needsGrad = node.inputIds.map((id) => tape.watched.has(id));
     const inputGrads = node.grad(dys, { inputs: node.inputs, outputs: node.outputs, saved: node.saved, needsGrad }, node.attrs);
     if (inputGrads.length !== node.inputIds.length) {
       throw new Error(`tensorweb: gradient of ${node.opName} returned ${inputGrads.length} gradients for ${node.inputIds.length} inputs`);
     }
-    inputGrads.forEach((given, k) => {
+    inputGrads.forEach((g, k) => {
       const id = node.inputIds[k];
       if (!tape.watched.has(id)) return;
+      if (!g) {
+        zero.add(id);
+        return;
+      }
       const input = node.inputs[k];
-      // An input on the path that the op gives no gradient (indices, conditions, piecewise-constant
-      // ops) gets zeros, as TF.js's gradients do; only a source no op leads from has none.
-      const g = given ?? runOp('zerosLike', [input]);
       if (g.shape.length !== input.shape.length || g.shape.some((d, i) => d !== input.shape[i])) {
         throw new Error(`tensorweb: gradient of ${node.opName} for input ${k} has shape [${g.shape}], the input has [${input.shape}]`);
       }
@@ -58,5 +65,5 @@ export function backprop(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[], r
       grads.set(id, previous ? runOp('add', [previous, g]) : g);
     });
   }
-  return sources.map((x) => grads.get(x.id) ?? null);
+  return sources.map((x) => grads.get(x.id) ?? (zero.has(x.id) ? runOp('zerosLike', [x]) : null));
 }
