@@ -7,6 +7,7 @@ export { VERSION as version } from 'tensorweb:build-info';
 export { fillSlots, listShaders, shaderSource, substituteBody } from './shaders.js';
 
 export { Tensor, Variable } from './core/tensor.js';
+export { TensorBuffer, buffer } from './core/tensor_buffer.js';
 export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
 export { DATA_TYPES } from './core/dtype.js';
 export type { TensorLike } from './core/convert.js';

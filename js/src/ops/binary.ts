@@ -177,8 +177,12 @@ export function addN(tensors: TensorLike[]): Tensor {
 addMethods({
   add, sub, mul, div, divNoNan, floorDiv, mod, pow, maximum, minimum, squaredDifference, atan2, prelu,
   equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, logicalXor,
+  // TF.js's x.where(condition, b): x where condition holds, else b
+  where: (x: Tensor, condition: TensorLike, b: TensorLike) => where(condition, x, b),
 });
 type BinaryMethods = { [K in BinaryName]: (b: TensorLike) => Tensor };
 declare module '../core/tensor.js' {
-  interface Tensor extends BinaryMethods {}
+  interface Tensor extends BinaryMethods {
+    where(condition: TensorLike, b: TensorLike): Tensor;
+  }
 }

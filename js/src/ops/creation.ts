@@ -244,9 +244,10 @@ export function variable(initialValue: Tensor, trainable = true, name?: string, 
   return engine.makeVariable(initialValue, trainable, name);
 }
 
-addMethods({ zerosLike, onesLike, variable });
+addMethods({ zerosLike, onesLike, variable, oneHot });
 declare module '../core/tensor.js' {
   interface Tensor {
+    oneHot(depth: number, onValue?: number, offValue?: number, dtype?: DataType): Tensor;
     zerosLike(): Tensor;
     onesLike(): Tensor;
     variable(trainable?: boolean, name?: string, dtype?: DataType): Variable;

@@ -735,6 +735,19 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis = 0
   }
 }
 
+/** TF.js's reshaping methods: x.as1D() .. x.as5D(...dims), x.asScalar(), x.flatten(), x.reshapeAs(y). */
+const asRank = (x: Tensor, ...shape: number[]) => reshape(x, shape);
+addMethods({
+  as1D: (x: Tensor) => reshape(x, [x.size]),
+  as2D: asRank, as3D: asRank, as4D: asRank, as5D: asRank,
+  asScalar: (x: Tensor) => {
+    if (x.size !== 1) throw new Error('The array must have only 1 element.');
+    return reshape(x, []);
+  },
+  flatten: (x: Tensor) => reshape(x, [x.size]),
+  reshapeAs: (x: Tensor, y: Tensor) => reshape(x, y.shape),
+});
+
 addMethods({
   reshape, transpose, slice, reverse, pad, mirrorPad, broadcastTo, tile, expandDims, squeeze, split, unstack, stridedSlice,
   gather, gatherND, topk, depthToSpace, spaceToBatchND, batchToSpaceND,
@@ -743,6 +756,14 @@ addMethods({
 });
 declare module '../core/tensor.js' {
   interface Tensor {
+    as1D(): Tensor;
+    as2D(rows: number, columns: number): Tensor;
+    as3D(rows: number, columns: number, depth: number): Tensor;
+    as4D(rows: number, columns: number, depth: number, depth2: number): Tensor;
+    as5D(rows: number, columns: number, depth: number, depth2: number, depth3: number): Tensor;
+    asScalar(): Tensor;
+    flatten(): Tensor;
+    reshapeAs(x: Tensor): Tensor;
     reshape(shape: readonly number[]): Tensor;
     transpose(perm?: readonly number[]): Tensor;
     slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor;

@@ -228,6 +228,11 @@ type UnaryMethods = { [K in Exclude<UnaryName, 'leakyRelu' | 'gelu' | 'clipByVal
 addMethods({
   ...Object.fromEntries((Object.keys(UNARY) as UnaryName[]).map((name) => [name, unaryFunction(name)])),
   swish, cast,
+  // TF.js's dtype methods
+  asType: cast,
+  toFloat: (x: Tensor) => cast(x, 'float32'),
+  toInt: (x: Tensor) => cast(x, 'int32'),
+  toBool: (x: Tensor) => cast(x, 'bool'),
 });
 declare module '../core/tensor.js' {
   interface Tensor extends UnaryMethods {
@@ -238,5 +243,9 @@ declare module '../core/tensor.js' {
     hardSigmoid(alpha?: number, beta?: number): Tensor;
     swish(): Tensor;
     cast(dtype: DataType): Tensor;
+    asType(dtype: DataType): Tensor;
+    toFloat(): Tensor;
+    toInt(): Tensor;
+    toBool(): Tensor;
   }
 }

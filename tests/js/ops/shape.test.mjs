@@ -54,3 +54,15 @@ test('booleanMaskAsync rejects a mask that does not match', async () => {
   await assert.rejects(tw.booleanMaskAsync(x, [true, false, true], 0), /mask \[3\] must match tensor \[2,3\] from axis 0/);
   x.dispose();
 });
+
+test("TF.js's reshaping methods: as1D..as5D, asScalar, flatten, reshapeAs", () => {
+  const x = tw.range(0, 6);
+  assert.deepEqual(x.as2D(2, 3).shape, [2, 3]);
+  assert.deepEqual(x.as3D(1, 2, 3).shape, [1, 2, 3]);
+  assert.deepEqual(x.as5D(1, 1, 2, 3, 1).shape, [1, 1, 2, 3, 1]);
+  assert.deepEqual(x.as4D(3, 2, 1, 1).flatten().shape, [6]);
+  assert.deepEqual(x.as2D(3, 2).as1D().shape, [6]);
+  assert.deepEqual(x.reshapeAs(tw.zeros([3, 2])).shape, [3, 2]);
+  assert.deepEqual(tw.tensor([[4]]).asScalar().shape, []);
+  assert.throws(() => x.asScalar(), /The array must have only 1 element/);
+});
