@@ -204,15 +204,25 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
   });
 }
 
-export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
-  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype, seed: seedValue(seed) });
+// A null dtype is float32, as TF.js takes it.
+export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
-export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
-  return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seedValue(seed) });
+export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
 /** Normal samples redrawn until within two standard deviations of the mean. */
-export function truncatedNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
-  return runOp('truncatedNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seedValue(seed) });
+export function truncatedNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  return runOp('truncatedNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });
+}
+/** randomNormal with mean 0 and standard deviation 1 (TF.js refuses bool). */
+export function randomStandardNormal(shape: readonly number[], dtype?: 'float32' | 'int32', seed?: number | string): Tensor {
+  if ((dtype as string) === 'bool') throw new Error(`Unsupported data type ${dtype}`);
+  return randomNormal(shape, 0, 1, dtype, seed);
+}
+/** Integers uniform in [minval, maxval). */
+export function randomUniformInt(shape: readonly number[], minval: number, maxval: number, seed?: number | string): Tensor {
+  return randomUniform(shape, minval, maxval, 'int32', seed);
 }
 
 defineOp<Record<string, never>>({

@@ -9,5 +9,6 @@ export * from './linalg.js';
 export * from './nn_conv.js';
 export * from './nn.js';
 export * from './ranked.js';
+export * from './composite.js';
 export { listOps, getOpDef, describeOps } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';

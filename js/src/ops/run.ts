@@ -57,13 +57,15 @@ export function runOp(name: string, inputs: readonly TensorLike[], attrs: AttrAr
 /**
  * For plain functions over ops (rank helpers, losses): `fn` gets `args` as
  * tensors, converted as op arguments are (TF.js's messages name `opName` and
- * each argument), and whatever was converted is disposed after.
+ * each argument; a TensorLike is made with the dtype given, if any), and
+ * whatever was converted is disposed after.
  */
-export function withTensors<T>(opName: string, args: readonly (readonly [name: string, value: TensorLike])[], fn: (...tensors: Tensor[]) => T): T {
+export function withTensors<T>(opName: string, args: readonly (readonly [name: string, value: TensorLike, dtype?: DataType])[],
+  fn: (...tensors: Tensor[]) => T): T {
   const created: Tensor[] = [];
   try {
-    const tensors = args.map(([name, value]) => {
-      const { tensor, created: isNew } = toTensor(value, name, opName);
+    const tensors = args.map(([name, value, dtype]) => {
+      const { tensor, created: isNew } = toTensor(value, name, opName, dtype);
       if (isNew) created.push(tensor);
       return tensor;
     });

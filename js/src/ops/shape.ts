@@ -719,8 +719,11 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis = 0
     const maskTensor = own(mask, 'bool');
     const [a] = normalizeAxes(axis, Math.max(source.rank, 1));
     const maskShape = maskTensor.shape;
-    if (maskShape.length === 0 || maskShape.some((n, d) => source.shape[a + d] !== n)) {
-      throw new Error(`tw.booleanMaskAsync: mask [${maskShape}] must match tensor [${source.shape}] from axis ${a} on`);
+    // TF.js's messages, which its users match exactly
+    if (maskShape.length === 0) throw new Error('mask cannot be scalar');
+    const covered = source.shape.slice(a, a + maskShape.length);
+    if (covered.length !== maskShape.length || maskShape.some((n, d) => covered[d] !== n)) {
+      throw new Error(`mask's shape must match the first K dimensions of tensor's shape, Shapes ${covered} and ${maskShape} must match`);
     }
     const values = await maskTensor.data();
     const picked: number[] = [];

@@ -51,7 +51,8 @@ test('shape ops are tensor methods', () => {
 
 test('booleanMaskAsync rejects a mask that does not match', async () => {
   const x = tw.zeros([2, 3]);
-  await assert.rejects(tw.booleanMaskAsync(x, [true, false, true], 0), /mask \[3\] must match tensor \[2,3\] from axis 0/);
+  await assert.rejects(tw.booleanMaskAsync(x, [true, false, true], 0), /mask's shape must match the first K dimensions of tensor's shape, Shapes 2 and 3 must match/);
+  await assert.rejects(tw.booleanMaskAsync(x, true), /^Error: mask cannot be scalar$/);
   x.dispose();
 });
 

@@ -1,0 +1,192 @@
+// TF.js APIs that are plain functions over registry ops (no entries of their
+// own; gradients come from the ops they use): meshgrid, movingAverage,
+// ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix.
+// And the data-dependent *Async functions (whereAsync, setdiff1dAsync,
+// inTopKAsync; booleanMaskAsync is in shape.ts): their output size depends on the values, so
+// they read the inputs and build the result on the CPU, as TF.js does on
+// every backend.
+import { sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
+import { getEngine } from '../core/engine.js';
+import { tidy } from '../core/globals.js';
+import { Tensor } from '../core/tensor.js';
+import { add, div, greater, mul, pow, sub } from './binary.js';
+import { oneHot, ones } from './creation.js';
+import { matMul } from './linalg.js';
+import { sum } from './reduction.js';
+import { type TensorLike, addMethods, withTensors } from './run.js';
+import { expandDims, reshape } from './shape.js';
+import { cast } from './unary.js';
+
+function check(condition: boolean, message: () => string): void {
+  if (!condition) throw new Error(message());
+}
+
+/** Coordinate grids from 1-D x and y: 'xy' (Cartesian, default) or 'ij' (matrix) indexing. */
+export function meshgrid(x?: TensorLike, y?: TensorLike, { indexing = 'xy' }: { indexing?: string } = {}): Tensor[] {
+  if (indexing !== 'xy' && indexing !== 'ij') throw new TypeError(`${indexing} is not a valid third argument to meshgrid`);
+  if (x === undefined) return [];
+  const args: [string, TensorLike][] = [['x', x]];
+  if (y !== undefined) args.push(['y', y]);
+  return withTensors('meshgrid', args, (tx, ty) => tidy(() => {
+    if (!ty) return [tx.clone()];
+    const [w, h] = [tx.size, ty.size];
+    // outer products with ones, as TF.js computes them
+    return indexing === 'xy'
+      ? [matMul(ones([h, 1], tx.dtype), reshape(tx, [1, w])), matMul(reshape(ty, [h, 1]), ones([1, w], ty.dtype))]
+      : [matMul(reshape(tx, [w, 1]), ones([1, h], tx.dtype)), matMul(ones([w, 1], ty.dtype), reshape(ty, [1, h]))];
+  }));
+}
+
+/** v + (x - v) * (1 - decay), divided by 1 - decay^step when zeroDebias (TF.js's movingAverage). */
+export function movingAverage(v: TensorLike, x: TensorLike, decay: number | Tensor, step?: number | Tensor, zeroDebias = true): Tensor {
+  return withTensors('movingAverage', [['v', v], ['x', x], ['decay', decay]], (tv, tx, td) => {
+    check(tv.dtype === tx.dtype, () => `The dtypes of the first(${tv.dtype}) and second(${tx.dtype}) input must match`);
+    check(tv.shape.length === tx.shape.length && tv.shape.every((d, i) => d === tx.shape[i]), () => 'Shape mismatch in v and x');
+    check(!zeroDebias || step != null, () => 'When using zeroDebias: true, step is required.');
+    return tidy(() => {
+      let update = mul(sub(tx, tv), sub(1, td));
+      if (zeroDebias) update = div(update, sub(1, pow(td, step as number | Tensor)));
+      return add(tv, update);
+    });
+  });
+}
+
+/** x itself when its shape fits `shape` (null: any size there), else an error. */
+export function ensureShape(x: Tensor, shape: readonly (number | null)[]): Tensor {
+  const fits = x.shape.length === shape.length && shape.every((d, i) => d == null || d === x.shape[i]);
+  if (!fits) throw new Error(`EnsureShape: Shape of tensor ${x.shape} is not compatible with expected shape ${shape}`);
+  return x;
+}
+
+/**
+ * out[s] = the sum of the slices of x whose segment id is s (ids outside
+ * [0, numSegments) are dropped): a matMul with the one-hot of the ids, so the
+ * gradient is TF.js's (a gather of dy).
+ */
+export function unsortedSegmentSum(x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor {
+  check(Number.isInteger(numSegments), () => 'numSegments must be of dtype int');
+  return withTensors('unsortedSegmentSum', [['x', x], ['segmentIds', segmentIds, 'int32']], (tx, ids) => tidy(() => {
+    check(ids.dtype === 'int32', () => `Argument 'segmentIds' passed to 'unsortedSegmentSum' must be int32 tensor, but got ${ids.dtype} tensor`);
+    const rest = tx.shape.slice(ids.rank);
+    const hot = reshape(oneHot(ids, numSegments, 1, 0, tx.dtype === 'int32' ? 'int32' : 'float32'), [ids.size, numSegments]);
+    const summed = matMul(hot, reshape(tx, [ids.size, sizeFromShape(rest)]), true);
+    return reshape(summed, [numSegments, ...rest]);
+  }));
+}
+addMethods({ unsortedSegmentSum });
+declare module '../core/tensor.js' {
+  interface Tensor {
+    unsortedSegmentSum(segmentIds: TensorLike, numSegments: number): Tensor;
+  }
+}
+
+/**
+ * Counts (or sums `weights` at) each value of int32 x in [0, size), along the
+ * last axis; values outside are dropped. The dtype is the weights' (TF.js).
+ */
+function countValues(name: string, x: TensorLike, weights: TensorLike, size: number, binaryOutput: boolean, ranks: number[]): Tensor {
+  return withTensors(name, [['x', x], ['weights', weights]], (tx, tw) => tidy(() => {
+    check(tx.dtype === 'int32', () => `Error in ${name}: input dtype must be int32, but got ${tx.dtype}`);
+    check(ranks.includes(tx.rank), () => `Error in ${name}: input must be at most rank 2, but got rank ${tx.rank}.`);
+    check(size >= 0, () => `size must be non-negative, but got ${size}.`);
+    check(tw.size === tx.size || tw.size === 0, () => `Error in ${name}: weights must have the same shape as x or 0-length, ` +
+      `but got x shape: ${tx.shape}, weights shape: ${tw.shape}.`);
+    const hot = oneHot(tx, size, 1, 0, tw.dtype);
+    const counted = tw.size > 0 && !binaryOutput ? mul(hot, expandDims(tw, -1)) : hot;
+    const counts = sum(counted, tx.rank - 1);
+    return binaryOutput ? cast(greater(counts, 0), tw.dtype) : counts;
+  }));
+}
+
+export function bincount(x: TensorLike, weights: TensorLike, size: number): Tensor {
+  return countValues('bincount', x, weights, size, false, [1]);
+}
+
+export function denseBincount(x: TensorLike, weights: TensorLike, size: number, binaryOutput = false): Tensor {
+  return countValues('denseBincount', x, weights, size, binaryOutput, [1, 2]);
+}
+
+/** [numClasses, numClasses] int32: entry (i, j) counts the examples labelled i and predicted j. */
+function confusionMatrix(labels: TensorLike, predictions: TensorLike, numClasses: number): Tensor {
+  return withTensors('confusionMatrix', [['labels', labels], ['predictions', predictions]], (tl, tp) => tidy(() => {
+    check(numClasses == null || (numClasses > 0 && Number.isInteger(numClasses)),
+      () => `If provided, numClasses must be a positive integer, but got ${numClasses}`);
+    check(tl.rank === 1, () => `Expected the rank of labels to be 1, but got ${tl.rank}`);
+    check(tp.rank === 1, () => `Expected the rank of predictions to be 1, but got ${tp.rank}`);
+    check(tl.shape[0] === tp.shape[0], () => `Mismatch in the number of examples: ${tl.shape[0]} vs. ${tp.shape[0]}. ` +
+      'Labels and predictions should have the same number of elements.');
+    const hot = (t: Tensor) => oneHot(cast(t, 'int32'), numClasses, 1, 0, 'int32');
+    return matMul(hot(tl), hot(tp), true);
+  }));
+}
+export const math = { confusionMatrix };
+
+/** The int32 coordinates [count, rank] of the true elements of `condition`. */
+export async function whereAsync(condition: TensorLike): Promise<Tensor> {
+  const t = condition instanceof Tensor ? condition : withTensors('whereAsync', [['condition', condition, 'bool']], (c) => c.clone());
+  try {
+    if (t.dtype !== 'bool') throw new Error(`Argument 'condition' passed to 'whereAsync' must be bool tensor, but got ${t.dtype} tensor`);
+    const values = await t.data();
+    const strides = stridesOf(t.shape);
+    const coords: number[] = [];
+    let count = 0;
+    values.forEach((v, index) => {
+      if (!v) return;
+      count++;
+      t.shape.forEach((d, axis) => coords.push(Math.floor(index / strides[axis]) % d));
+    });
+    return getEngine().makeTensor(Int32Array.from(coords), [count, t.rank], 'int32');
+  } finally {
+    if (t !== condition) t.dispose();
+  }
+}
+
+/** [the values of 1-D x not in 1-D y, their int32 indices in x], in x's order. */
+export async function setdiff1dAsync(x: TensorLike, y: TensorLike): Promise<[Tensor, Tensor]> {
+  const [tx, ty] = withTensors('setdiff1d', [['x', x], ['y', y]], (a, b) => {
+    check(a.dtype === b.dtype, () => `x and y should have the same dtype, but got x (${a.dtype}) and y (${b.dtype}).`);
+    check(a.rank === 1, () => `x should be 1D tensor, but got x (${a.shape}).`);
+    check(b.rank === 1, () => `y should be 1D tensor, but got y (${b.shape}).`);
+    return [a.clone(), b.clone()];
+  });
+  try {
+    const [xs, ys] = [await tx.data(), await ty.data()];
+    const exclude = new Set(ys);
+    const kept: number[] = [];
+    xs.forEach((v, i) => !exclude.has(v) && kept.push(i));
+    const engine = getEngine();
+    return [engine.makeTensor(toStorage(kept.map((i) => xs[i]), tx.dtype), [kept.length], tx.dtype),
+      engine.makeTensor(Int32Array.from(kept), [kept.length], 'int32')];
+  } finally {
+    tx.dispose();
+    ty.dispose();
+  }
+}
+
+/** Per row of `predictions`, whether `targets`' class is among its k largest (ties: the lower index first). */
+export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, k = 1): Promise<Tensor> {
+  const [tp, tt] = withTensors('inTopK', [['predictions', predictions], ['targets', targets]], (p, t) => {
+    check(p.rank > 1, () => `inTopK() expects the predictions to be of rank 2 or higher, but got ${p.rank}`);
+    check(p.rank - 1 === t.rank, () => 'predictions rank should be 1 larger than targets rank, but got predictions rank ' +
+      `${p.rank} and targets rank ${t.rank}`);
+    check(p.shape.slice(0, -1).every((d, i) => d === t.shape[i]), () => "predictions's shape should be align with the targets' " +
+      `shape, except the last dimension. Shapes ${p.shape.slice(0, -1)} and ${t.shape} must match`);
+    const last = p.shape[p.rank - 1];
+    check(k > 0 && k <= last, () => `'k' passed to inTopK() must be > 0 && <= the predictions last dimension (${last}), but got ${k}`);
+    return [p.clone(), t.clone()];
+  });
+  try {
+    const [values, target] = [await tp.data(), await tt.data()];
+    const size = tp.shape[tp.rank - 1];
+    const hits = new Uint8Array(tt.size);
+    for (let b = 0; b < hits.length; b++) {
+      const row = Array.from(values.subarray(b * size, (b + 1) * size), (value, index) => ({ value, index }));
+      row.sort((p, q) => q.value - p.value); // stable: equal values keep index order
+      hits[b] = row.slice(0, k).some(({ index }) => index === target[b]) ? 1 : 0;
+    }
+    return getEngine().makeTensor(hits, tt.shape, 'bool');
+  } finally {
+    tp.dispose();
+    tt.dispose();
+  }
+}
