@@ -534,7 +534,7 @@ export class Engine {
       }
       const grads = this.tidy(() => {
         const seed = dy ?? this.runOp('onesLike', [value], {})[0];
-        return backprop(tape, value, seed, xs, (name, inputs) => this.runOp(name, inputs, {})[0])
+        return backprop(tape, value, seed, xs, (name, inputs, attrs = {}) => this.runOp(name, inputs, attrs)[0])
           .map((g) => (g === seed && dy ? this.runOp('clone', [g], {})[0] : g));
       });
       const missing = grads.findIndex((g) => g === null);

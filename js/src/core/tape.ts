@@ -23,8 +23,14 @@ export class Tape {
   readonly nodes: TapeNode[] = [];
 }
 
-/** Runs `fn(name, inputs)` as an op; the tape needs only add, zerosLike. */
-export type RunOp = (name: string, inputs: Tensor[]) => Tensor;
+/** Runs `fn(name, inputs, attrs)` as an op; the tape needs only add, zerosLike and cast. */
+export type RunOp = (name: string, inputs: Tensor[], attrs?: Record<string, unknown>) => Tensor;
+
+/** Zeros shaped like x; float32 for an int32 or bool x, whose gradients are float as in TF.js. */
+function zeroGradient(x: Tensor, runOp: RunOp): Tensor {
+  const zeros = runOp('zerosLike', [x]);
+  return x.dtype === 'int32' || x.dtype === 'bool' ? runOp('cast', [zeros], { dtype: 'float32' }) : zeros;
+}
 
 /**
  * Walks the tape backwards from `y` (seeded with `dy`) and returns the
@@ -65,5 +71,5 @@ export function backprop(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[], r
       grads.set(id, previous ? runOp('add', [previous, g]) : g);
     });
   }
-  return sources.map((x) => grads.get(x.id) ?? (zero.has(x.id) ? runOp('zerosLike', [x]) : null));
+  return sources.map((x) => grads.get(x.id) ?? (zero.has(x.id) ? zeroGradient(x, runOp) : null));
 }

@@ -11,9 +11,12 @@ export type { TensorLike };
 /** Attributes as public functions pass them: undefined means "use the default". */
 export type AttrArgs = Record<string, unknown>;
 
+/** The name TF.js gives argument `index` in its errors: the input's, `tensors[2]` within a variadic one. */
 function argName(opName: string, index: number): string {
   const inputs = getOpDef(opName).inputs;
-  return inputs[Math.min(index, inputs.length - 1)]?.name ?? `#${index}`;
+  const last = inputs.length - 1;
+  if (last >= 0 && index >= last && inputs[last].variadic) return `${inputs[last].name}[${index - last}]`;
+  return inputs[Math.min(index, last)]?.name ?? `#${index}`;
 }
 
 export interface RunOptions {

@@ -216,7 +216,8 @@ defineOp<{ dtype: DataType }>({
   shape: ([x], { dtype }) => [spec(x.shape, dtype)],
   kernels: { cpu: castKernel, webgpu: webgpu.castKernel },
   // Gradients flow between float dtypes only.
-  grad: ([dy], { inputs: [x] }) => [x.dtype === 'float32' || x.dtype === 'float16' ? cast(dy, x.dtype) : null],
+  // An int32 or bool x gets dy itself, float, as TF.js's Cast gradient gives it
+  grad: ([dy], { inputs: [x] }) => [x.dtype === 'float32' || x.dtype === 'float16' ? cast(dy, x.dtype) : dy],
 });
 
 /** tw.cast(x, dtype). Casting to float16 stores half precision; ops read it back as float32. */

@@ -41,5 +41,7 @@ test('inputs that are not tensors are rejected by name', () => {
   assertCleanFailure(() => tw.add(x, {}), /Argument 'b' passed to 'add' must be a Tensor or TensorLike, but got 'Object'/);
   assertCleanFailure(() => tw.add(null, x), /Argument 'a' passed to 'add' must be a Tensor or TensorLike, but got 'null'/);
   assertCleanFailure(() => tw.add(x, 'two'), /Argument 'b' passed to 'add' must be numeric tensor, but got string tensor/);
+  assertCleanFailure(() => tw.concat([x, {}]), /Argument 'tensors\[1\]' passed to 'concat' must be a Tensor or TensorLike/);
+  assertCleanFailure(() => tw.all(['yes']), /Argument 'x' passed to 'all' must be bool tensor, but got string tensor/);
   assertCleanFailure(() => tw.sin([['a']]), /Argument 'x' passed to 'sin' must be float32 tensor, but got string tensor/);
 });

@@ -46,6 +46,16 @@ test('a source reached only through ops that give it no gradient gets zeros, as 
   assert.deepEqual(Array.from(db.dataSync()), [0, 1]);
 });
 
+test('an int32 source gets a float32 gradient, as in TF.js: through a cast, or zeros', () => {
+  const n = tw.tensor([1, 2, 3], [3], 'int32');
+  const g = tw.grad((v) => v.toFloat().square().sum())(n);
+  assert.equal(g.dtype, 'float32');
+  assert.deepEqual(Array.from(g.dataSync()), [2, 4, 6]);
+  const z = tw.grad((v) => tw.oneHot(v, 4).toFloat().sum())(n);
+  assert.equal(z.dtype, 'float32');
+  assert.deepEqual(Array.from(z.dataSync()), [0, 0, 0]);
+});
+
 test('gradients survive tidy and dispose inside f', () => {
   const x = tw.tensor([0.5, -1]);
   const g = tw.grad((v) => {
