@@ -28,7 +28,8 @@ export function perDim(value: number | number[], rank: number, name: string): nu
  * Output sizes and padding, by TF.js's rules: 'valid' ceil((in - k + 1) / s);
  * 'same' ceil(in / s) with the extra padding after; an explicit number or
  * pairs (one per dim of x, batch and channel pairs [0, 0]) give
- * (in - k + before + after) / s + 1, rounded by dimRoundingMode (default: truncated).
+ * (in - k + before + after) / s + 1, rounded by dimRoundingMode (default: truncated;
+ * a rounding mode with 'valid' or 'same' is an error, as in TF.js).
  * k is the dilated window (k - 1) * dilation + 1.
  */
 export function windowGeometry(inSpatial: readonly number[], window: readonly number[], attrs: WindowAttrs):
@@ -44,6 +45,10 @@ export function windowGeometry(inSpatial: readonly number[], window: readonly nu
     }
   } else if (typeof pad === 'number' && pad < 0) {
     throw new Error(`attribute pad ${pad} must be non-negative`);
+  }
+  if (attrs.dimRoundingMode != null && typeof pad === 'string') {
+    // 'same' and 'valid' sizes are exact; TF.js refuses a rounding mode with them
+    throw new Error(`attribute pad must be an integer when using dimRoundingMode ${attrs.dimRoundingMode} but got pad ${pad}`);
   }
   const round = attrs.dimRoundingMode ? ROUND[attrs.dimRoundingMode] : Math.trunc;
   const outSpatial: number[] = [];
