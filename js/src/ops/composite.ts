@@ -1,6 +1,7 @@
 // TF.js APIs that are plain functions over registry ops (no entries of their
 // own; gradients come from the ops they use): meshgrid, movingAverage,
-// ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix.
+// ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix,
+// multinomial.
 // And the data-dependent *Async functions (whereAsync, setdiff1dAsync,
 // inTopKAsync; booleanMaskAsync is in shape.ts): their output size depends on the values, so
 // they read the inputs and build the result on the CPU, as TF.js does on
@@ -9,10 +10,11 @@ import { sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
 import { getEngine } from '../core/engine.js';
 import { tidy } from '../core/globals.js';
 import { Tensor } from '../core/tensor.js';
-import { add, div, greater, mul, pow, sub } from './binary.js';
-import { oneHot, ones } from './creation.js';
+import { add, div, greater, greaterEqual, minimum, mul, pow, sub } from './binary.js';
+import { oneHot, ones, randomUniform, scalar } from './creation.js';
 import { matMul } from './linalg.js';
-import { sum } from './reduction.js';
+import { cumsum, sum } from './reduction.js';
+import { softmax } from './nn.js';
 import { type TensorLike, addMethods, withTensors } from './run.js';
 import { expandDims, reshape } from './shape.js';
 import { cast } from './unary.js';
@@ -120,6 +122,29 @@ function confusionMatrix(labels: TensorLike, predictions: TensorLike, numClasses
   }));
 }
 export const math = { confusionMatrix };
+
+/**
+ * numSamples int32 draws per row of 1-D or 2-D `logits` (probabilities when
+ * `normalized`): sample = how many entries of the row's cumulative
+ * distribution lie at or below a uniform draw (TF.js's inverse-CDF rule), so
+ * it runs on every backend from randomUniform's seeded stream.
+ */
+export function multinomial(logits: TensorLike, numSamples: number, seed?: number | string, normalized = false): Tensor {
+  return withTensors('multinomial', [['logits', logits]], (t) => {
+    if (t.size < 2) throw new Error(`Error in multinomial: you need at least 2 outcomes, but got ${t.size}.`);
+    if (t.rank > 2) throw new Error(`Rank of probabilities must be 1 or 2, but is ${t.rank}`);
+    return tidy(() => {
+      const rows = t.rank === 1 ? reshape(t, [1, -1]) : t;
+      const [batch, outcomes] = rows.shape;
+      const cdf = cumsum(normalized ? rows : softmax(rows), -1);
+      const draws = randomUniform([batch, numSamples, 1], 0, 1, 'float32', seed);
+      const below = sum(cast(greaterEqual(draws, reshape(cdf, [batch, 1, outcomes])), 'int32'), -1);
+      // rounding can leave the last cumulative value under 1: the draw then falls in the last outcome
+      const samples = minimum(below, scalar(outcomes - 1, 'int32'));
+      return t.rank === 1 ? reshape(samples, [numSamples]) : samples;
+    });
+  });
+}
 
 /** The int32 coordinates [count, rank] of the true elements of `condition`. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {

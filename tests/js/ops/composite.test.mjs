@@ -115,3 +115,21 @@ test('randomStandardNormal and randomUniformInt', () => {
   assert.deepEqual([...new Set(u.dataSync())].sort(), [3, 4, 5]);
   tw.dispose([n, u]);
 });
+
+test('multinomial draws int32 outcomes with the softmax (or given) probabilities, the same for a seed', () => leakFree((own) => {
+  const draws = tw.multinomial([[0, Math.log(3)], [-100, 100]], 4000, 5);
+  assert.equal(draws.dtype, 'int32');
+  assert.deepEqual(draws.shape, [2, 4000]);
+  const [first, second] = draws.arraySync();
+  const share = first.filter((v) => v === 1).length / first.length;
+  assert.ok(Math.abs(share - 0.75) < 0.03, `share of outcome 1: ${share}`);
+  assert.ok(second.every((v) => v === 1));
+  const probs = tw.multinomial([0.2, 0, 0.8], 2000, 'seed', true);
+  assert.deepEqual(probs.shape, [2000]);
+  assert.ok(!probs.dataSync().includes(1));
+  const again = tw.multinomial([0.2, 0, 0.8], 2000, 'seed', true);
+  assert.deepEqual(Array.from(again.dataSync()), Array.from(probs.dataSync()));
+  assert.throws(() => tw.multinomial([1], 3), /you need at least 2 outcomes, but got 1/);
+  assert.throws(() => tw.multinomial(own(tw.zeros([2, 2, 2])), 3), /Rank of probabilities must be 1 or 2, but is 3/);
+  return [draws, probs, again];
+}));
