@@ -54,6 +54,7 @@ function flatten(values: NestedArray | TypedArray): ArrayLike<number> {
 export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DataType): Tensor {
   if (dtype !== undefined && !isDataType(dtype)) throw new Error(`tensorweb: tensor: unknown dtype '${dtype}'`);
   if (values instanceof Tensor) throw new Error('tensorweb: tensor: values are already a Tensor (use clone())');
+  if (isStringLike(values)) throw new Error("tensorweb: tensor: string values need the 'string' dtype, which tensorweb does not have");
   const flat = flatten(values);
   const inferred = inferShape(values);
   const finalShape = shape ? [...shape] : inferred;

@@ -2,10 +2,10 @@
 // own; gradients come from the ops they use): meshgrid, movingAverage,
 // ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix,
 // multinomial.
-// And the data-dependent *Async functions (whereAsync, setdiff1dAsync,
-// inTopKAsync; booleanMaskAsync is in shape.ts): their output size depends on the values, so
-// they read the inputs and build the result on the CPU, as TF.js does on
-// every backend.
+// And the data-dependent functions (whereAsync, setdiff1dAsync, inTopKAsync,
+// unique; booleanMaskAsync is in shape.ts): their output size depends on the
+// values, so they read the inputs and build the result on the CPU, as TF.js
+// does on every backend (unique synchronously, as TF.js's).
 import { sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
 import { getEngine } from '../core/engine.js';
 import { tidy } from '../core/globals.js';
@@ -16,7 +16,7 @@ import { matMul } from './linalg.js';
 import { cumsum, sum } from './reduction.js';
 import { softmax } from './nn.js';
 import { type TensorLike, addMethods, withTensors } from './run.js';
-import { expandDims, reshape } from './shape.js';
+import { expandDims, gather, reshape } from './shape.js';
 import { cast } from './unary.js';
 
 function check(condition: boolean, message: () => string): void {
@@ -78,6 +78,7 @@ export function unsortedSegmentSum(x: TensorLike, segmentIds: TensorLike, numSeg
 addMethods({ unsortedSegmentSum });
 declare module '../core/tensor.js' {
   interface Tensor {
+    unique(axis?: number): { values: Tensor; indices: Tensor };
     unsortedSegmentSum(segmentIds: TensorLike, numSegments: number): Tensor;
   }
 }
@@ -145,6 +146,38 @@ export function multinomial(logits: TensorLike, numSamples: number, seed?: numbe
     });
   });
 }
+
+/**
+ * The distinct slices of x along `axis` in order of first appearance
+ * (`values`, gathered from x), and for each slice the index of its value
+ * (`indices`, int32). Reads x synchronously, as TF.js's unique does.
+ */
+export function unique(x: TensorLike, axis = 0): { values: Tensor; indices: Tensor } {
+  return withTensors('unique', [['x', x]], (t) => {
+    check(t.rank > 0, () => 'The input tensor must be at least 1D');
+    check(axis >= -t.rank && axis < t.rank, () => `Axis must be in the interval [${-t.rank}, ${t.rank}), but got axis ${axis}`);
+    const a = axis < 0 ? axis + t.rank : axis;
+    const [outer, n, inner] = [sizeFromShape(t.shape.slice(0, a)), t.shape[a], sizeFromShape(t.shape.slice(a + 1))];
+    const data = t.dataSync();
+    const seen = new Map<string, number>();
+    const firsts: number[] = [];
+    const indices = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      const slice: number[] = [];
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) slice.push(data[(o * n + j) * inner + i]);
+      const key = slice.join(',');
+      let index = seen.get(key);
+      if (index === undefined) {
+        index = firsts.length;
+        seen.set(key, index);
+        firsts.push(j);
+      }
+      indices[j] = index;
+    }
+    return { values: gather(t, Int32Array.from(firsts), a), indices: getEngine().makeTensor(indices, [n], 'int32') };
+  });
+}
+addMethods({ unique });
 
 /** The int32 coordinates [count, rank] of the true elements of `condition`. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {

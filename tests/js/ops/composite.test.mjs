@@ -133,3 +133,16 @@ test('multinomial draws int32 outcomes with the softmax (or given) probabilities
   assert.throws(() => tw.multinomial(own(tw.zeros([2, 2, 2])), 3), /Rank of probabilities must be 1 or 2, but is 3/);
   return [draws, probs, again];
 }));
+
+test('unique: distinct slices along an axis in order of first appearance, and each one\'s index', () => leakFree((own) => {
+  const flat = tw.unique(own(tw.tensor([3, 1, 3, NaN, 1, NaN], [6])));
+  assert.deepEqual(Array.from(flat.values.dataSync()), [3, 1, NaN]);
+  assert.deepEqual(Array.from(flat.indices.dataSync()), [0, 1, 0, 2, 1, 2]);
+  const x = own(tw.tensor([[1, 2, 1], [5, 6, 5]], [2, 3], 'int32'));
+  const cols = x.unique(1);
+  assert.equal(cols.values.dtype, 'int32');
+  assert.deepEqual(cols.values.arraySync(), [[1, 2], [5, 6]]);
+  assert.deepEqual(Array.from(cols.indices.dataSync()), [0, 1, 0]);
+  assert.throws(() => tw.unique(own(tw.scalar(1))), /The input tensor must be at least 1D/);
+  return [flat.values, flat.indices, cols.values, cols.indices];
+}));
