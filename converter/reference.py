@@ -135,6 +135,7 @@ BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "logicalAnd": np.logical_and,
     "logicalOr": np.logical_or,
     "logicalXor": np.logical_xor,
+    "bitwiseAnd": np.bitwise_and,
 }
 # Binary ops with a bool result.
 BOOL_RESULTS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr",
