@@ -1,19 +1,20 @@
 // TF.js APIs that are plain functions over registry ops (no entries of their
 // own; gradients come from the ops they use): meshgrid, movingAverage,
 // ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix,
-// multinomial.
+// multinomial, diag, euclideanNorm, searchSorted/lowerBound/upperBound.
 // And the data-dependent functions (whereAsync, setdiff1dAsync, inTopKAsync,
-// unique; booleanMaskAsync is in shape.ts): their output size depends on the
+// unique, broadcastArgs; booleanMaskAsync is in shape.ts): their output size depends on the
 // values, so they read the inputs and build the result on the CPU, as TF.js
 // does on every backend (unique synchronously, as TF.js's).
 import { sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
 import { getEngine } from '../core/engine.js';
 import { tidy } from '../core/globals.js';
 import { Tensor } from '../core/tensor.js';
-import { add, div, greater, greaterEqual, minimum, mul, pow, sub } from './binary.js';
-import { oneHot, ones, randomUniform, scalar } from './creation.js';
+import { add, div, greater, greaterEqual, less, lessEqual, logicalAnd, minimum, mul, pow, sub } from './binary.js';
+import { eye, oneHot, ones, randomUniform, scalar } from './creation.js';
+import { broadcastShapes } from './helpers.js';
 import { matMul } from './linalg.js';
-import { cumsum, sum } from './reduction.js';
+import { cumsum, norm, sum } from './reduction.js';
 import { softmax } from './nn.js';
 import { type TensorLike, addMethods, withTensors } from './run.js';
 import { expandDims, gather, reshape } from './shape.js';
@@ -178,6 +179,52 @@ export function unique(x: TensorLike, axis = 0): { values: Tensor; indices: Tens
   });
 }
 addMethods({ unique });
+
+/** A tensor of shape [...x.shape, ...x.shape] with x on its diagonal: x as a column times the identity. */
+export function diag(x: TensorLike): Tensor {
+  return withTensors('diag', [['x', x]], (t) => tidy(() => {
+    const column = reshape(t, [t.size, 1]);
+    const identity = eye(t.size, t.size, undefined, t.dtype);
+    const spread = t.dtype === 'bool' ? logicalAnd(column, identity) : mul(column, identity);
+    return reshape(spread, [...t.shape, ...t.shape]);
+  }));
+}
+
+/** The Euclidean norm (TF.js's name for norm(x, 'euclidean', ...)). */
+export function euclideanNorm(x: TensorLike, axis: number | number[] | null = null, keepDims = false): Tensor {
+  return norm(x, 'euclidean', axis, keepDims);
+}
+
+/**
+ * For each value, the index in its row of the sorted sequence where it would
+ * be inserted: before equal entries ('left') or after them ('right'). A
+ * count of the entries below (or at most) the value, so [rows, values, seq]
+ * comparisons run on every backend.
+ */
+export function searchSorted(sortedSequence: TensorLike, values: TensorLike, side: 'left' | 'right' = 'left'): Tensor {
+  return withTensors('searchSorted', [['sortedSequence', sortedSequence], ['values', values]], (seq, vals) => tidy(() => {
+    const n = seq.shape[seq.rank - 1];
+    const m = vals.shape[vals.rank - 1];
+    const seq2 = reshape(seq, [-1, n]);
+    const vals2 = reshape(vals, [-1, m]);
+    check(seq2.shape[0] === vals2.shape[0], () => "Leading dimension of 'sortedSequence' and 'values' must match.");
+    const [rows] = seq2.shape;
+    const below = (side === 'left' ? less : lessEqual)(reshape(seq2, [rows, 1, n]), reshape(vals2, [rows, m, 1]));
+    return sum(cast(below, 'int32'), -1);
+  }));
+}
+export const lowerBound = (sortedSequence: TensorLike, values: TensorLike): Tensor => searchSorted(sortedSequence, values, 'left');
+export const upperBound = (sortedSequence: TensorLike, values: TensorLike): Tensor => searchSorted(sortedSequence, values, 'right');
+
+/** The shape two int32 shape vectors broadcast to, as an int32 vector; reads them synchronously, as TF.js. */
+export function broadcastArgs(s0: TensorLike, s1: TensorLike): Tensor {
+  return withTensors('broadcastArgs', [['s0', s0, 'int32'], ['s1', s1, 'int32']], (a, b) => {
+    check(a.rank === 1, () => `broadcastArgs(): first input must be a vector (rank=1). Has rank ${a.rank}`);
+    check(b.rank === 1, () => `broadcastArgs(): second input must be a vector (rank=1). Has rank ${b.rank}`);
+    const shape = broadcastShapes(Array.from(a.dataSync()), Array.from(b.dataSync()));
+    return getEngine().makeTensor(Int32Array.from(shape), [shape.length], 'int32');
+  });
+}
 
 /** The int32 coordinates [count, rank] of the true elements of `condition`. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {

@@ -146,3 +146,27 @@ test('unique: distinct slices along an axis in order of first appearance, and ea
   assert.throws(() => tw.unique(own(tw.scalar(1))), /The input tensor must be at least 1D/);
   return [flat.values, flat.indices, cols.values, cols.indices];
 }));
+
+test('diag, euclideanNorm, searchSorted/lowerBound/upperBound, broadcastArgs', () => leakFree((own) => {
+  const d = tw.diag([[1, 2]]);
+  assert.deepEqual(d.shape, [1, 2, 1, 2]);
+  assert.deepEqual(Array.from(d.dataSync()), [1, 0, 0, 2]);
+  const flags = tw.diag([true, false]);
+  assert.equal(flags.dtype, 'bool');
+  assert.deepEqual(Array.from(flags.dataSync()), [1, 0, 0, 0]);
+  const e = tw.euclideanNorm([[3, 4], [6, 8]], 1);
+  assert.deepEqual(Array.from(e.dataSync()), [5, 10]);
+  const seq = [[1, 3, 3, 7], [0, 0, 5, 9]];
+  const left = tw.searchSorted(seq, [[3, 8, 0], [0, 5, 10]]);
+  assert.equal(left.dtype, 'int32');
+  assert.deepEqual(left.arraySync(), [[1, 4, 0], [0, 2, 4]]); // numpy.searchsorted per row
+  const right = tw.upperBound(seq, [[3, 8, 0], [0, 5, 10]]);
+  assert.deepEqual(right.arraySync(), [[3, 4, 0], [2, 3, 4]]);
+  const lower = tw.lowerBound([1, 3, 3, 7], [3]);
+  assert.deepEqual(lower.arraySync(), [[1]]);
+  assert.throws(() => tw.searchSorted(seq, [[1]]), /Leading dimension of 'sortedSequence' and 'values' must match/);
+  const shape = tw.broadcastArgs(own(tw.tensor([2, 1, 3], [3], 'int32')), [4, 1]);
+  assert.deepEqual(Array.from(shape.dataSync()), [2, 4, 3]);
+  assert.throws(() => tw.broadcastArgs([2, 3], [4]), /do not broadcast/);
+  return [d, flags, e, left, right, lower, shape];
+}));
