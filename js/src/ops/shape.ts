@@ -19,7 +19,7 @@ import * as webgpuReduce from '../backends/webgpu/kernels/reduce.js';
 import { range } from './creation.js';
 import { sumToShape } from './helpers.js';
 import { defineOp, spec } from './registry.js';
-import { type TensorLike, addMethods, runOp, runOpMulti } from './run.js';
+import { type TensorLike, addMethods, runOp, runOpMulti, withTensors } from './run.js';
 
 defineOp<{ shape: number[] }>({
   name: 'reshape',
@@ -564,7 +564,15 @@ defineOp<{ shape: number[] }>({
 
 /** tw.scatterND(indices, updates, shape): zeros of `shape` with `updates` added at `indices` (duplicates add up). */
 export function scatterND(indices: TensorLike, updates: TensorLike, shape: readonly number[]): Tensor {
-  return runOp('scatterND', [indices, updates], { shape: [...shape] }, { dtypes: ['int32'] });
+  // TF.js reads rank-1 indices as one index per element ([N] as [N, 1])
+  return withTensors('scatterND', [['indices', indices, 'int32']], (ids) => {
+    const column = ids.rank === 1 ? reshape(ids, [ids.size, 1]) : ids;
+    try {
+      return runOp('scatterND', [column, updates], { shape: [...shape] });
+    } finally {
+      if (column !== ids) column.dispose();
+    }
+  });
 }
 
 // ---- topk ----

@@ -56,6 +56,19 @@ test('an int32 source gets a float32 gradient, as in TF.js: through a cast, or z
   assert.deepEqual(Array.from(z.dataSync()), [0, 0, 0]);
 });
 
+test('gradient functions take TensorLikes for the sources and dy, as TF.js converts them', () => {
+  const before = tw.memory().numTensors;
+  const g = tw.grad((x) => x.square())(3, 2);
+  assert.deepEqual(Array.from(g.dataSync()), [12]);
+  const [da, db] = tw.grads((a, b) => tw.div(a, b))([5, 2]);
+  assert.deepEqual([da.dataSync()[0], db.dataSync()[0]], [0.5, -1.25]);
+  const { value, grads: ones } = tw.valueAndGrad((x) => x)([1, 2]); // f returning the converted source itself
+  assert.deepEqual(Array.from(value.dataSync()), [1, 2]);
+  tw.dispose([g, da, db, value, ones]);
+  assert.equal(tw.memory().numTensors, before);
+  assert.throws(() => tw.grad((x) => x)({}), /Argument 'x' passed to 'tf.grad' must be a Tensor or TensorLike/);
+});
+
 test('gradients survive tidy and dispose inside f', () => {
   const x = tw.tensor([0.5, -1]);
   const g = tw.grad((v) => {

@@ -67,3 +67,9 @@ test("TF.js's reshaping methods: as1D..as5D, asScalar, flatten, reshapeAs", () =
   assert.deepEqual(tw.tensor([[4]]).asScalar().shape, []);
   assert.throws(() => x.asScalar(), /The array must have only 1 element/);
 });
+
+test("scatterND reads rank-1 indices as one index per element, as TF.js", () => {
+  const out = tw.scatterND(tw.tensor([0, 4, 2], [3], 'int32'), [100, 101, 102], [5]);
+  assert.deepEqual(Array.from(out.dataSync()), [100, 0, 102, 0, 101]);
+  out.dispose();
+});
