@@ -13,9 +13,9 @@ function assertTensors(values: unknown[], what: string): void {
 /** tw.grad(f): x => df/dx (f must return a tensor; dy seeds the backward pass, ones by default). */
 export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => Tensor {
   return (x, dy) => {
-    const { value, grads } = valueAndGrad(f)(x, dy);
+    const { value, grad: g } = valueAndGrad(f)(x, dy);
     value.dispose();
-    return grads;
+    return g;
   };
 }
 
@@ -49,10 +49,11 @@ function withSources<T>(values: readonly TensorLike[], names: (i: number) => str
 /** f's value, copied when f returned a source itself (withSources disposes the sources it converted). */
 const ownValue = (value: Tensor, sources: Tensor[]) => (sources.includes(value) ? value.clone() : value);
 
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grads: Tensor } {
+/** tw.valueAndGrad(f): x => {value: f(x), grad: df/dx} (TF.js's names: `grad` here, `grads` for valueAndGrads). */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
   return (x, dy) => withSources(dy === undefined ? [x] : [x, dy], (i) => (i === 0 ? 'x' : 'dy'), 'tf.grad', ([tx, tdy]) => {
     const { value, grads: [g] } = getEngine().gradients(() => f(tx), [tx], tdy);
-    return { value: ownValue(value, [tx]), grads: g! };
+    return { value: ownValue(value, [tx]), grad: g! };
   });
 }
 

@@ -11,9 +11,9 @@ test('grad and valueAndGrad', () => {
   const x = tw.tensor([1, 2, 3]);
   close(tw.grad((v) => v.square().sum())(x).dataSync(), [2, 4, 6]);
   close(tw.grad((v) => v.square())(x, tw.tensor([1, 0, 2])).dataSync(), [2, 0, 12]);
-  const { value, grads } = tw.valueAndGrad((v) => v.mul(v).mean())(x);
+  const { value, grad } = tw.valueAndGrad((v) => v.mul(v).mean())(x); // TF.js: grad, singular
   close(value.dataSync(), [14 / 3]);
-  close(grads.dataSync(), [2 / 3, 4 / 3, 2]);
+  close(grad.dataSync(), [2 / 3, 4 / 3, 2]);
 });
 
 test('grads and valueAndGrads with broadcasting', () => {
@@ -62,7 +62,7 @@ test('gradient functions take TensorLikes for the sources and dy, as TF.js conve
   assert.deepEqual(Array.from(g.dataSync()), [12]);
   const [da, db] = tw.grads((a, b) => tw.div(a, b))([5, 2]);
   assert.deepEqual([da.dataSync()[0], db.dataSync()[0]], [0.5, -1.25]);
-  const { value, grads: ones } = tw.valueAndGrad((x) => x)([1, 2]); // f returning the converted source itself
+  const { value, grad: ones } = tw.valueAndGrad((x) => x)([1, 2]); // f returning the converted source itself
   assert.deepEqual(Array.from(value.dataSync()), [1, 2]);
   tw.dispose([g, da, db, value, ones]);
   assert.equal(tw.memory().numTensors, before);
