@@ -12,7 +12,7 @@ import { type AttrSpec, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 
 /**
- * float: int32/bool inputs are cast to float32 (TF.js does the same).
+ * float: int32/bool inputs are cast to float32 (TF.js does for most; it throws for its float32-parsed ops).
  * same: float32 or int32, the output keeps the dtype.
  * predicate: float in, bool out. logical: bool in, bool out.
  */
