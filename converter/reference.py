@@ -135,6 +135,7 @@ BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "logicalAnd": np.logical_and,
     "logicalOr": np.logical_or,
     "logicalXor": np.logical_xor,
+    "bitwiseAnd": np.bitwise_and,
 }
 # Binary ops with a bool result.
 BOOL_RESULTS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr",
@@ -782,13 +783,14 @@ def truncated_normal_at(key, index):
     return z
 
 
-def random_kernel(draw, low_attr, scale):
-    """A random op: ``draw(key, i)`` is the unit sample, ``low + sample * scale`` the value; int32 floors it."""
+def random_kernel(draw, low_attr, scale, whole=lambda v: np.floor(v + 0.5)):
+    """A random op: ``draw(key, i)`` is the unit sample, ``low + sample * scale`` the value; int32 takes
+    ``whole`` of it (the normals round half up, as TF.js; uniform passes np.floor, staying below maxval)."""
     def kernel(inputs, attrs):
         key = seed_key(attrs["seed"])
         shape = attrs["shape"]
         v = np.array([attrs[low_attr] + draw(key, i) * scale(attrs) for i in range(int(np.prod(shape)))], np.float64)
-        return [(np.floor(v).astype(np.int32) if attrs["dtype"] == "int32" else v.astype(np.float32)).reshape(shape)]
+        return [(whole(v).astype(np.int32) if attrs["dtype"] == "int32" else v.astype(np.float32)).reshape(shape)]
     return kernel
 
 
@@ -907,7 +909,7 @@ ORACLE: dict[str, Kernel] = {
     "linspace": lambda i, a: [np.linspace(a["start"], a["stop"], a["num"]).astype(np.float32)],
     "eye": eye,
     "oneHot": one_hot,
-    "randomUniform": random_kernel(uniform_at, "minval", lambda a: a["maxval"] - a["minval"]),
+    "randomUniform": random_kernel(uniform_at, "minval", lambda a: a["maxval"] - a["minval"], np.floor),
     "randomNormal": random_kernel(normal_at, "mean", lambda a: a["stdDev"]),
     "truncatedNormal": random_kernel(truncated_normal_at, "mean", lambda a: a["stdDev"]),
     "logMelSpectrogram": log_mel_spectrogram,

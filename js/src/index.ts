@@ -9,13 +9,14 @@ export { fillSlots, listShaders, repeatTemplates, shaderSource, substituteBody }
 export { depthwiseTapItems } from './backends/webgpu/kernels/conv.js';
 
 export { Tensor, Variable } from './core/tensor.js';
+export { TensorBuffer, buffer } from './core/tensor_buffer.js';
 export type { DataType, TypedArray, NestedArray } from './core/dtype.js';
 export { DATA_TYPES } from './core/dtype.js';
 export type { TensorLike } from './core/convert.js';
 export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, TensorSpec } from './core/backend.js';
 export { BackendUnavailableError } from './core/backend.js';
 export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
-export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, setBackend, getBackend, ready, engine } from './core/globals.js';
+export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, setBackend, getBackend, ready, engine, backend } from './core/globals.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';
 export { philox4x32, seedKey } from './core/random.js';
 export { CpuBackend } from './backends/cpu/backend.js';
@@ -23,7 +24,8 @@ export { WebGpuBackend, type WebGpuFlags } from './backends/webgpu/backend.js';
 export { profile, time } from './backends/webgpu/profile.js';
 export * from './ops/index.js';
 export * as train from './train/index.js';
-export * as losses from './train/losses.js';
+export * as losses from './train/weighted_losses.js';
+export { Reduction } from './train/weighted_losses.js';
 export * as metrics from './train/metrics.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';

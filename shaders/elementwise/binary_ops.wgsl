@@ -113,3 +113,5 @@ fn greaterEqual_u32(a: u32, b: u32) -> u32 { return u32(a >= b); }
 fn logicalAnd_u32(a: u32, b: u32) -> u32 { return u32(a != 0u && b != 0u); }
 fn logicalOr_u32(a: u32, b: u32) -> u32 { return u32(a != 0u || b != 0u); }
 fn logicalXor_u32(a: u32, b: u32) -> u32 { return u32((a != 0u) != (b != 0u)); }
+
+fn bitwiseAnd_i32(a: i32, b: i32) -> i32 { return a & b; }

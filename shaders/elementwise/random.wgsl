@@ -13,7 +13,8 @@
 //   a, b: f32,          uniform: [a, b) = [minval, maxval); normal: mean a, standard deviation b
 // }
 // Overrides: WORKGROUP_SIZE (64), DISTRIBUTION (0 uniform, 1 normal, 2 truncated
-//   normal), INTEGER (false; true floors the value, as the CPU kernel does for int32).
+//   normal), INTEGER (false; true makes the value whole as the CPU kernel does for
+//   int32: uniform floors it (staying below maxval), the normals round it half up, as TF.js).
 // Slots: `types` (Out: f32, or i32 with INTEGER).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
@@ -109,5 +110,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     return;
   }
   let v = sample(i);
-  out[i] = Out(select(v, floor(v), INTEGER));
+  let whole = floor(select(v, v + 0.5, DISTRIBUTION != 0u));
+  out[i] = Out(select(v, whole, INTEGER));
 }

@@ -69,6 +69,12 @@ export interface KernelBackend {
   /** Whether this backend holds data under `dataId`. */
   has(dataId: DataId): boolean;
   memory(): BackendMemory;
+  /** TF.js's KernelBackend queries (`tw.backend().floatPrecision()`): bits of the float type ops compute in. */
+  floatPrecision(): 16 | 32;
+  /** The smallest float TF.js adds to avoid dividing by zero at that precision (1e-7 for 32 bits, 1e-4 for 16). */
+  epsilon(): number;
+  /** How many data buffers the backend holds (TF.js's name for `memory().numDataBuffers`). */
+  numDataIds(): number;
   /** Releases everything the backend holds (device, pools). */
   dispose(): void;
   /** Backends that can lose their device: resolves once a lost one has been replaced. */
@@ -85,6 +91,9 @@ export interface KernelBackend {
    */
   runKernel?<T>(op: string, kernel: () => T): T;
 }
+
+/** TF.js's epsilon for a 32-bit float backend (its EPSILON_FLOAT32). */
+export const FLOAT32_EPSILON = 1e-7;
 
 /**
  * Thrown by a backend factory when the environment simply lacks what the

@@ -54,6 +54,7 @@ function flatten(values: NestedArray | TypedArray): ArrayLike<number> {
 export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DataType): Tensor {
   if (dtype !== undefined && !isDataType(dtype)) throw new Error(`tensorweb: tensor: unknown dtype '${dtype}'`);
   if (values instanceof Tensor) throw new Error('tensorweb: tensor: values are already a Tensor (use clone())');
+  if (isStringLike(values)) throw new Error("tensorweb: tensor: string values need the 'string' dtype, which tensorweb does not have");
   const flat = flatten(values);
   const inferred = inferShape(values);
   const finalShape = shape ? [...shape] : inferred;
@@ -74,11 +75,28 @@ export function tensor(values: NestedArray | TypedArray, shape?: readonly number
   return getEngine().makeTensor(toStorage(storage, finalDtype), finalShape, finalDtype);
 }
 
-/** The tensor behind an op argument; `created` says whether the caller must dispose it. */
+/** Whether TF.js would infer dtype 'string' for `x` (a string, or nested arrays of them). */
+function isStringLike(x: unknown): boolean {
+  let item = x;
+  while (Array.isArray(item) && item.length > 0) item = item[0];
+  return typeof item === 'string';
+}
+
+/**
+ * The tensor behind an op argument; `created` says whether the caller must
+ * dispose it. Errors use TF.js's wording (its convertToTensor), which code
+ * written against TF.js matches on; `dtype` is the dtype TF.js parses the
+ * argument as ('numeric' when none is given).
+ */
 export function toTensor(x: TensorLike, argName: string, opName: string, dtype?: DataType): { tensor: Tensor; created: boolean } {
   if (x instanceof Tensor) return { tensor: x, created: false };
+  if (isStringLike(x)) {
+    // TensorLike to TF.js, but tensorweb has no string dtype.
+    throw new Error(`Argument '${argName}' passed to '${opName}' must be ${dtype ?? 'numeric'} tensor, but got string tensor`);
+  }
   if (x === null || x === undefined || (typeof x !== 'number' && typeof x !== 'boolean' && !Array.isArray(x) && !ArrayBuffer.isView(x))) {
-    throw new Error(`tw.${opName}: argument '${argName}' must be a Tensor or TensorLike, got ${x === null ? 'null' : typeof x}`);
+    const type = x === null || x === undefined ? 'null' : (x as object).constructor?.name ?? typeof x;
+    throw new Error(`Argument '${argName}' passed to '${opName}' must be a Tensor or TensorLike, but got '${type}'`);
   }
   return { tensor: tensor(x, undefined, dtype), created: true };
 }

@@ -44,6 +44,9 @@ interface Profile {
   peakBytes: number;
 }
 
+/** The gradient of a 'not-differentiable' op: none for any input (backprop gives watched inputs zeros). */
+const noGradient: GradFn<unknown> = (_dys, { inputs }) => inputs.map(() => null);
+
 export class Engine {
   private factories = new Map<string, { factory: BackendFactory; priority: number }>();
   private backends = new Map<string, KernelBackend>();
@@ -447,7 +450,9 @@ export class Engine {
         throw new Error(`tensorweb: ${name}: the ${backend.name} kernel returned ${ids.length} outputs, the shape rule says ${specs.length}`);
       }
       const outputs = ids.map((id, k) => this.makeTensorFromDataId(id, specs[k].shape, specs[k].dtype, backend));
-      if (def.grad && def.grad !== 'not-differentiable') this.record(name, def.grad, checked, cast, outputs);
+      // A non-differentiable op is recorded too: a source that leads to the result only through it
+      // gets zeros (backprop's rule), as in TF.js, rather than the error for an unconnected source.
+      if (def.grad) this.record(name, def.grad === 'not-differentiable' ? noGradient : def.grad, checked, cast, outputs);
       return outputs;
     });
   }
@@ -529,7 +534,7 @@ export class Engine {
       }
       const grads = this.tidy(() => {
         const seed = dy ?? this.runOp('onesLike', [value], {})[0];
-        return backprop(tape, value, seed, xs, (name, inputs) => this.runOp(name, inputs, {})[0])
+        return backprop(tape, value, seed, xs, (name, inputs, attrs = {}) => this.runOp(name, inputs, attrs)[0])
           .map((g) => (g === seed && dy ? this.runOp('clone', [g], {})[0] : g));
       });
       const missing = grads.findIndex((g) => g === null);

@@ -55,6 +55,11 @@ export function ready(): Promise<void> {
   return getEngine().ready();
 }
 
+/** tw.backend(): the active backend object (TF.js's `tf.backend()`), e.g. `tw.backend().floatPrecision()`. */
+export function backend() {
+  return getEngine().backend;
+}
+
 /** The engine itself, for backends and tools (registerBackend, findBackend, backendOf). */
 export function engine() {
   return getEngine();

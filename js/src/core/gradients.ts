@@ -1,5 +1,6 @@
 // The autodiff API, with TF.js's signatures: grad, grads, valueAndGrad,
 // valueAndGrads, variableGrads, customGrad.
+import { type TensorLike, toTensor } from './convert.js';
 import { getEngine } from './engine.js';
 import { Tensor, type Variable } from './tensor.js';
 
@@ -10,7 +11,7 @@ function assertTensors(values: unknown[], what: string): void {
 }
 
 /** tw.grad(f): x => df/dx (f must return a tensor; dy seeds the backward pass, ones by default). */
-export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => Tensor {
   return (x, dy) => {
     const { value, grad: g } = valueAndGrad(f)(x, dy);
     value.dispose();
@@ -19,7 +20,7 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
 }
 
 /** tw.grads(f): args => the gradient of f with respect to each arg. */
-export function grads(f: (...args: Tensor[]) => Tensor): (args: Tensor[], dy?: Tensor) => Tensor[] {
+export function grads(f: (...args: Tensor[]) => Tensor): (args: TensorLike[], dy?: TensorLike) => Tensor[] {
   return (args, dy) => {
     const { value, grads: result } = valueAndGrads(f)(args, dy);
     value.dispose();
@@ -27,21 +28,45 @@ export function grads(f: (...args: Tensor[]) => Tensor): (args: Tensor[], dy?: T
   };
 }
 
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
-  return (x, dy) => {
-    assertTensors([x], 'valueAndGrad');
-    const { value, grads: [g] } = getEngine().gradients(() => f(x), [x], dy);
-    return { value, grad: g! };
-  };
+/**
+ * Runs `body` on `values` as tensors: TensorLikes are converted as TF.js's
+ * gradient functions convert them (its names: 'x' of 'tf.grad', 'args[i]' of
+ * 'tf.grads') and disposed after.
+ */
+function withSources<T>(values: readonly TensorLike[], names: (i: number) => string, fn: string, body: (xs: Tensor[]) => T): T {
+  const created: Tensor[] = [];
+  try {
+    return body(values.map((v, i) => {
+      const { tensor, created: isNew } = toTensor(v, names(i), fn);
+      if (isNew) created.push(tensor);
+      return tensor;
+    }));
+  } finally {
+    getEngine().dispose(created);
+  }
+}
+
+/** f's value, copied when f returned a source itself (withSources disposes the sources it converted). */
+const ownValue = (value: Tensor, sources: Tensor[]) => (sources.includes(value) ? value.clone() : value);
+
+/** tw.valueAndGrad(f): x => {value: f(x), grad: df/dx} (TF.js's names: `grad` here, `grads` for valueAndGrads). */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
+  return (x, dy) => withSources(dy === undefined ? [x] : [x, dy], (i) => (i === 0 ? 'x' : 'dy'), 'tf.grad', ([tx, tdy]) => {
+    const { value, grads: [g] } = getEngine().gradients(() => f(tx), [tx], tdy);
+    return { value: ownValue(value, [tx]), grad: g! };
+  });
 }
 
 export function valueAndGrads(f: (...args: Tensor[]) => Tensor):
-  (args: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  (args: TensorLike[], dy?: TensorLike) => { value: Tensor; grads: Tensor[] } {
   return (args, dy) => {
     if (!Array.isArray(args)) throw new Error('tensorweb: valueAndGrads: args must be an array of tensors');
-    assertTensors(args, 'valueAndGrads');
-    const { value, grads: result } = getEngine().gradients(() => f(...args), args, dy);
-    return { value, grads: result as Tensor[] };
+    const all = dy === undefined ? args : [...args, dy];
+    return withSources(all, (i) => (i < args.length ? `args[${i}]` : 'dy'), 'tf.grads', (tensors) => {
+      const sources = tensors.slice(0, args.length);
+      const { value, grads: result } = getEngine().gradients(() => f(...sources), sources, tensors[args.length]);
+      return { value: ownValue(value, sources), grads: result as Tensor[] };
+    });
   };
 }
 

@@ -5,6 +5,7 @@ import { addNKernel, binaryKernel, whereKernel } from '../backends/cpu/elementwi
 import { binaryFns, binaryIntFns } from '../backends/cpu/binary.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { broadcastShapes, requireDtypes, requireSameDtype, sumToShape } from './helpers.js';
+import type { TensorSpec } from '../core/backend.js';
 import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 import { floor, log, neg, square } from './unary.js';
@@ -14,8 +15,9 @@ import { zerosLike } from './creation.js';
  * same: float32/int32 operands, the result keeps their dtype.
  * float: int32/bool operands are cast to float32 first.
  * compare: any matching dtypes, bool result. logical: bool operands and result.
+ * int: int32 operands of one shape (no broadcasting, as TF.js's bitwise ops), int32 result.
  */
-type Kind = 'same' | 'float' | 'compare' | 'logical';
+type Kind = 'same' | 'float' | 'compare' | 'logical' | 'int';
 /** Gradients of both operands before un-broadcasting. */
 type PairGrad = (a: Tensor, b: Tensor, dy: Tensor, y: Tensor) => [Tensor, Tensor];
 
@@ -35,7 +37,7 @@ const BINARY = {
   floorDiv: { kind: 'same', grad: 'not-differentiable' },
   mod: { kind: 'same', grad: (a, b, dy) => [dy, neg(mul(dy, floor(div(a, b))))] },
   pow: {
-    kind: 'same',
+    kind: 'same', inputs: ['base', 'exp'],
     grad: (a, b, dy, y) => [
       mul(dy, mul(b, pow(a, sub(b, 1)))),
       mul(dy, mul(y, where(greater(a, 0), log(a), 0))),
@@ -73,6 +75,7 @@ const BINARY = {
   logicalAnd: { kind: 'logical', grad: 'not-differentiable' },
   logicalOr: { kind: 'logical', grad: 'not-differentiable' },
   logicalXor: { kind: 'logical', grad: 'not-differentiable' },
+  bitwiseAnd: { kind: 'int', inputs: ['x', 'y'], grad: 'not-differentiable' },
 } satisfies Record<keyof typeof binaryFns, BinaryEntry>;
 
 type BinaryName = keyof typeof BINARY;
@@ -86,6 +89,7 @@ for (const [name, entry] of Object.entries(BINARY) as [BinaryName, BinaryEntry][
     attrs: {},
     inputDtype: kind === 'float' ? 'float32' : kind === 'logical' ? 'bool' : undefined,
     shape(inputs) {
+      if (kind === 'int') return [intOperands(name, inputs)];
       const dtype = requireSameDtype(inputs);
       if (kind === 'same') requireDtypes(inputs, inputNames, ['float32', 'int32']);
       const out = broadcastShapes(inputs[0].shape, inputs[1].shape);
@@ -97,6 +101,18 @@ for (const [name, entry] of Object.entries(BINARY) as [BinaryName, BinaryEntry][
       return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
     },
   });
+}
+
+/** The rule of an int op: both int32, one shape; TF.js's messages, which name the kernel (BitwiseAnd). */
+function intOperands(name: string, [x, y]: readonly TensorSpec[]): TensorSpec {
+  const kernel = name[0].toUpperCase() + name.slice(1);
+  if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
+    throw new Error(`${kernel}: Tensors must have the same shape. x: ${x.shape}, y: ${y.shape}`);
+  }
+  if (x.dtype !== 'int32' || y.dtype !== 'int32') {
+    throw new Error(`${kernel}: Only supports 'int32' values in tensor, found type of x: ${x.dtype} and type of y: ${y.dtype}`);
+  }
+  return spec(x.shape, 'int32');
 }
 
 type Binary = (a: TensorLike, b: TensorLike) => Tensor;
@@ -131,6 +147,8 @@ export const greaterEqual = binaryFunction('greaterEqual');
 export const logicalAnd = binaryFunction('logicalAnd');
 export const logicalOr = binaryFunction('logicalOr');
 export const logicalXor = binaryFunction('logicalXor');
+/** tw.bitwiseAnd(x, y): int32 tensors of one shape; no upcast, as in TF.js. */
+export const bitwiseAnd = (x: TensorLike, y: TensorLike): Tensor => runOp('bitwiseAnd', [x, y]);
 
 defineOp<Record<string, never>>({
   name: 'where',
@@ -177,8 +195,12 @@ export function addN(tensors: TensorLike[]): Tensor {
 addMethods({
   add, sub, mul, div, divNoNan, floorDiv, mod, pow, maximum, minimum, squaredDifference, atan2, prelu,
   equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, logicalXor,
+  // TF.js's x.where(condition, b): x where condition holds, else b
+  where: (x: Tensor, condition: TensorLike, b: TensorLike) => where(condition, x, b),
 });
-type BinaryMethods = { [K in BinaryName]: (b: TensorLike) => Tensor };
+type BinaryMethods = { [K in Exclude<BinaryName, 'bitwiseAnd'>]: (b: TensorLike) => Tensor };
 declare module '../core/tensor.js' {
-  interface Tensor extends BinaryMethods {}
+  interface Tensor extends BinaryMethods {
+    where(condition: TensorLike, b: TensorLike): Tensor;
+  }
 }

@@ -42,6 +42,8 @@ export const tensor1d: (values: NestedArray | TypedArray, dtype?: DataType) => T
 export const tensor2d = fixedRank(2);
 export const tensor3d = fixedRank(3);
 export const tensor4d = fixedRank(4);
+export const tensor5d = fixedRank(5);
+export const tensor6d = fixedRank(6);
 
 const dtypeAttr: AttrSpec = { type: 'dtype', default: 'float32' };
 
@@ -202,15 +204,25 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
   });
 }
 
-export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
-  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype, seed: seedValue(seed) });
+// A null dtype is float32, as TF.js takes it.
+export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
-export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
-  return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seedValue(seed) });
+export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
 /** Normal samples redrawn until within two standard deviations of the mean. */
-export function truncatedNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
-  return runOp('truncatedNormal', [], { shape: [...shape], mean, stdDev, dtype, seed: seedValue(seed) });
+export function truncatedNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  return runOp('truncatedNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });
+}
+/** randomNormal with mean 0 and standard deviation 1 (TF.js refuses bool). */
+export function randomStandardNormal(shape: readonly number[], dtype?: 'float32' | 'int32', seed?: number | string): Tensor {
+  if ((dtype as string) === 'bool') throw new Error(`Unsupported data type ${dtype}`);
+  return randomNormal(shape, 0, 1, dtype, seed);
+}
+/** Integers uniform in [minval, maxval). */
+export function randomUniformInt(shape: readonly number[], minval: number, maxval: number, seed?: number | string): Tensor {
+  return randomUniform(shape, minval, maxval, 'int32', seed);
 }
 
 defineOp<Record<string, never>>({
@@ -242,9 +254,10 @@ export function variable(initialValue: Tensor, trainable = true, name?: string, 
   return engine.makeVariable(initialValue, trainable, name);
 }
 
-addMethods({ zerosLike, onesLike, variable });
+addMethods({ zerosLike, onesLike, variable, oneHot });
 declare module '../core/tensor.js' {
   interface Tensor {
+    oneHot(depth: number, onValue?: number, offValue?: number, dtype?: DataType): Tensor;
     zerosLike(): Tensor;
     onesLike(): Tensor;
     variable(trainable?: boolean, name?: string, dtype?: DataType): Variable;

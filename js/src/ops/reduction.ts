@@ -92,8 +92,10 @@ for (const [name, { kind, grad }] of Object.entries(REDUCTIONS) as [ReductionNam
 }
 
 type Reduction = (x: TensorLike, axis?: number | number[] | null, keepDims?: boolean) => Tensor;
-function reductionFunction(name: string): Reduction {
-  return (x, axis = null, keepDims = false) => runOp(name, [x], { axis, keepDims });
+/** `parse`: the dtype TF.js converts a TensorLike x to (all/any: bool; its errors name it). */
+function reductionFunction(name: string, parse?: 'bool'): Reduction {
+  const dtypes = parse ? [parse] : undefined;
+  return (x, axis = null, keepDims = false) => runOp(name, [x], { axis, keepDims }, { dtypes });
 }
 
 export const sum = reductionFunction('sum');
@@ -101,8 +103,8 @@ export const mean = reductionFunction('mean');
 export const prod = reductionFunction('prod');
 export const max = reductionFunction('max');
 export const min = reductionFunction('min');
-export const all = reductionFunction('all');
-export const any = reductionFunction('any');
+export const all = reductionFunction('all', 'bool');
+export const any = reductionFunction('any', 'bool');
 
 for (const [name, better] of [['argMax', (a: number, b: number) => a > b], ['argMin', (a: number, b: number) => a < b]] as const) {
   defineOp<{ axis: number }>({

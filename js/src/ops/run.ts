@@ -11,9 +11,12 @@ export type { TensorLike };
 /** Attributes as public functions pass them: undefined means "use the default". */
 export type AttrArgs = Record<string, unknown>;
 
+/** The name TF.js gives argument `index` in its errors: the input's, `tensors[2]` within a variadic one. */
 function argName(opName: string, index: number): string {
   const inputs = getOpDef(opName).inputs;
-  return inputs[Math.min(index, inputs.length - 1)]?.name ?? `#${index}`;
+  const last = inputs.length - 1;
+  if (last >= 0 && index >= last && inputs[last].variadic) return `${inputs[last].name}[${index - last}]`;
+  return inputs[Math.min(index, last)]?.name ?? `#${index}`;
 }
 
 export interface RunOptions {
@@ -52,6 +55,27 @@ export function runOpMulti(name: string, inputs: readonly TensorLike[], attrs: A
 /** `runOpMulti` for the usual single-output op. */
 export function runOp(name: string, inputs: readonly TensorLike[], attrs: AttrArgs = {}, options: RunOptions = {}): Tensor {
   return runOpMulti(name, inputs, attrs, options)[0];
+}
+
+/**
+ * For plain functions over ops (rank helpers, losses): `fn` gets `args` as
+ * tensors, converted as op arguments are (TF.js's messages name `opName` and
+ * each argument; a TensorLike is made with the dtype given, if any), and
+ * whatever was converted is disposed after.
+ */
+export function withTensors<T>(opName: string, args: readonly (readonly [name: string, value: TensorLike, dtype?: DataType])[],
+  fn: (...tensors: Tensor[]) => T): T {
+  const created: Tensor[] = [];
+  try {
+    const tensors = args.map(([name, value, dtype]) => {
+      const { tensor, created: isNew } = toTensor(value, name, opName, dtype);
+      if (isNew) created.push(tensor);
+      return tensor;
+    });
+    return fn(...tensors);
+  } finally {
+    for (const t of created) getEngine().disposeTensor(t);
+  }
 }
 
 /** Adds ops as Tensor methods (`x.add(y)` calls `add(x, y)`), as TF.js chaining does. */

@@ -19,7 +19,7 @@ import * as webgpuReduce from '../backends/webgpu/kernels/reduce.js';
 import { range } from './creation.js';
 import { sumToShape } from './helpers.js';
 import { defineOp, spec } from './registry.js';
-import { type TensorLike, addMethods, runOp, runOpMulti } from './run.js';
+import { type TensorLike, addMethods, runOp, runOpMulti, withTensors } from './run.js';
 
 defineOp<{ shape: number[] }>({
   name: 'reshape',
@@ -564,7 +564,15 @@ defineOp<{ shape: number[] }>({
 
 /** tw.scatterND(indices, updates, shape): zeros of `shape` with `updates` added at `indices` (duplicates add up). */
 export function scatterND(indices: TensorLike, updates: TensorLike, shape: readonly number[]): Tensor {
-  return runOp('scatterND', [indices, updates], { shape: [...shape] }, { dtypes: ['int32'] });
+  // TF.js reads rank-1 indices as one index per element ([N] as [N, 1])
+  return withTensors('scatterND', [['indices', indices, 'int32']], (ids) => {
+    const column = ids.rank === 1 ? reshape(ids, [ids.size, 1]) : ids;
+    try {
+      return runOp('scatterND', [column, updates], { shape: [...shape] });
+    } finally {
+      if (column !== ids) column.dispose();
+    }
+  });
 }
 
 // ---- topk ----
@@ -719,8 +727,11 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis = 0
     const maskTensor = own(mask, 'bool');
     const [a] = normalizeAxes(axis, Math.max(source.rank, 1));
     const maskShape = maskTensor.shape;
-    if (maskShape.length === 0 || maskShape.some((n, d) => source.shape[a + d] !== n)) {
-      throw new Error(`tw.booleanMaskAsync: mask [${maskShape}] must match tensor [${source.shape}] from axis ${a} on`);
+    // TF.js's messages, which its users match exactly
+    if (maskShape.length === 0) throw new Error('mask cannot be scalar');
+    const covered = source.shape.slice(a, a + maskShape.length);
+    if (covered.length !== maskShape.length || maskShape.some((n, d) => covered[d] !== n)) {
+      throw new Error(`mask's shape must match the first K dimensions of tensor's shape, Shapes ${covered} and ${maskShape} must match`);
     }
     const values = await maskTensor.data();
     const picked: number[] = [];
@@ -735,6 +746,19 @@ export async function booleanMaskAsync(x: TensorLike, mask: TensorLike, axis = 0
   }
 }
 
+/** TF.js's reshaping methods: x.as1D() .. x.as5D(...dims), x.asScalar(), x.flatten(), x.reshapeAs(y). */
+const asRank = (x: Tensor, ...shape: number[]) => reshape(x, shape);
+addMethods({
+  as1D: (x: Tensor) => reshape(x, [x.size]),
+  as2D: asRank, as3D: asRank, as4D: asRank, as5D: asRank,
+  asScalar: (x: Tensor) => {
+    if (x.size !== 1) throw new Error('The array must have only 1 element.');
+    return reshape(x, []);
+  },
+  flatten: (x: Tensor) => reshape(x, [x.size]),
+  reshapeAs: (x: Tensor, y: Tensor) => reshape(x, y.shape),
+});
+
 addMethods({
   reshape, transpose, slice, reverse, pad, mirrorPad, broadcastTo, tile, expandDims, squeeze, split, unstack, stridedSlice,
   gather, gatherND, topk, depthToSpace, spaceToBatchND, batchToSpaceND,
@@ -743,6 +767,14 @@ addMethods({
 });
 declare module '../core/tensor.js' {
   interface Tensor {
+    as1D(): Tensor;
+    as2D(rows: number, columns: number): Tensor;
+    as3D(rows: number, columns: number, depth: number): Tensor;
+    as4D(rows: number, columns: number, depth: number, depth2: number): Tensor;
+    as5D(rows: number, columns: number, depth: number, depth2: number, depth3: number): Tensor;
+    asScalar(): Tensor;
+    flatten(): Tensor;
+    reshapeAs(x: Tensor): Tensor;
     reshape(shape: readonly number[]): Tensor;
     transpose(perm?: readonly number[]): Tensor;
     slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor;

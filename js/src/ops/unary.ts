@@ -12,7 +12,7 @@ import { type AttrSpec, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 
 /**
- * float: int32/bool inputs are cast to float32 (TF.js does the same).
+ * float: int32/bool inputs are cast to float32 (TF.js does for most; it throws for its float32-parsed ops).
  * same: float32 or int32, the output keeps the dtype.
  * predicate: float in, bool out. logical: bool in, bool out.
  */
@@ -24,6 +24,8 @@ interface UnaryEntry {
   /** f'(x) as a tensor; 'zero' where it is 0 almost everywhere. */
   derivative: Derivative | 'zero' | 'not-differentiable';
   attrs?: Record<string, AttrSpec>;
+  /** TF.js converts a TensorLike x to float32 (and its argument errors say "must be float32"); otherwise "numeric". */
+  parse?: 'float32';
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -39,27 +41,27 @@ const UNARY = {
   sign: { kind: 'same', derivative: 'zero' },
   exp: { kind: 'float', derivative: (_x, y) => y },
   expm1: { kind: 'float', derivative: (x) => exp(x) },
-  log: { kind: 'float', derivative: (x) => reciprocal(x) },
+  log: { kind: 'float', parse: 'float32', derivative: (x) => reciprocal(x) },
   log1p: { kind: 'float', derivative: (x) => reciprocal(add(x, 1)) },
-  sqrt: { kind: 'float', derivative: (_x, y) => div(0.5, y) },
-  rsqrt: { kind: 'float', derivative: (x, y) => mul(-0.5, div(y, x)) },
+  sqrt: { kind: 'float', parse: 'float32', derivative: (_x, y) => div(0.5, y) },
+  rsqrt: { kind: 'float', parse: 'float32', derivative: (x, y) => mul(-0.5, div(y, x)) },
   reciprocal: { kind: 'float', derivative: (_x, y) => neg(square(y)) },
   square: { kind: 'same', derivative: (x) => mul(x, 2) },
-  sin: { kind: 'float', derivative: (x) => cos(x) },
-  cos: { kind: 'float', derivative: (x) => neg(sin(x)) },
-  tan: { kind: 'float', derivative: (x) => reciprocal(square(cos(x))) },
+  sin: { kind: 'float', parse: 'float32', derivative: (x) => cos(x) },
+  cos: { kind: 'float', parse: 'float32', derivative: (x) => neg(sin(x)) },
+  tan: { kind: 'float', parse: 'float32', derivative: (x) => reciprocal(square(cos(x))) },
   asin: { kind: 'float', derivative: (x) => rsqrt(sub(1, square(x))) },
   acos: { kind: 'float', derivative: (x) => neg(rsqrt(sub(1, square(x)))) },
   atan: { kind: 'float', derivative: (x) => reciprocal(add(square(x), 1)) },
   sinh: { kind: 'float', derivative: (x) => cosh(x) },
-  cosh: { kind: 'float', derivative: (x) => sinh(x) },
-  tanh: { kind: 'float', derivative: (_x, y) => sub(1, square(y)) },
+  cosh: { kind: 'float', parse: 'float32', derivative: (x) => sinh(x) },
+  tanh: { kind: 'float', parse: 'float32', derivative: (_x, y) => sub(1, square(y)) },
   asinh: { kind: 'float', derivative: (x) => rsqrt(add(square(x), 1)) },
   acosh: { kind: 'float', derivative: (x) => rsqrt(sub(square(x), 1)) },
   atanh: { kind: 'float', derivative: (x) => reciprocal(sub(1, square(x))) },
   erf: { kind: 'float', derivative: (x) => mul(2 / Math.sqrt(Math.PI), exp(neg(square(x)))) },
-  floor: { kind: 'float', derivative: 'zero' },
-  ceil: { kind: 'float', derivative: 'zero' },
+  floor: { kind: 'float', parse: 'float32', derivative: 'zero' },
+  ceil: { kind: 'float', parse: 'float32', derivative: 'zero' },
   round: { kind: 'float', derivative: 'zero' },
   relu: { kind: 'same', derivative: (x) => indicator(greater(x, 0)) },
   relu6: { kind: 'same', derivative: (x) => indicator(logicalAnd(greater(x, 0), less(x, 6))) },
@@ -67,7 +69,7 @@ const UNARY = {
     kind: 'float', attrs: { alpha: { type: 'number', default: 0.2 } },
     derivative: (x, _y, { alpha }) => where(less(x, 0), alpha as number, 1),
   },
-  elu: { kind: 'float', derivative: (x, y) => where(greater(x, 0), 1, add(y, 1)) },
+  elu: { kind: 'float', parse: 'float32', derivative: (x, y) => where(greater(x, 0), 1, add(y, 1)) },
   selu: { kind: 'float', derivative: (x) => where(greater(x, 0), SELU_SCALE, mul(SELU_SCALE * SELU_ALPHA, exp(x))) },
   gelu: {
     kind: 'float', attrs: { approximate: { type: 'bool', default: false, doc: 'tanh approximation instead of erf' } },
@@ -82,7 +84,7 @@ const UNARY = {
       return add(mul(0.5, add(1, t)), mul(mul(0.5, x), mul(sub(1, square(t)), dInner)));
     },
   },
-  sigmoid: { kind: 'float', derivative: (_x, y) => mul(y, sub(1, y)) },
+  sigmoid: { kind: 'float', parse: 'float32', derivative: (_x, y) => mul(y, sub(1, y)) },
   logSigmoid: { kind: 'float', derivative: (x) => sigmoid(neg(x)) },
   softplus: { kind: 'float', derivative: (x) => sigmoid(x) },
   softsign: { kind: 'float', derivative: (x) => reciprocal(square(add(abs(x), 1))) },
@@ -143,9 +145,11 @@ for (const [name, entry] of Object.entries(UNARY) as [UnaryName, UnaryEntry][]) 
 
 /** The public function of a table op: tw.name(x, ...attrs in TF.js order). */
 function unaryFunction(name: UnaryName) {
-  const attrNames = Object.keys((UNARY[name] as UnaryEntry).attrs ?? {});
+  const entry: UnaryEntry = UNARY[name];
+  const attrNames = Object.keys(entry.attrs ?? {});
+  const dtypes = entry.parse ? [entry.parse] : undefined;
   return (x: TensorLike, ...attrValues: unknown[]): Tensor =>
-    runOp(name, [x], Object.fromEntries(attrNames.map((a, i) => [a, attrValues[i]])));
+    runOp(name, [x], Object.fromEntries(attrNames.map((a, i) => [a, attrValues[i]])), { dtypes });
 }
 
 type Plain = (x: TensorLike) => Tensor;
@@ -212,7 +216,8 @@ defineOp<{ dtype: DataType }>({
   shape: ([x], { dtype }) => [spec(x.shape, dtype)],
   kernels: { cpu: castKernel, webgpu: webgpu.castKernel },
   // Gradients flow between float dtypes only.
-  grad: ([dy], { inputs: [x] }) => [x.dtype === 'float32' || x.dtype === 'float16' ? cast(dy, x.dtype) : null],
+  // An int32 or bool x gets dy itself, float, as TF.js's Cast gradient gives it
+  grad: ([dy], { inputs: [x] }) => [x.dtype === 'float32' || x.dtype === 'float16' ? cast(dy, x.dtype) : dy],
 });
 
 /** tw.cast(x, dtype). Casting to float16 stores half precision; ops read it back as float32. */
@@ -224,6 +229,11 @@ type UnaryMethods = { [K in Exclude<UnaryName, 'leakyRelu' | 'gelu' | 'clipByVal
 addMethods({
   ...Object.fromEntries((Object.keys(UNARY) as UnaryName[]).map((name) => [name, unaryFunction(name)])),
   swish, cast,
+  // TF.js's dtype methods
+  asType: cast,
+  toFloat: (x: Tensor) => cast(x, 'float32'),
+  toInt: (x: Tensor) => cast(x, 'int32'),
+  toBool: (x: Tensor) => cast(x, 'bool'),
 });
 declare module '../core/tensor.js' {
   interface Tensor extends UnaryMethods {
@@ -234,5 +244,9 @@ declare module '../core/tensor.js' {
     hardSigmoid(alpha?: number, beta?: number): Tensor;
     swish(): Tensor;
     cast(dtype: DataType): Tensor;
+    asType(dtype: DataType): Tensor;
+    toFloat(): Tensor;
+    toInt(): Tensor;
+    toBool(): Tensor;
   }
 }

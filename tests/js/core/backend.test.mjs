@@ -83,3 +83,19 @@ test('naming an absent backend in setBackend resolves false and says why', async
   assert.deepEqual(warnings, ["tensorweb: setBackend('absent'): no such device here"]);
   assert.equal(tw.getBackend(), 'cpu');
 });
+
+test('tw.backend() is the active backend object, with TF.js\'s queries', async () => {
+  await tw.setBackend('cpu');
+  const backend = tw.backend();
+  assert.equal(backend, tw.engine().backend);
+  assert.equal(backend.name, 'cpu');
+  assert.equal(backend.floatPrecision(), 32);
+  assert.equal(backend.epsilon(), 1e-7);
+  const before = backend.numDataIds();
+  const x = tw.tensor([1, 2, 3]);
+  const y = x.reshape([3, 1]); // a view shares the data buffer
+  assert.equal(backend.numDataIds(), before + 1);
+  assert.equal(backend.numDataIds(), backend.memory().numDataBuffers);
+  tw.dispose([x, y]);
+  assert.equal(backend.numDataIds(), before);
+});

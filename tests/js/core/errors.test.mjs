@@ -37,5 +37,11 @@ test('a wrongly typed attribute names the attribute and the expected type', () =
 
 test('inputs that are not tensors are rejected by name', () => {
   assertCleanFailure(() => tw.engine().runOp('neg', [[1, 2]], {}), /tw\.neg: input x is not a Tensor/);
-  assertCleanFailure(() => tw.add(x, 'two'), /tw\.add: argument 'b' must be a Tensor or TensorLike/);
+  // TF.js's wording (its convertToTensor), which code written against TF.js matches on.
+  assertCleanFailure(() => tw.add(x, {}), /Argument 'b' passed to 'add' must be a Tensor or TensorLike, but got 'Object'/);
+  assertCleanFailure(() => tw.add(null, x), /Argument 'a' passed to 'add' must be a Tensor or TensorLike, but got 'null'/);
+  assertCleanFailure(() => tw.add(x, 'two'), /Argument 'b' passed to 'add' must be numeric tensor, but got string tensor/);
+  assertCleanFailure(() => tw.concat([x, {}]), /Argument 'tensors\[1\]' passed to 'concat' must be a Tensor or TensorLike/);
+  assertCleanFailure(() => tw.all(['yes']), /Argument 'x' passed to 'all' must be bool tensor, but got string tensor/);
+  assertCleanFailure(() => tw.sin([['a']]), /Argument 'x' passed to 'sin' must be float32 tensor, but got string tensor/);
 });

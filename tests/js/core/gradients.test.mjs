@@ -34,6 +34,42 @@ test('a source with no path to the result is an error', () => {
   assert.throws(() => tw.grads((p) => b.mul(2))([a]), /no op leads from it/);
 });
 
+test('a source reached only through ops that give it no gradient gets zeros, as in TF.js', () => {
+  const x = tw.tensor([[1, 5], [3, 2]]);
+  const viaArgMax = tw.grad((v) => tw.oneHot(tw.argMax(v, 1), 2).sum())(x);
+  assert.deepEqual(viaArgMax.shape, [2, 2]);
+  assert.deepEqual(Array.from(viaArgMax.dataSync()), [0, 0, 0, 0]);
+  // where's condition: zeros for it, the selected values for the branches
+  const c = tw.tensor([true, false]);
+  const [dc, da, db] = tw.grads((p, q, r) => tw.where(p, q, r))([c, tw.tensor([1, 2]), tw.tensor([3, 4])]);
+  assert.deepEqual(Array.from(dc.dataSync()), [0, 0]);
+  assert.deepEqual(Array.from(da.dataSync()), [1, 0]);
+  assert.deepEqual(Array.from(db.dataSync()), [0, 1]);
+});
+
+test('an int32 source gets a float32 gradient, as in TF.js: through a cast, or zeros', () => {
+  const n = tw.tensor([1, 2, 3], [3], 'int32');
+  const g = tw.grad((v) => v.toFloat().square().sum())(n);
+  assert.equal(g.dtype, 'float32');
+  assert.deepEqual(Array.from(g.dataSync()), [2, 4, 6]);
+  const z = tw.grad((v) => tw.oneHot(v, 4).toFloat().sum())(n);
+  assert.equal(z.dtype, 'float32');
+  assert.deepEqual(Array.from(z.dataSync()), [0, 0, 0]);
+});
+
+test('gradient functions take TensorLikes for the sources and dy, as TF.js converts them', () => {
+  const before = tw.memory().numTensors;
+  const g = tw.grad((x) => x.square())(3, 2);
+  assert.deepEqual(Array.from(g.dataSync()), [12]);
+  const [da, db] = tw.grads((a, b) => tw.div(a, b))([5, 2]);
+  assert.deepEqual([da.dataSync()[0], db.dataSync()[0]], [0.5, -1.25]);
+  const { value, grad: ones } = tw.valueAndGrad((x) => x)([1, 2]); // f returning the converted source itself
+  assert.deepEqual(Array.from(value.dataSync()), [1, 2]);
+  tw.dispose([g, da, db, value, ones]);
+  assert.equal(tw.memory().numTensors, before);
+  assert.throws(() => tw.grad((x) => x)({}), /Argument 'x' passed to 'tf.grad' must be a Tensor or TensorLike/);
+});
+
 test('gradients survive tidy and dispose inside f', () => {
   const x = tw.tensor([0.5, -1]);
   const g = tw.grad((v) => {

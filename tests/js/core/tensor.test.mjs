@@ -94,3 +94,8 @@ test('creation methods chain as in TF.js', () => {
   assert.equal(v.trainable, false);
   v.dispose();
 });
+
+test('string values are refused, not turned into NaN (tensorweb has no string dtype)', () => {
+  assert.throws(() => tw.tensor(['a', 'b']), /string values need the 'string' dtype, which tensorweb does not have/);
+  assert.throws(() => tw.tensor1d([['x']]), /string values need the 'string' dtype/);
+});

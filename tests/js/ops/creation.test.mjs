@@ -46,3 +46,7 @@ test('string seeds are accepted and deterministic', () => {
   assert.deepEqual(tw.randomUniform([5], 0, 1, 'float32', 'abc').dataSync(), tw.randomUniform([5], 0, 1, 'float32', 'abc').dataSync());
   assert.notDeepEqual(tw.randomUniform([5], 0, 1, 'float32', 'abc').dataSync(), tw.randomUniform([5], 0, 1, 'float32', 'abd').dataSync());
 });
+
+test('x.oneHot(depth) is oneHot(x, depth)', () => {
+  assert.deepEqual(tw.tensor([1, 0], [2], 'int32').oneHot(3).arraySync(), [[0, 1, 0], [1, 0, 0]]);
+});

@@ -116,3 +116,14 @@ test('pool: max and avg with dilated windows (spaceToBatchND, as TF.js composes 
   assert.equal(tw.memory().numTensors, before);
   assert.throws(() => tw.pool(tw.zeros([1, 4, 4, 1]), 2, 'max', 'valid', 2, 2), /Either strides or dilations must be 1/);
 });
+
+test("a dimRoundingMode with 'same' or 'valid' pad is an error, as in TF.js", () => {
+  const x = tw.zeros([1, 5, 5, 1]);
+  const f = tw.zeros([2, 2, 1, 1]);
+  assert.throws(() => tw.conv2d(x, f, 2, 'same', 'NHWC', 1, 'floor'),
+    /tw\.conv2d: attribute pad must be an integer when using dimRoundingMode floor but got pad same/);
+  assert.throws(() => tw.maxPool(x, 2, 2, 'valid', 'ceil'), /dimRoundingMode ceil but got pad valid/);
+  const y = tw.conv2d(x, f, 2, 1, 'NHWC', 1, 'ceil'); // an explicit pad rounds: (5 - 2 + 2) / 2 + 1 = 3.5 -> 4
+  assert.deepEqual(y.shape, [1, 4, 4, 1]);
+  tw.dispose([x, f, y]);
+});

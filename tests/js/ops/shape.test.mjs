@@ -51,6 +51,25 @@ test('shape ops are tensor methods', () => {
 
 test('booleanMaskAsync rejects a mask that does not match', async () => {
   const x = tw.zeros([2, 3]);
-  await assert.rejects(tw.booleanMaskAsync(x, [true, false, true], 0), /mask \[3\] must match tensor \[2,3\] from axis 0/);
+  await assert.rejects(tw.booleanMaskAsync(x, [true, false, true], 0), /mask's shape must match the first K dimensions of tensor's shape, Shapes 2 and 3 must match/);
+  await assert.rejects(tw.booleanMaskAsync(x, true), /^Error: mask cannot be scalar$/);
   x.dispose();
+});
+
+test("TF.js's reshaping methods: as1D..as5D, asScalar, flatten, reshapeAs", () => {
+  const x = tw.range(0, 6);
+  assert.deepEqual(x.as2D(2, 3).shape, [2, 3]);
+  assert.deepEqual(x.as3D(1, 2, 3).shape, [1, 2, 3]);
+  assert.deepEqual(x.as5D(1, 1, 2, 3, 1).shape, [1, 1, 2, 3, 1]);
+  assert.deepEqual(x.as4D(3, 2, 1, 1).flatten().shape, [6]);
+  assert.deepEqual(x.as2D(3, 2).as1D().shape, [6]);
+  assert.deepEqual(x.reshapeAs(tw.zeros([3, 2])).shape, [3, 2]);
+  assert.deepEqual(tw.tensor([[4]]).asScalar().shape, []);
+  assert.throws(() => x.asScalar(), /The array must have only 1 element/);
+});
+
+test("scatterND reads rank-1 indices as one index per element, as TF.js", () => {
+  const out = tw.scatterND(tw.tensor([0, 4, 2], [3], 'int32'), [100, 101, 102], [5]);
+  assert.deepEqual(Array.from(out.dataSync()), [100, 0, 102, 0, 101]);
+  out.dispose();
 });

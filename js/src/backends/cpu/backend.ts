@@ -1,7 +1,7 @@
 // The CPU backend: tensor data as typed arrays in a map. Its kernels live
 // next to this file, one module per op family, and are referenced from the
 // op registry entries.
-import type { BackendMemory, DataId, KernelBackend, TensorInfo } from '../../core/backend.js';
+import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend, type TensorInfo } from '../../core/backend.js';
 import { type DataType, type TypedArray, bytesPerElement } from '../../core/dtype.js';
 
 interface Stored {
@@ -53,6 +53,18 @@ export class CpuBackend implements KernelBackend {
 
   memory(): BackendMemory {
     return { numDataBuffers: this.store.size, numBytes: this.bytes };
+  }
+
+  floatPrecision(): 32 {
+    return 32;
+  }
+
+  epsilon(): number {
+    return FLOAT32_EPSILON;
+  }
+
+  numDataIds(): number {
+    return this.store.size;
   }
 
   dispose(): void {

@@ -34,6 +34,7 @@ export const binaryFns = {
   logicalAnd: (a: number, b: number) => bool(!!a && !!b),
   logicalOr: (a: number, b: number) => bool(!!a || !!b),
   logicalXor: (a: number, b: number) => bool(!!a !== !!b),
+  bitwiseAnd: (a: number, b: number) => a & b,
 };
 
 export const binaryIntFns: Partial<Record<keyof typeof binaryFns, (a: number, b: number) => number>> = {

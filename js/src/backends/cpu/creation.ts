@@ -49,22 +49,26 @@ interface RandomAttrs {
   dtype: DataType;
 }
 
-/** A random kernel: `draw(key, i)` is the unit sample, `scale` maps it to the op's range and dtype. */
+/**
+ * A random kernel: `draw(key, i)` is the unit sample, `scale` maps it to the
+ * op's range; int32 takes `whole` of it (uniform floors, staying below
+ * maxval; the normals round half up, as TF.js).
+ */
 function randomKernel<A extends RandomAttrs>(draw: (key: readonly number[], i: number) => number,
-  scale: (sample: number, attrs: A) => number) {
+  scale: (sample: number, attrs: A) => number, whole: (v: number) => number = Math.round) {
   return ({ backend, attrs, outputs: [out] }: KernelArgs<CpuBackend, A>): DataId[] => {
     const key = seedKey(attrs.seed);
     const values = makeArray(out.dtype, sizeFromShape(out.shape));
     for (let i = 0; i < values.length; i++) {
       const v = scale(draw(key, i), attrs);
-      values[i] = out.dtype === 'int32' ? Math.floor(v) : v;
+      values[i] = out.dtype === 'int32' ? whole(v) : v;
     }
     return [backend.write(values, out.shape, out.dtype)];
   };
 }
 
 export const randomUniformKernel = randomKernel<RandomAttrs & { minval: number; maxval: number }>(uniformAt,
-  (u, { minval, maxval }) => minval + u * (maxval - minval));
+  (u, { minval, maxval }) => minval + u * (maxval - minval), Math.floor);
 
 const meanStd = (z: number, { mean, stdDev }: { mean: number; stdDev: number }) => mean + z * stdDev;
 export const randomNormalKernel = randomKernel<RandomAttrs & { mean: number; stdDev: number }>(normalAt, meanStd);

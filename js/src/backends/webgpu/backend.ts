@@ -2,7 +2,7 @@
 // dispatches (many per command submission), and values read back to the CPU
 // only when asked for (`data()`). Kernels live in ./kernels/ and describe a
 // launch by the shader's own binding and uniform names (see ./wgsl.ts).
-import type { BackendMemory, DataId, KernelBackend } from '../../core/backend.js';
+import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend } from '../../core/backend.js';
 import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.js';
 import { fillSlots, shaderSource } from '../../shaders.js';
 import { BufferPool, sizeClass } from './buffer_pool.js';
@@ -497,6 +497,19 @@ export class WebGpuBackend implements KernelBackend {
       numDataBuffers: this.data.size, numBytes, pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes,
       pipelines: this.pipelines.size,
     };
+  }
+
+  /** Kernels compute in f32 (float16 is storage only). */
+  floatPrecision(): 32 {
+    return 32;
+  }
+
+  epsilon(): number {
+    return FLOAT32_EPSILON;
+  }
+
+  numDataIds(): number {
+    return this.data.size;
   }
 
   dispose(): void {
