@@ -9,11 +9,17 @@
 //
 // A is [.., M, K] row-major; B is [.., K, N], or [.., N, K] with TRANSPOSE_B;
 // K and N multiples of 4. Batching, numpy batch broadcasting, split-K and the
-// epilogue as in matmul/matmul_vec4.wgsl.
+// epilogue as in matmul/matmul_vec4.wgsl. B may be a packed weight (B_STORAGE):
+// float16 halves two per u32, or uint8 affine codes four per u32 with one
+// scale and min for B or one per row or column of its matrices, dequantised
+// as they are read, so the kernel streams 2 or 1 bytes a weight.
 //
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
-//   5 params: uniform. bias and residual are bound even when their knob is off.
+//   5 params: uniform; 6 b_packed: storage read of u32 (B when B_STORAGE is
+//   not 0: its codes, then for uint8 `b_channels` scales and as many mins as
+//   f32 bits from word b_affine_offset). bias, residual and whichever of b and
+//   b_packed is unused are bound even when their knob is off.
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
@@ -24,10 +30,14 @@
 //   a_batch_strides: vec4<u32>,  element strides per batch dim, 0 where broadcast
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
+//   b_affine_offset: u32,        uint8 B: the word of b_packed where its scales start
+//   b_channels: u32,             uint8 B: its scales (and mins), 1 unless B_AFFINE is 1 or 2
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to
-//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL (false).
+//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL (false);
+//   B_STORAGE (0: float32 in b; 1: float16 in b_packed; 2: uint8 codes in b_packed);
+//   B_AFFINE (uint8: 0 one scale and min, 1 one per row of B's matrices as stored, 2 one per column).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
 // Dispatch: x = ceil(N / (4 * WG_COLUMNS)); y and z hold m_tiles * batch *
@@ -41,6 +51,8 @@ override ROWS: u32 = 1u;  // 1 to 8
 override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override B_STORAGE: u32 = 0u;
+override B_AFFINE: u32 = 0u;
 
 struct Params {
   m: u32,
@@ -55,6 +67,8 @@ struct Params {
   b_batch_strides: vec4<u32>,
   alpha: f32,
   beta: f32,
+  b_affine_offset: u32,
+  b_channels: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
@@ -63,8 +77,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> b_packed: array<u32>;
 
 // @import common/activation.wgsl
+// @import common/packed_weights.wgsl
 
 // Each thread's sums for its rows, [ROWS][WG_K][WG_COLUMNS], summed over WG_K at the end.
 var<workgroup> partial_sums: array<vec4<f32>, ROWS * WG_K * WG_COLUMNS>;
@@ -80,8 +96,36 @@ fn b_block(b_base: u32, column4: u32, k4: u32) -> mat4x4<f32> {
   let k4n = params.k / 4u;
   let first = b_base + select(4u * k4 * n4 + column4, 4u * column4 * k4n + k4, TRANSPOSE_B);
   let step = select(n4, k4n, TRANSPOSE_B);
-  return mat4x4<f32>(vec4<f32>(b[first]), vec4<f32>(b[first + step]), vec4<f32>(b[first + 2u * step]),
-                     vec4<f32>(b[first + 3u * step]));
+  // The block's first row and column in B's matrix as stored (for per-row or per-column scales).
+  let row = 4u * select(k4, column4, TRANSPOSE_B);
+  let column = 4u * select(column4, k4, TRANSPOSE_B);
+  return mat4x4<f32>(b_vec4(first, row, column), b_vec4(first + step, row + 1u, column),
+                     b_vec4(first + 2u * step, row + 2u, column), b_vec4(first + 3u * step, row + 3u, column));
+}
+
+// B's vec4 at vec4 index `index` (elements 4 * index .. + 3, in the stored
+// matrix's row `row` from column `column`), as float32 whatever its storage.
+fn b_vec4(index: u32, row: u32, column: u32) -> vec4<f32> {
+  if (B_STORAGE == 0u) {
+    return vec4<f32>(b[index]);
+  }
+  if (B_STORAGE == 1u) {
+    return unpack_halves4(b_packed[2u * index], b_packed[2u * index + 1u]);
+  }
+  let codes = unpack_codes4(b_packed[index]);
+  let scales = params.b_affine_offset;
+  let mins = scales + params.b_channels;
+  if (B_AFFINE == 1u) {
+    return codes * bitcast<f32>(b_packed[scales + row]) + bitcast<f32>(b_packed[mins + row]);
+  }
+  if (B_AFFINE == 2u) {
+    let s = vec4<f32>(bitcast<f32>(b_packed[scales + column]), bitcast<f32>(b_packed[scales + column + 1u]),
+                      bitcast<f32>(b_packed[scales + column + 2u]), bitcast<f32>(b_packed[scales + column + 3u]));
+    let m = vec4<f32>(bitcast<f32>(b_packed[mins + column]), bitcast<f32>(b_packed[mins + column + 1u]),
+                      bitcast<f32>(b_packed[mins + column + 2u]), bitcast<f32>(b_packed[mins + column + 3u]));
+    return codes * s + m;
+  }
+  return codes * bitcast<f32>(b_packed[scales]) + bitcast<f32>(b_packed[mins]);
 }
 
 // A row's sum plus the block's product with the row's 4 values of A (`x`):
