@@ -129,7 +129,9 @@ function matvecMaxRows(backend: WebGpuBackend): number {
  * On CPU adapters the shape matters less: SwiftShader ran 1 x 9216 x 4096
  * (B transposed or not) about as fast with 4 to 64 columns and 4 threads per
  * sum, ~1.2x slower with 8 threads, ~3x with 64; 4 x 4 wastes least on
- * narrow outputs.
+ * narrow outputs. Packed B keeps 4 x 4 there: 8 or 16 columns for float16 or
+ * uint8 (a workgroup reading 64 bytes of each row of B) made no difference
+ * beyond the noise in SwiftShader's kernel times.
  */
 function matvecWorkgroup(backend: WebGpuBackend, transposeB: boolean): { WG_COLUMNS: number; WG_K: number } {
   if (backend.info.runsOnCpu) return { WG_COLUMNS: 4, WG_K: 4 };
