@@ -24,6 +24,9 @@ import { median } from './suite.mjs';
 export const MODELS = [
   { name: 'squeezenet1_0', inputs: [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
   { name: 'alexnet', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
+  // Quantised conversions of the same AlexNet: onnxruntime-web runs the float32 source, so their outputs differ by the quantisation.
+  { name: 'alexnet_uint8', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
+  { name: 'alexnet_float16', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
   { name: 'vgg19', inputs: [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }] },
   { name: 'efficientnet_lite0', inputs: [{ name: 'image', shape: [1, 224, 224, 3], fill: 'pixels', ortType: 'float32' }] },
   {
