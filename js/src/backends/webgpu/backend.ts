@@ -412,7 +412,7 @@ export class WebGpuBackend implements KernelBackend {
    * Stores a quantised weight packed (float16 halves two a word, or uint8
    * codes four a word with their scales and mins): a float32 tensor that
    * matmul/matvec.wgsl reads as it is, and that any other use turns into
-   * float32 storage once (`buffer`).
+   * float32 storage once (`unpack`).
    */
   writePacked(weight: PackedWeight, shape: readonly number[]): DataId {
     const { layout, words } = packWeight(weight, shape);
@@ -483,7 +483,6 @@ export class WebGpuBackend implements KernelBackend {
     }
     return record.buffer!;
   }
-
 
   async read(dataId: DataId): Promise<TypedArray> {
     const record = this.data.get(dataId);
