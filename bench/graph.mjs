@@ -46,6 +46,9 @@ const FACE = [125, 10, 200]; // the astronaut's face box, widened 1.5x as MediaP
 export const MODELS = [
   onnx('squeezenet1_0', [{ name: 'image', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
   onnx('alexnet', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
+  // Quantised conversions of the same AlexNet: onnxruntime-web runs the float32 source, so their outputs differ by the quantisation.
+  onnx('alexnet_uint8', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
+  onnx('alexnet_float16', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
   onnx('vgg19', [{ name: 'data_0', shape: [1, 3, 224, 224], fill: 'normal', ortType: 'float32' }]),
   onnx('efficientnet_lite0', [image('image', 224, 'pixels')]),
   onnx('minilm_l6', [

@@ -5,7 +5,9 @@ Writes build/bench-graph/<name>.onnx and its conversion build/bench-graph/<name>
 weights (no model hub can be reached); AlexNet and VGG-19, the onnx package's
 zoo architectures with seeded weights (their dense layers at batch 1 are
 matrix-vector products: 58 and 119 million of their 61 and 144 million
-parameters); and the two pretrained models that install from the package
+parameters), AlexNet also converted with `--quantize uint8` and `--quantize
+float16` (alexnet_uint8, alexnet_float16: their weights stay packed on WebGPU;
+onnxruntime-web runs the float32 source); and the two pretrained models that install from the package
 registries, exported from PyTorch by tensorweb.examples: EfficientNet-Lite0
 (ImageNet) and the all-MiniLM-L6-v2 sentence encoder. MediaPipe's face
 detector (short range), face landmark and selfie segmentation models are the
@@ -81,6 +83,8 @@ def mediapipe(name: str):
 MODELS = {
     "squeezenet1_0": lambda: ((lambda path: onnx.save(squeezenet1_0(), path)), [], ".onnx"),
     "alexnet": lambda: ((lambda path: onnx.save(seeded_model("bvlc_alexnet"), path)), [], ".onnx"),
+    "alexnet_uint8": lambda: ((lambda path: onnx.save(seeded_model("bvlc_alexnet"), path)), ["--quantize", "uint8"], ".onnx"),
+    "alexnet_float16": lambda: ((lambda path: onnx.save(seeded_model("bvlc_alexnet"), path)), ["--quantize", "float16"], ".onnx"),
     "vgg19": lambda: ((lambda path: onnx.save(seeded_model("vgg19"), path)), [], ".onnx"),
     "efficientnet_lite0": lambda: exported("efficientnet_lite0"),
     "minilm_l6": lambda: exported("minilm"),

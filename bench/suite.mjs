@@ -10,7 +10,10 @@
 // many bytes as the matrix-vector rows' weights takes turns with each of them
 // (their share of the copy bandwidth), as does tensorweb with matvec.wgsl
 // off (the GEMM kernels those products ran before it), and tensorweb's
-// dataSync() with its data() on the same tensor.
+// dataSync() with its data() on the same tensor. The float16 and uint8
+// matrix-vector rows are tensorweb's alone: their weights are packed weights
+// (js/src/backends/webgpu/README.md), and their share of the copy bandwidth
+// counts the bytes they read, 2 or 1 a weight.
 import { layersCnn } from './layers.mjs';
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -101,6 +104,24 @@ function tensorSuite(lib, { adam, variable }) {
     async matvec(k, n) {
       const x = make([values(k, 7), [1, k]]);
       const w = make([values(k * n, 8).map((v) => v / Math.sqrt(k)), [k, n]]);
+      return { run: async () => { const y = lib.matMul(x, w); await y.data(); y.dispose(); }, dispose: () => lib.dispose([x, w]) };
+    },
+    /** The same with the weights packed as float16 halves or uint8 codes (a scale and min per column): tensorweb only. */
+    async matvecPacked(k, n, storage) {
+      const backend = lib.engine?.().findBackend('webgpu');
+      if (!backend?.writePacked) return null;
+      const x = make([values(k, 7), [1, k]]);
+      const weights = values(k * n, 8).map((v) => v / Math.sqrt(k));
+      const halves = async () => {
+        const [float32, float16] = lib.tidy(() => { const t = lib.tensor(weights, [k, n]); return [t, t.cast('float16')]; });
+        const bits = await float16.data();
+        lib.dispose([float32, float16]);
+        return bits;
+      };
+      const packed = storage === 'float16' ? { format: 'float16', halves: await halves() }
+        : { format: 'uint8', codes: Uint8Array.from(weights, (v) => Math.round((v * Math.sqrt(k) + 1) * 127.5)),
+            scale: new Float32Array(n).fill(1 / (127.5 * Math.sqrt(k))), min: new Float32Array(n).fill(-1 / Math.sqrt(k)), axis: 1 };
+      const w = lib.engine().makeTensorFromDataId(backend.writePacked(packed, [k, n]), [k, n], 'float32', backend);
       return { run: async () => { const y = lib.matMul(x, w); await y.data(); y.dispose(); }, dispose: () => lib.dispose([x, w]) };
     },
     async conv() {
@@ -231,11 +252,24 @@ const matvecWorkload = (id, k, n, what) => ({
   weightBytes: 4 * k * n, bytes: 4 * (k * n + k + n),
 });
 
+/** The same with packed float16 or uint8 weights: K * N * 2 or 1 bytes of weights (plus the scales and mins, x and y). */
+const packedMatvecWorkload = (k, n, storage) => {
+  const weightBytes = k * n * (storage === 'float16' ? 2 : 1) + (storage === 'uint8' ? 8 * n : 0);
+  return {
+    id: `matvec_1x${k}x${n}_${storage}`, label: `matrix-vector 1×${k} · ${k}×${n}, ${storage} weights`,
+    make: (s) => s.matvecPacked?.(k, n, storage), weightBytes, bytes: weightBytes + 4 * (k + n), packed: true,
+  };
+};
+
 export const WORKLOADS = [
   { id: 'matmul_256', label: 'matmul 256³ (with readback)', make: (s) => s.matmul(256) },
   { id: 'matmul_1024', label: 'matmul 1024³ (with readback)', make: (s) => s.matmul(1024), flops: 2 * 1024 ** 3 },
   matvecWorkload('matvec_1x9216x4096', 9216, 4096, "AlexNet's first dense layer"),
+  packedMatvecWorkload(9216, 4096, 'float16'),
+  packedMatvecWorkload(9216, 4096, 'uint8'),
   matvecWorkload('matvec_1x4096x4096', 4096, 4096, "AlexNet's and VGG-19's second"),
+  packedMatvecWorkload(4096, 4096, 'float16'),
+  packedMatvecWorkload(4096, 4096, 'uint8'),
   matvecWorkload('matvec_1x1280x1000', 1280, 1000, "EfficientNet-Lite0's classifier"),
   { id: 'conv2d_56x56x64_64_3x3', label: 'conv2d 1×56×56×64 → 64, 3×3 same', make: (s) => s.conv() },
   { id: 'depthwise_112x112x32_3x3', label: 'depthwise 3×3 on 1×112×112×32', make: (s) => s.depthwise() },
@@ -273,7 +307,8 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
       if (workload.dataTurn) turns[DATA] = prepared.tensorweb.runData;
       if (copy) {
         turns[COPY] = copy.run;
-        turns[GEMM] = withFlags(tw, { matvec: 'off' }, prepared.tensorweb.run);
+        // Packed weights would be unpacked for good by the GEMM kernels, so their rows have no such turn.
+        if (!workload.packed) turns[GEMM] = withFlags(tw, { matvec: 'off' }, prepared.tensorweb.run);
       }
       const { [PEAK]: peakMs, [COPY]: copyMs, ...medianMs } = await measure(turns, { warmup, rounds: runs });
       row.medianMs = medianMs;

@@ -48,9 +48,11 @@ function table(report) {
   }
   for (const r of report.results.filter((row) => row.bandwidth)) {
     const { gbs, copyGBs, shareOfCopy } = r.bandwidth;
+    // Rows of packed weights have no GEMM turn (it would unpack them).
+    const gemm = r.medianMs.tensorwebGemm === undefined ? ''
+      : `; with matvec off (GEMM kernels) ${ms(r.medianMs.tensorwebGemm)} ms, ${(r.medianMs.tensorwebGemm / r.medianMs.tensorweb).toFixed(2)}× tensorweb's`;
     out.push(`${r.label}: ${gbs.toFixed(2)} GB/s = ${(100 * shareOfCopy).toFixed(0)}% of the copy bandwidth (${copyGBs.toFixed(2)} GB/s, ` +
-      `bytes read and written); with matvec off (GEMM kernels) ${ms(r.medianMs.tensorwebGemm)} ms, ` +
-      `${(r.medianMs.tensorwebGemm / r.medianMs.tensorweb).toFixed(2)}× tensorweb's`);
+      `bytes read and written)${gemm}`);
   }
   for (const r of report.results.filter((row) => row.medianMs.tensorwebData !== undefined)) {
     out.push(`${r.label}: data() on the same tensor ${ms(r.medianMs.tensorwebData)} ms; dataSync() takes ` +

@@ -31,6 +31,17 @@ export interface BackendMemory {
 }
 
 /**
+ * A quantised float32 weight as a model stores it: float16 halves, or uint8
+ * codes whose values are code * scale + min, with one scale and min or one
+ * per index along `axis`. Backends that can keep it so (`writePacked`) read it
+ * in their kernels and dequantise it only for consumers that cannot.
+ */
+export type PackedWeight =
+  | { readonly format: 'float16'; readonly halves: Uint16Array }
+  | { readonly format: 'uint8'; readonly codes: Uint8Array; readonly scale: Float32Array; readonly min: Float32Array;
+      readonly axis: number | null };
+
+/**
  * A compute backend. Implementations: `backends/cpu/backend.ts`,
  * `backends/webgpu/` (asynchronous, data on the GPU).
  *
@@ -58,6 +69,12 @@ export interface KernelBackend {
   readonly name: string;
   /** Stores `values` under a fresh DataId. The backend may keep `values` (callers hand it over). */
   write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId;
+  /**
+   * Optional: stores a quantised weight as packed storage of a float32 tensor
+   * of `shape` (its values are the dequantised ones). Backends without it
+   * get the weight dequantised to float32 before `write`.
+   */
+  writePacked?(weight: PackedWeight, shape: readonly number[]): DataId;
   /** Stores `values` under an existing DataId that the engine moves here from another backend. */
   move(dataId: DataId, values: TypedArray, shape: readonly number[], dtype: DataType): void;
   /** The values under `dataId`, once all work producing them has finished. The caller must not mutate them. */

@@ -61,14 +61,18 @@ export class GraphModel {
     readonly source: string,
   ) {}
 
-  /** Builds a model from loaded artifacts: checks the graph, then decodes weights into variables. */
-  static fromArtifacts(artifacts: ModelArtifacts, source = 'a model from artifacts'): GraphModel {
+  /**
+   * Builds a model from loaded artifacts: checks the graph, then decodes
+   * weights into variables (quantised ones kept packed unless `dequantizeWeights`).
+   */
+  static fromArtifacts(artifacts: ModelArtifacts, source = 'a model from artifacts',
+    { dequantizeWeights = false }: { dequantizeWeights?: boolean } = {}): GraphModel {
     const names = new Set(artifacts.weightSpecs.map((s) => s.name));
     const topology = readTopology(artifacts.modelJSON, names);
     const trainable = new Set(Array.isArray(artifacts.modelJSON.trainable) ? artifacts.modelJSON.trainable as string[] : []);
     let decoded: Map<string, Tensor>;
     try {
-      decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+      decoded = decodeWeights(artifacts.weightSpecs, artifacts.weightData, { packed: !dequantizeWeights });
     } catch (error) {
       throw inModel(source, `loading model '${source}'`, error);
     }
@@ -418,6 +422,14 @@ export interface GraphLoadOptions extends LoadOptions {
   inputShapes?: InputShapes;
   /** false: compile nothing ahead; pipelines compile on first use. */
   warmup?: boolean;
+  /**
+   * true: float16 and uint8 weights become float32 storage as they load. By
+   * default (false) WebGPU keeps them packed, 2 or 1 bytes a weight, read as
+   * they are by the matrix-vector kernel and unpacked once for any other use
+   * (js/src/backends/webgpu/README.md, "Packed weights"); the CPU backend
+   * always dequantises.
+   */
+  dequantizeWeights?: boolean;
 }
 
 /** Calls `onProgress` with the weights' and the pipelines' progress and their mean (or the weights' alone). */
@@ -457,7 +469,7 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
   await compiling;
   // Again: a device lost while the shards downloaded is replaced before the weights go up.
   await engine.ready();
-  const model = GraphModel.fromArtifacts(artifacts, source);
+  const model = GraphModel.fromArtifacts(artifacts, source, options);
   // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
   // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
   const lost = await engine.lostTensors(model.weights);
@@ -487,7 +499,8 @@ function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: G
     `(${(error as Error).message.replace(/^tensorweb: /, '')}); they compile on first use`);
   let pipelines: unknown[];
   try {
-    pipelines = planRun(backend, topology, inputs, new Map(), weightSpecs, topology.outputs.map((d) => d.name));
+    pipelines = planRun(backend, topology, inputs, new Map(), weightSpecs, topology.outputs.map((d) => d.name),
+      !options.dequantizeWeights);
   } catch (error) {
     warn(error);
     return Promise.resolve();

@@ -68,10 +68,12 @@ export function inputSpecsAt(topology: GraphTopology, shapes: InputShapes | unde
  * The pipelines a run of `topology` up to `outputNames` needs and `backend`
  * has not compiled: the executor runs as a dry run on placeholders for the
  * inputs (at `inputs`) and for the weights not in `weights` (at
- * `weightSpecs`: those still downloading, whose dequantisation is planned too).
+ * `weightSpecs`: those still downloading, quantised ones decoded as the load
+ * will, `packed` or dequantised, so their kernels are planned too).
  */
 export function planRun(backend: PlanningBackend, topology: GraphTopology, inputs: ReadonlyMap<string, TensorSpec>,
-  weights: ReadonlyMap<string, Tensor>, weightSpecs: readonly WeightSpec[], outputNames: readonly string[]): unknown[] {
+  weights: ReadonlyMap<string, Tensor>, weightSpecs: readonly WeightSpec[], outputNames: readonly string[],
+  packed = false): unknown[] {
   const engine = getEngine();
   const placeholders: Tensor[] = [];
   const placeholder = (spec: TensorSpec) => {
@@ -82,14 +84,17 @@ export function planRun(backend: PlanningBackend, topology: GraphTopology, input
   return engine.unprofiled(() => backend.plan(() => {
     try {
       const values = new Map<string, Tensor>(weights);
-      for (const spec of weightSpecs) {
-        if (!values.has(spec.name)) values.set(spec.name, placeholder({ shape: spec.shape, dtype: spec.quantization ? 'float32' : spec.dtype }));
-      }
-      // Dequantisation runs ops (cast, mul, add) on zeros of the weights' stored size.
+      // Quantised weights are decoded from zeros of their stored size: packed ones as packed placeholders (the
+      // kernels plan their packed variants), dequantised ones by ops (cast, mul, add).
       const quantised = weightSpecs.filter((spec) => spec.quantization && !weights.has(spec.name));
       if (quantised.length > 0) {
         const bytes = quantised.reduce((total, spec) => total + weightByteLength(spec), 0);
-        placeholders.push(...decodeWeights(quantised, new ArrayBuffer(bytes)).values());
+        const decoded = decodeWeights(quantised, new ArrayBuffer(bytes), { packed });
+        placeholders.push(...decoded.values());
+        for (const [name, tensor] of decoded) values.set(name, tensor);
+      }
+      for (const spec of weightSpecs) {
+        if (!values.has(spec.name)) values.set(spec.name, placeholder({ shape: spec.shape, dtype: spec.dtype }));
       }
       for (const [name, spec] of inputs) values.set(name, placeholder(spec));
       const known = new Map<string, TensorSpec>();

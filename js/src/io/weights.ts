@@ -4,6 +4,7 @@
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { sizeFromShape, toStorage } from '../core/dtype.js';
+import type { PackedWeight } from '../core/backend.js';
 import type { LoadOptions, ShardEntry, WeightSpec, WeightsManifestGroup } from './types.js';
 import { sha256Hex } from './sha256.js';
 
@@ -197,15 +198,25 @@ async function drain(shard: ShardEntry, stream: ReadableStream<Uint8Array>, targ
   return concatBytes(chunks);
 }
 
+export interface DecodeOptions {
+  /**
+   * Keep float16 and uint8 weights packed where the backend can
+   * (`writePacked`: WebGPU), as float32 tensors whose storage is the stored
+   * halves or codes; default false: dequantised to float32 storage here.
+   */
+  packed?: boolean;
+}
+
 /**
  * Turns weight bytes into tensors, one per spec, on the active backend: each
- * weight's stored bytes are uploaded once, and quantised ones are dequantised
+ * weight's stored bytes are uploaded once, and quantised ones are either kept
+ * packed (`options.packed`, on a backend with `writePacked`) or dequantised
  * there by ops (cast, mul, add) — on the GPU when webgpu is active. Aligned
  * weights are read through views of `data` rather than copies (the CPU backend
  * keeps them), so `data` must not change afterwards. On a failure every tensor
  * made so far is disposed.
  */
-export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<string, Tensor> {
+export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer, options: DecodeOptions = {}): Map<string, Tensor> {
   const needed = specs.reduce((total, spec) => total + weightByteLength(spec), 0);
   if (needed !== data.byteLength) {
     throw new Error(`tensorweb: the weight data is ${data.byteLength} bytes, the weight specs need ${needed}`);
@@ -220,7 +231,7 @@ export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<strin
       const start = offset;
       offset += length;
       try {
-        tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, data, start, length)));
+        tensors.set(spec.name, engine.tidy(() => decodeWeight(spec, data, start, length, options.packed ?? false)));
       } catch (error) {
         throw new Error(`tensorweb: weight '${spec.name}': ${(error as Error).message.replace(/^tensorweb: /, '')}`, { cause: error });
       }
@@ -239,7 +250,7 @@ function typedView<T>(Type: { new (buffer: ArrayBuffer, offset?: number, length?
   return offset % Type.BYTES_PER_ELEMENT === 0 ? new Type(data, offset, count) : new Type(data.slice(offset, offset + length));
 }
 
-function decodeWeight(spec: WeightSpec, data: ArrayBuffer, offset: number, length: number): Tensor {
+function decodeWeight(spec: WeightSpec, data: ArrayBuffer, offset: number, length: number, packed: boolean): Tensor {
   const engine = getEngine();
   const q = spec.quantization;
   if (!q) {
@@ -249,6 +260,12 @@ function decodeWeight(spec: WeightSpec, data: ArrayBuffer, offset: number, lengt
     return engine.makeTensor(values, spec.shape, spec.dtype);
   }
   if (spec.dtype !== 'float32') throw new Error(`tensorweb: quantised weights must be float32, not ${spec.dtype}`);
+  const backend = engine.backend;
+  if (packed && backend.writePacked && q.dtype !== 'uint16') {
+    const weight: PackedWeight = q.dtype === 'float16' ? { format: 'float16', halves: typedView(Uint16Array, data, offset, length) }
+      : { format: 'uint8', codes: typedView(Uint8Array, data, offset, length), ...affineVectors(spec) };
+    return engine.makeTensorFromDataId(backend.writePacked(weight, spec.shape), spec.shape, 'float32', backend);
+  }
   if (q.dtype === 'float16') {
     const bits = engine.makeTensor(typedView(Uint16Array, data, offset, length), spec.shape, 'float16');
     return engine.runOp('cast', [bits], { dtype: 'float32' })[0];
@@ -259,21 +276,28 @@ function decodeWeight(spec: WeightSpec, data: ArrayBuffer, offset: number, lengt
   return engine.runOp('add', [engine.runOp('mul', [asFloat, scale], {})[0], min], {})[0];
 }
 
-/** Scale and min as tensors broadcasting against the weight (vectors lie along `axis`). */
-function affineParameters(spec: WeightSpec): { scale: Tensor; min: Tensor } {
-  const engine = getEngine();
+/** Scale and min as float32 vectors: one entry each (per tensor, axis null), or one per entry of `axis`. */
+function affineVectors(spec: WeightSpec): { scale: Float32Array; min: Float32Array; axis: number | null } {
   const q = spec.quantization!;
   const rank = spec.shape.length;
-  const make = (value: number | number[] | undefined, what: string): Tensor => {
-    if (typeof value === 'number') return engine.makeTensor(Float32Array.of(value), [], 'float32');
-    const axis = q.axis ?? rank - 1;
+  const perTensor = typeof q.scale === 'number' && typeof q.min === 'number';
+  const axis = perTensor ? null : q.axis ?? rank - 1;
+  const vector = (value: number | number[] | undefined, what: string): Float32Array => {
+    if (axis === null) return Float32Array.of(value as number);
     if (!Array.isArray(value) || axis < 0 || axis >= rank || value.length !== spec.shape[axis]) {
       throw new Error(`tensorweb: quantization ${what} must be a number or one per entry of axis ${axis}`);
     }
-    const shape = spec.shape.map((d, i) => (i === axis ? d : 1));
-    return engine.makeTensor(Float32Array.from(value), shape, 'float32');
+    return Float32Array.from(value);
   };
-  return { scale: make(q.scale, 'scale'), min: make(q.min, 'min') };
+  return { scale: vector(q.scale, 'scale'), min: vector(q.min, 'min'), axis };
+}
+
+/** Scale and min as tensors broadcasting against the weight (vectors lie along `axis`). */
+function affineParameters(spec: WeightSpec): { scale: Tensor; min: Tensor } {
+  const engine = getEngine();
+  const { scale, min, axis } = affineVectors(spec);
+  const shape = axis === null ? [] : spec.shape.map((d, i) => (i === axis ? d : 1));
+  return { scale: engine.makeTensor(scale, shape, 'float32'), min: engine.makeTensor(min, shape, 'float32') };
 }
 
 /** The bytes and specs of named tensors, in order, for saving (float32, int32, bool and float16 as stored). */

@@ -111,12 +111,12 @@ test('webgpu device lost while loadGraphModel downloads the shards: the load wai
   assertClose(values, expectedOutput(io), io.tolerance, 'resnet loaded across a device loss');
 });
 
-test('webgpu device lost while loadGraphModel uploads the weights: weights dequantised there fail the load by name and leave nothing; uploaded ones survive; reloads work', async (t) => {
+test('webgpu device lost while loadGraphModel uploads the weights: weights dequantised there fail the load by name and leave nothing; uploaded and packed ones survive; reloads work', async (t) => {
   const ios = { resnet_uint8: readIO('resnet_uint8'), resnet: readIO('resnet') };
   const r = await shared.page.run(async (tw, ios) => {
     const backend = tw.engine().findBackend('webgpu');
     // The device destroyed at the 5th weight upload, in the middle of the synchronous decode.
-    const loadLosingDevice = async (name) => {
+    const loadLosingDevice = async (name, options) => {
       const write = backend.write;
       let uploads = 0;
       backend.write = function (...args) {
@@ -124,7 +124,7 @@ test('webgpu device lost while loadGraphModel uploads the weights: weights dequa
         return write.apply(this, args);
       };
       try {
-        return await tw.loadGraphModel(`/tests/fixtures/graph/${name}/model.json`);
+        return await tw.loadGraphModel(`/tests/fixtures/graph/${name}/model.json`, options);
       } finally {
         backend.write = write;
       }
@@ -132,7 +132,7 @@ test('webgpu device lost while loadGraphModel uploads the weights: weights dequa
     const baseline = { tensors: tw.memory().numTensors, bytes: tw.memory().numBytes };
     let loadError = '';
     try {
-      await loadLosingDevice('resnet_uint8');
+      await loadLosingDevice('resnet_uint8', { dequantizeWeights: true });
     } catch (error) {
       loadError = error.message;
     }
@@ -146,12 +146,18 @@ test('webgpu device lost while loadGraphModel uploads the weights: weights dequa
     await tw.ready();
     const float32 = await window.predictFixture(tw, survivor, ios.resnet);
     survivor.dispose();
-    return { loadError, baseline, afterFailure, quantised, float32, left: tw.memory().numTensors - baseline.tensors };
+    // Packed weights (the default) keep their codes on the CPU, so they too go up again.
+    const packed = await loadLosingDevice('resnet_uint8');
+    await tw.ready();
+    const packedOutput = await window.predictFixture(tw, packed, ios.resnet_uint8);
+    packed.dispose();
+    return { loadError, baseline, afterFailure, quantised, float32, packedOutput, left: tw.memory().numTensors - baseline.tensors };
   }, ios);
   t.diagnostic(`load: ${r.loadError}`);
   assert.match(r.loadError, /loading model '\/tests\/fixtures\/graph\/resnet_uint8\/model\.json': the device was lost while its weights were decoded, and \d+ weight\(s\) computed there are gone \([^)]+\); the backend is re-initialising: load the model again/);
   assert.deepEqual(r.afterFailure, r.baseline, 'the failed load left no tensor behind');
   assertClose(r.quantised, expectedOutput(ios.resnet_uint8), ios.resnet_uint8.tolerance, 'resnet_uint8 reloaded');
   assertClose(r.float32, expectedOutput(ios.resnet), ios.resnet.tolerance, 'resnet loaded across the loss');
+  assertClose(r.packedOutput, expectedOutput(ios.resnet_uint8), ios.resnet_uint8.tolerance, 'resnet_uint8 loaded packed across the loss');
   assert.equal(r.left, 0);
 });

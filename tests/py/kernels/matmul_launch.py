@@ -15,7 +15,7 @@ def tolerance(k):
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
                activation="v", alpha=0.0, vec4=False, registers=None, two_k_steps=False, splits=1, k_chunk=None,
-               elem="f32", tile=None, matvec=None):
+               elem="f32", tile=None, matvec=None, b_packed=None):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
     registers: rows per thread (32, or 16 with the rows_16_to_31 slot empty) of
@@ -24,6 +24,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     TWO_K_STEPS knob from two_k_steps; None for the other kernels.
     matvec: the overrides (WG_COLUMNS, WG_K, ROWS) of matmul/matvec.wgsl (K and
     N multiples of 4, B transposed or not; ROWS output rows per workgroup).
+    b_packed: with matvec, B's packed storage from `pack_weight` (b then gives only the shape).
     """
     vec4 = vec4 or registers is not None or matvec is not None
     tile = tile or matvec or (REGISTERS_TILE if registers else TILE)
@@ -48,6 +49,15 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     params = {"m": m, "n": n, "k": k, "batch": batch, "m_tiles": m_tiles, "splits": splits,
               "k_chunk": k_chunk, "batch_shape": padded, "a_batch_strides": a_batch_strides,
               "b_batch_strides": b_batch_strides, "alpha": alpha, "beta": 0.0}
+    packed = {}
+    if matvec:
+        words, packed_constants, packed_params = b_packed or (PLACEHOLDER.view(np.uint32), {}, {})
+        params |= {"b_affine_offset": 0, "b_channels": 1} | packed_params
+        packed = {"b_packed": words}
+        if b_packed:
+            b = PLACEHOLDER
+    else:
+        packed_constants = {}
     if not vec4:
         params |= {"a_stride_m": 1 if transpose_a else k, "a_stride_k": m if transpose_a else 1,
                    "b_stride_k": 1 if transpose_b else n, "b_stride_n": k if transpose_b else 1}
@@ -58,7 +68,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     out_shape = (splits,) + batch_shape + (m, n)
     placeholder = PLACEHOLDER.astype(dtype)
     if matvec:
-        shader, constants = "matmul/matvec.wgsl", matvec | {"TRANSPOSE_B": transpose_b}
+        shader, constants = "matmul/matvec.wgsl", matvec | {"TRANSPOSE_B": transpose_b} | packed_constants
     elif registers:
         shader, constants = "matmul/matmul_vec4_registers.wgsl", tile | {"ROWS_PER_THREAD": registers, "TWO_K_STEPS": two_k_steps}
     else:
@@ -69,7 +79,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,
         residual=placeholder if residual is None else residual,
-        out=Output(out_shape, dtype), params=params)["out"]
+        out=Output(out_shape, dtype), params=params, **packed)["out"]
     if epilogue:
         return result[0]
     size = batch * m * n
@@ -79,3 +89,21 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         workgroups=-(-size // 64), partials=result, bias=placeholder if bias is None else bias,
         residual=placeholder if residual is None else residual, out=Output(batch_shape + (m, n), dtype),
         params={"size": size, "n": n, "splits": splits, "alpha": alpha, "beta": 0.0})["out"]
+
+
+def pack_weight(codes, quantization):
+    """B's words for matmul/matvec.wgsl's b_packed (as the runtime packs a quantised weight:
+    js/src/backends/webgpu/packed.ts) from a manifest entry's stored array and `quantization`,
+    with the overrides and params that say how to read them."""
+    if quantization["dtype"] == "float16":
+        halves = np.ascontiguousarray(codes, np.float16).reshape(-1)
+        halves = np.concatenate([halves, np.zeros(len(halves) % 2, np.float16)])
+        return halves.view(np.uint32), {"B_STORAGE": 1}, {}
+    raw = np.ascontiguousarray(codes, np.uint8).reshape(-1)
+    raw = np.concatenate([raw, np.zeros(-len(raw) % 4, np.uint8)])
+    scale = np.atleast_1d(np.asarray(quantization["scale"], np.float32))
+    low = np.atleast_1d(np.asarray(quantization["min"], np.float32))
+    words = np.concatenate([raw.view(np.uint32), scale.view(np.uint32), low.view(np.uint32)])
+    axis = quantization.get("axis")
+    affine = 0 if axis is None else 1 if axis % codes.ndim == codes.ndim - 2 else 2
+    return words, {"B_STORAGE": 2, "B_AFFINE": affine}, {"b_affine_offset": len(raw) // 4, "b_channels": len(scale)}

@@ -1,10 +1,17 @@
-"""common/fma_peak.wgsl and common/copy_bandwidth.wgsl: the benchmark kernels do their work (and so are not optimised away)."""
+"""common/fma_peak.wgsl and common/copy_bandwidth.wgsl: the benchmark kernels do their work (and so are not optimised
+away); common/dequantize.wgsl against the converter's own dequantisation."""
 
 import time
 
 import numpy as np
+import pytest
+
+from tensorweb.converter.quantize import dequantize
 
 from tensorweb.kernels import Output
+
+from matmul_launch import pack_weight
+from test_matmul import quantised
 
 
 def fma_peak_reference(threads, iterations, multiplier, addend):
@@ -40,3 +47,20 @@ def test_copy_bandwidth_copies_every_vec4(runner, rng):
     out = runner.run("common/copy_bandwidth.wgsl", constants={"WORKGROUP_SIZE": 64, "ITEMS": 11}, workgroups=2,
                      source=source, destination=Output((1001, 4)), params={"vec4s": 1001, "threads": 100})["destination"]
     np.testing.assert_array_equal(out, source)
+
+
+# Odd element counts (a last word half or three quarters full), one scale per tensor or per index along each axis.
+@pytest.mark.parametrize("storage, axis", [("float16", None), ("uint8", None), ("uint8", 0), ("uint8", 1), ("uint8", 2)])
+def test_dequantize_matches_the_converter(runner, rng, storage, axis):
+    values = rng.standard_normal((3, 5, 7)).astype(np.float32)
+    codes, quantization = quantised(values, storage, axis)
+    words, _, params = pack_weight(codes, quantization)
+    channels = 1 if axis is None else values.shape[axis]
+    inner = 1 if axis is None else int(np.prod(values.shape[axis + 1:]))
+    out = runner.run("common/dequantize.wgsl", workgroups=-(-values.size // 64), constants={"FLOAT16": storage == "float16"},
+                     packed=words, out=Output((values.size,)),
+                     params={"size": values.size, "channels": channels, "inner": inner,
+                             "affine_offset": params.get("b_affine_offset", 0)})["out"]
+    # float32's code * scale + min against the converter's float64 one: a few ulps of the weight's magnitude.
+    np.testing.assert_allclose(out.reshape(values.shape), dequantize(codes, quantization), rtol=1e-6,
+                               atol=1e-6 * np.abs(values).max())

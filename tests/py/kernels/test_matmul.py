@@ -1,9 +1,11 @@
-"""matmul/matmul.wgsl, matmul/matmul_vec4.wgsl, matmul/matmul_vec4_registers.wgsl and split-K against numpy."""
+"""matmul/matmul.wgsl, matmul/matmul_vec4.wgsl, matmul/matmul_vec4_registers.wgsl, matmul/matvec.wgsl (B float32 or
+packed: float16, uint8 codes) and split-K against numpy."""
 
 import numpy as np
 import pytest
 
-from matmul_launch import run_matmul, tolerance
+from tensorweb.converter.quantize import affine_encode, dequantize
+from matmul_launch import pack_weight, run_matmul, tolerance
 
 
 def reference(a, b, transpose_a=False, transpose_b=False):
@@ -152,3 +154,53 @@ def test_matvec_split_k(runner, rng, transpose_b):
     out = run_matmul(runner, a, b, transpose_b=transpose_b, bias=bias, splits=4, k_chunk=256,
                      matvec={"WG_COLUMNS": 8, "WG_K": 32, "ROWS": 1}, activation="relu_f32(v)")
     np.testing.assert_allclose(out, np.maximum(reference(a, b, transpose_b=transpose_b) + bias, 0), **tolerance(k))
+
+
+def quantised(values, storage, axis):
+    """A weight as the converter stores it (converter/quantize.py): its stored array and manifest quantization."""
+    if storage == "float16":
+        return values.astype(np.float16), {"dtype": "float16"}
+    codes, scale, low = affine_encode(values.astype(np.float64), "uint8", axis)
+    if axis is None:
+        return codes, {"dtype": "uint8", "scale": float(scale), "min": float(low)}
+    return codes, {"dtype": "uint8", "scale": scale.reshape(-1).tolist(), "min": low.reshape(-1).tolist(), "axis": axis}
+
+
+# B packed (float16 halves, uint8 codes with one scale and min or one per row
+# or column of B as stored), dequantised as the kernel reads it; the expected
+# values multiply by the weight the converter's own `dequantize` recovers.
+PACKED = [pytest.param("float16", None, id="float16"), pytest.param("uint8", None, id="uint8-tensor"),
+          pytest.param("uint8", -2, id="uint8-rows"), pytest.param("uint8", -1, id="uint8-columns")]
+
+
+@pytest.mark.parametrize("storage, axis", PACKED)
+@pytest.mark.parametrize("transpose_b", [False, True], ids=["b", "b_transposed"])
+@pytest.mark.parametrize("m, k, n, matvec", [(1, 1028, 36, {"WG_COLUMNS": 16, "WG_K": 16, "ROWS": 1}),
+                                             (5, 36, 132, {"WG_COLUMNS": 4, "WG_K": 4, "ROWS": 4})])
+def test_matvec_packed_b(runner, rng, storage, axis, transpose_b, m, k, n, matvec):
+    a = rand(rng, m, k)
+    b = rand(rng, *((n, k) if transpose_b else (k, n)))
+    codes, quantization = quantised(b, storage, None if axis is None else axis % 2)
+    out = run_matmul(runner, a, b, transpose_b=transpose_b, matvec=matvec, b_packed=pack_weight(codes, quantization))
+    weight = dequantize(codes, quantization)
+    np.testing.assert_allclose(out, reference(a, weight, transpose_b=transpose_b), **tolerance(k))
+
+
+@pytest.mark.parametrize("storage, axis", PACKED)
+def test_matvec_packed_b_batches_epilogue_and_split_k(runner, rng, storage, axis):
+    # Batched B [2, K, N] (per-row and per-column scales are per matrix row or column, shared by the batch), bias,
+    # residual and relu, then split-K's second pass.
+    m, k, n = 2, 48, 20
+    a, bias, residual = rand(rng, 3, 1, m, k), rand(rng, n), rand(rng, 3, 2, m, n)
+    b = rand(rng, 2, k, n)
+    codes, quantization = quantised(b, storage, None if axis is None else axis % 3)
+    packed = pack_weight(codes, quantization)
+    weight = dequantize(codes, quantization)
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, matvec={"WG_COLUMNS": 4, "WG_K": 8, "ROWS": 2},
+                     activation="relu_f32(v)", b_packed=packed)
+    expected = np.maximum(reference(a, weight) + bias + residual, 0)
+    np.testing.assert_allclose(out, expected, **tolerance(k))
+    split = run_matmul(runner, a[0], b[0], matvec={"WG_COLUMNS": 8, "WG_K": 4, "ROWS": 1}, splits=3, k_chunk=16,
+                       b_packed=pack_weight(*quantised(b[0], storage, None if axis is None else axis % 2)))
+    single = dequantize(*quantised(b[0], storage, None if axis is None else axis % 2))
+    np.testing.assert_allclose(split, reference(a[0], single), **tolerance(k))

@@ -2,11 +2,12 @@
 // dispatches (many per command submission), and values read back to the CPU
 // only when asked for (`data()`). Kernels live in ./kernels/ and describe a
 // launch by the shader's own binding and uniform names (see ./wgsl.ts).
-import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend } from '../../core/backend.js';
+import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend, type PackedWeight } from '../../core/backend.js';
 import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.js';
 import { fillSlots, shaderSource } from '../../shaders.js';
 import { BufferPool, sizeClass } from './buffer_pool.js';
 import { type DeviceInfo, acquireDevice } from './device.js';
+import { type PackedLayout, dequantizeLaunch, packWeight } from './packed.js';
 import { readBufferSync } from './read_sync.js';
 import { type Binding, type StructLayout, type UniformValues, packStruct, parseBindings, structLayout } from './wgsl.js';
 
@@ -81,6 +82,12 @@ interface GpuData {
   generation: number;
   /** Made during a `plan`: a stand-in with neither buffer nor values. */
   planned?: true;
+  /**
+   * A packed weight (README.md, "Packed weights"): its words, kept on the CPU
+   * like uploaded values, and whether `buffer` holds them (else it holds the
+   * float32 values a dequantise dispatch made from them).
+   */
+  packed?: { layout: PackedLayout; words: Uint32Array; inBuffer: boolean };
 }
 
 /** A storage binding: a tensor's DataId or a raw buffer. */
@@ -95,6 +102,8 @@ export interface Launch {
   constants?: Readonly<Record<string, number | boolean>>;
   /** By binding name: storage takes a DataId or buffer, uniform takes the struct's field values. Unlisted read-only storage gets a placeholder. */
   bindings: Readonly<Record<string, StorageResource | UniformValues>>;
+  /** By binding name: packed weights bound as their packed words (see `packedLayout`); DataIds in `bindings` are float32. */
+  packed?: Readonly<Record<string, DataId>>;
   /** Workgroup count (laid out 2-D as x, then rows of y) or an explicit [x, y, z]. */
   workgroups: number | readonly [number, number, number];
 }
@@ -254,7 +263,7 @@ export class WebGpuBackend implements KernelBackend {
     const alive = await this.deviceSurvives();
     return dataIds.filter((dataId) => {
       const record = this.data.get(dataId);
-      return record !== undefined && !record.values && (!alive || record.generation !== this.generation);
+      return record !== undefined && !record.values && !record.packed && (!alive || record.generation !== this.generation);
     });
   }
 
@@ -395,10 +404,61 @@ export class WebGpuBackend implements KernelBackend {
 
   private upload(record: GpuData): void {
     const device = this.live();
-    record.buffer = this.pool.acquire(gpuBytes(record.dtype, record.size), STORAGE_USAGE);
+    // A packed weight goes up packed, after a lost device too (its float32 values were the GPU's).
+    const packed = record.packed ?? null;
+    if (packed) packed.inBuffer = true;
+    const view = packed ? packed.words : toGpuLayout(record.values!, record.dtype);
+    record.buffer = this.pool.acquire(packed ? Math.max(4, view.byteLength) : gpuBytes(record.dtype, record.size), STORAGE_USAGE);
     record.generation = this.generation;
-    const view = toGpuLayout(record.values!, record.dtype);
     if (view.byteLength > 0) device.queue.writeBuffer(record.buffer, 0, view.buffer, view.byteOffset, view.byteLength);
+  }
+
+  /**
+   * Stores a quantised weight packed (float16 halves two a word, or uint8
+   * codes four a word with their scales and mins): a float32 tensor that
+   * matmul/matvec.wgsl reads as it is, and that any other use turns into
+   * float32 storage once (`unpack`).
+   */
+  writePacked(weight: PackedWeight, shape: readonly number[]): DataId {
+    const { layout, words } = packWeight(weight, shape);
+    const dataId = {};
+    const record: GpuData = { buffer: null, dtype: 'float32', size: sizeFromShape(shape), values: null, generation: this.generation,
+      packed: { layout, words, inBuffer: false }, ...(this.planned ? { planned: true as const } : {}) };
+    this.data.set(dataId, record);
+    if (this.planned) return dataId;
+    this.makeRoom(words.byteLength);
+    this.upload(record);
+    return dataId;
+  }
+
+  /** The layout of `dataId`'s storage while it is packed (the tensor may be a view of another shape: compare `shape`); else null. */
+  packedLayout(dataId: DataId): PackedLayout | null {
+    const record = this.data.get(dataId);
+    if (!record?.packed) return null;
+    // Not uploaded yet (a plan) or taken by a lost device: it goes up packed on its next use.
+    const uploads = !record.buffer || record.generation !== this.generation;
+    return record.packed.inBuffer || uploads ? record.packed.layout : null;
+  }
+
+  /**
+   * Turns a packed weight's storage into float32 values by one dispatch, for
+   * a consumer that cannot read it packed; the packed words stay on the CPU
+   * (a lost device gets them back packed). In a plan, only plans the dispatch.
+   */
+  private unpack(dataId: DataId): void {
+    const record = this.data.get(dataId)!;
+    if (this.planned) {
+      this.run(dequantizeLaunch(record.packed!.layout, this.placeholder, this.placeholder));
+      return;
+    }
+    const packedBuffer = this.buffer(dataId);
+    const bytes = gpuBytes('float32', record.size);
+    this.makeRoom(bytes);
+    const values = this.pool.acquire(bytes, STORAGE_USAGE);
+    this.run(dequantizeLaunch(record.packed!.layout, packedBuffer, values));
+    this.pool.release(packedBuffer);
+    record.buffer = values;
+    record.packed!.inBuffer = false;
   }
 
   /** A new tensor's storage, written by a kernel. */
@@ -423,7 +483,7 @@ export class WebGpuBackend implements KernelBackend {
     if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
     if (record.planned) throw new Error('tensorweb: this tensor is a placeholder from a planning pass (backend.plan); it has no data');
     if (record.generation !== this.generation || !record.buffer) {
-      if (!record.values) throw new Error('tensorweb: this tensor was computed on a WebGPU device that was lost; its values are gone');
+      if (!record.values && !record.packed) throw new Error('tensorweb: this tensor was computed on a WebGPU device that was lost; its values are gone');
       this.upload(record);
     }
     return record.buffer!;
@@ -434,11 +494,18 @@ export class WebGpuBackend implements KernelBackend {
     if (!record) throw new Error('tensorweb: webgpu backend has no data under this id (disposed?)');
     if (record.values) return record.values;
     if (record.size === 0) return fromGpuLayout(new ArrayBuffer(0), record.dtype, 0);
-    const source = this.buffer(dataId);
+    let source = this.buffer(dataId);
     const bytes = gpuBytes(record.dtype, record.size);
+    // A packed weight is read through float32 values made for the read; it stays packed.
+    const unpacked = record.packed?.inBuffer ? this.pool.acquire(bytes, STORAGE_USAGE) : null;
+    if (unpacked) {
+      this.run(dequantizeLaunch(record.packed!.layout, source, unpacked));
+      source = unpacked;
+    }
     const staging = this.pool.acquire(bytes, USAGE.MAP_READ | USAGE.COPY_DST);
     this.stats.readbacks++;
     this.commandEncoder().copyBufferToBuffer(source, 0, staging, 0, bytes);
+    if (unpacked) this.pool.release(unpacked);
     this.submit();
     try {
       await staging.mapAsync(MAP_MODE_READ, 0, bytes);
@@ -654,19 +721,27 @@ export class WebGpuBackend implements KernelBackend {
   /** Records one dispatch; submits when enough are recorded. */
   run(launch: Launch): void {
     const device = this.live();
+    // Packed weights bound for their float32 values are unpacked first, before this launch takes its uniform buffers.
+    for (const resource of Object.values(launch.bindings)) {
+      if (this.packedLayout(resource as DataId)) this.unpack(resource as DataId);
+    }
     if (this.planned) {
       const key = pipelineKey(launch);
       if (!this.pipelines.has(key)) this.planned.set(key, { shader: launch.shader, slots: launch.slots, constants: launch.constants });
       return;
     }
     const { pipeline, bindings, uniforms } = this.pipeline(device, launch);
-    const given = Object.keys(launch.bindings);
+    const given = [...Object.keys(launch.bindings), ...Object.keys(launch.packed ?? {})];
     const unknown = given.filter((name) => !bindings.some((b) => b.name === name));
     if (unknown.length) throw new Error(`tensorweb: ${launch.shader} has no binding(s) ${unknown.join(', ')}`);
     const entries: GPUBindGroupEntry[] = bindings.map((b) => {
       const resource = launch.bindings[b.name];
+      const packed = launch.packed?.[b.name];
       let buffer: GPUBuffer;
-      if (b.kind === 'uniform') {
+      if (packed) {
+        if (!this.packedLayout(packed)) throw new Error(`tensorweb: ${launch.shader}: ${b.name} is bound packed, but its tensor is not packed`);
+        buffer = this.buffer(packed);
+      } else if (b.kind === 'uniform') {
         if (!resource) throw new Error(`tensorweb: ${launch.shader}: uniform ${b.name} not given`);
         const bytes = packStruct(uniforms.get(b.name)!, resource as UniformValues);
         buffer = this.pool.acquire(bytes.byteLength, USAGE.UNIFORM | USAGE.COPY_DST);

@@ -1,7 +1,8 @@
 // matMul and fusedMatMul: matmul/matmul.wgsl (any strides: transposes, any
 // M, N, K) or, row-major with K and N multiples of 4, matmul/matmul_vec4.wgsl
 // (tiles in workgroup memory) or matmul_vec4_registers.wgsl (for CPU adapters);
-// products of few rows (B transposed or not) matmul/matvec.wgsl; each
+// products of few rows (B transposed or not; B float32 or a packed float16 or
+// uint8 weight, read as it is) matmul/matvec.wgsl; each
 // optionally split along K (partials summed by matmul/split_k_reduce.wgsl),
 // with bias, activation and a full-shape addend fused into the epilogue.
 import type { DataId } from '../../../core/backend.js';
@@ -129,7 +130,9 @@ function matvecMaxRows(backend: WebGpuBackend): number {
  * On CPU adapters the shape matters less: SwiftShader ran 1 x 9216 x 4096
  * (B transposed or not) about as fast with 4 to 64 columns and 4 threads per
  * sum, ~1.2x slower with 8 threads, ~3x with 64; 4 x 4 wastes least on
- * narrow outputs.
+ * narrow outputs. Packed B keeps 4 x 4 there: 8 or 16 columns for float16 or
+ * uint8 (a workgroup reading 64 bytes of each row of B) made no difference
+ * beyond the noise in SwiftShader's kernel times.
  */
 function matvecWorkgroup(backend: WebGpuBackend, transposeB: boolean): { WG_COLUMNS: number; WG_K: number } {
   if (backend.info.runsOnCpu) return { WG_COLUMNS: 4, WG_K: 4 };
@@ -158,6 +161,26 @@ interface MatMulLaunch {
   splits: number;
   /** Whether the shader takes B's layout in its params (matmul.wgsl's strides). */
   strides: boolean;
+  /** matvec.wgsl: how B is stored (B_STORAGE, B_AFFINE) and, with `packed`, B bound as its packed words. */
+  storage?: { constants: Record<string, number>; params: { b_affine_offset: number; b_channels: number }; packed: boolean };
+}
+
+const FLOAT32_B = { constants: {}, params: { b_affine_offset: 0, b_channels: 1 }, packed: false };
+
+/**
+ * How matvec.wgsl reads B: packed, when B's storage is a packed weight at
+ * B's own shape whose scales (if per channel) lie along a row or column of
+ * its matrices; else float32 (a packed weight is then unpacked once, see
+ * backend.ts `unpack`).
+ */
+function matvecStorage(backend: WebGpuBackend, b: TensorInfo): NonNullable<MatMulLaunch['storage']> {
+  const layout = backend.packedLayout(b.dataId);
+  if (!layout || layout.shape.length !== b.shape.length || layout.shape.some((d, i) => d !== b.shape[i])) return FLOAT32_B;
+  if (layout.format === 'float16') return { constants: { B_STORAGE: 1 }, params: FLOAT32_B.params, packed: true };
+  const rank = b.shape.length;
+  const affine = layout.axis === null ? 0 : layout.axis === rank - 2 ? 1 : layout.axis === rank - 1 ? 2 : null;
+  if (affine === null) return FLOAT32_B;
+  return { constants: { B_STORAGE: 2, B_AFFINE: affine }, params: { b_affine_offset: layout.affineOffset, b_channels: layout.channels }, packed: true };
 }
 
 /** The GEMM kernels: tiled (scalar or vec4) or, on CPU adapters, rows and columns in registers. */
@@ -184,7 +207,8 @@ function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, bat
 }
 
 /** matmul/matvec.wgsl: the threads of a workgroup share each output's sum over K; B is read once, in vec4s. */
-function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, transposeB: boolean): MatMulLaunch {
+function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, transposeB: boolean,
+  b: TensorInfo): MatMulLaunch {
   const rows = Math.min(m, MATVEC_ROWS);
   const workgroup = matvecWorkgroup(backend, transposeB);
   const tileN = 4 * workgroup.WG_COLUMNS;
@@ -194,9 +218,10 @@ function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, b
   const splitK = backend.flags.splitK;
   const splits = splitK === 'off' ? 1 : splitK === 'on' ? Math.ceil(k / (2 * kGranule))
     : backend.info.runsOnCpu ? 1 : Math.max(1, Math.min(Math.ceil(MATVEC_GPU_WORKGROUPS / workgroups), Math.floor(k / (16 * kGranule))));
+  const storage = matvecStorage(backend, b);
   return {
-    shader: SHADERS.matvec, slots: {}, constants: { ...workgroup, ROWS: rows, TRANSPOSE_B: transposeB },
-    tileM: rows, tileN, kGranule, splits, strides: false,
+    shader: SHADERS.matvec, slots: {}, constants: { ...workgroup, ROWS: rows, TRANSPOSE_B: transposeB, ...storage.constants },
+    tileM: rows, tileN, kGranule, splits, strides: false, storage,
   };
 }
 
@@ -222,7 +247,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // Small outputs keep the scalar kernel, unless their sums are long: a classifier head's [1, 1280] x [1280, 1000]
   // took 50 ms there on SwiftShader, ~27 ms in the vec4 registers kernel (whose other 15 rows go to waste).
   const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20)));
-  const launch = matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB) : gemmLaunch(backend, m, n, k, batchCount, vec4);
+  const launch = matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4);
   const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
   const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
 
@@ -234,7 +259,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     batch_shape: batch.shape, a_batch_strides: batch.a, b_batch_strides: batch.b,
     alpha: epilogue.alpha, beta: epilogue.beta,
   };
-  const params = !launch.strides ? common : {
+  const params = launch.storage ? { ...common, ...launch.storage.params } : !launch.strides ? common : {
     ...common,
     a_stride_m: transposeA ? 1 : k, a_stride_k: transposeA ? m : 1,
     b_stride_k: transposeB ? 1 : n, b_stride_n: transposeB ? k : 1,
@@ -244,10 +269,11 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
     constants: { ...launch.constants, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
     bindings: {
-      a: a.dataId, b: b.dataId, out: target, params,
+      a: a.dataId, ...(launch.storage?.packed ? {} : { b: b.dataId }), out: target, params,
       ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),
       ...(fused && epilogue.residual ? { residual: epilogue.residual } : {}),
     },
+    ...(launch.storage?.packed ? { packed: { b_packed: b.dataId } } : {}),
     workgroups: backend.gridYZ(Math.ceil(n / launch.tileN), mTiles * batchCount * splits),
   });
   if (fused) return out;
