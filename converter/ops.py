@@ -631,6 +631,7 @@ SYMBOLIC_RULES: dict[str, tuple[set[str], Rule]] = {
     "broadcastTo": ({"shape"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["shape"]), inputs[0].dtype)]),
     "fill": ({"shape"}, infer_fill),
     "range": ({"start", "stop", "step"}, lambda inputs, attrs: [TensorInfo((-1,), attrs["dtype"])]),
+    "slice": ({"begin", "size"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["size"]), inputs[0].dtype)]),
 }
 
 

@@ -123,8 +123,30 @@ def export(name: str, build, inputs: dict[str, torch.Tensor], outputs: list[str]
     np.savez(OUT / f"{name}.npz", **arrays)
 
 
+def export_minilm():
+    """all-MiniLM-L6-v2's architecture (py/tensorweb/examples/minilm.py), small and seeded, exported as the
+    example is, with batch and sequence free: its attention heads reshape over both."""
+    import sys
+    sys.path.insert(0, str(OUT.parents[2] / "py"))
+    from tensorweb.examples.minilm import BertConfig, SentenceEncoder
+    torch.manual_seed(0)
+    model = SentenceEncoder(BertConfig(vocab_size=100, hidden_size=32, layers=2, heads=4, intermediate_size=64,
+                                       max_positions=64, type_vocab_size=2, layer_norm_eps=1e-12)).eval()
+    ids, mask = torch.randint(0, 100, (2, 7)), torch.ones(2, 7, dtype=torch.int64)
+    mask[1, 5:] = 0
+    with torch.no_grad():
+        embedding = model(ids, mask)
+    free = {0: "batch", 1: "sequence"}
+    torch.onnx.export(model, (ids, mask), OUT / "minilm_dynamic.onnx", input_names=["input_ids", "attention_mask"],
+                      output_names=["embedding"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": free, "attention_mask": free, "embedding": {0: "batch"}})
+    np.savez(OUT / "minilm_dynamic.npz", input_ids=ids.numpy(), attention_mask=mask.numpy(),
+             output_embedding=embedding.numpy())
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    export_minilm()
     torch.manual_seed(0)
     image = torch.randn(2, 3, 32, 32)
     ids = torch.randint(0, 100, (2, 12))

@@ -30,7 +30,7 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
+from .lowering import (FREE_DIM_STANDINS, INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
                        check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
                        worth_folding)
 from .loading import check_text, parse_message
@@ -915,6 +915,9 @@ def lower_split(ctx):
 def lower_slice(ctx):
     shape = ctx.shape(0)
     rank = len(shape)
+    if ctx.opset >= 10 and any(k is not None and k.partial for k in map(ctx.known_input, (1, 2))):
+        ctx.output(0, slice_by_program(ctx, rank))
+        return
     if ctx.opset >= 10:
         starts, ends = ctx.const_ints(1), ctx.const_ints(2)
         axes = ctx.const_ints(3) if ctx.has(3) else list(range(len(starts)))
@@ -945,6 +948,45 @@ def lower_slice(ctx):
     else:
         y = ctx.emit("stridedSlice", x, begin=begin, end=end, strides=strides, beginMask=0, endMask=end_mask)
     ctx.output(0, y)
+
+
+def slice_by_program(ctx, rank: int) -> str:
+    """A Slice whose starts or ends follow a free dimension: a runtime slice whose begin and size the
+    shape program computes, clamping each bound into its axis as ONNX does (unit steps only)."""
+    axes = ctx.const_ints(3) if ctx.has(3) else list(range(len(ctx.known_input(1).value.reshape(-1))))
+    if ctx.has(4) and any(step != 1 for step in ctx.const_ints(4)):
+        raise Unsupported("Slice with steps other than 1 and bounds that follow a free dimension")
+    program, name = ctx.graph.shape_program, ctx.node_name
+    x = ctx.tensor(0)
+    shape = program.add("shape", [], {"of": x, "start": 0, "end": None}, f"{name}/input_shape")
+    const = lambda value, hint: program.const(np.array(value, np.int64), f"{name}/{hint}")  # noqa: E731
+    bounds = [ctx.known_input(i).symbol_in(program, f"{name}/{w}") for i, w in ((1, "starts"), (2, "ends"))]
+    zero = const(0, "zero")
+    begin, size = [const([0], "begin")] * rank, [const([-1], "size")] * rank  # axes left whole
+    for k, axis in enumerate(ops.normalize_axis(a, rank) for a in axes):
+        dim = program.add("gather", [shape, const(axis, "axis")], {"axis": 0}, f"{name}/dim")
+
+        def clamped(bound: str) -> str:
+            value = program.add("gather", [bound, const(k, "index")], {"axis": 0}, f"{name}/bound")
+            negative = program.add("less", [value, zero], {}, f"{name}/negative")
+            value = program.add("where", [negative, program.add("add", [value, dim], {}, f"{name}/wrapped"), value],
+                                {}, f"{name}/index")
+            return program.add("min", [program.add("max", [value, zero], {}, f"{name}/low"), dim], {}, f"{name}/clamped")
+
+        start, end = clamped(bounds[0]), clamped(bounds[1])
+        length = program.add("max", [program.add("sub", [end, start], {}, f"{name}/length"), zero], {}, f"{name}/size")
+        begin[axis], size[axis] = (program.add("unsqueeze", [v], {"axes": [0]}, f"{name}/entry") for v in (start, length))
+    begin_symbol = program.add("concat", begin, {"axis": 0}, f"{name}/begin")
+    size_symbol = program.add("concat", size, {"axis": 0}, f"{name}/sizes")
+    # the sizes written: those the free dimensions' stand-ins agree on, -1 for the others
+    static = [d if d >= 0 else -1 for d in ctx.shape(0)]
+    for k, axis in enumerate(ops.normalize_axis(a, rank) for a in axes):
+        lengths = {len(range(standin if ctx.shape(0)[axis] < 0 else ctx.shape(0)[axis])[
+            int(ctx.known_input(1).variant(v).reshape(-1)[k]):int(ctx.known_input(2).variant(v).reshape(-1)[k])])
+            for v, standin in enumerate(FREE_DIM_STANDINS)}
+        static[axis] = lengths.pop() if len(lengths) == 1 else -1
+    return ctx.graph.add_node("slice", [x], {"begin": [0] * rank, "size": static}, name,
+                              shape_attrs={"begin": begin_symbol, "size": size_symbol})[0]
 
 
 @lowers("Gather")

@@ -15,15 +15,19 @@ for (const name of FIXTURE_NAMES) {
     const before = tw.memory();
     const io = readIO(name);
     const model = await loadFixture(name);
-    const inputs = ioTensors(io.inputs);
-    const outputs = model.predict(inputs);
-    const byName = outputs instanceof tw.Tensor ? { [model.outputNodes[0]]: outputs } : outputs;
-    assert.deepEqual(Object.keys(byName).sort(), Object.keys(io.outputs).sort());
-    for (const [output, expected] of Object.entries(io.outputs)) {
-      assert.deepEqual(byName[output].shape, expected.shape, `${name} ${output} shape`);
-      assertClose(await byName[output].data(), expected.values, io.tolerance, `${name} ${output}`);
+    // `alsoAt`: more input shapes (free batch and sequence), run by the same loaded model
+    for (const run of [io, ...(io.alsoAt ?? [])]) {
+      const inputs = ioTensors(run.inputs);
+      const outputs = model.predict(inputs);
+      const byName = outputs instanceof tw.Tensor ? { [model.outputNodes[0]]: outputs } : outputs;
+      assert.deepEqual(Object.keys(byName).sort(), Object.keys(run.outputs).sort());
+      for (const [output, expected] of Object.entries(run.outputs)) {
+        const what = `${name} ${output} at [${Object.values(run.inputs)[0].shape}]`;
+        assert.deepEqual(byName[output].shape, expected.shape, `${what} shape`);
+        assertClose(await byName[output].data(), expected.values, io.tolerance, what);
+      }
+      tw.dispose([inputs, outputs]);
     }
-    tw.dispose([inputs, outputs]);
     model.dispose();
     assert.equal(tw.memory().numTensors, before.numTensors);
     assert.equal(tw.memory().numBytes, before.numBytes);
