@@ -86,7 +86,8 @@ def check_input_shapes_named(overrides: dict[str, list[int]], inputs) -> None:
     """Every --input-shape must name one of the model's `inputs`."""
     unknown = set(overrides) - set(inputs)
     if unknown:
-        raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        raise ConversionError(f"--input-shape names no model input: {sorted(unknown)} (the model's inputs: "
+                              f"{', '.join(inputs) or 'none'})")
 
 
 def bind_output(graph: Graph, value: str, name: str) -> None:

@@ -1222,7 +1222,7 @@ def symbolic_fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str, inputs: li
     shape program nodes (shape_program.py); an op the program lacks leaves them without one, and a
     reader needing them at run time is refused."""
     partial = [out for out in node.output if out in knowns and knowns[out].partial]
-    if not partial or len(node.output) != 1:
+    if not partial or len(node.output) != 1 or any(k.partial and k.symbol is None for k in inputs):
         return
     spec = shape_program_op(ctx, node, inputs)
     if spec is None:
