@@ -85,7 +85,11 @@ const truncDiv = (a: number, b: number) => {
 const KERNELS: Record<string, Kernel> = {
   gather: ([data, indices], { axis }) => {
     const a = axisOf(axis, data.shape.length);
-    const picked = take(data, a, indices.data.map((i) => (i < 0 ? i + data.shape[a] : i)));
+    const dim = data.shape[a];
+    const picked = take(data, a, indices.data.map((i) => {
+      if (i < -dim || i >= dim) throw new Error(`index ${i} is outside [${-dim}, ${dim})`);
+      return i < 0 ? i + dim : i;
+    }));
     return { shape: [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)], data: picked.data, float: data.float };
   },
   concat: (inputs, { axis }) => {
