@@ -119,3 +119,10 @@ def test_a_shape_computation_the_program_lacks_is_refused_by_node(tmp_path):
     nodes[-1].name = "split_heads"
     with pytest.raises(UnsupportedOpsError, match="split_heads.*shape program does not express.*--input-shape"):
         read_onnx(model_file(nodes, tmp_path))
+
+
+def test_the_format_lists_exactly_the_programs_ops():
+    from tensorweb.converter.model_json import SCHEMA
+    from tensorweb.converter.shape_program import OPS, SOURCE_OPS
+    program = SCHEMA["$defs"]["graphTopology"]["properties"]["shapeProgram"]["items"]["properties"]
+    assert set(program["op"]["enum"]) == set(OPS) | set(SOURCE_OPS)
