@@ -40,3 +40,22 @@ test('the committed fixtures are what tensorweb convert, onnxruntime and the PyT
   const run = spawnSync(python, [script, '--check'], { encoding: 'utf8' });
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
 });
+
+test('minilm_dynamic saves with its shape program and reloads running at another size', async () => {
+  const model = await loadFixture('minilm_dynamic');
+  let saved;
+  await model.save(tw.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { location: 'memory', modelJSONBytes: 0, weightDataBytes: 0 };
+  }));
+  assert.ok(Array.isArray(saved.modelJSON.topology.shapeProgram) && saved.modelJSON.topology.shapeProgram.length > 0);
+  // through JSON, as a saved file would be
+  const reloaded = await tw.loadGraphModel(tw.io.fromMemory({ ...saved, modelJSON: JSON.parse(JSON.stringify(saved.modelJSON)) }));
+  const run = readIO('minilm_dynamic').alsoAt.at(-1);
+  const inputs = ioTensors(run.inputs);
+  const output = reloaded.predict(inputs);
+  assertClose(await output.data(), run.outputs.embedding.values, readIO('minilm_dynamic').tolerance, 'reloaded minilm_dynamic');
+  tw.dispose([inputs, output]);
+  model.dispose();
+  reloaded.dispose();
+});
