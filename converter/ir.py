@@ -25,6 +25,7 @@ import numpy as np
 from . import ops, reference
 from .errors import ConversionError, ShapeError
 from .ops import TensorInfo
+from .shape_program import ShapeProgram
 
 NUMPY_DTYPES = {"float32": np.float32, "int32": np.int32, "bool": np.bool_}
 
@@ -36,6 +37,7 @@ class Node:
     inputs: list[str]
     outputs: list[str]
     attrs: dict = field(default_factory=dict)
+    shape_attrs: dict = field(default_factory=dict)  # attr -> shape program value computing it at run time
 
 
 def runtime_dtype(array: np.ndarray) -> str:
@@ -55,6 +57,7 @@ class Graph:
         self.info: dict[str, TensorInfo] = {}
         self.eager = eager
         self._taken: set[str] = set()
+        self.shape_program = ShapeProgram()  # shape arithmetic over free dimensions (shape_program.py)
 
     # ------------------------------------------------------------ the node list and its index
 
@@ -163,12 +166,16 @@ class Graph:
         self.parameters.discard(name)
 
     def add_node(self, op: str, inputs: list[str], attrs: dict | None = None, name: str | None = None,
-                 outputs: list[str] | None = None) -> list[str]:
-        """Adds one node (or, in an eager graph, its values); returns its output names."""
+                 outputs: list[str] | None = None, shape_attrs: dict | None = None) -> list[str]:
+        """Adds one node (or, in an eager graph, its values); returns its output names. `shape_attrs`
+        names the shape program values that give attrs their run-time values."""
         name = self.unique_name(name or op)
+        shape_attrs = dict(shape_attrs or {})
+        if shape_attrs and self.eager:
+            raise ConversionError(f"node {name!r} ({op}): attrs follow a free dimension")
         try:
             attrs = ops.complete_attrs(op, attrs or {})
-            infos = ops.infer(op, [self.info[i] for i in inputs], attrs)
+            infos = ops.infer(op, [self.info[i] for i in inputs], attrs, shape_attrs)
         except ShapeError as e:
             raise ShapeError(f"node {name!r} ({op}): {e}") from None
         outputs = outputs or [name if len(infos) == 1 else f"{name}:{i}" for i in range(len(infos))]
@@ -180,7 +187,7 @@ class Graph:
         for out, out_info in zip(outputs, infos):
             self._taken.add(out)
             self.info[out] = out_info
-        node = Node(name, op, list(inputs), outputs, attrs)
+        node = Node(name, op, list(inputs), outputs, attrs, shape_attrs)
         self._nodes.append(node)
         self._index(node)
         return outputs
@@ -225,6 +232,7 @@ class Graph:
             self.outputs = [new if o == old else o for o in self.outputs]
 
     def _redirect_readers(self, old: str, new: str):
+        self.shape_program.rename_graph_value(old, new)
         for node in list(self._consumers.get(old, [])):
             self.set_inputs(node, [new if i == old else i for i in node.inputs])
 
@@ -252,7 +260,10 @@ class Graph:
             if any(o in needed for o in node.outputs):
                 live.append(node)
                 needed.update(node.inputs)
+                # the shape program reads shapes of earlier values, which must then be computed
+                needed.update(self.shape_program.graph_reads(node.shape_attrs.values()))
         self.nodes = live[::-1]
+        self.shape_program.keep_only(v for node in self.nodes for v in node.shape_attrs.values())
         for name in list(self.constants):
             if name not in needed:
                 self._drop_constant(name)
@@ -283,7 +294,7 @@ class Graph:
     def infer_node(self, node: Node):
         """(Re)computes one node's output info; passes call it for the nodes they create."""
         try:
-            infos = ops.infer(node.op, [self.info[i] for i in node.inputs], node.attrs)
+            infos = ops.infer(node.op, [self.info[i] for i in node.inputs], node.attrs, node.shape_attrs)
         except ShapeError as e:
             raise ShapeError(f"node {node.name!r} ({node.op}): {e}") from None
         for out, out_info in zip(node.outputs, infos):

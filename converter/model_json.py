@@ -13,6 +13,7 @@ from pathlib import Path
 SCHEMA_FILE = Path(__file__).with_name("model.schema.json")
 SCHEMA = json.loads(SCHEMA_FILE.read_text())
 FORMAT_VERSION: int = SCHEMA["properties"]["formatVersion"]["const"]
+FORMAT_MINOR_VERSION: int = SCHEMA["properties"]["formatMinorVersion"]["const"]
 GRAPH_FORMAT = "tensorweb-graph"
 LAYERS_FORMAT = "tensorweb-layers"
 MODEL_FILE = "model.json"
@@ -38,6 +39,7 @@ def model_document(format_name: str, topology: dict, *, weights: list, shards: l
     return {
         "format": format_name,
         "formatVersion": FORMAT_VERSION,
+        "formatMinorVersion": FORMAT_MINOR_VERSION,
         "producer": producer,
         **body,
         "weightsManifest": [{"paths": [s["path"] for s in shards], "weights": [w.manifest_entry() for w in weights],

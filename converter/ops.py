@@ -382,6 +382,17 @@ def infer_broadcast_to(inputs, attrs):
     return [TensorInfo(target, inputs[0].dtype)]
 
 
+def infer_fill(inputs, attrs):
+    return [TensorInfo(tuple(attrs["shape"]), attrs["dtype"])]
+
+
+def infer_range(inputs, attrs):
+    start, stop, step = attrs["start"], attrs["stop"], attrs["step"]
+    if step == 0:
+        raise ShapeError("range step 0")
+    return [TensorInfo((max(math.ceil((stop - start) / step), 0),), attrs["dtype"])]
+
+
 def infer_resize(inputs, attrs):
     x = inputs[0]
     require_rank(x, 4, "resize input")
@@ -472,6 +483,8 @@ RULES: dict[str, Rule] = {
     "squeeze": infer_squeeze,
     "tile": infer_tile,
     "broadcastTo": infer_broadcast_to,
+    "fill": infer_fill,
+    "range": infer_range,
     "resizeBilinear": infer_resize,
     "resizeNearestNeighbor": infer_resize,
     "depthToSpace": infer_depth_to_space,
@@ -611,11 +624,30 @@ def node_attrs(name: str, op: str, inputs: list[str], attrs: dict) -> dict:
         raise ConversionError(f"node {name!r} ({op}): {e}") from None
 
 
-def infer(op: str, inputs: list[TensorInfo], attrs: dict) -> list[TensorInfo]:
-    """Output shapes and dtypes of one node, with its inputs and attrs checked."""
+# Rules for nodes whose attrs the shape program computes (shape_program.py): the attrs written hold
+# the entries fixed while converting and -1 where a free dimension decides them.
+SYMBOLIC_RULES: dict[str, tuple[set[str], Rule]] = {
+    "reshape": ({"shape"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["shape"]), inputs[0].dtype)]),
+    "broadcastTo": ({"shape"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["shape"]), inputs[0].dtype)]),
+    "fill": ({"shape"}, infer_fill),
+    "range": ({"start", "stop", "step"}, lambda inputs, attrs: [TensorInfo((-1,), attrs["dtype"])]),
+    "slice": ({"begin", "size"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["size"]), inputs[0].dtype)]),
+}
+
+
+def infer(op: str, inputs: list[TensorInfo], attrs: dict, symbolic=()) -> list[TensorInfo]:
+    """Output shapes and dtypes of one node, with its inputs and attrs checked; `symbolic` names
+    the attrs the shape program computes."""
     spec = op_spec(op)
     check_input_count(spec, len(inputs))
-    outputs = spec.infer(inputs, attrs)
+    if symbolic:
+        allowed, rule = SYMBOLIC_RULES.get(op, (set(), None))
+        if rule is None or not set(symbolic) <= allowed:
+            raise ShapeError(f"attrs {sorted(symbolic)} cannot follow free dimensions "
+                             f"(computed attrs: {', '.join(f'{o}.{sorted(a)}' for o, (a, _) in SYMBOLIC_RULES.items())})")
+        outputs = rule(inputs, attrs)
+    else:
+        outputs = spec.infer(inputs, attrs)
     if spec.outputs != "variable" and len(outputs) != spec.outputs:
         raise ShapeError(f"the converter's {op} rule gave {len(outputs)} outputs, the schema says {spec.outputs}")
     for out in outputs:

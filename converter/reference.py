@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from . import ops
+from .shape_program import attr_value
 
 Kernel = Callable[[list[np.ndarray], dict], list[np.ndarray]]
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -932,9 +933,15 @@ def run(graph, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -
     for node in graph.nodes:
         for i in node.inputs:
             remaining_uses[i] = remaining_uses.get(i, 0) + 1
+    shapes = {name: np.shape(value) for name, value in values.items()}  # what the shape program reads
     for node in graph.nodes:
-        results = KERNELS[node.op]([values[i] for i in node.inputs], node.attrs)
+        attrs = node.attrs
+        if node.shape_attrs:  # attrs that follow free dimensions: from the shape program, at these shapes
+            computed = graph.shape_program.evaluate(list(node.shape_attrs.values()), shapes.__getitem__)
+            attrs = {**attrs, **{a: attr_value(computed[v]) for a, v in node.shape_attrs.items()}}
+        results = KERNELS[node.op]([values[i] for i in node.inputs], attrs)
         values.update(zip(node.outputs, results))
+        shapes.update((name, np.shape(value)) for name, value in zip(node.outputs, results))
         for i in node.inputs:  # free intermediates as soon as their last reader ran
             remaining_uses[i] -= 1
             if remaining_uses[i] == 0 and i not in wanted and i not in graph.constants:

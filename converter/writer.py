@@ -42,14 +42,35 @@ def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], p
     topology = {
         "inputs": tensor_entries(graph, graph.inputs),
         "outputs": tensor_entries(graph, graph.outputs),
-        "nodes": [{"name": n.name, "op": n.op, "inputs": n.inputs, "outputs": n.outputs,
-                   "attrs": ops.node_attrs(n.name, n.op, n.inputs, n.attrs)} for n in graph.nodes],
+        "nodes": [node_json(n) for n in graph.nodes],
     }
+    if len(graph.shape_program):
+        check_shape_program(graph)
+        topology["shapeProgram"] = graph.shape_program.to_json()
     # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
     # a quantised weight is listed too: the runtime dequantises it to float32
     trainable = [w.name for w in weights if w.name in graph.parameters and w.dtype == "float32"]
     return model_document(GRAPH_FORMAT, topology, weights=weights, shards=shards, producer=producer,
                     signature=signature(graph), trainable=trainable, metadata=metadata)
+
+
+def node_json(node) -> dict:
+    entry = {"name": node.name, "op": node.op, "inputs": node.inputs, "outputs": node.outputs,
+             "attrs": ops.node_attrs(node.name, node.op, node.inputs, node.attrs)}
+    if node.shape_attrs:
+        entry["shapeAttrs"] = dict(node.shape_attrs)
+    return entry
+
+
+def check_shape_program(graph: Graph):
+    """Every value the shape program reads the shape of is computed before the node needing it."""
+    available = set(graph.inputs) | set(graph.constants)
+    for node in graph.nodes:
+        missing = graph.shape_program.graph_reads(node.shape_attrs.values()) - available
+        if missing:
+            raise ConversionError(f"node {node.name!r} ({node.op}): its shapeAttrs read the shape of "
+                                  f"{sorted(missing)}, which no earlier node computes")
+        available.update(node.outputs)
 
 
 class ShardWriter:
@@ -197,7 +218,10 @@ def load_model(folder) -> tuple[Graph, dict]:
     topology = document["topology"]
     for entry in topology["inputs"]:
         graph.add_input(entry["name"], entry["shape"], entry["dtype"])
+    for entry in topology.get("shapeProgram", []):
+        graph.shape_program.add(entry["op"], entry["inputs"], entry["attrs"], entry["name"])
     for node in topology["nodes"]:
-        graph.add_node(node["op"], node["inputs"], node["attrs"], node["name"], outputs=node["outputs"])
+        graph.add_node(node["op"], node["inputs"], node["attrs"], node["name"], outputs=node["outputs"],
+                       shape_attrs=node.get("shapeAttrs"))
     graph.outputs = [entry["name"] for entry in topology["outputs"]]
     return graph, document

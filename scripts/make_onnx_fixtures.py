@@ -5,7 +5,9 @@ exporter); the tests only read what it writes into tests/fixtures/onnx/: <name>.
 torch.export-based exporter's also <name>.onnx.data, its weights as external data) and <name>.npz
 (inputs under their names, outputs as output_<name>).  Each model is exported twice: by the
 TorchScript exporter at opsets 13/14 (layer norm and GELU written out) and by the torch.export-based
-exporter (opset 20: LayerNormalization, Gelu).
+exporter (opset 20: LayerNormalization, Gelu). minilm_dynamic (MiniLM's architecture, small and seeded) and
+torch_tiled_positions (Tile repetitions read from a shape) are exported once, by the TorchScript exporter with
+batch and sequence free.
 """
 
 from __future__ import annotations
@@ -123,8 +125,62 @@ def export(name: str, build, inputs: dict[str, torch.Tensor], outputs: list[str]
     np.savez(OUT / f"{name}.npz", **arrays)
 
 
+def export_minilm():
+    """all-MiniLM-L6-v2's architecture (py/tensorweb/examples/minilm.py), small and seeded, exported as the
+    example is, with batch and sequence free: its attention heads reshape over both."""
+    import sys
+    sys.path.insert(0, str(OUT.parents[2] / "py"))
+    from tensorweb.examples.minilm import BertConfig, SentenceEncoder
+    torch.manual_seed(0)
+    model = SentenceEncoder(BertConfig(vocab_size=100, hidden_size=32, layers=2, heads=4, intermediate_size=64,
+                                       max_positions=64, type_vocab_size=2, layer_norm_eps=1e-12)).eval()
+    ids, mask = torch.randint(0, 100, (2, 7)), torch.ones(2, 7, dtype=torch.int64)
+    mask[1, 5:] = 0
+    with torch.no_grad():
+        embedding = model(ids, mask)
+    free = {0: "batch", 1: "sequence"}
+    torch.onnx.export(model, (ids, mask), OUT / "minilm_dynamic.onnx", input_names=["input_ids", "attention_mask"],
+                      output_names=["embedding"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": free, "attention_mask": free, "embedding": {0: "batch"}})
+    np.savez(OUT / "minilm_dynamic.npz", input_ids=ids.numpy(), attention_mask=mask.numpy(),
+             output_embedding=embedding.numpy())
+
+
+class TiledPositions(nn.Module):
+    """Token and position embeddings, the positions tiled over the batch by a count read from the ids'
+    shape: Tile repetitions that follow a free dimension, which the converter needs fixed."""
+
+    def __init__(self):
+        super().__init__()
+        self.tokens = nn.Embedding(100, 16)
+        self.positions = nn.Embedding(64, 16)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, input_ids, attention_mask):
+        batch, length = input_ids.shape
+        positions = torch.arange(length).unsqueeze(0).repeat(batch, 1)
+        x = (self.tokens(input_ids) + self.positions(positions)) * attention_mask.unsqueeze(-1)
+        return self.head(x.sum(dim=1))
+
+
+def export_tiled_positions():
+    torch.manual_seed(0)
+    model = TiledPositions().eval()
+    ids, mask = torch.randint(0, 100, (2, 8)), torch.ones(2, 8, dtype=torch.int64)
+    with torch.no_grad():
+        logits = model(ids, mask)
+    free = {0: "batch", 1: "sequence"}
+    torch.onnx.export(model, (ids, mask), OUT / "torch_tiled_positions.onnx", input_names=["input_ids", "attention_mask"],
+                      output_names=["logits"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": free, "attention_mask": free})
+    np.savez(OUT / "torch_tiled_positions.npz", input_ids=ids.numpy(), attention_mask=mask.numpy(),
+             output_logits=logits.numpy())
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    export_minilm()
+    export_tiled_positions()
     torch.manual_seed(0)
     image = torch.randn(2, 3, 32, 32)
     ids = torch.randint(0, 100, (2, 12))

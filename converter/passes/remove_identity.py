@@ -7,6 +7,8 @@ from ..ir import Graph, Node
 
 
 def is_pass_through(graph: Graph, node: Node) -> bool:
+    if not node.inputs:  # fill, range: values made from attrs alone
+        return False
     source = graph.info[node.inputs[0]].shape
     if node.op == "clone":
         return True

@@ -86,7 +86,8 @@ def check_input_shapes_named(overrides: dict[str, list[int]], inputs) -> None:
     """Every --input-shape must name one of the model's `inputs`."""
     unknown = set(overrides) - set(inputs)
     if unknown:
-        raise ConversionError(f"--input-shape names no model input: {sorted(unknown)}")
+        raise ConversionError(f"--input-shape names no model input: {sorted(unknown)} (the model's inputs: "
+                              f"{', '.join(inputs) or 'none'})")
 
 
 def bind_output(graph: Graph, value: str, name: str) -> None:
@@ -146,10 +147,23 @@ class Known:
     hint: str | None = None
     ir_name: str | None = None
     parameter: bool = False
+    symbol: str | None = None  # the shape program value computing it at run time (shape_program.py)
 
     @property
     def partial(self) -> bool:
         return self.alternate is not None
+
+    def symbol_in(self, program, hint: str) -> str:
+        """Its shape program value; a value fixed while converting becomes a literal there."""
+        if self.symbol is None:
+            if self.partial:
+                raise Unsupported(f"{hint} follows a free dimension through a computation the shape program "
+                                  f"does not express; fix its size with --input-shape")
+            value = self.value
+            if np.issubdtype(value.dtype, np.integer):  # int64 sentinels (INT64_MAX slice ends) clamp to int32
+                value = np.clip(value, INT32_MIN, INT32_MAX)
+            self.symbol = program.const(value, f"{hint}/const")
+        return self.symbol
 
     def variant(self, index: int) -> np.ndarray:
         return self.alternate if index and self.partial else self.value
@@ -223,13 +237,30 @@ class Lowering:
                 dims[dims.index(-1)] = math.prod(source) // rest if rest else 0
             variants.append(dims)
         # entries that did not move with the free dimensions are fixed; the others stay free
-        return self.reshape(x, [a if a == b else -1 for a, b in zip(*variants)])
+        dims = [a if a == b else -1 for a, b in zip(*variants)]
+        if dims.count(-1) <= 1:  # the runtime's reshape infers one free entry itself
+            return self.reshape(x, dims)
+        program = self.graph.shape_program
+        symbol = target.symbol_in(program, f"{self.node_name}/shape")
+        raw = [int(d) for d in target.value.reshape(-1)]
+        if copy_zeros and 0 in raw:  # ONNX: a 0 entry copies the input's dimension
+            shape = program.add("shape", [], {"of": x, "start": 0, "end": None}, f"{self.node_name}/input_shape")
+            if len(raw) > len(input_shape):
+                pad = program.const(np.ones(len(raw) - len(input_shape), np.int64), f"{self.node_name}/ones")
+                shape = program.add("concat", [shape, pad], {"axis": 0}, f"{self.node_name}/padded_shape")
+            starts, ends = (program.const(np.array([v], np.int64), f"{self.node_name}/{w}")
+                            for w, v in (("start", 0), ("end", len(raw))))
+            shape = program.add("slice", [shape, starts, ends], {}, f"{self.node_name}/leading_shape")
+            zero = program.const(np.array(0, np.int64), f"{self.node_name}/zero")
+            is_zero = program.add("equal", [symbol, zero], {}, f"{self.node_name}/is_zero")
+            symbol = program.add("where", [is_zero, shape, symbol], {}, f"{self.node_name}/target")
+        return self.graph.add_node("reshape", [x], {"shape": dims}, self.node_name, shape_attrs={"shape": symbol})[0]
 
     def reshape(self, x: str, shape: list[int]) -> str:
         """A reshape whose target may hold free (-1) entries; one of them can be left to the runtime."""
         if shape.count(-1) > 1:
-            raise Unsupported(f"reshape to {shape} has {shape.count(-1)} free dimensions; the runtime allows one; "
-                              f"fix the others with --input-shape")
+            raise Unsupported(f"reshape to {shape} has {shape.count(-1)} free dimensions and no shape program "
+                              f"computing them; fix the others with --input-shape")
         return self.emit("reshape", x, shape=shape)
 
 

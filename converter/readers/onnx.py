@@ -30,7 +30,7 @@ from onnx import AttributeProto, TensorProto, numpy_helper
 from .. import ops
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
-from .lowering import (INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
+from .lowering import (FREE_DIM_STANDINS, INT32_MAX, Known, Lowering, LoweringTable, ReadResult, Unsupported, bind_output,
                        check_input_shapes_named, folded, input_shape, is_float, narrow, runtime_dtype_of_array,
                        worth_folding)
 from .loading import check_text, parse_message
@@ -232,6 +232,14 @@ class OnnxLowering(Lowering):
     def output(self, index: int, ir_name: str):
         if index < len(self.node.output) and self.node.output[index]:
             self.values[self.node.output[index]] = ir_name
+
+    def known_input(self, index: int) -> Known | None:
+        return self.known.get(self.input_name(index)) if self.has(index) else None
+
+    def set_symbol(self, index: int, op: str, attrs: dict, inputs: tuple[str, ...] = ()):
+        """Output `index` (known, partially) is computed at run time by a shape program node."""
+        known = self.known[self.node.output[index]]
+        known.symbol = self.graph.shape_program.add(op, list(inputs), attrs, f"{self.node_name}:{index}")
 
     def set_known(self, index: int, value: np.ndarray, alternate: np.ndarray | None = None):
         if index < len(self.node.output) and self.node.output[index]:
@@ -753,11 +761,15 @@ def lower_shape(ctx):
     shape = ctx.shape(0)
     start, end = ctx.attr("start", 0), ctx.attr("end", len(shape))
     ctx.set_known_shape(0, list(shape)[slice(start, end)])
+    if -1 in shape:  # the runtime reads the actual shape
+        ctx.set_symbol(0, "shape", {"of": ctx.tensor(0), "start": start, "end": end})
 
 
 @lowers("Size")
 def lower_size(ctx):
     ctx.set_known_size(0, ctx.shape(0))
+    if -1 in ctx.shape(0):
+        ctx.set_symbol(0, "size", {"of": ctx.tensor(0)})
 
 
 @lowers("Constant")
@@ -777,6 +789,19 @@ def lower_constant(ctx):
 
 @lowers("ConstantOfShape")
 def lower_constant_of_shape(ctx):
+    target = ctx.known_input(0)
+    if target is not None and target.partial:  # a size that follows a free dimension: a runtime fill
+        fill = np.zeros(1, np.float32)
+        if "value" in ctx.attributes:
+            fill = tensor_array(ctx.attr("value", None, "tensor"), ctx.base_dir, f"node {ctx.node_name!r} value")
+        dtype = runtime_dtype_of_array(fill)
+        if dtype == "bool":
+            raise Unsupported("a boolean ConstantOfShape of a size that follows a free dimension")
+        symbol = target.symbol_in(ctx.graph.shape_program, f"{ctx.node_name}/shape")
+        ctx.output(0, ctx.graph.add_node("fill", [], {"shape": target.entries(), "value": fill.reshape(-1)[0].item(),
+                                                      "dtype": dtype}, ctx.node_name,
+                                         shape_attrs={"shape": symbol})[0])
+        return
     shape = ctx.const_ints(0)
     ops.check_size(shape, f"node {ctx.node_name!r} output")
     fill = np.zeros(1, np.float32)
@@ -787,6 +812,17 @@ def lower_constant_of_shape(ctx):
 
 @lowers("Range")
 def lower_range(ctx):
+    knowns = [ctx.known_input(i) for i in range(3)]
+    if all(k is not None for k in knowns) and any(k.partial for k in knowns):
+        # a length that follows a free dimension: a runtime range, its bounds from the shape program
+        program = ctx.graph.shape_program
+        attrs = {name: k.value.item() for name, k in zip(("start", "stop", "step"), knowns)}
+        shape_attrs = {name: k.symbol_in(program, f"{ctx.node_name}/{name}")
+                       for name, k in zip(("start", "stop", "step"), knowns) if k.partial}
+        dtype = runtime_dtype_of_array(knowns[0].value)
+        ctx.output(0, ctx.graph.add_node("range", [], {**attrs, "dtype": dtype}, ctx.node_name,
+                                         shape_attrs=shape_attrs)[0])
+        return
     start, limit, delta = (ctx.const(i).item() for i in range(3))
     if delta == 0:
         raise ConversionError(f"node {ctx.node_name!r}: Range with delta 0")
@@ -879,6 +915,9 @@ def lower_split(ctx):
 def lower_slice(ctx):
     shape = ctx.shape(0)
     rank = len(shape)
+    if ctx.opset >= 10 and any(k is not None and k.partial for k in map(ctx.known_input, (1, 2))):
+        ctx.output(0, slice_by_program(ctx, rank))
+        return
     if ctx.opset >= 10:
         starts, ends = ctx.const_ints(1), ctx.const_ints(2)
         axes = ctx.const_ints(3) if ctx.has(3) else list(range(len(starts)))
@@ -911,6 +950,45 @@ def lower_slice(ctx):
     ctx.output(0, y)
 
 
+def slice_by_program(ctx, rank: int) -> str:
+    """A Slice whose starts or ends follow a free dimension: a runtime slice whose begin and size the
+    shape program computes, clamping each bound into its axis as ONNX does (unit steps only)."""
+    axes = ctx.const_ints(3) if ctx.has(3) else list(range(len(ctx.known_input(1).value.reshape(-1))))
+    if ctx.has(4) and any(step != 1 for step in ctx.const_ints(4)):
+        raise Unsupported("Slice with steps other than 1 and bounds that follow a free dimension")
+    program, name = ctx.graph.shape_program, ctx.node_name
+    x = ctx.tensor(0)
+    shape = program.add("shape", [], {"of": x, "start": 0, "end": None}, f"{name}/input_shape")
+    const = lambda value, hint: program.const(np.array(value, np.int64), f"{name}/{hint}")  # noqa: E731
+    bounds = [ctx.known_input(i).symbol_in(program, f"{name}/{w}") for i, w in ((1, "starts"), (2, "ends"))]
+    zero = const(0, "zero")
+    begin, size = [const([0], "begin")] * rank, [const([-1], "size")] * rank  # axes left whole
+    for k, axis in enumerate(ops.normalize_axis(a, rank) for a in axes):
+        dim = program.add("gather", [shape, const(axis, "axis")], {"axis": 0}, f"{name}/dim")
+
+        def clamped(bound: str) -> str:
+            value = program.add("gather", [bound, const(k, "index")], {"axis": 0}, f"{name}/bound")
+            negative = program.add("less", [value, zero], {}, f"{name}/negative")
+            value = program.add("where", [negative, program.add("add", [value, dim], {}, f"{name}/wrapped"), value],
+                                {}, f"{name}/index")
+            return program.add("min", [program.add("max", [value, zero], {}, f"{name}/low"), dim], {}, f"{name}/clamped")
+
+        start, end = clamped(bounds[0]), clamped(bounds[1])
+        length = program.add("max", [program.add("sub", [end, start], {}, f"{name}/length"), zero], {}, f"{name}/size")
+        begin[axis], size[axis] = (program.add("unsqueeze", [v], {"axes": [0]}, f"{name}/entry") for v in (start, length))
+    begin_symbol = program.add("concat", begin, {"axis": 0}, f"{name}/begin")
+    size_symbol = program.add("concat", size, {"axis": 0}, f"{name}/sizes")
+    # the sizes written: those the free dimensions' stand-ins agree on, -1 for the others
+    static = [d if d >= 0 else -1 for d in ctx.shape(0)]
+    for k, axis in enumerate(ops.normalize_axis(a, rank) for a in axes):
+        lengths = {len(range(standin if ctx.shape(0)[axis] < 0 else ctx.shape(0)[axis])[
+            int(ctx.known_input(1).variant(v).reshape(-1)[k]):int(ctx.known_input(2).variant(v).reshape(-1)[k])])
+            for v, standin in enumerate(FREE_DIM_STANDINS)}
+        static[axis] = lengths.pop() if len(lengths) == 1 else -1
+    return ctx.graph.add_node("slice", [x], {"begin": [0] * rank, "size": static}, name,
+                              shape_attrs={"begin": begin_symbol, "size": size_symbol})[0]
+
+
 @lowers("Gather")
 def lower_gather(ctx):
     shape = ctx.shape(0)
@@ -937,9 +1015,11 @@ def lower_expand(ctx):
     padded_x = [1] * (rank - len(shape)) + list(shape)
     padded_t = [1] * (rank - len(target)) + target
     out = []
+    if any(b == -1 and a != -1 for a, b in zip(padded_x, padded_t)):
+        # the target's free entries grow x's dimensions: broadcastTo the shape program's target
+        ctx.output(0, expand_to_program_shape(ctx, x, len(shape), len(target), padded_x, padded_t))
+        return
     for a, b in zip(padded_x, padded_t):
-        if b == -1 and a != -1:
-            raise Unsupported(f"Expand to a free dimension of {list(shape)}")
         out.append(a if b in (1, -1) else b)
     if -1 not in out:
         ctx.output(0, x if out == list(shape) else ctx.emit("broadcastTo", x, shape=out))
@@ -949,6 +1029,22 @@ def lower_expand(ctx):
     dtype = ctx.graph.info[x].dtype
     zeros = ctx.constant(np.zeros(zeros_shape, dtype=dtype), "zeros")
     ctx.output(0, ctx.emit("logicalOr" if dtype == "bool" else "add", x, zeros))
+
+
+def expand_to_program_shape(ctx, x: str, x_rank: int, target_rank: int, padded_x: list[int],
+                            padded_t: list[int]) -> str:
+    """broadcastTo(x, max(shape(x), target)), both padded with ones to one rank, as ONNX's Expand broadcasts."""
+    program = ctx.graph.shape_program
+    rank = len(padded_x)
+    sides = [program.add("shape", [], {"of": x, "start": 0, "end": None}, f"{ctx.node_name}/input_shape"),
+             ctx.known[ctx.input_name(1)].symbol_in(program, f"{ctx.node_name}/shape")]
+    for i, length in enumerate((x_rank, target_rank)):
+        if length < rank:
+            ones = program.const(np.ones(rank - length, np.int64), f"{ctx.node_name}/ones")
+            sides[i] = program.add("concat", [ones, sides[i]], {"axis": 0}, f"{ctx.node_name}/padded")
+    symbol = program.add("max", sides, {}, f"{ctx.node_name}/target")
+    out = [(a if a not in (1, -1) else -1) if b == -1 else a if b == 1 else b for a, b in zip(padded_x, padded_t)]
+    return ctx.graph.add_node("broadcastTo", [x], {"shape": out}, ctx.node_name, shape_attrs={"shape": symbol})[0]
 
 
 @lowers("Tile")
@@ -1111,11 +1207,77 @@ def fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str) -> bool:
                 outs[out] = scratch.graph.constants[scratch.values[out]]
         return outs
 
-    knowns = folded([ctx.known[n] for n in names], evaluate)
+    inputs = [ctx.known[n] for n in names]
+    knowns = folded(inputs, evaluate)
     if knowns is None:
         return False
+    if any(k.partial for k in inputs):
+        symbolic_fold(ctx, node, name, inputs, knowns)
     ctx.known.update(knowns)
     return True
+
+
+def symbolic_fold(ctx: OnnxLowering, node: onnx.NodeProto, name: str, inputs: list[Known], knowns: dict[str, Known]):
+    """Records how a node folded over free dimensions computes its partial outputs at run time, as
+    shape program nodes (shape_program.py); an op the program lacks leaves them without one, and a
+    reader needing them at run time is refused."""
+    partial = [out for out in node.output if out in knowns and knowns[out].partial]
+    if not partial or len(node.output) != 1 or any(k.partial and k.symbol is None for k in inputs):
+        return
+    spec = shape_program_op(ctx, node, inputs)
+    if spec is None:
+        return
+    op, attrs, extra = spec
+    program = ctx.graph.shape_program
+    if op == "identity":
+        knowns[partial[0]].symbol = inputs[0].symbol
+        return
+    args = [k.symbol_in(program, f"{name}/input{i}") for i, k in enumerate([*inputs, *extra])]
+    if op in ("max", "min", "add") and len(args) > 2:  # variadic ONNX ops, pairwise
+        while len(args) > 2:
+            args = [program.add(op, args[:2], {}, f"{name}/partial"), *args[2:]]
+    knowns[partial[0]].symbol = program.add(op, args, attrs, name)
+
+
+ONNX_SHAPE_OPS = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Min": "min", "Max": "max", "Sum": "add",
+                  "Neg": "neg", "Equal": "equal", "Less": "less", "Greater": "greater", "Where": "where", "Not": "not",
+                  "Concat": "concat", "Gather": "gather", "Expand": "expand", "Range": "range", "Identity": "identity"}
+
+
+def shape_program_op(ctx: OnnxLowering, node: onnx.NodeProto, inputs: list[Known]):
+    """(op, attrs, extra literal inputs) of the shape program node computing an ONNX node, or None."""
+    op_type = node.op_type
+    rank = inputs[0].value.ndim
+    if op_type in ("Gather", "Concat"):
+        axis = ctx.attr("axis", 0)
+        return ONNX_SHAPE_OPS[op_type], {"axis": ops.normalize_axis(axis, rank)}, []
+    if op_type == "Mod":
+        return None if ctx.attr("fmod", 0) else ("mod", {}, [])
+    if op_type in ONNX_SHAPE_OPS:
+        return ONNX_SHAPE_OPS[op_type], {}, []
+    if op_type == "Cast":
+        to = ctx.attr("to", 0)
+        kind = "float" if to in FLOAT_TYPES else "int" if to in INT_TYPES else "bool" if to == TensorProto.BOOL else None
+        return None if kind is None else ("cast", {"to": kind}, [])
+    if op_type in ("Unsqueeze", "Squeeze"):
+        axes = axes_of(ctx, 13)
+        if op_type == "Unsqueeze":
+            return "unsqueeze", {"axes": sorted(ops.normalize_axis(a, rank + len(axes)) for a in axes)}, []
+        axes = [i for i, d in enumerate(inputs[0].value.shape) if d == 1] if axes is None else axes
+        return "squeeze", {"axes": sorted(ops.normalize_axis(a, rank) for a in axes)}, []
+    if op_type == "Reshape":
+        return "reshape", {"allowzero": ctx.attr("allowzero", 0)}, []
+    if op_type == "Slice":
+        if ctx.opset >= 10:
+            return "slice", {}, []
+        starts, ends = ctx.ints("starts"), ctx.ints("ends")
+        axes = ctx.ints("axes", list(range(len(starts))))
+        return "slice", {}, [Known(np.array(v, np.int64)) for v in (starts, ends, axes)]
+    if op_type == "ReduceProd":
+        axes = ctx.const_ints(1) if ctx.opset >= 18 and ctx.has(1) else ctx.ints("axes", [])
+        return "reduceProd", {"axes": [ops.normalize_axis(a, rank) for a in axes],
+                              "keepdims": ctx.attr("keepdims", 1)}, []
+    return None
 
 
 class OnnxReader:

@@ -6,11 +6,9 @@ import * as tw from '/js/dist/tensorweb.js';
 import { barTrack, showError, startBackend } from '../common.js';
 
 const MODEL_URL = '/models/all-minilm-l6-v2/model.json';
-// Every new input length builds a new schedule. Padding to a multiple of 8 tokens (the
-// mask hides the padding) keeps lengths few, so most queries reuse one, for at most 7
-// tokens of extra work. On SwiftShader it embedded the six sentences and the query as
-// fast as unpadded ids did; padding everything to 32 tokens took twice as long.
-const LENGTH_STEP = 8;
+// The model keeps batch and sequence free (its reshapes follow them through the
+// converter's shape program), so the texts not embedded yet go in one batch, each
+// row at its real length and padded (masked) only to the batch's longest.
 // Each sentence takes about a second to embed on a software GPU.
 const MAX_SENTENCES = 50;
 const DEFAULT_SENTENCES = [
@@ -32,16 +30,21 @@ let tokenizer = null;
 const embeddings = new Map();
 let busy = false;
 
-/** The model's embedding of `text` (384 numbers of unit length). */
-async function embed(text) {
-  const { inputIds, attentionMask } = tokenizer.encodeForModel(text, { padToMultipleOf: LENGTH_STEP });
-  const shape = [1, inputIds.length];
-  const feeds = { input_ids: tw.tensor(inputIds, shape, 'int32'), attention_mask: tw.tensor(attentionMask, shape, 'int32') };
+/** The model's embeddings of `texts` (384 numbers of unit length each), computed as one batch. */
+async function embedBatch(texts) {
+  const longest = Math.max(...texts.map((text) => tokenizer.encode(text).length));
+  const rows = texts.map((text) => tokenizer.encodeForModel(text, { padTo: longest }));
+  const shape = [texts.length, longest];
+  const feeds = {
+    input_ids: tw.tensor(rows.flatMap((r) => Array.from(r.inputIds)), shape, 'int32'),
+    attention_mask: tw.tensor(rows.flatMap((r) => Array.from(r.attentionMask)), shape, 'int32'),
+  };
   try {
     const output = model.execute(feeds, 'embedding');
-    const embedding = await output.data();
+    const width = output.shape[1];
+    const values = await output.data();
     output.dispose();
-    return embedding;
+    return texts.map((_, row) => values.slice(row * width, (row + 1) * width));
   } finally {
     tw.dispose(Object.values(feeds));
   }
@@ -70,10 +73,11 @@ async function search() {
   const missing = texts.filter((text) => !embeddings.has(text));
   const progress = $('embedding');
   progress.hidden = missing.length === 0;
-  for (const [done, text] of missing.entries()) {
-    progress.value = done / missing.length;
-    $('search-status').textContent = `Embedding ${done + 1} of ${missing.length}: “${text}”`;
-    embeddings.set(text, await embed(text));
+  if (missing.length > 0) {
+    progress.removeAttribute('value'); // one batch: no steps to count
+    $('search-status').textContent = `Embedding ${missing.length} text(s) as one batch`;
+    const computed = await embedBatch(missing);
+    missing.forEach((text, k) => embeddings.set(text, computed[k]));
   }
   progress.value = 1;
   const queryEmbedding = embeddings.get(query);

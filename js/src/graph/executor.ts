@@ -1,15 +1,20 @@
 // Runs a graph: a schedule (the nodes an output set needs, in order, each
 // value's last reader, every shape inferred through the registry's shape
 // rules) is compiled once per set of input shapes and reused; intermediates
-// are disposed right after their last reader.
+// are disposed right after their last reader. Attributes that follow free
+// dimensions (a node's shapeAttrs) are computed by the shape program as the
+// schedule is compiled, so they are fixed for its input shapes.
 import type { TensorSpec } from '../core/backend.js';
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { type AnyOpDef, checkAttrs, getOpDef } from '../ops/registry.js';
+import { evaluateShapeProgram, shapeProgramReads } from './shape_program.js';
 import type { GraphNode, GraphTopology } from './topology.js';
 
 interface Step {
   node: GraphNode;
+  /** The node's attrs, with its shapeAttrs computed for the schedule's input shapes. */
+  attrs: Record<string, unknown>;
   /** Values produced so far that no later step (and no requested output) reads. */
   release: string[];
 }
@@ -48,6 +53,8 @@ export function compileSchedule(topology: GraphTopology, known: Map<string, Tens
     if (!node || needed.has(node)) continue;
     needed.add(node);
     pending.push(...node.inputs);
+    // values whose shapes the shape program reads must be computed too
+    if (node.shapeAttrs) pending.push(...shapeProgramReads(topology.shapeProgram, Object.values(node.shapeAttrs)));
   }
   const nodes = topology.nodes.filter((node) => needed.has(node));
   const lastReader = new Map<string, number>();
@@ -60,19 +67,28 @@ export function compileSchedule(topology: GraphTopology, known: Map<string, Tens
     }
   });
   const specs = new Map(known);
-  nodes.forEach((node) => {
+  const programValues = new Map();
+  const attrsOf = nodes.map((node) => {
     const def = getOpDef(node.op);
     try {
-      const outputs = def.shape(node.inputs.map((input) => specAsOpSees(def, specs.get(input)!)), checkAttrs(def, node.attrs));
+      let attrs = node.attrs;
+      if (node.shapeAttrs) {
+        const names = Object.keys(node.shapeAttrs);
+        const values = evaluateShapeProgram(topology.shapeProgram, Object.values(node.shapeAttrs),
+          (value) => specs.get(value)!.shape, programValues);
+        attrs = { ...attrs, ...Object.fromEntries(names.map((name, k) => [name, values[k]])) };
+      }
+      const outputs = def.shape(node.inputs.map((input) => specAsOpSees(def, specs.get(input)!)), checkAttrs(def, attrs));
       if (outputs.length !== node.outputs.length) {
         throw new Error(`the node lists ${node.outputs.length} outputs, the op makes ${outputs.length}`);
       }
       node.outputs.forEach((output, k) => specs.set(output, outputs[k]));
+      return attrs;
     } catch (error) {
       throw nodeError(node, error);
     }
   });
-  return { steps: nodes.map((node, index) => ({ node, release: releaseAt[index] })), specs };
+  return { steps: nodes.map((node, index) => ({ node, attrs: attrsOf[index], release: releaseAt[index] })), specs };
 }
 
 /**
@@ -85,10 +101,10 @@ export function runSchedule(schedule: Schedule, values: ReadonlyMap<string, Tens
   const produced = new Map<string, Tensor>();
   const valueOf = (name: string) => produced.get(name) ?? values.get(name)!;
   try {
-    for (const { node, release } of schedule.steps) {
+    for (const { node, attrs, release } of schedule.steps) {
       let outputs: Tensor[];
       try {
-        outputs = engine.runOp(node.op, node.inputs.map(valueOf), node.attrs);
+        outputs = engine.runOp(node.op, node.inputs.map(valueOf), attrs);
       } catch (error) {
         throw nodeError(node, error);
       }

@@ -8,6 +8,7 @@ import type { IOHandler, LoadOptions, LoadProgress, ModelArtifacts, ModelFields,
 import { loadHandlerFor, saveHandlerFor } from '../io/router.js';
 import { decodeWeights, encodeWeights } from '../io/weights.js';
 import { type Schedule, compileSchedule, runSchedule } from './executor.js';
+import { shapeProgramReads } from './shape_program.js';
 import { type GraphNode, type GraphTopology, type TensorDesc, readTopology } from './topology.js';
 import { type FitArgs, type History, fitGraph } from './fit.js';
 import { type InputShapes, inputSpecsAt, planRun, planningBackend } from './warm_start.js';
@@ -344,6 +345,7 @@ export class GraphModel {
       if (!node || needed.has(node)) continue;
       needed.add(node);
       pending.push(...node.inputs);
+      if (node.shapeAttrs) pending.push(...shapeProgramReads(this.topology.shapeProgram, Object.values(node.shapeAttrs)));
     }
     const weights = new Map([...this.weightMap].filter(([name]) => reads.has(name)));
     if (!trainable) for (const variable of weights.values()) variable.trainable = false;
@@ -351,6 +353,7 @@ export class GraphModel {
       inputs: this.topology.inputs.filter((d) => reads.has(d.name)),
       outputs: [this.describeValue(output)],
       nodes: this.topology.nodes.filter((node) => needed.has(node)),
+      shapeProgram: this.topology.shapeProgram,
     };
     const fields: ModelFields = { ...this.fields, signature: undefined, trainable: undefined };
     return new GraphModel(fields, topology, weights, false, `${this.source} cut at '${nodeName}'`);
@@ -384,8 +387,11 @@ export class GraphModel {
       outputs: Object.fromEntries(this.topology.outputs.map((d) => [d.name, { dtype: d.dtype, shape: d.shape }])),
     };
     const { signature: _signature, trainable: _trainable, ...rest } = this.fields;
+    const { shapeProgram, ...graph } = this.topology;
+    // model.json lists the shape program as an array, and only where there is one
+    const topology = shapeProgram.size > 0 ? { ...graph, shapeProgram: [...shapeProgram.values()] } : graph;
     const modelJSON: ModelFields = {
-      ...rest, topology: this.topology, signature,
+      ...rest, topology, signature,
       trainable: [...this.weightMap].filter(([, v]) => v.trainable).map(([name]) => name),
     };
     return { modelJSON, weightSpecs, weightData };

@@ -4,6 +4,7 @@ import type { DataType } from '../core/dtype.js';
 import { listOps } from '../ops/registry.js';
 import { checkFormatVersion } from '../io/model_json.js';
 import type { ModelFields } from '../io/types.js';
+import { SHAPE_PROGRAM_OPS, type ShapeNode, shapeProgramReads } from './shape_program.js';
 
 export const GRAPH_FORMAT = 'tensorweb-graph';
 
@@ -22,12 +23,16 @@ export interface GraphNode {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, unknown>;
+  /** Attribute -> the shape program value it takes for the actual input shapes. */
+  shapeAttrs?: Record<string, string>;
 }
 
 export interface GraphTopology {
   inputs: TensorDesc[];
   outputs: TensorDesc[];
   nodes: GraphNode[];
+  /** Shape arithmetic over free dimensions (./shape_program.ts), by value name; empty for most models. */
+  shapeProgram: Map<string, ShapeNode>;
 }
 
 function fail(message: string): never {
@@ -52,7 +57,7 @@ export function readTopology(modelJSON: ModelFields, weightNames: ReadonlySet<st
       (modelJSON.format === 'tensorweb-layers' ? ' (load layers models with tw.loadLayersModel)' : ''));
   }
   checkFormatVersion(modelJSON, 'loadGraphModel');
-  const raw = modelJSON.topology as { inputs?: unknown; outputs?: unknown; nodes?: unknown } | undefined;
+  const raw = modelJSON.topology as { inputs?: unknown; outputs?: unknown; nodes?: unknown; shapeProgram?: unknown } | undefined;
   if (!raw || !Array.isArray(raw.inputs) || !Array.isArray(raw.outputs) || !Array.isArray(raw.nodes)) {
     fail('model.json has no topology with inputs, outputs and nodes');
   }
@@ -60,6 +65,7 @@ export function readTopology(modelJSON: ModelFields, weightNames: ReadonlySet<st
   const outputs = raw.outputs.map((e, i) => checkDesc(e, `topology output ${i}`));
   const known = new Set(listOps());
   const available = new Set<string>([...inputs.map((i) => i.name), ...weightNames]);
+  const shapeProgram = readShapeProgram(raw.shapeProgram);
   const nodes = raw.nodes.map((entry, index): GraphNode => {
     const node = entry as GraphNode;
     if (typeof node?.name !== 'string' || typeof node.op !== 'string' || !Array.isArray(node.inputs) || !Array.isArray(node.outputs)) {
@@ -69,11 +75,41 @@ export function readTopology(modelJSON: ModelFields, weightNames: ReadonlySet<st
     for (const input of node.inputs) {
       if (!available.has(input)) fail(`node '${node.name}' reads '${input}', which no graph input, weight or earlier node provides`);
     }
+    const checked: GraphNode = { name: node.name, op: node.op, inputs: [...node.inputs], outputs: [...node.outputs], attrs: { ...(node.attrs ?? {}) } };
+    if (node.shapeAttrs !== undefined) {
+      if (typeof node.shapeAttrs !== 'object' || node.shapeAttrs === null) fail(`node '${node.name}': shapeAttrs must be an object`);
+      for (const [attr, value] of Object.entries(node.shapeAttrs)) {
+        if (!shapeProgram.has(value)) fail(`node '${node.name}': shapeAttrs.${attr} names '${value}', which the shapeProgram lacks`);
+      }
+      for (const read of shapeProgramReads(shapeProgram, Object.values(node.shapeAttrs))) {
+        if (!available.has(read)) fail(`node '${node.name}': its shapeAttrs read the shape of '${read}', which no graph input, weight or earlier node provides`);
+      }
+      checked.shapeAttrs = { ...node.shapeAttrs };
+    }
     for (const output of node.outputs) available.add(output);
-    return { name: node.name, op: node.op, inputs: [...node.inputs], outputs: [...node.outputs], attrs: { ...(node.attrs ?? {}) } };
+    return checked;
   });
   for (const output of outputs) {
     if (!available.has(output.name)) fail(`graph output '${output.name}' is produced by no node`);
   }
-  return { inputs, outputs, nodes };
+  return { inputs, outputs, nodes, shapeProgram };
+}
+
+/** topology.shapeProgram, checked: known ops, each input an earlier program value. */
+function readShapeProgram(raw: unknown): Map<string, ShapeNode> {
+  const program = new Map<string, ShapeNode>();
+  if (raw === undefined) return program;
+  if (!Array.isArray(raw)) fail('topology.shapeProgram must be an array');
+  raw.forEach((entry, index) => {
+    const node = entry as ShapeNode;
+    if (typeof node?.name !== 'string' || typeof node.op !== 'string' || !Array.isArray(node.inputs) || typeof node.attrs !== 'object') {
+      fail(`shapeProgram entry ${index} must be {name, op, inputs, attrs}, got ${JSON.stringify(entry).slice(0, 200)}`);
+    }
+    if (!SHAPE_PROGRAM_OPS.has(node.op)) fail(`shapeProgram value '${node.name}' has unknown op '${node.op}'`);
+    for (const input of node.inputs) {
+      if (!program.has(input)) fail(`shapeProgram value '${node.name}' reads '${input}', which no earlier shapeProgram value is`);
+    }
+    program.set(node.name, { name: node.name, op: node.op, inputs: [...node.inputs], attrs: { ...node.attrs } });
+  });
+  return program;
 }

@@ -20,9 +20,9 @@ import numpy as np
 import torch
 from torch import nn
 
-# one sentence per run, of any length: the runtime's reshape leaves only one dimension free, and
-# splitting the attention heads would need two (batch and sequence)
-INPUT_SHAPES = {"input_ids": [1, -1], "attention_mask": [1, -1]}
+# converted as exported, batch and sequence free: splitting the attention heads reshapes over both, which
+# the converter keeps as a shape program the runtime evaluates for each input shape
+INPUT_SHAPES: dict[str, list[int]] = {}
 
 
 def model_folder() -> Path:
@@ -366,10 +366,10 @@ def metadata() -> dict:
     return {
         "task": "sentence-embedding",
         "tokenizer": settings.metadata(),
-        "inputs": {"input_ids": "[1, sequence] token ids of one text: [CLS] pieces [SEP] (any length up to "
-                                "maxLength; [PAD] (id 0) after them if the mask says so)",
-                   "attention_mask": "[1, sequence]: 1 for tokens, 0 for padding"},
-        "outputs": {"embedding": "[1, 384] mean-pooled over the mask and L2-normalised: "
+        "inputs": {"input_ids": "[batch, sequence] token ids, a text per row: [CLS] pieces [SEP] (any length "
+                                "up to maxLength; [PAD] (id 0) after them where the mask says so)",
+                   "attention_mask": "[batch, sequence]: 1 for tokens, 0 for padding"},
+        "outputs": {"embedding": "[batch, 384] mean-pooled over the mask and L2-normalised: "
                                  "the dot product of two is their cosine similarity"},
         "pooling": "mean",
         "normalized": True,

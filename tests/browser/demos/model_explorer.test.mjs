@@ -157,14 +157,15 @@ test('model explorer: a SavedModel folder picked in the folder input is zipped i
 
 test('model explorer: a model the converter cannot keep free gets its input sizes from the page\'s options', async () => {
   const { page, assertNoErrors } = await openExplorer();
-  const encoder = join(FIXTURES, 'onnx/torch_encoder.onnx');
+  // its positions are tiled over the batch by a count read from a shape: Tile repetitions the shape program does not compute
+  const encoder = join(FIXTURES, 'onnx/torch_tiled_positions.onnx');
   const refused = await convertInPage(page, encoder);
-  assert.match(refused.error, /torch_encoder\.onnx could not be converted: .*--input-shape/);
+  assert.match(refused.error, /torch_tiled_positions\.onnx could not be converted: .*--input-shape/);
   assert.match(refused.error, /Set the sizes under "Conversion options"/);
   assert.ok(await page.locator('#input-shapes').isVisible(), 'the options are opened');
 
   await page.fill('#input-shapes', 'input_ids:1,8');
-  const modelJSON = await convertAndCheckCounts(page, encoder, 'torch_encoder');
+  const modelJSON = await convertAndCheckCounts(page, encoder, 'torch_tiled_positions');
   const inputs = await page.locator('#inputs tr:not(:first-child)').evaluateAll((trs) => trs.map((tr) => tr.cells[2].textContent));
   assert.deepEqual(inputs, ['[1, 8]', '[1, 8]'], 'both inputs share the fixed sequence length');
   const table = modelJSON.topology.nodes.find((node) => node.op === 'gather' && node.inputs[1] === 'input_ids').inputs[0];

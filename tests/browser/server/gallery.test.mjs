@@ -57,3 +57,21 @@ test('gallery: a corrupt upload shows the converter\'s message in the form\'s st
   assert.deepEqual(errors, [], 'no console or page error');
   await page.close();
 });
+
+test('gallery: the form\'s input shapes reach the converter; a name the model lacks is answered with its inputs', async () => {
+  const { page, errors } = await openDemo(site.browser, `${site.server.url}/`);
+  const encoder = join(ROOT, 'tests/fixtures/onnx/torch_encoder.onnx');
+  await page.fill('#upload input[name=input_shapes]', 'token_ids:1,12');
+  const refused = await uploadThroughForm(page, encoder);
+  assert.equal(refused.isError, true);
+  assert.match(refused.text, /names no model input: \['token_ids'\] \(the model's inputs: input_ids, attention_mask\)/);
+  // batch and sequence free in the source; the user fixes the sequence
+  await page.fill('#upload input[name=input_shapes]', 'input_ids:-1,12 attention_mask:-1,12');
+  const converted = await uploadThroughForm(page, encoder);
+  assert.deepEqual(converted, { text: 'torch_encoder.onnx: converted as torch_encoder', isError: false });
+  const row = page.locator('#models tr.model', { has: page.locator('a[href="/models/torch_encoder/model.json"]') });
+  await row.waitFor({ timeout: 20_000 });
+  assert.match(await row.locator('td[data-label=inputs]').textContent(), /input_ids.*\[-1, ?12\]/);
+  assert.deepEqual(errors, [], 'no console or page error');
+  await page.close();
+});

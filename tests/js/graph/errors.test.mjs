@@ -132,3 +132,32 @@ test('a disposed model says so', async () => {
   assert.throws(() => model.predict(x), /GraphModel.predict: the model is disposed/);
   x.dispose();
 });
+
+test('a broken shape program is refused before any weight is decoded, naming the node or value at fault', async () => {
+  const cases = [
+    [(m) => { m.topology.nodes.find((n) => n.shapeAttrs).shapeAttrs.shape = 'nowhere'; },
+      /node '.*Reshape.*': shapeAttrs\.shape names 'nowhere', which the shapeProgram lacks/],
+    [(m) => { m.topology.shapeProgram[2].op = 'nonZero'; }, /shapeProgram value '.*' has unknown op 'nonZero'/],
+    [(m) => { m.topology.shapeProgram[2].inputs = ['later']; }, /shapeProgram value '.*' reads 'later', which no earlier shapeProgram value is/],
+    [(m) => { m.topology.shapeProgram.find((v) => v.op === 'shape').attrs.of = 'ghost'; },
+      /its shapeAttrs read the shape of 'ghost', which no graph input, weight or earlier node provides/],
+  ];
+  for (const [change, pattern] of cases) {
+    const model = modelJSON('minilm_dynamic');
+    change(model);
+    await assertLoadFails('minilm_dynamic', { 'model.json': JSON.stringify(model) }, pattern);
+  }
+});
+
+test('a shape program that fails names its value and the graph node needing it', async () => {
+  const model = modelJSON('minilm_dynamic');
+  const gather = model.topology.shapeProgram.find((v) => v.op === 'gather');
+  model.topology.shapeProgram.find((v) => v.name === gather.inputs[1]).attrs.values = [7];
+  const { fetchFunc } = fixtureFetch({ 'minilm_dynamic/model.json': JSON.stringify(model) });
+  const loaded = await tw.loadGraphModel(`${BASE}minilm_dynamic/model.json`, { fetchFunc });
+  const feeds = { input_ids: tw.zeros([2, 7], 'int32'), attention_mask: tw.ones([2, 7], 'int32') };
+  assert.throws(() => loaded.predict(feeds),
+    new RegExp(`graph node '.*' \\(reshape\\): shape program value '${gather.name}' \\(gather\\): index 7 is outside \\[-3, 3\\)`));
+  tw.dispose(Object.values(feeds));
+  loaded.dispose();
+});

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as tw from '../../../js/dist/tensorweb.js';
 
 export const FIXTURES = new URL('../../fixtures/graph/', import.meta.url);
-export const FIXTURE_NAMES = ['resnet', 'mobilenet', 'squeezenet', 'bert', 'resnet_uint8', 'bert_float16', 'torch_convnet', 'torch_encoder'];
+export const FIXTURE_NAMES = ['resnet', 'mobilenet', 'squeezenet', 'bert', 'resnet_uint8', 'bert_float16', 'torch_convnet', 'torch_encoder', 'minilm_dynamic'];
 export const BASE = 'http://fixtures.test/';
 
 export function readFixtureFile(path) {

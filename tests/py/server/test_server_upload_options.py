@@ -9,7 +9,8 @@ from test_server_uploads import make_client, nothing_left, state, upload_and_wai
 from tensorweb.server.app import create_app
 from tensorweb.server.uploads import DEFAULT_CONVERTER, MAX_INPUT_SHAPES, input_shape_arguments
 
-# Two inputs that share a free batch and a free sequence dimension: the converter needs one of them fixed.
+# Two inputs that share a free batch and a free sequence dimension: they convert as they are (the shape
+# program keeps both free), or with the sizes an upload fixes.
 ENCODER = Path(__file__).parents[2] / "fixtures" / "onnx" / "torch_encoder.onnx"
 
 
@@ -23,15 +24,23 @@ def test_each_input_shape_is_one_converter_argument_that_cannot_pass_for_another
 
 
 @pytest.mark.parametrize("query, error", [
-    ("", "fix its size with --input-shape"),
+    ("&input_shape=token_ids:1,8", "names no model input: ['token_ids'] (the model's inputs: input_ids, attention_mask)"),
     ("&input_shape=input_ids:x", "'input_ids:x' is not NAME:D1,D2,..."),
 ])
-def test_free_dimensions_left_free_or_a_malformed_input_shape_fail_with_the_converters_reason(checkout, state, query, error):
+def test_an_unknown_or_malformed_input_shape_fails_with_the_converters_reason(checkout, state, query, error):
     with real_converter_client(checkout, state) as client:
         _, events = upload_and_wait(client, f"encoder.onnx{query}", ENCODER.read_bytes())
         assert events[-1][0] == "failed"
         assert error in events[-1][1]["error"]
         assert nothing_left(state)
+
+
+def test_a_model_with_two_free_dimensions_converts_without_input_shapes(checkout, state):
+    with real_converter_client(checkout, state) as client:
+        _, events = upload_and_wait(client, "encoder.onnx", ENCODER.read_bytes())
+        assert events[-1][0] == "done", events
+        [listed] = client.get("/api/models").json()
+        assert {t["name"]: t["shape"] for t in listed["inputs"]} == {"input_ids": [-1, -1], "attention_mask": [-1, -1]}
 
 
 def test_a_model_with_two_free_dimensions_converts_once_the_upload_fixes_them(checkout, state):

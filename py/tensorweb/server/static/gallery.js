@@ -36,7 +36,9 @@ form.addEventListener('submit', async (event) => {
   progress.value = 0;
   say(`uploading ${file.name}`);
   try {
-    const job = await sendUpload({ name: file.name, body: file }, [], (fraction) => { progress.value = fraction; });
+    // "NAME:D1,D2 NAME2:..." -> the converter's --input-shape values (the server checks each)
+    const inputShapes = form.elements.input_shapes.value.split(/\s+/).filter((spec) => spec !== '');
+    const job = await sendUpload({ name: file.name, body: file }, inputShapes, (fraction) => { progress.value = fraction; });
     say(`${file.name}: converting`);
     progress.value = 0;
     const result = await followJob(job, {
