@@ -26,6 +26,15 @@
 
 alias In = f32; alias Out = f32; // @types
 alias InItem = In; alias OutItem = Out; // @items
+// The vec4 variant's `items` and `apply` slots (js/src/shaders.ts's repeatTemplates writes them out): each
+// operand read a vec4 at a time (`a`, `b`) or an element at its index and splat (`a_splat`, `b_splat`), then
+// `result`.
+// @repeat items.vec4: alias InItem = vec4<In>; alias OutItem = vec4<Out>;
+// @repeat apply.a: let a_value = a[a_index];
+// @repeat apply.a_splat: let a_value = vec4<In>(a[a_index / 4u][a_index % 4u]);
+// @repeat apply.b: let b_value = b[b_index];
+// @repeat apply.b_splat: let b_value = vec4<In>(b[b_index / 4u][b_index % 4u]);
+// @repeat apply.result: return OutItem(binary_op(a_value.x, b_value.x), binary_op(a_value.y, b_value.y), binary_op(a_value.z, b_value.z), binary_op(a_value.w, b_value.w));
 
 override WORKGROUP_SIZE: u32 = 64u;
 override BROADCAST: bool = true;

@@ -27,6 +27,9 @@
 
 alias In = f32; alias Out = f32; // @types
 alias InItem = In; alias OutItem = Out; // @items
+// The vec4 variant's `items` and `apply` slots (js/src/shaders.ts's repeatTemplates writes them out):
+// @repeat items.vec4: alias InItem = vec4<In>; alias OutItem = vec4<Out>;
+// @repeat apply.vec4: return OutItem(unary_op(v.x), unary_op(v.y), unary_op(v.z), unary_op(v.w));
 
 override WORKGROUP_SIZE: u32 = 64u;
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tensorweb.converter import reference
-from tensorweb.kernels import Output, body, broadcast_strides, op_functions, types
+from tensorweb.kernels import Output, body, broadcast_strides, op_functions, read_shader, repeat_templates, types
 
 UNARY_OPS = op_functions("elementwise/unary_ops.wgsl")
 BINARY_OPS = op_functions("elementwise/binary_ops.wgsl")
@@ -239,21 +239,18 @@ def test_select_broadcasts_condition_and_branches(runner, rng):
     np.testing.assert_array_equal(out, np.where(condition != 0, a, b))
 
 
-VEC4_ITEMS = "alias InItem = vec4<In>; alias OutItem = vec4<Out>;"
+def vec4_slot(shader, slot, *parts):
+    """A vec4 variant's slot (``items``, ``apply``) written out from the shader's ``// @repeat`` templates, as the
+    runtime's elementwise kernels write it."""
+    return repeat_templates(read_shader(shader), slot, [(part, {}) for part in parts])
 
 
-def per_component(op, operand):
-    """unary.wgsl's ``apply`` slot in the runtime's vec4 variant: ``op`` on each component of ``operand``."""
-    return f"return OutItem({', '.join(f'{op}({operand}.{c})' for c in 'xyzw')});"
-
-
-def binary_vec4_apply(splat=()):
-    """binary.wgsl's ``apply`` slot in the runtime's vec4 variant: operands in ``splat`` read an element at
-    their index (which counts elements) and splat, the others a vec4 (index in vec4s)."""
-    reads = [f"let {o}_value = In({o}[{o}_index / 4u][{o}_index % 4u]);" if o in splat else f"let {o}_value = {o}[{o}_index];"
-             for o in "ab"]
-    values = [f"binary_op({', '.join(f'{o}_value' if o in splat else f'{o}_value.{c}' for o in 'ab')})" for c in "xyzw"]
-    return f"{' '.join(reads)} return OutItem({', '.join(values)});"
+def binary_vec4_slots(splat=""):
+    """binary.wgsl's vec4 ``items`` and ``apply``: operands in ``splat`` read an element at their index (which
+    counts elements) and splat, the others a vec4 (index in vec4s)."""
+    reads = [f"{o}_splat" if o in splat else o for o in "ab"]
+    return {"items": vec4_slot("elementwise/binary.wgsl", "items", "vec4"),
+            "apply": vec4_slot("elementwise/binary.wgsl", "apply", *reads, "result")}
 
 
 def test_unary_vec4_items_apply_a_scalar_body_per_component(runner, rng):
@@ -263,7 +260,8 @@ def test_unary_vec4_items_apply_a_scalar_body_per_component(runner, rng):
     y = runner.run("elementwise/unary.wgsl",
                    slots={"body": "if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { return 7.0; } "
                                    "return select(alpha() * v, v, v >= 0.0);",
-                          "items": VEC4_ITEMS, "apply": per_component("unary_op", "v")},
+                          "items": vec4_slot("elementwise/unary.wgsl", "items", "vec4"),
+                          "apply": vec4_slot("elementwise/unary.wgsl", "apply", "vec4")},
                    workgroups=-(-999 // 64), x=x, y=Output(x.shape), params={"size": 999},
                    scalars={"alpha": 0.2, "beta": 0.0})["y"]
     np.testing.assert_allclose(y, np.where(np.isnan(x), 7, np.where(x >= 0, x, 0.2 * x)), rtol=1e-6)
@@ -272,8 +270,7 @@ def test_unary_vec4_items_apply_a_scalar_body_per_component(runner, rng):
 def test_binary_vec4_items_for_same_shapes(runner, rng):
     a = rng.standard_normal((5, 12)).astype(np.float32)
     b = rng.standard_normal((5, 12)).astype(np.float32)
-    out = runner.run("elementwise/binary.wgsl", slots={"body": body("max(a * b, 0.5)"), "items": VEC4_ITEMS,
-                                                       "apply": binary_vec4_apply()},
+    out = runner.run("elementwise/binary.wgsl", slots={"body": body("max(a * b, 0.5)"), **binary_vec4_slots()},
                      constants={"BROADCAST": False}, workgroups=1, a=a, b=b, out=Output(a.shape),
                      params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": []})["out"]
     np.testing.assert_allclose(out, np.maximum(a * b, 0.5), rtol=1e-6)
@@ -284,8 +281,7 @@ def test_binary_vec4_items_broadcast_a_scalar_a_row_and_a_column(runner, rng):
     def run(a, b, expression, splat, a_strides, b_strides):
         out_shape = np.broadcast_shapes(a.shape, b.shape)
         size = int(np.prod(out_shape)) // 4
-        return runner.run("elementwise/binary.wgsl", slots={"body": body(expression), "items": VEC4_ITEMS,
-                                                           "apply": binary_vec4_apply(splat)},
+        return runner.run("elementwise/binary.wgsl", slots={"body": body(expression), **binary_vec4_slots(splat)},
                           workgroups=-(-size // 64), a=a, b=b, out=Output(out_shape),
                           params={"size": size, "rank": len(out_shape), "out_shape": [*out_shape[:-1], out_shape[-1] // 4],
                                   "a_strides": a_strides, "b_strides": b_strides})["out"]

@@ -417,8 +417,8 @@ test('elementwise and copies: vec4 off runs an element per thread, vec4 on 4 whe
   const keys = await vec4Pipelines();
   assert.ok(keys.some((key) => key.startsWith('elementwise/unary.wgsl|')), keys.join('\n'));
   const binary = keys.filter((key) => key.startsWith('elementwise/binary.wgsl|'));
-  assert.ok(binary.some((key) => key.includes('let a_value = In(a[a_index / 4u]')), 'a first operand splat along the last dim');
-  assert.ok(binary.some((key) => key.includes('let b_value = In(b[b_index / 4u]')), 'a second operand splat along the last dim');
+  assert.ok(binary.some((key) => key.includes('let a_value = vec4<In>(a[a_index / 4u]')), 'a first operand splat along the last dim');
+  assert.ok(binary.some((key) => key.includes('let b_value = vec4<In>(b[b_index / 4u]')), 'a second operand splat along the last dim');
   assert.ok(binary.some((key) => key.includes('let a_value = a[a_index]; let b_value = b[b_index]')), 'both operands a vec4 at a time');
   assert.ok(keys.some((key) => key.includes('i32') && key.includes('vec4<In>')), 'int32 operands');
   assert.ok(keys.some((key) => key.startsWith('shape/strided_copy.wgsl|')), 'copies in vec4s');

@@ -8,7 +8,7 @@ import type { DataId } from '../../../core/backend.js';
 import { type DataType, sizeFromShape } from '../../../core/dtype.js';
 import { seedKey } from '../../../core/random.js';
 import type { WebGpuBackend } from '../backend.js';
-import { opFunctions, shaderFiles } from '../../../shaders.js';
+import { opFunctions, repeatTemplates, shaderFiles, shaderSource } from '../../../shaders.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
 
@@ -58,12 +58,17 @@ function scalarsOf(name: string, attrs: Record<string, number | boolean>): { alp
   return { alpha: (attrs.alpha as number | undefined) ?? 0, beta: (attrs.beta as number | undefined) ?? 0 };
 }
 
-const COMPONENTS = ['x', 'y', 'z', 'w'];
-const VEC4_ITEMS = 'alias InItem = vec4<In>; alias OutItem = vec4<Out>;';
+const vec4Slots = new Map<string, string>();
 
-/** The `apply` slot of a vec4 item: `op` on each component of the values named `operands`. */
-function perComponent(op: string, operands: readonly string[]): string {
-  return `return OutItem(${COMPONENTS.map((c) => `${op}(${operands.map((o) => `${o}.${c}`).join(', ')})`).join(', ')});`;
+/** A vec4 variant's slot (`items`, `apply`) written out from `shader`'s `// @repeat` templates (kept: every dispatch asks). */
+function vec4Slot(shader: string, slot: string, parts: readonly string[]): string {
+  const key = `${shader}|${slot}|${parts.join()}`;
+  let text = vec4Slots.get(key);
+  if (text === undefined) {
+    text = repeatTemplates(shaderSource(shader), slot, parts.map((part) => [part, {}]));
+    vec4Slots.set(key, text);
+  }
+  return text;
 }
 
 /** One unary dispatch of `body` from `x` (In type from x's dtype) into a new tensor of `outDtype`. */
@@ -78,7 +83,7 @@ export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataTy
     shader: SHADERS.unary,
     slots: {
       types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body,
-      ...(vec4 ? { items: VEC4_ITEMS, apply: perComponent('unary_op', ['v']) } : {}),
+      ...(vec4 ? { items: vec4Slot(SHADERS.unary, 'items', ['vec4']), apply: vec4Slot(SHADERS.unary, 'apply', ['vec4']) } : {}),
     },
     bindings: { x: x.dataId, y: out, params: { size: items }, scalars },
     workgroups: groupsFor(items),
@@ -108,18 +113,12 @@ function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: reado
   const reads: string[] = [];
   const strides: Record<string, number[]> = {};
   for (const [name, elementStrides] of Object.entries(operandStrides)) {
-    if (elementStrides[lastDim] === 0) {
-      reads.push(`let ${name}_value = In(${name}[${name}_index / 4u][${name}_index % 4u]);`);
-      strides[name] = elementStrides;
-    } else {
-      reads.push(`let ${name}_value = ${name}[${name}_index];`);
-      strides[name] = elementStrides.map((s, d) => (d === lastDim ? s : s / 4));
-    }
+    const splat = elementStrides[lastDim] === 0;
+    reads.push(splat ? `${name}_splat` : name);
+    strides[name] = splat ? elementStrides : elementStrides.map((s, d) => (d === lastDim ? s : s / 4));
   }
-  const values = COMPONENTS.map((c) => `binary_op(${Object.keys(operandStrides).map((name) =>
-    (strides[name][lastDim] === 0 ? `${name}_value` : `${name}_value.${c}`)).join(', ')})`);
   return {
-    slots: { items: VEC4_ITEMS, apply: `${reads.join(' ')} return OutItem(${values.join(', ')});` },
+    slots: { items: vec4Slot(SHADERS.binary, 'items', ['vec4']), apply: vec4Slot(SHADERS.binary, 'apply', [...reads, 'result']) },
     outShape: outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)),
     strides,
   };
