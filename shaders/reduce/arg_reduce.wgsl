@@ -8,8 +8,9 @@
 // Params { outer, reduce_size, inner: u32 }
 // Overrides: WORKGROUP_SIZE (64, a power of two).
 // Slots: `types` (Elem; f32 as written), `body` (better(candidate: Elem,
-//   best: Elem) -> bool, strict; argMax as written: `candidate > best`;
-//   is_nan(v: f32) is there for bodies that count NaN as the extreme).
+//   best: Elem) -> bool, strict; argMax as written: `candidate > best`; the
+//   runtime calls one of the `<op>_<type>` functions below, whose float
+//   forms count NaN as the extreme: the first NaN wins, as in numpy).
 // Dispatch: outer * inner workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
@@ -30,6 +31,30 @@ var<workgroup> best_values: array<Elem, WORKGROUP_SIZE>;
 var<workgroup> best_indices: array<u32, WORKGROUP_SIZE>;
 
 // @import common/is_nan.wgsl
+
+fn argMax_f32(candidate: f32, best: f32) -> bool {
+  return (is_nan(candidate) && !is_nan(best)) || candidate > best;
+}
+
+fn argMin_f32(candidate: f32, best: f32) -> bool {
+  return (is_nan(candidate) && !is_nan(best)) || candidate < best;
+}
+
+fn argMax_i32(candidate: i32, best: i32) -> bool {
+  return candidate > best;
+}
+
+fn argMin_i32(candidate: i32, best: i32) -> bool {
+  return candidate < best;
+}
+
+fn argMax_u32(candidate: u32, best: u32) -> bool {
+  return candidate > best;
+}
+
+fn argMin_u32(candidate: u32, best: u32) -> bool {
+  return candidate < best;
+}
 
 fn better(candidate: Elem, best: Elem) -> bool {
   return candidate > best; // @body

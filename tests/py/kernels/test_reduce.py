@@ -78,13 +78,15 @@ def test_reduce_past_65535_workgroups(runner, rng, shader):
 
 
 @pytest.mark.parametrize("arg", ["max", "min"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.uint32])
 @pytest.mark.parametrize("shape", [(3, 200, 1), (2, 9, 4), (1, 1, 1)])
-def test_arg_reduce(runner, rng, arg, shape):
+def test_arg_reduce(runner, rng, arg, dtype, shape):
     # Few distinct values: many ties, which must resolve to the first index.
-    x = rng.integers(-3, 4, shape).astype(np.float32)
+    x = rng.integers(0 if dtype == np.uint32 else -3, 4, shape).astype(dtype)
     outer, size, inner = shape
+    wgsl_type = {np.float32: "f32", np.int32: "i32", np.uint32: "u32"}[dtype]
     out = runner.run(
-        "reduce/arg_reduce.wgsl", slots={"body": body("candidate > best" if arg == "max" else "candidate < best")},
+        "reduce/arg_reduce.wgsl", slots={"types": types(Elem=wgsl_type), "body": body(f"arg{arg.title()}_{wgsl_type}(candidate, best)")},
         workgroups=outer * inner, x=x, out=Output((outer, inner), np.int32),
         params={"outer": outer, "reduce_size": size, "inner": inner})["out"]
     expected = (np.argmax if arg == "max" else np.argmin)(x, axis=1)
@@ -148,10 +150,14 @@ def test_nan_aware_bodies_for_max_and_arg_max(runner):
     for shader in REDUCE_SHADERS:
         out = run_reduce(runner, x, "maximum_f32(a, b)", bits(-np.inf), shader=shader)
         np.testing.assert_array_equal(out[:, 0], np.max(x[:, :, 0], axis=1))
-    arg = runner.run("reduce/arg_reduce.wgsl", slots={"body": body("(is_nan(candidate) && !is_nan(best)) || candidate > best")},
+    arg = runner.run("reduce/arg_reduce.wgsl", slots={"body": body("argMax_f32(candidate, best)")},
                      workgroups=3, x=x, out=Output((3, 1), np.int32),
                      params={"outer": 3, "reduce_size": 4, "inner": 1})["out"]
     np.testing.assert_array_equal(arg[:, 0], np.argmax(x[:, :, 0], axis=1))  # numpy: the first NaN wins
+    arg = runner.run("reduce/arg_reduce.wgsl", slots={"body": body("argMin_f32(candidate, best)")},
+                     workgroups=3, x=x, out=Output((3, 1), np.int32),
+                     params={"outer": 3, "reduce_size": 4, "inner": 1})["out"]
+    np.testing.assert_array_equal(arg[:, 0], np.argmin(x[:, :, 0], axis=1))
 
 
 def test_bitonic_sort_puts_nan_first(runner):

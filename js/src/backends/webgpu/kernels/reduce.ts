@@ -130,9 +130,6 @@ function aroundAxis(shape: readonly number[], axis: number): [number, number, nu
 }
 
 export function argReduceKernel(name: 'argMax' | 'argMin'): WebGpuKernel<{ axis: number }> {
-  // Whether `candidate` beats `best` (arg_reduce.wgsl's `body`); for floats the first NaN wins, as in numpy.
-  const better = `candidate ${name === 'argMax' ? '>' : '<'} best`;
-  const floatBody = `return (is_nan(candidate) && !is_nan(best)) || ${better};`;
   return (args) => {
     const backend = gpu(args);
     const { inputs: [x], attrs, outputs: [out] } = args;
@@ -141,7 +138,8 @@ export function argReduceKernel(name: 'argMax' | 'argMin'): WebGpuKernel<{ axis:
     if (outer * inner === 0) return [result];
     backend.run({
       shader: SHADERS.argReduce,
-      slots: { types: typesSlot({ Elem: wgslType(x.dtype) }), body: x.dtype === 'float32' ? floatBody : `return ${better};` },
+      // Whether `candidate` beats `best`: arg_reduce.wgsl's function for the op and type.
+      slots: { types: typesSlot({ Elem: wgslType(x.dtype) }), body: `return ${name}_${wgslType(x.dtype)}(candidate, best);` },
       bindings: { x: x.dataId, out: result, params: { outer, reduce_size: reduceSize, inner } },
       workgroups: outer * inner,
     });
