@@ -1,6 +1,6 @@
 // Prelude: reading weights stored packed in u32 words (a float32 tensor whose
 // GPU storage is float16 halves or uint8 affine codes; see
-// js/src/backends/webgpu/README.md, "Packed weights"). Element 2w (float16)
+// js/src/backends/webgpu/README.md, section Packed weights). Element 2w (float16)
 // or 4w (uint8) lies in the low bits of word w. Needs nothing from the kernel.
 
 // Four float16 values from two words (elements 4i .. 4i + 3 from words 2i, 2i + 1).
