@@ -43,3 +43,26 @@ export function elementCount(info: { shape: readonly number[] }): number {
 }
 
 export type { TensorInfo };
+
+/**
+ * `shape` with its dims of 1 dropped and neighbouring dims merged where every
+ * stride list steps through both alike (a per-channel row over NHWC pixels
+ * becomes [pixels, channels]; a slice of whole rows one long row), and each
+ * list's strides over it: a kernel's index math then divides once per dim left.
+ */
+export function mergedDims(shape: readonly number[], operandStrides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const merged: number[] = [];
+  const strides: number[][] = operandStrides.map(() => []);
+  shape.forEach((dim, d) => {
+    if (dim === 1) return;
+    const last = merged.length - 1;
+    if (last >= 0 && operandStrides.every((s, k) => strides[k][last] === s[d] * dim)) {
+      merged[last] *= dim;
+      operandStrides.forEach((s, k) => { strides[k][last] = s[d]; });
+    } else {
+      merged.push(dim);
+      operandStrides.forEach((s, k) => strides[k].push(s[d]));
+    }
+  });
+  return { shape: merged, strides };
+}

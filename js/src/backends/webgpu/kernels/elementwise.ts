@@ -10,7 +10,7 @@ import { seedKey } from '../../../core/random.js';
 import type { WebGpuBackend } from '../backend.js';
 import { opFunctions, repeatTemplates, shaderFiles, shaderSource } from '../../../shaders.js';
 import { typesSlot } from '../wgsl.js';
-import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
+import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, mergedDims, valueBits, wgslType } from './common.js';
 
 const SHADERS = shaderFiles({
   unary: 'elementwise/unary.wgsl',
@@ -122,30 +122,6 @@ function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: reado
     outShape: outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)),
     strides,
   };
-}
-
-/**
- * out's shape with its dims of 1 dropped and neighbouring dims merged where
- * every operand steps through both alike (a per-channel row over NHWC pixels
- * becomes [pixels, channels]), and each operand's element strides over it:
- * the kernel divides once per dim left, and a broadcast add or prelu of rank 4
- * becomes one of rank 2.
- */
-function mergedDims(outShape: readonly number[], operandStrides: number[][]): { shape: number[]; strides: number[][] } {
-  const shape: number[] = [];
-  const strides: number[][] = operandStrides.map(() => []);
-  outShape.forEach((dim, d) => {
-    if (dim === 1) return;
-    const last = shape.length - 1;
-    if (last >= 0 && operandStrides.every((s, k) => strides[k][last] === s[d] * dim)) {
-      shape[last] *= dim;
-      operandStrides.forEach((s, k) => { strides[k][last] = s[d]; });
-    } else {
-      shape.push(dim);
-      operandStrides.forEach((s, k) => strides[k].push(s[d]));
-    }
-  });
-  return { shape, strides };
 }
 
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */

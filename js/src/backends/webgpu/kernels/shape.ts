@@ -9,7 +9,7 @@ import { gatherLayout } from '../../cpu/shape.js';
 import { stridedSliceSpec } from '../../../core/strided_slice.js';
 import type { WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
-import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, valueBits, wgslType } from './common.js';
+import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, mergedDims, valueBits, wgslType } from './common.js';
 import { castBody, fill, generate, generateOp, runUnary } from './elementwise.js';
 import { shaderFiles } from '../../../shaders.js';
 
@@ -62,22 +62,7 @@ function inVec4s(copy: StridedCopyOut): StridedCopyOut | null {
  * innermost dim is as long as it can be (more items per thread, vec4s more often) and the index math shorter.
  */
 function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopyOut {
-  const shape: number[] = [];
-  const inStrides: number[] = [];
-  const mergedOut: number[] = [];
-  copy.shape.forEach((dim, d) => {
-    if (dim === 1) return;
-    const last = shape.length - 1;
-    if (last >= 0 && inStrides[last] === copy.inStrides[d] * dim && mergedOut[last] === outStrides[d] * dim) {
-      shape[last] *= dim;
-      inStrides[last] = copy.inStrides[d];
-      mergedOut[last] = outStrides[d];
-    } else {
-      shape.push(dim);
-      inStrides.push(copy.inStrides[d]);
-      mergedOut.push(outStrides[d]);
-    }
-  });
+  const { shape, strides: [inStrides, mergedOut] } = mergedDims(copy.shape, [copy.inStrides, outStrides]);
   return { ...copy, shape, inStrides, outStrides: mergedOut };
 }
 
