@@ -24,9 +24,10 @@ export const median = (values) => {
 };
 
 /** Times each of `runs` (by name) `rounds` times, taking turns; returns the median per name. */
-async function measure(runs, { warmup, rounds }) {
+async function measure(runs, { warmup, rounds, settle = async () => {} }) {
   const names = Object.keys(runs);
   for (let i = 0; i < warmup; i++) for (const name of names) await runs[name]();
+  await settle();
   const times = Object.fromEntries(names.map((name) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const name of names) {
@@ -290,6 +291,8 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
     tfjs: tensorSuite(tf, { adam: (lr) => tf.train.adam(lr), variable: (t) => tf.variable(t) }),
     ort: ortSuite(ort),
   };
+  // The warm-up runs used the quick kernel variants where the best ones compile slowly; time the best ones.
+  const settle = () => tw.engine().findBackend('webgpu').bestVariantsReady();
   const results = [];
   for (const workload of WORKLOADS.filter((w) => !only || only.includes(w.id))) {
     const row = { id: workload.id, label: workload.label, medianMs: {}, ratio: {} };
@@ -310,7 +313,7 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
         // Packed weights would be unpacked for good by the GEMM kernels, so their rows have no such turn.
         if (!workload.packed) turns[GEMM] = withFlags(tw, { matvec: 'off' }, prepared.tensorweb.run);
       }
-      const { [PEAK]: peakMs, [COPY]: copyMs, ...medianMs } = await measure(turns, { warmup, rounds: runs });
+      const { [PEAK]: peakMs, [COPY]: copyMs, ...medianMs } = await measure(turns, { warmup, rounds: runs, settle });
       row.medianMs = medianMs;
       if (peak) row.peak = { gflops: peak.flops / (peakMs * 1e6), medianMs: peakMs };
       if (copy) {
@@ -336,7 +339,7 @@ export async function runBench(tw, { warmup = 2, runs = 5, only = null } = {}) {
   let peak = results.find((row) => row.peak)?.peak;
   if (!peak) {
     const turn = fmaPeakTurn(tw);
-    const { [PEAK]: medianMs } = await measure({ [PEAK]: turn.run }, { warmup: 1, rounds: runs });
+    const { [PEAK]: medianMs } = await measure({ [PEAK]: turn.run }, { warmup: 1, rounds: runs, settle });
     turn.dispose();
     peak = { gflops: turn.flops / (medianMs * 1e6), medianMs };
   }

@@ -24,20 +24,22 @@
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
-//   slot empty); HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
+//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
 //   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written),
 //   `rows_16_to_31`: every line of those rows' accumulators, K-step updates
 //   and stores; filled with nothing, it leaves 16 rows per thread (a pipeline
-//   compile on SwiftShader: ~0.6 s instead of ~1.6 s for 32).
+//   compile on SwiftShader: ~0.6 s instead of ~1.6 s for 32); `rows_4_to_15`
+//   likewise for rows 4 to 15 (the quick variant that runs while the others
+//   compile: about a third of their speed).
 // Dispatch: x = ceil(N / (WG_X * 16)); y and z hold m_tiles * batch * splits
 // workgroups as a 2-D grid (y first).
 
 alias Elem = f32; // @types
 
-// Must match the rows the slots leave: 32, or 16 with rows_16_to_31 empty.
+// Must match the rows the slots leave: 32, 16 with rows_16_to_31 empty, or 4 with both empty.
 override ROWS_PER_THREAD: u32 = 32u;
 override WG_X: u32 = 1u;
 override WG_Y: u32 = 4u;
@@ -137,18 +139,18 @@ struct Accumulators {
   r1: mat4x4<f32>,
   r2: mat4x4<f32>,
   r3: mat4x4<f32>,
-  r4: mat4x4<f32>,
-  r5: mat4x4<f32>,
-  r6: mat4x4<f32>,
-  r7: mat4x4<f32>,
-  r8: mat4x4<f32>,
-  r9: mat4x4<f32>,
-  r10: mat4x4<f32>,
-  r11: mat4x4<f32>,
-  r12: mat4x4<f32>,
-  r13: mat4x4<f32>,
-  r14: mat4x4<f32>,
-  r15: mat4x4<f32>,
+  r4: mat4x4<f32>, // @rows_4_to_15
+  r5: mat4x4<f32>, // @rows_4_to_15
+  r6: mat4x4<f32>, // @rows_4_to_15
+  r7: mat4x4<f32>, // @rows_4_to_15
+  r8: mat4x4<f32>, // @rows_4_to_15
+  r9: mat4x4<f32>, // @rows_4_to_15
+  r10: mat4x4<f32>, // @rows_4_to_15
+  r11: mat4x4<f32>, // @rows_4_to_15
+  r12: mat4x4<f32>, // @rows_4_to_15
+  r13: mat4x4<f32>, // @rows_4_to_15
+  r14: mat4x4<f32>, // @rows_4_to_15
+  r15: mat4x4<f32>, // @rows_4_to_15
   r16: mat4x4<f32>, // @rows_16_to_31
   r17: mat4x4<f32>, // @rows_16_to_31
   r18: mat4x4<f32>, // @rows_16_to_31
@@ -175,18 +177,18 @@ fn k_step(acc: Accumulators, bb: BBlock, a_at: u32, k4n: u32) -> Accumulators {
     update(acc.r1, bb, vec4<f32>(a[a_at + 1u * k4n])),
     update(acc.r2, bb, vec4<f32>(a[a_at + 2u * k4n])),
     update(acc.r3, bb, vec4<f32>(a[a_at + 3u * k4n])),
-    update(acc.r4, bb, vec4<f32>(a[a_at + 4u * k4n])),
-    update(acc.r5, bb, vec4<f32>(a[a_at + 5u * k4n])),
-    update(acc.r6, bb, vec4<f32>(a[a_at + 6u * k4n])),
-    update(acc.r7, bb, vec4<f32>(a[a_at + 7u * k4n])),
-    update(acc.r8, bb, vec4<f32>(a[a_at + 8u * k4n])),
-    update(acc.r9, bb, vec4<f32>(a[a_at + 9u * k4n])),
-    update(acc.r10, bb, vec4<f32>(a[a_at + 10u * k4n])),
-    update(acc.r11, bb, vec4<f32>(a[a_at + 11u * k4n])),
-    update(acc.r12, bb, vec4<f32>(a[a_at + 12u * k4n])),
-    update(acc.r13, bb, vec4<f32>(a[a_at + 13u * k4n])),
-    update(acc.r14, bb, vec4<f32>(a[a_at + 14u * k4n])),
-    update(acc.r15, bb, vec4<f32>(a[a_at + 15u * k4n])),
+    update(acc.r4, bb, vec4<f32>(a[a_at + 4u * k4n])), // @rows_4_to_15
+    update(acc.r5, bb, vec4<f32>(a[a_at + 5u * k4n])), // @rows_4_to_15
+    update(acc.r6, bb, vec4<f32>(a[a_at + 6u * k4n])), // @rows_4_to_15
+    update(acc.r7, bb, vec4<f32>(a[a_at + 7u * k4n])), // @rows_4_to_15
+    update(acc.r8, bb, vec4<f32>(a[a_at + 8u * k4n])), // @rows_4_to_15
+    update(acc.r9, bb, vec4<f32>(a[a_at + 9u * k4n])), // @rows_4_to_15
+    update(acc.r10, bb, vec4<f32>(a[a_at + 10u * k4n])), // @rows_4_to_15
+    update(acc.r11, bb, vec4<f32>(a[a_at + 11u * k4n])), // @rows_4_to_15
+    update(acc.r12, bb, vec4<f32>(a[a_at + 12u * k4n])), // @rows_4_to_15
+    update(acc.r13, bb, vec4<f32>(a[a_at + 13u * k4n])), // @rows_4_to_15
+    update(acc.r14, bb, vec4<f32>(a[a_at + 14u * k4n])), // @rows_4_to_15
+    update(acc.r15, bb, vec4<f32>(a[a_at + 15u * k4n])), // @rows_4_to_15
     update(acc.r16, bb, vec4<f32>(a[a_at + 16u * k4n])), // @rows_16_to_31
     update(acc.r17, bb, vec4<f32>(a[a_at + 17u * k4n])), // @rows_16_to_31
     update(acc.r18, bb, vec4<f32>(a[a_at + 18u * k4n])), // @rows_16_to_31
@@ -256,18 +258,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   store_row(row0 + 1u, col4, n4, out_base, fused, acc.r1);
   store_row(row0 + 2u, col4, n4, out_base, fused, acc.r2);
   store_row(row0 + 3u, col4, n4, out_base, fused, acc.r3);
-  store_row(row0 + 4u, col4, n4, out_base, fused, acc.r4);
-  store_row(row0 + 5u, col4, n4, out_base, fused, acc.r5);
-  store_row(row0 + 6u, col4, n4, out_base, fused, acc.r6);
-  store_row(row0 + 7u, col4, n4, out_base, fused, acc.r7);
-  store_row(row0 + 8u, col4, n4, out_base, fused, acc.r8);
-  store_row(row0 + 9u, col4, n4, out_base, fused, acc.r9);
-  store_row(row0 + 10u, col4, n4, out_base, fused, acc.r10);
-  store_row(row0 + 11u, col4, n4, out_base, fused, acc.r11);
-  store_row(row0 + 12u, col4, n4, out_base, fused, acc.r12);
-  store_row(row0 + 13u, col4, n4, out_base, fused, acc.r13);
-  store_row(row0 + 14u, col4, n4, out_base, fused, acc.r14);
-  store_row(row0 + 15u, col4, n4, out_base, fused, acc.r15);
+  store_row(row0 + 4u, col4, n4, out_base, fused, acc.r4); // @rows_4_to_15
+  store_row(row0 + 5u, col4, n4, out_base, fused, acc.r5); // @rows_4_to_15
+  store_row(row0 + 6u, col4, n4, out_base, fused, acc.r6); // @rows_4_to_15
+  store_row(row0 + 7u, col4, n4, out_base, fused, acc.r7); // @rows_4_to_15
+  store_row(row0 + 8u, col4, n4, out_base, fused, acc.r8); // @rows_4_to_15
+  store_row(row0 + 9u, col4, n4, out_base, fused, acc.r9); // @rows_4_to_15
+  store_row(row0 + 10u, col4, n4, out_base, fused, acc.r10); // @rows_4_to_15
+  store_row(row0 + 11u, col4, n4, out_base, fused, acc.r11); // @rows_4_to_15
+  store_row(row0 + 12u, col4, n4, out_base, fused, acc.r12); // @rows_4_to_15
+  store_row(row0 + 13u, col4, n4, out_base, fused, acc.r13); // @rows_4_to_15
+  store_row(row0 + 14u, col4, n4, out_base, fused, acc.r14); // @rows_4_to_15
+  store_row(row0 + 15u, col4, n4, out_base, fused, acc.r15); // @rows_4_to_15
   store_row(row0 + 16u, col4, n4, out_base, fused, acc.r16); // @rows_16_to_31
   store_row(row0 + 17u, col4, n4, out_base, fused, acc.r17); // @rows_16_to_31
   store_row(row0 + 18u, col4, n4, out_base, fused, acc.r18); // @rows_16_to_31

@@ -11,7 +11,7 @@ import { type Schedule, compileSchedule, runSchedule } from './executor.js';
 import { shapeProgramReads } from './shape_program.js';
 import { type GraphNode, type GraphTopology, type TensorDesc, readTopology } from './topology.js';
 import { type FitArgs, type History, fitGraph } from './fit.js';
-import { type InputShapes, inputSpecsAt, planRun, planningBackend } from './warm_start.js';
+import { type InputShapes, type PlannedPipeline, inputSpecsAt, planRun, planningBackend } from './warm_start.js';
 
 export type NamedTensorMap = Record<string, Tensor>;
 export type GraphInputs = Tensor | Tensor[] | NamedTensorMap;
@@ -300,7 +300,7 @@ export class GraphModel {
     }
     const backend = planningBackend();
     if (!backend) return;
-    let pipelines: unknown[];
+    let pipelines: PlannedPipeline[];
     try {
       pipelines = planRun(backend, this.topology, inputs, this.weightMap, [], this.outputNodes);
     } catch (error) {
@@ -503,7 +503,7 @@ function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: G
   if (!inputs || !backend) return Promise.resolve();
   const warn = (error: unknown) => console.warn(`tensorweb: loading model '${source}': compiling its pipelines ahead failed ` +
     `(${(error as Error).message.replace(/^tensorweb: /, '')}); they compile on first use`);
-  let pipelines: unknown[];
+  let pipelines: PlannedPipeline[];
   try {
     pipelines = planRun(backend, topology, inputs, new Map(), weightSpecs, topology.outputs.map((d) => d.name),
       !options.dequantizeWeights);
@@ -511,6 +511,7 @@ function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: G
     warn(error);
     return Promise.resolve();
   }
-  progress.update({ pipelinesTotal: pipelines.length });
+  // The slow best variants compile after the load, in the background (their quick stand-ins run meanwhile).
+  progress.update({ pipelinesTotal: pipelines.filter((p) => !p.background).length });
   return backend.compilePipelines(pipelines, (done) => progress.update({ pipelinesCompiled: done })).catch(warn);
 }

@@ -15,10 +15,15 @@ import type { GraphTopology } from './topology.js';
 /** Input shapes to prepare for: an array in input order, or a map by input name. */
 export type InputShapes = readonly (readonly number[])[] | Readonly<Record<string, readonly number[]>>;
 
+export interface PlannedPipeline {
+  background?: boolean;
+}
+
 /** What a backend offers for compiling ahead (the WebGPU backend's plan and compilePipelines). */
 interface PlanningBackend extends KernelBackend {
-  plan(work: () => void): unknown[];
-  compilePipelines(specs: readonly unknown[], onCompiled?: (done: number, total: number) => void): Promise<void>;
+  /** The pipelines `work` needs; `background` ones are slow best variants whose quick stand-ins run until they compile. */
+  plan(work: () => void): PlannedPipeline[];
+  compilePipelines(specs: readonly PlannedPipeline[], onCompiled?: (done: number, total: number) => void): Promise<void>;
   allocate(shape: readonly number[], dtype: DataType): DataId;
 }
 
@@ -73,7 +78,7 @@ export function inputSpecsAt(topology: GraphTopology, shapes: InputShapes | unde
  */
 export function planRun(backend: PlanningBackend, topology: GraphTopology, inputs: ReadonlyMap<string, TensorSpec>,
   weights: ReadonlyMap<string, Tensor>, weightSpecs: readonly WeightSpec[], outputNames: readonly string[],
-  packed = false): unknown[] {
+  packed = false): PlannedPipeline[] {
   const engine = getEngine();
   const placeholders: Tensor[] = [];
   const placeholder = (spec: TensorSpec) => {

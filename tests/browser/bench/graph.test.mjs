@@ -23,6 +23,9 @@ function assertTimed(row) {
     }
     assert.ok(r.loadToFirstResultMs >= r.loadMs + r.firstMs - 1, `${row.model}: ${runtime}'s first result comes before its load and first run`);
   }
+  // A second load finds every pipeline compiled: the weights' load alone, the ratio's denominator.
+  assert.ok(Number.isFinite(row.tensorweb.reloadMs) && row.tensorweb.reloadMs > 0, `${row.model}: reload ${row.tensorweb.reloadMs}`);
+  assert.ok(row.tensorweb.bestVariantsMs >= 0, `${row.model}: best variants ${row.tensorweb.bestVariantsMs}`);
 }
 
 test('bench/graph.mjs: the MediaPipe rows run against LiteRT.js on webgpu, its accelerators named, outputs agreeing', async () => {

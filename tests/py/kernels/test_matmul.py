@@ -34,7 +34,7 @@ def test_scalar_matmul_transposes(runner, rng, transpose_a, transpose_b):
 
 
 VEC4_VARIANTS = [pytest.param({"vec4": True}, id="vec4"), pytest.param({"registers": 32}, id="registers32"),
-                 pytest.param({"registers": 16}, id="registers16")]
+                 pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 4}, id="registers4")]
 VARIANTS = [pytest.param({}, id="scalar"), *VEC4_VARIANTS]
 
 

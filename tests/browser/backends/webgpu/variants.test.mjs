@@ -145,7 +145,8 @@ function runVariant(flags, caseNames, onPage = page) {
       await tw.setBackend('webgpu');
       const backend = tw.engine().findBackend('webgpu');
       const saved = { ...backend.flags };
-      backend.setFlags(flags);
+      // The variant named runs at once, not its quick stand-in (see the quickKernels tests below).
+      backend.setFlags({ quickKernels: 'off', ...flags });
       try {
         const { result, kernels } = await tw.profile(() => tw.tidy(f));
         const got = await result.data();
@@ -241,6 +242,60 @@ test('registers matmul with 32 rows per thread and two K steps per loop iteratio
   assert.ok(results.matMulTwoKSteps.shaders.includes('matmul/matmul_vec4_registers.wgsl'));
   const keys = await registersMatMulKeys();
   assert.ok(keys.some((key) => key.includes('"ROWS_PER_THREAD":32,"TWO_K_STEPS":true')), keys.join('\n'));
+});
+
+test('quick variants (quickKernels on): 4-row registers matmul, direct conv, a pixel per thread for depthwise; results match the CPU', async () => {
+  const matMulCases = ['matMulVec4Shape', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
+  const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6', 'conv2dPaddedChannels'];
+  const depthwiseCases = ['depthwiseTile', 'depthwiseTileStrided', 'depthwiseTileWideWindow'];
+  const results = await runVariant({ quickKernels: 'on', vec4: 'on', matmul: 'registers', matvec: 'off', splitK: 'off', conv: 'auto' },
+    [...matMulCases, ...convCases, ...depthwiseCases]);
+  assertAllMatch(results);
+  for (const name of matMulCases) assert.ok(results[name].shaders.includes('matmul/matmul_vec4_registers.wgsl'), name);
+  for (const name of convCases) {
+    assert.ok(results[name].shaders.includes('conv/conv_direct.wgsl') && !results[name].shaders.includes('conv/conv_vec4_registers.wgsl'), name);
+  }
+  for (const name of depthwiseCases) {
+    assert.ok(results[name].shaders.includes('conv/depthwise_conv2d_vec4.wgsl') &&
+      !results[name].shaders.includes('conv/depthwise_conv2d_vec4_tile.wgsl'), `${name}: ${results[name].shaders}`);
+  }
+  const keys = await registersMatMulKeys();
+  assert.ok(keys.some((key) => key.includes('"ROWS_PER_THREAD":4,')), keys.join('\n'));
+});
+
+test('quickKernels auto: a slow best variant runs its quick stand-in until it has compiled in the background; a plan marks it background', async () => {
+  const result = await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    const backend = tw.engine().findBackend('webgpu');
+    const saved = { ...backend.flags };
+    backend.setFlags({ quickKernels: 'auto', vec4: 'on' });
+    try {
+      // A window no other test here uses, so its tile pipeline is not compiled yet.
+      const x = tw.randomUniform([1, 12, 12, 8], -1, 1, 'float32', 1);
+      const filter = tw.randomUniform([3, 2, 8, 1], -1, 1, 'float32', 2);
+      const conv = () => tw.depthwiseConv2d(x, filter, 1, 'same');
+      const planned = backend.plan(() => conv().dispose());
+      const shaders = async () => {
+        const { result, kernels } = await tw.profile(conv);
+        const values = await result.data();
+        result.dispose();
+        return { values: Array.from(values), shaders: kernels.map((k) => k.shader) };
+      };
+      const first = await shaders();
+      await backend.bestVariantsReady();
+      const later = await shaders();
+      const worst = Math.max(...first.values.map((v, i) => Math.abs(v - later.values[i])));
+      tw.dispose([x, filter]);
+      return { planned: planned.map((p) => [p.shader, !!p.background]), first: first.shaders, later: later.shaders, worst };
+    } finally {
+      backend.setFlags(saved);
+    }
+  });
+  assert.deepEqual(result.planned.find(([shader]) => shader === 'conv/depthwise_conv2d_vec4_tile.wgsl'),
+    ['conv/depthwise_conv2d_vec4_tile.wgsl', true], JSON.stringify(result.planned));
+  assert.deepEqual(result.first, ['conv/depthwise_conv2d_vec4.wgsl']);
+  assert.deepEqual(result.later, ['conv/depthwise_conv2d_vec4_tile.wgsl']);
+  assert.ok(result.worst < 1e-5, `the two variants differ by ${result.worst}`);
 });
 
 test('conv direct: convolutions and input gradients one thread per output (or per 4 channels), results match the CPU', async () => {

@@ -14,7 +14,7 @@
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
 import { type WindowAttrs, windowGeometry } from '../../../core/windows.js';
-import type { WebGpuBackend } from '../backend.js';
+import type { PipelineSpec, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { fill } from './elementwise.js';
@@ -107,6 +107,22 @@ function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataI
   });
 }
 
+/**
+ * conv_vec4_registers.wgsl's pipeline for a conv GEMM, where the backend chooses it: vec4 channels (input
+ * channels are padded to a multiple of 4 first) on a CPU adapter, whose caches do what workgroup tiles do
+ * (as for matmul), 16 output channels per thread; else null.
+ */
+function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels: number, epilogue: Epilogue): PipelineSpec | null {
+  const { vec4, matmul } = backend.flags;
+  if (outC % 4 !== 0 || vec4 === 'off' || !(matmul === 'registers' || (matmul === 'auto' && backend.info.runsOnCpu))) return null;
+  const tiles = gemmTiles(backend, true, pixels, outC);
+  return {
+    shader: SHADERS.convVec4Registers,
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+  };
+}
+
 /** Forward conv of x [batch?, ...spatial, Cin] with filter [...window, Cin, Cout]; `rank` spatial dims. */
 function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs,
   outShape: readonly number[], epilogue: Epilogue): DataId {
@@ -122,7 +138,9 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     }, [pixels, outC], epilogue);
   }
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
-  if (useDirect(backend, outC, sizeFromShape(g.window) * inC)) {
+  // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
+  const registers = registersGemm(backend, inC, outC, pixels, epilogue);
+  if (useDirect(backend, outC, sizeFromShape(g.window) * inC) || (registers && !backend.bestVariantReady(registers))) {
     const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
     return out;
@@ -145,18 +163,15 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   }
   const out = backend.allocate(outShape, 'float32');
   const vec4 = inC % 4 === 0 && outC % 4 === 0 && backend.flags.vec4 !== 'off';
-  // As for matmul: on CPU adapters, registers instead of workgroup tiles (16 channels per thread).
-  const registers = vec4 && (backend.flags.matmul === 'registers' || (backend.flags.matmul === 'auto' && backend.info.runsOnCpu));
   const gemm = gemmTiles(backend, vec4, pixels, outC);
   const tiles = registers ? { ...gemm, tileN: gemm.tileN * 4 } : gemm;
   const mTiles = Math.ceil(pixels / tiles.tileM);
   backend.run({
-    shader: registers ? SHADERS.convVec4Registers : vec4 ? SHADERS.convVec4 : SHADERS.conv,
-    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: {
-      WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...(registers ? {} : { TILE_K: tiles.TILE_K }),
-      HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual,
-    },
+    ...(registers ?? {
+      shader: vec4 ? SHADERS.convVec4 : SHADERS.conv,
+      slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    }),
     bindings: {
       x: x.dataId, weights: filter.dataId, out,
       ...(epilogue.bias ? { bias: epilogue.bias } : {}),
@@ -371,14 +386,22 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   // tile of 4 or 8 rows of 4 pixels per thread where its taps can be written out or the loops as written slide.
   const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
   const unrolled = vec4 && unrollTaps(g);
-  const tile = unrolled || (vec4 && g.dilations[1] === g.strides[1]);
-  const [outH, outW] = g.outSpatial;
   const rows = tileRows(g);
+  const tileSpec = {
+    shader: SHADERS.depthwiseConv2dVec4Tile,
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
+    constants: { HAS_BIAS: !!epilogue.bias, TILE_ROWS: rows },
+  };
+  // The tile compiles slowly (0.4-1.8 s on SwiftShader): a pixel per thread (~0.05 s) runs until it is ready.
+  const tile = (unrolled || (vec4 && g.dilations[1] === g.strides[1])) && backend.bestVariantReady(tileSpec);
+  const [outH, outW] = g.outSpatial;
   const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
   backend.run({
-    shader: tile ? SHADERS.depthwiseConv2dVec4Tile : vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,
-    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
-    constants: { HAS_BIAS: !!epilogue.bias, ...(tile ? { TILE_ROWS: rows } : {}) },
+    ...(tile ? tileSpec : {
+      shader: vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,
+      slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+      constants: { HAS_BIAS: !!epilogue.bias },
+    }),
     bindings: {
       x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
       params: {

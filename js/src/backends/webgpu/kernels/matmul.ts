@@ -99,7 +99,8 @@ const REGISTERS_WORKGROUP = { WG_X: 1, WG_Y: 4 };
  * and TWO_K_STEPS, which needs every split's K depth a multiple of 8 (split
  * chunks are multiples of TILE_K, so the last split's depth has K's parity).
  */
-function registersLayout(multiplyAdds: number, k: number): { rows: number; slots: Record<string, string>; twoKSteps: boolean } {
+function registersLayout(multiplyAdds: number, k: number, quick: boolean): { rows: number; slots: Record<string, string>; twoKSteps: boolean } {
+  if (quick) return { rows: 4, slots: { rows_4_to_15: '', rows_16_to_31: '' }, twoKSteps: false };
   const large = multiplyAdds >= LARGE_PRODUCT;
   return {
     rows: large ? 32 : 16,
@@ -183,13 +184,17 @@ function matvecStorage(backend: WebGpuBackend, b: TensorInfo): NonNullable<MatMu
   return { constants: { B_STORAGE: 2, B_AFFINE: affine }, params: { b_affine_offset: layout.affineOffset, b_channels: layout.channels }, packed: true };
 }
 
-/** The GEMM kernels: tiled (scalar or vec4) or, on CPU adapters, rows and columns in registers. */
-function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, vec4: boolean): MatMulLaunch {
+/**
+ * The GEMM kernels: tiled (scalar or vec4) or, on CPU adapters, rows and columns in registers; `quick`: the
+ * registers kernel's 4-row variant, which compiles quickly, for the first runs while the 16- or 32-row one compiles.
+ */
+function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, vec4: boolean,
+  quick = false): MatMulLaunch {
   const flags = backend.flags;
   // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
   const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
   const gemm = gemmTiles(backend, vec4, m, n);
-  const layout = registersLayout(batchCount * m * n * k, k);
+  const layout = registersLayout(batchCount * m * n * k, k, quick);
   const tiles = registers ? { ...gemm, ...REGISTERS_WORKGROUP, tileM: REGISTERS_WORKGROUP.WG_Y * layout.rows, tileN: 16 } : gemm;
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
   // Split K when it is long and the output alone would leave most of the GPU idle.
@@ -247,11 +252,23 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // Small outputs keep the scalar kernel, unless their sums are long: a classifier head's [1, 1280] x [1280, 1000]
   // took 50 ms there on SwiftShader, ~27 ms in the vec4 registers kernel (whose other 15 rows go to waste).
   const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20)));
-  const launch = matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4);
-  const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
-  const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
-
-  const fused = splits === 1;
+  const pipelineOf = (launch: MatMulLaunch) => {
+    const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
+    const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
+    const fused = splits === 1;
+    const spec = {
+      shader: launch.shader,
+      slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
+      constants: { ...launch.constants, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
+    };
+    return { launch, kChunk, splits, fused, spec };
+  };
+  let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
+  // The 16- and 32-row registers kernels compile slowly (0.6-1.6 s on SwiftShader): 4 rows run until they are ready.
+  if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec)) {
+    pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
+  }
+  const { launch, kChunk, splits, fused } = pipeline;
   const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
   const mTiles = Math.ceil(m / launch.tileM);
   const common = {
@@ -265,9 +282,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     b_stride_k: transposeB ? 1 : n, b_stride_n: transposeB ? k : 1,
   };
   backend.run({
-    shader: launch.shader,
-    slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
-    constants: { ...launch.constants, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
+    ...pipeline.spec,
     bindings: {
       a: a.dataId, ...(launch.storage?.packed ? {} : { b: b.dataId }), out: target, params,
       ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),
