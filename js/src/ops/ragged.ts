@@ -197,6 +197,7 @@ export function raggedTensorToTensor(shape: TensorLike, values: TensorLike, defa
         let rows = firstDimSize ? parts[0][0] : parts[0].length - 1;
         const placements: { parent: Int32Array; place: Int32Array }[] = levels.map((p, level) => {
           if (types[firstDimSize ? level + 1 : level] === 'ROW_SPLITS') {
+            check(p.length > 0 && p[0] === 0, () => 'Invalid row split size.');
             for (let r = 1; r < p.length; r++) check(p[r - 1] <= p[r], () => 'Invalid row split size.');
             const count = p.length === 0 ? 0 : p[p.length - 1];
             const parent = new Int32Array(count);
