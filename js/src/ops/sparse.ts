@@ -47,12 +47,8 @@ defineOp<{ outputShape: number[] }>({
   },
   decompose([indices, values, defaultValue], { outputShape }) {
     const [count, depth] = tupleShape(indices);
-    const tuples = reshape(indices, [count, depth]);
     const updates = values.rank === 0 ? broadcastTo(values, [count]) : values;
-    const base = broadcastTo(defaultValue, outputShape);
-    const out = tensorScatterUpdate(base, tuples, updates);
-    for (const t of [tuples, updates, base]) if (t !== values) t.dispose();
-    return [out];
+    return [tensorScatterUpdate(broadcastTo(defaultValue, outputShape), reshape(indices, [count, depth]), updates)];
   },
 });
 
