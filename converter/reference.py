@@ -535,6 +535,23 @@ def scatter_nd(indices, updates, shape):
     return out
 
 
+
+def tensor_scatter_update(tensor, indices, updates):
+    """A copy of ``tensor`` with each update slice written at its index tuple (the last of repeats wins); tuples outside are dropped."""
+    out = tensor.copy()
+    depth = indices.shape[-1]
+    for t, u in zip(indices.reshape(-1, depth), updates.reshape((-1,) + tensor.shape[depth:])):
+        if all(0 <= i < n for i, n in zip(t, tensor.shape)):
+            out[tuple(t)] = u
+    return out
+
+
+def sparse_to_dense(indices, values, default, shape):
+    """``default`` everywhere but at the index tuples (a scalar is one index, a vector one per entry), which take ``values``."""
+    count = indices.shape[0] if indices.ndim else 1
+    depth = indices.shape[1] if indices.ndim > 1 else 1
+    return tensor_scatter_update(np.full(shape, default, values.dtype), indices.reshape(count, depth), np.broadcast_to(values, (count,)))
+
 def topk(inputs, attrs):
     """The k largest along the last axis; a stable sort of -x keeps the lower index first among ties."""
     x = inputs[0]
@@ -884,6 +901,8 @@ ORACLE: dict[str, Kernel] = {
     "gather": lambda i, a: [gather(i[0], i[1], ops.normalize_axis(a["axis"], i[0].ndim), a["batchDims"])],
     "gatherND": lambda i, a: [gather_nd(i[0], i[1])],
     "scatterND": lambda i, a: [scatter_nd(i[0], i[1], a["shape"])],
+    "tensorScatterUpdate": lambda i, a: [tensor_scatter_update(*i)],
+    "sparseToDense": lambda i, a: [sparse_to_dense(i[0], i[1], i[2], a["outputShape"])],
     "topk": topk,
     "spaceToBatchND": _first(lambda x, a: space_to_batch(x, a["blockShape"], a["paddings"])),
     "batchToSpaceND": _first(lambda x, a: batch_to_space(x, a["blockShape"], a["crops"])),

@@ -1,12 +1,16 @@
 // out[indices[j, 0], ..., indices[j, depth - 1], s] += updates[j, s]:
 // scatterND into a zero-filled out (the caller clears it), summing updates
 // that hit the same element as TensorFlow does. WebGPU has no float atomics,
-// so each addition is a compare-and-swap loop on the float's bits. Updates
-// whose index falls outside out are dropped.
+// so each addition is a compare-and-swap loop on the float's bits. With
+// ACCUMULATE false the update's bits replace the element instead
+// (tensorScatterUpdate into a copy of its tensor, any 32-bit dtype); where
+// several updates hit one element, which one lands is unordered, as in
+// TF.js's GPU backends. Updates whose index falls outside out are dropped.
 //
-// Bindings (group 0): 0 updates: storage read of f32 ([count, slice_size]);
-//   1 indices: storage read of i32 ([count, depth]); 2 out: storage
-//   read_write, f32 values held as atomic<u32> bits; 3 params: uniform.
+// Bindings (group 0): 0 updates: storage read of 32-bit values as u32 bits
+//   (f32 when accumulating) ([count, slice_size]); 1 indices: storage read of
+//   i32 ([count, depth]); 2 out: storage read_write, values held as
+//   atomic<u32> bits; 3 params: uniform.
 // Params {
 //   size: u32,                          update elements (count * slice_size)
 //   depth: u32,                         index depth, up to 8
@@ -14,10 +18,11 @@
 //   out_shape: array<vec4<u32>, 2>,     out's first `depth` dims
 //   out_strides: array<vec4<u32>, 2>,   element strides of those dims
 // }
-// Overrides: WORKGROUP_SIZE (64).
+// Overrides: WORKGROUP_SIZE (64), ACCUMULATE (true: add; false: replace).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 override WORKGROUP_SIZE: u32 = 64u;
+override ACCUMULATE: bool = true;
 
 struct Params {
   size: u32,
@@ -27,7 +32,7 @@ struct Params {
   out_strides: array<vec4<u32>, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> updates: array<f32>;
+@group(0) @binding(0) var<storage, read> updates: array<u32>;
 @group(0) @binding(1) var<storage, read> indices: array<i32>;
 @group(0) @binding(2) var<storage, read_write> out: array<atomic<u32>>;
 @group(0) @binding(3) var<uniform> params: Params;
@@ -48,7 +53,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     }
     offset += u32(index) * params.out_strides[d / 4u][d % 4u];
   }
-  let update = updates[i];
+  if (!ACCUMULATE) {
+    atomicStore(&out[offset], updates[i]);
+    return;
+  }
+  let update = bitcast<f32>(updates[i]);
   var current = atomicLoad(&out[offset]);
   loop {
     let swapped = atomicCompareExchangeWeak(&out[offset], current, bitcast<u32>(bitcast<f32>(current) + update));

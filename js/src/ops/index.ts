@@ -10,6 +10,8 @@ export * from './nn_conv.js';
 export * from './nn.js';
 export * from './ranked.js';
 export * from './composite.js';
+export * from './sparse.js';
+export * from './ragged.js';
 export { listOps, getOpDef, describeOps } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';
 export { image } from './image.js';

@@ -11,12 +11,12 @@ import { tensor } from '../core/convert.js';
 import { aliasKernel } from '../backends/cpu/elementwise.js';
 import {
   axisTable, concatKernel, gatherKernel, gatherLayout, gatherNDKernel, remapKernel, scatterNDKernel, sourceOffsets,
-  splitKernel, topkKernel,
+  splitKernel, tensorScatterUpdateKernel, topkKernel,
 } from '../backends/cpu/shape.js';
 import * as webgpu from '../backends/webgpu/kernels/shape.js';
 import * as webgpuElementwise from '../backends/webgpu/kernels/elementwise.js';
 import * as webgpuReduce from '../backends/webgpu/kernels/reduce.js';
-import { range } from './creation.js';
+import { range, zerosLike } from './creation.js';
 import { sumToShape } from './helpers.js';
 import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp, runOpMulti, withTensors } from './run.js';
@@ -573,6 +573,36 @@ export function scatterND(indices: TensorLike, updates: TensorLike, shape: reado
       if (column !== ids) column.dispose();
     }
   });
+}
+
+defineOp<Record<string, never>>({
+  name: 'tensorScatterUpdate',
+  inputs: [{ name: 'tensor' }, { name: 'indices' }, { name: 'updates' }],
+  attrs: {},
+  shape([tensor, indices, updates]) {
+    const depth = ndIndexDepth(indices, tensor.shape);
+    const want = [...indices.shape.slice(0, -1), ...tensor.shape.slice(depth)];
+    if (want.join() !== updates.shape.join() || updates.shape.length === 0) {
+      throw new Error(`input updates has shape [${updates.shape}]; these indices and tensor need [${want}]`);
+    }
+    if (tensor.dtype !== updates.dtype) {
+      throw new Error(`tensor and updates must have the same dtype, instead they are ${tensor.dtype} and ${updates.dtype}.`);
+    }
+    return [spec(tensor.shape, tensor.dtype)];
+  },
+  kernels: { cpu: tensorScatterUpdateKernel, webgpu: webgpu.tensorScatterUpdateKernel },
+  // The overwritten elements take nothing from the tensor; each update gets its element's dy.
+  grad: ([dy], { inputs: [, indices, updates] }) => [tensorScatterUpdate(dy, indices, zerosLike(updates)), null, gatherND(dy, indices)],
+});
+
+/**
+ * tw.tensorScatterUpdate(tensor, indices, updates): a copy of `tensor` with the
+ * slices at `indices` (the last dim indexes its first dims) replaced by
+ * `updates`. Where indices repeat, the CPU keeps the last update and the GPU
+ * any one of them (as TF.js); index tuples outside the tensor are dropped.
+ */
+export function tensorScatterUpdate(tensor: TensorLike, indices: TensorLike, updates: TensorLike): Tensor {
+  return runOp('tensorScatterUpdate', [tensor, indices, updates], {}, { dtypes: [undefined, 'int32'] });
 }
 
 // ---- topk ----

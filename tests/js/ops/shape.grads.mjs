@@ -34,6 +34,10 @@ export const cases = [
   { op: 'gather', name: 'gather batchDims 1', f: (x, i) => tw.gather(x, i, 2, 1), inputs: [x234, indices([2, 3], [3, 0, 3, 1, 1, 2])] },
   { op: 'gatherND', f: (x, i) => tw.gatherND(x, i), inputs: [x234, indices([3, 2], [0, 1, 1, 2, 0, 1])] },
   { op: 'scatterND', f: (u, i) => tw.scatterND(i, u, [4, 3]), inputs: [x23, indices([2, 1], [2, 2])] },
+  {
+    op: 'tensorScatterUpdate', f: (x, u, i) => tw.tensorScatterUpdate(x, i, u),
+    inputs: [{ shape: [4, 3], low: -2, high: 2 }, x23, indices([2, 1], [3, 1])],
+  },
   { op: 'topk', f: (x) => tw.topk(x, 2).values, inputs: [distinct] },
   { op: 'reshape', name: 'depthToSpace', f: (x) => tw.depthToSpace(x, 2), inputs: [{ shape: [1, 2, 1, 4], low: -2, high: 2 }] },
   { op: 'pad', name: 'spaceToBatchND', f: (x) => tw.spaceToBatchND(x, [2, 2], [[0, 1], [1, 0]]), inputs: [{ shape: [1, 3, 3, 1], low: -2, high: 2 }] },

@@ -158,6 +158,22 @@ def test_scatter_nd_sums_duplicates(runner, rng):
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
 
 
+
+def test_scatter_nd_replace_stores_the_bits(runner):
+    """ACCUMULATE off (tensorScatterUpdate): each update's bits replace its element in the copy; int32 values
+    that are float denormals or NaN patterns come through unchanged, and a tuple outside is dropped."""
+    out_shape = (4, 3)
+    tensor = np.arange(12, dtype=np.int32).reshape(out_shape)
+    idx = np.array([[2], [0], [9]], np.int32)
+    updates = np.array([[1, -1, 0x7FC00001], [7, 8, 9], [5, 5, 5]], np.int32)
+    out = runner.run("shape/scatter_nd.wgsl", workgroups=1, constants={"ACCUMULATE": False}, updates=updates, indices=idx,
+                     out=tensor.copy(),
+                     params={"size": updates.size, "depth": 1, "slice_size": 3, "out_shape": out_shape[:1],
+                             "out_strides": contiguous_strides(out_shape)[:1]})["out"]
+    expected = tensor.copy()
+    expected[2], expected[0] = updates[0], updates[1]
+    np.testing.assert_array_equal(out, expected)
+
 def resize_reference(x, out_hw, bilinear, align_corners, half_pixel):
     """TensorFlow.js's CPU resizeBilinear / resizeNearestNeighbor."""
     n, h, w, c = x.shape

@@ -186,6 +186,20 @@ export function scatterNDKernel({ backend, inputs: [indices, updates], outputs: 
   return [backend.write(result, out.shape, out.dtype)];
 }
 
+/** tensorScatterUpdate: a copy of the tensor with each update slice written over its index tuple's; the last one wins. */
+export function tensorScatterUpdateKernel({ backend, inputs: [tensor, indices, updates], outputs: [out] }: KernelArgs<CpuBackend, unknown>): DataId[] {
+  const depth = indices.shape[indices.shape.length - 1];
+  const values = backend.values(updates);
+  const sliceSize = sizeFromShape(out.shape.slice(depth));
+  const offsets = tupleOffsets(backend.values(indices), sizeFromShape(indices.shape.slice(0, -1)), depth, out.shape);
+  const result = makeArray(out.dtype, sizeFromShape(out.shape));
+  result.set(backend.values(tensor));
+  offsets.forEach((offset, t) => {
+    if (offset >= 0) result.set(values.subarray(t * sliceSize, (t + 1) * sliceSize), offset * sliceSize);
+  });
+  return [backend.write(result, out.shape, out.dtype)];
+}
+
 /** The k largest entries of each row (last dim), largest first; ties keep the lower index first, NaN counts as largest. */
 export function topkKernel({ backend, inputs: [x], outputs: [valuesOut, indicesOut] }: KernelArgs<CpuBackend, unknown>): DataId[] {
   const values = backend.values(x);

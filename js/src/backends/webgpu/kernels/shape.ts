@@ -289,6 +289,33 @@ export const scatterNDKernel: Kernel<{ shape: number[] }> = (args) => {
   return [converted];
 };
 
+/**
+ * tensorScatterUpdate: a copy of the tensor, then each update's bits stored
+ * over its element (scatter_nd.wgsl with ACCUMULATE off), so every 32-bit
+ * dtype takes the one pipeline.
+ */
+export const tensorScatterUpdateKernel: Kernel<Record<string, never>> = (args) => {
+  const backend = gpu(args);
+  const { inputs: [tensor, indices, updates], outputs: [spec] } = args;
+  const depth = indices.shape[indices.shape.length - 1];
+  const out = stridedCopy(backend, tensor.dataId, { shape: spec.shape, inStrides: stridesOf(spec.shape) }, backend.allocate(spec.shape, spec.dtype));
+  const size = sizeFromShape(updates.shape);
+  if (size === 0) return [out];
+  backend.run({
+    shader: SHADERS.scatterNd,
+    constants: { ACCUMULATE: false },
+    bindings: {
+      updates: updates.dataId, indices: indices.dataId, out,
+      params: {
+        size, depth, slice_size: sizeFromShape(spec.shape.slice(depth)),
+        out_shape: spec.shape.slice(0, depth), out_strides: stridesOf(spec.shape).slice(0, depth),
+      },
+    },
+    workgroups: groupsFor(size),
+  });
+  return [out];
+};
+
 /** stridedSlice: TF's begin/end/stride/mask rules (resolved by the op's own spec) as one strided copy. */
 export const stridedSliceKernel = copyKernel<Parameters<typeof stridedSliceSpec>[1]>((x, attrs) => {
   const { start, step, count } = stridedSliceSpec(x.shape, attrs);
