@@ -69,6 +69,13 @@ export interface OpDef<A = Record<string, AttrValue>> {
    * inputs are always upcast to float32, except by `cast`.
    */
   inputDtype?: 'float32' | 'bool';
+  /**
+   * Whether string tensors may be inputs (TF.js's 'string_or_numeric' ops).
+   * A kernel op's CPU kernel then sees each string as an int32 code that
+   * orders and compares as the string does (engine.runStringKernel); the
+   * engine refuses string inputs of every other op with TF.js's message.
+   */
+  strings?: boolean;
   /** The only place inputs are checked: throws (naming the attribute) or returns the outputs. */
   shape(inputs: readonly TensorSpec[], attrs: A): TensorSpec[];
   /**
@@ -204,7 +211,8 @@ function attrProblem(spec: AttrSpec, value: unknown): string | null {
     case 'int': ok = isInt(value); break;
     case 'bool': ok = typeof value === 'boolean'; break;
     case 'string': ok = typeof value === 'string'; break;
-    case 'dtype': ok = isDataType(value); break;
+    // No op computes strings from numbers: string tensors come from values (tw.tensor, tw.fill).
+    case 'dtype': ok = isDataType(value) && value !== 'string'; break;
     case 'ints': ok = isIntList(value); break;
     case 'numbers': ok = Array.isArray(value) && value.every((v) => typeof v === 'number'); break;
     case 'intOrInts': ok = isInt(value) || isIntList(value); break;
