@@ -1,7 +1,7 @@
 // The op registry: one entry per op, joining its name, inputs, attributes,
 // shape+dtype rule, kernels per backend and gradient. See ops/README.md.
 import type { DataId, KernelBackend, TensorInfo, TensorSpec } from '../core/backend.js';
-import { type DataType, isDataType } from '../core/dtype.js';
+import { DATA_TYPES, type DataType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import type { CpuBackend } from '../backends/cpu/backend.js';
 
@@ -104,6 +104,9 @@ export interface OpDef<A = Record<string, AttrValue>> {
 export type AnyOpDef = OpDef<any>;
 
 const registry = new Map<string, AnyOpDef>();
+
+/** The dtypes a `dtype` attribute may name: no op computes strings from numbers (they come from values: tw.tensor, tw.fill). */
+export const ATTR_DTYPES: readonly DataType[] = DATA_TYPES.filter((d) => d !== 'string');
 
 /**
  * Adds an entry. An entry is either a kernel op (a kernel for every backend
@@ -211,8 +214,7 @@ function attrProblem(spec: AttrSpec, value: unknown): string | null {
     case 'int': ok = isInt(value); break;
     case 'bool': ok = typeof value === 'boolean'; break;
     case 'string': ok = typeof value === 'string'; break;
-    // No op computes strings from numbers: string tensors come from values (tw.tensor, tw.fill).
-    case 'dtype': ok = isDataType(value) && value !== 'string'; break;
+    case 'dtype': ok = (ATTR_DTYPES as readonly unknown[]).includes(value); break;
     case 'ints': ok = isIntList(value); break;
     case 'numbers': ok = Array.isArray(value) && value.every((v) => typeof v === 'number'); break;
     case 'intOrInts': ok = isInt(value) || isIntList(value); break;
