@@ -23,9 +23,11 @@ export function decodeStrings(values: StringValues): string[] {
  * Each string as an int32 code into `table`, the distinct strings of all of
  * `arrays` sorted as JS compares strings (TF.js's CPU kernels compare the
  * decoded strings with < and ==), so codes order and equal as the strings do.
+ * The table always starts with the empty string, so code 0, which kernels
+ * write where no input element lands (an index out of range), reads as ''.
  */
 export function stringCodes(arrays: readonly StringValues[]): { table: StringValues; codes: Int32Array[] } {
-  const byText = new Map<string, Uint8Array>();
+  const byText = new Map<string, Uint8Array>([['', new Uint8Array(0)]]);
   const texts = arrays.map((values) => values.map((bytes) => {
     const text = decodeString(bytes);
     if (!byText.has(text)) byText.set(text, bytes);

@@ -16,6 +16,8 @@ test('shape ops move strings as they move numbers', () => {
     assert.deepEqual(x.slice([0, 1, 1]).dataSync(), ['four', 'eight']);
     assert.deepEqual(tw.reverse(x, 0).dataSync().slice(0, 2), ['five', 'six']);
     assert.deepEqual(tw.gather(tw.tensor1d(words), [7, 0, 7]).dataSync(), ['eight', 'one', 'eight']);
+    // An index out of range gives '' where it gives 0 for numbers.
+    assert.deepEqual(tw.gather(tw.tensor1d(['b', 'c']), [1, 5]).dataSync(), ['c', '']);
     assert.deepEqual(tw.concat([tw.tensor1d(['a']), tw.tensor1d(['b', 'a'])]).dataSync(), ['a', 'b', 'a']);
     assert.deepEqual(tw.tile(tw.tensor1d(['a', 'b']), [2]).dataSync(), ['a', 'b', 'a', 'b']);
     assert.deepEqual(tw.stack([tw.scalar('p'), tw.scalar('q')]).dataSync(), ['p', 'q']);
