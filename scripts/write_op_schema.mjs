@@ -32,7 +32,7 @@ export async function opSchema(bundlePath = BUNDLE) {
   const tw = await import(pathToFileURL(bundlePath).href);
   const ops = Object.fromEntries(Object.entries(tw.describeOps()).map(([name, description]) =>
     [name, Object.fromEntries(Object.entries(description).filter(([field]) => !NOT_SCHEMA.has(field)))]));
-  return { $comment: COMMENT, dtypes: [...tw.DATA_TYPES], ops };
+  return { $comment: COMMENT, dtypes: [...tw.ATTR_DTYPES], ops };
 }
 
 export function schemaText(schema) {

@@ -1,5 +1,5 @@
 // The contract between the engine and a compute backend (CPU in JS, WebGPU).
-import type { DataType, TypedArray } from './dtype.js';
+import type { BackendValues, DataType } from './dtype.js';
 
 /**
  * Opaque key of one tensor's data inside a backend. The backend that creates
@@ -63,12 +63,14 @@ export type PackedWeight =
  *   the same object so every tensor holding it keeps working.
  * - Values are always the dtype's storage array: Float32Array (float32),
  *   Int32Array (int32), Uint8Array (bool, 0 or 1), Uint16Array (float16 bits).
+ *   String tensors (an array of UTF-8 byte arrays) live on the CPU backend
+ *   only: the engine writes them there and runs ops over them there.
  */
 export interface KernelBackend {
   /** The name `setBackend` takes: 'cpu', 'webgpu'. */
   readonly name: string;
   /** Stores `values` under a fresh DataId. The backend may keep `values` (callers hand it over). */
-  write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId;
+  write(values: BackendValues, shape: readonly number[], dtype: DataType): DataId;
   /**
    * Optional: stores a quantised weight as packed storage of a float32 tensor
    * of `shape` (its values are the dequantised ones). Backends without it
@@ -76,11 +78,11 @@ export interface KernelBackend {
    */
   writePacked?(weight: PackedWeight, shape: readonly number[]): DataId;
   /** Stores `values` under an existing DataId that the engine moves here from another backend. */
-  move(dataId: DataId, values: TypedArray, shape: readonly number[], dtype: DataType): void;
+  move(dataId: DataId, values: BackendValues, shape: readonly number[], dtype: DataType): void;
   /** The values under `dataId`, once all work producing them has finished. The caller must not mutate them. */
-  read(dataId: DataId): Promise<TypedArray>;
+  read(dataId: DataId): Promise<BackendValues>;
   /** The same, blocking; may throw where blocking is impossible. */
-  readSync(dataId: DataId): TypedArray;
+  readSync(dataId: DataId): BackendValues;
   /** Frees (or returns to a pool) the storage of `dataId`; the id must not be used again. */
   disposeData(dataId: DataId): void;
   /** Whether this backend holds data under `dataId`. */

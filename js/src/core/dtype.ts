@@ -3,22 +3,40 @@
 /**
  * float32, int32 and bool are compute dtypes. float16 is a storage dtype: it
  * holds half-precision bits (Uint16Array) and is upcast to float32 before any op
- * other than `cast` sees it.
+ * other than `cast` sees it. string tensors hold each element's UTF-8 bytes
+ * (a Uint8Array per element, as TF.js stores them) on the CPU backend whatever
+ * the active backend is (core/strings.ts).
  */
-export type DataType = 'float32' | 'int32' | 'bool' | 'float16';
-export const DATA_TYPES: readonly DataType[] = ['float32', 'int32', 'bool', 'float16'];
+export type DataType = 'float32' | 'int32' | 'bool' | 'float16' | 'string';
+export const DATA_TYPES: readonly DataType[] = ['float32', 'int32', 'bool', 'float16', 'string'];
+export type NumericDataType = Exclude<DataType, 'string'>;
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array | Uint16Array;
 
-/** A nested JS array of numbers or booleans, as `tw.tensor` accepts and `array()` returns. */
-export type NestedArray = number | boolean | NestedArray[];
+/** A string tensor's storage: each element's UTF-8 bytes. */
+export type StringValues = Uint8Array[];
+
+/** What a backend stores under a DataId: the dtype's typed array, or the bytes of a string tensor. */
+export type BackendValues = TypedArray | StringValues;
+
+/** What `data()`/`dataSync()` give for a dtype: strings decoded, numbers in their typed array. */
+export type DataTypeMap = { [D in DataType]: D extends 'string' ? string[] : TypedArray };
+
+/** A nested JS array of numbers, booleans or strings, as `tw.tensor` accepts and `array()` returns. */
+export type NestedArray = number | boolean | string | NestedArray[];
 
 export function isDataType(value: unknown): value is DataType {
   return typeof value === 'string' && (DATA_TYPES as readonly string[]).includes(value);
 }
 
-export function bytesPerElement(dtype: DataType): number {
+export function bytesPerElement(dtype: NumericDataType): number {
   return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'float16' ? 2 : 1;
+}
+
+/** Bytes of a backend's storage: a string tensor counts its strings' bytes. */
+export function storageBytes(values: BackendValues, dtype: DataType): number {
+  if (dtype === 'string') return (values as StringValues).reduce((total, bytes) => total + bytes.length, 0);
+  return values.length * bytesPerElement(dtype);
 }
 
 /** A zero-filled storage array for `size` elements of `dtype`. */
@@ -28,6 +46,7 @@ export function makeArray(dtype: DataType, size: number): TypedArray {
     case 'int32': return new Int32Array(size);
     case 'bool': return new Uint8Array(size);
     case 'float16': return new Uint16Array(size);
+    case 'string': throw new Error('tensorweb: string tensors are stored as arrays of UTF-8 bytes, not typed arrays');
   }
 }
 
@@ -46,6 +65,10 @@ export function toStorage(values: ArrayLike<number>, dtype: DataType): TypedArra
 
 /** The dtype both operands take when an op needs them to agree (TF.js `upcastType`). */
 export function upcastType(a: DataType, b: DataType): DataType {
+  if (a === 'string' || b === 'string') {
+    if (a === b) return a;
+    throw new Error(`tensorweb: a string tensor cannot be combined with a ${a === 'string' ? b : a} one`);
+  }
   const order: DataType[] = ['bool', 'int32', 'float16', 'float32'];
   const wider = order[Math.max(order.indexOf(a), order.indexOf(b))];
   return wider === 'float16' ? 'float32' : wider;

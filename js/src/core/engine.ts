@@ -1,7 +1,10 @@
 // The engine: backends, tensor bookkeeping (reference-counted data, tidy
 // scopes, memory counters), running registry ops, and the gradient tapes.
 import { type BackendFactory, type BackendMemory, BackendUnavailableError, type DataId, type KernelBackend, type TensorInfo, type TensorSpec } from './backend.js';
-import { type DataType, type TypedArray, bytesPerElement, float16BitsToFloat32, shapesEqual, sizeFromShape } from './dtype.js';
+import {
+  type BackendValues, type DataType, type StringValues, type TypedArray, bytesPerElement, float16BitsToFloat32, shapesEqual, sizeFromShape, storageBytes,
+} from './dtype.js';
+import { decodeStrings, stringCodes } from './strings.js';
 import { Tensor, Variable } from './tensor.js';
 import { Tape, type TapeNode, backprop } from './tape.js';
 import { type AnyOpDef, type GradFn, checkAttrs, getOpDef } from '../ops/registry.js';
@@ -189,6 +192,13 @@ export class Engine {
     return this.backends.get(name) ?? null;
   }
 
+  /** The CPU backend, which holds every string tensor and runs every op over one. */
+  private cpuBackend(): KernelBackend {
+    const cpu = this.backends.get('cpu') ?? this.initBackendSync('cpu');
+    if (!cpu) throw new Error('tensorweb: string tensors need the cpu backend, which is not registered');
+    return cpu;
+  }
+
   private backendForKernel(def: AnyOpDef): KernelBackend {
     const active = this.backend;
     if (def.kernels?.[active.name as 'cpu' | 'webgpu']) return active;
@@ -210,9 +220,9 @@ export class Engine {
 
   // ---- tensors and data ----------------------------------------------------
 
-  /** A tracked tensor over new data; `values` is handed to the backend. */
-  makeTensor(values: TypedArray, shape: readonly number[], dtype: DataType): Tensor {
-    const backend = this.backend;
+  /** A tracked tensor over new data; `values` is handed to the backend (the CPU one for strings, as TF.js keeps them). */
+  makeTensor(values: BackendValues, shape: readonly number[], dtype: DataType): Tensor {
+    const backend = dtype === 'string' ? this.cpuBackend() : this.backend;
     const dataId = backend.write(values, shape, dtype);
     return this.makeTensorFromDataId(dataId, shape, dtype, backend);
   }
@@ -241,7 +251,7 @@ export class Engine {
       record.refCount++;
       return;
     }
-    const bytes = sizeFromShape(shape) * bytesPerElement(dtype);
+    const bytes = dtype === 'string' ? storageBytes(backend.readSync(dataId), dtype) : sizeFromShape(shape) * bytesPerElement(dtype);
     this.data.set(dataId, { backend, refCount: 1, bytes, shape: [...shape], dtype });
     this.liveBytes += bytes;
     for (const profile of this.profiles) profile.peakBytes = Math.max(profile.peakBytes, this.liveBytes);
@@ -274,14 +284,20 @@ export class Engine {
     for (const tensor of tensorsIn(container)) this.disposeTensor(tensor);
   }
 
-  async read(tensor: Tensor): Promise<TypedArray> {
+  async read(tensor: Tensor): Promise<TypedArray | string[]> {
     const record = this.data.get(tensor.dataId)!;
     return decoded(await record.backend.read(tensor.dataId), tensor.dtype);
   }
 
-  readSync(tensor: Tensor): TypedArray {
+  readSync(tensor: Tensor): TypedArray | string[] {
     const record = this.data.get(tensor.dataId)!;
     return decoded(record.backend.readSync(tensor.dataId), tensor.dtype);
+  }
+
+  /** A string tensor's elements as UTF-8 bytes (TF.js's `bytes()`); copies, so callers may keep them. */
+  readBytes(tensor: Tensor): Uint8Array[] {
+    if (tensor.dtype !== 'string') throw new Error(`tensorweb: bytes(): the tensor is ${tensor.dtype}, not string`);
+    return (this.data.get(tensor.dataId)!.backend.readSync(tensor.dataId) as StringValues).map((bytes) => bytes.slice());
   }
 
   /** Which backend holds a tensor's data right now. */
@@ -406,6 +422,12 @@ export class Engine {
       input.assertNotDisposed(`tw.${name} input ${inputName(def, i)}`);
     });
     for (const profile of this.profiles) profile.kernelNames.push(name);
+    inputs.forEach((input, i) => {
+      // TF.js's words for a string where an op takes numbers (its convertToTensor's 'numeric').
+      if (input.dtype === 'string' && !def.strings) {
+        throw new Error(`Argument '${inputName(def, i)}' passed to '${name}' must be numeric tensor, but got string tensor`);
+      }
+    });
     let checked: Record<string, unknown>;
     try {
       checkInputCount(def, inputs.length);
@@ -437,6 +459,7 @@ export class Engine {
         });
         return outputs;
       }
+      if (cast.some((input) => input.dtype === 'string')) return this.runStringKernel(def, cast, checked, specs);
       const backend = this.backendForKernel(def);
       const infos: TensorInfo[] = cast.map((input) => {
         this.ensureOn(input.dataId, backend);
@@ -455,6 +478,45 @@ export class Engine {
       if (def.grad) this.record(name, def.grad === 'not-differentiable' ? noGradient : def.grad, checked, cast, outputs);
       return outputs;
     });
+  }
+
+  /**
+   * A kernel op over string inputs runs on the CPU backend with each string
+   * as an int32 code (strings.ts: codes order and compare as the strings do),
+   * so the op's own CPU kernel moves, gathers or compares them; its string
+   * outputs are decoded back from the codes.
+   */
+  private runStringKernel(def: AnyOpDef, inputs: Tensor[], attrs: Record<string, unknown>, specs: TensorSpec[]): Tensor[] {
+    const cpu = this.cpuBackend();
+    const strings = inputs.filter((input) => input.dtype === 'string');
+    const { table, codes } = stringCodes(strings.map((input) => cpu.readSync(input.dataId) as StringValues));
+    const codeIds: DataId[] = [];
+    const infos: TensorInfo[] = inputs.map((input) => {
+      if (input.dtype !== 'string') {
+        this.ensureOn(input.dataId, cpu);
+        return { dataId: input.dataId, shape: input.shape, dtype: input.dtype };
+      }
+      const dataId = cpu.write(codes[strings.indexOf(input)], input.shape, 'int32');
+      codeIds.push(dataId);
+      return { dataId, shape: input.shape, dtype: 'int32' };
+    });
+    const outputs: TensorSpec[] = specs.map((s) => (s.dtype === 'string' ? { shape: s.shape, dtype: 'int32' } : s));
+    const args = { backend: cpu, inputs: infos, attrs, outputs } as never;
+    let ids: DataId[] = [];
+    try {
+      ids = cpu.runKernel ? cpu.runKernel(def.name, () => def.kernels!.cpu(args)) : def.kernels!.cpu(args);
+      const results = ids.map((id, k) => {
+        if (specs[k].dtype !== 'string') return this.makeTensorFromDataId(id, specs[k].shape, specs[k].dtype, cpu);
+        const values = Array.from(cpu.readSync(id) as Int32Array, (code) => table[code]);
+        return this.makeTensorFromDataId(cpu.write(values, specs[k].shape, 'string'), specs[k].shape, 'string', cpu);
+      });
+      if (def.grad) this.record(def.name, def.grad === 'not-differentiable' ? noGradient : def.grad, attrs, inputs, results);
+      return results;
+    } finally {
+      // The codes are scratch: the inputs' and the string outputs' (which may alias them: reshape, clone).
+      const scratch = new Set([...codeIds, ...ids.filter((_, k) => specs[k].dtype === 'string')]);
+      scratch.forEach((id) => cpu.disposeData(id));
+    }
   }
 
   /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
@@ -529,6 +591,7 @@ export class Engine {
         this.tapes.splice(this.tapes.indexOf(tape), 1);
       }
       if (!(value instanceof Tensor)) throw new Error('tensorweb: the function passed to a gradient function must return a Tensor');
+      if (dy && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
       if (dy && !shapesEqual(dy.shape, value.shape)) {
         throw new Error(`tensorweb: dy has shape [${dy.shape}], the function returned [${value.shape}]`);
       }
@@ -572,9 +635,10 @@ function checkInputCount(def: AnyOpDef, count: number): void {
   }
 }
 
-function decoded(values: TypedArray, dtype: DataType): TypedArray {
-  if (dtype !== 'float16') return values.slice();
-  return Float32Array.from(values, float16BitsToFloat32);
+function decoded(values: BackendValues, dtype: DataType): TypedArray | string[] {
+  if (dtype === 'string') return decodeStrings(values as StringValues);
+  if (dtype !== 'float16') return (values as TypedArray).slice();
+  return Float32Array.from(values as Uint16Array, float16BitsToFloat32);
 }
 
 /** Every tensor inside a container, depth first. */

@@ -1,7 +1,7 @@
 // The Tensor handle users hold. Its data lives in a backend under `dataId`;
 // everything that touches data goes through the engine.
 import type { DataId } from './backend.js';
-import { type DataType, type NestedArray, type TypedArray, sizeFromShape } from './dtype.js';
+import { type DataType, type DataTypeMap, type NestedArray, type NumericDataType, type TypedArray, sizeFromShape } from './dtype.js';
 import { getEngine } from './engine.js';
 
 export class Tensor {
@@ -47,23 +47,33 @@ export class Tensor {
     this.disposed = true;
   }
 
-  /** The values as a typed array (float16 tensors read as Float32Array), once computed. */
-  data(): Promise<TypedArray> {
+  /**
+   * The values as a typed array (float16 tensors read as Float32Array), or
+   * the decoded strings of a string tensor, once computed. As in TF.js, the
+   * type parameter names the dtype the caller expects (numeric by default).
+   */
+  data<D extends DataType = NumericDataType>(): Promise<DataTypeMap[D]> {
     this.assertNotDisposed('data()');
-    return getEngine().read(this);
+    return getEngine().read(this) as Promise<DataTypeMap[D]>;
   }
 
-  dataSync(): TypedArray {
+  dataSync<D extends DataType = NumericDataType>(): DataTypeMap[D] {
     this.assertNotDisposed('dataSync()');
-    return getEngine().readSync(this);
+    return getEngine().readSync(this) as DataTypeMap[D];
+  }
+
+  /** A string tensor's elements as UTF-8 bytes (TF.js's `bytes()`). */
+  async bytes(): Promise<Uint8Array[]> {
+    this.assertNotDisposed('bytes()');
+    return getEngine().readBytes(this);
   }
 
   async array(): Promise<NestedArray> {
-    return toNested(this.shape, await this.data());
+    return toNested(this.shape, await this.data<DataType>());
   }
 
   arraySync(): NestedArray {
-    return toNested(this.shape, this.dataSync());
+    return toNested(this.shape, this.dataSync<DataType>());
   }
 
   print(verbose = false): void {
@@ -104,7 +114,7 @@ export class Variable extends Tensor {
   }
 }
 
-function toNested(shape: readonly number[], values: TypedArray): NestedArray {
+function toNested(shape: readonly number[], values: TypedArray | string[]): NestedArray {
   if (shape.length === 0) return values[0];
   const build = (dim: number, offset: number, stride: number): NestedArray[] => {
     const inner = stride / shape[dim];

@@ -15,6 +15,7 @@ export class TensorBuffer {
 
   constructor(shape: readonly number[], readonly dtype: DataType = 'float32', values?: TypedArray | number[]) {
     if (!isDataType(dtype)) throw new Error(`tensorweb: buffer: unknown dtype '${dtype}'`);
+    if (dtype === 'string') throw new Error("tensorweb: buffer: string buffers are not supported (make the tensor with tw.tensor(values, shape, 'string'))");
     this.shape = [...shape];
     this.size = sizeFromShape(shape);
     if (values != null && values.length !== this.size) {

@@ -305,10 +305,11 @@ export async function encodeWeights(named: { name: string; tensor: Tensor }[]): 
   const parts: Uint8Array[] = [];
   const weightSpecs: WeightSpec[] = [];
   for (const { name, tensor } of named) {
-    const values = await tensor.data();
-    const stored = toStorage(values, tensor.dtype);
+    const { dtype } = tensor;
+    if (dtype === 'string') throw new Error(`tensorweb: saving weights: '${name}' is a string tensor, which model weights cannot hold`);
+    const stored = toStorage(await tensor.data(), dtype);
     parts.push(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
-    weightSpecs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype });
+    weightSpecs.push({ name, shape: [...tensor.shape], dtype });
   }
   return { weightSpecs, weightData: concatBytes(parts).buffer };
 }

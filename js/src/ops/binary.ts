@@ -88,6 +88,8 @@ for (const [name, entry] of Object.entries(BINARY) as [BinaryName, BinaryEntry][
     inputs: inputNames.map((n) => ({ name: n })),
     attrs: {},
     inputDtype: kind === 'float' ? 'float32' : kind === 'logical' ? 'bool' : undefined,
+    // Strings compare as TF.js compares them (as JS strings, on the CPU backend).
+    strings: kind === 'compare',
     shape(inputs) {
       if (kind === 'int') return [intOperands(name, inputs)];
       const dtype = requireSameDtype(inputs);
@@ -153,6 +155,7 @@ export const bitwiseAnd = (x: TensorLike, y: TensorLike): Tensor => runOp('bitwi
 defineOp<Record<string, never>>({
   name: 'where',
   inputs: [{ name: 'condition' }, { name: 'a' }, { name: 'b' }],
+  strings: true,
   attrs: {},
   shape([condition, a, b]) {
     requireDtypes([condition], ['condition'], ['bool']);

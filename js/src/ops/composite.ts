@@ -6,7 +6,7 @@
 // unique, broadcastArgs; booleanMaskAsync is in shape.ts): their output size depends on the
 // values, so they read the inputs and build the result on the CPU, as TF.js
 // does on every backend (unique synchronously, as TF.js's).
-import { sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
+import { type DataType, sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
 import { getEngine } from '../core/engine.js';
 import { tidy } from '../core/globals.js';
 import { Tensor } from '../core/tensor.js';
@@ -154,19 +154,20 @@ export function multinomial(logits: TensorLike, numSamples: number, seed?: numbe
  * (`indices`, int32). Reads x synchronously, as TF.js's unique does.
  */
 export function unique(x: TensorLike, axis = 0): { values: Tensor; indices: Tensor } {
-  return withTensors('unique', [['x', x]], (t) => {
+  return withTensors('unique', [['x', x, 'string_or_numeric']], (t) => {
     check(t.rank > 0, () => 'The input tensor must be at least 1D');
     check(axis >= -t.rank && axis < t.rank, () => `Axis must be in the interval [${-t.rank}, ${t.rank}), but got axis ${axis}`);
     const a = axis < 0 ? axis + t.rank : axis;
     const [outer, n, inner] = [sizeFromShape(t.shape.slice(0, a)), t.shape[a], sizeFromShape(t.shape.slice(a + 1))];
-    const data = t.dataSync();
+    const data = t.dataSync<DataType>();
     const seen = new Map<string, number>();
     const firsts: number[] = [];
     const indices = new Int32Array(n);
     for (let j = 0; j < n; j++) {
-      const slice: number[] = [];
+      const slice: (number | string)[] = [];
       for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) slice.push(data[(o * n + j) * inner + i]);
-      const key = slice.join(',');
+      // Strings quoted, so commas inside them cannot join two slices ('b,c','d' vs 'b','c,d'); numbers as written (NaN, Infinity).
+      const key = slice.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(',');
       let index = seen.get(key);
       if (index === undefined) {
         index = firsts.length;

@@ -1,8 +1,8 @@
 // Creation ops: tensors from values, constants, ranges, identity, one-hot,
 // seeded random numbers, variables, clone.
 import type { TensorSpec } from '../core/backend.js';
-import { type DataType, type NestedArray, type TypedArray } from '../core/dtype.js';
-import { tensor } from '../core/convert.js';
+import type { DataType } from '../core/dtype.js';
+import { type TensorValues, tensor } from '../core/convert.js';
 import { getEngine } from '../core/engine.js';
 import { seedValue } from '../core/random.js';
 import { Tensor, type Variable } from '../core/tensor.js';
@@ -23,7 +23,7 @@ function checkShape(shape: readonly number[], attrName = 'shape'): void {
 }
 
 function fixedRank(rank: number) {
-  return (values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DataType): Tensor => {
+  return (values: TensorValues, shape?: readonly number[], dtype?: DataType): Tensor => {
     const t = tensor(values, shape, dtype);
     if (t.rank !== rank) {
       t.dispose();
@@ -33,11 +33,13 @@ function fixedRank(rank: number) {
   };
 }
 
-export function scalar(value: number | boolean, dtype?: DataType): Tensor {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error('tensorweb: scalar: value must be a number or boolean');
+export function scalar(value: number | boolean | string | Uint8Array, dtype?: DataType): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string' && !(value instanceof Uint8Array && dtype === 'string')) {
+    throw new Error("tensorweb: scalar: value must be a number, boolean or string (or a string's UTF-8 bytes with dtype 'string')");
+  }
   return tensor(value, [], dtype);
 }
-export const tensor1d: (values: NestedArray | TypedArray, dtype?: DataType) => Tensor =
+export const tensor1d: (values: TensorValues, dtype?: DataType) => Tensor =
   (values, dtype) => fixedRank(1)(values, undefined, dtype);
 export const tensor2d = fixedRank(2);
 export const tensor3d = fixedRank(3);
@@ -59,8 +61,24 @@ defineOp<{ shape: number[]; value: number; dtype: DataType }>({
   grad: 'not-differentiable',
 });
 
-/** tw.fill(shape, value, dtype): dtype defaults to bool for a boolean value, else float32. */
-export function fill(shape: readonly number[], value: number | boolean, dtype?: DataType): Tensor {
+/**
+ * tw.fill(shape, value, dtype): dtype defaults to bool for a boolean value,
+ * string for a string, else float32. A string fill is the value broadcast
+ * (strings live on the CPU backend; fill's kernels compute numbers).
+ */
+export function fill(shape: readonly number[], value: number | boolean | string, dtype?: DataType): Tensor {
+  if (typeof value === 'string' || dtype === 'string') {
+    if (typeof value !== 'string' || (dtype ?? 'string') !== 'string') {
+      throw new Error(`tensorweb: fill: a string value makes a 'string' tensor; got value ${JSON.stringify(value)} with dtype ${dtype}`);
+    }
+    checkShape(shape);
+    const one = tensor(value, [], 'string');
+    try {
+      return runOp('broadcastTo', [one], { shape: [...shape] });
+    } finally {
+      one.dispose();
+    }
+  }
   return runOp('fill', [], { shape: [...shape], value: Number(value), dtype: dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32') });
 }
 
@@ -228,6 +246,7 @@ export function randomUniformInt(shape: readonly number[], minval: number, maxva
 defineOp<Record<string, never>>({
   name: 'clone',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: {},
   shape: ([x]) => [spec(x.shape, x.dtype)],
   kernels: { cpu: aliasKernel, webgpu: webgpu.aliasKernel },

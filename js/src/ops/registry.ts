@@ -1,7 +1,7 @@
 // The op registry: one entry per op, joining its name, inputs, attributes,
 // shape+dtype rule, kernels per backend and gradient. See ops/README.md.
 import type { DataId, KernelBackend, TensorInfo, TensorSpec } from '../core/backend.js';
-import { type DataType, isDataType } from '../core/dtype.js';
+import { DATA_TYPES, type DataType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import type { CpuBackend } from '../backends/cpu/backend.js';
 
@@ -69,6 +69,13 @@ export interface OpDef<A = Record<string, AttrValue>> {
    * inputs are always upcast to float32, except by `cast`.
    */
   inputDtype?: 'float32' | 'bool';
+  /**
+   * Whether string tensors may be inputs (TF.js's 'string_or_numeric' ops).
+   * A kernel op's CPU kernel then sees each string as an int32 code that
+   * orders and compares as the string does (engine.runStringKernel); the
+   * engine refuses string inputs of every other op with TF.js's message.
+   */
+  strings?: boolean;
   /** The only place inputs are checked: throws (naming the attribute) or returns the outputs. */
   shape(inputs: readonly TensorSpec[], attrs: A): TensorSpec[];
   /**
@@ -97,6 +104,9 @@ export interface OpDef<A = Record<string, AttrValue>> {
 export type AnyOpDef = OpDef<any>;
 
 const registry = new Map<string, AnyOpDef>();
+
+/** The dtypes a `dtype` attribute may name: no op computes strings from numbers (they come from values: tw.tensor, tw.fill). */
+export const ATTR_DTYPES: readonly DataType[] = DATA_TYPES.filter((d) => d !== 'string');
 
 /**
  * Adds an entry. An entry is either a kernel op (a kernel for every backend
@@ -204,7 +214,7 @@ function attrProblem(spec: AttrSpec, value: unknown): string | null {
     case 'int': ok = isInt(value); break;
     case 'bool': ok = typeof value === 'boolean'; break;
     case 'string': ok = typeof value === 'string'; break;
-    case 'dtype': ok = isDataType(value); break;
+    case 'dtype': ok = (ATTR_DTYPES as readonly unknown[]).includes(value); break;
     case 'ints': ok = isIntList(value); break;
     case 'numbers': ok = Array.isArray(value) && value.every((v) => typeof v === 'number'); break;
     case 'intOrInts': ok = isInt(value) || isIntList(value); break;

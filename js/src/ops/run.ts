@@ -1,7 +1,7 @@
 // How public op functions call registry entries: TensorLike arguments become
 // tensors (disposed again after the op), then the engine runs the entry.
 import { type DataType, upcastType } from '../core/dtype.js';
-import { type TensorLike, toTensor } from '../core/convert.js';
+import { type ParseDtype, type TensorLike, toTensor } from '../core/convert.js';
 import { getEngine } from '../core/engine.js';
 import { Tensor } from '../core/tensor.js';
 import { getOpDef } from './registry.js';
@@ -22,7 +22,7 @@ function argName(opName: string, index: number): string {
 export interface RunOptions {
   /** Inputs cast to their common dtype before the op (true: all), as TF.js binary ops do. */
   upcast?: boolean | readonly number[];
-  /** The dtype each TensorLike input is created with (default: inferred from the values). */
+  /** The dtype each TensorLike input is created with (default: inferred, strings only for ops that take them). */
   dtypes?: readonly (DataType | undefined)[];
 }
 
@@ -31,8 +31,9 @@ export function runOpMulti(name: string, inputs: readonly TensorLike[], attrs: A
   const engine = getEngine();
   const created: Tensor[] = [];
   try {
+    const parse: ParseDtype = getOpDef(name).strings ? 'string_or_numeric' : 'numeric';
     const tensors = inputs.map((x, i) => {
-      const { tensor, created: isNew } = toTensor(x, argName(name, i), name, options.dtypes?.[i]);
+      const { tensor, created: isNew } = toTensor(x, argName(name, i), name, options.dtypes?.[i] ?? parse);
       if (isNew) created.push(tensor);
       return tensor;
     });
@@ -63,7 +64,7 @@ export function runOp(name: string, inputs: readonly TensorLike[], attrs: AttrAr
  * each argument; a TensorLike is made with the dtype given, if any), and
  * whatever was converted is disposed after.
  */
-export function withTensors<T>(opName: string, args: readonly (readonly [name: string, value: TensorLike, dtype?: DataType])[],
+export function withTensors<T>(opName: string, args: readonly (readonly [name: string, value: TensorLike, dtype?: ParseDtype])[],
   fn: (...tensors: Tensor[]) => T): T {
   const created: Tensor[] = [];
   try {

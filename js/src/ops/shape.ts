@@ -24,6 +24,7 @@ import { type TensorLike, addMethods, runOp, runOpMulti, withTensors } from './r
 defineOp<{ shape: number[] }>({
   name: 'reshape',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { shape: { type: 'ints', doc: 'new shape; one entry may be -1 (inferred)' } },
   shape([x], { shape }) {
     const size = sizeFromShape(x.shape);
@@ -58,6 +59,7 @@ function transposePerm(rank: number, perm: number[] | null): number[] {
 defineOp<{ perm: number[] | null }>({
   name: 'transpose',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { perm: { type: 'ints', nullable: true, doc: 'output dim d is input dim perm[d]; null reverses the dims' } },
   shape([x], { perm }) {
     return [spec(transposePerm(x.shape.length, perm).map((p) => x.shape[p]), x.dtype)];
@@ -98,6 +100,7 @@ function sliceBounds(shape: readonly number[], begin: readonly number[], size: r
 defineOp<{ begin: number[]; size: number[] }>({
   name: 'slice',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { begin: { type: 'ints' }, size: { type: 'ints', default: [], doc: '-1 or missing entries: to the end' } },
   shape([x], { begin, size }) {
     return [spec(sliceBounds(x.shape, begin, size).size, x.dtype)];
@@ -125,6 +128,7 @@ export function slice(x: TensorLike, begin: number | readonly number[], size?: n
 defineOp<{ axis: number | number[] | null }>({
   name: 'reverse',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { axis: { type: 'intOrInts', nullable: true, doc: 'axes to reverse; null: all' } },
   shape([x], { axis }) {
     normalizeAxes(axis, x.shape.length);
@@ -238,6 +242,7 @@ function broadcastRule(from: readonly number[], to: readonly number[]): void {
 defineOp<{ shape: number[] }>({
   name: 'broadcastTo',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { shape: { type: 'ints' } },
   shape([x], { shape }) {
     if (shape.some((d) => d < 0)) throw new Error(`attribute shape [${shape}] has a negative dim`);
@@ -263,6 +268,7 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 defineOp<{ reps: number[] }>({
   name: 'tile',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { reps: { type: 'ints' } },
   shape([x], { reps }) {
     if (reps.length !== x.shape.length) throw new Error(`attribute reps [${reps}] needs one entry per dim of the rank-${x.shape.length} input`);
@@ -287,6 +293,7 @@ export function tile(x: TensorLike, reps: readonly number[]): Tensor {
 defineOp<{ axis: number }>({
   name: 'expandDims',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { axis: { type: 'int', default: 0 } },
   shape([x], { axis }) {
     const [a] = normalizeAxes(axis, x.shape.length + 1);
@@ -318,6 +325,7 @@ function squeezedShape(shape: readonly number[], axis: number[] | null): number[
 defineOp<{ axis: number[] | null }>({
   name: 'squeeze',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: { axis: { type: 'ints', nullable: true, doc: 'size-1 axes to drop; null: all of them' } },
   shape: ([x], { axis }) => [spec(squeezedShape(x.shape, axis), x.dtype)],
   decompose: ([x], { axis }) => [reshape(x, squeezedShape(x.shape, axis))],
@@ -332,6 +340,7 @@ export function squeeze(x: TensorLike, axis?: number[]): Tensor {
 defineOp<{ axis: number }>({
   name: 'concat',
   inputs: [{ name: 'tensors', variadic: true }],
+  strings: true,
   attrs: { axis: { type: 'int', default: 0 } },
   shape(inputs, { axis }) {
     if (inputs.length === 0) throw new Error('needs at least one tensor');
@@ -380,6 +389,7 @@ function splitSizes(shape: readonly number[], numOrSizeSplits: number | number[]
 defineOp<{ numOrSizeSplits: number | number[]; axis: number }>({
   name: 'split',
   inputs: [{ name: 'x' }],
+  strings: true,
   outputs: 'variable',
   attrs: { numOrSizeSplits: { type: 'intOrInts', doc: 'a count of equal parts, or the sizes (one may be -1)' }, axis: { type: 'int', default: 0 } },
   shape([x], { numOrSizeSplits, axis }) {
@@ -398,6 +408,7 @@ export function split(x: TensorLike, numOrSizeSplits: number | readonly number[]
 defineOp<{ axis: number }>({
   name: 'stack',
   inputs: [{ name: 'tensors', variadic: true }],
+  strings: true,
   attrs: { axis: { type: 'int', default: 0 } },
   shape(inputs, { axis }) {
     if (inputs.length === 0) throw new Error('needs at least one tensor');
@@ -422,6 +433,7 @@ export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
 defineOp<{ axis: number }>({
   name: 'unstack',
   inputs: [{ name: 'x' }],
+  strings: true,
   outputs: 'variable',
   attrs: { axis: { type: 'int', default: 0 } },
   shape([x], { axis }) {
@@ -453,6 +465,7 @@ function stridedSliceTables(inShape: readonly number[], attrs: StridedSliceAttrs
 defineOp<StridedSliceAttrs>({
   name: 'stridedSlice',
   inputs: [{ name: 'x' }],
+  strings: true,
   attrs: {
     begin: { type: 'ints' }, end: { type: 'ints' }, strides: { type: 'ints', nullable: true, doc: 'null: all 1' },
     beginMask: { type: 'int', default: 0 }, endMask: { type: 'int', default: 0 }, ellipsisMask: { type: 'int', default: 0 },
@@ -487,6 +500,7 @@ function requireIndices(indices: TensorSpec, name = 'indices'): void {
 defineOp<{ axis: number; batchDims: number }>({
   name: 'gather',
   inputs: [{ name: 'x' }, { name: 'indices' }],
+  strings: true,
   attrs: { axis: { type: 'int', default: 0 }, batchDims: { type: 'int', default: 0 } },
   shape([x, indices], { axis, batchDims }) {
     requireIndices(indices);
@@ -533,6 +547,7 @@ function ndIndexDepth(indices: TensorSpec, shape: readonly number[]): number {
 defineOp<Record<string, never>>({
   name: 'gatherND',
   inputs: [{ name: 'x' }, { name: 'indices' }],
+  strings: true,
   attrs: {},
   shape([x, indices]) {
     const depth = ndIndexDepth(indices, x.shape);

@@ -95,7 +95,32 @@ test('creation methods chain as in TF.js', () => {
   v.dispose();
 });
 
-test('string values are refused, not turned into NaN (tensorweb has no string dtype)', () => {
-  assert.throws(() => tw.tensor(['a', 'b']), /string values need the 'string' dtype, which tensorweb does not have/);
-  assert.throws(() => tw.tensor1d([['x']]), /string values need the 'string' dtype/);
+test('string tensors: inferred from strings, made from strings or their UTF-8 bytes, read back decoded', async () => {
+  const t = tw.tensor([['a', 'bé'], ['', 'd']]);
+  assert.equal(t.dtype, 'string');
+  assert.deepEqual(t.shape, [2, 2]);
+  assert.deepEqual(t.dataSync(), ['a', 'bé', '', 'd']);
+  assert.deepEqual(await t.data(), ['a', 'bé', '', 'd']);
+  assert.deepEqual(t.arraySync(), [['a', 'bé'], ['', 'd']]);
+  assert.deepEqual((await t.bytes()).map((b) => [...b]), [[97], [98, 0xc3, 0xa9], [], [100]]);
+  const encoder = new TextEncoder();
+  const fromBytes = tw.tensor([encoder.encode('x'), encoder.encode('yz')], [2, 1], 'string');
+  assert.deepEqual(fromBytes.dataSync(), ['x', 'yz']);
+  assert.deepEqual(tw.scalar('s').arraySync(), 's');
+  assert.deepEqual(tw.tensor('s', [3], 'string').dataSync(), ['s', 's', 's']);
+  assert.equal(tw.getBackend(), 'cpu');
+  assert.throws(() => tw.tensor(['a'], undefined, 'float32'), /string values make a 'string' tensor, not float32/);
+  assert.throws(() => tw.tensor([1, 2], undefined, 'string'), /takes strings or their UTF-8 bytes, got number/);
+  assert.throws(() => tw.tensor1d([['x']]), /rank 2, expected 1/);
+  assert.throws(() => tw.buffer([2], 'string'), /string buffers are not supported/);
+  tw.dispose([t, fromBytes]);
+});
+
+test('string tensors count their bytes in tw.memory() and free them on dispose', () => {
+  const before = tw.memory();
+  const t = tw.tensor(['ab', 'cde']);
+  assert.equal(tw.memory().numBytes - before.numBytes, 5);
+  assert.equal(tw.memory().numTensors - before.numTensors, 1);
+  t.dispose();
+  assert.equal(tw.memory().numBytes, before.numBytes);
 });

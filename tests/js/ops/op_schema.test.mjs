@@ -47,7 +47,7 @@ test('--check names the ops of a stale schema and exits 1', () => {
 
 test('the schema has every op with its contract and nothing about backends', () => {
   assert.deepEqual(Object.keys(committed.ops), tw.listOps());
-  assert.deepEqual(committed.dtypes, [...tw.DATA_TYPES]);
+  assert.deepEqual(committed.dtypes, [...tw.ATTR_DTYPES]);
   for (const [name, op] of Object.entries(committed.ops)) {
     assert.equal(op.backends, undefined, `${name} lists backends`);
     assert.deepEqual(op.inputs, tw.getOpDef(name).inputs.map((i) => ({ ...i })), `${name} inputs`);

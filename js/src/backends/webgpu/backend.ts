@@ -193,6 +193,7 @@ function fromGpuLayout(bytes: ArrayBuffer, dtype: DataType, size: number): Typed
     case 'int32': return new Int32Array(bytes, 0, size).slice();
     case 'bool': return Uint8Array.from(new Uint32Array(bytes, 0, size));
     case 'float16': return new Uint16Array(bytes, 0, size).slice();
+    case 'string': throw new Error('tensorweb: webgpu holds no string tensors (they stay on the cpu backend)');
   }
 }
 
