@@ -54,6 +54,8 @@ function flatten(values: NestedArray | TypedArray): ArrayLike<number> {
 export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DataType): Tensor {
   if (dtype !== undefined && !isDataType(dtype)) throw new Error(`tensorweb: tensor: unknown dtype '${dtype}'`);
   if (values instanceof Tensor) throw new Error('tensorweb: tensor: values are already a Tensor (use clone())');
+  // TF.js's message: complex values come in as two real tensors.
+  if (dtype === 'complex64') throw new Error('Cannot construct a complex64 tensor directly. Please use tf.complex(real, imag).');
   if (isStringLike(values)) throw new Error("tensorweb: tensor: string values need the 'string' dtype, which tensorweb does not have");
   const flat = flatten(values);
   const inferred = inferShape(values);

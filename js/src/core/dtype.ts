@@ -3,10 +3,12 @@
 /**
  * float32, int32 and bool are compute dtypes. float16 is a storage dtype: it
  * holds half-precision bits (Uint16Array) and is upcast to float32 before any op
- * other than `cast` sees it.
+ * other than `cast` sees it. complex64 stores each element as a (real,
+ * imaginary) pair of float32s, interleaved, as `data()` returns it in TF.js;
+ * only ops whose entry says how they take it see it (`OpDef.complex`).
  */
-export type DataType = 'float32' | 'int32' | 'bool' | 'float16';
-export const DATA_TYPES: readonly DataType[] = ['float32', 'int32', 'bool', 'float16'];
+export type DataType = 'float32' | 'int32' | 'bool' | 'float16' | 'complex64';
+export const DATA_TYPES: readonly DataType[] = ['float32', 'int32', 'bool', 'float16', 'complex64'];
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array | Uint16Array;
 
@@ -18,7 +20,12 @@ export function isDataType(value: unknown): value is DataType {
 }
 
 export function bytesPerElement(dtype: DataType): number {
-  return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'float16' ? 2 : 1;
+  return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'float16' ? 2 : dtype === 'complex64' ? 8 : 1;
+}
+
+/** How many storage values `size` elements of `dtype` take: two float32s for a complex64. */
+export function storageLength(dtype: DataType, size: number): number {
+  return dtype === 'complex64' ? 2 * size : size;
 }
 
 /** A zero-filled storage array for `size` elements of `dtype`. */
@@ -28,6 +35,7 @@ export function makeArray(dtype: DataType, size: number): TypedArray {
     case 'int32': return new Int32Array(size);
     case 'bool': return new Uint8Array(size);
     case 'float16': return new Uint16Array(size);
+    case 'complex64': return new Float32Array(storageLength(dtype, size));
   }
 }
 
@@ -46,7 +54,7 @@ export function toStorage(values: ArrayLike<number>, dtype: DataType): TypedArra
 
 /** The dtype both operands take when an op needs them to agree (TF.js `upcastType`). */
 export function upcastType(a: DataType, b: DataType): DataType {
-  const order: DataType[] = ['bool', 'int32', 'float16', 'float32'];
+  const order: DataType[] = ['bool', 'int32', 'float16', 'float32', 'complex64'];
   const wider = order[Math.max(order.indexOf(a), order.indexOf(b))];
   return wider === 'float16' ? 'float32' : wider;
 }

@@ -414,6 +414,14 @@ export class Engine {
       throw this.opError(def, inputs, attrs, (error as Error).message);
     }
     return this.tidy(() => {
+      const complexInput = inputs.findIndex((input) => input.dtype === 'complex64');
+      if (complexInput >= 0 || checked.dtype === 'complex64') {
+        if (!def.complex) {
+          throw this.opError(def, inputs, attrs, complexInput >= 0
+            ? `input ${inputName(def, complexInput)} is complex64, which this op does not take` : 'makes no complex64 tensors');
+        }
+        if (def.complex !== 'native') return def.complex(inputs, checked);
+      }
       const cast = inputs.map((input) => this.castForOp(def, input));
       let specs: TensorSpec[];
       try {
@@ -459,7 +467,7 @@ export class Engine {
 
   /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
   private castForOp(def: AnyOpDef, input: Tensor): Tensor {
-    if (def.name === 'cast') return input;
+    if (def.name === 'cast' || input.dtype === 'complex64') return input;
     const want = def.inputDtype ?? (input.dtype === 'float16' ? 'float32' : undefined);
     if (!want || input.dtype === want) return input;
     return this.runOp('cast', [input], { dtype: want })[0];

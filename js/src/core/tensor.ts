@@ -47,7 +47,7 @@ export class Tensor {
     this.disposed = true;
   }
 
-  /** The values as a typed array (float16 tensors read as Float32Array), once computed. */
+  /** The values as a typed array (float16 tensors read as Float32Array, complex64 as interleaved (real, imaginary) pairs), once computed. */
   data(): Promise<TypedArray> {
     this.assertNotDisposed('data()');
     return getEngine().read(this);
@@ -59,11 +59,16 @@ export class Tensor {
   }
 
   async array(): Promise<NestedArray> {
-    return toNested(this.shape, await this.data());
+    return toNested(this.valueShape, await this.data());
   }
 
   arraySync(): NestedArray {
-    return toNested(this.shape, this.dataSync());
+    return toNested(this.valueShape, this.dataSync());
+  }
+
+  /** The shape of the values `data()` returns: a complex64 element is its (real, imaginary) pair. */
+  private get valueShape(): number[] {
+    return this.dtype === 'complex64' ? [...this.shape, 2] : this.shape;
   }
 
   print(verbose = false): void {

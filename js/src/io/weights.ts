@@ -305,6 +305,7 @@ export async function encodeWeights(named: { name: string; tensor: Tensor }[]): 
   const parts: Uint8Array[] = [];
   const weightSpecs: WeightSpec[] = [];
   for (const { name, tensor } of named) {
+    if (tensor.dtype === 'complex64') throw new Error(`tensorweb: save: weight '${name}' is complex64, which model files do not hold`);
     const values = await tensor.data();
     const stored = toStorage(values, tensor.dtype);
     parts.push(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));

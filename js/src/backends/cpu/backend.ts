@@ -2,7 +2,7 @@
 // next to this file, one module per op family, and are referenced from the
 // op registry entries.
 import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend, type TensorInfo } from '../../core/backend.js';
-import { type DataType, type TypedArray, bytesPerElement } from '../../core/dtype.js';
+import type { DataType, TypedArray } from '../../core/dtype.js';
 
 interface Stored {
   values: TypedArray;
@@ -22,7 +22,7 @@ export class CpuBackend implements KernelBackend {
 
   move(dataId: DataId, values: TypedArray, _shape: readonly number[], dtype: DataType): void {
     this.store.set(dataId, { values, dtype });
-    this.bytes += values.length * bytesPerElement(dtype);
+    this.bytes += values.byteLength;
   }
 
   read(dataId: DataId): Promise<TypedArray> {
@@ -43,7 +43,7 @@ export class CpuBackend implements KernelBackend {
   disposeData(dataId: DataId): void {
     const stored = this.store.get(dataId);
     if (!stored) return;
-    this.bytes -= stored.values.length * bytesPerElement(stored.dtype);
+    this.bytes -= stored.values.byteLength;
     this.store.delete(dataId);
   }
 
