@@ -5,7 +5,7 @@ import { tidy } from '../core/globals.js';
 import type { Tensor } from '../core/tensor.js';
 import { fftKernel } from '../backends/cpu/spectral.js';
 import * as webgpu from '../backends/webgpu/kernels/spectral.js';
-import { div, mul } from './binary.js';
+import { mul } from './binary.js';
 import { complex, imag, real } from './complex.js';
 import { zeros } from './creation.js';
 import { defineOp, spec } from './registry.js';
@@ -30,7 +30,7 @@ for (const [name, inverse] of [['fft', false], ['ifft', true]] as const) {
     // The adjoint of the transform: n times the other one's scaled sum (TensorFlow's FFT gradients).
     grad: ([dy]) => {
       const n = dy.shape[dy.rank - 1];
-      return [inverse ? div(fft(dy), n) : mul(ifft(dy), n)];
+      return [inverse ? mul(fft(dy), 1 / n) : mul(ifft(dy), n)];
     },
   });
 }
