@@ -3,17 +3,18 @@
 // out[r, k] = scale * sum_j x[r, j] * exp(sign * 2 pi i * j * k / n), sign -1
 // and scale 1 for fft, sign +1 and scale 1 / n for ifft. A direct sum, one
 // thread per output element, so any length works (not only powers of two).
-// j * k is kept reduced mod n as j steps, so the angle stays within one turn
-// (accurate sine and cosine) and never overflows u32.
+// The twiddles come as a table, (cos, sin) of 2 pi t / n for t < n, computed
+// in double precision on the CPU: WGSL's sin and cos may be off by 2^-11,
+// which sums of n terms would magnify. j * k is kept reduced mod n as j
+// steps, which indexes the table and never overflows u32.
 //
-// Bindings (group 0): 0 x: storage read; 1 out: storage read_write; 2 params: uniform. vec2<f32> pairs.
+// Bindings (group 0): 0 x: storage read; 1 twiddles: storage read; 2 out: storage read_write; 3 params: uniform.
+//   x, twiddles and out hold vec2<f32> pairs.
 // Params { size: u32 (rows * n elements), n: u32, sign: f32, scale: f32 }
 // Overrides: WORKGROUP_SIZE (64).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-const TWO_PI: f32 = 6.283185307179586;
 
 struct Params {
   size: u32,
@@ -23,8 +24,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec2<f32>>;
-@group(0) @binding(1) var<storage, read_write> out: array<vec2<f32>>;
-@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> twiddles: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec2<f32>>;
+@group(0) @binding(3) var<uniform> params: Params;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
@@ -39,8 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   var sum = vec2<f32>(0.0, 0.0);
   var turn = 0u;
   for (var j = 0u; j < n; j++) {
-    let angle = params.sign * TWO_PI * f32(turn) / f32(n);
-    let w = vec2<f32>(cos(angle), sin(angle));
+    let w = twiddles[turn] * vec2<f32>(1.0, params.sign);
     let v = x[row + j];
     sum += vec2<f32>(v.x * w.x - v.y * w.y, v.x * w.y + v.y * w.x);
     turn = (turn + k) % n;
