@@ -15,6 +15,8 @@ export class TensorBuffer {
 
   constructor(shape: readonly number[], readonly dtype: DataType = 'float32', values?: TypedArray | number[]) {
     if (!isDataType(dtype)) throw new Error(`tensorweb: buffer: unknown dtype '${dtype}'`);
+    // Its element is a pair, which set/get of one number cannot hold.
+    if (dtype === 'complex64') throw new Error('tensorweb: buffer: no complex64 buffers; build complex tensors with tw.complex(real, imag)');
     this.shape = [...shape];
     this.size = sizeFromShape(shape);
     if (values != null && values.length !== this.size) {

@@ -102,6 +102,7 @@ test('data, array and clone give the interleaved pairs; tw.tensor refuses comple
   assert.deepEqual(Array.from(c.dataSync()), [1, 5, 2, 6, 3, 7, 4, 8]);
   tw.dispose([z, c]);
   assert.throws(() => tw.tensor([1, 2], [1], 'complex64'), /Cannot construct a complex64 tensor directly/);
+  assert.throws(() => tw.buffer([2], 'complex64'), /no complex64 buffers/);
 });
 
 test('memory counts a complex64 element as 8 bytes; disposing frees the pairs', () => {
