@@ -1,6 +1,7 @@
 // CPU kernel of fft and ifft: the discrete Fourier transform of each row
 // (the last axis) of a complex64 tensor, in float64. Power-of-two lengths
-// take the radix-2 Cooley-Tukey transform, other lengths the direct sum.
+// take the radix-2 Cooley-Tukey transform, other lengths the direct sum (the
+// WebGPU kernel makes the same split).
 import type { DataId } from '../../core/backend.js';
 import { makeArray, sizeFromShape } from '../../core/dtype.js';
 import type { KernelArgs } from '../../ops/registry.js';

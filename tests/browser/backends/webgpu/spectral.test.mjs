@@ -1,7 +1,8 @@
-// The WebGPU DFT kernel (spectral/dft.wgsl) in the page: fft and ifft of rows
-// whose lengths are and are not powers of two, a row longer than a workgroup,
-// against the CPU backend's transform; the results stay on the GPU, and stft
-// runs there end to end.
+// The WebGPU transforms in the page: fft and ifft of rows whose lengths are
+// powers of two (radix-2 passes, spectral/fft_radix2.wgsl) and are not (the
+// direct sum, spectral/dft.wgsl), rows longer than a workgroup, against the CPU
+// backend's transform; the results stay on the GPU, and stft runs there end
+// to end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrowserSession } from '../../helper.mjs';
@@ -16,7 +17,7 @@ after(() => session.close());
 
 test('fft and ifft on webgpu give the CPU backend values for any length, and stay on the GPU', async () => {
   const results = await page.run(async (tw) => {
-    const shapes = [[3], [4, 5], [2, 16], [300]];
+    const shapes = [[3], [4, 5], [2, 16], [300], [2, 1024]];
     const input = (shape, seed) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(seed + i * 0.37) * 2);
     const run = async (backend) => {
       await tw.setBackend(backend);

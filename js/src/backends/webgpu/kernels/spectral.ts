@@ -1,12 +1,14 @@
-// WebGPU kernel of fft and ifft (spectral/dft.wgsl): each row of the last
-// axis of a complex64 tensor transformed by a direct sum, a thread per output
-// element, so lengths that are not powers of two work as they are; the
-// twiddles are a table computed here in double precision.
+// WebGPU kernel of fft and ifft along the last axis of a complex64 tensor:
+// rows of a power-of-two length take log2(n) radix-2 Stockham passes
+// (spectral/fft_radix2.wgsl, a thread per butterfly), other lengths a direct
+// sum (spectral/dft.wgsl, a thread per output element), so any length works.
+// Both read their twiddles from a table computed here in double precision.
 import { sizeFromShape } from '../../../core/dtype.js';
+import type { DataId } from '../../../core/backend.js';
 import { type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { shaderFiles } from '../../../shaders.js';
 
-const SHADERS = shaderFiles({ dft: 'spectral/dft.wgsl' });
+const SHADERS = shaderFiles({ dft: 'spectral/dft.wgsl', radix2: 'spectral/fft_radix2.wgsl' });
 
 export function fftKernel(inverse: boolean): WebGpuKernel {
   return (args) => {
@@ -22,13 +24,32 @@ export function fftKernel(inverse: boolean): WebGpuKernel {
       table[2 * t + 1] = Math.sin((2 * Math.PI * t) / n);
     }
     const twiddles = backend.write(table, [n], 'complex64');
-    backend.run({
-      shader: SHADERS.dft,
-      bindings: { x: x.dataId, twiddles, out, params: { size, n, sign: inverse ? 1 : -1, scale: inverse ? 1 / n : 1 } },
-      workgroups: groupsFor(size),
-    });
-    // The pool reuses the buffer only after this dispatch is submitted.
-    backend.disposeData(twiddles);
+    const sign = inverse ? 1 : -1;
+    const scale = inverse ? 1 / n : 1;
+    // Temporaries go back to the pool, which reuses them only after these dispatches are submitted.
+    const temporaries: DataId[] = [twiddles];
+    if (n >= 2 && (n & (n - 1)) === 0) {
+      // Pass by pass, ping-ponging between two buffers; the last pass writes `out`.
+      let source = x.dataId;
+      for (let span = 1; span < n; span *= 2) {
+        const last = span * 2 === n;
+        const target = last ? out : backend.allocate(spec.shape, 'complex64');
+        if (!last) temporaries.push(target);
+        backend.run({
+          shader: SHADERS.radix2,
+          bindings: { x: source, twiddles, out: target, params: { size: size / 2, n, span, sign, scale: last ? scale : 1 } },
+          workgroups: groupsFor(size / 2),
+        });
+        source = target;
+      }
+    } else {
+      backend.run({
+        shader: SHADERS.dft,
+        bindings: { x: x.dataId, twiddles, out, params: { size, n, sign, scale } },
+        workgroups: groupsFor(size),
+      });
+    }
+    for (const id of temporaries) backend.disposeData(id);
     return [out];
   };
 }
