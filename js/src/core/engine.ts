@@ -420,7 +420,7 @@ export class Engine {
           throw this.opError(def, inputs, attrs, complexInput >= 0
             ? `input ${inputName(def, complexInput)} is complex64, which this op does not take` : 'makes no complex64 tensors');
         }
-        if (def.complex !== 'native') return def.complex(inputs, checked);
+        if (def.complex !== 'native') return this.ownOutputs(def.complex(inputs, checked), inputs);
       }
       const cast = inputs.map((input) => this.castForOp(def, input));
       let specs: TensorSpec[];
@@ -434,9 +434,7 @@ export class Engine {
         throw new Error(`tensorweb: ${name}: the shape rule gave ${specs.length} outputs, the entry declares ${declared}`);
       }
       if (def.decompose) {
-        // An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own.
-        const outputs = def.decompose(cast, checked)
-          .map((out) => (inputs.includes(out) || cast.includes(out) ? this.runOp('clone', [out], {})[0] : out));
+        const outputs = this.ownOutputs(def.decompose(cast, checked), [...inputs, ...cast]);
         outputs.forEach((out, k) => {
           if (out.dtype !== specs[k].dtype || !shapesEqual(out.shape, specs[k].shape)) {
             throw new Error(`tensorweb: ${name}: decomposition output ${k} is [${out.shape}] ${out.dtype}, ` +
@@ -465,7 +463,15 @@ export class Engine {
     });
   }
 
-  /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
+  /** An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own. */
+  private ownOutputs(outputs: Tensor[], inputs: Tensor[]): Tensor[] {
+    return outputs.map((out) => (inputs.includes(out) ? this.runOp('clone', [out], {})[0] : out));
+  }
+
+  /**
+   * float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops.
+   * complex64 reaches only entries that take it as it is.
+   */
   private castForOp(def: AnyOpDef, input: Tensor): Tensor {
     if (def.name === 'cast' || input.dtype === 'complex64') return input;
     const want = def.inputDtype ?? (input.dtype === 'float16' ? 'float32' : undefined);
