@@ -843,6 +843,13 @@ def log_mel_spectrogram(inputs, attrs):
     return [_as(np.log(mel + attrs["logOffset"]), inputs[0])]
 
 
+def _complex(re, im):
+    """complex64 with these parts as they are (re + 1j * im would turn an infinite part's 0 * inf into NaN)."""
+    z = np.empty(np.shape(re), np.complex64)
+    z.real, z.imag = re, im
+    return z
+
+
 def _first(fn) -> Kernel:
     return lambda inputs, attrs: [fn(inputs[0], attrs)]
 
@@ -934,6 +941,13 @@ ORACLE: dict[str, Kernel] = {
     "truncatedNormal": random_kernel(truncated_normal_at, "mean", lambda a: a["stdDev"]),
     "logMelSpectrogram": log_mel_spectrogram,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
+    "complex": lambda i, a: [_complex(i[0], i[1])],
+    "real": _first(lambda x, a: np.real(x).astype(np.float32)),
+    "imag": _first(lambda x, a: np.imag(x).astype(np.float32)),
+    "viewAsReal": _first(lambda x, a: np.stack([x.real, x.imag], axis=-1).astype(np.float32)),
+    "viewAsComplex": _first(lambda x, a: _complex(x[..., 0], x[..., 1])),
+    "fft": _first(lambda x, a: np.fft.fft(x.astype(np.complex128), axis=-1).astype(np.complex64)),
+    "ifft": _first(lambda x, a: np.fft.ifft(x.astype(np.complex128), axis=-1).astype(np.complex64)),
 }
 
 # The graph interpreter's kernels: exactly the converter's op set (ops.OPS).

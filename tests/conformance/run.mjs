@@ -1,12 +1,12 @@
 // The TF.js conformance tier: TF.js 4.22's own op test files, run unmodified
 // against tensorweb on cpu (in node) and on webgpu (in headless Chromium).
 //
-//   node tests/conformance/run.mjs [--backend cpu|webgpu]... [--files SUBSTRING]
+//   node tests/conformance/run.mjs [--backend cpu|webgpu]... [--files SUBSTRING[,SUBSTRING...]]
 //        [--junit FILE] [--update-expected]
 //
 // With no --backend it runs both, every file (about 15 s on cpu and 100 s on
 // webgpu over SwiftShader, so make test runs all of it). --files runs the
-// files whose path contains SUBSTRING. Prints each file's counts and each backend's totals, writes
+// files whose path contains SUBSTRING (any of the comma-separated ones). Prints each file's counts and each backend's totals, writes
 // test-artifacts/conformance/<backend>.json, and exits non-zero when a spec
 // fails that expected_failures.json does not name, or the pass rate falls
 // below that file's threshold. --update-expected rewrites the list from this
@@ -278,7 +278,7 @@ async function main() {
   expected.thresholds ??= {};
   expected.failures ??= {};
   let files = listTestFiles();
-  if (args.files) files = files.filter((f) => f.includes(args.files));
+  if (args.files) files = files.filter((f) => args.files.split(',').some((part) => f.includes(part)));
   mkdirSync(OUT, { recursive: true });
   const summaries = [];
   let ok = true;

@@ -80,6 +80,8 @@ function flattenStrings(values: Values): Uint8Array[] {
 export function tensor(values: Values, shape?: readonly number[], dtype?: DataType): Tensor {
   if (dtype !== undefined && !isDataType(dtype)) throw new Error(`tensorweb: tensor: unknown dtype '${dtype}'`);
   if (values instanceof Tensor) throw new Error('tensorweb: tensor: values are already a Tensor (use clone())');
+  // TF.js's message: complex values come in as two real tensors.
+  if (dtype === 'complex64') throw new Error('Cannot construct a complex64 tensor directly. Please use tf.complex(real, imag).');
   const finalDtype = dtype ?? inferDtype(values);
   if (finalDtype !== 'string' && inferDtype(values) === 'string') {
     throw new Error(`tensorweb: tensor: string values make a 'string' tensor, not ${finalDtype}`);

@@ -5,10 +5,12 @@
  * holds half-precision bits (Uint16Array) and is upcast to float32 before any op
  * other than `cast` sees it. string tensors hold each element's UTF-8 bytes
  * (a Uint8Array per element, as TF.js stores them) on the CPU backend whatever
- * the active backend is (core/strings.ts).
+ * the active backend is (core/strings.ts). complex64 stores each element as a
+ * (real, imaginary) pair of float32s, interleaved, as `data()` returns it in
+ * TF.js; only ops whose entry says how they take it see it (`OpDef.complex`).
  */
-export type DataType = 'float32' | 'int32' | 'bool' | 'float16' | 'string';
-export const DATA_TYPES: readonly DataType[] = ['float32', 'int32', 'bool', 'float16', 'string'];
+export type DataType = 'float32' | 'int32' | 'bool' | 'float16' | 'complex64' | 'string';
+export const DATA_TYPES: readonly DataType[] = ['float32', 'int32', 'bool', 'float16', 'complex64', 'string'];
 export type NumericDataType = Exclude<DataType, 'string'>;
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array | Uint16Array;
@@ -30,13 +32,18 @@ export function isDataType(value: unknown): value is DataType {
 }
 
 export function bytesPerElement(dtype: NumericDataType): number {
-  return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'float16' ? 2 : 1;
+  return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'float16' ? 2 : dtype === 'complex64' ? 8 : 1;
+}
+
+/** How many storage values `size` elements of `dtype` take: two float32s for a complex64. */
+export function storageLength(dtype: DataType, size: number): number {
+  return dtype === 'complex64' ? 2 * size : size;
 }
 
 /** Bytes of a backend's storage: a string tensor counts its strings' bytes. */
 export function storageBytes(values: BackendValues, dtype: DataType): number {
   if (dtype === 'string') return (values as StringValues).reduce((total, bytes) => total + bytes.length, 0);
-  return values.length * bytesPerElement(dtype);
+  return (values as TypedArray).byteLength;
 }
 
 /** A zero-filled storage array for `size` elements of `dtype`. */
@@ -46,6 +53,7 @@ export function makeArray(dtype: DataType, size: number): TypedArray {
     case 'int32': return new Int32Array(size);
     case 'bool': return new Uint8Array(size);
     case 'float16': return new Uint16Array(size);
+    case 'complex64': return new Float32Array(storageLength(dtype, size));
     case 'string': throw new Error('tensorweb: string tensors are stored as arrays of UTF-8 bytes, not typed arrays');
   }
 }
@@ -69,7 +77,7 @@ export function upcastType(a: DataType, b: DataType): DataType {
     if (a === b) return a;
     throw new Error(`tensorweb: a string tensor cannot be combined with a ${a === 'string' ? b : a} one`);
   }
-  const order: DataType[] = ['bool', 'int32', 'float16', 'float32'];
+  const order: DataType[] = ['bool', 'int32', 'float16', 'float32', 'complex64'];
   const wider = order[Math.max(order.indexOf(a), order.indexOf(b))];
   return wider === 'float16' ? 'float32' : wider;
 }

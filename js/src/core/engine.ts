@@ -436,6 +436,14 @@ export class Engine {
       throw this.opError(def, inputs, attrs, (error as Error).message);
     }
     return this.tidy(() => {
+      const complexInput = inputs.findIndex((input) => input.dtype === 'complex64');
+      if (complexInput >= 0 || checked.dtype === 'complex64') {
+        if (!def.complex) {
+          throw this.opError(def, inputs, attrs, complexInput >= 0
+            ? `input ${inputName(def, complexInput)} is complex64, which this op does not take` : 'makes no complex64 tensors');
+        }
+        if (def.complex !== 'native') return this.ownOutputs(def.complex(inputs, checked), inputs);
+      }
       const cast = inputs.map((input) => this.castForOp(def, input));
       let specs: TensorSpec[];
       try {
@@ -448,9 +456,7 @@ export class Engine {
         throw new Error(`tensorweb: ${name}: the shape rule gave ${specs.length} outputs, the entry declares ${declared}`);
       }
       if (def.decompose) {
-        // An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own.
-        const outputs = def.decompose(cast, checked)
-          .map((out) => (inputs.includes(out) || cast.includes(out) ? this.runOp('clone', [out], {})[0] : out));
+        const outputs = this.ownOutputs(def.decompose(cast, checked), [...inputs, ...cast]);
         outputs.forEach((out, k) => {
           if (out.dtype !== specs[k].dtype || !shapesEqual(out.shape, specs[k].shape)) {
             throw new Error(`tensorweb: ${name}: decomposition output ${k} is [${out.shape}] ${out.dtype}, ` +
@@ -519,9 +525,17 @@ export class Engine {
     }
   }
 
-  /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
+  /** An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own. */
+  private ownOutputs(outputs: Tensor[], inputs: Tensor[]): Tensor[] {
+    return outputs.map((out) => (inputs.includes(out) ? this.runOp('clone', [out], {})[0] : out));
+  }
+
+  /**
+   * float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops.
+   * complex64 reaches only entries that take it as it is.
+   */
   private castForOp(def: AnyOpDef, input: Tensor): Tensor {
-    if (def.name === 'cast') return input;
+    if (def.name === 'cast' || input.dtype === 'complex64') return input;
     const want = def.inputDtype ?? (input.dtype === 'float16' ? 'float32' : undefined);
     if (!want || input.dtype === want) return input;
     return this.runOp('cast', [input], { dtype: want })[0];

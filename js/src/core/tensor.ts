@@ -48,9 +48,10 @@ export class Tensor {
   }
 
   /**
-   * The values as a typed array (float16 tensors read as Float32Array), or
-   * the decoded strings of a string tensor, once computed. As in TF.js, the
-   * type parameter names the dtype the caller expects (numeric by default).
+   * The values as a typed array (float16 tensors read as Float32Array,
+   * complex64 as interleaved (real, imaginary) pairs), or the decoded strings
+   * of a string tensor, once computed. As in TF.js, the type parameter names
+   * the dtype the caller expects (numeric by default).
    */
   data<D extends DataType = NumericDataType>(): Promise<DataTypeMap[D]> {
     this.assertNotDisposed('data()');
@@ -69,11 +70,16 @@ export class Tensor {
   }
 
   async array(): Promise<NestedArray> {
-    return toNested(this.shape, await this.data<DataType>());
+    return toNested(this.valueShape, await this.data<DataType>());
   }
 
   arraySync(): NestedArray {
-    return toNested(this.shape, this.dataSync<DataType>());
+    return toNested(this.valueShape, this.dataSync<DataType>());
+  }
+
+  /** The shape of the values `data()` returns: a complex64 element is its (real, imaginary) pair. */
+  private get valueShape(): number[] {
+    return this.dtype === 'complex64' ? [...this.shape, 2] : this.shape;
   }
 
   print(verbose = false): void {

@@ -16,6 +16,8 @@ export class TensorBuffer {
   constructor(shape: readonly number[], readonly dtype: DataType = 'float32', values?: TypedArray | number[]) {
     if (!isDataType(dtype)) throw new Error(`tensorweb: buffer: unknown dtype '${dtype}'`);
     if (dtype === 'string') throw new Error("tensorweb: buffer: string buffers are not supported (make the tensor with tw.tensor(values, shape, 'string'))");
+    // Its element is a pair, which set/get of one number cannot hold.
+    if (dtype === 'complex64') throw new Error('tensorweb: buffer: no complex64 buffers; build complex tensors with tw.complex(real, imag)');
     this.shape = [...shape];
     this.size = sizeFromShape(shape);
     if (values != null && values.length !== this.size) {

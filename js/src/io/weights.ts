@@ -307,6 +307,7 @@ export async function encodeWeights(named: { name: string; tensor: Tensor }[]): 
   for (const { name, tensor } of named) {
     const { dtype } = tensor;
     if (dtype === 'string') throw new Error(`tensorweb: saving weights: '${name}' is a string tensor, which model weights cannot hold`);
+    if (dtype === 'complex64') throw new Error(`tensorweb: save: weight '${name}' is complex64, which model files do not hold`);
     const stored = toStorage(await tensor.data(), dtype);
     parts.push(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
     weightSpecs.push({ name, shape: [...tensor.shape], dtype });

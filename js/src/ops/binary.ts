@@ -10,6 +10,7 @@ import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 import { floor, log, neg, square } from './unary.js';
 import { zerosLike } from './creation.js';
+import { asComplex, complex, imag, onPairs, real } from './complex.js';
 
 /**
  * same: float32/int32 operands, the result keeps their dtype.
@@ -26,12 +27,23 @@ interface BinaryEntry {
   grad: PairGrad | 'not-differentiable';
   /** Input names as TF.js calls them. */
   inputs?: [string, string];
+  /** The op on complex64 operands (the other one made complex first), as TF.js has it. */
+  complex?: (a: Tensor, b: Tensor) => Tensor;
 }
 
+// Sums and differences of complex numbers are those of their pairs (broadcasting the pairs works, their dim of 2 is last).
+const pairwise = (op: (a: Tensor, b: Tensor) => Tensor) => (a: Tensor, b: Tensor) => onPairs([a, b], ([p, q]) => op(p, q))[0];
+
 const BINARY = {
-  add: { kind: 'same', grad: (_a, _b, dy) => [dy, dy] },
-  sub: { kind: 'same', grad: (_a, _b, dy) => [dy, neg(dy)] },
-  mul: { kind: 'same', grad: (a, b, dy) => [mul(dy, b), mul(dy, a)] },
+  add: { kind: 'same', grad: (_a, _b, dy) => [dy, dy], complex: pairwise((p, q) => add(p, q)) },
+  sub: { kind: 'same', grad: (_a, _b, dy) => [dy, neg(dy)], complex: pairwise((p, q) => sub(p, q)) },
+  mul: {
+    kind: 'same', grad: (a, b, dy) => [mul(dy, b), mul(dy, a)],
+    complex: (a, b) => {
+      const [ar, ai, br, bi] = [real(a), imag(a), real(b), imag(b)];
+      return complex(sub(mul(ar, br), mul(ai, bi)), add(mul(ar, bi), mul(ai, br)));
+    },
+  },
   div: { kind: 'float', grad: (a, b, dy) => [div(dy, b), neg(div(mul(dy, a), square(b)))] },
   divNoNan: { kind: 'float', grad: (a, b, dy) => [divNoNan(dy, b), neg(divNoNan(mul(dy, a), square(b)))] },
   floorDiv: { kind: 'same', grad: 'not-differentiable' },
@@ -97,6 +109,7 @@ for (const [name, entry] of Object.entries(BINARY) as [BinaryName, BinaryEntry][
       const out = broadcastShapes(inputs[0].shape, inputs[1].shape);
       return [spec(out, kind === 'compare' || kind === 'logical' ? 'bool' : dtype)];
     },
+    ...(entry.complex ? { complex: ([a, b]: Tensor[]) => [entry.complex!(asComplex(a), asComplex(b))] } : {}),
     kernels: { cpu: binaryKernel(binaryFns[name], binaryIntFns[name]), webgpu: webgpu.binaryKernel(name) },
     grad: grad === 'not-differentiable' ? grad : ([dy], { inputs: [a, b], outputs: [y] }) => {
       const [ga, gb] = grad(a, b, dy, y);

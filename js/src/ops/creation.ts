@@ -13,6 +13,7 @@ import {
 } from '../backends/cpu/creation.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { requireDtypes } from './helpers.js';
+import { complex } from './complex.js';
 import { type AttrSpec, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 
@@ -82,6 +83,11 @@ export function fill(shape: readonly number[], value: number | boolean | string,
   return runOp('fill', [], { shape: [...shape], value: Number(value), dtype: dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32') });
 }
 
+/** value + 0i everywhere, as TF.js's complex64 zeros and ones. */
+function complexFill(shape: readonly number[], value: number): Tensor {
+  return complex(fill(shape, value), fill(shape, 0));
+}
+
 // zeros, ones, zerosLike, onesLike: fill with 0 or 1, from attributes or from x.
 for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
   defineOp<{ shape: number[]; dtype: DataType }>({
@@ -92,6 +98,7 @@ for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
       checkShape(shape);
       return [spec(shape, dtype)];
     },
+    complex: (_inputs, { shape }) => [complexFill(shape, value)],
     decompose: (_inputs, { shape, dtype }) => [fill(shape, value, dtype)],
   });
   defineOp<Record<string, never>>({
@@ -99,6 +106,7 @@ for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
     inputs: [{ name: 'x' }],
     attrs: {},
     shape: ([x]) => [spec(x.shape, x.dtype)],
+    complex: ([x]) => [complexFill(x.shape, value)],
     decompose: ([x]) => [fill(x.shape, value, x.dtype)],
   });
 }
@@ -249,6 +257,7 @@ defineOp<Record<string, never>>({
   strings: true,
   attrs: {},
   shape: ([x]) => [spec(x.shape, x.dtype)],
+  complex: 'native',
   kernels: { cpu: aliasKernel, webgpu: webgpu.aliasKernel },
   grad: ([dy]) => [dy],
 });

@@ -97,6 +97,14 @@ export interface OpDef<A = Record<string, AttrValue>> {
   grad?: GradFn<A> | 'not-differentiable';
   /** Instead of kernels and grad: the op as other ops; gradients come from those. */
   decompose?(inputs: Tensor[], attrs: A): Tensor[];
+  /**
+   * How the op takes complex64 (an input of that dtype, or a `dtype`
+   * attribute asking for it): 'native' where its shape rule and kernels (or
+   * decomposition) take it as it is, or the op written over real ops
+   * (ops/complex.ts has the helpers). Absent: the engine refuses it, naming
+   * the input.
+   */
+  complex?: 'native' | ((inputs: Tensor[], attrs: A) => Tensor[]);
   doc?: string;
 }
 

@@ -18,6 +18,7 @@ import * as webgpuElementwise from '../backends/webgpu/kernels/elementwise.js';
 import * as webgpuReduce from '../backends/webgpu/kernels/reduce.js';
 import { range, zerosLike } from './creation.js';
 import { sumToShape } from './helpers.js';
+import { conj, onPairs } from './complex.js';
 import { defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp, runOpMulti, withTensors } from './run.js';
 
@@ -37,6 +38,7 @@ defineOp<{ shape: number[] }>({
     }
     return [spec(out, x.dtype)];
   },
+  complex: 'native',
   kernels: { cpu: aliasKernel, webgpu: webgpuElementwise.aliasKernel },
   grad: ([dy], { inputs: [x] }) => [reshape(dy, x.shape)],
 });
@@ -64,6 +66,7 @@ defineOp<{ perm: number[] | null }>({
   shape([x], { perm }) {
     return [spec(transposePerm(x.shape.length, perm).map((p) => x.shape[p]), x.dtype)];
   },
+  complex: ([x], { perm }) => onPairs([x], ([p]) => transpose(p, [...transposePerm(x.rank, perm), x.rank])),
   kernels: {
     cpu: remapKernel((inShape, { perm }, outShape) => {
       const strides = stridesOf(inShape);
@@ -78,9 +81,15 @@ defineOp<{ perm: number[] | null }>({
   },
 });
 
-/** tw.transpose(x, perm?): permutes the dims (reverses them by default). */
-export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
-  return runOp('transpose', [x], { perm: perm ? [...perm] : null });
+/** tw.transpose(x, perm?, conjugate?): permutes the dims (reverses them by default); `conjugate` also conjugates complex x. */
+export function transpose(x: TensorLike, perm?: readonly number[], conjugate = false): Tensor {
+  const y = runOp('transpose', [x], { perm: perm ? [...perm] : null });
+  if (!conjugate || y.dtype !== 'complex64') return y;
+  try {
+    return conj(y);
+  } finally {
+    y.dispose();
+  }
 }
 
 /** slice's begin and size padded to the rank (begin with 0, size with -1), size -1 resolved. */
@@ -105,6 +114,10 @@ defineOp<{ begin: number[]; size: number[] }>({
   shape([x], { begin, size }) {
     return [spec(sliceBounds(x.shape, begin, size).size, x.dtype)];
   },
+  complex: ([x], attrs) => onPairs([x], ([p]) => {
+    const { begin, size } = sliceBounds(x.shape, attrs.begin, attrs.size);
+    return slice(p, [...begin, 0], [...size, 2]);
+  }),
   kernels: {
     cpu: remapKernel((inShape, attrs, outShape) => {
       const { begin } = sliceBounds(inShape, attrs.begin, attrs.size);
@@ -142,6 +155,7 @@ defineOp<{ axis: number | number[] | null }>({
     }),
     webgpu: webgpu.reverseKernel,
   },
+  complex: ([x], { axis }) => onPairs([x], ([p]) => reverse(p, axis === null ? [...x.shape.keys()] : normalizeAxes(axis, x.rank))),
   grad: ([dy], _saved, { axis }) => [reverse(dy, axis)],
 });
 
@@ -307,6 +321,7 @@ defineOp<{ axis: number }>({
     out.splice(a, 0, 1);
     return [reshape(x, out)];
   },
+  complex: 'native',
 });
 
 export function expandDims(x: TensorLike, axis = 0): Tensor {
@@ -328,6 +343,7 @@ defineOp<{ axis: number[] | null }>({
   strings: true,
   attrs: { axis: { type: 'ints', nullable: true, doc: 'size-1 axes to drop; null: all of them' } },
   shape: ([x], { axis }) => [spec(squeezedShape(x.shape, axis), x.dtype)],
+  complex: 'native',
   decompose: ([x], { axis }) => [reshape(x, squeezedShape(x.shape, axis))],
 });
 
@@ -357,6 +373,7 @@ defineOp<{ axis: number }>({
     out[a] = inputs.reduce((total, t) => total + t.shape[a], 0);
     return [spec(out, first.dtype)];
   },
+  complex: (inputs, { axis }) => onPairs(inputs, (pairs) => concat(pairs, normalizeAxes(axis, inputs[0].rank)[0])),
   kernels: { cpu: concatKernel, webgpu: webgpu.concatKernel },
   grad: ([dy], { inputs }, { axis }) => {
     const a = axis < 0 ? axis + dy.rank : axis;
@@ -422,6 +439,7 @@ defineOp<{ axis: number }>({
     out.splice(a, 0, inputs.length);
     return [spec(out, first.dtype)];
   },
+  complex: 'native',
   decompose: (inputs, { axis }) => [concat(inputs.map((t) => expandDims(t, axis)), axis < 0 ? axis + inputs[0].rank + 1 : axis)],
 });
 

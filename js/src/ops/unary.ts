@@ -5,8 +5,9 @@ import type { Tensor } from '../core/tensor.js';
 import { castKernel, unaryKernel, type ScalarFn } from '../backends/cpu/elementwise.js';
 import { unaryFns } from '../backends/cpu/unary.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
-import { add, div, greater, greaterEqual, less, lessEqual, logicalAnd, mul, sub, where } from './binary.js';
-import { onesLike, zerosLike } from './creation.js';
+import { add, div, divNoNan, greater, greaterEqual, less, lessEqual, logicalAnd, maximum, minimum, mul, sub, where } from './binary.js';
+import { asComplex, imag, onPairs, real } from './complex.js';
+import { clone, onesLike, zerosLike } from './creation.js';
 import { requireDtypes } from './helpers.js';
 import { type AttrSpec, defineOp, spec } from './registry.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
@@ -26,6 +27,15 @@ interface UnaryEntry {
   attrs?: Record<string, AttrSpec>;
   /** TF.js converts a TensorLike x to float32 (and its argument errors say "must be float32"); otherwise "numeric". */
   parse?: 'float32';
+  /** The op on a complex64 x, where TF.js has it. */
+  complex?: (x: Tensor) => Tensor;
+}
+
+/** |x| of complex x as big * sqrt(1 + (small / big)^2): neither tiny parts' squares underflow nor huge ones' overflow. */
+function complexAbs(x: Tensor): Tensor {
+  const [re, im] = [abs(real(x)), abs(imag(x))];
+  const big = maximum(re, im);
+  return mul(big, sqrt(add(1, square(divNoNan(minimum(re, im), big)))));
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -36,8 +46,8 @@ const SELU_ALPHA = 1.6732632423543772848170429916717;
 const indicator = (condition: Tensor) => cast(condition, 'float32');
 
 const UNARY = {
-  neg: { kind: 'same', derivative: (x) => neg(onesLike(x)) },
-  abs: { kind: 'same', derivative: (x) => sign(x) },
+  neg: { kind: 'same', derivative: (x) => neg(onesLike(x)), complex: (x) => onPairs([x], ([p]) => neg(p))[0] },
+  abs: { kind: 'same', derivative: (x) => sign(x), complex: complexAbs },
   sign: { kind: 'same', derivative: 'zero' },
   exp: { kind: 'float', derivative: (_x, y) => y },
   expm1: { kind: 'float', derivative: (x) => exp(x) },
@@ -136,6 +146,7 @@ for (const [name, entry] of Object.entries(UNARY) as [UnaryName, UnaryEntry][]) 
       const dtype: DataType = kind === 'predicate' || kind === 'logical' ? 'bool' : x.dtype;
       return [spec(x.shape, dtype)];
     },
+    ...(entry.complex ? { complex: ([x]: Tensor[]) => [entry.complex!(x)] } : {}),
     kernels: { cpu: unaryKernel(unaryFns[name] as ScalarFn<Record<string, number | boolean>>), webgpu: webgpu.unaryKernel(name) },
     grad: derivative === 'not-differentiable' ? derivative
       : derivative === 'zero' ? (_dys, { inputs: [x] }) => [zerosLike(x)]
@@ -214,6 +225,8 @@ defineOp<{ dtype: DataType }>({
   inputs: [{ name: 'x' }],
   attrs: { dtype: { type: 'dtype' } },
   shape: ([x], { dtype }) => [spec(x.shape, dtype)],
+  // To complex64: zero imaginary parts; from it: the real parts, as TF.js casts.
+  complex: ([x], { dtype }) => [x.dtype !== 'complex64' ? asComplex(x) : dtype === 'complex64' ? clone(x) : cast(real(x), dtype)],
   kernels: { cpu: castKernel, webgpu: webgpu.castKernel },
   // Gradients flow between float dtypes only.
   // An int32 or bool x gets dy itself, float, as TF.js's Cast gradient gives it

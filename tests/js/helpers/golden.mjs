@@ -15,7 +15,11 @@ export function decodeNumber(v) {
 }
 
 export function decodeTensor({ shape, dtype, values }) {
-  return tw.tensor(values.map(decodeNumber), shape, dtype);
+  const numbers = values.map(decodeNumber);
+  if (dtype !== 'complex64') return tw.tensor(numbers, shape, dtype);
+  // Interleaved (real, imaginary) pairs, as data() returns them.
+  const part = (index) => tw.tensor(numbers.filter((_, i) => i % 2 === index), shape);
+  return tw.tidy(() => tw.complex(part(0), part(1)));
 }
 
 /** Golden `args`: {"tensor": ...} becomes a tensor, {"number": "NaN"} a number, the rest stays JSON. */

@@ -3,7 +3,7 @@
 // only when asked for (`data()`). Kernels live in ./kernels/ and describe a
 // launch by the shader's own binding and uniform names (see ./wgsl.ts).
 import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend, type PackedWeight } from '../../core/backend.js';
-import { type DataType, type TypedArray, sizeFromShape } from '../../core/dtype.js';
+import { type DataType, type TypedArray, sizeFromShape, storageLength } from '../../core/dtype.js';
 import { fillSlots, shaderSource } from '../../shaders.js';
 import { BufferPool, sizeClass } from './buffer_pool.js';
 import { type DeviceInfo, acquireDevice } from './device.js';
@@ -88,6 +88,7 @@ interface GpuData {
   /** Null once the device that held it was lost. */
   buffer: GPUBuffer | null;
   dtype: DataType;
+  /** Storage values: elements, two per complex64 element. */
   size: number;
   /** A CPU copy: the uploaded values, or the last read. Data never changes under a DataId. */
   values: TypedArray | null;
@@ -194,6 +195,7 @@ function fromGpuLayout(bytes: ArrayBuffer, dtype: DataType, size: number): Typed
     case 'bool': return Uint8Array.from(new Uint32Array(bytes, 0, size));
     case 'float16': return new Uint16Array(bytes, 0, size).slice();
     case 'string': throw new Error('tensorweb: webgpu holds no string tensors (they stay on the cpu backend)');
+    case 'complex64': return new Float32Array(bytes, 0, size).slice();
   }
 }
 
@@ -487,7 +489,7 @@ export class WebGpuBackend implements KernelBackend {
 
   /** A new tensor's storage, written by a kernel. */
   allocate(shape: readonly number[], dtype: DataType): DataId {
-    const size = sizeFromShape(shape);
+    const size = storageLength(dtype, sizeFromShape(shape));
     this.live();
     const dataId = {};
     if (this.planned) {

@@ -33,7 +33,10 @@ export function runCasesInPage(page, cases, flags = {}) {
       if (arg !== null && typeof arg === 'object') {
         if ('tensor' in arg) {
           const { values, shape, dtype } = arg.tensor;
-          const t = tw.tensor(values.map(decodeNumber), shape, dtype);
+          const numbers = values.map(decodeNumber);
+          // complex64: interleaved (real, imaginary) pairs, as data() returns them
+          const part = (index) => tw.tensor(numbers.filter((_, i) => i % 2 === index), shape);
+          const t = dtype === 'complex64' ? tw.tidy(() => tw.complex(part(0), part(1))) : tw.tensor(numbers, shape, dtype);
           created.push(t);
           return t;
         }
