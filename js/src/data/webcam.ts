@@ -3,7 +3,7 @@
 // browser's 2-D canvas while being read, so only the final pixels upload.
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
-import { type Canvas2D, canvasContext, readRgb } from './pixels.js';
+import { type Canvas2D, canvasContext, readPixels } from './pixels.js';
 
 export interface WebcamConfig {
   /** 'user' (front) or 'environment' (back) camera. */
@@ -83,7 +83,7 @@ export class WebcamIterator implements AsyncIterable<Tensor> {
       [sw, sh] = [width * scale, height * scale];
       [sx, sy] = [(sourceWidth - sw) / 2, (sourceHeight - sh) / 2];
     }
-    const rgb = readRgb(this.context, this.video, [sx, sy, sw, sh], Int32Array);
+    const rgb = readPixels(this.context, this.video, [sx, sy, sw, sh], 3, Int32Array);
     return tensor(rgb, [height, width, 3], 'int32');
   }
 

@@ -14,3 +14,4 @@ export { listOps, getOpDef, describeOps } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';
 export { image } from './image.js';
 export { linalg } from './matrix.js';
+export { browser } from './browser.js';
