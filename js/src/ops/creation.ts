@@ -204,9 +204,17 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
   });
 }
 
-// A null dtype is float32, as TF.js takes it.
+// A null dtype is float32, as TF.js takes it. For bool, TF.js rounds the
+// floats and keeps whether they are nonzero.
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
-  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype: dtype ?? 'float32', seed: seedValue(seed) });
+  const attrs = { shape: [...shape], minval, maxval, seed: seedValue(seed) };
+  if (dtype !== 'bool') return runOp('randomUniform', [], { ...attrs, dtype: dtype ?? 'float32' });
+  const floats = runOp('randomUniform', [], { ...attrs, dtype: 'float32' });
+  const rounded = runOp('round', [floats]);
+  floats.dispose();
+  const bools = runOp('cast', [rounded], { dtype: 'bool' });
+  rounded.dispose();
+  return bools;
 }
 export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
   return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });
