@@ -76,12 +76,14 @@ for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
     },
     decompose: (_inputs, { shape, dtype }) => [fill(shape, value, dtype)],
   });
+  // Kernels of their own (fill's, reading no input) so that x is on the tape: its gradient is zeros, as in TF.js.
   defineOp<Record<string, never>>({
     name: `${name}Like`,
     inputs: [{ name: 'x' }],
     attrs: {},
     shape: ([x]) => [spec(x.shape, x.dtype)],
-    decompose: ([x]) => [fill(x.shape, value, x.dtype)],
+    kernels: { cpu: (args) => fillKernel({ ...args, attrs: { value } }), webgpu: (args) => webgpu.fillKernel({ ...args, attrs: { value } }) },
+    grad: 'not-differentiable',
   });
 }
 
