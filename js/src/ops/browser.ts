@@ -175,7 +175,7 @@ function rgbaBytes(values: TypedArray, image: Tensor, alpha: number): Uint8Clamp
     const rgba = [0, 0, 0, 255 * alpha];
     for (let d = 0; d < depth; d++) {
       const value = values[i * depth + d];
-      if (!(value >= 0 && value <= limit)) {
+      if (value < 0 || value > limit) {
         throw new Error(`Tensor values for a ${image.dtype} Tensor must be in the range ${range} but encountered ${value}.`);
       }
       if (depth === 1) rgba[0] = rgba[1] = rgba[2] = value * multiplier;
