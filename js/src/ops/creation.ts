@@ -8,7 +8,7 @@ import { seedValue } from '../core/random.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { aliasKernel } from '../backends/cpu/elementwise.js';
 import {
-  eyeKernel, fillKernel, linspaceKernel, oneHotKernel, randomNormalKernel, randomUniformKernel, rangeKernel,
+  eyeKernel, fillKernel, linspaceKernel, oneHotKernel, randomGammaKernel, randomNormalKernel, randomUniformKernel, rangeKernel,
   truncatedNormalKernel,
 } from '../backends/cpu/creation.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
@@ -204,6 +204,25 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
     kernels: { cpu: kernel, webgpu: webgpu.randomKernel(name) },
     grad: 'not-differentiable',
   });
+}
+
+defineOp<{ shape: number[]; alpha: number; beta: number; dtype: DataType; seed: number }>({
+  name: 'randomGamma',
+  inputs: [],
+  attrs: { shape: { type: 'ints' }, alpha: { type: 'number' }, beta: { type: 'number', default: 1 }, dtype: randomDtype, seed: seedAttr },
+  shape(inputs, attrs) {
+    if (!(attrs.alpha > 0)) throw new Error(`attribute alpha must be > 0, got ${attrs.alpha}`);
+    if (!(attrs.beta > 0)) throw new Error(`attribute beta must be > 0, got ${attrs.beta}`);
+    return randomShapeRule(inputs, attrs);
+  },
+  kernels: { cpu: randomGammaKernel, webgpu: webgpu.randomKernel('randomGamma') },
+  grad: 'not-differentiable',
+});
+
+/** Gamma samples of shape `alpha` times `beta` (TF.js multiplies by beta, though its docs call it the rate). */
+export function randomGamma(shape: readonly number[], alpha: number, beta: number | null = 1, dtype: DataType | null = 'float32',
+  seed?: number | string): Tensor {
+  return runOp('randomGamma', [], { shape: [...shape], alpha, beta: beta ?? 1, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
 
 // A null dtype is float32, as TF.js takes it. For bool, TF.js rounds the
