@@ -39,4 +39,5 @@ export { initializers, constraints } from './layers/index.js';
 export * as regularizers from './layers/regularizers.js';
 export { logMelSpectrogram, melWeightMatrix } from './ops/audio.js';
 export * as text from './text/index.js';
+export * as test_util from './test_util.js';
 export * from './worker/index.js';
