@@ -19,7 +19,7 @@ test('expectArraysClose / Equal: tolerance of the backend, classes, shapes, leng
   u.expectArraysEqual(new Int32Array([1, 2]), [1, 2]);
   assert.throws(() => u.expectArraysEqual([1, 2], [1, 2.0001]), /Arrays differ/);
   u.expectArraysEqual(['a', 'b'], ['a', 'b']);
-  u.expectArraysEqual('a', 'a');
+  u.expectArraysEqual(['a'], 'a');
   assert.throws(() => u.expectArraysEqual(['a'], ['b']), /Arrays differ: actual\[0\] = a, expected\[0\] = b/);
 });
 
