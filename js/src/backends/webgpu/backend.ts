@@ -479,7 +479,13 @@ export class WebGpuBackend implements KernelBackend {
     });
     const texels = this.allocate([height, rowWords(width)], 'int32');
     try {
-      device.queue.copyExternalImageToTexture({ source }, { texture, premultipliedAlpha: false }, [width, height]);
+      try {
+        device.queue.copyExternalImageToTexture({ source }, { texture, premultipliedAlpha: false }, [width, height]);
+      } catch (error) {
+        this.disposeData(out);
+        throw new Error(`tensorweb: tf.browser.fromPixels(): the browser could not copy the image to the GPU (${(error as Error).message}); ` +
+          "an image from another origin needs CORS headers and crossOrigin = 'anonymous'");
+      }
       this.commandEncoder().copyTextureToBuffer({ texture }, { buffer: this.buffer(texels), bytesPerRow: rowWords(width) * 4 }, [width, height]);
       this.run(fromPixelsLaunch(texels, out, width, height, channels));
       // Submitted now, so the texture can go (destroying waits for the submitted copy).
