@@ -5,11 +5,10 @@
 // draw uses the tensor's backend's drawing where it has one, else the
 // canvas's 2-D context.
 import type { DrawCanvas, PixelSource } from '../core/backend.js';
-import { type TensorLike, toTensor } from '../core/convert.js';
+import { type TensorLike, tensor, toTensor } from '../core/convert.js';
 import type { TypedArray } from '../core/dtype.js';
 import { getEngine } from '../core/engine.js';
 import { env } from '../core/environment.js';
-import { tensor } from '../core/convert.js';
 import type { Tensor } from '../core/tensor.js';
 import { canvasContext, firstChannels, readPixels } from '../data/pixels.js';
 import { cast } from './unary.js';
@@ -136,8 +135,16 @@ async function fromPixelsAsync(pixels: FromPixelsInput, numChannels = 3): Promis
     } catch {
       // Browsers that cannot make a bitmap of this source read it directly, as TF.js does.
     }
-    // A bitmap is cut to the image's content (new Image(10, 10) holding 1 x 1 pixels), which fromPixels would not read.
-    if (bitmap && bitmap.width === outputSize(pixels)[0] && bitmap.height === outputSize(pixels)[1]) return fromPixels(bitmap, numChannels);
+    if (bitmap) {
+      try {
+        // A bitmap is cut to the image's content (new Image(10, 10) holding 1 x 1 pixels), which fromPixels would not read.
+        const [width, height] = outputSize(pixels);
+        if (bitmap.width === width && bitmap.height === height) return fromPixels(bitmap, numChannels);
+      } finally {
+        // Read (or copied on the GPU) synchronously, so it can go.
+        bitmap.close();
+      }
+    }
   }
   return fromPixels(pixels, numChannels);
 }

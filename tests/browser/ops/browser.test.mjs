@@ -14,7 +14,7 @@ before(async () => {
 });
 after(() => session.close());
 
-test('fromPixels of a canvas, an ImageBitmap and a scaled image element match a 2-D canvas\'s pixels on webgpu and cpu', async () => {
+test('fromPixels of a canvas, an ImageBitmap and a scaled image element (and fromPixelsAsync through a bitmap) match a 2-D canvas\'s pixels on webgpu and cpu', async () => {
   const result = await page.run(async (tw) => {
     // 70 pixels a row: the GPU copy pads texel rows to 64 pixels, so row ends are checked too. Opaque,
     // so the canvas's premultiplied storage keeps every byte.
@@ -45,15 +45,20 @@ test('fromPixels of a canvas, an ImageBitmap and a scaled image element match a 
       const fromBitmap = tw.browser.fromPixels(bitmap, 4);
       const fromImage = tw.browser.fromPixels(image, 4);
       const readsDuring = stats ? stats.readbacks - readsBefore : 0;
-      const values = await Promise.all([...tensors, fromBitmap, fromImage].map(async (t) => [...await t.data()]));
+      // fromPixelsAsync through an ImageBitmap of the canvas, when the flag asks for one.
+      tw.env().set('WRAP_TO_IMAGEBITMAP', true);
+      const wrapped = await tw.browser.fromPixelsAsync(canvas, 4);
+      tw.env().reset();
+      const values = await Promise.all([...tensors, fromBitmap, fromImage, wrapped].map(async (t) => [...await t.data()]));
       out[backend] = {
         readsDuring,
         shapes: tensors.map((t) => t.shape), dtypes: tensors.map((t) => t.dtype), imageShape: fromImage.shape,
         channelsMatch: [1, 2, 3, 4].map((c) => JSON.stringify(values[c - 1]) === JSON.stringify(expected(c))),
         bitmapMatches: JSON.stringify(values[4]) === JSON.stringify(expected(4)),
+        wrappedMatches: JSON.stringify(values[6]) === JSON.stringify(expected(4)),
         imageDiff: Math.max(...values[5].map((v, k) => Math.abs(v - scaled[k]))),
       };
-      tw.dispose([...tensors, fromBitmap, fromImage]);
+      tw.dispose([...tensors, fromBitmap, fromImage, wrapped]);
     }
     return out;
   });
@@ -63,6 +68,7 @@ test('fromPixels of a canvas, an ImageBitmap and a scaled image element match a 
     assert.deepEqual(r.dtypes, ['int32', 'int32', 'int32', 'int32'], backend);
     assert.deepEqual(r.channelsMatch, [true, true, true, true], backend);
     assert.equal(r.bitmapMatches, true, backend);
+    assert.equal(r.wrappedMatches, true, backend);
     assert.deepEqual(r.imageShape, [6, 35, 4], backend);
     assert.ok(r.imageDiff <= 2, `${backend}: image element off by ${r.imageDiff}`);
   }
