@@ -801,13 +801,32 @@ def truncated_normal_at(key, index):
     return z
 
 
+def gamma_at(key, index, alpha):
+    """Marsaglia and Tsang, round by round (the contract's words: normal from 0 and 1, u from 2, alpha < 1's boost from 3)."""
+    d = alpha + 2 / 3 if alpha < 1 else alpha - 1 / 3
+    c = 1 / math.sqrt(9 * d)
+    round_ = 0
+    while True:
+        w = philox_words(key, index, round_)
+        x = normal_at(key, index, round_)
+        round_ += 1
+        if 1 + c * x <= 0:
+            continue
+        v = (1 + c * x) ** 3
+        u = ((w[2] >> 8) + 1) * 2.0**-24
+        if u < 1 - 0.0331 * x**4 or math.log(u) < 0.5 * x * x + d * (1 - v + math.log(v)):
+            return d * v * (((w[3] >> 8) + 1) * 2.0**-24) ** (1 / alpha) if alpha < 1 else d * v
+
+
 def random_kernel(draw, low_attr, scale, whole=lambda v: np.floor(v + 0.5)):
-    """A random op: ``draw(key, i)`` is the unit sample, ``low + sample * scale`` the value; int32 takes
+    """A random op: ``draw(key, i)`` is the unit sample, ``low + sample * scale`` the value (low 0 without
+    ``low_attr``); int32 takes
     ``whole`` of it (the normals round half up, as TF.js; uniform passes np.floor, staying below maxval)."""
     def kernel(inputs, attrs):
         key = seed_key(attrs["seed"])
         shape = attrs["shape"]
-        v = np.array([attrs[low_attr] + draw(key, i) * scale(attrs) for i in range(int(np.prod(shape)))], np.float64)
+        low = attrs[low_attr] if low_attr else 0
+        v = np.array([low + draw(key, i) * scale(attrs) for i in range(int(np.prod(shape)))], np.float64)
         return [(whole(v).astype(np.int32) if attrs["dtype"] == "int32" else v.astype(np.float32)).reshape(shape)]
     return kernel
 
@@ -939,6 +958,7 @@ ORACLE: dict[str, Kernel] = {
     "randomUniform": random_kernel(uniform_at, "minval", lambda a: a["maxval"] - a["minval"], np.floor),
     "randomNormal": random_kernel(normal_at, "mean", lambda a: a["stdDev"]),
     "truncatedNormal": random_kernel(truncated_normal_at, "mean", lambda a: a["stdDev"]),
+    "randomGamma": lambda inputs, attrs: random_kernel(lambda key, i: gamma_at(key, i, attrs["alpha"]), None, lambda a: a["beta"])(inputs, attrs),
     "logMelSpectrogram": log_mel_spectrogram,
     "einsum": lambda i, a: [_as(np.einsum(a["equation"], *(_f64(t) for t in i)), i[0])],
     "complex": lambda i, a: [_complex(i[0], i[1])],

@@ -17,6 +17,7 @@ export type { KernelBackend, BackendFactory, BackendMemory, DataId, TensorInfo, 
 export { BackendUnavailableError } from './core/backend.js';
 export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
 export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, setBackend, getBackend, ready, engine, backend } from './core/globals.js';
+export { env, type Environment, type FlagValue } from './core/environment.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';
 export { philox4x32, seedKey } from './core/random.js';
 export { CpuBackend } from './backends/cpu/backend.js';
@@ -38,4 +39,5 @@ export { initializers, constraints } from './layers/index.js';
 export * as regularizers from './layers/regularizers.js';
 export { logMelSpectrogram, melWeightMatrix } from './ops/audio.js';
 export * as text from './text/index.js';
+export * as test_util from './test_util.js';
 export * from './worker/index.js';

@@ -5,15 +5,20 @@
 //   uniform = (words.x >> 8) * 2^-24
 //   normal  = sqrt(-2 ln u1) * cos(2 pi u2), u1 = ((words.x >> 8) + 1) * 2^-24, u2 = (words.y >> 8) * 2^-24
 //   truncated normal: rounds 1, 2, ... redraw until |normal| <= 2
+//   gamma: Marsaglia and Tsang; round r's normal x (words x, y) and
+//     u = ((words.z >> 8) + 1) * 2^-24 accept d (1 + c x)^3, times
+//     ((words.w >> 8) + 1) * 2^-24 raised to 1 / alpha for alpha < 1
+//     (js/src/core/random.ts has the whole contract)
 //
 // Bindings (group 0): 0 out: storage read_write of Out; 1 params: uniform.
 // Params {
 //   size: u32,          element count (below 2^32: the counter's high word is 0)
 //   key0, key1: u32,    the Philox key (the seed's float64 words, low first)
-//   a, b: f32,          uniform: [a, b) = [minval, maxval); normal: mean a, standard deviation b
+//   a, b: f32,          uniform: [a, b) = [minval, maxval); normal: mean a, standard deviation b;
+//                       gamma: alpha a, scale b
 // }
 // Overrides: WORKGROUP_SIZE (64), DISTRIBUTION (0 uniform, 1 normal, 2 truncated
-//   normal), INTEGER (false; true makes the value whole as the CPU kernel does for
+//   normal, 3 gamma), INTEGER (false; true makes the value whole as the CPU kernel does for
 //   int32: uniform floors it (staying below maxval), the normals round it half up, as TF.js).
 // Slots: `types` (Out: f32, or i32 with INTEGER).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
@@ -86,8 +91,34 @@ fn normal(words: vec4<u32>) -> f32 {
   return sqrt(-2.0 * log(u1)) * cos_turns(u2);
 }
 
+// Gamma(alpha) by Marsaglia and Tsang. Each round accepts with probability
+// above 0.95, so 64 rounds never run out in practice.
+fn gamma(i: u32, key: vec2<u32>, alpha: f32) -> f32 {
+  let d = select(alpha - 1.0 / 3.0, alpha + 2.0 / 3.0, alpha < 1.0);
+  let c = 1.0 / sqrt(9.0 * d);
+  for (var round = 0u; round < 64u; round++) {
+    let words = philox(vec4<u32>(i, 0u, round, 0u), key);
+    let x = normal(words);
+    let cube = 1.0 + c * x;
+    if (cube <= 0.0) {
+      continue;
+    }
+    let v = cube * cube * cube;
+    let u = f32((words.z >> 8u) + 1u) * UNIT;
+    let x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2 || log(u) < 0.5 * x2 + d * (1.0 - v + log(v))) {
+      let boost = select(1.0, pow(f32((words.w >> 8u) + 1u) * UNIT, 1.0 / alpha), alpha < 1.0);
+      return d * v * boost;
+    }
+  }
+  return d;
+}
+
 fn sample(i: u32) -> f32 {
   let key = vec2<u32>(params.key0, params.key1);
+  if (DISTRIBUTION == 3u) {
+    return gamma(i, key, params.a) * params.b;
+  }
   if (DISTRIBUTION == 0u) {
     let u = f32(philox(vec4<u32>(i, 0u, 0u, 0u), key).x >> 8u) * UNIT;
     return params.a + u * (params.b - params.a);

@@ -41,6 +41,12 @@ export type PackedWeight =
   | { readonly format: 'uint8'; readonly codes: Uint8Array; readonly scale: Float32Array; readonly min: Float32Array;
       readonly axis: number | null };
 
+/** Images a backend may copy pixels from on its device (`writePixels`): whatever WebGPU's copyExternalImageToTexture takes. */
+export type PixelSource = ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLVideoElement | HTMLImageElement | VideoFrame;
+
+/** A canvas a backend may draw an image tensor into (`drawPixels`). */
+export type DrawCanvas = HTMLCanvasElement | OffscreenCanvas;
+
 /**
  * A compute backend. Implementations: `backends/cpu/backend.ts`,
  * `backends/webgpu/` (asynchronous, data on the GPU).
@@ -77,6 +83,21 @@ export interface KernelBackend {
    * get the weight dequantised to float32 before `write`.
    */
   writePacked?(weight: PackedWeight, shape: readonly number[]): DataId;
+  /**
+   * Optional: stores the pixels of `source`, `width` x `height` of them at
+   * its own size, as int32 values 0-255 of shape [height, width, channels]
+   * (each pixel's first `channels` of R, G, B, A) without reading them on the
+   * CPU. Backends without it get the values from a 2-D canvas.
+   */
+  writePixels?(source: PixelSource, width: number, height: number, channels: number): DataId;
+  /**
+   * Optional: draws `image` (float32 values in [0, 1] or int32 values in
+   * [0, 255], shape [height, width] or [height, width, 1 | 3 | 4]) into
+   * `canvas` on this backend's device, one- and three-channel images with
+   * alpha `alpha`; sizes the canvas to the image. Backends without it put
+   * the values on the canvas's 2-D context.
+   */
+  drawPixels?(image: TensorInfo, canvas: DrawCanvas, alpha: number): void;
   /** Stores `values` under an existing DataId that the engine moves here from another backend. */
   move(dataId: DataId, values: BackendValues, shape: readonly number[], dtype: DataType): void;
   /** The values under `dataId`, once all work producing them has finished. The caller must not mutate them. */

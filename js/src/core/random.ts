@@ -13,6 +13,13 @@
 //   normal  = sqrt(-2 ln u1) * cos(2π u2), with
 //             u1 = ((words[0] >>> 8) + 1) * 2^-24 in (0, 1], u2 = (words[1] >>> 8) * 2^-24
 //   truncatedNormal redraws (round 1, 2, ...) until |normal| <= 2.
+//   gamma(alpha) (Marsaglia and Tsang, 2000): d = alpha - 1/3 (alpha + 2/3
+//             for alpha < 1), c = 1 / sqrt(9 d); round 0, 1, ... takes the
+//             normal x of its words 0 and 1 and u = ((words[2] >>> 8) + 1) * 2^-24;
+//             with v = (1 + c x)^3 it accepts d v when 1 + c x > 0 and
+//             (u < 1 - 0.0331 x^4 or ln u < x^2 / 2 + d (1 - v + ln v)); for
+//             alpha < 1 that is multiplied by b^(1 / alpha), b = ((words[3] >>> 8) + 1) * 2^-24
+//             of the accepting round.
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -78,6 +85,23 @@ export function truncatedNormalAt(key: readonly number[], index: number): number
   for (let round = 0; ; round++) {
     const z = normalFromWords(words(key, index, round));
     if (Math.abs(z) <= 2) return z;
+  }
+}
+
+export function gammaAt(key: readonly number[], index: number, alpha: number): number {
+  const d = alpha < 1 ? alpha + 2 / 3 : alpha - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (let round = 0; ; round++) {
+    const w = words(key, index, round);
+    const x = normalFromWords(w);
+    const cube = 1 + c * x;
+    if (cube <= 0) continue;
+    const v = cube * cube * cube;
+    const u = ((w[2] >>> 8) + 1) * 2 ** -24;
+    const x2 = x * x;
+    if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) {
+      return alpha < 1 ? d * v * (((w[3] >>> 8) + 1) * 2 ** -24) ** (1 / alpha) : d * v;
+    }
   }
 }
 

@@ -1,9 +1,13 @@
 // tw.data.webcam: frames of a camera stream as [height, width, 3] int32 RGB
 // tensors (TF.js's WebcamIterator). Frames are cropped and resized by the
-// browser's 2-D canvas while being read, so only the final pixels upload.
+// browser's 2-D canvas, so only the final pixels become a tensor: copied on
+// the GPU where the backend uploads pixels itself (WebGPU, through
+// tw.browser.fromPixels), else read while drawn.
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
-import { type Canvas2D, canvasContext, readRgb } from './pixels.js';
+import { getEngine } from '../core/engine.js';
+import { browser } from '../ops/browser.js';
+import { type Canvas2D, canvasContext, readPixels } from './pixels.js';
 
 export interface WebcamConfig {
   /** 'user' (front) or 'environment' (back) camera. */
@@ -19,6 +23,8 @@ export interface WebcamConfig {
 export class WebcamIterator implements AsyncIterable<Tensor> {
   private stream: MediaStream | null = null;
   private context: Canvas2D | null = null;
+  /** Whether `context` is one the GPU copies from (not kept for CPU reads). */
+  private contextForGpu = false;
   private closed = false;
 
   private constructor(readonly video: HTMLVideoElement, readonly config: WebcamConfig) {}
@@ -74,8 +80,10 @@ export class WebcamIterator implements AsyncIterable<Tensor> {
     const sourceHeight = this.video.videoHeight;
     const width = this.config.resizeWidth ?? sourceWidth;
     const height = this.config.resizeHeight ?? sourceHeight;
-    if (!this.context || this.context.canvas.width !== width || this.context.canvas.height !== height) {
-      this.context = canvasContext(width, height, 'webcam');
+    const onGpu = getEngine().backend.writePixels !== undefined;
+    if (!this.context || this.context.canvas.width !== width || this.context.canvas.height !== height || this.contextForGpu !== onGpu) {
+      this.context = canvasContext(width, height, 'webcam', !onGpu);
+      this.contextForGpu = onGpu;
     }
     let [sx, sy, sw, sh] = [0, 0, sourceWidth, sourceHeight];
     if (this.config.centerCrop) {
@@ -83,7 +91,11 @@ export class WebcamIterator implements AsyncIterable<Tensor> {
       [sw, sh] = [width * scale, height * scale];
       [sx, sy] = [(sourceWidth - sw) / 2, (sourceHeight - sh) / 2];
     }
-    const rgb = readRgb(this.context, this.video, [sx, sy, sw, sh], Int32Array);
+    if (onGpu) {
+      this.context.drawImage(this.video, sx, sy, sw, sh, 0, 0, width, height);
+      return browser.fromPixels(this.context.canvas, 3);
+    }
+    const rgb = readPixels(this.context, this.video, [sx, sy, sw, sh], 3, Int32Array);
     return tensor(rgb, [height, width, 3], 'int32');
   }
 

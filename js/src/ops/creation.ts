@@ -8,7 +8,7 @@ import { seedValue } from '../core/random.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { aliasKernel } from '../backends/cpu/elementwise.js';
 import {
-  eyeKernel, fillKernel, linspaceKernel, oneHotKernel, randomNormalKernel, randomUniformKernel, rangeKernel,
+  eyeKernel, fillKernel, linspaceKernel, oneHotKernel, randomGammaKernel, randomNormalKernel, randomUniformKernel, rangeKernel,
   truncatedNormalKernel,
 } from '../backends/cpu/creation.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
@@ -101,13 +101,15 @@ for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
     complex: (_inputs, { shape }) => [complexFill(shape, value)],
     decompose: (_inputs, { shape, dtype }) => [fill(shape, value, dtype)],
   });
+  // Kernels of their own (fill's, reading no input) so that x is on the tape: its gradient is zeros, as in TF.js.
   defineOp<Record<string, never>>({
     name: `${name}Like`,
     inputs: [{ name: 'x' }],
     attrs: {},
     shape: ([x]) => [spec(x.shape, x.dtype)],
     complex: ([x]) => [complexFill(x.shape, value)],
-    decompose: ([x]) => [fill(x.shape, value, x.dtype)],
+    kernels: { cpu: (args) => fillKernel({ ...args, attrs: { value } }), webgpu: (args) => webgpu.fillKernel({ ...args, attrs: { value } }) },
+    grad: 'not-differentiable',
   });
 }
 
@@ -230,9 +232,36 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
   });
 }
 
-// A null dtype is float32, as TF.js takes it.
+defineOp<{ shape: number[]; alpha: number; beta: number; dtype: DataType; seed: number }>({
+  name: 'randomGamma',
+  inputs: [],
+  attrs: { shape: { type: 'ints' }, alpha: { type: 'number' }, beta: { type: 'number', default: 1 }, dtype: randomDtype, seed: seedAttr },
+  shape(inputs, attrs) {
+    if (!(attrs.alpha > 0)) throw new Error(`attribute alpha must be > 0, got ${attrs.alpha}`);
+    if (!(attrs.beta > 0)) throw new Error(`attribute beta must be > 0, got ${attrs.beta}`);
+    return randomShapeRule(inputs, attrs);
+  },
+  kernels: { cpu: randomGammaKernel, webgpu: webgpu.randomKernel('randomGamma') },
+  grad: 'not-differentiable',
+});
+
+/** Gamma samples of shape `alpha` times `beta` (TF.js multiplies by beta, though its docs call it the rate). */
+export function randomGamma(shape: readonly number[], alpha: number, beta: number | null = 1, dtype: DataType | null = 'float32',
+  seed?: number | string): Tensor {
+  return runOp('randomGamma', [], { shape: [...shape], alpha, beta: beta ?? 1, dtype: dtype ?? 'float32', seed: seedValue(seed) });
+}
+
+// A null dtype is float32, as TF.js takes it. For bool, TF.js rounds the
+// floats and keeps whether they are nonzero.
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
-  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype: dtype ?? 'float32', seed: seedValue(seed) });
+  const attrs = { shape: [...shape], minval, maxval, seed: seedValue(seed) };
+  if (dtype !== 'bool') return runOp('randomUniform', [], { ...attrs, dtype: dtype ?? 'float32' });
+  const floats = runOp('randomUniform', [], { ...attrs, dtype: 'float32' });
+  const rounded = runOp('round', [floats]);
+  floats.dispose();
+  const bools = runOp('cast', [rounded], { dtype: 'bool' });
+  rounded.dispose();
+  return bools;
 }
 export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
   return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });

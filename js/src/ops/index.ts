@@ -20,3 +20,4 @@ export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, Sav
 export { image } from './image.js';
 export { linalg } from './matrix.js';
 export { string } from './string.js';
+export { browser } from './browser.js';

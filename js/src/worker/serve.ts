@@ -5,7 +5,7 @@ import { tensor } from '../core/convert.js';
 import type { DataType } from '../core/dtype.js';
 import { dispose, getBackend, memory, ready, setBackend } from '../core/globals.js';
 import { Tensor } from '../core/tensor.js';
-import { canvasContext, readRgb } from '../data/pixels.js';
+import { canvasContext, readPixels } from '../data/pixels.js';
 import { type GraphInputs, GraphModel, loadGraphModel } from '../graph/graph_model.js';
 import type { TensorDesc } from '../graph/topology.js';
 import type { LoadProgress } from '../io/types.js';
@@ -43,7 +43,7 @@ function imageInput(image: ImageBitmap | VideoFrame, desc: TensorDesc): Tensor {
     if (desc.shape.length !== 3 && desc.shape.length !== 4) {
       throw new Error(`tensorweb: worker: input '${desc.name}' has shape [${desc.shape}]; an image feeds [height, width, 3] or [1, height, width, 3]`);
     }
-    const rgb = readRgb(canvasContext(width, height, 'worker'), image, [0, 0, width, height],
+    const rgb = readPixels(canvasContext(width, height, 'worker'), image, [0, 0, width, height], 3,
       desc.dtype === 'int32' ? Int32Array : Float32Array);
     return tensor(rgb, desc.shape.length === 4 ? [1, height, width, 3] : [height, width, 3], desc.dtype);
   } finally {

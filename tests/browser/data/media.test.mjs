@@ -32,8 +32,8 @@ after(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-test('webcam: frames come out [height, width, 3] int32 with the file\'s picture; resize and centerCrop', async () => {
-  const result = await page.run(async (tw) => {
+test('webcam: frames come out [height, width, 3] int32 with the file\'s picture; resize and centerCrop; on cpu and on webgpu (copied on the GPU)', async () => {
+  const results = await page.run(async (tw) => {
     const describe = (frame) => {
       const [h, w] = frame.shape;
       const values = frame.dataSync();
@@ -42,30 +42,38 @@ test('webcam: frames come out [height, width, 3] int32 with the file\'s picture;
         for (let y = 0; y < h; y++) for (let x = x0; x < x1; x++) total += values[(y * w + x) * 3 + 1];
         return total / (h * (x1 - x0));
       };
-      return { shape: frame.shape, dtype: frame.dtype, left: mean(0, Math.floor(w / 4)), right: mean(Math.ceil((3 * w) / 4), w) };
+      return { shape: frame.shape, dtype: frame.dtype, backend: tw.engine().backendOf(frame), left: mean(0, Math.floor(w / 4)), right: mean(Math.ceil((3 * w) / 4), w) };
     };
-    const camera = await tw.data.webcam();
-    const full = await camera.capture();
-    const fromNext = (await camera.next()).value;
-    camera.stop();
-    const stopped = await camera.next();
-    const cropped = await tw.data.webcam(undefined, { resizeWidth: 16, resizeHeight: 16, centerCrop: true });
-    const square = await cropped.capture();
-    cropped.stop();
-    const stretched = await tw.data.webcam(document.createElement('video'), { resizeWidth: 20, resizeHeight: 10 });
-    const small = await stretched.capture();
-    stretched.stop();
-    return { full: describe(full), next: describe(fromNext), stoppedDone: stopped.done, square: describe(square), small: describe(small) };
+    const out = {};
+    for (const backend of ['cpu', 'webgpu']) {
+      await tw.setBackend(backend);
+      const camera = await tw.data.webcam();
+      const full = await camera.capture();
+      const fromNext = (await camera.next()).value;
+      camera.stop();
+      const stopped = await camera.next();
+      const cropped = await tw.data.webcam(undefined, { resizeWidth: 16, resizeHeight: 16, centerCrop: true });
+      const square = await cropped.capture();
+      cropped.stop();
+      const stretched = await tw.data.webcam(document.createElement('video'), { resizeWidth: 20, resizeHeight: 10 });
+      const small = await stretched.capture();
+      stretched.stop();
+      out[backend] = { full: describe(full), next: describe(fromNext), stoppedDone: stopped.done, square: describe(square), small: describe(small) };
+    }
+    return out;
   });
-  assert.deepEqual(result.full.shape, [48, 64, 3]);
-  assert.equal(result.full.dtype, 'int32');
-  for (const frame of [result.full, result.next, result.square, result.small]) {
-    assert.ok(frame.left > 200, `left half is white: ${frame.left}`);
-    assert.ok(frame.right < 40, `right half is black: ${frame.right}`);
+  for (const [backend, result] of Object.entries(results)) {
+    assert.deepEqual(result.full.shape, [48, 64, 3]);
+    assert.equal(result.full.dtype, 'int32');
+    for (const frame of [result.full, result.next, result.square, result.small]) {
+      assert.ok(frame.left > 200, `left half is white: ${frame.left}`);
+      assert.ok(frame.right < 40, `right half is black: ${frame.right}`);
+    }
+    assert.equal(result.stoppedDone, true);
+    assert.deepEqual(result.square.shape, [16, 16, 3]);
+    assert.deepEqual(result.small.shape, [10, 20, 3]);
+    assert.equal(result.full.backend, backend);
   }
-  assert.equal(result.stoppedDone, true);
-  assert.deepEqual(result.square.shape, [16, 16, 3]);
-  assert.deepEqual(result.small.shape, [10, 20, 3]);
 });
 
 test('microphone: spectrogram peaks at the tone, waveform is the tone, log-mel runs on webgpu', async () => {

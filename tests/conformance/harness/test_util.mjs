@@ -112,11 +112,14 @@ export function encodeStrings(a) {
   return a.map((v) => (Array.isArray(v) ? encodeStrings(v) : typeof v === 'string' ? encoder.encode(v) : v));
 }
 
-/** A <video> for a <source>, resolved once its first frame is loaded (browser only). */
+/** A looping <video> for a <source>, resolved once its first frame is loaded (browser only), as TF.js's. */
 export function createVideoElement(source) {
   const video = document.createElement('video');
   video.muted = true;
   video.playsInline = true;
+  // A one-frame clip that does not loop ends before play() resolves, which rejects it.
+  video.loop = true;
+  Object.assign(video.style, { position: 'fixed', left: '0px', top: '0px' });
   video.preload = 'auto';
   video.appendChild(source);
   return new Promise((resolve) => {

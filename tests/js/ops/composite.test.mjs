@@ -170,3 +170,23 @@ test('diag, euclideanNorm, searchSorted/lowerBound/upperBound, broadcastArgs', (
   assert.throws(() => tw.broadcastArgs([2, 3], [4]), /do not broadcast/);
   return [d, flags, e, left, right, lower, shape];
 }));
+
+test('basicLSTMCell: the gates from one matMul, by LSTM\'s equations; multiRNNCell stacks cells and checks its states', () => leakFree((own) => {
+  // 1 input, 1 unit: gates [i, j, f, o] = [data, h] x kernel + bias.
+  const kernel = own(tw.tensor2d([[0.5, -1, 0.25, 2], [1, 0.5, -0.5, 0]], [2, 4]));
+  const bias = own(tw.tensor1d([0.1, 0.2, 0.3, 0.4]));
+  const [data, c, h] = [[[2]], [[0.5]], [[-1]]];
+  const [newC, newH] = tw.basicLSTMCell(1, kernel, bias, data, c, h);
+  const sigmoid = (x) => 1 / (1 + Math.exp(-x));
+  const [i, j, f, o] = [0, 1, 2, 3].map((k) => 2 * kernel.arraySync()[0][k] - kernel.arraySync()[1][k] + bias.arraySync()[k]);
+  const expectedC = sigmoid(i) * Math.tanh(j) + 0.5 * sigmoid(1 + f);
+  assert.ok(Math.abs(newC.arraySync()[0][0] - expectedC) < 1e-6);
+  assert.ok(Math.abs(newH.arraySync()[0][0] - Math.tanh(expectedC) * sigmoid(o)) < 1e-6);
+  const cell = (x, cc, hh) => tw.basicLSTMCell(1, kernel, bias, x, cc, hh);
+  const [cs, hs] = tw.multiRNNCell([cell], data, [c], [h]);
+  assert.deepEqual(cs[0].arraySync(), newC.arraySync());
+  assert.deepEqual(hs[0].arraySync(), newH.arraySync());
+  assert.throws(() => tw.multiRNNCell([cell, cell], data, [c], [h, h]), /2 cells need as many c and h states, got 1 and 2/);
+  assert.throws(() => tw.multiRNNCell([cell], data, c[0][0], [h]), /Argument c passed to multiRNNCell must be a `Tensor\[\]` or `TensorLike\[\]`/);
+  return [newC, newH, cs, hs];
+}));

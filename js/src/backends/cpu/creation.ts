@@ -2,7 +2,7 @@
 // range, linspace, eye, random) or from indices (oneHot).
 import type { DataId } from '../../core/backend.js';
 import { type DataType, makeArray, sizeFromShape } from '../../core/dtype.js';
-import { normalAt, seedKey, truncatedNormalAt, uniformAt } from '../../core/random.js';
+import { gammaAt, normalAt, seedKey, truncatedNormalAt, uniformAt } from '../../core/random.js';
 import type { KernelArgs } from '../../ops/registry.js';
 import type { CpuBackend } from './backend.js';
 
@@ -54,13 +54,13 @@ interface RandomAttrs {
  * op's range; int32 takes `whole` of it (uniform floors, staying below
  * maxval; the normals round half up, as TF.js).
  */
-function randomKernel<A extends RandomAttrs>(draw: (key: readonly number[], i: number) => number,
+function randomKernel<A extends RandomAttrs>(draw: (key: readonly number[], i: number, attrs: A) => number,
   scale: (sample: number, attrs: A) => number, whole: (v: number) => number = Math.round) {
   return ({ backend, attrs, outputs: [out] }: KernelArgs<CpuBackend, A>): DataId[] => {
     const key = seedKey(attrs.seed);
     const values = makeArray(out.dtype, sizeFromShape(out.shape));
     for (let i = 0; i < values.length; i++) {
-      const v = scale(draw(key, i), attrs);
+      const v = scale(draw(key, i, attrs), attrs);
       values[i] = out.dtype === 'int32' ? whole(v) : v;
     }
     return [backend.write(values, out.shape, out.dtype)];
@@ -73,3 +73,6 @@ export const randomUniformKernel = randomKernel<RandomAttrs & { minval: number; 
 const meanStd = (z: number, { mean, stdDev }: { mean: number; stdDev: number }) => mean + z * stdDev;
 export const randomNormalKernel = randomKernel<RandomAttrs & { mean: number; stdDev: number }>(normalAt, meanStd);
 export const truncatedNormalKernel = randomKernel<RandomAttrs & { mean: number; stdDev: number }>(truncatedNormalAt, meanStd);
+/** Gamma(alpha) samples times beta: TF.js's code multiplies by beta, though its docs call beta the rate. */
+export const randomGammaKernel = randomKernel<RandomAttrs & { alpha: number; beta: number }>((key, i, { alpha }) => gammaAt(key, i, alpha),
+  (g, { beta }) => g * beta);

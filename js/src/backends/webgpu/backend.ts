@@ -2,12 +2,14 @@
 // dispatches (many per command submission), and values read back to the CPU
 // only when asked for (`data()`). Kernels live in ./kernels/ and describe a
 // launch by the shader's own binding and uniform names (see ./wgsl.ts).
-import { type BackendMemory, type DataId, FLOAT32_EPSILON, type KernelBackend, type PackedWeight } from '../../core/backend.js';
+import { type BackendMemory, type DataId, type DrawCanvas, FLOAT32_EPSILON, type KernelBackend, type PackedWeight, type PixelSource,
+  type TensorInfo } from '../../core/backend.js';
 import { type DataType, type TypedArray, sizeFromShape, storageLength } from '../../core/dtype.js';
 import { fillSlots, shaderSource } from '../../shaders.js';
 import { BufferPool, sizeClass } from './buffer_pool.js';
 import { type DeviceInfo, acquireDevice } from './device.js';
 import { type PackedLayout, dequantizeLaunch, packWeight } from './packed.js';
+import { fromPixelsLaunch, rowWords, toCanvasLaunch } from './pixels.js';
 import { readBufferSync } from './read_sync.js';
 import { type Binding, type StructLayout, type UniformValues, packStruct, parseBindings, structLayout } from './wgsl.js';
 
@@ -80,6 +82,7 @@ export class MemoryLimitError extends Error {
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, UNIFORM: 0x40, QUERY_RESOLVE: 0x200 };
 const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 const SHADER_STAGE_COMPUTE = 0x4;
+const TEXTURE_USAGE = { COPY_SRC: 0x1, COPY_DST: 0x2, RENDER_ATTACHMENT: 0x10 };
 const MAP_MODE_READ = 0x1;
 /** Queries per timing query set: two timestamps per dispatch. */
 const MAX_TIMED_DISPATCHES = 2048;
@@ -485,6 +488,72 @@ export class WebGpuBackend implements KernelBackend {
     this.pool.release(packedBuffer);
     record.buffer = values;
     record.packed!.inBuffer = false;
+  }
+
+  /**
+   * An image's pixels as int32 [height, width, channels] storage: copied into
+   * a texture by the browser, then into texel words and spread into channels
+   * on the GPU (pixels.ts); nothing passes through the CPU.
+   */
+  writePixels(source: PixelSource, width: number, height: number, channels: number): DataId {
+    const device = this.live();
+    const out = this.allocate([height, width, channels], 'int32');
+    if (width === 0 || height === 0) return out;
+    const texture = device.createTexture({
+      size: [width, height], format: 'rgba8unorm', label: 'tensorweb fromPixels',
+      usage: TEXTURE_USAGE.COPY_SRC | TEXTURE_USAGE.COPY_DST | TEXTURE_USAGE.RENDER_ATTACHMENT,
+    });
+    const texels = this.allocate([height, rowWords(width)], 'int32');
+    try {
+      try {
+        device.queue.copyExternalImageToTexture({ source }, { texture, premultipliedAlpha: false }, [width, height]);
+      } catch (error) {
+        this.disposeData(out);
+        throw new Error(`tensorweb: tf.browser.fromPixels(): the browser could not copy the image to the GPU (${(error as Error).message}); ` +
+          "an image from another origin needs CORS headers and crossOrigin = 'anonymous'");
+      }
+      this.commandEncoder().copyTextureToBuffer({ texture }, { buffer: this.buffer(texels), bytesPerRow: rowWords(width) * 4 }, [width, height]);
+      this.run(fromPixelsLaunch(texels, out, width, height, channels));
+      // Submitted now, so the texture can go (destroying waits for the submitted copy).
+      this.submit();
+    } finally {
+      texture.destroy();
+      this.disposeData(texels);
+    }
+    return out;
+  }
+
+  /**
+   * Draws an image tensor into `canvas`'s WebGPU context (or, for a canvas
+   * already used for 2-D, through an OffscreenCanvas onto its 2-D context):
+   * image/to_canvas.wgsl packs the texels, which are copied into the
+   * canvas's texture.
+   */
+  drawPixels(image: TensorInfo, canvas: DrawCanvas, alpha: number): void {
+    const device = this.live();
+    const [height, width] = image.shape;
+    canvas.width = width;
+    canvas.height = height;
+    let context = canvas.getContext('webgpu') as GPUCanvasContext | null;
+    const offscreen = context ? null : new OffscreenCanvas(width, height);
+    context ??= offscreen!.getContext('webgpu');
+    if (!context) throw new Error('tensorweb: tf.browser.draw: this browser gives no WebGPU canvas context to draw with');
+    if (width === 0 || height === 0) return;
+    context.configure({ device, format: 'bgra8unorm', usage: TEXTURE_USAGE.COPY_DST, alphaMode: 'premultiplied' });
+    const texels = this.allocate([height, rowWords(width)], 'int32');
+    try {
+      this.run(toCanvasLaunch(image, texels, alpha));
+      this.commandEncoder().copyBufferToTexture({ buffer: this.buffer(texels), bytesPerRow: rowWords(width) * 4 },
+        { texture: context.getCurrentTexture() }, [width, height]);
+      this.submit();
+    } finally {
+      this.disposeData(texels);
+    }
+    if (offscreen) {
+      const context2d = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+      if (!context2d) throw new Error('tensorweb: tf.browser.draw: the canvas has a context other than webgpu or 2d; draw into a fresh canvas');
+      context2d.drawImage(offscreen, 0, 0);
+    }
   }
 
   /** A new tensor's storage, written by a kernel. */

@@ -345,10 +345,11 @@ export const oneHotKernel: WebGpuKernel<{ depth: number; onValue: number; offVal
 };
 
 /** random.wgsl's DISTRIBUTION for each random op. */
-const DISTRIBUTIONS = { randomUniform: 0, randomNormal: 1, truncatedNormal: 2 } as const;
+const DISTRIBUTIONS = { randomUniform: 0, randomNormal: 1, truncatedNormal: 2, randomGamma: 3 } as const;
 
 /** The random ops, by elementwise/random.wgsl's Philox contract. */
-export function randomKernel(op: keyof typeof DISTRIBUTIONS): WebGpuKernel<{ seed: number; minval?: number; maxval?: number; mean?: number; stdDev?: number }> {
+export function randomKernel(op: keyof typeof DISTRIBUTIONS):
+  WebGpuKernel<{ seed: number; minval?: number; maxval?: number; mean?: number; stdDev?: number; alpha?: number; beta?: number }> {
   const distribution = DISTRIBUTIONS[op];
   return (args) => {
     const backend = gpu(args);
@@ -357,7 +358,7 @@ export function randomKernel(op: keyof typeof DISTRIBUTIONS): WebGpuKernel<{ see
     const size = sizeFromShape(spec.shape);
     if (size === 0) return [out];
     const [key0, key1] = seedKey(attrs.seed);
-    const [a, b] = distribution === 0 ? [attrs.minval!, attrs.maxval!] : [attrs.mean!, attrs.stdDev!];
+    const [a, b] = distribution === 0 ? [attrs.minval!, attrs.maxval!] : distribution === 3 ? [attrs.alpha!, attrs.beta!] : [attrs.mean!, attrs.stdDev!];
     backend.run({
       shader: SHADERS.random,
       slots: { types: typesSlot({ Out: wgslType(spec.dtype) }) },
