@@ -615,7 +615,7 @@ def unique(inputs, attrs):
     x, axis = inputs[0], attrs["axis"]
     if axis is None:
         x, axis = x.reshape(-1), 0
-    moved = np.moveaxis(x, axis, 0).reshape(x.shape[axis], -1)
+    moved = np.moveaxis(x, axis, 0).reshape(x.shape[axis], int(np.prod(x.shape)) // max(x.shape[axis], 1))
     keys = [tuple(row.tolist()) for row in moved]
     firsts = list(dict.fromkeys(keys))
     order = sorted(firsts) if attrs["sorted"] else firsts

@@ -4,7 +4,8 @@
 // runs through engine.runHostOp: from its async public function, or from a
 // graph model's executeAsync (graph/async_executor.ts), never synchronously.
 import type { TensorSpec } from '../core/backend.js';
-import { sizeFromShape, stridesOf } from '../core/dtype.js';
+import { type DataType, sizeFromShape, stridesOf } from '../core/dtype.js';
+import { toTensor } from '../core/convert.js';
 import { nonMaxSuppression as nmsCore } from '../core/nms.js';
 import { getEngine } from '../core/engine.js';
 import { Tensor } from '../core/tensor.js';
@@ -31,6 +32,22 @@ defineOp<Record<string, never>>({
   },
 });
 
+/** Runs host op `name` on TensorLikes, disposing the tensors made from them once it is done (withTensors, awaited). */
+export async function runHostOpOn(name: string, args: readonly (readonly [string, TensorLike, DataType?])[],
+  attrs: Record<string, unknown>): Promise<Tensor[]> {
+  const made: Tensor[] = [];
+  try {
+    const tensors = args.map(([argName, value, dtype]) => {
+      const { tensor, created } = toTensor(value, argName, name, dtype);
+      if (created) made.push(tensor);
+      return tensor;
+    });
+    return await getEngine().runHostOp(name, tensors, attrs);
+  } finally {
+    made.forEach((t) => t.dispose());
+  }
+}
+
 /** tw.whereAsync(condition): the int32 coordinates [count, rank] of the true elements of a bool tensor. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {
   const t = condition instanceof Tensor ? condition : withTensors('whereAsync', [['condition', condition, 'bool']], (c) => c.clone());
@@ -56,6 +73,9 @@ function checkedCount(value: number, name: string): number {
   if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`input ${name} must be a count (>= 0), got ${value}`);
   return Math.floor(value);
 }
+
+/** The most indices a padded NMS result may hold (padding past the boxes there are is only zeros). */
+const MAX_PADDED = 1 << 24;
 
 /**
  * TensorFlow's NonMaxSuppressionV3/V4/V5 on boxes [n, 4] ([y1, x1, y2, x2],
@@ -97,9 +117,6 @@ defineOp<{ padToMaxOutputSize: boolean }>({
       engine.makeTensor(Int32Array.of(result.validOutputs), [], 'int32')];
   },
 });
-
-/** The most indices a padded NMS result may hold (padding past the boxes there are is only zeros). */
-const MAX_PADDED = 1 << 24;
 
 /**
  * ONNX's NonMaxSuppression: boxes [batch, n, 4] and scores [batch, classes,
@@ -239,3 +256,19 @@ defineOp<{ axis: number | null; sorted: boolean }>({
     }
   },
 });
+
+/** tw.topkAsync(x, k, sorted = true): topk with k given as a tensor (a graph's computed k), which it reads back. */
+export async function topkAsync(x: TensorLike, k: TensorLike, sorted = true): Promise<{ values: Tensor; indices: Tensor }> {
+  const [values, indices] = await runHostOpOn('topkAsync', [['x', x], ['k', k, 'int32']], { sorted });
+  return { values, indices };
+}
+
+/**
+ * tw.uniqueAsync(x, axis = null, sorted = true): ONNX's Unique, {values, indices (first of each),
+ * inverseIndices, counts}; TF.js's unique (synchronous) is tw.unique.
+ */
+export async function uniqueAsync(x: TensorLike, axis: number | null = null, sorted = true):
+  Promise<{ values: Tensor; indices: Tensor; inverseIndices: Tensor; counts: Tensor }> {
+  const [values, indices, inverseIndices, counts] = await runHostOpOn('uniqueAsync', [['x', x]], { axis, sorted });
+  return { values, indices, inverseIndices, counts };
+}
