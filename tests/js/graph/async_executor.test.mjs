@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tw from '../../../js/dist/tensorweb.js';
-import { assertClose } from './helpers.mjs';
+import { assertClose, ioTensors, loadFixture, readIO } from './helpers.mjs';
 
 await tw.setBackend('cpu');
 
@@ -104,3 +104,18 @@ for (const name of CASES) {
     model.dispose();
   });
 }
+
+test('the SSD-style detector exported from PyTorch with NMS in the graph matches onnxruntime', async () => {
+  const model = await loadFixture('ssd_nms');
+  const io = readIO('ssd_nms');
+  const { image } = ioTensors(io.inputs);
+  assert.throws(() => model.predict(image), /NonZero.*whereAsync.*executeAsync/);
+  const outputs = await model.executeAsync(image);
+  model.outputNodes.forEach((name, k) => {
+    const expected = io.outputs[name];
+    assert.deepEqual(outputs[k].shape, expected.shape, name);
+    assertClose([...outputs[k].dataSync()], expected.values, io.tolerance, name);
+  });
+  tw.dispose([image, outputs]);
+  model.dispose();
+});
