@@ -482,7 +482,12 @@ export class Engine {
       } catch (error) {
         throw this.opError(def, inputs, attrs, (error as Error).message);
       }
-      const outputs = await def.host(cast, checked, context);
+      let outputs: Tensor[];
+      try {
+        outputs = await def.host(cast, checked, context);
+      } catch (error) {
+        throw new Error(`tensorweb: ${name}: ${(error as Error).message.replace(/^tensorweb: /, '')}`, { cause: error });
+      }
       const fits = outputs.length === specs.length && outputs.every((out, k) => out.dtype === specs[k].dtype &&
         out.rank === specs[k].shape.length && specs[k].shape.every((d, i) => d < 0 || d === out.shape[i]));
       if (!fits) {

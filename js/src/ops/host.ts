@@ -10,7 +10,7 @@ import { nonMaxSuppression as nmsCore } from '../core/nms.js';
 import { getEngine } from '../core/engine.js';
 import { Tensor } from '../core/tensor.js';
 import { defineOp, spec } from './registry.js';
-import { type TensorLike, withTensors } from './run.js';
+import type { TensorLike } from './run.js';
 
 defineOp<Record<string, never>>({
   name: 'whereAsync',
@@ -50,13 +50,10 @@ export async function runHostOpOn(name: string, args: readonly (readonly [string
 
 /** tw.whereAsync(condition): the int32 coordinates [count, rank] of the true elements of a bool tensor. */
 export async function whereAsync(condition: TensorLike): Promise<Tensor> {
-  const t = condition instanceof Tensor ? condition : withTensors('whereAsync', [['condition', condition, 'bool']], (c) => c.clone());
-  try {
-    if (t.dtype !== 'bool') throw new Error(`Argument 'condition' passed to 'whereAsync' must be bool tensor, but got ${t.dtype} tensor`);
-    return (await getEngine().runHostOp('whereAsync', [t], {}))[0];
-  } finally {
-    if (t !== condition) t.dispose();
+  if (condition instanceof Tensor && condition.dtype !== 'bool') {
+    throw new Error(`Argument 'condition' passed to 'whereAsync' must be bool tensor, but got ${condition.dtype} tensor`);
   }
+  return (await runHostOpOn('whereAsync', [['condition', condition, 'bool']], {}))[0];
 }
 
 /** A scalar input's value (a count or a threshold given as a tensor): a read of one number. */
@@ -68,7 +65,7 @@ function requireScalar(t: TensorSpec | undefined, name: string): void {
   if (t !== undefined && sizeFromShape(t.shape) !== 1) throw new Error(`input ${name} must hold one value, got shape [${t.shape}]`);
 }
 
-/** maxOutputSize read from a tensor: a count, checked, and bounded by what a padded result may allocate. */
+/** A count read from a tensor (a float one in TF graphs), checked. */
 function checkedCount(value: number, name: string): number {
   if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`input ${name} must be a count (>= 0), got ${value}`);
   return Math.floor(value);
