@@ -401,11 +401,11 @@ export class Engine {
    */
   runOp(name: string, inputs: Tensor[], attrs: Record<string, unknown>): Tensor[] {
     const def = getOpDef(name);
+    const checked = this.checkOpCall(def, inputs, attrs);
     if (def.host) {
-      throw new Error(`tensorweb: ${name}: its output shape depends on the values of its inputs, so it runs only ` +
+      throw this.opError(def, inputs, attrs, 'its output shape depends on the values of its inputs, so it runs only ' +
         'asynchronously (its async function, or a graph model\'s executeAsync)');
     }
-    const checked = this.checkOpCall(def, inputs, attrs);
     return this.tidy(() => {
       const cast = inputs.map((input) => this.castForOp(def, input));
       let specs: TensorSpec[];
