@@ -553,9 +553,9 @@ def _iou(a, b) -> float:
     return inter / (area_a + area_b - inter)
 
 
-def greedy_nms(boxes, scores, max_out, iou_threshold, score_threshold, sigma=0.0):
+def greedy_nms(boxes, scores, max_out, iou_threshold, score_threshold, sigma=0.0, strict=False):
     """TensorFlow's NonMaxSuppressionV5 (V3/V4 with sigma 0): best first; a candidate within iou_threshold
-    of a selected box is dropped; with soft-NMS its score decays by exp(-iou^2 / (2 sigma)) against the
+    of a selected box is dropped (`strict`: only past it, as ONNX has it); with soft-NMS its score decays by exp(-iou^2 / (2 sigma)) against the
     boxes selected since it was last looked at, and it waits its turn again. Returns (indices, scores)."""
     boxes, scores = _f64(boxes), _f64(scores)
     pending = [[float(scores[i]), i, 0] for i in range(len(scores)) if scores[i] > score_threshold]
@@ -566,7 +566,7 @@ def greedy_nms(boxes, scores, max_out, iou_threshold, score_threshold, sigma=0.0
         original, dropped = score, False
         for j in range(len(selected) - 1, begin - 1, -1):
             iou = _iou(boxes[index], boxes[selected[j]])
-            if iou >= iou_threshold:
+            if iou > iou_threshold or (iou == iou_threshold and not strict):
                 dropped = True
                 break
             if sigma > 0:
@@ -606,7 +606,8 @@ def non_max_suppression_per_class(inputs, attrs):
         boxes = np.stack([yc - h / 2, xc - w / 2, yc + h / 2, xc + w / 2], axis=-1)
     count = int(_scalar(inputs, 2, 0))
     rows = [(b, c, i) for b in range(scores.shape[0]) for c in range(scores.shape[1])
-            for i in greedy_nms(boxes[b], scores[b, c], count, _scalar(inputs, 3, 0.0), _scalar(inputs, 4, -np.inf))[0]]
+            for i in greedy_nms(boxes[b], scores[b, c], count, _scalar(inputs, 3, 0.0), _scalar(inputs, 4, -np.inf),
+                                strict=True)[0]]
     return [np.array(rows, np.int32).reshape(-1, 3)]
 
 

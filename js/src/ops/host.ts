@@ -119,7 +119,9 @@ defineOp<{ padToMaxOutputSize: boolean }>({
  * ONNX's NonMaxSuppression: boxes [batch, n, 4] and scores [batch, classes,
  * n], suppression per batch and class, the result [selected, 3] as (batch,
  * class, box) rows in that order, each class's best first. Boxes are
- * corners ([y1, x1, y2, x2]) or, with centerPointBox, [xc, yc, w, h].
+ * corners ([y1, x1, y2, x2]) or, with centerPointBox, [xc, yc, w, h]; a box
+ * is dropped when its IoU with a kept one exceeds the threshold (so with the
+ * default threshold 0, only boxes that overlap a kept one).
  * A missing maxOutputBoxesPerClass selects nothing, as ONNX defines.
  */
 defineOp<{ centerPointBox: boolean }>({
@@ -155,7 +157,7 @@ defineOp<{ centerPointBox: boolean }>({
         }
         for (let k = 0; k < classes; k++) {
           const classScores = scoreValues.subarray((b * classes + k) * n, (b * classes + k + 1) * n);
-          const { selectedIndices } = nmsCore(corners, classScores, { maxOutputSize: perClass, iouThreshold, scoreThreshold });
+          const { selectedIndices } = nmsCore(corners, classScores, { maxOutputSize: perClass, iouThreshold, scoreThreshold, strictIou: true });
           for (const index of selectedIndices) rows.push(b, k, index);
         }
       }

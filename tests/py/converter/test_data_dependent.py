@@ -72,6 +72,8 @@ CASES = {
     "NonMaxSuppression-inputs": lambda: nms_case(2, 2, 20, 3, 5, 0.45, 0.3, as_inputs=True),
     "NonMaxSuppression-huge-max": lambda: nms_case(1, 2, 30, 4, 2**62, 0.5, 0.0),
     "NonMaxSuppression-no-boxes": lambda: nms_case(1, 2, 0, 5, 10, 0.5, 0.0),
+    # IoU threshold 0 (ONNX's default): only boxes overlapping a kept one go, those merely touching none stay
+    "NonMaxSuppression-iou-0": lambda: nms_case(1, 1, 40, 6, 40, 0.0, 0.0),
     "TopK-computed-k": lambda: top_k_computed(rng.standard_normal((2, 7, 3)).astype(np.float32)),
     "TopK-k-from-shape": lambda: top_k_of_shape(rng.standard_normal((2, 6)).astype(np.float32)),
     "TopK-constant": lambda: (single_op("TopK", [[3, 5], np.array([2], np.int64)], {}, 11, outputs=2),
