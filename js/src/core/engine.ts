@@ -7,7 +7,7 @@ import {
 import { decodeStrings, stringCodes } from './strings.js';
 import { Tensor, Variable } from './tensor.js';
 import { Tape, type TapeNode, backprop } from './tape.js';
-import { type AnyOpDef, type GradFn, checkAttrs, getOpDef } from '../ops/registry.js';
+import { type AnyOpDef, type GradFn, type HostContext, checkAttrs, getOpDef } from '../ops/registry.js';
 
 /** Anything `tidy` may return; the tensors inside survive the scope. */
 export type TensorContainer = void | Tensor | string | number | boolean | null | undefined
@@ -417,23 +417,16 @@ export class Engine {
    */
   runOp(name: string, inputs: Tensor[], attrs: Record<string, unknown>): Tensor[] {
     const def = getOpDef(name);
-    inputs.forEach((input, i) => {
-      if (!(input instanceof Tensor)) throw this.opError(def, inputs, attrs, `input ${inputName(def, i)} is not a Tensor`);
-      input.assertNotDisposed(`tw.${name} input ${inputName(def, i)}`);
-    });
-    for (const profile of this.profiles) profile.kernelNames.push(name);
+    const checked = this.checkOpCall(def, inputs, attrs);
     inputs.forEach((input, i) => {
       // TF.js's words for a string where an op takes numbers (its convertToTensor's 'numeric').
       if (input.dtype === 'string' && !def.strings) {
         throw new Error(`Argument '${inputName(def, i)}' passed to '${name}' must be numeric tensor, but got string tensor`);
       }
     });
-    let checked: Record<string, unknown>;
-    try {
-      checkInputCount(def, inputs.length);
-      checked = checkAttrs(def, attrs);
-    } catch (error) {
-      throw this.opError(def, inputs, attrs, (error as Error).message);
+    if (def.host) {
+      throw this.opError(def, inputs, attrs, 'its output shape depends on the values of its inputs, so it runs only ' +
+        'asynchronously (its async function, or a graph model\'s executeAsync)');
     }
     return this.tidy(() => {
       const complexInput = inputs.findIndex((input) => input.dtype === 'complex64');
@@ -528,6 +521,57 @@ export class Engine {
   /** An output that is an input (a no-op case) is cloned, so the caller owns a tensor of its own. */
   private ownOutputs(outputs: Tensor[], inputs: Tensor[]): Tensor[] {
     return outputs.map((out) => (inputs.includes(out) ? this.runOp('clone', [out], {})[0] : out));
+  }
+
+  /** Checks the inputs' count and liveness and the attributes (defaults filled in), and counts the op in tw.profile. */
+  private checkOpCall(def: AnyOpDef, inputs: Tensor[], attrs: Record<string, unknown>): Record<string, unknown> {
+    inputs.forEach((input, i) => {
+      if (!(input instanceof Tensor)) throw this.opError(def, inputs, attrs, `input ${inputName(def, i)} is not a Tensor`);
+      input.assertNotDisposed(`tw.${def.name} input ${inputName(def, i)}`);
+    });
+    for (const profile of this.profiles) profile.kernelNames.push(def.name);
+    try {
+      checkInputCount(def, inputs.length);
+      return checkAttrs(def, attrs);
+    } catch (error) {
+      throw this.opError(def, inputs, attrs, (error as Error).message);
+    }
+  }
+
+  /**
+   * Runs host op `name` (registry.ts, OpDef.host): checks inputs and
+   * attributes as runOp does, then awaits the op, which reads back what it
+   * needs. Its outputs must fit its shape rule's (-1: any size).
+   */
+  async runHostOp(name: string, inputs: Tensor[], attrs: Record<string, unknown>, context: HostContext = NO_GRAPH): Promise<Tensor[]> {
+    const def = getOpDef(name);
+    if (!def.host) throw new Error(`tensorweb: ${name} is not a host op (run it with runOp)`);
+    const checked = this.checkOpCall(def, inputs, attrs);
+    const cast = inputs.map((input) => this.castForOp(def, input));
+    try {
+      let specs: TensorSpec[];
+      try {
+        specs = def.shape(cast, checked);
+      } catch (error) {
+        throw this.opError(def, inputs, attrs, (error as Error).message);
+      }
+      let outputs: Tensor[];
+      try {
+        outputs = await def.host(cast, checked, context);
+      } catch (error) {
+        throw new Error(`tensorweb: ${name}: ${(error as Error).message.replace(/^tensorweb: /, '')}`, { cause: error });
+      }
+      const fits = outputs.length === specs.length && outputs.every((out, k) => out.dtype === specs[k].dtype &&
+        out.rank === specs[k].shape.length && specs[k].shape.every((d, i) => d < 0 || d === out.shape[i]));
+      if (!fits) {
+        outputs.forEach((out) => out.dispose());
+        throw new Error(`tensorweb: ${name}: the host op gave ${outputs.map((o) => `[${o.shape}] ${o.dtype}`).join(', ')}, ` +
+          `the shape rule says ${specs.map((s) => `[${s.shape}] ${s.dtype}`).join(', ')}`);
+      }
+      return outputs;
+    } finally {
+      cast.forEach((t, i) => t !== inputs[i] && t.dispose());
+    }
   }
 
   /**
@@ -640,6 +684,13 @@ function inputName(def: AnyOpDef, index: number): string {
   if (index >= def.inputs.length - 1 && last?.variadic) return `${last.name}[${index - def.inputs.length + 1}]`;
   return def.inputs[index]?.name ?? `#${index}`;
 }
+
+/** The context of a host op run outside a graph: nothing to run subgraphs of. */
+const NO_GRAPH: HostContext = {
+  runGraph() {
+    throw new Error('tensorweb: this host op runs subgraphs, which only a graph model\'s executeAsync provides');
+  },
+};
 
 function checkInputCount(def: AnyOpDef, count: number): void {
   const variadic = def.inputs.length > 0 && def.inputs[def.inputs.length - 1].variadic;

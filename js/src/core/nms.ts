@@ -16,6 +16,8 @@ export interface NmsOptions {
   softNmsSigma?: number;
   /** Pad the selection with index 0 and score 0 up to maxOutputSize. */
   padToMaxOutputSize?: boolean;
+  /** Drop a box only when its IoU exceeds the threshold (ONNX's rule; TF's drops it at the threshold too). */
+  strictIou?: boolean;
 }
 
 export interface NmsResult {
@@ -76,7 +78,7 @@ function insertSorted(sorted: Candidate[], c: Candidate): void {
  * score threshold.
  */
 export function nonMaxSuppression(boxes: ArrayLike<number>, scores: ArrayLike<number>, options: NmsOptions): NmsResult {
-  const { maxOutputSize, iouThreshold, scoreThreshold, softNmsSigma = 0, padToMaxOutputSize = false } = options;
+  const { maxOutputSize, iouThreshold, scoreThreshold, softNmsSigma = 0, padToMaxOutputSize = false, strictIou = false } = options;
   const candidates: Candidate[] = [];
   for (let i = 0; i < scores.length; i++) {
     if (scores[i] > scoreThreshold) candidates.push({ score: scores[i], boxIndex: i, suppressBeginIndex: 0 });
@@ -92,7 +94,7 @@ export function nonMaxSuppression(boxes: ArrayLike<number>, scores: ArrayLike<nu
     let drop = false;
     for (let j = selectedIndices.length - 1; j >= candidate.suppressBeginIndex; j--) {
       const iou = intersectionOverUnion(boxes, candidate.boxIndex, selectedIndices[j]);
-      if (iou >= iouThreshold) {
+      if (strictIou ? iou > iouThreshold : iou >= iouThreshold) {
         drop = true;
         break;
       }

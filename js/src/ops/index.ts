@@ -15,6 +15,7 @@ export * from './ragged.js';
 export { complex, real, imag, viewAsReal, viewAsComplex } from './complex.js';
 export { fft, ifft, rfft, irfft, spectral } from './spectral.js';
 export { signal } from './signal.js';
+export * from './host.js';
 export { listOps, getOpDef, describeOps, ATTR_DTYPES } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';
 export { image } from './image.js';

@@ -208,12 +208,20 @@ export class RemoteGraphModel {
     return decodeOutputs(await this.runtime.call({ call: 'predict', model: this.alive('predict'), inputs }, transfer) as EncodedOutputs);
   }
 
-  /** GraphModel.execute in the worker: outputs by node or value name. */
+  /**
+   * GraphModel.execute in the worker: outputs by node or value name. It runs
+   * executeAsync there, so graphs with data-dependent shapes (NMS...) run too.
+   */
   async execute(x: WorkerInputs, outputs?: string | string[]): Promise<Tensor | Tensor[]> {
     const transfer: Transferable[] = [];
     const inputs = await encodeInputs(x, transfer);
     const result = await this.runtime.call({ call: 'execute', model: this.alive('execute'), inputs, outputs }, transfer);
     return decodeOutputs(result as EncodedOutputs) as Tensor | Tensor[];
+  }
+
+  /** GraphModel.executeAsync in the worker: execute, which runs it there. */
+  executeAsync(x: WorkerInputs, outputs?: string | string[]): Promise<Tensor | Tensor[]> {
+    return this.execute(x, outputs);
   }
 
   /** GraphModel.warmup in the worker. */

@@ -149,7 +149,8 @@ export function serveInWorker(scope: WorkerScope = globalThis as unknown as Work
         const model = modelAt(request.model);
         const inputs = decodeInputs(model, request.inputs);
         try {
-          return await encodeOutputs(model.execute(inputs, request.outputs), transfer);
+          // executeAsync: the same results, and graphs with data-dependent shapes run too (calls are async here anyway)
+          return await encodeOutputs(await model.executeAsync(inputs, request.outputs), transfer);
         } finally {
           dispose(inputs);
         }

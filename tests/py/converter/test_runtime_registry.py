@@ -20,7 +20,7 @@ BUNDLE = source_checkout("this test") / "js" / "dist" / "tensorweb.js"
 
 DUMP_REGISTRY = """
 const tw = await import(process.argv[1]);
-process.stdout.write(JSON.stringify({ ops: tw.describeOps(), dtypes: tw.DATA_TYPES }));
+process.stdout.write(JSON.stringify({ ops: tw.describeOps(), dtypes: tw.ATTR_DTYPES }));
 """
 
 
