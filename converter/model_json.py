@@ -13,7 +13,7 @@ from pathlib import Path
 SCHEMA_FILE = Path(__file__).with_name("model.schema.json")
 SCHEMA = json.loads(SCHEMA_FILE.read_text())
 FORMAT_VERSION: int = SCHEMA["properties"]["formatVersion"]["const"]
-FORMAT_MINOR_VERSION: int = SCHEMA["properties"]["formatMinorVersion"]["const"]
+FORMAT_MINOR_VERSION: int = SCHEMA["properties"]["formatMinorVersion"]["maximum"]
 GRAPH_FORMAT = "tensorweb-graph"
 LAYERS_FORMAT = "tensorweb-layers"
 MODEL_FILE = "model.json"
