@@ -885,6 +885,7 @@ ORACLE: dict[str, Kernel] = {
     "gatherND": lambda i, a: [gather_nd(i[0], i[1])],
     "scatterND": lambda i, a: [scatter_nd(i[0], i[1], a["shape"])],
     "topk": topk,
+    "whereAsync": lambda i, a: [np.argwhere(i[0]).astype(np.int32)],
     "spaceToBatchND": _first(lambda x, a: space_to_batch(x, a["blockShape"], a["paddings"])),
     "batchToSpaceND": _first(lambda x, a: batch_to_space(x, a["blockShape"], a["crops"])),
     "pad": _first(lambda x, a: np.pad(x, a["paddings"], constant_values=np.asarray(a["constantValue"], x.dtype))),

@@ -4,7 +4,7 @@ import { type BackendFactory, type BackendMemory, BackendUnavailableError, type 
 import { type DataType, type TypedArray, bytesPerElement, float16BitsToFloat32, shapesEqual, sizeFromShape } from './dtype.js';
 import { Tensor, Variable } from './tensor.js';
 import { Tape, type TapeNode, backprop } from './tape.js';
-import { type AnyOpDef, type GradFn, checkAttrs, getOpDef } from '../ops/registry.js';
+import { type AnyOpDef, type GradFn, type HostContext, checkAttrs, getOpDef } from '../ops/registry.js';
 
 /** Anything `tidy` may return; the tensors inside survive the scope. */
 export type TensorContainer = void | Tensor | string | number | boolean | null | undefined
@@ -401,18 +401,11 @@ export class Engine {
    */
   runOp(name: string, inputs: Tensor[], attrs: Record<string, unknown>): Tensor[] {
     const def = getOpDef(name);
-    inputs.forEach((input, i) => {
-      if (!(input instanceof Tensor)) throw this.opError(def, inputs, attrs, `input ${inputName(def, i)} is not a Tensor`);
-      input.assertNotDisposed(`tw.${name} input ${inputName(def, i)}`);
-    });
-    for (const profile of this.profiles) profile.kernelNames.push(name);
-    let checked: Record<string, unknown>;
-    try {
-      checkInputCount(def, inputs.length);
-      checked = checkAttrs(def, attrs);
-    } catch (error) {
-      throw this.opError(def, inputs, attrs, (error as Error).message);
+    if (def.host) {
+      throw new Error(`tensorweb: ${name}: its output shape depends on the values of its inputs, so it runs only ` +
+        'asynchronously (its async function, or a graph model\'s executeAsync)');
     }
+    const checked = this.checkOpCall(def, inputs, attrs);
     return this.tidy(() => {
       const cast = inputs.map((input) => this.castForOp(def, input));
       let specs: TensorSpec[];
@@ -455,6 +448,52 @@ export class Engine {
       if (def.grad) this.record(name, def.grad === 'not-differentiable' ? noGradient : def.grad, checked, cast, outputs);
       return outputs;
     });
+  }
+
+  /** Checks the inputs' count and liveness and the attributes (defaults filled in), and counts the op in tw.profile. */
+  private checkOpCall(def: AnyOpDef, inputs: Tensor[], attrs: Record<string, unknown>): Record<string, unknown> {
+    inputs.forEach((input, i) => {
+      if (!(input instanceof Tensor)) throw this.opError(def, inputs, attrs, `input ${inputName(def, i)} is not a Tensor`);
+      input.assertNotDisposed(`tw.${def.name} input ${inputName(def, i)}`);
+    });
+    for (const profile of this.profiles) profile.kernelNames.push(def.name);
+    try {
+      checkInputCount(def, inputs.length);
+      return checkAttrs(def, attrs);
+    } catch (error) {
+      throw this.opError(def, inputs, attrs, (error as Error).message);
+    }
+  }
+
+  /**
+   * Runs host op `name` (registry.ts, OpDef.host): checks inputs and
+   * attributes as runOp does, then awaits the op, which reads back what it
+   * needs. Its outputs must fit its shape rule's (-1: any size).
+   */
+  async runHostOp(name: string, inputs: Tensor[], attrs: Record<string, unknown>, context: HostContext = NO_GRAPH): Promise<Tensor[]> {
+    const def = getOpDef(name);
+    if (!def.host) throw new Error(`tensorweb: ${name} is not a host op (run it with runOp)`);
+    const checked = this.checkOpCall(def, inputs, attrs);
+    const cast = inputs.map((input) => this.castForOp(def, input));
+    try {
+      let specs: TensorSpec[];
+      try {
+        specs = def.shape(cast, checked);
+      } catch (error) {
+        throw this.opError(def, inputs, attrs, (error as Error).message);
+      }
+      const outputs = await def.host(cast, checked, context);
+      const fits = outputs.length === specs.length && outputs.every((out, k) => out.dtype === specs[k].dtype &&
+        out.rank === specs[k].shape.length && specs[k].shape.every((d, i) => d < 0 || d === out.shape[i]));
+      if (!fits) {
+        outputs.forEach((out) => out.dispose());
+        throw new Error(`tensorweb: ${name}: the host op gave ${outputs.map((o) => `[${o.shape}] ${o.dtype}`).join(', ')}, ` +
+          `the shape rule says ${specs.map((s) => `[${s.shape}] ${s.dtype}`).join(', ')}`);
+      }
+      return outputs;
+    } finally {
+      cast.forEach((t, i) => t !== inputs[i] && t.dispose());
+    }
   }
 
   /** float16 is upcast for every op but `cast`; `inputDtype` casts int32/bool for float or logical ops. */
@@ -563,6 +602,13 @@ function inputName(def: AnyOpDef, index: number): string {
   if (index >= def.inputs.length - 1 && last?.variadic) return `${last.name}[${index - def.inputs.length + 1}]`;
   return def.inputs[index]?.name ?? `#${index}`;
 }
+
+/** The context of a host op run outside a graph: nothing to run subgraphs of. */
+const NO_GRAPH: HostContext = {
+  runGraph() {
+    throw new Error('tensorweb: this host op runs subgraphs, which only a graph model\'s executeAsync provides');
+  },
+};
 
 function checkInputCount(def: AnyOpDef, count: number): void {
   const variadic = def.inputs.length > 0 && def.inputs[def.inputs.length - 1].variadic;

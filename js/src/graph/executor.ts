@@ -3,7 +3,9 @@
 // rules) is compiled once per set of input shapes and reused; intermediates
 // are disposed right after their last reader. Attributes that follow free
 // dimensions (a node's shapeAttrs) are computed by the shape program as the
-// schedule is compiled, so they are fixed for its input shapes.
+// schedule is compiled, so they are fixed for its input shapes. A graph with
+// host ops (output shapes that depend on data) runs through async_executor.ts,
+// which compiles and runs the stretches between them with these functions.
 import type { TensorSpec } from '../core/backend.js';
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
@@ -26,7 +28,7 @@ export interface Schedule {
 }
 
 /** Wraps an error from a node so that it names the node and its op. */
-function nodeError(node: GraphNode, error: unknown): Error {
+export function nodeError(node: GraphNode, error: unknown): Error {
   const message = (error as Error).message.replace(/^tensorweb: /, '');
   return new Error(`tensorweb: graph node '${node.name}' (${node.op}): ${message}`);
 }
@@ -38,12 +40,13 @@ function specAsOpSees(def: AnyOpDef, spec: TensorSpec): TensorSpec {
   return want ? { shape: spec.shape, dtype: want } : spec;
 }
 
-/**
- * The schedule computing `outputNames` from values whose specs are `known`
- * (graph inputs with their actual shapes, and weights). Throws, naming the
- * node, when a shape rule rejects what would reach it.
- */
-export function compileSchedule(topology: GraphTopology, known: Map<string, TensorSpec>, outputNames: readonly string[]): Schedule {
+/** The values `node` reads: its inputs, and those whose shapes its shapeAttrs' program reads. */
+export function nodeReads(topology: GraphTopology, node: GraphNode): string[] {
+  return node.shapeAttrs ? [...node.inputs, ...shapeProgramReads(topology.shapeProgram, Object.values(node.shapeAttrs))] : node.inputs;
+}
+
+/** The nodes computing `outputNames`, in the topology's order. */
+export function neededNodes(topology: GraphTopology, outputNames: readonly string[]): GraphNode[] {
   const producer = new Map<string, GraphNode>();
   for (const node of topology.nodes) for (const output of node.outputs) producer.set(output, node);
   const needed = new Set<GraphNode>();
@@ -52,11 +55,18 @@ export function compileSchedule(topology: GraphTopology, known: Map<string, Tens
     const node = producer.get(pending.pop()!);
     if (!node || needed.has(node)) continue;
     needed.add(node);
-    pending.push(...node.inputs);
-    // values whose shapes the shape program reads must be computed too
-    if (node.shapeAttrs) pending.push(...shapeProgramReads(topology.shapeProgram, Object.values(node.shapeAttrs)));
+    pending.push(...nodeReads(topology, node));
   }
-  const nodes = topology.nodes.filter((node) => needed.has(node));
+  return topology.nodes.filter((node) => needed.has(node));
+}
+
+/**
+ * The schedule computing `outputNames` from values whose specs are `known`
+ * (graph inputs with their actual shapes, and weights). Throws, naming the
+ * node, when a shape rule rejects what would reach it.
+ */
+export function compileSchedule(topology: GraphTopology, known: Map<string, TensorSpec>, outputNames: readonly string[]): Schedule {
+  const nodes = neededNodes(topology, outputNames);
   const lastReader = new Map<string, number>();
   nodes.forEach((node, index) => node.inputs.forEach((input) => lastReader.set(input, index)));
   const kept = new Set(outputNames);
@@ -71,6 +81,9 @@ export function compileSchedule(topology: GraphTopology, known: Map<string, Tens
   const attrsOf = nodes.map((node) => {
     const def = getOpDef(node.op);
     try {
+      if (def.host) {
+        throw new Error('its output shape depends on the values of its inputs, so the model runs only with executeAsync');
+      }
       let attrs = node.attrs;
       if (node.shapeAttrs) {
         const names = Object.keys(node.shapeAttrs);

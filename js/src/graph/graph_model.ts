@@ -9,6 +9,7 @@ import { loadHandlerFor, saveHandlerFor } from '../io/router.js';
 import { decodeWeights, encodeWeights } from '../io/weights.js';
 import { type Schedule, compileSchedule, runSchedule } from './executor.js';
 import { shapeProgramReads } from './shape_program.js';
+import { firstHostNode, runGraphAsync } from './async_executor.js';
 import { type GraphNode, type GraphTopology, type TensorDesc, readTopology } from './topology.js';
 import { type FitArgs, type History, fitGraph } from './fit.js';
 import { type InputShapes, inputSpecsAt, planRun, planningBackend } from './warm_start.js';
@@ -191,9 +192,26 @@ export class GraphModel {
     return typeof outputs === 'string' || result.length === 1 ? result[0] : result;
   }
 
-  /** execute, as a promise: TF.js needs it for control flow, which converted graphs here do not have. */
-  async executeAsync(x: GraphInputs, outputs?: string | string[]): Promise<Tensor | Tensor[]> {
-    return this.execute(x, outputs);
+  /**
+   * execute, as a promise; the only way to run a graph with host ops (NonZero,
+   * non-max suppression, a TopK with a computed k...: output shapes that
+   * depend on data), which predict and execute refuse, naming the node. The
+   * graph runs up to each such node, which reads back what it needs, and on
+   * (async_executor.ts).
+   */
+  async executeAsync(x: GraphInputs, outputs: string | string[] = this.outputNodes): Promise<Tensor | Tensor[]> {
+    const names = (Array.isArray(outputs) ? outputs : [outputs]).map((name) => this.valueName(name));
+    if (!firstHostNode(this.topology, names)) return this.execute(x, outputs);
+    this.assertAlive('executeAsync');
+    const values = new Map<string, Tensor>(this.weightMap);
+    for (const [name, tensor] of this.feeds(x, 'executeAsync')) values.set(name, tensor);
+    let result: Tensor[];
+    try {
+      result = await runGraphAsync(this.topology, values, names);
+    } catch (error) {
+      throw inModel(this.source, `model '${this.source}'`, error);
+    }
+    return typeof outputs === 'string' || result.length === 1 ? result[0] : result;
   }
 
   /** The value name behind a node name, a value name or 'node:k'. */

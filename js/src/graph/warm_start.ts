@@ -10,6 +10,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { WeightSpec } from '../io/types.js';
 import { decodeWeights, weightByteLength } from '../io/weights.js';
 import { compileSchedule, runSchedule } from './executor.js';
+import { untilFirstHostNode } from './async_executor.js';
 import type { GraphTopology } from './topology.js';
 
 /** Input shapes to prepare for: an array in input order, or a map by input name. */
@@ -99,7 +100,9 @@ export function planRun(backend: PlanningBackend, topology: GraphTopology, input
       for (const [name, spec] of inputs) values.set(name, placeholder(spec));
       const known = new Map<string, TensorSpec>();
       for (const [name, value] of values) known.set(name, { shape: value.shape, dtype: value.dtype });
-      placeholders.push(...runSchedule(compileSchedule(topology, known, outputNames), values, outputNames));
+      // a graph with host ops is planned up to the first: what follows has shapes only the data decide
+      const [planned, handOn] = untilFirstHostNode(topology, outputNames);
+      placeholders.push(...runSchedule(compileSchedule(planned, known, handOn), values, handOn));
     } finally {
       for (const tensor of placeholders) tensor.dispose();
     }

@@ -2,11 +2,11 @@
 // own; gradients come from the ops they use): meshgrid, movingAverage,
 // ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix,
 // multinomial, diag, euclideanNorm, searchSorted/lowerBound/upperBound.
-// And the data-dependent functions (whereAsync, setdiff1dAsync, inTopKAsync,
+// And the data-dependent functions (setdiff1dAsync, inTopKAsync,
 // unique, broadcastArgs; booleanMaskAsync is in shape.ts): their output size depends on the
 // values, so they read the inputs and build the result on the CPU, as TF.js
-// does on every backend (unique synchronously, as TF.js's).
-import { sizeFromShape, stridesOf, toStorage } from '../core/dtype.js';
+// does on every backend (unique synchronously, as TF.js's); whereAsync is a host op (host.ts).
+import { sizeFromShape, toStorage } from '../core/dtype.js';
 import { getEngine } from '../core/engine.js';
 import { tidy } from '../core/globals.js';
 import { Tensor } from '../core/tensor.js';
@@ -224,26 +224,6 @@ export function broadcastArgs(s0: TensorLike, s1: TensorLike): Tensor {
     const shape = broadcastShapes(Array.from(a.dataSync()), Array.from(b.dataSync()));
     return getEngine().makeTensor(Int32Array.from(shape), [shape.length], 'int32');
   });
-}
-
-/** The int32 coordinates [count, rank] of the true elements of `condition`. */
-export async function whereAsync(condition: TensorLike): Promise<Tensor> {
-  const t = condition instanceof Tensor ? condition : withTensors('whereAsync', [['condition', condition, 'bool']], (c) => c.clone());
-  try {
-    if (t.dtype !== 'bool') throw new Error(`Argument 'condition' passed to 'whereAsync' must be bool tensor, but got ${t.dtype} tensor`);
-    const values = await t.data();
-    const strides = stridesOf(t.shape);
-    const coords: number[] = [];
-    let count = 0;
-    values.forEach((v, index) => {
-      if (!v) return;
-      count++;
-      t.shape.forEach((d, axis) => coords.push(Math.floor(index / strides[axis]) % d));
-    });
-    return getEngine().makeTensor(Int32Array.from(coords), [count, t.rank], 'int32');
-  } finally {
-    if (t !== condition) t.dispose();
-  }
 }
 
 /** [the values of 1-D x not in 1-D y, their int32 indices in x], in x's order. */

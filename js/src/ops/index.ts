@@ -10,6 +10,7 @@ export * from './nn_conv.js';
 export * from './nn.js';
 export * from './ranked.js';
 export * from './composite.js';
+export * from './host.js';
 export { listOps, getOpDef, describeOps } from './registry.js';
 export type { OpDef, OpDescription, AttrSpec, InputSpec, KernelArgs, GradFn, SavedTensors } from './registry.js';
 export { image } from './image.js';

@@ -4,6 +4,7 @@ import type { DataId, KernelBackend, TensorInfo, TensorSpec } from '../core/back
 import { type DataType, isDataType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import type { CpuBackend } from '../backends/cpu/backend.js';
+import type { GraphTopology } from '../graph/topology.js';
 
 export type AttrValue = number | boolean | string | null | readonly AttrValue[] | { readonly [key: string]: AttrValue };
 
@@ -90,7 +91,23 @@ export interface OpDef<A = Record<string, AttrValue>> {
   grad?: GradFn<A> | 'not-differentiable';
   /** Instead of kernels and grad: the op as other ops; gradients come from those. */
   decompose?(inputs: Tensor[], attrs: A): Tensor[];
+  /**
+   * Instead of kernels and grad: a host op, whose output shapes depend on
+   * input values (NonZero, NMS, a TopK with computed k). It reads back what
+   * it needs (the fewer values the better: a TopK reads its k, not x), then
+   * computes its outputs, with ops where it can. Its shape rule checks the
+   * inputs and gives -1 for the sizes the data decide. It runs only through
+   * `engine.runHostOp` (its async public function) and a graph model's
+   * executeAsync, which runs the nodes before it, awaits it, and goes on.
+   */
+  host?(inputs: Tensor[], attrs: A, context: HostContext): Promise<Tensor[]>;
   doc?: string;
+}
+
+/** What a host op may call besides ops: a graph's executor, for ops holding subgraphs. */
+export interface HostContext {
+  /** Runs `graph` on `values` (tensors by name, which it never disposes) up to `outputNames`; the caller owns the results. */
+  runGraph(graph: GraphTopology, values: ReadonlyMap<string, Tensor>, outputNames: readonly string[]): Promise<Tensor[]>;
 }
 
 // Entries are stored with their attr type erased; each defineOp call checks its own.
@@ -100,13 +117,14 @@ const registry = new Map<string, AnyOpDef>();
 
 /**
  * Adds an entry. An entry is either a kernel op (a kernel for every backend
- * and a gradient decision) or a decomposition; anything else fails here, as
- * the bundle loads. tests/js/ops/registry.test.mjs checks the rest.
+ * and a gradient decision), a decomposition or a host op; anything else
+ * fails here, as the bundle loads. tests/js/ops/registry.test.mjs checks the rest.
  */
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {
   if (registry.has(def.name)) throw new Error(`tensorweb: op '${def.name}' is registered twice`);
-  const problem = def.decompose
-    ? (def.kernels || def.grad ? 'is a decomposition and also has kernels or a gradient' : null)
+  const problem = def.decompose && def.host ? 'is both a decomposition and a host op'
+    : def.decompose || def.host
+    ? (def.kernels || def.grad ? `is a ${def.host ? 'host op' : 'decomposition'} and also has kernels or a gradient` : null)
     : !def.kernels?.cpu || !def.kernels?.webgpu ? 'has no decomposition and lacks a cpu or webgpu kernel'
       : !def.grad ? "has no gradient decision (a gradient, or 'not-differentiable')" : null;
   if (problem) throw new Error(`tensorweb: op '${def.name}' ${problem}`);
@@ -132,8 +150,8 @@ export interface OpDescription {
   inputDtype?: 'float32' | 'bool';
   /** The number of outputs, or 'variable' where the inputs and attributes decide. */
   outputs: number | 'variable';
-  /** 'kernel' ops have per-backend kernels; 'decomposition' ops run other ops. */
-  kind: 'kernel' | 'decomposition';
+  /** 'kernel' ops have per-backend kernels; 'decomposition' ops run other ops; 'host' ops read values back first. */
+  kind: 'kernel' | 'decomposition' | 'host';
   /** Whether gradients flow through the op (decompositions: through the ops they use). */
   differentiable: boolean;
   /** Backends with a kernel for it. */
@@ -155,8 +173,8 @@ export function describeOps(): Record<string, OpDescription> {
       attrs,
       inputDtype: def.inputDtype,
       outputs: def.outputs ?? 1,
-      kind: def.decompose ? 'decomposition' : 'kernel',
-      differentiable: def.decompose ? true : def.grad !== 'not-differentiable',
+      kind: def.decompose ? 'decomposition' : def.host ? 'host' : 'kernel',
+      differentiable: def.decompose ? true : !def.host && def.grad !== 'not-differentiable',
       backends: Object.keys(def.kernels ?? {}),
     }];
   }));

@@ -1,5 +1,5 @@
 // Every registry entry is complete: shape rule, a CPU and a WebGPU kernel
-// with a gradient decision (or a decomposition), valid attribute schema.
+// with a gradient decision (or a decomposition, or a host op), valid attribute schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tw from '../../../js/dist/tensorweb.js';
@@ -31,10 +31,11 @@ for (const name of tw.listOps()) {
     }
     assert.ok(def.outputs === undefined || def.outputs === 'variable' || (Number.isInteger(def.outputs) && def.outputs > 1),
       `outputs ${def.outputs}: left out for 1, else a count above 1 or 'variable'`);
-    if (def.decompose) {
-      assert.equal(typeof def.decompose, 'function');
-      assert.equal(def.kernels, undefined, 'a decomposition has no kernels');
-      assert.equal(def.grad, undefined, 'a decomposition inherits its gradient');
+    if (def.decompose || def.host) {
+      assert.equal(typeof (def.decompose ?? def.host), 'function');
+      assert.ok(!(def.decompose && def.host), 'a decomposition or a host op, not both');
+      assert.equal(def.kernels, undefined, 'a decomposition or host op has no kernels');
+      assert.equal(def.grad, undefined, 'a decomposition inherits its gradient; a host op has none');
     } else {
       assert.equal(typeof def.kernels?.cpu, 'function', 'CPU kernel');
       assert.equal(typeof def.kernels?.webgpu, 'function', 'WebGPU kernel');
@@ -48,7 +49,7 @@ for (const name of tw.listOps()) {
 test('every op has a CPU kernel and a WebGPU kernel, or is a decomposition, and a gradient decision', (t) => {
   const described = tw.describeOps();
   const rows = Object.entries(described).map(([name, d]) => {
-    const runs = d.kind === 'decomposition' ? 'decomposition' : `kernels: ${d.backends.join(', ')}`;
+    const runs = d.kind === 'kernel' ? `kernels: ${d.backends.join(', ')}` : d.kind;
     return `${name}: ${runs}; ${d.differentiable ? 'differentiable' : 'not differentiable'}`;
   });
   t.diagnostic(`${rows.length} ops\n${rows.join('\n')}`);
