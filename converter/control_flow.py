@@ -39,6 +39,33 @@ def merged_info(a: TensorInfo, b: TensorInfo, what: str) -> TensorInfo:
     return TensorInfo(tuple(x if x == y else -1 for x, y in zip(a.shape, b.shape)), a.dtype)
 
 
+def seal(body, parent) -> object:
+    """Finishes a body lowered into its own ir.Graph (outputs bound): drops what its outputs do not need,
+    and moves its constants into `parent`, the enclosing graph, reading them from there as outer values."""
+    from .readers.lowering import Unsupported
+    body.remove_unused()
+    body.outer = [name for name in body.outer if name in body.info]
+    if len(body.shape_program) or any(n.shape_attrs for n in body.nodes):
+        raise Unsupported("sizes inside a subgraph follow a free dimension; fix them with --input-shape")
+    for name in list(body.constants):
+        parent.set_constant(name, body.constants.pop(name), name in body.parameters)
+        body.parameters.discard(name)
+        body.outer.append(name)
+    return body
+
+
+def refined(build, infos: list[TensorInfo], what: str):
+    """A loop body built by `build(carried infos)`, rebuilt with the dims its iterations change made free
+    until its carried outputs keep their inputs' infos (each rebuild frees a dim, so this ends)."""
+    while True:
+        body = build(infos)
+        after = [merged_info(info, body.info[body.outputs[1 + k]], f"{what}: carried value {k}")
+                 for k, info in enumerate(infos)]
+        if after == infos:
+            return body
+        infos = after
+
+
 def captured(bodies) -> list[str]:
     """The enclosing-scope values the bodies read, in first-use order: the node's trailing inputs."""
     return list(dict.fromkeys(name for body in bodies for name in body.outer))

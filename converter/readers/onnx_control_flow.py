@@ -14,15 +14,12 @@ from collections import ChainMap
 import numpy as np
 import onnx
 
-from ..control_flow import MAX_LOOP_ITERATIONS, UNROLL_NODES, captured, merged_info
+from ..control_flow import MAX_LOOP_ITERATIONS, UNROLL_NODES, captured, refined, seal
 from ..errors import ConversionError
 from ..ir import Graph
 from ..ops import TensorInfo
 from .lowering import Known, Unsupported, narrow
 from .onnx import LOWERINGS, OnnxLowering, fold, lowers, node_display_name, should_fold
-
-MAX_REFINEMENTS = 8  # a carried value's shape is re-read until the body keeps it: each pass frees a dim
-
 
 def lower_nodes(ctx: OnnxLowering, nodes, prefix: str):
     """Lowers a body's nodes into ctx's graph; an unsupported one names its path from the graph's node."""
@@ -68,18 +65,12 @@ def body_input(sub: OnnxLowering, onnx_name: str, info) -> str:
 
 
 def finish(ctx: OnnxLowering, sub: OnnxLowering, outputs: list[str], role: str) -> Graph:
-    """The body's graph with its outputs bound, pruned, and its constants moved to ctx's graph."""
-    body = sub.graph
-    body.outputs = [value_of(sub, name, f"{role} output") for name in outputs]
-    body.remove_unused()
-    body.outer = [name for name in body.outer if name in body.info]
-    if len(body.shape_program) or any(n.shape_attrs for n in body.nodes):
-        raise Unsupported(f"{role}: sizes inside a subgraph follow a free dimension; fix them with --input-shape")
-    for name in list(body.constants):
-        ctx.graph.set_constant(name, body.constants.pop(name), name in body.parameters)
-        body.parameters.discard(name)
-        body.outer.append(name)
-    return body
+    """The body's graph with its outputs bound, sealed (control_flow.seal) into ctx's graph."""
+    sub.graph.outputs = [value_of(sub, name, f"{role} output") for name in outputs]
+    try:
+        return seal(sub.graph, ctx.graph)
+    except Unsupported as e:
+        raise Unsupported(f"{role}: {e}") from None
 
 
 def inline(ctx: OnnxLowering, branch: onnx.GraphProto, role: str) -> list[str | Known]:
@@ -172,20 +163,17 @@ def lower_loop(ctx: OnnxLowering):
     trip = ctx.tensor(0) if ctx.has(0) else ""
     condition = ctx.tensor(1) if ctx.has(1) else ""
     initial = [ctx.tensor(2 + k) for k in range(carried)]
-    infos = [ctx.graph.info[v] for v in initial]
-    for _ in range(MAX_REFINEMENTS):
+
+    def build(infos):
         sub = child(ctx)
         body_input(sub, body.input[0].name, TensorInfo((), "int32"))
         body_input(sub, body.input[1].name, TensorInfo((), "bool"))
         for value, info in zip(body.input[2:], infos):
             body_input(sub, value.name, info)
         lower_nodes(sub, body.node, f"{ctx.node_name}/body")
-        graph = finish(ctx, sub, [o.name for o in body.output], "body")
-        after = [merged_info(info, graph.info[graph.outputs[1 + k]], f"node {ctx.node_name!r} (Loop): carried value {k}")
-                 for k, info in enumerate(infos)]
-        if after == infos:
-            break
-        infos = after
+        return finish(ctx, sub, [o.name for o in body.output], "body")
+
+    graph = refined(build, [ctx.graph.info[v] for v in initial], f"node {ctx.node_name!r} (Loop)")
     ctx.begin(ctx.node, ctx.node_name)
     outs = ctx.graph.add_control_flow("loop", [trip, condition, *initial, *captured([graph])], {"body": graph},
                                       ctx.node_name)
@@ -312,8 +300,8 @@ def scan_unrolled(ctx, body, xs, axes, reverse, initial, length):
 def scan_loop(ctx, body, xs, axes, reverse, initial, length):
     name = ctx.node_name
     states = len(initial)
-    infos = [ctx.graph.info[v] for v in initial]
-    for _ in range(MAX_REFINEMENTS):
+
+    def build(infos):
         sub = child(ctx)
         graph = sub.graph
         iteration = body_input(sub, "", TensorInfo((), "int32"))
@@ -328,11 +316,9 @@ def scan_loop(ctx, body, xs, axes, reverse, initial, length):
         lower_nodes(sub, body.node, f"{name}/body")
         graph = finish(ctx, sub, [o.name for o in body.output], "body")
         graph.outputs.insert(0, keep_going)
-        after = [merged_info(info, graph.info[graph.outputs[1 + k]], f"node {name!r} (Scan): state {k}")
-                 for k, info in enumerate(infos)]
-        if after == infos:
-            break
-        infos = after
+        return graph
+
+    graph = refined(build, [ctx.graph.info[v] for v in initial], f"node {name!r} (Scan)")
     ctx.begin(ctx.node, name)
     trip = ctx.graph.add_constant(np.array(length, np.int32), f"{name}/length")
     outs = ctx.graph.add_control_flow("loop", [trip, "", *initial, *captured([graph])], {"body": graph}, name)
