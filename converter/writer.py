@@ -24,7 +24,8 @@ from .errors import ConversionError, MalformedModelError, OutputFolderError
 from . import ops
 from .control_flow import read_subgraph, subgraph_json
 from .ir import Graph
-from .model_json import FORMAT_VERSION, GRAPH_FORMAT, MODEL_FILE, model_document, signature, tensor_entries
+from .model_json import (FORMAT_MINOR_VERSION, FORMAT_VERSION, GRAPH_FORMAT, MINOR_VERSION_WITHOUT_SUBGRAPHS, MODEL_FILE,
+                         model_document, signature, tensor_entries)
 from .quantize import EncodedWeight, dequantize
 
 DEFAULT_SHARD_MB = 4
@@ -51,8 +52,9 @@ def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], p
     # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
     # a quantised weight is listed too: the runtime dequantises it to float32
     trainable = [w.name for w in weights if w.name in graph.parameters and w.dtype == "float32"]
+    minor = FORMAT_MINOR_VERSION if any(n.subgraphs for n in graph.nodes) else MINOR_VERSION_WITHOUT_SUBGRAPHS
     return model_document(GRAPH_FORMAT, topology, weights=weights, shards=shards, producer=producer,
-                    signature=signature(graph), trainable=trainable, metadata=metadata)
+                    signature=signature(graph), trainable=trainable, metadata=metadata, minor_version=minor)
 
 
 def node_json(node) -> dict:

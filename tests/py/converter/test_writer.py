@@ -30,7 +30,7 @@ def write(graph, out, shard_bytes=4096, force=False, rules=()):
 def test_model_json_follows_the_design(tmp_path):
     write(small_graph(), tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
-    assert doc["format"] == "tensorweb-graph" and doc["formatVersion"] == 1 and doc["formatMinorVersion"] == 2
+    assert doc["format"] == "tensorweb-graph" and doc["formatVersion"] == 1 and doc["formatMinorVersion"] == 1
     assert set(doc) == {"format", "formatVersion", "formatMinorVersion", "producer", "topology", "weightsManifest",
                         "signature", "trainable", "metadata"}
     assert "shapeProgram" not in doc["topology"]  # written only where shapes follow free dimensions

@@ -32,6 +32,7 @@ def test_control_flow_matches_onnxruntime(case, optimize, tmp_path):
     convert(path, tmp_path / "out", ConvertOptions(optimize=optimize))
     document = json.loads((tmp_path / "out" / "model.json").read_text())
     assert problems(document) == []
+    assert document["formatMinorVersion"] == (2 if left else 1)  # subgraphs are minor 2's
     graph, _ = load_model(tmp_path / "out")
     assert sorted({n.op for n in graph.nodes} & {"if", "loop"}) == left
     expected = run_onnxruntime(path, feeds)
