@@ -24,7 +24,6 @@ import numpy as np
 from .errors import ConversionError
 from .ops import TensorInfo
 
-CONTROL_FLOW_OPS = ("if", "loop")
 BODIES = {"if": ("then", "else"), "loop": ("body",)}
 MAX_LOOP_ITERATIONS = 1 << 20  # the runtime's limit too (control_flow.ts), so that a hostile loop fails, not hangs
 UNROLL_NODES = 256  # a loop whose iterations hold at most this many nodes in all is unrolled while converting
@@ -123,7 +122,11 @@ def run_node(node, inputs: list[np.ndarray], run_body) -> list[np.ndarray]:
         iteration += 1
     if trip is None and going:
         raise ConversionError(f"node {node.name!r} (loop): still running after {MAX_LOOP_ITERATIONS} iterations")
-    return carried + [np.stack(s) if s else np.zeros((0,), np.float32) for s in scans]
+    from .ir import NUMPY_DTYPES
+    # a scan output of no iteration has no rows (ONNX's [0, ...])
+    empty = [body.info[name] for name in body.outputs[1 + len(carried):]]
+    return carried + [np.stack(s) if s else np.zeros((0, *(max(d, 0) for d in info.shape)), NUMPY_DTYPES[info.dtype])
+                      for s, info in zip(scans, empty)]
 
 
 def scope(node, inputs: list, body, feeds: list) -> dict:

@@ -123,6 +123,7 @@ CASES = {
     "if_runtime_else": (if_model(), {"x": x23(-1)}, ["if"]),
     "if_known_condition": (if_model(cond_initializer=False), {"x": x23()}, []),
     "loop_runtime_trip_count": (loop_model(), {"x": x23(), "n": np.array(5, np.int64)}, ["loop"]),
+    "loop_no_iteration": (loop_model(), {"x": x23(), "n": np.array(0, np.int64)}, ["loop"]),
     "loop_unrolled": (loop_model(trip=3), {"x": x23()}, []),
     "loop_while_condition": (while_model(), {"x": (x23() + 1.2).astype(np.float32), "limit": np.array(60, np.float32)},
                              ["loop"]),
