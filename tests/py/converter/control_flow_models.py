@@ -113,6 +113,22 @@ def scan_model(length: int):
                  [("acc0", np.zeros(3, np.float32)), ("scale", scale)])
 
 
+def if_after_conv_model():
+    """Branches reading an NCHW convolution's output (which the layout pass rewrites around), one of them
+    convolving again inside the body (which keeps its transposes): the passes must leave the bodies right."""
+    conv_w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    inner_w = rng.standard_normal((3, 3, 1, 1)).astype(np.float32)
+    then_branch = body("then", [helper.make_node("Conv", ["r", "inner_w"], ["t"])], [], [value("t", FLOAT, [1, 3, 4, 4])])
+    else_branch = body("else", [helper.make_node("Mul", ["c", "c"], ["e"])], [], [value("e", FLOAT, [1, 3, 4, 4])])
+    nodes = [helper.make_node("Conv", ["x", "conv_w"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0), constant("zero", np.array(0, np.float32)),
+             helper.make_node("Greater", ["s", "zero"], ["cond"]),
+             helper.make_node("If", ["cond"], ["y"], name="after_conv", then_branch=then_branch, else_branch=else_branch),
+             helper.make_node("Sigmoid", ["r"], ["z"])]
+    return model(nodes, [value("x", FLOAT, [1, 2, 4, 4])], [value("y", FLOAT, [1, 3, 4, 4]), value("z", FLOAT, [1, 3, 4, 4])],
+                 [("conv_w", conv_w), ("inner_w", inner_w)])
+
+
 def x23(sign=1.0):
     return (sign * np.abs(rng.standard_normal((2, 3)))).astype(np.float32)
 
@@ -121,6 +137,7 @@ def x23(sign=1.0):
 CASES = {
     "if_runtime_then": (if_model(), {"x": x23(1)}, ["if"]),
     "if_runtime_else": (if_model(), {"x": x23(-1)}, ["if"]),
+    "if_after_conv": (if_after_conv_model(), {"x": np.abs(rng.standard_normal((1, 2, 4, 4))).astype(np.float32)}, ["if"]),
     "if_known_condition": (if_model(cond_initializer=False), {"x": x23()}, []),
     "loop_runtime_trip_count": (loop_model(), {"x": x23(), "n": np.array(5, np.int64)}, ["loop"]),
     "loop_no_iteration": (loop_model(), {"x": x23(), "n": np.array(0, np.int64)}, ["loop"]),
