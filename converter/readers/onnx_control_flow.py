@@ -21,6 +21,7 @@ from ..ops import TensorInfo
 from .lowering import Known, Unsupported, narrow
 from .onnx import LOWERINGS, OnnxLowering, fold, lowers, node_display_name, should_fold
 
+
 def lower_nodes(ctx: OnnxLowering, nodes, prefix: str):
     """Lowers a body's nodes into ctx's graph; an unsupported one names its path from the graph's node."""
     for index, node in enumerate(nodes):
@@ -78,11 +79,13 @@ def inline(ctx: OnnxLowering, branch: onnx.GraphProto, role: str) -> list[str | 
     node, name = ctx.node, ctx.node_name
     lower_nodes(ctx, branch.node, f"{name}/{role}")
     ctx.begin(node, name)
-    results = []
-    for out in branch.output:
-        known = ctx.known.get(out.name)
-        results.append(known if known is not None and out.name not in ctx.values else value_of(ctx, out.name, f"{role} output"))
-    return results
+    return [result_of(ctx, out.name, f"{role} output") for out in branch.output]
+
+
+def result_of(ctx: OnnxLowering, name: str, what: str) -> str | Known:
+    """A body output lowered into ctx's graph: its known contents, else its IR value."""
+    known = ctx.known.get(name)
+    return known if known is not None and name not in ctx.values else value_of(ctx, name, what)
 
 
 def bind(ctx: OnnxLowering, index: int, result: str | Known):
@@ -185,8 +188,7 @@ def unroll(ctx: OnnxLowering, body: onnx.GraphProto, count: int, carried: int, s
     """A loop of known trip count, its body lowered once per iteration into ctx's graph."""
     node, name = ctx.node, ctx.node_name
     produced = [o for inner in body.node for o in inner.output] + [v.name for v in body.input]
-    state: list[str | Known] = [ctx.known[ctx.node.input[2 + k]] if ctx.node.input[2 + k] in ctx.known
-                                and ctx.node.input[2 + k] not in ctx.values else ctx.tensor(2 + k) for k in range(carried)]
+    state = [result_of(ctx, ctx.node.input[2 + k], "carried value") for k in range(carried)]
     stacked: list[list[str]] = [[] for _ in range(scans)]
     for iteration in range(count):
         for value in produced:  # each iteration's values replace the last one's
@@ -201,8 +203,7 @@ def unroll(ctx: OnnxLowering, body: onnx.GraphProto, count: int, carried: int, s
                 ctx.values[value.name] = current
         lower_nodes(ctx, body.node, f"{name}/body{iteration}")
         ctx.begin(node, name)
-        results = [ctx.known[o.name] if o.name in ctx.known and o.name not in ctx.values
-                   else value_of(ctx, o.name, "body output") for o in body.output]
+        results = [result_of(ctx, o.name, "body output") for o in body.output]
         state = results[1:1 + carried]
         for per_iteration, result in zip(stacked, results[1 + carried:]):
             per_iteration.append(as_value(ctx, result, name))

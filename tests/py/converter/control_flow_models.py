@@ -125,8 +125,8 @@ def if_after_conv_model():
              helper.make_node("Greater", ["s", "zero"], ["cond"]),
              helper.make_node("If", ["cond"], ["y"], name="after_conv", then_branch=then_branch, else_branch=else_branch),
              helper.make_node("Sigmoid", ["r"], ["z"])]
-    return model(nodes, [value("x", FLOAT, [1, 2, 4, 4])], [value("y", FLOAT, [1, 3, 4, 4]), value("z", FLOAT, [1, 3, 4, 4])],
-                 [("conv_w", conv_w), ("inner_w", inner_w)])
+    outputs = [value("y", FLOAT, [1, 3, 4, 4]), value("z", FLOAT, [1, 3, 4, 4])]
+    return model(nodes, [value("x", FLOAT, [1, 2, 4, 4])], outputs, [("conv_w", conv_w), ("inner_w", inner_w)])
 
 
 def x23(sign=1.0):
