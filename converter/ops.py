@@ -448,6 +448,37 @@ BINARY_OPS = ("add", "sub", "mul", "div", "floorDiv", "pow", "maximum", "minimum
 COMPARISON_OPS = ("equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr")
 REDUCE_OPS = ("sum", "mean", "max", "min", "prod")
 
+def infer_unique(inputs, attrs):
+    x = inputs[0]
+    if attrs["axis"] is None:
+        return [TensorInfo((-1,), x.dtype), TensorInfo((-1,), "int32"), TensorInfo((num_elements(x.shape),), "int32"),
+                TensorInfo((-1,), "int32")]
+    axis = normalize_axis(attrs["axis"], len(x.shape))
+    values = tuple(-1 if i == axis else d for i, d in enumerate(x.shape))
+    return [TensorInfo(values, x.dtype), TensorInfo((-1,), "int32"), TensorInfo((x.shape[axis],), "int32"),
+            TensorInfo((-1,), "int32")]
+
+
+def infer_topk(inputs, attrs, k=None):
+    x = inputs[0]
+    if not x.shape:
+        raise ShapeError("topk's x must have rank >= 1")
+    k = attrs["k"] if k is None else k
+    if k >= 0 and known(x.shape[-1]) and k > x.shape[-1]:
+        raise ShapeError(f"topk's k {k} exceeds the last dim {x.shape[-1]}")
+    out = x.shape[:-1] + (k,)
+    return [TensorInfo(out, x.dtype), TensorInfo(out, "int32")]
+
+
+# Host ops (the runtime's OpDef.host): their -1 sizes are decided by the data, at run time.
+HOST_RULES: dict[str, Rule] = {
+    "whereAsync": lambda i, a: [TensorInfo((-1, len(i[0].shape)), "int32")],
+    "nonMaxSuppression": lambda i, a: [TensorInfo((-1,), "int32"), TensorInfo((-1,), "float32"), TensorInfo((), "int32")],
+    "nonMaxSuppressionPerClass": lambda i, a: [TensorInfo((-1, 3), "int32")],
+    "topkAsync": lambda i, a: infer_topk(i, a, k=-1),
+    "uniqueAsync": infer_unique,
+}
+
 RULES: dict[str, Rule] = {
     **dict.fromkeys(UNARY_OPS + ("gelu", "leakyRelu", "hardSigmoid", "clipByValue", "softmax", "logSoftmax",
                                  "cumsum", "batchNorm", "localResponseNormalization"), same_as_first),
@@ -489,6 +520,8 @@ RULES: dict[str, Rule] = {
     "resizeNearestNeighbor": infer_resize,
     "depthToSpace": infer_depth_to_space,
     "einsum": infer_einsum,
+    "topk": infer_topk,
+    **HOST_RULES,
 }
 
 
@@ -632,6 +665,7 @@ SYMBOLIC_RULES: dict[str, tuple[set[str], Rule]] = {
     "fill": ({"shape"}, infer_fill),
     "range": ({"start", "stop", "step"}, lambda inputs, attrs: [TensorInfo((-1,), attrs["dtype"])]),
     "slice": ({"begin", "size"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["size"]), inputs[0].dtype)]),
+    "topk": ({"k"}, infer_topk),
 }
 
 

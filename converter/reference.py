@@ -542,6 +542,91 @@ def topk(inputs, attrs):
     return [np.take_along_axis(x, order, axis=-1), order]
 
 
+def _iou(a, b) -> float:
+    """IoU of two [y1, x1, y2, x2] boxes (either corner order); 0 where either is empty."""
+    ya0, ya1, xa0, xa1 = min(a[0], a[2]), max(a[0], a[2]), min(a[1], a[3]), max(a[1], a[3])
+    yb0, yb1, xb0, xb1 = min(b[0], b[2]), max(b[0], b[2]), min(b[1], b[3]), max(b[1], b[3])
+    area_a, area_b = (ya1 - ya0) * (xa1 - xa0), (yb1 - yb0) * (xb1 - xb0)
+    if area_a <= 0 or area_b <= 0:
+        return 0.0
+    inter = max(min(ya1, yb1) - max(ya0, yb0), 0.0) * max(min(xa1, xb1) - max(xa0, xb0), 0.0)
+    return inter / (area_a + area_b - inter)
+
+
+def greedy_nms(boxes, scores, max_out, iou_threshold, score_threshold, sigma=0.0):
+    """TensorFlow's NonMaxSuppressionV5 (V3/V4 with sigma 0): best first; a candidate within iou_threshold
+    of a selected box is dropped; with soft-NMS its score decays by exp(-iou^2 / (2 sigma)) against the
+    boxes selected since it was last looked at, and it waits its turn again. Returns (indices, scores)."""
+    boxes, scores = _f64(boxes), _f64(scores)
+    pending = [[float(scores[i]), i, 0] for i in range(len(scores)) if scores[i] > score_threshold]
+    selected, selected_scores = [], []
+    while len(selected) < max_out and pending:
+        best = max(range(len(pending)), key=lambda j: (pending[j][0], -pending[j][1]))
+        score, index, begin = pending.pop(best)
+        original, dropped = score, False
+        for j in range(len(selected) - 1, begin - 1, -1):
+            iou = _iou(boxes[index], boxes[selected[j]])
+            if iou >= iou_threshold:
+                dropped = True
+                break
+            if sigma > 0:
+                score *= np.exp(-0.5 * iou * iou / sigma)
+            if score <= score_threshold:
+                break
+        if dropped:
+            continue
+        if score == original:
+            selected.append(index)
+            selected_scores.append(score)
+        elif score > score_threshold:
+            pending.append([score, index, len(selected)])
+    return selected, selected_scores
+
+
+def _scalar(inputs, i, default):
+    return float(np.asarray(inputs[i]).reshape(-1)[0]) if len(inputs) > i and inputs[i] is not None else default
+
+
+def non_max_suppression(inputs, attrs):
+    """TensorFlow's V3/V4/V5 as one op: selected indices, their scores, how many before padding."""
+    count = int(_scalar(inputs, 2, 0))
+    picked, picked_scores = greedy_nms(inputs[0], inputs[1], count, _scalar(inputs, 3, 1.0),
+                                       _scalar(inputs, 4, -np.inf), _scalar(inputs, 5, 0.0))
+    valid = len(picked)
+    if attrs["padToMaxOutputSize"]:
+        picked, picked_scores = picked + [0] * (count - valid), picked_scores + [0.0] * (count - valid)
+    return [np.array(picked, np.int32), np.array(picked_scores, np.float32), np.array(valid, np.int32)]
+
+
+def non_max_suppression_per_class(inputs, attrs):
+    """ONNX's NonMaxSuppression: per batch and class, rows (batch, class, box)."""
+    boxes, scores = _f64(inputs[0]), _f64(inputs[1])
+    if attrs["centerPointBox"]:
+        xc, yc, w, h = (boxes[..., k] for k in range(4))
+        boxes = np.stack([yc - h / 2, xc - w / 2, yc + h / 2, xc + w / 2], axis=-1)
+    count = int(_scalar(inputs, 2, 0))
+    rows = [(b, c, i) for b in range(scores.shape[0]) for c in range(scores.shape[1])
+            for i in greedy_nms(boxes[b], scores[b, c], count, _scalar(inputs, 3, 0.0), _scalar(inputs, 4, -np.inf))[0]]
+    return [np.array(rows, np.int32).reshape(-1, 3)]
+
+
+def unique(inputs, attrs):
+    """ONNX's Unique: values (sorted or in order of first appearance), first indices, inverse indices, counts."""
+    x, axis = inputs[0], attrs["axis"]
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    moved = np.moveaxis(x, axis, 0).reshape(x.shape[axis], int(np.prod(x.shape)) // max(x.shape[axis], 1))
+    keys = [tuple(row.tolist()) for row in moved]
+    firsts = list(dict.fromkeys(keys))
+    order = sorted(firsts) if attrs["sorted"] else firsts
+    first_index = {key: keys.index(key) for key in firsts}
+    position = {key: r for r, key in enumerate(order)}
+    indices = np.array([first_index[key] for key in order], np.int32)
+    inverse = np.array([position[key] for key in keys], np.int32)
+    counts = np.array([keys.count(key) for key in order], np.int32)
+    return [np.take(x, indices, axis=axis), indices, inverse, counts]
+
+
 def space_to_batch(x, block, paddings):
     """Element by element: output batch (offsets, n) at spatial pos reads the padded input n at pos * block + offsets."""
     padded = np.pad(x, [(0, 0)] + [tuple(p) for p in paddings] + [(0, 0)] * (x.ndim - 1 - len(block)))
@@ -886,6 +971,10 @@ ORACLE: dict[str, Kernel] = {
     "scatterND": lambda i, a: [scatter_nd(i[0], i[1], a["shape"])],
     "topk": topk,
     "whereAsync": lambda i, a: [np.argwhere(i[0]).astype(np.int32)],
+    "topkAsync": lambda i, a: topk(i[:1], {"k": int(np.asarray(i[1]).reshape(-1)[0])}),
+    "nonMaxSuppression": non_max_suppression,
+    "nonMaxSuppressionPerClass": non_max_suppression_per_class,
+    "uniqueAsync": unique,
     "spaceToBatchND": _first(lambda x, a: space_to_batch(x, a["blockShape"], a["paddings"])),
     "batchToSpaceND": _first(lambda x, a: batch_to_space(x, a["blockShape"], a["crops"])),
     "pad": _first(lambda x, a: np.pad(x, a["paddings"], constant_values=np.asarray(a["constantValue"], x.dtype))),

@@ -1185,6 +1185,85 @@ def lower_einsum(ctx):
     ctx.output(0, ctx.emit("einsum", *inputs, equation=equation))
 
 
+# ------------------------------------------------------------------------ data-dependent shapes
+# Host ops (the runtime's OpDef.host): the runtime runs the graph up to them in executeAsync, they read
+# back what decides their size, and the rest runs on the shapes they gave.
+
+def count_input(ctx, index: int) -> str:
+    """A count input (int64 in ONNX) as an int32 scalar; a constant past int32 is clamped (it asks for all)."""
+    known = ctx.known_input(index)
+    if known is not None and not known.partial:
+        value = np.clip(known.value.astype(np.int64), 0, INT32_MAX).reshape(())
+        return ctx.constant(value.astype(np.int32), "count")
+    return ctx.tensor(index)
+
+
+@lowers("NonZero")
+def lower_non_zero(ctx):
+    coords = ctx.emit("whereAsync", ctx.tensor(0))  # [count, rank]; ONNX wants [rank, count]
+    ctx.output(0, ctx.emit("transpose", coords, perm=[1, 0]))
+
+
+@lowers("NonMaxSuppression")
+def lower_non_max_suppression(ctx):
+    inputs = [ctx.tensor(0), ctx.tensor(1)]
+    optional = [ctx.has(i) for i in (2, 3, 4)]
+    if any(optional):
+        inputs.append(count_input(ctx, 2) if optional[0] else ctx.constant(np.array(0, np.int32), "count"))
+    if optional[1] or optional[2]:
+        inputs.append(ctx.tensor(3) if optional[1] else ctx.constant(np.array(0, np.float32), "iou"))
+    if optional[2]:
+        inputs.append(ctx.tensor(4))
+    center = ctx.attr("center_point_box", 0)
+    if center not in (0, 1):
+        raise ConversionError(f"node {ctx.node_name!r}: center_point_box must be 0 or 1, got {center}")
+    ctx.output(0, ctx.emit("nonMaxSuppressionPerClass", *inputs, centerPointBox=bool(center)))
+
+
+@lowers("TopK")
+def lower_top_k(ctx):
+    rank = ctx.rank(0)
+    axis = ops.normalize_axis(ctx.attr("axis", -1), rank)
+    largest = ctx.attr("largest", 1)
+    x = ctx.tensor(0)
+    if ctx.info(0).dtype == "bool":
+        raise Unsupported("TopK of a bool tensor")
+    perm = list(range(rank))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    if axis != rank - 1:
+        x = ctx.emit("transpose", x, perm=perm)
+    if not largest:
+        x = ctx.emit("neg", x)
+    k = ctx.known_input(1)
+    if k is not None and not k.partial:
+        values, indices = ctx.emit_many("topk", [x], k=int(k.value.reshape(-1)[0]), sorted=True)
+    elif k is not None:
+        # k follows a (free or data-dependent) size: the shape program computes it when the schedule is compiled
+        program = ctx.graph.shape_program
+        symbol = k.symbol_in(program, f"{ctx.node_name}/k")
+        if k.value.ndim:
+            symbol = program.add("squeeze", [symbol], {"axes": []}, f"{ctx.node_name}/k")
+        values, indices = ctx.graph.add_node("topk", [x], {"k": -1, "sorted": True}, ctx.node_name,
+                                              shape_attrs={"k": symbol})
+    else:  # k computed from values: read back at run time
+        k_scalar = ctx.emit("reshape", ctx.tensor(1), shape=[])
+        values, indices = ctx.emit_many("topkAsync", [x, k_scalar], sorted=True)
+    if not largest:
+        values = ctx.emit("neg", values)
+    if axis != rank - 1:
+        values, indices = (ctx.emit("transpose", v, perm=perm) for v in (values, indices))
+    ctx.output(0, values)
+    ctx.output(1, indices)
+
+
+@lowers("Unique")
+def lower_unique(ctx):
+    axis = ops.normalize_axis(ctx.attr("axis", 0), ctx.rank(0)) if "axis" in ctx.attributes else None
+    outputs = ctx.emit_many("uniqueAsync", [ctx.tensor(0)], axis=axis, sorted=bool(ctx.attr("sorted", 1)))
+    for index, value in enumerate(outputs):
+        ctx.output(index, value)
+
+
 # ------------------------------------------------------------------------ the reader
 
 def is_parameter_initializer(value: np.ndarray) -> bool:

@@ -18,6 +18,7 @@ import { matMul } from './linalg.js';
 import { resizeBilinear, resizeNearestNeighbor } from './nn.js';
 import { argMax, cumsum, max, sum } from './reduction.js';
 import { type TensorLike, runOp } from './run.js';
+import { runHostOpOn } from './host.js';
 import { defineOp, spec } from './registry.js';
 import {
   type CropAndResizeAttrs, type FillMode, type RotateAttrs, type TransformAttrs, cropAndResizeKernel, rotateKernel, transformKernel,
@@ -311,6 +312,30 @@ async function readAsync(args: NmsArgs): Promise<[ArrayLike<number>, ArrayLike<n
   }
 }
 
+/**
+ * tw.image.nonMaxSuppressionV5Async(boxes, scores, maxOutputSize, iouThreshold = 0.5, scoreThreshold = -Infinity,
+ * softNmsSigma = 0, padToMaxOutputSize = false): TensorFlow's NonMaxSuppressionV3-V5 graph op as a converted graph
+ * runs it (the host op nonMaxSuppression: counts and thresholds are float32 tensors, as in TensorFlow), giving
+ * {selectedIndices, selectedScores, validOutputs}. The TF.js functions above compare with JS numbers instead.
+ */
+export async function nonMaxSuppressionV5Async(boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold = 0.5,
+  scoreThreshold = Number.NEGATIVE_INFINITY, softNmsSigma = 0, padToMaxOutputSize = false):
+  Promise<{ selectedIndices: Tensor; selectedScores: Tensor; validOutputs: Tensor }> {
+  const [selectedIndices, selectedScores, validOutputs] = await runHostOpOn('nonMaxSuppression', [['boxes', boxes, 'float32'],
+    ['scores', scores, 'float32'], ['maxOutputSize', maxOutputSize, 'int32'], ['iouThreshold', iouThreshold, 'float32'],
+    ['scoreThreshold', scoreThreshold, 'float32'], ['softNmsSigma', softNmsSigma, 'float32']], { padToMaxOutputSize });
+  return { selectedIndices, selectedScores, validOutputs };
+}
+
+/** tw.image.nonMaxSuppressionPerClassAsync(boxes, scores, maxOutputBoxesPerClass, iouThreshold = 0, scoreThreshold = -Infinity,
+ * centerPointBox = false): ONNX's NonMaxSuppression, rows (batch, class, box index) of the boxes kept per batch and class. */
+export async function nonMaxSuppressionPerClassAsync(boxes: TensorLike, scores: TensorLike, maxOutputBoxesPerClass: number,
+  iouThreshold = 0, scoreThreshold = Number.NEGATIVE_INFINITY, centerPointBox = false): Promise<Tensor> {
+  return (await runHostOpOn('nonMaxSuppressionPerClass', [['boxes', boxes, 'float32'], ['scores', scores, 'float32'],
+    ['maxOutputBoxesPerClass', maxOutputBoxesPerClass, 'int32'], ['iouThreshold', iouThreshold, 'float32'],
+    ['scoreThreshold', scoreThreshold, 'float32']], { centerPointBox }))[0];
+}
+
 const indicesOf = (r: NmsResult) => tensor(r.selectedIndices, [r.selectedIndices.length], 'int32');
 const scoresOf = (r: NmsResult) => tensor(r.selectedScores, [r.selectedScores.length], 'float32');
 
@@ -372,6 +397,6 @@ export async function nonMaxSuppressionPaddedAsync(boxes: TensorLike, scores: Te
 /** TF.js's `tf.image`. */
 export const image = {
   resizeBilinear, resizeNearestNeighbor, flipLeftRight, grayscaleToRGB, rgbToGrayscale, threshold, cropAndResize, transform, rotateWithOffset,
-  nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync,
+  nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync, nonMaxSuppressionV5Async, nonMaxSuppressionPerClassAsync,
   nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync,
 };

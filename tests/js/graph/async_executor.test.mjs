@@ -1,9 +1,17 @@
 // The executor's host-op path (js/src/graph/async_executor.ts) on the CPU
 // backend: a graph whose shapes follow a host op runs with executeAsync,
-// stretch by stretch, while predict and execute refuse it naming the node.
-import { test } from 'node:test';
+// stretch by stretch, while predict and execute refuse it naming the node;
+// and each one-node model of tests/py/converter/test_data_dependent.py,
+// converted, against onnxruntime (make_host_op_models.py writes them).
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tw from '../../../js/dist/tensorweb.js';
+import { assertClose, ioTensors, loadFixture, readIO } from './helpers.mjs';
 
 await tw.setBackend('cpu');
 
@@ -57,4 +65,57 @@ test('a host op run synchronously is refused, naming the async way', () => {
   const x = tw.tensor([true, false]);
   assert.throws(() => tw.engine().runOp('whereAsync', [x], {}), /whereAsync.*only asynchronously/);
   x.dispose();
+});
+
+// The one-node models of tests/py/converter/test_data_dependent.py, converted, against onnxruntime.
+const folder = mkdtempSync(join(tmpdir(), 'tw-host-ops-'));
+const made = spawnSync(fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url)),
+  [fileURLToPath(new URL('make_host_op_models.py', import.meta.url)), folder], { encoding: 'utf8' });
+if (made.status !== 0) throw new Error(`make_host_op_models.py failed:\n${made.stdout}\n${made.stderr}`);
+after(() => rmSync(folder, { recursive: true, force: true }));
+const CASES = JSON.parse(made.stdout.trim().split('\n').at(-1));
+const fetchFunc = async (url) => {
+  try {
+    return new Response(readFileSync(join(folder, url.slice('http://models.test/'.length))));
+  } catch {
+    return new Response('not found', { status: 404 });
+  }
+};
+
+test('there is a model per data-dependent case', () => assert.ok(CASES.length >= 12, CASES.join(', ')));
+
+for (const name of CASES) {
+  test(`${name}: the converted model runs with executeAsync and matches onnxruntime`, async () => {
+    const model = await tw.loadGraphModel(`http://models.test/${name}/model.json`, { fetchFunc });
+    const io = JSON.parse(readFileSync(join(folder, `${name}.io.json`), 'utf8'));
+    const inputs = Object.fromEntries(Object.entries(io.inputs).filter(([k]) => model.inputNodes.includes(k))
+      .map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
+    const names = Object.keys(io.outputs);
+    const before = tw.memory().numTensors;
+    const outputs = await model.executeAsync(inputs, names);
+    const list = Array.isArray(outputs) ? outputs : [outputs];
+    assert.equal(tw.memory().numTensors, before + list.length, 'only the outputs stay allocated');
+    for (const [k, out] of list.entries()) {
+      const expected = io.outputs[names[k]];
+      assert.deepEqual(out.shape, expected.shape, `${name} ${names[k]}`);
+      assertClose([...await out.data()], expected.values, { rtol: 1e-6, atol: 1e-6 }, `${name} ${names[k]}`);
+    }
+    tw.dispose([...Object.values(inputs), ...list]);
+    model.dispose();
+  });
+}
+
+test('the SSD-style detector exported from PyTorch with NMS in the graph matches onnxruntime', async () => {
+  const model = await loadFixture('ssd_nms');
+  const io = readIO('ssd_nms');
+  const { image } = ioTensors(io.inputs);
+  assert.throws(() => model.predict(image), /NonZero.*whereAsync.*executeAsync/);
+  const outputs = await model.executeAsync(image);
+  model.outputNodes.forEach((name, k) => {
+    const expected = io.outputs[name];
+    assert.deepEqual(outputs[k].shape, expected.shape, name);
+    assertClose([...outputs[k].dataSync()], expected.values, io.tolerance, name);
+  });
+  tw.dispose([image, outputs]);
+  model.dispose();
 });
