@@ -92,11 +92,11 @@ def test_branches_whose_outputs_disagree_in_count_are_refused_naming_the_node(tm
 
 
 def test_an_unsupported_op_inside_a_body_is_reported_under_its_path(tmp_path):
-    then_branch = body("then", [helper.make_node("NonZero", ["x"], ["t"])], [], [value("t", INT64, None)])
-    else_branch = body("else", [constant("e", np.zeros((2, 6), np.int64))], [], [value("e", INT64, None)])
+    then_branch = body("then", [helper.make_node("Det", ["x"], ["t"])], [], [value("t", FLOAT, None)])
+    else_branch = body("else", [constant("e", np.zeros((), np.float32))], [], [value("e", FLOAT, None)])
     node = helper.make_node("If", ["c"], ["y"], name="pick", then_branch=then_branch, else_branch=else_branch)
-    onnx.save(model([node], [value("x", FLOAT, [2, 3]), value("c", onnx.TensorProto.BOOL, [])], [value("y", INT64, None)]),
+    onnx.save(model([node], [value("x", FLOAT, [2, 3]), value("c", onnx.TensorProto.BOOL, [])], [value("y", FLOAT, None)]),
               tmp_path / "m.onnx")
-    with pytest.raises(UnsupportedOpsError, match=r"pick/then/NonZero_0"):
+    with pytest.raises(UnsupportedOpsError, match=r"pick/then/Det_0"):
         convert(tmp_path / "m.onnx", tmp_path / "out")
 
