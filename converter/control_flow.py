@@ -53,15 +53,16 @@ def seal(body, parent) -> object:
     return body
 
 
-def refined(build, infos: list[TensorInfo], what: str):
-    """A loop body built by `build(carried infos)`, rebuilt with the dims its iterations change made free
-    until its carried outputs keep their inputs' infos (each rebuild frees a dim, so this ends)."""
+def refined(build, infos: list[TensorInfo], parent, what: str):
+    """A loop body built by `build(carried infos)` (outputs bound), rebuilt with the dims its iterations
+    change made free until its carried outputs keep their inputs' infos (each rebuild frees a dim, so
+    this ends), then sealed into `parent`."""
     while True:
         body = build(infos)
         after = [merged_info(info, body.info[body.outputs[1 + k]], f"{what}: carried value {k}")
                  for k, info in enumerate(infos)]
         if after == infos:
-            return body
+            return seal(body, parent)
         infos = after
 
 

@@ -65,13 +65,10 @@ def body_input(sub: OnnxLowering, onnx_name: str, info) -> str:
     return name
 
 
-def finish(ctx: OnnxLowering, sub: OnnxLowering, outputs: list[str], role: str) -> Graph:
-    """The body's graph with its outputs bound, sealed (control_flow.seal) into ctx's graph."""
+def finish(sub: OnnxLowering, outputs: list[str], role: str) -> Graph:
+    """The body's graph with its outputs bound."""
     sub.graph.outputs = [value_of(sub, name, f"{role} output") for name in outputs]
-    try:
-        return seal(sub.graph, ctx.graph)
-    except Unsupported as e:
-        raise Unsupported(f"{role}: {e}") from None
+    return sub.graph
 
 
 def inline(ctx: OnnxLowering, branch: onnx.GraphProto, role: str) -> list[str | Known]:
@@ -123,7 +120,7 @@ def lower_if(ctx: OnnxLowering):
     for role, branch in (("then", then_branch), ("else", else_branch)):
         sub = child(ctx)
         lower_nodes(sub, branch.node, f"{ctx.node_name}/{role}")
-        bodies[role] = finish(ctx, sub, [o.name for o in branch.output], role)
+        bodies[role] = seal(finish(sub, [o.name for o in branch.output], role), ctx.graph)
     ctx.begin(ctx.node, ctx.node_name)
     outs = ctx.graph.add_control_flow("if", [condition, *captured(bodies.values())], bodies, ctx.node_name)
     for k, out in enumerate(outs):
@@ -174,9 +171,9 @@ def lower_loop(ctx: OnnxLowering):
         for value, info in zip(body.input[2:], infos):
             body_input(sub, value.name, info)
         lower_nodes(sub, body.node, f"{ctx.node_name}/body")
-        return finish(ctx, sub, [o.name for o in body.output], "body")
+        return finish(sub, [o.name for o in body.output], "body")
 
-    graph = refined(build, [ctx.graph.info[v] for v in initial], f"node {ctx.node_name!r} (Loop)")
+    graph = refined(build, [ctx.graph.info[v] for v in initial], ctx.graph, f"node {ctx.node_name!r} (Loop)")
     ctx.begin(ctx.node, ctx.node_name)
     outs = ctx.graph.add_control_flow("loop", [trip, condition, *initial, *captured([graph])], {"body": graph},
                                       ctx.node_name)
@@ -315,11 +312,11 @@ def scan_loop(ctx, body, xs, axes, reverse, initial, length):
             sub.values[body.input[states + j].name] = graph.emit("gather", graph.add_outer(x, ctx.graph.info[x]),
                                                                  index, axis=axis, batchDims=0)
         lower_nodes(sub, body.node, f"{name}/body")
-        graph = finish(ctx, sub, [o.name for o in body.output], "body")
+        graph = finish(sub, [o.name for o in body.output], "body")
         graph.outputs.insert(0, keep_going)
         return graph
 
-    graph = refined(build, [ctx.graph.info[v] for v in initial], f"node {name!r} (Scan)")
+    graph = refined(build, [ctx.graph.info[v] for v in initial], ctx.graph, f"node {name!r} (Scan)")
     ctx.begin(ctx.node, name)
     trip = ctx.graph.add_constant(np.array(length, np.int32), f"{name}/length")
     outs = ctx.graph.add_control_flow("loop", [trip, "", *initial, *captured([graph])], {"body": graph}, name)

@@ -444,9 +444,9 @@ def lower_while(ctx: TfLowering):
             results = ctx.reader.call(ctx, step, carried)
             return [ctx.reader.call(ctx, cond, results)[0], *results]
         body.outputs = ctx.reader.call_in_body(ctx, body, iteration)
-        return seal(body, ctx.graph)
+        return body
 
-    body = refined(build, [ctx.graph.info[v] for v in initial], f"node {ctx.node_name!r} ({ctx.node.op})")
+    body = refined(build, [ctx.graph.info[v] for v in initial], ctx.graph, f"node {ctx.node_name!r} ({ctx.node.op})")
     outputs = ctx.graph.add_control_flow("loop", ["", condition, *initial, *captured([body])], {"body": body},
                                          ctx.node_name)
     for i, out in enumerate(outputs):
