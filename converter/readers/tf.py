@@ -67,6 +67,8 @@ OUTPUT_ARGS = {
                          "reserve_space_3"),
     "TopKV2": ("values", "indices"),
     "Unique": ("y", "idx"),
+    "NonMaxSuppressionV4": ("selected_indices", "valid_outputs"),
+    "NonMaxSuppressionV5": ("selected_indices", "selected_scores", "valid_outputs"),
 }
 
 
@@ -540,6 +542,34 @@ def lower_select(ctx):
     if ctx.node.op == "Select" and ctx.rank(0) == 1 and ctx.rank(1) > 1:
         condition = ctx.emit("reshape", condition, shape=[-1] + [1] * (ctx.rank(1) - 1))  # picks whole rows
     ctx.output(0, ctx.emit("where", condition, ctx.tensor(1), ctx.tensor(2)))
+
+
+# Data-dependent shapes: host ops, which the runtime runs in executeAsync (readers/onnx.py says more).
+
+@lowers("Where")
+def lower_where(ctx):
+    """One input (Select is the three-input form): the coordinates of the true (non-zero) elements, as
+    tf.boolean_mask's graph uses them (Where -> Reshape -> GatherV2)."""
+    ctx.output(0, ctx.emit("whereAsync", ctx.tensor(0)))
+
+
+@lowers("NonMaxSuppressionV3", "NonMaxSuppressionV4", "NonMaxSuppressionV5")
+def lower_non_max_suppression(ctx):
+    inputs = [ctx.tensor(i) for i in range(6 if ctx.node.op == "NonMaxSuppressionV5" else 5)]
+    selected, scores, valid = ctx.emit_many("nonMaxSuppression", inputs,
+                                            padToMaxOutputSize=bool(ctx.attr("pad_to_max_output_size", False)))
+    outputs = {"NonMaxSuppressionV3": [selected], "NonMaxSuppressionV4": [selected, valid],
+               "NonMaxSuppressionV5": [selected, scores, valid]}[ctx.node.op]
+    for index, value in enumerate(outputs):
+        ctx.output(index, value)
+
+
+@lowers("Unique")
+def lower_unique(ctx):
+    """TF's Unique (1-D): the distinct values in order of first appearance and each element's index among them."""
+    values, _, inverse, _ = ctx.emit_many("uniqueAsync", [ctx.tensor(0)], axis=0, sorted=False)
+    ctx.output(0, values)
+    ctx.output(1, inverse)
 
 
 @lowers("Cast")

@@ -1,9 +1,14 @@
+import sys
+from pathlib import Path
+
 import numpy as np
 import onnx
 import pytest
 from graphs import run_pass_and_compare, weight
-from onnx_models import ARCHITECTURES
+from onnx_models import ARCHITECTURES, run_onnxruntime
 
+from tensorweb.converter import reference
+from tensorweb.converter.convert import read_graph
 from tensorweb.converter.ir import Graph
 from tensorweb.converter.passes.layout import to_channels_last
 from tensorweb.converter.readers.onnx import read_onnx
@@ -170,3 +175,23 @@ def test_moved_and_reordered_constants_keep_their_parameter_mark(parameter):
     moved, reordered = g.nodes[0].inputs[1], g.nodes[2].inputs[1]
     assert {moved, reordered} <= set(g.constants) and {"scale", "kernel"}.isdisjoint(g.constants)
     assert (moved in g.parameters, reordered in g.parameters) == (parameter, parameter)
+
+
+def test_light_shufflenet_converts_and_matches_onnxruntime(tmp_path):
+    # the onnx package's light_shufflenet.onnx (channel shuffles of 4 groups, the batch spelled out in their
+    # reshapes), its degenerate ConstantOfShape weights seeded and scaled by make_light_models.seeded_model
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "fixtures" / "graph"))
+    from make_light_models import seeded_model
+
+    model = seeded_model("shufflenet")
+    path = tmp_path / "light_shufflenet.onnx"
+    onnx.save(model, path)
+    name = model.graph.input[0].name
+    x = np.random.default_rng(1).standard_normal([1, 3, 224, 224]).astype(np.float32)
+    (expected,) = run_onnxruntime(path, {name: x}).values()
+    _, result = read_graph(path, optimized=True)
+    ops = result.graph.op_counts()
+    assert ops["gather"] == 16 and ops["transpose"] == 1  # every shuffle one gather; only the input's transpose
+    assert np.ptp(expected) > 0.1  # the softmax is far from uniform: a match means something
+    (actual,) = reference.run(result.graph, {name: x}).values()
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-6)

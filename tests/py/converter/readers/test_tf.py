@@ -424,3 +424,60 @@ def test_saved_model_variables_are_its_parameters():
     variables = {"embedding", "position", "ln/gamma", "ln/beta", "qkv", "out", "ff1", "ff2", "head"}
     assert graph.parameters == variables
     assert all(graph.constants[n].ndim == 0 for n in set(graph.constants) - variables)
+
+
+# ------------------------------------------------------------------ data-dependent shapes (host ops)
+
+def nms_boxes(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    middle = rng.uniform(0, 5, (3, 2))[rng.integers(0, 3, n)] + rng.normal(0, 0.4, (n, 2))
+    size = rng.uniform(1, 2, (n, 2))
+    return np.concatenate([middle - size / 2, middle + size / 2], -1).astype(np.float32), \
+        (rng.permutation(n) / n).astype(np.float32)
+
+
+@pytest.mark.parametrize("version", ["V3", "V4", "V5"])
+def test_non_max_suppression_versions(version, tmp_path):
+    boxes, scores = nms_boxes(30, 1)
+    limits = [const("max", np.int32(12)), const("iou", np.float32(0.4)), const("score", np.float32(0.1))]
+    names = ["boxes", "scores", "max", "iou", "score"]
+    if version == "V5":
+        limits.append(const("sigma", np.float32(0.3)))
+        names.append("sigma")
+    attrs = {"pad_to_max_output_size": True} if version != "V3" else {}
+    nodes = [placeholder("boxes", [30, 4]), placeholder("scores", [30]), *limits,
+             op("nms", f"NonMaxSuppression{version}", names, **attrs)]
+    outputs = {"V3": ["nms"], "V4": ["nms", "nms:1"], "V5": ["nms", "nms:1", "nms:2"]}[version]
+    nodes += [op(f"out{i}", "Identity", [name]) for i, name in enumerate(outputs)]
+    result = read_tf(write_graph(tmp_path / "g.pb", nodes))
+    assert "nonMaxSuppression" in result.graph.op_counts()
+    got = reference.run(result.graph, {"boxes": boxes, "scores": scores})
+    picked, picked_scores = reference.greedy_nms(boxes, scores, 12, 0.4, 0.1, 0.3 if version == "V5" else 0.0)
+    assert 3 <= len(picked) < 12 and len(picked) < (scores > 0.1).sum() - 3  # several kept, several suppressed
+    padded = picked + [0] * (12 - len(picked)) if version != "V3" else picked
+    np.testing.assert_array_equal(got["out0"], padded)
+    if version == "V4":
+        assert got["out1"] == len(picked)
+    if version == "V5":
+        np.testing.assert_allclose(got["out1"][:len(picked)], picked_scores, rtol=1e-6)
+        assert got["out2"] == len(picked)
+
+
+def test_boolean_mask_graph(tmp_path):
+    # tf.boolean_mask(x, x > 0) as TensorFlow writes it: Where -> Reshape -> GatherV2 on the flattened x
+    x = np.random.default_rng(4).standard_normal((3, 5)).astype(np.float32)
+    nodes = [placeholder("x", [3, 5]), const("zero", np.float32(0)), op("mask", "Greater", ["x", "zero"]),
+             const("flat_shape", np.int32([-1])), op("flat", "Reshape", ["x", "flat_shape"]),
+             op("flat_mask", "Reshape", ["mask", "flat_shape"]), op("where", "Where", ["flat_mask"]),
+             op("indices", "Reshape", ["where", "flat_shape"]), const("axis", np.int32(0)),
+             op("y", "GatherV2", ["flat", "indices", "axis"])]
+    result = read_tf(write_graph(tmp_path / "g.pb", nodes))
+    np.testing.assert_array_equal(reference.run(result.graph, {"x": x})["y"], x[x > 0])
+
+
+def test_unique(tmp_path):
+    x = np.float32([3, 1, 3, 2, 1, 5])
+    nodes = [placeholder("x", [6]), op("u", "Unique", ["x"]), op("y", "Identity", ["u"]), op("idx", "Identity", ["u:1"])]
+    got = reference.run(read_tf(write_graph(tmp_path / "g.pb", nodes)).graph, {"x": x})
+    np.testing.assert_array_equal(got["y"], [3, 1, 2, 5])
+    np.testing.assert_array_equal(got["idx"], [0, 1, 0, 2, 1, 3])
