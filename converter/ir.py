@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ops, reference
+from . import control_flow, ops, reference
 from .errors import ConversionError, ShapeError
 from .ops import TensorInfo
 from .shape_program import ShapeProgram
@@ -38,6 +38,7 @@ class Node:
     outputs: list[str]
     attrs: dict = field(default_factory=dict)
     shape_attrs: dict = field(default_factory=dict)  # attr -> shape program value computing it at run time
+    subgraphs: dict = field(default_factory=dict)  # a control-flow node's bodies by role (control_flow.py)
 
 
 def runtime_dtype(array: np.ndarray) -> str:
@@ -48,7 +49,7 @@ def runtime_dtype(array: np.ndarray) -> str:
 
 
 class Graph:
-    def __init__(self, eager: bool = False):
+    def __init__(self, eager: bool = False, parent: Graph | None = None):
         self.inputs: list[str] = []
         self.outputs: list[str] = []
         self.nodes = []
@@ -56,7 +57,10 @@ class Graph:
         self.parameters: set[str] = set()  # constants that are (derived from) source parameters
         self.info: dict[str, TensorInfo] = {}
         self.eager = eager
-        self._taken: set[str] = set()
+        # a subgraph (control_flow.py) names its values in its root graph's namespace, and reads the
+        # enclosing scope's values listed in `outer` under their own names
+        self._taken: set[str] = parent._taken if parent is not None else set()
+        self.outer: list[str] = []
         self.shape_program = ShapeProgram()  # shape arithmetic over free dimensions (shape_program.py)
 
     # ------------------------------------------------------------ the node list and its index
@@ -99,8 +103,30 @@ class Graph:
 
     def set_inputs(self, node: Node, inputs: list[str]):
         self._unindex(node)
+        for old, new in zip(node.inputs, inputs):
+            if old != new:  # a captured value renamed: its subgraphs read it under the new name
+                for body in node.subgraphs.values():
+                    body.rename_outer(old, new)
         node.inputs = list(inputs)
         self._index(node)
+
+    def rename_outer(self, old: str, new: str):
+        """The enclosing scope's value `old` is now called `new` (in nested subgraphs too)."""
+        if old not in self.outer:
+            return
+        self.outer = [new if o == old else o for o in self.outer]
+        self.info[new] = self.info.pop(old)
+        for node in list(self.nodes):
+            if old in node.inputs:
+                self.set_inputs(node, [new if i == old else i for i in node.inputs])
+        self.outputs = [new if o == old else o for o in self.outputs]
+
+    def add_outer(self, name: str, info: TensorInfo) -> str:
+        """Makes the enclosing scope's value `name` readable here."""
+        if name not in self.outer:
+            self.outer.append(name)
+            self.info[name] = info
+        return name
 
     def remove_node(self, node: Node):
         self._unindex(node)
@@ -291,8 +317,27 @@ class Graph:
             pending = remaining
         self.nodes = ordered
 
+    def add_control_flow(self, op: str, inputs: list[str], subgraphs: dict, name: str,
+                         outputs: list[str] | None = None) -> list[str]:
+        """Adds an `if` or `loop` node (control_flow.py) whose inputs end with what its bodies read."""
+        name = self.unique_name(name)
+        try:
+            infos = control_flow.output_infos(op, inputs, [self.info[i] if i else None for i in inputs], subgraphs)
+        except ConversionError as e:
+            raise ConversionError(f"node {name!r} ({op}): {e}") from None
+        outputs = outputs or [name if len(infos) == 1 else f"{name}:{i}" for i in range(len(infos))]
+        for out, out_info in zip(outputs, infos):
+            self._taken.add(out)
+            self.info[out] = out_info
+        node = Node(name, op, list(inputs), outputs, {}, {}, dict(subgraphs))
+        self._nodes.append(node)
+        self._index(node)
+        return outputs
+
     def infer_node(self, node: Node):
         """(Re)computes one node's output info; passes call it for the nodes they create."""
+        if node.subgraphs:
+            return  # a control-flow node's outputs follow its bodies, fixed when it was read
         try:
             infos = ops.infer(node.op, [self.info[i] for i in node.inputs], node.attrs, node.shape_attrs)
         except ShapeError as e:

@@ -13,7 +13,8 @@ from pathlib import Path
 SCHEMA_FILE = Path(__file__).with_name("model.schema.json")
 SCHEMA = json.loads(SCHEMA_FILE.read_text())
 FORMAT_VERSION: int = SCHEMA["properties"]["formatVersion"]["const"]
-FORMAT_MINOR_VERSION: int = SCHEMA["properties"]["formatMinorVersion"]["const"]
+FORMAT_MINOR_VERSION: int = SCHEMA["properties"]["formatMinorVersion"]["maximum"]  # 2: control-flow subgraphs
+MINOR_VERSION_WITHOUT_SUBGRAPHS = 1  # what a model without them is written as, so runtimes of minor 1 read it
 GRAPH_FORMAT = "tensorweb-graph"
 LAYERS_FORMAT = "tensorweb-layers"
 MODEL_FILE = "model.json"
@@ -32,14 +33,14 @@ def signature(graph) -> dict:
 
 
 def model_document(format_name: str, topology: dict, *, weights: list, shards: list[dict], producer: dict, signature: dict,
-             trainable: list[str], metadata: dict) -> dict:
+             trainable: list[str], metadata: dict, minor_version: int = MINOR_VERSION_WITHOUT_SUBGRAPHS) -> dict:
     """model.json: `topology` is a graph model's op graph or a layers model's Keras topology;
     `weights` are the encoded weights (their manifest entries, in shard order)."""
     body = {"topology": topology} if format_name == GRAPH_FORMAT else {"modelTopology": topology}
     return {
         "format": format_name,
         "formatVersion": FORMAT_VERSION,
-        "formatMinorVersion": FORMAT_MINOR_VERSION,
+        "formatMinorVersion": minor_version,
         "producer": producer,
         **body,
         "weightsManifest": [{"paths": [s["path"] for s in shards], "weights": [w.manifest_entry() for w in weights],

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import ops
+from . import control_flow, ops
 from .shape_program import attr_value
 
 Kernel = Callable[[list[np.ndarray], dict], list[np.ndarray]]
@@ -1067,12 +1067,20 @@ KERNELS: dict[str, Kernel] = {name: ORACLE[name] for name in ops.OPS}
 
 def run(graph, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -> dict[str, np.ndarray]:
     """Evaluates an ir.Graph on the given inputs; returns the requested (default: graph) outputs."""
-    values: dict[str, np.ndarray] = dict(graph.constants)
     for name in graph.inputs:
         if name not in feeds:
             raise KeyError(f"no value fed for graph input {name!r}")
-        values[name] = np.asarray(feeds[name])
-    wanted = outputs or graph.outputs
+    return run_scope(graph, {name: np.asarray(feeds[name]) for name in graph.inputs}, outputs or graph.outputs)
+
+
+def run_body(body, bound: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """A control-flow body's outputs, given its inputs and the enclosing values it reads."""
+    values = run_scope(body, bound, body.outputs)
+    return [values[name] for name in body.outputs]
+
+
+def run_scope(graph, bound: dict[str, np.ndarray], wanted: list[str]) -> dict[str, np.ndarray]:
+    values: dict[str, np.ndarray] = {**graph.constants, **bound}
     remaining_uses: dict[str, int] = {}
     for node in graph.nodes:
         for i in node.inputs:
@@ -1083,11 +1091,15 @@ def run(graph, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -
         if node.shape_attrs:  # attrs that follow free dimensions: from the shape program, at these shapes
             computed = graph.shape_program.evaluate(list(node.shape_attrs.values()), shapes.__getitem__)
             attrs = {**attrs, **{a: attr_value(computed[v]) for a, v in node.shape_attrs.items()}}
-        results = KERNELS[node.op]([values[i] for i in node.inputs], attrs)
+        inputs = [values[i] if i else None for i in node.inputs]  # '' is an optional input left out
+        if node.subgraphs:
+            results = control_flow.run_node(node, inputs, run_body)
+        else:
+            results = KERNELS[node.op](inputs, attrs)
         values.update(zip(node.outputs, results))
         shapes.update((name, np.shape(value)) for name, value in zip(node.outputs, results))
         for i in node.inputs:  # free intermediates as soon as their last reader ran
             remaining_uses[i] -= 1
-            if remaining_uses[i] == 0 and i not in wanted and i not in graph.constants:
+            if i and remaining_uses[i] == 0 and i not in wanted and i not in graph.constants:
                 del values[i]
     return {name: values[name] for name in wanted}

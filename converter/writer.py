@@ -22,8 +22,10 @@ import numpy as np
 
 from .errors import ConversionError, MalformedModelError, OutputFolderError
 from . import ops
+from .control_flow import read_subgraph, subgraph_json
 from .ir import Graph
-from .model_json import FORMAT_VERSION, GRAPH_FORMAT, MODEL_FILE, model_document, signature, tensor_entries
+from .model_json import (FORMAT_MINOR_VERSION, FORMAT_VERSION, GRAPH_FORMAT, MINOR_VERSION_WITHOUT_SUBGRAPHS, MODEL_FILE,
+                         model_document, signature, tensor_entries)
 from .quantize import EncodedWeight, dequantize
 
 DEFAULT_SHARD_MB = 4
@@ -50,11 +52,19 @@ def model_json(graph: Graph, weights: list[EncodedWeight], shards: list[dict], p
     # the source model's parameters and what the passes derived from them (ir.Graph.parameters);
     # a quantised weight is listed too: the runtime dequantises it to float32
     trainable = [w.name for w in weights if w.name in graph.parameters and w.dtype == "float32"]
+    minor = FORMAT_MINOR_VERSION if any(n.subgraphs for n in graph.nodes) else MINOR_VERSION_WITHOUT_SUBGRAPHS
     return model_document(GRAPH_FORMAT, topology, weights=weights, shards=shards, producer=producer,
-                    signature=signature(graph), trainable=trainable, metadata=metadata)
+                    signature=signature(graph), trainable=trainable, metadata=metadata, minor_version=minor)
 
 
 def node_json(node) -> dict:
+    if node.subgraphs:
+        try:
+            bodies = {role: subgraph_json(body, node_json) for role, body in node.subgraphs.items()}
+        except ConversionError as e:
+            raise ConversionError(f"node {node.name!r} ({node.op}): {e}") from None
+        return {"name": node.name, "op": node.op, "inputs": node.inputs, "outputs": node.outputs, "attrs": {},
+                "subgraphs": bodies}
     entry = {"name": node.name, "op": node.op, "inputs": node.inputs, "outputs": node.outputs,
              "attrs": ops.node_attrs(node.name, node.op, node.inputs, node.attrs)}
     if node.shape_attrs:
@@ -197,6 +207,16 @@ def read_weights(folder: Path, group: dict) -> dict[str, np.ndarray]:
     return weights
 
 
+def add_nodes(graph: Graph, nodes: list[dict]):
+    for node in nodes:
+        if "subgraphs" in node:
+            bodies = {role: read_subgraph(body, graph, add_nodes) for role, body in node["subgraphs"].items()}
+            graph.add_control_flow(node["op"], node["inputs"], bodies, node["name"], node["outputs"])
+        else:
+            graph.add_node(node["op"], node["inputs"], node["attrs"], node["name"], outputs=node["outputs"],
+                           shape_attrs=node.get("shapeAttrs"))
+
+
 def load_model(folder) -> tuple[Graph, dict]:
     """Rebuilds the IR graph of a converted model (weights dequantized), and returns its model.json."""
     folder = Path(folder)
@@ -220,8 +240,6 @@ def load_model(folder) -> tuple[Graph, dict]:
         graph.add_input(entry["name"], entry["shape"], entry["dtype"])
     for entry in topology.get("shapeProgram", []):
         graph.shape_program.add(entry["op"], entry["inputs"], entry["attrs"], entry["name"])
-    for node in topology["nodes"]:
-        graph.add_node(node["op"], node["inputs"], node["attrs"], node["name"], outputs=node["outputs"],
-                       shape_attrs=node.get("shapeAttrs"))
+    add_nodes(graph, topology["nodes"])
     graph.outputs = [entry["name"] for entry in topology["outputs"]]
     return graph, document

@@ -12,7 +12,7 @@ SMALL_RESULT = 1 << 16  # results may grow past their inputs up to this many ele
 def fold_constants(graph: Graph) -> bool:
     changed = False
     for node in list(graph.nodes):
-        if not graph.contains(node) or node.shape_attrs or not all(graph.is_constant(i) for i in node.inputs) or any(o in graph.outputs for o in node.outputs):
+        if not graph.contains(node) or node.shape_attrs or node.subgraphs or not all(graph.is_constant(i) for i in node.inputs) or any(o in graph.outputs for o in node.outputs):
             continue
         input_size = sum(graph.constants[i].size for i in node.inputs)
         output_size = sum(max(0, ops.num_elements(graph.info[o].shape)) for o in node.outputs)

@@ -7,12 +7,10 @@ from ..ir import Graph, Node
 
 
 def is_pass_through(graph: Graph, node: Node) -> bool:
-    if not node.inputs:  # fill, range: values made from attrs alone
-        return False
-    source = graph.info[node.inputs[0]].shape
     if node.op == "clone":
         return True
     if node.op == "reshape":
+        source = graph.info[node.inputs[0]].shape
         return -1 not in source and list(source) == list(node.attrs["shape"])
     if node.op == "transpose":
         return node.attrs["perm"] == sorted(node.attrs["perm"])

@@ -132,14 +132,17 @@ def external_array(tensor: TensorProto, base_dir: Path, dims: list[int], what: s
 # ------------------------------------------------------------------------ the lowering context
 
 ATTRIBUTE_KINDS = {int: AttributeProto.INT, float: AttributeProto.FLOAT, str: AttributeProto.STRING,
-                   "ints": AttributeProto.INTS, "floats": AttributeProto.FLOATS, "tensor": AttributeProto.TENSOR}
+                   "ints": AttributeProto.INTS, "floats": AttributeProto.FLOATS, "tensor": AttributeProto.TENSOR,
+                   "graph": AttributeProto.GRAPH}
 
 
 class OnnxLowering(Lowering):
     """What a lowering function works with while it lowers one ONNX node."""
 
-    def __init__(self, graph: Graph, known: dict[str, Known], opset: int, base_dir: Path):
+    def __init__(self, graph: Graph, known: dict[str, Known], opset: int, base_dir: Path,
+                 parent: OnnxLowering | None = None):
         self.graph = graph
+        self.parent = parent  # the enclosing scope's context, while lowering a control-flow body
         self.known = known
         self.values: dict[str, str] = {}  # ONNX value name -> IR value name
         self.opset = opset
@@ -199,13 +202,25 @@ class OnnxLowering(Lowering):
         if name in self.values:
             return self.values[name]
         if name not in self.known:
-            raise ConversionError(f"node {self.node_name!r}: input {name!r} is produced by no earlier node")
+            outer = self.outer_value(name)
+            if outer is None:
+                raise ConversionError(f"node {self.node_name!r}: input {name!r} is produced by no earlier node")
+            return outer
         known = self.known[name]
         if known.partial:
             raise Unsupported(f"input {name!r} depends on a free dimension at run time; "
                               f"fix its size with --input-shape")
         ir_name = self.graph.add_constant(narrow(known.value, f"tensor {name!r}"), name, known.parameter)
         self.values[name] = ir_name
+        return ir_name
+
+    def outer_value(self, name: str) -> str | None:
+        """An enclosing scope's runtime value `name`, made readable in this body (control_flow.py)."""
+        if self.parent is None:
+            return None
+        ir_name = self.parent.values.get(name) or self.parent.outer_value(name)
+        if ir_name is not None:
+            self.values[name] = self.graph.add_outer(ir_name, self.parent.graph.info[ir_name])
         return ir_name
 
     def const(self, index: int) -> np.ndarray:
@@ -1262,9 +1277,22 @@ def node_display_name(node: onnx.NodeProto, index: int) -> str:
     return node.name or f"{node.op_type}_{index}"
 
 
+CONTROL_FLOW_LOWERINGS = ("If", "Loop", "Scan")  # readers/onnx_control_flow.py
+
+
+def node_reads(node: onnx.NodeProto) -> list[str]:
+    """The values a node reads: its inputs and what its subgraphs (If/Loop/Scan bodies) read, nested ones too."""
+    names = list(node.input)
+    for attribute in node.attribute:
+        for body in ([attribute.g] if attribute.type == AttributeProto.GRAPH else attribute.graphs):
+            for inner in body.node:
+                names.extend(node_reads(inner))
+    return names
+
+
 def should_fold(ctx: OnnxLowering, node: onnx.NodeProto) -> bool:
-    """Shape-computing nodes with every input known are evaluated while reading."""
-    if node.op_type in ("Shape", "Size", "Constant") or not node.input:
+    """Shape-computing nodes with every input known are evaluated while reading (control flow folds itself)."""
+    if node.op_type in ("Shape", "Size", "Constant", *CONTROL_FLOW_LOWERINGS) or not node.input:
         return False
     names = [n for n in node.input if n]
     return all(n in ctx.known for n in names) and worth_folding([ctx.known[n] for n in names])
@@ -1385,11 +1413,11 @@ class OnnxReader:
         problems: list[tuple[str, str, str]] = []
         poisoned: set[str] = set()
         # known contents are dropped after their last reader, so a weight and its rearranged copy overlap briefly
-        readers_left = Counter(i for node in onnx_graph.node for i in node.input)
+        readers_left = Counter(i for node in onnx_graph.node for i in node_reads(node))
         readers_left.update(o.name for o in onnx_graph.output)
         for index, node in enumerate(onnx_graph.node):
             name = node_display_name(node, index)
-            for i in node.input:
+            for i in node_reads(node):
                 readers_left[i] -= 1
             if any(i in poisoned for i in node.input):
                 poisoned.update(node.output)
@@ -1406,7 +1434,7 @@ class OnnxReader:
             except (ValueError, IndexError, TypeError, KeyError, OverflowError) as e:
                 raise ConversionError(f"{self.path}: node {name!r} ({node.op_type}): malformed node "
                                       f"({type(e).__name__}: {e})") from None
-            for i in node.input:
+            for i in node_reads(node):
                 if readers_left[i] == 0:
                     known.pop(i, None)
             if self.progress:
@@ -1479,3 +1507,6 @@ class OnnxReader:
 
 def read_onnx(path, input_shapes=None, progress=None) -> ReadResult:
     return OnnxReader(Path(path), input_shapes, progress).read()
+
+
+from . import onnx_control_flow  # noqa: E402,F401  (registers If, Loop and Scan in LOWERINGS)

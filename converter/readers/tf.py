@@ -36,6 +36,7 @@ from typing import Callable
 import numpy as np
 
 from .. import ops
+from ..control_flow import UNROLL_NODES, captured, refined, seal
 from ..errors import ConversionError, MalformedModelError, UnsupportedOpsError
 from ..ir import Graph
 from . import tf_protos
@@ -250,6 +251,15 @@ class TfLowering(Lowering):
             value.ir_name = self.graph.add_constant(narrow(value.value, f"tensor {hint!r}"), hint, value.parameter)
         return value.ir_name
 
+    def tensor_in(self, graph: Graph, value) -> str:
+        """A value (an IR name or known contents) as a value of `graph`, adding known contents as a constant."""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Resource) or value.partial:
+            raise Unsupported("a control-flow value is a variable handle or follows a free dimension")
+        return graph.add_constant(narrow(value.value, f"node {self.node_name!r} value"), f"{self.node_name}/value",
+                                  value.parameter)
+
     def const(self, index: int) -> np.ndarray:
         """The contents of input `index`, which must be known while converting."""
         value = self.value(index)
@@ -368,14 +378,81 @@ def lower_call(ctx):
     ctx.reader.inline_call(ctx, ctx.attr("f"))
 
 
-CONTROL_FLOW = ("If", "StatelessIf", "While", "StatelessWhile", "Switch", "Merge", "Enter", "Exit", "NextIteration",
-                "LoopCond", "Case", "StatelessCase")
+CONTROL_FLOW = ("Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "Case", "StatelessCase")
 
 
 @lowers(*CONTROL_FLOW)
 def lower_control_flow(ctx):
-    raise Unsupported("control flow (If/While/Case and TF1 loops) is not supported; export the model without "
-                      "data-dependent branches or loops")
+    raise Unsupported("TF1 control flow (Switch/Merge, Enter/Exit loops) and Case are not supported; export the "
+                      "model with TF2's functional If and While")
+
+
+@lowers("If", "StatelessIf")
+def lower_if(ctx: TfLowering):
+    """A known condition inlines the branch taken; else an `if` node whose branches read the If's inputs
+    as outer values (control_flow.py)."""
+    branches = {"then": ctx.attr("then_branch"), "else": ctx.attr("else_branch")}
+    args = [ctx.value(i) for i in range(1, len(ctx.inputs))]
+    if ctx.is_known(0):
+        chosen = branches["then" if ctx.const(0).reshape(-1)[0] else "else"]
+        for i, value in enumerate(ctx.reader.call(ctx, chosen, args)):
+            ctx.output(i, value)
+        return
+    if ctx.info(0).shape != ():
+        raise Unsupported(f"a condition of shape {list(ctx.info(0).shape)}: only a scalar one is read")
+    condition = ctx.tensor(0)
+    bodies = {}
+    for role, function in branches.items():
+        body = Graph(parent=ctx.graph)
+        outer = [body.add_outer(v, ctx.graph.info[v]) if isinstance(v, str) else v for v in args]
+        body.outputs = ctx.reader.call_in_body(ctx, body, lambda: ctx.reader.call(ctx, function, outer))
+        bodies[role] = seal(body, ctx.graph)
+    outputs = ctx.graph.add_control_flow("if", [condition, *captured(bodies.values())], bodies, ctx.node_name)
+    for i, out in enumerate(outputs):
+        ctx.output(i, out)
+
+
+@lowers("While", "StatelessWhile")
+def lower_while(ctx: TfLowering):
+    """Iterations whose condition is known while converting are unrolled (a loop counter compared with a
+    constant), up to UNROLL_NODES nodes; what remains is a `loop` without a trip count whose body runs
+    the body function, then the condition function on its results."""
+    cond, step = ctx.attr("cond"), ctx.attr("body")
+    state = [ctx.value(i) for i in range(len(ctx.inputs))]
+    nodes = len(ctx.graph.nodes)
+    for unrolled in range(UNROLL_NODES + 1):
+        going = ctx.reader.call(ctx, cond, state)[0]
+        if not (isinstance(going, Known) and not going.partial):
+            break
+        if not going.value.reshape(-1)[0]:
+            for i, value in enumerate(state):
+                ctx.output(i, value)
+            return
+        if len(ctx.graph.nodes) - nodes > UNROLL_NODES or unrolled == UNROLL_NODES:
+            break  # the rest runs as a loop, from the state reached
+        state = ctx.reader.call(ctx, step, state)
+    initial = [ctx.tensor_in(ctx.graph, value) for value in state]
+    condition = ctx.tensor_in(ctx.graph, going)
+    if ctx.graph.info[condition].shape != ():
+        raise Unsupported(f"a condition of shape {list(ctx.graph.info[condition].shape)}: only a scalar one is read")
+
+    def build(infos):
+        body = Graph(parent=ctx.graph)
+        body.add_input(body.unique_name(f"{ctx.node_name}/iteration"), (), "int32")
+        body.add_input(body.unique_name(f"{ctx.node_name}/condition"), (), "bool")
+        carried = [body.add_input(body.unique_name(f"{ctx.node_name}/carried"), info.shape, info.dtype) for info in infos]
+
+        def iteration():
+            results = ctx.reader.call(ctx, step, carried)
+            return [ctx.reader.call(ctx, cond, results)[0], *results]
+        body.outputs = ctx.reader.call_in_body(ctx, body, iteration)
+        return body
+
+    body = refined(build, [ctx.graph.info[v] for v in initial], ctx.graph, f"node {ctx.node_name!r} ({ctx.node.op})")
+    outputs = ctx.graph.add_control_flow("loop", ["", condition, *initial, *captured([body])], {"body": body},
+                                         ctx.node_name)
+    for i, out in enumerate(outputs):
+        ctx.output(i, out)
 
 
 # ------------------------------------------------------------------------ elementwise
@@ -1200,6 +1277,11 @@ class TfReader:
                                   f"({type(e).__name__}: {e})") from None
 
     def inline_call(self, ctx: TfLowering, function_name: str):
+        for i, value in enumerate(self.call(ctx, function_name, [ctx.value(i) for i in range(len(ctx.inputs))])):
+            ctx.output(i, value)
+
+    def call(self, ctx: TfLowering, function_name: str, args: list) -> list:
+        """Lowers a library function on `args` (values) into the graph being built; returns its results."""
         body = self.functions.get(function_name)
         if body is None:
             raise MalformedModelError(f"node {ctx.node_name!r} calls function {function_name!r}, which the graph "
@@ -1207,12 +1289,12 @@ class TfReader:
         if ctx.scope.depth >= MAX_CALL_DEPTH:
             raise Unsupported(f"function calls nested deeper than {MAX_CALL_DEPTH} (recursion?)")
         signature = body.signature
-        if len(signature.input_arg) != len(ctx.inputs):
-            raise MalformedModelError(f"node {ctx.node_name!r} passes {len(ctx.inputs)} inputs to "
+        if len(signature.input_arg) != len(args):
+            raise MalformedModelError(f"node {ctx.node_name!r} passes {len(args)} inputs to "
                                       f"{function_name!r}, which takes {len(signature.input_arg)}")
         callee = Scope({n.name: n for n in body.node_def}, function_name, ctx.scope.depth + 1)
-        for i, arg in enumerate(signature.input_arg):
-            callee.values[f"{arg.name}:0"] = ctx.value(i)
+        for arg, value in zip(signature.input_arg, args):
+            callee.values[f"{arg.name}:0"] = value
             callee.done.add(arg.name)
         results = []
         for arg in signature.output_arg:
@@ -1222,8 +1304,17 @@ class TfReader:
         self.evaluate(callee, results)
         if any(node_of(r) in callee.poisoned for r in results):
             raise CalleeUnsupported()
-        for i, key in enumerate(results):
-            ctx.output(i, callee.values[key])
+        return [callee.values[key] for key in results]
+
+    def call_in_body(self, ctx: TfLowering, body: Graph, calls) -> list[str]:
+        """Lowers `calls(reader)` (function calls on values of `body`) into `body`, a control-flow body
+        (control_flow.py); returns its results as `body`'s values."""
+        outer, self.graph = self.graph, body
+        try:
+            results = calls()
+            return [ctx.tensor_in(body, value) for value in results]
+        finally:
+            self.graph = outer
 
 
 def should_fold(ctx: TfLowering) -> bool:
@@ -1257,7 +1348,8 @@ def fold(ctx: TfLowering) -> bool:
 
 # ops whose lowering only reads its inputs' values: safe to evaluate on known inputs
 FOLDABLE = set(LOWERINGS) - {"Placeholder", "VarHandleOp", "VariableV2", "Variable", "ReadVariableOp",
-                             "ResourceGather", "StatefulPartitionedCall", "PartitionedCall", *CONTROL_FLOW}
+                             "ResourceGather", "StatefulPartitionedCall", "PartitionedCall", *CONTROL_FLOW,
+                             "If", "StatelessIf", "While", "StatelessWhile"}
 
 
 def read_tf(path, input_shapes=None, progress=None, signature=None, tags=None) -> ReadResult:

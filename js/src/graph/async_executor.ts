@@ -7,10 +7,12 @@
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { type HostContext, getOpDef } from '../ops/registry.js';
+import { isControlFlow, runControlFlow } from './control_flow.js';
 import { compileSchedule, neededNodes, nodeError, nodeReads, runSchedule } from './executor.js';
 import type { GraphNode, GraphTopology } from './topology.js';
 
-const isHost = (node: GraphNode) => getOpDef(node.op).host !== undefined;
+// control-flow nodes (control_flow.ts) run here too: they read back their condition or trip count
+const isHost = (node: GraphNode) => isControlFlow(node) || getOpDef(node.op).host !== undefined;
 
 /** The first host op the outputs need, or null when a synchronous schedule computes them. */
 export function firstHostNode(topology: GraphTopology, outputNames: readonly string[]): GraphNode | null {
@@ -70,7 +72,8 @@ export async function runGraphAsync(topology: GraphTopology, values: ReadonlyMap
       const [node, ...rest] = later;
       let outputs: Tensor[];
       try {
-        outputs = await engine.runHostOp(node.op, node.inputs.map(valueOf), node.attrs, context);
+        outputs = isControlFlow(node) ? await runControlFlow(node, node.inputs.map(valueOf), context)
+          : await engine.runHostOp(node.op, node.inputs.map(valueOf), node.attrs, context);
       } catch (error) {
         throw nodeError(node, error);
       }

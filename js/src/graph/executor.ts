@@ -10,6 +10,7 @@ import type { TensorSpec } from '../core/backend.js';
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { type AnyOpDef, checkAttrs, getOpDef } from '../ops/registry.js';
+import { isControlFlow } from './control_flow.js';
 import { evaluateShapeProgram, shapeProgramReads } from './shape_program.js';
 import type { GraphNode, GraphTopology } from './topology.js';
 
@@ -79,8 +80,11 @@ export function compileSchedule(topology: GraphTopology, known: Map<string, Tens
   const specs = new Map(known);
   const programValues = new Map();
   const attrsOf = nodes.map((node) => {
-    const def = getOpDef(node.op);
     try {
+      if (isControlFlow(node)) {
+        throw new Error('it runs subgraphs (control flow) as its condition or trip count decides, so the model runs only with executeAsync');
+      }
+      const def = getOpDef(node.op);
       if (def.host) {
         throw new Error('its output shape depends on the values of its inputs, so the model runs only with executeAsync');
       }

@@ -222,7 +222,7 @@ def test_nchw_convolution_and_bias(tmp_path):
 
 def test_control_flow_and_unknown_ops_are_listed_with_node_names(tmp_path):
     nodes = [placeholder("x", [2, 3]), placeholder("flag", [], dtype=10),
-             op("branch", "If", ["flag", "x"]), op("loop", "While", ["x"]), op("odd", "FancyOp", ["x"]),
+             op("branch", "Switch", ["x", "flag"]), op("loop", "Enter", ["x"]), op("odd", "FancyOp", ["x"]),
              op("after", "Relu", ["branch"]), op("y", "AddN", ["after", "loop", "odd"])]
     with pytest.raises(UnsupportedOpsError) as error:
         read_tf(write_graph(tmp_path / "g.pb", nodes))
