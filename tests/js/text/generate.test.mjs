@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tw from '../../../js/dist/tensorweb.js';
+import { FIXTURE, GPT, recordedLogits } from '../../fixtures/gpt/tiny_gpt.mjs';
 
-const GPT = new URL('../../fixtures/gpt/', import.meta.url);
-const FIXTURE = JSON.parse(readFileSync(new URL('tiny_gpt.json', GPT), 'utf8'));
 const fetchFunc = async (url) => new Response(readFileSync(new URL(url.slice('http://gpt.test/'.length), GPT)));
 
 await tw.setBackend('cpu');
@@ -21,30 +20,7 @@ async function tokens(prompt, options) {
   return ids;
 }
 
-/** PyTorch's first logits, [1, n, 1000], from the npz's raw float32 array. */
-function recordedLogits() {
-  const npy = readNpzEntry(readFileSync(new URL('tiny_gpt.npz', GPT)), 'logits.npy');
-  const headerLength = npy.readUInt16LE(8);
-  const body = npy.subarray(10 + headerLength);
-  return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
-}
-
-/** One stored (uncompressed) entry of a zip file, as numpy's savez writes them (sizes in zip64 extra fields). */
-function readNpzEntry(zip, name) {
-  for (let offset = 0; zip.readUInt32LE(offset) === 0x04034b50;) {
-    const nameLength = zip.readUInt16LE(offset + 26);
-    const extraLength = zip.readUInt16LE(offset + 28);
-    const extra = offset + 30 + nameLength;
-    let size = zip.readUInt32LE(offset + 22);
-    if (size === 0xffffffff && zip.readUInt16LE(extra) === 1) size = Number(zip.readBigUInt64LE(extra + 4));
-    const start = extra + extraLength;
-    if (zip.toString('utf8', offset + 30, offset + 30 + nameLength) === name) return zip.subarray(start, start + size);
-    offset = start + size;
-  }
-  throw new Error(`no ${name} in the npz`);
-}
-
-test('the prompt step\'s logits match PyTorch\'s, from an empty cache', () => {
+test('the prompt step\'s logits match PyTorch\'s, from an empty cache', (t) => {
   assert.deepEqual(tokenizer.encode(FIXTURE.prompt), FIXTURE.promptIds);
   const n = FIXTURE.promptIds.length;
   const feeds = { input_ids: tw.tensor(FIXTURE.promptIds, [1, n], 'int32') };
@@ -60,6 +36,7 @@ test('the prompt step\'s logits match PyTorch\'s, from an empty cache', () => {
     largest = Math.max(largest, Math.abs(value));
   });
   assert.ok(worst <= 1e-4 * largest, `max difference ${worst} of largest ${largest}`);
+  t.diagnostic(`max |diff| ${worst.toExponential(2)} of logits up to ${largest.toFixed(2)}`);
   tw.dispose([logits, ...Object.values(feeds)]);
 });
 
