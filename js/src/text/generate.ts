@@ -135,10 +135,11 @@ export async function* generate(model: GraphModel, tokenizer: TextTokenizer, pro
   let pastLength = 0;
   const generated: number[] = [];
   let emitted = '';
+  let extra: Tensor[] = [];
   try {
     for (let step = 0; step < settings.maxNewTokens; step++) {
       const length = ids.shape[1];
-      const extra: Tensor[] = [];
+      extra = [];
       const feeds: Record<string, Tensor> = { [layout.ids]: ids, ...Object.fromEntries(cache) };
       if (layout.attentionMask) extra.push(feeds[layout.attentionMask] = ones([1, pastLength + length], 'int32'));
       if (layout.positionIds) {
@@ -167,6 +168,7 @@ export async function* generate(model: GraphModel, tokenizer: TextTokenizer, pro
       if (stops.has(id)) break;
     }
   } finally {
-    dispose([ids, ...cache.values()]);
+    // disposing is idempotent: a step that failed leaves its inputs here
+    dispose([ids, ...extra, ...cache.values()]);
   }
 }
