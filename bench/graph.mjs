@@ -16,6 +16,12 @@
 // runtimes' outputs (absolute, and relative to each output's largest value).
 // A row may chain models: face_detection_landmarks is one camera frame, the
 // face detector on a 128x128 frame then the landmark model on a 192x192 crop.
+// A `generate` row times text generation with a KV-cache decoder instead: one
+// inference is a 32-token prompt and 64 greedy new tokens, tensorweb's through
+// tw.text.generate (cache and token choice on the GPU, the id read back), the
+// peer's through a loop of session.run with its present outputs kept on the GPU
+// (preferredOutputLocation 'gpu-buffer') and the logits read back for the
+// argmax; the row adds tokens per second, and compares the tokens chosen.
 // Each row gets a fresh browser, so no pipeline compiled for an earlier one is
 // reused.
 //
@@ -58,6 +64,19 @@ export const MODELS = [
   onnx('minilm_l6', [
     { name: 'input_ids', shape: [1, 128], fill: 'ids', ortType: 'int64' },
     { name: 'attention_mask', shape: [1, 128], fill: 'ones', ortType: 'int64' }]),
+  // The same conversion (batch and sequence free) at a batch of 8 sentences of 128 tokens.
+  {
+    name: 'minilm_l6_batch8', peer: 'ort', parts: [{ name: 'minilm_l6', inputs: [
+      { name: 'input_ids', shape: [8, 128], fill: 'ids', ortType: 'int64' },
+      { name: 'attention_mask', shape: [8, 128], fill: 'ones', ortType: 'int64' }] }],
+  },
+  // The decoder fixture, prompt step from an empty cache ([1, 4, 0, 16]), then 64 steps of one token.
+  {
+    name: 'tiny_gpt_generate', peer: 'ort', generate: { newTokens: 64 }, parts: [{ name: 'tiny_gpt', inputs: [
+      { name: 'input_ids', shape: [1, 32], fill: 'tokens', ortType: 'int64' },
+      ...[0, 1].flatMap((layer) => ['key', 'value'].map((kind) => (
+        { name: `past_key_values.${layer}.${kind}`, shape: [1, 4, 0, 16], fill: 'normal', ortType: 'float32' })))] }],
+  },
   {
     name: 'face_detection_landmarks', peer: 'litert', parts: [
       { name: 'face_detection_short_range', inputs: [photo('input', 128, 'signed', WHOLE)] },
@@ -116,10 +135,13 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
       relative.push(difference / Math.max(...expected.map(Math.abs)));
     }
     const summary = (r) => ({ loadMs: r.loadMs, firstMs: r.firstMs, steadyMs: median(r.times), loadToFirstResultMs: r.loadToFirstResultMs });
+    // A generate row's steady state is one generation: its new tokens per second.
+    const speed = (r) => (model.generate ? { tokensPerSecond: model.generate.newTokens / (median(r.times) / 1000) } : {});
     rows.push({
       model: model.name,
-      tensorweb: { ...summary(tensorweb), reloadMs: tensorweb.reloadMs, bestVariantsMs: tensorweb.bestVariantsMs },
-      peer: { runtime: peer.runtime, ...summary(peer), ...peer.details },
+      ...(model.generate ? { generate: { promptTokens: model.parts[0].inputs[0].shape[1], newTokens: model.generate.newTokens } } : {}),
+      tensorweb: { ...summary(tensorweb), ...speed(tensorweb), reloadMs: tensorweb.reloadMs, bestVariantsMs: tensorweb.bestVariantsMs },
+      peer: { runtime: peer.runtime, ...summary(peer), ...peer.details, ...speed(peer) },
       outputMaxAbsDifference: Math.max(...absolute),
       outputRelativeDifference: Math.max(...relative),
     });
@@ -149,6 +171,7 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase
     normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()),
     pixels: () => Math.floor(256 * uniform()),
     ids: () => 1000 + Math.floor(4000 * uniform()),
+    tokens: () => Math.floor(1000 * uniform()), // the decoder's vocabulary
     ones: () => 1,
   };
   const picture = photoBase64 && await createImageBitmap(new Blob([Uint8Array.from(atob(photoBase64), (c) => c.charCodeAt(0))]));
@@ -175,11 +198,39 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase
         runtime: 'onnxruntime-web webgpu',
         details: () => ({}),
         async load(part, k) {
-          const session = await ort.InferenceSession.create(`/build/bench-graph/${part.name}.onnx`,
-            { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+          const url = `/build/bench-graph/${part.name}.onnx`;
           const feeds = Object.fromEntries(part.inputs.map((input) => [input.name, input.ortType === 'int64'
             ? new ort.Tensor('int64', BigInt64Array.from(values[k][input.name], BigInt), input.shape)
             : new ort.Tensor('float32', Float32Array.from(values[k][input.name]), input.shape)]));
+          if (model.generate) {
+            const presents = part.inputs.map((input) => input.name.replace('past_key_values.', 'present.')).slice(1);
+            const session = await ort.InferenceSession.create(url, { executionProviders: ['webgpu'], logSeverityLevel: 3,
+              preferredOutputLocation: Object.fromEntries(presents.map((name) => [name, 'gpu-buffer'])) });
+            return {
+              async infer() {
+                const tokens = [];
+                let step = feeds;
+                let cache = [];
+                for (let i = 0; i < model.generate.newTokens; i++) {
+                  const results = await session.run(step);
+                  const logits = await results.logits.getData();
+                  const vocab = results.logits.dims[2];
+                  const last = logits.subarray(logits.length - vocab);
+                  const token = last.reduce((best, v, j) => (v > last[best] ? j : best), 0);
+                  tokens.push(token);
+                  results.logits.dispose();
+                  cache.forEach((t) => t.dispose());
+                  cache = presents.map((name) => results[name]);
+                  step = { input_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(token)), [1, 1]),
+                    ...Object.fromEntries(presents.map((name, j) => [name.replace('present.', 'past_key_values.'), cache[j]])) };
+                }
+                cache.forEach((t) => t.dispose());
+                return { tokens };
+              },
+              release: () => session.release(),
+            };
+          }
+          const session = await ort.InferenceSession.create(url, { executionProviders: ['webgpu'], logSeverityLevel: 3 });
           return {
             async infer() {
               const results = await session.run(feeds);
@@ -255,6 +306,14 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase
   const twRunners = model.parts.map((part, k) => ({
     async infer() {
       const graph = graphs[k];
+      if (model.generate) {
+        const tokens = [];
+        const tokenizer = tw.text.BPETokenizer.fromMetadata(graph.metadata);
+        for await (const token of tw.text.generate(graph, tokenizer, values[k].input_ids, { maxNewTokens: model.generate.newTokens })) {
+          tokens.push(token.id);
+        }
+        return { tokens };
+      }
       const outputs = graph.execute(twFeeds[k], graph.outputNodes);
       const list = Array.isArray(outputs) ? outputs : [outputs];
       const data = await Promise.all(list.map((t) => t.data()));
@@ -344,6 +403,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       `first result: ${(row.peer.loadToFirstResultMs / row.tensorweb.loadToFirstResultMs).toFixed(2)}×`);
     console.log(`  tensorweb: weights' load alone (a second load) ${ms(row.tensorweb.reloadMs)}; its best kernel variants ` +
       `compiled ${ms(row.tensorweb.bestVariantsMs)} after the first result`);
+    if (row.generate) {
+      console.log(`  tokens per second (${row.generate.newTokens} new after a ${row.generate.promptTokens}-token prompt, prompt step included): tensorweb ${row.tensorweb.tokensPerSecond.toFixed(1)}, ` +
+        `${runtime} ${row.peer.tokensPerSecond.toFixed(1)}`);
+    }
     if (accelerators) {
       console.log(`  LiteRT.js compiled for: ${accelerators.join(', ')}; its wasm runtime loaded in ${ms(wasmRuntimeLoadMs)} (in its load)`);
     }

@@ -13,7 +13,9 @@ registries, exported from PyTorch by tensorweb.examples: EfficientNet-Lite0
 detector (short range), face landmark and selfie segmentation models are the
 .tflite files of the mediapipe 0.10.14 wheel (tests/fixtures/mediapipe_models.py
 downloads it into examples-cache/), written as build/bench-graph/<name>.tflite
-for LiteRT.js beside their conversion.
+for LiteRT.js beside their conversion. tiny_gpt is the decoder fixture
+(tests/fixtures/gpt/tiny_gpt.onnx: a seeded 2-layer GPT-2 with a KV cache) and
+its tokenizer, for the text generation row.
 
     .venv/bin/python bench/graph_models.py [name ...]   # all of them, or the ones named
 """
@@ -72,12 +74,15 @@ def exported(module_name: str):
     import importlib
     module = importlib.import_module(f"tensorweb.examples.{module_name}")
     shapes = [f"{name}:{','.join(map(str, dims))}" for name, dims in module.INPUT_SHAPES.items()]
-    return module.export_onnx, [arg for shape in shapes for arg in ("--input-shape", shape)], ".onnx"
+    return module.make_source, [arg for shape in shapes for arg in ("--input-shape", shape)], ".onnx"
 
 
 def mediapipe(name: str):
     """(writer of the wheel's mediapipe/modules/*/<name>.tflite, no convert arguments, its suffix)."""
     return (lambda path: shutil.copyfile(model_path(name), path)), [], ".tflite"
+
+
+GPT = ROOT / "tests" / "fixtures" / "gpt"
 
 
 MODELS = {
@@ -88,6 +93,8 @@ MODELS = {
     "vgg19": lambda: ((lambda path: onnx.save(seeded_model("vgg19"), path)), [], ".onnx"),
     "efficientnet_lite0": lambda: exported("efficientnet_lite0"),
     "minilm_l6": lambda: exported("minilm"),
+    "tiny_gpt": lambda: ((lambda path: shutil.copyfile(GPT / "tiny_gpt.onnx", path)),
+                         ["--tokenizer", str(GPT / "tokenizer.json")], ".onnx"),
     "face_detection_short_range": lambda: mediapipe("face_detection_short_range"),
     "face_landmark": lambda: mediapipe("face_landmark"),
     "selfie_segmentation": lambda: mediapipe("selfie_segmentation"),

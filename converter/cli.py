@@ -64,6 +64,9 @@ def add_convert_arguments(parser: argparse.ArgumentParser):
     parser.add_argument("--output-format", choices=("graph", "layers"),
                         help="layers keeps a Keras / TF.js layers model's layers for training with the layers API "
                              "(their default); graph writes the op graph (everything else's only format)")
+    parser.add_argument("--tokenizer", metavar="TOKENIZER.json",
+                        help="a Hugging Face tokenizer.json to carry in model.json's metadata "
+                             "(default: tokenizer.json beside SRC, if there is one)")
     parser.add_argument("--no-optimize", action="store_true", help="skip the graph optimisation passes")
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -106,7 +109,7 @@ def run_convert(args: argparse.Namespace) -> int:
     options = ConvertOptions(quantize=quantize, shard_size_mb=args.shard_size_mb,
                              input_shapes=dict(args.input_shape), optimize=not args.no_optimize,
                              force=args.force, signature=args.signature, tags=args.tags,
-                             output_format=args.output_format)
+                             output_format=args.output_format, tokenizer=args.tokenizer)
     progress = Progress(enabled=args.progress)
     try:
         summary = convert(args.source, args.out, options, progress)

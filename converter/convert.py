@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ class ConvertOptions:
     tags: list[str] | None = None  # SavedModel meta graph tags (default serve)
     output_format: str | None = None  # "graph" or "layers" (Keras and TF.js layers models default to layers)
     metadata: dict = field(default_factory=dict)  # added to model.json's metadata (labels, tokenizer, ...)
+    tokenizer: str | Path | None = None  # a Hugging Face tokenizer.json; default: the one beside the source
 
     def reader_options(self) -> dict:
         return {"signature": self.signature, "tags": self.tags, "output_format": self.output_format}
@@ -93,6 +95,26 @@ def options_for(read, format_name: str, options: dict) -> dict:
     return given
 
 
+def tokenizer_metadata(source: Path, tokenizer: str | Path | None) -> dict:
+    """`{"tokenizer": {"type": "huggingface", "config": ...}}` from the tokenizer.json named, or found beside
+    the source model (in its folder, or inside a model folder); `{}` when none is named or found."""
+    if tokenizer is None:
+        found = source / "tokenizer.json" if source.is_dir() else source.parent / "tokenizer.json"
+        if not found.is_file():
+            return {}
+        tokenizer = found
+    path = Path(tokenizer)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConversionError(f"tokenizer {path}: cannot read: {e.strerror or e}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConversionError(f"tokenizer {path}: not JSON: {e}") from None
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict) or "type" not in config["model"]:
+        raise ConversionError(f"tokenizer {path}: not a Hugging Face tokenizer.json (no model.type)")
+    return {"tokenizer": {"type": "huggingface", "config": config}}
+
+
 def convert(source, out, options: ConvertOptions | None = None, progress: Progress | None = None) -> ConvertSummary:
     options = options or ConvertOptions()
     source, out = Path(source), Path(out)
@@ -107,7 +129,7 @@ def convert(source, out, options: ConvertOptions | None = None, progress: Progre
                 "sourceFile": source.name, "sourceProducer": result.producer, "opset": result.opset}
     metadata = {"optimized": options.optimize,
                 "quantization": [f"{r.dtype}:{r.pattern}" for r in options.quantize], **result.metadata,
-                **options.metadata}
+                **tokenizer_metadata(source, options.tokenizer), **options.metadata}
     shard_bytes = int(options.shard_size_mb * 1024 * 1024)
     if getattr(result, "layers", None) is not None:  # a Keras / TF.js layers model kept as layers
         progress.stage("writing", graph.parameter_count() * 4)

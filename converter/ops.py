@@ -662,7 +662,7 @@ def node_attrs(name: str, op: str, inputs: list[str], attrs: dict) -> dict:
 SYMBOLIC_RULES: dict[str, tuple[set[str], Rule]] = {
     "reshape": ({"shape"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["shape"]), inputs[0].dtype)]),
     "broadcastTo": ({"shape"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["shape"]), inputs[0].dtype)]),
-    "fill": ({"shape"}, infer_fill),
+    "fill": ({"shape", "value"}, infer_fill),
     "range": ({"start", "stop", "step"}, lambda inputs, attrs: [TensorInfo((-1,), attrs["dtype"])]),
     "slice": ({"begin", "size"}, lambda inputs, attrs: [TensorInfo(tuple(attrs["size"]), inputs[0].dtype)]),
     "topk": ({"k"}, infer_topk),

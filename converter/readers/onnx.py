@@ -208,9 +208,9 @@ class OnnxLowering(Lowering):
             return outer
         known = self.known[name]
         if known.partial:
-            raise Unsupported(f"input {name!r} depends on a free dimension at run time; "
-                              f"fix its size with --input-shape")
-        ir_name = self.graph.add_constant(narrow(known.value, f"tensor {name!r}"), name, known.parameter)
+            ir_name = self.computed_scalar(name, known)
+        else:
+            ir_name = self.graph.add_constant(narrow(known.value, f"tensor {name!r}"), name, known.parameter)
         self.values[name] = ir_name
         return ir_name
 
@@ -222,6 +222,21 @@ class OnnxLowering(Lowering):
         if ir_name is not None:
             self.values[name] = self.graph.add_outer(ir_name, self.parent.graph.info[ir_name])
         return ir_name
+
+    def computed_scalar(self, name: str, known: Known) -> str:
+        """A one-element value that follows a free dimension (a past length added to position ids) as a
+        runtime tensor: a fill whose value the shape program computes."""
+        if known.value.size != 1:
+            raise Unsupported(f"input {name!r} depends on a free dimension at run time; "
+                              f"fix its size with --input-shape")
+        program = self.graph.shape_program
+        symbol = known.symbol_in(program, name)
+        if known.value.ndim:
+            symbol = program.add("squeeze", [symbol], {"axes": list(range(known.value.ndim))}, f"{name}/scalar")
+        value = narrow(known.value, f"tensor {name!r}")
+        return self.graph.add_node("fill", [], {"shape": list(value.shape), "value": value.item(),
+                                                "dtype": runtime_dtype_of_array(value)},
+                                   self.node_name, shape_attrs={"value": symbol})[0]
 
     def const(self, index: int) -> np.ndarray:
         """The contents of input `index`, which must be known while converting."""

@@ -158,3 +158,24 @@ def test_verify_of_a_folder_that_is_not_a_converted_model_exits_3(model_path, tm
     (tmp_path / "empty").mkdir()
     assert main(["verify", str(tmp_path / "empty"), "--against", str(model_path)]) == 3
     assert "model.json" in capsys.readouterr().err
+
+
+def test_a_tokenizer_json_travels_in_the_metadata_named_or_found_beside_the_model(model_path, tmp_path, capsys):
+    tokenizer = {"version": "1.0", "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps(tokenizer))
+    main(["convert", str(model_path), str(tmp_path / "plain")])
+    assert "tokenizer" not in json.loads((tmp_path / "plain" / "model.json").read_text())["metadata"]
+    assert main(["convert", str(model_path), str(tmp_path / "named_out"), "--tokenizer", str(named)]) == 0
+    metadata = json.loads((tmp_path / "named_out" / "model.json").read_text())["metadata"]
+    assert metadata["tokenizer"] == {"type": "huggingface", "config": tokenizer}
+    (tmp_path / "tokenizer.json").write_text(json.dumps(tokenizer))  # beside resnet.onnx: picked up
+    main(["convert", str(model_path), str(tmp_path / "beside")])
+    assert json.loads((tmp_path / "beside" / "model.json").read_text())["metadata"]["tokenizer"]["config"] == tokenizer
+    named.write_text('{"vocab": {}}')
+    assert main(["convert", str(model_path), str(tmp_path / "bad"), "--tokenizer", str(named)]) == 3
+    assert f"tokenizer {named}: not a Hugging Face tokenizer.json" in capsys.readouterr().err
+    named.write_text("{")
+    assert main(["convert", str(model_path), str(tmp_path / "bad"), "--tokenizer", str(named)]) == 3
+    assert f"tokenizer {named}: not JSON" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -67,3 +67,28 @@ def test_a_free_sequence_length_stays_free(name, tmp_path):
         actual = reference.run(graph, {k: v.astype(np.int32) for k, v in feeds.items()})
         for output, value in expected.items():
             assert actual[output].shape == value.shape and relative_error(actual[output], value) <= 1e-4, output
+
+
+GPT = Path(__file__).resolve().parents[2] / "fixtures" / "gpt"
+
+
+def test_a_gpt2_decoder_with_a_kv_cache_converts_as_exported(tmp_path):
+    """tests/fixtures/gpt/tiny_gpt.onnx (make_tiny_gpt.py): position ids are a range plus the past length, which
+    the shape program computes into a fill; one converted graph serves the prompt (past 0) and decode steps."""
+    convert(GPT / "tiny_gpt.onnx", tmp_path / "web")
+    graph, _ = load_model(tmp_path / "web")
+    assert graph.info["input_ids"].shape == (-1, -1)
+    assert graph.info["past_key_values.0.key"].shape == (-1, 4, -1, 16)
+    rng = np.random.default_rng(2)
+    for past, length in ((0, 9), (7, 1), (3, 4)):
+        feeds = {"input_ids": rng.integers(0, 1000, (1, length))}
+        feeds.update({f"past_key_values.{i}.{kind}": rng.standard_normal((1, 4, past, 16)).astype(np.float32)
+                      for i in range(2) for kind in ("key", "value")})
+        expected = run_onnxruntime(GPT / "tiny_gpt.onnx", feeds)
+        actual = reference.run(graph, {k: v.astype(np.int32) if v.dtype == np.int64 else v for k, v in feeds.items()})
+        for output, value in expected.items():
+            assert actual[output].shape == value.shape and relative_error(actual[output], value) <= 1e-4, (past, output)
+    with np.load(GPT / "tiny_gpt.npz") as recorded:
+        logits = reference.run(graph, {"input_ids": recorded["prompt_ids"].astype(np.int32), **{
+            f"past_key_values.{i}.{kind}": np.zeros((1, 4, 0, 16), np.float32) for i in range(2) for kind in ("key", "value")}})
+        assert relative_error(logits["logits"], recorded["logits"]) <= 1e-4
