@@ -36,8 +36,9 @@ export interface WebGpuFlags {
   reduce: 'auto' | 'workgroup' | 'thread';
   /**
    * Kernels whose best variant compiles slowly (seconds on SwiftShader: written-out loops, many registers):
-   * 'auto' runs a variant that compiles quickly until the best one, compiling in the background, is ready;
-   * 'off' compiles the best one at first use and waits; 'on' always runs the quick variants (tests).
+   * 'auto' (on CPU adapters) runs a variant that compiles quickly until the best one, compiling in the
+   * background, is ready, unless a plan finds the quick one costing more than the compile; 'off' (and 'auto'
+   * on GPUs) compiles the best one at first use and waits; 'on' always runs the quick variants (tests).
    */
   quickKernels: 'auto' | 'on' | 'off';
   /** Dispatches recorded before a command buffer is submitted. */
@@ -126,6 +127,12 @@ export interface Launch {
 }
 
 /** What a pipeline is compiled from: a launch without its bindings and workgroups. */
+/** What a quick variant adds to one dispatch and what its best variant takes to compile, in ms (SwiftShader's). */
+export interface QuickVariantCost {
+  extraMs: number;
+  compileMs: number;
+}
+
 export type PipelineSpec = Pick<Launch, 'shader' | 'slots' | 'constants'> & {
   /** From a plan: a slow-compiling best variant, compiled after the others while its quick stand-in runs. */
   background?: boolean;
@@ -223,6 +230,10 @@ export class WebGpuBackend implements KernelBackend {
   /** Slow-compiling variants waiting for an idle moment to compile, in order (see compileInBackground). */
   private backgroundQueue: { key: string; spec: PipelineSpec }[] = [];
   private backgroundPump: Promise<void> | null = null;
+  /** Best variants a plan found worth compiling ahead rather than running quick stand-ins (see plan). */
+  private bestNow = new Set<string>();
+  /** While `plan` runs: per best variant, its dispatches' summed QuickVariantCost. */
+  private quickCosts: Map<string, QuickVariantCost> | null = null;
   /** Dispatches recorded so far (an idle device records none). */
   private dispatchCount = 0;
   /** While `plan` runs: the pipelines its launches need, by key, in place of dispatches. */
@@ -765,12 +776,26 @@ export class WebGpuBackend implements KernelBackend {
    */
   plan(work: () => void): PipelineSpec[] {
     if (this.planned) throw new Error('tensorweb: webgpu plan: a plan is already running');
-    const planned = new Map<string, PipelineSpec>();
-    this.planned = planned;
-    try {
-      work();
-    } finally {
-      this.planned = null;
+    const run = () => {
+      const planned = new Map<string, PipelineSpec>();
+      this.planned = planned;
+      this.quickCosts = new Map();
+      try {
+        work();
+      } finally {
+        this.planned = null;
+      }
+      return planned;
+    };
+    let planned = run();
+    // A best variant whose quick one would cost the run more than compiling it (summed over its dispatches)
+    // compiles with the rest instead: plan again with it chosen.
+    const worthCompiling = [...this.quickCosts!].filter(([, cost]) => cost.extraMs > cost.compileMs).map(([key]) => key);
+    this.quickCosts = null;
+    if (worthCompiling.length > 0) {
+      worthCompiling.forEach((key) => this.bestNow.add(key));
+      planned = run();
+      this.quickCosts = null;
     }
     return [...planned.values()];
   }
@@ -805,18 +830,23 @@ export class WebGpuBackend implements KernelBackend {
 
   /**
    * Whether a kernel may dispatch `spec`, a variant whose first compile is slow, now: true once it is compiled
-   * (always with quickKernels 'off'). Otherwise false, and the kernel dispatches its quick variant while `spec`
-   * compiles in the background (in a plan: after the plan's other pipelines, see compilePipelines).
+   * (always with quickKernels 'off', and under 'auto' on GPUs, whose drivers compile it quickly). Otherwise false,
+   * and the kernel dispatches its quick variant while `spec` compiles in the background (in a plan: after the
+   * plan's other pipelines, see compilePipelines). `cost` estimates, for this dispatch, what the quick variant
+   * adds to the run and what the best one takes to compile (ms, on SwiftShader): a plan that finds a best
+   * variant's dispatches adding more than its compile takes compiles it ahead instead (see plan).
    */
-  bestVariantReady(spec: PipelineSpec): boolean {
+  bestVariantReady(spec: PipelineSpec, cost: QuickVariantCost): boolean {
     const mode = this.flags.quickKernels;
-    if (mode === 'off') return true;
+    if (mode === 'off' || (mode === 'auto' && !this.info.runsOnCpu)) return true;
     if (mode === 'on') return false;
     const key = pipelineKey(spec);
-    if (this.pipelines.has(key)) return true;
+    if (this.pipelines.has(key) || this.bestNow.has(key)) return true;
     if (this.failedBestVariants.has(key)) return false;
     if (this.planned) {
       if (!this.planned.has(key)) this.planned.set(key, { ...spec, background: true });
+      const sum = this.quickCosts?.get(key);
+      this.quickCosts?.set(key, { extraMs: (sum?.extraMs ?? 0) + cost.extraMs, compileMs: cost.compileMs });
     } else {
       this.compileInBackground(this.live(), key, spec);
     }

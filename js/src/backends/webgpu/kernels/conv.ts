@@ -140,7 +140,9 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
   // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
   const registers = registersGemm(backend, inC, outC, pixels, epilogue);
-  if (useDirect(backend, outC, sizeFromShape(g.window) * inC) || (registers && !backend.bestVariantReady(registers))) {
+  // The direct kernel adds about 15 ns a multiply-add on SwiftShader.
+  const quickCost = { extraMs: pixels * outC * sizeFromShape(g.window) * inC * 15e-6, compileMs: 1300 };
+  if (useDirect(backend, outC, sizeFromShape(g.window) * inC) || (registers && !backend.bestVariantReady(registers, quickCost))) {
     const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
     return out;
@@ -392,8 +394,11 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias, TILE_ROWS: rows },
   };
-  // The tile compiles slowly (0.4-1.8 s on SwiftShader): a pixel per thread (~0.05 s) runs until it is ready.
-  const tile = (unrolled || (vec4 && g.dilations[1] === g.strides[1])) && backend.bestVariantReady(tileSpec);
+  // The tile compiles slowly (0.4-1.8 s on SwiftShader, growing with taps and rows): a pixel per thread
+  // (~0.05 s to compile, ~40 ns more a multiply-add) runs until it is ready.
+  const taps = g.window[0] * g.window[1];
+  const quickCost = { extraMs: size * taps * 40e-6, compileMs: 50 * taps * rows / 4 };
+  const tile = (unrolled || (vec4 && g.dilations[1] === g.strides[1])) && backend.bestVariantReady(tileSpec, quickCost);
   const [outH, outW] = g.outSpatial;
   const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
   backend.run({

@@ -7,7 +7,7 @@
 // with bias, activation and a full-shape addend fused into the epilogue.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
-import type { WebGpuBackend } from '../backend.js';
+import type { QuickVariantCost, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
 import { type Epilogue, finishEpilogue, planEpilogue } from './epilogue.js';
@@ -107,6 +107,15 @@ function registersLayout(multiplyAdds: number, k: number, quick: boolean): { row
     slots: large ? {} : { rows_16_to_31: '' },
     twoKSteps: large && k % 8 === 0,
   };
+}
+
+/**
+ * What the 4-row quick variant adds to a product (about 3 ns a multiply-add on SwiftShader: a third of the
+ * 16-row kernel's speed) and what the best variant takes to compile there (see LARGE_PRODUCT).
+ */
+function registersQuickCost(constants: Record<string, number | boolean>, multiplyAdds: number): QuickVariantCost {
+  const compileMs = constants.ROWS_PER_THREAD === 16 ? 600 : constants.TWO_K_STEPS ? 2800 : 1600;
+  return { extraMs: multiplyAdds * 3e-6, compileMs };
 }
 
 /** matmul/matvec.wgsl's output rows per workgroup, at most (its named row sums). */
@@ -265,7 +274,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
   // The 16- and 32-row registers kernels compile slowly (0.6-1.6 s on SwiftShader): 4 rows run until they are ready.
-  if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec)) {
+  if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, batchCount * m * n * k))) {
     pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
   }
   const { launch, kChunk, splits, fused } = pipeline;
