@@ -86,10 +86,17 @@ function isStringLike(x: unknown): boolean {
  * The tensor behind an op argument; `created` says whether the caller must
  * dispose it. Errors use TF.js's wording (its convertToTensor), which code
  * written against TF.js matches on; `dtype` is the dtype TF.js parses the
- * argument as ('numeric' when none is given).
+ * argument as ('numeric' when none is given): a TensorLike is made with it,
+ * and a tensor of another dtype is refused (float16 passes for float32, as
+ * every op reads it as float32).
  */
 export function toTensor(x: TensorLike, argName: string, opName: string, dtype?: DataType): { tensor: Tensor; created: boolean } {
-  if (x instanceof Tensor) return { tensor: x, created: false };
+  if (x instanceof Tensor) {
+    if (dtype !== undefined && x.dtype !== dtype && !(dtype === 'float32' && x.dtype === 'float16')) {
+      throw new Error(`Argument '${argName}' passed to '${opName}' must be ${dtype} tensor, but got ${x.dtype} tensor`);
+    }
+    return { tensor: x, created: false };
+  }
   if (isStringLike(x)) {
     // TensorLike to TF.js, but tensorweb has no string dtype.
     throw new Error(`Argument '${argName}' passed to '${opName}' must be ${dtype ?? 'numeric'} tensor, but got string tensor`);

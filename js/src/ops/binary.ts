@@ -176,11 +176,14 @@ defineOp<Record<string, never>>({
   inputs: [{ name: 'tensors', variadic: true }],
   attrs: {},
   shape(inputs) {
-    if (inputs.length === 0) throw new Error('needs at least one tensor');
-    const dtype = requireSameDtype(inputs);
-    if (inputs.some((t) => t.shape.join() !== inputs[0].shape.join())) {
-      throw new Error(`inputs must all have one shape, got ${inputs.map((t) => `[${t.shape}]`).join(', ')}`);
+    if (inputs.length === 0) throw new Error('Must pass at least one tensor to tf.addN(), but got 0');
+    if (inputs.some((t) => t.dtype !== inputs[0].dtype)) {
+      throw new Error(`All tensors passed to tf.addN() must have the same dtype, got ${inputs.map((t) => t.dtype).join(', ')}`);
     }
+    if (inputs.some((t) => t.shape.join() !== inputs[0].shape.join())) {
+      throw new Error(`All tensors passed to tf.addN() must have the same shape, got ${inputs.map((t) => `[${t.shape}]`).join(', ')}`);
+    }
+    const dtype = inputs[0].dtype;
     return [spec(inputs[0].shape, dtype)];
   },
   kernels: { cpu: addNKernel, webgpu: webgpu.addNKernel },
@@ -189,6 +192,7 @@ defineOp<Record<string, never>>({
 
 /** tw.addN(tensors): elementwise sum of same-shaped tensors. */
 export function addN(tensors: TensorLike[]): Tensor {
+  if (!Array.isArray(tensors)) throw new Error('The argument passed to tf.addN() must be a list of tensors');
   return runOp('addN', tensors);
 }
 

@@ -113,23 +113,29 @@ interface EinsumPlan {
 /** Parses and checks an equation against the operand shapes: explicit ('ij,jk->ik') or implicit ('ij,jk'). */
 function planEinsum(equation: string, inputs: readonly TensorSpec[]): EinsumPlan {
   const compact = equation.replace(/\s/g, '');
+  // The errors quote TF.js's where it has one; an equation without an arrow (implicit output, as numpy's) is ours.
+  if (compact.split('->').length > 2) throw new Error(`attribute equation '${equation}': Equation must contain exactly one arrow ("->") or none`);
   if (!/^[a-zA-Z,]*(->[a-zA-Z]*)?$/.test(compact)) {
     throw new Error(`attribute equation '${equation}' must be letters, commas and at most one '->' (no ellipsis)`);
   }
   const [lhs, rhs] = compact.split('->');
   const operands = lhs.split(',');
-  if (operands.length !== inputs.length) throw new Error(`attribute equation '${equation}' names ${operands.length} operands, got ${inputs.length} tensors`);
-  if (operands.length < 1 || operands.length > 2) throw new Error(`attribute equation '${equation}': einsum takes 1 or 2 operands`);
+  if (operands.length !== inputs.length) throw new Error(`attribute equation '${equation}': Expected ${operands.length} input tensors, received ${inputs.length}`);
+  if (operands.length > 2) throw new Error(`attribute equation '${equation}': Support for more than 2 input tensors is not implemented yet.`);
   const sizes = new Map<string, number>();
   operands.forEach((labels, i) => {
     if (labels.length !== inputs[i].shape.length) {
       throw new Error(`attribute equation '${equation}': operand ${i} has ${labels.length} labels for rank ${inputs[i].shape.length}`);
     }
-    if (new Set(labels).size !== labels.length) throw new Error(`attribute equation '${equation}': a repeated label within operand ${i} (diagonals) is not supported`);
+    if (new Set(labels).size !== labels.length) {
+      throw new Error(`attribute equation '${equation}': Found duplicate axes in input component ${labels}. ` +
+        'Support for duplicate axes in input (diagonals) is not implemented yet.');
+    }
     [...labels].forEach((label, d) => {
       const size = inputs[i].shape[d];
       if (sizes.has(label) && sizes.get(label) !== size) {
-        throw new Error(`attribute equation '${equation}': label '${label}' has sizes ${sizes.get(label)} and ${size}`);
+        throw new Error(`attribute equation '${equation}': Expected dimension ${sizes.get(label)} at axis ${d} of input shaped ` +
+          `${JSON.stringify(inputs[i].shape)}, but got dimension ${size}`);
       }
       sizes.set(label, size);
     });
@@ -138,7 +144,7 @@ function planEinsum(equation: string, inputs: readonly TensorSpec[]): EinsumPlan
   const output = rhs ?? [...sizes.keys()].filter((l) => counts(l) === 1).sort().join('');
   if (new Set(output).size !== output.length) throw new Error(`attribute equation '${equation}' repeats an output label`);
   for (const label of output) {
-    if (!sizes.has(label)) throw new Error(`attribute equation '${equation}': output label '${label}' is in no operand`);
+    if (!sizes.has(label)) throw new Error(`attribute equation '${equation}': Output subscripts contain the label ${label} not present in the input subscripts.`);
   }
   return { operands, output, sizes };
 }

@@ -197,12 +197,15 @@ for (const family of FAMILIES) {
 }
 
 type Strides = number | number[];
+/** conv2d's and depthwiseConv2d's x and filter: TF.js parses both as float32 (an int32 tensor is refused). */
+const FLOAT_PAIR = ['float32', 'float32'] as const;
 
 /** tw.conv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, outC]. */
 export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
   dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
   return viaChannelsLast('conv2d', x, dataFormat, pad, (xLast, padLast, format) =>
-    runOp('conv2d', [xLast, filter], { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null }));
+    runOp('conv2d', [xLast, filter], { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null },
+      { dtypes: FLOAT_PAIR }));
 }
 
 /**
@@ -215,7 +218,7 @@ function viaChannelsLast(op: string, x: TensorLike, dataFormat: string, pad: Pad
   run: (x: TensorLike, pad: Pad, dataFormat: string) => Tensor): Tensor {
   if (dataFormat !== 'NCHW') return run(x, pad, dataFormat);
   return tidy(() => {
-    const t = toTensor(x, 'x', op).tensor;
+    const t = toTensor(x, 'x', 'conv2d', 'float32').tensor;
     if (t.rank !== 4 && t.rank !== 3) throw new Error(`tw.${op}: input x must have rank 4 (or 3 without the batch dim), got ${t.rank}`);
     const batched = t.rank === 4;
     const nhwc = transpose(t, batched ? [0, 2, 3, 1] : [1, 2, 0]);
@@ -240,7 +243,8 @@ function channelsLastOperand(v: TensorLike | undefined): TensorLike | undefined 
 /** tw.depthwiseConv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, multiplier]. */
 export function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
   dilations: Strides | null = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations: dilations ?? [1, 1], dimRoundingMode: dimRoundingMode ?? null });
+  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations: dilations ?? [1, 1], dimRoundingMode: dimRoundingMode ?? null },
+    { dtypes: FLOAT_PAIR });
 }
 
 /** tw.conv3d(x, filter, strides, pad, dataFormat = 'NDHWC', dilations = 1); filter [fd, fh, fw, inC, outC]. */
@@ -470,7 +474,7 @@ export function maxPool(x: TensorLike, filterSize: Strides, strides: Strides, pa
 
 /** tw.avgPool(x, filterSize, strides, pad, dimRoundingMode?): padding is left out of each average. */
 export function avgPool(x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('avgPool', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+  return runOp('avgPool', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null }, { dtypes: ['float32'] });
 }
 
 /** tw.maxPool3d(x, filterSize = 1, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC'). */
@@ -482,7 +486,7 @@ export function maxPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], stride
 /** tw.avgPool3d(x, filterSize = 1, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC'). */
 export function avgPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], strides: Strides = [1, 1, 1], pad: Pad = 'valid',
   dimRoundingMode?: DimRoundingMode, dataFormat: 'NDHWC' = 'NDHWC'): Tensor {
-  return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
+  return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat }, { dtypes: ['float32'] });
 }
 
 /**
@@ -794,7 +798,8 @@ function fusedConvFunction(name: string) {
     preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor => {
     const run = (xLast: TensorLike, padLast: Pad, format: string, b = bias, w = preluActivationWeights) =>
       runOp(name, [xLast, filter, ...fusedExtraInputs(b, w)],
-        { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+        { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha },
+        { dtypes: FLOAT_PAIR, as: name === 'fusedConv2d' ? 'conv2d' : 'depthwiseConv2d' });
     if (name !== 'fusedConv2d' || dataFormat !== 'NCHW') return run(x, pad, dataFormat);
     return viaChannelsLast(name, x, dataFormat, pad, (xLast, padLast, format) =>
       run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights)));

@@ -22,8 +22,14 @@ function argName(opName: string, index: number): string {
 export interface RunOptions {
   /** Inputs cast to their common dtype before the op (true: all), as TF.js binary ops do. */
   upcast?: boolean | readonly number[];
-  /** The dtype each TensorLike input is created with (default: inferred from the values). */
+  /**
+   * The dtype TF.js parses each input as (default: any numeric dtype, a
+   * TensorLike's inferred from its values): a TensorLike is created with it,
+   * a tensor of another dtype is refused with TF.js's message.
+   */
   dtypes?: readonly (DataType | undefined)[];
+  /** The op name TF.js's argument messages give, where it is not the entry's (fused.conv2d's say 'conv2d'). */
+  as?: string;
 }
 
 /** Runs op `name` on `inputs`, converting TensorLikes and disposing what it created. Returns all outputs. */
@@ -32,7 +38,7 @@ export function runOpMulti(name: string, inputs: readonly TensorLike[], attrs: A
   const created: Tensor[] = [];
   try {
     const tensors = inputs.map((x, i) => {
-      const { tensor, created: isNew } = toTensor(x, argName(name, i), name, options.dtypes?.[i]);
+      const { tensor, created: isNew } = toTensor(x, argName(name, i), options.as ?? name, options.dtypes?.[i]);
       if (isNew) created.push(tensor);
       return tensor;
     });

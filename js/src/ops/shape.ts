@@ -89,7 +89,8 @@ function sliceBounds(shape: readonly number[], begin: readonly number[], size: r
   const b = shape.map((_, d) => begin[d] ?? 0);
   const s = shape.map((n, d) => (size[d] === undefined || size[d] === -1 ? n - b[d] : size[d]));
   shape.forEach((n, d) => {
-    if (b[d] < 0 || b[d] > n) throw new Error(`attribute begin [${begin}] is out of range in dim ${d} (size ${n})`);
+    if (b[d] < 0) throw new Error(`attribute begin [${begin}]: slice() does not support negative begin indexing.`);
+    if (b[d] > n) throw new Error(`attribute begin [${begin}] is out of range in dim ${d} (size ${n})`);
     if (s[d] < 0 || b[d] + s[d] > n) throw new Error(`attribute size [${size}] runs past dim ${d} (begin ${b[d]}, size ${n})`);
   });
   return { begin: b, size: s };
@@ -339,7 +340,7 @@ defineOp<{ axis: number }>({
     if (first.shape.length === 0) throw new Error('cannot concatenate rank-0 tensors');
     const [a] = normalizeAxes(axis, first.shape.length);
     inputs.forEach((t, i) => {
-      if (t.dtype !== first.dtype) throw new Error(`input tensors[${i}] has dtype ${t.dtype}, tensors[0] has ${first.dtype}`);
+      if (t.dtype !== first.dtype) throw new Error(`All tensors passed to stack must have matching dtypes (tensors[${i}] is ${t.dtype}, tensors[0] ${first.dtype})`);
       if (t.shape.length !== first.shape.length || t.shape.some((n, d) => d !== a && n !== first.shape[d])) {
         throw new Error(`input tensors[${i}] [${t.shape}] does not match tensors[0] [${first.shape}] outside axis ${a}`);
       }
@@ -403,7 +404,7 @@ defineOp<{ axis: number }>({
     if (inputs.length === 0) throw new Error('needs at least one tensor');
     const first = inputs[0];
     inputs.forEach((t, i) => {
-      if (t.dtype !== first.dtype) throw new Error(`input tensors[${i}] has dtype ${t.dtype}, tensors[0] has ${first.dtype}`);
+      if (t.dtype !== first.dtype) throw new Error(`All tensors passed to stack must have matching dtypes (tensors[${i}] is ${t.dtype}, tensors[0] ${first.dtype})`);
       if (t.shape.join() !== first.shape.join()) throw new Error(`input tensors[${i}] [${t.shape}] differs from tensors[0] [${first.shape}]`);
     });
     const [a] = normalizeAxes(axis, first.shape.length + 1);
@@ -414,9 +415,9 @@ defineOp<{ axis: number }>({
   decompose: (inputs, { axis }) => [concat(inputs.map((t) => expandDims(t, axis)), axis < 0 ? axis + inputs[0].rank + 1 : axis)],
 });
 
-/** tw.stack(tensors, axis = 0); dtypes are upcast to a common one. */
+/** tw.stack(tensors, axis = 0); the tensors share one dtype (TF.js does not upcast them, unlike concat's). */
 export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
-  return runOp('stack', tensors, { axis }, { upcast: true });
+  return runOp('stack', tensors, { axis });
 }
 
 defineOp<{ axis: number }>({
@@ -491,11 +492,12 @@ defineOp<{ axis: number; batchDims: number }>({
   shape([x, indices], { axis, batchDims }) {
     requireIndices(indices);
     const b = batchDims < 0 ? batchDims + indices.shape.length : batchDims;
-    if (b < 0 || b > indices.shape.length) throw new Error(`attribute batchDims ${batchDims} is out of range for indices of rank ${indices.shape.length}`);
+    const rank = indices.shape.length;
+    if (b < 0 || b > rank) throw new Error(`Expect batchDims in the range of [-${rank}, ${rank}], but got ${batchDims}`);
     const [a] = normalizeAxes(axis, x.shape.length);
-    if (b > a) throw new Error(`attribute batchDims ${batchDims} must not exceed axis ${axis}`);
+    if (b > a) throw new Error(`batchDims (${b}) must be less than or equal to axis (${a}).`);
     for (let d = 0; d < b; d++) {
-      if (x.shape[d] !== indices.shape[d]) throw new Error(`batch dim ${d} differs: x has ${x.shape[d]}, indices ${indices.shape[d]}`);
+      if (x.shape[d] !== indices.shape[d]) throw new Error(`x.shape[${d}]: ${x.shape[d]} should be equal to indices.shape[${d}]: ${indices.shape[d]}.`);
     }
     return [spec([...x.shape.slice(0, a), ...indices.shape.slice(b), ...x.shape.slice(a + 1)], x.dtype)];
   },
@@ -583,10 +585,11 @@ defineOp<{ k: number; sorted: boolean }>({
   outputs: 2,
   attrs: { k: { type: 'int', default: 1 }, sorted: { type: 'bool', default: true, doc: 'results are always sorted' } },
   shape([x], { k }) {
-    if (x.shape.length === 0) throw new Error('input x must have rank >= 1');
+    if (x.shape.length === 0) throw new Error('topk() expects the input to be of rank 1 or higher');
     if (x.dtype === 'bool') throw new Error('input x must be float32 or int32');
     const n = x.shape[x.shape.length - 1];
-    if (k < 0 || k > n) throw new Error(`attribute k ${k} must be in [0, ${n}] (the last dim)`);
+    if (k < 0) throw new Error(`'k' passed to topk() must be >= 0 but got ${k}`);
+    if (k > n) throw new Error(`'k' passed to topk() must be <= the last dimension (${n}) but got ${k}`);
     const out = [...x.shape.slice(0, -1), k];
     return [spec(out, x.dtype), spec(out, 'int32')];
   },
@@ -632,7 +635,7 @@ defineOp<{ blockSize: number; dataFormat: DataFormat }>({
 
 /** tw.depthToSpace(x, blockSize, dataFormat = 'NHWC'). */
 export function depthToSpace(x: TensorLike, blockSize: number, dataFormat: DataFormat = 'NHWC'): Tensor {
-  return runOp('depthToSpace', [x], { blockSize, dataFormat });
+  return runOp('depthToSpace', [x], { blockSize, dataFormat }, { dtypes: ['float32'] });
 }
 
 function blockRule(x: TensorSpec, blockShape: number[], pairs: number[][], attr: string): void {
