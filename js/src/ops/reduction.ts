@@ -112,7 +112,7 @@ for (const [name, better] of [['argMax', (a: number, b: number) => a > b], ['arg
     inputs: [{ name: 'x' }],
     attrs: { axis: { type: 'int', default: 0 } },
     shape([x], { axis }) {
-      requireDtypes([x], ['x'], ['float32', 'int32']);
+      requireDtypes([x], ['x'], ['float32', 'int32', 'bool']);
       const [a] = normalizeAxes(axis, x.shape.length);
       if (x.shape[a] === 0) throw new Error(`axis ${axis} has size 0; there is no ${name}`);
       return [spec(x.shape.filter((_, i) => i !== a), 'int32')];
