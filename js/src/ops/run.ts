@@ -28,8 +28,6 @@ export interface RunOptions {
    * a tensor of another dtype is refused with TF.js's message.
    */
   dtypes?: readonly (DataType | undefined)[];
-  /** The op name TF.js's argument messages give, where it is not the entry's (fused.conv2d's say 'conv2d'). */
-  as?: string;
 }
 
 /** Runs op `name` on `inputs`, converting TensorLikes and disposing what it created. Returns all outputs. */
@@ -38,7 +36,7 @@ export function runOpMulti(name: string, inputs: readonly TensorLike[], attrs: A
   const created: Tensor[] = [];
   try {
     const tensors = inputs.map((x, i) => {
-      const { tensor, created: isNew } = toTensor(x, argName(name, i), options.as ?? name, options.dtypes?.[i]);
+      const { tensor, created: isNew } = toTensor(x, argName(name, i), name, options.dtypes?.[i]);
       if (isNew) created.push(tensor);
       return tensor;
     });
