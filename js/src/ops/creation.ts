@@ -1,6 +1,6 @@
 // Creation ops: tensors from values, constants, ranges, identity, one-hot,
 // seeded random numbers, variables, clone.
-import type { TensorSpec } from '../core/backend.js';
+import type { KernelBackend, TensorSpec } from '../core/backend.js';
 import { type DataType, type NestedArray, type TypedArray } from '../core/dtype.js';
 import { tensor } from '../core/convert.js';
 import { getEngine } from '../core/engine.js';
@@ -13,7 +13,8 @@ import {
 } from '../backends/cpu/creation.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { requireDtypes } from './helpers.js';
-import { type AttrSpec, defineOp, spec } from './registry.js';
+import { type AttrSpec, type KernelArgs, defineOp, spec } from './registry.js';
+import type { CpuBackend } from '../backends/cpu/backend.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 
 export { tensor };
@@ -64,7 +65,8 @@ export function fill(shape: readonly number[], value: number | boolean, dtype?: 
   return runOp('fill', [], { shape: [...shape], value: Number(value), dtype: dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32') });
 }
 
-// zeros, ones, zerosLike, onesLike: fill with 0 or 1, from attributes or from x.
+// zeros, ones, zerosLike, onesLike: fill with 0 or 1, from attributes or from x. The *Like ops are
+// kernels (fill's, reading x's shape and dtype only) so the tape records them: x gets a zero gradient, as in TF.js.
 for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
   defineOp<{ shape: number[]; dtype: DataType }>({
     name,
@@ -81,7 +83,11 @@ for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
     inputs: [{ name: 'x' }],
     attrs: {},
     shape: ([x]) => [spec(x.shape, x.dtype)],
-    decompose: ([x]) => [fill(x.shape, value, x.dtype)],
+    kernels: {
+      cpu: (args: KernelArgs<CpuBackend, unknown>) => fillKernel({ ...args, attrs: { value } }),
+      webgpu: (args: KernelArgs<KernelBackend, unknown>) => webgpu.fillKernel({ ...args, attrs: { value } }),
+    },
+    grad: 'not-differentiable',
   });
 }
 
@@ -206,6 +212,15 @@ for (const [name, kernel] of [['randomNormal', randomNormalKernel], ['truncatedN
 
 // A null dtype is float32, as TF.js takes it.
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
+  if (dtype === 'bool') {
+    // TF.js writes its draws into a bool buffer, which truncates them: the int32 draw (floored: they differ on (-1, 0)), cast to bool.
+    const draw = randomUniform(shape, minval, maxval, 'int32', seed);
+    try {
+      return runOp('cast', [draw], { dtype: 'bool' });
+    } finally {
+      draw.dispose();
+    }
+  }
   return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
 export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
