@@ -40,6 +40,18 @@ test('shape op errors name the op, the input or attribute, and leak nothing', ()
   assertOpError(() => [tw.zeros([2]), tw.zeros([2], 'int32')], (a, b) => tw.stack([a, b]),
     [/^tw\.stack:/, /All tensors passed to stack must have matching dtypes \(tensors\[1\] is int32/]);
   assertOpError(x, (t) => tw.depthToSpace(t, 2), [/^tw\.depthToSpace:/, /rank 4/]);
+  // TF.js's checks keep its exact words (ported code compares them), before the op runs
+  assertOpError(() => [tw.zeros([1, 1, 1, 4])], (t) => tw.depthToSpace(t, 3),
+    [/^Dimension size must be evenly divisible by 9 but is 4 for depthToSpace with input shape 1,1,1,4$/]);
+  assertOpError(() => [tw.zeros([1, 1, 1, 4])], (t) => tw.depthToSpace(t, 1), [/^blockSize should be > 1 for depthToSpace, but was: 1$/]);
+  assertOpError(x, (t) => tw.unstack(t, 3), [/^Axis = 3 is not in \[-3, 3\)$/]);
+  assertOpError(() => [tw.zeros([5, 1, 1, 1])], (t) => tw.batchToSpaceND(t, [2, 2], [[0, 0], [0, 0]]),
+    [/^input tensor batch is 5 but is not divisible by the product of the elements of blockShape 2 \* 2 === 4$/]);
+  assertOpError(() => [tw.zeros([1, 2, 3, 1])], (t) => tw.spaceToBatchND(t, [2, 2], [[0, 0], [0, 0]]),
+    [/^input spatial dimensions 2,3,1 with paddings 0,0,0,0 must be divisible by blockShapes 2,2$/]);
+  // the registry op (what a graph runs) says the same, named
+  assertOpError(() => [tw.zeros([1, 2, 3, 1])], (t) => tw.engine().runOp('spaceToBatchND', [t], { blockShape: [2, 2], paddings: [[0, 0]] }),
+    [/^tw\.spaceToBatchND: paddings.shape\[0\] 1 must be equal to \[blockShape\] 2/]);
   assertOpError(x, (t) => tw.scatterND([[0]], t, [3]), [/^tw\.scatterND:/, /input updates must have shape/]);
 });
 
