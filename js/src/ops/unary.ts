@@ -62,7 +62,7 @@ const UNARY = {
   erf: { kind: 'float', derivative: (x) => mul(2 / Math.sqrt(Math.PI), exp(neg(square(x)))) },
   floor: { kind: 'float', parse: 'float32', derivative: 'zero' },
   ceil: { kind: 'float', parse: 'float32', derivative: 'zero' },
-  round: { kind: 'float', derivative: 'zero' },
+  round: { kind: 'same', derivative: 'zero' },
   relu: { kind: 'same', derivative: (x) => indicator(greater(x, 0)) },
   relu6: { kind: 'same', derivative: (x) => indicator(logicalAnd(greater(x, 0), less(x, 6))) },
   leakyRelu: {
@@ -116,7 +116,7 @@ const UNARY = {
     derivative: (x, _y, { clipValueMin, clipValueMax }) =>
       indicator(logicalAnd(greaterEqual(x, clipValueMin as number), lessEqual(x, clipValueMax as number))),
   },
-  step: { kind: 'float', attrs: { alpha: { type: 'number', default: 0 } }, derivative: 'zero' },
+  step: { kind: 'same', attrs: { alpha: { type: 'number', default: 0 } }, derivative: 'zero' },
 } satisfies Record<keyof typeof unaryFns, UnaryEntry>;
 
 type UnaryName = keyof typeof UNARY;
