@@ -1,7 +1,7 @@
 // TF.js APIs that are plain functions over registry ops (no entries of their
 // own; gradients come from the ops they use): meshgrid, movingAverage,
 // ensureShape, unsortedSegmentSum, bincount, denseBincount, math.confusionMatrix,
-// multinomial, diag, euclideanNorm, searchSorted/lowerBound/upperBound.
+// multinomial, diag, euclideanNorm, searchSorted/lowerBound/upperBound, basicLSTMCell, multiRNNCell.
 // And the data-dependent functions (whereAsync, setdiff1dAsync, inTopKAsync,
 // unique, broadcastArgs; booleanMaskAsync is in shape.ts): their output size depends on the
 // values, so they read the inputs and build the result on the CPU, as TF.js
@@ -17,8 +17,8 @@ import { matMul } from './linalg.js';
 import { cumsum, norm, sum } from './reduction.js';
 import { softmax } from './nn.js';
 import { type TensorLike, addMethods, withTensors } from './run.js';
-import { expandDims, gather, reshape } from './shape.js';
-import { cast } from './unary.js';
+import { concat, expandDims, gather, reshape, slice } from './shape.js';
+import { cast, sigmoid, tanh } from './unary.js';
 
 function check(condition: boolean, message: () => string): void {
   if (!condition) throw new Error(message());
@@ -294,4 +294,44 @@ export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, 
     tp.dispose();
     tt.dispose();
   }
+}
+
+/**
+ * One step of TF.js's basic LSTM cell: [data, h] · lstmKernel + lstmBias, split into the
+ * input gate, new input, forget gate and output gate; returns [newC, newH].
+ */
+export function basicLSTMCell(forgetBias: TensorLike, lstmKernel: TensorLike, lstmBias: TensorLike, data: TensorLike,
+  c: TensorLike, h: TensorLike): [Tensor, Tensor] {
+  const args = { forgetBias, lstmKernel, lstmBias, data, c, h };
+  return withTensors('basicLSTMCell', Object.entries(args), (tForget, tKernel, tBias, tData, tc, th) => tidy(() => {
+    const gates = add(matMul(concat([tData, th], 1), tKernel), tBias);
+    const [batch, width] = [gates.shape[0], gates.shape[1] / 4];
+    const [i, j, f, o] = [0, 1, 2, 3].map((k) => slice(gates, [0, width * k], [batch, width]));
+    const newC = add(mul(sigmoid(i), tanh(j)), mul(tc, sigmoid(add(tForget, f))));
+    return [newC, mul(tanh(newC), sigmoid(o))] as [Tensor, Tensor];
+  }));
+}
+
+/** A cell as multiRNNCell calls it: (data, c, h) => [newC, newH]. */
+export type LSTMCellFunc = (data: Tensor, c: Tensor, h: Tensor) => [Tensor, Tensor];
+
+/** TF.js's multiRNNCell: the cells in turn, each fed the previous one's h; returns [newC[], newH[]]. */
+export function multiRNNCell(lstmCells: LSTMCellFunc[], data: TensorLike, c: TensorLike[], h: TensorLike[]): [Tensor[], Tensor[]] {
+  const list = (name: string, values: TensorLike[]) => {
+    check(Array.isArray(values), () => `Argument ${name} passed to multiRNNCell must be a \`Tensor[]\` or \`TensorLike[]\``);
+    return values.map((v, i) => [`${name}[${i}]`, v] as const);
+  };
+  const named = [['data', data] as const, ...list('c', c), ...list('h', h)];
+  return withTensors('multiRNNCell', named, (tData, ...states) => {
+    const newC: Tensor[] = [];
+    const newH: Tensor[] = [];
+    let input = tData;
+    lstmCells.forEach((cell, i) => {
+      const [cellC, cellH] = cell(input, states[i], states[c.length + i]);
+      newC.push(cellC);
+      newH.push(cellH);
+      input = cellH;
+    });
+    return [newC, newH];
+  });
 }

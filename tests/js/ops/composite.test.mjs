@@ -170,3 +170,32 @@ test('diag, euclideanNorm, searchSorted/lowerBound/upperBound, broadcastArgs', (
   assert.throws(() => tw.broadcastArgs([2, 3], [4]), /do not broadcast/);
   return [d, flags, e, left, right, lower, shape];
 }));
+
+test("basicLSTMCell and multiRNNCell match TF.js's on the same inputs, and leak nothing", async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const values = (n, k) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + k));
+  // batch 2, input 1, 2 units: kernel [1 + 2, 4 * 2]; the second cell's input is the first's h: kernel [2 + 2, 8]
+  const args = [[[1.0], [1]], [values(24, 1), [3, 8]], [values(8, 2), [8]], [values(2, 3), [2, 1]], [values(4, 4), [2, 2]],
+    [values(4, 5), [2, 2]], [values(32, 6), [4, 8]]];
+  const [forgetBias, kernel, bias, data, c, h, kernel2] = args.map(([v, shape]) => [tw.tensor(v, shape), tf.tensor(v, shape)]);
+  const twCell = (x, cc, hh) => tw.basicLSTMCell(forgetBias[0], kernel[0], bias[0], x, cc, hh);
+  const tfCell = (x, cc, hh) => tf.basicLSTMCell(forgetBias[1], kernel[1], bias[1], x, cc, hh);
+  const close = (a, b) => a.dataSync().forEach((v, i) => assert.ok(Math.abs(v - b.dataSync()[i]) < 1e-5, `[${i}] ${v} vs ${b.dataSync()[i]}`));
+  await leakFree(() => {
+    const ours = twCell(data[0], c[0], h[0]);
+    tfCell(data[1], c[1], h[1]).forEach((t, k) => close(ours[k], t));
+    // two cells of 2 units each: the second is fed the first's h
+    const stacked = tw.multiRNNCell([twCell, (x, cc, hh) => tw.basicLSTMCell(0.5, kernel2[0], bias[0], x, cc, hh)],
+      data[0], [c[0], c[0]], [h[0], h[0]]);
+    const theirs = tf.multiRNNCell([tfCell, (x, cc, hh) => tf.basicLSTMCell(0.5, kernel2[1], bias[1], x, cc, hh)],
+      data[1], [c[1], c[1]], [h[1], h[1]]);
+    theirs.forEach((list, k) => list.forEach((t, i) => close(stacked[k][i], t)));
+    return [ours, stacked];
+  });
+  assert.throws(() => tw.basicLSTMCell(1, kernel[0], bias[0], data[0], c[0], {}),
+    /Argument 'h' passed to 'basicLSTMCell' must be a Tensor or TensorLike/);
+  assert.throws(() => tw.multiRNNCell([twCell], data[0], [{}], [h[0]]), /Argument 'c\[0\]' passed to 'multiRNNCell' must be a Tensor/);
+  tw.dispose([forgetBias[0], kernel[0], bias[0], data[0], c[0], h[0], kernel2[0]]);
+});
