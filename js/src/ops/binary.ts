@@ -124,7 +124,9 @@ type Binary = (a: TensorLike, b: TensorLike) => Tensor;
 /** tw.name(a, b): TensorLikes are converted and both operands upcast to a common dtype, as in TF.js. */
 function binaryFunction(name: BinaryName): Binary {
   const entry: BinaryEntry = BINARY[name];
-  if (!entry.boolAsInt32) return (a, b) => runOp(name, [a, b], {}, { upcast: true });
+  // TF.js parses a logical op's operands as bool (a numeric tensor is refused)
+  const dtypes = entry.kind === 'logical' ? ['bool', 'bool'] as const : undefined;
+  if (!entry.boolAsInt32) return (a, b) => runOp(name, [a, b], {}, { upcast: true, dtypes });
   return (a, b) => withTensors(name, [['a', a], ['b', b]], (ta, tb) => (ta.dtype === 'bool' && tb.dtype === 'bool'
     ? tidy(() => runOp(name, [cast(ta, 'int32'), cast(tb, 'int32')]))
     : runOp(name, [ta, tb], {}, { upcast: true })));

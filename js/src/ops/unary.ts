@@ -24,8 +24,8 @@ interface UnaryEntry {
   /** f'(x) as a tensor; 'zero' where it is 0 almost everywhere. */
   derivative: Derivative | 'zero' | 'not-differentiable';
   attrs?: Record<string, AttrSpec>;
-  /** TF.js converts a TensorLike x to float32 (and its argument errors say "must be float32"); otherwise "numeric". */
-  parse?: 'float32';
+  /** The dtype TF.js parses x as (a tensor of another is refused, a TensorLike made in it); otherwise "numeric". */
+  parse?: 'float32' | 'bool';
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -110,7 +110,7 @@ const UNARY = {
   isNaN: { kind: 'predicate', derivative: 'not-differentiable' },
   isInf: { kind: 'predicate', derivative: 'not-differentiable' },
   isFinite: { kind: 'predicate', derivative: 'not-differentiable' },
-  logicalNot: { kind: 'logical', derivative: 'not-differentiable' },
+  logicalNot: { kind: 'logical', parse: 'bool', derivative: 'not-differentiable' },
   clipByValue: {
     kind: 'same', attrs: { clipValueMin: { type: 'number' }, clipValueMax: { type: 'number' } },
     derivative: (x, _y, { clipValueMin, clipValueMax }) =>
