@@ -31,6 +31,9 @@ struct Params {
 // @import norm/rows.wgsl
 
 fn normalized(v: f32, row_max: f32, log_total: f32) -> f32 {
+  if (is_nan(row_max)) {
+    return row_max; // exp(NaN) need not be NaN (SwiftShader's is Inf)
+  }
   let shifted = v - row_max;
   return select(exp(shifted - log_total), shifted - log_total, LOG);
 }
