@@ -348,14 +348,15 @@ def conv_backprop_filter(x, dy, w_shape, strides, pad, dilations=1, groups=1, ro
 
 
 def pool(x, window, strides, pad, kind, rounding=None, dilations=1):
-    """maxPool or avgPool ('max', 'avg'), in float64; the average counts the window's in-bounds elements only."""
+    """maxPool or avgPool ('max', 'avg'), in float64; the average counts the window's in-bounds elements only
+    (a window with none averages to 0, as TF.js's; its max is -inf)."""
     t = Taps(x.shape, window, strides, dilations, pad, rounding)
     if kind == "max":
         xp = t.pad(_f64(x), -np.inf)
         return np.max(np.stack([xp[index] for _, index in t.slabs()]), axis=0)
     xp = t.pad(_f64(x))
     ones = t.pad(np.ones(x.shape))
-    return sum(xp[index] for _, index in t.slabs()) / sum(ones[index] for _, index in t.slabs())
+    return sum(xp[index] for _, index in t.slabs()) / np.maximum(sum(ones[index] for _, index in t.slabs()), 1)
 
 
 def max_pool_grad(dy, x, window, strides, pad, rounding=None, dilations=1):

@@ -164,6 +164,7 @@ fn erf_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return erf(v); }
 fn floor_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return floor(v); }
 fn ceil_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return ceil(v); }
 fn round_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return round(v); }
+fn round_i32(v: i32) -> i32 { return v; }
 
 fn relu_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return select(v, 0.0, v < 0.0); }
 fn relu_i32(v: i32) -> i32 { return max(v, 0); }
@@ -203,3 +204,4 @@ fn castToBool_i32(v: i32) -> u32 { return u32(v != 0); }
 fn clipByValue_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return clamp(v, alpha(), beta()); }
 fn clipByValue_i32(v: i32) -> i32 { return i32(clamp(f32(v), alpha(), beta())); }
 fn step_f32(v: f32) -> f32 { if (is_nan(v)) { return v; } return select(alpha(), 1.0, v > 0.0); }
+fn step_i32(v: i32) -> i32 { return select(i32(alpha()), 1, v > 0); }

@@ -1,7 +1,7 @@
 // out = softmax(x) (or logSoftmax with LOG) along one axis of x, viewed as
 // [outer, cols, inner]: each of the rows = outer * inner rows holds cols
 // elements `inner` apart. Large logits do not overflow: the row max is
-// subtracted first. Either one workgroup per row, its threads striding over
+// subtracted first; a row holding NaN gives NaN. Either one workgroup per row, its threads striding over
 // the columns, the max and then the sum of exponentials from tree reductions
 // in workgroup memory; or, with THREAD_PER_ROW, one thread per row looping
 // over it (many short rows: a workgroup's barriers cost CPU adapters more
@@ -31,6 +31,9 @@ struct Params {
 // @import norm/rows.wgsl
 
 fn normalized(v: f32, row_max: f32, log_total: f32) -> f32 {
+  if (is_nan(row_max)) {
+    return row_max; // exp(NaN) need not be NaN (SwiftShader's is Inf)
+  }
   let shifted = v - row_max;
   return select(exp(shifted - log_total), shifted - log_total, LOG);
 }
@@ -39,7 +42,7 @@ fn normalized(v: f32, row_max: f32, log_total: f32) -> f32 {
 fn row_in_thread(row: u32) {
   var row_max = -0x1.fffffep+127f;
   for (var c = 0u; c < params.cols; c++) {
-    row_max = max(row_max, x[element(row, c)]);
+    row_max = max_or_nan(row_max, x[element(row, c)]);
   }
   var total = 0.0;
   for (var c = 0u; c < params.cols; c++) {
@@ -68,7 +71,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   }
   var row_max = -0x1.fffffep+127f;
   for (var c = lane; c < params.cols; c += WORKGROUP_SIZE) {
-    row_max = max(row_max, x[element(row, c)]);
+    row_max = max_or_nan(row_max, x[element(row, c)]);
   }
   row_max = workgroup_reduce(lane, row_max, true);
   var total = 0.0;

@@ -2,7 +2,7 @@
 // pools on NDHWC, and the 2-D pools on NHWC with depth 1. One thread per
 // output element. The average counts only the window's taps inside the
 // input, as TensorFlow does for SAME padding; padding never wins a max. A
-// window with no tap inside gives -inf (max) or NaN (average).
+// window with no tap inside gives -inf (max) or 0 (average, as TF.js's).
 //
 // Bindings (group 0): 0 x: storage read of Elem; 1 out: storage read_write of
 //   Elem; 2 params: uniform.
@@ -73,5 +73,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     // -inf from bits that are not a constant (count is 0): Tint rejects an infinite constant.
     largest = bitcast<f32>(0xff800000u | count);
   }
-  out[i] = Elem(select(largest, total / f32(count), AVERAGE));
+  out[i] = Elem(select(largest, total / f32(max(count, 1u)), AVERAGE));
 }

@@ -110,12 +110,20 @@ export function tensor(values: Values, shape?: readonly number[], dtype?: DataTy
  * The tensor behind an op argument; `created` says whether the caller must
  * dispose it. Errors use TF.js's wording (its convertToTensor), which code
  * written against TF.js matches on; `dtype` is how TF.js parses the argument
- * ('numeric' when none is given: numbers or booleans, dtype inferred). String
+ * ('numeric' when none is given: numbers or booleans, dtype inferred): a
+ * TensorLike is made with it, and a tensor of another dtype is refused
+ * (float16 passes for float32, as every op reads it as float32). String
  * tensors themselves reach the engine, which refuses them for ops that do
  * not take strings.
  */
 export function toTensor(x: TensorLike, argName: string, opName: string, dtype: ParseDtype = 'numeric'): { tensor: Tensor; created: boolean } {
-  if (x instanceof Tensor) return { tensor: x, created: false };
+  if (x instanceof Tensor) {
+    const concrete = dtype !== 'numeric' && dtype !== 'string_or_numeric';
+    if (concrete && x.dtype !== dtype && !(dtype === 'float32' && x.dtype === 'float16')) {
+      throw new Error(`Argument '${argName}' passed to '${opName}' must be ${dtype} tensor, but got ${x.dtype} tensor`);
+    }
+    return { tensor: x, created: false };
+  }
   if (x === null || x === undefined
     || (typeof x !== 'number' && typeof x !== 'boolean' && typeof x !== 'string' && !Array.isArray(x) && !ArrayBuffer.isView(x))) {
     const type = x === null || x === undefined ? 'null' : (x as object).constructor?.name ?? typeof x;

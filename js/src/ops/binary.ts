@@ -1,14 +1,16 @@
 // Binary elementwise ops with numpy broadcasting, generated from one table,
 // plus where (three-way broadcast) and addN.
-import { Tensor } from '../core/tensor.js';
+import { upcastType } from '../core/dtype.js';
+import { tidy } from '../core/globals.js';
+import type { Tensor } from '../core/tensor.js';
 import { addNKernel, binaryKernel, whereKernel } from '../backends/cpu/elementwise.js';
 import { binaryFns, binaryIntFns } from '../backends/cpu/binary.js';
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { broadcastShapes, requireDtypes, requireSameDtype, sumToShape } from './helpers.js';
 import type { TensorSpec } from '../core/backend.js';
 import { defineOp, spec } from './registry.js';
-import { type TensorLike, addMethods, runOp } from './run.js';
-import { floor, log, neg, square } from './unary.js';
+import { type TensorLike, addMethods, runOp, withTensors } from './run.js';
+import { cast, floor, log, neg, square } from './unary.js';
 import { zerosLike } from './creation.js';
 import { asComplex, complex, imag, onPairs, real } from './complex.js';
 
@@ -29,6 +31,8 @@ interface BinaryEntry {
   inputs?: [string, string];
   /** The op on complex64 operands (the other one made complex first), as TF.js has it. */
   complex?: (a: Tensor, b: Tensor) => Tensor;
+  /** The public function compares bool operands as int32 (TF.js's maximum and minimum). */
+  boolAsInt32?: true;
 }
 
 // Sums and differences of complex numbers are those of their pairs (broadcasting the pairs works, their dim of 2 is last).
@@ -55,8 +59,8 @@ const BINARY = {
       mul(dy, mul(y, where(greater(a, 0), log(a), 0))),
     ],
   },
-  maximum: { kind: 'same', grad: (a, b, dy) => [mul(dy, greaterEqual(a, b)), mul(dy, less(a, b))] },
-  minimum: { kind: 'same', grad: (a, b, dy) => [mul(dy, lessEqual(a, b)), mul(dy, greater(a, b))] },
+  maximum: { kind: 'same', boolAsInt32: true, grad: (a, b, dy) => [mul(dy, greaterEqual(a, b)), mul(dy, less(a, b))] },
+  minimum: { kind: 'same', boolAsInt32: true, grad: (a, b, dy) => [mul(dy, lessEqual(a, b)), mul(dy, greater(a, b))] },
   squaredDifference: {
     kind: 'same',
     grad: (a, b, dy) => {
@@ -134,16 +138,22 @@ type Binary = (a: TensorLike, b: TensorLike) => Tensor;
 
 /** tw.name(a, b): TensorLikes are converted and both operands upcast to a common dtype, as in TF.js. */
 function binaryFunction(name: BinaryName): Binary {
-  return (a, b) => runOp(name, [a, b], {}, { upcast: true });
+  const entry: BinaryEntry = BINARY[name];
+  // TF.js parses a logical op's operands as bool (a numeric tensor is refused)
+  const dtypes = entry.kind === 'logical' ? ['bool', 'bool'] as const : undefined;
+  if (!entry.boolAsInt32) return (a, b) => runOp(name, [a, b], {}, { upcast: true, dtypes });
+  return (a, b) => withTensors(name, [['a', a], ['b', b]], (ta, tb) => (ta.dtype === 'bool' && tb.dtype === 'bool'
+    ? tidy(() => runOp(name, [cast(ta, 'int32'), cast(tb, 'int32')]))
+    : runOp(name, [ta, tb], {}, { upcast: true })));
 }
 
 export const add = binaryFunction('add');
 export const sub = binaryFunction('sub');
 export const mul = binaryFunction('mul');
 const realDiv = binaryFunction('div');
-/** tw.div(a, b); int32 / int32 is floor division, as in TF.js. */
-export const div: Binary = (a, b) =>
-  a instanceof Tensor && b instanceof Tensor && a.dtype === 'int32' && b.dtype === 'int32' ? floorDiv(a, b) : realDiv(a, b);
+/** tw.div(a, b); operands that upcast to int32 (int32 with int32 or bool) divide with floor, as in TF.js. */
+export const div: Binary = (a, b) => withTensors('div', [['a', a], ['b', b]], (ta, tb) =>
+  (upcastType(ta.dtype, tb.dtype) === 'int32' ? floorDiv(ta, tb) : realDiv(ta, tb)));
 export const divNoNan = binaryFunction('divNoNan');
 export const floorDiv = binaryFunction('floorDiv');
 export const mod = binaryFunction('mod');
@@ -192,11 +202,14 @@ defineOp<Record<string, never>>({
   inputs: [{ name: 'tensors', variadic: true }],
   attrs: {},
   shape(inputs) {
-    if (inputs.length === 0) throw new Error('needs at least one tensor');
-    const dtype = requireSameDtype(inputs);
-    if (inputs.some((t) => t.shape.join() !== inputs[0].shape.join())) {
-      throw new Error(`inputs must all have one shape, got ${inputs.map((t) => `[${t.shape}]`).join(', ')}`);
+    if (inputs.length === 0) throw new Error('Must pass at least one tensor to tf.addN(), but got 0');
+    if (inputs.some((t) => t.dtype !== inputs[0].dtype)) {
+      throw new Error(`All tensors passed to tf.addN() must have the same dtype, got ${inputs.map((t) => t.dtype).join(', ')}`);
     }
+    if (inputs.some((t) => t.shape.join() !== inputs[0].shape.join())) {
+      throw new Error(`All tensors passed to tf.addN() must have the same shape, got ${inputs.map((t) => `[${t.shape}]`).join(', ')}`);
+    }
+    const dtype = inputs[0].dtype;
     return [spec(inputs[0].shape, dtype)];
   },
   kernels: { cpu: addNKernel, webgpu: webgpu.addNKernel },
@@ -205,6 +218,7 @@ defineOp<Record<string, never>>({
 
 /** tw.addN(tensors): elementwise sum of same-shaped tensors. */
 export function addN(tensors: TensorLike[]): Tensor {
+  if (!Array.isArray(tensors)) throw new Error('The argument passed to tf.addN() must be a list of tensors');
   return runOp('addN', tensors);
 }
 

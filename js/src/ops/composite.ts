@@ -18,8 +18,7 @@ import { matMul } from './linalg.js';
 import { cumsum, norm, sum } from './reduction.js';
 import { softmax } from './nn.js';
 import { type TensorLike, addMethods, withTensors } from './run.js';
-import { expandDims, gather, reshape } from './shape.js';
-import { concat, slice } from './shape.js';
+import { concat, expandDims, gather, reshape, slice } from './shape.js';
 import { cast, sigmoid, tanh } from './unary.js';
 
 function check(condition: boolean, message: () => string): void {
@@ -280,50 +279,40 @@ export async function inTopKAsync(predictions: TensorLike, targets: TensorLike, 
 }
 
 /**
- * One step of an LSTM cell (TF.js's basicLSTMCell): gates i, j, f, o are the
- * four column blocks of [data, h] x lstmKernel + lstmBias; returns the new
- * [c, h]. data is [batch, inputs], c and h [batch, units], lstmKernel
- * [inputs + units, 4 units], lstmBias [4 units].
+ * One step of TF.js's basic LSTM cell: [data, h] · lstmKernel + lstmBias, split into the
+ * input gate, new input, forget gate and output gate; returns [newC, newH].
  */
 export function basicLSTMCell(forgetBias: TensorLike, lstmKernel: TensorLike, lstmBias: TensorLike, data: TensorLike,
   c: TensorLike, h: TensorLike): [Tensor, Tensor] {
-  const args: [string, TensorLike][] = [['forgetBias', forgetBias], ['lstmKernel', lstmKernel], ['lstmBias', lstmBias], ['data', data], ['c', c], ['h', h]];
-  return withTensors('basicLSTMCell', args, (tForget, tKernel, tBias, tData, tC, tH) => tidy(() => {
-    const gates = add(matMul(concat([tData, tH], 1), tKernel), tBias);
-    const [batch, units] = [gates.shape[0], gates.shape[1] / 4];
-    const [i, j, f, o] = [0, 1, 2, 3].map((k) => slice(gates, [0, k * units], [batch, units]));
-    const newC = add(mul(sigmoid(i), tanh(j)), mul(tC, sigmoid(add(tForget, f))));
+  const args = { forgetBias, lstmKernel, lstmBias, data, c, h };
+  return withTensors('basicLSTMCell', Object.entries(args), (tForget, tKernel, tBias, tData, tc, th) => tidy(() => {
+    const gates = add(matMul(concat([tData, th], 1), tKernel), tBias);
+    const [batch, width] = [gates.shape[0], gates.shape[1] / 4];
+    const [i, j, f, o] = [0, 1, 2, 3].map((k) => slice(gates, [0, width * k], [batch, width]));
+    const newC = add(mul(sigmoid(i), tanh(j)), mul(tc, sigmoid(add(tForget, f))));
     return [newC, mul(tanh(newC), sigmoid(o))] as [Tensor, Tensor];
   }));
 }
 
-/** A cell function for multiRNNCell: (data, c, h) => [new c, new h]. */
+/** A cell as multiRNNCell calls it: (data, c, h) => [newC, newH]. */
 export type LSTMCellFunc = (data: Tensor, c: Tensor, h: Tensor) => [Tensor, Tensor];
 
-/**
- * Stacked cells (TF.js's multiRNNCell): cell k takes the h of cell k - 1 (the
- * first takes data) with c[k] and h[k]; returns [the new cs, the new hs].
- */
-export function multiRNNCell(lstmCells: readonly LSTMCellFunc[], data: TensorLike, c: readonly TensorLike[], h: readonly TensorLike[]):
-  [Tensor[], Tensor[]] {
-  const states = (list: readonly TensorLike[], name: string) => {
-    if (!Array.isArray(list)) throw new Error(`Argument ${name} passed to multiRNNCell must be a \`Tensor[]\` or \`TensorLike[]\``);
-    return list.map((x, k) => [`${name}[${k}]`, x] as [string, TensorLike]);
+/** TF.js's multiRNNCell: the cells in turn, each fed the previous one's h; returns [newC[], newH[]]. */
+export function multiRNNCell(lstmCells: LSTMCellFunc[], data: TensorLike, c: TensorLike[], h: TensorLike[]): [Tensor[], Tensor[]] {
+  const list = (name: string, values: TensorLike[]) => {
+    check(Array.isArray(values), () => `Argument ${name} passed to multiRNNCell must be a \`Tensor[]\` or \`TensorLike[]\``);
+    return values.map((v, i) => [`${name}[${i}]`, v] as const);
   };
-  const args: [string, TensorLike][] = [['data', data], ...states(c, 'c'), ...states(h, 'h')];
-  return withTensors('multiRNNCell', args, (tData, ...stateTensors) => {
-    if (lstmCells.length > c.length || lstmCells.length > h.length) {
-      throw new Error(`multiRNNCell: ${lstmCells.length} cells need as many c and h states, got ${c.length} and ${h.length}`);
-    }
-    const [cs, hs] = [stateTensors.slice(0, c.length), stateTensors.slice(c.length)];
+  const named = [['data', data] as const, ...list('c', c), ...list('h', h)];
+  return withTensors('multiRNNCell', named, (tData, ...states) => {
     const newC: Tensor[] = [];
     const newH: Tensor[] = [];
     let input = tData;
-    lstmCells.forEach((cell, k) => {
-      const [nextC, nextH] = cell(input, cs[k], hs[k]);
-      newC.push(nextC);
-      newH.push(nextH);
-      input = nextH;
+    lstmCells.forEach((cell, i) => {
+      const [cellC, cellH] = cell(input, states[i], states[c.length + i]);
+      newC.push(cellC);
+      newH.push(cellH);
+      input = cellH;
     });
     return [newC, newH];
   });

@@ -1,7 +1,7 @@
 // Creation ops: tensors from values, constants, ranges, identity, one-hot,
 // seeded random numbers, variables, clone.
-import type { TensorSpec } from '../core/backend.js';
-import type { DataType } from '../core/dtype.js';
+import type { KernelBackend, TensorSpec } from '../core/backend.js';
+import { type DataType, type NestedArray, type TypedArray } from '../core/dtype.js';
 import { type TensorValues, tensor } from '../core/convert.js';
 import { getEngine } from '../core/engine.js';
 import { seedValue } from '../core/random.js';
@@ -14,7 +14,8 @@ import {
 import * as webgpu from '../backends/webgpu/kernels/elementwise.js';
 import { requireDtypes } from './helpers.js';
 import { complex } from './complex.js';
-import { type AttrSpec, defineOp, spec } from './registry.js';
+import { type AttrSpec, type KernelArgs, defineOp, spec } from './registry.js';
+import type { CpuBackend } from '../backends/cpu/backend.js';
 import { type TensorLike, addMethods, runOp } from './run.js';
 
 export { tensor };
@@ -88,7 +89,8 @@ function complexFill(shape: readonly number[], value: number): Tensor {
   return complex(fill(shape, value), fill(shape, 0));
 }
 
-// zeros, ones, zerosLike, onesLike: fill with 0 or 1, from attributes or from x.
+// zeros, ones, zerosLike, onesLike: fill with 0 or 1, from attributes or from x. The *Like ops are
+// kernels (fill's, reading x's shape and dtype only) so the tape records them: x gets a zero gradient, as in TF.js.
 for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
   defineOp<{ shape: number[]; dtype: DataType }>({
     name,
@@ -108,7 +110,10 @@ for (const [name, value] of [['zeros', 0], ['ones', 1]] as const) {
     attrs: {},
     shape: ([x]) => [spec(x.shape, x.dtype)],
     complex: ([x]) => [complexFill(x.shape, value)],
-    kernels: { cpu: (args) => fillKernel({ ...args, attrs: { value } }), webgpu: (args) => webgpu.fillKernel({ ...args, attrs: { value } }) },
+    kernels: {
+      cpu: (args: KernelArgs<CpuBackend, unknown>) => fillKernel({ ...args, attrs: { value } }),
+      webgpu: (args: KernelArgs<KernelBackend, unknown>) => webgpu.fillKernel({ ...args, attrs: { value } }),
+    },
     grad: 'not-differentiable',
   });
 }
@@ -254,14 +259,16 @@ export function randomGamma(shape: readonly number[], alpha: number, beta: numbe
 // A null dtype is float32, as TF.js takes it. For bool, TF.js rounds the
 // floats and keeps whether they are nonzero.
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
-  const attrs = { shape: [...shape], minval, maxval, seed: seedValue(seed) };
-  if (dtype !== 'bool') return runOp('randomUniform', [], { ...attrs, dtype: dtype ?? 'float32' });
-  const floats = runOp('randomUniform', [], { ...attrs, dtype: 'float32' });
-  const rounded = runOp('round', [floats]);
-  floats.dispose();
-  const bools = runOp('cast', [rounded], { dtype: 'bool' });
-  rounded.dispose();
-  return bools;
+  if (dtype === 'bool') {
+    // TF.js writes its draws into a bool buffer, which truncates them: the int32 draw (floored: they differ on (-1, 0)), cast to bool.
+    const draw = randomUniform(shape, minval, maxval, 'int32', seed);
+    try {
+      return runOp('cast', [draw], { dtype: 'bool' });
+    } finally {
+      draw.dispose();
+    }
+  }
+  return runOp('randomUniform', [], { shape: [...shape], minval, maxval, dtype: dtype ?? 'float32', seed: seedValue(seed) });
 }
 export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, dtype: DataType | null = 'float32', seed?: number | string): Tensor {
   return runOp('randomNormal', [], { shape: [...shape], mean, stdDev, dtype: dtype ?? 'float32', seed: seedValue(seed) });

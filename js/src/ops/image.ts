@@ -33,10 +33,7 @@ import { cast, isNaN, round } from './unary.js';
  * of another dtype is refused, as TF.js's convertToTensor does.
  */
 function asTensor(x: TensorLike, name: string, op: string, dtype?: 'float32'): { t: Tensor; owned: boolean } {
-  const { tensor: t, created } = toTensor(x, name, `image.${op}`, dtype);
-  if (dtype && t.dtype !== dtype) {
-    throw new Error(`tw.image.${op}: Argument '${name}' passed to '${op}' must be ${dtype} tensor, but got ${t.dtype} tensor`);
-  }
+  const { tensor: t, created } = toTensor(x, name, op, dtype);
   return { t, owned: created };
 }
 

@@ -113,28 +113,29 @@ interface EinsumPlan {
 /** Parses and checks an equation against the operand shapes: explicit ('ij,jk->ik') or implicit ('ij,jk'). */
 function planEinsum(equation: string, inputs: readonly TensorSpec[]): EinsumPlan {
   const compact = equation.replace(/\s/g, '');
-  // TF.js's wording ('Expecting exactly one', ...) where its tests match on it; no '->' (implicit output) is ours.
-  if (compact === '' || !/^[a-zA-Z,]*(->[a-zA-Z]*)?$/.test(compact)) {
-    throw new Error(`attribute equation '${equation}': Expecting exactly one '->' after the operands' labels (letters, ` +
-      'commas between operands), or none for the implicit output; no ellipsis');
+  // The errors quote TF.js's where it has one; an equation without an arrow (implicit output, as numpy's) is ours.
+  if (compact.split('->').length > 2) throw new Error(`attribute equation '${equation}': Equation must contain exactly one arrow ("->") or none`);
+  if (!/^[a-zA-Z,]*(->[a-zA-Z]*)?$/.test(compact)) {
+    throw new Error(`attribute equation '${equation}' must be letters, commas and at most one '->' (no ellipsis)`);
   }
   const [lhs, rhs] = compact.split('->');
   const operands = lhs.split(',');
-  if (operands.length !== inputs.length) {
-    throw new Error(`attribute equation '${equation}' names ${operands.length} operand(s): Expected ${operands.length} input tensors, received ${inputs.length}`);
-  }
-  if (operands.length > 2) throw new Error(`attribute equation '${equation}': Expecting 1 or 2 input tensors, got ${operands.length} (more than 2 is not implemented)`);
+  if (operands.length !== inputs.length) throw new Error(`attribute equation '${equation}': Expected ${operands.length} input tensors, received ${inputs.length}`);
+  if (operands.length > 2) throw new Error(`attribute equation '${equation}': Support for more than 2 input tensors is not implemented yet.`);
   const sizes = new Map<string, number>();
   operands.forEach((labels, i) => {
     if (labels.length !== inputs[i].shape.length) {
       throw new Error(`attribute equation '${equation}': operand ${i} has ${labels.length} labels for rank ${inputs[i].shape.length}`);
     }
-    if (new Set(labels).size !== labels.length) throw new Error(`attribute equation '${equation}': a repeated label within operand ${i} (diagonals) is not implemented yet`);
+    if (new Set(labels).size !== labels.length) {
+      throw new Error(`attribute equation '${equation}': Found duplicate axes in input component ${labels}. ` +
+        'Support for duplicate axes in input (diagonals) is not implemented yet.');
+    }
     [...labels].forEach((label, d) => {
       const size = inputs[i].shape[d];
       if (sizes.has(label) && sizes.get(label) !== size) {
-        throw new Error(`attribute equation '${equation}': label '${label}': expected dimension ${sizes.get(label)} at axis ${d} ` +
-          `of the input shaped [${inputs[i].shape}], but got dimension ${size}`);
+        throw new Error(`attribute equation '${equation}': Expected dimension ${sizes.get(label)} at axis ${d} of input shaped ` +
+          `${JSON.stringify(inputs[i].shape)}, but got dimension ${size}`);
       }
       sizes.set(label, size);
     });

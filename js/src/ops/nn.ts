@@ -3,7 +3,7 @@
 // localResponseNormalization, dropout, resizeBilinear, resizeNearestNeighbor,
 // and the `tw.fused` namespace.
 import { sizeFromShape } from '../core/dtype.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { tensor } from '../core/convert.js';
 import { matMulValues } from '../backends/cpu/linalg.js';
 import {
@@ -100,7 +100,7 @@ for (const [name, attr] of [['softmax', 'dim'], ['logSoftmax', 'axis']] as const
 
 /** tw.softmax(logits, dim = -1). */
 export function softmax(logits: TensorLike, dim = -1): Tensor {
-  return runOp('softmax', [logits], { dim });
+  return runOp('softmax', [logits], { dim }, { dtypes: ['float32'] });
 }
 
 /** tw.logSoftmax(logits, axis = -1). */
@@ -265,6 +265,10 @@ defineOp<DropoutAttrs>({
 
 /** tw.dropout(x, rate, noiseShape?, seed?): zeroes elements with probability `rate` and scales the rest by 1 / (1 - rate). */
 export function dropout(x: TensorLike, rate: number, noiseShape?: readonly number[], seed?: number | string): Tensor {
+  // TF.js refuses an int32 or bool x in its own words (it is scaled), not convertToTensor's.
+  if (x instanceof Tensor && x.dtype !== 'float32' && x.dtype !== 'float16') {
+    throw new Error(`x has to be a floating point tensor since it's going to be scaled, but got a ${x.dtype} tensor instead.`);
+  }
   return runOp('dropout', [x], { rate, noiseShape: noiseShape ? [...noiseShape] : null, seed: seed ?? null });
 }
 

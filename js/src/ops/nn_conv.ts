@@ -25,7 +25,7 @@ import { cast } from './unary.js';
 import { argMax, sum } from './reduction.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
-import { type TensorLike, addMethods, runOp, runOpMulti } from './run.js';
+import { type TensorLike, addMethods, runOp, runOpMulti, withTensors } from './run.js';
 import { batchToSpaceND, pad, reshape, spaceToBatchND, stack, stridedSlice, transpose } from './shape.js';
 import { toTensor } from '../core/convert.js';
 import { tidy } from '../core/globals.js';
@@ -198,11 +198,26 @@ for (const family of FAMILIES) {
 
 type Strides = number | number[];
 
+/**
+ * TF.js's conv functions refuse strides and dilations both above 1, in these
+ * words (TensorFlow's kernels refuse them too); the registry ops take them,
+ * for the ONNX models that use them.
+ */
+function requireStridesOrDilationsOne(op: string, strides: Strides, dilations: Strides | null | undefined, names = ['strides', 'dilations']): void {
+  const ones = (v: Strides | null | undefined) => v == null || (Array.isArray(v) ? v : [v]).every((n) => n === 1);
+  if (!ones(strides) && !ones(dilations)) {
+    throw new Error(`Error in ${op}: Either ${names[0]} or ${names[1]} must be 1. Got ${names[0]} ${strides} and ${names[1]} '${dilations}'`);
+  }
+}
+
 /** tw.conv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, outC]. */
 export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
   dilations: Strides = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return viaChannelsLast('conv2d', x, dataFormat, pad, (xLast, padLast, format) =>
-    runOp('conv2d', [xLast, filter], { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null }));
+  return withTensors('conv2d', [['x', x, 'float32'], ['filter', filter, 'float32']], (tx, tf) => {
+    requireStridesOrDilationsOne('conv2D', strides, dilations);
+    return viaChannelsLast('conv2d', tx, dataFormat, pad, (xLast, padLast, format) =>
+      runOp('conv2d', [xLast, tf], { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null }));
+  });
 }
 
 /**
@@ -211,11 +226,10 @@ export function conv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad:
  * (explicit pads, given in NCHW order, permuted alike), and the gradient
  * flows back through them. Other formats go to the op, which names them.
  */
-function viaChannelsLast(op: string, x: TensorLike, dataFormat: string, pad: Pad,
-  run: (x: TensorLike, pad: Pad, dataFormat: string) => Tensor): Tensor {
-  if (dataFormat !== 'NCHW') return run(x, pad, dataFormat);
+function viaChannelsLast(op: string, t: Tensor, dataFormat: string, pad: Pad,
+  run: (x: Tensor, pad: Pad, dataFormat: string) => Tensor): Tensor {
+  if (dataFormat !== 'NCHW') return run(t, pad, dataFormat);
   return tidy(() => {
-    const t = toTensor(x, 'x', op).tensor;
     if (t.rank !== 4 && t.rank !== 3) throw new Error(`tw.${op}: input x must have rank 4 (or 3 without the batch dim), got ${t.rank}`);
     const batched = t.rank === 4;
     const nhwc = transpose(t, batched ? [0, 2, 3, 1] : [1, 2, 0]);
@@ -240,7 +254,8 @@ function channelsLastOperand(v: TensorLike | undefined): TensorLike | undefined 
 /** tw.depthwiseConv2d(x, filter, strides, pad, dataFormat = 'NHWC', dilations = 1, dimRoundingMode?); filter [fh, fw, inC, multiplier]. */
 export function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: Strides, pad: Pad, dataFormat: 'NHWC' = 'NHWC',
   dilations: Strides | null = [1, 1], dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations: dilations ?? [1, 1], dimRoundingMode: dimRoundingMode ?? null });
+  return runOp('depthwiseConv2d', [x, filter], { strides, pad, dataFormat, dilations: dilations ?? [1, 1], dimRoundingMode: dimRoundingMode ?? null },
+    { dtypes: ['float32', 'float32'] });
 }
 
 /** tw.conv3d(x, filter, strides, pad, dataFormat = 'NDHWC', dilations = 1); filter [fd, fh, fw, inC, outC]. */
@@ -340,7 +355,10 @@ defineOp<Conv1dAttrs>({
 /** tw.conv1d(x, filter, stride, pad, dataFormat = 'NWC', dilation = 1, dimRoundingMode?); filter [fw, inC, outC]. */
 export function conv1d(x: TensorLike, filter: TensorLike, stride: number, pad: Pad, dataFormat: 'NWC' = 'NWC', dilation = 1,
   dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('conv1d', [x, filter], { stride, pad, dataFormat, dilation, dimRoundingMode: dimRoundingMode ?? null });
+  return withTensors('conv1d', [['x', x], ['filter', filter]], (tx, tf) => {
+    requireStridesOrDilationsOne('conv1D', stride, dilation, ['stride', 'dilation']);
+    return runOp('conv1d', [tx, tf], { stride, pad, dataFormat, dilation, dimRoundingMode: dimRoundingMode ?? null });
+  });
 }
 
 interface SeparableAttrs {
@@ -470,7 +488,7 @@ export function maxPool(x: TensorLike, filterSize: Strides, strides: Strides, pa
 
 /** tw.avgPool(x, filterSize, strides, pad, dimRoundingMode?): padding is left out of each average. */
 export function avgPool(x: TensorLike, filterSize: Strides, strides: Strides, pad: Pad, dimRoundingMode?: DimRoundingMode): Tensor {
-  return runOp('avgPool', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null });
+  return runOp('avgPool', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null }, { dtypes: ['float32'] });
 }
 
 /** tw.maxPool3d(x, filterSize = 1, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC'). */
@@ -482,7 +500,7 @@ export function maxPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], stride
 /** tw.avgPool3d(x, filterSize = 1, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC'). */
 export function avgPool3d(x: TensorLike, filterSize: Strides = [1, 1, 1], strides: Strides = [1, 1, 1], pad: Pad = 'valid',
   dimRoundingMode?: DimRoundingMode, dataFormat: 'NDHWC' = 'NDHWC'): Tensor {
-  return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat });
+  return runOp('avgPool3d', [x], { filterSize, strides, pad, dimRoundingMode: dimRoundingMode ?? null, dataFormat }, { dtypes: ['float32'] });
 }
 
 /**
@@ -792,12 +810,17 @@ export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: T
 function fusedConvFunction(name: string) {
   return ({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias, activation = 'linear',
     preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor => {
-    const run = (xLast: TensorLike, padLast: Pad, format: string, b = bias, w = preluActivationWeights) =>
-      runOp(name, [xLast, filter, ...fusedExtraInputs(b, w)],
-        { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
-    if (name !== 'fusedConv2d' || dataFormat !== 'NCHW') return run(x, pad, dataFormat);
-    return viaChannelsLast(name, x, dataFormat, pad, (xLast, padLast, format) =>
-      run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights)));
+    // TF.js's messages name the unfused op
+    const conv2d = name === 'fusedConv2d';
+    return withTensors(conv2d ? 'conv2d' : 'depthwiseConv2d', [['x', x, 'float32'], ['filter', filter, 'float32']], (tx, tf) => {
+      requireStridesOrDilationsOne(conv2d ? 'conv2D' : 'fused depthwiseConv2d', strides, dilations);
+      const run = (xLast: Tensor, padLast: Pad, format: string, b = bias, w = preluActivationWeights) =>
+        runOp(name, [xLast, tf, ...fusedExtraInputs(b, w)],
+          { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+      if (!conv2d || dataFormat !== 'NCHW') return run(tx, pad, dataFormat);
+      return viaChannelsLast(name, tx, dataFormat, pad, (xLast, padLast, format) =>
+        run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights)));
+    });
   };
 }
 

@@ -5,7 +5,7 @@ import type { DataType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { argReduceKernel, reduceKernel, reducers, scanKernel } from '../backends/cpu/reduce.js';
 import * as webgpu from '../backends/webgpu/kernels/reduce.js';
-import { add, div, equal, logicalAnd, mul, pow, squaredDifference, sub, where } from './binary.js';
+import { add, div, equal, logicalAnd, mul, squaredDifference, sub, where } from './binary.js';
 import { onesLike, zerosLike } from './creation.js';
 import { normalizeAxes, requireDtypes } from './helpers.js';
 import { type AttrSpec, type GradFn, defineOp, spec } from './registry.js';
@@ -112,7 +112,7 @@ for (const [name, better] of [['argMax', (a: number, b: number) => a > b], ['arg
     inputs: [{ name: 'x' }],
     attrs: { axis: { type: 'int', default: 0 } },
     shape([x], { axis }) {
-      requireDtypes([x], ['x'], ['float32', 'int32']);
+      requireDtypes([x], ['x'], ['float32', 'int32', 'bool']);
       const [a] = normalizeAxes(axis, x.shape.length);
       if (x.shape[a] === 0) throw new Error(`axis ${axis} has size 0; there is no ${name}`);
       return [spec(x.shape.filter((_, i) => i !== a), 'int32')];
@@ -225,8 +225,8 @@ defineOp<NormAttrs>({
     const axes = normalizeAxes(attrs.axis, x.shape.length);
     const matrix = attrs.axis !== null && axes.length === 2;
     if (attrs.axis !== null && axes.length > 2) throw new Error(`attribute axis [${attrs.axis}] names more than 2 axes`);
-    const valid = matrix ? [1, Infinity, -Infinity, 'fro', 'euclidean'].includes(attrs.ord) : typeof attrs.ord === 'number' || attrs.ord === 'euclidean';
-    if (!valid) throw new Error(`attribute ord ${JSON.stringify(attrs.ord)} is not a ${matrix ? 'matrix' : 'vector'} norm`);
+    const valid = [1, Infinity, -Infinity, matrix ? 'fro' : 2, 'euclidean'].includes(attrs.ord);
+    if (!valid) throw new Error(`Error in norm: invalid ord value: ${attrs.ord} (attribute ord of a ${matrix ? 'matrix' : 'vector'} norm)`);
     return floatReduceRule([x], attrs);
   },
   decompose([x], { ord, axis, keepDims }) {
@@ -242,16 +242,15 @@ defineOp<NormAttrs>({
       kept = ord === 'euclidean' || ord === 2 ? sqrt(sum(square(x), axes, true))
         : ord === 1 ? sum(abs(x), axes, true)
           : ord === Infinity ? max(abs(x), axes, true)
-            : ord === -Infinity ? min(abs(x), axes, true)
-              : pow(sum(pow(abs(x), ord as number), axes, true), 1 / (ord as number));
+            : min(abs(x), axes, true);
     }
     return [keepDims ? kept : reshape(kept, reducedShapes(x.shape, axis, false).out)];
   },
 });
 
 /**
- * tw.norm(x, ord, axis, keepDims): vector norms (1, 2/'euclidean', ±Infinity, and any other p, which TF.js
- * rejects) or, over two axes, matrix norms (1, ±Infinity, 'fro'/'euclidean').
+ * tw.norm(x, ord, axis, keepDims): vector norms (1, 2/'euclidean', ±Infinity) or, over two axes, matrix
+ * norms (1, ±Infinity, 'fro'/'euclidean'), as TF.js's.
  */
 export function norm(x: TensorLike, ord: Ord = 'euclidean', axis: number | number[] | null = null, keepDims = false): Tensor {
   return runOp('norm', [x], { ord, axis, keepDims });

@@ -22,7 +22,12 @@ function argName(opName: string, index: number): string {
 export interface RunOptions {
   /** Inputs cast to their common dtype before the op (true: all), as TF.js binary ops do. */
   upcast?: boolean | readonly number[];
-  /** The dtype each TensorLike input is created with (default: inferred, strings only for ops that take them). */
+  /**
+   * The dtype TF.js parses each input as (default: any numeric dtype, a
+   * TensorLike's inferred from its values, strings only for ops that take
+   * them): a TensorLike is created with it, a tensor of another dtype is
+   * refused with TF.js's message.
+   */
   dtypes?: readonly (DataType | undefined)[];
 }
 

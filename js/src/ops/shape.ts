@@ -100,7 +100,8 @@ function sliceBounds(shape: readonly number[], begin: readonly number[], size: r
   const b = shape.map((_, d) => begin[d] ?? 0);
   const s = shape.map((n, d) => (size[d] === undefined || size[d] === -1 ? n - b[d] : size[d]));
   shape.forEach((n, d) => {
-    if (b[d] < 0 || b[d] > n) throw new Error(`attribute begin [${begin}] is out of range in dim ${d} (size ${n})`);
+    if (b[d] < 0) throw new Error(`attribute begin [${begin}]: slice() does not support negative begin indexing.`);
+    if (b[d] > n) throw new Error(`attribute begin [${begin}] is out of range in dim ${d} (size ${n})`);
     if (s[d] < 0 || b[d] + s[d] > n) throw new Error(`attribute size [${size}] runs past dim ${d} (begin ${b[d]}, size ${n})`);
   });
   return { begin: b, size: s };
@@ -364,7 +365,7 @@ defineOp<{ axis: number }>({
     if (first.shape.length === 0) throw new Error('cannot concatenate rank-0 tensors');
     const [a] = normalizeAxes(axis, first.shape.length);
     inputs.forEach((t, i) => {
-      if (t.dtype !== first.dtype) throw new Error(`input tensors[${i}] has dtype ${t.dtype}, tensors[0] has ${first.dtype}`);
+      if (t.dtype !== first.dtype) throw new Error(`All tensors passed to stack must have matching dtypes (tensors[${i}] is ${t.dtype}, tensors[0] ${first.dtype})`);
       if (t.shape.length !== first.shape.length || t.shape.some((n, d) => d !== a && n !== first.shape[d])) {
         throw new Error(`input tensors[${i}] [${t.shape}] does not match tensors[0] [${first.shape}] outside axis ${a}`);
       }
@@ -431,7 +432,7 @@ defineOp<{ axis: number }>({
     if (inputs.length === 0) throw new Error('needs at least one tensor');
     const first = inputs[0];
     inputs.forEach((t, i) => {
-      if (t.dtype !== first.dtype) throw new Error(`input tensors[${i}] has dtype ${t.dtype}, tensors[0] has ${first.dtype}`);
+      if (t.dtype !== first.dtype) throw new Error(`All tensors passed to stack must have matching dtypes (tensors[${i}] is ${t.dtype}, tensors[0] ${first.dtype})`);
       if (t.shape.join() !== first.shape.join()) throw new Error(`input tensors[${i}] [${t.shape}] differs from tensors[0] [${first.shape}]`);
     });
     const [a] = normalizeAxes(axis, first.shape.length + 1);
@@ -443,9 +444,9 @@ defineOp<{ axis: number }>({
   decompose: (inputs, { axis }) => [concat(inputs.map((t) => expandDims(t, axis)), axis < 0 ? axis + inputs[0].rank + 1 : axis)],
 });
 
-/** tw.stack(tensors, axis = 0); dtypes are upcast to a common one. */
+/** tw.stack(tensors, axis = 0); the tensors share one dtype (TF.js does not upcast them, unlike concat's). */
 export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
-  return runOp('stack', tensors, { axis }, { upcast: true });
+  return runOp('stack', tensors, { axis });
 }
 
 defineOp<{ axis: number }>({
@@ -456,6 +457,7 @@ defineOp<{ axis: number }>({
   attrs: { axis: { type: 'int', default: 0 } },
   shape([x], { axis }) {
     if (x.shape.length === 0) throw new Error('cannot unstack a rank-0 tensor');
+    unstackAxisCheck(x.shape, axis);
     const [a] = normalizeAxes(axis, x.shape.length);
     const part = spec(x.shape.filter((_, d) => d !== a), x.dtype);
     return new Array(x.shape[a]).fill(part);
@@ -467,9 +469,17 @@ defineOp<{ axis: number }>({
   },
 });
 
+/** TF.js's check of unstack's axis, in its words (run before the op as tfjsBlockChecks are). */
+function unstackAxisCheck(shape: readonly number[], axis: number): void {
+  if (!(axis >= -shape.length && axis < shape.length)) throw new Error(`Axis = ${axis} is not in [-${shape.length}, ${shape.length})`);
+}
+
 /** tw.unstack(x, axis = 0): the slices along `axis`, that axis removed. */
 export function unstack(x: TensorLike, axis = 0): Tensor[] {
-  return runOpMulti('unstack', [x], { axis });
+  return withTensors('unstack', [['x', x]], (t) => {
+    unstackAxisCheck(t.shape, axis);
+    return runOpMulti('unstack', [t], { axis });
+  });
 }
 
 // ---- stridedSlice ----
@@ -523,11 +533,12 @@ defineOp<{ axis: number; batchDims: number }>({
   shape([x, indices], { axis, batchDims }) {
     requireIndices(indices);
     const b = batchDims < 0 ? batchDims + indices.shape.length : batchDims;
-    if (b < 0 || b > indices.shape.length) throw new Error(`attribute batchDims ${batchDims} is out of range for indices of rank ${indices.shape.length}`);
+    const rank = indices.shape.length;
+    if (b < 0 || b > rank) throw new Error(`Expect batchDims in the range of [-${rank}, ${rank}], but got ${batchDims}`);
     const [a] = normalizeAxes(axis, x.shape.length);
-    if (b > a) throw new Error(`attribute batchDims ${batchDims} must not exceed axis ${axis}`);
+    if (b > a) throw new Error(`batchDims (${b}) must be less than or equal to axis (${a}).`);
     for (let d = 0; d < b; d++) {
-      if (x.shape[d] !== indices.shape[d]) throw new Error(`batch dim ${d} differs: x has ${x.shape[d]}, indices ${indices.shape[d]}`);
+      if (x.shape[d] !== indices.shape[d]) throw new Error(`x.shape[${d}]: ${x.shape[d]} should be equal to indices.shape[${d}]: ${indices.shape[d]}.`);
     }
     return [spec([...x.shape.slice(0, a), ...indices.shape.slice(b), ...x.shape.slice(a + 1)], x.dtype)];
   },
@@ -646,10 +657,11 @@ defineOp<{ k: number; sorted: boolean }>({
   outputs: 2,
   attrs: { k: { type: 'int', default: 1 }, sorted: { type: 'bool', default: true, doc: 'results are always sorted' } },
   shape([x], { k }) {
-    if (x.shape.length === 0) throw new Error('input x must have rank >= 1');
+    if (x.shape.length === 0) throw new Error('topk() expects the input to be of rank 1 or higher');
     if (x.dtype === 'bool') throw new Error('input x must be float32 or int32');
     const n = x.shape[x.shape.length - 1];
-    if (k < 0 || k > n) throw new Error(`attribute k ${k} must be in [0, ${n}] (the last dim)`);
+    if (k < 0) throw new Error(`'k' passed to topk() must be >= 0 but got ${k}`);
+    if (k > n) throw new Error(`'k' passed to topk() must be <= the last dimension (${n}) but got ${k}`);
     const out = [...x.shape.slice(0, -1), k];
     return [spec(out, x.dtype), spec(out, 'int32')];
   },
@@ -675,10 +687,9 @@ defineOp<{ blockSize: number; dataFormat: DataFormat }>({
   attrs: { blockSize: { type: 'int' }, dataFormat: { type: 'string', default: 'NHWC', oneOf: ['NHWC', 'NCHW'] } },
   shape([x], { blockSize, dataFormat }) {
     if (x.shape.length !== 4) throw new Error(`input x must have rank 4, got ${x.shape.length}`);
-    if (blockSize < 2) throw new Error(`attribute blockSize ${blockSize} must be at least 2`);
+    depthToSpaceChecks(x.shape, blockSize, dataFormat);
     const [n, a, b, c] = x.shape;
     const [h, w, depth] = dataFormat === 'NHWC' ? [a, b, c] : [b, c, a];
-    if (depth % (blockSize * blockSize) !== 0) throw new Error(`the depth ${depth} is not divisible by blockSize² (${blockSize * blockSize})`);
     const d = depth / (blockSize * blockSize);
     return [spec(dataFormat === 'NHWC' ? [n, h * blockSize, w * blockSize, d] : [n, d, h * blockSize, w * blockSize], x.dtype)];
   },
@@ -693,18 +704,54 @@ defineOp<{ blockSize: number; dataFormat: DataFormat }>({
   },
 });
 
-/** tw.depthToSpace(x, blockSize, dataFormat = 'NHWC'). */
-export function depthToSpace(x: TensorLike, blockSize: number, dataFormat: DataFormat = 'NHWC'): Tensor {
-  return runOp('depthToSpace', [x], { blockSize, dataFormat });
+/** TF.js's checks of depthToSpace's arguments, in its words (run before the op as tfjsBlockChecks are). */
+function depthToSpaceChecks(shape: readonly number[], blockSize: number, dataFormat: DataFormat): void {
+  if (shape.length !== 4) return; // the shape rule names the rank
+  if (!(blockSize > 1)) throw new Error(`blockSize should be > 1 for depthToSpace, but was: ${blockSize}`);
+  const depth = dataFormat === 'NHWC' ? shape[3] : shape[1];
+  if (depth % (blockSize * blockSize) !== 0) {
+    throw new Error(`Dimension size must be evenly divisible by ${blockSize * blockSize} but is ${depth} for depthToSpace with input shape ${shape}`);
+  }
 }
 
+/** tw.depthToSpace(x, blockSize, dataFormat = 'NHWC'). */
+export function depthToSpace(x: TensorLike, blockSize: number, dataFormat: DataFormat = 'NHWC'): Tensor {
+  return withTensors('depthToSpace', [['x', x, 'float32']], (t) => {
+    depthToSpaceChecks(t.shape, blockSize, dataFormat);
+    return runOp('depthToSpace', [t], { blockSize, dataFormat });
+  });
+}
+
+/**
+ * TF.js's own checks of spaceToBatchND's and batchToSpaceND's arguments, in
+ * its words: the public functions run them on the converted x before the op,
+ * so the message is TF.js's verbatim (ported code compares it); the shape
+ * rules run them for graphs. Ours follow in the rules.
+ */
+const tfjsBlockChecks = {
+  spaceToBatchND(shape: readonly number[], blockShape: readonly number[], paddings: readonly (readonly number[])[]): void {
+    const m = blockShape.length;
+    if (shape.length < 1 + m) throw new Error(`input rank ${shape.length} should be > than [blockShape] ${m}`);
+    if (paddings.length !== m) throw new Error(`paddings.shape[0] ${paddings.length} must be equal to [blockShape] ${m}`);
+    if (blockShape.some((b, i) => (shape[i + 1] + paddings[i][0] + paddings[i][1]) % b !== 0)) {
+      throw new Error(`input spatial dimensions ${shape.slice(1)} with paddings ${paddings.toString()} must be divisible by blockShapes ${blockShape.toString()}`);
+    }
+  },
+  batchToSpaceND(shape: readonly number[], blockShape: readonly number[], crops: readonly (readonly number[])[]): void {
+    const m = blockShape.length;
+    if (shape.length < 1 + m) throw new Error(`input rank is ${shape.length} but should be > than blockShape.length ${m}`);
+    if (crops.length !== m) throw new Error(`crops.length is ${crops.length} but should be equal to blockShape.length  ${m}`);
+    const blocks = sizeFromShape(blockShape);
+    if (shape[0] % blocks !== 0) {
+      throw new Error(`input tensor batch is ${shape[0]} but is not divisible by the product of the elements of blockShape ${blockShape.join(' * ')} === ${blocks}`);
+    }
+  },
+};
+
 function blockRule(x: TensorSpec, blockShape: number[], pairs: number[][], attr: string): void {
-  const m = blockShape.length;
-  if (m < 1 || x.shape.length < m + 1) throw new Error(`attribute blockShape [${blockShape}] needs an input of rank >= ${m + 1}`);
+  if (blockShape.length < 1) throw new Error('attribute blockShape must not be empty');
   if (blockShape.some((b) => b < 1)) throw new Error(`attribute blockShape [${blockShape}] must be positive`);
-  if (pairs.length !== m || pairs.some(([p, q]) => p < 0 || q < 0)) {
-    throw new Error(`attribute ${attr} must hold ${m} non-negative [before, after] pairs`);
-  }
+  if (pairs.some(([p, q]) => p < 0 || q < 0)) throw new Error(`attribute ${attr} must hold non-negative [before, after] pairs`);
 }
 
 defineOp<{ blockShape: number[]; paddings: number[][] }>({
@@ -713,11 +760,8 @@ defineOp<{ blockShape: number[]; paddings: number[][] }>({
   attrs: { blockShape: { type: 'ints' }, paddings: { type: 'pairs' } },
   shape([x], { blockShape, paddings }) {
     blockRule(x, blockShape, paddings, 'paddings');
-    const spatial = blockShape.map((b, i) => {
-      const padded = x.shape[i + 1] + paddings[i][0] + paddings[i][1];
-      if (padded % b !== 0) throw new Error(`padded dim ${i + 1} (${padded}) is not divisible by blockShape[${i}] ${b}`);
-      return padded / b;
-    });
+    tfjsBlockChecks.spaceToBatchND(x.shape, blockShape, paddings);
+    const spatial = blockShape.map((b, i) => (x.shape[i + 1] + paddings[i][0] + paddings[i][1]) / b);
     return [spec([x.shape[0] * sizeFromShape(blockShape), ...spatial, ...x.shape.slice(blockShape.length + 1)], x.dtype)];
   },
   // Pad, split each spatial dim into (dim / block, block), move the block dims in front of the batch.
@@ -734,7 +778,10 @@ defineOp<{ blockShape: number[]; paddings: number[][] }>({
 
 /** tw.spaceToBatchND(x, blockShape, paddings). */
 export function spaceToBatchND(x: TensorLike, blockShape: readonly number[], paddings: readonly (readonly number[])[]): Tensor {
-  return runOp('spaceToBatchND', [x], { blockShape: [...blockShape], paddings: paddings.map((p) => [...p]) });
+  return withTensors('spaceToBatchND', [['x', x]], (t) => {
+    tfjsBlockChecks.spaceToBatchND(t.shape, blockShape, paddings);
+    return runOp('spaceToBatchND', [t], { blockShape: [...blockShape], paddings: paddings.map((p) => [...p]) });
+  });
 }
 
 defineOp<{ blockShape: number[]; crops: number[][] }>({
@@ -743,8 +790,8 @@ defineOp<{ blockShape: number[]; crops: number[][] }>({
   attrs: { blockShape: { type: 'ints' }, crops: { type: 'pairs' } },
   shape([x], { blockShape, crops }) {
     blockRule(x, blockShape, crops, 'crops');
+    tfjsBlockChecks.batchToSpaceND(x.shape, blockShape, crops);
     const blocks = sizeFromShape(blockShape);
-    if (x.shape[0] % blocks !== 0) throw new Error(`the batch ${x.shape[0]} is not divisible by the blockShape product ${blocks}`);
     const spatial = blockShape.map((b, i) => {
       const size = x.shape[i + 1] * b - crops[i][0] - crops[i][1];
       if (size < 0) throw new Error(`attribute crops [${crops[i]}] crop more than dim ${i + 1} holds (${x.shape[i + 1] * b})`);
@@ -767,7 +814,10 @@ defineOp<{ blockShape: number[]; crops: number[][] }>({
 
 /** tw.batchToSpaceND(x, blockShape, crops). */
 export function batchToSpaceND(x: TensorLike, blockShape: readonly number[], crops: readonly (readonly number[])[]): Tensor {
-  return runOp('batchToSpaceND', [x], { blockShape: [...blockShape], crops: crops.map((p) => [...p]) });
+  return withTensors('batchToSpaceND', [['x', x]], (t) => {
+    tfjsBlockChecks.batchToSpaceND(t.shape, blockShape, crops);
+    return runOp('batchToSpaceND', [t], { blockShape: [...blockShape], crops: crops.map((p) => [...p]) });
+  });
 }
 
 // ---- booleanMaskAsync: reads the mask, so it is an async function over gather, not a registry op ----

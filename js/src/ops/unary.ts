@@ -25,8 +25,8 @@ interface UnaryEntry {
   /** f'(x) as a tensor; 'zero' where it is 0 almost everywhere. */
   derivative: Derivative | 'zero' | 'not-differentiable';
   attrs?: Record<string, AttrSpec>;
-  /** TF.js converts a TensorLike x to float32 (and its argument errors say "must be float32"); otherwise "numeric". */
-  parse?: 'float32';
+  /** The dtype TF.js parses x as (a tensor of another is refused, a TensorLike made in it); otherwise "numeric". */
+  parse?: 'float32' | 'bool';
   /** The op on a complex64 x, where TF.js has it. */
   complex?: (x: Tensor) => Tensor;
 }
@@ -72,7 +72,7 @@ const UNARY = {
   erf: { kind: 'float', derivative: (x) => mul(2 / Math.sqrt(Math.PI), exp(neg(square(x)))) },
   floor: { kind: 'float', parse: 'float32', derivative: 'zero' },
   ceil: { kind: 'float', parse: 'float32', derivative: 'zero' },
-  round: { kind: 'float', derivative: 'zero' },
+  round: { kind: 'same', derivative: 'zero' },
   relu: { kind: 'same', derivative: (x) => indicator(greater(x, 0)) },
   relu6: { kind: 'same', derivative: (x) => indicator(logicalAnd(greater(x, 0), less(x, 6))) },
   leakyRelu: {
@@ -120,13 +120,13 @@ const UNARY = {
   isNaN: { kind: 'predicate', derivative: 'not-differentiable' },
   isInf: { kind: 'predicate', derivative: 'not-differentiable' },
   isFinite: { kind: 'predicate', derivative: 'not-differentiable' },
-  logicalNot: { kind: 'logical', derivative: 'not-differentiable' },
+  logicalNot: { kind: 'logical', parse: 'bool', derivative: 'not-differentiable' },
   clipByValue: {
     kind: 'same', attrs: { clipValueMin: { type: 'number' }, clipValueMax: { type: 'number' } },
     derivative: (x, _y, { clipValueMin, clipValueMax }) =>
       indicator(logicalAnd(greaterEqual(x, clipValueMin as number), lessEqual(x, clipValueMax as number))),
   },
-  step: { kind: 'float', attrs: { alpha: { type: 'number', default: 0 } }, derivative: 'zero' },
+  step: { kind: 'same', attrs: { alpha: { type: 'number', default: 0 } }, derivative: 'zero' },
 } satisfies Record<keyof typeof unaryFns, UnaryEntry>;
 
 type UnaryName = keyof typeof UNARY;

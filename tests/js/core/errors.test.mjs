@@ -45,3 +45,28 @@ test('inputs that are not tensors are rejected by name', () => {
   assertCleanFailure(() => tw.all(['yes']), /Argument 'x' passed to 'all' must be bool tensor, but got string tensor/);
   assertCleanFailure(() => tw.sin([['a']]), /Argument 'x' passed to 'sin' must be float32 tensor, but got string tensor/);
 });
+
+test("a tensor of another dtype than TF.js parses the argument as is refused in TF.js's words", () => {
+  const ints = tw.tensor([1, 2], [2], 'int32');
+  const filter = tw.ones([1, 1, 2, 1]);
+  const image = tw.tensor([1, 2], [1, 1, 1, 2], 'int32');
+  const flags = tw.tensor([true, false]);
+  try {
+    assertCleanFailure(() => tw.sin(ints), /^Argument 'x' passed to 'sin' must be float32 tensor, but got int32 tensor$/);
+    assertCleanFailure(() => tw.all(x), /^Argument 'x' passed to 'all' must be bool tensor, but got float32 tensor$/);
+    assertCleanFailure(() => tw.logicalAnd(flags, ints), /^Argument 'b' passed to 'logicalAnd' must be bool tensor, but got int32 tensor$/);
+    assertCleanFailure(() => tw.logicalNot(ints), /^Argument 'x' passed to 'logicalNot' must be bool tensor, but got int32 tensor$/);
+    assertCleanFailure(() => tw.gather(x, filter), /^Argument 'indices' passed to 'gather' must be int32 tensor, but got float32 tensor$/);
+    // fused.conv2d's messages name conv2d, as TF.js's do
+    assertCleanFailure(() => tw.fused.conv2d({ x: image, filter, strides: 1, pad: 'valid' }),
+      /^Argument 'x' passed to 'conv2d' must be float32 tensor, but got int32 tensor$/);
+    assertCleanFailure(() => tw.dropout(ints, 0.5), /^x has to be a floating point tensor since it's going to be scaled, but got a int32 tensor/);
+    // A TensorLike is made in the parsed dtype; float16 passes for float32.
+    assert.equal(tw.sin([1, 2]).dtype, 'float32');
+    assert.equal(tw.sin(tw.cast(x, 'float16')).dtype, 'float32');
+    // The registry op (what a converted graph runs) still casts an int32 input.
+    assert.equal(tw.engine().runOp('sin', [ints], {})[0].dtype, 'float32');
+  } finally {
+    tw.dispose([ints, filter, image, flags]);
+  }
+});

@@ -171,22 +171,31 @@ test('diag, euclideanNorm, searchSorted/lowerBound/upperBound, broadcastArgs', (
   return [d, flags, e, left, right, lower, shape];
 }));
 
-test('basicLSTMCell: the gates from one matMul, by LSTM\'s equations; multiRNNCell stacks cells and checks its states', () => leakFree((own) => {
-  // 1 input, 1 unit: gates [i, j, f, o] = [data, h] x kernel + bias.
-  const kernel = own(tw.tensor2d([[0.5, -1, 0.25, 2], [1, 0.5, -0.5, 0]], [2, 4]));
-  const bias = own(tw.tensor1d([0.1, 0.2, 0.3, 0.4]));
-  const [data, c, h] = [[[2]], [[0.5]], [[-1]]];
-  const [newC, newH] = tw.basicLSTMCell(1, kernel, bias, data, c, h);
-  const sigmoid = (x) => 1 / (1 + Math.exp(-x));
-  const [i, j, f, o] = [0, 1, 2, 3].map((k) => 2 * kernel.arraySync()[0][k] - kernel.arraySync()[1][k] + bias.arraySync()[k]);
-  const expectedC = sigmoid(i) * Math.tanh(j) + 0.5 * sigmoid(1 + f);
-  assert.ok(Math.abs(newC.arraySync()[0][0] - expectedC) < 1e-6);
-  assert.ok(Math.abs(newH.arraySync()[0][0] - Math.tanh(expectedC) * sigmoid(o)) < 1e-6);
-  const cell = (x, cc, hh) => tw.basicLSTMCell(1, kernel, bias, x, cc, hh);
-  const [cs, hs] = tw.multiRNNCell([cell], data, [c], [h]);
-  assert.deepEqual(cs[0].arraySync(), newC.arraySync());
-  assert.deepEqual(hs[0].arraySync(), newH.arraySync());
-  assert.throws(() => tw.multiRNNCell([cell, cell], data, [c], [h, h]), /2 cells need as many c and h states, got 1 and 2/);
-  assert.throws(() => tw.multiRNNCell([cell], data, c[0][0], [h]), /Argument c passed to multiRNNCell must be a `Tensor\[\]` or `TensorLike\[\]`/);
-  return [newC, newH, cs, hs];
-}));
+test("basicLSTMCell and multiRNNCell match TF.js's on the same inputs, and leak nothing", async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const values = (n, k) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + k));
+  // batch 2, input 1, 2 units: kernel [1 + 2, 4 * 2]; the second cell's input is the first's h: kernel [2 + 2, 8]
+  const args = [[[1.0], [1]], [values(24, 1), [3, 8]], [values(8, 2), [8]], [values(2, 3), [2, 1]], [values(4, 4), [2, 2]],
+    [values(4, 5), [2, 2]], [values(32, 6), [4, 8]]];
+  const [forgetBias, kernel, bias, data, c, h, kernel2] = args.map(([v, shape]) => [tw.tensor(v, shape), tf.tensor(v, shape)]);
+  const twCell = (x, cc, hh) => tw.basicLSTMCell(forgetBias[0], kernel[0], bias[0], x, cc, hh);
+  const tfCell = (x, cc, hh) => tf.basicLSTMCell(forgetBias[1], kernel[1], bias[1], x, cc, hh);
+  const close = (a, b) => a.dataSync().forEach((v, i) => assert.ok(Math.abs(v - b.dataSync()[i]) < 1e-5, `[${i}] ${v} vs ${b.dataSync()[i]}`));
+  await leakFree(() => {
+    const ours = twCell(data[0], c[0], h[0]);
+    tfCell(data[1], c[1], h[1]).forEach((t, k) => close(ours[k], t));
+    // two cells of 2 units each: the second is fed the first's h
+    const stacked = tw.multiRNNCell([twCell, (x, cc, hh) => tw.basicLSTMCell(0.5, kernel2[0], bias[0], x, cc, hh)],
+      data[0], [c[0], c[0]], [h[0], h[0]]);
+    const theirs = tf.multiRNNCell([tfCell, (x, cc, hh) => tf.basicLSTMCell(0.5, kernel2[1], bias[1], x, cc, hh)],
+      data[1], [c[1], c[1]], [h[1], h[1]]);
+    theirs.forEach((list, k) => list.forEach((t, i) => close(stacked[k][i], t)));
+    return [ours, stacked];
+  });
+  assert.throws(() => tw.basicLSTMCell(1, kernel[0], bias[0], data[0], c[0], {}),
+    /Argument 'h' passed to 'basicLSTMCell' must be a Tensor or TensorLike/);
+  assert.throws(() => tw.multiRNNCell([twCell], data[0], [{}], [h[0]]), /Argument 'c\[0\]' passed to 'multiRNNCell' must be a Tensor/);
+  tw.dispose([forgetBias[0], kernel[0], bias[0], data[0], c[0], h[0], kernel2[0]]);
+});

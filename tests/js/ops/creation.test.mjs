@@ -50,3 +50,24 @@ test('string seeds are accepted and deterministic', () => {
 test('x.oneHot(depth) is oneHot(x, depth)', () => {
   assert.deepEqual(tw.tensor([1, 0], [2], 'int32').oneHot(3).arraySync(), [[0, 1, 0], [1, 0, 0]]);
 });
+
+test("randomUniform with dtype bool is TF.js's: the floored draws, cast to bool", () => {
+  const never = tw.randomUniform([50], 0, 1, 'bool', 7);
+  assert.equal(never.dtype, 'bool');
+  assert.ok(never.dataSync().every((v) => v === 0), 'draws in [0, 1) floor to false');
+  const draw = tw.randomUniform([50], 0, 3, 'int32', 7);
+  const flags = tw.randomUniform([50], 0, 3, 'bool', 7);
+  assert.deepEqual(Array.from(flags.dataSync()), Array.from(draw.dataSync(), (v) => (v !== 0 ? 1 : 0)));
+  tw.dispose([never, draw, flags]);
+});
+
+test('zerosLike and onesLike give x a zero gradient, as in TF.js', () => {
+  const x = tw.tensor([[0, 1, 2], [4, 5, 6]]);
+  for (const op of [tw.zerosLike, tw.onesLike]) {
+    const g = tw.grad((t) => op(t))(x);
+    assert.deepEqual(g.shape, [2, 3]);
+    assert.deepEqual(Array.from(g.dataSync()), [0, 0, 0, 0, 0, 0]);
+    g.dispose();
+  }
+  x.dispose();
+});

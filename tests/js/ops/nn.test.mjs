@@ -41,6 +41,26 @@ test('nn op errors name the op, the input or attribute, and leak nothing', () =>
   assertOpError(ok, (x) => tw.batchNorm(x, [1, 2, 3], [1]), [/^tw\.batchNorm:/, /input mean \[3\] does not broadcast to x/]);
 });
 
+test("TF.js's conv functions refuse strides and dilations both above 1 in its words; the registry ops take them", () => {
+  const x = tw.ones([1, 5, 5, 1]);
+  const filter = tw.ones([2, 2, 1, 1]);
+  try {
+    assertOpError(() => [], () => tw.conv2d(x, filter, 2, 'valid', 'NHWC', 2),
+      [/^Error in conv2D: Either strides or dilations must be 1. Got strides 2 and dilations '2'$/]);
+    assertOpError(() => [], () => tw.fused.depthwiseConv2d({ x, filter, strides: [2, 2], pad: 'valid', dilations: [2, 1] }),
+      [/^Error in fused depthwiseConv2d: Either strides or dilations must be 1/]);
+    assertOpError(() => [tw.ones([1, 5, 1])], (x1) => tw.conv1d(x1, [[[1]]], 2, 'valid', 'NWC', 2),
+      [/^Error in conv1D: Either stride or dilation must be 1. Got stride 2 and dilation '2'$/]);
+    // what a converted ONNX graph runs: windows at 0 and 2 with taps 2 apart
+    const y = tw.engine().runOp('conv2d', [x, filter], { strides: 2, pad: 'valid', dilations: 2 })[0];
+    assert.deepEqual(y.shape, [1, 2, 2, 1]);
+    assert.deepEqual(Array.from(y.dataSync()), [4, 4, 4, 4]);
+    y.dispose();
+  } finally {
+    tw.dispose([x, filter]);
+  }
+});
+
 test('dropout: the same seed gives the same mask; about rate of the values are dropped; the rest scaled', () => {
   const x = tw.ones([4000]);
   const a = tw.dropout(x, 0.3, undefined, 42).dataSync();

@@ -24,10 +24,34 @@ test('shape op errors name the op, the input or attribute, and leak nothing', ()
   assertOpError(x, (t) => tw.squeeze(t, [1]), [/^tw\.squeeze:/, /axis 1 has size 3/]);
   assertOpError(() => [tw.zeros([2, 3, 4]), tw.zeros([2, 2, 2])], (a, b) => tw.concat([a, b], 1), [/^tw\.concat:/, /tensors\[1\] \[2,2,2\] does not match/]);
   assertOpError(x, (t) => tw.stridedSlice(t, [0], [1], [0]), [/^tw\.stridedSlice:/, /strides \[0\] has a 0/]);
-  assertOpError(() => [tw.zeros([2, 3, 4]), tw.tensor([0.5])], (t, i) => tw.gather(t, i), [/^tw\.gather:/, /input indices has dtype float32/]);
+  // TF.js parses gather's indices as int32: a float32 tensor is refused in its words
+  assertOpError(() => [tw.zeros([2, 3, 4]), tw.tensor([0.5])], (t, i) => tw.gather(t, i),
+    [/^Argument 'indices' passed to 'gather' must be int32 tensor, but got float32 tensor$/]);
   assertOpError(x, (t) => tw.gather(t, [0], 3), [/^tw\.gather:/, /axis 3 is out of range for rank 3/]);
-  assertOpError(x, (t) => tw.topk(t, 5), [/^tw\.topk:/, /attribute k 5 must be in \[0, 4\]/]);
+  assertOpError(() => [tw.zeros([2, 3, 4]), tw.zeros([2, 1], 'int32')], (t, i) => tw.gather(t, i, 2, 3),
+    [/^tw\.gather:/, /Expect batchDims in the range of \[-2, 2\], but got 3/]);
+  assertOpError(() => [tw.zeros([2, 3, 4]), tw.zeros([2, 1], 'int32')], (t, i) => tw.gather(t, i, 0, 1),
+    [/^tw\.gather:/, /batchDims \(1\) must be less than or equal to axis \(0\)/]);
+  assertOpError(() => [tw.zeros([2, 3, 4]), tw.zeros([3, 1], 'int32')], (t, i) => tw.gather(t, i, 1, 1),
+    [/^tw\.gather:/, /x.shape\[0\]: 2 should be equal to indices.shape\[0\]: 3/]);
+  assertOpError(x, (t) => tw.slice(t, [-1, 0], [1, 1]), [/^tw\.slice:/, /slice\(\) does not support negative begin indexing/]);
+  assertOpError(x, (t) => tw.topk(t, 5), [/^tw\.topk:/, /'k' passed to topk\(\) must be <= the last dimension \(4\) but got 5/]);
+  assertOpError(x, (t) => tw.topk(t, -1), [/^tw\.topk:/, /'k' passed to topk\(\) must be >= 0 but got -1/]);
+  assertOpError(() => [tw.zeros([2]), tw.zeros([2], 'int32')], (a, b) => tw.stack([a, b]),
+    [/^tw\.stack:/, /All tensors passed to stack must have matching dtypes \(tensors\[1\] is int32/]);
   assertOpError(x, (t) => tw.depthToSpace(t, 2), [/^tw\.depthToSpace:/, /rank 4/]);
+  // TF.js's checks keep its exact words (ported code compares them), before the op runs
+  assertOpError(() => [tw.zeros([1, 1, 1, 4])], (t) => tw.depthToSpace(t, 3),
+    [/^Dimension size must be evenly divisible by 9 but is 4 for depthToSpace with input shape 1,1,1,4$/]);
+  assertOpError(() => [tw.zeros([1, 1, 1, 4])], (t) => tw.depthToSpace(t, 1), [/^blockSize should be > 1 for depthToSpace, but was: 1$/]);
+  assertOpError(x, (t) => tw.unstack(t, 3), [/^Axis = 3 is not in \[-3, 3\)$/]);
+  assertOpError(() => [tw.zeros([5, 1, 1, 1])], (t) => tw.batchToSpaceND(t, [2, 2], [[0, 0], [0, 0]]),
+    [/^input tensor batch is 5 but is not divisible by the product of the elements of blockShape 2 \* 2 === 4$/]);
+  assertOpError(() => [tw.zeros([1, 2, 3, 1])], (t) => tw.spaceToBatchND(t, [2, 2], [[0, 0], [0, 0]]),
+    [/^input spatial dimensions 2,3,1 with paddings 0,0,0,0 must be divisible by blockShapes 2,2$/]);
+  // the registry op (what a graph runs) says the same, named
+  assertOpError(() => [tw.zeros([1, 2, 3, 1])], (t) => tw.engine().runOp('spaceToBatchND', [t], { blockShape: [2, 2], paddings: [[0, 0]] }),
+    [/^tw\.spaceToBatchND: paddings.shape\[0\] 1 must be equal to \[blockShape\] 2/]);
   assertOpError(x, (t) => tw.scatterND([[0]], t, [3]), [/^tw\.scatterND:/, /input updates must have shape/]);
 });
 

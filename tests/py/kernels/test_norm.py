@@ -22,6 +22,18 @@ def test_softmax(runner, rng, log, thread_per_row, outer, cols, inner):
 
 
 @pytest.mark.parametrize("thread_per_row", [False, True], ids=["workgroup-per-row", "thread-per-row"])
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_row_with_nan_is_nan(runner, log, thread_per_row):
+    # WGSL's max may drop a NaN; the row max must not, or the row's other entries come out finite
+    x = np.array([[2, 1, np.nan], [1, 2, 3]], np.float32)
+    out = runner.run("norm/softmax.wgsl", constants={"LOG": log, "THREAD_PER_ROW": thread_per_row},
+                     workgroups=1 if thread_per_row else 2, x=x, out=Output(x.shape),
+                     params={"rows": 2, "cols": 3, "inner": 1})["out"]
+    assert np.isnan(out[0]).all()
+    assert np.isfinite(out[1]).all()
+
+
+@pytest.mark.parametrize("thread_per_row", [False, True], ids=["workgroup-per-row", "thread-per-row"])
 @pytest.mark.parametrize("affine", [True, False], ids=["gamma-beta", "plain"])
 @pytest.mark.parametrize("outer, cols, inner", [(4, 33, 1), (2, 700, 1), (67, 3, 2), (3, 5, 4)])
 def test_layer_norm(runner, rng, thread_per_row, affine, outer, cols, inner):

@@ -190,7 +190,8 @@ export const avgPoolKernel = <A>(geometryOf: GeometryOf<A>) => (args: KernelArgs
   forEachTap(g, (o, _t, i) => {
     for (let ch = 0; ch < c; ch++) sums[o * c + ch] += values[i * c + ch];
   });
-  return [backend.write(Float32Array.from(sums, (s, k) => s / counts[Math.floor(k / c)]), out.shape, out.dtype)];
+  // A window with no tap inside x averages to 0, as TF.js's does.
+  return [backend.write(Float32Array.from(sums, (s, k) => s / Math.max(counts[Math.floor(k / c)], 1)), out.shape, out.dtype)];
 };
 
 /** Input dy: each dy element is spread evenly over its window's inside taps. */

@@ -427,12 +427,8 @@ export const depthwiseConv2dKernel: WebGpuKernel<WindowAttrs> = (args) => {
 export const fusedDepthwiseConv2dKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
   const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
-  const plan = planEpilogue(out.shape, bias, weights, attrs);
-  // The direct kernel has a bias but no per-element addend.
-  if (plan.fused.residual) {
-    plan.biasAfter = bias;
-    plan.fused = { ...plan.fused, residual: undefined };
-  }
+  // The direct kernel has a bias but no per-element addend: such a bias, and the activation after it, run after the kernel.
+  const plan = planEpilogue(out.shape, bias, weights, attrs, false);
   return [finishEpilogue(backend, runDepthwise(backend, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
 };
 

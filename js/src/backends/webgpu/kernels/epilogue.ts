@@ -44,11 +44,12 @@ export interface FusedActivation {
   leakyreluAlpha: number;
 }
 
+/** `residual`: whether the core kernel takes a per-element addend (the direct depthwise kernel does not). */
 export function planEpilogue(outShape: readonly number[], bias: TensorInfo | undefined, weights: TensorInfo | undefined,
-  { activation, leakyreluAlpha }: FusedActivation): EpiloguePlan {
+  { activation, leakyreluAlpha }: FusedActivation, residual = true): EpiloguePlan {
   const columns = outShape[outShape.length - 1];
   const perColumn = bias && sizeFromShape(bias.shape) === columns && (bias.shape.length === 0 || bias.shape[bias.shape.length - 1] === columns);
-  const perElement = bias && !perColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
+  const perElement = residual && bias && !perColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
   const fusedBias = perColumn || perElement;
   const body = activation === 'prelu' ? null : ACTIVATION_BODIES[activation];
   const fuseActivation = activation === 'linear' || (body !== null && (!bias || fusedBias));
