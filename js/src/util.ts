@@ -38,11 +38,7 @@ export function swap<T>(object: { [index: number]: T }, left: number, right: num
 
 /** Fisher-Yates in place with Math.random, as TF.js (so no seed applies). */
 export function shuffle(array: Shuffleable): void {
-  for (let counter = array.length; counter > 0;) {
-    const index = (Math.random() * counter) | 0;
-    counter--;
-    swap(array, counter, index);
-  }
+  permuteTogether([array]);
 }
 
 /** Shuffles two arrays of one length by the same permutation, keeping pairs together. */
@@ -51,11 +47,14 @@ export function shuffleCombo(array: Shuffleable, array2: Shuffleable): void {
     // TF.js's message, missing spaces included.
     throw new Error(`Array sizes must match to be shuffled together First array length was ${array.length}Second array length was ${array2.length}`);
   }
-  for (let counter = array.length; counter > 0;) {
+  permuteTogether([array, array2]);
+}
+
+function permuteTogether(arrays: Shuffleable[]): void {
+  for (let counter = arrays[0].length; counter > 0;) {
     const index = (Math.random() * counter) | 0;
     counter--;
-    swap(array, counter, index);
-    swap(array2, counter, index);
+    for (const array of arrays) swap(array, counter, index);
   }
 }
 
@@ -133,7 +132,7 @@ export function sizeToSquarishShape(size: number): [number, number] {
   return [width, Math.ceil(size / width)];
 }
 
-/** A nearly square 2-D size (TF.js's texture layout helper): the smallest divisor of `size` from `start` on. */
+/** The smallest divisor of `size` from `start` on (`size` itself when none is below it). */
 export function nearestDivisor(size: number, start: number): number {
   for (let i = start; i < size; ++i) if (size % i === 0) return i;
   return size;
