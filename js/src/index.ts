@@ -40,4 +40,5 @@ export * as regularizers from './layers/regularizers.js';
 export { logMelSpectrogram, melWeightMatrix } from './ops/audio.js';
 export * as text from './text/index.js';
 export * as test_util from './test_util.js';
+export * as util from './util.js';
 export * from './worker/index.js';

@@ -120,7 +120,8 @@ export class Variable extends Tensor {
   }
 }
 
-function toNested(shape: readonly number[], values: TypedArray | string[]): NestedArray {
+/** `values` as nested arrays of `shape` (a scalar for rank 0); also `tw.util.toNestedArray`. */
+export function toNested(shape: readonly number[], values: TypedArray | string[]): NestedArray {
   if (shape.length === 0) return values[0];
   const build = (dim: number, offset: number, stride: number): NestedArray[] => {
     const inner = stride / shape[dim];
