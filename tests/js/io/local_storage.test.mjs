@@ -56,9 +56,10 @@ class QuotaStorage {
 
 const storage = new QuotaStorage(1 << 20);
 globalThis.localStorage = storage;
-// TF.js reads window.localStorage, and only where it believes it is in a browser.
+// TF.js reads window.localStorage, and only where it believes it is in a browser (not in node).
 globalThis.window = { localStorage: storage };
 tf.env().set('IS_BROWSER', true);
+tf.env().set('IS_NODE', false);
 await tf.setBackend('cpu');
 await tw.setBackend('cpu');
 
