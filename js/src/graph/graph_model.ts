@@ -415,7 +415,7 @@ export class GraphModel {
     return { modelJSON, weightSpecs, weightData };
   }
 
-  /** Saves model.json and the weights: 'downloads://name', 'indexeddb://name', a URL (POST), or a handler. */
+  /** Saves model.json and the weights: 'downloads://name', 'indexeddb://name', 'localstorage://name', a URL (POST), or a handler. */
   async save(urlOrHandler: string | IOHandler): Promise<SaveResult> {
     const handler = saveHandlerFor(urlOrHandler);
     return handler.save(await this.getArtifacts());

@@ -2,7 +2,8 @@
 // (converter/model.schema.json; converter/readers/keras/layers_format.py
 // documents the topology): the Keras/TF.js topology with
 // TF.js layer-argument configs, plus the weights through tw.io's handlers
-// (URLs, downloads://, indexeddb://, memory, or any {save, load} object).
+// (URLs, downloads://, indexeddb://, localstorage://, memory, or any
+// {save, load} object).
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import { VERSION } from 'tensorweb:build-info';

@@ -238,7 +238,7 @@ export class LayersModel extends Layer {
     return this.userDefinedMetadata;
   }
 
-  /** Saves to a URL ('downloads://name', 'indexeddb://name', http(s)) or a tw.io handler. */
+  /** Saves to a URL ('downloads://name', 'indexeddb://name', 'localstorage://name', http(s)) or a tw.io handler. */
   save(target: SaveTarget): Promise<SaveResult> {
     return saveModel(this, target);
   }
