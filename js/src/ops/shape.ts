@@ -476,7 +476,7 @@ function unstackAxisCheck(shape: readonly number[], axis: number): void {
 
 /** tw.unstack(x, axis = 0): the slices along `axis`, that axis removed. */
 export function unstack(x: TensorLike, axis = 0): Tensor[] {
-  return withTensors('unstack', [['x', x]], (t) => {
+  return withTensors('unstack', [['x', x, 'string_or_numeric']], (t) => {
     unstackAxisCheck(t.shape, axis);
     return runOpMulti('unstack', [t], { axis });
   });

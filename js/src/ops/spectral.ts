@@ -51,7 +51,7 @@ export function ifft(input: TensorLike): Tensor {
  * non-redundant values.
  */
 export function rfft(input: TensorLike, fftLength?: number): Tensor {
-  return withTensors('rfft', [['input', input, 'float32']], (x) => tidy(() => {
+  return withTensors('rfft', [['input', input]], (x) => tidy(() => {
     if (x.dtype !== 'float32') throw new Error(`The dtype for tf.spectral.rfft() must be real (float32) but got ${x.dtype}`);
     if (x.rank === 0) throw new Error('tw.rfft: input is a scalar; the transform runs along its last axis');
     const last = x.rank - 1;

@@ -20,11 +20,11 @@ test('sparseToDense: repeated indices keep the last value; its checks are TF.js\
   const dense = tw.sparseToDense([[0], [2], [0]], [1, 2, 3], [4], 9);
   assert.deepEqual(arr(dense), [3, 9, 2, 9]);
   const floatIndex = tw.tensor([1.5]);
-  assert.throws(() => tw.sparseToDense(floatIndex, [1], [3]), /expects the indices to be int32 type, but the dtype was float32/);
+  assert.throws(() => tw.sparseToDense(floatIndex, [1], [3]), /Argument 'sparseIndices' passed to 'sparseToDense' must be int32 tensor, but got float32 tensor/);
   assert.throws(() => tw.sparseToDense([[0, 1]], [1], [3]), /outputShape has incorrect number of elements:, 1, should be: 2/);
   assert.throws(() => tw.sparseToDense([0, 1], [1, 2, 3], [3]), /sparseValues has incorrect shape 3, should be \[\] or \[2\]/);
   const [floatValue, intDefault] = [tw.tensor([1]), tw.scalar(0, 'int32')];
-  assert.throws(() => tw.sparseToDense([0], floatValue, [3], intDefault), /sparseValues.dtype must match defaultValues.dtype/);
+  assert.throws(() => tw.sparseToDense([0], floatValue, [3], intDefault), /Argument 'defaultValue' passed to 'sparseToDense' must be float32 tensor, but got int32 tensor/);
   return [dense, floatIndex, floatValue, intDefault];
 }));
 
