@@ -66,6 +66,13 @@ function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopyOu
   return { ...copy, shape, inStrides, outStrides: mergedOut };
 }
 
+/**
+ * The items a strided-copy thread may take, a fixed few (3 for RGB pixels) rather than any divisor of the
+ * innermost dim: ITEMS_PER_THREAD is a pipeline constant, so a copy whose sizes grow step by step (a
+ * decoder's cache, concatenated each token) compiles no new pipeline once these few are compiled.
+ */
+const ITEMS_PER_THREAD_CHOICES = [16, 8, 4, 3, 2, 1];
+
 /** Copies `x` into `out` through strides (rank up to 8); returns `out`. */
 export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy, out: DataId): DataId {
   if (sizeFromShape(copy.shape) === 0) return out;
@@ -73,10 +80,9 @@ export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy
   const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(fewest) : null;
   const run = vec4 ?? fewest;
   const size = sizeFromShape(run.shape);
-  // Up to 16 items of the innermost dim per thread, the most that divides it (3 for RGB pixels).
+  // Up to 16 items of the innermost dim per thread: the most of ITEMS_PER_THREAD_CHOICES that divides it.
   const innermost = run.shape.length ? run.shape[run.shape.length - 1] : 1;
-  let itemsPerThread = Math.min(16, innermost);
-  while (innermost % itemsPerThread !== 0) itemsPerThread--;
+  const itemsPerThread = ITEMS_PER_THREAD_CHOICES.find((items) => innermost % items === 0)!;
   backend.run({
     shader: SHADERS.stridedCopy,
     slots: { types: typesSlot({ Elem: vec4 ? 'vec4<u32>' : 'u32' }) },
