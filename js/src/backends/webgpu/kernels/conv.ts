@@ -394,25 +394,15 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias, TILE_ROWS: rows },
   };
-  // The tile with its taps written out compiles slowly (0.4-1.8 s on SwiftShader, growing with taps and
-  // rows). Until it is ready the tile runs its loops as written (4 rows; one pipeline for every window,
-  // ~0.35 s to compile, ~5 ns more a multiply-add) where they slide, else a pixel per thread (~0.05 s, ~40 ns).
-  const sliding = vec4 && g.dilations[1] === g.strides[1];
+  // The tile compiles slowly (0.4-1.8 s on SwiftShader, growing with taps and rows): a pixel per thread
+  // (~0.05 s to compile, ~40 ns more a multiply-add) runs until it is ready.
   const taps = g.window[0] * g.window[1];
-  const quickCost = { extraMs: size * taps * (sliding ? 5e-6 : 40e-6), compileMs: 50 * taps * rows / 4 };
-  const ready = unrolled && backend.bestVariantReady(tileSpec, quickCost);
-  // The loops as written: the best a window too large to write out gets, and the quick variant where they slide.
-  const loopTile = !ready && sliding;
-  const tile = ready || loopTile;
-  const tileRowsUsed = loopTile ? 4 : rows;
+  const quickCost = { extraMs: size * taps * 40e-6, compileMs: 50 * taps * rows / 4 };
+  const tile = (unrolled || (vec4 && g.dilations[1] === g.strides[1])) && backend.bestVariantReady(tileSpec, quickCost);
   const [outH, outW] = g.outSpatial;
-  const threads = tile ? g.batch * Math.ceil(outH / tileRowsUsed) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
+  const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
   backend.run({
-    ...(ready ? tileSpec : loopTile ? {
-      shader: SHADERS.depthwiseConv2dVec4Tile,
-      slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-      constants: { HAS_BIAS: !!epilogue.bias, TILE_ROWS: 4 },
-    } : {
+    ...(tile ? tileSpec : {
       shader: vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,
       slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
       constants: { HAS_BIAS: !!epilogue.bias },
