@@ -3,15 +3,10 @@
 // stretch by stretch, while predict and execute refuse it naming the node;
 // and each one-node model of tests/py/converter/test_data_dependent.py,
 // converted, against onnxruntime (make_host_op_models.py writes them).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tw from '../../../js/dist/tensorweb.js';
-import { assertClose, ioTensors, loadFixture, readIO } from './helpers.mjs';
+import { assertClose, ioTensors, loadFixture, madeModels, readIO } from './helpers.mjs';
 
 await tw.setBackend('cpu');
 
@@ -68,26 +63,14 @@ test('a host op run synchronously is refused, naming the async way', () => {
 });
 
 // The one-node models of tests/py/converter/test_data_dependent.py, converted, against onnxruntime.
-const folder = mkdtempSync(join(tmpdir(), 'tw-host-ops-'));
-const made = spawnSync(fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url)),
-  [fileURLToPath(new URL('make_host_op_models.py', import.meta.url)), folder], { encoding: 'utf8' });
-if (made.status !== 0) throw new Error(`make_host_op_models.py failed:\n${made.stdout}\n${made.stderr}`);
-after(() => rmSync(folder, { recursive: true, force: true }));
-const CASES = JSON.parse(made.stdout.trim().split('\n').at(-1));
-const fetchFunc = async (url) => {
-  try {
-    return new Response(readFileSync(join(folder, url.slice('http://models.test/'.length))));
-  } catch {
-    return new Response('not found', { status: 404 });
-  }
-};
+const { cases: CASES, load, io: readMadeIO } = madeModels(new URL('make_host_op_models.py', import.meta.url), 'tw-host-ops-');
 
 test('there is a model per data-dependent case', () => assert.ok(CASES.length >= 12, CASES.join(', ')));
 
 for (const name of CASES) {
   test(`${name}: the converted model runs with executeAsync and matches onnxruntime`, async () => {
-    const model = await tw.loadGraphModel(`http://models.test/${name}/model.json`, { fetchFunc });
-    const io = JSON.parse(readFileSync(join(folder, `${name}.io.json`), 'utf8'));
+    const model = await load(name);
+    const io = readMadeIO(name);
     const inputs = Object.fromEntries(Object.entries(io.inputs).filter(([k]) => model.inputNodes.includes(k))
       .map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
     const names = Object.keys(io.outputs);

@@ -4,41 +4,14 @@
 // reads included); predict refuses a graph that still holds control flow,
 // naming the node; the loader refuses broken subgraphs, and a loop refuses a
 // trip count over MAX_LOOP_ITERATIONS instead of running it.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tw from '../../../js/dist/tensorweb.js';
-import { assertClose } from './helpers.mjs';
+import { assertClose, madeModels } from './helpers.mjs';
 
 await tw.setBackend('cpu');
 
-const folder = mkdtempSync(join(tmpdir(), 'tw-control-flow-'));
-const made = spawnSync(fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url)),
-  [fileURLToPath(new URL('make_control_flow_models.py', import.meta.url)), folder], { encoding: 'utf8' });
-if (made.status !== 0) throw new Error(`make_control_flow_models.py failed:\n${made.stdout}\n${made.stderr}`);
-after(() => rmSync(folder, { recursive: true, force: true }));
-const CASES = JSON.parse(made.stdout.trim().split('\n').at(-1));
-const BASE = 'http://models.test/';
-
-/** Serves the folder; `mend(modelJSON)` edits a model.json on its way. */
-function load(name, mend = (m) => m) {
-  const fetchFunc = async (url) => {
-    const path = url.slice(BASE.length);
-    try {
-      const bytes = readFileSync(join(folder, path));
-      return new Response(path.endsWith('model.json') ? JSON.stringify(mend(JSON.parse(bytes))) : bytes);
-    } catch {
-      return new Response('not found', { status: 404 });
-    }
-  };
-  return tw.loadGraphModel(`${BASE}${name}/model.json`, { fetchFunc });
-}
-
-const io = (name) => JSON.parse(readFileSync(join(folder, `${name}.io.json`), 'utf8'));
+const { cases: CASES, load, io } = madeModels(new URL('make_control_flow_models.py', import.meta.url), 'tw-control-flow-');
 const feedsOf = (run) => Object.fromEntries(Object.entries(run.inputs).map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
 
 test('there are If, Loop and Scan cases, folded and not', () => {

@@ -1,7 +1,12 @@
 // Shared by the graph and io node tests: the committed converted fixtures
 // served through a fetchFunc (with optional tampering), and closeness checks.
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tw from '../../../js/dist/tensorweb.js';
 
 export const FIXTURES = new URL('../../fixtures/graph/', import.meta.url);
@@ -36,6 +41,36 @@ export function fixtureFetch(replace = {}) {
 
 export function loadFixture(name, options = {}) {
   return tw.loadGraphModel(`${BASE}${name}/model.json`, { fetchFunc: fixtureFetch().fetchFunc, ...options });
+}
+
+const MADE_BASE = 'http://models.test/';
+
+/**
+ * The models a make_*_models.py script (`script`, a URL) converts into a temporary folder, removed after
+ * the calling test file: `cases` (the names its last line of output lists), `load(name, mend)` (the
+ * converted model, each model.json passed through `mend` on its way) and `io(name)` (its
+ * onnxruntime inputs and outputs).
+ */
+export function madeModels(script, prefix) {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  const made = spawnSync(fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url)), [fileURLToPath(script), folder],
+    { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`${fileURLToPath(script)} failed:\n${made.stdout}\n${made.stderr}`);
+  after(() => rmSync(folder, { recursive: true, force: true }));
+  const load = (name, mend = (modelJSON) => modelJSON) => {
+    const fetchFunc = async (url) => {
+      const path = url.slice(MADE_BASE.length);
+      try {
+        const bytes = readFileSync(join(folder, path));
+        return new Response(path.endsWith('model.json') ? JSON.stringify(mend(JSON.parse(bytes))) : bytes);
+      } catch {
+        return new Response('not found', { status: 404 });
+      }
+    };
+    return tw.loadGraphModel(`${MADE_BASE}${name}/model.json`, { fetchFunc });
+  };
+  const io = (name) => JSON.parse(readFileSync(join(folder, `${name}.io.json`), 'utf8'));
+  return { cases: JSON.parse(made.stdout.trim().split('\n').at(-1)), load, io };
 }
 
 export function readIO(name) {
