@@ -301,6 +301,8 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase
     }
     return outputs;
   };
+  const loadPart = (part) => tw.loadGraphModel(`/build/bench-graph/${part.name}/model.json`,
+    { inputShapes: Object.fromEntries(part.inputs.map((input) => [input.name, input.shape])), warmup });
   const graphs = [];
   const twFeeds = [];
   const twRunners = model.parts.map((part, k) => ({
@@ -324,8 +326,7 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase
   const [twLoadToFirstResultMs, [twLoadMs, twFirstMs, twOutput]] = await timed(async () => {
     const [loadMs] = await timed(async () => {
       for (const [k, part] of model.parts.entries()) {
-        const inputShapes = Object.fromEntries(part.inputs.map((input) => [input.name, input.shape]));
-        graphs[k] = await tw.loadGraphModel(`/build/bench-graph/${part.name}/model.json`, { inputShapes, warmup });
+        graphs[k] = await loadPart(part);
         twFeeds[k] = {};
         for (const input of part.inputs) {
           const declared = graphs[k].inputs.find((d) => d.name === input.name);
@@ -355,8 +356,7 @@ async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase
   // The weights' load alone: the models loaded again, every pipeline compiled by now.
   const [reloadMs] = await timed(async () => {
     for (const part of model.parts) {
-      const inputShapes = Object.fromEntries(part.inputs.map((input) => [input.name, input.shape]));
-      (await tw.loadGraphModel(`/build/bench-graph/${part.name}/model.json`, { inputShapes, warmup })).dispose();
+      (await loadPart(part)).dispose();
     }
   });
   const details = await peer.details();

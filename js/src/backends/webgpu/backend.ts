@@ -778,26 +778,22 @@ export class WebGpuBackend implements KernelBackend {
     if (this.planned) throw new Error('tensorweb: webgpu plan: a plan is already running');
     const run = () => {
       const planned = new Map<string, PipelineSpec>();
-      this.planned = planned;
-      this.quickCosts = new Map();
+      const costs = new Map<string, QuickVariantCost>();
+      [this.planned, this.quickCosts] = [planned, costs];
       try {
         work();
       } finally {
-        this.planned = null;
+        [this.planned, this.quickCosts] = [null, null];
       }
-      return planned;
+      return { planned, costs };
     };
-    let planned = run();
+    const first = run();
     // A best variant whose quick one would cost the run more than compiling it (summed over its dispatches)
     // compiles with the rest instead: plan again with it chosen.
-    const worthCompiling = [...this.quickCosts!].filter(([, cost]) => cost.extraMs > cost.compileMs).map(([key]) => key);
-    this.quickCosts = null;
-    if (worthCompiling.length > 0) {
-      worthCompiling.forEach((key) => this.bestNow.add(key));
-      planned = run();
-      this.quickCosts = null;
-    }
-    return [...planned.values()];
+    const worthCompiling = [...first.costs].filter(([, cost]) => cost.extraMs > cost.compileMs).map(([key]) => key);
+    if (worthCompiling.length === 0) return [...first.planned.values()];
+    worthCompiling.forEach((key) => this.bestNow.add(key));
+    return [...run().planned.values()];
   }
 
   /**
