@@ -140,9 +140,10 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
   // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
   const registers = registersGemm(backend, inC, outC, pixels, epilogue);
+  const sumLength = sizeFromShape(g.window) * inC;
   // The direct kernel adds about 15 ns a multiply-add on SwiftShader.
-  const quickCost = { extraMs: pixels * outC * sizeFromShape(g.window) * inC * 15e-6, compileMs: 1300 };
-  if (useDirect(backend, outC, sizeFromShape(g.window) * inC) || (registers && !backend.bestVariantReady(registers, quickCost))) {
+  if (useDirect(backend, outC, sumLength) ||
+    (registers && !backend.bestVariantReady(registers, { extraMs: pixels * outC * sumLength * 15e-6, compileMs: 1300 }))) {
     const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
     return out;
