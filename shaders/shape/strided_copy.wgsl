@@ -18,15 +18,15 @@
 //   out_strides: array<vec4<i32>, 2>
 // }
 // Overrides: WORKGROUP_SIZE (64); ITEMS_PER_THREAD (1): consecutive items of
-//   the innermost dim each thread copies (it must divide that dim), so the
-//   index math, integer divisions lane by lane on CPU adapters, is done
-//   once for all of them.
+//   the innermost dim each thread copies (a row's last thread copies what is
+//   left of it), so the index math, integer divisions lane by lane on CPU
+//   adapters, is done once for all of them.
 // Slots: `types` (Elem, the array item: any 32-bit or f16 element, or a vec4
 //   of them; f32 as written). The runtime copies vec4<u32>s where the
 //   innermost dim runs contiguously in x and out, 4 elements at a time;
 //   shape's last dim, the strides and offsets then count vec4s.
-// Dispatch: ceil(size / ITEMS_PER_THREAD / WORKGROUP_SIZE) workgroups laid out
-// 2-D (x, then y).
+// Dispatch: rows * ceil(innermost / ITEMS_PER_THREAD) threads (rows: size
+// over the innermost dim), in workgroups laid out 2-D (x, then y).
 
 alias Elem = f32; // @types
 
@@ -50,7 +50,13 @@ struct Params {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = (gid.x + gid.y * groups.x * WORKGROUP_SIZE) * ITEMS_PER_THREAD;
+  // The thread's items run along the innermost dim (rank 0 copies its one item).
+  let last = max(i32(params.rank) - 1, 0);
+  let innermost = select(1u, params.shape[last / 4][last % 4], params.rank > 0u);
+  let row_threads = (innermost + ITEMS_PER_THREAD - 1u) / ITEMS_PER_THREAD;
+  let thread = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
+  let column = (thread % row_threads) * ITEMS_PER_THREAD;
+  let i = (thread / row_threads) * innermost + column;
   if (i >= params.size) {
     return;
   }
@@ -64,11 +70,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     in_index += coord * params.in_strides[d / 4][d % 4];
     out_index += coord * params.out_strides[d / 4][d % 4];
   }
-  // The thread's items run along the innermost dim (rank 0 copies its one item).
-  let last = max(i32(params.rank) - 1, 0);
   let in_step = params.in_strides[last / 4][last % 4];
   let out_step = params.out_strides[last / 4][last % 4];
-  for (var j = 0; j < i32(ITEMS_PER_THREAD); j++) {
-    out[out_index + j * out_step] = x[in_index + j * in_step];
+  let items = min(ITEMS_PER_THREAD, innermost - column);
+  for (var j = 0u; j < ITEMS_PER_THREAD; j++) {
+    if (j >= items) {
+      break;
+    }
+    out[out_index + i32(j) * out_step] = x[in_index + i32(j) * in_step];
   }
 }

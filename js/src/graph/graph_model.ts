@@ -12,7 +12,7 @@ import { shapeProgramReads } from './shape_program.js';
 import { firstHostNode, runGraphAsync } from './async_executor.js';
 import { type GraphNode, type GraphTopology, type TensorDesc, readTopology } from './topology.js';
 import { type FitArgs, type History, fitGraph } from './fit.js';
-import { type InputShapes, type PlannedPipeline, inputSpecsAt, planRun, planningBackend } from './warm_start.js';
+import { type InputShapes, type PlannedPipeline, inputSpecsAt, planRun, planningBackend, withGraphSizes } from './warm_start.js';
 
 export type NamedTensorMap = Record<string, Tensor>;
 export type GraphInputs = Tensor | Tensor[] | NamedTensorMap;
@@ -207,7 +207,7 @@ export class GraphModel {
     for (const [name, tensor] of this.feeds(x, 'executeAsync')) values.set(name, tensor);
     let result: Tensor[];
     try {
-      result = await runGraphAsync(this.topology, values, names);
+      result = await withGraphSizes(this.topology, () => runGraphAsync(this.topology, values, names));
     } catch (error) {
       throw inModel(this.source, `model '${this.source}'`, error);
     }
@@ -240,7 +240,7 @@ export class GraphModel {
     const values = new Map<string, Tensor>(this.weightMap);
     for (const [name, tensor] of feeds) values.set(name, tensor);
     try {
-      return runSchedule(this.scheduleFor(feeds, outputNames), values, outputNames);
+      return withGraphSizes(this.topology, () => runSchedule(this.scheduleFor(feeds, outputNames), values, outputNames));
     } catch (error) {
       throw inModel(this.source, `model '${this.source}'`, error);
     }

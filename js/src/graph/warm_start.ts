@@ -36,6 +36,17 @@ export function planningBackend(): PlanningBackend | null {
 }
 
 /**
+ * `work` (a run or a plan of `topology`) under the backend's whileSizesVary where the graph's inputs have free
+ * dimensions, whose kernels then see new sizes from run to run: a new shape set runs on pipelines compiled
+ * for earlier ones (webgpu backend.ts, pickVariant).
+ */
+export function withGraphSizes<T>(topology: GraphTopology, work: () => T): T {
+  const backend = getEngine().backend as Partial<{ whileSizesVary<R>(work: () => R): R }>;
+  const free = topology.inputs.some((input) => input.shape.some((d) => d < 0));
+  return free && backend.whileSizesVary ? backend.whileSizesVary(work) : work();
+}
+
+/**
  * The graph inputs' specs at `shapes` (checked against the declared shapes:
  * same rank, fixed dimensions equal), or at their declared shapes when none
  * are given; null when a free dimension (-1) is left without a size.
@@ -87,7 +98,7 @@ export function planRun(backend: PlanningBackend, topology: GraphTopology, input
     placeholders.push(tensor);
     return tensor;
   };
-  return engine.unprofiled(() => backend.plan(() => {
+  return engine.unprofiled(() => backend.plan(() => withGraphSizes(topology, () => {
     try {
       const values = new Map<string, Tensor>(weights);
       // Quantised weights are decoded from zeros of their stored size: packed ones as packed placeholders (the
@@ -111,5 +122,5 @@ export function planRun(backend: PlanningBackend, topology: GraphTopology, input
     } finally {
       for (const tensor of placeholders) tensor.dispose();
     }
-  }));
+  })));
 }

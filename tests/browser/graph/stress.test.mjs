@@ -13,7 +13,7 @@ const GRAPHS = ['resnet', 'squeezenet', 'mobilenet', 'bert', 'resnet_uint8'];
 const ROUNDS = 10;
 const SEED = 3;
 const MAX_POOLED_BYTES = 256 * 1024;
-const MAX_PIPELINES = 40;
+const MAX_PIPELINES = 32;
 
 const shared = sharedWebGpuPage();
 
@@ -46,6 +46,10 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
       kinds[name] = async () => {
         const model = await tw.loadGraphModel(`/tests/fixtures/graph/${name}/model.json`);
         return {
+          // A model with free input dims may run, at sizes whose best variants the cache evicted, other compiled
+          // ones, which round differently (webgpu backend.ts, pickVariant): its values are compared to the
+          // reference within tolerance, not bit for bit across rounds.
+          bitForBit: !model.inputs.some((input) => input.shape.some((d) => d < 0)),
           async run() {
             const feeds = Object.fromEntries(Object.entries(ios[name].inputs).map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
             const out = model.predict(feeds);
@@ -65,6 +69,7 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
         tw.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
         tw.layers.flatten(), tw.layers.dense({ units: 10, activation: 'softmax' })] });
       return {
+        bitForBit: true,
         async run() {
           const x = tw.tidy(() => tw.linspace(0, 1, 128).reshape([2, 8, 8, 1]));
           const y = model.predict(x);
@@ -86,6 +91,7 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
     const baseline = memory();
     const outputs = {};
     const mismatches = [];
+    const laterValues = [];
     const log = [];
     const pipelinesBefore = backend.stats.pipelines;
     const evictionsBefore = backend.stats.pipelineEvictions;
@@ -97,6 +103,10 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
       for (const name of runs) {
         const values = await loaded[name].run();
         outputs[name] ??= values;
+        if (!loaded[name].bitForBit) {
+          laterValues.push({ round, name, values });
+          continue;
+        }
         for (const [key, v] of Object.entries(values)) {
           if (v.some((x, i) => x !== outputs[name][key][i])) mismatches.push(`round ${round}: ${name} ${key}`);
         }
@@ -111,7 +121,7 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
     backend.submit();
     const drained = memory();
     backend.setLimits(limits);
-    return { baseline, log, outputs, mismatches, stats, drained };
+    return { baseline, log, outputs, mismatches, laterValues, stats, drained };
   }, { graphs: GRAPHS, ios, rounds: ROUNDS, seed: SEED, maxPooledBytes: MAX_POOLED_BYTES, maxPipelines: MAX_PIPELINES });
 
   const { baseline, log } = report;
@@ -123,6 +133,11 @@ test(`webgpu stress: ${ROUNDS} seeded rounds of load, run, dispose; memory back 
   for (const name of GRAPHS) {
     for (const [output, expected] of Object.entries(ios[name].outputs)) {
       assertClose(report.outputs[name][output], expected.values, ios[name].tolerance, `${name} ${output}`);
+    }
+  }
+  for (const { round, name, values } of report.laterValues) {
+    for (const [output, expected] of Object.entries(ios[name].outputs)) {
+      assertClose(values[output], expected.values, ios[name].tolerance, `round ${round}: ${name} ${output}`);
     }
   }
   for (const entry of log) {

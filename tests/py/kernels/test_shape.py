@@ -10,9 +10,11 @@ def strided_copy(runner, x, out, shape, in_strides, *, in_offset=0, out_strides=
                  elem="f32", items_per_thread=1):
     """Copies `x` viewed through (in_offset, shape, in_strides) into `out` (an array: its initial contents)."""
     size = int(np.prod(shape))
+    innermost = shape[-1] if shape else 1
+    threads = size // innermost * -(-innermost // items_per_thread)  # a row's last thread copies what is left
     return runner.run(
         "shape/strided_copy.wgsl", slots={"types": types(Elem=elem)},
-        constants={"ITEMS_PER_THREAD": items_per_thread}, workgroups=-(-size // items_per_thread // 64), x=x, out=out,
+        constants={"ITEMS_PER_THREAD": items_per_thread}, workgroups=-(-threads // 64), x=x, out=out,
         params={"size": size, "rank": len(shape), "in_offset": in_offset, "out_offset": out_offset,
                 "shape": shape, "in_strides": in_strides,
                 "out_strides": contiguous_strides(shape) if out_strides is None else out_strides})["out"]
@@ -37,6 +39,16 @@ def test_items_per_thread_along_the_innermost_dim(runner, rng, items_per_thread)
     x = rng.standard_normal((3, 8, 5)).astype(np.float32)
     out = strided_copy(runner, x, np.zeros((3, 5, 8), np.float32), (3, 5, 8), [40, 1, 5],
                        items_per_thread=items_per_thread)
+    np.testing.assert_array_equal(out, x.transpose(0, 2, 1))
+
+
+@pytest.mark.parametrize("innermost", [16, 23, 37])
+def test_items_per_thread_that_do_not_divide_the_innermost_dim(runner, rng, innermost):
+    # 16 items a thread whatever the row's length, as the runtime takes them from 16 on: each row's last
+    # thread copies the rest, and no thread writes into the next row.
+    x = rng.standard_normal((4, innermost, 3)).astype(np.float32)
+    out = strided_copy(runner, x, np.zeros((4, 3, innermost), np.float32), (4, 3, innermost),
+                       [3 * innermost, 1, 3], items_per_thread=16)
     np.testing.assert_array_equal(out, x.transpose(0, 2, 1))
 
 

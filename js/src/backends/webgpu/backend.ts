@@ -41,6 +41,14 @@ export interface WebGpuFlags {
    * on GPUs) compiles the best one at first use and waits; 'on' always runs the quick variants (tests).
    */
   quickKernels: 'auto' | 'on' | 'off';
+  /**
+   * Kernels whose variant follows from sizes (vec4 or scalar elementwise, matvec or a GEMM tile, a thread or a
+   * workgroup per row), in a graph with free input dimensions: 'on' dispatches an already compiled variant
+   * valid for the sizes when the best one is not compiled, and compiles the best in the background
+   * (`pickVariant`), so a new batch or sequence length runs at once; 'off' compiles the best one at first use
+   * and waits.
+   */
+  variantReuse: 'on' | 'off';
   /** Dispatches recorded before a command buffer is submitted. */
   dispatchesPerSubmit: number;
 }
@@ -51,7 +59,7 @@ const MAX_IDLE_WAIT_MS = 1000;
 
 const DEFAULT_FLAGS: WebGpuFlags = {
   vec4: 'auto', matmul: 'auto', matvec: 'auto', splitK: 'auto', conv: 'auto', f16: 'auto', subgroups: 'auto', reduce: 'auto',
-  quickKernels: 'auto', dispatchesPerSubmit: 64,
+  quickKernels: 'auto', variantReuse: 'on', dispatchesPerSubmit: 64,
 };
 
 /** Bounds on what the backend keeps; `setLimits` changes them (README.md, "Limits"). */
@@ -126,15 +134,15 @@ export interface Launch {
   workgroups: number | readonly [number, number, number];
 }
 
-/** What a pipeline is compiled from: a launch without its bindings and workgroups. */
 /** What a quick variant adds to one dispatch and what its best variant takes to compile, in ms (SwiftShader's). */
 export interface QuickVariantCost {
   extraMs: number;
   compileMs: number;
 }
 
+/** What a pipeline is compiled from: a launch without its bindings and workgroups. */
 export type PipelineSpec = Pick<Launch, 'shader' | 'slots' | 'constants'> & {
-  /** From a plan: a slow-compiling best variant, compiled after the others while its quick stand-in runs. */
+  /** From a plan: a slow-compiling best variant (or pickVariant's), compiled after the others while a stand-in runs. */
   background?: boolean;
 };
 
@@ -177,6 +185,8 @@ export interface WebGpuStats {
   syncReadbacks: number;
   /** Pipelines compiled (cache misses). */
   pipelines: number;
+  /** Of those, pipelines a dispatch compiled and waited for (not ahead, not in the background). */
+  compiledAtDispatch: number;
   /** Pipelines dropped from the cache over `maxPipelines`. */
   pipelineEvictions: number;
 }
@@ -234,6 +244,10 @@ export class WebGpuBackend implements KernelBackend {
   private bestNow = new Set<string>();
   /** While `plan` runs: per best variant, its dispatches' summed QuickVariantCost. */
   private quickCosts: Map<string, QuickVariantCost> | null = null;
+  /** Best variants whose any-size fallback pickVariant has had compiled, by key (while sizes vary). */
+  private fallbacksWanted = new Set<string>();
+  /** Open `whileSizesVary` scopes. */
+  private sizesVary = 0;
   /** Dispatches recorded so far (an idle device records none). */
   private dispatchCount = 0;
   /** While `plan` runs: the pipelines its launches need, by key, in place of dispatches. */
@@ -245,7 +259,7 @@ export class WebGpuBackend implements KernelBackend {
   private pass: GPUComputePassEncoder | null = null;
   private recordedDispatches = 0;
   private recording: Recording | null = null;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, syncReadbacks: 0, pipelines: 0, pipelineEvictions: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, readbacks: 0, syncReadbacks: 0, pipelines: 0, compiledAtDispatch: 0, pipelineEvictions: 0 };
   private lostMessage = '';
   private restoring: Promise<void> | null = null;
   private allocationError: Error | null = null;
@@ -265,6 +279,7 @@ export class WebGpuBackend implements KernelBackend {
     this.generation++;
     this.pool = new BufferPool(this.limitValues.maxPooledBytes, (descriptor) => this.createBuffer(descriptor));
     this.pipelines.clear();
+    this.fallbacksWanted.clear();
     this.layouts.clear();
     this.placeholder = device.createBuffer({ size: 16, usage: USAGE.STORAGE, label: 'tensorweb placeholder' });
     this.encoder = null;
@@ -730,6 +745,7 @@ export class WebGpuBackend implements KernelBackend {
     const { descriptor, bindings, uniforms } = this.pipelineDescriptor(device, launch);
     cached = { pipeline: device.createComputePipeline(descriptor), bindings, uniforms };
     this.cachePipeline(key, cached);
+    this.stats.compiledAtDispatch++;
     return cached;
   }
 
@@ -847,6 +863,67 @@ export class WebGpuBackend implements KernelBackend {
       this.compileInBackground(this.live(), key, spec);
     }
     return false;
+  }
+
+  /**
+   * The variant of a dispatch to run, of `best` (the kernel's choice for these sizes) and `alternatives()`
+   * (others valid for them, the last one valid for any size). Outside `whileSizesVary`, best. Within it (a
+   * graph with free input dimensions): best when it is compiled, or when none is (it then compiles as usual:
+   * ahead in a plan, else at dispatch); otherwise the first compiled alternative, while best compiles in the
+   * background and takes over once it lands. So a run at new sizes (another batch or sequence length) runs on
+   * what earlier sizes compiled; the last alternative also compiles in the background after the first use,
+   * so that no later size needs a compile at dispatch. Variants differ only in float rounding (summation
+   * order), so such a model's values at new sizes may change in the last bits once the best one lands; a
+   * model of fixed shapes always runs its best variants, the same bits run after run.
+   */
+  pickVariant<T extends PipelineSpec>(best: T, alternatives: () => readonly T[]): T {
+    if (this.flags.variantReuse === 'off' || this.sizesVary === 0) return best;
+    const key = pipelineKey(best);
+    const compiled = this.pipelines.has(key);
+    // A plan may run twice (see plan), so it records the fallbacks it wants every time.
+    const fallbackWanted = this.planned !== null || !this.fallbacksWanted.has(key);
+    if (compiled && !fallbackWanted) return best;
+    const others = alternatives();
+    if (fallbackWanted) {
+      if (!this.planned) this.fallbacksWanted.add(key);
+      const anySize = others[others.length - 1];
+      if (anySize) this.compileLater(anySize);
+    }
+    if (compiled) return best;
+    const fallback = others.find((variant) => this.pipelines.has(pipelineKey(variant)));
+    if (!fallback) return best;
+    this.compileLater(best);
+    return fallback;
+  }
+
+  /**
+   * Runs `work` (a graph with free input dimensions) knowing that the sizes its kernels see change from run
+   * to run: see pickVariant. `work` may return a promise (executeAsync); the scope lasts until it settles.
+   */
+  whileSizesVary<T>(work: () => T): T {
+    this.sizesVary++;
+    let result: T;
+    try {
+      result = work();
+    } catch (error) {
+      this.sizesVary--;
+      throw error;
+    }
+    if (result instanceof Promise) return result.finally(() => { this.sizesVary--; }) as T;
+    this.sizesVary--;
+    return result;
+  }
+
+  /** Has `spec` compiled in the background (in a plan: adds it to the plan's background pipelines). */
+  private compileLater(spec: PipelineSpec): void {
+    const key = pipelineKey(spec);
+    if (this.pipelines.has(key)) return;
+    const bare = { shader: spec.shader, slots: spec.slots, constants: spec.constants };
+    if (this.planned) {
+      if (!this.planned.has(key)) this.planned.set(key, { ...bare, background: true });
+    } else {
+      this.compileInBackground(this.live(), key, bare);
+    }
   }
 
   /**

@@ -145,8 +145,9 @@ function runVariant(flags, caseNames, onPage = page) {
       await tw.setBackend('webgpu');
       const backend = tw.engine().findBackend('webgpu');
       const saved = { ...backend.flags };
-      // The variant named runs at once, not its quick stand-in (see the quickKernels tests below).
-      backend.setFlags({ quickKernels: 'off', ...flags });
+      // The variant named runs at once, not its quick stand-in nor a variant an earlier case compiled (see the
+      // quickKernels and variantReuse tests below).
+      backend.setFlags({ quickKernels: 'off', variantReuse: 'off', ...flags });
       try {
         const { result, kernels } = await tw.profile(() => tw.tidy(f));
         const got = await result.data();
@@ -296,6 +297,54 @@ test('quickKernels auto: a slow best variant runs its quick stand-in until it ha
   assert.deepEqual(result.first, ['conv/depthwise_conv2d_vec4.wgsl']);
   assert.deepEqual(result.later, ['conv/depthwise_conv2d_vec4_tile.wgsl']);
   assert.ok(result.worst < 1e-5, `the two variants differ by ${result.worst}`);
+});
+
+test('variantReuse on: while sizes vary, new sizes run on a variant compiled for earlier ones and the best compiles in the background, as does each choice\'s any-size variant; fixed sizes run the best', async () => {
+  // A fresh page, so that only these runs compiled anything.
+  const fresh = await session.newPage();
+  const result = await fresh.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    const backend = tw.engine().findBackend('webgpu');
+    backend.setFlags({ quickKernels: 'off', vec4: 'auto', matvec: 'auto' });
+    // Uploaded values (no kernel makes them): sines of their index.
+    const input = (shape, seed) => tw.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i + seed)), shape);
+    const w = input([64, 32], 1);
+    // A layer of a model whose row count varies (a batch or a sequence): matMul, a bias, an activation, a norm.
+    const layer = (rows) => tw.tidy(() => tw.softmax(tw.tanh(tw.add(tw.matMul(input([rows, 64], rows), w), input([32], 2)))));
+    const run = async (rows, sizesVary = true) => {
+      const compiled = backend.stats.compiledAtDispatch;
+      const { result, kernels } = await tw.profile(() => (sizesVary ? backend.whileSizesVary(() => layer(rows)) : layer(rows)));
+      const values = Array.from(await result.data());
+      result.dispose();
+      await tw.setBackend('cpu');
+      const y = layer(rows);
+      const expected = Array.from(await y.data());
+      y.dispose();
+      await tw.setBackend('webgpu');
+      return { rows, values, expected, shaders: kernels.map((k) => k.shader), compiledAtDispatch: backend.stats.compiledAtDispatch - compiled };
+    };
+    const out = { runs: [] };
+    out.three = await run(3); // 3 rows: matvec.wgsl, the first compiles
+    out.forty = await run(40); // 40 rows would take a GEMM: they run on what 3 rows compiled
+    await backend.bestVariantsReady();
+    out.fortyLater = await run(40);
+    for (const rows of [7, 13, 1, 90]) out.runs.push(await run(rows));
+    out.fixed = await run(5, false); // not within whileSizesVary: its best variant (matvec, 5 rows a workgroup), compiled at dispatch
+    w.dispose();
+    return out;
+  });
+  assert.ok(result.three.compiledAtDispatch > 0);
+  assert.equal(result.three.shaders[0], 'matmul/matvec.wgsl');
+  assert.equal(result.forty.compiledAtDispatch, 0, JSON.stringify(result.forty.shaders));
+  assert.deepEqual(result.forty.shaders, result.three.shaders, 'the variants 3 rows compiled');
+  assert.notEqual(result.fortyLater.shaders[0], 'matmul/matvec.wgsl', 'the GEMM for 40 rows, once compiled');
+  for (const run of [result.three, result.forty, result.fortyLater, ...result.runs, result.fixed]) {
+    const worst = Math.max(...run.values.map((v, i) => Math.abs(v - run.expected[i])));
+    assert.ok(worst < 1e-5, `${run.rows} rows: ${worst}`);
+  }
+  for (const { rows, compiledAtDispatch } of result.runs) assert.equal(compiledAtDispatch, 0, `${rows} rows compiled ${compiledAtDispatch} pipelines at dispatch`);
+  assert.ok(result.fixed.compiledAtDispatch > 0, 'fixed sizes compile their best variant');
+  await fresh.close?.();
 });
 
 test('conv direct: convolutions and input gradients one thread per output (or per 4 channels), results match the CPU', async () => {

@@ -7,7 +7,7 @@
 import type { DataId } from '../../../core/backend.js';
 import { type DataType, sizeFromShape } from '../../../core/dtype.js';
 import { seedKey } from '../../../core/random.js';
-import type { WebGpuBackend } from '../backend.js';
+import type { Launch, WebGpuBackend } from '../backend.js';
 import { opFunctions, repeatTemplates, shaderFiles, shaderSource } from '../../../shaders.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, mergedDims, valueBits, wgslType } from './common.js';
@@ -77,17 +77,20 @@ export function runUnary(backend: WebGpuBackend, x: TensorInfo, outDtype: DataTy
   const out = backend.allocate(x.shape, outDtype);
   const size = sizeFromShape(x.shape);
   if (size === 0) return out;
-  const vec4 = size % 4 === 0 && backend.flags.vec4 !== 'off';
-  const items = vec4 ? size / 4 : size;
-  backend.run({
-    shader: SHADERS.unary,
-    slots: {
-      types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body,
-      ...(vec4 ? { items: vec4Slot(SHADERS.unary, 'items', ['vec4']), apply: vec4Slot(SHADERS.unary, 'apply', ['vec4']) } : {}),
-    },
-    bindings: { x: x.dataId, y: out, params: { size: items }, scalars },
-    workgroups: groupsFor(items),
-  });
+  const launch = (vec4: boolean): Launch => {
+    const items = vec4 ? size / 4 : size;
+    return {
+      shader: SHADERS.unary,
+      slots: {
+        types: typesSlot({ In: inType, Out: wgslType(outDtype) }), body,
+        ...(vec4 ? { items: vec4Slot(SHADERS.unary, 'items', ['vec4']), apply: vec4Slot(SHADERS.unary, 'apply', ['vec4']) } : {}),
+      },
+      bindings: { x: x.dataId, y: out, params: { size: items }, scalars },
+      workgroups: groupsFor(items),
+    };
+  };
+  // The scalar variant runs any size: a model whose sizes change may keep it (see pickVariant).
+  backend.run(size % 4 === 0 && backend.flags.vec4 !== 'off' ? backend.pickVariant(launch(true), () => [launch(false)]) : launch(false));
   return out;
 }
 
@@ -133,21 +136,27 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
   const { shape, strides: [aStrides, bStrides] } = mergedDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
   const last = shape[shape.length - 1];
-  const vec4 = backend.flags.vec4 !== 'off' && shape.length > 0 && last % 4 === 0 ? binaryVec4({ a: aStrides, b: bStrides }, shape) : null;
-  const items = vec4 ? size / 4 : size;
-  backend.run({
-    shader: SHADERS.binary,
-    slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body, ...vec4?.slots },
-    constants: { BROADCAST: !same },
-    bindings: {
-      a: a.dataId, b: b.dataId, out,
-      params: {
-        size: items, rank: shape.length, out_shape: vec4?.outShape ?? shape,
-        a_strides: vec4?.strides.a ?? aStrides, b_strides: vec4?.strides.b ?? bStrides,
+  const launch = (vec4: ReturnType<typeof binaryVec4> | null, broadcast: boolean): Launch => {
+    const items = vec4 ? size / 4 : size;
+    return {
+      shader: SHADERS.binary,
+      slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body, ...vec4?.slots },
+      constants: { BROADCAST: broadcast },
+      bindings: {
+        a: a.dataId, b: b.dataId, out,
+        params: {
+          size: items, rank: shape.length, out_shape: vec4?.outShape ?? shape,
+          a_strides: vec4?.strides.a ?? aStrides, b_strides: vec4?.strides.b ?? bStrides,
+        },
       },
-    },
-    workgroups: groupsFor(items),
-  });
+      workgroups: groupsFor(items),
+    };
+  };
+  const vec4 = backend.flags.vec4 !== 'off' && shape.length > 0 && last % 4 === 0 ? binaryVec4({ a: aStrides, b: bStrides }, shape) : null;
+  const best = launch(vec4, !same);
+  // The broadcasting scalar variant runs any shapes: a model whose sizes change may keep it (see pickVariant).
+  const alternatives = () => [...(vec4 ? [launch(null, !same)] : []), ...(same ? [launch(null, true)] : [])];
+  backend.run(vec4 || same ? backend.pickVariant(best, alternatives) : best);
   return out;
 }
 

@@ -220,10 +220,14 @@ function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, bat
   };
 }
 
+/** The scalar GEMM at fixed small tiles, one pipeline per epilogue for every shape (see pickVariant). */
+const ANY_SIZE_GEMM: MatMulLaunch = {
+  shader: SHADERS.matmul, slots: {}, constants: { WG_X: 4, WG_Y: 4, TILE_K: 8 }, tileM: 16, tileN: 16, kGranule: 8, splits: 1, strides: true,
+};
+
 /** matmul/matvec.wgsl: the threads of a workgroup share each output's sum over K; B is read once, in vec4s. */
 function matvecLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, transposeB: boolean,
-  b: TensorInfo): MatMulLaunch {
-  const rows = Math.min(m, MATVEC_ROWS);
+  b: TensorInfo, rows = Math.min(m, MATVEC_ROWS)): MatMulLaunch {
   const workgroup = matvecWorkgroup(backend, transposeB);
   const tileN = 4 * workgroup.WG_COLUMNS;
   const kGranule = 4 * workgroup.WG_K;
@@ -277,6 +281,19 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, batchCount * m * n * k))) {
     pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
   }
+  // Other kernels valid for this product, the last for any: a model whose sizes change may run one it has
+  // compiled (see pickVariant).
+  const alternatives: (typeof pipeline)[] = [];
+  // A matvec reading B packed keeps to matvecs: the others would unpack B for good.
+  const packedB = pipeline.launch.storage?.packed ?? false;
+  const chosen = backend.pickVariant(pipeline.spec, () => {
+    if (vec4Valid && !packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true)), pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, true)));
+    // matvec with any rows per workgroup runs any M (in tiles of that many rows).
+    if (vec4Shapes) for (let rows = MATVEC_ROWS; rows >= 1; rows--) alternatives.push(pipelineOf(matvecLaunch(backend, m, n, k, batchCount, transposeB, b, rows)));
+    if (!packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, false)), pipelineOf(ANY_SIZE_GEMM));
+    return alternatives.map((alternative) => alternative.spec);
+  });
+  pipeline = alternatives.find((alternative) => alternative.spec === chosen) ?? pipeline;
   const { launch, kChunk, splits, fused } = pipeline;
   const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
   const mTiles = Math.ceil(m / launch.tileM);

@@ -8,7 +8,7 @@ import type { DataId } from '../../../core/backend.js';
 import { normalizeAxes, rowsAlongAxis } from '../../../core/axes.js';
 import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import type { LayerNormAttrs, LrnAttrs } from '../../cpu/nn.js';
-import type { WebGpuBackend } from '../backend.js';
+import type { Launch, WebGpuBackend } from '../backend.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor } from './common.js';
 import { threadPerOutput } from './reduce.js';
 import { stridedCopy, transposeData } from './shape.js';
@@ -28,13 +28,15 @@ export function softmaxKernel(log: boolean): WebGpuKernel<Record<string, number>
     const { rows, cols, inner } = rowsAlongAxis(logits.shape, log ? attrs.axis : attrs.dim);
     const out = backend.allocate(spec.shape, 'float32');
     if (rows === 0) return [out];
-    const perThread = threadPerOutput(backend, rows, cols);
-    backend.run({
+    const launch = (perThread: boolean): Launch => ({
       shader: SHADERS.softmax,
       constants: { LOG: log, THREAD_PER_ROW: perThread },
       bindings: { x: logits.dataId, out, params: { rows, cols, inner } },
       workgroups: perThread ? groupsFor(rows) : rows,
     });
+    // Either way runs any rows: a model whose sizes change may keep the one it compiled (see pickVariant).
+    const perThread = threadPerOutput(backend, rows, cols);
+    backend.run(backend.pickVariant(launch(perThread), () => [launch(!perThread)]));
     return [out];
   };
 }
@@ -90,9 +92,8 @@ export const layerNormGpu: WebGpuKernel<LayerNormAttrs> = (args) => {
     return periodic(backend, input, shape, order.map((d) => strides[d]));
   };
   const [gammaRead, betaRead] = [read(gamma), read(beta)];
-  const perThread = threadPerOutput(backend, rows, cols);
   const out = backend.allocate(shape, 'float32');
-  backend.run({
+  const launch = (perThread: boolean): Launch => ({
     shader: SHADERS.layerNorm,
     constants: { HAS_GAMMA: !!gammaRead, HAS_BETA: !!betaRead, THREAD_PER_ROW: perThread },
     bindings: {
@@ -103,6 +104,8 @@ export const layerNormGpu: WebGpuKernel<LayerNormAttrs> = (args) => {
     },
     workgroups: perThread ? groupsFor(rows) : rows,
   });
+  const perThread = threadPerOutput(backend, rows, cols);
+  backend.run(backend.pickVariant(launch(perThread), () => [launch(!perThread)]));
   for (const used of [gammaRead, betaRead]) if (used?.copied) backend.disposeData(used.data);
   if (adjacent) return [out];
   backend.disposeData(source);

@@ -7,7 +7,7 @@ import { normalizeAxes } from '../../../core/axes.js';
 import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import { gatherLayout } from '../../cpu/shape.js';
 import { stridedSliceSpec } from '../../../core/strided_slice.js';
-import type { WebGpuBackend } from '../backend.js';
+import type { Launch, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu, groupsFor, mergedDims, valueBits, wgslType } from './common.js';
 import { castBody, fill, generate, generateOp, runUnary } from './elementwise.js';
@@ -67,9 +67,10 @@ function merged(copy: StridedCopy, outStrides: readonly number[]): StridedCopyOu
 }
 
 /**
- * The items a strided-copy thread may take, a fixed few (3 for RGB pixels) rather than any divisor of the
- * innermost dim: ITEMS_PER_THREAD is a pipeline constant, so a copy whose sizes grow step by step (a
- * decoder's cache, concatenated each token) compiles no new pipeline once these few are compiled.
+ * The items a strided-copy thread may take, a fixed few (3 for RGB pixels): ITEMS_PER_THREAD is a pipeline
+ * constant. An innermost dim of 16 or more takes 16 whatever its length (a row's last thread copies the
+ * rest), so a copy whose sizes change (a decoder's cache, concatenated each token; a new sequence length)
+ * compiles no new pipeline; a shorter one takes the most that divides it.
  */
 const ITEMS_PER_THREAD_CHOICES = [16, 8, 4, 3, 2, 1];
 
@@ -78,24 +79,30 @@ export function stridedCopy(backend: WebGpuBackend, x: DataId, copy: StridedCopy
   if (sizeFromShape(copy.shape) === 0) return out;
   const fewest = merged(copy, copy.outStrides ?? stridesOf(copy.shape));
   const vec4 = backend.flags.vec4 !== 'off' ? inVec4s(fewest) : null;
-  const run = vec4 ?? fewest;
-  const size = sizeFromShape(run.shape);
-  // Up to 16 items of the innermost dim per thread: the most of ITEMS_PER_THREAD_CHOICES that divides it.
-  const innermost = run.shape.length ? run.shape[run.shape.length - 1] : 1;
-  const itemsPerThread = ITEMS_PER_THREAD_CHOICES.find((items) => innermost % items === 0)!;
-  backend.run({
-    shader: SHADERS.stridedCopy,
-    slots: { types: typesSlot({ Elem: vec4 ? 'vec4<u32>' : 'u32' }) },
-    constants: { ITEMS_PER_THREAD: itemsPerThread },
-    bindings: {
-      x, out,
-      params: {
-        size, rank: run.shape.length, in_offset: run.inOffset ?? 0, out_offset: run.outOffset ?? 0,
-        shape: run.shape, in_strides: run.inStrides, out_strides: run.outStrides,
+  const launch = (run: StridedCopyOut, itemsPerThread: number): Launch => {
+    const size = sizeFromShape(run.shape);
+    const innermost = run.shape.length ? run.shape[run.shape.length - 1] : 1;
+    return {
+      shader: SHADERS.stridedCopy,
+      slots: { types: typesSlot({ Elem: run === vec4 ? 'vec4<u32>' : 'u32' }) },
+      constants: { ITEMS_PER_THREAD: itemsPerThread },
+      bindings: {
+        x, out,
+        params: {
+          size, rank: run.shape.length, in_offset: run.inOffset ?? 0, out_offset: run.outOffset ?? 0,
+          shape: run.shape, in_strides: run.inStrides, out_strides: run.outStrides,
+        },
       },
-    },
-    workgroups: groupsFor(size / itemsPerThread),
-  });
+      workgroups: groupsFor((size / innermost) * Math.ceil(innermost / itemsPerThread)),
+    };
+  };
+  const run = vec4 ?? fewest;
+  const innermost = run.shape.length ? run.shape[run.shape.length - 1] : 1;
+  const itemsPerThread = ITEMS_PER_THREAD_CHOICES.find((items) => items <= innermost && (items === 16 || innermost % items === 0))!;
+  // Any items per thread copy any sizes, in vec4s or not: a model whose sizes change may keep a copy it has
+  // compiled (see pickVariant), the last (one element a thread) for any copy.
+  backend.run(backend.pickVariant(launch(run, itemsPerThread), () => [...(vec4 ? [vec4] : []), fewest]
+    .flatMap((form) => ITEMS_PER_THREAD_CHOICES.map((items) => launch(form, items)))));
   return out;
 }
 
