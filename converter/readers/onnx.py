@@ -209,8 +209,19 @@ class OnnxLowering(Lowering):
         known = self.known[name]
         if known.partial:
             ir_name = self.computed_scalar(name, known)
-        else:
-            ir_name = self.graph.add_constant(narrow(known.value, f"tensor {name!r}"), name, known.parameter)
+            self.values[name] = ir_name
+            return ir_name
+        return self.known_constant(name, known, "tensor")
+
+    def known_constant(self, name: str, known: Known, what: str) -> str:
+        """The IR value of known contents `name`, added to the graph as a constant; an enclosing
+        scope's weight read in a body stays one weight there, read as an outer value, so that the
+        bodies (and the graph) sharing it train one variable, as in the source framework."""
+        if known.parameter and self.parent is not None and name not in self.known.maps[0]:
+            if name not in self.parent.values:
+                self.parent.known_constant(name, self.parent.known[name], what)
+            return self.outer_value(name)
+        ir_name = self.graph.add_constant(narrow(known.value, f"{what} {name!r}"), name, known.parameter)
         self.values[name] = ir_name
         return ir_name
 

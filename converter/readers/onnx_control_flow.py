@@ -42,9 +42,7 @@ def value_of(ctx: OnnxLowering, name: str, what: str) -> str:
         return ctx.values[name]
     known = ctx.known.get(name)
     if known is not None and not known.partial:
-        ir_name = ctx.graph.add_constant(narrow(known.value, f"{what} {name!r}"), name, known.parameter)
-        ctx.values[name] = ir_name
-        return ir_name
+        return ctx.known_constant(name, known, what)
     outer = ctx.outer_value(name)
     if outer is None:
         raise ConversionError(f"node {ctx.node_name!r}: {what} {name!r} is produced by no node")

@@ -18,7 +18,7 @@ export { BackendUnavailableError } from './core/backend.js';
 export type { MemoryInfo, ProfileInfo, TensorContainer } from './core/engine.js';
 export { tidy, keep, dispose, disposeVariables, memory, nextFrame, print, setBackend, getBackend, ready, engine, backend } from './core/globals.js';
 export { env, type Environment, type FlagValue } from './core/environment.js';
-export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './core/gradients.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, variableGradsAsync, customGrad } from './core/gradients.js';
 export { philox4x32, seedKey } from './core/random.js';
 export { CpuBackend } from './backends/cpu/backend.js';
 export { WebGpuBackend, type WebGpuFlags } from './backends/webgpu/backend.js';

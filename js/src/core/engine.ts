@@ -6,7 +6,7 @@ import {
 } from './dtype.js';
 import { decodeStrings, stringCodes } from './strings.js';
 import { Tensor, Variable } from './tensor.js';
-import { Tape, type TapeNode, backprop } from './tape.js';
+import { Tape, type TapeNode, backprop, readBackOf } from './tape.js';
 import { type AnyOpDef, type GradFn, type HostContext, checkAttrs, getOpDef } from '../ops/registry.js';
 
 /** Anything `tidy` may return; the tensors inside survive the scope. */
@@ -19,6 +19,13 @@ export interface MemoryInfo {
   numBytes: number;
   /** The same counters as each initialised backend sees them. */
   backends: Record<string, BackendMemory>;
+}
+
+/** What Engine.gradients gives: f's value, each source's gradient (null: none) and why none (see readBackOf). */
+export interface Gradients<T extends Tensor = Tensor> {
+  value: T;
+  grads: (Tensor | null)[];
+  blockedBy: (string | null)[];
 }
 
 export interface ProfileInfo<T> {
@@ -62,6 +69,8 @@ export class Engine {
   private data = new Map<DataId, DataRecord>();
   private scopes: Scope[] = [];
   private tapes: Tape[] = [];
+  /** The tape of the gradientsAsync call in progress, which the rules there keep to one. */
+  private asyncTape: Tape | null = null;
   private tapePaused = 0;
   private profiles: Profile[] = [];
   private variables = new Map<string, Variable>();
@@ -329,6 +338,11 @@ export class Engine {
   assignVariable(variable: Variable, value: Tensor): void {
     variable.assertNotDisposed('assign');
     value.assertNotDisposed('assign');
+    // a variable is never an op's output, so one the asynchronous tape watches is one of its sources
+    if (this.asyncTape?.watched.has(variable.id)) {
+      throw new Error(`tensorweb: assign: variable '${variable.name}' is a source of the asynchronous gradient being ` +
+        'recorded, whose function would change midway; assign it once that gradient is computed');
+    }
     if (value.dtype !== variable.dtype || !shapesEqual(value.shape, variable.shape)) {
       throw new Error(`tensorweb: assign: variable '${variable.name}' is [${variable.shape}] ${variable.dtype}, ` +
         `the new value is [${value.shape}] ${value.dtype}`);
@@ -630,16 +644,11 @@ export class Engine {
   /**
    * Computes `y = f()` while recording, then the gradients of `y` (seeded with
    * `dy`, ones by default) with respect to `xs`. Throws when some x has no path
-   * to y, unless `allowNoGradients`.
+   * to y, unless `allowNoGradients`; `blockedBy` then names, for such an x,
+   * the condition or trip count it reached instead (Tape.readBacks), else null.
    */
-  gradients<T extends Tensor>(f: () => T, xs: Tensor[], dy?: Tensor, allowNoGradients = false):
-    { value: T; grads: (Tensor | null)[] } {
-    const tape = new Tape();
-    for (const x of xs) {
-      x.assertNotDisposed('gradient source');
-      tape.watched.add(x.id);
-    }
-    this.tapes.push(tape);
+  gradients<T extends Tensor>(f: () => T, xs: Tensor[], dy?: Tensor, allowNoGradients = false): Gradients<T> {
+    const tape = this.openTape(xs);
     const firstNewId = this.nextId;
     try {
       let value: T;
@@ -648,27 +657,88 @@ export class Engine {
       } finally {
         this.tapes.splice(this.tapes.indexOf(tape), 1);
       }
-      if (!(value instanceof Tensor)) throw new Error('tensorweb: the function passed to a gradient function must return a Tensor');
-      if (dy && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
-      if (dy && !shapesEqual(dy.shape, value.shape)) {
-        throw new Error(`tensorweb: dy has shape [${dy.shape}], the function returned [${value.shape}]`);
-      }
-      const grads = this.tidy(() => {
-        const seed = dy ?? this.runOp('onesLike', [value], {})[0];
-        return backprop(tape, value, seed, xs, (name, inputs, attrs = {}) => this.runOp(name, inputs, attrs)[0])
-          .map((g) => (g === seed && dy ? this.runOp('clone', [g], {})[0] : g));
-      });
-      const missing = grads.findIndex((g) => g === null);
-      if (missing >= 0 && !allowNoGradients) {
-        this.dispose([value, grads]);
-        throw new Error(`tensorweb: cannot compute the gradient with respect to input ${missing}: no op leads from it to the ` +
-          'result. Make sure the function encloses every op between them.');
-      }
-      // f may return a tensor it did not create (an input): the caller gets a handle of its own.
-      return { value: value.id < firstNewId ? this.runOp('clone', [value], {})[0] as T : value, grads };
+      return this.backward(tape, value, xs, dy, allowNoGradients, firstNewId);
     } finally {
       this.releaseTape(tape);
     }
+  }
+
+  /**
+   * `gradients` of an async `f`, whose tape stays open across its awaits (a
+   * graph model's executeAsync: the ops of the if branch taken and of every
+   * loop iteration are recorded as any others). JavaScript cannot tell which
+   * task runs an op, so while it is open:
+   * - any op reading a watched tensor (a source or a value computed from one)
+   *   is recorded, whoever runs it: a concurrent predict on the same weights.
+   *   Such ops cannot change the gradient, since backprop follows only the
+   *   paths to f's result, but the tape holds their tensors until f settles;
+   * - assigning a source variable is refused: it would change the function
+   *   being differentiated midway;
+   * - a second gradientsAsync is refused: one asynchronous tape at a time.
+   * f's intermediates are its own to dispose (no tidy spans an await).
+   */
+  async gradientsAsync<T extends Tensor>(f: () => Promise<T>, xs: Tensor[], dy?: Tensor, allowNoGradients = false):
+    Promise<Gradients<T>> {
+    if (this.asyncTape) {
+      throw new Error('tensorweb: an asynchronous gradient (variableGradsAsync, minimizeAsync, or fit of a graph model ' +
+        'run by executeAsync) is already being recorded; await it first: one is recorded at a time');
+    }
+    const tape = this.openTape(xs);
+    this.asyncTape = tape;
+    const firstNewId = this.nextId;
+    try {
+      let value: T;
+      try {
+        value = await f();
+      } finally {
+        this.tapes.splice(this.tapes.indexOf(tape), 1);
+        this.asyncTape = null;
+      }
+      return this.backward(tape, value, xs, dy, allowNoGradients, firstNewId);
+    } finally {
+      this.releaseTape(tape);
+    }
+  }
+
+  /** Notes that `what` (an if's condition, a loop's trip count) read `tensor` back: see Tape.readBacks. */
+  noteReadBack(tensor: Tensor, what: string): void {
+    for (const tape of this.tapes) if (tape.watched.has(tensor.id)) tape.readBacks.push({ id: tensor.id, what });
+  }
+
+  private openTape(xs: Tensor[]): Tape {
+    const tape = new Tape();
+    for (const x of xs) {
+      x.assertNotDisposed('gradient source');
+      tape.watched.add(x.id);
+    }
+    this.tapes.push(tape);
+    return tape;
+  }
+
+  /** The backward pass over a closed tape from `value`, f's result. */
+  private backward<T extends Tensor>(tape: Tape, value: T, xs: Tensor[], dy: Tensor | undefined, allowNoGradients: boolean,
+    firstNewId: number): Gradients<T> {
+    if (!(value instanceof Tensor)) throw new Error('tensorweb: the function passed to a gradient function must return a Tensor');
+    if (dy && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
+    if (dy && !shapesEqual(dy.shape, value.shape)) {
+      throw new Error(`tensorweb: dy has shape [${dy.shape}], the function returned [${value.shape}]`);
+    }
+    const grads = this.tidy(() => {
+      const seed = dy ?? this.runOp('onesLike', [value], {})[0];
+      return backprop(tape, value, seed, xs, (name, inputs, attrs = {}) => this.runOp(name, inputs, attrs)[0])
+        .map((g) => (g === seed && dy ? this.runOp('clone', [g], {})[0] : g));
+    });
+    const blockedBy = xs.map((x, k) => (grads[k] ? null : readBackOf(tape, x)));
+    const missing = grads.findIndex((g) => g === null);
+    if (missing >= 0 && !allowNoGradients) {
+      this.dispose([value, grads]);
+      const why = blockedBy[missing] ? `it reaches the result only through ${blockedBy[missing]}, through which no ` +
+        'gradient flows (as in TensorFlow and PyTorch)' : 'no op leads from it to the result. Make sure the function ' +
+        'encloses every op between them.';
+      throw new Error(`tensorweb: cannot compute the gradient with respect to input ${missing}: ${why}`);
+    }
+    // f may return a tensor it did not create (an input): the caller gets a handle of its own.
+    return { value: value.id < firstNewId ? this.runOp('clone', [value], {})[0] as T : value, grads, blockedBy };
   }
 
   private releaseTape(tape: Tape): void {

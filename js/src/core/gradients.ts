@@ -1,7 +1,8 @@
 // The autodiff API, with TF.js's signatures: grad, grads, valueAndGrad,
-// valueAndGrads, variableGrads, customGrad.
+// valueAndGrads, variableGrads, customGrad; and variableGradsAsync, for an
+// async function (a graph model's executeAsync, through control flow).
 import { type TensorLike, toTensor } from './convert.js';
-import { getEngine } from './engine.js';
+import { type Gradients, getEngine } from './engine.js';
 import { Tensor, type Variable } from './tensor.js';
 
 function assertTensors(values: unknown[], what: string): void {
@@ -76,16 +77,54 @@ export function valueAndGrads(f: (...args: Tensor[]) => Tensor):
  * keyed by variable name.
  */
 export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+  const variables = varList ?? trainableVariables();
+  return byVariable(getEngine().gradients(f, variables, undefined, true), variables, 'variableGrads');
+}
+
+/**
+ * variableGrads of an async f, such as one that awaits a graph model's
+ * executeAsync: gradients flow through the if branches taken and every loop
+ * iteration, not through a condition or trip count, as in TensorFlow and
+ * PyTorch. While f runs, assigning one of the variables and a second
+ * variableGradsAsync are refused, and ops other code runs on them are
+ * recorded (Engine.gradientsAsync). A variable whose only way to the value is
+ * a condition or trip count gets no gradient, with a warning naming them
+ * (once); if no variable gets one, it throws.
+ */
+export async function variableGradsAsync(f: () => Promise<Tensor>, varList?: Variable[]):
+  Promise<{ value: Tensor; grads: Record<string, Tensor> }> {
+  const variables = varList ?? trainableVariables();
+  return byVariable(await getEngine().gradientsAsync(f, variables, undefined, true), variables, 'variableGradsAsync');
+}
+
+const trainableVariables = () => [...getEngine().registeredVariables().values()].filter((v) => v.trainable);
+
+/** (variable, read back) pairs already warned about: a training loop warns once, as Python's warnings do. */
+const warnedBlocked = new Set<string>();
+
+/** The gradients keyed by variable name, f's value checked to be a scalar; variables stopped at a read-back are reported. */
+function byVariable({ value, grads, blockedBy }: Gradients, variables: Variable[], fn: string):
+  { value: Tensor; grads: Record<string, Tensor> } {
   const engine = getEngine();
-  const variables = varList ?? [...engine.registeredVariables().values()].filter((v) => v.trainable);
-  const { value, grads: result } = engine.gradients(f, variables, undefined, true);
   if (value.rank !== 0) {
-    engine.dispose([value, result as Tensor[]]);
-    throw new Error(`tensorweb: variableGrads: f must return a scalar, got shape [${value.shape}]`);
+    engine.dispose([value, grads as Tensor[]]);
+    throw new Error(`tensorweb: ${fn}: f must return a scalar, got shape [${value.shape}]`);
+  }
+  const blocked = variables.flatMap((v, i) => (blockedBy[i] ? [`'${v.name}' (only through ${blockedBy[i]})`] : []));
+  if (blocked.length > 0 && grads.every((g) => g === null)) {
+    value.dispose();
+    throw new Error(`tensorweb: ${fn}: no variable gets a gradient: ${blocked.join(', ')}; no gradient flows through ` +
+      'a condition or a trip count (as in TensorFlow and PyTorch)');
+  }
+  const unwarned = blocked.filter((line) => !warnedBlocked.has(line));
+  if (unwarned.length > 0) {
+    unwarned.forEach((line) => warnedBlocked.add(line));
+    console.warn(`tensorweb: ${fn}: no gradient for ${unwarned.join(', ')}: no gradient flows through a condition or ` +
+      'a trip count (as in TensorFlow and PyTorch)');
   }
   const named: Record<string, Tensor> = {};
   variables.forEach((v, i) => {
-    if (result[i]) named[v.name] = result[i]!;
+    if (grads[i]) named[v.name] = grads[i]!;
   });
   return { value, grads: named };
 }

@@ -21,6 +21,22 @@ export class Tape {
   /** Ids of the sources and of every output computed from them. */
   readonly watched = new Set<number>();
   readonly nodes: TapeNode[] = [];
+  /**
+   * Watched values read back to decide what runs (an if's condition, a loop's
+   * trip count): no gradient flows through them, and an error or warning about
+   * a source without one names them.
+   */
+  readonly readBacks: { id: number; what: string }[] = [];
+}
+
+/** What read back a value computed from `source`, if anything did (Tape.readBacks). */
+export function readBackOf(tape: Tape, source: Tensor): string | null {
+  if (tape.readBacks.length === 0) return null;
+  const reached = new Set([source.id]);
+  for (const node of tape.nodes) {
+    if (node.inputIds.some((id) => reached.has(id))) node.outputIds.forEach((id) => reached.add(id));
+  }
+  return tape.readBacks.find(({ id }) => reached.has(id))?.what ?? null;
 }
 
 /** Runs `fn(name, inputs, attrs)` as an op; the tape needs only add, zerosLike and cast. */

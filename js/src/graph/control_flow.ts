@@ -4,7 +4,11 @@
 // are also the node's trailing inputs. They run only in executeAsync
 // (async_executor.ts treats them as host nodes): the node reads back its
 // condition or trip count, nothing else, and runs the body through the
-// graph executor once per branch taken or iteration.
+// graph executor once per branch taken or iteration. Under an asynchronous
+// tape (Engine.gradientsAsync) those runs' ops are recorded as any others,
+// each iteration's carried outputs being the next one's inputs, so gradients
+// flow through the branch taken and every iteration; none flows through
+// what is read back, which the tape notes so that a weight stopped there is named.
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
 import type { HostContext } from '../ops/registry.js';
@@ -50,7 +54,9 @@ export function checkControlFlow(node: GraphNode, subgraphs: Record<string, Subg
   }
 }
 
-async function scalar(tensor: Tensor): Promise<number> {
+/** The value of `tensor` as `what` (an if's condition...) reads it: no gradient flows through it (Engine.noteReadBack). */
+async function readBack(tensor: Tensor, what: string): Promise<number> {
+  getEngine().noteReadBack(tensor, what);
   return Number((await tensor.data())[0]);
 }
 
@@ -61,7 +67,7 @@ export async function runControlFlow(node: GraphNode, inputs: Tensor[], context:
   const outputsOf = (body: Subgraph) => body.outputs.map((output) => output.name);
   const bodies = node.subgraphs!;
   if (node.op === 'if') {
-    const body = (await scalar(inputs[0])) ? bodies.then : bodies.else;
+    const body = (await readBack(inputs[0], `the condition of if node '${node.name}'`)) ? bodies.then : bodies.else;
     return context.runGraph(body, scope(body), outputsOf(body));
   }
   return runLoop(node, inputs, bodies.body, scope(bodies.body), outputsOf(bodies.body), context);
@@ -70,11 +76,12 @@ export async function runControlFlow(node: GraphNode, inputs: Tensor[], context:
 async function runLoop(node: GraphNode, inputs: Tensor[], body: Subgraph, outer: Map<string, Tensor>,
   outputNames: string[], context: HostContext): Promise<Tensor[]> {
   const engine = getEngine();
-  const trip = node.inputs[0] === '' ? null : await scalar(inputs[0]);
+  const whatCondition = `the condition of loop node '${node.name}'`;
+  const trip = node.inputs[0] === '' ? null : await readBack(inputs[0], `the trip count of loop node '${node.name}'`);
   if (trip !== null && trip > MAX_LOOP_ITERATIONS) {
     throw new Error(`trip count ${trip} is over the limit of ${MAX_LOOP_ITERATIONS} iterations (MAX_LOOP_ITERATIONS)`);
   }
-  let going = node.inputs[1] === '' || (await scalar(inputs[1])) !== 0;
+  let going = node.inputs[1] === '' || (await readBack(inputs[1], whatCondition)) !== 0;
   const count = body.inputs.length - 2;
   let carried = inputs.slice(2, 2 + count);
   let owned = false; // the first carried values are the caller's
@@ -100,7 +107,7 @@ async function runLoop(node: GraphNode, inputs: Tensor[], body: Subgraph, outer:
       carried = outputs.slice(1, 1 + count);
       owned = true;
       outputs.slice(1 + count).forEach((t, k) => scans[k].push(t));
-      going = (await scalar(outputs[0])) !== 0;
+      going = (await readBack(outputs[0], whatCondition)) !== 0;
       outputs[0].dispose();
     }
     const finals = owned ? carried : carried.map((t) => engine.runOp('clone', [t], {})[0]);

@@ -52,7 +52,13 @@ function inputsInOrder(model: GraphModel, x: GraphInputs): Tensor[] {
   });
 }
 
-export async function fitGraph(model: GraphModel, x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
+/**
+ * Trains `model` on (x, y). `viaExecuteAsync`: the graph is one execute refuses
+ * (control flow, host ops), so each step runs executeAsync under an
+ * asynchronous tape (Optimizer.minimizeAsync) instead of execute under minimize.
+ */
+export async function fitGraph(model: GraphModel, x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs,
+  viaExecuteAsync: boolean): Promise<History> {
   const engine = getEngine();
   const { epochs = 1, batchSize = 32, shuffle = true } = args;
   if (!args.loss) throw new Error('tensorweb: fit: args.loss is required');
@@ -73,6 +79,9 @@ export async function fitGraph(model: GraphModel, x: GraphInputs, y: Tensor | Te
   const call = async (hook: keyof FitCallbacks, ...rest: unknown[]) => {
     for (const c of callbacks) await (c[hook] as ((...a: unknown[]) => unknown) | undefined)?.call(c, ...rest);
   };
+  const totalLoss = (ys: Tensor[], predicted: Tensor[]) => predicted
+    .map((p, k) => engine.runOp('mean', [loss(ys[k], p)], {})[0])
+    .reduce((a, b) => engine.runOp('add', [a, b], {})[0]);
   const history: History = { epoch: [], history: { loss: [] } };
   // Seeded like the layers API's fit: tw.layers.setSeed makes the order reproducible.
   const random = randomStream(nextSeed());
@@ -84,19 +93,27 @@ export async function fitGraph(model: GraphModel, x: GraphInputs, y: Tensor | Te
     for (let start = 0, batch = 0; start < examples; start += batchSize, batch++) {
       const size = Math.min(batchSize, examples - start);
       await call('onBatchBegin', batch, { batch, size });
-      const cost = engine.tidy(() => {
+      const [xs, ys] = engine.tidy(() => {
         const pick = (t: Tensor) => (order
           ? engine.runOp('gather', [t, engine.makeTensor(Int32Array.from(order.slice(start, start + size)), [size], 'int32')], { axis: 0 })[0]
           : engine.runOp('slice', [t], { begin: [start, ...t.shape.slice(1).map(() => 0)], size: [size, ...t.shape.slice(1)] })[0]);
-        const xs = inputs.map(pick);
-        const ys = targets.map(pick);
-        return optimizer.minimize(() => {
-          const predicted = model.execute(xs, model.outputNodes);
-          const list = Array.isArray(predicted) ? predicted : [predicted];
-          return list.map((p, k) => engine.runOp('mean', [loss(ys[k], p)], {})[0])
-            .reduce((a, b) => engine.runOp('add', [a, b], {})[0]);
-        }, true, variables)!;
+        return [inputs.map(pick), targets.map(pick)];
       });
+      let cost: Tensor;
+      try {
+        cost = viaExecuteAsync
+          ? (await optimizer.minimizeAsync(async () => {
+            const predicted = [await model.executeAsync(xs, model.outputNodes)].flat();
+            try {
+              return engine.tidy(() => totalLoss(ys, predicted));
+            } finally {
+              engine.dispose(predicted); // the tape holds what the gradient needs
+            }
+          }, true, variables))!
+          : engine.tidy(() => optimizer.minimize(() => totalLoss(ys, [model.execute(xs, model.outputNodes)].flat()), true, variables)!);
+      } finally {
+        engine.dispose([xs, ys]);
+      }
       const value = (await cost.data())[0];
       cost.dispose();
       lossSum += value * size;

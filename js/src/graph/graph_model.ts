@@ -1,5 +1,6 @@
 // GraphModel: a converted op graph whose weights are variables, so it runs
-// (predict, execute), trains (fit, tw.variableGrads over trainableWeights),
+// (predict, execute), trains (fit, tw.variableGrads over trainableWeights, or
+// tw.variableGradsAsync over executeAsync for a graph with control flow),
 // can be cut into a frozen backbone (asFeatureExtractor), and saves.
 import type { TensorSpec } from '../core/backend.js';
 import { getEngine } from '../core/engine.js';
@@ -329,11 +330,16 @@ export class GraphModel {
 
   // ---- training ------------------------------------------------------------
 
-  /** Trains the trainable weights on (x, y) with a loss and optimizer from tw.losses / tw.train. */
+  /**
+   * Trains the trainable weights on (x, y) with a loss and optimizer from
+   * tw.losses / tw.train; a graph only executeAsync runs (control flow, host
+   * ops) trains through it, gradients flowing through the branches taken and
+   * every loop iteration.
+   */
   async fit(x: GraphInputs, y: Tensor | Tensor[] | NamedTensorMap, args: FitArgs): Promise<History> {
     this.assertAlive('fit');
     try {
-      return await fitGraph(this, x, y, args);
+      return await fitGraph(this, x, y, args, firstHostNode(this.topology, this.outputNodes) !== null);
     } catch (error) {
       throw inModel(this.source, `model '${this.source}': fit`, error);
     }

@@ -2,7 +2,7 @@
 // minimize / computeGradients / applyGradients, gradient clipping, a learning
 // rate that may follow a schedule, and lazily created per-variable slots.
 import { getEngine } from '../core/engine.js';
-import { variableGrads } from '../core/gradients.js';
+import { variableGrads, variableGradsAsync } from '../core/gradients.js';
 import { Tensor, Variable } from '../core/tensor.js';
 import { add, clipByValue, div, maximum, mul, sqrt, square, sum, zerosLike, fill, variable, scalar } from '../ops/index.js';
 import { type LearningRate, learningRateAt } from './schedules.js';
@@ -69,7 +69,19 @@ export abstract class Optimizer {
    * variable); returns the cost when returnCost is set, else null.
    */
   minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
-    const { value, grads } = this.computeGradients(f, varList);
+    return this.step(this.computeGradients(f, varList), returnCost);
+  }
+
+  /**
+   * minimize for an async f (one that awaits a graph model's executeAsync);
+   * what may happen while f runs is variableGradsAsync's rule.
+   */
+  async minimizeAsync(f: () => Promise<Tensor>, returnCost = false, varList?: Variable[]): Promise<Tensor | null> {
+    return this.step(await variableGradsAsync(f, varList), returnCost);
+  }
+
+  /** Applies `grads`, then disposes them, and the cost unless it is wanted. */
+  private step({ value, grads }: { value: Tensor; grads: Record<string, Tensor> }, returnCost: boolean): Tensor | null {
     try {
       this.applyGradients(grads);
     } finally {

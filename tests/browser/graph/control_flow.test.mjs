@@ -4,33 +4,16 @@
 // tests/js/graph/make_control_flow_models.py) match onnxruntime through
 // executeAsync, each condition and trip count read back from the GPU, and
 // leave no tensor behind.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sharedWebGpuPage } from '../helper.mjs';
-import { assertClose } from '../../js/graph/helpers.mjs';
+import { assertClose, madeModels } from '../../js/graph/helpers.mjs';
 
 const shared = sharedWebGpuPage();
-const folder = mkdtempSync(join(tmpdir(), 'tw-control-flow-webgpu-'));
-const made = spawnSync(fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url)),
-  [fileURLToPath(new URL('../../js/graph/make_control_flow_models.py', import.meta.url)), folder], { encoding: 'utf8' });
-if (made.status !== 0) throw new Error(`make_control_flow_models.py failed:\n${made.stdout}\n${made.stderr}`);
-after(() => rmSync(folder, { recursive: true, force: true }));
-
-/** A converted model as artifacts the page can rebuild (io.fromMemory), with its recorded inputs and outputs. */
-function artifactsOf(name) {
-  const { weightsManifest, ...modelJSON } = JSON.parse(readFileSync(join(folder, name, 'model.json'), 'utf8'));
-  const [group] = weightsManifest;
-  const bytes = group.paths.flatMap((path) => [...readFileSync(join(folder, name, path))]);
-  return { modelJSON, weightSpecs: group.weights, bytes, io: JSON.parse(readFileSync(join(folder, `${name}.io.json`), 'utf8')) };
-}
+const { artifacts, io } = madeModels(new URL('../../js/graph/make_control_flow_models.py', import.meta.url), 'tw-control-flow-webgpu-');
 
 test('webgpu: If, a Loop holding an If, and a Scan loop match onnxruntime through executeAsync', async (t) => {
-  const cases = Object.fromEntries(['if_runtime_then', 'if_runtime_else', 'loop_with_if', 'scan_loop'].map((n) => [n, artifactsOf(n)]));
+  const cases = Object.fromEntries(['if_runtime_then', 'if_runtime_else', 'loop_with_if', 'scan_loop'].map((n) => [n, { ...artifacts(n), io: io(n) }]));
   const report = await shared.page.run(async (tw, { cases }) => {
     const before = tw.memory().numTensors;
     const results = {};

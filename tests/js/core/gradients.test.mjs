@@ -1,5 +1,6 @@
 // The autodiff API: grad, grads, valueAndGrad(s), variableGrads, customGrad,
-// higher order, and a training loop that must not leak.
+// higher order, and a training loop that must not leak; variableGradsAsync and
+// what may happen while its tape is open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tw from '../../../js/dist/tensorweb.js';
@@ -111,6 +112,63 @@ test('variableGrads differentiates trainable variables by name', () => {
   assert.throws(() => tw.variable(tw.tensor([1]), true, 'vg_w'), /already exists/);
   assert.throws(() => tw.variableGrads(() => w.mul(2)), /scalar/);
   tw.dispose([w, frozen, value, grads]);
+});
+
+test('variableGradsAsync keeps the tape open across awaits, and leaves nothing behind', async () => {
+  const w = tw.variable(tw.tensor([1, 2, 3]), true, 'async_w');
+  const x = tw.tensor([4, 5, 6]);
+  const before = tw.memory().numTensors;
+  const { value, grads } = await tw.variableGradsAsync(async () => {
+    const y = w.mul(x);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const loss = tw.tidy(() => y.square().sum());
+    y.dispose(); // the tape holds what the gradient needs
+    return loss;
+  });
+  close(value.dataSync(), [16 + 100 + 324]);
+  close(grads.async_w.dataSync(), [32, 100, 216]);
+  tw.dispose([value, grads]);
+  assert.equal(tw.memory().numTensors, before);
+  await assert.rejects(tw.variableGradsAsync(async () => tw.tidy(() => w.sum().reshape([1]))), /f must return a scalar/);
+  await assert.rejects(tw.variableGradsAsync(async () => {
+    throw new Error('f failed');
+  }), /f failed/);
+  assert.equal(tw.memory().numTensors, before);
+  tw.dispose([w, x]);
+});
+
+test('while variableGradsAsync records: a second is refused, its sources cannot be assigned, others\' ops are recorded but change nothing', async () => {
+  const w = tw.variable(tw.tensor([1, 2]), true, 'rules_w');
+  const other = tw.variable(tw.tensor([5]), true, 'rules_other');
+  const before = tw.memory().numTensors;
+  let resume;
+  const paused = new Promise((resolve) => { resume = resolve; });
+  const pending = tw.variableGradsAsync(async () => {
+    const y = w.square();
+    await paused;
+    const loss = y.sum();
+    y.dispose();
+    return loss;
+  }, [w]);
+  await assert.rejects(tw.variableGradsAsync(async () => w.sum(), [w]), /is already being recorded; await it first: one is recorded at a time/);
+  assert.throws(() => tw.tidy(() => w.assign(tw.tensor([0, 0]))),
+    /assign: variable 'rules_w' is a source of the asynchronous gradient being recorded/);
+  tw.tidy(() => other.assign(tw.tensor([6]))); // not one of its sources
+  // another task's op on a source is recorded: the tape holds its tensors until it closes
+  const open = tw.memory().numTensors;
+  tw.dispose(w.mul(10));
+  assert.ok(tw.memory().numTensors > open);
+  // a synchronous gradient beside it is its own
+  const sync = tw.variableGrads(() => w.mul(3).sum(), [w]);
+  close(sync.grads.rules_w.dataSync(), [3, 3]);
+  tw.dispose([sync.value, sync.grads]);
+  resume();
+  const { value, grads } = await pending;
+  close(grads.rules_w.dataSync(), [2, 4]);
+  tw.dispose([value, grads]);
+  assert.equal(tw.memory().numTensors, before, 'the recorded ops were released with the tape');
+  tw.tidy(() => w.assign(tw.tensor([0, 0]))); // and assigning is allowed again
+  tw.dispose([w, other]);
 });
 
 test('variables: assign, tidy never disposes them', () => {

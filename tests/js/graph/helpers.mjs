@@ -48,8 +48,9 @@ const MADE_BASE = 'http://models.test/';
 /**
  * The models a make_*_models.py script (`script`, a URL) converts into a temporary folder, removed after
  * the calling test file: `cases` (the names its last line of output lists), `load(name, mend)` (the
- * converted model, each model.json passed through `mend` on its way) and `io(name)` (its
- * onnxruntime inputs and outputs).
+ * converted model, each model.json passed through `mend` on its way), `io(name)` (its recorded
+ * inputs and outputs) and `artifacts(name)` (what a browser page rebuilds it from with
+ * io.fromMemory, its weights' bytes as an array of numbers).
  */
 export function madeModels(script, prefix) {
   const folder = mkdtempSync(join(tmpdir(), prefix));
@@ -70,7 +71,12 @@ export function madeModels(script, prefix) {
     return tw.loadGraphModel(`${MADE_BASE}${name}/model.json`, { fetchFunc });
   };
   const io = (name) => JSON.parse(readFileSync(join(folder, `${name}.io.json`), 'utf8'));
-  return { cases: JSON.parse(made.stdout.trim().split('\n').at(-1)), load, io };
+  const artifacts = (name) => {
+    const { weightsManifest, ...modelJSON } = JSON.parse(readFileSync(join(folder, name, 'model.json'), 'utf8'));
+    const [group] = weightsManifest;
+    return { modelJSON, weightSpecs: group.weights, bytes: group.paths.flatMap((path) => [...readFileSync(join(folder, name, path))]) };
+  };
+  return { cases: JSON.parse(made.stdout.trim().split('\n').at(-1)), load, io, artifacts };
 }
 
 export function readIO(name) {

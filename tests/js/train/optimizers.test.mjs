@@ -1,6 +1,6 @@
 // Every optimizer's steps (with clipping and learning-rate schedules) against
 // the numpy references in tests/fixtures/train/optimizers.json, plus the
-// TF.js API around them: minimize, applyGradients by name, frozen variables,
+// TF.js API around them: minimize (and minimizeAsync), applyGradients by name, frozen variables,
 // slot state round trips, and no leaked tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +40,32 @@ test('minimize fits a line with adam and returns the cost', () => {
   assert.equal(optimizer.minimize(loss), null);
   tw.dispose([xs, ys, a, b, cost]);
   optimizer.dispose();
+});
+
+test('minimizeAsync takes the steps minimize takes, over an async f', async () => {
+  const xs = tw.tensor([0, 1, 2, 3]);
+  const ys = tw.tensor([1, 3, 5, 7]);
+  const pair = (suffix) => [tw.variable(tw.scalar(0.5), true, `async_a${suffix}`), tw.variable(tw.scalar(0), true, `async_b${suffix}`)];
+  const [a, b] = pair('');
+  const [a2, b2] = pair('_sync');
+  const loss = (p, q) => tw.tidy(() => xs.mul(p).add(q).sub(ys).square().mean());
+  const [optimizer, reference] = [tw.train.adam(0.1), tw.train.adam(0.1)];
+  const before = tw.memory().numTensors;
+  for (let i = 0; i < 20; i++) {
+    const cost = await optimizer.minimizeAsync(async () => {
+      await null;
+      return loss(a, b);
+    }, true, [a, b]);
+    const expected = reference.minimize(() => loss(a2, b2), true, [a2, b2]);
+    assert.deepEqual(cost.dataSync(), expected.dataSync(), `step ${i}`);
+    tw.dispose([cost, expected]);
+  }
+  assert.deepEqual([a.dataSync()[0], b.dataSync()[0]], [a2.dataSync()[0], b2.dataSync()[0]]);
+  assert.equal(await optimizer.minimizeAsync(async () => loss(a, b)), null);
+  assert.equal(tw.memory().numTensors, before + 8, 'the two moments of each variable, nothing else');
+  tw.dispose([xs, ys, a, b, a2, b2]);
+  optimizer.dispose();
+  reference.dispose();
 });
 
 test('applyGradients by name, frozen variables stay, unknown names are errors', () => {

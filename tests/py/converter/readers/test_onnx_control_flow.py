@@ -57,6 +57,23 @@ def test_nested_bodies_list_what_they_read_from_each_scope(tmp_path):
     assert weight in graph.parameters  # the If's weight is the root graph's, written in the same shards
 
 
+def test_a_weight_the_graph_and_both_branches_read_stays_one_weight(tmp_path):
+    """One variable to train, as the source framework's one parameter, not a copy per scope."""
+    then_branch = body("then", [helper.make_node("Add", ["x", "W"], ["t"])], [], [value("t", FLOAT, [2, 3])])
+    else_branch = body("else", [helper.make_node("Mul", ["x", "W"], ["e"])], [], [value("e", FLOAT, [2, 3])])
+    nodes = [helper.make_node("Sub", ["x", "W"], ["d"]), helper.make_node("ReduceSum", ["d"], ["s"], keepdims=0),
+             constant("zero", np.array(0, np.float32)), helper.make_node("Greater", ["s", "zero"], ["c"]),
+             helper.make_node("If", ["c"], ["y"], name="choose", then_branch=then_branch, else_branch=else_branch)]
+    path = tmp_path / "model.onnx"
+    onnx.save(model(nodes, [value("x", FLOAT, [2, 3])], [value("y", FLOAT, [2, 3])], [("W", W)]), path)
+    convert(path, tmp_path / "out")
+    graph, _ = load_model(tmp_path / "out")
+    assert [name for name in graph.constants if graph.constants[name].shape == W.shape] == ["W"]
+    (choose,) = [n for n in graph.nodes if n.op == "if"]
+    assert all("W" in sub.outer for sub in choose.subgraphs.values())
+    assert json.loads((tmp_path / "out" / "model.json").read_text())["trainable"] == ["W"]
+
+
 def test_a_known_condition_inlines_the_branch_and_a_known_trip_count_unrolls(tmp_path):
     for source in (if_model(cond_initializer=True), loop_model(trip=2)):
         onnx.save(source, tmp_path / "m.onnx")
