@@ -20,23 +20,34 @@ export interface Epilogue {
   residual?: DataId;
 }
 
-export const NO_EPILOGUE: Epilogue = { body: 'return v;', alpha: 0, beta: 0 };
-
 // Fused activations (TF.js's names) as the unary ops whose WGSL functions
 // (elementwise/unary_ops.wgsl, imported by common/activation.wgsl) the
 // epilogue calls, so a fused activation computes what the op alone does.
-const ACTIVATION_BODIES: Record<string, string> = {
-  linear: 'return v;',
-  ...Object.fromEntries(Object.entries({ relu: 'relu', relu6: 'relu6', elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid' })
-    .map(([activation, op]) => [activation, unaryBody(op)])),
-};
+// linear, relu and relu6 are one clamp (clipByValue, its bounds in alpha and
+// beta), so that a network's kernels fused with either share a pipeline:
+// compiling one on SwiftShader takes up to a second.
+const CLAMP_BODY = unaryBody('clipByValue');
+const CLAMP_BOUNDS: Record<string, [number, number]> = { linear: [-Infinity, Infinity], relu: [0, Infinity], relu6: [0, 6] };
+const ACTIVATION_BODIES: Record<string, string> = Object.fromEntries(
+  Object.entries({ elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid' }).map(([activation, op]) => [activation, unaryBody(op)]));
+
+/** The body and its attributes (alpha, beta) of a fused activation other than prelu; null where none fuses. */
+function activationBody(activation: string, leakyreluAlpha: number): { body: string; alpha: number; beta: number } | null {
+  const bounds = CLAMP_BOUNDS[activation];
+  if (bounds) return { body: CLAMP_BODY, alpha: bounds[0], beta: bounds[1] };
+  const body = ACTIVATION_BODIES[activation];
+  return body ? { body, alpha: leakyreluAlpha, beta: 0 } : null;
+}
+
+/** No activation: the clamp without bounds (`linear`). */
+export const NO_EPILOGUE: Epilogue = { body: CLAMP_BODY, alpha: -Infinity, beta: Infinity };
 
 export interface EpiloguePlan {
   fused: Epilogue;
   /** A bias that broadcasts some other way: added after the core op. */
   biasAfter?: TensorInfo;
   /** Activation applied after that add (and prelu, whose weights broadcast). */
-  activationAfter?: { body: string; alpha: number; weights?: TensorInfo };
+  activationAfter?: { body: string; alpha: number; beta: number; weights?: TensorInfo };
 }
 
 export interface FusedActivation {
@@ -51,19 +62,17 @@ export function planEpilogue(outShape: readonly number[], bias: TensorInfo | und
   const perColumn = bias && sizeFromShape(bias.shape) === columns && (bias.shape.length === 0 || bias.shape[bias.shape.length - 1] === columns);
   const perElement = residual && bias && !perColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
   const fusedBias = perColumn || perElement;
-  const body = activation === 'prelu' ? null : ACTIVATION_BODIES[activation];
-  const fuseActivation = activation === 'linear' || (body !== null && (!bias || fusedBias));
+  const fusable = activation === 'prelu' ? null : activationBody(activation, leakyreluAlpha);
+  const fuseActivation = activation === 'linear' || (fusable !== null && (!bias || fusedBias));
   return {
     fused: {
-      body: fuseActivation ? body! : 'return v;', alpha: leakyreluAlpha, beta: 0,
+      ...(fuseActivation ? fusable! : NO_EPILOGUE),
       ...(perColumn ? { bias: bias!.dataId } : {}),
       ...(perElement ? { residual: bias!.dataId } : {}),
     },
     ...(bias && !fusedBias ? { biasAfter: bias } : {}),
     ...(fuseActivation ? {} : {
-      activationAfter: activation === 'prelu'
-        ? { body: binaryBody('prelu'), alpha: 0, weights }
-        : { body: ACTIVATION_BODIES[activation], alpha: leakyreluAlpha },
+      activationAfter: activation === 'prelu' ? { body: binaryBody('prelu'), alpha: 0, beta: 0, weights } : fusable!,
     }),
   };
 }
@@ -79,6 +88,6 @@ export function finishEpilogue(backend: WebGpuBackend, core: DataId, outShape: r
   if (plan.biasAfter) replace(runBinary(backend, info(), plan.biasAfter, outShape, 'float32', binaryBody('add')));
   const after = plan.activationAfter;
   if (after?.weights) replace(runBinary(backend, info(), after.weights, outShape, 'float32', after.body));
-  else if (after) replace(runUnary(backend, info(), 'float32', after.body, { alpha: after.alpha, beta: 0 }));
+  else if (after) replace(runUnary(backend, info(), 'float32', after.body, { alpha: after.alpha, beta: after.beta }));
   return result;
 }

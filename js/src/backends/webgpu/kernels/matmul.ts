@@ -10,7 +10,7 @@ import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import type { QuickVariantCost, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
-import { type Epilogue, finishEpilogue, planEpilogue } from './epilogue.js';
+import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
 import { stridedCopy, zeroPad } from './shape.js';
 import { shaderFiles } from '../../../shaders.js';
 
@@ -110,12 +110,14 @@ function registersLayout(multiplyAdds: number, k: number, quick: boolean): { row
 }
 
 /**
- * What the 4-row quick variant adds to a product (about 3 ns a multiply-add on SwiftShader: a third of the
- * 16-row kernel's speed) and what the best variant takes to compile there (see LARGE_PRODUCT).
+ * What the 4-row quick variant adds to a product and what the best variant takes to compile on SwiftShader
+ * (see LARGE_PRODUCT). Measured there (GPU time, median of 3), the 4-row kernel took 0.22-0.40 ns a
+ * multiply-add more than the 16-row one on EfficientNet-Lite0's pointwise convolutions (784 x 144 x 24,
+ * 196 x 480 x 80, 49 x 1152 x 192, 12544 x 16 x 96) and a MiniLM layer's 128 x 384 x 1536.
  */
 function registersQuickCost(constants: Record<string, number | boolean>, multiplyAdds: number): QuickVariantCost {
   const compileMs = constants.ROWS_PER_THREAD === 16 ? 600 : constants.TWO_K_STEPS ? 2800 : 1600;
-  return { extraMs: multiplyAdds * 3e-6, compileMs };
+  return { extraMs: multiplyAdds * 0.4e-6, compileMs };
 }
 
 /** matmul/matvec.wgsl's output rows per workgroup, at most (its named row sums). */
@@ -281,6 +283,14 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, batchCount * m * n * k))) {
     pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
   }
+  // On CPU adapters a network's few matvecs (a classifier's head) run on the 4-row registers GEMM its
+  // convolutions compile anyway, until matvec.wgsl, ~150 ms to compile on SwiftShader, is ready; the GEMM
+  // takes ~15 ns more a multiply-add of a row there (1 x 1280 x 1000: 26 against 6 ms). Not for a packed B,
+  // which the GEMM would unpack for good.
+  else if (matvec && vec4Valid && !pipeline.launch.storage?.packed &&
+    !backend.bestVariantReady(pipeline.spec, { extraMs: batchCount * n * k * 15e-6, compileMs: 150 })) {
+    pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, true));
+  }
   // Other kernels valid for this product, the last for any: a model whose sizes change may run one it has
   // compiled (see pickVariant).
   const alternatives: (typeof pipeline)[] = [];
@@ -370,7 +380,9 @@ function runPaddedColumns(backend: WebGpuBackend, { a, b, transposeA, transposeB
 
 export const matMulKernel: WebGpuKernel<{ transposeA: boolean; transposeB: boolean }> = (args) => {
   const { inputs: [a, b], attrs, outputs: [out] } = args;
-  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, { body: IDENTITY, alpha: 0, beta: 0 })];
+  // float32 products share the fused linear ones' pipelines; int32 ones take no activation.
+  const epilogue = a.dtype === 'float32' ? NO_EPILOGUE : { body: IDENTITY, alpha: 0, beta: 0 };
+  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, epilogue)];
 };
 
 export const fusedMatMulKernel: WebGpuKernel = (args) => {
