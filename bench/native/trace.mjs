@@ -157,6 +157,8 @@ export async function traceWorkloads(adapter, only = null) {
   const tw = await import('../../js/dist/tensorweb.js');
   if (!(await tw.setBackend('webgpu'))) throw new Error('tensorweb: the webgpu backend did not start on the recording adapter');
   const backend = tw.engine().findBackend('webgpu');
+  // Each workload's best variants: in a page, quick stand-ins run only until those have compiled.
+  backend.setFlags({ quickKernels: 'off' });
   const prelude = recorder.events.slice();
   const traces = [];
   for (const workload of [...REFERENCES, ...WORKLOADS].filter((w) => !only || only.includes(w.id))) {

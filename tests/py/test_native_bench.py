@@ -33,6 +33,13 @@ def dispatched_shaders(traces, workload_id):
     return [pipelines[e["pipeline"]] for e in workload["run"] if e["e"] == "dispatch"]
 
 
+def dispatched_pipelines(traces, workload_id):
+    events = traces["prelude"] + [e for w in traces["workloads"] for e in w.get("setup", []) + w.get("run", [])]
+    pipelines = {e["id"]: e for e in events if e["e"] == "pipeline"}
+    [workload] = [w for w in traces["workloads"] if w["id"] == workload_id]
+    return [pipelines[e["pipeline"]] for e in workload["run"] if e["e"] == "dispatch"]
+
+
 def test_the_kernel_choices_are_the_runtimes_for_the_adapter_described(machine):
     _, _, here = machine
     on_cpu = native_bench.record(here, ["matmul_256", "matvec_1x4096x4096"])
@@ -41,6 +48,9 @@ def test_the_kernel_choices_are_the_runtimes_for_the_adapter_described(machine):
     # 'auto' keeps GEMM tiles in registers on CPU adapters and in workgroup memory on GPUs (kernels/matmul.ts)
     assert dispatched_shaders(on_cpu, "matmul_256") == ["matmul/matmul_vec4_registers.wgsl"]
     assert dispatched_shaders(on_gpu, "matmul_256") == ["matmul/matmul_vec4.wgsl"]
+    # the best variant, not the 4-row quick stand-in a page runs while it compiles
+    [registers] = dispatched_pipelines(on_cpu, "matmul_256")
+    assert registers["constants"]["ROWS_PER_THREAD"] == 16
     # one row: matvec.wgsl on both, split over K on the GPU only
     assert dispatched_shaders(on_cpu, "matvec_1x4096x4096") == ["matmul/matvec.wgsl"]
     assert dispatched_shaders(on_gpu, "matvec_1x4096x4096") == ["matmul/matvec.wgsl", "matmul/split_k_reduce.wgsl"]
