@@ -286,3 +286,36 @@ def test_conv_direct_backprop_input(runner, rng, name, four_channels):
     dx = run_direct(runner, dy, w, case, backprop_input=True, four_channels=four_channels)
     expected = ref.conv_backprop_input(dy, w, x.shape, *case[3:])
     np.testing.assert_allclose(dx, expected, **tolerance(w[..., 0, :].size))
+
+
+# Few input channels (off a multiple of 4) and Cout a multiple of 4: conv_thin_input.wgsl, 8 pixels of a row x 16
+# channels a thread. Widths off a multiple of 8, Cout off a multiple of 16 (a part-used column block), more than 4
+# input channels, batches, dilation, conv1d and conv3d.
+THIN_INPUT_CASES = {
+    "RGB 5x5 stride 2 same": ((2, 13, 11, 3), (5, 5), 24, (2, 2), (1, 1), ((1, 2), (1, 2))),
+    "RGB 3x3 stride 2, 3 column blocks": ((1, 10, 17, 3), (3, 3), 40, (2, 2), (1, 1), ((0, 1), (0, 1))),
+    "one channel dilated": ((1, 9, 20, 1), (3, 3), 8, (1, 1), (2, 2), ((2, 2), (2, 2))),
+    "6 channels, stride 3 valid": ((2, 12, 12, 6), (3, 3), 16, (3, 3), (1, 1), ((0, 0), (0, 0))),
+    "conv1d": ((2, 30, 2), (5,), 12, (1,), (1,), ((2, 2),)),
+    "conv3d": ((1, 4, 6, 9, 3), (2, 3, 3), 20, (1, 2, 1), (1, 1, 1), ((1, 0), (1, 1), (0, 2))),
+}
+
+
+@pytest.mark.parametrize("name", THIN_INPUT_CASES)
+@pytest.mark.parametrize("residual", [False, True])
+def test_conv_thin_input(runner, rng, name, residual):
+    case = THIN_INPUT_CASES[name]
+    x, w = case_arrays(rng, case)
+    bias = rng.standard_normal(case[2]).astype(np.float32)
+    shape = out_shape(case)
+    addend = rng.standard_normal(shape).astype(np.float32) if residual else np.zeros(4, np.float32)
+    g = geometry(case)
+    tiles_w = -(-g["out_size"][2] // 8)
+    threads = g["batch"] * g["out_size"][0] * g["out_size"][1] * tiles_w * -(-case[2] // 16)
+    out = runner.run(
+        "conv/conv_thin_input.wgsl", slots={"body": body("relu_f32(v)")}, workgroups=-(-threads // 64),
+        constants={"HAS_BIAS": True, "HAS_RESIDUAL": residual},
+        x=x, weights=w, bias=bias, residual=addend, out=Output(shape),
+        params=g | {"size": threads, "tiles_w": tiles_w, "alpha": 0.0, "beta": 0.0})["out"]
+    expected = np.maximum(ref.conv(x, w, case[3], case[4], case[5]) + bias + (addend if residual else 0), 0)
+    np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))

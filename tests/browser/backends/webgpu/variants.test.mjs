@@ -66,6 +66,15 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 27, f: () => tw.fused.conv2d({ x: input([2, 9, 9, 3], 58), filter: input([3, 3, 3, 16], 59), strides: 2, pad: 'same',
           bias: input([16], 60), activation: 'relu' }),
       },
+      // Few input channels: conv_thin_input.wgsl on CPU adapters (8 pixels of a row x 16 channels a thread); a width off
+      // a multiple of 8, Cout off a multiple of 16, more than 4 input channels, dilation.
+      conv2dThinInput: {
+        k: 75, f: () => tw.fused.conv2d({ x: input([2, 11, 13, 3], 112), filter: input([5, 5, 3, 24], 113), strides: 2, pad: 'same',
+          bias: input([24], 114), activation: 'relu6' }),
+      },
+      conv2dThinInputFiveChannels: {
+        k: 45, f: () => tw.conv2d(input([1, 9, 10, 5], 115), input([3, 3, 5, 8], 116), 1, 'same', 'NHWC', 2),
+      },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -323,6 +332,17 @@ test('auto: a long K with a small output splits K by itself (matvec off)', async
   assertAllMatch(results);
   assert.ok(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'));
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
+});
+
+test('auto: convolutions of few input channels run conv_thin_input on CPU adapters, else the GEMM; results match the CPU', async () => {
+  const names = ['conv2dThinInput', 'conv2dThinInputFiveChannels', 'conv2dPaddedChannels'];
+  const results = await runVariant({ quickKernels: 'off', vec4: 'auto', conv: 'auto' }, names);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  for (const name of names) {
+    assert.equal(results[name].shaders.includes('conv/conv_thin_input.wgsl'), runsOnCpu, `${name}: ${results[name].shaders}`);
+    if (runsOnCpu) assert.ok(!results[name].shaders.includes('shape/strided_copy.wgsl'), `${name}: x padded to 4 channels`);
+  }
 });
 
 test('auto: a product whose N is off a multiple of 4 runs the vec4 kernels with N padded on CPU adapters, results match the CPU', async () => {

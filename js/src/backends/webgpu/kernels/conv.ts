@@ -26,6 +26,7 @@ import { type RepeatItem, repeatTemplates, shaderFiles, shaderSource } from '../
 const SHADERS = shaderFiles({
   convDirect: 'conv/conv_direct.wgsl',
   convVec4Registers: 'conv/conv_vec4_registers.wgsl',
+  convThinInput: 'conv/conv_thin_input.wgsl',
   convVec4: 'conv/conv_vec4.wgsl',
   conv: 'conv/conv.wgsl',
   convBackpropInputVec4: 'conv/conv_backprop_input_vec4.wgsl',
@@ -123,6 +124,48 @@ function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels
   };
 }
 
+/** Output pixels along a row per thread of conv_thin_input.wgsl. */
+const THIN_INPUT_PIXELS = 8;
+
+/**
+ * conv_thin_input.wgsl's pipeline where a forward conv runs it, else null: on CPU adapters, input channels off
+ * a multiple of 4 (a first layer on RGB pixels) and output channels a multiple of 4. The GEMMs would pad x and
+ * the filter to 4 channels first, and spend such a conv on index math (a sum of 4 products per tap) and lanes
+ * that idle; the direct kernel loads a weight per product. On SwiftShader, MediaPipe's first layers
+ * (128x128x3 -> 24, 5x5 stride 2; 256x256x3 -> 16, 3x3 stride 2) take about a third of the direct kernel's
+ * time here (14 against 37 ms, 12 against 40 ms) and two fifths to a sixth of the padded registers GEMM's, pads included.
+ */
+function thinInputSpec(backend: WebGpuBackend, inC: number, outC: number, epilogue: Epilogue): PipelineSpec | null {
+  const { conv, vec4 } = backend.flags;
+  if (conv !== 'auto' || vec4 === 'off' || !backend.info.runsOnCpu || inC % 4 === 0 || outC % 4 !== 0) return null;
+  return {
+    shader: SHADERS.convThinInput,
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    constants: { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+  };
+}
+
+/** One dispatch of conv/conv_thin_input.wgsl (`spec`) into a new tensor of `outShape`. */
+function runThinInput(backend: WebGpuBackend, spec: PipelineSpec, g: Geometry, x: DataId, filter: DataId, inC: number,
+  outC: number, outShape: readonly number[], epilogue: Epilogue): DataId {
+  const out = backend.allocate(outShape, 'float32');
+  const outSize = vec3(g.outSpatial, 1);
+  const tilesW = Math.ceil(outSize[2] / THIN_INPUT_PIXELS);
+  const threads = g.batch * outSize[0] * outSize[1] * tilesW * Math.ceil(outC / 16);
+  backend.run({
+    ...spec,
+    bindings: {
+      x, weights: filter, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}), ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      params: {
+        size: threads, batch: g.batch, in_c: inC, out_c: outC, tiles_w: tilesW, ...convFields(g, g.inSpatial, g.outSpatial),
+        alpha: epilogue.alpha, beta: epilogue.beta,
+      },
+    },
+    workgroups: groupsFor(threads),
+  });
+  return out;
+}
+
 /** Forward conv of x [batch?, ...spatial, Cin] with filter [...window, Cin, Cout]; `rank` spatial dims. */
 function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs,
   outShape: readonly number[], epilogue: Epilogue): DataId {
@@ -138,11 +181,16 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     }, [pixels, outC], epilogue);
   }
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
-  // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
-  const registers = registersGemm(backend, inC, outC, pixels, epilogue);
   const sumLength = sizeFromShape(g.window) * inC;
+  // The thin-input kernel compiles in ~0.6 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
+  const thin = thinInputSpec(backend, inC, outC, epilogue);
+  if (thin && backend.bestVariantReady(thin, { extraMs: pixels * outC * sumLength * 3e-6, compileMs: 600 })) {
+    return runThinInput(backend, thin, g, x.dataId, filter.dataId, inC, outC, outShape, epilogue);
+  }
+  // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
+  const registers = thin ? null : registersGemm(backend, inC, outC, pixels, epilogue);
   // The direct kernel adds about 15 ns a multiply-add on SwiftShader.
-  if (useDirect(backend, outC, sumLength) ||
+  if (thin || useDirect(backend, outC, sumLength) ||
     (registers && !backend.bestVariantReady(registers, { extraMs: pixels * outC * sumLength * 15e-6, compileMs: 1300 }))) {
     const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
