@@ -75,6 +75,11 @@ function runVariant(flags, caseNames, onPage = page) {
       conv2dThinInputFiveChannels: {
         k: 45, f: () => tw.conv2d(input([1, 9, 10, 5], 115), input([3, 3, 5, 8], 116), 1, 'same', 'NHWC', 2),
       },
+      // A window covering x exactly (a head on the last feature map): a matmul of the images by the filter.
+      conv2dWholeWindow: {
+        k: 72, f: () => tw.fused.conv2d({ x: input([2, 3, 3, 8], 117), filter: input([3, 3, 8, 20], 118), strides: 3, pad: 'valid',
+          bias: input([20], 119), activation: 'relu' }),
+      },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -342,6 +347,16 @@ test('auto: convolutions of few input channels run conv_thin_input on CPU adapte
   for (const name of names) {
     assert.equal(results[name].shaders.includes('conv/conv_thin_input.wgsl'), runsOnCpu, `${name}: ${results[name].shaders}`);
     if (runsOnCpu) assert.ok(!results[name].shaders.includes('shape/strided_copy.wgsl'), `${name}: x padded to 4 channels`);
+  }
+});
+
+test('auto: a conv whose window covers x exactly runs as a matmul of the images by the filter; results match the CPU', async () => {
+  for (const conv of ['auto', 'gemm']) {
+    const results = await runVariant({ conv }, ['conv2dWholeWindow']);
+    assertAllMatch(results);
+    const shaders = results.conv2dWholeWindow.shaders;
+    assert.ok(shaders.some((shader) => shader.startsWith('matmul/')) && !shaders.some((shader) => shader.startsWith('conv/')),
+      `${conv}: ${shaders}`);
   }
 });
 
