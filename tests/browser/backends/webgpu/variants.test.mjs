@@ -80,6 +80,8 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 72, f: () => tw.fused.conv2d({ x: input([2, 3, 3, 8], 117), filter: input([3, 3, 8, 20], 118), strides: 3, pad: 'valid',
           bias: input([20], 119), activation: 'relu' }),
       },
+      // Windows tiling the output exactly (stride = window): a matmul of dy by the filter, transposed into place.
+      conv2dTransposeTiling: { k: 8, f: () => tw.conv2dTranspose(input([2, 3, 4, 8], 120), input([2, 2, 3, 8], 121), [2, 6, 8, 3], 2, 'same') },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -357,6 +359,15 @@ test('auto: a conv whose window covers x exactly runs as a matmul of the images 
     const shaders = results.conv2dWholeWindow.shaders;
     assert.ok(shaders.some((shader) => shader.startsWith('matmul/')) && !shaders.some((shader) => shader.startsWith('conv/')),
       `${conv}: ${shaders}`);
+  }
+});
+
+test('a transposed conv whose windows tile its output runs as a matmul and a transpose (conv auto or gemm); results match the CPU', async () => {
+  for (const conv of ['auto', 'gemm']) {
+    const results = await runVariant({ conv }, ['conv2dTransposeTiling']);
+    assertAllMatch(results);
+    const shaders = results.conv2dTransposeTiling.shaders;
+    assert.ok(shaders.some((shader) => shader.startsWith('matmul/')) && !shaders.some((shader) => shader.startsWith('conv/')), `${conv}: ${shaders}`);
   }
 });
 
