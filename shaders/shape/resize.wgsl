@@ -81,7 +81,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   }
   let rows = bilinear(oh, params.scale_h, params.in_h);
   let cols = bilinear(ow, params.scale_w, params.in_w);
-  let top = mix(pixel(n, u32(rows.x), u32(cols.x), c), pixel(n, u32(rows.x), u32(cols.y), c), cols.z);
-  let bottom = mix(pixel(n, u32(rows.y), u32(cols.x), c), pixel(n, u32(rows.y), u32(cols.y), c), cols.z);
-  out[i] = Elem(mix(top, bottom, rows.z));
+  let top = mix(pixel(n, u32(rows.x), u32(cols.x), c), pixel(n, u32(rows.x), u32(cols.y), c), Value(cols.z));
+  let bottom = mix(pixel(n, u32(rows.y), u32(cols.x), c), pixel(n, u32(rows.y), u32(cols.y), c), Value(cols.z));
+  out[i] = Elem(mix(top, bottom, Value(rows.z)));
 }
