@@ -14,6 +14,8 @@
 //   3 residual (out's layout): storage read of vec4<Elem>; 4 out: storage
 //   read_write of vec4<Elem>; 5 params: uniform. bias and residual are bound
 //   even when their knob is off.
+//   6 prelu_weights ([Cout], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   size: u32,                         thread count: batch * out pixels / width * tiles_w * column blocks
 //   batch, in_c, out_c: u32,           (out_c a multiple of 4)
@@ -23,7 +25,7 @@
 //   pad: vec3<u32>,                    (front, top, left)
 //   alpha, beta: f32,                  activation attributes
 // }
-// Overrides: WORKGROUP_SIZE (64), HAS_BIAS, HAS_RESIDUAL (false).
+// Overrides: WORKGROUP_SIZE (64), HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false).
 // Slots: `types` (Elem; f32 as written; arithmetic is f32), `body` (the
 //   activation on v: f32; identity as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y);
@@ -35,6 +37,7 @@ alias Elem = f32; // @types
 override WORKGROUP_SIZE: u32 = 64u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 
 struct Params {
   size: u32,
@@ -58,6 +61,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
 // @import common/volume.wgsl
@@ -93,6 +97,9 @@ fn store_pixel(pixel: u32, column: u32, col4: u32, out_c4: u32, acc: mat4x4<f32>
       }
       if (HAS_RESIDUAL) {
         v += vec4<f32>(residual[index]);
+      }
+      if (HAS_PRELU) {
+        v = select(v, v * vec4<f32>(prelu_weights[col4 + c]), v < vec4<f32>(0.0));
       }
       out[index] = vec4<Elem>(vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w)));
     }

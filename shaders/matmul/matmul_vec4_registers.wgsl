@@ -11,6 +11,8 @@
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
 //   5 params: uniform. bias and residual are bound even when their knob is off.
+//   6 prelu_weights ([N], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
@@ -24,7 +26,7 @@
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
-//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
+//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
 //   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -45,6 +47,7 @@ override WG_X: u32 = 1u;
 override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 // Two K steps per loop iteration: CPU adapters pay per iteration to merge
 // every loop-carried accumulator under the lane mask, so this halves that
 // cost, but doubles the loop body and so the pipeline's compile time.
@@ -71,6 +74,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
 
@@ -87,6 +91,9 @@ fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   }
   if (fused && HAS_RESIDUAL) {
     v += vec4<f32>(residual[index]);
+  }
+  if (fused && HAS_PRELU) {
+    v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
   }
   if (fused) {
     v = vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));

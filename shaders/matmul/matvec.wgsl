@@ -23,6 +23,8 @@
 //   not 0: its codes, then for uint8 `b_channels` scales and as many mins as
 //   f32 bits from word b_affine_offset). bias, residual and whichever of b and
 //   b_packed is unused are bound even when their knob is off.
+//   7 prelu_weights ([N], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
@@ -38,7 +40,7 @@
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to
-//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL (false);
+//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
 //   B_STORAGE (0: float32 in b; 1: float16 in b_packed; 2: uint8 codes in b_packed);
 //   B_AFFINE (uint8: 0 one scale and min, 1 one per row of B's matrices as stored, 2 one per column).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -54,6 +56,7 @@ override ROWS: u32 = 1u;  // 1 to 8
 override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 override B_STORAGE: u32 = 0u;
 override B_AFFINE: u32 = 0u;
 
@@ -81,6 +84,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
 @group(0) @binding(6) var<storage, read> b_packed: array<u32>;
+@group(0) @binding(7) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
 // @import common/packed_weights.wgsl
@@ -285,6 +289,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     if (fused && HAS_RESIDUAL) {
       v += vec4<f32>(residual[index]);
+    }
+    if (fused && HAS_PRELU) {
+      v = select(v, v * vec4<f32>(prelu_weights[column4]), v < vec4<f32>(0.0));
     }
     if (fused) {
       v = vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));

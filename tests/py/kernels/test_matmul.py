@@ -75,6 +75,22 @@ def test_fused_bias_activation_residual(runner, rng, variant):
     np.testing.assert_allclose(out, np.where(pre >= 0, pre, 0.1 * pre), **tolerance(k))
 
 
+PRELU_VARIANTS = [*VARIANTS, pytest.param({"matvec": {"WG_COLUMNS": 4, "WG_K": 4, "ROWS": 3}}, id="matvec")]
+
+
+@pytest.mark.parametrize("variant", PRELU_VARIANTS)
+@pytest.mark.parametrize("splits", [1, 3])
+def test_fused_prelu_after_bias_and_residual(runner, rng, variant, splits):
+    # HAS_PRELU: prelu's slope per output column, after the bias and the residual (split-K: in the second pass).
+    m, k, n = 5 if "matvec" in variant else 45, 96, 20
+    a, b, bias, residual = rand(rng, m, k), rand(rng, k, n), rand(rng, n), rand(rng, m, n)
+    slopes = rng.uniform(0, 0.5, n).astype(np.float32)
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, prelu=slopes, **variant, splits=splits,
+                     k_chunk=32 if splits > 1 else None)
+    pre = reference(a, b) + bias + residual
+    np.testing.assert_allclose(out, np.where(pre < 0, pre * slopes, pre), **tolerance(k))
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_split_k_with_epilogue(runner, rng, variant):
     # A long K with a small output: 4 splits of 96, the last one short (68:

@@ -55,6 +55,11 @@ function runVariant(flags, caseNames, onPage = page) {
       fusedMatMulPaddedColumns: {
         k: 64, f: () => tw.fused.matMul({ a: input([2, 40, 64], 102), b: input([64, 103], 103), bias: input([103], 104), activation: 'relu6' }),
       },
+      // The same with an addend (a residual connection) and prelu: added, and prelu applied, after the padded product.
+      fusedConv2dPointwisePaddedColumnsAddend: {
+        k: 36, f: () => tw.fused.conv2d({ x: input([1, 16, 16, 36], 122), filter: input([1, 1, 36, 42], 123), strides: 1, pad: 'same',
+          bias: input([42], 124), activation: 'prelu', preluActivationWeights: input([42], 125), addend: input([1, 16, 16, 42], 126) }),
+      },
       fusedConv2dPointwisePaddedColumns: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 16, 16, 36], 105), filter: input([1, 1, 36, 42], 106), strides: 1, pad: 'same',
           bias: input([42], 107), activation: 'relu' }),
@@ -82,6 +87,33 @@ function runVariant(flags, caseNames, onPage = page) {
       },
       // Windows tiling the output exactly (stride = window): a matmul of dy by the filter, transposed into place.
       conv2dTransposeTiling: { k: 8, f: () => tw.conv2dTranspose(input([2, 3, 4, 8], 120), input([2, 2, 3, 8], 121), [2, 6, 8, 3], 2, 'same') },
+      // An addend (a residual connection) and prelu in the kernels' epilogue: a 1x1 conv (registers matmul), one of few
+      // pixels (matvec), a 3x3 conv (registers conv GEMM), a first layer (thin input), a thin output (direct).
+      fusedPointwiseAddendPrelu: {
+        k: 32, f: () => tw.fused.conv2d({ x: input([1, 12, 12, 32], 127), filter: input([1, 1, 32, 16], 128), strides: 1, pad: 'valid',
+          bias: input([16], 129), activation: 'prelu', preluActivationWeights: input([1, 1, 16], 130), addend: input([1, 12, 12, 16], 131) }),
+      },
+      fusedFewPixelsAddendPrelu: {
+        k: 32, f: () => tw.fused.conv2d({ x: input([1, 3, 3, 32], 132), filter: input([1, 1, 32, 16], 133), strides: 1, pad: 'valid',
+          bias: input([16], 134), activation: 'prelu', preluActivationWeights: input([16], 135), addend: input([1, 3, 3, 16], 136) }),
+      },
+      fused3x3AddendPrelu: {
+        k: 72, f: () => tw.fused.conv2d({ x: input([2, 9, 9, 8], 137), filter: input([3, 3, 8, 12], 138), strides: 1, pad: 'same',
+          bias: input([12], 139), activation: 'prelu', preluActivationWeights: input([12], 140), addend: input([2, 9, 9, 12], 141) }),
+      },
+      fusedThinInputAddendPrelu: {
+        k: 27, f: () => tw.fused.conv2d({ x: input([1, 10, 11, 3], 142), filter: input([3, 3, 3, 16], 143), strides: 2, pad: 'same',
+          bias: input([16], 144), activation: 'prelu', preluActivationWeights: input([16], 145), addend: input([1, 5, 6, 16], 146) }),
+      },
+      fusedThinOutputAddendRelu: {
+        k: 72, f: () => tw.fused.conv2d({ x: input([1, 6, 6, 8], 147), filter: input([3, 3, 8, 2], 148), strides: 1, pad: 'same',
+          bias: input([2], 149), activation: 'relu', addend: input([1, 6, 6, 2], 150) }),
+      },
+      // The depthwise kernels take neither: added, and prelu applied, after them.
+      fusedDepthwiseAddendPrelu: {
+        k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([1, 7, 8, 8], 151), filter: input([3, 3, 8, 1], 152), strides: 1, pad: 'same',
+          bias: input([8], 153), activation: 'prelu', preluActivationWeights: input([8], 154), addend: input([1, 7, 8, 8], 155) }),
+      },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -371,8 +403,21 @@ test('a transposed conv whose windows tile its output runs as a matmul and a tra
   }
 });
 
+test('fused ops with an addend and prelu: the conv and matmul kernels apply both in their epilogue, depthwise after; results match the CPU', async () => {
+  const fused = ['fusedPointwiseAddendPrelu', 'fusedFewPixelsAddendPrelu', 'fused3x3AddendPrelu', 'fusedThinInputAddendPrelu', 'fusedThinOutputAddendRelu'];
+  for (const flags of [{ quickKernels: 'off' }, { quickKernels: 'on' }, { quickKernels: 'off', vec4: 'off' }, { quickKernels: 'off', splitK: 'on' }]) {
+    const results = await runVariant(flags, [...fused, 'fusedDepthwiseAddendPrelu']);
+    assertAllMatch(results);
+    for (const name of fused) {
+      assert.ok(!results[name].shaders.some((shader) => shader.startsWith('elementwise/') && shader !== 'elementwise/random.wgsl'),
+        `${JSON.stringify(flags)} ${name}: ${results[name].shaders}`);
+    }
+    assert.ok(results.fusedDepthwiseAddendPrelu.shaders.includes('elementwise/binary.wgsl'));
+  }
+});
+
 test('auto: a product whose N is off a multiple of 4 runs the vec4 kernels with N padded on CPU adapters, results match the CPU', async () => {
-  const names = ['fusedMatMulPaddedColumns', 'fusedConv2dPointwisePaddedColumns'];
+  const names = ['fusedMatMulPaddedColumns', 'fusedConv2dPointwisePaddedColumns', 'fusedConv2dPointwisePaddedColumnsAddend'];
   const results = await runVariant({ vec4: 'auto', matvec: 'auto', splitK: 'auto' }, names);
   assertAllMatch(results);
   const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);

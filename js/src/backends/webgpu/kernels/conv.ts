@@ -18,7 +18,8 @@ import type { PipelineSpec, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { fill } from './elementwise.js';
-import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
+import { fusedExtras } from '../../cpu/nn.js';
+import { type Epilogue, NO_EPILOGUE, epilogueBindings, epilogueConstants, finishEpilogue, planEpilogue } from './epilogue.js';
 import { gemmTiles, runMatMul } from './matmul.js';
 import { reduceAxes } from './reduce.js';
 import { transposeData, zeroPad } from './shape.js';
@@ -100,9 +101,9 @@ function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataI
   backend.run({
     shader: SHADERS.convDirect,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: { BACKPROP_INPUT: backpropInput, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual, FOUR_CHANNELS: fourChannels },
+    constants: { BACKPROP_INPUT: backpropInput, ...epilogueConstants(epilogue), FOUR_CHANNELS: fourChannels },
     bindings: {
-      x, weights: filter, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}), ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      x, weights: filter, out, ...epilogueBindings(epilogue),
       params: { size: threads, batch: g.batch, in_c: inC, out_c: outC, ...convFields(g, g.inSpatial, g.outSpatial), alpha: epilogue.alpha, beta: epilogue.beta },
     },
     workgroups: groupsFor(threads),
@@ -121,7 +122,7 @@ function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels
   return {
     shader: SHADERS.convVec4Registers,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...epilogueConstants(epilogue) },
   };
 }
 
@@ -142,7 +143,7 @@ function thinInputSpec(backend: WebGpuBackend, inC: number, outC: number, epilog
   return {
     shader: SHADERS.convThinInput,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    constants: epilogueConstants(epilogue),
   };
 }
 
@@ -156,7 +157,7 @@ function runThinInput(backend: WebGpuBackend, spec: PipelineSpec, g: Geometry, x
   backend.run({
     ...spec,
     bindings: {
-      x, weights: filter, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}), ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      x, weights: filter, out, ...epilogueBindings(epilogue),
       params: {
         size: threads, batch: g.batch, in_c: inC, out_c: outC, tiles_w: tilesW, ...convFields(g, g.inSpatial, g.outSpatial),
         alpha: epilogue.alpha, beta: epilogue.beta,
@@ -233,12 +234,10 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     ...(registers ?? {
       shader: vec4 ? SHADERS.convVec4 : SHADERS.conv,
       slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, ...epilogueConstants(epilogue) },
     }),
     bindings: {
-      x: x.dataId, weights: filter.dataId, out,
-      ...(epilogue.bias ? { bias: epilogue.bias } : {}),
-      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      x: x.dataId, weights: filter.dataId, out, ...epilogueBindings(epilogue),
       params: {
         batch: g.batch, in_c: inC, out_c: outC, m_tiles: mTiles, ...convFields(g, g.inSpatial, g.outSpatial),
         alpha: epilogue.alpha, beta: epilogue.beta,
@@ -258,8 +257,8 @@ export function convKernel(rank: number): WebGpuKernel<WindowAttrs> {
 
 export const fusedConv2dKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
-  const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
-  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  const { inputs: [x, filter, ...extra], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs);
   return [finishEpilogue(backend, runConv(backend, 2, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
 };
 
@@ -520,9 +519,10 @@ export const depthwiseConv2dKernel: WebGpuKernel<WindowAttrs> = (args) => {
 
 export const fusedDepthwiseConv2dKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
-  const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
-  // The direct kernel has a bias but no per-element addend: such a bias, and the activation after it, run after the kernel.
-  const plan = planEpilogue(out.shape, bias, weights, attrs, false);
+  const { inputs: [x, filter, ...extra], attrs, outputs: [out] } = args;
+  // The depthwise kernels have a bias but no per-element addend nor prelu slopes: those, and the activation after
+  // them, run after the kernel.
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs, { residual: false, prelu: false });
   return [finishEpilogue(backend, runDepthwise(backend, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
 };
 

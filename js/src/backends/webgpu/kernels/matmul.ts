@@ -10,7 +10,9 @@ import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import type { QuickVariantCost, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
-import { type Epilogue, finishEpilogue, planEpilogue } from './epilogue.js';
+import { fusedExtras } from '../../cpu/nn.js';
+import { type Epilogue, epilogueBindings, epilogueConstants, finishEpilogue, planEpilogue } from './epilogue.js';
+import { binaryBody } from './elementwise.js';
 import { stridedCopy, zeroPad } from './shape.js';
 import { shaderFiles } from '../../../shaders.js';
 
@@ -23,6 +25,7 @@ const SHADERS = shaderFiles({
 });
 
 const IDENTITY = 'return v;';
+const IDENTITY_EPILOGUE: Epilogue = { body: IDENTITY, alpha: 0, beta: 0 };
 
 interface Tiles {
   WG_X: number;
@@ -246,7 +249,18 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const [m, n] = outShape.slice(rank - 2);
   const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
   const elem = a.dtype === 'int32' ? 'i32' : 'f32';
-  if (padColumns(backend, m, n, k, transposeA, transposeB, elem, epilogue)) return runPaddedColumns(backend, { a, b, transposeA, transposeB }, outShape, epilogue);
+  if (padColumns(backend, m, n, k, transposeA, transposeB, elem)) {
+    const operands = { a, b, transposeA, transposeB };
+    if (!epilogue.residual) return runPaddedColumns(backend, operands, outShape, epilogue);
+    // The residual would need padding too: it, and the activation after it, run after the padded product.
+    const core = runPaddedColumns(backend, operands, outShape, { ...IDENTITY_EPILOGUE, ...(epilogue.bias ? { bias: epilogue.bias } : {}) });
+    const activationAfter = epilogue.prelu ? { body: binaryBody('prelu'), alpha: 0, weights: { dataId: epilogue.prelu, shape: [n], dtype: 'float32' as const } }
+      : epilogue.body === IDENTITY ? undefined : { body: epilogue.body, alpha: epilogue.alpha };
+    return finishEpilogue(backend, core, outShape, {
+      fused: IDENTITY_EPILOGUE, addendAfter: { dataId: epilogue.residual, shape: outShape, dtype: 'float32' },
+      ...(activationAfter ? { activationAfter } : {}),
+    });
+  }
   const out = backend.allocate(outShape, a.dtype);
   if (sizeFromShape(outShape) === 0) return out;
   const outBatch = outShape.slice(0, rank - 2);
@@ -268,7 +282,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     const spec = {
       shader: launch.shader,
       slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
-      constants: { ...launch.constants, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
+      constants: { ...launch.constants, ...epilogueConstants(epilogue, fused) },
     };
     return { launch, kChunk, splits, fused, spec };
   };
@@ -294,8 +308,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     ...pipeline.spec,
     bindings: {
       a: a.dataId, ...(launch.storage?.packed ? {} : { b: b.dataId }), out: target, params,
-      ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),
-      ...(fused && epilogue.residual ? { residual: epilogue.residual } : {}),
+      ...epilogueBindings(epilogue, fused),
     },
     ...(launch.storage?.packed ? { packed: { b_packed: b.dataId } } : {}),
     workgroups: backend.gridYZ(Math.ceil(n / launch.tileN), mTiles * batchCount * splits),
@@ -305,11 +318,10 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   backend.run({
     shader: SHADERS.splitKReduce,
     slots: { types: typesSlot({ Elem: elem }), body: epilogue.body },
-    constants: { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    constants: epilogueConstants(epilogue),
     bindings: {
       partials: target, out, params: { size, n, splits, alpha: epilogue.alpha, beta: epilogue.beta },
-      ...(epilogue.bias ? { bias: epilogue.bias } : {}),
-      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      ...epilogueBindings(epilogue),
     },
     workgroups: Math.ceil(size / 64),
   });
@@ -328,9 +340,9 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
  * (16x16, 88 -> 2: 1.3 against 1.5 ms).
  */
 function padColumns(backend: WebGpuBackend, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
-  elem: string, epilogue: Epilogue): boolean {
+  elem: string): boolean {
   return backend.info.runsOnCpu && backend.flags.vec4 !== 'off' && elem === 'f32' && n % 4 !== 0 && k % 4 === 0 &&
-    m * n >= 4096 && !transposeA && !transposeB && !epilogue.residual;
+    m * n >= 4096 && !transposeA && !transposeB;
 }
 
 /** The product with B's columns and the per-column bias zero-padded to a multiple of 4, its first N columns copied out. */
@@ -340,12 +352,14 @@ function runPaddedColumns(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const n = outShape[rank - 1];
   const extra = Math.ceil(n / 4) * 4 - n;
   const paddedB = zeroPad(backend, b, b.shape.map((_, d) => [0, d === b.shape.length - 1 ? extra : 0]));
-  const paddedBias = epilogue.bias === undefined ? undefined : zeroPad(backend, { dataId: epilogue.bias, shape: [n], dtype: 'float32' }, [[0, extra]]);
+  const padColumn = (dataId: DataId | undefined) => (dataId === undefined ? undefined : zeroPad(backend, { dataId, shape: [n], dtype: 'float32' }, [[0, extra]]).dataId);
+  const paddedBias = padColumn(epilogue.bias);
+  const paddedPrelu = padColumn(epilogue.prelu);
   const paddedShape = [...outShape.slice(0, -1), n + extra];
   const padded = runMatMul(backend, { a, b: paddedB, transposeA, transposeB }, paddedShape,
-    { ...epilogue, ...(paddedBias ? { bias: paddedBias.dataId } : {}) });
+    { ...epilogue, ...(paddedBias ? { bias: paddedBias } : {}), ...(paddedPrelu ? { prelu: paddedPrelu } : {}) });
   backend.disposeData(paddedB.dataId);
-  if (paddedBias) backend.disposeData(paddedBias.dataId);
+  for (const column of [paddedBias, paddedPrelu]) if (column) backend.disposeData(column);
   const out = stridedCopy(backend, padded, { shape: outShape, inStrides: stridesOf(paddedShape) }, backend.allocate(outShape, a.dtype));
   backend.disposeData(padded);
   return out;
@@ -358,8 +372,8 @@ export const matMulKernel: WebGpuKernel<{ transposeA: boolean; transposeB: boole
 
 export const fusedMatMulKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
-  const { inputs: [a, b, bias, weights], attrs, outputs: [out] } = args;
-  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  const { inputs: [a, b, ...extra], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs);
   const core = runMatMul(backend, { a, b, transposeA: attrs.transposeA, transposeB: attrs.transposeB }, out.shape, plan.fused);
   return [finishEpilogue(backend, core, out.shape, plan)];
 };
