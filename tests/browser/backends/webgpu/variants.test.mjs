@@ -114,6 +114,12 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([1, 7, 8, 8], 151), filter: input([3, 3, 8, 1], 152), strides: 1, pad: 'same',
           bias: input([8], 153), activation: 'prelu', preluActivationWeights: input([8], 154), addend: input([1, 7, 8, 8], 155) }),
       },
+      // 1x1 convs the matmul would run in the scalar GEMM (K off a multiple of 4; N off one, on few pixels).
+      conv2dPointwiseOddInput: {
+        k: 42, f: () => tw.fused.conv2d({ x: input([1, 6, 6, 42], 156), filter: input([1, 1, 42, 12], 157), strides: 1, pad: 'valid',
+          bias: input([12], 158), activation: 'relu', addend: input([1, 6, 6, 12], 159) }),
+      },
+      conv2dPointwiseThinOutput: { k: 24, f: () => tw.conv2d(input([1, 5, 5, 24], 160), input([1, 1, 24, 6], 161), 1, 'valid') },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -414,6 +420,20 @@ test('fused ops with an addend and prelu: the conv and matmul kernels apply both
     }
     assert.ok(results.fusedDepthwiseAddendPrelu.shaders.includes('elementwise/binary.wgsl'));
   }
+});
+
+test('auto: a 1x1 conv whose channels would send the matmul to the scalar GEMM runs directly on CPU adapters; results match the CPU', async () => {
+  const names = ['conv2dPointwiseOddInput', 'conv2dPointwiseThinOutput'];
+  const results = await runVariant({ vec4: 'auto', conv: 'auto' }, names);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  for (const name of names) {
+    assert.equal(results[name].shaders.includes('conv/conv_direct.wgsl'), runsOnCpu, `${name}: ${results[name].shaders}`);
+    assert.equal(results[name].shaders.includes('matmul/matmul.wgsl'), !runsOnCpu, `${name}: ${results[name].shaders}`);
+  }
+  const gemm = await runVariant({ vec4: 'auto', conv: 'gemm' }, names);
+  assertAllMatch(gemm);
+  for (const name of names) assert.ok(gemm[name].shaders.includes('matmul/matmul.wgsl'), name);
 });
 
 test('auto: a product whose N is off a multiple of 4 runs the vec4 kernels with N padded on CPU adapters, results match the CPU', async () => {

@@ -92,6 +92,20 @@ function useDirect(backend: WebGpuBackend, outChannels: number, productsPerOutpu
   return outChannels < 4 || (outChannels < 16 && productsPerOutput <= 64);
 }
 
+/**
+ * Whether a 1x1 conv runs directly rather than as a matmul: forced by the conv flag, or on CPU adapters where
+ * its channel counts would send the matmul to the scalar GEMM (input channels off a multiple of 4, or output
+ * channels off one on too few pixels to pad them), whose workgroup barriers CPU adapters pay dearly for and
+ * whose pipelines (one per tile shape, 0.15-0.2 s each) compile slowly there: on SwiftShader (in turns)
+ * MediaPipe's face detector's 16x16x42 -> 48 took 1.9 ms so against 2.3 ms, 32x32x42 -> 48 9 against 25 ms, its
+ * 88 -> 2 and 96 -> 6 heads 0.8 and 0.7 against 0.9 and 0.4 ms, and its first result three such compiles less.
+ */
+function directPointwise(backend: WebGpuBackend, pixels: number, inC: number, outC: number): boolean {
+  const { conv, vec4 } = backend.flags;
+  if (conv !== 'auto') return conv === 'direct';
+  return backend.info.runsOnCpu && vec4 !== 'off' && (inC % 4 !== 0 || (outC % 4 !== 0 && pixels * outC < 4096));
+}
+
 /** One dispatch of conv/conv_direct.wgsl into `out` (x is dy when `backpropInput`). */
 function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataId, inC: number, outC: number, out: DataId,
   size: number, backpropInput: boolean, epilogue: Epilogue): void {
@@ -176,6 +190,11 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   const pixels = g.batch * sizeFromShape(g.outSpatial);
   const pointwise = g.window.every((k) => k === 1) && g.strides.every((s) => s === 1) && g.padBefore.every((p) => p === 0) &&
     g.outSpatial.every((n, d) => n === g.inSpatial[d]);
+  if (pointwise && directPointwise(backend, pixels, inC, outC)) {
+    const out = backend.allocate(outShape, 'float32');
+    runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
+    return out;
+  }
   if (pointwise) {
     // A 1x1 convolution is a matmul of the pixels by the filter.
     return runMatMul(backend, {
