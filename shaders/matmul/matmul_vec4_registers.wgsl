@@ -23,10 +23,12 @@
 //   a_batch_strides: vec4<u32>,  element strides per batch dim, 0 where broadcast
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (else unread)
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
-//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false); TWO_K_STEPS (false): two K
+//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts by params.epilogue instead); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
 //   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -48,6 +50,9 @@ override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override HAS_PRELU: bool = false;
+// The epilogue's parts switched by params.epilogue (bits 1 bias, 2 residual, 4 prelu) rather than HAS_BIAS,
+// HAS_RESIDUAL and HAS_PRELU: one pipeline for every combination (CPU adapters, whose compiles are slow).
+override EPILOGUE_IN_PARAMS: bool = false;
 // Two K steps per loop iteration: CPU adapters pay per iteration to merge
 // every loop-carried accumulator under the lane mask, so this halves that
 // cost, but doubles the loop body and so the pipeline's compile time.
@@ -66,6 +71,7 @@ struct Params {
   b_batch_strides: vec4<u32>,
   alpha: f32,
   beta: f32,
+  epilogue: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
@@ -78,6 +84,11 @@ struct Params {
 
 // @import common/activation.wgsl
 
+// Whether the epilogue part whose knob is `knob` (and bit `bit` of params.epilogue) is on.
+fn epilogue_has(knob: bool, bit: u32) -> bool {
+  return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
+}
+
 // @import matmul/batch_offsets.wgsl
 
 fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
@@ -86,13 +97,13 @@ fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   }
   let index = out_base + row * (params.n / 4u) + col4;
   var v = acc;
-  if (fused && HAS_BIAS) {
+  if (fused && epilogue_has(HAS_BIAS, 1u)) {
     v += vec4<f32>(bias[col4]);
   }
-  if (fused && HAS_RESIDUAL) {
+  if (fused && epilogue_has(HAS_RESIDUAL, 2u)) {
     v += vec4<f32>(residual[index]);
   }
-  if (fused && HAS_PRELU) {
+  if (fused && epilogue_has(HAS_PRELU, 4u)) {
     v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
   }
   if (fused) {

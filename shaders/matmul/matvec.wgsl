@@ -37,10 +37,12 @@
 //   alpha, beta: f32,            activation attributes
 //   b_affine_offset: u32,        uint8 B: the word of b_packed where its scales start
 //   b_channels: u32,             uint8 B: its scales (and mins), 1 unless B_AFFINE is 1 or 2
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (else unread)
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to
-//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
+//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false),
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts by params.epilogue instead);
 //   B_STORAGE (0: float32 in b; 1: float16 in b_packed; 2: uint8 codes in b_packed);
 //   B_AFFINE (uint8: 0 one scale and min, 1 one per row of B's matrices as stored, 2 one per column).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -57,6 +59,9 @@ override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override HAS_PRELU: bool = false;
+// The epilogue's parts switched by params.epilogue (bits 1 bias, 2 residual, 4 prelu) rather than HAS_BIAS,
+// HAS_RESIDUAL and HAS_PRELU: one pipeline for every combination (CPU adapters, whose compiles are slow).
+override EPILOGUE_IN_PARAMS: bool = false;
 override B_STORAGE: u32 = 0u;
 override B_AFFINE: u32 = 0u;
 
@@ -75,6 +80,7 @@ struct Params {
   beta: f32,
   b_affine_offset: u32,
   b_channels: u32,
+  epilogue: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
@@ -87,6 +93,11 @@ struct Params {
 @group(0) @binding(7) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
+
+// Whether the epilogue part whose knob is `knob` (and bit `bit` of params.epilogue) is on.
+fn epilogue_has(knob: bool, bit: u32) -> bool {
+  return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
+}
 // @import common/packed_weights.wgsl
 
 // Each thread's sums for its rows, [ROWS][WG_K][WG_COLUMNS], summed over WG_K at the end.
@@ -284,13 +295,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       // Per split too: the splits' partial outputs still add up to the product.
       v = affine_output(v, dot(partial_x[r * WG_K], vec4<f32>(1.0)), column4);
     }
-    if (fused && HAS_BIAS) {
+    if (fused && epilogue_has(HAS_BIAS, 1u)) {
       v += vec4<f32>(bias[column4]);
     }
-    if (fused && HAS_RESIDUAL) {
+    if (fused && epilogue_has(HAS_RESIDUAL, 2u)) {
       v += vec4<f32>(residual[index]);
     }
-    if (fused && HAS_PRELU) {
+    if (fused && epilogue_has(HAS_PRELU, 4u)) {
       v = select(v, v * vec4<f32>(prelu_weights[column4]), v < vec4<f32>(0.0));
     }
     if (fused) {

@@ -15,7 +15,7 @@ def tolerance(k):
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None, prelu=None,
                activation="v", alpha=0.0, vec4=False, registers=None, two_k_steps=False, splits=1, k_chunk=None,
-               elem="f32", tile=None, matvec=None, b_packed=None):
+               elem="f32", tile=None, matvec=None, b_packed=None, epilogue_in_params=False):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
     registers: rows per thread (32; 16 with the rows_16_to_31 slot empty; 4 with rows_4_to_15 empty too) of
@@ -26,6 +26,8 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     N multiples of 4, B transposed or not; ROWS output rows per workgroup).
     b_packed: with matvec, B's packed storage from `pack_weight` (b then gives only the shape).
     prelu: prelu's slope per output column ([N]), applied after bias and residual (HAS_PRELU).
+    epilogue_in_params: with registers or matvec, the epilogue's parts switched by params.epilogue's bits
+    (EPILOGUE_IN_PARAMS, as the runtime launches them on CPU adapters) rather than by HAS_* constants.
     """
     vec4 = vec4 or registers is not None or matvec is not None
     tile = tile or matvec or (REGISTERS_TILE if registers else TILE)
@@ -75,10 +77,15 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         shader, constants = "matmul/matmul_vec4_registers.wgsl", tile | {"ROWS_PER_THREAD": registers, "TWO_K_STEPS": two_k_steps}
     else:
         shader, constants = "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl", tile
+    parts = {"HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None,
+             "HAS_PRELU": epilogue and prelu is not None}
+    if matvec or registers:
+        bits = sum(bit for bit, on in zip((1, 2, 4), parts.values()) if on)
+        params |= {"epilogue": bits if epilogue_in_params else 0}
+        if epilogue_in_params:
+            parts = {"EPILOGUE_IN_PARAMS": True}
     result = runner.run(
-        shader, slots=slots, constants=constants | {
-            "HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None,
-            "HAS_PRELU": epilogue and prelu is not None},
+        shader, slots=slots, constants=constants | parts,
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,
         residual=placeholder if residual is None else residual, prelu_weights=placeholder if prelu is None else prelu,

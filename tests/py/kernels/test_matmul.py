@@ -91,6 +91,24 @@ def test_fused_prelu_after_bias_and_residual(runner, rng, variant, splits):
     np.testing.assert_allclose(out, np.where(pre < 0, pre * slopes, pre), **tolerance(k))
 
 
+PARAMS_VARIANTS = [pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 4}, id="registers4"),
+                   pytest.param({"matvec": {"WG_COLUMNS": 4, "WG_K": 4, "ROWS": 3}}, id="matvec")]
+
+
+@pytest.mark.parametrize("variant", PARAMS_VARIANTS)
+@pytest.mark.parametrize("parts", ["", "bias", "residual", "bias prelu", "bias residual prelu"])
+def test_epilogue_switched_by_params(runner, rng, variant, parts):
+    # EPILOGUE_IN_PARAMS: one pipeline, the bias, residual and prelu each switched on by a bit of params.epilogue.
+    m, k, n = 5 if "matvec" in variant else 45, 24, 20
+    a, b = rand(rng, m, k), rand(rng, k, n)
+    bias = rand(rng, n) if "bias" in parts else None
+    residual = rand(rng, m, n) if "residual" in parts else None
+    slopes = rng.uniform(0, 0.5, n).astype(np.float32) if "prelu" in parts else None
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, prelu=slopes, **variant, epilogue_in_params=True)
+    pre = reference(a, b) + (0 if bias is None else bias) + (0 if residual is None else residual)
+    np.testing.assert_allclose(out, pre if slopes is None else np.where(pre < 0, pre * slopes, pre), **tolerance(k))
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_split_k_with_epilogue(runner, rng, variant):
     # A long K with a small output: 4 splits of 96, the last one short (68:

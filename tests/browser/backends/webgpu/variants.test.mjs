@@ -24,15 +24,17 @@ function runVariant(flags, caseNames, onPage = page) {
     const CASES = {
       matMulVec4Shape: { k: 64, f: () => tw.matMul(input([2, 33, 64], 1), input([64, 36], 2)) },
       matMulTransposed: { k: 24, f: () => tw.matMul(input([24, 9], 3), input([7, 24], 4), true, true) },
-      matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 8], 6)) },
+      // (Products of several rows take matvec.wgsl from 2^18 multiply-adds on CPU adapters: these are larger.)
+      matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 36], 6)) },
       // An odd count of 4-deep K steps, rows past a 16-row thread tile and 9 vec4 columns.
       matMulOddKSteps: { k: 20, f: () => tw.matMul(input([2, 37, 20], 39), input([20, 36], 40)) },
       // Large enough (2^27 multiply-adds) for the registers kernel's 32 rows per thread and two K steps per loop iteration.
       matMulTwoKSteps: { k: 512, f: () => tw.matMul(input([512, 512], 41), input([512, 512], 42)) },
       // Products of few rows (matvec.wgsl under 'auto'): one row with a long K, B transposed, batches broadcast.
+      matMulSmallRows: { k: 32, f: () => tw.matMul(input([9, 32], 162), input([32, 32], 163)) },
       matVecRow: { k: 1028, f: () => tw.matMul(input([1, 1028], 70), input([1028, 36], 71)) },
       matVecTransposedB: { k: 200, f: () => tw.matMul(input([3, 200], 72), input([64, 200], 73), false, true) },
-      matVecBatched: { k: 48, f: () => tw.matMul(input([3, 1, 2, 48], 74), input([2, 48, 20], 75)) },
+      matVecBatched: { k: 480, f: () => tw.matMul(input([3, 1, 2, 480], 74), input([2, 480, 48], 75)) },
       fusedMatVecBiasRelu: {
         k: 64, f: () => tw.fused.matMul({ a: input([1, 64], 76), b: input([64, 12], 77), bias: input([12], 78), activation: 'relu' }),
       },
@@ -477,6 +479,13 @@ test('matvec on, with split-K: any row count in tiles of 8 rows, partials summed
   for (const name of ['matVecRow', 'matMulLongK']) {
     assert.deepEqual(matMulShaders(results[name]), ['matmul/matvec.wgsl', 'matmul/split_k_reduce.wgsl'], name);
   }
+});
+
+test('auto: on CPU adapters small products of several rows take the registers kernel rather than matvec; results match the CPU', async () => {
+  const results = await runVariant({ matvec: 'auto', splitK: 'off' }, ['matMulSmallRows']);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  assert.deepEqual(matMulShaders(results.matMulSmallRows), [runsOnCpu ? 'matmul/matmul_vec4_registers.wgsl' : 'matmul/matvec.wgsl']);
 });
 
 test('matvec off: the same products take the GEMM kernels', async () => {

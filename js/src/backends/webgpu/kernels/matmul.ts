@@ -121,6 +121,34 @@ function registersQuickCost(constants: Record<string, number | boolean>, multipl
   return { extraMs: multiplyAdds * 3e-6, compileMs };
 }
 
+/** The shaders whose epilogue parts may be switched by params (EPILOGUE_IN_PARAMS) instead of constants. */
+const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
+
+/**
+ * Whether a launch of `shader` switches its epilogue's parts (bias, residual, prelu) by a params field rather
+ * than by pipeline constants: on CPU adapters, for the registers and matrix-vector kernels, so that one pipeline
+ * serves every combination. Their compiles are slow there (0.2-0.3 s for the quick and matrix-vector variants,
+ * 0.6-0.9 s for the best registers one on SwiftShader) and a network's products mix the combinations (MediaPipe's
+ * face models: a bias alone, with a residual, with prelu), while the branches cost a store nothing measurable.
+ */
+function epilogueInParams(backend: WebGpuBackend, shader: string): boolean {
+  return backend.info.runsOnCpu && EPILOGUE_PARAM_SHADERS.has(shader);
+}
+
+/** params.epilogue's bits for the epilogue's parts (none where the kernel leaves the epilogue to split-K's pass). */
+function epilogueBits(epilogue: Epilogue, fused: boolean): number {
+  return fused ? (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0) : 0;
+}
+
+/**
+ * On CPU adapters, products of several rows below this many multiply-adds run the registers kernel rather than
+ * matvec.wgsl (or the scalar GEMM for a small output): there they take it as little time or less (on SwiftShader,
+ * in turns: 9 x 128 x 128 1.2 against 1.4 ms, 9 x 32 x 32 0.31 against 0.35), and a network's small products (the
+ * face landmark model's 1x1 convs on 3x3 pixels) then share its pipelines instead of compiling matvec's, 0.3 s
+ * each there.
+ */
+const SMALL_PRODUCT = 2 ** 18;
+
 /** matmul/matvec.wgsl's output rows per workgroup, at most (its named row sums). */
 const MATVEC_ROWS = 8;
 
@@ -270,34 +298,37 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
 
   const flags = backend.flags;
   const vec4Shapes = !transposeA && k % 4 === 0 && n % 4 === 0 && elem === 'f32' && flags.vec4 !== 'off';
-  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || m <= matvecMaxRows(backend));
   const vec4Valid = vec4Shapes && !transposeB;
+  const smallOnCpu = backend.info.runsOnCpu && vec4Valid && m > 1 && batchCount * m * n * k < SMALL_PRODUCT;
+  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || (m <= matvecMaxRows(backend) && !smallOnCpu));
   // Small outputs keep the scalar kernel, unless their sums are long: a classifier head's [1, 1280] x [1280, 1000]
   // took 50 ms there on SwiftShader, ~27 ms in the vec4 registers kernel (whose other 15 rows go to waste).
-  const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20)));
+  const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20 || smallOnCpu)));
   const pipelineOf = (launch: MatMulLaunch) => {
     const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
     const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
     const fused = splits === 1;
+    const inParams = epilogueInParams(backend, launch.shader);
     const spec = {
       shader: launch.shader,
       slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
-      constants: { ...launch.constants, ...epilogueConstants(epilogue, fused) },
+      constants: { ...launch.constants, ...(inParams ? { EPILOGUE_IN_PARAMS: true } : epilogueConstants(epilogue, fused)) },
     };
-    return { launch, kChunk, splits, fused, spec };
+    return { launch, kChunk, splits, fused, spec, inParams };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
   // The 16- and 32-row registers kernels compile slowly (0.6-1.6 s on SwiftShader): 4 rows run until they are ready.
   if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, batchCount * m * n * k))) {
     pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
   }
-  const { launch, kChunk, splits, fused } = pipeline;
+  const { launch, kChunk, splits, fused, inParams } = pipeline;
   const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
   const mTiles = Math.ceil(m / launch.tileM);
   const common = {
     m, n, k, batch: batchCount, m_tiles: mTiles, splits, k_chunk: splits === 1 ? k : kChunk,
     batch_shape: batch.shape, a_batch_strides: batch.a, b_batch_strides: batch.b,
     alpha: epilogue.alpha, beta: epilogue.beta,
+    ...(EPILOGUE_PARAM_SHADERS.has(launch.shader) ? { epilogue: inParams ? epilogueBits(epilogue, fused) : 0 } : {}),
   };
   const params = launch.storage ? { ...common, ...launch.storage.params } : !launch.strides ? common : {
     ...common,
