@@ -125,14 +125,16 @@ function registersQuickCost(constants: Record<string, number | boolean>, multipl
 const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
 
 /**
- * Whether a launch of `shader` switches its epilogue's parts (bias, residual, prelu) by a params field rather
- * than by pipeline constants: on CPU adapters, for the registers and matrix-vector kernels, so that one pipeline
- * serves every combination. Their compiles are slow there (0.2-0.3 s for the quick and matrix-vector variants,
- * 0.6-0.9 s for the best registers one on SwiftShader) and a network's products mix the combinations (MediaPipe's
- * face models: a bias alone, with a residual, with prelu), while the branches cost a store nothing measurable.
+ * Whether a launch switches its epilogue's parts (bias, residual, prelu) by a params field rather than by pipeline
+ * constants: on CPU adapters, for the matrix-vector kernel and the registers kernel's quick 4-row variant, so that
+ * one pipeline serves every combination. Their compiles are slow there (0.2-0.3 s on SwiftShader) and come before a
+ * model's first result, whose products mix the combinations (MediaPipe's face models: a bias alone, with a residual,
+ * with prelu). The 16- and 32-row variants keep the constants: with the switches their stores took 15-35% longer
+ * (1x1 convs of 64x64x24 -> 24 with a residual: 7.9 against 5.9 ms), and they compile in the background anyway.
  */
-function epilogueInParams(backend: WebGpuBackend, shader: string): boolean {
-  return backend.info.runsOnCpu && EPILOGUE_PARAM_SHADERS.has(shader);
+function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch): boolean {
+  return backend.info.runsOnCpu &&
+    (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
 }
 
 /** params.epilogue's bits for the epilogue's parts (none where the kernel leaves the epilogue to split-K's pass). */
@@ -308,7 +310,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
     const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
     const fused = splits === 1;
-    const inParams = epilogueInParams(backend, launch.shader);
+    const inParams = epilogueInParams(backend, launch);
     const spec = {
       shader: launch.shader,
       slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
