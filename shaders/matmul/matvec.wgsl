@@ -37,12 +37,14 @@
 //   alpha, beta: f32,            activation attributes
 //   b_affine_offset: u32,        uint8 B: the word of b_packed where its scales start
 //   b_channels: u32,             uint8 B: its scales (and mins), 1 unless B_AFFINE is 1 or 2
-//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (else unread)
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, and from bit 4
+//                                the activation (0 none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid; else unread)
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to
 //   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false),
-//   EPILOGUE_IN_PARAMS (false: the epilogue's parts by params.epilogue instead);
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts and activation by params.epilogue instead,
+//   the body slot unread);
 //   B_STORAGE (0: float32 in b; 1: float16 in b_packed; 2: uint8 codes in b_packed);
 //   B_AFFINE (uint8: 0 one scale and min, 1 one per row of B's matrices as stored, 2 one per column).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -59,8 +61,8 @@ override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override HAS_PRELU: bool = false;
-// The epilogue's parts switched by params.epilogue (bits 1 bias, 2 residual, 4 prelu) rather than HAS_BIAS,
-// HAS_RESIDUAL and HAS_PRELU: one pipeline for every combination (CPU adapters, whose compiles are slow).
+// The epilogue's parts and activation switched by params.epilogue rather than HAS_BIAS, HAS_RESIDUAL,
+// HAS_PRELU and the body slot: one pipeline for every combination (CPU adapters, whose compiles are slow).
 override EPILOGUE_IN_PARAMS: bool = false;
 override B_STORAGE: u32 = 0u;
 override B_AFFINE: u32 = 0u;
@@ -97,6 +99,22 @@ struct Params {
 // Whether the epilogue part whose knob is `knob` (and bit `bit` of params.epilogue) is on.
 fn epilogue_has(knob: bool, bit: u32) -> bool {
   return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
+}
+
+// The activation: the body slot's, or with EPILOGUE_IN_PARAMS the one params.epilogue names from bit 4 on (0
+// none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid), the unary ops' own functions.
+fn activate(v: f32) -> f32 {
+  if (!EPILOGUE_IN_PARAMS) {
+    return activation(v);
+  }
+  switch (params.epilogue >> 4u) {
+    case 1u: { return relu_f32(v); }
+    case 2u: { return relu6_f32(v); }
+    case 3u: { return elu_f32(v); }
+    case 4u: { return leakyRelu_f32(v); }
+    case 5u: { return sigmoid_f32(v); }
+    default: { return v; }
+  }
 }
 // @import common/packed_weights.wgsl
 
@@ -305,7 +323,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       v = select(v, v * vec4<f32>(prelu_weights[column4]), v < vec4<f32>(0.0));
     }
     if (fused) {
-      v = vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));
+      v = vec4<f32>(activate(v.x), activate(v.y), activate(v.z), activate(v.w));
     }
     out[index] = vec4<Elem>(v);
   }

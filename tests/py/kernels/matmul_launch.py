@@ -81,9 +81,14 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
              "HAS_PRELU": epilogue and prelu is not None}
     if matvec or registers:
         bits = sum(bit for bit, on in zip((1, 2, 4), parts.values()) if on)
-        params |= {"epilogue": bits if epilogue_in_params else 0}
         if epilogue_in_params:
+            # The activation by number from bit 4 (the body slot unread): the ones the runtime fuses.
+            kinds = {"v": 0, "relu_f32(v)": 1, "relu6_f32(v)": 2, "elu_f32(v)": 3, "leakyRelu_f32(v)": 4, "sigmoid_f32(v)": 5}
+            bits |= kinds[activation] << 4
             parts = {"EPILOGUE_IN_PARAMS": True}
+            if epilogue:
+                slots["body"] = body("v")
+        params |= {"epilogue": bits if epilogue_in_params else 0}
     result = runner.run(
         shader, slots=slots, constants=constants | parts,
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],

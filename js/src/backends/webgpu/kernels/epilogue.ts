@@ -23,9 +23,11 @@ export interface Epilogue {
   residual?: DataId;
   /** prelu's slope, one per output column, applied after bias and residual (the body is then the identity). */
   prelu?: DataId;
+  /** The fused activation the body applies, by its name ('linear' for none), for kernels that take it as a number. */
+  activation?: string;
 }
 
-export const NO_EPILOGUE: Epilogue = { body: 'return v;', alpha: 0, beta: 0 };
+export const NO_EPILOGUE: Epilogue = { body: 'return v;', alpha: 0, beta: 0, activation: 'linear' };
 
 /** The override constants that switch a kernel's epilogue inputs on (all off where `fused` is false: split-K's partials). */
 export function epilogueConstants(epilogue: Epilogue, fused = true): Record<string, boolean> {
@@ -90,6 +92,7 @@ export function planEpilogue(outShape: readonly number[], { bias, weights, adden
   return {
     fused: {
       body: fuseActivation && activation !== 'prelu' ? ACTIVATION_BODIES[activation] : 'return v;', alpha: leakyreluAlpha, beta: 0,
+      activation: fuseActivation && activation !== 'prelu' ? activation : 'linear',
       ...(biasPerColumn ? { bias: bias!.dataId } : {}),
       ...(fusedAddend ? { residual: addend!.dataId } : biasPerElement ? { residual: bias!.dataId } : {}),
       ...(fusedPrelu ? { prelu: weights!.dataId } : {}),

@@ -25,7 +25,7 @@ const SHADERS = shaderFiles({
 });
 
 const IDENTITY = 'return v;';
-const IDENTITY_EPILOGUE: Epilogue = { body: IDENTITY, alpha: 0, beta: 0 };
+const IDENTITY_EPILOGUE: Epilogue = { body: IDENTITY, alpha: 0, beta: 0, activation: 'linear' };
 
 interface Tiles {
   WG_X: number;
@@ -125,21 +125,26 @@ function registersQuickCost(constants: Record<string, number | boolean>, multipl
 const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
 
 /**
- * Whether a launch switches its epilogue's parts (bias, residual, prelu) by a params field rather than by pipeline
- * constants: on CPU adapters, for the matrix-vector kernel and the registers kernel's quick 4-row variant, so that
- * one pipeline serves every combination. Their compiles are slow there (0.2-0.3 s on SwiftShader) and come before a
- * model's first result, whose products mix the combinations (MediaPipe's face models: a bias alone, with a residual,
- * with prelu). The 16- and 32-row variants keep the constants: with the switches their stores took 15-35% longer
- * (1x1 convs of 64x64x24 -> 24 with a residual: 7.9 against 5.9 ms), and they compile in the background anyway.
+ * Whether a launch switches its epilogue's parts (bias, residual, prelu) and its activation by a params field
+ * rather than by pipeline constants and the body slot: on CPU adapters, for the matrix-vector kernel and the
+ * registers kernel's quick 4-row variant, so that one pipeline serves every combination. Their compiles are slow
+ * there (0.2-0.3 s on SwiftShader) and come before a model's first result, whose products mix the combinations
+ * (MediaPipe's models: a bias alone, with a residual, with prelu; relu, sigmoid or none). The 16- and 32-row
+ * variants keep the constants: with the switches their stores took 15-35% longer (1x1 convs of 64x64x24 -> 24
+ * with a residual: 7.9 against 5.9 ms), and they compile in the background anyway.
  */
-function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch): boolean {
-  return backend.info.runsOnCpu &&
+function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue: Epilogue): boolean {
+  return backend.info.runsOnCpu && epilogue.activation !== undefined && epilogue.activation in ACTIVATION_KINDS &&
     (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
 }
 
-/** params.epilogue's bits for the epilogue's parts (none where the kernel leaves the epilogue to split-K's pass). */
+/** The activations EPILOGUE_IN_PARAMS kernels name by number in params.epilogue (bit 4 on). */
+const ACTIVATION_KINDS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
+
+/** params.epilogue for the epilogue's parts and activation (none where the kernel leaves them to split-K's pass). */
 function epilogueBits(epilogue: Epilogue, fused: boolean): number {
-  return fused ? (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0) : 0;
+  if (!fused) return 0;
+  return (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0) | (ACTIVATION_KINDS[epilogue.activation!] << 4);
 }
 
 /**
@@ -310,10 +315,10 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
     const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
     const fused = splits === 1;
-    const inParams = epilogueInParams(backend, launch);
+    const inParams = epilogueInParams(backend, launch, epilogue);
     const spec = {
       shader: launch.shader,
-      slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
+      slots: { types: typesSlot({ Elem: elem }), body: fused && !inParams ? epilogue.body : IDENTITY, ...launch.slots },
       constants: { ...launch.constants, ...(inParams ? { EPILOGUE_IN_PARAMS: true } : epilogueConstants(epilogue, fused)) },
     };
     return { launch, kChunk, splits, fused, spec, inParams };
@@ -400,7 +405,7 @@ function runPaddedColumns(backend: WebGpuBackend, { a, b, transposeA, transposeB
 
 export const matMulKernel: WebGpuKernel<{ transposeA: boolean; transposeB: boolean }> = (args) => {
   const { inputs: [a, b], attrs, outputs: [out] } = args;
-  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, { body: IDENTITY, alpha: 0, beta: 0 })];
+  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, IDENTITY_EPILOGUE)];
 };
 
 export const fusedMatMulKernel: WebGpuKernel = (args) => {
