@@ -237,12 +237,21 @@ def activate(y, activation, alpha=None, leaky=0.2):
     }[activation]()
 
 
+def fused_extras(extra, activation):
+    """A fused op's inputs after its operands: (bias, prelu weights, addend), None where absent; the prelu
+    weights come only with activation 'prelu', an addend after the bias (and the weights)."""
+    prelu = activation == "prelu"
+    at = lambda i: extra[i] if len(extra) > i else None  # noqa: E731
+    return at(0), at(1) if prelu else None, at(2 if prelu else 1)
+
+
 def fused(base: Kernel) -> Kernel:
     def kernel(inputs, attrs):
         y = base(inputs[:2], attrs)[0]
-        if len(inputs) > 2:
-            y = y + _f64(inputs[2])
-        alpha = inputs[3] if len(inputs) > 3 else None
+        bias, alpha, addend = fused_extras(inputs[2:], attrs["activation"])
+        for term in (bias, addend):
+            if term is not None:
+                y = y + _f64(term)
         return [_as(activate(y, attrs["activation"], alpha, attrs["leakyreluAlpha"]), inputs[0])]
     return kernel
 

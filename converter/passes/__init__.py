@@ -12,7 +12,8 @@ from .dead_nodes import remove_dead_nodes
 from .fold_batchnorm import fold_batchnorm
 from .fold_constants import fold_constants
 from .fold_pad import fold_pad_into_conv
-from .fuse import fuse_bias_activation
+from .fold_scale import fold_channel_scale
+from .fuse import fuse_bias_activation, fuse_residual_add
 from .fuse_decompositions import fuse_decompositions
 from .layout import to_channels_last
 from .remove_identity import remove_identity
@@ -26,6 +27,8 @@ PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("fold padding into convolutions", fold_pad_into_conv),
     ("fuse layer norm and GELU", fuse_decompositions),
     ("fuse bias and activation", fuse_bias_activation),
+    ("fuse residual adds", fuse_residual_add),
+    ("fold channel scales into convolutions", fold_channel_scale),
     ("store matmul weights untransposed", untranspose_weights),
     ("fold constants again", fold_constants),
     ("remove dead nodes", remove_dead_nodes),

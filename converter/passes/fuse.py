@@ -1,5 +1,6 @@
 """Bias and activation fusion: conv2d / depthwiseConv2d / matMul -> add(bias) -> activation
-becomes one fusedConv2d / fusedDepthwiseConv2d / fusedMatMul (TF.js's tf.fused ops)."""
+becomes one fusedConv2d / fusedDepthwiseConv2d / fusedMatMul (TF.js's tf.fused ops); then a residual
+add of a fused op's output (and the activation after it) becomes the fused op's addend."""
 
 from __future__ import annotations
 
@@ -92,6 +93,56 @@ def fuse_bias_activation(graph: Graph) -> bool:
             changed = True
     for node in list(graph.nodes):
         if graph.contains(node) and activation_into_groups(graph, node, graph.consumers(), graph.producers()):
+            changed = True
+    if changed:
+        graph.remove_unused()
+        graph.reinfer()
+    return changed
+
+
+def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
+    """fused op (linear; or the op it fuses) -> add(other value shaped like its output) -> activation becomes the fused op with
+    `other` as its addend and that activation: a residual connection (MobileNet and MediaPipe blocks:
+    conv, add the block's input, relu or prelu) in one kernel. The fused node takes the place of the last
+    node it replaces, after whatever computes `other`."""
+    plain = node.op in FUSED
+    if not plain and (node.op not in FUSED.values() or node.attrs["activation"] != "linear" or len(node.inputs) > 3):
+        return False
+    out = node.outputs[0]
+    info = graph.info[out]
+    add = sole_consumer(graph, consumers, out)
+    if add is None or add.op != "add":
+        return False
+    other = other_input(add, out)
+    other_info = graph.info[other]
+    if (graph.is_constant(other) or other_info.dtype != "float32" or info.dtype != "float32" or
+            tuple(other_info.shape) != tuple(info.shape) or any(d < 0 for d in info.shape)):
+        return False
+    chain, attrs, prelu_weights = [node, add], dict(node.attrs), None
+    reader = sole_consumer(graph, consumers, add.outputs[0])
+    if reader is not None and reader.op in ACTIVATIONS and reader.inputs[0] == add.outputs[0]:
+        if reader.op == "prelu":
+            prelu_weights = last_axis_constant(graph, reader.inputs[1], info.shape[-1])
+        if reader.op != "prelu" or prelu_weights is not None:
+            attrs["activation"] = ACTIVATIONS[reader.op]
+            if reader.op == "leakyRelu":
+                attrs["leakyreluAlpha"] = reader.attrs["alpha"]
+            chain.append(reader)
+    inputs = list(node.inputs)
+    if len(inputs) == 2:  # the addend comes after a bias: a zero one, no parameter
+        inputs.append(graph.add_constant(np.zeros(1, np.float32), f"{node.name}/bias", False))
+    if prelu_weights is not None:
+        inputs.append(graph.add_constant(prelu_weights, f"{node.name}/prelu", chain[-1].inputs[1] in graph.parameters))
+    inputs.append(other)
+    op = FUSED.get(node.op, node.op)
+    graph.replace_nodes(chain, [Node(node.name, op, inputs, chain[-1].outputs, complete_attrs(op, attrs))])
+    return True
+
+
+def fuse_residual_add(graph: Graph) -> bool:
+    changed = False
+    for node in list(graph.nodes):
+        if graph.contains(node) and residual_into_fused(graph, node, graph.consumers()):
             changed = True
     if changed:
         graph.remove_unused()

@@ -16,6 +16,8 @@
 // Bindings (group 0): 0 x, 1 weights, 2 bias ([Cout]), 3 residual (out's
 //   layout): storage read of Elem; 4 out: storage read_write of Elem;
 //   5 params: uniform. bias and residual are bound even when their knob is off.
+//   6 prelu_weights ([Cout], prelu's slope per output column, with
+//   HAS_PRELU): storage read of Elem, bound even when off.
 // Params {
 //   batch, in_c, out_c: u32,
 //   m_tiles: u32,                    ceil(batch * volume(out_size) / TILE_M)
@@ -24,7 +26,7 @@
 //   pad: vec3<u32>,                  (front, top, left) padding of the forward conv
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS, HAS_RESIDUAL (false).
+// Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false).
 // Slots: `types` (Elem, the storage type; f32 as written; arithmetic is f32),
 //   `body` (the activation on v: f32; identity as written).
 // Dispatch: x = ceil(Cout / TILE_N); y and z hold m_tiles workgroups as a 2-D
@@ -37,6 +39,7 @@ override WG_Y: u32 = 16u;
 override TILE_K: u32 = 16u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 
 struct Params {
   batch: u32,
@@ -59,6 +62,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<Elem>;
 @group(0) @binding(4) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<Elem>;
 
 // @import common/activation.wgsl
 // @import common/volume.wgsl
@@ -106,6 +110,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         }
         if (HAS_RESIDUAL) {
           v += f32(residual[index]);
+        }
+        if (HAS_PRELU) {
+          v = select(v, v * f32(prelu_weights[col]), v < 0.0);
         }
         out[index] = Elem(activation(v));
       }

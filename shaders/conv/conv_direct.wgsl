@@ -18,6 +18,8 @@
 //   of out]), 3 residual (out's layout): storage read of Elem; 4 out: storage
 //   read_write of Elem; 5 params: uniform. bias and residual are bound even
 //   when their knob is off.
+//   6 prelu_weights ([channels of out], prelu's slope per output column, with
+//   HAS_PRELU): storage read of Elem, bound even when off.
 // Params {
 //   size: u32,                          thread count: out elements (a quarter with FOUR_CHANNELS)
 //   batch, in_c, out_c: u32,
@@ -26,7 +28,7 @@
 //   pad: vec3<u32>,                     (front, top, left) padding of the forward conv
 //   alpha, beta: f32,                   activation attributes
 // }
-// Overrides: WORKGROUP_SIZE (64), BACKPROP_INPUT, HAS_BIAS, HAS_RESIDUAL (false),
+// Overrides: WORKGROUP_SIZE (64), BACKPROP_INPUT, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false),
 //   FOUR_CHANNELS (false): each thread computes 4 neighbouring channels of
 //   out (whose channel count must be a multiple of 4), so it does the tap
 //   and index math and reads x / dy once for all 4 (on SwiftShader ~3x
@@ -41,6 +43,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 override BACKPROP_INPUT: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 override FOUR_CHANNELS: bool = false;
 
 struct Params {
@@ -64,6 +67,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<Elem>;
 @group(0) @binding(4) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<Elem>;
 
 // @import common/activation.wgsl
 // @import common/volume.wgsl
@@ -133,6 +137,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     }
     if (HAS_RESIDUAL) {
       v += f32(residual[first + j]);
+    }
+    if (HAS_PRELU) {
+      v = select(v, v * f32(prelu_weights[c + j]), v < 0.0);
     }
     out[first + j] = Elem(activation(v));
   }

@@ -14,6 +14,8 @@
 //   3 residual (out's layout): storage read of vec4<Elem>; 4 out: storage
 //   read_write of vec4<Elem>; 5 params: uniform. bias and residual are bound
 //   even when their knob is off.
+//   6 prelu_weights ([Cout], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   batch, in_c, out_c: u32,           (out_c a multiple of 4)
 //   m_tiles: u32,                      ceil(batch * volume(out_size) / TILE_M)
@@ -22,7 +24,7 @@
 //   pad: vec3<u32>,                    (front, top, left)
 //   alpha, beta: f32,                  activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8), TILE_K (16), HAS_BIAS, HAS_RESIDUAL (false);
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (16), HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
 //   WG_X * WG_Y must be a multiple of TILE_K. Workgroup memory: (WG_Y * 8 *
 //   TILE_K + TILE_K * WG_X * 4 + WG_Y * 8 * 4) * 4 bytes, 7 KiB by default.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -37,6 +39,7 @@ override WG_Y: u32 = 8u;
 override TILE_K: u32 = 16u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 
 struct Params {
   batch: u32,
@@ -59,6 +62,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
 // @import common/volume.wgsl
@@ -139,6 +143,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       }
       if (HAS_RESIDUAL) {
         v += vec4<f32>(residual[index]);
+      }
+      if (HAS_PRELU) {
+        v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
       }
       out[index] = vec4<Elem>(vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w)));
     }

@@ -11,6 +11,8 @@
 //   layout): storage read of vec4<Elem>; 4 out: storage read_write of
 //   vec4<Elem>; 5 params: uniform. bias and residual are bound even when
 //   their knob is off.
+//   6 prelu_weights ([Cout], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   batch, in_c, out_c: u32,           (in_c and out_c multiples of 4)
 //   m_tiles: u32,                      ceil(batch * volume(out_size) / (WG_Y * 8))
@@ -20,7 +22,7 @@
 //   alpha, beta: f32,                  activation attributes
 // }
 // Overrides: WG_X, WG_Y (8, 8): a workgroup covers WG_Y * 8 pixels by WG_X * 16
-//   channels; HAS_BIAS, HAS_RESIDUAL (false).
+//   channels; HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false).
 // Slots: `types` (Elem; f32 as written; arithmetic is f32), `body` (the
 //   activation on v: f32; identity as written).
 // Dispatch: x = ceil(Cout / (WG_X * 16)); y and z hold m_tiles workgroups as a
@@ -32,6 +34,7 @@ override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 
 struct Params {
   batch: u32,
@@ -54,6 +57,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
 // @import common/volume.wgsl
@@ -99,6 +103,9 @@ fn store(pixel: u32, col4: u32, acc: vec4<f32>) {
   }
   if (HAS_RESIDUAL) {
     v += vec4<f32>(residual[index]);
+  }
+  if (HAS_PRELU) {
+    v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
   }
   out[index] = vec4<Elem>(vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w)));
 }

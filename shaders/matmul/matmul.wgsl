@@ -12,6 +12,8 @@
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of Elem; 4 out: storage read_write of Elem; 5 params: uniform.
 //   bias and residual are bound even when their knob is off (any small buffer).
+//   6 prelu_weights ([N], prelu's slope per output column, with
+//   HAS_PRELU): storage read of Elem, bound even when off.
 // Params {
 //   m, n, k: u32,
 //   batch: u32,                  product of batch_shape
@@ -25,7 +27,7 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS, HAS_RESIDUAL (false).
+// Overrides: WG_X, WG_Y (16, 16), TILE_K (16), HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false).
 // Slots: `types` (Elem, the storage type; f32 as written, f16 with
 //   `enable f16;`; arithmetic is f32), `body` (the activation on v: f32 with
 //   alpha() and beta(); identity as written).
@@ -39,6 +41,7 @@ override WG_Y: u32 = 16u;
 override TILE_K: u32 = 16u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 
 struct Params {
   m: u32,
@@ -65,6 +68,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<Elem>;
 @group(0) @binding(4) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<Elem>;
 
 // @import common/activation.wgsl
 // @import matmul/gemm_tiles.wgsl
@@ -117,6 +121,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         }
         if (HAS_RESIDUAL) {
           v += f32(residual[index]);
+        }
+        if (HAS_PRELU) {
+          v = select(v, v * f32(prelu_weights[col]), v < 0.0);
         }
         out[index] = Elem(activation(v));
       }

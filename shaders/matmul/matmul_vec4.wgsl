@@ -17,6 +17,8 @@
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
 //   5 params: uniform. bias and residual are bound even when their knob is off.
+//   6 prelu_weights ([N], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
@@ -28,7 +30,7 @@
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
 // }
-// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL (false).
+// Overrides: WG_X, WG_Y (8, 8), TILE_K (32), HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false).
 //   Workgroup memory: (WG_Y * 8 * TILE_K + TILE_K * WG_X * 4) * 4 bytes, 12 KiB
 //   by default; WebGPU guarantees 16 KiB.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -45,6 +47,7 @@ override WG_Y: u32 = 8u;
 override TILE_K: u32 = 32u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
 
 struct Params {
   m: u32,
@@ -67,6 +70,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 var<workgroup> a_tile: array<vec4<f32>, WG_Y * ROWS_PER_THREAD * TILE_K / 4u>;  // [TILE_M][TILE_K / 4]
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;  // [TILE_K][TILE_N / 4]
@@ -162,6 +166,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       }
       if (HAS_RESIDUAL) {
         v += vec4<f32>(residual[index]);
+      }
+      if (HAS_PRELU) {
+        v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
       }
       out[index] = vec4<Elem>(vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w)));
     }

@@ -11,6 +11,8 @@
 // Bindings (group 0): 0 a, 1 b, 2 bias ([N]), 3 residual (out's layout):
 //   storage read of vec4<Elem>; 4 out: storage read_write of vec4<Elem>;
 //   5 params: uniform. bias and residual are bound even when their knob is off.
+//   6 prelu_weights ([N], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
@@ -21,10 +23,14 @@
 //   a_batch_strides: vec4<u32>,  element strides per batch dim, 0 where broadcast
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, and from bit 4
+//                                the activation (0 none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid; else unread)
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
-//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL (false); TWO_K_STEPS (false): two K
+//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts and activation by params.epilogue instead,
+//   the body slot unread); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
 //   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -45,6 +51,10 @@ override WG_X: u32 = 1u;
 override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
+// The epilogue's parts and activation switched by params.epilogue rather than HAS_BIAS, HAS_RESIDUAL,
+// HAS_PRELU and the body slot: one pipeline for every combination (CPU adapters, whose compiles are slow).
+override EPILOGUE_IN_PARAMS: bool = false;
 // Two K steps per loop iteration: CPU adapters pay per iteration to merge
 // every loop-carried accumulator under the lane mask, so this halves that
 // cost, but doubles the loop body and so the pipeline's compile time.
@@ -63,6 +73,7 @@ struct Params {
   b_batch_strides: vec4<u32>,
   alpha: f32,
   beta: f32,
+  epilogue: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
@@ -71,8 +82,30 @@ struct Params {
 @group(0) @binding(3) var<storage, read> residual: array<vec4<Elem>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
+
+// Whether the epilogue part whose knob is `knob` (and bit `bit` of params.epilogue) is on.
+fn epilogue_has(knob: bool, bit: u32) -> bool {
+  return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
+}
+
+// The activation: the body slot's, or with EPILOGUE_IN_PARAMS the one params.epilogue names from bit 4 on (0
+// none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid), the unary ops' own functions.
+fn activate(v: f32) -> f32 {
+  if (!EPILOGUE_IN_PARAMS) {
+    return activation(v);
+  }
+  switch (params.epilogue >> 4u) {
+    case 1u: { return relu_f32(v); }
+    case 2u: { return relu6_f32(v); }
+    case 3u: { return elu_f32(v); }
+    case 4u: { return leakyRelu_f32(v); }
+    case 5u: { return sigmoid_f32(v); }
+    default: { return v; }
+  }
+}
 
 // @import matmul/batch_offsets.wgsl
 
@@ -82,14 +115,17 @@ fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
   }
   let index = out_base + row * (params.n / 4u) + col4;
   var v = acc;
-  if (fused && HAS_BIAS) {
+  if (fused && epilogue_has(HAS_BIAS, 1u)) {
     v += vec4<f32>(bias[col4]);
   }
-  if (fused && HAS_RESIDUAL) {
+  if (fused && epilogue_has(HAS_RESIDUAL, 2u)) {
     v += vec4<f32>(residual[index]);
   }
+  if (fused && epilogue_has(HAS_PRELU, 4u)) {
+    v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
+  }
   if (fused) {
-    v = vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));
+    v = vec4<f32>(activate(v.x), activate(v.y), activate(v.z), activate(v.w));
   }
   out[index] = vec4<Elem>(v);
 }

@@ -23,6 +23,8 @@
 //   not 0: its codes, then for uint8 `b_channels` scales and as many mins as
 //   f32 bits from word b_affine_offset). bias, residual and whichever of b and
 //   b_packed is unused are bound even when their knob is off.
+//   7 prelu_weights ([N], prelu's slope per output column, with
+//   HAS_PRELU): storage read of vec4<Elem>, bound even when off.
 // Params {
 //   m, n, k: u32,                (n and k multiples of 4)
 //   batch: u32,                  product of batch_shape
@@ -35,10 +37,14 @@
 //   alpha, beta: f32,            activation attributes
 //   b_affine_offset: u32,        uint8 B: the word of b_packed where its scales start
 //   b_channels: u32,             uint8 B: its scales (and mins), 1 unless B_AFFINE is 1 or 2
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, and from bit 4
+//                                the activation (0 none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid; else unread)
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to
-//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL (false);
+//   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false),
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts and activation by params.epilogue instead,
+//   the body slot unread);
 //   B_STORAGE (0: float32 in b; 1: float16 in b_packed; 2: uint8 codes in b_packed);
 //   B_AFFINE (uint8: 0 one scale and min, 1 one per row of B's matrices as stored, 2 one per column).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -54,6 +60,10 @@ override ROWS: u32 = 1u;  // 1 to 8
 override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
+override HAS_PRELU: bool = false;
+// The epilogue's parts and activation switched by params.epilogue rather than HAS_BIAS, HAS_RESIDUAL,
+// HAS_PRELU and the body slot: one pipeline for every combination (CPU adapters, whose compiles are slow).
+override EPILOGUE_IN_PARAMS: bool = false;
 override B_STORAGE: u32 = 0u;
 override B_AFFINE: u32 = 0u;
 
@@ -72,6 +82,7 @@ struct Params {
   beta: f32,
   b_affine_offset: u32,
   b_channels: u32,
+  epilogue: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<Elem>>;
@@ -81,8 +92,30 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(5) var<uniform> params: Params;
 @group(0) @binding(6) var<storage, read> b_packed: array<u32>;
+@group(0) @binding(7) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
 // @import common/activation.wgsl
+
+// Whether the epilogue part whose knob is `knob` (and bit `bit` of params.epilogue) is on.
+fn epilogue_has(knob: bool, bit: u32) -> bool {
+  return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
+}
+
+// The activation: the body slot's, or with EPILOGUE_IN_PARAMS the one params.epilogue names from bit 4 on (0
+// none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid), the unary ops' own functions.
+fn activate(v: f32) -> f32 {
+  if (!EPILOGUE_IN_PARAMS) {
+    return activation(v);
+  }
+  switch (params.epilogue >> 4u) {
+    case 1u: { return relu_f32(v); }
+    case 2u: { return relu6_f32(v); }
+    case 3u: { return elu_f32(v); }
+    case 4u: { return leakyRelu_f32(v); }
+    case 5u: { return sigmoid_f32(v); }
+    default: { return v; }
+  }
+}
 // @import common/packed_weights.wgsl
 
 // Each thread's sums for its rows, [ROWS][WG_K][WG_COLUMNS], summed over WG_K at the end.
@@ -280,14 +313,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       // Per split too: the splits' partial outputs still add up to the product.
       v = affine_output(v, dot(partial_x[r * WG_K], vec4<f32>(1.0)), column4);
     }
-    if (fused && HAS_BIAS) {
+    if (fused && epilogue_has(HAS_BIAS, 1u)) {
       v += vec4<f32>(bias[column4]);
     }
-    if (fused && HAS_RESIDUAL) {
+    if (fused && epilogue_has(HAS_RESIDUAL, 2u)) {
       v += vec4<f32>(residual[index]);
     }
+    if (fused && epilogue_has(HAS_PRELU, 4u)) {
+      v = select(v, v * vec4<f32>(prelu_weights[column4]), v < vec4<f32>(0.0));
+    }
     if (fused) {
-      v = vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));
+      v = vec4<f32>(activate(v.x), activate(v.y), activate(v.z), activate(v.w));
     }
     out[index] = vec4<Elem>(v);
   }

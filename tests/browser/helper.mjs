@@ -43,7 +43,14 @@ const MIME = {
   '.wav': 'audio/wav',
 };
 
-/** Resolves a URL path inside ROOT, or null when it would leave ROOT. */
+/** ROOT, and node_modules where it is a link to another checkout's (a git worktree's). */
+const SERVED_ROOTS = [ROOT];
+try {
+  const modules = realpathSync(join(ROOT, 'node_modules'));
+  if (!modules.startsWith(ROOT + sep)) SERVED_ROOTS.push(modules);
+} catch { /* no node_modules */ }
+
+/** Resolves a URL path inside ROOT (or its linked node_modules), or null when it would leave them. */
 function resolveInRoot(urlPath) {
   let decoded;
   try {
@@ -54,7 +61,7 @@ function resolveInRoot(urlPath) {
   if (decoded.includes('\0')) return null;
   try {
     const real = realpathSync(join(ROOT, decoded));
-    return real === ROOT || real.startsWith(ROOT + sep) ? real : null;
+    return SERVED_ROOTS.some((root) => real === root || real.startsWith(root + sep)) ? real : null;
   } catch {
     return null;
   }

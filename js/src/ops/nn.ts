@@ -59,12 +59,15 @@ export interface FusedMatMulArgs {
   activation?: Activation;
   preluActivationWeights?: TensorLike;
   leakyreluAlpha?: number;
+  /** tensorweb's: a tensor shaped like the output, added after the bias and before the activation (a residual connection). */
+  addend?: TensorLike;
 }
 
-/** tw.fused.matMul({a, b, transposeA, transposeB, bias, activation, preluActivationWeights, leakyreluAlpha}). */
+/** tw.fused.matMul({a, b, transposeA, transposeB, bias, activation, preluActivationWeights, leakyreluAlpha, addend}). */
 export function fusedMatMul({ a, b, transposeA = false, transposeB = false, bias, activation = 'linear', preluActivationWeights,
-  leakyreluAlpha = 0.2 }: FusedMatMulArgs): Tensor {
-  return runOp('fusedMatMul', [a, b, ...fusedExtraInputs(bias, preluActivationWeights)], { transposeA, transposeB, activation, leakyreluAlpha });
+  leakyreluAlpha = 0.2, addend }: FusedMatMulArgs): Tensor {
+  return runOp('fusedMatMul', [a, b, ...fusedExtraInputs(bias, preluActivationWeights, activation, addend)],
+    { transposeA, transposeB, activation, leakyreluAlpha });
 }
 
 /** TF.js's `tf.fused`: matMul, conv2d and depthwiseConv2d with bias and activation in one op. */

@@ -16,7 +16,7 @@ import {
   type ConvGeometry, type GeometryOf, avgPoolGradKernel, avgPoolKernel, convBackpropFilterValues, convBackpropInputValues,
   convFamilyKernel, convValues, maxPoolGradKernel, maxPoolKernel,
 } from '../backends/cpu/nn_conv.js';
-import { type Activation, type FusedAttrs, ACTIVATIONS, applyEpilogue } from '../backends/cpu/nn.js';
+import { type Activation, type FusedAttrs, ACTIVATIONS, applyEpilogue, fusedExtras } from '../backends/cpu/nn.js';
 import * as webgpu from '../backends/webgpu/kernels/conv.js';
 import type { WebGpuKernel } from '../backends/webgpu/kernels/common.js';
 import { add, floorDiv, greater, less, logicalAnd, mod, mul, sub, where } from './binary.js';
@@ -687,23 +687,30 @@ export const fusedAttrSpecs: Record<keyof FusedAttrs, AttrSpec> = {
   leakyreluAlpha: { type: 'number', default: 0.2 },
 };
 
-export const FUSED_INPUTS = [{ name: 'bias', optional: true }, { name: 'preluActivationWeights', optional: true }];
-
 /**
- * Checks bias and prelu weights against the core op's output shape. With
- * activation 'prelu' the fourth input is the weights, so the public
- * functions pass a zero bias when there is none.
+ * The fused ops' optional inputs after their operands: a bias, prelu's weights (given with activation 'prelu'
+ * only) and an addend shaped like the output, added after the bias and before the activation (a residual
+ * connection, which the converter fuses: TensorFlow's _FusedConv2D 'Add', onnxruntime's FusedConv Z). They
+ * come in that order; prelu's weights come after a bias and an addend after both, so the public functions
+ * pass a zero bias when there is none (`fusedExtras` reads them).
  */
+export const FUSED_INPUTS = [
+  { name: 'bias', optional: true }, { name: 'preluActivationWeights', optional: true }, { name: 'addend', optional: true },
+];
+
+/** Checks bias, prelu weights and addend against the core op's output shape. */
 export function fusedRule(outShape: readonly number[], extra: readonly TensorSpec[], { activation }: FusedAttrs): void {
-  const [bias, weights] = extra;
+  const { bias, weights, addend } = fusedExtras(extra, activation);
   if (activation === 'prelu' && !weights) throw new Error("activation 'prelu' needs input preluActivationWeights");
-  if (activation !== 'prelu' && weights) throw new Error(`input preluActivationWeights is only for activation 'prelu', not '${activation}'`);
-  for (const [t, name] of [[bias, 'bias'], [weights, 'preluActivationWeights']] as const) {
+  if (extra.length > (activation === 'prelu' ? 3 : 2)) {
+    throw new Error(`input preluActivationWeights is only for activation 'prelu', not '${activation}'`);
+  }
+  for (const [t, name] of [[bias, 'bias'], [weights, 'preluActivationWeights'], [addend, 'addend']] as const) {
     if (!t) continue;
     if (t.dtype !== 'float32') throw new Error(`input ${name} has dtype ${t.dtype}; this op takes float32`);
     const lead = outShape.length - t.shape.length;
-    if (lead < 0 || t.shape.some((n, d) => n !== 1 && n !== outShape[d + lead])) {
-      throw new Error(`input ${name} [${t.shape}] does not broadcast to the output [${outShape}]`);
+    if (name === 'addend' ? t.shape.join() !== outShape.join() : lead < 0 || t.shape.some((n, d) => n !== 1 && n !== outShape[d + lead])) {
+      throw new Error(`input ${name} [${t.shape}] ${name === 'addend' ? 'is not shaped like' : 'does not broadcast to'} the output [${outShape}]`);
     }
   }
 }
@@ -735,10 +742,12 @@ function activationBackpropFromOutput(dy: Tensor, y: Tensor, { activation, leaky
 export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs: A) => Tensor,
   coreGrads: (inputs: Tensor[], dPre: Tensor, attrs: A, needsGrad: readonly boolean[]) => (Tensor | null)[]): GradFn<A> {
   return ([dy], { inputs, outputs: [y], needsGrad }, attrs) => {
-    const [first, second, bias, weights] = inputs;
+    const [first, second, ...extra] = inputs;
+    const { bias, weights, addend } = fusedExtras(extra, attrs.activation);
     const recomputePre = () => {
       const core = coreOp([first, second], attrs);
-      return bias ? add(core, bias) : core;
+      const biased = bias ? add(core, bias) : core;
+      return addend ? add(biased, addend) : biased;
     };
     const fromOutput = activationBackpropFromOutput(dy, y, attrs);
     const pre = fromOutput === undefined ? recomputePre() : undefined;
@@ -747,6 +756,7 @@ export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs
     const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs, needsGrad);
     if (bias) grads.push(sumToShape(dPre, bias.shape));
     if (weights) grads.push(sumToShape(mul(dy, where(less(pre!, 0), pre!, 0)), weights.shape));
+    if (addend) grads.push(dPre);
     return grads;
   };
 }
@@ -754,9 +764,9 @@ export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs
 /** The CPU kernel of a fused op: the core values, then the epilogue. */
 export function fusedKernel<A extends FusedAttrs>(coreValues: (args: KernelArgs<CpuBackend, A>) => Float32Array) {
   return (args: KernelArgs<CpuBackend, A>) => {
-    const { backend, inputs: [, , bias, weights], attrs, outputs: [out] } = args;
+    const { backend, inputs: [, , ...extra], attrs, outputs: [out] } = args;
     const values = coreValues(args);
-    applyEpilogue(backend, values, out.shape, bias, weights, attrs);
+    applyEpilogue(backend, values, out.shape, fusedExtras(extra, attrs.activation), attrs);
     return [backend.write(values, out.shape, out.dtype)];
   };
 }
@@ -799,32 +809,39 @@ export interface FusedConv2dArgs {
   activation?: Activation;
   preluActivationWeights?: TensorLike;
   leakyreluAlpha?: number;
+  /** tensorweb's: a tensor shaped like the output, added after the bias and before the activation (a residual connection). */
+  addend?: TensorLike;
 }
 
-/** The optional inputs as runOp takes them: a zero bias stands in when only prelu weights are given. */
-export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: TensorLike | null | undefined): TensorLike[] {
-  if (weights != null) return [bias ?? 0, weights];
-  return bias != null ? [bias] : [];
+/**
+ * The optional inputs as runOp takes them (see FUSED_INPUTS): a zero bias stands in where prelu weights or an
+ * addend come without one; prelu weights only with activation 'prelu' (TF.js's fused ops ignore them otherwise).
+ */
+export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: TensorLike | null | undefined, activation: string,
+  addend?: TensorLike | null): TensorLike[] {
+  const prelu = weights != null && activation === 'prelu';
+  if (!prelu && addend == null) return bias != null ? [bias] : [];
+  return [bias ?? 0, ...(prelu ? [weights] : []), ...(addend != null ? [addend] : [])];
 }
 
 function fusedConvFunction(name: string) {
   return ({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias, activation = 'linear',
-    preluActivationWeights, leakyreluAlpha = 0.2 }: FusedConv2dArgs): Tensor => {
+    preluActivationWeights, leakyreluAlpha = 0.2, addend }: FusedConv2dArgs): Tensor => {
     // TF.js's messages name the unfused op
     const conv2d = name === 'fusedConv2d';
     return withTensors(conv2d ? 'conv2d' : 'depthwiseConv2d', [['x', x, 'float32'], ['filter', filter, 'float32']], (tx, tf) => {
       requireStridesOrDilationsOne(conv2d ? 'conv2D' : 'fused depthwiseConv2d', strides, dilations);
-      const run = (xLast: Tensor, padLast: Pad, format: string, b = bias, w = preluActivationWeights) =>
-        runOp(name, [xLast, tf, ...fusedExtraInputs(b, w)],
+      const run = (xLast: Tensor, padLast: Pad, format: string, b = bias, w = preluActivationWeights, z = addend) =>
+        runOp(name, [xLast, tf, ...fusedExtraInputs(b, w, activation, z)],
           { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
       if (!conv2d || dataFormat !== 'NCHW') return run(tx, pad, dataFormat);
       return viaChannelsLast(name, tx, dataFormat, pad, (xLast, padLast, format) =>
-        run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights)));
+        run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights), channelsLastOperand(addend)));
     });
   };
 }
 
-/** tw.fused.conv2d({x, filter, strides, pad, dataFormat, dilations, dimRoundingMode, bias, activation, preluActivationWeights, leakyreluAlpha}). */
+/** tw.fused.conv2d({x, filter, strides, pad, dataFormat, dilations, dimRoundingMode, bias, activation, preluActivationWeights, leakyreluAlpha, addend}). */
 export const fusedConv2d = fusedConvFunction('fusedConv2d');
 /** tw.fused.depthwiseConv2d({...}) with the same options as fused.conv2d. */
 export const fusedDepthwiseConv2d = fusedConvFunction('fusedDepthwiseConv2d');

@@ -13,7 +13,7 @@ const GRAPHS = ['resnet', 'squeezenet', 'mobilenet', 'bert', 'resnet_uint8'];
 const ROUNDS = 10;
 const SEED = 3;
 const MAX_POOLED_BYTES = 256 * 1024;
-const MAX_PIPELINES = 32;
+const MAX_PIPELINES = 28;
 
 const shared = sharedWebGpuPage();
 

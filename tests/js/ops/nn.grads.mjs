@@ -70,6 +70,18 @@ export const cases = [
     f: (a, w, bias) => tw.fused.depthwiseConv2d({ x: a, filter: w, strides: 1, pad: 'same', bias, activation: 'sigmoid' }),
     inputs: [x, depthwise, r([4])],
   },
+  // An addend (a residual connection) before the activation gets the activation's gradient.
+  {
+    op: 'fusedConv2d', name: 'fused.conv2d prelu with an addend',
+    f: (a, w, bias, weights, addend) => tw.fused.conv2d({ x: a, filter: w, strides: 2, pad: 'valid', bias, activation: 'prelu',
+      preluActivationWeights: weights, addend }),
+    inputs: [x, filter, r([2]), r([2], 0.1, 0.5), r([1, 1, 1, 2])],
+  },
+  {
+    op: 'fusedMatMul', name: 'fused.matMul relu with an addend',
+    f: (a, b, bias, addend) => tw.fused.matMul({ a, b, bias, activation: 'relu', addend }),
+    inputs: [r([3, 4]), r([4, 2]), r([2]), r([3, 2])],
+  },
   { op: 'softmax', f: (a) => tw.softmax(a), inputs: [r([2, 3], -2, 2)] },
   { op: 'logSoftmax', f: (a) => tw.logSoftmax(a, 0), inputs: [r([3, 2], -2, 2)] },
   { op: 'batchNorm', f: (a, m, v, o, s) => tw.batchNorm(a, m, v, o, s, 0.01), inputs: [r([2, 3]), r([3]), r([3], 0.5, 1.5), r([3]), r([3])] },

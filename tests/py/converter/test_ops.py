@@ -68,7 +68,7 @@ def test_the_op_set_is_the_schemas():
         assert spec.inputs == tuple(ops.SCHEMA["ops"][name]["inputs"])
         assert spec.attrs == ops.SCHEMA["ops"][name]["attrs"]
     assert set(ops.OPS) == set(ops.RULES) and set(ops.OPS) <= set(ops.SCHEMA["ops"])
-    assert ops.OPS["fusedConv2d"].signature() == "x, filter, bias?, preluActivationWeights?"
+    assert ops.OPS["fusedConv2d"].signature() == "x, filter, bias?, preluActivationWeights?, addend?"
     assert ops.OPS["concat"].input_range() == (1, None)
     assert (ops.OPS["relu"].outputs, ops.OPS["split"].outputs) == (1, "variable")
 

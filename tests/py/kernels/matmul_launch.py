@@ -13,9 +13,9 @@ def tolerance(k):
     return {"rtol": 1e-4, "atol": 1e-5 * np.sqrt(max(k, 1)) * 10}
 
 
-def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None,
+def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None, prelu=None,
                activation="v", alpha=0.0, vec4=False, registers=None, two_k_steps=False, splits=1, k_chunk=None,
-               elem="f32", tile=None, matvec=None, b_packed=None):
+               elem="f32", tile=None, matvec=None, b_packed=None, epilogue_in_params=False):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
     registers: rows per thread (32; 16 with the rows_16_to_31 slot empty; 4 with rows_4_to_15 empty too) of
@@ -25,6 +25,9 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     matvec: the overrides (WG_COLUMNS, WG_K, ROWS) of matmul/matvec.wgsl (K and
     N multiples of 4, B transposed or not; ROWS output rows per workgroup).
     b_packed: with matvec, B's packed storage from `pack_weight` (b then gives only the shape).
+    prelu: prelu's slope per output column ([N]), applied after bias and residual (HAS_PRELU).
+    epilogue_in_params: with registers or matvec, the epilogue's parts switched by params.epilogue's bits
+    (EPILOGUE_IN_PARAMS, as the runtime launches them on CPU adapters) rather than by HAS_* constants.
     """
     vec4 = vec4 or registers is not None or matvec is not None
     tile = tile or matvec or (REGISTERS_TILE if registers else TILE)
@@ -74,21 +77,32 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         shader, constants = "matmul/matmul_vec4_registers.wgsl", tile | {"ROWS_PER_THREAD": registers, "TWO_K_STEPS": two_k_steps}
     else:
         shader, constants = "matmul/matmul_vec4.wgsl" if vec4 else "matmul/matmul.wgsl", tile
+    parts = {"HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None,
+             "HAS_PRELU": epilogue and prelu is not None}
+    if matvec or registers:
+        bits = sum(bit for bit, on in zip((1, 2, 4), parts.values()) if on)
+        if epilogue_in_params:
+            # The activation by number from bit 4 (the body slot unread): the ones the runtime fuses.
+            kinds = {"v": 0, "relu_f32(v)": 1, "relu6_f32(v)": 2, "elu_f32(v)": 3, "leakyRelu_f32(v)": 4, "sigmoid_f32(v)": 5}
+            bits |= kinds[activation] << 4
+            parts = {"EPILOGUE_IN_PARAMS": True}
+            if epilogue:
+                slots["body"] = body("v")
+        params |= {"epilogue": bits if epilogue_in_params else 0}
     result = runner.run(
-        shader, slots=slots, constants=constants | {
-            "HAS_BIAS": epilogue and bias is not None, "HAS_RESIDUAL": epilogue and residual is not None},
+        shader, slots=slots, constants=constants | parts,
         workgroups=(-(-n // tile_n),) + grid(m_tiles * batch * splits, runner.max_per_dimension)[:2],
         a=a, b=b, bias=placeholder if bias is None else bias,
-        residual=placeholder if residual is None else residual,
+        residual=placeholder if residual is None else residual, prelu_weights=placeholder if prelu is None else prelu,
         out=Output(out_shape, dtype), params=params, **packed)["out"]
     if epilogue:
         return result[0]
     size = batch * m * n
     return runner.run(
         "matmul/split_k_reduce.wgsl", slots={"types": types(Elem=elem), "body": body(activation)},
-        constants={"HAS_BIAS": bias is not None, "HAS_RESIDUAL": residual is not None},
+        constants={"HAS_BIAS": bias is not None, "HAS_RESIDUAL": residual is not None, "HAS_PRELU": prelu is not None},
         workgroups=-(-size // 64), partials=result, bias=placeholder if bias is None else bias,
-        residual=placeholder if residual is None else residual, out=Output(batch_shape + (m, n), dtype),
+        residual=placeholder if residual is None else residual, prelu_weights=placeholder if prelu is None else prelu, out=Output(batch_shape + (m, n), dtype),
         params={"size": size, "n": n, "splits": splits, "alpha": alpha, "beta": 0.0})["out"]
 
 

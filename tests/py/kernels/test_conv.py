@@ -66,18 +66,27 @@ def case_arrays(rng, case, dtype=np.float32):
     return x, w
 
 
-def run_conv(runner, x, w, case, *, bias=None, residual=None, activation="v", vec4=False):
+def run_conv(runner, x, w, case, *, bias=None, residual=None, prelu=None, activation="v", vec4=False, registers=False):
+    """conv.wgsl, conv_vec4.wgsl (vec4) or conv_vec4_registers.wgsl (registers: Cin and Cout multiples of 4)."""
     g = geometry(case)
     shape = out_shape(case)
-    # Scalar tiles are WG_Y * 4 pixels tall, vec4 tiles WG_Y * 8.
-    m_tiles, workgroups = launch(runner, int(np.prod(shape[:-1])), g["out_c"], TILE["WG_Y"] * (8 if vec4 else 4))
     placeholder = np.zeros(4, x.dtype)
+    if registers:
+        # 8 pixels x 16 channels a thread, WG_X * WG_Y threads a workgroup (the runtime's gemmTiles).
+        tiles = {"WG_X": 2, "WG_Y": 4}
+        m_tiles = -(-int(np.prod(shape[:-1])) // (tiles["WG_Y"] * 8))
+        workgroups = (-(-g["out_c"] // (tiles["WG_X"] * 16)),) + grid(m_tiles, runner.max_per_dimension)[:2]
+        shader, constants = "conv/conv_vec4_registers.wgsl", tiles
+    else:
+        # Scalar tiles are WG_Y * 4 pixels tall, vec4 tiles WG_Y * 8.
+        m_tiles, workgroups = launch(runner, int(np.prod(shape[:-1])), g["out_c"], TILE["WG_Y"] * (8 if vec4 else 4))
+        shader, constants = "conv/conv_vec4.wgsl" if vec4 else "conv/conv.wgsl", TILE
     return runner.run(
-        "conv/conv_vec4.wgsl" if vec4 else "conv/conv.wgsl",
-        slots={"types": types(Elem="f16" if x.dtype == np.float16 else "f32"), "body": body(activation)},
-        constants=TILE | {"HAS_BIAS": bias is not None, "HAS_RESIDUAL": residual is not None},
+        shader, slots={"types": types(Elem="f16" if x.dtype == np.float16 else "f32"), "body": body(activation)},
+        constants=constants | {"HAS_BIAS": bias is not None, "HAS_RESIDUAL": residual is not None, "HAS_PRELU": prelu is not None},
         workgroups=workgroups, x=x, weights=w,
         bias=placeholder if bias is None else bias, residual=placeholder if residual is None else residual,
+        prelu_weights=placeholder if prelu is None else prelu,
         out=Output(shape, x.dtype), params=g | {"m_tiles": m_tiles, "alpha": 0.0, "beta": 0.0})["out"]
 
 
@@ -95,6 +104,20 @@ def test_conv_vec4(runner, rng, name):
     x, w = case_arrays(rng, case)
     expected = ref.conv(x, w, *case[3:])
     np.testing.assert_allclose(run_conv(runner, x, w, case, vec4=True), expected, **tolerance(w[..., 0].size))
+
+
+@pytest.mark.parametrize("kernel", ["scalar", "vec4", "registers"])
+def test_conv_fused_bias_residual_prelu(runner, rng, kernel):
+    # HAS_PRELU: prelu's slope per output channel, after the bias and the residual.
+    case = VEC4_CASES["3x3 same"]
+    x, w = case_arrays(rng, case)
+    bias = rng.standard_normal(w.shape[-1]).astype(np.float32)
+    residual = rng.standard_normal(out_shape(case)).astype(np.float32)
+    slopes = rng.uniform(0, 0.5, w.shape[-1]).astype(np.float32)
+    out = run_conv(runner, x, w, case, bias=bias, residual=residual, prelu=slopes, vec4=kernel == "vec4",
+                   registers=kernel == "registers")
+    pre = ref.conv(x, w, *case[3:]) + bias + residual
+    np.testing.assert_allclose(out, np.where(pre < 0, pre * slopes, pre), **tolerance(w[..., 0].size))
 
 
 @pytest.mark.parametrize("vec4", [False, True])
@@ -194,7 +217,7 @@ def run_backprop_filter(runner, x, dy, case, splits, vec4=False):
     placeholder = np.zeros(4, np.float32)
     return runner.run(
         "matmul/split_k_reduce.wgsl", workgroups=-(-size // 64), partials=partials, bias=placeholder,
-        residual=placeholder, out=Output(weights_shape),
+        residual=placeholder, prelu_weights=placeholder, out=Output(weights_shape),
         params={"size": size, "n": g["out_c"], "splits": splits, "alpha": 0.0, "beta": 0.0})["out"]
 
 
@@ -239,15 +262,17 @@ def test_1x1_conv_runs_as_vec4_matmul(runner, rng):
     np.testing.assert_allclose(out.reshape(3, 5, 5, 32), expected, **tolerance(36))
 
 
-def run_direct(runner, x_or_dy, w, case, *, backprop_input, four_channels, bias=None, activation="v"):
+def run_direct(runner, x_or_dy, w, case, *, backprop_input, four_channels, bias=None, residual=None, prelu=None, activation="v"):
     g = geometry(case)
     shape = case[0] if backprop_input else out_shape(case)
     threads = int(np.prod(shape)) // (4 if four_channels else 1)
     placeholder = np.zeros(4, np.float32)
     return runner.run(
         "conv/conv_direct.wgsl", slots={"body": body(activation)}, workgroups=-(-threads // 64),
-        constants={"BACKPROP_INPUT": backprop_input, "FOUR_CHANNELS": four_channels, "HAS_BIAS": bias is not None},
-        x=x_or_dy, weights=w, bias=placeholder if bias is None else bias, residual=placeholder, out=Output(shape),
+        constants={"BACKPROP_INPUT": backprop_input, "FOUR_CHANNELS": four_channels, "HAS_BIAS": bias is not None,
+                   "HAS_RESIDUAL": residual is not None, "HAS_PRELU": prelu is not None},
+        x=x_or_dy, weights=w, bias=placeholder if bias is None else bias, residual=placeholder if residual is None else residual,
+        prelu_weights=placeholder if prelu is None else prelu, out=Output(shape),
         params=geometry(case) | {"size": threads, "alpha": 0.0, "beta": 0.0})["out"]
 
 
@@ -278,6 +303,19 @@ def test_conv_direct(runner, rng, name, four_channels):
     np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))
 
 
+@pytest.mark.parametrize("four_channels", [False, True])
+def test_conv_direct_residual_prelu(runner, rng, four_channels):
+    case = DIRECT_CASES["1 -> 8, 3x3 same"]
+    x, w = case_arrays(rng, case)
+    bias = rng.standard_normal(case[2]).astype(np.float32)
+    residual = rng.standard_normal(out_shape(case)).astype(np.float32)
+    slopes = rng.uniform(0, 0.5, case[2]).astype(np.float32)
+    out = run_direct(runner, x, w, case, backprop_input=False, four_channels=four_channels, bias=bias, residual=residual,
+                     prelu=slopes)
+    pre = ref.conv(x, w, case[3], case[4], case[5]) + bias + residual
+    np.testing.assert_allclose(out, np.where(pre < 0, pre * slopes, pre), **tolerance(w[..., 0].size))
+
+
 @pytest.mark.parametrize("name, four_channels", DIRECT_BACKPROP)
 def test_conv_direct_backprop_input(runner, rng, name, four_channels):
     case = DIRECT_CASES[name]
@@ -286,3 +324,38 @@ def test_conv_direct_backprop_input(runner, rng, name, four_channels):
     dx = run_direct(runner, dy, w, case, backprop_input=True, four_channels=four_channels)
     expected = ref.conv_backprop_input(dy, w, x.shape, *case[3:])
     np.testing.assert_allclose(dx, expected, **tolerance(w[..., 0, :].size))
+
+
+# Few input channels (off a multiple of 4) and Cout a multiple of 4: conv_thin_input.wgsl, 8 pixels of a row x 16
+# channels a thread. Widths off a multiple of 8, Cout off a multiple of 16 (a part-used column block), more than 4
+# input channels, batches, dilation, conv1d and conv3d.
+THIN_INPUT_CASES = {
+    "RGB 5x5 stride 2 same": ((2, 13, 11, 3), (5, 5), 24, (2, 2), (1, 1), ((1, 2), (1, 2))),
+    "RGB 3x3 stride 2, 3 column blocks": ((1, 10, 17, 3), (3, 3), 40, (2, 2), (1, 1), ((0, 1), (0, 1))),
+    "one channel dilated": ((1, 9, 20, 1), (3, 3), 8, (1, 1), (2, 2), ((2, 2), (2, 2))),
+    "6 channels, stride 3 valid": ((2, 12, 12, 6), (3, 3), 16, (3, 3), (1, 1), ((0, 0), (0, 0))),
+    "conv1d": ((2, 30, 2), (5,), 12, (1,), (1,), ((2, 2),)),
+    "conv3d": ((1, 4, 6, 9, 3), (2, 3, 3), 20, (1, 2, 1), (1, 1, 1), ((1, 0), (1, 1), (0, 2))),
+}
+
+
+@pytest.mark.parametrize("name", THIN_INPUT_CASES)
+@pytest.mark.parametrize("residual, prelu", [(False, False), (True, False), (True, True)])
+def test_conv_thin_input(runner, rng, name, residual, prelu):
+    case = THIN_INPUT_CASES[name]
+    x, w = case_arrays(rng, case)
+    bias = rng.standard_normal(case[2]).astype(np.float32)
+    shape = out_shape(case)
+    addend = rng.standard_normal(shape).astype(np.float32) if residual else np.zeros(4, np.float32)
+    slopes = rng.uniform(0, 0.5, case[2]).astype(np.float32) if prelu else np.zeros(4, np.float32)
+    g = geometry(case)
+    tiles_w = -(-g["out_size"][2] // 8)
+    threads = g["batch"] * g["out_size"][0] * g["out_size"][1] * tiles_w * -(-case[2] // 16)
+    out = runner.run(
+        "conv/conv_thin_input.wgsl", slots={"body": body("v" if prelu else "relu_f32(v)")}, workgroups=-(-threads // 64),
+        constants={"HAS_BIAS": True, "HAS_RESIDUAL": residual, "HAS_PRELU": prelu},
+        x=x, weights=w, bias=bias, residual=addend, prelu_weights=slopes, out=Output(shape),
+        params=g | {"size": threads, "tiles_w": tiles_w, "alpha": 0.0, "beta": 0.0})["out"]
+    pre = ref.conv(x, w, case[3], case[4], case[5]) + bias + (addend if residual else 0)
+    expected = np.where(pre < 0, pre * slopes, pre) if prelu else np.maximum(pre, 0)
+    np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))

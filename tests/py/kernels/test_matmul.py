@@ -75,6 +75,50 @@ def test_fused_bias_activation_residual(runner, rng, variant):
     np.testing.assert_allclose(out, np.where(pre >= 0, pre, 0.1 * pre), **tolerance(k))
 
 
+PRELU_VARIANTS = [*VARIANTS, pytest.param({"matvec": {"WG_COLUMNS": 4, "WG_K": 4, "ROWS": 3}}, id="matvec")]
+
+
+@pytest.mark.parametrize("variant", PRELU_VARIANTS)
+@pytest.mark.parametrize("splits", [1, 3])
+def test_fused_prelu_after_bias_and_residual(runner, rng, variant, splits):
+    # HAS_PRELU: prelu's slope per output column, after the bias and the residual (split-K: in the second pass).
+    m, k, n = 5 if "matvec" in variant else 45, 96, 20
+    a, b, bias, residual = rand(rng, m, k), rand(rng, k, n), rand(rng, n), rand(rng, m, n)
+    slopes = rng.uniform(0, 0.5, n).astype(np.float32)
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, prelu=slopes, **variant, splits=splits,
+                     k_chunk=32 if splits > 1 else None)
+    pre = reference(a, b) + bias + residual
+    np.testing.assert_allclose(out, np.where(pre < 0, pre * slopes, pre), **tolerance(k))
+
+
+PARAMS_VARIANTS = [pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 4}, id="registers4"),
+                   pytest.param({"matvec": {"WG_COLUMNS": 4, "WG_K": 4, "ROWS": 3}}, id="matvec")]
+
+
+ACTIVATIONS = {"v": lambda y: y, "relu_f32(v)": lambda y: np.maximum(y, 0), "relu6_f32(v)": lambda y: np.clip(y, 0, 6),
+               "elu_f32(v)": lambda y: np.where(y < 0, np.expm1(np.minimum(y, 0)), y),
+               "leakyRelu_f32(v)": lambda y: np.where(y < 0, 0.1 * y, y), "sigmoid_f32(v)": lambda y: 1 / (1 + np.exp(-y))}
+
+
+@pytest.mark.parametrize("variant", PARAMS_VARIANTS)
+@pytest.mark.parametrize("parts, activation", [("", "v"), ("bias", "relu_f32(v)"), ("residual", "sigmoid_f32(v)"),
+                                               ("bias prelu", "v"), ("bias residual prelu", "v"), ("bias residual", "elu_f32(v)"),
+                                               ("bias", "relu6_f32(v)"), ("bias", "leakyRelu_f32(v)")])
+def test_epilogue_switched_by_params(runner, rng, variant, parts, activation):
+    # EPILOGUE_IN_PARAMS: one pipeline, the bias, residual and prelu each switched on by a bit of params.epilogue, the
+    # activation named by a number there.
+    m, k, n = 5 if "matvec" in variant else 45, 24, 20
+    a, b = rand(rng, m, k), rand(rng, k, n)
+    bias = rand(rng, n) if "bias" in parts else None
+    residual = rand(rng, m, n) if "residual" in parts else None
+    slopes = rng.uniform(0, 0.5, n).astype(np.float32) if "prelu" in parts else None
+    out = run_matmul(runner, a, b, bias=bias, residual=residual, prelu=slopes, **variant, epilogue_in_params=True,
+                     activation=activation, alpha=0.1)
+    pre = reference(a, b) + (0 if bias is None else bias) + (0 if residual is None else residual)
+    pre = pre if slopes is None else np.where(pre < 0, pre * slopes, pre)
+    np.testing.assert_allclose(out, ACTIVATIONS[activation](pre), **tolerance(k))
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_split_k_with_epilogue(runner, rng, variant):
     # A long K with a small output: 4 splits of 96, the last one short (68:

@@ -51,13 +51,18 @@ def pool_backprop_reference(x, dy, case, average):
 
 @pytest.mark.parametrize("average", [False, True])
 @pytest.mark.parametrize("name", CASES)
-def test_pool(runner, rng, name, average):
-    g, out_shape = geometry(CASES[name])
-    x = rng.standard_normal(CASES[name][0]).astype(np.float32)
-    size = int(np.prod(out_shape))
-    out = runner.run("pool/pool.wgsl", constants={"AVERAGE": average}, workgroups=-(-size // 64), x=x,
-                     out=Output(out_shape), params=g | {"size": size})["out"]
-    np.testing.assert_allclose(out, pool_reference(x, CASES[name], out_shape, average), rtol=1e-5, atol=1e-6)
+@pytest.mark.parametrize("four_channels", [False, True])
+def test_pool(runner, rng, name, average, four_channels):
+    # FOUR_CHANNELS: a thread per 4 channels of a pixel (the cases' channels repeated to a multiple of 4).
+    case = CASES[name]
+    if four_channels:
+        case = (case[0][:-1] + (4 * case[0][-1],),) + case[1:]
+    g, out_shape = geometry(case)
+    x = rng.standard_normal(case[0]).astype(np.float32)
+    size = int(np.prod(out_shape)) // (4 if four_channels else 1)
+    out = runner.run("pool/pool.wgsl", constants={"AVERAGE": average, "FOUR_CHANNELS": four_channels}, workgroups=-(-size // 64),
+                     x=x, out=Output(out_shape), params=g | {"size": size})["out"]
+    np.testing.assert_allclose(out, pool_reference(x, case, out_shape, average), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("average", [False, True])
@@ -106,6 +111,10 @@ def test_max_pool_nan_wins_and_empty_windows_give_minus_inf(runner, rng, name):
     out = runner.run("pool/pool.wgsl", workgroups=-(-int(np.prod(out_shape)) // 64), x=x,
                      out=Output(out_shape), params=g | {"size": int(np.prod(out_shape))})["out"]
     np.testing.assert_array_equal(out, pool_reference(x, CASES[name], out_shape, False))
+    if x.shape[-1] % 4 == 0:  # and 4 channels a thread
+        out = runner.run("pool/pool.wgsl", constants={"FOUR_CHANNELS": True}, workgroups=-(-int(np.prod(out_shape)) // 256), x=x,
+                         out=Output(out_shape), params=g | {"size": int(np.prod(out_shape)) // 4})["out"]
+        np.testing.assert_array_equal(out, pool_reference(x, CASES[name], out_shape, False))
     dy = rng.standard_normal(out_shape).astype(np.float32)
     dx = runner.run("pool/pool_backprop.wgsl", workgroups=-(-x.size // 64), x=x, dy=dy, dx=Output(x.shape),
                     params=g | {"size": x.size})["dx"]

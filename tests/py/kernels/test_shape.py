@@ -213,17 +213,21 @@ def resize_reference(x, out_hw, bilinear, align_corners, half_pixel):
 @pytest.mark.parametrize("bilinear", [True, False])
 @pytest.mark.parametrize("align_corners, half_pixel", [(False, False), (True, False), (False, True)])
 @pytest.mark.parametrize("out_hw", [(7, 11), (2, 3)])
-def test_resize(runner, rng, bilinear, align_corners, half_pixel, out_hw):
-    x = rng.standard_normal((2, 4, 6, 3)).astype(np.float32)
+@pytest.mark.parametrize("channels, vec4", [(3, False), (8, True)])
+def test_resize(runner, rng, bilinear, align_corners, half_pixel, out_hw, channels, vec4):
+    # vec4: the types slot makes a thread compute 4 channels (params count them in vec4s).
+    x = rng.standard_normal((2, 4, 6, channels)).astype(np.float32)
     h, w = x.shape[1:3]
     scales = [((i - 1) / (o - 1) if align_corners and o > 1 else i / o) for i, o in zip((h, w), out_hw)]
-    shape = (2,) + out_hw + (3,)
-    size = int(np.prod(shape))
-    out = runner.run("shape/resize.wgsl", workgroups=-(-size // 64),
+    shape = (2,) + out_hw + (channels,)
+    per = 4 if vec4 else 1
+    size = int(np.prod(shape)) // per
+    slots = {"types": types(Elem="vec4<f32>", Value="vec4<f32>")} if vec4 else {}
+    out = runner.run("shape/resize.wgsl", workgroups=-(-size // 64), slots=slots,
                      constants={"BILINEAR": bilinear, "ALIGN_CORNERS": align_corners,
                                 "HALF_PIXEL_CENTERS": half_pixel},
                      x=x, out=Output(shape),
-                     params={"size": size, "in_h": h, "in_w": w, "channels": 3, "out_h": out_hw[0],
+                     params={"size": size, "in_h": h, "in_w": w, "channels": channels // per, "out_h": out_hw[0],
                              "out_w": out_hw[1], "scale_h": scales[0], "scale_w": scales[1]})["out"]
     expected = resize_reference(x.astype(np.float64), out_hw, bilinear, align_corners, half_pixel)
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)

@@ -17,15 +17,34 @@ export interface FusedAttrs {
   leakyreluAlpha: number;
 }
 
+/** A fused op's optional inputs after its two operands, by what they are. */
+export interface FusedExtras<T> {
+  bias?: T;
+  /** prelu's weights (activation 'prelu' only). */
+  weights?: T;
+  /** A tensor shaped like the output, added after the bias (a residual connection). */
+  addend?: T;
+}
+
 /**
- * The fused ops' epilogue, in place on `values` (shaped `shape`): add `bias`,
- * then apply the activation; prelu's weights broadcast like the bias.
+ * The fused ops' optional inputs `extra` (after the operands) by name: the bias, then prelu's weights where the
+ * activation is 'prelu', then the addend; an addend comes after a bias (0 for none).
+ */
+export function fusedExtras<T>(extra: readonly T[], activation: string): FusedExtras<T> {
+  const prelu = activation === 'prelu';
+  return { bias: extra[0], weights: prelu ? extra[1] : undefined, addend: extra[prelu ? 2 : 1] };
+}
+
+/**
+ * The fused ops' epilogue, in place on `values` (shaped `shape`): add `bias`
+ * and `addend`, then apply the activation; prelu's weights broadcast like the bias.
  */
 export function applyEpilogue(backend: CpuBackend, values: Float32Array, shape: readonly number[],
-  bias: TensorInfo | undefined, preluWeights: TensorInfo | undefined, { activation, leakyreluAlpha }: FusedAttrs): void {
-  if (bias) {
-    const b = backend.values(bias);
-    const at = broadcastIndex(shape, bias.shape);
+  { bias, weights: preluWeights, addend }: FusedExtras<TensorInfo>, { activation, leakyreluAlpha }: FusedAttrs): void {
+  for (const term of [bias, addend]) {
+    if (!term) continue;
+    const b = backend.values(term);
+    const at = broadcastIndex(shape, term.shape);
     for (let i = 0; i < values.length; i++) values[i] += b[at ? at[i] : i];
   }
   if (activation === 'prelu') {

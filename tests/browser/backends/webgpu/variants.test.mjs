@@ -24,15 +24,17 @@ function runVariant(flags, caseNames, onPage = page) {
     const CASES = {
       matMulVec4Shape: { k: 64, f: () => tw.matMul(input([2, 33, 64], 1), input([64, 36], 2)) },
       matMulTransposed: { k: 24, f: () => tw.matMul(input([24, 9], 3), input([7, 24], 4), true, true) },
-      matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 8], 6)) },
+      // (Products of several rows take matvec.wgsl from 2^18 multiply-adds on CPU adapters: these are larger.)
+      matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 36], 6)) },
       // An odd count of 4-deep K steps, rows past a 16-row thread tile and 9 vec4 columns.
       matMulOddKSteps: { k: 20, f: () => tw.matMul(input([2, 37, 20], 39), input([20, 36], 40)) },
       // Large enough (2^27 multiply-adds) for the registers kernel's 32 rows per thread and two K steps per loop iteration.
       matMulTwoKSteps: { k: 512, f: () => tw.matMul(input([512, 512], 41), input([512, 512], 42)) },
       // Products of few rows (matvec.wgsl under 'auto'): one row with a long K, B transposed, batches broadcast.
+      matMulSmallRows: { k: 32, f: () => tw.matMul(input([9, 32], 162), input([32, 32], 163)) },
       matVecRow: { k: 1028, f: () => tw.matMul(input([1, 1028], 70), input([1028, 36], 71)) },
       matVecTransposedB: { k: 200, f: () => tw.matMul(input([3, 200], 72), input([64, 200], 73), false, true) },
-      matVecBatched: { k: 48, f: () => tw.matMul(input([3, 1, 2, 48], 74), input([2, 48, 20], 75)) },
+      matVecBatched: { k: 480, f: () => tw.matMul(input([3, 1, 2, 480], 74), input([2, 480, 48], 75)) },
       fusedMatVecBiasRelu: {
         k: 64, f: () => tw.fused.matMul({ a: input([1, 64], 76), b: input([64, 12], 77), bias: input([12], 78), activation: 'relu' }),
       },
@@ -55,6 +57,11 @@ function runVariant(flags, caseNames, onPage = page) {
       fusedMatMulPaddedColumns: {
         k: 64, f: () => tw.fused.matMul({ a: input([2, 40, 64], 102), b: input([64, 103], 103), bias: input([103], 104), activation: 'relu6' }),
       },
+      // The same with an addend (a residual connection) and prelu: added, and prelu applied, after the padded product.
+      fusedConv2dPointwisePaddedColumnsAddend: {
+        k: 36, f: () => tw.fused.conv2d({ x: input([1, 16, 16, 36], 122), filter: input([1, 1, 36, 42], 123), strides: 1, pad: 'same',
+          bias: input([42], 124), activation: 'prelu', preluActivationWeights: input([42], 125), addend: input([1, 16, 16, 42], 126) }),
+      },
       fusedConv2dPointwisePaddedColumns: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 16, 16, 36], 105), filter: input([1, 1, 36, 42], 106), strides: 1, pad: 'same',
           bias: input([42], 107), activation: 'relu' }),
@@ -66,6 +73,55 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 27, f: () => tw.fused.conv2d({ x: input([2, 9, 9, 3], 58), filter: input([3, 3, 3, 16], 59), strides: 2, pad: 'same',
           bias: input([16], 60), activation: 'relu' }),
       },
+      // Few input channels: conv_thin_input.wgsl on CPU adapters (8 pixels of a row x 16 channels a thread); a width off
+      // a multiple of 8, Cout off a multiple of 16, more than 4 input channels, dilation.
+      conv2dThinInput: {
+        k: 75, f: () => tw.fused.conv2d({ x: input([2, 11, 13, 3], 112), filter: input([5, 5, 3, 24], 113), strides: 2, pad: 'same',
+          bias: input([24], 114), activation: 'relu6' }),
+      },
+      conv2dThinInputFiveChannels: {
+        k: 45, f: () => tw.conv2d(input([1, 9, 10, 5], 115), input([3, 3, 5, 8], 116), 1, 'same', 'NHWC', 2),
+      },
+      // A window covering x exactly (a head on the last feature map): a matmul of the images by the filter.
+      conv2dWholeWindow: {
+        k: 72, f: () => tw.fused.conv2d({ x: input([2, 3, 3, 8], 117), filter: input([3, 3, 8, 20], 118), strides: 3, pad: 'valid',
+          bias: input([20], 119), activation: 'relu' }),
+      },
+      // Windows tiling the output exactly (stride = window): a matmul of dy by the filter, transposed into place.
+      conv2dTransposeTiling: { k: 8, f: () => tw.conv2dTranspose(input([2, 3, 4, 8], 120), input([2, 2, 3, 8], 121), [2, 6, 8, 3], 2, 'same') },
+      // An addend (a residual connection) and prelu in the kernels' epilogue: a 1x1 conv (registers matmul), one of few
+      // pixels (matvec), a 3x3 conv (registers conv GEMM), a first layer (thin input), a thin output (direct).
+      fusedPointwiseAddendPrelu: {
+        k: 32, f: () => tw.fused.conv2d({ x: input([1, 12, 12, 32], 127), filter: input([1, 1, 32, 16], 128), strides: 1, pad: 'valid',
+          bias: input([16], 129), activation: 'prelu', preluActivationWeights: input([1, 1, 16], 130), addend: input([1, 12, 12, 16], 131) }),
+      },
+      fusedFewPixelsAddendPrelu: {
+        k: 32, f: () => tw.fused.conv2d({ x: input([1, 3, 3, 32], 132), filter: input([1, 1, 32, 16], 133), strides: 1, pad: 'valid',
+          bias: input([16], 134), activation: 'prelu', preluActivationWeights: input([16], 135), addend: input([1, 3, 3, 16], 136) }),
+      },
+      fused3x3AddendPrelu: {
+        k: 72, f: () => tw.fused.conv2d({ x: input([2, 9, 9, 8], 137), filter: input([3, 3, 8, 12], 138), strides: 1, pad: 'same',
+          bias: input([12], 139), activation: 'prelu', preluActivationWeights: input([12], 140), addend: input([2, 9, 9, 12], 141) }),
+      },
+      fusedThinInputAddendPrelu: {
+        k: 27, f: () => tw.fused.conv2d({ x: input([1, 10, 11, 3], 142), filter: input([3, 3, 3, 16], 143), strides: 2, pad: 'same',
+          bias: input([16], 144), activation: 'prelu', preluActivationWeights: input([16], 145), addend: input([1, 5, 6, 16], 146) }),
+      },
+      fusedThinOutputAddendRelu: {
+        k: 72, f: () => tw.fused.conv2d({ x: input([1, 6, 6, 8], 147), filter: input([3, 3, 8, 2], 148), strides: 1, pad: 'same',
+          bias: input([2], 149), activation: 'relu', addend: input([1, 6, 6, 2], 150) }),
+      },
+      // The depthwise kernels take neither: added, and prelu applied, after them.
+      fusedDepthwiseAddendPrelu: {
+        k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([1, 7, 8, 8], 151), filter: input([3, 3, 8, 1], 152), strides: 1, pad: 'same',
+          bias: input([8], 153), activation: 'prelu', preluActivationWeights: input([8], 154), addend: input([1, 7, 8, 8], 155) }),
+      },
+      // 1x1 convs the matmul would run in the scalar GEMM (K off a multiple of 4; N off one, on few pixels).
+      conv2dPointwiseOddInput: {
+        k: 42, f: () => tw.fused.conv2d({ x: input([1, 6, 6, 42], 156), filter: input([1, 1, 42, 12], 157), strides: 1, pad: 'valid',
+          bias: input([12], 158), activation: 'relu', addend: input([1, 6, 6, 12], 159) }),
+      },
+      conv2dPointwiseThinOutput: { k: 24, f: () => tw.conv2d(input([1, 5, 5, 24], 160), input([1, 1, 24, 6], 161), 1, 'valid') },
       conv2dPointwise: { k: 16, f: () => tw.conv2d(input([1, 6, 6, 16], 21), input([1, 1, 16, 8], 22), 1, 'valid') },
       fusedConv2dBiasRelu6: {
         k: 36, f: () => tw.fused.conv2d({ x: input([1, 7, 7, 4], 23), filter: input([3, 3, 4, 8], 24), strides: 1, pad: 'same',
@@ -374,8 +430,65 @@ test('auto: a long K with a small output splits K by itself (matvec off)', async
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
 });
 
+test('auto: convolutions of few input channels run conv_thin_input on CPU adapters, else the GEMM; results match the CPU', async () => {
+  const names = ['conv2dThinInput', 'conv2dThinInputFiveChannels', 'conv2dPaddedChannels'];
+  const results = await runVariant({ quickKernels: 'off', vec4: 'auto', conv: 'auto' }, names);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  for (const name of names) {
+    assert.equal(results[name].shaders.includes('conv/conv_thin_input.wgsl'), runsOnCpu, `${name}: ${results[name].shaders}`);
+    if (runsOnCpu) assert.ok(!results[name].shaders.includes('shape/strided_copy.wgsl'), `${name}: x padded to 4 channels`);
+  }
+});
+
+test('auto: a conv whose window covers x exactly runs as a matmul of the images by the filter; results match the CPU', async () => {
+  for (const conv of ['auto', 'gemm']) {
+    const results = await runVariant({ conv }, ['conv2dWholeWindow']);
+    assertAllMatch(results);
+    const shaders = results.conv2dWholeWindow.shaders;
+    assert.ok(shaders.some((shader) => shader.startsWith('matmul/')) && !shaders.some((shader) => shader.startsWith('conv/')),
+      `${conv}: ${shaders}`);
+  }
+});
+
+test('a transposed conv whose windows tile its output runs as a matmul and a transpose (conv auto or gemm); results match the CPU', async () => {
+  for (const conv of ['auto', 'gemm']) {
+    const results = await runVariant({ conv }, ['conv2dTransposeTiling']);
+    assertAllMatch(results);
+    const shaders = results.conv2dTransposeTiling.shaders;
+    assert.ok(shaders.some((shader) => shader.startsWith('matmul/')) && !shaders.some((shader) => shader.startsWith('conv/')), `${conv}: ${shaders}`);
+  }
+});
+
+test('fused ops with an addend and prelu: the conv and matmul kernels apply both in their epilogue, depthwise after; results match the CPU', async () => {
+  const fused = ['fusedPointwiseAddendPrelu', 'fusedFewPixelsAddendPrelu', 'fused3x3AddendPrelu', 'fusedThinInputAddendPrelu', 'fusedThinOutputAddendRelu'];
+  for (const flags of [{ quickKernels: 'off' }, { quickKernels: 'on' }, { quickKernels: 'off', vec4: 'off' }, { quickKernels: 'off', splitK: 'on' }]) {
+    const results = await runVariant(flags, [...fused, 'fusedDepthwiseAddendPrelu']);
+    assertAllMatch(results);
+    for (const name of fused) {
+      assert.ok(!results[name].shaders.some((shader) => shader.startsWith('elementwise/') && shader !== 'elementwise/random.wgsl'),
+        `${JSON.stringify(flags)} ${name}: ${results[name].shaders}`);
+    }
+    assert.ok(results.fusedDepthwiseAddendPrelu.shaders.includes('elementwise/binary.wgsl'));
+  }
+});
+
+test('auto: a 1x1 conv whose channels would send the matmul to the scalar GEMM runs directly on CPU adapters; results match the CPU', async () => {
+  const names = ['conv2dPointwiseOddInput', 'conv2dPointwiseThinOutput'];
+  const results = await runVariant({ vec4: 'auto', conv: 'auto' }, names);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  for (const name of names) {
+    assert.equal(results[name].shaders.includes('conv/conv_direct.wgsl'), runsOnCpu, `${name}: ${results[name].shaders}`);
+    assert.equal(results[name].shaders.includes('matmul/matmul.wgsl'), !runsOnCpu, `${name}: ${results[name].shaders}`);
+  }
+  const gemm = await runVariant({ vec4: 'auto', conv: 'gemm' }, names);
+  assertAllMatch(gemm);
+  for (const name of names) assert.ok(gemm[name].shaders.includes('matmul/matmul.wgsl'), name);
+});
+
 test('auto: a product whose N is off a multiple of 4 runs the vec4 kernels with N padded on CPU adapters, results match the CPU', async () => {
-  const names = ['fusedMatMulPaddedColumns', 'fusedConv2dPointwisePaddedColumns'];
+  const names = ['fusedMatMulPaddedColumns', 'fusedConv2dPointwisePaddedColumns', 'fusedConv2dPointwisePaddedColumnsAddend'];
   const results = await runVariant({ vec4: 'auto', matvec: 'auto', splitK: 'auto' }, names);
   assertAllMatch(results);
   const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
@@ -415,6 +528,13 @@ test('matvec on, with split-K: any row count in tiles of 8 rows, partials summed
   for (const name of ['matVecRow', 'matMulLongK']) {
     assert.deepEqual(matMulShaders(results[name]), ['matmul/matvec.wgsl', 'matmul/split_k_reduce.wgsl'], name);
   }
+});
+
+test('auto: on CPU adapters small products of several rows take the registers kernel rather than matvec; results match the CPU', async () => {
+  const results = await runVariant({ matvec: 'auto', splitK: 'off' }, ['matMulSmallRows']);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  assert.deepEqual(matMulShaders(results.matMulSmallRows), [runsOnCpu ? 'matmul/matmul_vec4_registers.wgsl' : 'matmul/matvec.wgsl']);
 });
 
 test('matvec off: the same products take the GEMM kernels', async () => {

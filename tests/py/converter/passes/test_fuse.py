@@ -2,7 +2,7 @@ import pytest
 from graphs import run_pass_and_compare, weight
 
 from tensorweb.converter.ir import Graph
-from tensorweb.converter.passes.fuse import fuse_bias_activation
+from tensorweb.converter.passes.fuse import fuse_bias_activation, fuse_residual_add
 
 
 def conv(g, x):
@@ -88,3 +88,59 @@ def test_a_split_off_bias_and_prelu_weights_keep_their_marks_and_a_zero_bias_get
     first, second = g.nodes
     assert first.inputs[2] in g.parameters  # the [1, 5] bias flattened to [5]
     assert second.inputs[2] not in g.parameters and second.inputs[3] in g.parameters  # made-up zero bias, alpha
+
+
+def residual_block(g, x, activation=None, **attrs):
+    """x -> 1x1 conv + bias -> add(x) -> activation: MediaPipe's and MobileNet's residual blocks."""
+    y = g.emit("add", g.emit("conv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=1))), g.add_constant(weight(4, seed=2)))
+    z = g.emit("add", x, y, name=None if activation else "out")
+    return g.emit(activation, z, name="out", **attrs) if activation else z
+
+
+@pytest.mark.parametrize("activation,inputs", [(None, 4), ("relu", 4), ("prelu", 5)])
+def test_a_residual_add_and_its_activation_become_the_fused_ops_addend(activation, inputs):
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    if activation == "prelu":
+        y = g.emit("add", g.emit("conv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=1))), g.add_constant(weight(4, seed=2)))
+        g.outputs = [g.emit("prelu", g.emit("add", y, x), g.add_constant(weight(1, 1, 4, seed=3) * 0.1), name="out")]
+    else:
+        g.outputs = [residual_block(g, x, activation)]
+    assert run_pass_and_compare(g, lambda graph: fuse_bias_activation(graph) | fuse_residual_add(graph))
+    (node,) = g.nodes
+    assert node.op == "fusedConv2d" and node.attrs["activation"] == (activation or "linear") and node.outputs == ["out"]
+    assert len(node.inputs) == inputs and node.inputs[-1] == x
+
+
+def test_a_residual_add_of_a_value_computed_later_puts_the_fused_op_after_it():
+    # The detector's blocks: add(pad(x), conv(depthwise(x))), the pad listed after the conv.
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    y = g.emit("conv2d", x, g.add_constant(weight(1, 1, 4, 6, seed=1)))
+    padded = g.emit("pad", x, paddings=[[0, 0], [0, 0], [0, 0], [0, 2]])
+    g.outputs = [g.emit("relu", g.emit("add", padded, y), name="out")]
+    assert run_pass_and_compare(g, fuse_residual_add)
+    assert [n.op for n in g.nodes] == ["pad", "fusedConv2d"]  # with a zero bias, then the addend
+    assert g.nodes[1].inputs[3] == padded and g.nodes[1].attrs["activation"] == "relu"
+
+
+def test_adds_the_fused_op_cannot_take_stay():
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    y = g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=1)), activation="relu")
+    z = g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=4)))
+    row = g.add_input("row", [1, 1, 1, 4], "float32")
+    g.outputs = [g.emit("add", y, x, name="after_relu"), g.emit("add", z, row, name="broadcast"),
+                 g.emit("add", g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=5))), g.add_constant(weight(1, 6, 6, 4)),
+                        name="constant")]
+    assert not fuse_residual_add(g)
+
+
+def test_a_fused_matmul_takes_its_residual():
+    g = Graph()
+    x = g.add_input("x", [3, 8], "float32")
+    h = g.emit("add", g.emit("matMul", x, g.add_constant(weight(8, 8, seed=1))), g.add_constant(weight(8, seed=2)))
+    g.outputs = [g.emit("add", h, x, name="out")]
+    assert run_pass_and_compare(g, lambda graph: fuse_bias_activation(graph) | fuse_residual_add(graph))
+    (node,) = g.nodes
+    assert node.op == "fusedMatMul" and node.inputs[-1] == x and len(node.inputs) == 4

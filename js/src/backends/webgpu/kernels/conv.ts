@@ -18,14 +18,17 @@ import type { PipelineSpec, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, gpu, groupsFor } from './common.js';
 import { fill } from './elementwise.js';
-import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
+import { fusedExtras } from '../../cpu/nn.js';
+import { type Epilogue, NO_EPILOGUE, epilogueBindings, epilogueConstants, finishEpilogue, planEpilogue } from './epilogue.js';
 import { gemmTiles, runMatMul } from './matmul.js';
+import { reduceAxes } from './reduce.js';
 import { transposeData, zeroPad } from './shape.js';
 import { type RepeatItem, repeatTemplates, shaderFiles, shaderSource } from '../../../shaders.js';
 
 const SHADERS = shaderFiles({
   convDirect: 'conv/conv_direct.wgsl',
   convVec4Registers: 'conv/conv_vec4_registers.wgsl',
+  convThinInput: 'conv/conv_thin_input.wgsl',
   convVec4: 'conv/conv_vec4.wgsl',
   conv: 'conv/conv.wgsl',
   convBackpropInputVec4: 'conv/conv_backprop_input_vec4.wgsl',
@@ -89,6 +92,20 @@ function useDirect(backend: WebGpuBackend, outChannels: number, productsPerOutpu
   return outChannels < 4 || (outChannels < 16 && productsPerOutput <= 64);
 }
 
+/**
+ * Whether a 1x1 conv runs directly rather than as a matmul: forced by the conv flag, or on CPU adapters where
+ * its channel counts would send the matmul to the scalar GEMM (input channels off a multiple of 4, or output
+ * channels off one on too few pixels to pad them), whose workgroup barriers CPU adapters pay dearly for and
+ * whose pipelines (one per tile shape, 0.15-0.2 s each) compile slowly there: on SwiftShader (in turns)
+ * MediaPipe's face detector's 16x16x42 -> 48 took 1.9 ms so against 2.3 ms, 32x32x42 -> 48 9 against 25 ms, its
+ * 88 -> 2 and 96 -> 6 heads 0.8 and 0.7 against 0.9 and 0.4 ms, and its first result three such compiles less.
+ */
+function directPointwise(backend: WebGpuBackend, pixels: number, inC: number, outC: number): boolean {
+  const { conv, vec4 } = backend.flags;
+  if (conv !== 'auto') return conv === 'direct';
+  return backend.info.runsOnCpu && vec4 !== 'off' && (inC % 4 !== 0 || (outC % 4 !== 0 && pixels * outC < 4096));
+}
+
 /** One dispatch of conv/conv_direct.wgsl into `out` (x is dy when `backpropInput`). */
 function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataId, inC: number, outC: number, out: DataId,
   size: number, backpropInput: boolean, epilogue: Epilogue): void {
@@ -98,9 +115,9 @@ function runDirect(backend: WebGpuBackend, g: Geometry, x: DataId, filter: DataI
   backend.run({
     shader: SHADERS.convDirect,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: { BACKPROP_INPUT: backpropInput, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual, FOUR_CHANNELS: fourChannels },
+    constants: { BACKPROP_INPUT: backpropInput, ...epilogueConstants(epilogue), FOUR_CHANNELS: fourChannels },
     bindings: {
-      x, weights: filter, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}), ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      x, weights: filter, out, ...epilogueBindings(epilogue),
       params: { size: threads, batch: g.batch, in_c: inC, out_c: outC, ...convFields(g, g.inSpatial, g.outSpatial), alpha: epilogue.alpha, beta: epilogue.beta },
     },
     workgroups: groupsFor(threads),
@@ -119,8 +136,50 @@ function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels
   return {
     shader: SHADERS.convVec4Registers,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, ...epilogueConstants(epilogue) },
   };
+}
+
+/** Output pixels along a row per thread of conv_thin_input.wgsl. */
+const THIN_INPUT_PIXELS = 8;
+
+/**
+ * conv_thin_input.wgsl's pipeline where a forward conv runs it, else null: on CPU adapters, input channels off
+ * a multiple of 4 (a first layer on RGB pixels) and output channels a multiple of 4. The GEMMs would pad x and
+ * the filter to 4 channels first, and spend such a conv on index math (a sum of 4 products per tap) and lanes
+ * that idle; the direct kernel loads a weight per product. On SwiftShader, MediaPipe's first layers
+ * (128x128x3 -> 24, 5x5 stride 2; 256x256x3 -> 16, 3x3 stride 2) take about a third of the direct kernel's
+ * time here (14 against 37 ms, 12 against 40 ms) and two fifths to a sixth of the padded registers GEMM's, pads included.
+ */
+function thinInputSpec(backend: WebGpuBackend, inC: number, outC: number, epilogue: Epilogue): PipelineSpec | null {
+  const { conv, vec4 } = backend.flags;
+  if (conv !== 'auto' || vec4 === 'off' || !backend.info.runsOnCpu || inC % 4 === 0 || outC % 4 !== 0) return null;
+  return {
+    shader: SHADERS.convThinInput,
+    slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
+    constants: epilogueConstants(epilogue),
+  };
+}
+
+/** One dispatch of conv/conv_thin_input.wgsl (`spec`) into a new tensor of `outShape`. */
+function runThinInput(backend: WebGpuBackend, spec: PipelineSpec, g: Geometry, x: DataId, filter: DataId, inC: number,
+  outC: number, outShape: readonly number[], epilogue: Epilogue): DataId {
+  const out = backend.allocate(outShape, 'float32');
+  const outSize = vec3(g.outSpatial, 1);
+  const tilesW = Math.ceil(outSize[2] / THIN_INPUT_PIXELS);
+  const threads = g.batch * outSize[0] * outSize[1] * tilesW * Math.ceil(outC / 16);
+  backend.run({
+    ...spec,
+    bindings: {
+      x, weights: filter, out, ...epilogueBindings(epilogue),
+      params: {
+        size: threads, batch: g.batch, in_c: inC, out_c: outC, tiles_w: tilesW, ...convFields(g, g.inSpatial, g.outSpatial),
+        alpha: epilogue.alpha, beta: epilogue.beta,
+      },
+    },
+    workgroups: groupsFor(threads),
+  });
+  return out;
 }
 
 /** Forward conv of x [batch?, ...spatial, Cin] with filter [...window, Cin, Cout]; `rank` spatial dims. */
@@ -131,18 +190,39 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   const pixels = g.batch * sizeFromShape(g.outSpatial);
   const pointwise = g.window.every((k) => k === 1) && g.strides.every((s) => s === 1) && g.padBefore.every((p) => p === 0) &&
     g.outSpatial.every((n, d) => n === g.inSpatial[d]);
+  if (pointwise && directPointwise(backend, pixels, inC, outC)) {
+    const out = backend.allocate(outShape, 'float32');
+    runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
+    return out;
+  }
   if (pointwise) {
     // A 1x1 convolution is a matmul of the pixels by the filter.
     return runMatMul(backend, {
       a: { ...x, shape: [pixels, inC] }, b: { ...filter, shape: [inC, outC] }, transposeA: false, transposeB: false,
     }, [pixels, outC], epilogue);
   }
-  if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
-  // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
-  const registers = registersGemm(backend, inC, outC, pixels, epilogue);
   const sumLength = sizeFromShape(g.window) * inC;
+  const wholeWindow = g.window.every((k, d) => k === g.inSpatial[d]) && g.outSpatial.every((n) => n === 1) &&
+    g.padBefore.every((p) => p === 0) && g.dilations.every((d) => d === 1);
+  if (wholeWindow && pixels > 0 && !useDirect(backend, outC, sumLength)) {
+    // A window that covers x exactly (a head on the last feature map: MediaPipe's face landmark model's 3x3x32 ->
+    // 1404) reads each image's values in the filter's own order: a matmul of the images by the filter, a matrix-vector
+    // product at batch 1 (on SwiftShader 4 against 16 ms in the registers conv GEMM, 7 of whose 8 pixels per thread
+    // had nothing to do). Thin outputs stay direct (its 3x3x32 -> 1: 0.05 ms, 0.6 in the scalar matmul).
+    return runMatMul(backend, {
+      a: { ...x, shape: [g.batch, sumLength] }, b: { ...filter, shape: [sumLength, outC] }, transposeA: false, transposeB: false,
+    }, [g.batch, outC], epilogue);
+  }
+  if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
+  // The thin-input kernel compiles in ~0.6 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
+  const thin = thinInputSpec(backend, inC, outC, epilogue);
+  if (thin && backend.bestVariantReady(thin, { extraMs: pixels * outC * sumLength * 3e-6, compileMs: 600 })) {
+    return runThinInput(backend, thin, g, x.dataId, filter.dataId, inC, outC, outShape, epilogue);
+  }
+  // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
+  const registers = thin ? null : registersGemm(backend, inC, outC, pixels, epilogue);
   // The direct kernel adds about 15 ns a multiply-add on SwiftShader.
-  if (useDirect(backend, outC, sumLength) ||
+  if (thin || useDirect(backend, outC, sumLength) ||
     (registers && !backend.bestVariantReady(registers, { extraMs: pixels * outC * sumLength * 15e-6, compileMs: 1300 }))) {
     const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
@@ -173,12 +253,10 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     ...(registers ?? {
       shader: vec4 ? SHADERS.convVec4 : SHADERS.conv,
       slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+      constants: { WG_X: tiles.WG_X, WG_Y: tiles.WG_Y, TILE_K: tiles.TILE_K, ...epilogueConstants(epilogue) },
     }),
     bindings: {
-      x: x.dataId, weights: filter.dataId, out,
-      ...(epilogue.bias ? { bias: epilogue.bias } : {}),
-      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      x: x.dataId, weights: filter.dataId, out, ...epilogueBindings(epilogue),
       params: {
         batch: g.batch, in_c: inC, out_c: outC, m_tiles: mTiles, ...convFields(g, g.inSpatial, g.outSpatial),
         alpha: epilogue.alpha, beta: epilogue.beta,
@@ -198,10 +276,42 @@ export function convKernel(rank: number): WebGpuKernel<WindowAttrs> {
 
 export const fusedConv2dKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
-  const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
-  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  const { inputs: [x, filter, ...extra], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs);
   return [finishEpilogue(backend, runConv(backend, 2, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
 };
+
+/**
+ * Whether a conv's windows tile x exactly (stride equal to the window, no dilation, no padding, x as large as
+ * the windows cover): then each element of dx (a transposed conv's output) takes one tap of one dy pixel.
+ */
+function tilesExactly(g: Geometry): boolean {
+  return g.window.every((k, d) => g.strides[d] === k && g.dilations[d] === 1 && g.padBefore[d] === 0 && g.inSpatial[d] === g.outSpatial[d] * k);
+}
+
+/**
+ * dx of a conv whose windows tile x exactly (a transposed conv upsampling by its window: MediaPipe's selfie
+ * segmentation ends with a 2x2 stride-2 one): dy [pixels, Cout] times the filter as [Cout, taps * Cin] is every
+ * pixel's taps, which a transpose lays out as dx ([n, oh, kh, ow, kw, Cin] from [n, oh, ow, kh, kw, Cin]). On
+ * SwiftShader (a loaded machine, in turns) 128x128x16 -> 256x256x1 took 19 ms so (the filter's transpose, a
+ * matmul and the copy, most of it) against 56 ms in the direct kernel, a thread per dx element finding its tap.
+ */
+function runTilesExactly(backend: WebGpuBackend, g: Geometry, dy: TensorInfo, filter: TensorInfo): DataId {
+  const rank = g.window.length;
+  const [inC, outC] = filter.shape.slice(rank);
+  const taps = sizeFromShape(g.window);
+  const pixels = g.batch * sizeFromShape(g.outSpatial);
+  const weights = transposeData(backend, { ...filter, shape: [taps * inC, outC] }, [1, 0]);
+  const product = runMatMul(backend, {
+    a: { ...dy, shape: [pixels, outC] }, b: { dataId: weights, shape: [outC, taps * inC], dtype: 'float32' }, transposeA: false, transposeB: false,
+  }, [pixels, taps * inC], NO_EPILOGUE);
+  backend.disposeData(weights);
+  // [n, ...out spatial, ...window, Cin] -> [n, out_0, k_0, out_1, k_1, ..., Cin]
+  const perm = [0, ...g.window.flatMap((_, d) => [1 + d, 1 + rank + d]), 1 + 2 * rank];
+  const dx = transposeData(backend, { dataId: product, shape: [g.batch, ...g.outSpatial, ...g.window, inC], dtype: 'float32' }, perm);
+  backend.disposeData(product);
+  return dx;
+}
 
 /** dx of a conv (and the transposed conv): inputs dy and filter [...window, Cin, Cout]; out is dx's shape. */
 export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs> {
@@ -210,6 +320,7 @@ export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs>
     const { inputs: [dy, filter], attrs, outputs: [spec] } = args;
     const [inC, outC] = filter.shape.slice(rank);
     const g = geometry(rank, spec.shape, filter.shape.slice(0, rank), attrs);
+    if (sizeFromShape(spec.shape) > 0 && backend.flags.conv !== 'direct' && tilesExactly(g)) return [runTilesExactly(backend, g, dy, filter)];
     const out = backend.allocate(spec.shape, 'float32');
     if (sizeFromShape(spec.shape) === 0) return [out];
     if (useDirect(backend, inC, sizeFromShape(g.window) * outC, true)) {
@@ -427,9 +538,10 @@ export const depthwiseConv2dKernel: WebGpuKernel<WindowAttrs> = (args) => {
 
 export const fusedDepthwiseConv2dKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
-  const { inputs: [x, filter, bias, weights], attrs, outputs: [out] } = args;
-  // The direct kernel has a bias but no per-element addend: such a bias, and the activation after it, run after the kernel.
-  const plan = planEpilogue(out.shape, bias, weights, attrs, false);
+  const { inputs: [x, filter, ...extra], attrs, outputs: [out] } = args;
+  // The depthwise kernels have a bias but no per-element addend nor prelu slopes: those, and the activation after
+  // them, run after the kernel.
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs, { residual: false, prelu: false });
   return [finishEpilogue(backend, runDepthwise(backend, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
 };
 
@@ -490,14 +602,27 @@ export function poolKernel(rank: number, average: boolean): WebGpuKernel<PoolAtt
     const backend = gpu(args);
     const { inputs: [x], attrs, outputs: [spec] } = args;
     const g = poolGeometry(rank, x.shape, attrs);
-    const out = backend.allocate(spec.shape, 'float32');
     const size = sizeFromShape(spec.shape);
+    const global = average && g.outSpatial.every((n) => n === 1) && g.window.every((k, d) => k === g.inSpatial[d]) && g.padBefore.every((p) => p === 0);
+    if (global && size > 0) {
+      // An average over the whole input (a global pool: squeeze-and-excite blocks) is a mean over the spatial dims,
+      // which the reduce kernels split over many threads; a thread per output left all but a few lanes idle (on
+      // SwiftShader, in turns: MediaPipe's selfie segmentation's 128x128x16 2.5 against 11 ms, 64x64x16 0.65 against 2.1).
+      const axes = g.inSpatial.map((_, d) => x.shape.length - 1 - rank + d);
+      return [reduceAxes(backend, x, average ? 'mean' : 'max', axes)];
+    }
+    const out = backend.allocate(spec.shape, 'float32');
     if (size === 0) return [out];
+    // 4 channels a thread where their count allows: one walk over the window for 4 outputs (on SwiftShader the
+    // face landmark model's 2x2 stride-2 max pools of 96x96x16 and 48x48x32 took 4.9 and 1.8 ms so against 7.2 and 4.8).
+    const channels = x.shape[x.shape.length - 1];
+    const fourChannels = channels % 4 === 0 && backend.flags.vec4 !== 'off';
+    const threads = fourChannels ? size / 4 : size;
     backend.run({
       shader: SHADERS.pool,
-      constants: { AVERAGE: average },
-      bindings: { x: x.dataId, out, params: { size, ...poolFields(g, x.shape[x.shape.length - 1]) } },
-      workgroups: groupsFor(size),
+      constants: { AVERAGE: average, FOUR_CHANNELS: fourChannels },
+      bindings: { x: x.dataId, out, params: { size: threads, ...poolFields(g, channels) } },
+      workgroups: groupsFor(threads),
     });
     return [out];
   };

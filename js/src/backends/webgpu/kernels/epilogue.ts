@@ -1,10 +1,13 @@
-// The fused ops' epilogue (bias, then activation) as the matmul and conv
-// shaders take it: a bias of one value per output column goes to their
-// `bias` binding, a bias shaped like the output to `residual`, and the
-// activation into the `body` slot. What cannot be fused (another bias
-// shape, prelu's weights) runs after the core op as elementwise kernels.
+// The fused ops' epilogue (bias, addend, then activation) as the matmul and
+// conv shaders take it: a bias of one value per output column goes to their
+// `bias` binding, an addend (or a bias shaped like the output) to `residual`,
+// prelu's weights of one value per output column to `prelu_weights`, and
+// the other activations into the `body` slot. What cannot be fused (another
+// bias shape, prelu's weights broadcast otherwise, what a kernel lacks the
+// slot for) runs after the core op as elementwise kernels.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
+import type { FusedExtras } from '../../cpu/nn.js';
 import type { WebGpuBackend } from '../backend.js';
 import type { TensorInfo } from './common.js';
 import { binaryBody, runBinary, runUnary, unaryBody } from './elementwise.js';
@@ -18,6 +21,25 @@ export interface Epilogue {
   bias?: DataId;
   /** One value per output element. */
   residual?: DataId;
+  /** prelu's slope, one per output column, applied after bias and residual (the body is then the identity). */
+  prelu?: DataId;
+  /** The fused activation the body applies, by its name ('linear' for none), for kernels that take it as a number. */
+  activation?: string;
+}
+
+/** The override constants that switch a kernel's epilogue inputs on (all off where `fused` is false: split-K's partials). */
+export function epilogueConstants(epilogue: Epilogue, fused = true): Record<string, boolean> {
+  return { HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual, HAS_PRELU: fused && !!epilogue.prelu };
+}
+
+/** The epilogue's bindings (what is absent is bound to a placeholder by the backend). */
+export function epilogueBindings(epilogue: Epilogue, fused = true): Record<string, DataId> {
+  if (!fused) return {};
+  return {
+    ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+    ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+    ...(epilogue.prelu ? { prelu_weights: epilogue.prelu } : {}),
+  };
 }
 
 // Fused activations (TF.js's names) as the unary ops whose WGSL functions
@@ -40,13 +62,15 @@ function activationBody(activation: string, leakyreluAlpha: number): { body: str
 }
 
 /** No activation: the clamp without bounds (`linear`). */
-export const NO_EPILOGUE: Epilogue = { body: CLAMP_BODY, alpha: -Infinity, beta: Infinity };
+export const NO_EPILOGUE: Epilogue = { body: CLAMP_BODY, alpha: -Infinity, beta: Infinity, activation: 'linear' };
 
 export interface EpiloguePlan {
   fused: Epilogue;
   /** A bias that broadcasts some other way: added after the core op. */
   biasAfter?: TensorInfo;
-  /** Activation applied after that add (and prelu, whose weights broadcast). */
+  /** An addend the core kernel does not take: added after the bias. */
+  addendAfter?: TensorInfo;
+  /** Activation applied after those adds (and prelu, whose weights broadcast). */
   activationAfter?: { body: string; alpha: number; beta: number; weights?: TensorInfo };
 }
 
@@ -55,29 +79,44 @@ export interface FusedActivation {
   leakyreluAlpha: number;
 }
 
-/** `residual`: whether the core kernel takes a per-element addend (the direct depthwise kernel does not). */
-export function planEpilogue(outShape: readonly number[], bias: TensorInfo | undefined, weights: TensorInfo | undefined,
-  { activation, leakyreluAlpha }: FusedActivation, residual = true): EpiloguePlan {
+/** What the core kernel takes: a per-element addend (the direct depthwise kernels do not), prelu's weights. */
+export interface EpilogueSlots {
+  residual: boolean;
+  prelu: boolean;
+}
+
+const ALL_SLOTS: EpilogueSlots = { residual: true, prelu: true };
+
+export function planEpilogue(outShape: readonly number[], { bias, weights, addend }: FusedExtras<TensorInfo>,
+  { activation, leakyreluAlpha }: FusedActivation, slots: EpilogueSlots = ALL_SLOTS): EpiloguePlan {
   const columns = outShape[outShape.length - 1];
-  const perColumn = bias && sizeFromShape(bias.shape) === columns && (bias.shape.length === 0 || bias.shape[bias.shape.length - 1] === columns);
-  const perElement = residual && bias && !perColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
-  const fusedBias = perColumn || perElement;
+  const perColumn = (t: TensorInfo | undefined) =>
+    !!t && sizeFromShape(t.shape) === columns && (t.shape.length === 0 || t.shape[t.shape.length - 1] === columns);
+  const biasPerColumn = perColumn(bias);
+  const fusedAddend = slots.residual && !!addend;
+  const biasPerElement = slots.residual && !addend && !!bias && !biasPerColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
+  const fusedBias = biasPerColumn || biasPerElement;
+  // The activation runs in the kernel when everything before it does.
+  const beforeFused = (!bias || fusedBias) && (!addend || fusedAddend);
+  const fusedPrelu = activation === 'prelu' && slots.prelu && perColumn(weights) && beforeFused;
   const fusable = activation === 'prelu' ? null : activationBody(activation, leakyreluAlpha);
-  const fuseActivation = activation === 'linear' || (fusable !== null && (!bias || fusedBias));
+  const fuseActivation = activation === 'linear' || fusedPrelu || (fusable !== null && beforeFused);
   return {
     fused: {
-      ...(fuseActivation ? fusable! : NO_EPILOGUE),
-      ...(perColumn ? { bias: bias!.dataId } : {}),
-      ...(perElement ? { residual: bias!.dataId } : {}),
+      ...(fuseActivation && fusable ? { ...fusable, activation } : NO_EPILOGUE),
+      ...(biasPerColumn ? { bias: bias!.dataId } : {}),
+      ...(fusedAddend ? { residual: addend!.dataId } : biasPerElement ? { residual: bias!.dataId } : {}),
+      ...(fusedPrelu ? { prelu: weights!.dataId } : {}),
     },
     ...(bias && !fusedBias ? { biasAfter: bias } : {}),
+    ...(addend && !fusedAddend ? { addendAfter: addend } : {}),
     ...(fuseActivation ? {} : {
       activationAfter: activation === 'prelu' ? { body: binaryBody('prelu'), alpha: 0, beta: 0, weights } : fusable!,
     }),
   };
 }
 
-/** Applies what the core kernel did not: the broadcast bias, then the activation. */
+/** Applies what the core kernel did not: the broadcast bias, the addend, then the activation. */
 export function finishEpilogue(backend: WebGpuBackend, core: DataId, outShape: readonly number[], plan: EpiloguePlan): DataId {
   let result = core;
   const replace = (next: DataId) => {
@@ -86,6 +125,7 @@ export function finishEpilogue(backend: WebGpuBackend, core: DataId, outShape: r
   };
   const info = (): TensorInfo => ({ dataId: result, shape: outShape, dtype: 'float32' });
   if (plan.biasAfter) replace(runBinary(backend, info(), plan.biasAfter, outShape, 'float32', binaryBody('add')));
+  if (plan.addendAfter) replace(runBinary(backend, info(), plan.addendAfter, outShape, 'float32', binaryBody('add')));
   const after = plan.activationAfter;
   if (after?.weights) replace(runBinary(backend, info(), after.weights, outShape, 'float32', after.body));
   else if (after) replace(runUnary(backend, info(), 'float32', after.body, { alpha: after.alpha, beta: after.beta }));

@@ -10,7 +10,9 @@ import { sizeFromShape, stridesOf } from '../../../core/dtype.js';
 import type { QuickVariantCost, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
-import { type Epilogue, NO_EPILOGUE, finishEpilogue, planEpilogue } from './epilogue.js';
+import { fusedExtras } from '../../cpu/nn.js';
+import { type Epilogue, NO_EPILOGUE, epilogueBindings, epilogueConstants, finishEpilogue, planEpilogue } from './epilogue.js';
+import { binaryBody } from './elementwise.js';
 import { stridedCopy, zeroPad } from './shape.js';
 import { shaderFiles } from '../../../shaders.js';
 
@@ -23,6 +25,7 @@ const SHADERS = shaderFiles({
 });
 
 const IDENTITY = 'return v;';
+const IDENTITY_EPILOGUE: Epilogue = { body: IDENTITY, alpha: 0, beta: 0, activation: 'linear' };
 
 interface Tiles {
   WG_X: number;
@@ -119,6 +122,41 @@ function registersQuickCost(constants: Record<string, number | boolean>, multipl
   const compileMs = constants.ROWS_PER_THREAD === 16 ? 600 : constants.TWO_K_STEPS ? 2800 : 1600;
   return { extraMs: multiplyAdds * 0.4e-6, compileMs };
 }
+
+/** The shaders whose epilogue parts may be switched by params (EPILOGUE_IN_PARAMS) instead of constants. */
+const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
+
+/**
+ * Whether a launch switches its epilogue's parts (bias, residual, prelu) and its activation by a params field
+ * rather than by pipeline constants and the body slot: on CPU adapters, for the matrix-vector kernel and the
+ * registers kernel's quick 4-row variant, so that one pipeline serves every combination. Their compiles are slow
+ * there (0.2-0.3 s on SwiftShader) and come before a model's first result, whose products mix the combinations
+ * (MediaPipe's models: a bias alone, with a residual, with prelu; relu, sigmoid or none). The 16- and 32-row
+ * variants keep the constants: with the switches their stores took 15-35% longer (1x1 convs of 64x64x24 -> 24
+ * with a residual: 7.9 against 5.9 ms), and they compile in the background anyway.
+ */
+function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue: Epilogue): boolean {
+  return backend.info.runsOnCpu && epilogue.activation !== undefined && epilogue.activation in ACTIVATION_KINDS &&
+    (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
+}
+
+/** The activations EPILOGUE_IN_PARAMS kernels name by number in params.epilogue (bit 4 on). */
+const ACTIVATION_KINDS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
+
+/** params.epilogue for the epilogue's parts and activation (none where the kernel leaves them to split-K's pass). */
+function epilogueBits(epilogue: Epilogue, fused: boolean): number {
+  if (!fused) return 0;
+  return (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0) | (ACTIVATION_KINDS[epilogue.activation!] << 4);
+}
+
+/**
+ * On CPU adapters, products of several rows below this many multiply-adds run the registers kernel rather than
+ * matvec.wgsl (or the scalar GEMM for a small output): there they take it as little time or less (on SwiftShader,
+ * in turns: 9 x 128 x 128 1.2 against 1.4 ms, 9 x 32 x 32 0.31 against 0.35), and a network's small products (the
+ * face landmark model's 1x1 convs on 3x3 pixels) then share its pipelines instead of compiling matvec's, 0.3 s
+ * each there.
+ */
+const SMALL_PRODUCT = 2 ** 18;
 
 /** matmul/matvec.wgsl's output rows per workgroup, at most (its named row sums). */
 const MATVEC_ROWS = 8;
@@ -252,7 +290,18 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const [m, n] = outShape.slice(rank - 2);
   const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
   const elem = a.dtype === 'int32' ? 'i32' : 'f32';
-  if (padColumns(backend, m, n, k, transposeA, transposeB, elem, epilogue)) return runPaddedColumns(backend, { a, b, transposeA, transposeB }, outShape, epilogue);
+  if (padColumns(backend, m, n, k, transposeA, transposeB, elem)) {
+    const operands = { a, b, transposeA, transposeB };
+    if (!epilogue.residual) return runPaddedColumns(backend, operands, outShape, epilogue);
+    // The residual would need padding too: it, and the activation after it, run after the padded product.
+    const core = runPaddedColumns(backend, operands, outShape, { ...NO_EPILOGUE, ...(epilogue.bias ? { bias: epilogue.bias } : {}) });
+    const activationAfter = epilogue.prelu ? { body: binaryBody('prelu'), alpha: 0, beta: 0, weights: { dataId: epilogue.prelu, shape: [n], dtype: 'float32' as const } }
+      : epilogue.activation === 'linear' ? undefined : { body: epilogue.body, alpha: epilogue.alpha, beta: epilogue.beta };
+    return finishEpilogue(backend, core, outShape, {
+      fused: NO_EPILOGUE, addendAfter: { dataId: epilogue.residual, shape: outShape, dtype: 'float32' },
+      ...(activationAfter ? { activationAfter } : {}),
+    });
+  }
   const out = backend.allocate(outShape, a.dtype);
   if (sizeFromShape(outShape) === 0) return out;
   const outBatch = outShape.slice(0, rank - 2);
@@ -262,21 +311,23 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
 
   const flags = backend.flags;
   const vec4Shapes = !transposeA && k % 4 === 0 && n % 4 === 0 && elem === 'f32' && flags.vec4 !== 'off';
-  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || m <= matvecMaxRows(backend));
   const vec4Valid = vec4Shapes && !transposeB;
+  const smallOnCpu = backend.info.runsOnCpu && vec4Valid && m > 1 && batchCount * m * n * k < SMALL_PRODUCT;
+  const matvec = vec4Shapes && flags.matvec !== 'off' && (flags.matvec === 'on' || (m <= matvecMaxRows(backend) && !smallOnCpu));
   // Small outputs keep the scalar kernel, unless their sums are long: a classifier head's [1, 1280] x [1280, 1000]
   // took 50 ms there on SwiftShader, ~27 ms in the vec4 registers kernel (whose other 15 rows go to waste).
-  const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20)));
+  const vec4 = vec4Valid && (flags.vec4 === 'on' || (flags.vec4 === 'auto' && (m * n >= 1024 || m * n * k >= 2 ** 20 || smallOnCpu)));
   const pipelineOf = (launch: MatMulLaunch) => {
     const kChunk = Math.ceil(Math.ceil(k / Math.max(1, launch.splits)) / launch.kGranule) * launch.kGranule;
     const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
     const fused = splits === 1;
+    const inParams = epilogueInParams(backend, launch, epilogue);
     const spec = {
       shader: launch.shader,
-      slots: { types: typesSlot({ Elem: elem }), body: fused ? epilogue.body : IDENTITY, ...launch.slots },
-      constants: { ...launch.constants, HAS_BIAS: fused && !!epilogue.bias, HAS_RESIDUAL: fused && !!epilogue.residual },
+      slots: { types: typesSlot({ Elem: elem }), body: fused && !inParams ? epilogue.body : IDENTITY, ...launch.slots },
+      constants: { ...launch.constants, ...(inParams ? { EPILOGUE_IN_PARAMS: true } : epilogueConstants(epilogue, fused)) },
     };
-    return { launch, kChunk, splits, fused, spec };
+    return { launch, kChunk, splits, fused, spec, inParams };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
   // The 16- and 32-row registers kernels compile slowly (0.6-1.6 s on SwiftShader): 4 rows run until they are ready.
@@ -304,13 +355,14 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     return alternatives.map((alternative) => alternative.spec);
   });
   pipeline = alternatives.find((alternative) => alternative.spec === chosen) ?? pipeline;
-  const { launch, kChunk, splits, fused } = pipeline;
+  const { launch, kChunk, splits, fused, inParams } = pipeline;
   const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
   const mTiles = Math.ceil(m / launch.tileM);
   const common = {
     m, n, k, batch: batchCount, m_tiles: mTiles, splits, k_chunk: splits === 1 ? k : kChunk,
     batch_shape: batch.shape, a_batch_strides: batch.a, b_batch_strides: batch.b,
     alpha: epilogue.alpha, beta: epilogue.beta,
+    ...(EPILOGUE_PARAM_SHADERS.has(launch.shader) ? { epilogue: inParams ? epilogueBits(epilogue, fused) : 0 } : {}),
   };
   const params = launch.storage ? { ...common, ...launch.storage.params } : !launch.strides ? common : {
     ...common,
@@ -321,8 +373,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     ...pipeline.spec,
     bindings: {
       a: a.dataId, ...(launch.storage?.packed ? {} : { b: b.dataId }), out: target, params,
-      ...(fused && epilogue.bias ? { bias: epilogue.bias } : {}),
-      ...(fused && epilogue.residual ? { residual: epilogue.residual } : {}),
+      ...epilogueBindings(epilogue, fused),
     },
     ...(launch.storage?.packed ? { packed: { b_packed: b.dataId } } : {}),
     workgroups: backend.gridYZ(Math.ceil(n / launch.tileN), mTiles * batchCount * splits),
@@ -332,11 +383,10 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   backend.run({
     shader: SHADERS.splitKReduce,
     slots: { types: typesSlot({ Elem: elem }), body: epilogue.body },
-    constants: { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual },
+    constants: epilogueConstants(epilogue),
     bindings: {
       partials: target, out, params: { size, n, splits, alpha: epilogue.alpha, beta: epilogue.beta },
-      ...(epilogue.bias ? { bias: epilogue.bias } : {}),
-      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+      ...epilogueBindings(epilogue),
     },
     workgroups: Math.ceil(size / 64),
   });
@@ -355,9 +405,9 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
  * (16x16, 88 -> 2: 1.3 against 1.5 ms).
  */
 function padColumns(backend: WebGpuBackend, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
-  elem: string, epilogue: Epilogue): boolean {
+  elem: string): boolean {
   return backend.info.runsOnCpu && backend.flags.vec4 !== 'off' && elem === 'f32' && n % 4 !== 0 && k % 4 === 0 &&
-    m * n >= 4096 && !transposeA && !transposeB && !epilogue.residual;
+    m * n >= 4096 && !transposeA && !transposeB;
 }
 
 /** The product with B's columns and the per-column bias zero-padded to a multiple of 4, its first N columns copied out. */
@@ -367,12 +417,14 @@ function runPaddedColumns(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const n = outShape[rank - 1];
   const extra = Math.ceil(n / 4) * 4 - n;
   const paddedB = zeroPad(backend, b, b.shape.map((_, d) => [0, d === b.shape.length - 1 ? extra : 0]));
-  const paddedBias = epilogue.bias === undefined ? undefined : zeroPad(backend, { dataId: epilogue.bias, shape: [n], dtype: 'float32' }, [[0, extra]]);
+  const padColumn = (dataId: DataId | undefined) => (dataId === undefined ? undefined : zeroPad(backend, { dataId, shape: [n], dtype: 'float32' }, [[0, extra]]).dataId);
+  const paddedBias = padColumn(epilogue.bias);
+  const paddedPrelu = padColumn(epilogue.prelu);
   const paddedShape = [...outShape.slice(0, -1), n + extra];
   const padded = runMatMul(backend, { a, b: paddedB, transposeA, transposeB }, paddedShape,
-    { ...epilogue, ...(paddedBias ? { bias: paddedBias.dataId } : {}) });
+    { ...epilogue, ...(paddedBias ? { bias: paddedBias } : {}), ...(paddedPrelu ? { prelu: paddedPrelu } : {}) });
   backend.disposeData(paddedB.dataId);
-  if (paddedBias) backend.disposeData(paddedBias.dataId);
+  for (const column of [paddedBias, paddedPrelu]) if (column) backend.disposeData(column);
   const out = stridedCopy(backend, padded, { shape: outShape, inStrides: stridesOf(paddedShape) }, backend.allocate(outShape, a.dtype));
   backend.disposeData(padded);
   return out;
@@ -381,14 +433,13 @@ function runPaddedColumns(backend: WebGpuBackend, { a, b, transposeA, transposeB
 export const matMulKernel: WebGpuKernel<{ transposeA: boolean; transposeB: boolean }> = (args) => {
   const { inputs: [a, b], attrs, outputs: [out] } = args;
   // float32 products share the fused linear ones' pipelines; int32 ones take no activation.
-  const epilogue = a.dtype === 'float32' ? NO_EPILOGUE : { body: IDENTITY, alpha: 0, beta: 0 };
-  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, epilogue)];
+  return [runMatMul(gpu(args), { a, b, ...attrs }, out.shape, a.dtype === 'float32' ? NO_EPILOGUE : IDENTITY_EPILOGUE)];
 };
 
 export const fusedMatMulKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
-  const { inputs: [a, b, bias, weights], attrs, outputs: [out] } = args;
-  const plan = planEpilogue(out.shape, bias, weights, attrs);
+  const { inputs: [a, b, ...extra], attrs, outputs: [out] } = args;
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs);
   const core = runMatMul(backend, { a, b, transposeA: attrs.transposeA, transposeB: attrs.transposeB }, out.shape, plan.fused);
   return [finishEpilogue(backend, core, out.shape, plan)];
 };

@@ -83,43 +83,52 @@ function castTo(backend: WebGpuBackend, x: TensorInfo, dtype: DataType): { info:
   return { info: { dataId, shape: x.shape, dtype }, temporary: true };
 }
 
-export function reduceKernel(name: string): WebGpuKernel<{ axis: number | number[] | null; keepDims: boolean }> {
+/**
+ * Reduces `x` over `axes` (normalized, ascending) by the reduction `name` into a new tensor of the kept dims'
+ * elements (in x's dtype, which the caller has cast to the output's): adjacent axes in place as [outer, size,
+ * inner], others transposed to the end first; long sums with few outputs in two passes.
+ */
+export function reduceAxes(backend: WebGpuBackend, x: TensorInfo, name: string, axes: readonly number[]): DataId {
   const reduction = REDUCTIONS[name];
-  if (!reduction) throw new Error(`tensorweb: no WGSL combine step for reduction '${name}'`);
+  const temporaries: DataId[] = [];
+  let source = x.dataId;
+  let [outer, reduceSize, inner] = [1, 1, 1];
+  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  if (axes.length === 0) {
+    outer = sizeFromShape(x.shape);
+  } else if (adjacent) {
+    outer = sizeFromShape(x.shape.slice(0, axes[0]));
+    reduceSize = sizeFromShape(axes.map((a) => x.shape[a]));
+    inner = sizeFromShape(x.shape.slice(axes[axes.length - 1] + 1));
+  } else {
+    const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    source = transposeData(backend, x, [...kept, ...axes]);
+    temporaries.push(source);
+    outer = sizeFromShape(kept.map((a) => x.shape[a]));
+    reduceSize = sizeFromShape(axes.map((a) => x.shape[a]));
+  }
+  const scale = name === 'mean' ? 1 / reduceSize : null;
+  const r2 = reduceSize >= TWO_PASS_THRESHOLD && outer * inner <= 256 ? firstPassLength(reduceSize) : 0;
+  let result: DataId;
+  if (r2) {
+    const partial = reducePass(backend, source, x.dtype, outer * (reduceSize / r2), r2, inner, reduction, null);
+    temporaries.push(partial);
+    result = reducePass(backend, partial, x.dtype, outer, reduceSize / r2, inner, reduction, scale);
+  } else {
+    result = reducePass(backend, source, x.dtype, outer, reduceSize, inner, reduction, scale);
+  }
+  temporaries.forEach((t) => backend.disposeData(t));
+  return result;
+}
+
+export function reduceKernel(name: string): WebGpuKernel<{ axis: number | number[] | null; keepDims: boolean }> {
+  if (!REDUCTIONS[name]) throw new Error(`tensorweb: no WGSL combine step for reduction '${name}'`);
   return (args) => {
     const backend = gpu(args);
     const { inputs: [input], attrs, outputs: [out] } = args;
     const cast = castTo(backend, input, out.dtype);
-    const x = cast.info;
-    const axes = normalizeAxes(attrs.axis, x.shape.length);
-    const temporaries: DataId[] = cast.temporary ? [x.dataId] : [];
-    let source = x.dataId;
-    let [outer, reduceSize, inner] = [1, 1, 1];
-    const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
-    if (axes.length === 0) {
-      outer = sizeFromShape(x.shape);
-    } else if (adjacent) {
-      outer = sizeFromShape(x.shape.slice(0, axes[0]));
-      reduceSize = sizeFromShape(axes.map((a) => x.shape[a]));
-      inner = sizeFromShape(x.shape.slice(axes[axes.length - 1] + 1));
-    } else {
-      const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-      source = transposeData(backend, x, [...kept, ...axes]);
-      temporaries.push(source);
-      outer = sizeFromShape(kept.map((a) => x.shape[a]));
-      reduceSize = sizeFromShape(axes.map((a) => x.shape[a]));
-    }
-    const scale = name === 'mean' ? 1 / reduceSize : null;
-    const r2 = reduceSize >= TWO_PASS_THRESHOLD && outer * inner <= 256 ? firstPassLength(reduceSize) : 0;
-    let result: DataId;
-    if (r2) {
-      const partial = reducePass(backend, source, out.dtype, outer * (reduceSize / r2), r2, inner, reduction, null);
-      temporaries.push(partial);
-      result = reducePass(backend, partial, out.dtype, outer, reduceSize / r2, inner, reduction, scale);
-    } else {
-      result = reducePass(backend, source, out.dtype, outer, reduceSize, inner, reduction, scale);
-    }
-    temporaries.forEach((t) => backend.disposeData(t));
+    const result = reduceAxes(backend, cast.info, name, normalizeAxes(attrs.axis, input.shape.length));
+    if (cast.temporary) backend.disposeData(cast.info.dataId);
     return [result];
   };
 }

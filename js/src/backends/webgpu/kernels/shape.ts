@@ -347,15 +347,23 @@ export function resizeKernel(bilinear: boolean): Kernel<{ size: number[]; alignC
     const size = sizeFromShape(spec.shape);
     if (size === 0) return [out];
     const scale = (inSize: number, outSize: number) => (alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize);
+    // 4 channels a thread where they allow (on SwiftShader, in turns, selfie segmentation's upsamplings to
+    // 128x128x16 and 64x64x24 took 6.6 and 2.5 ms so, against 19 and 6.4 ms a thread per element).
+    const vec4 = channels % 4 === 0 && images.dtype === 'float32' && backend.flags.vec4 !== 'off';
+    const elem = wgslType(images.dtype);
+    const per = vec4 ? 4 : 1;
     backend.run({
       shader: SHADERS.resize,
-      slots: { types: typesSlot({ Elem: wgslType(images.dtype) }) },
+      slots: { types: typesSlot(vec4 ? { Elem: 'vec4<f32>', Value: 'vec4<f32>' } : { Elem: elem, Value: 'f32' }) },
       constants: { BILINEAR: bilinear, ALIGN_CORNERS: alignCorners, HALF_PIXEL_CENTERS: halfPixelCenters },
       bindings: {
         x: images.dataId, out,
-        params: { size, in_h: inH, in_w: inW, channels, out_h: outH, out_w: outW, scale_h: scale(inH, outH), scale_w: scale(inW, outW) },
+        params: {
+          size: size / per, in_h: inH, in_w: inW, channels: channels / per, out_h: outH, out_w: outW,
+          scale_h: scale(inH, outH), scale_w: scale(inW, outW),
+        },
       },
-      workgroups: groupsFor(size),
+      workgroups: groupsFor(size / per),
     });
     return [out];
   };
