@@ -355,7 +355,7 @@ test('quickKernels auto: a slow best variant runs its quick stand-in until it ha
   assert.ok(result.worst < 1e-5, `the two variants differ by ${result.worst}`);
 });
 
-test('variantReuse on: while sizes vary, new sizes run on a variant compiled for earlier ones and the best compiles in the background, as does each choice\'s any-size variant; fixed sizes run the best', async () => {
+test('variantReuse on: while sizes vary, new sizes run on a variant compiled for earlier ones and the best compiles in the background, as does each choice\'s any-size variant; outside, the best runs', async () => {
   // A fresh page, so that only these runs compiled anything.
   const fresh = await session.newPage();
   const result = await fresh.run(async (tw) => {
@@ -380,26 +380,29 @@ test('variantReuse on: while sizes vary, new sizes run on a variant compiled for
       return { rows, values, expected, shaders: kernels.map((k) => k.shader), compiledAtDispatch: backend.stats.compiledAtDispatch - compiled };
     };
     const out = { runs: [] };
-    out.three = await run(3); // 3 rows: matvec.wgsl, the first compiles
-    out.forty = await run(40); // 40 rows would take a GEMM: they run on what 3 rows compiled
+    out.one = await run(1); // 1 row: matvec.wgsl, the first compiles
+    out.forty = await run(40); // 40 rows would take a GEMM: they run on what 1 row compiled
     await backend.bestVariantsReady();
     out.fortyLater = await run(40);
-    for (const rows of [7, 13, 1, 90]) out.runs.push(await run(rows));
-    out.fixed = await run(5, false); // not within whileSizesVary: its best variant (matvec, 5 rows a workgroup), compiled at dispatch
+    for (const rows of [7, 13, 2, 90]) out.runs.push(await run(rows));
+    // Outside whileSizesVary: each kernel's best variant, as with variantReuse off.
+    out.fixed = await run(3, false);
+    backend.setFlags({ variantReuse: 'off' });
+    out.best = await run(3);
     w.dispose();
     return out;
   });
-  assert.ok(result.three.compiledAtDispatch > 0);
-  assert.equal(result.three.shaders[0], 'matmul/matvec.wgsl');
+  assert.ok(result.one.compiledAtDispatch > 0);
+  assert.equal(result.one.shaders[0], 'matmul/matvec.wgsl');
   assert.equal(result.forty.compiledAtDispatch, 0, JSON.stringify(result.forty.shaders));
-  assert.deepEqual(result.forty.shaders, result.three.shaders, 'the variants 3 rows compiled');
+  assert.deepEqual(result.forty.shaders, result.one.shaders, 'the variants 1 row compiled');
   assert.notEqual(result.fortyLater.shaders[0], 'matmul/matvec.wgsl', 'the GEMM for 40 rows, once compiled');
-  for (const run of [result.three, result.forty, result.fortyLater, ...result.runs, result.fixed]) {
+  assert.deepEqual(result.fixed.shaders, result.best.shaders);
+  for (const run of [result.one, result.forty, result.fortyLater, ...result.runs, result.fixed, result.best]) {
     const worst = Math.max(...run.values.map((v, i) => Math.abs(v - run.expected[i])));
     assert.ok(worst < 1e-5, `${run.rows} rows: ${worst}`);
   }
   for (const { rows, compiledAtDispatch } of result.runs) assert.equal(compiledAtDispatch, 0, `${rows} rows compiled ${compiledAtDispatch} pipelines at dispatch`);
-  assert.ok(result.fixed.compiledAtDispatch > 0, 'fixed sizes compile their best variant');
   await fresh.close?.();
 });
 
