@@ -84,28 +84,7 @@ struct Params {
 @group(0) @binding(5) var<uniform> params: Params;
 @group(0) @binding(6) var<storage, read> prelu_weights: array<vec4<Elem>>;
 
-// @import common/activation.wgsl
-
-// Whether the epilogue part whose knob is `knob` (and bit `bit` of params.epilogue) is on.
-fn epilogue_has(knob: bool, bit: u32) -> bool {
-  return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
-}
-
-// The activation: the body slot's, or with EPILOGUE_IN_PARAMS the one params.epilogue names from bit 4 on (0
-// none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid), the unary ops' own functions.
-fn activate(v: f32) -> f32 {
-  if (!EPILOGUE_IN_PARAMS) {
-    return activation(v);
-  }
-  switch (params.epilogue >> 4u) {
-    case 1u: { return relu_f32(v); }
-    case 2u: { return relu6_f32(v); }
-    case 3u: { return elu_f32(v); }
-    case 4u: { return leakyRelu_f32(v); }
-    case 5u: { return sigmoid_f32(v); }
-    default: { return v; }
-  }
-}
+// @import common/epilogue_in_params.wgsl
 
 // @import matmul/batch_offsets.wgsl
 
