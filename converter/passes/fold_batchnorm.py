@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import ops
 from ..ir import Graph, Node
-from .common import other_input, sole_consumer
+from .common import other_input, rewrite_each, sole_consumer
 
 FOLDABLE = ("conv2d", "depthwiseConv2d", "matMul")
 
@@ -140,12 +140,5 @@ def fold_into_concat(graph: Graph, concat: Node, consumers, producers) -> bool:
 
 
 def fold_batchnorm(graph: Graph) -> bool:
-    changed = False
-    for node in list(graph.nodes):
-        if graph.contains(node) and (fold_one(graph, node, graph.consumers()) or fold_into_concat(
-                graph, node, graph.consumers(), graph.producers())):
-            changed = True
-    if changed:
-        graph.remove_unused()
-        graph.reinfer()
-    return changed
+    return rewrite_each(graph, lambda node: fold_one(graph, node, graph.consumers()) or fold_into_concat(
+        graph, node, graph.consumers(), graph.producers()))

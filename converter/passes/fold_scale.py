@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..ir import Graph, Node
 from ..ops import complete_attrs
-from .common import other_input, sole_consumer
+from .common import other_input, rewrite_each, sole_consumer
 
 # Ops whose input 1 is a filter [..window, C, ...] with the input channels on its second-to-last axis.
 CONVOLUTIONS = ("conv2d", "depthwiseConv2d", "fusedConv2d", "fusedDepthwiseConv2d")
@@ -47,11 +47,4 @@ def fold_one(graph: Graph, mul: Node, consumers) -> bool:
 
 
 def fold_channel_scale(graph: Graph) -> bool:
-    changed = False
-    for node in list(graph.nodes):
-        if graph.contains(node) and fold_one(graph, node, graph.consumers()):
-            changed = True
-    if changed:
-        graph.remove_unused()
-        graph.reinfer()
-    return changed
+    return rewrite_each(graph, lambda node: fold_one(graph, node, graph.consumers()))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..ir import Graph, Node
 from ..ops import OPS, allowed_values, complete_attrs
-from .common import other_input, sole_consumer
+from .common import other_input, rewrite_each, sole_consumer
 
 FUSED = {"conv2d": "fusedConv2d", "depthwiseConv2d": "fusedDepthwiseConv2d", "matMul": "fusedMatMul"}
 # runtime op -> its name as the fused ops' activation: the schema's activation values every fused op
@@ -87,17 +87,8 @@ def activation_into_groups(graph: Graph, node: Node, consumers, producers) -> bo
 
 
 def fuse_bias_activation(graph: Graph) -> bool:
-    changed = False
-    for node in list(graph.nodes):
-        if graph.contains(node) and fuse_one(graph, node, graph.consumers()):
-            changed = True
-    for node in list(graph.nodes):
-        if graph.contains(node) and activation_into_groups(graph, node, graph.consumers(), graph.producers()):
-            changed = True
-    if changed:
-        graph.remove_unused()
-        graph.reinfer()
-    return changed
+    return rewrite_each(graph, lambda node: fuse_one(graph, node, graph.consumers()),
+                        lambda node: activation_into_groups(graph, node, graph.consumers(), graph.producers()))
 
 
 def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
@@ -140,11 +131,4 @@ def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
 
 
 def fuse_residual_add(graph: Graph) -> bool:
-    changed = False
-    for node in list(graph.nodes):
-        if graph.contains(node) and residual_into_fused(graph, node, graph.consumers()):
-            changed = True
-    if changed:
-        graph.remove_unused()
-        graph.reinfer()
-    return changed
+    return rewrite_each(graph, lambda node: residual_into_fused(graph, node, graph.consumers()))
