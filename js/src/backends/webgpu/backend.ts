@@ -146,9 +146,17 @@ export type PipelineSpec = Pick<Launch, 'shader' | 'slots' | 'constants'> & {
   background?: boolean;
 };
 
-/** The pipeline cache's key: the shader and its specialisation. */
+/** Keys already made, by spec object: a dispatch's launch is keyed by pickVariant or bestVariantReady, then by run. */
+const pipelineKeys = new WeakMap<PipelineSpec, string>();
+
+/** The pipeline cache's key: the shader and its specialisation (a spec's fields are read-only, so it is made once). */
 function pipelineKey(spec: PipelineSpec): string {
-  return `${spec.shader}|${JSON.stringify(spec.slots ?? {})}|${JSON.stringify(spec.constants ?? {})}`;
+  let key = pipelineKeys.get(spec);
+  if (key === undefined) {
+    key = `${spec.shader}|${JSON.stringify(spec.slots ?? {})}|${JSON.stringify(spec.constants ?? {})}`;
+    pipelineKeys.set(spec, key);
+  }
+  return key;
 }
 
 interface Pipeline {
