@@ -166,12 +166,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     }
   }
   let pixel0 = row * params.out_size.z + column0;
-  store_pixel(pixel0, column0, col4, out_c4, acc0);
-  store_pixel(pixel0 + 1u, column0 + 1u, col4, out_c4, acc1);
-  store_pixel(pixel0 + 2u, column0 + 2u, col4, out_c4, acc2);
-  store_pixel(pixel0 + 3u, column0 + 3u, col4, out_c4, acc3);
-  store_pixel(pixel0 + 4u, column0 + 4u, col4, out_c4, acc4);
-  store_pixel(pixel0 + 5u, column0 + 5u, col4, out_c4, acc5);
-  store_pixel(pixel0 + 6u, column0 + 6u, col4, out_c4, acc6);
-  store_pixel(pixel0 + 7u, column0 + 7u, col4, out_c4, acc7);
+  // The pixels pass through an indexed array so that the epilogue is compiled once, not once a pixel.
+  let pixels = array<mat4x4<f32>, 8>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  for (var p = 0u; p < 8u; p++) {
+    store_pixel(pixel0 + p, column0 + p, col4, out_c4, pixels[p]);
+  }
 }

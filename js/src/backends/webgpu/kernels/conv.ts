@@ -214,16 +214,16 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     }, [g.batch, outC], epilogue);
   }
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
-  // The thin-input kernel compiles in ~0.6 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
+  // The thin-input kernel compiles in ~0.25 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
   const thin = thinInputSpec(backend, inC, outC, epilogue);
-  if (thin && backend.bestVariantReady(thin, { extraMs: pixels * outC * sumLength * 3e-6, compileMs: 600 })) {
+  if (thin && backend.bestVariantReady(thin, { extraMs: pixels * outC * sumLength * 3e-6, compileMs: 250 })) {
     return runThinInput(backend, thin, g, x.dataId, filter.dataId, inC, outC, outShape, epilogue);
   }
-  // The registers GEMM compiles slowly (~1.3 s on SwiftShader): the direct kernel runs until it is ready.
+  // The registers GEMM compiles slowly (~0.55 s on SwiftShader): the direct kernel runs until it is ready.
   const registers = thin ? null : registersGemm(backend, inC, outC, pixels, epilogue);
   // The direct kernel adds about 15 ns a multiply-add on SwiftShader.
   if (thin || useDirect(backend, outC, sumLength) ||
-    (registers && !backend.bestVariantReady(registers, { extraMs: pixels * outC * sumLength * 15e-6, compileMs: 1300 }))) {
+    (registers && !backend.bestVariantReady(registers, { extraMs: pixels * outC * sumLength * 15e-6, compileMs: 550 }))) {
     const out = backend.allocate(outShape, 'float32');
     runDirect(backend, g, x.dataId, filter.dataId, inC, outC, out, sizeFromShape(outShape), false, epilogue);
     return out;

@@ -83,7 +83,7 @@ function batchLayout(outBatch: readonly number[], aStrides: number[], bStrides: 
 /**
  * Products (all batches' multiply-adds) from here on run long enough to repay
  * the registers kernel's slow first compiles on SwiftShader: 32 rows per
- * thread (~1.6 s; 16 rows ~0.6 s) and two K steps per loop iteration (2.8 s
+ * thread (~0.75 s; 16 rows ~0.45 s) and two K steps per loop iteration (1.4 s
  * with 32 rows). Smaller ones, such as every 1x1 convolution of a mobile
  * network or a MiniLM layer, take 16 rows and one K step at about the same
  * steady speed; one threshold for both, so a model compiles few variants.
@@ -119,7 +119,7 @@ function registersLayout(multiplyAdds: number, k: number, quick: boolean): { row
  * 196 x 480 x 80, 49 x 1152 x 192, 12544 x 16 x 96) and a MiniLM layer's 128 x 384 x 1536.
  */
 function registersQuickCost(constants: Record<string, number | boolean>, multiplyAdds: number): QuickVariantCost {
-  const compileMs = constants.ROWS_PER_THREAD === 16 ? 600 : constants.TWO_K_STEPS ? 2800 : 1600;
+  const compileMs = constants.ROWS_PER_THREAD === 16 ? 450 : constants.TWO_K_STEPS ? 1400 : 750;
   return { extraMs: multiplyAdds * 0.4e-6, compileMs };
 }
 
@@ -330,7 +330,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     return { launch, kChunk, splits, fused, spec, inParams };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
-  // The 16- and 32-row registers kernels compile slowly (0.6-1.6 s on SwiftShader): 4 rows run until they are ready.
+  // The 16- and 32-row registers kernels compile slowly (0.45-1.4 s on SwiftShader): 4 rows run until they are ready.
   if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, batchCount * m * n * k))) {
     pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
   }
