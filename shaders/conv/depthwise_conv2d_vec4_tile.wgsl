@@ -191,15 +191,10 @@ fn store_row(oh: u32, n: u32, ow0: u32, c4: u32, c: u32, sums: array<vec4<f32>, 
     return;
   }
   let base = ((n * params.out_h + oh) * params.out_w + ow0) * c4 + c;
-  store(base, c, sums[0]);
-  if (ow0 + 1u < params.out_w) {
-    store(base + c4, c, sums[1]);
-  }
-  if (ow0 + 2u < params.out_w) {
-    store(base + 2u * c4, c, sums[2]);
-  }
-  if (ow0 + 3u < params.out_w) {
-    store(base + 3u * c4, c, sums[3]);
+  for (var p = 0u; p < 4u; p++) {
+    if (ow0 + p < params.out_w) {
+      store(base + p * c4, c, sums[p]);
+    }
   }
 }
 
@@ -231,14 +226,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   // @repeat taps.column: let x{o} = column(tile, {o}u);
   // @repeat taps.sum: tile.sums[{r}][{p}] = fma(x{o}, w{kh}_{kw}, tile.sums[{r}][{p}]);
   // @repeat taps.end: }
-  store_row(oh0, n, ow0, c4, c, tile.sums[0]);
-  store_row(oh0 + 1u, n, ow0, c4, c, tile.sums[1]);
-  store_row(oh0 + 2u, n, ow0, c4, c, tile.sums[2]);
-  store_row(oh0 + 3u, n, ow0, c4, c, tile.sums[3]);
-  if (TILE_ROWS == 8u) {
-    store_row(oh0 + 4u, n, ow0, c4, c, tile.sums[4]);
-    store_row(oh0 + 5u, n, ow0, c4, c, tile.sums[5]);
-    store_row(oh0 + 6u, n, ow0, c4, c, tile.sums[6]);
-    store_row(oh0 + 7u, n, ow0, c4, c, tile.sums[7]);
+  // The rows pass through an indexed copy so that the epilogue is compiled once, not once a pixel.
+  let sums = tile.sums;
+  for (var r = 0u; r < TILE_ROWS; r++) {
+    store_row(oh0 + r, n, ow0, c4, c, sums[r]);
   }
 }
