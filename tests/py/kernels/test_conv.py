@@ -359,3 +359,33 @@ def test_conv_thin_input(runner, rng, name, residual, prelu):
     pre = ref.conv(x, w, case[3], case[4], case[5]) + bias + (addend if residual else 0)
     expected = np.where(pre < 0, pre * slopes, pre) if prelu else np.maximum(pre, 0)
     np.testing.assert_allclose(out, expected, **tolerance(w[..., 0].size))
+
+
+# conv/im2col.wgsl: each output pixel's window as a row (filter order, zeros in the padding and up to a multiple of
+# 4), so that the rows times the filter as [taps * Cin, Cout] (zero-padded alike) are the conv; with Cin a multiple
+# of 4 also copying 4 channels an item.
+IM2COL_CASES = {**{f"vec4 {name}": case for name, case in VEC4_CASES.items()}, **{f"thin {name}": case for name, case in THIN_INPUT_CASES.items()}}
+
+
+@pytest.mark.parametrize("name, vec4", [(name, False) for name in IM2COL_CASES] +
+                         [(name, True) for name, case in IM2COL_CASES.items() if case[0][-1] % 4 == 0])
+def test_im2col(runner, rng, name, vec4):
+    case = IM2COL_CASES[name]
+    x, w = case_arrays(rng, case)
+    g = geometry(case)
+    taps = int(np.prod(case[1]))
+    k = taps * g["in_c"]
+    row = -(-k // 4) * 4
+    pixels = g["batch"] * int(np.prod(g["out_size"]))
+    per_item = 4 if vec4 else 1
+    # out starts as NaN, as a reused buffer holds stale values: every element must be written.
+    rows = runner.run(
+        "conv/im2col.wgsl", workgroups=-(-pixels * taps // 64), slots={"items": "alias Item = vec4<Elem>;"} if vec4 else {},
+        x=x, out=np.full((pixels, row), np.nan, np.float32),
+        params={key: g[key] for key in ("in_size", "out_size", "kernel_size", "stride", "dilation", "pad")}
+        | {"size": pixels * taps, "taps": taps, "row": row // per_item, "in_c": g["in_c"] // per_item})["out"]
+    assert not rows[:, k:].any() and not np.isnan(rows).any(), "the padding columns are zeros"
+    weights = np.zeros((row, case[2]), np.float32)
+    weights[:k] = w.reshape(k, case[2])
+    expected = ref.conv(x, w, case[3], case[4], case[5])
+    np.testing.assert_allclose((rows @ weights).reshape(expected.shape), expected, **tolerance(k))

@@ -27,7 +27,7 @@ export interface WebGpuFlags {
   /** matmul: split the K dimension across workgroups, then sum the partials. */
   splitK: 'auto' | 'on' | 'off';
   /** Convolutions and their input gradients: implicit GEMM, or direct (one thread per output); 'auto': direct for thin outputs with short sums. */
-  conv: 'auto' | 'gemm' | 'direct';
+  conv: 'auto' | 'gemm' | 'im2col' | 'direct';
   /** float16 tensors: converted with f16 arithmetic ('native', needs shader-f16) or by unpacking bits ('packed'). */
   f16: 'auto' | 'native' | 'packed';
   /** Reductions: subgroup shuffles ('auto': where the adapter has the subgroups feature) or a tree in workgroup memory ('off'). */
@@ -75,9 +75,13 @@ export interface WebGpuLimits {
   maxPooledBytes: number;
   /** Compiled pipelines kept; beyond it the least recently used is dropped (and compiled again if needed). */
   maxPipelines: number;
+  /** Bytes a conv's im2col matrix may take (kernels/conv.ts `im2colGemm`); larger convs run an implicit GEMM. */
+  maxIm2colBytes: number;
 }
 
-const DEFAULT_LIMITS: WebGpuLimits = { maxMemoryBytes: Infinity, maxPooledBytes: 256 * 1024 * 1024, maxPipelines: 512 };
+const DEFAULT_LIMITS: WebGpuLimits = {
+  maxMemoryBytes: Infinity, maxPooledBytes: 256 * 1024 * 1024, maxPipelines: 512, maxIm2colBytes: 32 * 1024 * 1024,
+};
 
 /** Thrown when an allocation would take the backend past `maxMemoryBytes`. */
 export class MemoryLimitError extends Error {

@@ -103,7 +103,7 @@ test('webgpu setLimits refuses unknown names and negative values', async () => {
       }
     });
   });
-  assert.match(errors[0], /no limit named 'maxMemory' \(have: maxMemoryBytes, maxPooledBytes, maxPipelines\)/);
+  assert.match(errors[0], /no limit named 'maxMemory' \(have: maxMemoryBytes, maxPooledBytes, maxPipelines, maxIm2colBytes\)/);
   assert.match(errors[1], /maxPooledBytes must be a number >= 0, got -1/);
   assert.match(errors[2], /maxPipelines must be a number >= 0, got many/);
 });

@@ -73,7 +73,7 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 27, f: () => tw.fused.conv2d({ x: input([2, 9, 9, 3], 58), filter: input([3, 3, 3, 16], 59), strides: 2, pad: 'same',
           bias: input([16], 60), activation: 'relu' }),
       },
-      // Few input channels: conv_thin_input.wgsl on CPU adapters (8 pixels of a row x 16 channels a thread); a width off
+      // Few input channels: conv_thin_input.wgsl on CPU adapters past maxIm2colBytes (8 pixels of a row x 16 channels a thread); a width off
       // a multiple of 8, Cout off a multiple of 16, more than 4 input channels, dilation.
       conv2dThinInput: {
         k: 75, f: () => tw.fused.conv2d({ x: input([2, 11, 13, 3], 112), filter: input([5, 5, 3, 24], 113), strides: 2, pad: 'same',
@@ -90,7 +90,8 @@ function runVariant(flags, caseNames, onPage = page) {
       // Windows tiling the output exactly (stride = window): a matmul of dy by the filter, transposed into place.
       conv2dTransposeTiling: { k: 8, f: () => tw.conv2dTranspose(input([2, 3, 4, 8], 120), input([2, 2, 3, 8], 121), [2, 6, 8, 3], 2, 'same') },
       // An addend (a residual connection) and prelu in the kernels' epilogue: a 1x1 conv (registers matmul), one of few
-      // pixels (matvec), a 3x3 conv (registers conv GEMM), a first layer (thin input), a thin output (direct).
+      // pixels (matvec), a 3x3 conv and a first layer (on CPU adapters im2col and the registers matmul; past
+      // maxIm2colBytes the registers conv GEMM and the thin-input kernel), a thin output (direct).
       fusedPointwiseAddendPrelu: {
         k: 32, f: () => tw.fused.conv2d({ x: input([1, 12, 12, 32], 127), filter: input([1, 1, 32, 16], 128), strides: 1, pad: 'valid',
           bias: input([16], 129), activation: 'prelu', preluActivationWeights: input([1, 1, 16], 130), addend: input([1, 12, 12, 16], 131) }),
@@ -305,7 +306,8 @@ test('quick variants (quickKernels on): 4-row registers matmul, direct conv, a p
   const matMulCases = ['matMulVec4Shape', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
   const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6', 'conv2dPaddedChannels'];
   const depthwiseCases = ['depthwiseTile', 'depthwiseTileStrided', 'depthwiseTileWideWindow'];
-  const results = await runVariant({ quickKernels: 'on', vec4: 'on', matmul: 'registers', matvec: 'off', splitK: 'off', conv: 'auto' },
+  // conv 'gemm': the implicit GEMMs, whose quick variant is the direct conv ('auto' takes im2col on CPU adapters).
+  const results = await runVariant({ quickKernels: 'on', vec4: 'on', matmul: 'registers', matvec: 'off', splitK: 'off', conv: 'gemm' },
     [...matMulCases, ...convCases, ...depthwiseCases]);
   assertAllMatch(results);
   for (const name of matMulCases) assert.ok(results[name].shaders.includes('matmul/matmul_vec4_registers.wgsl'), name);
@@ -433,9 +435,44 @@ test('auto: a long K with a small output splits K by itself (matvec off)', async
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
 });
 
-test('auto: convolutions of few input channels run conv_thin_input on CPU adapters, else the GEMM; results match the CPU', async () => {
+/** Runs `work` with the webgpu backend's limit maxIm2colBytes at `bytes`, then restores it. */
+async function withIm2colLimit(bytes, work) {
+  const setLimit = (value) => page.run((tw, value) => tw.engine().findBackend('webgpu').setLimits({ maxIm2colBytes: value }), value);
+  const before = await page.run((tw) => tw.engine().findBackend('webgpu').limits.maxIm2colBytes);
+  await setLimit(bytes);
+  try {
+    return await work();
+  } finally {
+    await setLimit(before);
+  }
+}
+
+test('auto: forward convs run as im2col and the registers matmul on CPU adapters (an implicit GEMM elsewhere, or past maxIm2colBytes); results match the CPU', async () => {
+  const names = ['conv2dVec4Channels', 'conv2dPaddedChannels', 'conv2dThinInput', 'conv2dThinInputFiveChannels', 'fused3x3AddendPrelu',
+    'fusedThinInputAddendPrelu'];
+  for (const quickKernels of ['off', 'on']) {
+    const results = await runVariant({ quickKernels, vec4: 'auto', conv: 'auto' }, names);
+    assertAllMatch(results);
+    const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+    for (const name of names) {
+      const shaders = results[name].shaders;
+      assert.equal(shaders.includes('conv/im2col.wgsl') && shaders.includes('matmul/matmul_vec4_registers.wgsl'), runsOnCpu, `${name}: ${shaders}`);
+      if (runsOnCpu) assert.ok(!shaders.some((shader) => shader.startsWith('conv/') && shader !== 'conv/im2col.wgsl'), `${name}: ${shaders}`);
+    }
+  }
+  // Forced on any adapter.
+  const forced = await runVariant({ conv: 'im2col' }, ['conv2dOddChannels', 'conv2dVec4Channels']);
+  assertAllMatch(forced);
+  for (const name of ['conv2dOddChannels', 'conv2dVec4Channels']) assert.ok(forced[name].shaders.includes('conv/im2col.wgsl'), name);
+  // Past the limit: the implicit GEMMs.
+  const limited = await withIm2colLimit(0, () => runVariant({ quickKernels: 'off', vec4: 'auto', conv: 'auto' }, names));
+  assertAllMatch(limited);
+  for (const name of names) assert.ok(!limited[name].shaders.includes('conv/im2col.wgsl'), `${name}: ${limited[name].shaders}`);
+});
+
+test('auto past maxIm2colBytes: convolutions of few input channels run conv_thin_input on CPU adapters, else the GEMM; results match the CPU', async () => {
   const names = ['conv2dThinInput', 'conv2dThinInputFiveChannels', 'conv2dPaddedChannels'];
-  const results = await runVariant({ quickKernels: 'off', vec4: 'auto', conv: 'auto' }, names);
+  const results = await withIm2colLimit(0, () => runVariant({ quickKernels: 'off', vec4: 'auto', conv: 'auto' }, names));
   assertAllMatch(results);
   const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
   for (const name of names) {
@@ -469,7 +506,8 @@ test('fused ops with an addend and prelu: the conv and matmul kernels apply both
     const results = await runVariant(flags, [...fused, 'fusedDepthwiseAddendPrelu']);
     assertAllMatch(results);
     for (const name of fused) {
-      assert.ok(!results[name].shaders.some((shader) => shader.startsWith('elementwise/') && shader !== 'elementwise/random.wgsl'),
+      // (generate.wgsl: the zeros of a filter padded to a multiple of 4 rows for the im2col matmul.)
+      assert.ok(!results[name].shaders.some((shader) => shader.startsWith('elementwise/') && !['elementwise/random.wgsl', 'elementwise/generate.wgsl'].includes(shader)),
         `${JSON.stringify(flags)} ${name}: ${results[name].shaders}`);
     }
     assert.ok(results.fusedDepthwiseAddendPrelu.shaders.includes('elementwise/binary.wgsl'));

@@ -29,6 +29,7 @@ const SHADERS = shaderFiles({
   convDirect: 'conv/conv_direct.wgsl',
   convVec4Registers: 'conv/conv_vec4_registers.wgsl',
   convThinInput: 'conv/conv_thin_input.wgsl',
+  im2col: 'conv/im2col.wgsl',
   convVec4: 'conv/conv_vec4.wgsl',
   conv: 'conv/conv.wgsl',
   convBackpropInputVec4: 'conv/conv_backprop_input_vec4.wgsl',
@@ -140,6 +141,51 @@ function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels
   };
 }
 
+/**
+ * Whether a conv runs as im2col.wgsl's matrix of its windows times the filter (runMatMul) rather than as an
+ * implicit GEMM: forced by the conv flag 'im2col', and under 'auto' on CPU adapters for output channels a
+ * multiple of 4 (the vec4 matmul's columns) while the matrix fits the limit maxIm2colBytes (32 MiB by default:
+ * VGG's first layers, 115 MB, keep the implicit GEMMs). There the registers matmul,
+ * which a network's 1x1 convs compile anyway, is the fastest kernel: on SwiftShader (GPU time) SqueezeNet 1.0's
+ * 7x7 first layer and eight 3x3 convs took ~325 ms, 64 of them the im2col copies, against 512 ms in
+ * conv_thin_input.wgsl and conv_vec4_registers.wgsl, and the model then compiles neither of those pipelines
+ * (0.2 and 0.5 s there) before its first result.
+ */
+function im2colGemm(backend: WebGpuBackend, pixels: number, sumLength: number, outC: number): boolean {
+  const { conv, vec4 } = backend.flags;
+  const fits = pixels * Math.ceil(sumLength / 4) * 16 <= backend.limits.maxIm2colBytes;
+  if (conv === 'im2col') return true;
+  return conv === 'auto' && vec4 !== 'off' && backend.info.runsOnCpu && outC % 4 === 0 && fits;
+}
+
+/** A forward conv as im2col.wgsl's matrix [pixels, taps * Cin] (zero-padded to a multiple of 4) times the filter. */
+function runIm2colGemm(backend: WebGpuBackend, g: Geometry, x: TensorInfo, filter: TensorInfo, inC: number, outC: number,
+  epilogue: Epilogue): DataId {
+  const pixels = g.batch * sizeFromShape(g.outSpatial);
+  const k = sizeFromShape(g.window) * inC;
+  const k4 = Math.ceil(k / 4);
+  const rows = backend.allocate([pixels, k4 * 4], 'float32');
+  const taps = sizeFromShape(g.window);
+  // Channels copied 4 at a time where their count allows (the row then needs no padding).
+  const perItem = inC % 4 === 0 ? 4 : 1;
+  backend.run({
+    shader: SHADERS.im2col,
+    slots: { types: typesSlot({ Elem: 'f32' }), ...(perItem === 4 ? { items: 'alias Item = vec4<Elem>;' } : {}) },
+    bindings: {
+      x: x.dataId, out: rows,
+      params: { size: pixels * taps, taps, row: k4 * 4 / perItem, in_c: inC / perItem, ...convFields(g, g.inSpatial, g.outSpatial) },
+    },
+    workgroups: groupsFor(pixels * taps),
+  });
+  const weights = k4 * 4 === k ? { ...filter, shape: [k, outC] } : zeroPad(backend, { ...filter, shape: [k, outC] }, [[0, k4 * 4 - k], [0, 0]]);
+  const out = runMatMul(backend, {
+    a: { dataId: rows, shape: [pixels, k4 * 4], dtype: 'float32' }, b: weights, transposeA: false, transposeB: false,
+  }, [pixels, outC], epilogue);
+  backend.disposeData(rows);
+  if (weights.dataId !== filter.dataId) backend.disposeData(weights.dataId);
+  return out;
+}
+
 /** Output pixels along a row per thread of conv_thin_input.wgsl. */
 const THIN_INPUT_PIXELS = 8;
 
@@ -214,8 +260,12 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
     }, [g.batch, outC], epilogue);
   }
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
-  // The thin-input kernel compiles in ~0.25 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
   const thin = thinInputSpec(backend, inC, outC, epilogue);
+  // im2col takes the convs the GEMMs and the thin-input kernel would (thin outputs of short sums stay direct).
+  if ((thin || !useDirect(backend, outC, sumLength)) && im2colGemm(backend, pixels, sumLength, outC)) {
+    return runIm2colGemm(backend, g, x, filter, inC, outC, epilogue);
+  }
+  // The thin-input kernel compiles in ~0.25 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
   if (thin && backend.bestVariantReady(thin, { extraMs: pixels * outC * sumLength * 3e-6, compileMs: 250 })) {
     return runThinInput(backend, thin, g, x.dataId, filter.dataId, inC, outC, outShape, epilogue);
   }

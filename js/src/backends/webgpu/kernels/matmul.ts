@@ -97,14 +97,17 @@ const LARGE_PRODUCT = 2 ** 27;
  */
 const REGISTERS_WORKGROUP = { WG_X: 1, WG_Y: 4 };
 
+/** Which registers kernel a product runs: its best layout, the 16-row one (one K step), or the quick 4-row one. */
+type RegistersVariant = 'best' | 'sixteenRows' | 'quick';
+
 /**
  * The registers kernel's rows per thread (with the row slots that leave them)
  * and TWO_K_STEPS, which needs every split's K depth a multiple of 8 (split
  * chunks are multiples of TILE_K, so the last split's depth has K's parity).
  */
-function registersLayout(multiplyAdds: number, k: number, quick: boolean): { rows: number; slots: Record<string, string>; twoKSteps: boolean } {
-  if (quick) return { rows: 4, slots: { rows_4_to_15: '', rows_16_to_31: '' }, twoKSteps: false };
-  const large = multiplyAdds >= LARGE_PRODUCT;
+function registersLayout(multiplyAdds: number, k: number, variant: RegistersVariant): { rows: number; slots: Record<string, string>; twoKSteps: boolean } {
+  if (variant === 'quick') return { rows: 4, slots: { rows_4_to_15: '', rows_16_to_31: '' }, twoKSteps: false };
+  const large = variant === 'best' && multiplyAdds >= LARGE_PRODUCT;
   return {
     rows: large ? 32 : 16,
     slots: large ? {} : { rows_16_to_31: '' },
@@ -238,12 +241,12 @@ function matvecStorage(backend: WebGpuBackend, b: TensorInfo): NonNullable<MatMu
  * registers kernel's 4-row variant, which compiles quickly, for the first runs while the 16- or 32-row one compiles.
  */
 function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, vec4: boolean,
-  quick = false): MatMulLaunch {
+  variant: RegistersVariant = 'best'): MatMulLaunch {
   const flags = backend.flags;
   // On CPU adapters caches do what workgroup tiles do, and barriers are costly: keep tiles in registers.
   const registers = vec4 && (flags.matmul === 'registers' || (flags.matmul === 'auto' && backend.info.runsOnCpu));
   const gemm = gemmTiles(backend, vec4, m, n);
-  const layout = registersLayout(batchCount * m * n * k, k, quick);
+  const layout = registersLayout(batchCount * m * n * k, k, variant);
   const tiles = registers ? { ...gemm, ...REGISTERS_WORKGROUP, tileM: REGISTERS_WORKGROUP.WG_Y * layout.rows, tileN: 16 } : gemm;
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
   // Split K when it is long and the output alone would leave most of the GPU idle.
@@ -330,9 +333,13 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     return { launch, kChunk, splits, fused, spec, inParams };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
-  // The 16- and 32-row registers kernels compile slowly (0.45-1.4 s on SwiftShader): 4 rows run until they are ready.
-  if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, batchCount * m * n * k))) {
-    pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, true));
+  // The 16- and 32-row registers kernels compile slowly (0.45-1.4 s on SwiftShader): until they are ready, 4 rows
+  // run, or for a 32-row one the 16-row one where that is ready (a network's smaller products compile it).
+  const multiplyAdds = batchCount * m * n * k;
+  if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, multiplyAdds))) {
+    const sixteenRows = pipeline.spec.constants.ROWS_PER_THREAD === 32 ? pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, 'sixteenRows')) : null;
+    pipeline = sixteenRows && backend.bestVariantReady(sixteenRows.spec, registersQuickCost(sixteenRows.spec.constants, multiplyAdds))
+      ? sixteenRows : pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, 'quick'));
   }
   // On CPU adapters a network's few matvecs (a classifier's head) run on the 4-row registers GEMM its
   // convolutions compile anyway, until matvec.wgsl, ~150 ms to compile on SwiftShader, is ready; the GEMM
@@ -340,7 +347,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // which the GEMM would unpack for good.
   else if (matvec && vec4Valid && !pipeline.launch.storage?.packed &&
     !backend.bestVariantReady(pipeline.spec, { extraMs: batchCount * n * k * 15e-6, compileMs: 150 })) {
-    pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, true));
+    pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick'));
   }
   // Other kernels valid for this product, the last for any: a model whose sizes change may run one it has
   // compiled (see pickVariant).
@@ -348,7 +355,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // A matvec reading B packed keeps to matvecs: the others would unpack B for good.
   const packedB = pipeline.launch.storage?.packed ?? false;
   const chosen = backend.pickVariant(pipeline.spec, () => {
-    if (vec4Valid && !packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true)), pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, true)));
+    if (vec4Valid && !packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true)), pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick')));
     // matvec with any rows per workgroup runs any M (in tiles of that many rows).
     if (vec4Shapes) for (let rows = MATVEC_ROWS; rows >= 1; rows--) alternatives.push(pipelineOf(matvecLaunch(backend, m, n, k, batchCount, transposeB, b, rows)));
     if (!packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, false)), pipelineOf(ANY_SIZE_GEMM));
