@@ -144,7 +144,8 @@ function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels
 /**
  * Whether a conv runs as im2col.wgsl's matrix of its windows times the filter (runMatMul) rather than as an
  * implicit GEMM: forced by the conv flag 'im2col', and under 'auto' on CPU adapters for output channels a
- * multiple of 4 (the vec4 matmul's columns) while the matrix fits the limit maxIm2colBytes (32 MiB by default:
+ * multiple of 4 (the vec4 matmul's columns; more than 16 for input channels off a multiple of 4, see runConv)
+ * while the matrix fits the limit maxIm2colBytes (32 MiB by default:
  * VGG's first layers, 115 MB, keep the implicit GEMMs). There the registers matmul,
  * which a network's 1x1 convs compile anyway, is the fastest kernel: on SwiftShader (GPU time) SqueezeNet 1.0's
  * 7x7 first layer and eight 3x3 convs took ~325 ms, 64 of them the im2col copies, against 512 ms in
@@ -261,8 +262,12 @@ function runConv(backend: WebGpuBackend, rank: number, x: TensorInfo, filter: Te
   }
   if (sizeFromShape(outShape) === 0) return backend.allocate(outShape, 'float32');
   const thin = thinInputSpec(backend, inC, outC, epilogue);
-  // im2col takes the convs the GEMMs and the thin-input kernel would (thin outputs of short sums stay direct).
-  if ((thin || !useDirect(backend, outC, sumLength)) && im2colGemm(backend, pixels, sumLength, outC)) {
+  // im2col takes the convs the GEMMs would (thin outputs of short sums stay direct), and the thin-input kernel's of
+  // more than 16 output channels: with fewer, most of the matmul's 16 columns a thread idle (on SwiftShader MediaPipe's
+  // selfie model's 256x256x3 -> 16 3x3 first layer took ~22 ms so, ~15 in the thin-input kernel; its face detector's
+  // 128x128x3 -> 24 5x5 one ~11 against ~15).
+  const im2col = thin ? outC > 16 : !useDirect(backend, outC, sumLength);
+  if (im2col && im2colGemm(backend, pixels, sumLength, outC)) {
     return runIm2colGemm(backend, g, x, filter, inC, outC, epilogue);
   }
   // The thin-input kernel compiles in ~0.25 s on SwiftShader, where the direct kernel adds ~3 ns a multiply-add.
