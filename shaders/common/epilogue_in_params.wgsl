@@ -1,14 +1,14 @@
 // Prelude: the epilogue switched by params (`// @import
 // common/epilogue_in_params.wgsl`), for the kernels that may take their
-// bias, residual, prelu and activation from a params field instead of
-// pipeline constants and the body slot (EPILOGUE_IN_PARAMS: one pipeline for
+// bias, residual and prelu from a params field instead of pipeline
+// constants, and apply the clamp to [alpha, beta] as the activation (none,
+// relu, relu6) instead of the body slot (EPILOGUE_IN_PARAMS: one pipeline for
 // every combination, kernels/matmul.ts `epilogueInParams`). Imports
 // common/activation.wgsl.
 //
 // Needs from the importing kernel: `params`, a uniform struct with fields
-//   alpha: f32, beta: f32 and epilogue: u32 (bits 1 bias, 2 residual,
-//   4 prelu, and from bit 4 the activation: 0 none, 1 relu, 2 relu6, 3 elu,
-//   4 leakyrelu, 5 sigmoid); the override EPILOGUE_IN_PARAMS: bool.
+//   alpha: f32, beta: f32 (the clamp's bounds) and epilogue: u32 (bits 1
+//   bias, 2 residual, 4 prelu); the override EPILOGUE_IN_PARAMS: bool.
 
 // @import common/activation.wgsl
 
@@ -17,18 +17,12 @@ fn epilogue_has(knob: bool, bit: u32) -> bool {
   return knob || (EPILOGUE_IN_PARAMS && (params.epilogue & bit) != 0u);
 }
 
-// The activation: the body slot's, or with EPILOGUE_IN_PARAMS the one params.epilogue names from bit 4 on, the
-// unary ops' own functions.
-fn activate(v: f32) -> f32 {
+// The activation of 4 values: the body slot's, or with EPILOGUE_IN_PARAMS the clamp to [alpha, beta], NaN kept as
+// clipByValue keeps it (branch-free: CPU adapters run every branch under a lane mask).
+fn activate4(v: vec4<f32>) -> vec4<f32> {
   if (!EPILOGUE_IN_PARAMS) {
-    return activation(v);
+    return vec4<f32>(activation(v.x), activation(v.y), activation(v.z), activation(v.w));
   }
-  switch (params.epilogue >> 4u) {
-    case 1u: { return relu_f32(v); }
-    case 2u: { return relu6_f32(v); }
-    case 3u: { return elu_f32(v); }
-    case 4u: { return leakyRelu_f32(v); }
-    case 5u: { return sigmoid_f32(v); }
-    default: { return v; }
-  }
+  let nan = (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+  return select(clamp(v, vec4<f32>(params.alpha), vec4<f32>(params.beta)), v, nan);
 }

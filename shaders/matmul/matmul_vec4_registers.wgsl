@@ -23,14 +23,14 @@
 //   a_batch_strides: vec4<u32>,  element strides per batch dim, 0 where broadcast
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
-//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, and from bit 4
-//                                the activation (0 none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid; else unread)
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (the activation
+//                                then the clamp to [alpha, beta]; else unread)
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
 //   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
-//   EPILOGUE_IN_PARAMS (false: the epilogue's parts and activation by params.epilogue instead,
-//   the body slot unread); TWO_K_STEPS (false): two K
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts by params.epilogue instead, the activation the
+//   clamp to [alpha, beta], the body slot unread); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
 //   multiple of 8.
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -52,8 +52,9 @@ override WG_Y: u32 = 4u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override HAS_PRELU: bool = false;
-// The epilogue's parts and activation switched by params.epilogue rather than HAS_BIAS, HAS_RESIDUAL,
-// HAS_PRELU and the body slot: one pipeline for every combination (CPU adapters, whose compiles are slow).
+// The epilogue's parts switched by params.epilogue rather than HAS_BIAS, HAS_RESIDUAL and HAS_PRELU, the
+// activation a clamp rather than the body slot: one pipeline for every combination (CPU adapters, whose
+// compiles are slow).
 override EPILOGUE_IN_PARAMS: bool = false;
 // Two K steps per loop iteration: CPU adapters pay per iteration to merge
 // every loop-carried accumulator under the lane mask, so this halves that
@@ -104,7 +105,7 @@ fn store(row: u32, col4: u32, out_base: u32, fused: bool, acc: vec4<f32>) {
     v = select(v, v * vec4<f32>(prelu_weights[col4]), v < vec4<f32>(0.0));
   }
   if (fused) {
-    v = vec4<f32>(activate(v.x), activate(v.y), activate(v.z), activate(v.w));
+    v = activate4(v);
   }
   out[index] = vec4<Elem>(v);
 }

@@ -37,14 +37,14 @@
 //   alpha, beta: f32,            activation attributes
 //   b_affine_offset: u32,        uint8 B: the word of b_packed where its scales start
 //   b_channels: u32,             uint8 B: its scales (and mins), 1 unless B_AFFINE is 1 or 2
-//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, and from bit 4
-//                                the activation (0 none, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 sigmoid; else unread)
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (the activation
+//                                then the clamp to [alpha, beta]; else unread)
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to
 //   8) output rows per workgroup, each B block read once for all of them; TRANSPOSE_B, HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false),
-//   EPILOGUE_IN_PARAMS (false: the epilogue's parts and activation by params.epilogue instead,
-//   the body slot unread);
+//   EPILOGUE_IN_PARAMS (false: the epilogue's parts by params.epilogue instead, the activation the
+//   clamp to [alpha, beta], the body slot unread);
 //   B_STORAGE (0: float32 in b; 1: float16 in b_packed; 2: uint8 codes in b_packed);
 //   B_AFFINE (uint8: 0 one scale and min, 1 one per row of B's matrices as stored, 2 one per column).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
@@ -302,7 +302,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       v = select(v, v * vec4<f32>(prelu_weights[column4]), v < vec4<f32>(0.0));
     }
     if (fused) {
-      v = vec4<f32>(activate(v.x), activate(v.y), activate(v.z), activate(v.w));
+      v = activate4(v);
     }
     out[index] = vec4<Elem>(v);
   }

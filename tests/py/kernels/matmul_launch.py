@@ -13,6 +13,10 @@ def tolerance(k):
     return {"rtol": 1e-4, "atol": 1e-5 * np.sqrt(max(k, 1)) * 10}
 
 
+# The activations EPILOGUE_IN_PARAMS kernels apply, as the clamp bounds the runtime gives them in alpha and beta.
+CLAMP_BOUNDS = {"v": (-np.inf, np.inf), "relu_f32(v)": (0.0, np.inf), "relu6_f32(v)": (0.0, 6.0)}
+
+
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None, prelu=None,
                activation="v", alpha=0.0, vec4=False, registers=None, two_k_steps=False, splits=1, k_chunk=None,
                elem="f32", tile=None, matvec=None, b_packed=None, epilogue_in_params=False):
@@ -82,9 +86,8 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     if matvec or registers:
         bits = sum(bit for bit, on in zip((1, 2, 4), parts.values()) if on)
         if epilogue_in_params:
-            # The activation by number from bit 4 (the body slot unread): the ones the runtime fuses.
-            kinds = {"v": 0, "relu_f32(v)": 1, "relu6_f32(v)": 2, "elu_f32(v)": 3, "leakyRelu_f32(v)": 4, "sigmoid_f32(v)": 5}
-            bits |= kinds[activation] << 4
+            # The activation a clamp to [alpha, beta] (the body slot unread): the ones the runtime switches so.
+            params["alpha"], params["beta"] = CLAMP_BOUNDS[activation]
             parts = {"EPILOGUE_IN_PARAMS": True}
             if epilogue:
                 slots["body"] = body("v")

@@ -61,6 +61,11 @@ function activationBody(activation: string, leakyreluAlpha: number): { body: str
   return body ? { body, alpha: leakyreluAlpha, beta: 0 } : null;
 }
 
+/** Whether the epilogue's activation is the clamp to [alpha, beta] (linear, relu, relu6, and none before prelu). */
+export function clampActivation(epilogue: Epilogue): boolean {
+  return epilogue.body === CLAMP_BODY;
+}
+
 /** No activation: the clamp without bounds (`linear`). */
 export const NO_EPILOGUE: Epilogue = { body: CLAMP_BODY, alpha: -Infinity, beta: Infinity, activation: 'linear' };
 

@@ -11,7 +11,7 @@ import type { QuickVariantCost, WebGpuBackend } from '../backend.js';
 import { typesSlot } from '../wgsl.js';
 import { type TensorInfo, type WebGpuKernel, broadcastStrides, gpu } from './common.js';
 import { fusedExtras } from '../../cpu/nn.js';
-import { type Epilogue, NO_EPILOGUE, epilogueBindings, epilogueConstants, finishEpilogue, planEpilogue } from './epilogue.js';
+import { type Epilogue, NO_EPILOGUE, clampActivation, epilogueBindings, epilogueConstants, finishEpilogue, planEpilogue } from './epilogue.js';
 import { binaryBody } from './elementwise.js';
 import { stridedCopy, zeroPad } from './shape.js';
 import { shaderFiles } from '../../../shaders.js';
@@ -130,26 +130,25 @@ function registersQuickCost(constants: Record<string, number | boolean>, multipl
 const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
 
 /**
- * Whether a launch switches its epilogue's parts (bias, residual, prelu) and its activation by a params field
- * rather than by pipeline constants and the body slot: on CPU adapters, for the matrix-vector kernel and the
- * registers kernel's quick 4-row variant, so that one pipeline serves every combination. Their compiles are slow
- * there (0.2-0.3 s on SwiftShader) and come before a model's first result, whose products mix the combinations
- * (MediaPipe's models: a bias alone, with a residual, with prelu; relu, sigmoid or none). The 16- and 32-row
- * variants keep the constants: with the switches their stores took 15-35% longer (1x1 convs of 64x64x24 -> 24
- * with a residual: 7.9 against 5.9 ms), and they compile in the background anyway.
+ * Whether a launch switches its epilogue's parts (bias, residual, prelu) by a params field rather than by pipeline
+ * constants, its activation being the clamp to [alpha, beta] (none, relu, relu6): on CPU adapters, for the
+ * matrix-vector kernel and the registers kernel's quick 4-row variant, so that one pipeline serves every
+ * combination. Their compiles are slow there (0.2-0.3 s on SwiftShader) and come before a model's first result,
+ * whose products mix the combinations (MediaPipe's models: a bias alone, with a residual, with prelu). Other
+ * activations keep their own pipelines: SwiftShader runs every branch of a switch under a lane mask, so one
+ * switching among elu, leakyrelu and sigmoid cost every store their exps (EfficientNet-Lite0's 4-row products
+ * took ~490 ms a run so, ~425 without them, ~375 with constants). The 16- and 32-row variants keep the constants:
+ * with the switches EfficientNet-Lite0 took 428 ms a run against 320, and they compile in the background anyway.
  */
 function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue: Epilogue): boolean {
-  return backend.info.runsOnCpu && epilogue.activation !== undefined && epilogue.activation in ACTIVATION_KINDS &&
+  return backend.info.runsOnCpu && clampActivation(epilogue) &&
     (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
 }
 
-/** The activations EPILOGUE_IN_PARAMS kernels name by number in params.epilogue (bit 4 on). */
-const ACTIVATION_KINDS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
-
-/** params.epilogue for the epilogue's parts and activation (none where the kernel leaves them to split-K's pass). */
+/** params.epilogue for the epilogue's parts (none where the kernel leaves them to split-K's pass). */
 function epilogueBits(epilogue: Epilogue, fused: boolean): number {
   if (!fused) return 0;
-  return (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0) | (ACTIVATION_KINDS[epilogue.activation!] << 4);
+  return (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0);
 }
 
 /**
