@@ -6,16 +6,16 @@
 // adapters the registers matmul, whose one pipeline then serves a network's
 // 1x1 and wider convs alike. Layouts as in conv/conv.wgsl (x NDHWC).
 //
-// One thread a (pixel, tap): the tap's place is found once for its Cin
-// values (on SwiftShader the index math, not the copy, is most of the time),
-// which it copies an item at a time: an element, or with Cin a multiple of 4
-// 4 channels (the `items` slot).
+// One thread a (pixel, window row): the row's place is found once for its
+// taps along the width and their Cin values (on SwiftShader the index math,
+// not the copy, is most of the time), which it copies an item at a time: an
+// element, or with Cin a multiple of 4 4 channels (the `items` slot).
 //
 // Bindings (group 0): 0 x: storage read of Item; 1 out: storage read_write
 //   of Item ([pixels, row]); 2 params: uniform.
 // Params (lengths in items):
-//   size: u32,                         threads: batch * out pixels * taps
-//   taps: u32,                         volume(kernel_size)
+//   size: u32,                         threads: batch * out pixels * window_rows
+//   window_rows: u32,                  kernel_size.x * kernel_size.y (depth and height taps)
 //   row: u32,                          out's row length: taps * in_c rounded up to a multiple of 4 elements
 //   in_c: u32,
 //   in_size, out_size: vec3<u32>,      (depth, height, width) of x and of the conv's output
@@ -33,7 +33,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 struct Params {
   size: u32,
-  taps: u32,
+  window_rows: u32,
   row: u32,
   in_c: u32,
   in_size: vec3<u32>,
@@ -57,27 +57,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   if (i >= params.size) {
     return;
   }
-  let pixel = i / params.taps;
-  let tap = i % params.taps;
+  let pixel = i / params.window_rows;
+  let window_row = i % params.window_rows;
   let n = pixel / volume(params.out_size);
   let o = spatial(pixel % volume(params.out_size), params.out_size);
-  let k = spatial(tap, params.kernel_size);
-  let at = vec3<i32>(o * params.stride + k * params.dilation) - vec3<i32>(params.pad);
-  let dst = pixel * params.row + tap * params.in_c;
-  if (any(at < vec3<i32>(0)) || any(at >= vec3<i32>(params.in_size))) {
-    for (var ci = 0u; ci < params.in_c; ci++) {
-      out[dst + ci] = Item(0.0);
+  let width = params.kernel_size.z;
+  let k = vec2<u32>(window_row / params.kernel_size.y, window_row % params.kernel_size.y) * params.dilation.xy;
+  let at = vec2<i32>(o.xy * params.stride.xy + k) - vec2<i32>(params.pad.xy);
+  let inside = all(at >= vec2<i32>(0)) && all(at < vec2<i32>(params.in_size.xy));
+  let x_row = ((n * params.in_size.x + u32(max(at.x, 0))) * params.in_size.y + u32(max(at.y, 0))) * params.in_size.z;
+  let w0 = i32(o.z * params.stride.z) - i32(params.pad.z);
+  var dst = pixel * params.row + window_row * width * params.in_c;
+  for (var kw = 0u; kw < width; kw++) {
+    let w = w0 + i32(kw * params.dilation.z);
+    if (inside && w >= 0 && w < i32(params.in_size.z)) {
+      let src = (x_row + u32(w)) * params.in_c;
+      for (var ci = 0u; ci < params.in_c; ci++) {
+        out[dst + ci] = x[src + ci];
+      }
+    } else {
+      for (var ci = 0u; ci < params.in_c; ci++) {
+        out[dst + ci] = Item(0.0);
+      }
     }
-  } else {
-    let u = vec3<u32>(at);
-    let src = (((n * params.in_size.x + u.x) * params.in_size.y + u.y) * params.in_size.z + u.z) * params.in_c;
-    for (var ci = 0u; ci < params.in_c; ci++) {
-      out[dst + ci] = x[src + ci];
-    }
+    dst += params.in_c;
   }
-  // The last tap's thread also zeroes the row's padding.
-  if (tap + 1u == params.taps) {
-    for (var j = params.taps * params.in_c; j < params.row; j++) {
+  // The last window row's thread also zeroes the row's padding.
+  if (window_row + 1u == params.window_rows) {
+    for (var j = params.window_rows * width * params.in_c; j < params.row; j++) {
       out[pixel * params.row + j] = Item(0.0);
     }
   }

@@ -374,16 +374,17 @@ def test_im2col(runner, rng, name, vec4):
     x, w = case_arrays(rng, case)
     g = geometry(case)
     taps = int(np.prod(case[1]))
+    window_rows = taps // case[1][-1]
     k = taps * g["in_c"]
     row = -(-k // 4) * 4
     pixels = g["batch"] * int(np.prod(g["out_size"]))
     per_item = 4 if vec4 else 1
     # out starts as NaN, as a reused buffer holds stale values: every element must be written.
     rows = runner.run(
-        "conv/im2col.wgsl", workgroups=-(-pixels * taps // 64), slots={"items": "alias Item = vec4<Elem>;"} if vec4 else {},
+        "conv/im2col.wgsl", workgroups=-(-pixels * window_rows // 64), slots={"items": "alias Item = vec4<Elem>;"} if vec4 else {},
         x=x, out=np.full((pixels, row), np.nan, np.float32),
         params={key: g[key] for key in ("in_size", "out_size", "kernel_size", "stride", "dilation", "pad")}
-        | {"size": pixels * taps, "taps": taps, "row": row // per_item, "in_c": g["in_c"] // per_item})["out"]
+        | {"size": pixels * window_rows, "window_rows": window_rows, "row": row // per_item, "in_c": g["in_c"] // per_item})["out"]
     assert not rows[:, k:].any() and not np.isnan(rows).any(), "the padding columns are zeros"
     weights = np.zeros((row, case[2]), np.float32)
     weights[:k] = w.reshape(k, case[2])

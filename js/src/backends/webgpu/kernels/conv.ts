@@ -166,17 +166,21 @@ function runIm2colGemm(backend: WebGpuBackend, g: Geometry, x: TensorInfo, filte
   const k = sizeFromShape(g.window) * inC;
   const k4 = Math.ceil(k / 4);
   const rows = backend.allocate([pixels, k4 * 4], 'float32');
-  const taps = sizeFromShape(g.window);
-  // Channels copied 4 at a time where their count allows (the row then needs no padding).
+  // A thread a window row (depth and height tap) of a pixel, its channels copied 4 at a time where their count
+  // allows (the row then needs no padding).
+  const windowRows = sizeFromShape(g.window) / g.window[g.window.length - 1];
   const perItem = inC % 4 === 0 ? 4 : 1;
   backend.run({
     shader: SHADERS.im2col,
     slots: { types: typesSlot({ Elem: 'f32' }), ...(perItem === 4 ? { items: 'alias Item = vec4<Elem>;' } : {}) },
     bindings: {
       x: x.dataId, out: rows,
-      params: { size: pixels * taps, taps, row: k4 * 4 / perItem, in_c: inC / perItem, ...convFields(g, g.inSpatial, g.outSpatial) },
+      params: {
+        size: pixels * windowRows, window_rows: windowRows, row: k4 * 4 / perItem, in_c: inC / perItem,
+        ...convFields(g, g.inSpatial, g.outSpatial),
+      },
     },
-    workgroups: groupsFor(pixels * taps),
+    workgroups: groupsFor(pixels * windowRows),
   });
   const weights = k4 * 4 === k ? { ...filter, shape: [k, outC] } : zeroPad(backend, { ...filter, shape: [k, outC] }, [[0, k4 * 4 - k], [0, 0]]);
   const out = runMatMul(backend, {
