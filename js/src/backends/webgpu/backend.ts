@@ -266,6 +266,8 @@ export class WebGpuBackend implements KernelBackend {
   private planned: Map<string, PipelineSpec> | null = null;
   private layouts = new Map<string, GPUBindGroupLayout>();
   private placeholder!: GPUBuffer;
+  /** See zeroBuffer. */
+  private zeros: GPUBuffer | null = null;
   private data = new Map<DataId, GpuData>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -294,6 +296,7 @@ export class WebGpuBackend implements KernelBackend {
     this.fallbacksWanted.clear();
     this.layouts.clear();
     this.placeholder = device.createBuffer({ size: 16, usage: USAGE.STORAGE, label: 'tensorweb placeholder' });
+    this.zeros = null;
     this.encoder = null;
     this.pass = null;
     this.recordedDispatches = 0;
@@ -742,6 +745,20 @@ export class WebGpuBackend implements KernelBackend {
       this.currentOp = outerOp;
       this.allocatedInKernel = outerAllocated;
     }
+  }
+
+  /**
+   * A storage buffer of at least `bytes` zeros, which nothing writes (WebGPU zero-fills a new buffer), for a kernel
+   * that binds a neutral operand (a zero bias) rather than compile a variant without it. Grows by doubling; a
+   * replaced one is left to the garbage collector, since recorded work may still read it. Small (a bias: a row of
+   * the output), so outside the memory accounting.
+   */
+  zeroBuffer(bytes: number): GPUBuffer {
+    if (!this.zeros || this.zeros.size < bytes) {
+      const size = Math.max(256, 2 ** Math.ceil(Math.log2(bytes)));
+      this.zeros = this.live().createBuffer({ size, usage: USAGE.STORAGE, label: 'tensorweb zeros' });
+    }
+    return this.zeros;
   }
 
   private pipeline(device: GPUDevice, launch: Launch): Pipeline {

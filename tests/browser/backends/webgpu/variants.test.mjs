@@ -279,6 +279,20 @@ async function registersMatMulKeys() {
 
 const CONV_CASES = ['conv2dVec4Channels', 'conv2dOddChannels', 'fusedConv2dBiasRelu6', 'conv2dTranspose'];
 
+test('registers matmul on CPU adapters: products with a bias and without share the 16-row pipeline (a zero bias bound); results match the CPU', async () => {
+  await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    tw.engine().findBackend('webgpu').pipelines.clear();
+  });
+  const results = await runVariant({ quickKernels: 'off', vec4: 'auto', matmul: 'auto', matvec: 'off', splitK: 'off' },
+    ['matMulVec4Shape', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise']);
+  assertAllMatch(results);
+  const runsOnCpu = await page.run((tw) => tw.engine().findBackend('webgpu').info.runsOnCpu);
+  const keys = (await registersMatMulKeys()).filter((key) => key.includes('"ROWS_PER_THREAD":16,'));
+  if (!runsOnCpu) return;
+  assert.ok(keys.length > 0 && keys.every((key) => key.includes('"HAS_BIAS":true')), keys.join('\n'));
+});
+
 test('vec4 matmul and conv in registers, with and without split-K: results match the CPU', async () => {
   const matMulCases = ['matMulVec4Shape', 'matMulLongK', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
   const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6', 'conv2dPaddedChannels'];

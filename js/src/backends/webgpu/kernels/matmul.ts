@@ -145,6 +145,15 @@ function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue
     (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
 }
 
+/**
+ * Whether a product without a bias runs the registers kernel's 16- or 32-row variant with a zero bias bound: on CPU
+ * adapters, so that a network's products with a bias and without share that pipeline (~0.45 s to compile on
+ * SwiftShader; MiniLM's attention products have none, its dense layers one), at one more load and add per stored vec4.
+ */
+function zeroBiasVariant(backend: WebGpuBackend, launch: MatMulLaunch): boolean {
+  return backend.info.runsOnCpu && launch.shader === SHADERS.matmulVec4Registers && Number(launch.constants.ROWS_PER_THREAD) >= 16;
+}
+
 /** params.epilogue for the epilogue's parts (none where the kernel leaves them to split-K's pass). */
 function epilogueBits(epilogue: Epilogue, fused: boolean): number {
   if (!fused) return 0;
@@ -324,12 +333,17 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     const splits = k === 0 ? 1 : Math.ceil(k / kChunk);
     const fused = splits === 1;
     const inParams = epilogueInParams(backend, launch, epilogue);
+    const zeroBias = fused && !inParams && !epilogue.bias && zeroBiasVariant(backend, launch);
+    const constants: Record<string, number | boolean> = {
+      ...launch.constants,
+      ...(inParams ? { EPILOGUE_IN_PARAMS: true } : { ...epilogueConstants(epilogue, fused), ...(zeroBias ? { HAS_BIAS: true } : {}) }),
+    };
     const spec = {
       shader: launch.shader,
       slots: { types: typesSlot({ Elem: elem }), body: fused && !inParams ? epilogue.body : IDENTITY, ...launch.slots },
-      constants: { ...launch.constants, ...(inParams ? { EPILOGUE_IN_PARAMS: true } : epilogueConstants(epilogue, fused)) },
+      constants,
     };
-    return { launch, kChunk, splits, fused, spec, inParams };
+    return { launch, kChunk, splits, fused, spec, inParams, zeroBias };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
   // The 16- and 32-row registers kernels compile slowly (0.45-1.4 s on SwiftShader): until they are ready, 4 rows
@@ -361,7 +375,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     return alternatives.map((alternative) => alternative.spec);
   });
   pipeline = alternatives.find((alternative) => alternative.spec === chosen) ?? pipeline;
-  const { launch, kChunk, splits, fused, inParams } = pipeline;
+  const { launch, kChunk, splits, fused, inParams, zeroBias } = pipeline;
   const target = fused ? out : backend.allocate([splits * batchCount * m * n], 'float32');
   const mTiles = Math.ceil(m / launch.tileM);
   const common = {
@@ -379,7 +393,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     ...pipeline.spec,
     bindings: {
       a: a.dataId, ...(launch.storage?.packed ? {} : { b: b.dataId }), out: target, params,
-      ...epilogueBindings(epilogue, fused),
+      ...epilogueBindings(epilogue, fused), ...(zeroBias ? { bias: backend.zeroBuffer(n * 4) } : {}),
     },
     ...(launch.storage?.packed ? { packed: { b_packed: b.dataId } } : {}),
     workgroups: backend.gridYZ(Math.ceil(n / launch.tileN), mTiles * batchCount * splits),
