@@ -371,6 +371,37 @@ test('quickKernels auto: a slow best variant runs its quick stand-in until it ha
   assert.ok(result.worst < 1e-5, `the two variants differ by ${result.worst}`);
 });
 
+test('quickKernels auto: a plan compiles a best variant ahead where its stand-in, not compiled yet, would cost the run and its own compile more', async () => {
+  const planned = await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    const backend = tw.engine().findBackend('webgpu');
+    const saved = { ...backend.flags };
+    backend.setFlags({ quickKernels: 'auto', vec4: 'auto', matmul: 'auto', matvec: 'auto', splitK: 'off' });
+    try {
+      const background = (products) => {
+        // No pipeline compiled, so the 4-row stand-in would be compiled too.
+        backend.pipelines.clear();
+        const a = tw.zeros([512, 256]);
+        const b = tw.zeros([256, 512]);
+        const specs = backend.plan(() => {
+          for (let i = 0; i < products; i++) tw.matMul(a, b).dispose();
+        });
+        tw.dispose([a, b]);
+        return specs.filter((spec) => spec.shader === 'matmul/matmul_vec4_registers.wgsl').map((spec) => [spec.constants.ROWS_PER_THREAD, !!spec.background]);
+      };
+      // ~0.4 ns more a multiply-add in the 4-row stand-in: ten 512 x 256 x 512 products (0.67 G) ~0.27 s against
+      // the 16-row variant's ~0.45 s compile, but with the stand-in's ~0.25 s more than it; two not. (Small first:
+      // a plan's choice to compile a best variant ahead stands for later plans.)
+      const small = background(2);
+      return { small, large: background(10) };
+    } finally {
+      backend.setFlags(saved);
+    }
+  });
+  assert.deepEqual(planned.large, [[16, false]], JSON.stringify(planned));
+  assert.deepEqual(planned.small, [[16, true], [4, false]], JSON.stringify(planned));
+});
+
 test('variantReuse on: while sizes vary, new sizes run on a variant compiled for earlier ones and the best compiles in the background, as does each choice\'s any-size variant; outside, the best runs', async () => {
   // A fresh page, so that only these runs compiled anything.
   const fresh = await session.newPage();

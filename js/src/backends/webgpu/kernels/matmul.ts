@@ -126,6 +126,9 @@ function registersQuickCost(constants: Record<string, number | boolean>, multipl
   return { extraMs: multiplyAdds * 0.4e-6, compileMs };
 }
 
+/** What the 4-row registers kernel takes to compile on SwiftShader (EPILOGUE_IN_PARAMS: 0.2-0.3 s). */
+const QUICK_REGISTERS_COMPILE_MS = 250;
+
 /** The shaders whose epilogue parts may be switched by params (EPILOGUE_IN_PARAMS) instead of constants. */
 const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
 
@@ -349,18 +352,23 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // The 16- and 32-row registers kernels compile slowly (0.45-1.4 s on SwiftShader): until they are ready, 4 rows
   // run, or for a 32-row one the 16-row one where that is ready (a network's smaller products compile it).
   const multiplyAdds = batchCount * m * n * k;
-  if (pipeline.spec.shader === SHADERS.matmulVec4Registers && !backend.bestVariantReady(pipeline.spec, registersQuickCost(pipeline.spec.constants, multiplyAdds))) {
+  const quick = () => pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick'));
+  const standIn = () => ({ spec: quick().spec, compileMs: QUICK_REGISTERS_COMPILE_MS });
+  if (pipeline.spec.shader === SHADERS.matmulVec4Registers) {
     const sixteenRows = pipeline.spec.constants.ROWS_PER_THREAD === 32 ? pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, 'sixteenRows')) : null;
-    pipeline = sixteenRows && backend.bestVariantReady(sixteenRows.spec, registersQuickCost(sixteenRows.spec.constants, multiplyAdds))
-      ? sixteenRows : pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, 'quick'));
+    const sixteenRowsCost = sixteenRows && registersQuickCost(sixteenRows.spec.constants, multiplyAdds);
+    const bestStandIn = sixteenRows ? { spec: sixteenRows.spec, compileMs: sixteenRowsCost!.compileMs } : standIn();
+    if (!backend.bestVariantReady(pipeline.spec, { ...registersQuickCost(pipeline.spec.constants, multiplyAdds), standIn: bestStandIn })) {
+      pipeline = sixteenRows && backend.bestVariantReady(sixteenRows.spec, { ...sixteenRowsCost!, standIn: standIn() }) ? sixteenRows : quick();
+    }
   }
   // On CPU adapters a network's few matvecs (a classifier's head) run on the 4-row registers GEMM its
   // convolutions compile anyway, until matvec.wgsl, ~150 ms to compile on SwiftShader, is ready; the GEMM
   // takes ~15 ns more a multiply-add of a row there (1 x 1280 x 1000: 26 against 6 ms). Not for a packed B,
   // which the GEMM would unpack for good.
   else if (matvec && vec4Valid && !pipeline.launch.storage?.packed &&
-    !backend.bestVariantReady(pipeline.spec, { extraMs: batchCount * n * k * 15e-6, compileMs: 150 })) {
-    pipeline = pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick'));
+    !backend.bestVariantReady(pipeline.spec, { extraMs: batchCount * n * k * 15e-6, compileMs: 150, standIn: standIn() })) {
+    pipeline = quick();
   }
   // Other kernels valid for this product, the last for any: a model whose sizes change may run one it has
   // compiled (see pickVariant).
