@@ -142,8 +142,11 @@ export interface Launch {
 export interface QuickVariantCost {
   extraMs: number;
   compileMs: number;
-  /** The quick variant's pipeline and what it takes to compile, where that is slow enough to weigh (see plan). */
-  standIn?: { spec: PipelineSpec; compileMs: number };
+  /**
+   * The quick variant's pipeline and what it takes to compile, where that is slow enough to weigh (see plan); a
+   * function, since only a plan reads it and a dispatch need not build the stand-in's spec.
+   */
+  standIn?: () => { spec: PipelineSpec; compileMs: number };
 }
 
 /** What a pipeline is compiled from: a launch without its bindings and workgroups. */
@@ -843,9 +846,10 @@ export class WebGpuBackend implements KernelBackend {
     const byStandIn = new Map<string, { compileMs: number; keys: string[]; extraMs: number; bestMs: number }>();
     for (const [key, cost] of first.costs) {
       if (worthCompiling.includes(key) || !cost.standIn) continue;
-      const standInKey = pipelineKey(cost.standIn.spec);
+      const standIn = cost.standIn();
+      const standInKey = pipelineKey(standIn.spec);
       if (this.pipelines.has(standInKey)) continue;
-      const group = byStandIn.get(standInKey) ?? { compileMs: cost.standIn.compileMs, keys: [], extraMs: 0, bestMs: 0 };
+      const group = byStandIn.get(standInKey) ?? { compileMs: standIn.compileMs, keys: [], extraMs: 0, bestMs: 0 };
       group.keys.push(key);
       group.extraMs += cost.extraMs;
       group.bestMs += cost.compileMs;

@@ -154,9 +154,9 @@ function registersGemm(backend: WebGpuBackend, inC: number, outC: number, pixels
  */
 function im2colGemm(backend: WebGpuBackend, pixels: number, sumLength: number, outC: number): boolean {
   const { conv, vec4 } = backend.flags;
-  const fits = pixels * Math.ceil(sumLength / 4) * 16 <= backend.limits.maxIm2colBytes;
   if (conv === 'im2col') return true;
-  return conv === 'auto' && vec4 !== 'off' && backend.info.runsOnCpu && outC % 4 === 0 && fits;
+  return conv === 'auto' && vec4 !== 'off' && backend.info.runsOnCpu && outC % 4 === 0 &&
+    pixels * Math.ceil(sumLength / 4) * 16 <= backend.limits.maxIm2colBytes;
 }
 
 /** A forward conv as im2col.wgsl's matrix [pixels, taps * Cin] (zero-padded to a multiple of 4) times the filter. */

@@ -355,11 +355,16 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const quick = () => pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick'));
   const standIn = () => ({ spec: quick().spec, compileMs: QUICK_REGISTERS_COMPILE_MS });
   if (pipeline.spec.shader === SHADERS.matmulVec4Registers) {
-    const sixteenRows = pipeline.spec.constants.ROWS_PER_THREAD === 32 ? pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, 'sixteenRows')) : null;
-    const sixteenRowsCost = sixteenRows && registersQuickCost(sixteenRows.spec.constants, multiplyAdds);
-    const bestStandIn = sixteenRows ? { spec: sixteenRows.spec, compileMs: sixteenRowsCost!.compileMs } : standIn();
+    const sixteenRows = () => pipelineOf(gemmLaunch(backend, m, n, k, batchCount, vec4, 'sixteenRows'));
+    const thirtyTwoRows = pipeline.spec.constants.ROWS_PER_THREAD === 32;
+    const bestStandIn = thirtyTwoRows ? () => {
+      const { spec } = sixteenRows();
+      return { spec, compileMs: registersQuickCost(spec.constants, multiplyAdds).compileMs };
+    } : standIn;
     if (!backend.bestVariantReady(pipeline.spec, { ...registersQuickCost(pipeline.spec.constants, multiplyAdds), standIn: bestStandIn })) {
-      pipeline = sixteenRows && backend.bestVariantReady(sixteenRows.spec, { ...sixteenRowsCost!, standIn: standIn() }) ? sixteenRows : quick();
+      const sixteen = thirtyTwoRows ? sixteenRows() : null;
+      pipeline = sixteen && backend.bestVariantReady(sixteen.spec, { ...registersQuickCost(sixteen.spec.constants, multiplyAdds), standIn })
+        ? sixteen : quick();
     }
   }
   // On CPU adapters a network's few matvecs (a classifier's head) run on the 4-row registers GEMM its
@@ -367,7 +372,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // takes ~15 ns more a multiply-add of a row there (1 x 1280 x 1000: 26 against 6 ms). Not for a packed B,
   // which the GEMM would unpack for good.
   else if (matvec && vec4Valid && !pipeline.launch.storage?.packed &&
-    !backend.bestVariantReady(pipeline.spec, { extraMs: batchCount * n * k * 15e-6, compileMs: 150, standIn: standIn() })) {
+    !backend.bestVariantReady(pipeline.spec, { extraMs: batchCount * n * k * 15e-6, compileMs: 150, standIn })) {
     pipeline = quick();
   }
   // Other kernels valid for this product, the last for any: a model whose sizes change may run one it has
