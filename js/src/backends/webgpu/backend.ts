@@ -618,6 +618,23 @@ export class WebGpuBackend implements KernelBackend {
     return dataId;
   }
 
+  /**
+   * A new tensor of `size` elements: x's values, then zeros. A buffer copy and a clear, where a pad kernel would
+   * cost two pipelines (a fill and a strided copy, ~40 ms to compile on SwiftShader before a first result): a
+   * filter's K padded to a multiple of 4 for the vec4 matmul (kernels/conv.ts). 4-byte dtypes.
+   */
+  zeroExtend(x: TensorInfo, size: number): DataId {
+    const have = sizeFromShape(x.shape);
+    if (x.dtype === 'float16' || size < have) throw new Error(`tensorweb: zeroExtend: ${x.dtype} [${x.shape}] to ${size} elements`);
+    if (this.packedLayout(x.dataId)) this.unpack(x.dataId);
+    const out = this.allocate([size], x.dtype);
+    if (this.planned) return out;
+    const encoder = this.commandEncoder();
+    if (have) encoder.copyBufferToBuffer(this.buffer(x.dataId), 0, this.buffer(out), 0, have * 4);
+    if (size > have) encoder.clearBuffer(this.buffer(out), have * 4, (size - have) * 4);
+    return out;
+  }
+
   /** The buffer under `dataId`, re-uploaded from its CPU copy if a lost device took the old one. */
   buffer(dataId: DataId): GPUBuffer {
     const record = this.data.get(dataId);

@@ -1,6 +1,6 @@
 // The WebGPU backend's own behaviour: adapter report, large tensors past
 // one dispatch dimension, batching and lazy readback, pipeline and buffer
-// reuse, GPU bytes in tw.memory(), dataSync, device loss and allocation failure,
+// reuse, zeroExtend's copy and clear, GPU bytes in tw.memory(), dataSync, device loss and allocation failure,
 // uncaptured WebGPU errors, and tw.profile / tw.time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +102,35 @@ test('pipelines are cached across shapes, buffers are pooled, and tw.memory() co
   assert.ok(r.live >= 4 * 4000, `live GPU bytes ${r.live}`);
   assert.ok(r.live - r.liveAfterDispose >= 4 * 3000, 'disposing freed the GPU bytes');
   assert.equal(r.allocatedAfterReuse, r.allocated, 'the same-sized tensor reused pooled buffers');
+});
+
+test('zeroExtend: a tensor computed in the same recording, then zeros, in a pooled buffer that held other values', async () => {
+  const r = await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    const backend = tw.engine().findBackend('webgpu');
+    // A disposed tensor of the size leaves its buffer, full of 7s, to the pool.
+    const stale = tw.fill([40], 7);
+    await stale.data();
+    stale.dispose();
+    await backend.sync();
+    const out = {};
+    for (const dtype of ['float32', 'int32']) {
+      // x is computed by a kernel still in the open compute pass: the copy must come after it.
+      const x = tw.add(tw.range(1, 28, 1, dtype), tw.scalar(1, dtype));
+      const dataId = backend.zeroExtend({ dataId: x.dataId, shape: x.shape, dtype }, 40);
+      const extended = tw.engine().makeTensorFromDataId(dataId, [40], dtype, backend);
+      const doubled = tw.mul(extended, tw.scalar(2, dtype));  // and a kernel after it reads the copy
+      out[dtype] = Array.from(await doubled.data());
+      tw.dispose([x, extended, doubled]);
+    }
+    let error = null;
+    try { backend.zeroExtend({ dataId: tw.zeros([4]).dataId, shape: [4], dtype: 'float32' }, 3); } catch (e) { error = e.message; }
+    return { ...out, error };
+  });
+  const expected = [...Array.from({ length: 27 }, (_, i) => 2 * (i + 2)), ...new Array(13).fill(0)];
+  assert.deepEqual(r.float32, expected);
+  assert.deepEqual(r.int32, expected);
+  assert.match(r.error, /zeroExtend: float32 \[4\] to 3 elements/);
 });
 
 test('dataSync works for uploaded data and for GPU-computed data (read through canvases)', async () => {

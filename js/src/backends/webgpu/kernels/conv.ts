@@ -182,7 +182,9 @@ function runIm2colGemm(backend: WebGpuBackend, g: Geometry, x: TensorInfo, filte
     },
     workgroups: groupsFor(pixels * windowRows),
   });
-  const weights = k4 * 4 === k ? { ...filter, shape: [k, outC] } : zeroPad(backend, { ...filter, shape: [k, outC] }, [[0, k4 * 4 - k], [0, 0]]);
+  // The filter [taps * Cin, Cout] gains zero rows at its end, so its padding is a copy and a clear.
+  const weights = k4 * 4 === k ? { ...filter, shape: [k, outC] }
+    : { dataId: backend.zeroExtend(filter, k4 * 4 * outC), shape: [k4 * 4, outC], dtype: filter.dtype };
   const out = runMatMul(backend, {
     a: { dataId: rows, shape: [pixels, k4 * 4], dtype: 'float32' }, b: weights, transposeA: false, transposeB: false,
   }, [pixels, outC], epilogue);

@@ -83,7 +83,7 @@ function batchLayout(outBatch: readonly number[], aStrides: number[], bStrides: 
 /**
  * Products (all batches' multiply-adds) from here on run long enough to repay
  * the registers kernel's slow first compiles on SwiftShader: 32 rows per
- * thread (~0.75 s; 16 rows ~0.45 s) and two K steps per loop iteration (1.4 s
+ * thread (~0.75 s; 16 rows ~0.35 s) and two K steps per loop iteration (1.4 s
  * with 32 rows). Smaller ones, such as every 1x1 convolution of a mobile
  * network or a MiniLM layer, take 16 rows and one K step at about the same
  * steady speed; one threshold for both, so a model compiles few variants.
@@ -122,12 +122,12 @@ function registersLayout(multiplyAdds: number, k: number, variant: RegistersVari
  * 196 x 480 x 80, 49 x 1152 x 192, 12544 x 16 x 96) and a MiniLM layer's 128 x 384 x 1536.
  */
 function registersQuickCost(constants: Record<string, number | boolean>, multiplyAdds: number): QuickVariantCost {
-  const compileMs = constants.ROWS_PER_THREAD === 16 ? 450 : constants.TWO_K_STEPS ? 1400 : 750;
+  const compileMs = constants.ROWS_PER_THREAD === 16 ? 350 : constants.TWO_K_STEPS ? 1400 : 750;
   return { extraMs: multiplyAdds * 0.4e-6, compileMs };
 }
 
-/** What the 4-row registers kernel takes to compile on SwiftShader (EPILOGUE_IN_PARAMS: 0.2-0.3 s). */
-const QUICK_REGISTERS_COMPILE_MS = 250;
+/** What the 4-row registers kernel takes to compile on SwiftShader (EPILOGUE_IN_PARAMS: 0.14-0.17 s). */
+const QUICK_REGISTERS_COMPILE_MS = 170;
 
 /** The shaders whose epilogue parts may be switched by params (EPILOGUE_IN_PARAMS) instead of constants. */
 const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
@@ -136,7 +136,7 @@ const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4R
  * Whether a launch switches its epilogue's parts (bias, residual, prelu) by a params field rather than by pipeline
  * constants, its activation being the clamp to [alpha, beta] (none, relu, relu6): on CPU adapters, for the
  * matrix-vector kernel and the registers kernel's quick 4-row variant, so that one pipeline serves every
- * combination. Their compiles are slow there (0.2-0.3 s on SwiftShader) and come before a model's first result,
+ * combination. Their compiles are slow there (0.15-0.17 s on SwiftShader) and come before a model's first result,
  * whose products mix the combinations (MediaPipe's models: a bias alone, with a residual, with prelu). Other
  * activations keep their own pipelines: SwiftShader runs every branch of a switch under a lane mask, so one
  * switching among elu, leakyrelu and sigmoid cost every store their exps (EfficientNet-Lite0's 4-row products
@@ -150,7 +150,7 @@ function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue
 
 /**
  * Whether a product without a bias runs the registers kernel's 16- or 32-row variant with a zero bias bound: on CPU
- * adapters, so that a network's products with a bias and without share that pipeline (~0.45 s to compile on
+ * adapters, so that a network's products with a bias and without share that pipeline (~0.35 s to compile on
  * SwiftShader; MiniLM's attention products have none, its dense layers one), at one more load and add per stored vec4.
  */
 function zeroBiasVariant(backend: WebGpuBackend, launch: MatMulLaunch): boolean {
@@ -349,7 +349,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     return { launch, kChunk, splits, fused, spec, inParams, zeroBias };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
-  // The 16- and 32-row registers kernels compile slowly (0.45-1.4 s on SwiftShader): until they are ready, 4 rows
+  // The 16- and 32-row registers kernels compile slowly (0.35-1.4 s on SwiftShader): until they are ready, 4 rows
   // run, or for a 32-row one the 16-row one where that is ready (a network's smaller products compile it).
   const multiplyAdds = batchCount * m * n * k;
   const quick = () => pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick'));
