@@ -94,6 +94,7 @@ def test_depthwise_backprop_filter(runner, rng, name):
 # Multiplier 1 and channels divisible by 4, for depthwise_conv2d_vec4.wgsl.
 VEC4_CASES = {
     "3x3 same": ((2, 6, 7, 8), (3, 3), 1, (1, 1), (1, 1), ((1, 1), (1, 1))),
+    "3x3 stride 2, rows of 4 and 1 pixels": ((1, 10, 11, 8), (3, 3), 1, (2, 2), (1, 1), ((1, 1), (0, 1))),
     "5x5 stride 2": ((1, 11, 9, 12), (5, 5), 1, (2, 2), (1, 1), ((1, 2), (2, 1))),
     "dilated": ((2, 9, 9, 4), (3, 3), 1, (1, 1), (2, 2), ((2, 2), (2, 2))),
 }
@@ -104,15 +105,22 @@ def vec4_params(g, threads):
     return fields | {"channels": g["in_c"], "size": threads}
 
 
+def vec4_threads(g):
+    """depthwise_conv2d_vec4.wgsl's threads: a vec4 of channels at 4 pixels along a row each."""
+    return g["batch"] * g["out_h"] * -(-g["out_w"] // 4) * g["in_c"] // 4
+
+
 @pytest.mark.parametrize("name", VEC4_CASES)
 def test_depthwise_conv2d_vec4(runner, rng, name):
     case = VEC4_CASES[name]
     x, w = arrays(rng, case)
     g = geometry(x.shape, *case[1:])
-    size = int(np.prod(out_shape(g)))
-    out = runner.run("conv/depthwise_conv2d_vec4.wgsl", workgroups=-(-size // 4 // 64), x=x, weights=w,
-                     bias=PLACEHOLDER, out=Output(out_shape(g)),
-                     params=vec4_params(g, size // 4) | {"alpha": 0.0, "beta": 0.0})["out"]
+    threads = vec4_threads(g)
+    # out starts as NaN, as a reused buffer holds stale values: every pixel of a row's last, partial group of 4
+    # must be written, and none past it (out's exact size: a write past the row would land on the next one).
+    out = runner.run("conv/depthwise_conv2d_vec4.wgsl", workgroups=-(-threads // 64), x=x, weights=w,
+                     bias=PLACEHOLDER, out=np.full(out_shape(g), np.nan, np.float32),
+                     params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0})["out"]
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
 
@@ -121,11 +129,11 @@ def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
     x, w = (a.astype(np.float16) for a in arrays(rng, case))
     bias = rng.standard_normal(12).astype(np.float16)
     g = geometry(x.shape, *case[1:])
-    size = int(np.prod(out_shape(g)))
+    threads = vec4_threads(g)
     out = runner.run("conv/depthwise_conv2d_vec4.wgsl",
                      slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},
-                     constants={"HAS_BIAS": True}, workgroups=-(-size // 4 // 64), x=x, weights=w, bias=bias,
-                     out=Output(out_shape(g), np.float16), params=vec4_params(g, size // 4) | {"alpha": 0.0, "beta": 0.0})["out"]
+                     constants={"HAS_BIAS": True}, workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
+                     out=Output(out_shape(g), np.float16), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0})["out"]
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
 

@@ -6,7 +6,7 @@
 // (conv_backprop_input.wgsl, its _vec4 form when Cin is a multiple of 4, or
 // conv_direct.wgsl; also the transposed convs), its filter gradient with
 // split-K over pixels (conv_backprop_filter.wgsl, its _vec4 form when Cout is
-// a multiple of 4, then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels per
+// a multiple of 4, then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels of 4 pixels per
 // thread where they allow: depthwise_conv2d_vec4.wgsl, and then mostly 4 or
 // 8 rows of 4 pixels per thread: depthwise_conv2d_vec4_tile.wgsl)
 // and their gradients, and max/avg pools with their gradients (a thread per
@@ -477,7 +477,7 @@ function depthwiseFields(g: Geometry, inC: number, multiplier: number) {
  * Whether depthwise_conv2d_vec4_tile.wgsl runs with its tap loops written out for this window: up to 25 taps
  * with stride 1, up to 9 otherwise. The first compile on SwiftShader grows with the taps and the input rows
  * and columns a tile reads: 0.6 s for 3x3, 0.75 s for 5x5 stride 1, but 1.3 s for 5x5 stride 2 (11 input rows
- * of 11 columns), which runs a pixel per thread instead (depthwise_conv2d_vec4.wgsl, compiled in ~0.1 s): on
+ * of 11 columns), which runs 4 pixels per thread instead (depthwise_conv2d_vec4.wgsl, compiled in ~0.05 s): on
  * EfficientNet-Lite0 ~1.3 s less to its first inference, ~11 ms (3%) more to each later one.
  */
 function unrollTaps(g: Geometry): boolean {
@@ -567,13 +567,14 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
     constants: { HAS_BIAS: !!epilogue.bias, TILE_ROWS: rows },
   };
-  // The tile compiles slowly (0.55-0.8 s on SwiftShader, growing with taps): a pixel per thread
-  // (~0.05 s to compile, ~40 ns more a multiply-add) runs until it is ready.
+  // The tile compiles slowly (0.55-0.8 s on SwiftShader, growing with taps): 4 pixels per thread
+  // (~0.05 s to compile, ~22 ns more a multiply-add: EfficientNet-Lite0's 16 depthwise convs took 150 ms
+  // a run against the tile's 78) runs until it is ready.
   const taps = g.window[0] * g.window[1];
-  const quickCost = { extraMs: size * taps * 40e-6, compileMs: 500 + 10 * taps };
+  const quickCost = { extraMs: size * taps * 22e-6, compileMs: 500 + 10 * taps };
   const tile = (unrolled || (vec4 && g.dilations[1] === g.strides[1])) && backend.bestVariantReady(tileSpec, quickCost);
   const [outH, outW] = g.outSpatial;
-  const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? size / 4 : size;
+  const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? g.batch * outH * Math.ceil(outW / 4) * (inC / 4) : size;
   backend.run({
     ...(tile ? tileSpec : {
       shader: vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,
