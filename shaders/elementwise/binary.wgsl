@@ -8,12 +8,15 @@
 //   out_shape: array<vec4<u32>, 2>,  output dims, outermost first
 //   a_strides: array<vec4<u32>, 2>,  a's element strides per output dim, 0
 //   b_strides: array<vec4<u32>, 2>,  where that input is broadcast
+//   op: u32,                         the op of the `arithmetic` body (0 add,
+//                                    1 sub, 2 mul, 3 div); else unread
 // }
 // Overrides: WORKGROUP_SIZE (64); BROADCAST (true): false when a, b and out
 //   have one shape, so indices are flat and the strides are not read.
 // Slots: `types` (In for a and b, Out for out; f32 as written), `body` (the
 //   op on `a: In, b: In` returning Out; `a` as written; the runtime calls
-//   one function of elementwise/binary_ops.wgsl, `return add_f32(a, b);`),
+//   one function of elementwise/binary_ops.wgsl, `return add_f32(a, b);`,
+//   or on CPU adapters `return arithmetic(a, b);` for add, sub, mul and div),
 //   `items` (InItem and OutItem, the array items of a and b, and of out:
 //   the elements as written) and `apply` (out's item from a's item at a_index and b's at
 //   b_index; binary_op as written). The runtime's vec4 variant (out's last
@@ -45,6 +48,7 @@ struct Params {
   out_shape: array<vec4<u32>, 2>,
   a_strides: array<vec4<u32>, 2>,
   b_strides: array<vec4<u32>, 2>,
+  op: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<InItem>;
@@ -53,6 +57,15 @@ struct Params {
 @group(0) @binding(3) var<uniform> params: Params;
 
 // @import elementwise/binary_ops.wgsl
+
+// The arithmetic op params.op names, so that one pipeline serves add, sub, mul and div of a type: on CPU adapters,
+// where each op's own took ~30 ms to compile on SwiftShader before a model's first result (MiniLM has eleven).
+// Branch-free, as SwiftShader runs every branch under a lane mask anyway; the same IEEE results as
+// binary_ops.wgsl's add, sub, mul and div (div only for floats: integer division is not a plain `/`).
+fn arithmetic(a: In, b: In) -> In {
+  let op = params.op;
+  return select(select(a + b, a - b, op == 1u), select(a * b, a / b, op == 3u), op >= 2u);
+}
 
 fn binary_op(a: In, b: In) -> Out {
   return a; // @body

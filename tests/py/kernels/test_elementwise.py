@@ -128,7 +128,7 @@ def test_unary_f16(runner, rng):
     np.testing.assert_allclose(y.astype(np.float32), np.exp(x.astype(np.float32)) - 1, rtol=1e-2, atol=1e-3)
 
 
-def run_binary(runner, a, b, expression, *, broadcast=True, out_dtype=np.float32, slots_types=None):
+def run_binary(runner, a, b, expression, *, broadcast=True, out_dtype=np.float32, slots_types=None, op=0):
     out_shape = np.broadcast_shapes(a.shape, b.shape)
     size = int(np.prod(out_shape))
     slots = {"body": body(expression)}
@@ -139,7 +139,7 @@ def run_binary(runner, a, b, expression, *, broadcast=True, out_dtype=np.float32
         workgroups=-(-size // 64), a=a, b=b, out=Output(out_shape, out_dtype),
         params={"size": size, "rank": len(out_shape), "out_shape": out_shape,
                 "a_strides": broadcast_strides(a.shape, out_shape),
-                "b_strides": broadcast_strides(b.shape, out_shape)})["out"]
+                "b_strides": broadcast_strides(b.shape, out_shape), "op": op})["out"]
 
 
 def binary_inputs(rng, name, wgsl_type):
@@ -181,6 +181,29 @@ def test_binary_op_functions_on_special_values(runner, name):
     out = run_binary(runner, a, b, f"{name}_f32(a, b)", out_dtype=as_buffer(expected).dtype,
                      slots_types=types(In="f32", Out=WGSL_TYPES[expected.dtype]))
     np.testing.assert_allclose(out, as_buffer(expected), rtol=1e-4, atol=1e-5)
+
+
+# binary.wgsl's `arithmetic` body: the op by params.op, as the runtime runs add, sub, mul (floats and integers) and
+# div (floats) on CPU adapters, one pipeline for all.
+ARITHMETIC = [("add", 0, "f32"), ("sub", 1, "f32"), ("mul", 2, "f32"), ("div", 3, "f32"),
+              ("add", 0, "i32"), ("sub", 1, "i32"), ("mul", 2, "i32")]
+
+
+@pytest.mark.parametrize(("name", "index", "wgsl_type"), ARITHMETIC)
+def test_binary_arithmetic_by_params_op(runner, rng, name, index, wgsl_type):
+    if wgsl_type == "f32":
+        # NaN, infinities and zeros in every pairing, then ordinary values.
+        a, b = (v.astype(np.float32) for v in np.meshgrid(SPECIALS, [*SPECIALS, 1.0, -2.0, 0.5], indexing="ij"))
+    else:
+        a, b = binary_inputs(rng, name, wgsl_type)
+        a[0, 0, 0] = np.int32(2**31 - 1)  # wraps, as the op's own function does
+    expected = oracle(name, [a, b], {})
+    out = run_binary(runner, as_buffer(a), as_buffer(b), "arithmetic(a, b)", out_dtype=as_buffer(expected).dtype,
+                     slots_types=types(In=wgsl_type, Out=wgsl_type), op=index)
+    own = run_binary(runner, as_buffer(a), as_buffer(b), f"{name}_{wgsl_type}(a, b)", out_dtype=as_buffer(expected).dtype,
+                     slots_types=types(In=wgsl_type, Out=wgsl_type))
+    np.testing.assert_array_equal(out, own)
+    np.testing.assert_allclose(out, as_buffer(expected), rtol=1e-6, atol=0)
 
 
 @pytest.mark.parametrize("a_shape, b_shape", [
@@ -272,7 +295,7 @@ def test_binary_vec4_items_for_same_shapes(runner, rng):
     b = rng.standard_normal((5, 12)).astype(np.float32)
     out = runner.run("elementwise/binary.wgsl", slots={"body": body("max(a * b, 0.5)"), **binary_vec4_slots()},
                      constants={"BROADCAST": False}, workgroups=1, a=a, b=b, out=Output(a.shape),
-                     params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": []})["out"]
+                     params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": [], "op": 0})["out"]
     np.testing.assert_allclose(out, np.maximum(a * b, 0.5), rtol=1e-6)
 
 
@@ -284,7 +307,7 @@ def test_binary_vec4_items_broadcast_a_scalar_a_row_and_a_column(runner, rng):
         return runner.run("elementwise/binary.wgsl", slots={"body": body(expression), **binary_vec4_slots(splat)},
                           workgroups=-(-size // 64), a=a, b=b, out=Output(out_shape),
                           params={"size": size, "rank": len(out_shape), "out_shape": [*out_shape[:-1], out_shape[-1] // 4],
-                                  "a_strides": a_strides, "b_strides": b_strides})["out"]
+                                  "a_strides": a_strides, "b_strides": b_strides, "op": 0})["out"]
 
     a = rng.standard_normal((3, 1, 8)).astype(np.float32)
     scalar = np.array(0.75, np.float32)

@@ -163,6 +163,17 @@ function runVariant(flags, caseNames, onPage = page) {
       binaryRow: { k: 1, f: () => tw.maximum(input([3, 4, 8], 52), input([8], 53)) },
       binaryColumn: { k: 1, f: () => tw.sub(input([6, 8], 54), input([6, 1], 55)) },
       binaryOddLastDim: { k: 1, f: () => tw.add(input([5, 6], 61), input([5, 1], 62)) },
+      // The four arithmetic ops of floats on one layout, and three of integers (one with a splat scalar).
+      arithmeticFloat: { k: 4, f: () => {
+        const a = input([6, 8], 170);
+        const b = tw.add(input([6, 8], 171), 2);
+        return tw.div(tw.mul(tw.sub(a, b), tw.add(a, b)), b);
+      } },
+      arithmeticInt: { k: 1, f: () => {
+        const a = tw.cast(tw.mul(input([4, 8], 172), 50), 'int32');
+        const b = tw.cast(tw.mul(input([4, 8], 173), 9), 'int32');
+        return tw.mul(tw.sub(tw.add(a, b), tw.scalar(3, 'int32')), b);
+      } },
       // Dims of 1 dropped and neighbours merged where both operands step alike: [2, 3, 1, 4, 8] by [3, 1, 1, 8]
       // runs as [2, 3, 32] (b's strides [0, 8, 0] in elements); a per-channel prelu over pixels as [pixels, channels].
       binaryMergedDims: { k: 1, f: () => tw.mul(input([2, 3, 1, 4, 8], 108), input([3, 1, 1, 8], 109)) },
@@ -716,6 +727,24 @@ test('float16: native conversion runs where the adapter has shader-f16, and is r
 const ELEMENTWISE_CASES = ['unaryVec4', 'unaryOddSize', 'binarySameShape', 'binaryScalar', 'binaryScalarFirst', 'binaryRow',
   'binaryColumn', 'binaryOddLastDim', 'softmaxRows', 'binaryInt', 'comparison', 'transposeKeepLast', 'transposeLast', 'concatRows',
   'padImageRows', 'fillOddSize', 'binaryMergedDims', 'preluPerChannel'];
+
+test('arithmetic on CPU adapters: add, sub, mul and div of a type share one binary pipeline per layout, the op in params; results match the CPU', async () => {
+  const fresh = await session.newPage();
+  assertAllMatch(await runVariant({}, ['arithmeticFloat', 'arithmeticInt'], fresh));
+  const { keys, runsOnCpu } = await fresh.run((tw) => {
+    const backend = tw.engine().findBackend('webgpu');
+    return { keys: [...backend.pipelines.keys()].filter((key) => key.startsWith('elementwise/binary.wgsl|')), runsOnCpu: backend.info.runsOnCpu };
+  });
+  const own = keys.filter((key) => /(add|sub|mul|div)_(f32|i32)\(a, b\)/.test(key));
+  if (!runsOnCpu) {
+    assert.equal(own.length, keys.length, keys.join('\n'));
+    return;
+  }
+  assert.deepEqual(own, [], 'no op compiled its own pipeline');
+  // Two layouts of each type: both operands a vec4 at a time, and b a splat scalar (the `+ 2`, the `- 3`).
+  assert.equal(keys.length, 4, keys.join('\n'));
+  assert.equal(keys.filter((key) => key.includes('alias In = i32')).length, 2, keys.join('\n'));
+});
 
 test('elementwise and copies: vec4 off runs an element per thread, vec4 on 4 where shapes allow; results match the CPU', async () => {
   // A fresh page, so its pipeline cache holds only what these runs compiled.

@@ -127,12 +127,24 @@ function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: reado
   };
 }
 
+/**
+ * params.op of binary.wgsl's `arithmetic` body, by the body of the op it stands for: add, sub and mul of floats and
+ * integers, div of floats (see arithmetic in the shader).
+ */
+const ARITHMETIC_OPS: ReadonlyMap<string, number> = new Map([
+  ...['f32', 'i32'].flatMap((type) => ['add', 'sub', 'mul'].map((op, index): [string, number] =>
+    [`return ${op}_${type}(a, b);`, index])),
+  ['return div_f32(a, b);', 3],
+]);
+
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */
 export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, outShape: readonly number[],
   outDtype: DataType, body: string): DataId {
   const out = backend.allocate(outShape, outDtype);
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
+  // On CPU adapters the arithmetic ops share one pipeline per type and layout, the op in params.
+  const op = backend.info.runsOnCpu ? ARITHMETIC_OPS.get(body) : undefined;
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
   const { shape, strides: [aStrides, bStrides] } = mergedDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
   const last = shape[shape.length - 1];
@@ -140,13 +152,13 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
     const items = vec4 ? size / 4 : size;
     return {
       shader: SHADERS.binary,
-      slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body, ...vec4?.slots },
+      slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body: op === undefined ? body : 'return arithmetic(a, b);', ...vec4?.slots },
       constants: { BROADCAST: broadcast },
       bindings: {
         a: a.dataId, b: b.dataId, out,
         params: {
           size: items, rank: shape.length, out_shape: vec4?.outShape ?? shape,
-          a_strides: vec4?.strides.a ?? aStrides, b_strides: vec4?.strides.b ?? bStrides,
+          a_strides: vec4?.strides.a ?? aStrides, b_strides: vec4?.strides.b ?? bStrides, op: op ?? 0,
         },
       },
       workgroups: groupsFor(items),
