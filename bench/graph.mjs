@@ -23,7 +23,11 @@
 // (preferredOutputLocation 'gpu-buffer') and the logits read back for the
 // argmax; the row adds tokens per second, and compares the tokens chosen.
 // Each row gets a fresh browser, so no pipeline compiled for an earlier one is
-// reused.
+// reused. Its page first settles for PAGE_SETTLE_MS: a fresh Chromium page
+// keeps a 2-core machine's cores busy for ~0.9 s (a blank page too: the new
+// renderer's start-up in the browser, renderer and GPU processes), which fell
+// on tensorweb's load alone, as it loads first, but on neither the peer's
+// load nor the second load the ratio divides by.
 //
 //   .venv/bin/python bench/graph_models.py   # writes build/bench-graph/
 //   node bench/graph.mjs [--runs N] [--models squeezenet1_0,alexnet,...] [--flags '{"matvec":"off"}'] [--warmup off]
@@ -86,6 +90,9 @@ export const MODELS = [
 ];
 
 /** The MODELS entries a comma-separated list names, in its order. */
+/** How long a row's fresh page idles before the first load (see the header). */
+const PAGE_SETTLE_MS = 1000;
+
 export function modelsNamed(list) {
   return list.split(',').map((name) => {
     const model = MODELS.find((m) => m.name === name);
@@ -118,7 +125,7 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
     let result;
     try {
       const page = await session.newPage();
-      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert, photoBase64 });
+      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert, photoBase64, settleMs: PAGE_SETTLE_MS });
     } finally {
       await session.close();
     }
@@ -156,7 +163,8 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
  * times in turns (so that load from other processes falls on both alike).
  * Outputs are keyed "model/output".
  */
-async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase64 }) {
+async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase64, settleMs }) {
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   if (!(await tw.setBackend('webgpu'))) throw new Error('webgpu did not initialise');
   tw.engine().findBackend('webgpu').setFlags(flags);
   const timed = async (f) => {

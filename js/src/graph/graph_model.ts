@@ -496,10 +496,11 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
   const artifacts = await handler.load({ onModelJSON: compileAhead });
   progress.update({ weights: 1 });
   if (!compiling) compileAhead(artifacts.modelJSON, artifacts.weightSpecs);
-  await compiling;
-  // Again: a device lost while the shards downloaded is replaced before the weights go up.
+  // Again: a device lost while the shards downloaded is replaced before the weights go up. They go up while
+  // the pipelines still compile (a compile ahead outlasts the download on CPU adapters).
   await engine.ready();
   const model = GraphModel.fromArtifacts(artifacts, source, options);
+  await compiling;
   // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
   // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
   const lost = await engine.lostTensors(model.weights);
