@@ -143,9 +143,9 @@ function runVariant(flags, caseNames, onPage = page) {
         k: 9, f: () => tw.fused.depthwiseConv2d({ x: input([2, 7, 10, 8], 39), filter: input([3, 3, 8, 1], 40), strides: 1, pad: 'same',
           bias: input([8], 41), activation: 'relu6' }),
       },
-      // 56 taps: more than conv.ts writes out; stride 1 slides the loops as written, stride 2 runs a pixel per thread.
+      // 56 taps: more than conv.ts writes out; stride 1 slides the loops as written, stride 2 runs 4 pixels of a row per thread.
       depthwiseTileWideWindow: { k: 56, f: () => tw.depthwiseConv2d(input([1, 9, 11, 4], 42), input([8, 7, 4, 1], 43), 1, 'same') },
-      // 5x5 stride 2: a pixel per thread (its written-out taps compile too slowly on SwiftShader).
+      // 5x5 stride 2: 4 pixels of a row per thread (its written-out taps compile too slowly on SwiftShader).
       depthwise5x5Strided: { k: 25, f: () => tw.depthwiseConv2d(input([1, 11, 12, 8], 68), input([5, 5, 8, 1], 69), 2, 'same') },
       depthwiseVec4WideWindowStrided: {
         k: 56, f: () => tw.depthwiseConv2d(input([1, 12, 11, 4], 44), input([7, 8, 4, 1], 45), 2, 'same'),
@@ -262,8 +262,8 @@ test('vec4 on, split-K off: vec4 matmul and conv kernels run, no split-K pass, r
   const tileKeys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()]))
     .filter((key) => key.startsWith('conv/depthwise_conv2d_vec4_tile.wgsl|'));
   assert.ok(tileKeys.some((key) => key.includes('"TILE_ROWS":8')) && tileKeys.some((key) => key.includes('"TILE_ROWS":4')), tileKeys.join('\n'));
-  assert.ok(results.depthwiseVec4WideWindowStrided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), 'a pixel per thread');
-  assert.ok(results.depthwise5x5Strided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), '5x5 stride 2: a pixel per thread');
+  assert.ok(results.depthwiseVec4WideWindowStrided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), '4 pixels per thread');
+  assert.ok(results.depthwise5x5Strided.shaders.includes('conv/depthwise_conv2d_vec4.wgsl'), '5x5 stride 2: 4 pixels per thread');
   assert.ok(results.depthwise.shaders.includes('conv/depthwise_conv2d.wgsl'), 'a channel multiplier of 2 runs the scalar kernel');
   assert.ok(results.matMulTransposed.shaders.includes('matmul/matmul.wgsl'), 'transposed operands fall back to the scalar kernel');
   for (const [name, r] of Object.entries(results)) assert.ok(!r.shaders.includes('matmul/split_k_reduce.wgsl'), `${name} used split-K`);
@@ -327,7 +327,7 @@ test('registers matmul with 32 rows per thread and two K steps per loop iteratio
   assert.ok(keys.some((key) => key.includes('"ROWS_PER_THREAD":32,"TWO_K_STEPS":true')), keys.join('\n'));
 });
 
-test('quick variants (quickKernels on): 4-row registers matmul, direct conv, a pixel per thread for depthwise; results match the CPU', async () => {
+test('quick variants (quickKernels on): 4-row registers matmul, direct conv, 4 pixels per thread for depthwise; results match the CPU', async () => {
   const matMulCases = ['matMulVec4Shape', 'matMulOddKSteps', 'fusedMatMulBiasRelu', 'conv2dPointwise'];
   const convCases = ['conv2dVec4Channels', 'fusedConv2dBiasRelu6', 'conv2dPaddedChannels'];
   const depthwiseCases = ['depthwiseTile', 'depthwiseTileStrided', 'depthwiseTileWideWindow'];
