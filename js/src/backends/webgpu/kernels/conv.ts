@@ -493,6 +493,8 @@ function tileRows(g: Geometry): number {
 }
 /** Output pixels per tile row in depthwise_conv2d_vec4_tile.wgsl. */
 const TILE_COLUMNS = 4;
+/** Output pixels along a row per thread of depthwise_conv2d_vec4.wgsl (its acc0 to acc3). */
+const ROW_PIXELS = 4;
 
 /**
  * The tile depthwise kernel's `taps` slot for a window: its loops written out
@@ -574,7 +576,7 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   const quickCost = { extraMs: size * taps * 22e-6, compileMs: 500 + 10 * taps };
   const tile = (unrolled || (vec4 && g.dilations[1] === g.strides[1])) && backend.bestVariantReady(tileSpec, quickCost);
   const [outH, outW] = g.outSpatial;
-  const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? g.batch * outH * Math.ceil(outW / 4) * (inC / 4) : size;
+  const threads = tile ? g.batch * Math.ceil(outH / rows) * Math.ceil(outW / TILE_COLUMNS) * (inC / 4) : vec4 ? g.batch * outH * Math.ceil(outW / ROW_PIXELS) * (inC / 4) : size;
   backend.run({
     ...(tile ? tileSpec : {
       shader: vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,

@@ -133,8 +133,8 @@ function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: reado
  */
 const ARITHMETIC_OPS: ReadonlyMap<string, number> = new Map([
   ...['f32', 'i32'].flatMap((type) => ['add', 'sub', 'mul'].map((op, index): [string, number] =>
-    [`return ${op}_${type}(a, b);`, index])),
-  ['return div_f32(a, b);', 3],
+    [callOp(BINARY_OPS, op, type, 'a, b'), index])),
+  [callOp(BINARY_OPS, 'div', 'f32', 'a, b'), 3],
 ]);
 
 /** One broadcasting binary dispatch into a new tensor of `outDtype`. */

@@ -381,7 +381,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   // A matvec reading B packed keeps to matvecs: the others would unpack B for good.
   const packedB = pipeline.launch.storage?.packed ?? false;
   const chosen = backend.pickVariant(pipeline.spec, () => {
-    if (vec4Valid && !packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true)), pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick')));
+    if (vec4Valid && !packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true)), quick());
     // matvec with any rows per workgroup runs any M (in tiles of that many rows).
     if (vec4Shapes) for (let rows = MATVEC_ROWS; rows >= 1; rows--) alternatives.push(pipelineOf(matvecLaunch(backend, m, n, k, batchCount, transposeB, b, rows)));
     if (!packedB) alternatives.push(pipelineOf(gemmLaunch(backend, m, n, k, batchCount, false)), pipelineOf(ANY_SIZE_GEMM));
