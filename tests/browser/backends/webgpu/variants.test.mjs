@@ -671,6 +671,21 @@ test('reduce thread: one thread per output loops over the axis, results match th
   }
 });
 
+test('reduce auto: on CPU adapters a thread per output for axes up to 4096 however few the outputs, a workgroup past them', async (t) => {
+  const runsOnCpu = await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    return tw.engine().findBackend('webgpu').info.runsOnCpu;
+  });
+  t.diagnostic(`adapter runs on CPU: ${runsOnCpu}`);
+  // 7 sums of 300 and 15 softmax rows of 12 (fewer than 16 outputs), one mean of 20000.
+  const results = await runVariant({ reduce: 'auto' }, ['sumRows', 'softmaxRows', 'meanLong']);
+  assertAllMatch(results);
+  assert.equal(results.sumRows.shaders.includes('reduce/reduce_per_thread.wgsl'), runsOnCpu);
+  const softmaxKeys = (await page.run((tw) => [...tw.engine().findBackend('webgpu').pipelines.keys()])).filter((key) => key.startsWith('norm/softmax.wgsl|'));
+  assert.ok(softmaxKeys.some((key) => key.includes(`"THREAD_PER_ROW":${runsOnCpu}`)), softmaxKeys.join('\n'));
+  assert.ok(!results.meanLong.shaders.includes('reduce/reduce_per_thread.wgsl'));
+});
+
 test('softmax and logSoftmax: one dispatch of norm/softmax.wgsl, a thread or a workgroup per row as the reduce flag says, results match the CPU', async () => {
   const cases = ['softmaxRows', 'softmaxMiddleAxis', 'logSoftmaxFirstAxis'];
   for (const reduce of ['thread', 'workgroup']) {

@@ -1,5 +1,5 @@
 // Reductions over axes (reduce/reduce.wgsl, or reduce_per_thread.wgsl for
-// many outputs of short axes), argMax/argMin
+// short axes: see threadPerOutput), argMax/argMin
 // (reduce/arg_reduce.wgsl) and cumsum/cumprod (reduce/cumulative.wgsl).
 // Reduced axes that are not adjacent are first transposed to the end.
 import type { DataId } from '../../../core/backend.js';
@@ -51,13 +51,15 @@ function firstPassLength(size: number): number {
 /**
  * Whether one thread per output, looping over the axis, beats a workgroup per output. Measured on SwiftShader
  * (MiniLM at 128 tokens): a softmax's row maxima over [12, 128, 128] took ~30 ms with a workgroup per row,
- * ~1.2 ms with a thread per row. On GPUs a thread reading its axis alone wastes the memory system, so only for
- * very short axes with many outputs.
+ * ~1.2 ms with a thread per row. With few outputs too (a classifier's one softmax row of 1000, a sum of 4096):
+ * within 0.1 ms of a workgroup's time, and a pipeline without barriers compiles in half the time there (a
+ * softmax ~40 instead of ~85 ms, before a model's first result). On GPUs a thread reading its axis alone
+ * wastes the memory system, so only for very short axes with many outputs.
  */
 export function threadPerOutput(backend: WebGpuBackend, outputs: number, reduceSize: number): boolean {
   const { reduce } = backend.flags;
   if (reduce !== 'auto') return reduce === 'thread';
-  return backend.info.runsOnCpu ? outputs >= 16 && reduceSize <= 4096 : outputs >= 4096 && reduceSize <= 64;
+  return backend.info.runsOnCpu ? reduceSize <= 4096 : outputs >= 4096 && reduceSize <= 64;
 }
 
 function reducePass(backend: WebGpuBackend, x: DataId, dtype: DataType, outer: number, reduceSize: number, inner: number,
