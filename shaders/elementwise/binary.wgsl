@@ -10,6 +10,10 @@
 //   b_strides: array<vec4<u32>, 2>,  where that input is broadcast
 //   op: u32,                         the op of the `arithmetic` body (0 add,
 //                                    1 sub, 2 mul, 3 div); else unread
+//   a_splat, b_splat: u32,           1 where the `either` read of apply
+//                                    splats that operand (reads an element
+//                                    and repeats it), 0 where it reads a vec4;
+//                                    else unread
 // }
 // Overrides: WORKGROUP_SIZE (64); BROADCAST (true): false when a, b and out
 //   have one shape, so indices are flat and the strides are not read.
@@ -24,7 +28,9 @@
 //   component. An operand with out's last dim is read a vec4 at a time; one
 //   broadcast along it (its last dim 1, or a scalar) an element at a time,
 //   splat, so its index and strides count elements, where the other
-//   operand's, `size` and out_shape's last dim count vec4s.
+//   operand's, `size` and out_shape's last dim count vec4s. On CPU adapters
+//   the runtime reads both operands with the `either` templates, the splat
+//   chosen by params, so that one pipeline serves every layout of a type.
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
 
 alias In = f32; alias Out = f32; // @types
@@ -37,6 +43,8 @@ alias InItem = In; alias OutItem = Out; // @items
 // @repeat apply.a_splat: let a_value = vec4<In>(a[a_index / 4u][a_index % 4u]);
 // @repeat apply.b: let b_value = b[b_index];
 // @repeat apply.b_splat: let b_value = vec4<In>(b[b_index / 4u][b_index % 4u]);
+// @repeat apply.a_either: let a_item = a[select(a_index, a_index / 4u, params.a_splat != 0u)]; let a_value = select(a_item, vec4<In>(a_item[a_index % 4u]), params.a_splat != 0u);
+// @repeat apply.b_either: let b_item = b[select(b_index, b_index / 4u, params.b_splat != 0u)]; let b_value = select(b_item, vec4<In>(b_item[b_index % 4u]), params.b_splat != 0u);
 // @repeat apply.result: return OutItem(binary_op(a_value.x, b_value.x), binary_op(a_value.y, b_value.y), binary_op(a_value.z, b_value.z), binary_op(a_value.w, b_value.w));
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -49,6 +57,8 @@ struct Params {
   a_strides: array<vec4<u32>, 2>,
   b_strides: array<vec4<u32>, 2>,
   op: u32,
+  a_splat: u32,
+  b_splat: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<InItem>;

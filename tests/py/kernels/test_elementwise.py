@@ -139,7 +139,7 @@ def run_binary(runner, a, b, expression, *, broadcast=True, out_dtype=np.float32
         workgroups=-(-size // 64), a=a, b=b, out=Output(out_shape, out_dtype),
         params={"size": size, "rank": len(out_shape), "out_shape": out_shape,
                 "a_strides": broadcast_strides(a.shape, out_shape),
-                "b_strides": broadcast_strides(b.shape, out_shape), "op": op})["out"]
+                "b_strides": broadcast_strides(b.shape, out_shape), "op": op, "a_splat": 0, "b_splat": 0})["out"]
 
 
 def binary_inputs(rng, name, wgsl_type):
@@ -268,10 +268,11 @@ def vec4_slot(shader, slot, *parts):
     return repeat_templates(read_shader(shader), slot, [(part, {}) for part in parts])
 
 
-def binary_vec4_slots(splat=""):
+def binary_vec4_slots(splat="", either=False):
     """binary.wgsl's vec4 ``items`` and ``apply``: operands in ``splat`` read an element at their index (which
-    counts elements) and splat, the others a vec4 (index in vec4s)."""
-    reads = [f"{o}_splat" if o in splat else o for o in "ab"]
+    counts elements) and splat, the others a vec4 (index in vec4s); with ``either``, both read by the templates
+    that splat or not as params.a_splat and b_splat say (the runtime's on CPU adapters)."""
+    reads = [f"{o}_either" if either else f"{o}_splat" if o in splat else o for o in "ab"]
     return {"items": vec4_slot("elementwise/binary.wgsl", "items", "vec4"),
             "apply": vec4_slot("elementwise/binary.wgsl", "apply", *reads, "result")}
 
@@ -295,19 +296,22 @@ def test_binary_vec4_items_for_same_shapes(runner, rng):
     b = rng.standard_normal((5, 12)).astype(np.float32)
     out = runner.run("elementwise/binary.wgsl", slots={"body": body("max(a * b, 0.5)"), **binary_vec4_slots()},
                      constants={"BROADCAST": False}, workgroups=1, a=a, b=b, out=Output(a.shape),
-                     params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": [], "op": 0})["out"]
+                     params={"size": a.size // 4, "rank": 0, "out_shape": [], "a_strides": [], "b_strides": [], "op": 0,
+                             "a_splat": 0, "b_splat": 0})["out"]
     np.testing.assert_allclose(out, np.maximum(a * b, 0.5), rtol=1e-6)
 
 
-def test_binary_vec4_items_broadcast_a_scalar_a_row_and_a_column(runner, rng):
+@pytest.mark.parametrize("either", [False, True], ids=["reads by slot", "reads by params"])
+def test_binary_vec4_items_broadcast_a_scalar_a_row_and_a_column(runner, rng, either):
     # Shapes and strides in vec4s for operands with out's last dim; in elements for those splat along it.
     def run(a, b, expression, splat, a_strides, b_strides):
         out_shape = np.broadcast_shapes(a.shape, b.shape)
         size = int(np.prod(out_shape)) // 4
-        return runner.run("elementwise/binary.wgsl", slots={"body": body(expression), **binary_vec4_slots(splat)},
+        return runner.run("elementwise/binary.wgsl", slots={"body": body(expression), **binary_vec4_slots(splat, either)},
                           workgroups=-(-size // 64), a=a, b=b, out=Output(out_shape),
                           params={"size": size, "rank": len(out_shape), "out_shape": [*out_shape[:-1], out_shape[-1] // 4],
-                                  "a_strides": a_strides, "b_strides": b_strides, "op": 0})["out"]
+                                  "a_strides": a_strides, "b_strides": b_strides, "op": 0,
+                                  "a_splat": int("a" in splat), "b_splat": int("b" in splat)})["out"]
 
     a = rng.standard_normal((3, 1, 8)).astype(np.float32)
     scalar = np.array(0.75, np.float32)

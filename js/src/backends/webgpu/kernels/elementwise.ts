@@ -106,24 +106,28 @@ export function unaryKernel(name: string): WebGpuKernel<Record<string, number | 
 
 /**
  * The binary kernel's vec4 variant, where out's last dim is a multiple of 4:
- * its `items` and `apply` slots, out's shape in vec4s, and the strides it
- * reads each operand with. An operand with that last dim is read a vec4 at a
+ * its `items` and `apply` slots, out's shape in vec4s, the strides it
+ * reads each operand with, and which operands it splats. An operand with that last dim is read a vec4 at a
  * time (strides in vec4s); one broadcast along it (a row of means, a scalar)
- * an element at a time and splat (strides in elements).
+ * an element at a time and splat (strides in elements). With `either`, the slots read each operand either way
+ * as params.a_splat and b_splat say, so one pipeline serves every layout.
  */
-function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: readonly number[]) {
+function binaryVec4(operandStrides: Record<'a' | 'b', number[]>, outShape: readonly number[], either: boolean) {
   const lastDim = outShape.length - 1;
   const reads: string[] = [];
   const strides: Record<string, number[]> = {};
+  const splats: Record<string, number> = {};
   for (const [name, elementStrides] of Object.entries(operandStrides)) {
     const splat = elementStrides[lastDim] === 0;
-    reads.push(splat ? `${name}_splat` : name);
+    reads.push(either ? `${name}_either` : splat ? `${name}_splat` : name);
+    splats[name] = Number(splat);
     strides[name] = splat ? elementStrides : elementStrides.map((s, d) => (d === lastDim ? s : s / 4));
   }
   return {
     slots: { items: vec4Slot(SHADERS.binary, 'items', ['vec4']), apply: vec4Slot(SHADERS.binary, 'apply', [...reads, 'result']) },
     outShape: outShape.map((dim, d) => (d === lastDim ? dim / 4 : dim)),
     strides,
+    splats,
   };
 }
 
@@ -143,7 +147,7 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   const out = backend.allocate(outShape, outDtype);
   const size = sizeFromShape(outShape);
   if (size === 0) return out;
-  // On CPU adapters the arithmetic ops share one pipeline per type and layout, the op in params.
+  // On CPU adapters the arithmetic ops share one pipeline per type, the op in params.
   const op = backend.info.runsOnCpu ? ARITHMETIC_OPS.get(body) : undefined;
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
   const { shape, strides: [aStrides, bStrides] } = mergedDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
@@ -153,18 +157,23 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
     return {
       shader: SHADERS.binary,
       slots: { types: typesSlot({ In: wgslType(a.dtype), Out: wgslType(outDtype) }), body: op === undefined ? body : 'return arithmetic(a, b);', ...vec4?.slots },
-      constants: { BROADCAST: broadcast },
+      constants: { BROADCAST: broadcast || (either && vec4 !== null) },
       bindings: {
         a: a.dataId, b: b.dataId, out,
         params: {
           size: items, rank: shape.length, out_shape: vec4?.outShape ?? shape,
           a_strides: vec4?.strides.a ?? aStrides, b_strides: vec4?.strides.b ?? bStrides, op: op ?? 0,
+          a_splat: vec4?.splats.a ?? 0, b_splat: vec4?.splats.b ?? 0,
         },
       },
       workgroups: groupsFor(items),
     };
   };
-  const vec4 = backend.flags.vec4 !== 'off' && shape.length > 0 && last % 4 === 0 ? binaryVec4({ a: aStrides, b: bStrides }, shape) : null;
+  // On CPU adapters one vec4 pipeline per type serves every layout, each operand's splat read chosen by params
+  // (`either`): MiniLM compiled four float ones before its first result (~40 ms each on SwiftShader); their
+  // dispatches take the same time.
+  const either = backend.info.runsOnCpu;
+  const vec4 = backend.flags.vec4 !== 'off' && shape.length > 0 && last % 4 === 0 ? binaryVec4({ a: aStrides, b: bStrides }, shape, either) : null;
   const best = launch(vec4, !same);
   // The broadcasting scalar variant runs any shapes: a model whose sizes change may keep it (see pickVariant).
   const alternatives = () => [...(vec4 ? [launch(null, !same)] : []), ...(same ? [launch(null, true)] : [])];
@@ -181,9 +190,9 @@ export function binaryKernel(name: string): WebGpuKernel {
   };
 }
 
-/** The `body` slot of binary op `name` on float32 operands. */
 /** The `body` slot that applies float unary op `name` to `v` (the fused epilogue's activation, through common/activation.wgsl). */
 export const unaryBody = (name: string): string => callOp(UNARY_OPS, name, 'f32', 'v');
+/** The `body` slot of binary op `name` on float32 operands. */
 export const binaryBody = (name: string): string => callOp(BINARY_OPS, name, 'f32', 'a, b');
 
 export const addBody = (dtype: DataType) => callOp(BINARY_OPS, 'add', dtype === 'int32' ? 'i32' : 'f32', 'a, b');
