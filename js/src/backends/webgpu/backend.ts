@@ -993,10 +993,9 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   /**
-   * Queues `spec` for compiling once the device is idle. The browser's GPU process compiles a pipeline and runs
-   * dispatches one at a time (measured on SwiftShader: a run waits for every compile started before it), so
-   * the slow variants compile one by one in the gaps between runs, each holding back at most one run, and not
-   * before the first run after a load.
+   * Queues `spec` for compiling once the device is idle. On SwiftShader a page's compiles run one at a time and
+   * a run beside one is slowed by it (they share the CPU), so the slow variants compile one by one in the gaps
+   * between runs, each slowing at most one run, and not before the first run after a load.
    */
   private compileInBackground(device: GPUDevice, key: string, spec: PipelineSpec): void {
     if (this.pipelines.has(key) || this.compiling.has(key) || this.failedBestVariants.has(key) ||
