@@ -149,6 +149,10 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
   if (size === 0) return out;
   // On CPU adapters the arithmetic ops share one pipeline per type, the op in params.
   const op = backend.info.runsOnCpu ? ARITHMETIC_OPS.get(body) : undefined;
+  // On CPU adapters one vec4 pipeline per type serves every layout, each operand's splat read chosen by params
+  // (`either`): MiniLM compiled four float ones before its first result (~40 ms each on SwiftShader); their
+  // dispatches take the same time.
+  const either = backend.info.runsOnCpu;
   const same = a.shape.join() === outShape.join() && b.shape.join() === outShape.join();
   const { shape, strides: [aStrides, bStrides] } = mergedDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
   const last = shape[shape.length - 1];
@@ -169,10 +173,6 @@ export function runBinary(backend: WebGpuBackend, a: TensorInfo, b: TensorInfo, 
       workgroups: groupsFor(items),
     };
   };
-  // On CPU adapters one vec4 pipeline per type serves every layout, each operand's splat read chosen by params
-  // (`either`): MiniLM compiled four float ones before its first result (~40 ms each on SwiftShader); their
-  // dispatches take the same time.
-  const either = backend.info.runsOnCpu;
   const vec4 = backend.flags.vec4 !== 'off' && shape.length > 0 && last % 4 === 0 ? binaryVec4({ a: aStrides, b: bStrides }, shape, either) : null;
   const best = launch(vec4, !same);
   // The broadcasting scalar variant runs any shapes: a model whose sizes change may keep it (see pickVariant).
