@@ -13,7 +13,8 @@ const GRAPHS = ['resnet', 'squeezenet', 'mobilenet', 'bert', 'resnet_uint8'];
 const ROUNDS = 10;
 const SEED = 3;
 const MAX_POOLED_BYTES = 256 * 1024;
-const MAX_PIPELINES = 28;
+// Below the 28 pipelines the models use together on SwiftShader, so that the cache evicts.
+const MAX_PIPELINES = 20;
 
 const shared = sharedWebGpuPage();
 
