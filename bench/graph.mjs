@@ -89,10 +89,10 @@ export const MODELS = [
   { name: 'selfie_segmentation', peer: 'litert', parts: [{ name: 'selfie_segmentation', inputs: [photo('input_1', 256, 'unit', WHOLE)] }] },
 ];
 
-/** The MODELS entries a comma-separated list names, in its order. */
 /** How long a row's fresh page idles before the first load (see the header). */
 const PAGE_SETTLE_MS = 1000;
 
+/** The MODELS entries a comma-separated list names, in its order. */
 export function modelsNamed(list) {
   return list.split(',').map((name) => {
     const model = MODELS.find((m) => m.name === name);
