@@ -9,14 +9,14 @@
 import type { TensorSpec } from '../core/backend.js';
 import { getEngine } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
-import { type AnyOpDef, checkAttrs, getOpDef } from '../ops/registry.js';
+import { type AnyOpDef, getOpDef, scheduledAttrs } from '../ops/registry.js';
 import { isControlFlow } from './control_flow.js';
 import { evaluateShapeProgram, shapeProgramReads } from './shape_program.js';
 import type { GraphNode, GraphTopology } from './topology.js';
 
 interface Step {
   node: GraphNode;
-  /** The node's attrs, with its shapeAttrs computed for the schedule's input shapes. */
+  /** The node's attrs, with its shapeAttrs computed for the schedule's input shapes, checked (scheduledAttrs). */
   attrs: Record<string, unknown>;
   /** Values produced so far that no later step (and no requested output) reads. */
   release: string[];
@@ -95,12 +95,13 @@ export function compileSchedule(topology: GraphTopology, known: Map<string, Tens
           (value) => specs.get(value)!.shape, programValues);
         attrs = { ...attrs, ...Object.fromEntries(names.map((name, k) => [name, values[k]])) };
       }
-      const outputs = def.shape(node.inputs.map((input) => specAsOpSees(def, specs.get(input)!)), checkAttrs(def, attrs));
+      const checked = scheduledAttrs(def, attrs);
+      const outputs = def.shape(node.inputs.map((input) => specAsOpSees(def, specs.get(input)!)), checked);
       if (outputs.length !== node.outputs.length) {
         throw new Error(`the node lists ${node.outputs.length} outputs, the op makes ${outputs.length}`);
       }
       node.outputs.forEach((output, k) => specs.set(output, outputs[k]));
-      return attrs;
+      return checked;
     } catch (error) {
       throw nodeError(node, error);
     }

@@ -155,21 +155,18 @@ export type PipelineSpec = Pick<Launch, 'shader' | 'slots' | 'constants'> & {
   background?: boolean;
 };
 
-/** Keys already made, by spec object: a dispatch's launch is keyed by pickVariant or bestVariantReady, then by run. */
-const pipelineKeys = new WeakMap<PipelineSpec, string>();
-
-/** The pipeline cache's key: the shader and its specialisation (a spec's fields are read-only, so it is made once). */
+/**
+ * The pipeline cache's key: the shader and its specialisation. Made afresh for each use (kernels make a new
+ * spec a dispatch): a WeakMap of keys by spec cost more than the JSON (~1.3 us a key in V8).
+ */
 function pipelineKey(spec: PipelineSpec): string {
-  let key = pipelineKeys.get(spec);
-  if (key === undefined) {
-    key = `${spec.shader}|${JSON.stringify(spec.slots ?? {})}|${JSON.stringify(spec.constants ?? {})}`;
-    pipelineKeys.set(spec, key);
-  }
-  return key;
+  return `${spec.shader}|${JSON.stringify(spec.slots ?? {})}|${JSON.stringify(spec.constants ?? {})}`;
 }
 
 interface Pipeline {
   pipeline: GPUComputePipeline;
+  /** Its bind group layout (explicit, shared by the pipelines of one binding list): no getBindGroupLayout call a dispatch. */
+  layout: GPUBindGroupLayout;
   bindings: Binding[];
   uniforms: Map<string, StructLayout>;
 }
@@ -793,16 +790,15 @@ export class WebGpuBackend implements KernelBackend {
       return cached;
     }
     // Compiled here even if compilePipelines is still on it: a dispatch cannot wait.
-    const { descriptor, bindings, uniforms } = this.pipelineDescriptor(device, launch);
-    cached = { pipeline: device.createComputePipeline(descriptor), bindings, uniforms };
+    const { descriptor, ...described } = this.pipelineDescriptor(device, launch);
+    cached = { pipeline: device.createComputePipeline(descriptor), ...described };
     this.cachePipeline(key, cached);
     this.stats.compiledAtDispatch++;
     return cached;
   }
 
   /** The descriptor of `spec`'s pipeline, with the bindings and uniform layouts read from its code. */
-  private pipelineDescriptor(device: GPUDevice, spec: PipelineSpec):
-    { descriptor: GPUComputePipelineDescriptor; bindings: Binding[]; uniforms: Map<string, StructLayout> } {
+  private pipelineDescriptor(device: GPUDevice, spec: PipelineSpec): Omit<Pipeline, 'pipeline'> & { descriptor: GPUComputePipelineDescriptor } {
     const code = fillSlots(shaderSource(spec.shader), spec.slots ?? {});
     const bindings = parseBindings(code);
     // One explicit layout per binding list, so every specialisation of a file shares it.
@@ -821,7 +817,7 @@ export class WebGpuBackend implements KernelBackend {
       compute: { module, entryPoint: 'main', constants: spec.constants as Record<string, number> | undefined },
     };
     const uniforms = new Map(bindings.filter((b) => b.kind === 'uniform').map((b) => [b.name, structLayout(code, b.type)]));
-    return { descriptor, bindings, uniforms };
+    return { descriptor, layout, bindings, uniforms };
   }
 
   private cachePipeline(key: string, pipeline: Pipeline): void {
@@ -1041,7 +1037,7 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   private async compilePipeline(device: GPUDevice, key: string, spec: PipelineSpec): Promise<void> {
-    const { descriptor, bindings, uniforms } = this.pipelineDescriptor(device, spec);
+    const { descriptor, ...described } = this.pipelineDescriptor(device, spec);
     let pipeline: GPUComputePipeline;
     try {
       pipeline = await device.createComputePipelineAsync(descriptor);
@@ -1051,7 +1047,7 @@ export class WebGpuBackend implements KernelBackend {
         (error as Error).message);
     }
     // A dispatch may have compiled it meanwhile; a lost device's pipelines are of no use.
-    if (device === this.device && !this.pipelines.has(key)) this.cachePipeline(key, { pipeline, bindings, uniforms });
+    if (device === this.device && !this.pipelines.has(key)) this.cachePipeline(key, { pipeline, ...described });
   }
 
   /** Records one dispatch; submits when enough are recorded. */
@@ -1067,10 +1063,13 @@ export class WebGpuBackend implements KernelBackend {
       return;
     }
     this.dispatchCount++;
-    const { pipeline, bindings, uniforms } = this.pipeline(device, launch);
-    const given = [...Object.keys(launch.bindings), ...Object.keys(launch.packed ?? {})];
-    const unknown = given.filter((name) => !bindings.some((b) => b.name === name));
-    if (unknown.length) throw new Error(`tensorweb: ${launch.shader} has no binding(s) ${unknown.join(', ')}`);
+    const { pipeline, layout, bindings, uniforms } = this.pipeline(device, launch);
+    const bound = (name: string) => bindings.some((b) => b.name === name);
+    for (const given of [launch.bindings, launch.packed ?? {}]) {
+      for (const name in given) {
+        if (!bound(name)) throw new Error(`tensorweb: ${launch.shader} has no binding(s) ${Object.keys(given).filter((n) => !bound(n)).join(', ')}`);
+      }
+    }
     const entries: GPUBindGroupEntry[] = bindings.map((b) => {
       const resource = launch.bindings[b.name];
       const packed = launch.packed?.[b.name];
@@ -1092,7 +1091,7 @@ export class WebGpuBackend implements KernelBackend {
       }
       return { binding: b.index, resource: { buffer } };
     });
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = device.createBindGroup({ layout, entries });
     this.recording?.recorded.push({ name: this.currentOp, shader: launch.shader });
     const pass = this.computePass();
     pass.setPipeline(pipeline);

@@ -17,9 +17,14 @@ export function sizeClass(bytes: number): number {
   return Math.ceil((power + Math.ceil((bytes - power) / quarter) * quarter) / 16) * 16;
 }
 
+/** A buffer class's key: its size and usage flags (10 bits) as one number, cheaper to hash than a string. */
+function poolKey(usage: GPUBufferUsageFlags, size: number): number {
+  return size * 1024 + usage;
+}
+
 export class BufferPool {
-  /** Idle buffers by `usage:size`; a class whose last buffer is taken is removed, so no list is empty. */
-  private free = new Map<string, GPUBuffer[]>();
+  /** Idle buffers by poolKey; a class whose last buffer is taken is removed, so no list is empty. */
+  private free = new Map<number, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
   /** Bytes of idle buffers held for reuse. */
   pooledBytes = 0;
@@ -31,7 +36,7 @@ export class BufferPool {
 
   acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
     const size = sizeClass(bytes);
-    const key = `${usage}:${size}`;
+    const key = poolKey(usage, size);
     const list = this.free.get(key);
     if (list) {
       // An emptied class leaves the map: eviction picks among classes by their first buffer.
@@ -52,7 +57,7 @@ export class BufferPool {
   /** Call after each submit: buffers released before it become reusable. Over the cap, the largest idle buffers go first. */
   submitted(): void {
     for (const buffer of this.pending) {
-      const key = `${buffer.usage}:${buffer.size}`;
+      const key = poolKey(buffer.usage, buffer.size);
       let list = this.free.get(key);
       if (!list) this.free.set(key, (list = []));
       list.push(buffer);

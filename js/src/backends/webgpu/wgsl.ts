@@ -83,23 +83,27 @@ export type UniformValues = Readonly<Record<string, number | readonly number[]>>
 
 /** The bytes of a uniform struct; every field must be given; short lists are zero-padded. */
 export function packStruct(layout: StructLayout, values: UniformValues): ArrayBuffer {
-  const missing = [...layout.fields.keys()].filter((k) => !(k in values));
-  const extra = Object.keys(values).filter((k) => !layout.fields.has(k));
-  if (missing.length || extra.length) {
+  // Counted first, listed only for the error (this runs for every dispatch).
+  let known = 0;
+  for (const name in values) if (layout.fields.has(name)) known++;
+  if (known !== layout.fields.size || known !== Object.keys(values).length) {
+    const missing = [...layout.fields.keys()].filter((k) => !(k in values));
+    const extra = Object.keys(values).filter((k) => !layout.fields.has(k));
     throw new Error(`tensorweb: uniform fields missing [${missing.join(', ')}], unknown [${extra.join(', ')}]`);
   }
   const buffer = new ArrayBuffer(layout.size);
   const view = new DataView(buffer);
   for (const [name, field] of layout.fields) {
     const given = values[name];
-    const flat = typeof given === 'number' ? [given] : given;
-    if (flat.length > field.components * field.count) throw new Error(`tensorweb: uniform field ${name} holds ${field.components * field.count} values, got ${flat.length}`);
-    flat.forEach((v, i) => {
+    const count = typeof given === 'number' ? 1 : given.length;
+    if (count > field.components * field.count) throw new Error(`tensorweb: uniform field ${name} holds ${field.components * field.count} values, got ${count}`);
+    for (let i = 0; i < count; i++) {
+      const v = typeof given === 'number' ? given : given[i];
       const at = field.offset + Math.floor(i / field.components) * field.stride + (i % field.components) * 4;
       if (field.scalar === 'f32') view.setFloat32(at, v, true);
       else if (field.scalar === 'i32') view.setInt32(at, v, true);
       else view.setUint32(at, v, true);
-    });
+    }
   }
   return buffer;
 }
