@@ -221,6 +221,38 @@ test('an invalid shader surfaces as a console error (uncaptured WebGPU errors ar
   }), /WebGPU error.*undefined_function/s);
 });
 
+test('a launch names the uniform fields it misses or does not know, and the bindings its shader lacks', async () => {
+  const messages = await page.run(async (tw) => {
+    await tw.setBackend('webgpu');
+    const backend = tw.engine().findBackend('webgpu');
+    const x = tw.tensor([1, 2]);
+    const out = backend.allocate([2], 'float32');
+    const attempt = (bindings) => {
+      try {
+        backend.run({ shader: 'elementwise/unary.wgsl', slots: { body: 'return neg_f32(v);' }, bindings, workgroups: 1 });
+        return 'ran';
+      } catch (error) {
+        return error.message;
+      }
+    };
+    const scalars = { alpha: 0, beta: 0 };
+    const result = [
+      attempt({ x: x.dataId, y: out, params: {}, scalars }),
+      attempt({ x: x.dataId, y: out, params: { size: 2, sise: 2 }, scalars }),
+      attempt({ x: x.dataId, y: out, params: { size: 2 }, scalars, z: x.dataId }),
+      attempt({ x: x.dataId, y: out, params: { size: 2 }, scalars }),
+    ];
+    await backend.sync();
+    backend.disposeData(out);
+    x.dispose();
+    return result;
+  });
+  assert.match(messages[0], /uniform fields missing \[size\], unknown \[\]/);
+  assert.match(messages[1], /uniform fields missing \[\], unknown \[sise\]/);
+  assert.match(messages[2], /elementwise\/unary\.wgsl has no binding\(s\) z$/);
+  assert.equal(messages[3], 'ran');
+});
+
 test('tw.profile lists each dispatch with its op, shader and GPU time; tw.time sums kernel time', async () => {
   const r = await page.run(async (tw) => {
     await tw.setBackend('webgpu');
