@@ -30,6 +30,9 @@ function convert(name) {
   return out;
 }
 
+/** Integer pixel p as the model takes it (mediapipe_models.in_range, before float32 rounding). */
+const inRange = (p, range) => (range === 'unit' ? p / 255 : p / 127.5 - 1);
+
 /** mediapipe_models.pattern_image, pixel for pixel. */
 function patternImage([n, h, w, c], range) {
   const values = new Float32Array(n * h * w * c);
@@ -39,7 +42,7 @@ function patternImage([n, h, w, c], range) {
       for (let x = 0; x < w; x++) {
         for (let ch = 0; ch < c; ch++) {
           const pixel = ((((x * x + 3 * y * y) >> 5) + 17 * ((x >> 3) ^ (y >> 3)) + 85 * ch) & 255);
-          values[i++] = range === 'unit' ? pixel / 255 : pixel / 127.5 - 1;
+          values[i++] = inRange(pixel, range);
         }
       }
     }
@@ -50,7 +53,7 @@ function patternImage([n, h, w, c], range) {
 /** The fixture's input: its photo's pixels where it keeps them, else the pattern, in the model's range. */
 function inputOf({ shape, range, pixels }) {
   if (!pixels) return Array.from(patternImage(shape, range));
-  return Array.from(Buffer.from(pixels, 'base64'), (p) => Math.fround(range === 'unit' ? p / 255 : p / 127.5 - 1));
+  return Array.from(Buffer.from(pixels, 'base64'), (p) => Math.fround(inRange(p, range)));
 }
 
 function recordedOutputs(io) {

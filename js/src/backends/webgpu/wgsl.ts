@@ -84,13 +84,13 @@ export type UniformValues = Readonly<Record<string, number | readonly number[]>>
 /** The bytes of a uniform struct; every field must be given; short lists are zero-padded. */
 export function packStruct(layout: StructLayout, values: UniformValues): ArrayBuffer {
   // Counted first, listed only for the error (this runs for every dispatch).
-  let given = 0;
+  let named = 0;
   let known = 0;
   for (const name in values) {
-    given++;
+    named++;
     if (layout.fields.has(name)) known++;
   }
-  if (known !== layout.fields.size || known !== given) {
+  if (known !== layout.fields.size || known !== named) {
     const missing = [...layout.fields.keys()].filter((k) => !(k in values));
     const extra = Object.keys(values).filter((k) => !layout.fields.has(k));
     throw new Error(`tensorweb: uniform fields missing [${missing.join(', ')}], unknown [${extra.join(', ')}]`);
