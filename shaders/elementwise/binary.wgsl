@@ -97,14 +97,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   if (BROADCAST) {
     a_index = 0u;
     b_index = 0u;
+    // The outermost coordinate is what the inner ones leave (i < size), so it takes no integer division (lane by
+    // lane on CPU adapters): operands shaped alike (one merged dim) take none.
     var rest = i;
-    for (var d = i32(params.rank) - 1; d >= 0; d--) {
+    for (var d = i32(params.rank) - 1; d >= 1; d--) {
       let dim = params.out_shape[d / 4][d % 4];
       let coord = rest % dim;
       rest /= dim;
       a_index += coord * params.a_strides[d / 4][d % 4];
       b_index += coord * params.b_strides[d / 4][d % 4];
     }
+    a_index += rest * params.a_strides[0][0];
+    b_index += rest * params.b_strides[0][0];
   }
   out[i] = apply(a_index, b_index);
 }

@@ -62,14 +62,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   }
   var in_index = i32(params.in_offset);
   var out_index = i32(params.out_offset);
+  // The outermost coordinate is what the inner ones leave (i < size): one integer division (lane by lane on CPU
+  // adapters) fewer.
   var rest = i;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
+  for (var d = i32(params.rank) - 1; d >= 1; d--) {
     let dim = params.shape[d / 4][d % 4];
     let coord = i32(rest % dim);
     rest /= dim;
     in_index += coord * params.in_strides[d / 4][d % 4];
     out_index += coord * params.out_strides[d / 4][d % 4];
   }
+  in_index += i32(rest) * params.in_strides[0][0];
+  out_index += i32(rest) * params.out_strides[0][0];
   let in_step = params.in_strides[last / 4][last % 4];
   let out_step = params.out_strides[last / 4][last % 4];
   let items = min(ITEMS_PER_THREAD, innermost - column);

@@ -21,7 +21,7 @@ import * as webgpu from '../backends/webgpu/kernels/conv.js';
 import type { WebGpuKernel } from '../backends/webgpu/kernels/common.js';
 import { add, floorDiv, greater, less, logicalAnd, mod, mul, sub, where } from './binary.js';
 import { oneHot, range, scalar, zerosLike } from './creation.js';
-import { cast } from './unary.js';
+import { cast, unaryDerivative } from './unary.js';
 import { argMax, sum } from './reduction.js';
 import { sumToShape } from './helpers.js';
 import { type AttrSpec, type GradFn, type KernelArgs, defineOp, spec } from './registry.js';
@@ -715,11 +715,11 @@ export function fusedRule(outShape: readonly number[], extra: readonly TensorSpe
   }
 }
 
-/** dy times the activation's derivative at the pre-activation `pre`. */
 /**
  * dy through the activation, read from the fused op's output `y` where `y`
  * determines the derivative; undefined where it does not (prelu, whose
- * weights may have any sign, and leakyrelu with alpha <= 0).
+ * weights may have any sign, leakyrelu with alpha <= 0, and hardswish, which
+ * takes one value at two inputs).
  */
 function activationBackpropFromOutput(dy: Tensor, y: Tensor, { activation, leakyreluAlpha }: FusedAttrs): Tensor | undefined {
   switch (activation as Activation) {
@@ -729,8 +729,15 @@ function activationBackpropFromOutput(dy: Tensor, y: Tensor, { activation, leaky
     case 'elu': return where(greater(y, 0), dy, mul(dy, add(y, 1)));
     case 'sigmoid': return mul(dy, mul(y, add(mul(y, -1), 1)));
     case 'leakyrelu': return leakyreluAlpha > 0 ? where(less(y, 0), mul(dy, leakyreluAlpha), dy) : undefined;
-    case 'prelu': return undefined;
+    case 'prelu': case 'hardswish': return undefined;
   }
+}
+
+/** dy through the activation at the pre-activation `pre`, for those whose output does not give the derivative. */
+function activationBackpropFromPre(dy: Tensor, pre: Tensor, weights: Tensor | undefined, { activation, leakyreluAlpha }: FusedAttrs): Tensor {
+  if (activation === 'hardswish') return mul(dy, unaryDerivative('hardSwish', pre));
+  // prelu, leakyrelu: their slope below zero
+  return where(less(pre, 0), mul(dy, activation === 'prelu' ? weights! : leakyreluAlpha), dy);
 }
 
 /**
@@ -751,8 +758,7 @@ export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs
     };
     const fromOutput = activationBackpropFromOutput(dy, y, attrs);
     const pre = fromOutput === undefined ? recomputePre() : undefined;
-    // Only prelu and leakyrelu with alpha <= 0 reach `pre`: their slope below zero.
-    const dPre = fromOutput ?? where(less(pre!, 0), mul(dy, attrs.activation === 'prelu' ? weights! : attrs.leakyreluAlpha), dy);
+    const dPre = fromOutput ?? activationBackpropFromPre(dy, pre!, weights, attrs);
     const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs, needsGrad);
     if (bias) grads.push(sumToShape(dPre, bias.shape));
     if (weights) grads.push(sumToShape(mul(dy, where(less(pre!, 0), pre!, 0)), weights.shape));

@@ -131,6 +131,11 @@ const UNARY = {
 
 type UnaryName = keyof typeof UNARY;
 
+/** f'(x) of a differentiable table op whose derivative needs x alone (the fused ops' activations recompute x). */
+export function unaryDerivative(name: 'hardSwish', x: Tensor): Tensor {
+  return UNARY[name].derivative(x);
+}
+
 for (const [name, entry] of Object.entries(UNARY) as [UnaryName, UnaryEntry][]) {
   const { kind, derivative } = entry;
   defineOp<Record<string, number | boolean>>({

@@ -40,7 +40,7 @@ export const cases = [
   { op: 'maxPool3d', f: (a) => tw.maxPool3d(a, 2, 1, 'valid'), inputs: [{ shape: [1, 2, 2, 4, 1], values: poolInput.values }] },
   { op: 'avgPool3d', f: (a) => tw.avgPool3d(a, 2, 1, 'same'), inputs: [x3d] },
   { op: 'avgPool3dGrad', f: (dy) => tw.avgPool3dGrad(dy, [1, 3, 3, 3, 1], 2, 2, 'valid'), inputs: [r([1, 1, 1, 1, 1])] },
-  ...['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'].map((activation) => ({
+  ...['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'hardswish'].map((activation) => ({
     op: 'fusedMatMul', name: `fused.matMul ${activation}`,
     f: (a, b, bias) => tw.fused.matMul({ a, b, bias, activation, leakyreluAlpha: 0.3 }),
     inputs: [r([3, 4]), r([4, 2]), r([2])],

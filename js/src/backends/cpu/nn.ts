@@ -9,8 +9,10 @@ import type { CpuBackend } from './backend.js';
 import { broadcastIndex } from './elementwise.js';
 import { unaryFns } from './unary.js';
 
-export type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid';
-export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid'];
+// TF.js's fused activations, and hardswish (not TF.js's: MobileNetV3's, which MediaPipe's models apply after
+// their convs, fused here so that it takes no pass of its own over the feature map).
+export type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid' | 'hardswish';
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid', 'hardswish'];
 
 export interface FusedAttrs {
   activation: Activation;
@@ -55,7 +57,7 @@ export function applyEpilogue(backend: CpuBackend, values: Float32Array, shape: 
   }
   const fn: ((x: number) => number) | null = activation === 'linear' ? null
     : activation === 'leakyrelu' ? (x) => unaryFns.leakyRelu(x, { alpha: leakyreluAlpha })
-      : unaryFns[activation];
+      : activation === 'hardswish' ? unaryFns.hardSwish : unaryFns[activation];
   if (fn) for (let i = 0; i < values.length; i++) values[i] = fn(values[i]);
 }
 

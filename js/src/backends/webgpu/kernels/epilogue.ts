@@ -51,7 +51,7 @@ export function epilogueBindings(epilogue: Epilogue, fused = true): Record<strin
 const CLAMP_BODY = unaryBody('clipByValue');
 const CLAMP_BOUNDS: Record<string, [number, number]> = { linear: [-Infinity, Infinity], relu: [0, Infinity], relu6: [0, 6] };
 const ACTIVATION_BODIES: Record<string, string> = Object.fromEntries(
-  Object.entries({ elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid' }).map(([activation, op]) => [activation, unaryBody(op)]));
+  Object.entries({ elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid', hardswish: 'hardSwish' }).map(([activation, op]) => [activation, unaryBody(op)]));
 
 /** The body and its attributes (alpha, beta) of a fused activation other than prelu; null where none fuses. */
 function activationBody(activation: string, leakyreluAlpha: number): { body: string; alpha: number; beta: number } | null {
