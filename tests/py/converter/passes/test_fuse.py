@@ -11,7 +11,7 @@ def conv(g, x):
 
 @pytest.mark.parametrize("activation,attrs,expected", [
     ("relu", {}, "relu"), ("relu6", {}, "relu6"), ("sigmoid", {}, "sigmoid"), ("elu", {}, "elu"),
-    ("leakyRelu", {"alpha": 0.3}, "leakyrelu")])
+    ("leakyRelu", {"alpha": 0.3}, "leakyrelu"), ("hardSwish", {}, "hardswish")])
 def test_conv_bias_activation_become_one_fused_conv(activation, attrs, expected):
     g = Graph()
     x = g.add_input("x", [1, 6, 6, 2], "float32")
