@@ -16,6 +16,7 @@ from .fold_scale import fold_channel_scale
 from .fuse import fuse_bias_activation, fuse_residual_add
 from .fuse_decompositions import fuse_decompositions
 from .layout import to_channels_last
+from .mean_of_sum import pool_operands_of_sum
 from .remove_identity import remove_identity
 from .untranspose_weights import untranspose_weights
 
@@ -28,6 +29,7 @@ PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("fuse layer norm and GELU", fuse_decompositions),
     ("fuse bias and activation", fuse_bias_activation),
     ("fuse residual adds", fuse_residual_add),
+    ("pool a sum's operands", pool_operands_of_sum),
     ("fold channel scales into convolutions", fold_channel_scale),
     ("store matmul weights untransposed", untranspose_weights),
     ("fold constants again", fold_constants),
