@@ -20,8 +20,10 @@ def global_pool(graph: Graph, node: Node) -> bool:
 
 
 def split_one(graph: Graph, pool: Node, consumers, producers) -> bool:
+    if not global_pool(graph, pool):
+        return False
     add = producers.get(pool.inputs[0])
-    if not global_pool(graph, pool) or add is None or add.op != "add" or sole_consumer(graph, consumers, add.outputs[0]) is not pool:
+    if add is None or add.op != "add" or sole_consumer(graph, consumers, add.outputs[0]) is not pool:
         return False
     shape = graph.info[add.outputs[0]].shape
     if any(graph.info[x].shape != shape or graph.info[x].dtype != "float32" for x in add.inputs):

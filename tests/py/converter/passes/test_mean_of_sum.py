@@ -32,3 +32,9 @@ def test_sums_read_elsewhere_broadcast_or_pooled_in_windows_stay():
         g.emit("avgPool", g.emit("add", b, b), filterSize=[6, 6], strides=[1, 1], pad="same", name="p4"),
     ]
     assert not pool_operands_of_sum(g)
+
+
+def test_nodes_without_inputs_pass_by():
+    g = Graph()
+    g.outputs = [g.emit("range", start=0, stop=4, step=1, dtype="float32", name="out")]
+    assert not pool_operands_of_sum(g)
