@@ -179,6 +179,31 @@ def test_conv_backprop_input_vec4(runner, rng, name):
     np.testing.assert_allclose(dx, expected, **tolerance(w[..., 0, :].size))
 
 
+# Windows that tile x exactly (stride = window, no dilation, no padding), Cout a multiple of 4: a transposed conv
+# upsampling by its window, which conv_transpose_tiles.wgsl computes a dy pixel and dx channel a thread.
+TILES_CASES = {
+    "2x2, one dx channel (selfie segmentation's last layer)": ((2, 8, 6, 1), (2, 2), 16, (2, 2), (1, 1), ((0, 0), (0, 0))),
+    "3x2, 5 dx channels": ((1, 9, 8, 5), (3, 2), 8, (3, 2), (1, 1), ((0, 0), (0, 0))),
+    "conv1d": ((2, 12, 3), (4,), 4, (4,), (1,), ((0, 0),)),
+    "conv3d": ((1, 4, 6, 4, 2), (2, 3, 2), 12, (2, 3, 2), (1, 1, 1), ((0, 0), (0, 0), (0, 0))),
+}
+
+
+@pytest.mark.parametrize("name", TILES_CASES)
+def test_conv_transpose_tiles(runner, rng, name):
+    case = TILES_CASES[name]
+    x, w = case_arrays(rng, case)
+    dy = rng.standard_normal(out_shape(case)).astype(np.float32)
+    g = geometry(case)
+    threads = int(np.prod(dy.shape[:-1])) * g["in_c"]
+    dx = runner.run(
+        "conv/conv_transpose_tiles.wgsl", workgroups=-(-threads // 64), dy=dy, weights=w, dx=Output(x.shape),
+        params={"size": threads, "in_c": g["in_c"], "out_c": g["out_c"], "out_size": g["out_size"],
+                "window": g["kernel_size"]})["dx"]
+    expected = ref.conv_backprop_input(dy, w, x.shape, *case[3:])
+    np.testing.assert_allclose(dx, expected, **tolerance(g["out_c"]))
+
+
 @pytest.mark.parametrize("vec4", [False, True])
 def test_conv2d_transpose_with_bias_and_activation(runner, rng, vec4):
     # conv2dTranspose(y, w) is conv2d's input gradient: upsample 4x5 -> 8x10 with stride 2.

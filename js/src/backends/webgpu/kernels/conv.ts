@@ -4,7 +4,8 @@
 // adapters) or, for thin outputs, directly (conv_direct.wgsl),
 // a 1x1 stride-1 unpadded conv as a plain matmul, its input gradient
 // (conv_backprop_input.wgsl, its _vec4 form when Cin is a multiple of 4, or
-// conv_direct.wgsl; also the transposed convs), its filter gradient with
+// conv_direct.wgsl; also the transposed convs; conv_transpose_tiles.wgsl where
+// the windows tile x exactly), its filter gradient with
 // split-K over pixels (conv_backprop_filter.wgsl, its _vec4 form when Cout is
 // a multiple of 4, then matmul/split_k_reduce.wgsl), direct depthwise convs (4 channels of 4 pixels per
 // thread where they allow: depthwise_conv2d_vec4.wgsl, and then mostly 4 or
@@ -34,6 +35,7 @@ const SHADERS = shaderFiles({
   conv: 'conv/conv.wgsl',
   convBackpropInputVec4: 'conv/conv_backprop_input_vec4.wgsl',
   convBackpropInput: 'conv/conv_backprop_input.wgsl',
+  convTransposeTiles: 'conv/conv_transpose_tiles.wgsl',
   convBackpropFilterVec4: 'conv/conv_backprop_filter_vec4.wgsl',
   convBackpropFilter: 'conv/conv_backprop_filter.wgsl',
   splitKReduce: 'matmul/split_k_reduce.wgsl',
@@ -352,25 +354,25 @@ function tilesExactly(g: Geometry): boolean {
 
 /**
  * dx of a conv whose windows tile x exactly (a transposed conv upsampling by its window: MediaPipe's selfie
- * segmentation ends with a 2x2 stride-2 one): dy [pixels, Cout] times the filter as [Cout, taps * Cin] is every
- * pixel's taps, which a transpose lays out as dx ([n, oh, kh, ow, kw, Cin] from [n, oh, ow, kh, kw, Cin]). On
- * SwiftShader (a loaded machine, in turns) 128x128x16 -> 256x256x1 took 19 ms so (the filter's transpose, a
- * matmul and the copy, most of it) against 56 ms in the direct kernel, a thread per dx element finding its tap.
+ * segmentation ends with a 2x2 stride-2 one), through conv/conv_transpose_tiles.wgsl: a thread per dy pixel and
+ * dx channel writes its window's dx elements, reading dy's channels (Cout, a multiple of 4) a vec4 at a time. On SwiftShader 128x128x16 -> 256x256x1 took ~9 ms as a matmul
+ * (dy times the filter as [Cout, taps * Cin]) and a transpose laying its product out, the matmul wasting its
+ * columns on 4 outputs a pixel, and 56 ms in the direct kernel, a thread per dx element finding its tap.
  */
-function runTilesExactly(backend: WebGpuBackend, g: Geometry, dy: TensorInfo, filter: TensorInfo): DataId {
+function runTilesExactly(backend: WebGpuBackend, g: Geometry, dy: TensorInfo, filter: TensorInfo, dxShape: readonly number[]): DataId {
   const rank = g.window.length;
   const [inC, outC] = filter.shape.slice(rank);
-  const taps = sizeFromShape(g.window);
-  const pixels = g.batch * sizeFromShape(g.outSpatial);
-  const weights = transposeData(backend, { ...filter, shape: [taps * inC, outC] }, [1, 0]);
-  const product = runMatMul(backend, {
-    a: { ...dy, shape: [pixels, outC] }, b: { dataId: weights, shape: [outC, taps * inC], dtype: 'float32' }, transposeA: false, transposeB: false,
-  }, [pixels, taps * inC], NO_EPILOGUE);
-  backend.disposeData(weights);
-  // [n, ...out spatial, ...window, Cin] -> [n, out_0, k_0, out_1, k_1, ..., Cin]
-  const perm = [0, ...g.window.flatMap((_, d) => [1 + d, 1 + rank + d]), 1 + 2 * rank];
-  const dx = transposeData(backend, { dataId: product, shape: [g.batch, ...g.outSpatial, ...g.window, inC], dtype: 'float32' }, perm);
-  backend.disposeData(product);
+  const dx = backend.allocate(dxShape, 'float32');
+  const threads = g.batch * sizeFromShape(g.outSpatial) * inC;
+  backend.run({
+    shader: SHADERS.convTransposeTiles,
+    slots: { types: typesSlot({ Elem: 'f32' }) },
+    bindings: {
+      dy: dy.dataId, weights: filter.dataId, dx,
+      params: { size: threads, in_c: inC, out_c: outC, out_size: vec3(g.outSpatial, 1), window: vec3(g.window, 1) },
+    },
+    workgroups: groupsFor(threads),
+  });
   return dx;
 }
 
@@ -381,7 +383,7 @@ export function convBackpropInputKernel(rank: number): WebGpuKernel<WindowAttrs>
     const { inputs: [dy, filter], attrs, outputs: [spec] } = args;
     const [inC, outC] = filter.shape.slice(rank);
     const g = geometry(rank, spec.shape, filter.shape.slice(0, rank), attrs);
-    if (sizeFromShape(spec.shape) > 0 && backend.flags.conv !== 'direct' && tilesExactly(g)) return [runTilesExactly(backend, g, dy, filter)];
+    if (sizeFromShape(spec.shape) > 0 && backend.flags.conv !== 'direct' && outC % 4 === 0 && tilesExactly(g)) return [runTilesExactly(backend, g, dy, filter, spec.shape)];
     const out = backend.allocate(spec.shape, 'float32');
     if (sizeFromShape(spec.shape) === 0) return [out];
     if (useDirect(backend, inC, sizeFromShape(g.window) * outC, true)) {
