@@ -250,10 +250,12 @@ def fused(base: Kernel) -> Kernel:
     def kernel(inputs, attrs):
         y = base(inputs[:2], attrs)[0]
         bias, alpha, addend = fused_extras(inputs[2:], attrs["activation"])
-        for term in (bias, addend):
+        after = attrs["addendAfterActivation"]
+        for term in (bias, None if after else addend):
             if term is not None:
                 y = y + _f64(term)
-        return [_as(activate(y, attrs["activation"], alpha, attrs["leakyreluAlpha"]), inputs[0])]
+        y = activate(y, attrs["activation"], alpha, attrs["leakyreluAlpha"])
+        return [_as(y + _f64(addend) if after else y, inputs[0])]
     return kernel
 
 

@@ -1,6 +1,7 @@
 """Bias and activation fusion: conv2d / depthwiseConv2d / matMul -> add(bias) -> activation
 becomes one fusedConv2d / fusedDepthwiseConv2d / fusedMatMul (TF.js's tf.fused ops); then a residual
-add of a fused op's output (and the activation after it) becomes the fused op's addend."""
+add of a fused op's output (and the activation after it) becomes the fused op's addend, and one after
+the fused op's activation its addend after the activation (addendAfterActivation)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,21 @@ def fuse_bias_activation(graph: Graph) -> bool:
                         lambda node: activation_into_groups(graph, node, graph.consumers(), graph.producers()))
 
 
+def residual_add(graph: Graph, node: Node, consumers) -> tuple[Node | None, str | None]:
+    """(add, other) where the one reader of node's output is an add of it and `other`, a float32 value of its
+    fixed shape that is not a constant (a residual connection); (None, None) otherwise."""
+    out = node.outputs[0]
+    add = sole_consumer(graph, consumers, out)
+    if add is None or add.op != "add":
+        return None, None
+    other = other_input(add, out)
+    info, other_info = graph.info[out], graph.info[other]
+    if (graph.is_constant(other) or other_info.dtype != "float32" or info.dtype != "float32" or
+            tuple(other_info.shape) != tuple(info.shape) or any(d < 0 for d in info.shape)):
+        return None, None
+    return add, other
+
+
 def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
     """fused op (linear; or the op it fuses) -> add(other value shaped like its output) -> activation becomes the fused op with
     `other` as its addend and that activation: a residual connection (MobileNet and MediaPipe blocks:
@@ -99,16 +115,10 @@ def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
     plain = node.op in FUSED
     if not plain and (node.op not in FUSED.values() or node.attrs["activation"] != "linear" or len(node.inputs) > 3):
         return False
-    out = node.outputs[0]
-    info = graph.info[out]
-    add = sole_consumer(graph, consumers, out)
-    if add is None or add.op != "add":
+    add, other = residual_add(graph, node, consumers)
+    if add is None:
         return False
-    other = other_input(add, out)
-    other_info = graph.info[other]
-    if (graph.is_constant(other) or other_info.dtype != "float32" or info.dtype != "float32" or
-            tuple(other_info.shape) != tuple(info.shape) or any(d < 0 for d in info.shape)):
-        return False
+    info = graph.info[node.outputs[0]]
     chain, attrs, prelu_weights = [node, add], dict(node.attrs), None
     reader = sole_consumer(graph, consumers, add.outputs[0])
     if reader is not None and reader.op in ACTIVATIONS and reader.inputs[0] == add.outputs[0]:
@@ -130,5 +140,23 @@ def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
     return True
 
 
+def residual_after_activation(graph: Graph, node: Node, consumers) -> bool:
+    """fused op (an activation, no addend) -> add(other value shaped like its output) becomes the fused op with
+    `other` as its addend after the activation: x + relu(depthwiseConv2d(x)), MediaPipe's selfie decoder blocks."""
+    if node.op not in FUSED.values() or node.attrs["activation"] == "linear" or node.attrs.get("addendAfterActivation"):
+        return False
+    extras = 2 if node.attrs["activation"] == "prelu" else 1
+    add, other = residual_add(graph, node, consumers) if len(node.inputs) <= 2 + extras else (None, None)
+    if add is None:
+        return False
+    inputs = list(node.inputs)
+    if len(inputs) == 2:  # the addend comes after a bias: a zero one, no parameter
+        inputs.append(graph.add_constant(np.zeros(1, np.float32), f"{node.name}/bias", False))
+    attrs = complete_attrs(node.op, dict(node.attrs, addendAfterActivation=True))
+    graph.replace_nodes([node, add], [Node(node.name, node.op, [*inputs, other], add.outputs, attrs)])
+    return True
+
+
 def fuse_residual_add(graph: Graph) -> bool:
-    return rewrite_each(graph, lambda node: residual_into_fused(graph, node, graph.consumers()))
+    return rewrite_each(graph, lambda node: residual_into_fused(graph, node, graph.consumers()),
+                        lambda node: residual_after_activation(graph, node, graph.consumers()))

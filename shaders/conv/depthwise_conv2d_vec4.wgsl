@@ -1,4 +1,4 @@
-// out = activation(depthwiseConv2d(x, weights) + bias) with channel
+// out = activation(depthwiseConv2d(x, weights) + bias + residual) with channel
 // multiplier 1, four channels per thread: the fast path when channels is a
 // multiple of 4 (else conv/depthwise_conv2d.wgsl, whose layouts this shares:
 // x and out NHWC, weights [KH, KW, channels, 1]). One thread per vec4 of
@@ -8,8 +8,9 @@
 // conv/depthwise_conv2d_vec4_tile.wgsl compiles).
 //
 // Bindings (group 0): 0 x, 1 weights, 2 bias ([channels]): storage read of
-//   vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params: uniform.
-//   bias is bound even when HAS_BIAS is off.
+//   vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params: uniform;
+//   5 residual (out's layout): storage read of vec4<Elem>. bias and residual
+//   are bound even when their knob is off.
 // Params {
 //   size: u32,                     threads: batch * out_h * ceil(out_w / 4) * channels / 4
 //   batch, in_h, in_w, channels: u32,  (channels a multiple of 4)
@@ -18,7 +19,8 @@
 //   pad_top, pad_left: u32,
 //   alpha, beta: f32,              activation attributes
 // }
-// Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false).
+// Overrides: WORKGROUP_SIZE (64), HAS_BIAS, HAS_RESIDUAL, RESIDUAL_AFTER_ACTIVATION
+//   (false; conv/depthwise_store.wgsl).
 // Slots: `types` (Elem, the storage scalar type; f32 as written; arithmetic
 //   is f32), `body` (the activation on v: f32; identity as written).
 // Dispatch: ceil(size / WORKGROUP_SIZE) workgroups laid out 2-D (x, then y).
@@ -27,6 +29,8 @@ alias Elem = f32; // @types
 
 override WORKGROUP_SIZE: u32 = 64u;
 override HAS_BIAS: bool = false;
+override HAS_RESIDUAL: bool = false;
+override RESIDUAL_AFTER_ACTIVATION: bool = false;
 
 struct Params {
   size: u32,
@@ -53,21 +57,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<vec4<Elem>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read> residual: array<vec4<Elem>>;
 
-// @import common/activation.wgsl
+// @import conv/depthwise_store.wgsl
 
 // One tap's input vec4 at column iw of a row, zero outside the row (iw wrapped past in_w; the load itself may
 // then fall outside x, which WebGPU's bounds checks answer with some value that the select drops).
 fn tap(row: u32, iw: u32, c4: u32, c: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), vec4<f32>(x[(row + iw) * c4 + c]), iw < params.in_w);
-}
-
-fn finish(index: u32, c: u32, sum: vec4<f32>) {
-  var acc = sum;
-  if (HAS_BIAS) {
-    acc += vec4<f32>(bias[c]);
-  }
-  out[index] = vec4<Elem>(vec4<f32>(activation(acc.x), activation(acc.y), activation(acc.z), activation(acc.w)));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -110,7 +107,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
   for (var p = 0u; p < 4u; p++) {
     if (ow + p < params.out_w) {
-      finish(base + p * c4, c, sums[p]);
+      store(base + p * c4, c, sums[p]);
     }
   }
 }

@@ -1,4 +1,4 @@
-// out = activation(depthwiseConv2d(x, weights) + bias) with channel
+// out = activation(depthwiseConv2d(x, weights) + bias + residual) with channel
 // multiplier 1 and a channel count that is a multiple of 4: one thread per 4
 // channels of a tile of TILE_ROWS x 4 output pixels (4 or 8 rows of 4
 // neighbouring pixels), reading each input column it needs once for all the
@@ -18,8 +18,9 @@
 // Layouts as depthwise_conv2d.wgsl: x and out NHWC, weights [KH, KW, C, 1].
 //
 // Bindings (group 0): 0 x, 1 weights, 2 bias ([channels]): storage read of
-//   vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params: uniform.
-//   bias is bound even when HAS_BIAS is off.
+//   vec4<Elem>; 3 out: storage read_write of vec4<Elem>; 4 params: uniform;
+//   5 residual (out's layout): storage read of vec4<Elem>. bias and residual
+//   are bound even when their knob is off.
 // Params {
 //   size: u32,                     thread count: batch * ceil(out_h / TILE_ROWS) * ceil(out_w / 4) * channels / 4
 //   batch, in_h, in_w, channels: u32,  (channels a multiple of 4)
@@ -28,7 +29,8 @@
 //   pad_top, pad_left: u32,
 //   alpha, beta: f32,              activation attributes
 // }
-// Overrides: WORKGROUP_SIZE (64), HAS_BIAS (false), TILE_ROWS (4 or 8; 4):
+// Overrides: WORKGROUP_SIZE (64), HAS_BIAS, HAS_RESIDUAL, RESIDUAL_AFTER_ACTIVATION
+//   (false; conv/depthwise_store.wgsl), TILE_ROWS (4 or 8; 4):
 //   8 rows load 2.2 input columns per pixel for a 3x3 stride-1 window
 //   instead of 2.8, ~15% faster on SwiftShader, but compile ~2x longer there
 //   (1.7 s for 3x3 stride 2, 3.9 s for 5x5 stride 2), so conv.ts takes them
@@ -49,6 +51,8 @@ alias Elem = f32; // @types
 
 override WORKGROUP_SIZE: u32 = 64u;
 override HAS_BIAS: bool = false;
+override HAS_RESIDUAL: bool = false;
+override RESIDUAL_AFTER_ACTIVATION: bool = false;
 override TILE_ROWS: u32 = 4u;
 
 struct Params {
@@ -76,8 +80,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<vec4<Elem>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<Elem>>;
 @group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read> residual: array<vec4<Elem>>;
 
-// @import common/activation.wgsl
+// @import conv/depthwise_store.wgsl
 
 // An input row: the index in x of the tile's channels at its column 0, and
 // whether it lies in the input at all (rows above or below it are read as
@@ -177,14 +182,6 @@ fn slide(window: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
 }
 
 // Output vec4 `index` (channels c of one pixel) with the epilogue.
-fn store(index: u32, c: u32, v: vec4<f32>) {
-  var acc = v;
-  if (HAS_BIAS) {
-    acc += vec4<f32>(bias[c]);
-  }
-  out[index] = vec4<Elem>(vec4<f32>(activation(acc.x), activation(acc.y), activation(acc.z), activation(acc.w)));
-}
-
 // The 4 pixels of tile row `oh` from column ow0 on, those inside the output.
 fn store_row(oh: u32, n: u32, ow0: u32, c4: u32, c: u32, sums: array<vec4<f32>, 4>) {
   if (oh >= params.out_h) {

@@ -61,13 +61,15 @@ export interface FusedMatMulArgs {
   leakyreluAlpha?: number;
   /** tensorweb's: a tensor shaped like the output, added after the bias and before the activation (a residual connection). */
   addend?: TensorLike;
+  /** tensorweb's: add the addend after the activation instead (x + relu(conv(x))). */
+  addendAfterActivation?: boolean;
 }
 
 /** tw.fused.matMul({a, b, transposeA, transposeB, bias, activation, preluActivationWeights, leakyreluAlpha, addend}). */
 export function fusedMatMul({ a, b, transposeA = false, transposeB = false, bias, activation = 'linear', preluActivationWeights,
-  leakyreluAlpha = 0.2, addend }: FusedMatMulArgs): Tensor {
+  leakyreluAlpha = 0.2, addend, addendAfterActivation = false }: FusedMatMulArgs): Tensor {
   return runOp('fusedMatMul', [a, b, ...fusedExtraInputs(bias, preluActivationWeights, activation, addend)],
-    { transposeA, transposeB, activation, leakyreluAlpha });
+    { transposeA, transposeB, activation, leakyreluAlpha, addendAfterActivation });
 }
 
 /** TF.js's `tf.fused`: matMul, conv2d and depthwiseConv2d with bias and activation in one op. */

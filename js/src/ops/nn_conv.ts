@@ -685,12 +685,14 @@ export function avgPool3dGrad(dy: TensorLike, inputShape: readonly number[], fil
 export const fusedAttrSpecs: Record<keyof FusedAttrs, AttrSpec> = {
   activation: { type: 'string', default: 'linear', oneOf: ACTIVATIONS },
   leakyreluAlpha: { type: 'number', default: 0.2 },
+  addendAfterActivation: { type: 'bool', default: false },
 };
 
 /**
  * The fused ops' optional inputs after their operands: a bias, prelu's weights (given with activation 'prelu'
  * only) and an addend shaped like the output, added after the bias and before the activation (a residual
- * connection, which the converter fuses: TensorFlow's _FusedConv2D 'Add', onnxruntime's FusedConv Z). They
+ * connection, which the converter fuses: TensorFlow's _FusedConv2D 'Add', onnxruntime's FusedConv Z), or after
+ * the activation with attribute addendAfterActivation (x + relu(conv(x))). They
  * come in that order; prelu's weights come after a bias and an addend after both, so the public functions
  * pass a zero bias when there is none (`fusedExtras` reads them).
  */
@@ -699,8 +701,9 @@ export const FUSED_INPUTS = [
 ];
 
 /** Checks bias, prelu weights and addend against the core op's output shape. */
-export function fusedRule(outShape: readonly number[], extra: readonly TensorSpec[], { activation }: FusedAttrs): void {
+export function fusedRule(outShape: readonly number[], extra: readonly TensorSpec[], { activation, addendAfterActivation }: FusedAttrs): void {
   const { bias, weights, addend } = fusedExtras(extra, activation);
+  if (addendAfterActivation && !addend) throw new Error('attribute addendAfterActivation needs input addend');
   if (activation === 'prelu' && !weights) throw new Error("activation 'prelu' needs input preluActivationWeights");
   if (extra.length > (activation === 'prelu' ? 3 : 2)) {
     throw new Error(`input preluActivationWeights is only for activation 'prelu', not '${activation}'`);
@@ -751,18 +754,20 @@ export function fusedGrad<A extends FusedAttrs>(coreOp: (inputs: Tensor[], attrs
   return ([dy], { inputs, outputs: [y], needsGrad }, attrs) => {
     const [first, second, ...extra] = inputs;
     const { bias, weights, addend } = fusedExtras(extra, attrs.activation);
+    const addendBefore = addend && !attrs.addendAfterActivation ? addend : undefined;
     const recomputePre = () => {
       const core = coreOp([first, second], attrs);
       const biased = bias ? add(core, bias) : core;
-      return addend ? add(biased, addend) : biased;
+      return addendBefore ? add(biased, addendBefore) : biased;
     };
-    const fromOutput = activationBackpropFromOutput(dy, y, attrs);
+    // With the addend after the activation, the activation's output is y less the addend.
+    const fromOutput = activationBackpropFromOutput(dy, addend && !addendBefore ? sub(y, addend) : y, attrs);
     const pre = fromOutput === undefined ? recomputePre() : undefined;
     const dPre = fromOutput ?? activationBackpropFromPre(dy, pre!, weights, attrs);
     const grads: (Tensor | null)[] = coreGrads([first, second], dPre, attrs, needsGrad);
     if (bias) grads.push(sumToShape(dPre, bias.shape));
     if (weights) grads.push(sumToShape(mul(dy, where(less(pre!, 0), pre!, 0)), weights.shape));
-    if (addend) grads.push(dPre);
+    if (addend) grads.push(addendBefore ? dPre : dy);
     return grads;
   };
 }
@@ -817,6 +822,8 @@ export interface FusedConv2dArgs {
   leakyreluAlpha?: number;
   /** tensorweb's: a tensor shaped like the output, added after the bias and before the activation (a residual connection). */
   addend?: TensorLike;
+  /** tensorweb's: add the addend after the activation instead (x + relu(conv(x))). */
+  addendAfterActivation?: boolean;
 }
 
 /**
@@ -832,14 +839,15 @@ export function fusedExtraInputs(bias: TensorLike | null | undefined, weights: T
 
 function fusedConvFunction(name: string) {
   return ({ x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias, activation = 'linear',
-    preluActivationWeights, leakyreluAlpha = 0.2, addend }: FusedConv2dArgs): Tensor => {
+    preluActivationWeights, leakyreluAlpha = 0.2, addend, addendAfterActivation = false }: FusedConv2dArgs): Tensor => {
     // TF.js's messages name the unfused op
     const conv2d = name === 'fusedConv2d';
     return withTensors(conv2d ? 'conv2d' : 'depthwiseConv2d', [['x', x, 'float32'], ['filter', filter, 'float32']], (tx, tf) => {
       requireStridesOrDilationsOne(conv2d ? 'conv2D' : 'fused depthwiseConv2d', strides, dilations);
       const run = (xLast: Tensor, padLast: Pad, format: string, b = bias, w = preluActivationWeights, z = addend) =>
         runOp(name, [xLast, tf, ...fusedExtraInputs(b, w, activation, z)],
-          { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha });
+          { strides, pad: padLast, dataFormat: format, dilations, dimRoundingMode: dimRoundingMode ?? null, activation, leakyreluAlpha,
+            addendAfterActivation });
       if (!conv2d || dataFormat !== 'NCHW') return run(tx, pad, dataFormat);
       return viaChannelsLast(name, tx, dataFormat, pad, (xLast, padLast, format) =>
         run(xLast, padLast, format, channelsLastOperand(bias), channelsLastOperand(preluActivationWeights), channelsLastOperand(addend)));

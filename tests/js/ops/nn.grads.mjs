@@ -82,6 +82,19 @@ export const cases = [
     f: (a, b, bias, addend) => tw.fused.matMul({ a, b, bias, activation: 'relu', addend }),
     inputs: [r([3, 4]), r([4, 2]), r([2]), r([3, 2])],
   },
+  // One after the activation (tensorweb's addendAfterActivation) gets dy itself; the activation's derivative comes
+  // from the output less the addend (sigmoid) or from the recomputed pre-activation (hardswish).
+  ...['sigmoid', 'hardswish'].map((activation) => ({
+    op: 'fusedMatMul', name: `fused.matMul ${activation}, the addend after it`,
+    f: (a, b, bias, addend) => tw.fused.matMul({ a, b, bias, activation, addend, addendAfterActivation: true }),
+    inputs: [r([3, 4]), r([4, 2]), r([2]), r([3, 2])],
+  })),
+  {
+    op: 'fusedDepthwiseConv2d', name: 'fused.depthwiseConv2d relu, its input added after the activation',
+    f: (a, w, bias) => tw.fused.depthwiseConv2d({ x: a, filter: w, strides: 1, pad: 'same', bias, activation: 'relu', addend: a,
+      addendAfterActivation: true }),
+    inputs: [x, r([2, 2, 2, 1]), r([2])],
+  },
   { op: 'softmax', f: (a) => tw.softmax(a), inputs: [r([2, 3], -2, 2)] },
   { op: 'logSoftmax', f: (a) => tw.logSoftmax(a, 0), inputs: [r([3, 2], -2, 2)] },
   { op: 'batchNorm', f: (a, m, v, o, s) => tw.batchNorm(a, m, v, o, s, 0.01), inputs: [r([2, 3]), r([3]), r([3], 0.5, 1.5), r([3]), r([3])] },

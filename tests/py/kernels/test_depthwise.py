@@ -119,7 +119,7 @@ def test_depthwise_conv2d_vec4(runner, rng, name):
     # out starts as NaN, as a reused buffer holds stale values: every pixel of a row's last, partial group of 4
     # must be written, and none past it (out's exact size: a write past the row would land on the next one).
     out = runner.run("conv/depthwise_conv2d_vec4.wgsl", workgroups=-(-threads // 64), x=x, weights=w,
-                     bias=PLACEHOLDER, out=np.full(out_shape(g), np.nan, np.float32),
+                     bias=PLACEHOLDER, residual=PLACEHOLDER, out=np.full(out_shape(g), np.nan, np.float32),
                      params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0})["out"]
     np.testing.assert_allclose(out, ref.depthwise_conv2d(x, w, *case[3:]), rtol=1e-4, atol=1e-4)
 
@@ -133,7 +133,7 @@ def test_depthwise_conv2d_vec4_fused_bias_relu6_f16(runner, rng):
     out = runner.run("conv/depthwise_conv2d_vec4.wgsl",
                      slots={"types": types(Elem="f16"), "body": body("clamp(v, 0.0, 6.0)")},
                      constants={"HAS_BIAS": True}, workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
-                     out=Output(out_shape(g), np.float16), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0})["out"]
+                     residual=PLACEHOLDER.astype(np.float16), out=Output(out_shape(g), np.float16), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0})["out"]
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
 
@@ -168,10 +168,11 @@ def unrolled_taps(kernel_hw, stride, dilation, tile_rows):
     return text
 
 
-def run_tile(runner, case, x, w, bias=PLACEHOLDER, *, tile_rows, constants=None, **launch):
+def run_tile(runner, case, x, w, bias=PLACEHOLDER, residual=PLACEHOLDER, *, tile_rows, constants=None, **launch):
     g = geometry(x.shape, *case[1:])
     threads = g["batch"] * -(-g["out_h"] // tile_rows) * -(-g["out_w"] // 4) * g["in_c"] // 4
     out = runner.run("conv/depthwise_conv2d_vec4_tile.wgsl", workgroups=-(-threads // 64), x=x, weights=w, bias=bias,
+                     residual=residual.astype(x.dtype),
                      out=Output(out_shape(g), x.dtype), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0},
                      constants={"TILE_ROWS": tile_rows} | (constants or {}), **launch)
     return out["out"]
@@ -201,3 +202,27 @@ def test_depthwise_conv2d_vec4_tile_fused_bias_relu6_f16(runner, rng):
                    tile_rows=8, constants={"HAS_BIAS": True})
     expected = np.clip(ref.depthwise_conv2d(x, w, *case[3:]) + bias, 0, 6)
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=1e-2, atol=5e-2)
+
+
+@pytest.mark.parametrize("after", [False, True])
+@pytest.mark.parametrize("kernel", ["vec4", "tile"])
+def test_depthwise_vec4_residual_before_or_after_the_activation(runner, rng, kernel, after):
+    # x + relu(depthwise(x) + bias) (RESIDUAL_AFTER_ACTIVATION: the fused ops' addendAfterActivation), or relu(... + x).
+    case = VEC4_CASES["3x3 same"]
+    x, w = arrays(rng, case)
+    bias = rng.standard_normal(8).astype(np.float32)
+    residual = rng.standard_normal(x.shape).astype(np.float32)
+    constants = {"HAS_BIAS": True, "HAS_RESIDUAL": True, "RESIDUAL_AFTER_ACTIVATION": after}
+    relu = body("max(v, 0.0)")
+    if kernel == "tile":
+        out = run_tile(runner, case, x, w, bias, residual, tile_rows=4, constants=constants,
+                       slots={"body": relu, "taps": unrolled_taps(*case[1:2], *case[3:5], 4)})
+    else:
+        g = geometry(x.shape, *case[1:])
+        threads = vec4_threads(g)
+        out = runner.run("conv/depthwise_conv2d_vec4.wgsl", slots={"body": relu}, constants=constants,
+                         workgroups=-(-threads // 64), x=x, weights=w, bias=bias, residual=residual,
+                         out=Output(out_shape(g)), params=vec4_params(g, threads) | {"alpha": 0.0, "beta": 0.0})["out"]
+    core = ref.depthwise_conv2d(x, w, *case[3:]) + bias
+    expected = np.maximum(core, 0) + residual if after else np.maximum(core + residual, 0)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)

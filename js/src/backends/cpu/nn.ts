@@ -17,6 +17,8 @@ export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'relu6', 'e
 export interface FusedAttrs {
   activation: Activation;
   leakyreluAlpha: number;
+  /** tensorweb's: the addend comes after the activation (x + relu(conv(x)): MediaPipe's selfie decoder) instead of before it. */
+  addendAfterActivation: boolean;
 }
 
 /** A fused op's optional inputs after its two operands, by what they are. */
@@ -39,26 +41,30 @@ export function fusedExtras<T>(extra: readonly T[], activation: string): FusedEx
 
 /**
  * The fused ops' epilogue, in place on `values` (shaped `shape`): add `bias`
- * and `addend`, then apply the activation; prelu's weights broadcast like the bias.
+ * and `addend`, then apply the activation (the addend after it with
+ * addendAfterActivation); prelu's weights broadcast like the bias.
  */
 export function applyEpilogue(backend: CpuBackend, values: Float32Array, shape: readonly number[],
-  { bias, weights: preluWeights, addend }: FusedExtras<TensorInfo>, { activation, leakyreluAlpha }: FusedAttrs): void {
-  for (const term of [bias, addend]) {
-    if (!term) continue;
+  { bias, weights: preluWeights, addend }: FusedExtras<TensorInfo>, { activation, leakyreluAlpha, addendAfterActivation }: FusedAttrs): void {
+  const addTerm = (term: TensorInfo | undefined) => {
+    if (!term) return;
     const b = backend.values(term);
     const at = broadcastIndex(shape, term.shape);
     for (let i = 0; i < values.length; i++) values[i] += b[at ? at[i] : i];
-  }
+  };
+  addTerm(bias);
+  if (!addendAfterActivation) addTerm(addend);
   if (activation === 'prelu') {
     const w = backend.values(preluWeights!);
     const at = broadcastIndex(shape, preluWeights!.shape);
     for (let i = 0; i < values.length; i++) if (values[i] < 0) values[i] *= w[at ? at[i] : i];
-    return;
+  } else {
+    const fn: ((x: number) => number) | null = activation === 'linear' ? null
+      : activation === 'leakyrelu' ? (x) => unaryFns.leakyRelu(x, { alpha: leakyreluAlpha })
+        : activation === 'hardswish' ? unaryFns.hardSwish : unaryFns[activation];
+    if (fn) for (let i = 0; i < values.length; i++) values[i] = fn(values[i]);
   }
-  const fn: ((x: number) => number) | null = activation === 'linear' ? null
-    : activation === 'leakyrelu' ? (x) => unaryFns.leakyRelu(x, { alpha: leakyreluAlpha })
-      : activation === 'hardswish' ? unaryFns.hardSwish : unaryFns[activation];
-  if (fn) for (let i = 0; i < values.length; i++) values[i] = fn(values[i]);
+  if (addendAfterActivation) addTerm(addend);
 }
 
 export interface ResizeAttrs {

@@ -127,10 +127,11 @@ def test_a_residual_add_of_a_value_computed_later_puts_the_fused_op_after_it():
 def test_adds_the_fused_op_cannot_take_stay():
     g = Graph()
     x = g.add_input("x", [1, 6, 6, 4], "float32")
-    y = g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=1)), activation="relu")
+    y = g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=1)), g.add_constant(weight(4, seed=2)), x,
+               activation="relu")
     z = g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=4)))
     row = g.add_input("row", [1, 1, 1, 4], "float32")
-    g.outputs = [g.emit("add", y, x, name="after_relu"), g.emit("add", z, row, name="broadcast"),
+    g.outputs = [g.emit("add", y, x, name="second_addend"), g.emit("add", z, row, name="broadcast"),
                  g.emit("add", g.emit("fusedConv2d", x, g.add_constant(weight(1, 1, 4, 4, seed=5))), g.add_constant(weight(1, 6, 6, 4)),
                         name="constant")]
     assert not fuse_residual_add(g)
@@ -144,3 +145,17 @@ def test_a_fused_matmul_takes_its_residual():
     assert run_pass_and_compare(g, lambda graph: fuse_bias_activation(graph) | fuse_residual_add(graph))
     (node,) = g.nodes
     assert node.op == "fusedMatMul" and node.inputs[-1] == x and len(node.inputs) == 4
+
+
+@pytest.mark.parametrize("activation", ["relu", "prelu"])
+def test_an_add_after_the_fused_activation_becomes_the_addend_after_it(activation):
+    # MediaPipe's selfie decoder: x + relu(depthwiseConv2d(x)).
+    g = Graph()
+    x = g.add_input("x", [1, 6, 6, 4], "float32")
+    extra = [g.add_constant(weight(4, seed=2))] + ([g.add_constant(weight(4, seed=3) * 0.1)] if activation == "prelu" else [])
+    y = g.emit("fusedDepthwiseConv2d", x, g.add_constant(weight(3, 3, 4, 1, seed=1)), *extra, pad="same", activation=activation)
+    g.outputs = [g.emit("add", x, y, name="out")]
+    assert run_pass_and_compare(g, fuse_residual_add)
+    (node,) = g.nodes
+    assert node.attrs["addendAfterActivation"] and node.attrs["activation"] == activation
+    assert node.inputs[2:] == [*extra, x] and node.outputs == ["out"]

@@ -555,6 +555,12 @@ function unrolledTaps(g: Geometry, tileRows: number): string {
   return text;
 }
 
+/** Whether a depthwise conv runs a vec4 kernel: channel multiplier 1, channels a multiple of 4. */
+function depthwiseVec4(backend: WebGpuBackend, filter: TensorInfo): boolean {
+  const [inC, multiplier] = filter.shape.slice(2);
+  return multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
+}
+
 function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo, attrs: WindowAttrs, outShape: readonly number[], epilogue: Epilogue): DataId {
   const [inC, multiplier] = filter.shape.slice(2);
   const g = geometry(2, x.shape, filter.shape.slice(0, 2), attrs);
@@ -563,13 +569,14 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
   if (size === 0) return out;
   // Four channels per thread when the layout allows (multiplier 1, channels a multiple of 4), and then a
   // tile of 4 or 8 rows of 4 pixels per thread where its taps can be written out or the loops as written slide.
-  const vec4 = multiplier === 1 && inC % 4 === 0 && backend.flags.vec4 !== 'off';
+  const vec4 = depthwiseVec4(backend, filter);
   const unrolled = vec4 && unrollTaps(g);
   const rows = tileRows(g);
+  const vec4Constants = { HAS_BIAS: !!epilogue.bias, HAS_RESIDUAL: !!epilogue.residual, RESIDUAL_AFTER_ACTIVATION: !!epilogue.residualAfterActivation };
   const tileSpec = {
     shader: SHADERS.depthwiseConv2dVec4Tile,
     slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body, ...(unrolled ? { taps: unrolledTaps(g, rows) } : {}) },
-    constants: { HAS_BIAS: !!epilogue.bias, TILE_ROWS: rows },
+    constants: { ...vec4Constants, TILE_ROWS: rows },
   };
   // The tile compiles slowly (0.55-0.8 s on SwiftShader, growing with taps): 4 pixels per thread
   // (~0.05 s to compile, ~22 ns more a multiply-add: EfficientNet-Lite0's 16 depthwise convs took 150 ms
@@ -583,10 +590,10 @@ function runDepthwise(backend: WebGpuBackend, x: TensorInfo, filter: TensorInfo,
     ...(tile ? tileSpec : {
       shader: vec4 ? SHADERS.depthwiseConv2dVec4 : SHADERS.depthwiseConv2d,
       slots: { types: typesSlot({ Elem: 'f32' }), body: epilogue.body },
-      constants: { HAS_BIAS: !!epilogue.bias },
+      constants: vec4 ? vec4Constants : { HAS_BIAS: !!epilogue.bias },
     }),
     bindings: {
-      x: x.dataId, weights: filter.dataId, out, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+      x: x.dataId, weights: filter.dataId, out, ...epilogueBindings(epilogue),
       params: {
         size: threads, ...(vec4 ? { ...windowFields2d(g), channels: inC } : depthwiseFields(g, inC, multiplier)),
         alpha: epilogue.alpha, beta: epilogue.beta,
@@ -605,9 +612,11 @@ export const depthwiseConv2dKernel: WebGpuKernel<WindowAttrs> = (args) => {
 export const fusedDepthwiseConv2dKernel: WebGpuKernel = (args) => {
   const backend = gpu(args);
   const { inputs: [x, filter, ...extra], attrs, outputs: [out] } = args;
-  // The depthwise kernels have a bias but no per-element addend nor prelu slopes: those, and the activation after
-  // them, run after the kernel.
-  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs, { residual: false, prelu: false });
+  // The depthwise kernels take a bias and no prelu slopes; the vec4 ones an addend before or after the activation.
+  // What a kernel does not take runs after it.
+  const vec4 = depthwiseVec4(backend, filter);
+  const plan = planEpilogue(out.shape, fusedExtras(extra, attrs.activation), attrs,
+    { residual: vec4, residualAfterActivation: vec4, prelu: false });
   return [finishEpilogue(backend, runDepthwise(backend, x, filter, attrs, out.shape, plan.fused), out.shape, plan)];
 };
 

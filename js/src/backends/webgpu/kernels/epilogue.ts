@@ -1,6 +1,8 @@
-// The fused ops' epilogue (bias, addend, then activation) as the matmul and
-// conv shaders take it: a bias of one value per output column goes to their
-// `bias` binding, an addend (or a bias shaped like the output) to `residual`,
+// The fused ops' epilogue (bias, addend, then activation; or the addend after
+// the activation) as the matmul and conv shaders take it: a bias of one value
+// per output column goes to their `bias` binding, an addend (or a bias shaped
+// like the output) to `residual` (the vec4 depthwise kernels' also after the
+// activation, RESIDUAL_AFTER_ACTIVATION),
 // prelu's weights of one value per output column to `prelu_weights`, and
 // the other activations into the `body` slot. What cannot be fused (another
 // bias shape, prelu's weights broadcast otherwise, what a kernel lacks the
@@ -21,6 +23,8 @@ export interface Epilogue {
   bias?: DataId;
   /** One value per output element. */
   residual?: DataId;
+  /** The residual is added after the activation (the fused ops' addendAfterActivation), where the kernel takes it so. */
+  residualAfterActivation?: boolean;
   /** prelu's slope, one per output column, applied after bias and residual (the body is then the identity). */
   prelu?: DataId;
   /** The fused activation the body applies, by its name ('linear' for none), for kernels that take it as a number. */
@@ -77,28 +81,38 @@ export interface EpiloguePlan {
   addendAfter?: TensorInfo;
   /** Activation applied after those adds (and prelu, whose weights broadcast). */
   activationAfter?: { body: string; alpha: number; beta: number; weights?: TensorInfo };
+  /** An addend that comes after the activation (addendAfterActivation) where the core kernel does not take it so. */
+  addendAfterActivation?: TensorInfo;
 }
 
 export interface FusedActivation {
   activation: string;
   leakyreluAlpha: number;
+  addendAfterActivation: boolean;
 }
 
-/** What the core kernel takes: a per-element addend (the direct depthwise kernels do not), prelu's weights. */
+/**
+ * What the core kernel takes: a per-element addend (the scalar depthwise kernel does not), one added after the
+ * activation (the vec4 depthwise kernels only), prelu's weights.
+ */
 export interface EpilogueSlots {
   residual: boolean;
+  residualAfterActivation: boolean;
   prelu: boolean;
 }
 
-const ALL_SLOTS: EpilogueSlots = { residual: true, prelu: true };
+const MATMUL_SLOTS: EpilogueSlots = { residual: true, residualAfterActivation: false, prelu: true };
 
-export function planEpilogue(outShape: readonly number[], { bias, weights, addend }: FusedExtras<TensorInfo>,
-  { activation, leakyreluAlpha }: FusedActivation, slots: EpilogueSlots = ALL_SLOTS): EpiloguePlan {
+export function planEpilogue(outShape: readonly number[], { bias, weights, addend: anyAddend }: FusedExtras<TensorInfo>,
+  { activation, leakyreluAlpha, addendAfterActivation }: FusedActivation, slots: EpilogueSlots = MATMUL_SLOTS): EpiloguePlan {
+  const addend = addendAfterActivation ? undefined : anyAddend;
+  const addendLast = addendAfterActivation ? anyAddend : undefined;
   const columns = outShape[outShape.length - 1];
   const perColumn = (t: TensorInfo | undefined) =>
     !!t && sizeFromShape(t.shape) === columns && (t.shape.length === 0 || t.shape[t.shape.length - 1] === columns);
   const biasPerColumn = perColumn(bias);
   const fusedAddend = slots.residual && !!addend;
+  // The residual slot takes one of: the addend, a bias shaped like the output, the addend after the activation.
   const biasPerElement = slots.residual && !addend && !!bias && !biasPerColumn && sizeFromShape(bias.shape) === sizeFromShape(outShape);
   const fusedBias = biasPerColumn || biasPerElement;
   // The activation runs in the kernel when everything before it does.
@@ -106,11 +120,13 @@ export function planEpilogue(outShape: readonly number[], { bias, weights, adden
   const fusedPrelu = activation === 'prelu' && slots.prelu && perColumn(weights) && beforeFused;
   const fusable = activation === 'prelu' ? null : activationBody(activation, leakyreluAlpha);
   const fuseActivation = activation === 'linear' || fusedPrelu || (fusable !== null && beforeFused);
+  const fusedLast = !!addendLast && slots.residualAfterActivation && fuseActivation && !biasPerElement;
   return {
     fused: {
       ...(fuseActivation && fusable ? { ...fusable, activation } : NO_EPILOGUE),
       ...(biasPerColumn ? { bias: bias!.dataId } : {}),
       ...(fusedAddend ? { residual: addend!.dataId } : biasPerElement ? { residual: bias!.dataId } : {}),
+      ...(fusedLast ? { residual: addendLast!.dataId, residualAfterActivation: true } : {}),
       ...(fusedPrelu ? { prelu: weights!.dataId } : {}),
     },
     ...(bias && !fusedBias ? { biasAfter: bias } : {}),
@@ -118,6 +134,7 @@ export function planEpilogue(outShape: readonly number[], { bias, weights, adden
     ...(fuseActivation ? {} : {
       activationAfter: activation === 'prelu' ? { body: binaryBody('prelu'), alpha: 0, beta: 0, weights } : fusable!,
     }),
+    ...(addendLast && !fusedLast ? { addendAfterActivation: addendLast } : {}),
   };
 }
 
@@ -134,5 +151,6 @@ export function finishEpilogue(backend: WebGpuBackend, core: DataId, outShape: r
   const after = plan.activationAfter;
   if (after?.weights) replace(runBinary(backend, info(), after.weights, outShape, 'float32', after.body));
   else if (after) replace(runUnary(backend, info(), 'float32', after.body, { alpha: after.alpha, beta: after.beta }));
+  if (plan.addendAfterActivation) replace(runBinary(backend, info(), plan.addendAfterActivation, outShape, 'float32', binaryBody('add')));
   return result;
 }
