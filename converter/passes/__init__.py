@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ir import Graph
+from .commute_resize import conv_before_resize
 from .dead_nodes import remove_dead_nodes
 from .fold_batchnorm import fold_batchnorm
 from .fold_constants import fold_constants
@@ -30,6 +31,7 @@ PASSES: list[tuple[str, Callable[[Graph], bool]]] = [
     ("fuse bias and activation", fuse_bias_activation),
     ("fuse residual adds", fuse_residual_add),
     ("pool a sum's operands", pool_operands_of_sum),
+    ("run 1x1 convs before the upsampling before them", conv_before_resize),
     ("fold channel scales into convolutions", fold_channel_scale),
     ("store matmul weights untransposed", untranspose_weights),
     ("fold constants again", fold_constants),
