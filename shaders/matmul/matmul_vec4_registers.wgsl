@@ -23,8 +23,9 @@
 //   a_batch_strides: vec4<u32>,  element strides per batch dim, 0 where broadcast
 //   b_batch_strides: vec4<u32>,
 //   alpha, beta: f32,            activation attributes
-//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (the activation
-//                                then the clamp to [alpha, beta]; else unread)
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, 8 hardswish
+//                                (the activation then the clamp to [alpha, beta], and hardswish
+//                                with bit 8; else unread)
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31

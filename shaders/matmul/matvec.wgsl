@@ -37,8 +37,9 @@
 //   alpha, beta: f32,            activation attributes
 //   b_affine_offset: u32,        uint8 B: the word of b_packed where its scales start
 //   b_channels: u32,             uint8 B: its scales (and mins), 1 unless B_AFFINE is 1 or 2
-//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu (the activation
-//                                then the clamp to [alpha, beta]; else unread)
+//   epilogue: u32,               with EPILOGUE_IN_PARAMS: bits 1 bias, 2 residual, 4 prelu, 8 hardswish
+//                                (the activation then the clamp to [alpha, beta], and hardswish
+//                                with bit 8; else unread)
 // }
 // Overrides: WG_COLUMNS (64) threads along the output's vec4 columns times
 //   WG_K (4, a power of two) threads sharing each column's sum; ROWS (1 to

@@ -15,6 +15,8 @@ def tolerance(k):
 
 # The activations EPILOGUE_IN_PARAMS kernels apply, as the clamp bounds the runtime gives them in alpha and beta.
 CLAMP_BOUNDS = {"v": (-np.inf, np.inf), "relu_f32(v)": (0.0, np.inf), "relu6_f32(v)": (0.0, 6.0)}
+# Activations switched by params: the clamp's bounds, and bit 8 of params.epilogue for hardswish's gate after it.
+PARAMS_ACTIVATIONS = {**{name: (bounds, 0) for name, bounds in CLAMP_BOUNDS.items()}, "hardSwish_f32(v)": ((-np.inf, np.inf), 8)}
 
 
 def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None, residual=None, prelu=None,
@@ -86,8 +88,10 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
     if matvec or registers:
         bits = sum(bit for bit, on in zip((1, 2, 4), parts.values()) if on)
         if epilogue_in_params:
-            # The activation a clamp to [alpha, beta] (the body slot unread): the ones the runtime switches so.
-            params["alpha"], params["beta"] = CLAMP_BOUNDS[activation]
+            # The activation a clamp to [alpha, beta], hardswish with bit 8 (the body slot unread): the ones the
+            # runtime switches so.
+            (params["alpha"], params["beta"]), activation_bit = PARAMS_ACTIVATIONS[activation]
+            bits |= activation_bit
             parts = {"EPILOGUE_IN_PARAMS": True}
             if epilogue:
                 slots["body"] = body("v")

@@ -97,16 +97,18 @@ PARAMS_VARIANTS = [pytest.param({"registers": 16}, id="registers16"), pytest.par
 
 ACTIVATIONS = {"v": lambda y: y, "relu_f32(v)": lambda y: np.maximum(y, 0), "relu6_f32(v)": lambda y: np.clip(y, 0, 6),
                "elu_f32(v)": lambda y: np.where(y < 0, np.expm1(np.minimum(y, 0)), y),
-               "leakyRelu_f32(v)": lambda y: np.where(y < 0, 0.1 * y, y), "sigmoid_f32(v)": lambda y: 1 / (1 + np.exp(-y))}
+               "leakyRelu_f32(v)": lambda y: np.where(y < 0, 0.1 * y, y), "sigmoid_f32(v)": lambda y: 1 / (1 + np.exp(-y)),
+               "hardSwish_f32(v)": lambda y: y * np.clip(y + 3, 0, 6) / 6}
 
 
 @pytest.mark.parametrize("variant", PARAMS_VARIANTS)
 @pytest.mark.parametrize("parts, activation", [("", "v"), ("bias", "relu_f32(v)"), ("residual", "relu6_f32(v)"),
                                                ("bias prelu", "v"), ("bias residual prelu", "v"), ("bias residual", "relu_f32(v)"),
-                                               ("bias", "relu6_f32(v)"), ("bias nan", "relu_f32(v)")])
+                                               ("bias", "relu6_f32(v)"), ("bias nan", "relu_f32(v)"),
+                                               ("bias residual", "hardSwish_f32(v)"), ("bias nan", "hardSwish_f32(v)")])
 def test_epilogue_switched_by_params(runner, rng, variant, parts, activation):
     # EPILOGUE_IN_PARAMS: one pipeline, the bias, residual and prelu each switched on by a bit of params.epilogue, the
-    # activation the clamp to [alpha, beta] (none, relu, relu6), which keeps a NaN as relu does.
+    # activation the clamp to [alpha, beta] (none, relu, relu6) or hardswish (bit 8), which keep a NaN as relu does.
     m, k, n = 5 if "matvec" in variant else 45, 24, 20
     a, b = rand(rng, m, k), rand(rng, k, n)
     if "nan" in parts:

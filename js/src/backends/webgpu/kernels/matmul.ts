@@ -134,7 +134,8 @@ const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4R
 
 /**
  * Whether a launch switches its epilogue's parts (bias, residual, prelu) by a params field rather than by pipeline
- * constants, its activation being the clamp to [alpha, beta] (none, relu, relu6): on CPU adapters, for the
+ * constants, its activation being the clamp to [alpha, beta] (none, relu, relu6) or hardswish (a gate after the
+ * clamp, a few more operations a store): on CPU adapters, for the
  * matrix-vector kernel and the registers kernel's quick 4-row variant, so that one pipeline serves every
  * combination. Their compiles are slow there (0.15-0.17 s on SwiftShader) and come before a model's first result,
  * whose products mix the combinations (MediaPipe's models: a bias alone, with a residual, with prelu). Other
@@ -144,7 +145,7 @@ const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4R
  * with the switches EfficientNet-Lite0 took 428 ms a run against 320, and they compile in the background anyway.
  */
 function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue: Epilogue): boolean {
-  return backend.info.runsOnCpu && clampActivation(epilogue) &&
+  return backend.info.runsOnCpu && (clampActivation(epilogue) || epilogue.activation === 'hardswish') &&
     (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
 }
 
@@ -160,7 +161,12 @@ function zeroBiasVariant(backend: WebGpuBackend, launch: MatMulLaunch): boolean 
 /** params.epilogue for the epilogue's parts (none where the kernel leaves them to split-K's pass). */
 function epilogueBits(epilogue: Epilogue, fused: boolean): number {
   if (!fused) return 0;
-  return (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0);
+  return (epilogue.bias ? 1 : 0) | (epilogue.residual ? 2 : 0) | (epilogue.prelu ? 4 : 0) | (epilogue.activation === 'hardswish' ? 8 : 0);
+}
+
+/** The clamp's bounds in params (alpha, beta): hardswish's gate comes after an unbounded one. */
+function paramsBounds(epilogue: Epilogue, inParams: boolean): { alpha: number; beta: number } {
+  return inParams && epilogue.activation === 'hardswish' ? { alpha: -Infinity, beta: Infinity } : { alpha: epilogue.alpha, beta: epilogue.beta };
 }
 
 /**
@@ -394,7 +400,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
   const common = {
     m, n, k, batch: batchCount, m_tiles: mTiles, splits, k_chunk: splits === 1 ? k : kChunk,
     batch_shape: batch.shape, a_batch_strides: batch.a, b_batch_strides: batch.b,
-    alpha: epilogue.alpha, beta: epilogue.beta,
+    ...paramsBounds(epilogue, inParams),
     ...(EPILOGUE_PARAM_SHADERS.has(launch.shader) ? { epilogue: inParams ? epilogueBits(epilogue, fused) : 0 } : {}),
   };
   const params = launch.storage ? { ...common, ...launch.storage.params } : !launch.strides ? common : {
