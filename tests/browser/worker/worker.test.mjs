@@ -12,8 +12,9 @@
 // 600 and 850 ms.
 // MAX_GAP_MS holds under such load. The same load on the page's own thread
 // blocks it for seconds on the CPU backend (one predict of EfficientNet-Lite0
-// is one synchronous call: 2.4 to 9 s measured), which
-// MAIN_THREAD_MIN_GAP_MS checks. On WebGPU the page's own thread is blocked
+// is one synchronous call: 1.4 to 9 s measured, the shortest on a quiet
+// machine), longer than MAX_GAP_MS, which MAIN_THREAD_MIN_GAP_MS checks so
+// that the worker's bound means something. On WebGPU the page's own thread is blocked
 // less (the GPU's work is SwiftShader's, in the GPU process): its gap is
 // reported, not bounded.
 import { after, before, test } from 'node:test';
@@ -26,7 +27,7 @@ import { assertClose, readIO } from '../../js/graph/helpers.mjs';
 import { BrowserSession, ROOT } from '../helper.mjs';
 
 const MAX_GAP_MS = 1000;
-const MAIN_THREAD_MIN_GAP_MS = 1500;
+const MAIN_THREAD_MIN_GAP_MS = MAX_GAP_MS;
 const EFFICIENTNET = '/.tensorweb/examples/efficientnet-lite0/model.json';
 
 let session;
