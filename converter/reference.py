@@ -234,7 +234,7 @@ def activate(y, activation, alpha=None, leaky=0.2):
         "prelu": lambda: np.where(y > 0, y, _f64(alpha) * y),
         "leakyrelu": lambda: np.where(y > 0, y, leaky * y),
         "sigmoid": lambda: 1 / (1 + np.exp(-y)),
-        "hardswish": lambda: y * np.clip(y / 6 + 0.5, 0, 1),
+        "hardswish": lambda: UNARY["hardSwish"](y),
     }[activation]()
 
 

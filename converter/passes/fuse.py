@@ -92,6 +92,14 @@ def fuse_bias_activation(graph: Graph) -> bool:
                         lambda node: activation_into_groups(graph, node, graph.consumers(), graph.producers()))
 
 
+def inputs_with_bias(graph: Graph, node: Node) -> list[str]:
+    """node's inputs with a bias: an addend comes after one, so a node without gets a zero one (no parameter)."""
+    inputs = list(node.inputs)
+    if len(inputs) == 2:
+        inputs.append(graph.add_constant(np.zeros(1, np.float32), f"{node.name}/bias", False))
+    return inputs
+
+
 def residual_add(graph: Graph, node: Node, consumers) -> tuple[Node | None, str | None]:
     """(add, other) where the one reader of node's output is an add of it and `other`, a float32 value of its
     fixed shape that is not a constant (a residual connection); (None, None) otherwise."""
@@ -129,9 +137,7 @@ def residual_into_fused(graph: Graph, node: Node, consumers) -> bool:
             if reader.op == "leakyRelu":
                 attrs["leakyreluAlpha"] = reader.attrs["alpha"]
             chain.append(reader)
-    inputs = list(node.inputs)
-    if len(inputs) == 2:  # the addend comes after a bias: a zero one, no parameter
-        inputs.append(graph.add_constant(np.zeros(1, np.float32), f"{node.name}/bias", False))
+    inputs = inputs_with_bias(graph, node)
     if prelu_weights is not None:
         inputs.append(graph.add_constant(prelu_weights, f"{node.name}/prelu", chain[-1].inputs[1] in graph.parameters))
     inputs.append(other)
@@ -149,9 +155,7 @@ def residual_after_activation(graph: Graph, node: Node, consumers) -> bool:
     add, other = residual_add(graph, node, consumers) if len(node.inputs) <= 2 + extras else (None, None)
     if add is None:
         return False
-    inputs = list(node.inputs)
-    if len(inputs) == 2:  # the addend comes after a bias: a zero one, no parameter
-        inputs.append(graph.add_constant(np.zeros(1, np.float32), f"{node.name}/bias", False))
+    inputs = inputs_with_bias(graph, node)
     attrs = complete_attrs(node.op, dict(node.attrs, addendAfterActivation=True))
     graph.replace_nodes([node, add], [Node(node.name, node.op, [*inputs, other], add.outputs, attrs)])
     return True

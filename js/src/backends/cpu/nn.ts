@@ -14,6 +14,11 @@ import { unaryFns } from './unary.js';
 export type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid' | 'hardswish';
 export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid', 'hardswish'];
 
+/** The unary op (its registry name) each fused activation applies; linear and prelu apply none. */
+export const ACTIVATION_OPS = {
+  relu: 'relu', relu6: 'relu6', elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid', hardswish: 'hardSwish',
+} as const satisfies Record<Exclude<Activation, 'linear' | 'prelu'>, keyof typeof unaryFns>;
+
 export interface FusedAttrs {
   activation: Activation;
   leakyreluAlpha: number;
@@ -61,7 +66,7 @@ export function applyEpilogue(backend: CpuBackend, values: Float32Array, shape: 
   } else {
     const fn: ((x: number) => number) | null = activation === 'linear' ? null
       : activation === 'leakyrelu' ? (x) => unaryFns.leakyRelu(x, { alpha: leakyreluAlpha })
-        : activation === 'hardswish' ? unaryFns.hardSwish : unaryFns[activation];
+        : unaryFns[ACTIVATION_OPS[activation]];
     if (fn) for (let i = 0; i < values.length; i++) values[i] = fn(values[i]);
   }
   if (addendAfterActivation) addTerm(addend);

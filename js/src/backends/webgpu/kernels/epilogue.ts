@@ -9,7 +9,7 @@
 // slot for) runs after the core op as elementwise kernels.
 import type { DataId } from '../../../core/backend.js';
 import { sizeFromShape } from '../../../core/dtype.js';
-import type { FusedExtras } from '../../cpu/nn.js';
+import { ACTIVATION_OPS, type FusedExtras } from '../../cpu/nn.js';
 import type { WebGpuBackend } from '../backend.js';
 import type { TensorInfo } from './common.js';
 import { binaryBody, runBinary, runUnary, unaryBody } from './elementwise.js';
@@ -54,8 +54,9 @@ export function epilogueBindings(epilogue: Epilogue, fused = true): Record<strin
 // compiling one on SwiftShader takes up to a second.
 const CLAMP_BODY = unaryBody('clipByValue');
 const CLAMP_BOUNDS: Record<string, [number, number]> = { linear: [-Infinity, Infinity], relu: [0, Infinity], relu6: [0, 6] };
+// The others' bodies (relu and relu6 take the clamp's first).
 const ACTIVATION_BODIES: Record<string, string> = Object.fromEntries(
-  Object.entries({ elu: 'elu', leakyrelu: 'leakyRelu', sigmoid: 'sigmoid', hardswish: 'hardSwish' }).map(([activation, op]) => [activation, unaryBody(op)]));
+  Object.entries(ACTIVATION_OPS).map(([activation, op]) => [activation, unaryBody(op)]));
 
 /** The body and its attributes (alpha, beta) of a fused activation other than prelu; null where none fuses. */
 function activationBody(activation: string, leakyreluAlpha: number): { body: string; alpha: number; beta: number } | null {
