@@ -493,25 +493,33 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
   const compileAhead = (modelJSON: ModelFields, weightSpecs: WeightSpec[]) => {
     compiling = warmStart(modelJSON, weightSpecs, options, source, progress);
   };
-  const artifacts = await handler.load({ onModelJSON: compileAhead });
-  progress.update({ weights: 1 });
-  if (!compiling) compileAhead(artifacts.modelJSON, artifacts.weightSpecs);
-  // Again: a device lost while the shards downloaded is replaced before the weights go up. They go up while
-  // the pipelines still compile (a compile ahead outlasts the download on CPU adapters).
-  await engine.ready();
-  const model = GraphModel.fromArtifacts(artifacts, source, options);
-  await compiling;
-  // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
-  // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
-  const lost = await engine.lostTensors(model.weights);
-  if (lost.length > 0) {
-    const names = model.weightNamesOf(lost);
-    model.dispose();
-    throw new Error(`tensorweb: loading model '${source}': the device was lost while its weights were decoded, and ` +
-      `${names.length} weight(s) computed there are gone (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); ` +
-      'the backend is re-initialising: load the model again');
+  // The model cache's writes wait for the load to end and then for the device's next idle moment (after a first
+  // run that follows at once), so that they slow neither.
+  let loadEnded!: () => void;
+  const ended = new Promise<void>((resolve) => { loadEnded = resolve; });
+  try {
+    const artifacts = await handler.load({ onModelJSON: compileAhead, cacheWritesMayStart: () => ended.then(() => planningBackend()?.whenIdle()) });
+    progress.update({ weights: 1 });
+    if (!compiling) compileAhead(artifacts.modelJSON, artifacts.weightSpecs);
+    // Again: a device lost while the shards downloaded is replaced before the weights go up. They go up while
+    // the pipelines still compile (a compile ahead outlasts the download on CPU adapters).
+    await engine.ready();
+    const model = GraphModel.fromArtifacts(artifacts, source, options);
+    await compiling;
+    // A device lost while the weights went up takes those computed there (dequantised ones) with it; its
+    // loss is reported asynchronously, so it is checked here rather than discovered at the first predict.
+    const lost = await engine.lostTensors(model.weights);
+    if (lost.length > 0) {
+      const names = model.weightNamesOf(lost);
+      model.dispose();
+      throw new Error(`tensorweb: loading model '${source}': the device was lost while its weights were decoded, and ` +
+        `${names.length} weight(s) computed there are gone (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); ` +
+        'the backend is re-initialising: load the model again');
+    }
+    return model;
+  } finally {
+    loadEnded();
   }
-  return model;
 }
 
 /**

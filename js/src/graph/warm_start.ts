@@ -26,6 +26,8 @@ interface PlanningBackend extends KernelBackend {
   plan(work: () => void): PlannedPipeline[];
   compilePipelines(specs: readonly PlannedPipeline[], onCompiled?: (done: number, total: number) => void): Promise<void>;
   allocate(shape: readonly number[], dtype: DataType): DataId;
+  /** Resolves at the device's next idle moment: after the runs recorded so far, with none recorded since. */
+  whenIdle(): Promise<void>;
 }
 
 /** The active backend, if it can compile ahead. */

@@ -3,7 +3,7 @@
 // and saves a model by POSTing model.json and its weights as a multipart form, as TF.js does.
 import type { FetchFunction, IOHandler, LoadHooks, LoadOptions, ModelArtifacts, SaveResult } from './types.js';
 import { modelJSONFor, parseModelJSON, withoutManifest } from './model_json.js';
-import { manifestWeightSpecs, readWeights } from './weights.js';
+import { type ReadWeightsResult, manifestWeightSpecs, readWeights } from './weights.js';
 import { ShardCache, canCacheModels } from './model_cache.js';
 
 export interface HTTPOptions extends LoadOptions {
@@ -23,7 +23,7 @@ export class HTTPRequest implements IOHandler {
 
   async load(hooks: LoadHooks = {}): Promise<ModelArtifacts> {
     const { requestInit, onProgress } = this.options;
-    const cache = this.options.cache !== false && canCacheModels() ? await ShardCache.open() : null;
+    const cache = this.options.cache !== false && canCacheModels() ? await ShardCache.open(hooks.cacheWritesMayStart) : null;
     // model.json is always asked of the server (revalidated, not taken from the HTTP cache): it says whether the model changed.
     const response = await this.fetchOrExplain(this.url, cache ? { cache: 'no-cache', ...requestInit } : requestInit, 'model.json');
     const text = await response.text();
@@ -31,14 +31,20 @@ export class HTTPRequest implements IOHandler {
     hooks.onModelJSON?.(withoutManifest(model), manifestWeightSpecs(model.weightsManifest ?? []));
     const path = this.url.split(/[?#]/)[0]; // shards sit beside model.json, whatever its query says
     const prefix = this.options.weightPathPrefix ?? path.slice(0, path.lastIndexOf('/') + 1);
-    const { weightSpecs, weightData } = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
-      // The caller's own signal (requestInit.signal) still cancels shard fetches.
-      const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;
-      const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal: both }, `shard '${path}'`);
-      return shard.body ?? shard.arrayBuffer();
-    }, onProgress, cache ?? undefined);
-    await cache?.recordModel(this.url, text, model).catch((error: Error) =>
-      console.warn(`tensorweb: ${this.url} could not be recorded in the model cache (${error.message})`));
+    let weights: ReadWeightsResult;
+    try {
+      weights = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
+        // The caller's own signal (requestInit.signal) still cancels shard fetches.
+        const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;
+        const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal: both }, `shard '${path}'`);
+        return shard.body ?? shard.arrayBuffer();
+      }, onProgress, cache ?? undefined);
+    } catch (error) {
+      cache?.abandon();
+      throw error;
+    }
+    const { weightSpecs, weightData } = weights;
+    cache?.recordOnceWritten(this.url, text, model);
     return { modelJSON: withoutManifest(model), weightSpecs, weightData };
   }
 

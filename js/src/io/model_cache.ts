@@ -4,6 +4,12 @@
 // hash checks (an entry that fails them is deleted and fetched again). A
 // model.json that lists other shards (the model changed on the server) gets
 // them fetched, and shards that no cached model lists any more are deleted.
+// A load does not wait for its writes: they start when the loader's
+// `writesMayStart` says (a graph model's: after its first run, the device
+// idle, as writing 18 MB to the cache slowed EfficientNet-Lite0's first
+// result by ~0.1 s on a 2-core machine), meanwhile this page reads the
+// shards from the copies held for writing, and listing or removing models
+// waits for the writes under way.
 import type { ModelArtifactsInfo, ModelJSON, ShardEntry } from './types.js';
 import { artifactsInfo, withoutManifest } from './model_json.js';
 import { type ShardStore, manifestWeightSpecs } from './weights.js';
@@ -27,6 +33,28 @@ function shardKey(sha256: string): string {
   return SHARD_KEYS + sha256.toLowerCase();
 }
 
+/** Copies of checked shards waiting to be written, and their writes, by cache key: this page's loads read them meanwhile. */
+const unwritten = new Map<string, { bytes: Uint8Array<ArrayBuffer>; written: Promise<void> }>();
+/** Keys of shards written or waiting whose model.json is not recorded yet: no cleanup deletes them meanwhile. */
+const unrecorded = new Map<string, number>();
+/** Writes and records under way, which listing and removing models wait for. */
+const cacheWork = new Set<Promise<void>>();
+
+function track(work: Promise<void>): void {
+  cacheWork.add(work);
+  void work.finally(() => cacheWork.delete(work));
+}
+
+async function settleCacheWork(): Promise<void> {
+  while (cacheWork.size > 0) await Promise.allSettled([...cacheWork]);
+}
+
+function countUnrecorded(key: string, change: 1 | -1): void {
+  const count = (unrecorded.get(key) ?? 0) + change;
+  if (count > 0) unrecorded.set(key, count);
+  else unrecorded.delete(key);
+}
+
 /** The shards of one model.json that can be cached: those whose manifest entry has a sha256. */
 function hashedShards(model: ModelJSON): ShardEntry[] {
   return (model.weightsManifest ?? []).flatMap((group) => group.shards ?? []).filter((shard) => shard.sha256 !== undefined);
@@ -34,24 +62,50 @@ function hashedShards(model: ModelJSON): ShardEntry[] {
 
 /** The shards of one model being loaded: read from the cache, or put there once fetched and checked. */
 export class ShardCache implements ShardStore {
-  private constructor(private readonly cache: Cache) {}
+  /** This load's shard writes, and their keys. */
+  private readonly writes: Promise<void>[] = [];
+  private readonly keys: string[] = [];
 
-  static async open(): Promise<ShardCache> {
-    return new ShardCache(await openCache());
+  private constructor(private readonly cache: Cache, private readonly writesMayStart: () => Promise<void>) {}
+
+  /** `writesMayStart` resolves when the shard writes may begin (at once by default). */
+  static async open(writesMayStart: () => Promise<void> = () => Promise.resolve()): Promise<ShardCache> {
+    return new ShardCache(await openCache(), writesMayStart);
   }
 
-  /** The cached bytes of `shard` (unchecked: the caller checks length and hash), or null. */
-  async read(shard: ShardEntry): Promise<ReadableStream<Uint8Array> | null> {
+  /** The cached bytes of `shard`, or a copy of those waiting to be written (unchecked: the caller checks length and hash), or null. */
+  async read(shard: ShardEntry): Promise<ReadableStream<Uint8Array> | ArrayBuffer | null> {
     if (shard.sha256 === undefined) return null;
-    const response = await this.cache.match(shardKey(shard.sha256));
+    const key = shardKey(shard.sha256);
+    const waiting = unwritten.get(key);
+    if (waiting) {
+      // This load's record of its model waits for that write too.
+      this.writes.push(waiting.written);
+      return waiting.bytes.slice().buffer;
+    }
+    const response = await this.cache.match(key);
     return response?.body ?? null;
   }
 
-  /** Keeps the checked bytes of `shard`. */
-  async write(shard: ShardEntry, bytes: Uint8Array): Promise<void> {
+  /** Copies the checked bytes of `shard` and writes them once `writesMayStart` resolves; a failure only warns. */
+  write(shard: ShardEntry, bytes: Uint8Array): void {
     if (shard.sha256 === undefined) return;
-    await this.cache.put(shardKey(shard.sha256), new Response(bytes as Uint8Array<ArrayBuffer>,
-      { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) } }));
+    const key = shardKey(shard.sha256);
+    const copy = bytes.slice();
+    countUnrecorded(key, 1);
+    this.keys.push(key);
+    const written = (async () => {
+      await this.writesMayStart();
+      await this.cache.put(key, new Response(copy,
+        { headers: { 'content-type': 'application/octet-stream', 'content-length': String(copy.byteLength) } }));
+    })().catch((error: Error) =>
+      console.warn(`tensorweb: shard '${shard.path}' could not be cached (${error.message}); it is fetched again next time`),
+    ).finally(() => {
+      if (unwritten.get(key)?.bytes === copy) unwritten.delete(key);
+    });
+    unwritten.set(key, { bytes: copy, written });
+    this.writes.push(written);
+    track(written);
   }
 
   /** Deletes a cached shard whose bytes failed the checks. */
@@ -60,10 +114,23 @@ export class ShardCache implements ShardStore {
   }
 
   /**
-   * Records `model` (as fetched from `url`, whose shards are now cached) and
-   * deletes the shards no cached model lists, such as a changed model's old ones.
+   * Once this load's shard writes are done, records `model` (as fetched from
+   * `url`) and deletes the shards no cached model lists, such as a changed
+   * model's old ones; a failure only warns. The load does not wait for it.
    */
-  async recordModel(url: string, modelJSONText: string, model: ModelJSON): Promise<void> {
+  recordOnceWritten(url: string, modelJSONText: string, model: ModelJSON): void {
+    track(Promise.all(this.writes)
+      .then(() => this.recordModel(url, modelJSONText, model))
+      .catch((error: Error) => console.warn(`tensorweb: ${url} could not be recorded in the model cache (${error.message})`))
+      .finally(() => this.keys.forEach((key) => countUnrecorded(key, -1))));
+  }
+
+  /** After a failed load: once its writes are done, a later cleanup may delete its shards, which no model lists. */
+  abandon(): void {
+    track(Promise.allSettled(this.writes).then(() => this.keys.forEach((key) => countUnrecorded(key, -1))));
+  }
+
+  private async recordModel(url: string, modelJSONText: string, model: ModelJSON): Promise<void> {
     // A manifest without a sha256 for each shard (a TF.js converter's) is not recorded, so its shards are dropped.
     const shardCount = (model.weightsManifest ?? []).reduce((total, group) => total + group.paths.length, 0);
     if (shardCount > 0 && hashedShards(model).length === shardCount) {
@@ -80,7 +147,7 @@ async function deleteUnlistedShards(cache: Cache): Promise<void> {
   const shardRequests: Request[] = [];
   for (const request of await cache.keys()) {
     if (request.url.startsWith(SHARD_KEYS)) {
-      shardRequests.push(request);
+      if (!unrecorded.has(request.url)) shardRequests.push(request);
       continue;
     }
     const model = await cachedModel(cache, request);
@@ -103,6 +170,7 @@ async function cachedModel(cache: Cache, request: Request | string): Promise<{ j
 /** The cached models by model.json URL. */
 export async function listCachedModels(): Promise<Record<string, ModelArtifactsInfo>> {
   if (!canCacheModels()) return {};
+  await settleCacheWork();
   const cache = await openCache();
   const models: Record<string, ModelArtifactsInfo> = {};
   for (const request of await cache.keys()) {
@@ -116,6 +184,7 @@ export async function listCachedModels(): Promise<Record<string, ModelArtifactsI
 /** Removes the cached model loaded from `url` and the shards only it listed; null if none was cached. */
 export async function removeCachedModel(url: string): Promise<ModelArtifactsInfo | null> {
   if (!canCacheModels()) return null;
+  await settleCacheWork();
   const cache = await openCache();
   const model = await cachedModel(cache, url);
   if (!model) return null;

@@ -77,6 +77,12 @@ export interface LoadHooks {
    * shards download. Handlers that read everything at once may not call it.
    */
   onModelJSON?(modelJSON: ModelFields, weightSpecs: WeightSpec[]): void;
+  /**
+   * Resolves when the handler may write what it keeps of this load (the
+   * browser's model cache), so that the writes do not slow what follows the
+   * load; at once when absent. The load does not wait for those writes.
+   */
+  cacheWritesMayStart?(): Promise<void>;
 }
 
 export interface IOHandler {

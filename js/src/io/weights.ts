@@ -38,7 +38,8 @@ export function manifestWeightSpecs(manifest: WeightsManifestGroup[]): WeightSpe
 export interface ShardStore {
   /** The kept bytes of `shard`, or null; they go through the same checks as fetched ones. */
   read(shard: ShardEntry): Promise<ShardBody | null>;
-  write(shard: ShardEntry, bytes: Uint8Array): Promise<void>;
+  /** Keeps a copy of the checked bytes of `shard`, written when the store may (it reports its own failures). */
+  write(shard: ShardEntry, bytes: Uint8Array): void;
   /** Forgets a shard whose kept bytes failed the checks. */
   drop(shard: ShardEntry): Promise<void>;
 }
@@ -109,8 +110,8 @@ function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
 
 /**
  * Reads one shard from `store`, or, when it is not there or fails its checks
- * there (then it is dropped), fetches it and writes it to `store`. A failed
- * write only warns: the load itself succeeded.
+ * there (then it is dropped), fetches it and hands it to `store` to write: the
+ * load does not wait for the write.
  */
 async function readStoredShard(shard: ShardEntry, store: ShardStore, fetchShard: ShardFetcher, signal: AbortSignal,
   target: Uint8Array | null, report: (bytes: number) => void): Promise<Uint8Array> {
@@ -133,8 +134,7 @@ async function readStoredShard(shard: ShardEntry, store: ShardStore, fetchShard:
     }
   }
   const bytes = await readShard(shard, await fetchShard(shard.path, signal), target, reportOnce);
-  await store.write(shard, bytes).catch((error: Error) =>
-    console.warn(`tensorweb: shard '${shard.path}' could not be cached (${error.message}); it is fetched again next time`));
+  store.write(shard, bytes);
   return bytes;
 }
 

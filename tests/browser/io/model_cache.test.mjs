@@ -54,9 +54,13 @@ function assertOutputsMatch(name, values) {
   Object.values(io.outputs).forEach((expected, k) => assertClose(values[k], expected.values, io.tolerance, `${name} output ${k}`));
 }
 
-/** In the page: the cache's shard keys (their sha256s). */
+/**
+ * In the page: the cache's shard keys (their sha256s), once the writes under way are done (a load does not wait
+ * for them; tw.io.listModels does).
+ */
 function cachedShardHashes(page) {
-  return page.run(async () => {
+  return page.run(async (tw) => {
+    await tw.io.listModels();
     const cache = await caches.open('tensorweb-models');
     return (await cache.keys()).map((r) => r.url).filter((url) => url.includes('/sha256/')).map((url) => url.split('/').pop()).sort();
   });
@@ -134,8 +138,9 @@ test('a damaged cached shard fails the hash check and is fetched again, repairin
     await loadAndPredict(page, MOBILENET, inputs);
     taken();
     const damaged = MOBILENET_SHARDS[2];
-    // Same length, one byte flipped: only the sha256 tells.
-    await page.run(async (_tw, sha256) => {
+    // Same length, one byte flipped: only the sha256 tells. (listModels first: it waits for the load's cache writes.)
+    await page.run(async (tw, sha256) => {
+      await tw.io.listModels();
       const cache = await caches.open('tensorweb-models');
       const key = (await cache.keys()).find((r) => r.url.endsWith(`/sha256/${sha256}`));
       const bytes = new Uint8Array(await (await cache.match(key)).arrayBuffer());
@@ -148,6 +153,67 @@ test('a damaged cached shard fails the hash check and is fetched again, repairin
       line.includes('sha256')), page.console.join('\n'));
     await loadAndPredict(page, MOBILENET, inputs);
     assert.equal(shards(taken()), 0, 'the refetched shard replaced the damaged entry');
+  } finally {
+    await page.close();
+  }
+});
+
+test('on webgpu the cache writes wait for the first run after the load, and the page reads the held shards meanwhile', async () => {
+  const { page, taken, shards } = await openPage();
+  try {
+    const inputs = readIO('mobilenet').inputs;
+    const events = await page.run(async (tw, { url, inputs }) => {
+      await tw.setBackend('webgpu');
+      const events = [];
+      const put = Cache.prototype.put;
+      Cache.prototype.put = function (request, response) {
+        events.push(`put ${String(request.url ?? request).includes('/sha256/') ? 'shard' : 'model.json'}`);
+        return put.call(this, request, response);
+      };
+      const model = await tw.loadGraphModel(url);
+      events.push('loaded');
+      // A second load at once: its shards come from the copies held for writing, through the same checks.
+      (await tw.loadGraphModel(url)).dispose();
+      events.push('loaded again');
+      const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
+      const output = model.predict(feeds);
+      await (output instanceof tw.Tensor ? output : Object.values(output)[0]).data();
+      events.push('first result');
+      tw.dispose([feeds, output]);
+      model.dispose();
+      await tw.io.listModels();
+      events.push('listed');
+      Cache.prototype.put = put;
+      return events;
+    }, { url: MOBILENET, inputs });
+    assert.equal(shards(taken()), MOBILENET_SHARDS.length, 'each shard was fetched once, for the first load');
+    const firstPut = events.findIndex((e) => e.startsWith('put'));
+    assert.ok(firstPut > events.indexOf('first result'), events.join(', '));
+    assert.equal(events.filter((e) => e === 'put shard').length, MOBILENET_SHARDS.length, events.join(', '));
+    assert.ok(events.indexOf('put model.json') > events.lastIndexOf('put shard') && events.indexOf('put model.json') < events.indexOf('listed'),
+      events.join(', '));
+    assert.deepEqual(await cachedShardHashes(page), MOBILENET_SHARDS.map((s) => s.sha256).sort());
+  } finally {
+    await page.close();
+  }
+});
+
+test('two models loaded at once are both cached: neither record deletes the other\'s shards', async () => {
+  const { page, taken, shards } = await openPage();
+  try {
+    const RESNET = '/tests/fixtures/graph/resnet/model.json';
+    const resnetShards = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/graph/resnet/model.json'))).weightsManifest[0].shards;
+    const listed = await page.run(async (tw, urls) => {
+      (await Promise.all(urls.map((url) => tw.loadGraphModel(url)))).forEach((model) => model.dispose());
+      return Object.keys(await tw.io.listModels()).sort();
+    }, [MOBILENET, RESNET]);
+    assert.deepEqual(listed, [`${session.origin}${MOBILENET}`, `${session.origin}${RESNET}`].sort());
+    assert.deepEqual(await cachedShardHashes(page), [...MOBILENET_SHARDS, ...resnetShards].map((s) => s.sha256).sort());
+    taken();
+    await page.run(async (tw, urls) => {
+      for (const url of urls) (await tw.loadGraphModel(url)).dispose();
+    }, [MOBILENET, RESNET]);
+    assert.equal(shards(taken()), 0, 'both came from the cache');
   } finally {
     await page.close();
   }

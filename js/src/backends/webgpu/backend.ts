@@ -1025,6 +1025,14 @@ export class WebGpuBackend implements KernelBackend {
     if (device !== this.device) this.backgroundQueue.length = 0;
   }
 
+  /**
+   * Resolves at the device's next idle moment (as below; at once without a device), for work that should not slow
+   * the runs: the model cache's writes after a load.
+   */
+  async whenIdle(): Promise<void> {
+    if (this.device) await this.idle(this.device);
+  }
+
   /** Resolves when no dispatch has been recorded for IDLE_MS after the queue drained, or after MAX_IDLE_WAIT_MS at most. */
   private async idle(device: GPUDevice): Promise<void> {
     const start = performance.now();
