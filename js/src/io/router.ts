@@ -34,7 +34,8 @@ export function saveHandlerFor(urlOrHandler: string | IOHandler): IOHandler & { 
 /**
  * tw.io.listModels(): the models kept in this browser, as TF.js's: those
  * saved under 'indexeddb://name' and 'localstorage://name', and those loaded
- * over HTTP and cached, by their model.json URL.
+ * over HTTP and cached, by their model.json URL (once this page's cache
+ * writes under way are done: a load does not wait for them).
  */
 export async function listModels(): Promise<Record<string, ModelArtifactsInfo>> {
   return { ...await listIndexedDBModels(), ...listLocalStorageModels(), ...await listCachedModels() };
