@@ -25,6 +25,7 @@ function assertTimed(row) {
   }
   // A second load finds every pipeline compiled: the weights' load alone, the ratio's denominator.
   assert.ok(Number.isFinite(row.tensorweb.reloadMs) && row.tensorweb.reloadMs > 0, `${row.model}: reload ${row.tensorweb.reloadMs}`);
+  assert.ok(Number.isFinite(row.tensorweb.serverReloadMs) && row.tensorweb.serverReloadMs > 0, `${row.model}: server reload ${row.tensorweb.serverReloadMs}`);
   assert.ok(row.tensorweb.bestVariantsMs >= 0, `${row.model}: best variants ${row.tensorweb.bestVariantsMs}`);
 }
 
