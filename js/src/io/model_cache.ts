@@ -6,10 +6,9 @@
 // them fetched, and shards that no cached model lists any more are deleted.
 // A load does not wait for its writes: they start when the loader's
 // `writesMayStart` says (a graph model's: after its first run, the device
-// idle, as writing 18 MB to the cache slowed EfficientNet-Lite0's first
-// result by ~0.1 s on a 2-core machine), meanwhile this page reads the
-// shards from the copies held for writing, and listing or removing models
-// waits for the writes under way.
+// idle, so that the writes, the browser's disk work, share the CPU with
+// neither), meanwhile this page reads the shards from the copies held for
+// writing, and listing or removing models waits for the writes under way.
 import type { ModelArtifactsInfo, ModelJSON, ShardEntry } from './types.js';
 import { artifactsInfo, withoutManifest } from './model_json.js';
 import { type ShardStore, manifestWeightSpecs } from './weights.js';
