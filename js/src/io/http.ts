@@ -3,7 +3,7 @@
 // and saves a model by POSTing model.json and its weights as a multipart form, as TF.js does.
 import type { FetchFunction, IOHandler, LoadHooks, LoadOptions, ModelArtifacts, SaveResult } from './types.js';
 import { modelJSONFor, parseModelJSON, withoutManifest } from './model_json.js';
-import { type ReadWeightsResult, manifestWeightSpecs, readWeights } from './weights.js';
+import { manifestWeightSpecs, readWeights } from './weights.js';
 import { ShardCache, canCacheModels } from './model_cache.js';
 
 export interface HTTPOptions extends LoadOptions {
@@ -31,19 +31,15 @@ export class HTTPRequest implements IOHandler {
     hooks.onModelJSON?.(withoutManifest(model), manifestWeightSpecs(model.weightsManifest ?? []));
     const path = this.url.split(/[?#]/)[0]; // shards sit beside model.json, whatever its query says
     const prefix = this.options.weightPathPrefix ?? path.slice(0, path.lastIndexOf('/') + 1);
-    let weights: ReadWeightsResult;
-    try {
-      weights = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
-        // The caller's own signal (requestInit.signal) still cancels shard fetches.
-        const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;
-        const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal: both }, `shard '${path}'`);
-        return shard.body ?? shard.arrayBuffer();
-      }, onProgress, cache ?? undefined);
-    } catch (error) {
+    const { weightSpecs, weightData } = await readWeights(model.weightsManifest ?? [], async (path, signal) => {
+      // The caller's own signal (requestInit.signal) still cancels shard fetches.
+      const both = requestInit?.signal ? AbortSignal.any([requestInit.signal, signal]) : signal;
+      const shard = await this.fetchOrExplain(joinPath(prefix, path), { ...requestInit, signal: both }, `shard '${path}'`);
+      return shard.body ?? shard.arrayBuffer();
+    }, onProgress, cache ?? undefined).catch((error: unknown) => {
       cache?.abandon();
       throw error;
-    }
-    const { weightSpecs, weightData } = weights;
+    });
     cache?.recordOnceWritten(this.url, text, model);
     return { modelJSON: withoutManifest(model), weightSpecs, weightData };
   }

@@ -66,6 +66,18 @@ function cachedShardHashes(page) {
   });
 }
 
+/** In the page: from now on, each Cache.put appends 'put shard' or 'put model.json' to window.cacheEvents (returned). */
+function recordCachePuts(page) {
+  return page.run(() => {
+    window.cacheEvents = [];
+    const put = Cache.prototype.put;
+    Cache.prototype.put = function (request, response) {
+      window.cacheEvents.push(`put ${String(request.url ?? request).includes('/sha256/') ? 'shard' : 'model.json'}`);
+      return put.call(this, request, response);
+    };
+  });
+}
+
 test('a second visit reads every shard from the cache and fetches only model.json', async () => {
   const { page, taken } = await openPage();
   try {
@@ -161,13 +173,9 @@ test('a damaged cached shard fails the hash check and is fetched again, repairin
 test('the shard writes wait for the loader: the page reads the held copies meanwhile, model.json is recorded after them', async () => {
   const { page, taken, shards } = await openPage();
   try {
+    await recordCachePuts(page);
     const events = await page.run(async (tw, url) => {
-      const events = [];
-      const put = Cache.prototype.put;
-      Cache.prototype.put = function (request, response) {
-        events.push(`put ${String(request.url ?? request).includes('/sha256/') ? 'shard' : 'model.json'}`);
-        return put.call(this, request, response);
-      };
+      const events = window.cacheEvents;
       let release;
       const gate = new Promise((resolve) => { release = resolve; });
       await tw.io.http(url).load({ cacheWritesMayStart: () => gate });
@@ -177,7 +185,6 @@ test('the shard writes wait for the loader: the page reads the held copies meanw
       release();
       await tw.io.listModels();
       events.push('listed');
-      Cache.prototype.put = put;
       return events;
     }, MOBILENET);
     assert.equal(shards(taken()), MOBILENET_SHARDS.length, 'each shard was fetched once: the second load read the held copies');
@@ -192,14 +199,10 @@ test('on webgpu a graph model\'s shard writes wait for a first run that follows 
   const { page } = await openPage();
   try {
     const inputs = readIO('mobilenet').inputs;
+    await recordCachePuts(page);
     const events = await page.run(async (tw, { url, inputs }) => {
       await tw.setBackend('webgpu');
-      const events = [];
-      const put = Cache.prototype.put;
-      Cache.prototype.put = function (request, response) {
-        events.push('put');
-        return put.call(this, request, response);
-      };
+      const events = window.cacheEvents;
       const model = await tw.loadGraphModel(url);
       // The run follows at once (the same task), as a page's first predict would.
       const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tw.tensor(v.values, v.shape, v.dtype)]));
@@ -209,10 +212,9 @@ test('on webgpu a graph model\'s shard writes wait for a first run that follows 
       tw.dispose([feeds, output]);
       model.dispose();
       await tw.io.listModels();
-      Cache.prototype.put = put;
       return events;
     }, { url: MOBILENET, inputs });
-    assert.deepEqual(events, ['first result', ...MOBILENET_SHARDS.map(() => 'put'), 'put']);
+    assert.deepEqual(events, ['first result', ...MOBILENET_SHARDS.map(() => 'put shard'), 'put model.json']);
   } finally {
     await page.close();
   }
