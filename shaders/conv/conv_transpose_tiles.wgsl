@@ -37,6 +37,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<Elem>;
 @group(0) @binding(3) var<uniform> params: Params;
 
+// @import common/volume.wgsl
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
@@ -44,29 +46,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   if (i >= params.size) {
     return;
   }
-  // Each coordinate from what the one inside it leaves (integer divisions are lane by lane on CPU adapters).
   let pixel = i / params.in_c;
-  let ci = i - pixel * params.in_c;
-  let row = pixel / params.out_size.z;
-  let ow = pixel - row * params.out_size.z;
-  let plane = row / params.out_size.y;
-  let oh = row - plane * params.out_size.y;
-  let n = plane / params.out_size.x;
-  let od = plane - n * params.out_size.x;
+  let ci = i % params.in_c;
+  let n = pixel / volume(params.out_size);
+  let o = spatial(pixel % volume(params.out_size), params.out_size);
   let dx_size = params.out_size * params.window;
   let out_c4 = params.out_c / 4u;
   let dy_start = pixel * out_c4;
   var tap = 0u;
   for (var kd = 0u; kd < params.window.x; kd++) {
     for (var kh = 0u; kh < params.window.y; kh++) {
-      let dx_row = ((n * dx_size.x + od * params.window.x + kd) * dx_size.y + oh * params.window.y + kh) * dx_size.z;
+      let dx_row = ((n * dx_size.x + o.x * params.window.x + kd) * dx_size.y + o.y * params.window.y + kh) * dx_size.z;
       for (var kw = 0u; kw < params.window.z; kw++) {
         let w_start = (tap * params.in_c + ci) * out_c4;
         var sum = vec4<f32>(0.0);
         for (var co4 = 0u; co4 < out_c4; co4++) {
           sum = fma(vec4<f32>(dy[dy_start + co4]), vec4<f32>(weights[w_start + co4]), sum);
         }
-        dx[(dx_row + ow * params.window.z + kw) * params.in_c + ci] = Elem(sum.x + sum.y + sum.z + sum.w);
+        dx[(dx_row + o.z * params.window.z + kw) * params.in_c + ci] = Elem(sum.x + sum.y + sum.z + sum.w);
         tap++;
       }
     }
