@@ -29,7 +29,7 @@
 // }
 // Overrides: WG_X, WG_Y (1, 4: one SIMD group of 4 on CPU adapters): a workgroup covers WG_Y * ROWS_PER_THREAD rows
 //   by WG_X * 16 columns; ROWS_PER_THREAD (32; 16 with the rows_16_to_31
-//   slot empty; 4 with rows_4_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
+//   slot empty; 8 with rows_8_to_15 empty too); HAS_BIAS, HAS_RESIDUAL, HAS_PRELU (false);
 //   EPILOGUE_IN_PARAMS (false: the epilogue's parts by params.epilogue instead, the activation the
 //   clamp to [alpha, beta], the body slot unread); TWO_K_STEPS (false): two K
 //   steps of 4 per loop iteration, only where every split's K depth is a
@@ -38,20 +38,21 @@
 //   is f32), `body` (the activation on v: f32; identity as written),
 //   `rows_16_to_31`: every line of those rows' accumulators, K-step updates
 //   and stores; filled with nothing, it leaves 16 rows per thread (a pipeline
-//   compile on SwiftShader: ~0.35 s instead of ~0.75 s for 32); `rows_4_to_15`
-//   likewise for rows 4 to 15 (the quick variant that runs while the others
-//   compile: about a third of their speed).
+//   compile on SwiftShader: ~0.35 s instead of ~0.75 s for 32); `rows_8_to_15`
+//   likewise for rows 8 to 15 (the quick variant that runs while the others
+//   compile, ~0.22 s to compile: about 0.6 of their speed; 4 rows compiled in
+//   ~0.15 s and ran at a third of it).
 // Dispatch: x = ceil(N / (WG_X * 16)); y and z hold m_tiles * batch * splits
 // workgroups as a 2-D grid (y first).
 
 alias Elem = f32; // @types
 
-// Must match the rows the slots leave: 32, 16 with rows_16_to_31 empty, or 4 with both empty.
+// Must match the rows the slots leave: 32, 16 with rows_16_to_31 empty, or 8 with both empty.
 override ROWS_PER_THREAD: u32 = 32u;
 // The same count as a const, left by the slots: a function-scope array needs a const length, and the store
 // tile as long as the rows kept compiles quicker on SwiftShader (4 rows: ~250 -> ~150 ms; 16: ~400 -> ~350).
-const TILE_ROWS = 4u
-  + 12u // @rows_4_to_15
+const TILE_ROWS = 8u
+  + 8u // @rows_8_to_15
   + 16u // @rows_16_to_31
   ;
 override WG_X: u32 = 1u;
@@ -162,18 +163,18 @@ struct Accumulators {
   r1: mat4x4<f32>,
   r2: mat4x4<f32>,
   r3: mat4x4<f32>,
-  r4: mat4x4<f32>, // @rows_4_to_15
-  r5: mat4x4<f32>, // @rows_4_to_15
-  r6: mat4x4<f32>, // @rows_4_to_15
-  r7: mat4x4<f32>, // @rows_4_to_15
-  r8: mat4x4<f32>, // @rows_4_to_15
-  r9: mat4x4<f32>, // @rows_4_to_15
-  r10: mat4x4<f32>, // @rows_4_to_15
-  r11: mat4x4<f32>, // @rows_4_to_15
-  r12: mat4x4<f32>, // @rows_4_to_15
-  r13: mat4x4<f32>, // @rows_4_to_15
-  r14: mat4x4<f32>, // @rows_4_to_15
-  r15: mat4x4<f32>, // @rows_4_to_15
+  r4: mat4x4<f32>,
+  r5: mat4x4<f32>,
+  r6: mat4x4<f32>,
+  r7: mat4x4<f32>,
+  r8: mat4x4<f32>, // @rows_8_to_15
+  r9: mat4x4<f32>, // @rows_8_to_15
+  r10: mat4x4<f32>, // @rows_8_to_15
+  r11: mat4x4<f32>, // @rows_8_to_15
+  r12: mat4x4<f32>, // @rows_8_to_15
+  r13: mat4x4<f32>, // @rows_8_to_15
+  r14: mat4x4<f32>, // @rows_8_to_15
+  r15: mat4x4<f32>, // @rows_8_to_15
   r16: mat4x4<f32>, // @rows_16_to_31
   r17: mat4x4<f32>, // @rows_16_to_31
   r18: mat4x4<f32>, // @rows_16_to_31
@@ -200,18 +201,18 @@ fn k_step(acc: Accumulators, bb: BBlock, a_at: u32, k4n: u32) -> Accumulators {
     update(acc.r1, bb, vec4<f32>(a[a_at + 1u * k4n])),
     update(acc.r2, bb, vec4<f32>(a[a_at + 2u * k4n])),
     update(acc.r3, bb, vec4<f32>(a[a_at + 3u * k4n])),
-    update(acc.r4, bb, vec4<f32>(a[a_at + 4u * k4n])), // @rows_4_to_15
-    update(acc.r5, bb, vec4<f32>(a[a_at + 5u * k4n])), // @rows_4_to_15
-    update(acc.r6, bb, vec4<f32>(a[a_at + 6u * k4n])), // @rows_4_to_15
-    update(acc.r7, bb, vec4<f32>(a[a_at + 7u * k4n])), // @rows_4_to_15
-    update(acc.r8, bb, vec4<f32>(a[a_at + 8u * k4n])), // @rows_4_to_15
-    update(acc.r9, bb, vec4<f32>(a[a_at + 9u * k4n])), // @rows_4_to_15
-    update(acc.r10, bb, vec4<f32>(a[a_at + 10u * k4n])), // @rows_4_to_15
-    update(acc.r11, bb, vec4<f32>(a[a_at + 11u * k4n])), // @rows_4_to_15
-    update(acc.r12, bb, vec4<f32>(a[a_at + 12u * k4n])), // @rows_4_to_15
-    update(acc.r13, bb, vec4<f32>(a[a_at + 13u * k4n])), // @rows_4_to_15
-    update(acc.r14, bb, vec4<f32>(a[a_at + 14u * k4n])), // @rows_4_to_15
-    update(acc.r15, bb, vec4<f32>(a[a_at + 15u * k4n])), // @rows_4_to_15
+    update(acc.r4, bb, vec4<f32>(a[a_at + 4u * k4n])),
+    update(acc.r5, bb, vec4<f32>(a[a_at + 5u * k4n])),
+    update(acc.r6, bb, vec4<f32>(a[a_at + 6u * k4n])),
+    update(acc.r7, bb, vec4<f32>(a[a_at + 7u * k4n])),
+    update(acc.r8, bb, vec4<f32>(a[a_at + 8u * k4n])), // @rows_8_to_15
+    update(acc.r9, bb, vec4<f32>(a[a_at + 9u * k4n])), // @rows_8_to_15
+    update(acc.r10, bb, vec4<f32>(a[a_at + 10u * k4n])), // @rows_8_to_15
+    update(acc.r11, bb, vec4<f32>(a[a_at + 11u * k4n])), // @rows_8_to_15
+    update(acc.r12, bb, vec4<f32>(a[a_at + 12u * k4n])), // @rows_8_to_15
+    update(acc.r13, bb, vec4<f32>(a[a_at + 13u * k4n])), // @rows_8_to_15
+    update(acc.r14, bb, vec4<f32>(a[a_at + 14u * k4n])), // @rows_8_to_15
+    update(acc.r15, bb, vec4<f32>(a[a_at + 15u * k4n])), // @rows_8_to_15
     update(acc.r16, bb, vec4<f32>(a[a_at + 16u * k4n])), // @rows_16_to_31
     update(acc.r17, bb, vec4<f32>(a[a_at + 17u * k4n])), // @rows_16_to_31
     update(acc.r18, bb, vec4<f32>(a[a_at + 18u * k4n])), // @rows_16_to_31
@@ -283,18 +284,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   tile[1] = acc.r1;
   tile[2] = acc.r2;
   tile[3] = acc.r3;
-  tile[4] = acc.r4; // @rows_4_to_15
-  tile[5] = acc.r5; // @rows_4_to_15
-  tile[6] = acc.r6; // @rows_4_to_15
-  tile[7] = acc.r7; // @rows_4_to_15
-  tile[8] = acc.r8; // @rows_4_to_15
-  tile[9] = acc.r9; // @rows_4_to_15
-  tile[10] = acc.r10; // @rows_4_to_15
-  tile[11] = acc.r11; // @rows_4_to_15
-  tile[12] = acc.r12; // @rows_4_to_15
-  tile[13] = acc.r13; // @rows_4_to_15
-  tile[14] = acc.r14; // @rows_4_to_15
-  tile[15] = acc.r15; // @rows_4_to_15
+  tile[4] = acc.r4;
+  tile[5] = acc.r5;
+  tile[6] = acc.r6;
+  tile[7] = acc.r7;
+  tile[8] = acc.r8; // @rows_8_to_15
+  tile[9] = acc.r9; // @rows_8_to_15
+  tile[10] = acc.r10; // @rows_8_to_15
+  tile[11] = acc.r11; // @rows_8_to_15
+  tile[12] = acc.r12; // @rows_8_to_15
+  tile[13] = acc.r13; // @rows_8_to_15
+  tile[14] = acc.r14; // @rows_8_to_15
+  tile[15] = acc.r15; // @rows_8_to_15
   tile[16] = acc.r16; // @rows_16_to_31
   tile[17] = acc.r17; // @rows_16_to_31
   tile[18] = acc.r18; // @rows_16_to_31

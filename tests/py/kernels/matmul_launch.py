@@ -24,7 +24,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
                elem="f32", tile=None, matvec=None, b_packed=None, epilogue_in_params=False):
     """a is [..., M, K] (or [..., K, M] with transpose_a); b is [..., K, N] (or [..., N, K]).
 
-    registers: rows per thread (32; 16 with the rows_16_to_31 slot empty; 4 with rows_4_to_15 empty too) of
+    registers: rows per thread (32; 16 with the rows_16_to_31 slot empty; 8 with rows_8_to_15 empty too) of
     matmul/matmul_vec4_registers.wgsl (row-major, K and N multiples of 4; each
     thread owns those rows and 16 columns; TILE_K unused), with its
     TWO_K_STEPS knob from two_k_steps; None for the other kernels.
@@ -71,7 +71,7 @@ def run_matmul(runner, a, b, *, transpose_a=False, transpose_b=False, bias=None,
         params |= {"a_stride_m": 1 if transpose_a else k, "a_stride_k": m if transpose_a else 1,
                    "b_stride_k": 1 if transpose_b else n, "b_stride_n": k if transpose_b else 1}
     epilogue = splits == 1
-    rows_slots = {32: {}, 16: {"rows_16_to_31": ""}, 4: {"rows_4_to_15": "", "rows_16_to_31": ""}}
+    rows_slots = {32: {}, 16: {"rows_16_to_31": ""}, 8: {"rows_8_to_15": "", "rows_16_to_31": ""}}
     slots = {"types": types(Elem=elem)} | (rows_slots[registers] if registers else {})
     if epilogue:
         slots["body"] = body(activation)

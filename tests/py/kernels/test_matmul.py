@@ -34,7 +34,7 @@ def test_scalar_matmul_transposes(runner, rng, transpose_a, transpose_b):
 
 
 VEC4_VARIANTS = [pytest.param({"vec4": True}, id="vec4"), pytest.param({"registers": 32}, id="registers32"),
-                 pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 4}, id="registers4")]
+                 pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 8}, id="registers8")]
 VARIANTS = [pytest.param({}, id="scalar"), *VEC4_VARIANTS]
 
 
@@ -91,7 +91,7 @@ def test_fused_prelu_after_bias_and_residual(runner, rng, variant, splits):
     np.testing.assert_allclose(out, np.where(pre < 0, pre * slopes, pre), **tolerance(k))
 
 
-PARAMS_VARIANTS = [pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 4}, id="registers4"),
+PARAMS_VARIANTS = [pytest.param({"registers": 16}, id="registers16"), pytest.param({"registers": 8}, id="registers8"),
                    pytest.param({"matvec": {"WG_COLUMNS": 4, "WG_K": 4, "ROWS": 3}}, id="matvec")]
 
 

@@ -854,7 +854,7 @@ export class WebGpuBackend implements KernelBackend {
     // A best variant whose quick one would cost the run more than compiling it (summed over its dispatches)
     // compiles with the rest instead: plan again with it chosen. So do the best variants that share a stand-in
     // not compiled yet, where their extras and the stand-in's compile outweigh their own compiles (SqueezeNet's
-    // one registers matmul: a 4-row stand-in costs its first run ~0.37 s more and ~0.15 s to compile).
+    // one registers matmul: a stand-in of 4 rows cost its first run ~0.37 s more and ~0.15 s to compile).
     const worthCompiling = [...first.costs].filter(([, cost]) => cost.extraMs > cost.compileMs).map(([key]) => key);
     const byStandIn = new Map<string, { compileMs: number; keys: string[]; extraMs: number; bestMs: number }>();
     for (const [key, cost] of first.costs) {

@@ -97,7 +97,7 @@ const LARGE_PRODUCT = 2 ** 27;
  */
 const REGISTERS_WORKGROUP = { WG_X: 1, WG_Y: 4 };
 
-/** Which registers kernel a product runs: its best layout, the 16-row one (one K step), or the quick 4-row one. */
+/** Which registers kernel a product runs: its best layout, the 16-row one (one K step), or the quick 8-row one. */
 type RegistersVariant = 'best' | 'sixteenRows' | 'quick';
 
 /**
@@ -106,7 +106,7 @@ type RegistersVariant = 'best' | 'sixteenRows' | 'quick';
  * chunks are multiples of TILE_K, so the last split's depth has K's parity).
  */
 function registersLayout(multiplyAdds: number, k: number, variant: RegistersVariant): { rows: number; slots: Record<string, string>; twoKSteps: boolean } {
-  if (variant === 'quick') return { rows: 4, slots: { rows_4_to_15: '', rows_16_to_31: '' }, twoKSteps: false };
+  if (variant === 'quick') return { rows: 8, slots: { rows_8_to_15: '', rows_16_to_31: '' }, twoKSteps: false };
   const large = variant === 'best' && multiplyAdds >= LARGE_PRODUCT;
   return {
     rows: large ? 32 : 16,
@@ -116,18 +116,21 @@ function registersLayout(multiplyAdds: number, k: number, variant: RegistersVari
 }
 
 /**
- * What the 4-row quick variant adds to a product and what the best variant takes to compile on SwiftShader
- * (see LARGE_PRODUCT). Measured there (GPU time, median of 3), the 4-row kernel took 0.22-0.40 ns a
- * multiply-add more than the 16-row one on EfficientNet-Lite0's pointwise convolutions (784 x 144 x 24,
- * 196 x 480 x 80, 49 x 1152 x 192, 12544 x 16 x 96) and a MiniLM layer's 128 x 384 x 1536.
+ * What the 8-row quick variant adds to a product and what the best variant takes to compile on SwiftShader
+ * (see LARGE_PRODUCT). Measured there (GPU time of a run, one page each), EfficientNet-Lite0's products (~0.39 G
+ * multiply-adds) took 290 ms in the 8-row kernel, 178 ms in their best variants (and 469 ms in a 4-row one,
+ * whose extra an earlier measure put at 0.22-0.40 ns a multiply-add on single products).
  */
 function registersQuickCost(constants: Record<string, number | boolean>, multiplyAdds: number): QuickVariantCost {
   const compileMs = constants.ROWS_PER_THREAD === 16 ? 350 : constants.TWO_K_STEPS ? 1400 : 750;
-  return { extraMs: multiplyAdds * 0.4e-6, compileMs };
+  return { extraMs: multiplyAdds * 0.15e-6, compileMs };
 }
 
-/** What the 4-row registers kernel takes to compile on SwiftShader (EPILOGUE_IN_PARAMS: 0.14-0.17 s). */
-const QUICK_REGISTERS_COMPILE_MS = 170;
+/**
+ * What the 8-row registers kernel takes to compile on SwiftShader (EPILOGUE_IN_PARAMS: 0.21-0.25 s; 4 rows took
+ * 0.15-0.21 s, 16 rows 0.33-0.43 s).
+ */
+const QUICK_REGISTERS_COMPILE_MS = 220;
 
 /** The shaders whose epilogue parts may be switched by params (EPILOGUE_IN_PARAMS) instead of constants. */
 const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4Registers, SHADERS.matvec]);
@@ -136,17 +139,17 @@ const EPILOGUE_PARAM_SHADERS: ReadonlySet<string> = new Set([SHADERS.matmulVec4R
  * Whether a launch switches its epilogue's parts (bias, residual, prelu) by a params field rather than by pipeline
  * constants, its activation being the clamp to [alpha, beta] (none, relu, relu6) or hardswish (a gate after the
  * clamp, a few more operations a store): on CPU adapters, for the
- * matrix-vector kernel and the registers kernel's quick 4-row variant, so that one pipeline serves every
+ * matrix-vector kernel and the registers kernel's quick 8-row variant, so that one pipeline serves every
  * combination. Their compiles are slow there (0.15-0.17 s on SwiftShader) and come before a model's first result,
  * whose products mix the combinations (MediaPipe's models: a bias alone, with a residual, with prelu). Other
  * activations keep their own pipelines: SwiftShader runs every branch of a switch under a lane mask, so one
- * switching among elu, leakyrelu and sigmoid cost every store their exps (EfficientNet-Lite0's 4-row products
- * took ~490 ms a run so, ~425 without them, ~375 with constants). The 16- and 32-row variants keep the constants:
+ * switching among elu, leakyrelu and sigmoid cost every store their exps (EfficientNet-Lite0's products on the quick
+ * variant, then 4 rows, took ~490 ms a run so, ~425 without them, ~375 with constants). The 16- and 32-row variants keep the constants:
  * with the switches EfficientNet-Lite0 took 428 ms a run against 320, and they compile in the background anyway.
  */
 function epilogueInParams(backend: WebGpuBackend, launch: MatMulLaunch, epilogue: Epilogue): boolean {
   return backend.info.runsOnCpu && (clampActivation(epilogue) || epilogue.activation === 'hardswish') &&
-    (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 4));
+    (launch.shader === SHADERS.matvec || (launch.shader === SHADERS.matmulVec4Registers && launch.constants.ROWS_PER_THREAD === 8));
 }
 
 /**
@@ -255,7 +258,7 @@ function matvecStorage(backend: WebGpuBackend, b: TensorInfo): NonNullable<MatMu
 
 /**
  * The GEMM kernels: tiled (scalar or vec4) or, on CPU adapters, rows and columns in registers; `quick`: the
- * registers kernel's 4-row variant, which compiles quickly, for the first runs while the 16- or 32-row one compiles.
+ * registers kernel's 8-row variant, which compiles quickly, for the first runs while the 16- or 32-row one compiles.
  */
 function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, batchCount: number, vec4: boolean,
   variant: RegistersVariant = 'best'): MatMulLaunch {
@@ -355,7 +358,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
     return { launch, kChunk, splits, fused, spec, inParams, zeroBias };
   };
   let pipeline = pipelineOf(matvec ? matvecLaunch(backend, m, n, k, batchCount, transposeB, b) : gemmLaunch(backend, m, n, k, batchCount, vec4));
-  // The 16- and 32-row registers kernels compile slowly (0.35-1.4 s on SwiftShader): until they are ready, 4 rows
+  // The 16- and 32-row registers kernels compile slowly (0.35-1.4 s on SwiftShader): until they are ready, 8 rows
   // run, or for a 32-row one the 16-row one where that is ready (a network's smaller products compile it).
   const multiplyAdds = batchCount * m * n * k;
   const quick = () => pipelineOf(gemmLaunch(backend, m, n, k, batchCount, true, 'quick'));
@@ -373,7 +376,7 @@ export function runMatMul(backend: WebGpuBackend, { a, b, transposeA, transposeB
         ? sixteen : quick();
     }
   }
-  // On CPU adapters a network's few matvecs (a classifier's head) run on the 4-row registers GEMM its
+  // On CPU adapters a network's few matvecs (a classifier's head) run on the 8-row registers GEMM its
   // convolutions compile anyway, until matvec.wgsl, ~150 ms to compile on SwiftShader, is ready; the GEMM
   // takes ~15 ns more a multiply-add of a row there (1 x 1280 x 1000: 26 against 6 ms). Not for a packed B,
   // which the GEMM would unpack for good.
