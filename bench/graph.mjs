@@ -25,18 +25,23 @@
 // (preferredOutputLocation 'gpu-buffer') and the logits read back for the
 // argmax; the row adds tokens per second, and compares the tokens chosen.
 // Each row gets a fresh browser, so no pipeline compiled for an earlier one is
-// reused. Its page first settles for PAGE_SETTLE_MS: a fresh Chromium page
-// keeps a 2-core machine's cores busy for ~0.9 s (a blank page too: the new
-// renderer's start-up in the browser, renderer and GPU processes), which fell
-// on tensorweb's load alone, as it loads first, but on neither the peer's
-// load nor the second load the ratio divides by.
+// reused. Its page starts tensorweb's backend and then settles for
+// PAGE_SETTLE_MS: a fresh Chromium page keeps a 2-core machine's cores busy
+// for ~0.9 s (a blank page too: the new renderer's start-up in the browser,
+// renderer and GPU processes), which fell on tensorweb's load alone, as it
+// loads first, but on neither the peer's load nor the second load the ratio
+// divides by. Meanwhile, on CPU adapters, the backend compiles the pipelines
+// most models need (js/src/backends/webgpu/prewarm.ts), as in an app that
+// starts it before it loads a model; --prewarm off leaves that out (the load
+// then compiles them: an app that loads a model as soon as the backend starts).
 //
 //   .venv/bin/python bench/graph_models.py   # writes build/bench-graph/
 //   node bench/graph.mjs [--runs N] [--models squeezenet1_0,alexnet,...] [--flags '{"matvec":"off"}'] [--warmup off]
-//                        [--litert wasm]
+//                        [--litert wasm] [--prewarm off]
 // --flags sets tensorweb's webgpu backend flags (kernel variants) for the run;
 // --warmup off loads with { warmup: false } (pipelines compile on first use);
-// --litert wasm runs LiteRT.js on its CPU path (threaded XNNPACK) instead of webgpu.
+// --litert wasm runs LiteRT.js on its CPU path (threaded XNNPACK) instead of webgpu;
+// --prewarm off sets tw.env()'s WEBGPU_PREWARM off before the backend starts.
 //
 // scripts/bench.mjs may import benchGraphModels(options).
 import { existsSync } from 'node:fs';
@@ -107,9 +112,10 @@ export function modelsNamed(list) {
  * Runs both runtimes on each row in one page of a browser of its own; returns
  * one row per entry, each also passed to onRow. `warmup: false` loads
  * tensorweb's models without compiling pipelines ahead; `litert: 'wasm'` puts
- * LiteRT.js on its CPU path.
+ * LiteRT.js on its CPU path; `prewarm: false` keeps the backend from compiling common pipelines before the load.
  */
-export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, warmup = true, litert = 'webgpu', onRow = () => {} } = {}) {
+export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, warmup = true, litert = 'webgpu', prewarm = true,
+  onRow = () => {} } = {}) {
   if (!['webgpu', 'wasm'].includes(litert)) throw new Error(`--litert takes webgpu or wasm, not '${litert}'`);
   const rows = [];
   for (const model of models) {
@@ -127,7 +133,7 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
     let result;
     try {
       const page = await session.newPage();
-      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert, photoBase64, settleMs: PAGE_SETTLE_MS });
+      result = await page.run(benchOneModel, { model, runs, flags, warmup, litert, prewarm, photoBase64, settleMs: PAGE_SETTLE_MS });
     } finally {
       await session.close();
     }
@@ -165,10 +171,11 @@ export async function benchGraphModels({ runs = 5, models = MODELS, flags = {}, 
  * times in turns (so that load from other processes falls on both alike).
  * Outputs are keyed "model/output".
  */
-async function benchOneModel(tw, { model, runs, flags, warmup, litert, photoBase64, settleMs }) {
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
+async function benchOneModel(tw, { model, runs, flags, warmup, litert, prewarm, photoBase64, settleMs }) {
+  tw.env().set('WEBGPU_PREWARM', prewarm);
   if (!(await tw.setBackend('webgpu'))) throw new Error('webgpu did not initialise');
   tw.engine().findBackend('webgpu').setFlags(flags);
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const timed = async (f) => {
     const start = performance.now();
     const value = await f();
@@ -399,12 +406,13 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const flags = JSON.parse(argument('--flags') ?? '{}');
   const warmup = argument('--warmup') !== 'off';
   const litert = argument('--litert') ?? 'webgpu';
+  const prewarm = argument('--prewarm') !== 'off';
   const ms = (v) => `${v.toFixed(0)} ms`;
   const print = (row) => {
     const { runtime, accelerators, wasmRuntimeLoadMs } = row.peer;
     console.log(`${row.model} (steady state: median of ${runs}; outputs differ by ${row.outputMaxAbsDifference.toExponential(1)} at most, ` +
       `${row.outputRelativeDifference.toExponential(1)} of their largest)`);
-    const runtimes = [[`tensorweb webgpu${warmup ? '' : ' (warmup off)'}`, row.tensorweb], [runtime, row.peer]];
+    const runtimes = [[`tensorweb webgpu${warmup ? '' : ' (warmup off)'}${prewarm ? '' : ' (prewarm off)'}`, row.tensorweb], [runtime, row.peer]];
     const width = Math.max(...runtimes.map(([label]) => label.length));
     console.log(`  ${'runtime'.padEnd(width)}  load        first       steady      load to first result (÷ load + steady)`);
     for (const [label, r] of runtimes) {
@@ -427,5 +435,5 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       console.log(`  LiteRT.js compiled for: ${accelerators.join(', ')}; its wasm runtime loaded in ${ms(wasmRuntimeLoadMs)} (in its load)`);
     }
   };
-  await benchGraphModels({ runs, models, flags, warmup, litert, onRow: print });
+  await benchGraphModels({ runs, models, flags, warmup, litert, prewarm, onRow: print });
 }

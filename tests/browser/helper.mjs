@@ -164,7 +164,8 @@ export class BrowserSession {
 }
 
 /**
- * For a test file whose tests share one page with the webgpu backend on:
+ * For a test file whose tests share one page with the webgpu backend on (its
+ * common pipelines compiled, see js/src/backends/webgpu/prewarm.ts):
  * opens it before them (then awaits `prepare(page)`, for helpers the tests
  * define in the page) and closes it after them. The returned object's `page`
  * is set by the time the tests run.
@@ -175,7 +176,14 @@ export function sharedWebGpuPage(prepare = async () => {}) {
   before(async () => {
     session = await BrowserSession.start();
     shared.page = await session.newPage();
-    if (!(await shared.page.run(async (tw) => tw.setBackend('webgpu')))) throw new Error('the webgpu backend did not initialise');
+    // Also waits for the pipelines the backend compiles on its own (on CPU adapters), so that they do not land
+    // in a test's compile counts.
+    const started = await shared.page.run(async (tw) => {
+      const ok = await tw.setBackend('webgpu');
+      if (ok) await tw.engine().findBackend('webgpu').commonPipelines;
+      return ok;
+    });
+    if (!started) throw new Error('the webgpu backend did not initialise');
     await prepare(shared.page);
   });
   after(() => session?.close());

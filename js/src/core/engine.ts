@@ -146,6 +146,11 @@ export class Engine {
     return lost;
   }
 
+  /** Whether ops run on `backend` now (asking initialises no backend). */
+  isActiveBackend(backend: KernelBackend): boolean {
+    return this.active === backend;
+  }
+
   /** The initialised backend instance called `name`, if any. */
   findBackend(name: string): KernelBackend | undefined {
     return this.backends.get(name);

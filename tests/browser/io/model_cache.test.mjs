@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserSession, ROOT } from '../helper.mjs';
-import { assertClose, readIO } from '../../js/graph/helpers.mjs';
+import { assertOutputsMatch, readIO } from '../../js/graph/helpers.mjs';
 
 const MOBILENET = '/tests/fixtures/graph/mobilenet/model.json';
 const MOBILENET_SHARDS = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/graph/mobilenet/model.json'))).weightsManifest[0].shards;
@@ -47,11 +47,6 @@ function loadAndPredict(page, url, inputs, options = {}) {
     model.dispose();
     return values;
   }, { url, inputs, options });
-}
-
-function assertOutputsMatch(name, values) {
-  const io = readIO(name);
-  Object.values(io.outputs).forEach((expected, k) => assertClose(values[k], expected.values, io.tolerance, `${name} output ${k}`));
 }
 
 /**

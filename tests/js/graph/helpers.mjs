@@ -102,3 +102,9 @@ export function assertClose(actual, expected, { rtol, atol }, what) {
   }
   assert.ok(at < 0, `${what}: value ${at} is ${actual[at]}, expected ${expected[at]}`);
 }
+
+/** A fixture's outputs, read back as arrays of values in output order, match its recorded ones (`readIO`). */
+export function assertOutputsMatch(name, values) {
+  const io = readIO(name);
+  Object.values(io.outputs).forEach((expected, k) => assertClose(values[k], expected.values, io.tolerance, `${name} output ${k}`));
+}

@@ -241,14 +241,21 @@ export class WebGpuBackend implements KernelBackend {
   info!: DeviceInfo;
   /** The op whose kernel is encoding right now (see runKernel; labels timings and allocation errors). */
   currentOp = '';
+  /**
+   * Resolves once the pipelines most models need, compiled in the background after the backend starts on a CPU
+   * adapter, are ready (prewarm.ts); at once where none are.
+   */
+  commonPipelines: Promise<void> = Promise.resolve();
   /** Data allocated by the kernel running now, freed if it throws. */
   private allocatedInKernel: DataId[] | null = null;
   private device: GPUDevice | null = null;
   private generation = 0;
   private pool!: BufferPool;
   private pipelines = new Map<string, Pipeline>();
-  /** Pipelines `compilePipelines` is compiling, by key. */
+  /** Pipelines being compiled, by key (compileShared). */
   private compiling = new Map<string, Promise<void>>();
+  /** compilePipelines calls under way (see compileWhileUnused). */
+  private compilesAhead = 0;
   /** Slow-compiling variants whose background compile failed, by key: their quick stand-ins run instead. */
   private failedBestVariants = new Set<string>();
   /** Slow-compiling variants waiting for an idle moment to compile, in order (see compileInBackground). */
@@ -885,21 +892,48 @@ export class WebGpuBackend implements KernelBackend {
     const device = this.live();
     const now = specs.filter((spec) => !spec.background);
     let done = 0;
-    await Promise.all(now.map(async (spec) => {
-      const key = pipelineKey(spec);
-      if (!this.pipelines.has(key)) {
-        let pending = this.compiling.get(key);
-        if (!pending) {
-          pending = this.compilePipeline(device, key, spec).finally(() => this.compiling.delete(key));
-          this.compiling.set(key, pending);
-        }
-        await pending;
-      }
-      onCompiled?.(++done, now.length);
-    }));
+    this.compilesAhead++;
+    try {
+      await Promise.all(now.map(async (spec) => {
+        const key = pipelineKey(spec);
+        if (!this.pipelines.has(key)) await this.compileShared(device, key, spec);
+        onCompiled?.(++done, now.length);
+      }));
+    } finally {
+      this.compilesAhead--;
+    }
     // The slow best variants start once the rest is ready, so that they do not delay it; the first runs use
     // the quick stand-ins meanwhile.
     for (const spec of specs) if (spec.background) this.compileInBackground(device, pipelineKey(spec), spec);
+  }
+
+  /**
+   * Compiles `specs`, pipelines that may be needed later (prewarm.ts), one at a time while the device is idle and
+   * no compilePipelines call is under way: a model's load compiles what it needs itself (sharing a compile begun
+   * here), and none of these then delays it. Resolves when they are compiled or it has given way; rejects
+   * naming the shader if one fails to compile.
+   */
+  async compileWhileUnused(specs: readonly PipelineSpec[]): Promise<void> {
+    const device = this.live();
+    let dispatches = -1;
+    for (const spec of specs) {
+      // At an idle moment: before the first, and again after the page has dispatched meanwhile.
+      if (this.dispatchCount !== dispatches) await this.idle(device);
+      if (this.compilesAhead > 0 || device !== this.device) return;
+      dispatches = this.dispatchCount;
+      const key = pipelineKey(spec);
+      if (!this.pipelines.has(key)) await this.compileShared(device, key, spec);
+    }
+  }
+
+  /** Compiles `spec` under `key`, or awaits the compile of it already under way. */
+  private compileShared(device: GPUDevice, key: string, spec: PipelineSpec): Promise<void> {
+    let pending = this.compiling.get(key);
+    if (!pending) {
+      pending = this.compilePipeline(device, key, spec).finally(() => this.compiling.delete(key));
+      this.compiling.set(key, pending);
+    }
+    return pending;
   }
 
   /**

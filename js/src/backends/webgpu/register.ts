@@ -3,5 +3,10 @@
 import '../../ops/index.js';
 import { getEngine } from '../../core/engine.js';
 import { WebGpuBackend } from './backend.js';
+import { prewarmCommonPipelines } from './prewarm.js';
 
-getEngine().registerBackend('webgpu', () => WebGpuBackend.create(), 2);
+getEngine().registerBackend('webgpu', async () => {
+  const backend = await WebGpuBackend.create();
+  backend.commonPipelines = prewarmCommonPipelines(backend);
+  return backend;
+}, 2);

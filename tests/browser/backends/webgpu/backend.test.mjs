@@ -80,6 +80,7 @@ test('pipelines are cached across shapes, buffers are pooled, and tw.memory() co
   const r = await page.run(async (tw) => {
     await tw.setBackend('webgpu');
     const backend = tw.engine().findBackend('webgpu');
+    await backend.commonPipelines;  // compiled on its own: not to land between the counts below
     const run = (n) => tw.tidy(() => tw.exp(tw.fill([n], 0.5)));
     const first = run(1000);
     await first.data();
