@@ -1,16 +1,17 @@
 // Compiling ahead of any model: on CPU adapters (SwiftShader, lavapipe) a
 // pipeline takes 0.02-0.25 s to compile and a page's compiles run one at a
-// time, so a model's load waits mostly on them (EfficientNet-Lite0: ~0.45 s
-// of its ~0.65 s on SwiftShader), yet most image models' first runs need the
-// same few: the quick registers GEMM (every product, its epilogue in params),
-// im2col, the depthwise conv's quick kernel, the binary kernel, a mean, a max
-// pool, softmax. Once the backend has started they compile one by one while
-// the page is idle, found as a model's are (a plan of a small network on
-// placeholders: the kernels choose, nothing here names a shader), so that a
-// model loaded later finds them compiled. A load that starts meanwhile
-// compiles what it needs itself and the rest waits (WebGpuBackend's
-// compileWhileUnused), so it is not slowed. GPUs compile quickly: nothing is
-// done there. Off with tw.env().set('WEBGPU_PREWARM', false).
+// time, so a model's load waits mostly on them (EfficientNet-Lite0's on
+// SwiftShader: weights up at ~0.3 s, compiles done at ~0.7), yet most image
+// models' first runs need the same few: the quick registers GEMM (every
+// product, its epilogue in params), im2col, the depthwise conv's quick
+// kernel, the binary kernel, a mean, a max pool, softmax. Once the backend
+// has started they compile one by one while the page is idle, found as a
+// model's are (a plan of a small network on placeholders: the kernels
+// choose, nothing here names a shader), so that a model loaded later finds
+// them compiled. A load that starts meanwhile compiles what it needs itself
+// and the rest is dropped (WebGpuBackend's compileWhileUnused), so it is not
+// slowed. GPUs compile quickly: nothing is done there. Off with
+// tw.env().set('WEBGPU_PREWARM', false) before the backend starts.
 import { env } from '../../core/environment.js';
 import { getEngine } from '../../core/engine.js';
 import { fused, maxPool, mean, scalar, softmax, sub, tensor } from '../../ops/index.js';
