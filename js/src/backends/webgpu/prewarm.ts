@@ -12,6 +12,7 @@
 // and the rest is dropped (WebGpuBackend's compileWhileUnused), so it is not
 // slowed. GPUs compile quickly: nothing is done there. Off with
 // tw.env().set('WEBGPU_PREWARM', false) before the backend starts.
+import { sizeFromShape } from '../../core/dtype.js';
 import { env } from '../../core/environment.js';
 import { getEngine } from '../../core/engine.js';
 import { fused, maxPool, mean, scalar, softmax, sub, tensor } from '../../ops/index.js';
@@ -22,7 +23,7 @@ env().registerFlag('WEBGPU_PREWARM', () => true);
 
 /** A weight of zeros, uploaded as a model's are (not computed, as tw.zeros would be). */
 function weight(shape: number[]): Tensor {
-  return tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+  return tensor(new Float32Array(sizeFromShape(shape)), shape);
 }
 
 /**
