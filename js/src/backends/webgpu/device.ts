@@ -11,6 +11,8 @@ export interface DeviceInfo {
   features: string[];
   /** Whether the adapter runs shaders on CPU cores (SwiftShader, lavapipe/llvmpipe, a fallback adapter). */
   runsOnCpu: boolean;
+  /** The page's logical CPU cores (navigator.hardwareConcurrency, at least 1): a CPU adapter runs a workgroup a core at a time. */
+  cpuCores: number;
   limits: Record<string, number>;
 }
 
@@ -38,7 +40,8 @@ export async function acquireDevice(): Promise<{ device: GPUDevice; info: Device
   const { vendor, architecture, description } = adapter.info;
   const runsOnCpu = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
     /swiftshader|llvmpipe|lavapipe/i.test(`${vendor} ${architecture} ${description}`);
-  const info: DeviceInfo = { vendor, architecture, description, features, limits, runsOnCpu };
+  const cpuCores = Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+  const info: DeviceInfo = { vendor, architecture, description, features, limits, runsOnCpu, cpuCores };
   console.info(`tensorweb: WebGPU adapter ${info.vendor}/${info.architecture}${info.description ? ` (${info.description})` : ''}; ` +
     `features: ${features.join(', ') || 'none of shader-f16, subgroups, timestamp-query'}; limits: ${JSON.stringify(limits)}`);
   return { device, info };

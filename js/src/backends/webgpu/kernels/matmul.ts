@@ -269,9 +269,12 @@ function gemmLaunch(backend: WebGpuBackend, m: number, n: number, k: number, bat
   const layout = registersLayout(batchCount * m * n * k, k, variant);
   const tiles = registers ? { ...gemm, ...REGISTERS_WORKGROUP, tileM: REGISTERS_WORKGROUP.WG_Y * layout.rows, tileN: 16 } : gemm;
   const workgroups = Math.ceil(m / tiles.tileM) * Math.ceil(n / tiles.tileN) * batchCount;
-  // Split K when it is long and the output alone would leave most of the GPU idle.
+  // Split K when it is long and the output alone would leave most of the adapter idle: a GPU with fewer than 32
+  // workgroups, a CPU adapter (a workgroup a core at a time) with fewer than two a core. On SwiftShader's 2 cores
+  // EfficientNet-Lite0's 12-workgroup products ran no faster split (2% slower, a reduce pass and its pipeline more).
+  const busy = backend.info.runsOnCpu ? 2 * backend.info.cpuCores : 32;
   const splits = flags.splitK === 'off' ? 1 : flags.splitK === 'on' ? Math.ceil(k / (2 * tiles.TILE_K))
-    : k >= 1024 && workgroups < 32 ? Math.min(32, Math.ceil(k / 512)) : 1;
+    : k >= 1024 && workgroups < busy ? Math.min(32, Math.ceil(k / 512)) : 1;
   return {
     shader: registers ? SHADERS.matmulVec4Registers : vec4 ? SHADERS.matmulVec4 : SHADERS.matmul,
     slots: registers ? layout.slots : {},
