@@ -26,6 +26,8 @@ function runVariant(flags, caseNames, onPage = page) {
       matMulTransposed: { k: 24, f: () => tw.matMul(input([24, 9], 3), input([7, 24], 4), true, true) },
       // (Products of several rows take matvec.wgsl from 2^18 multiply-adds on CPU adapters: these are larger.)
       matMulLongK: { k: 2048, f: () => tw.matMul(input([4, 2048], 5), input([2048, 36], 6)) },
+      // 16 workgroups of the 16-row registers kernel (64 rows x 16 columns each).
+      matMulLongKManyRows: { k: 1024, f: () => tw.matMul(input([256, 1024], 166), input([1024, 64], 167)) },
       // An odd count of 4-deep K steps, rows past a 16-row thread tile and 9 vec4 columns.
       matMulOddKSteps: { k: 20, f: () => tw.matMul(input([2, 37, 20], 39), input([20, 36], 40)) },
       // Large enough (2^27 multiply-adds) for the registers kernel's 32 rows per thread and two K steps per loop iteration.
@@ -489,6 +491,16 @@ test('auto: a long K with a small output splits K by itself (matvec off)', async
   assertAllMatch(results);
   assert.ok(results.matMulLongK.shaders.includes('matmul/split_k_reduce.wgsl'));
   assert.ok(!results.matMulVec4Shape.shaders.includes('matmul/split_k_reduce.wgsl'));
+});
+
+test('auto: a CPU adapter splits K only under two workgroups a core, a GPU under 32', async () => {
+  const results = await runVariant({ quickKernels: 'off', vec4: 'auto', matmul: 'registers', matvec: 'off', splitK: 'auto' },
+    ['matMulLongKManyRows']);
+  assertAllMatch(results);
+  const { runsOnCpu, cpuCores } = await page.run((tw) => tw.engine().findBackend('webgpu').info);
+  const workgroups = 16;
+  assert.equal(results.matMulLongKManyRows.shaders.includes('matmul/split_k_reduce.wgsl'),
+    runsOnCpu ? workgroups < 2 * cpuCores : workgroups < 32, `runsOnCpu ${runsOnCpu}, ${cpuCores} cores`);
 });
 
 /** Runs `work` with the webgpu backend's limit maxIm2colBytes at `bytes`, then restores it. */
