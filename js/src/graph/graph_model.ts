@@ -489,14 +489,14 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
   const source = typeof urlOrHandler === 'string' ? urlOrHandler : 'a model from an IOHandler';
   const progress = new LoadProgressReport(options.onProgress);
   const handler = loadHandlerFor(urlOrHandler, { ...options, onProgress: (weights) => progress.update({ weights }) });
-  let compiling: Promise<void> | null = null;
-  const compileAhead = (modelJSON: ModelFields, weightSpecs: WeightSpec[]) => {
-    compiling = warmStart(modelJSON, weightSpecs, options, source, progress);
-  };
-  // The model cache's writes wait for the load to end and then for the device's next idle moment (after a first
-  // run that follows at once), so that they slow neither.
+  // The model cache's writes and the slow best variants' compiles wait for the load to end and then for the
+  // device's next idle moment (after a first run that follows at once), so that they slow neither.
   let loadEnded!: () => void;
   const ended = new Promise<void>((resolve) => { loadEnded = resolve; });
+  let compiling: Promise<void> | null = null;
+  const compileAhead = (modelJSON: ModelFields, weightSpecs: WeightSpec[]) => {
+    compiling = warmStart(modelJSON, weightSpecs, options, source, progress, ended);
+  };
   try {
     const artifacts = await handler.load({ onModelJSON: compileAhead, cacheWritesMayStart: () => ended.then(() => planningBackend()?.whenIdle()) });
     progress.update({ weights: 1 });
@@ -528,7 +528,7 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
  * compile that fails only warns, since the pipelines then compile on first use.
  */
 function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: GraphLoadOptions, source: string,
-  progress: LoadProgressReport): Promise<void> {
+  progress: LoadProgressReport, loadEnded: Promise<void>): Promise<void> {
   if (options.warmup === false) return Promise.resolve();
   const topology = readTopology(modelJSON, new Set(weightSpecs.map((s) => s.name)));
   const inputs = inputSpecsAt(topology, options.inputShapes, `loadGraphModel '${source}': inputShapes`);
@@ -546,5 +546,5 @@ function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: G
   }
   // The slow best variants compile after the load, in the background (their quick stand-ins run meanwhile).
   progress.update({ pipelinesTotal: pipelines.filter((p) => !p.background).length });
-  return backend.compilePipelines(pipelines, (done) => progress.update({ pipelinesCompiled: done })).catch(warn);
+  return backend.compilePipelines(pipelines, (done) => progress.update({ pipelinesCompiled: done }), loadEnded).catch(warn);
 }

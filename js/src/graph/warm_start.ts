@@ -24,7 +24,8 @@ export interface PlannedPipeline {
 interface PlanningBackend extends KernelBackend {
   /** The pipelines `work` needs; `background` ones are slow best variants whose quick stand-ins run until they compile. */
   plan(work: () => void): PlannedPipeline[];
-  compilePipelines(specs: readonly PlannedPipeline[], onCompiled?: (done: number, total: number) => void): Promise<void>;
+  compilePipelines(specs: readonly PlannedPipeline[], onCompiled?: (done: number, total: number) => void,
+    backgroundAfter?: Promise<unknown>): Promise<void>;
   allocate(shape: readonly number[], dtype: DataType): DataId;
   /** Resolves at the device's next idle moment: after the runs recorded so far, with none recorded since. */
   whenIdle(): Promise<void>;

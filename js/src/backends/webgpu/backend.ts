@@ -886,11 +886,16 @@ export class WebGpuBackend implements KernelBackend {
    * createComputePipelineAsync (off the page's thread; GPU drivers compile
    * them in parallel, SwiftShader mostly one at a time: EfficientNet-Lite0's
    * 7 took 0.48 s together, 0.52 s one after another, on 2 cores), calling
-   * `onCompiled(done, total)` as each is ready.
+   * `onCompiled(done, total)` as each is ready. The slow best variants
+   * among them are queued for the idle moments after that, and after
+   * `backgroundAfter` settles (a model's load: where its quick pipelines
+   * were all compiled before, by the prewarm, they would otherwise start
+   * while its weights go up and slow its first run).
    * Rejects naming the shader if one fails to compile; pipelines a lost
    * device took are left to compile again on first use.
    */
-  async compilePipelines(specs: readonly PipelineSpec[], onCompiled?: (done: number, total: number) => void): Promise<void> {
+  async compilePipelines(specs: readonly PipelineSpec[], onCompiled?: (done: number, total: number) => void,
+    backgroundAfter?: Promise<unknown>): Promise<void> {
     const device = this.live();
     const now = specs.filter((spec) => !spec.background);
     let done = 0;
@@ -906,7 +911,12 @@ export class WebGpuBackend implements KernelBackend {
     }
     // The slow best variants start once the rest is ready, so that they do not delay it; the first runs use
     // the quick stand-ins meanwhile.
-    for (const spec of specs) if (spec.background) this.compileInBackground(device, pipelineKey(spec), spec);
+    // (Not awaited: the load awaits this call before it ends.)
+    const queue = () => {
+      if (device !== this.device) return;
+      for (const spec of specs) if (spec.background) this.compileInBackground(device, pipelineKey(spec), spec);
+    };
+    if (backgroundAfter) void backgroundAfter.then(queue, queue); else queue();
   }
 
   /**

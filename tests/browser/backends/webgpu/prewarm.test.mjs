@@ -1,8 +1,9 @@
 // Compiling ahead of any model (js/src/backends/webgpu/prewarm.ts): on a CPU
 // adapter (SwiftShader here) the pipelines most image models' first runs need
 // compile once the backend has started and its device is idle, and a model
-// loaded after compiles only the rest. Each case opens a fresh page: a page's
-// backend starts with no pipeline compiled.
+// loaded after compiles only the rest, its slow best variants waiting for its
+// end. Each case opens a fresh page: a page's backend starts with no pipeline
+// compiled.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrowserSession } from '../../helper.mjs';
@@ -99,6 +100,42 @@ test('the pipelines compiled ahead of any model give way to a model\'s own compi
     assert.equal(result.whileLoading, 0, 'nothing compiled while the load compiled');
     assert.equal(result.afterLoad, result.slow);
     assert.equal(result.after, result.slow + result.speculative, 'compiled once the load was done');
+  } finally {
+    await page.close();
+  }
+});
+
+test('a load\'s slow best variants wait for its end, also where its quick pipelines were all compiled before it', async () => {
+  const page = await session.newPage();
+  try {
+    const result = await page.run(async (tw) => {
+      tw.env().set('WEBGPU_PREWARM', false);
+      await tw.setBackend('webgpu');
+      const backend = tw.engine().findBackend('webgpu');
+      const a = tw.tensor(new Float32Array(512 * 512), [512, 512]);
+      // A product of 2^27 multiply-adds: its best variants (32 rows, and 16 rows as the next stand-in) compile in
+      // the background while the 8-row one runs.
+      const specs = backend.plan(() => tw.matMul(a, a).dispose());
+      a.dispose();
+      const quick = specs.filter((spec) => !spec.background);
+      await backend.compilePipelines(quick);
+      // As after the prewarm: the load's quick pipelines are compiled, and its compile ahead resolves at once.
+      let endLoad;
+      const loadEnded = new Promise((resolve) => { endLoad = resolve; });
+      await backend.compilePipelines(specs, undefined, loadEnded);
+      const atCompiled = backend.stats.pipelines;
+      // Idle moments pass while the load goes on (its weights going up).
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const beforeEnd = backend.stats.pipelines + backend.compiling.size;
+      endLoad();
+      await loadEnded;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await backend.bestVariantsReady();
+      return { background: specs.length - quick.length, atCompiled, beforeEnd, after: backend.stats.pipelines };
+    });
+    assert.ok(result.background >= 1, JSON.stringify(result));
+    assert.equal(result.beforeEnd, result.atCompiled, 'no best variant started compiling before the load ended');
+    assert.equal(result.after, result.atCompiled + result.background, 'they compiled once the load had ended');
   } finally {
     await page.close();
   }
