@@ -27,7 +27,8 @@ const WANTED_LIMITS = [
 ] as const;
 
 export async function acquireDevice(): Promise<{ device: GPUDevice; info: DeviceInfo }> {
-  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  const navigator = (globalThis as { navigator?: { gpu?: GPU; hardwareConcurrency?: number } }).navigator;
+  const gpu = navigator?.gpu;
   if (!gpu) throw new BackendUnavailableError('this environment has no WebGPU (navigator.gpu is undefined)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('navigator.gpu.requestAdapter() found no adapter');
@@ -40,7 +41,7 @@ export async function acquireDevice(): Promise<{ device: GPUDevice; info: Device
   const { vendor, architecture, description } = adapter.info;
   const runsOnCpu = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
     /swiftshader|llvmpipe|lavapipe/i.test(`${vendor} ${architecture} ${description}`);
-  const cpuCores = Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+  const cpuCores = Math.max(1, navigator?.hardwareConcurrency ?? 1);
   const info: DeviceInfo = { vendor, architecture, description, features, limits, runsOnCpu, cpuCores };
   console.info(`tensorweb: WebGPU adapter ${info.vendor}/${info.architecture}${info.description ? ` (${info.description})` : ''}; ` +
     `features: ${features.join(', ') || 'none of shader-f16, subgroups, timestamp-query'}; limits: ${JSON.stringify(limits)}`);
