@@ -523,12 +523,13 @@ export async function loadGraphModel(urlOrHandler: string | IOHandler, options: 
 }
 
 /**
- * Plans a predict at the load's input shapes and compiles its pipelines.
+ * Plans a predict at the load's input shapes and compiles its pipelines
+ * (the slow best variants queued once `ended`, the load's end, settles).
  * Wrong input shapes throw at once (they are the caller's mistake); a plan or
  * compile that fails only warns, since the pipelines then compile on first use.
  */
 function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: GraphLoadOptions, source: string,
-  progress: LoadProgressReport, loadEnded: Promise<void>): Promise<void> {
+  progress: LoadProgressReport, ended: Promise<void>): Promise<void> {
   if (options.warmup === false) return Promise.resolve();
   const topology = readTopology(modelJSON, new Set(weightSpecs.map((s) => s.name)));
   const inputs = inputSpecsAt(topology, options.inputShapes, `loadGraphModel '${source}': inputShapes`);
@@ -546,5 +547,5 @@ function warmStart(modelJSON: ModelFields, weightSpecs: WeightSpec[], options: G
   }
   // The slow best variants compile after the load, in the background (their quick stand-ins run meanwhile).
   progress.update({ pipelinesTotal: pipelines.filter((p) => !p.background).length });
-  return backend.compilePipelines(pipelines, (done) => progress.update({ pipelinesCompiled: done }), loadEnded).catch(warn);
+  return backend.compilePipelines(pipelines, (done) => progress.update({ pipelinesCompiled: done }), ended).catch(warn);
 }
